@@ -1,0 +1,39 @@
+# bondfloor: `make run` starts the demo warehouse, `make test` runs every test.
+# Both set up everything they need on a fresh machine (.venv, packages, browser).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CONFIG ?= config/demo.toml
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint bench browser clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(INSTALLED)
+
+run: $(INSTALLED)
+	$(BIN)/bondfloor --config $(CONFIG) demo
+	$(BIN)/bondfloor --config $(CONFIG) serve
+
+test: $(INSTALLED) browser
+	$(BIN)/python -m pytest
+
+# End-to-end tests drive Debian's chromium (Playwright's own browser download is not used).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check server devices tests bench
+	$(BIN)/ruff format --check server devices tests bench
+	$(BIN)/mypy
+
+bench: $(INSTALLED)
+	$(BIN)/python bench/asgi_servers.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

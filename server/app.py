@@ -1,0 +1,108 @@
+"""The one composition root: every slice's routes, the error table, lifespan workers."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.static_files import create_static_files_router
+
+from server import __version__
+from server.auth import routes as auth_routes
+from server.config import Settings, load_settings
+from server.db import Database
+from server.errors import DomainError
+from server.ledger import routes as ledger_routes
+from server.masterdata import routes as masterdata_routes
+from server.status import routes as status_routes
+from server.stock import routes as stock_routes
+from server.web import (
+    PUBLIC,
+    allow,
+    authorize,
+    handle_domain_error,
+    handle_http_exception,
+    handle_unexpected,
+    provide_actor,
+    provide_db,
+    provide_settings,
+)
+from server.workers import Worker, end_expired_sessions
+
+log = logging.getLogger("bondfloor")
+
+SLICES = [auth_routes, masterdata_routes, ledger_routes, stock_routes, status_routes]
+
+
+def handheld_web_dir() -> Path:
+    """The handheld pages: beside the package in a checkout, inside it when installed."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "handheld_web", here / "handheld_web"):
+        if (candidate / "index.html").is_file():
+            return candidate
+    raise FileNotFoundError("handheld_web/ not found beside or inside the server package")
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the application; settings default to $BONDFLOOR_CONFIG or the built-in defaults."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        db = Database(settings.database.path, busy_timeout_ms=settings.database.busy_timeout_ms)
+        applied = db.migrate()
+        if applied:
+            log.info("applied migrations: %s", ", ".join(applied))
+        workers = {"sessions": Worker("sessions", end_expired_sessions, interval_seconds=300)}
+        app.state.db = db
+        app.state.workers = workers
+        for worker in workers.values():
+            worker.start(db)
+        try:
+            yield
+        finally:
+            for worker in workers.values():
+                worker.stop()
+            db.close()
+
+    static = create_static_files_router(
+        path="/", directories=[handheld_web_dir()], html_mode=True, opt=allow(PUBLIC), name="handheld"
+    )
+    return Litestar(
+        route_handlers=[*(h for s in SLICES for h in s.route_handlers), static],
+        guards=[authorize],
+        dependencies={
+            "db": Provide(provide_db, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "actor": Provide(provide_actor, sync_to_thread=False),
+        },
+        exception_handlers={
+            DomainError: handle_domain_error,
+            HTTPException: handle_http_exception,
+            Exception: handle_unexpected,
+        },
+        lifespan=[lifespan],
+        state=_initial_state(settings),
+        request_max_body_size=settings.server.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="bondfloor",
+            version=__version__,
+            use_handler_docstrings=True,
+            render_plugins=[JsonRenderPlugin()],
+            openapi_router=Router(path="/schema", route_handlers=[], opt=allow(PUBLIC)),
+        ),
+        debug=False,
+    )
+
+
+def _initial_state(settings: Settings) -> State:
+    return State({"settings": settings, "started_at": time.monotonic(), "workers": {}})

@@ -1,0 +1,98 @@
+"""Login, logout, who am I, users and the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, get, post
+from litestar.params import Parameter
+
+from server.auth import service
+from server.auth.schemas import LoginRequest, PinReset, UserCreate
+from server.commands import Actor, run_command
+from server.config import Settings
+from server.db import Database
+from server.errors import InvalidInput, Unauthenticated
+from server.web import FLOOR_ROLES, MANAGERS, PUBLIC, IdempotencyKey, allow
+
+
+@post("/api/v1/auth/login", opt=allow(PUBLIC), sync_to_thread=True, tags=["auth"])
+def login(data: LoginRequest, request: Request[Any, Any, Any], db: Database, settings: Settings) -> dict[str, Any]:
+    """Open a session with user code + PIN or a badge scan; the answer carries the token."""
+    if not data.badge and not (data.user_code and data.pin):
+        raise InvalidInput("give user_code and pin, or badge", code="LOGIN_INCOMPLETE")
+    device = request.headers.get("x-device", "")[:64]
+    answer = db.write(
+        lambda conn: service.login(
+            conn, settings.auth, device=device, user_code=data.user_code, pin=data.pin, badge=data.badge
+        )
+    )
+    if "error" in answer:
+        code, message = answer["error"]
+        raise Unauthenticated(message, code=code)
+    return answer
+
+
+@post("/api/v1/auth/logout", opt=allow(FLOOR_ROLES), sync_to_thread=True, status_code=200, tags=["auth"])
+def logout(request: Request[Any, Any, Any], db: Database) -> dict[str, bool]:
+    token = request.headers.get("authorization", "").partition(" ")[2].strip()
+    db.write(lambda conn: service.logout(conn, token))
+    return {"logged_out": True}
+
+
+@get("/api/v1/auth/me", opt=allow(FLOOR_ROLES, "station", "oms"), sync_to_thread=False, tags=["auth"])
+def me(actor: Actor) -> dict[str, Any]:
+    return {"kind": actor.kind, "code": actor.code, "roles": sorted(actor.roles), "device": actor.device}
+
+
+@get("/api/v1/users", opt=allow(MANAGERS), sync_to_thread=True, tags=["auth"])
+def list_users(db: Database) -> list[dict[str, Any]]:
+    return db.read(service.list_users)
+
+
+@post("/api/v1/users", opt=allow("admin"), sync_to_thread=True, tags=["auth"])
+def add_user(
+    data: UserCreate, db: Database, actor: Actor, settings: Settings, idempotency_key: IdempotencyKey = None
+) -> Any:
+    # The PIN stays out of the stored request fingerprint: a hash of a short PIN is guessable.
+    payload = {**msgspec.to_builtins(data), "pin": None}
+    return run_command(
+        db, actor, "user.add", idempotency_key, payload,
+        lambda conn, ctx: service.add_user(
+            conn, ctx, settings.auth, code=data.code, name=data.name, roles=data.roles, pin=data.pin,
+            badge=data.badge,
+        ),
+    ).value
+
+
+@post("/api/v1/users/{code:str}/disable", opt=allow("admin"), sync_to_thread=True, status_code=200, tags=["auth"])
+def disable_user(code: str, db: Database, actor: Actor, idempotency_key: IdempotencyKey = None) -> Any:
+    return run_command(
+        db, actor, "user.disable", idempotency_key, {"code": code},
+        lambda conn, ctx: service.set_user_active(conn, ctx, code, active=False),
+    ).value
+
+
+@post("/api/v1/users/{code:str}/reset-pin", opt=allow(MANAGERS), sync_to_thread=True, status_code=200, tags=["auth"])
+def reset_pin(
+    code: str, data: PinReset, db: Database, actor: Actor, settings: Settings,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    return run_command(
+        db, actor, "user.reset_pin", idempotency_key, {"code": code},
+        lambda conn, ctx: service.reset_pin(conn, ctx, settings.auth, code, data.pin),
+    ).value
+
+
+@get("/api/v1/audit", opt=allow(MANAGERS), sync_to_thread=True, tags=["auth"])
+def list_audit(
+    db: Database,
+    outcome: Annotated[str | None, Parameter(pattern="^(ok|denied|refused)$")] = None,
+    limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """The newest audit lines first: every change and every denied or refused attempt."""
+    return db.read(lambda conn: service.list_audit(conn, outcome=outcome, limit=limit))
+
+
+route_handlers = [login, logout, me, list_users, add_user, disable_user, reset_pin, list_audit]

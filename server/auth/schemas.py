@@ -1,0 +1,30 @@
+"""Login and user structs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from msgspec import Meta, Struct
+
+UserCode = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.-]{1,32}$")]
+Pin = Annotated[str, Meta(min_length=1, max_length=12)]
+
+
+class LoginRequest(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Log in with user code + PIN, or with a scanned badge."""
+
+    user_code: UserCode | None = None
+    pin: Pin | None = None
+    badge: Annotated[str, Meta(min_length=4, max_length=64)] | None = None
+
+
+class UserCreate(Struct, forbid_unknown_fields=True, kw_only=True):
+    code: UserCode
+    name: Annotated[str, Meta(min_length=1, max_length=100)]
+    roles: list[str]
+    pin: Pin
+    badge: Annotated[str, Meta(min_length=4, max_length=64)] | None = None
+
+
+class PinReset(Struct, forbid_unknown_fields=True):
+    pin: Pin

@@ -1,0 +1,112 @@
+"""Reading what a scanner sent: AIM prefix, GS1 element strings, GTIN check digits.
+
+GS1 parsing is done by `biip` so that every scan path (handheld, fixed scanner, import)
+agrees on what a barcode means.
+"""
+
+from __future__ import annotations
+
+import re
+
+import biip
+import msgspec
+from biip.gs1_messages import GS1Message
+from biip.gtin import Gtin
+
+GS = "\x1d"
+_AIM_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
+GTIN_LENGTHS = (8, 12, 13, 14)
+_GS1_CONFIG = biip.ParseConfig(separator_chars=(GS,))
+
+
+class Scan(msgspec.Struct, kw_only=True):
+    """One decoded scan: the text as read plus what GS1 says it holds."""
+
+    raw: str
+    text: str
+    symbology: str = ""
+    gtin: str = ""
+    sscc: str = ""
+    lot: str = ""
+    expiry: str = ""
+    count: int | None = None
+
+
+class BarcodeError(ValueError):
+    """A scan or barcode that cannot be right (bad check digit, bad GS1 data)."""
+
+
+def normalise(raw: str, gs_placeholder: str = "~") -> tuple[str, str]:
+    """Split off an AIM symbology identifier and turn the GS placeholder into 0x1D."""
+    text = raw.strip("\r\n\t ")
+    symbology = ""
+    if _AIM_PREFIX.match(text):
+        symbology, text = text[:3], text[3:]
+    if gs_placeholder:
+        text = text.replace(gs_placeholder, GS)
+    return symbology, text
+
+
+def check_gtin(value: str) -> str:
+    """Return the GTIN if its check digit is right, else raise BarcodeError."""
+    try:
+        return Gtin.parse(value).value
+    except biip.ParseError as err:
+        raise BarcodeError(str(err)) from err
+
+
+def check_barcode(value: str) -> str:
+    """Validate a barcode for master data: all-digit GTIN lengths must pass the check digit."""
+    if not value or len(value) > 48 or not value.isprintable():
+        raise BarcodeError("a barcode is 1 to 48 printable characters")
+    if value.isdigit() and len(value) in GTIN_LENGTHS:
+        check_gtin(value)
+    return value
+
+
+def parse_scan(raw: str, gs_placeholder: str = "~") -> Scan:
+    """Decode one scan. Plain codes (locations, SKU codes) come back with only `text` set."""
+    symbology, text = normalise(raw, gs_placeholder)
+    if not text or not text.isprintable() and GS not in text:
+        raise BarcodeError("the scan is empty or holds control characters")
+    scan = Scan(raw=raw, text=text, symbology=symbology)
+    is_gs1 = symbology in ("]C1", "]d2", "]Q3", "]e0") or GS in text or _looks_like_gs1(text)
+    if text.isdigit() and len(text) in GTIN_LENGTHS and not is_gs1:
+        scan.gtin = check_gtin(text)
+        return scan
+    if not is_gs1:
+        return scan
+    try:
+        message = GS1Message.parse(text.lstrip(GS), config=_GS1_CONFIG)
+    except biip.ParseError as err:
+        raise BarcodeError(f"not a valid GS1 barcode: {err}") from err
+    for element in message.element_strings:
+        ai = element.ai.ai
+        if element.gtin_error or element.sscc_error:
+            raise BarcodeError(element.gtin_error or element.sscc_error or "bad check digit")
+        if ai in ("01", "02"):
+            scan.gtin = element.value
+        elif ai == "00":
+            scan.sscc = element.value
+        elif ai == "10":
+            scan.lot = element.value
+        elif ai == "17" and element.date is not None:
+            scan.expiry = element.date.isoformat()
+        elif ai in ("30", "37"):
+            scan.count = int(element.value)
+    return scan
+
+
+def _looks_like_gs1(text: str) -> bool:
+    # An un-prefixed GS1-128 read: AI 01/02 + 14 digits, or AI 00 + 18 digits.
+    return bool(re.match(r"^(0[12]\d{14}|00\d{18})", text)) and len(text) > 14
+
+
+def gtin_candidates(gtin: str) -> list[str]:
+    """The forms a GTIN may be stored in master data (GTIN-14 from GS1, EAN-13, UPC-A)."""
+    stripped = gtin.lstrip("0")
+    forms = {gtin}
+    for length in GTIN_LENGTHS:
+        if len(stripped) <= length:
+            forms.add(stripped.zfill(length))
+    return sorted(forms)

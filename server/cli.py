@@ -1,0 +1,276 @@
+"""The `bondfloor` command: serve, init, demo, check-config, backup, user, token, import."""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import click
+
+from server.commands import Actor, run_command
+from server.config import CONFIG_ENV, ConfigError, Settings, check_config_file, load_settings
+from server.db import Database
+from server.errors import DomainError
+
+
+class Context:
+    def __init__(self, config_path: str | None) -> None:
+        self.config_path = config_path
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings(self.config_path)
+            except ConfigError as err:
+                for line in err.errors:
+                    click.echo(line, err=True)
+                raise SystemExit(2) from err
+        return self._settings
+
+    def database(self) -> Database:
+        db = Database(self.settings.database.path, busy_timeout_ms=self.settings.database.busy_timeout_ms)
+        db.migrate()
+        return db
+
+
+pass_context = click.make_pass_decorator(Context)
+CLI_ACTOR = Actor(kind="system", code=f"cli:{os.environ.get('USER', 'root')}", roles=frozenset({"admin"}))
+
+
+@click.group()
+@click.option("--config", "config_path", envvar=CONFIG_ENV, type=click.Path(dir_okay=False),
+              help="Settings file (TOML); defaults to $BONDFLOOR_CONFIG, else built-in defaults.")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    """bondfloor — the floor server of a bonded warehouse."""
+    ctx.obj = Context(config_path)
+
+
+@main.command()
+@click.option("--host", help="Listen address (default: server.host).")
+@click.option("--port", type=int, help="Listen port (default: server.port).")
+@click.option("--asgi", type=click.Choice(["granian", "uvicorn"]), default="granian", show_default=True,
+              help="ASGI server to run the app on.")
+@pass_context
+def serve(obj: Context, host: str | None, port: int | None, asgi: str) -> None:
+    """Run the HTTP server (creates or migrates the database first)."""
+    settings = obj.settings
+    obj.database().close()
+    host = host or settings.server.host
+    port = port or settings.server.port
+    if obj.config_path:
+        os.environ[CONFIG_ENV] = str(Path(obj.config_path).resolve())
+    click.echo(f"bondfloor {settings.site.code} serving on http://{_url_host(host)}:{port}/")
+    run_asgi(asgi, host, port)
+
+
+def run_asgi(asgi: str, host: str, port: int) -> None:
+    if asgi == "uvicorn":
+        import uvicorn
+
+        uvicorn.run("server.app:create_app", factory=True, host=host, port=port, log_level="warning")
+        return
+    from granian.constants import Interfaces
+    from granian.server import Server
+
+    Server(
+        "server.app:create_app", factory=True, address=host, port=port, interface=Interfaces.ASGI,
+        workers=1, log_access=False,
+    ).serve()
+
+
+def _url_host(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "::") else host
+
+
+@main.command()
+@pass_context
+def init(obj: Context) -> None:
+    """Create the database (or apply pending migrations)."""
+    db = Database(obj.settings.database.path)
+    applied = db.migrate()
+    db.close()
+    click.echo(f"database {obj.settings.database.path}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
+
+
+@main.command()
+@pass_context
+def demo(obj: Context) -> None:
+    """Seed the demo warehouse (safe to run again) and print the demo logins."""
+    from server.demo import DEMO_PIN, DEMO_USERS, seed_demo
+
+    db = obj.database()
+    try:
+        seed_demo(db, obj.settings, log=click.echo)
+    finally:
+        db.close()
+    s = obj.settings.server
+    click.echo(f"\n  Open http://{_url_host(s.host)}:{s.port}/ on a phone-sized browser.\n")
+    click.echo("  Demo logins (PIN " + DEMO_PIN + " for all; or scan the badge):")
+    for u in DEMO_USERS:
+        click.echo(f"    {u.code:<8} {u.role:<11} badge {u.badge}")
+    click.echo("")
+
+
+@main.command("check-config")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+@pass_context
+def check_config(obj: Context, path: str | None) -> None:
+    """Check a settings file; print every error with file, key path and reason."""
+    path = path or obj.config_path
+    if path is None:
+        click.echo("no settings file given (--config or $BONDFLOOR_CONFIG); built-in defaults are used")
+        return
+    errors = check_config_file(path)
+    for line in errors:
+        click.echo(line, err=True)
+    if errors:
+        raise SystemExit(1)
+    click.echo(f"{path}: ok")
+
+
+@main.command()
+@click.argument("target", type=click.Path(dir_okay=False))
+@pass_context
+def backup(obj: Context, target: str) -> None:
+    """Write a consistent copy of the live database to TARGET (safe while serving)."""
+    if Path(target).exists():
+        raise click.ClickException(f"{target} exists; choose a new file")
+    db = obj.database()
+    try:
+        db.backup(target)
+    finally:
+        db.close()
+    click.echo(f"backup written to {target}")
+
+
+@main.group()
+def user() -> None:
+    """Add, disable users, reset PINs."""
+
+
+def _run(obj: Context, name: str, payload: Any, rules: Any) -> Any:
+    db = obj.database()
+    try:
+        return run_command(db, CLI_ACTOR, name, f"cli:{uuid.uuid4()}", payload, rules).value
+    except DomainError as err:
+        raise click.ClickException(f"{err.code}: {err.message}") from err
+    finally:
+        db.close()
+
+
+@user.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", "roles", multiple=True, required=True, help="A role (repeat for several).")
+@click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True, help="PIN (digits).")
+@click.option("--badge", help="Badge barcode for scan login.")
+@pass_context
+def user_add(obj: Context, code: str, name: str, roles: tuple[str, ...], pin: str, badge: str | None) -> None:
+    """Add a floor user."""
+    from server.auth import service
+
+    result = _run(obj, "user.add", {"code": code, "roles": list(roles)}, lambda conn, ctx: service.add_user(
+        conn, ctx, obj.settings.auth, code=code, name=name, roles=list(roles), pin=pin, badge=badge,
+    ))
+    click.echo(f"user {result['code']} added with roles {', '.join(result['roles'])}")
+
+
+@user.command("disable")
+@click.argument("code")
+@pass_context
+def user_disable(obj: Context, code: str) -> None:
+    """Disable a user and end their sessions."""
+    from server.auth import service
+
+    _run(obj, "user.disable", {"code": code}, lambda conn, ctx: service.set_user_active(conn, ctx, code, False))
+    click.echo(f"user {code} disabled")
+
+
+@user.command("reset-pin")
+@click.argument("code")
+@click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True, help="New PIN (digits).")
+@pass_context
+def user_reset_pin(obj: Context, code: str, pin: str) -> None:
+    """Set a new PIN (also unlocks a locked user)."""
+    from server.auth import service
+
+    _run(obj, "user.reset_pin", {"code": code}, lambda conn, ctx: service.reset_pin(conn, ctx, obj.settings.auth, code, pin))
+    click.echo(f"PIN of {code} reset")
+
+
+@main.group()
+def token() -> None:
+    """API tokens for stations and the OMS."""
+
+
+@token.command("add")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["station", "oms"]), required=True)
+@pass_context
+def token_add(obj: Context, name: str, kind: str) -> None:
+    """Create a token; it is printed once and only its hash is kept."""
+    from server.auth import service
+    from server.commands import CommandContext, write_audit
+
+    db = obj.database()
+
+    def create(conn: Any) -> dict[str, object]:
+        ctx = CommandContext(actor=CLI_ACTOR, key=f"cli:{uuid.uuid4()}")
+        created = service.add_api_token(conn, ctx, name, kind)
+        write_audit(conn, CLI_ACTOR, "token.add", target=f"token:{name}")
+        return created
+
+    try:
+        created = db.write(create)
+    except DomainError as err:
+        raise click.ClickException(f"{err.code}: {err.message}") from err
+    finally:
+        db.close()
+    click.echo(created["token"])
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(["customers", "skus", "locations"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), help="Default: from the file name.")
+@pass_context
+def import_file(obj: Context, kind: str, file: str, fmt: str | None) -> None:
+    """Import master data from CSV or JSON: every row or none."""
+    from server.masterdata import service
+
+    fmt = fmt or ("json" if file.lower().endswith(".json") else "csv")
+    body = Path(file).read_bytes()
+    db = obj.database()
+    try:
+        customers = db.read(service.customer_codes)
+        total = body.count(b"\n") if fmt == "csv" else None
+        with click.progressbar(length=total, label=f"checking {kind}", file=sys.stderr) as bar:
+            try:
+                parsed = service.parse_import(kind, body, fmt, customers, progress=bar.update)
+            except service.ImportRejected as err:
+                bar.render_finish()
+                for p in err.details["problems"]:
+                    click.echo(f"{file}:{p['line']}: {p['field']}: {p['message']}", err=True)
+                raise click.ClickException(err.message) from err
+        click.echo(f"writing {len(parsed.rows)} {kind}...", err=True)
+        summary = run_command(
+            db, CLI_ACTOR, f"import.{kind}", f"cli:{uuid.uuid4()}",
+            {"kind": kind, "body": service.body_digest(body)},
+            lambda conn, ctx: service.write_import(conn, ctx, parsed),
+        ).value
+    except DomainError as err:
+        raise click.ClickException(f"{err.code}: {err.message}") from err
+    finally:
+        db.close()
+    click.echo(f"imported {summary['rows']} {kind}: {summary['created']} new, {summary['updated']} updated")
+
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""The one write path: every change is a command run in one write transaction.
+
+`run_command` checks the caller's idempotency key, runs the command's rules, records
+the result under the key and writes the audit line, all in one `BEGIN IMMEDIATE`
+transaction. A replay with the same key returns the stored result and changes nothing;
+the same key with a different request is refused. A refused command leaves nothing but
+its audit line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from server.db import Database
+from server.errors import Conflict, DomainError, InvalidInput
+
+MAX_KEY_LENGTH = 128
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a floor user, a station, the OMS, or the system itself."""
+
+    kind: str  # user | station | oms | system
+    code: str
+    roles: frozenset[str]
+    device: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.code}"
+
+
+SYSTEM = Actor(kind="system", code="bondfloor", roles=frozenset({"admin"}))
+
+
+@dataclass
+class CommandContext:
+    """What a command's rules may need besides the connection."""
+
+    actor: Actor
+    key: str
+    at: str = field(default_factory=lambda: utc_now())
+    audit_target: str = ""
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    value: Any
+    replayed: bool
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def request_fingerprint(name: str, payload: Any) -> str:
+    return hashlib.sha256(msgspec.json.encode([name, payload], order="sorted")).hexdigest()
+
+
+def check_idempotency_key(key: str | None) -> str:
+    if not key:
+        raise InvalidInput(
+            "every change needs an Idempotency-Key header", code="IDEMPOTENCY_KEY_REQUIRED"
+        )
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidInput(
+            f"the Idempotency-Key must be at most {MAX_KEY_LENGTH} printable characters",
+            code="IDEMPOTENCY_KEY_INVALID",
+        )
+    return key
+
+
+def run_command(
+    db: Database,
+    actor: Actor,
+    name: str,
+    key: str | None,
+    payload: Any,
+    rules: Callable[[sqlite3.Connection, CommandContext], Any],
+) -> CommandResult:
+    """Run `rules(conn, ctx)` once for `key`; replays return the first result."""
+    key = check_idempotency_key(key)
+    fingerprint = request_fingerprint(name, payload)
+
+    def transaction(conn: sqlite3.Connection) -> CommandResult:
+        row = conn.execute(
+            "SELECT name, request_hash, result FROM commands WHERE key = ?", (key,)
+        ).fetchone()
+        if row is not None:
+            if row["name"] != name or row["request_hash"] != fingerprint:
+                raise Conflict(
+                    "this Idempotency-Key was already used for a different request",
+                    code="IDEMPOTENCY_KEY_REUSED",
+                    details={"key": key, "first_command": row["name"]},
+                )
+            return CommandResult(msgspec.json.decode(row["result"]), replayed=True)
+        ctx = CommandContext(actor=actor, key=key)
+        encoded = msgspec.json.encode(rules(conn, ctx))
+        conn.execute(
+            "INSERT INTO commands (key, name, request_hash, result, actor, at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (key, name, fingerprint, encoded.decode(), actor.label, ctx.at),
+        )
+        write_audit(conn, actor, name, target=ctx.audit_target, outcome="ok", details={"key": key})
+        return CommandResult(msgspec.json.decode(encoded), replayed=False)
+
+    try:
+        return db.write(transaction)
+    except DomainError as err:
+        if err.code != "IDEMPOTENCY_KEY_REUSED":
+            record_refusal(db, actor, name, err, details={"key": key})
+        raise
+
+
+def append_event(conn: sqlite3.Connection, ctx: CommandContext, type_: str, payload: Any) -> int:
+    """Append to the events journal (the OMS outbox) inside the command's transaction."""
+    cur = conn.execute(
+        "INSERT INTO events (at, type, payload, command_key) VALUES (?, ?, ?, ?)",
+        (ctx.at, type_, msgspec.json.encode(payload).decode(), ctx.key),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def write_audit(
+    conn: sqlite3.Connection,
+    actor: Actor,
+    action: str,
+    *,
+    target: str = "",
+    outcome: str = "ok",
+    code: str = "",
+    details: dict[str, Any] | None = None,
+) -> None:
+    conn.execute(
+        "INSERT INTO audit (at, actor, roles, device, action, target, outcome, code, details) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            utc_now(),
+            actor.label,
+            ",".join(sorted(actor.roles)),
+            actor.device,
+            action,
+            target,
+            outcome,
+            code,
+            msgspec.json.encode(details or {}).decode(),
+        ),
+    )
+
+
+def record_refusal(
+    db: Database, actor: Actor, action: str, err: DomainError, *, details: dict[str, Any] | None = None
+) -> None:
+    """Audit a refused or denied attempt in its own small transaction."""
+    outcome = "denied" if err.status_code in (401, 403) else "refused"
+    db.write(
+        lambda conn: write_audit(
+            conn, actor, action, outcome=outcome, code=err.code, details=details or {}
+        )
+    )

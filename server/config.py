@@ -1,0 +1,402 @@
+"""Typed settings read from a TOML file in config/ into msgspec Structs.
+
+Every setting is declared once, with its default and a one-line help (the
+`description` of its `Meta`); a test fails if one has none. Secrets never live in the
+file: they come from the environment (see `Secrets`).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import zoneinfo
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
+
+import msgspec
+from msgspec import Meta, Struct, field
+
+ROLES = ("receiver", "putaway", "picker", "packer", "dock", "supervisor", "admin")
+"""Roles a floor user can hold. Station and OMS tokens have the roles `station` / `oms`."""
+
+CONFIG_ENV = "BONDFLOOR_CONFIG"
+
+
+def _help(text: str, **constraints: Any) -> Meta:
+    return Meta(description=text, **constraints)
+
+
+class Section(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base of every config section: unknown keys are errors, not silently ignored."""
+
+
+class SiteSettings(Section):
+    code: Annotated[
+        str, _help("Short site code, sent to the OMS with every event", pattern=r"^[A-Z0-9_-]{2,16}$")
+    ] = "SITE1"
+    name: Annotated[str, _help("Site name shown on pages and documents", min_length=1)] = (
+        "bondfloor warehouse"
+    )
+    timezone: Annotated[str, _help("IANA time zone of the site, e.g. Asia/Shanghai")] = (
+        "Asia/Shanghai"
+    )
+    bonded: Annotated[
+        bool, _help("Bonded site: receiving and shipping wait for customs release")
+    ] = True
+
+
+class DatabaseSettings(Section):
+    path: Annotated[
+        str, _help("SQLite database file; relative paths are relative to the working directory")
+    ] = "var/bondfloor.db"
+    busy_timeout_ms: Annotated[
+        int, _help("How long a connection waits for a lock before failing", ge=100, le=60_000)
+    ] = 5_000
+
+
+class ServerSettings(Section):
+    host: Annotated[str, _help("Address the HTTP server listens on")] = "127.0.0.1"
+    port: Annotated[int, _help("TCP port of the HTTP server", ge=1, le=65535)] = 8080
+    max_body_bytes: Annotated[
+        int, _help("Largest request body accepted; bigger ones get PAYLOAD_TOO_LARGE", ge=1024)
+    ] = 20 * 1024 * 1024
+    workers: Annotated[int, _help("ASGI worker processes (keep 1: SQLite has one writer)", ge=1)] = 1
+
+
+class AuthSettings(Section):
+    session_hours: Annotated[
+        float, _help("A login session expires this many hours after login (about a shift)", gt=0)
+    ] = 12.0
+    pin_min_length: Annotated[int, _help("Shortest PIN accepted for a user", ge=4, le=12)] = 4
+    max_failed_logins: Annotated[
+        int, _help("Failed logins in a row that lock a user until a PIN reset", ge=1)
+    ] = 5
+
+
+class ScanSettings(Section):
+    gs_placeholder: Annotated[
+        str,
+        _help(
+            "Character a handheld's wedge sends for the GS1 separator (0x1D) when it cannot "
+            "send 0x1D itself",
+            max_length=1,
+        ),
+    ] = "~"
+    max_interkey_ms: Annotated[
+        int, _help("Keystrokes closer than this count as a scanner, not a person", ge=5, le=200)
+    ] = 35
+    suffixes: Annotated[
+        list[Literal["Enter", "Tab"]], _help("Keys a wedge scanner sends to end a scan")
+    ] = field(default_factory=lambda: ["Enter", "Tab"])
+
+
+class RoleSettings(Section):
+    label_zh: Annotated[str, _help("Role name shown in Chinese")] = ""
+    label_en: Annotated[str, _help("Role name shown in English")] = ""
+
+
+class PrinterSettings(Section):
+    name: Annotated[str, _help("Printer name, unique on the site", min_length=1)]
+    kind: Annotated[
+        Literal["network", "serial", "usb", "file"], _help("How the printer is reached")
+    ] = "file"
+    host: Annotated[str, _help("Network printer address (kind = network)")] = ""
+    port: Annotated[int, _help("Network printer TCP port (kind = network)", ge=1, le=65535)] = 9100
+    device: Annotated[str, _help("Serial device path (kind = serial)")] = ""
+    baud: Annotated[int, _help("Serial baud rate (kind = serial)", gt=0)] = 9600
+    vendor_id: Annotated[int, _help("USB vendor id (kind = usb)", ge=0)] = 0
+    product_id: Annotated[int, _help("USB product id (kind = usb)", ge=0)] = 0
+    folder: Annotated[str, _help("Folder that receives the bytes and a preview (kind = file)")] = (
+        "var/printouts"
+    )
+    label_width_mm: Annotated[int, _help("Label width in millimetres", gt=0)] = 76
+    label_height_mm: Annotated[int, _help("Label height in millimetres", gt=0)] = 130
+    dpi: Annotated[int, _help("Print head resolution in dots per inch", gt=0)] = 203
+    enabled: Annotated[bool, _help("A disabled printer takes no jobs")] = True
+
+
+class ScannerSettings(Section):
+    name: Annotated[str, _help("Scanner name, unique on the site", min_length=1)]
+    kind: Annotated[Literal["serial", "hid"], _help("Serial/USB-CDC or HID keyboard scanner")] = (
+        "serial"
+    )
+    device: Annotated[str, _help("Device path, e.g. /dev/ttyACM0 or /dev/input/event3")] = ""
+    baud: Annotated[int, _help("Serial baud rate", gt=0)] = 9600
+    suffix: Annotated[Literal["CR", "LF", "CRLF"], _help("End-of-scan suffix the scanner sends")] = (
+        "CR"
+    )
+
+
+class StationSettings(Section):
+    name: Annotated[str, _help("Station name, unique on the site", min_length=1)]
+    kind: Annotated[
+        Literal["pack_bench", "printer_station", "dock_door"], _help("What the station is for")
+    ]
+    printers: Annotated[list[str], _help("Names of the printers at this station")] = field(
+        default_factory=list
+    )
+    scanners: Annotated[list[str], _help("Names of the fixed scanners at this station")] = field(
+        default_factory=list
+    )
+
+
+class OmsSettings(Section):
+    enabled: Annotated[bool, _help("Send the events journal to the OMS")] = False
+    url: Annotated[str, _help("OMS webhook URL that receives events")] = ""
+    timeout_seconds: Annotated[float, _help("Time allowed for one OMS call", gt=0)] = 10.0
+    batch_size: Annotated[int, _help("Events sent in one OMS call", ge=1, le=1000)] = 100
+
+
+class DiscoverySettings(Section):
+    advertise: Annotated[bool, _help("Advertise this server by mDNS so stations find it")] = False
+    interfaces: Annotated[
+        list[str], _help("Addresses mDNS runs on; the demo keeps it to loopback")
+    ] = field(default_factory=lambda: ["127.0.0.1"])
+
+
+def _default_roles() -> dict[str, RoleSettings]:
+    labels = {
+        "receiver": ("收货员", "Receiver"),
+        "putaway": ("上架员", "Put-away"),
+        "picker": ("拣货员", "Picker"),
+        "packer": ("打包员", "Packer"),
+        "dock": ("装车员", "Dock"),
+        "supervisor": ("主管", "Supervisor"),
+        "admin": ("管理员", "Administrator"),
+    }
+    return {role: RoleSettings(label_zh=zh, label_en=en) for role, (zh, en) in labels.items()}
+
+
+class Settings(Section):
+    site: Annotated[SiteSettings, _help("The warehouse site")] = field(
+        default_factory=SiteSettings
+    )
+    database: Annotated[DatabaseSettings, _help("Where the state is kept")] = field(
+        default_factory=DatabaseSettings
+    )
+    server: Annotated[ServerSettings, _help("The HTTP server")] = field(
+        default_factory=ServerSettings
+    )
+    auth: Annotated[AuthSettings, _help("Logins and sessions")] = field(
+        default_factory=AuthSettings
+    )
+    scan: Annotated[ScanSettings, _help("How handheld scans are read")] = field(
+        default_factory=ScanSettings
+    )
+    roles: Annotated[
+        dict[str, RoleSettings], _help("Labels of the floor roles, by role name")
+    ] = field(default_factory=_default_roles)
+    printers: Annotated[list[PrinterSettings], _help("Label printers")] = field(
+        default_factory=list
+    )
+    scanners: Annotated[list[ScannerSettings], _help("Fixed barcode scanners")] = field(
+        default_factory=list
+    )
+    stations: Annotated[list[StationSettings], _help("Pack benches, printer stations, docks")] = (
+        field(default_factory=list)
+    )
+    oms: Annotated[OmsSettings, _help("Link to the OMS upstream")] = field(
+        default_factory=OmsSettings
+    )
+    discovery: Annotated[DiscoverySettings, _help("mDNS discovery on the LAN")] = field(
+        default_factory=DiscoverySettings
+    )
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Secrets from the environment, never from a file in config/."""
+
+    oms_token: str
+    oms_hmac_secret: str
+
+    @classmethod
+    def from_env(cls) -> Secrets:
+        return cls(
+            oms_token=os.environ.get("BONDFLOOR_OMS_TOKEN", ""),
+            oms_hmac_secret=os.environ.get("BONDFLOOR_OMS_HMAC_SECRET", ""),
+        )
+
+
+class ConfigError(Exception):
+    """The configuration file has errors; `errors` lists every one."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read settings from `path` (or $BONDFLOOR_CONFIG); defaults when neither is given."""
+    if path is None:
+        path = os.environ.get(CONFIG_ENV) or None
+    if path is None:
+        return Settings()
+    errors = check_config_file(path)
+    if errors:
+        raise ConfigError(errors)
+    with open(path, "rb") as f:
+        return msgspec.convert(tomllib.load(f), Settings)
+
+
+def check_config_file(path: str | Path) -> list[str]:
+    """Every error in the file as `file: key.path: reason` (an empty list when it is good)."""
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        return [f"{path}: file not found"]
+    except tomllib.TOMLDecodeError as err:
+        return [f"{path}: not valid TOML: {err}"]
+    problems = _problems_in(Settings, data, "")
+    if not problems:
+        problems = _cross_reference_problems(msgspec.convert(data, Settings))
+    return [f"{path}: {key or '(top)'}: {reason}" for key, reason in problems]
+
+
+def _problems_in(struct_type: type[Struct], data: Any, path: str) -> list[tuple[str, str]]:
+    """Walk the TOML data against a Struct type, collecting every problem, not just the first."""
+    if not isinstance(data, dict):
+        return [(path, f"expected a table, got {type(data).__name__}")]
+    hints = get_type_hints(struct_type, include_extras=True)
+    known = set(struct_type.__struct_fields__)
+    problems = [(_join(path, key), "unknown setting") for key in data if key not in known]
+    for name in struct_type.__struct_fields__:
+        key_path = _join(path, name)
+        if name not in data:
+            if name in _required_fields(struct_type):
+                problems.append((key_path, "required setting is missing"))
+            continue
+        value_problems = _problems_in_value(hints[name], data[name], key_path)
+        check = _VALUE_CHECKS.get((struct_type.__name__, name))
+        if not value_problems and check is not None and (reason := check(data[name])):
+            value_problems.append((key_path, reason))
+        problems += value_problems
+    if not problems:
+        try:
+            msgspec.convert(data, struct_type)
+        except msgspec.ValidationError as err:
+            problems.append((path, _reason(err)))
+    return problems
+
+
+def _problems_in_value(hint: Any, value: Any, path: str) -> list[tuple[str, str]]:
+    inner = _unannotated(hint)
+    origin = get_origin(inner)
+    if isinstance(inner, type) and issubclass(inner, Struct):
+        return _problems_in(inner, value, path)
+    if origin is list and _is_struct(get_args(inner)[0]):
+        if not isinstance(value, list):
+            return [(path, f"expected an array, got {type(value).__name__}")]
+        item_type = get_args(inner)[0]
+        return [p for i, item in enumerate(value) for p in _problems_in(item_type, item, f"{path}[{i}]")]
+    if origin is dict and _is_struct(get_args(inner)[1]):
+        if not isinstance(value, dict):
+            return [(path, f"expected a table, got {type(value).__name__}")]
+        item_type = get_args(inner)[1]
+        return [p for k, item in value.items() for p in _problems_in(item_type, item, _join(path, k))]
+    try:
+        msgspec.convert(value, hint)
+    except msgspec.ValidationError as err:
+        return [(path, _reason(err))]
+    return []
+
+
+def _timezone_problem(name: str) -> str | None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {name!r}"
+    return None
+
+
+_VALUE_CHECKS = {("SiteSettings", "timezone"): _timezone_problem}
+"""Checks a type cannot express, by (section, setting)."""
+
+
+def _cross_reference_problems(settings: Settings) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    for role in settings.roles:
+        if role not in ROLES:
+            problems.append((f"roles.{role}", f"unknown role; roles are {', '.join(ROLES)}"))
+    for kind, items in (("printers", settings.printers), ("scanners", settings.scanners)):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            if item.name in seen:
+                problems.append((f"{kind}[{i}].name", f"duplicate name {item.name!r}"))
+            seen.add(item.name)
+    for i, printer in enumerate(settings.printers):
+        if printer.kind == "network" and not printer.host:
+            problems.append((f"printers[{i}].host", "a network printer needs a host"))
+        if printer.kind == "serial" and not printer.device:
+            problems.append((f"printers[{i}].device", "a serial printer needs a device"))
+    printer_names = {p.name for p in settings.printers}
+    scanner_names = {s.name for s in settings.scanners}
+    for i, station in enumerate(settings.stations):
+        for name in station.printers:
+            if name not in printer_names:
+                problems.append((f"stations[{i}].printers", f"no printer named {name!r}"))
+        for name in station.scanners:
+            if name not in scanner_names:
+                problems.append((f"stations[{i}].scanners", f"no scanner named {name!r}"))
+    if settings.oms.enabled and not settings.oms.url:
+        problems.append(("oms.url", "the OMS link is enabled but has no url"))
+    return problems
+
+
+def _required_fields(struct_type: type[Struct]) -> set[str]:
+    n_required = len(struct_type.__struct_fields__) - len(struct_type.__struct_defaults__)
+    return set(struct_type.__struct_fields__[:n_required])
+
+
+def _unannotated(hint: Any) -> Any:
+    return get_args(hint)[0] if get_origin(hint) is Annotated else hint
+
+
+def _is_struct(tp: Any) -> bool:
+    tp = _unannotated(tp)
+    return isinstance(tp, type) and issubclass(tp, Struct)
+
+
+def _reason(err: msgspec.ValidationError) -> str:
+    return str(err).split(" - at `")[0]
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def setting_help(struct_type: type[Struct] = Settings) -> dict[str, str | None]:
+    """Every setting's key path and its help text (None where a setting has none)."""
+    found: dict[str, str | None] = {}
+    hints = get_type_hints(struct_type, include_extras=True)
+    for name in struct_type.__struct_fields__:
+        hint = hints[name]
+        found[name] = _description(hint)
+        inner = _unannotated(hint)
+        for candidate in (inner, *get_args(inner)):
+            if _is_struct(candidate):
+                for sub, text in setting_help(_unannotated(candidate)).items():
+                    found[f"{name}.{sub}"] = text
+    return found
+
+
+def _description(hint: Any) -> str | None:
+    if get_origin(hint) is not Annotated:
+        return None
+    for meta in get_args(hint)[1:]:
+        if isinstance(meta, Meta) and meta.description:
+            return meta.description
+    return None
+
+
+__all__ = [
+    "ROLES",
+    "ConfigError",
+    "Secrets",
+    "Settings",
+    "check_config_file",
+    "load_settings",
+    "setting_help",
+]

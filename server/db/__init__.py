@@ -1,0 +1,5 @@
+"""Connections (one writer, many readers) and migrations."""
+
+from server.db.database import Database
+
+__all__ = ["Database"]

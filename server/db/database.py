@@ -1,0 +1,110 @@
+"""SQLite connections: one writer that serialises every write, and per-thread readers.
+
+Writes are plain synchronous functions `fn(conn)` run inside `BEGIN IMMEDIATE` on the
+single writer connection, so two commands never interleave and a failing command leaves
+nothing behind. Reads run on their own connections (WAL lets them go on while a write is
+in progress) inside a deferred transaction, so each read sees one consistent snapshot.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def connect(path: str | Path, *, readonly: bool = False, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
+    """Open a connection with the pragmas every bondfloor connection uses."""
+    conn = sqlite3.connect(
+        str(path), isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    # An acknowledged scan must survive a power cut: fsync the WAL on every commit.
+    conn.execute("PRAGMA synchronous = FULL")
+    if readonly:
+        conn.execute("PRAGMA query_only = ON")
+    else:
+        conn.execute("PRAGMA journal_mode = WAL")
+    return conn
+
+
+class Database:
+    """The site database: `write(fn)` for commands, `read(fn)` for queries."""
+
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._writer = connect(self.path, busy_timeout_ms=busy_timeout_ms)
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+
+    def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` in one write transaction; commit if it returns, roll back if it raises."""
+        with self._write_lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(conn)
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+    def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` on this thread's read connection, in one snapshot."""
+        conn = self._reader()
+        conn.execute("BEGIN")
+        try:
+            return fn(conn)
+        finally:
+            conn.execute("COMMIT")
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations; returns the names applied."""
+        from server.db.migrations import apply_migrations
+
+        with self._write_lock:
+            return apply_migrations(self._writer)
+
+    def backup(self, target: str | Path) -> None:
+        """Write a consistent copy of the live database to `target` (online, no downtime)."""
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = connect(self.path, readonly=True, busy_timeout_ms=self._busy_timeout_ms)
+        dest = sqlite3.connect(str(target))
+        try:
+            # One step copies every page inside one read transaction: a consistent snapshot
+            # while writers go on.
+            source.backup(dest, pages=-1)
+            dest.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dest.close()
+            source.close()
+
+    def close(self) -> None:
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+        with self._write_lock:
+            self._writer.close()
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path, readonly=True, busy_timeout_ms=self._busy_timeout_ms)
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn

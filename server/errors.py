@@ -1,0 +1,55 @@
+"""Domain errors: each carries a stable code and an HTTP status.
+
+Services raise these; one handler in app.py turns them into the one JSON error shape
+`{"error": {"code": ..., "message": ..., "details": {...}}}`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "BAD_REQUEST"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details = details or {}
+
+
+class InvalidInput(DomainError):
+    status_code = 400
+    code = "INVALID_INPUT"
+
+
+class Unauthenticated(DomainError):
+    status_code = 401
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "FORBIDDEN"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "NOT_FOUND"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "CONFLICT"
+
+
+class Unprocessable(DomainError):
+    """The request is well formed but the warehouse rules refuse it."""
+
+    status_code = 422
+    code = "REFUSED"

@@ -1,0 +1,230 @@
+"""The stock ledger: append-only movements, and balances changed in the same transaction.
+
+Invariants (checked here and by hypothesis state machines in tests/ledger):
+- every balance equals the sum of the movements into its key minus those out of it;
+- no balance is ever negative (rows at zero are deleted);
+- a storage or pick-face location holds one customer's goods at a time, and a location
+  assigned to a customer holds only that customer's goods.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import msgspec
+
+from server.commands import CommandContext, append_event
+from server.errors import InvalidInput, NotFound, Unprocessable
+from server.ledger.schemas import Movement, MovementIn, MovementRequest
+
+SEGREGATED_TYPES = frozenset({"storage", "pick_face"})
+"""Location types where goods rest: one customer at a time (bonded segregation)."""
+
+INBOUND_KINDS = frozenset({"receive"})
+OUTBOUND_KINDS = frozenset({"ship"})
+TRANSFER_KINDS = frozenset({"putaway", "move", "pick", "pack", "load"})
+CORRECTION_KINDS = frozenset({"adjust", "count"})
+
+
+def post_movement(conn: sqlite3.Connection, ctx: CommandContext, m: MovementIn) -> Movement:
+    """Validate one movement, change both balances and append it (plus its event)."""
+    _check_shape(m)
+    sku = conn.execute(
+        "SELECT id, customer_id FROM skus WHERE id = ? AND active = 1", (m.sku_id,)
+    ).fetchone()
+    if sku is None:
+        raise NotFound(f"no active SKU with id {m.sku_id}", code="SKU_NOT_FOUND")
+    if sku["customer_id"] != m.customer_id:
+        raise Unprocessable(
+            "this SKU belongs to another customer", code="SKU_OTHER_CUSTOMER",
+            details={"sku_id": m.sku_id, "customer_id": m.customer_id},
+        )
+    if m.from_location_id is not None:
+        _location(conn, m.from_location_id)
+        _take(conn, m.from_location_id, m)
+    if m.to_location_id is not None:
+        _put(conn, _location(conn, m.to_location_id), m)
+    cur = conn.execute(
+        "INSERT INTO movements (at, kind, customer_id, sku_id, lot, expiry, quantity, "
+        "from_location_id, to_location_id, reason, document, user_code, device, command_key) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            ctx.at, m.kind, m.customer_id, m.sku_id, m.lot, m.expiry, m.quantity,
+            m.from_location_id, m.to_location_id, m.reason, m.document,
+            ctx.actor.code, ctx.actor.device, ctx.key,
+        ),
+    )
+    movement = Movement(
+        id=int(cur.lastrowid or 0), at=ctx.at, user_code=ctx.actor.code, device=ctx.actor.device,
+        **{f: getattr(m, f) for f in MovementIn.__struct_fields__},
+    )
+    append_event(conn, ctx, f"stock.{m.kind}", movement)
+    return movement
+
+
+def _check_shape(m: MovementIn) -> None:
+    has_from, has_to = m.from_location_id is not None, m.to_location_id is not None
+    if m.kind in INBOUND_KINDS:
+        ok = has_to and not has_from
+    elif m.kind in OUTBOUND_KINDS:
+        ok = has_from and not has_to
+    elif m.kind in TRANSFER_KINDS:
+        ok = has_from and has_to and m.from_location_id != m.to_location_id
+    else:
+        ok = has_from != has_to  # a correction adds to one place or takes from one place
+    if not ok:
+        raise InvalidInput(
+            f"a {m.kind} movement has the wrong locations", code="MOVEMENT_SHAPE",
+            details={"kind": m.kind},
+        )
+    if m.kind in CORRECTION_KINDS and not m.reason:
+        raise InvalidInput("an adjustment needs a reason", code="REASON_REQUIRED")
+
+
+def _location(conn: sqlite3.Connection, location_id: int) -> sqlite3.Row:
+    row = conn.execute(
+        "SELECT id, code, type, capacity, customer_id FROM locations WHERE id = ? AND active = 1",
+        (location_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no active location with id {location_id}", code="LOCATION_NOT_FOUND")
+    return row
+
+
+def _key(location_id: int, m: MovementIn) -> tuple[Any, ...]:
+    return (location_id, m.customer_id, m.sku_id, m.lot, m.expiry)
+
+
+_KEY_WHERE = "location_id = ? AND customer_id = ? AND sku_id = ? AND lot = ? AND expiry = ?"
+
+
+def _take(conn: sqlite3.Connection, location_id: int, m: MovementIn) -> None:
+    row = conn.execute(f"SELECT quantity FROM balances WHERE {_KEY_WHERE}", _key(location_id, m)).fetchone()
+    on_hand = row["quantity"] if row else 0
+    if on_hand < m.quantity:
+        raise Unprocessable(
+            f"only {on_hand} on hand, cannot take {m.quantity}", code="INSUFFICIENT_STOCK",
+            details={"location_id": location_id, "on_hand": on_hand, "requested": m.quantity},
+        )
+    if on_hand == m.quantity:
+        conn.execute(f"DELETE FROM balances WHERE {_KEY_WHERE}", _key(location_id, m))
+    else:
+        conn.execute(
+            f"UPDATE balances SET quantity = quantity - ? WHERE {_KEY_WHERE}",
+            (m.quantity, *_key(location_id, m)),
+        )
+
+
+def _put(conn: sqlite3.Connection, location: sqlite3.Row, m: MovementIn) -> None:
+    if location["customer_id"] is not None and location["customer_id"] != m.customer_id:
+        raise Unprocessable(
+            f"location {location['code']} is assigned to another customer",
+            code="LOCATION_OTHER_CUSTOMER", details={"location": location["code"]},
+        )
+    if location["type"] in SEGREGATED_TYPES:
+        other = conn.execute(
+            "SELECT 1 FROM balances WHERE location_id = ? AND customer_id != ? LIMIT 1",
+            (location["id"], m.customer_id),
+        ).fetchone()
+        if other is not None:
+            raise Unprocessable(
+                f"location {location['code']} holds another customer's goods",
+                code="LOCATION_OTHER_CUSTOMER", details={"location": location["code"]},
+            )
+    if location["capacity"] is not None:
+        held = conn.execute(
+            "SELECT COALESCE(SUM(quantity), 0) FROM balances WHERE location_id = ?",
+            (location["id"],),
+        ).fetchone()[0]
+        if held + m.quantity > location["capacity"]:
+            raise Unprocessable(
+                f"location {location['code']} has room for {location['capacity'] - held} more",
+                code="LOCATION_FULL",
+                details={"location": location["code"], "capacity": location["capacity"], "held": held},
+            )
+    conn.execute(
+        "INSERT INTO balances (location_id, customer_id, sku_id, lot, expiry, quantity) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (location_id, customer_id, sku_id, lot, expiry) "
+        "DO UPDATE SET quantity = quantity + excluded.quantity",
+        (*_key(location["id"], m), m.quantity),
+    )
+
+
+def balances_from_movements(conn: sqlite3.Connection) -> dict[tuple[Any, ...], int]:
+    """Recompute every balance from the movements alone (for checks and reconciliation)."""
+    rows = conn.execute(
+        """
+        SELECT location_id, customer_id, sku_id, lot, expiry, SUM(q) AS quantity FROM (
+            SELECT to_location_id AS location_id, customer_id, sku_id, lot, expiry, quantity AS q
+              FROM movements WHERE to_location_id IS NOT NULL
+            UNION ALL
+            SELECT from_location_id, customer_id, sku_id, lot, expiry, -quantity
+              FROM movements WHERE from_location_id IS NOT NULL
+        ) GROUP BY location_id, customer_id, sku_id, lot, expiry HAVING SUM(q) != 0
+        """
+    ).fetchall()
+    return {tuple(r)[:5]: r["quantity"] for r in rows}
+
+
+def stored_balances(conn: sqlite3.Connection) -> dict[tuple[Any, ...], int]:
+    rows = conn.execute(
+        "SELECT location_id, customer_id, sku_id, lot, expiry, quantity FROM balances"
+    ).fetchall()
+    return {tuple(r)[:5]: r["quantity"] for r in rows}
+
+
+def resolve_movement(conn: sqlite3.Connection, r: MovementRequest) -> MovementIn:
+    """Turn floor codes (customer, SKU, locations) into a ledger movement."""
+    customer = conn.execute("SELECT id FROM customers WHERE code = ?", (r.customer,)).fetchone()
+    if customer is None:
+        raise NotFound(f"no customer {r.customer}", code="CUSTOMER_NOT_FOUND")
+    sku = conn.execute(
+        "SELECT id FROM skus WHERE customer_id = ? AND code = ?", (customer["id"], r.sku)
+    ).fetchone()
+    if sku is None:
+        raise NotFound(f"no SKU {r.sku} for {r.customer}", code="SKU_NOT_FOUND")
+    return MovementIn(
+        kind=r.kind, customer_id=customer["id"], sku_id=sku["id"], quantity=r.quantity, lot=r.lot,
+        expiry=r.expiry, from_location_id=_location_id(conn, r.from_location),
+        to_location_id=_location_id(conn, r.to_location), reason=r.reason, document=r.document,
+    )
+
+
+def _location_id(conn: sqlite3.Connection, code: str | None) -> int | None:
+    if code is None:
+        return None
+    row = conn.execute("SELECT id FROM locations WHERE code = ?", (code,)).fetchone()
+    if row is None:
+        raise NotFound(f"no location {code}", code="LOCATION_NOT_FOUND", details={"location": code})
+    return int(row["id"])
+
+
+def list_movements(
+    conn: sqlite3.Connection, *, location: str | None, sku: str | None, limit: int
+) -> list[dict[str, Any]]:
+    where, params = ["1 = 1"], []
+    if location:
+        where.append("(lf.code = ? OR lt.code = ?)")
+        params += [location, location]
+    if sku:
+        where.append("s.code = ?")
+        params.append(sku)
+    rows = conn.execute(
+        "SELECT m.id, m.at, m.kind, c.code AS customer, s.code AS sku, m.lot, m.expiry, m.quantity, "
+        "lf.code AS from_location, lt.code AS to_location, m.reason, m.document, m.user_code, m.device "
+        "FROM movements m JOIN customers c ON c.id = m.customer_id JOIN skus s ON s.id = m.sku_id "
+        "LEFT JOIN locations lf ON lf.id = m.from_location_id "
+        "LEFT JOIN locations lt ON lt.id = m.to_location_id "
+        f"WHERE {' AND '.join(where)} ORDER BY m.id DESC LIMIT ?",
+        (*params, limit),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def list_events(conn: sqlite3.Connection, *, after: int, limit: int) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT seq, at, type, version, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+        (after, limit),
+    ).fetchall()
+    return [{**dict(r), "payload": msgspec.json.decode(r["payload"])} for r in rows]

@@ -1,0 +1,1 @@
+"""Customers, SKUs with barcodes, locations."""

@@ -1,0 +1,82 @@
+"""Master data structs: customers (cargo owners), SKUs with barcodes, locations."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct, field
+
+from server.db.migrations import LOCATION_TYPES
+
+Code = Annotated[
+    str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,39}$", description="A code: letters, digits, _ . - /")
+]
+Name = Annotated[str, Meta(min_length=1, max_length=200)]
+LocationType = Literal[
+    "dock", "staging", "storage", "pick_face", "pack_station", "quarantine", "inspection", "outbound_lane"
+]
+assert set(LocationType.__args__) == set(LOCATION_TYPES)  # type: ignore[attr-defined]
+
+
+class CustomerIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    code: Code
+    name: Name
+    customs_book_no: Annotated[
+        str, Meta(max_length=32, description="Customs book (账册) number of this cargo owner")
+    ] = ""
+    min_shelf_life_days: Annotated[
+        int, Meta(ge=0, le=3650, description="Refuse lots with less remaining shelf life")
+    ] = 0
+    active: bool = True
+
+
+class SkuIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    customer: Code
+    code: Code
+    name: Name
+    barcodes: list[Annotated[str, Meta(min_length=1, max_length=48)]] = field(default_factory=list)
+    unit: Annotated[str, Meta(min_length=1, max_length=8)] = "EA"
+    weight_g: Annotated[int, Meta(ge=0, le=1_000_000)] | None = None
+    customs_record_no: Annotated[str, Meta(max_length=40, description="Customs record (备案) no")] = ""
+    hs_code: Annotated[str, Meta(pattern=r"^(\d{6,10})?$", description="HS code, 6-10 digits")] = ""
+    lot_tracked: bool = False
+    expiry_tracked: bool = False
+    shelf_life_days: Annotated[int, Meta(gt=0, le=36500)] | None = None
+    active: bool = True
+
+
+class LocationIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    code: Code
+    zone: Annotated[str, Meta(min_length=1, max_length=20)]
+    type: LocationType
+    pick_sequence: Annotated[int, Meta(ge=0)] = 0
+    capacity: Annotated[int, Meta(gt=0)] | None = None
+    customer: Code | None = None
+    active: bool = True
+
+
+class Customer(CustomerIn, kw_only=True):
+    id: int
+
+
+class Sku(SkuIn, kw_only=True):
+    id: int
+
+
+class Location(LocationIn, kw_only=True):
+    id: int
+
+
+class RowProblem(Struct):
+    """One bad row of an import: where it is and what is wrong."""
+
+    line: int
+    field: str
+    message: str
+
+
+class ImportSummary(Struct):
+    kind: str
+    rows: int
+    created: int
+    updated: int

@@ -1,0 +1,401 @@
+"""Master data rules: upsert customers, SKUs (with barcodes) and locations; bulk import.
+
+An import is all or nothing: every row is checked first and every bad row is reported
+with its line number; only a clean file is written, in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import sqlite3
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import msgspec
+
+from server.barcodes import BarcodeError, check_barcode
+from server.commands import CommandContext
+from server.errors import InvalidInput, NotFound
+from server.masterdata.schemas import (
+    Customer,
+    CustomerIn,
+    ImportSummary,
+    Location,
+    LocationIn,
+    RowProblem,
+    Sku,
+    SkuIn,
+)
+
+IMPORT_KINDS: dict[str, type[msgspec.Struct]] = {
+    "customers": CustomerIn,
+    "skus": SkuIn,
+    "locations": LocationIn,
+}
+MAX_REPORTED_PROBLEMS = 500
+Progress = Callable[[int], None]
+
+
+# -- single records -------------------------------------------------------------------
+
+
+def upsert_customer(conn: sqlite3.Connection, ctx: CommandContext, c: CustomerIn) -> Customer:
+    conn.execute(
+        "INSERT INTO customers (code, name, customs_book_no, min_shelf_life_days, active) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
+        "customs_book_no = excluded.customs_book_no, "
+        "min_shelf_life_days = excluded.min_shelf_life_days, active = excluded.active",
+        (c.code, c.name, c.customs_book_no, c.min_shelf_life_days, int(c.active)),
+    )
+    ctx.audit_target = f"customer:{c.code}"
+    return get_customer(conn, c.code)
+
+
+def upsert_sku(conn: sqlite3.Connection, ctx: CommandContext, s: SkuIn) -> Sku:
+    problems = _sku_problems(s)
+    if problems:
+        raise InvalidInput(problems[0][1], code="BARCODE_INVALID", details={"field": problems[0][0]})
+    _write_skus(conn, [s], _customer_ids(conn))
+    ctx.audit_target = f"sku:{s.customer}/{s.code}"
+    return get_sku(conn, s.customer, s.code)
+
+
+def upsert_location(conn: sqlite3.Connection, ctx: CommandContext, loc: LocationIn) -> Location:
+    _write_locations(conn, [loc], _customer_ids(conn))
+    ctx.audit_target = f"location:{loc.code}"
+    return get_location(conn, loc.code)
+
+
+def get_customer(conn: sqlite3.Connection, code: str) -> Customer:
+    row = conn.execute("SELECT * FROM customers WHERE code = ?", (code,)).fetchone()
+    if row is None:
+        raise NotFound(f"no customer {code}", code="CUSTOMER_NOT_FOUND")
+    return msgspec.convert(dict(row), Customer, strict=False)
+
+
+def list_customers(conn: sqlite3.Connection) -> list[Customer]:
+    rows = conn.execute("SELECT * FROM customers ORDER BY code").fetchall()
+    return [msgspec.convert(dict(r), Customer, strict=False) for r in rows]
+
+
+_SKU_SELECT = (
+    "SELECT s.*, c.code AS customer, "
+    "(SELECT json_group_array(barcode) FROM sku_barcodes b WHERE b.sku_id = s.id) AS barcodes "
+    "FROM skus s JOIN customers c ON c.id = s.customer_id"
+)
+
+
+def _sku_from_row(row: sqlite3.Row) -> Sku:
+    data = dict(row)
+    data["barcodes"] = sorted(msgspec.json.decode(data["barcodes"]))
+    del data["customer_id"]
+    return msgspec.convert(data, Sku, strict=False)
+
+
+def get_sku(conn: sqlite3.Connection, customer: str, code: str) -> Sku:
+    row = conn.execute(f"{_SKU_SELECT} WHERE c.code = ? AND s.code = ?", (customer, code)).fetchone()
+    if row is None:
+        raise NotFound(f"no SKU {code} for customer {customer}", code="SKU_NOT_FOUND")
+    return _sku_from_row(row)
+
+
+def list_skus(
+    conn: sqlite3.Connection, *, customer: str | None = None, search: str = "", limit: int = 100, offset: int = 0
+) -> list[Sku]:
+    where, params = ["1 = 1"], []
+    if customer:
+        where.append("c.code = ?")
+        params.append(customer)
+    if search:
+        where.append("(s.code LIKE ? OR s.name LIKE ?)")
+        params += [f"{search}%", f"%{search}%"]
+    rows = conn.execute(
+        f"{_SKU_SELECT} WHERE {' AND '.join(where)} ORDER BY c.code, s.code LIMIT ? OFFSET ?",
+        (*params, limit, offset),
+    ).fetchall()
+    return [_sku_from_row(r) for r in rows]
+
+
+_LOCATION_SELECT = (
+    "SELECT l.id, l.code, l.zone, l.type, l.pick_sequence, l.capacity, l.active, "
+    "c.code AS customer FROM locations l LEFT JOIN customers c ON c.id = l.customer_id"
+)
+
+
+def get_location(conn: sqlite3.Connection, code: str) -> Location:
+    row = conn.execute(f"{_LOCATION_SELECT} WHERE l.code = ?", (code,)).fetchone()
+    if row is None:
+        raise NotFound(f"no location {code}", code="LOCATION_NOT_FOUND")
+    return msgspec.convert(dict(row), Location, strict=False)
+
+
+def list_locations(
+    conn: sqlite3.Connection, *, zone: str | None = None, prefix: str = "", limit: int = 100, offset: int = 0
+) -> list[Location]:
+    where, params = ["1 = 1"], []
+    if zone:
+        where.append("l.zone = ?")
+        params.append(zone)
+    if prefix:
+        where.append("l.code LIKE ?")
+        params.append(f"{prefix}%")
+    rows = conn.execute(
+        f"{_LOCATION_SELECT} WHERE {' AND '.join(where)} ORDER BY l.code LIMIT ? OFFSET ?",
+        (*params, limit, offset),
+    ).fetchall()
+    return [msgspec.convert(dict(r), Location, strict=False) for r in rows]
+
+
+# -- bulk import ----------------------------------------------------------------------
+
+
+class ImportRejected(InvalidInput):
+    code = "IMPORT_REJECTED"
+
+
+class ParsedImport(msgspec.Struct):
+    kind: str
+    rows: list[Any]
+    lines: list[int]
+
+
+def parse_import(
+    kind: str, body: bytes, fmt: str, known_customers: set[str], progress: Progress | None = None
+) -> ParsedImport:
+    """Parse and check every row; raise ImportRejected listing every bad one."""
+    if kind not in IMPORT_KINDS:
+        raise NotFound(f"cannot import {kind!r}; kinds are {', '.join(IMPORT_KINDS)}", code="IMPORT_KIND_UNKNOWN")
+    struct_type = IMPORT_KINDS[kind]
+    rows: list[Any] = []
+    lines: list[int] = []
+    problems: list[RowProblem] = []
+    for line, raw in _raw_rows(body, fmt):
+        try:
+            item = msgspec.convert(raw, struct_type, strict=fmt == "json")
+        except msgspec.ValidationError as err:
+            problems.append(_problem(line, err))
+        else:
+            rows.append(item)
+            lines.append(line)
+            problems += _reference_problems(kind, line, item, known_customers)
+            if isinstance(item, SkuIn):
+                problems += [RowProblem(line, f, m) for f, m in _sku_problems(item)]
+        if progress:
+            progress(1)
+    problems += _duplicate_problems(kind, rows, lines)
+    if problems:
+        _reject(kind, problems)
+    return ParsedImport(kind, rows, lines)
+
+
+def write_import(conn: sqlite3.Connection, ctx: CommandContext, parsed: ParsedImport) -> ImportSummary:
+    """Write checked rows in the caller's transaction; references are checked here."""
+    kind, rows = parsed.kind, parsed.rows
+    customers = _customer_ids(conn)
+    problems = [
+        p for line, row in zip(parsed.lines, rows, strict=True)
+        for p in _reference_problems(kind, line, row, set(customers))
+    ]
+    if problems:
+        _reject(kind, problems)
+    existing = _existing_keys(conn, kind)
+    created = sum(1 for r in rows if _natural_key(kind, r) not in existing)
+    if kind == "customers":
+        for c in rows:
+            upsert_customer(conn, ctx, c)
+    elif kind == "skus":
+        _write_skus(conn, rows, customers)
+    else:
+        _write_locations(conn, rows, customers)
+    ctx.audit_target = f"import:{kind}"
+    return ImportSummary(kind=kind, rows=len(rows), created=created, updated=len(rows) - created)
+
+
+def _reference_problems(kind: str, line: int, row: Any, customers: set[str]) -> list[RowProblem]:
+    ref = getattr(row, "customer", None) if kind in ("skus", "locations") else None
+    if ref is not None and ref not in customers:
+        return [RowProblem(line, "customer", f"no customer {ref}")]
+    return []
+
+
+def customer_codes(conn: sqlite3.Connection) -> set[str]:
+    return set(_customer_ids(conn))
+
+
+def _reject(kind: str, problems: list[RowProblem]) -> None:
+    problems.sort(key=lambda p: p.line)
+    raise ImportRejected(
+        f"{len(problems)} problem(s) in the {kind} import; nothing was imported",
+        details={
+            "problems": [msgspec.to_builtins(p) for p in problems[:MAX_REPORTED_PROBLEMS]],
+            "problem_count": len(problems),
+        },
+    )
+
+
+def _raw_rows(body: bytes, fmt: str) -> Iterator[tuple[int, Any]]:
+    if fmt == "json":
+        try:
+            data = msgspec.json.decode(body)
+        except msgspec.DecodeError as err:
+            raise InvalidInput(f"the file is not valid JSON: {err}", code="MALFORMED_JSON") from err
+        if not isinstance(data, list):
+            raise InvalidInput("a JSON import is an array of objects", code="IMPORT_NOT_A_LIST")
+        yield from enumerate(data, start=1)
+        return
+    if fmt != "csv":
+        raise InvalidInput("the format is csv or json", code="IMPORT_FORMAT_UNKNOWN")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InvalidInput("a CSV import must be UTF-8", code="IMPORT_NOT_UTF8") from err
+    reader = csv.DictReader(io.StringIO(text))
+    for record in reader:
+        yield reader.line_num, _csv_record(record)
+
+
+def _csv_record(record: dict[str | None, Any]) -> dict[str, Any]:
+    """CSV cells are text: drop empty optional cells, split barcodes on '|'."""
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        if key is None:
+            out["(extra columns)"] = value
+            continue
+        value = (value or "").strip()
+        if value == "":
+            continue
+        out[key.strip()] = [b.strip() for b in value.split("|") if b.strip()] if key == "barcodes" else value
+    return out
+
+
+def _problem(line: int, err: msgspec.ValidationError) -> RowProblem:
+    message, _, where = str(err).partition(" - at `$")
+    field_name = where.rstrip("`").lstrip(".").split("[")[0] if where else ""
+    if message.startswith("Object contains unknown field"):
+        field_name = message.split("`")[1]
+        message = "unknown column"
+    if message.startswith("Object missing required field"):
+        field_name = message.split("`")[1]
+        message = "required column is missing or empty"
+    return RowProblem(line, field_name, message)
+
+
+def _sku_problems(s: SkuIn) -> list[tuple[str, str]]:
+    problems = []
+    for barcode in s.barcodes:
+        try:
+            check_barcode(barcode)
+        except BarcodeError as err:
+            problems.append(("barcodes", f"{barcode}: {err}"))
+    if s.expiry_tracked and s.shelf_life_days is None:
+        problems.append(("shelf_life_days", "an expiry-tracked SKU needs its shelf life"))
+    return problems
+
+
+def _natural_key(kind: str, row: Any) -> tuple[str, ...]:
+    return (row.customer, row.code) if kind == "skus" else (row.code,)
+
+
+def _duplicate_problems(kind: str, rows: list[Any], lines: list[int]) -> list[RowProblem]:
+    seen: dict[tuple[str, ...], int] = {}
+    barcodes: dict[tuple[str, str], int] = {}
+    problems = []
+    for line, row in zip(lines, rows, strict=False):
+        key = _natural_key(kind, row)
+        if key in seen:
+            problems.append(RowProblem(line, "code", f"{'/'.join(key)} is also on line {seen[key]}"))
+        seen.setdefault(key, line)
+        for barcode in getattr(row, "barcodes", []):
+            other = barcodes.setdefault((row.customer, barcode), line)
+            if other != line:
+                problems.append(RowProblem(line, "barcodes", f"{barcode} is also on line {other}"))
+    return problems
+
+
+def _existing_keys(conn: sqlite3.Connection, kind: str) -> set[tuple[str, ...]]:
+    if kind == "skus":
+        rows = conn.execute("SELECT c.code, s.code FROM skus s JOIN customers c ON c.id = s.customer_id")
+    else:
+        rows = conn.execute(f"SELECT code FROM {kind}")
+    return {tuple(r) for r in rows}
+
+
+def _customer_ids(conn: sqlite3.Connection) -> dict[str, int]:
+    return {r["code"]: r["id"] for r in conn.execute("SELECT id, code FROM customers")}
+
+
+def _customer_id(customers: dict[str, int], code: str) -> int:
+    if code not in customers:
+        raise NotFound(f"no customer {code}", code="CUSTOMER_NOT_FOUND")
+    return customers[code]
+
+
+def _write_skus(conn: sqlite3.Connection, rows: list[SkuIn], customers: dict[str, int]) -> None:
+    for s in rows:
+        customer_id = _customer_id(customers, s.customer)
+        sku_id = conn.execute(
+            "INSERT INTO skus (customer_id, code, name, unit, weight_g, customs_record_no, hs_code, "
+            "lot_tracked, expiry_tracked, shelf_life_days, active) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id, code) DO UPDATE SET "
+            "name = excluded.name, unit = excluded.unit, weight_g = excluded.weight_g, "
+            "customs_record_no = excluded.customs_record_no, hs_code = excluded.hs_code, "
+            "lot_tracked = excluded.lot_tracked, expiry_tracked = excluded.expiry_tracked, "
+            "shelf_life_days = excluded.shelf_life_days, active = excluded.active RETURNING id",
+            (
+                customer_id, s.code, s.name, s.unit, s.weight_g, s.customs_record_no, s.hs_code,
+                int(s.lot_tracked or s.expiry_tracked), int(s.expiry_tracked), s.shelf_life_days,
+                int(s.active),
+            ),
+        ).fetchone()[0]
+        conn.execute("DELETE FROM sku_barcodes WHERE sku_id = ?", (sku_id,))
+        for barcode in s.barcodes:
+            taken = conn.execute(
+                "SELECT s.code FROM sku_barcodes b JOIN skus s ON s.id = b.sku_id "
+                "WHERE b.customer_id = ? AND b.barcode = ?",
+                (customer_id, barcode),
+            ).fetchone()
+            if taken is not None:
+                raise InvalidInput(
+                    f"barcode {barcode} already belongs to SKU {taken[0]} of {s.customer}",
+                    code="BARCODE_IN_USE", details={"barcode": barcode, "sku": taken[0]},
+                )
+            conn.execute(
+                "INSERT INTO sku_barcodes (customer_id, barcode, sku_id) VALUES (?, ?, ?)",
+                (customer_id, barcode, sku_id),
+            )
+
+
+def _write_locations(conn: sqlite3.Connection, rows: list[LocationIn], customers: dict[str, int]) -> None:
+    for loc in rows:
+        if loc.customer is None:
+            continue
+        other = conn.execute(
+            "SELECT c.code FROM balances b JOIN locations l ON l.id = b.location_id "
+            "JOIN customers c ON c.id = b.customer_id WHERE l.code = ? AND c.code != ? LIMIT 1",
+            (loc.code, loc.customer),
+        ).fetchone()
+        if other is not None:
+            raise InvalidInput(
+                f"location {loc.code} holds goods of {other[0]}; it cannot be given to {loc.customer}",
+                code="LOCATION_OTHER_CUSTOMER", details={"location": loc.code},
+            )
+    conn.executemany(
+        "INSERT INTO locations (code, zone, type, pick_sequence, capacity, customer_id, active) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET zone = excluded.zone, "
+        "type = excluded.type, pick_sequence = excluded.pick_sequence, capacity = excluded.capacity, "
+        "customer_id = excluded.customer_id, active = excluded.active",
+        [
+            (
+                loc.code, loc.zone, loc.type, loc.pick_sequence, loc.capacity,
+                _customer_id(customers, loc.customer) if loc.customer else None, int(loc.active),
+            )
+            for loc in rows
+        ],
+    )
+
+
+def body_digest(body: bytes) -> str:
+    """What an import's idempotency check compares: the file's digest, not the file."""
+    return hashlib.sha256(body).hexdigest()

@@ -1,0 +1,1 @@
+"""Health and the settings a browser client needs."""

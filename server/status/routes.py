@@ -1,0 +1,48 @@
+"""`/health` for monitoring, and the public client settings the handheld reads first."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from litestar import get
+from litestar.datastructures import State
+
+from server import __version__
+from server.config import Settings
+from server.db import Database
+from server.web import PUBLIC, allow
+
+
+@get("/health", opt=allow(PUBLIC), sync_to_thread=True, tags=["status"])
+def health(db: Database, settings: Settings, state: State) -> dict[str, Any]:
+    """Is the server up and its database readable; where the events journal stands."""
+    last_seq = db.read(lambda conn: conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
+    return {
+        "status": "ok",
+        "site": settings.site.code,
+        "version": __version__,
+        "uptime_seconds": round(time.monotonic() - state.started_at, 1),
+        "events": {"last_seq": last_seq},
+        "workers": {name: worker.status() for name, worker in state.workers.items()},
+    }
+
+
+@get("/api/v1/client-config", opt=allow(PUBLIC), sync_to_thread=False, tags=["status"])
+def client_config(settings: Settings) -> dict[str, Any]:
+    """What the handheld needs before login: site, scan settings, role labels."""
+    return {
+        "site": {"code": settings.site.code, "name": settings.site.name},
+        "scan": {
+            "gs_placeholder": settings.scan.gs_placeholder,
+            "max_interkey_ms": settings.scan.max_interkey_ms,
+            "suffixes": settings.scan.suffixes,
+        },
+        "roles": {
+            role: {"zh": labels.label_zh, "en": labels.label_en} for role, labels in settings.roles.items()
+        },
+        "version": __version__,
+    }
+
+
+route_handlers = [health, client_config]

@@ -1,0 +1,1 @@
+"""Stock queries: what is where, by customer."""

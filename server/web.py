@@ -1,0 +1,144 @@
+"""Web glue shared by every slice: role guard, dependencies, the one error shape.
+
+Every route declares who may call it with `opt=allow(...)`; a route that declares
+nothing is refused to everyone (fail closed), and the role-matrix test walks every route.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import Parameter
+
+from server.auth.service import actor_for_token
+from server.commands import Actor, record_refusal
+from server.config import ROLES, Settings
+from server.db import Database
+from server.errors import DomainError, Forbidden, Unauthenticated
+
+log = logging.getLogger("bondfloor.web")
+
+PUBLIC = "public"
+FLOOR_ROLES = frozenset(ROLES)
+MANAGERS = frozenset({"supervisor", "admin"})
+ANONYMOUS = Actor(kind="anonymous", code="-", roles=frozenset())
+
+IdempotencyKey = Annotated[
+    str | None,
+    Parameter(header="Idempotency-Key", description="Unique key of this change; a replay returns the first result"),
+]
+
+
+def allow(*roles: str | frozenset[str]) -> dict[str, Any]:
+    """Route option naming the roles that may call it (`allow(PUBLIC)` for anyone)."""
+    names: set[str] = set()
+    for r in roles:
+        names |= {r} if isinstance(r, str) else set(r)
+    return {"roles": frozenset(names)}
+
+
+def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Guard on every route: resolve the bearer token to an actor and check its roles."""
+    allowed: frozenset[str] | None = handler.opt.get("roles")
+    device = connection.headers.get("x-device", "")[:64]
+    if allowed is None:
+        raise Forbidden("this route declares no roles", code="ROUTE_NOT_CLASSIFIED")
+    if PUBLIC in allowed:
+        connection.state.actor = ANONYMOUS
+        return
+    db: Database = connection.app.state.db
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("log in first", code="UNAUTHENTICATED")
+    actor = db.read(lambda conn: actor_for_token(conn, token.strip(), device))
+    if not actor.roles & allowed:
+        err = Forbidden(
+            "your role may not do this", code="ROLE_NOT_ALLOWED",
+            details={"needs": sorted(allowed), "have": sorted(actor.roles)},
+        )
+        record_refusal(db, actor, f"{connection.scope.get('method', 'WS')} {connection.url.path}", err)
+        raise err
+    connection.state.actor = actor
+
+
+def provide_db(state: State) -> Database:
+    db: Database = state.db
+    return db
+
+
+def provide_settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+def provide_actor(request: Request[Any, Any, Any]) -> Actor:
+    actor: Actor = request.state.actor
+    return actor
+
+
+def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response[Any]:
+    return Response(
+        content={"error": {"code": code, "message": message, "details": details or {}}},
+        status_code=status,
+    )
+
+
+def handle_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return error_response(exc.status_code, exc.code, exc.message, exc.details)
+
+
+HTTP_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHENTICATED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "TOO_MANY_REQUESTS",
+}
+
+
+def handle_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, ValidationException):
+        return _validation_response(exc)
+    status = exc.status_code
+    if status >= 500:
+        log.error("server error: %s", exc.detail)
+        return error_response(500, "INTERNAL_ERROR", "the server failed; the change was not made")
+    code = HTTP_CODES.get(status, "BAD_REQUEST")
+    message = {
+        404: "no such page or API route",
+        413: "the request body is too large",
+    }.get(status, exc.detail)
+    return error_response(status, code, message)
+
+
+def _validation_response(exc: ValidationException) -> Response[Any]:
+    problems = [
+        {"field": _field_name(p.get("key", "")), "message": str(p.get("message", ""))}
+        for p in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(p, dict)
+    ]
+    text = " ".join(p["message"] for p in problems) or str(exc.detail)
+    if "malformed" in f"{exc.detail} {text}".lower():
+        return error_response(400, "MALFORMED_JSON", "the request body is not valid JSON", {"problems": problems})
+    if "unknown field" in text:
+        return error_response(400, "UNKNOWN_FIELD", text, {"problems": problems})
+    return error_response(400, "VALIDATION_FAILED", text or "the request is not valid", {"problems": problems})
+
+
+def _field_name(key: Any) -> str:
+    return str(key).removeprefix("data.") if key else ""
+
+
+def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unexpected error", exc_info=exc)
+    return error_response(500, "INTERNAL_ERROR", "the server failed; the change was not made")

@@ -1,0 +1,61 @@
+"""Background workers run by the app's lifespan: each a loop on its own thread.
+
+A worker's step is a plain function over the database; errors are logged and counted,
+never allowed to stop the server.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from server.db import Database
+
+log = logging.getLogger("bondfloor.workers")
+
+
+class Worker:
+    def __init__(self, name: str, step: Callable[[Database], Any], interval_seconds: float) -> None:
+        self.name = name
+        self._step = step
+        self._interval = interval_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.runs = 0
+        self.last_error = ""
+
+    def start(self, db: Database) -> None:
+        self._thread = threading.Thread(target=self._loop, args=(db,), name=f"worker-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def status(self) -> dict[str, Any]:
+        alive = self._thread is not None and self._thread.is_alive()
+        return {"running": alive, "runs": self.runs, "last_error": self.last_error}
+
+    def _loop(self, db: Database) -> None:
+        while not self._stop.is_set():
+            try:
+                self._step(db)
+                self.last_error = ""
+            except Exception as err:  # a worker must outlive any one failure
+                self.last_error = f"{type(err).__name__}: {err}"
+                log.exception("worker %s failed", self.name)
+            self.runs += 1
+            self._stop.wait(self._interval)
+
+
+def end_expired_sessions(db: Database) -> int:
+    """Close sessions past their expiry so the session list shows who is really on shift."""
+    return db.write(
+        lambda conn: conn.execute(
+            "UPDATE sessions SET ended_at = expires_at WHERE ended_at IS NULL "
+            "AND expires_at < strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')"
+        ).rowcount
+    )
