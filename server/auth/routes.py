@@ -41,9 +41,11 @@ def logout(request: Request[Any, Any, Any], db: Database) -> dict[str, bool]:
     return {"logged_out": True}
 
 
-@get("/api/v1/auth/me", opt=allow(FLOOR_ROLES, "station", "oms"), sync_to_thread=False, tags=["auth"])
-def me(actor: Actor) -> dict[str, Any]:
-    return {"kind": actor.kind, "code": actor.code, "roles": sorted(actor.roles), "device": actor.device}
+@get("/api/v1/auth/me", opt=allow(FLOOR_ROLES, "station", "oms"), sync_to_thread=True, tags=["auth"])
+def me(actor: Actor, db: Database) -> dict[str, Any]:
+    """Who the token belongs to: kind, code, name and roles."""
+    name = db.read(lambda conn: service.display_name(conn, actor))
+    return {"kind": actor.kind, "code": actor.code, "name": name, "roles": sorted(actor.roles), "device": actor.device}
 
 
 @get("/api/v1/users", opt=allow(MANAGERS), sync_to_thread=True, tags=["auth"])

@@ -222,3 +222,10 @@ def list_audit(conn: sqlite3.Connection, *, outcome: str | None, limit: int) -> 
     where, params = ("WHERE outcome = ?", [outcome]) if outcome else ("", [])
     rows = conn.execute(f"SELECT * FROM audit {where} ORDER BY id DESC LIMIT ?", (*params, limit))
     return [{**dict(r), "details": msgspec.json.decode(r["details"])} for r in rows]
+
+
+def display_name(conn: sqlite3.Connection, actor: Actor) -> str:
+    if actor.kind != "user":
+        return actor.code
+    row = conn.execute("SELECT name FROM users WHERE code = ?", (actor.code,)).fetchone()
+    return str(row["name"]) if row else actor.code
