@@ -14,7 +14,7 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 
 from server.auth.service import actor_for_token
 from server.commands import Actor, record_refusal
@@ -31,7 +31,7 @@ ANONYMOUS = Actor(kind="anonymous", code="-", roles=frozenset())
 
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(header="Idempotency-Key", description="Unique key of this change; a replay returns the first result"),
+    HeaderParameter(name="Idempotency-Key", description="Unique key of this change; a replay returns the first result"),
 ]
 
 

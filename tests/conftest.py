@@ -1,0 +1,121 @@
+"""Shared fixtures: a real SQLite file per test, the app behind the in-process client."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from server.app import create_app
+from server.auth import service as auth
+from server.commands import SYSTEM, run_command
+from server.config import ROLES, DatabaseSettings, Settings
+from server.db import Database
+
+PIN = "4321"
+_keys = itertools.count(1)
+
+
+def new_key(prefix: str = "t") -> str:
+    return f"{prefix}-{next(_keys)}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(database=DatabaseSettings(path=str(tmp_path / "site.db")))
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[Database]:
+    database = Database(settings.database.path)
+    database.migrate()
+    yield database
+    database.close()
+
+
+def add_user(db: Database, settings: Settings, code: str, roles: list[str], badge: str | None = None) -> None:
+    run_command(
+        db, SYSTEM, "user.add", new_key("user"), {"code": code},
+        lambda conn, ctx: auth.add_user(
+            conn, ctx, settings.auth, code=code, name=f"{code} name", roles=roles, pin=PIN, badge=badge
+        ),
+    )
+
+
+class Api:
+    """The in-process client with a login per role."""
+
+    def __init__(self, client: TestClient[Any], db: Database, settings: Settings) -> None:
+        self.client = client
+        self.db = db
+        self.settings = settings
+        self._tokens: dict[str, str] = {}
+
+    def token(self, role: str) -> str:
+        if role not in self._tokens:
+            if role in ("station", "oms"):
+                self._tokens[role] = self.db.write(
+                    lambda conn: auth.add_api_token(
+                        conn, _ctx(), f"{role}-token", role
+                    )["token"]
+                )
+            else:
+                code = f"{role}01"
+                add_user(self.db, self.settings, code, [role])
+                answer = self.client.post("/api/v1/auth/login", json={"user_code": code, "pin": PIN})
+                assert answer.status_code == 201, answer.text
+                self._tokens[role] = answer.json()["token"]
+        return self._tokens[role]
+
+    def headers(self, role: str, key: str | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token(role)}", "X-Device": f"test-{role}"}
+        if key:
+            headers["Idempotency-Key"] = key
+        return headers
+
+    def get(self, path: str, role: str = "supervisor", **kw: Any) -> Any:
+        return self.client.get(path, headers=self.headers(role), **kw)
+
+    def post(self, path: str, role: str = "supervisor", key: str | None = "auto", **kw: Any) -> Any:
+        key = new_key() if key == "auto" else key
+        return self.client.post(path, headers={**self.headers(role, key), **kw.pop("headers", {})}, **kw)
+
+
+def _ctx() -> Any:
+    from server.commands import CommandContext
+
+    return CommandContext(actor=SYSTEM, key=new_key("token"))
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[Api]:
+    app = create_app(settings)
+    with TestClient(app) as client:
+        yield Api(client, app.state.db, settings)
+
+
+def seed_basics(api: Api) -> None:
+    """Two customers, a SKU each, a dock and three storage locations."""
+    for code in ("C1", "C2"):
+        assert api.post("/api/v1/customers", json={"code": code, "name": f"Customer {code}"}).status_code == 200
+    skus = [
+        {"customer": "C1", "code": "S1", "name": "Soap", "barcodes": ["6901234567892"]},
+        {"customer": "C2", "code": "S2", "name": "Gel", "barcodes": ["4006381333931"]},
+    ]
+    for sku in skus:
+        assert api.post("/api/v1/skus", json=sku).status_code == 200, sku
+    for code, type_ in (("DOCK-1", "dock"), ("A-1", "storage"), ("A-2", "storage"), ("A-3", "storage")):
+        answer = api.post("/api/v1/locations", json={"code": code, "zone": code[0], "type": type_})
+        assert answer.status_code == 200, answer.text
+
+
+def table_counts(db: Database) -> dict[str, int]:
+    tables = ["customers", "skus", "sku_barcodes", "locations", "movements", "balances", "events", "commands"]
+    return db.read(lambda conn: {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables})
+
+
+__all__ = ["PIN", "ROLES", "Api", "add_user", "new_key", "seed_basics", "table_counts"]
