@@ -75,7 +75,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             db.close()
 
     static = create_static_files_router(
-        path="/", directories=[handheld_web_dir()], html_mode=True, opt=allow(PUBLIC), name="handheld"
+        path="/",
+        directories=[handheld_web_dir()],
+        html_mode=True,
+        opt=allow(PUBLIC),
+        name="handheld",
     )
     return Litestar(
         route_handlers=[*(h for s in SLICES for h in s.route_handlers), static],

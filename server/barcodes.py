@@ -67,7 +67,7 @@ def check_barcode(value: str) -> str:
 def parse_scan(raw: str, gs_placeholder: str = "~") -> Scan:
     """Decode one scan. Plain codes (locations, SKU codes) come back with only `text` set."""
     symbology, text = normalise(raw, gs_placeholder)
-    if not text or not text.isprintable() and GS not in text:
+    if not text or (not text.isprintable() and GS not in text):
         raise BarcodeError("the scan is empty or holds control characters")
     scan = Scan(raw=raw, text=text, symbology=symbology)
     is_gs1 = symbology in ("]C1", "]d2", "]Q3", "]e0") or GS in text or _looks_like_gs1(text)

@@ -33,18 +33,27 @@ class Context:
         return self._settings
 
     def database(self) -> Database:
-        db = Database(self.settings.database.path, busy_timeout_ms=self.settings.database.busy_timeout_ms)
+        db = Database(
+            self.settings.database.path, busy_timeout_ms=self.settings.database.busy_timeout_ms
+        )
         db.migrate()
         return db
 
 
 pass_context = click.make_pass_decorator(Context)
-CLI_ACTOR = Actor(kind="system", code=f"cli:{os.environ.get('USER', 'root')}", roles=frozenset({"admin"}))
+CLI_ACTOR = Actor(
+    kind="system", code=f"cli:{os.environ.get('USER', 'root')}", roles=frozenset({"admin"})
+)
 
 
 @click.group()
-@click.option("--config", "config_path", envvar=CONFIG_ENV, type=click.Path(dir_okay=False),
-              help="Settings file (TOML); defaults to $BONDFLOOR_CONFIG, else built-in defaults.")
+@click.option(
+    "--config",
+    "config_path",
+    envvar=CONFIG_ENV,
+    type=click.Path(dir_okay=False),
+    help="Settings file (TOML); defaults to $BONDFLOOR_CONFIG, else built-in defaults.",
+)
 @click.pass_context
 def main(ctx: click.Context, config_path: str | None) -> None:
     """bondfloor — the floor server of a bonded warehouse."""
@@ -54,8 +63,13 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 @main.command()
 @click.option("--host", help="Listen address (default: server.host).")
 @click.option("--port", type=int, help="Listen port (default: server.port).")
-@click.option("--asgi", type=click.Choice(["granian", "uvicorn"]), default="granian", show_default=True,
-              help="ASGI server to run the app on.")
+@click.option(
+    "--asgi",
+    type=click.Choice(["granian", "uvicorn"]),
+    default="granian",
+    show_default=True,
+    help="ASGI server to run the app on.",
+)
 @pass_context
 def serve(obj: Context, host: str | None, port: int | None, asgi: str) -> None:
     """Run the HTTP server (creates or migrates the database first)."""
@@ -73,14 +87,21 @@ def run_asgi(asgi: str, host: str, port: int) -> None:
     if asgi == "uvicorn":
         import uvicorn
 
-        uvicorn.run("server.app:create_app", factory=True, host=host, port=port, log_level="warning")
+        uvicorn.run(
+            "server.app:create_app", factory=True, host=host, port=port, log_level="warning"
+        )
         return
     from granian.constants import Interfaces
     from granian.server import Server
 
     Server(
-        "server.app:create_app", factory=True, address=host, port=port, interface=Interfaces.ASGI,
-        workers=1, log_access=False,
+        "server.app:create_app",
+        factory=True,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=1,
+        log_access=False,
     ).serve()
 
 
@@ -95,7 +116,10 @@ def init(obj: Context) -> None:
     db = Database(obj.settings.database.path)
     applied = db.migrate()
     db.close()
-    click.echo(f"database {obj.settings.database.path}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
+    click.echo(
+        f"database {obj.settings.database.path}: "
+        + (f"applied {', '.join(applied)}" if applied else "up to date")
+    )
 
 
 @main.command()
@@ -124,7 +148,9 @@ def check_config(obj: Context, path: str | None) -> None:
     """Check a settings file; print every error with file, key path and reason."""
     path = path or obj.config_path
     if path is None:
-        click.echo("no settings file given (--config or $BONDFLOOR_CONFIG); built-in defaults are used")
+        click.echo(
+            "no settings file given (--config or $BONDFLOOR_CONFIG); built-in defaults are used"
+        )
         return
     errors = check_config_file(path)
     for line in errors:
@@ -171,13 +197,27 @@ def _run(obj: Context, name: str, payload: Any, rules: Any) -> Any:
 @click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True, help="PIN (digits).")
 @click.option("--badge", help="Badge barcode for scan login.")
 @pass_context
-def user_add(obj: Context, code: str, name: str, roles: tuple[str, ...], pin: str, badge: str | None) -> None:
+def user_add(
+    obj: Context, code: str, name: str, roles: tuple[str, ...], pin: str, badge: str | None
+) -> None:
     """Add a floor user."""
     from server.auth import service
 
-    result = _run(obj, "user.add", {"code": code, "roles": list(roles)}, lambda conn, ctx: service.add_user(
-        conn, ctx, obj.settings.auth, code=code, name=name, roles=list(roles), pin=pin, badge=badge,
-    ))
+    result = _run(
+        obj,
+        "user.add",
+        {"code": code, "roles": list(roles)},
+        lambda conn, ctx: service.add_user(
+            conn,
+            ctx,
+            obj.settings.auth,
+            code=code,
+            name=name,
+            roles=list(roles),
+            pin=pin,
+            badge=badge,
+        ),
+    )
     click.echo(f"user {result['code']} added with roles {', '.join(result['roles'])}")
 
 
@@ -188,19 +228,31 @@ def user_disable(obj: Context, code: str) -> None:
     """Disable a user and end their sessions."""
     from server.auth import service
 
-    _run(obj, "user.disable", {"code": code}, lambda conn, ctx: service.set_user_active(conn, ctx, code, False))
+    _run(
+        obj,
+        "user.disable",
+        {"code": code},
+        lambda conn, ctx: service.set_user_active(conn, ctx, code, False),
+    )
     click.echo(f"user {code} disabled")
 
 
 @user.command("reset-pin")
 @click.argument("code")
-@click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True, help="New PIN (digits).")
+@click.option(
+    "--pin", prompt=True, hide_input=True, confirmation_prompt=True, help="New PIN (digits)."
+)
 @pass_context
 def user_reset_pin(obj: Context, code: str, pin: str) -> None:
     """Set a new PIN (also unlocks a locked user)."""
     from server.auth import service
 
-    _run(obj, "user.reset_pin", {"code": code}, lambda conn, ctx: service.reset_pin(conn, ctx, obj.settings.auth, code, pin))
+    _run(
+        obj,
+        "user.reset_pin",
+        {"code": code},
+        lambda conn, ctx: service.reset_pin(conn, ctx, obj.settings.auth, code, pin),
+    )
     click.echo(f"PIN of {code} reset")
 
 
@@ -238,7 +290,9 @@ def token_add(obj: Context, name: str, kind: str) -> None:
 @main.command("import")
 @click.argument("kind", type=click.Choice(["customers", "skus", "locations"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), help="Default: from the file name.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), help="Default: from the file name."
+)
 @pass_context
 def import_file(obj: Context, kind: str, file: str, fmt: str | None) -> None:
     """Import master data from CSV or JSON: every row or none."""
@@ -250,6 +304,7 @@ def import_file(obj: Context, kind: str, file: str, fmt: str | None) -> None:
     try:
         customers = db.read(service.customer_codes)
         total = body.count(b"\n") if fmt == "csv" else None
+        bar: Any
         with click.progressbar(length=total, label=f"checking {kind}", file=sys.stderr) as bar:
             try:
                 parsed = service.parse_import(kind, body, fmt, customers, progress=bar.update)
@@ -260,7 +315,10 @@ def import_file(obj: Context, kind: str, file: str, fmt: str | None) -> None:
                 raise click.ClickException(err.message) from err
         click.echo(f"writing {len(parsed.rows)} {kind}...", err=True)
         summary = run_command(
-            db, CLI_ACTOR, f"import.{kind}", f"cli:{uuid.uuid4()}",
+            db,
+            CLI_ACTOR,
+            f"import.{kind}",
+            f"cli:{uuid.uuid4()}",
             {"kind": kind, "body": service.body_digest(body)},
             lambda conn, ctx: service.write_import(conn, ctx, parsed),
         ).value
@@ -268,8 +326,9 @@ def import_file(obj: Context, kind: str, file: str, fmt: str | None) -> None:
         raise click.ClickException(f"{err.code}: {err.message}") from err
     finally:
         db.close()
-    click.echo(f"imported {summary['rows']} {kind}: {summary['created']} new, {summary['updated']} updated")
-
+    click.echo(
+        f"imported {summary['rows']} {kind}: {summary['created']} new, {summary['updated']} updated"
+    )
 
 
 if __name__ == "__main__":

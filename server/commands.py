@@ -157,7 +157,12 @@ def write_audit(
 
 
 def record_refusal(
-    db: Database, actor: Actor, action: str, err: DomainError, *, details: dict[str, Any] | None = None
+    db: Database,
+    actor: Actor,
+    action: str,
+    err: DomainError,
+    *,
+    details: dict[str, Any] | None = None,
 ) -> None:
     """Audit a refused or denied attempt in its own small transaction."""
     outcome = "denied" if err.status_code in (401, 403) else "refused"

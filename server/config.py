@@ -33,7 +33,8 @@ class Section(Struct, forbid_unknown_fields=True, kw_only=True):
 
 class SiteSettings(Section):
     code: Annotated[
-        str, _help("Short site code, sent to the OMS with every event", pattern=r"^[A-Z0-9_-]{2,16}$")
+        str,
+        _help("Short site code, sent to the OMS with every event", pattern=r"^[A-Z0-9_-]{2,16}$"),
     ] = "SITE1"
     name: Annotated[str, _help("Site name shown on pages and documents", min_length=1)] = (
         "bondfloor warehouse"
@@ -61,7 +62,9 @@ class ServerSettings(Section):
     max_body_bytes: Annotated[
         int, _help("Largest request body accepted; bigger ones get PAYLOAD_TOO_LARGE", ge=1024)
     ] = 20 * 1024 * 1024
-    workers: Annotated[int, _help("ASGI worker processes (keep 1: SQLite has one writer)", ge=1)] = 1
+    workers: Annotated[
+        int, _help("ASGI worker processes (keep 1: SQLite has one writer)", ge=1)
+    ] = 1
 
 
 class AuthSettings(Section):
@@ -123,9 +126,9 @@ class ScannerSettings(Section):
     )
     device: Annotated[str, _help("Device path, e.g. /dev/ttyACM0 or /dev/input/event3")] = ""
     baud: Annotated[int, _help("Serial baud rate", gt=0)] = 9600
-    suffix: Annotated[Literal["CR", "LF", "CRLF"], _help("End-of-scan suffix the scanner sends")] = (
-        "CR"
-    )
+    suffix: Annotated[
+        Literal["CR", "LF", "CRLF"], _help("End-of-scan suffix the scanner sends")
+    ] = "CR"
 
 
 class StationSettings(Section):
@@ -169,9 +172,7 @@ def _default_roles() -> dict[str, RoleSettings]:
 
 
 class Settings(Section):
-    site: Annotated[SiteSettings, _help("The warehouse site")] = field(
-        default_factory=SiteSettings
-    )
+    site: Annotated[SiteSettings, _help("The warehouse site")] = field(default_factory=SiteSettings)
     database: Annotated[DatabaseSettings, _help("Where the state is kept")] = field(
         default_factory=DatabaseSettings
     )
@@ -184,9 +185,9 @@ class Settings(Section):
     scan: Annotated[ScanSettings, _help("How handheld scans are read")] = field(
         default_factory=ScanSettings
     )
-    roles: Annotated[
-        dict[str, RoleSettings], _help("Labels of the floor roles, by role name")
-    ] = field(default_factory=_default_roles)
+    roles: Annotated[dict[str, RoleSettings], _help("Labels of the floor roles, by role name")] = (
+        field(default_factory=_default_roles)
+    )
     printers: Annotated[list[PrinterSettings], _help("Label printers")] = field(
         default_factory=list
     )
@@ -290,12 +291,16 @@ def _problems_in_value(hint: Any, value: Any, path: str) -> list[tuple[str, str]
         if not isinstance(value, list):
             return [(path, f"expected an array, got {type(value).__name__}")]
         item_type = get_args(inner)[0]
-        return [p for i, item in enumerate(value) for p in _problems_in(item_type, item, f"{path}[{i}]")]
+        return [
+            p for i, item in enumerate(value) for p in _problems_in(item_type, item, f"{path}[{i}]")
+        ]
     if origin is dict and _is_struct(get_args(inner)[1]):
         if not isinstance(value, dict):
             return [(path, f"expected a table, got {type(value).__name__}")]
         item_type = get_args(inner)[1]
-        return [p for k, item in value.items() for p in _problems_in(item_type, item, _join(path, k))]
+        return [
+            p for k, item in value.items() for p in _problems_in(item_type, item, _join(path, k))
+        ]
     try:
         msgspec.convert(value, hint)
     except msgspec.ValidationError as err:
@@ -320,12 +325,16 @@ def _cross_reference_problems(settings: Settings) -> list[tuple[str, str]]:
     for role in settings.roles:
         if role not in ROLES:
             problems.append((f"roles.{role}", f"unknown role; roles are {', '.join(ROLES)}"))
-    for kind, items in (("printers", settings.printers), ("scanners", settings.scanners)):
+    named = (
+        ("printers", [p.name for p in settings.printers]),
+        ("scanners", [s.name for s in settings.scanners]),
+    )
+    for kind, names in named:
         seen: set[str] = set()
-        for i, item in enumerate(items):
-            if item.name in seen:
-                problems.append((f"{kind}[{i}].name", f"duplicate name {item.name!r}"))
-            seen.add(item.name)
+        for i, name in enumerate(names):
+            if name in seen:
+                problems.append((f"{kind}[{i}].name", f"duplicate name {name!r}"))
+            seen.add(name)
     for i, printer in enumerate(settings.printers):
         if printer.kind == "network" and not printer.host:
             problems.append((f"printers[{i}].host", "a network printer needs a host"))

@@ -44,12 +44,30 @@ assert {u.role for u in DEMO_USERS} == set(ROLES)
 
 # (code, name, customs book, GS1 prefix, storage zone, product words)
 CUSTOMERS = [
-    ("HKBEAUTY", "香港美妆跨境有限公司", "T5165W000101", "489", "A",
-     ["精华液", "面霜", "防晒乳", "洁面乳", "爽肤水", "眼霜", "面膜", "口红"]),
-    ("AUNUTRI", "澳洲营养品进出口公司", "T5165W000102", "930", "B",
-     ["鱼油胶囊", "婴儿奶粉", "维生素C片", "蜂蜜", "羊奶粉", "钙片", "益生菌", "蛋白粉"]),
-    ("JPHOME", "日本家居用品贸易公司", "T5165W000103", "490", "C",
-     ["保温杯", "收纳盒", "洗衣液", "厨房纸", "牙刷", "湿巾", "保鲜膜", "香皂"]),
+    (
+        "HKBEAUTY",
+        "香港美妆跨境有限公司",
+        "T5165W000101",
+        "489",
+        "A",
+        ["精华液", "面霜", "防晒乳", "洁面乳", "爽肤水", "眼霜", "面膜", "口红"],
+    ),
+    (
+        "AUNUTRI",
+        "澳洲营养品进出口公司",
+        "T5165W000102",
+        "930",
+        "B",
+        ["鱼油胶囊", "婴儿奶粉", "维生素C片", "蜂蜜", "羊奶粉", "钙片", "益生菌", "蛋白粉"],
+    ),
+    (
+        "JPHOME",
+        "日本家居用品贸易公司",
+        "T5165W000103",
+        "490",
+        "C",
+        ["保温杯", "收纳盒", "洗衣液", "厨房纸", "牙刷", "湿巾", "保鲜膜", "香皂"],
+    ),
 ]
 SKUS_PER_CUSTOMER = 100
 
@@ -74,16 +92,30 @@ def demo_locations() -> list[LocationIn]:
             for bay in range(1, 9):
                 for level in range(1, 4):
                     seq += 1
-                    locs.append(LocationIn(
-                        code=f"{zone}-{aisle:02d}-{bay:02d}-{level}", zone=zone, type="storage",
-                        pick_sequence=seq, capacity=2000, customer=customer if aisle <= 2 else None,
-                    ))
+                    locs.append(
+                        LocationIn(
+                            code=f"{zone}-{aisle:02d}-{bay:02d}-{level}",
+                            zone=zone,
+                            type="storage",
+                            pick_sequence=seq,
+                            capacity=2000,
+                            customer=customer if aisle <= 2 else None,
+                        )
+                    )
         for bay in range(1, 13):
             seq += 1
-            locs.append(LocationIn(
-                code=f"P{zone}-{bay:02d}", zone=f"P{zone}", type="pick_face", pick_sequence=seq, capacity=500,
-            ))
-    locs += [LocationIn(code=f"PACK-{i:02d}", zone="PACK", type="pack_station") for i in range(1, 7)]
+            locs.append(
+                LocationIn(
+                    code=f"P{zone}-{bay:02d}",
+                    zone=f"P{zone}",
+                    type="pick_face",
+                    pick_sequence=seq,
+                    capacity=500,
+                )
+            )
+    locs += [
+        LocationIn(code=f"PACK-{i:02d}", zone="PACK", type="pack_station") for i in range(1, 7)
+    ]
     locs += [LocationIn(code=f"QUAR-{i:02d}", zone="QUAR", type="quarantine") for i in range(1, 5)]
     locs += [LocationIn(code=f"INSP-{i:02d}", zone="INSP", type="inspection") for i in range(1, 3)]
     locs += [LocationIn(code=f"OUT-{i:02d}", zone="OUT", type="outbound_lane") for i in range(1, 9)]
@@ -101,12 +133,20 @@ def demo_skus() -> list[SkuIn]:
             barcodes = [ean13(prefix, 10_000 + i)]
             if i % 10 == 0:  # a carton or case barcode beside the unit EAN
                 barcodes.append(ean13(prefix, 50_000 + i))
-            skus.append(SkuIn(
-                customer=code, code=f"{code[:2]}{i:04d}", name=f"{word} {size}", barcodes=barcodes,
-                weight_g=rng.randint(80, 1800), customs_record_no=f"GJ{prefix}{i:06d}",
-                hs_code=rng.choice(["3304990099", "2106909090", "3924100000", "1901101000"]),
-                lot_tracked=tracked, expiry_tracked=tracked, shelf_life_days=1095 if tracked else None,
-            ))
+            skus.append(
+                SkuIn(
+                    customer=code,
+                    code=f"{code[:2]}{i:04d}",
+                    name=f"{word} {size}",
+                    barcodes=barcodes,
+                    weight_g=rng.randint(80, 1800),
+                    customs_record_no=f"GJ{prefix}{i:06d}",
+                    hs_code=rng.choice(["3304990099", "2106909090", "3924100000", "1901101000"]),
+                    lot_tracked=tracked,
+                    expiry_tracked=tracked,
+                    shelf_life_days=1095 if tracked else None,
+                )
+            )
     return skus
 
 
@@ -118,7 +158,12 @@ def seed_demo(db: Database, settings: Settings, log: Callable[[str], None] = pri
 
     for code, name, book, *_ in CUSTOMERS:
         c = CustomerIn(code=code, name=name, customs_book_no=book, min_shelf_life_days=90)
-        run("customer.upsert", f"customer:{code}", code, lambda conn, ctx, c=c: masterdata.upsert_customer(conn, ctx, c))
+        run(
+            "customer.upsert",
+            f"customer:{code}",
+            code,
+            lambda conn, ctx, c=c: masterdata.upsert_customer(conn, ctx, c),
+        )
     skus = demo_skus()
     locations = demo_locations()
     customers = {c[0] for c in CUSTOMERS}
@@ -126,23 +171,48 @@ def seed_demo(db: Database, settings: Settings, log: Callable[[str], None] = pri
         parsed = masterdata.ParsedImport(kind, rows, list(range(1, len(rows) + 1)))
         for row in rows:  # the same checks an import file gets
             assert not masterdata._reference_problems(kind, 0, row, customers)
-        run(f"import.{kind}", f"import:{kind}", len(rows), lambda conn, ctx, p=parsed: masterdata.write_import(conn, ctx, p))
+        run(
+            f"import.{kind}",
+            f"import:{kind}",
+            len(rows),
+            lambda conn, ctx, p=parsed: masterdata.write_import(conn, ctx, p),
+        )
     for u in DEMO_USERS:
-        run("user.add", f"user:{u.code}", u.code, lambda conn, ctx, u=u: auth.add_user(
-            conn, ctx, settings.auth, code=u.code, name=u.name, roles=[u.role], pin=DEMO_PIN, badge=u.badge,
-        ))
+        run(
+            "user.add",
+            f"user:{u.code}",
+            u.code,
+            lambda conn, ctx, u=u: auth.add_user(
+                conn,
+                ctx,
+                settings.auth,
+                code=u.code,
+                name=u.name,
+                roles=[u.role],
+                pin=DEMO_PIN,
+                badge=u.badge,
+            ),
+        )
     _seed_stock(db, run)
-    log(f"demo warehouse ready: {len(CUSTOMERS)} customers, {len(skus)} SKUs, {len(locations)} locations")
+    log(
+        f"demo warehouse ready: {len(CUSTOMERS)} customers, {len(skus)} SKUs, {len(locations)} locations"
+    )
 
 
 def _seed_stock(db: Database, run: Callable[..., None]) -> None:
     """Receive about half the SKUs at the dock and put them away in their owner's zone."""
     rng = random.Random(800)
-    ids = db.read(lambda conn: {
-        "sku": {(r[0], r[1]): (r[2], r[3]) for r in conn.execute(
-            "SELECT c.code, s.code, s.id, s.customer_id FROM skus s JOIN customers c ON c.id = s.customer_id")},
-        "loc": {r[0]: r[1] for r in conn.execute("SELECT code, id FROM locations")},
-    })
+    ids = db.read(
+        lambda conn: {
+            "sku": {
+                (r[0], r[1]): (r[2], r[3])
+                for r in conn.execute(
+                    "SELECT c.code, s.code, s.id, s.customer_id FROM skus s JOIN customers c ON c.id = s.customer_id"
+                )
+            },
+            "loc": {r[0]: r[1] for r in conn.execute("SELECT code, id FROM locations")},
+        }
+    )
     today = date.today()
     for code, _, _, _, zone, _ in CUSTOMERS:
         for i in range(1, SKUS_PER_CUSTOMER + 1, 2):
@@ -153,10 +223,25 @@ def _seed_stock(db: Database, run: Callable[..., None]) -> None:
             expiry = (today + timedelta(days=rng.randint(200, 900))).isoformat() if tracked else ""
             qty = rng.randint(2, 40) * 6
             storage = f"{zone}-{(i % 2) + 1:02d}-{(i // 2) % 8 + 1:02d}-{(i // 16) % 3 + 1}"
-            base = dict(customer_id=customer_id, sku_id=sku_id, quantity=qty, lot=lot, expiry=expiry,
-                        document=f"DEMO-ASN-{code}")
+            base = dict(
+                customer_id=customer_id,
+                sku_id=sku_id,
+                quantity=qty,
+                lot=lot,
+                expiry=expiry,
+                document=f"DEMO-ASN-{code}",
+            )
             receive = MovementIn(kind="receive", to_location_id=ids["loc"]["DOCK-01"], **base)
-            putaway = MovementIn(kind="putaway", from_location_id=ids["loc"]["DOCK-01"],
-                                 to_location_id=ids["loc"][storage], **base)
+            putaway = MovementIn(
+                kind="putaway",
+                from_location_id=ids["loc"]["DOCK-01"],
+                to_location_id=ids["loc"][storage],
+                **base,
+            )
             for key, m in ((f"receive:{sku_code}", receive), (f"putaway:{sku_code}", putaway)):
-                run(f"ledger.{m.kind}", key, sku_code, lambda conn, ctx, m=m: post_movement(conn, ctx, m))
+                run(
+                    f"ledger.{m.kind}",
+                    key,
+                    sku_code,
+                    lambda conn, ctx, m=m: post_movement(conn, ctx, m),
+                )

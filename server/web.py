@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import HeaderParameter
 
@@ -31,7 +31,10 @@ ANONYMOUS = Actor(kind="anonymous", code="-", roles=frozenset())
 
 IdempotencyKey = Annotated[
     str | None,
-    HeaderParameter(name="Idempotency-Key", description="Unique key of this change; a replay returns the first result"),
+    HeaderParameter(
+        name="Idempotency-Key",
+        description="Unique key of this change; a replay returns the first result",
+    ),
 ]
 
 
@@ -59,10 +62,13 @@ def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRoute
     actor = db.read(lambda conn: actor_for_token(conn, token.strip(), device))
     if not actor.roles & allowed:
         err = Forbidden(
-            "your role may not do this", code="ROLE_NOT_ALLOWED",
+            "your role may not do this",
+            code="ROLE_NOT_ALLOWED",
             details={"needs": sorted(allowed), "have": sorted(actor.roles)},
         )
-        record_refusal(db, actor, f"{connection.scope.get('method', 'WS')} {connection.url.path}", err)
+        record_refusal(
+            db, actor, f"{connection.scope.get('method', 'WS')} {connection.url.path}", err
+        )
         raise err
     connection.state.actor = actor
 
@@ -82,7 +88,9 @@ def provide_actor(request: Request[Any, Any, Any]) -> Actor:
     return actor
 
 
-def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response[Any]:
+def error_response(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> Response[Any]:
     return Response(
         content={"error": {"code": code, "message": message, "details": details or {}}},
         status_code=status,
@@ -113,6 +121,8 @@ def handle_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Resp
     if status >= 500:
         log.error("server error: %s", exc.detail)
         return error_response(500, "INTERNAL_ERROR", "the server failed; the change was not made")
+    if isinstance(exc.__cause__, SerializationException):
+        return error_response(400, "MALFORMED_JSON", "the request body is not valid JSON")
     code = HTTP_CODES.get(status, "BAD_REQUEST")
     message = {
         404: "no such page or API route",
@@ -128,11 +138,11 @@ def _validation_response(exc: ValidationException) -> Response[Any]:
         if isinstance(p, dict)
     ]
     text = " ".join(p["message"] for p in problems) or str(exc.detail)
-    if "malformed" in f"{exc.detail} {text}".lower():
-        return error_response(400, "MALFORMED_JSON", "the request body is not valid JSON", {"problems": problems})
     if "unknown field" in text:
         return error_response(400, "UNKNOWN_FIELD", text, {"problems": problems})
-    return error_response(400, "VALIDATION_FAILED", text or "the request is not valid", {"problems": problems})
+    return error_response(
+        400, "VALIDATION_FAILED", text or "the request is not valid", {"problems": problems}
+    )
 
 
 def _field_name(key: Any) -> str:

@@ -27,7 +27,9 @@ class Worker:
         self.last_error = ""
 
     def start(self, db: Database) -> None:
-        self._thread = threading.Thread(target=self._loop, args=(db,), name=f"worker-{self.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, args=(db,), name=f"worker-{self.name}", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -54,8 +56,10 @@ class Worker:
 def end_expired_sessions(db: Database) -> int:
     """Close sessions past their expiry so the session list shows who is really on shift."""
     return db.write(
-        lambda conn: conn.execute(
-            "UPDATE sessions SET ended_at = expires_at WHERE ended_at IS NULL "
-            "AND expires_at < strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')"
-        ).rowcount
+        lambda conn: (
+            conn.execute(
+                "UPDATE sessions SET ended_at = expires_at WHERE ended_at IS NULL "
+                "AND expires_at < strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')"
+            ).rowcount
+        )
     )

@@ -37,11 +37,24 @@ def db(settings: Settings) -> Iterator[Database]:
     database.close()
 
 
-def add_user(db: Database, settings: Settings, code: str, roles: list[str], badge: str | None = None) -> None:
+def add_user(
+    db: Database, settings: Settings, code: str, roles: list[str], badge: str | None = None
+) -> None:
     run_command(
-        db, SYSTEM, "user.add", new_key("user"), {"code": code},
+        db,
+        SYSTEM,
+        "user.add",
+        new_key("user"),
+        {"code": code},
         lambda conn, ctx: auth.add_user(
-            conn, ctx, settings.auth, code=code, name=f"{code} name", roles=roles, pin=PIN, badge=badge
+            conn,
+            ctx,
+            settings.auth,
+            code=code,
+            name=f"{code} name",
+            roles=roles,
+            pin=PIN,
+            badge=badge,
         ),
     )
 
@@ -59,14 +72,14 @@ class Api:
         if role not in self._tokens:
             if role in ("station", "oms"):
                 self._tokens[role] = self.db.write(
-                    lambda conn: auth.add_api_token(
-                        conn, _ctx(), f"{role}-token", role
-                    )["token"]
+                    lambda conn: auth.add_api_token(conn, _ctx(), f"{role}-token", role)["token"]
                 )
             else:
                 code = f"{role}01"
                 add_user(self.db, self.settings, code, [role])
-                answer = self.client.post("/api/v1/auth/login", json={"user_code": code, "pin": PIN})
+                answer = self.client.post(
+                    "/api/v1/auth/login", json={"user_code": code, "pin": PIN}
+                )
                 assert answer.status_code == 201, answer.text
                 self._tokens[role] = answer.json()["token"]
         return self._tokens[role]
@@ -82,7 +95,9 @@ class Api:
 
     def post(self, path: str, role: str = "supervisor", key: str | None = "auto", **kw: Any) -> Any:
         key = new_key() if key == "auto" else key
-        return self.client.post(path, headers={**self.headers(role, key), **kw.pop("headers", {})}, **kw)
+        return self.client.post(
+            path, headers={**self.headers(role, key), **kw.pop("headers", {})}, **kw
+        )
 
 
 def _ctx() -> Any:
@@ -101,21 +116,42 @@ def api(settings: Settings) -> Iterator[Api]:
 def seed_basics(api: Api) -> None:
     """Two customers, a SKU each, a dock and three storage locations."""
     for code in ("C1", "C2"):
-        assert api.post("/api/v1/customers", json={"code": code, "name": f"Customer {code}"}).status_code == 200
+        assert (
+            api.post(
+                "/api/v1/customers", json={"code": code, "name": f"Customer {code}"}
+            ).status_code
+            == 200
+        )
     skus = [
         {"customer": "C1", "code": "S1", "name": "Soap", "barcodes": ["6901234567892"]},
         {"customer": "C2", "code": "S2", "name": "Gel", "barcodes": ["4006381333931"]},
     ]
     for sku in skus:
         assert api.post("/api/v1/skus", json=sku).status_code == 200, sku
-    for code, type_ in (("DOCK-1", "dock"), ("A-1", "storage"), ("A-2", "storage"), ("A-3", "storage")):
+    for code, type_ in (
+        ("DOCK-1", "dock"),
+        ("A-1", "storage"),
+        ("A-2", "storage"),
+        ("A-3", "storage"),
+    ):
         answer = api.post("/api/v1/locations", json={"code": code, "zone": code[0], "type": type_})
         assert answer.status_code == 200, answer.text
 
 
 def table_counts(db: Database) -> dict[str, int]:
-    tables = ["customers", "skus", "sku_barcodes", "locations", "movements", "balances", "events", "commands"]
-    return db.read(lambda conn: {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables})
+    tables = [
+        "customers",
+        "skus",
+        "sku_barcodes",
+        "locations",
+        "movements",
+        "balances",
+        "events",
+        "commands",
+    ]
+    return db.read(
+        lambda conn: {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}
+    )
 
 
 __all__ = ["PIN", "ROLES", "Api", "add_user", "new_key", "seed_basics", "table_counts"]

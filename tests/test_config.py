@@ -104,6 +104,8 @@ def test_check_config_command_exits_non_zero_on_errors(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert f"{bad}: server.port:" in done.stderr
     good = subprocess.run(
-        [BONDFLOOR, "check-config", str(ROOT / "config" / "demo.toml")], capture_output=True, text=True
+        [BONDFLOOR, "check-config", str(ROOT / "config" / "demo.toml")],
+        capture_output=True,
+        text=True,
     )
     assert good.returncode == 0, good.stderr

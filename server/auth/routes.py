@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from server.auth import service
 from server.auth.schemas import LoginRequest, PinReset, UserCreate
@@ -18,80 +19,147 @@ from server.web import FLOOR_ROLES, MANAGERS, PUBLIC, IdempotencyKey, allow
 
 
 @post("/api/v1/auth/login", opt=allow(PUBLIC), sync_to_thread=True, tags=["auth"])
-def login(data: LoginRequest, request: Request[Any, Any, Any], db: Database, settings: Settings) -> dict[str, Any]:
+def login(
+    data: JSONBody[LoginRequest],
+    request: Request[Any, Any, Any],
+    db: NamedDependency[Database],
+    settings: NamedDependency[Settings],
+) -> dict[str, Any]:
     """Open a session with user code + PIN or a badge scan; the answer carries the token."""
     if not data.badge and not (data.user_code and data.pin):
         raise InvalidInput("give user_code and pin, or badge", code="LOGIN_INCOMPLETE")
     device = request.headers.get("x-device", "")[:64]
-    answer = db.write(
+    outcome = db.write(
         lambda conn: service.login(
-            conn, settings.auth, device=device, user_code=data.user_code, pin=data.pin, badge=data.badge
+            conn,
+            settings.auth,
+            device=device,
+            user_code=data.user_code,
+            pin=data.pin,
+            badge=data.badge,
         )
     )
-    if "error" in answer:
-        code, message = answer["error"]
+    if outcome.refused is not None:
+        code, message = outcome.refused
         raise Unauthenticated(message, code=code)
-    return answer
+    return outcome.answer or {}
 
 
-@post("/api/v1/auth/logout", opt=allow(FLOOR_ROLES), sync_to_thread=True, status_code=200, tags=["auth"])
-def logout(request: Request[Any, Any, Any], db: Database) -> dict[str, bool]:
+@post(
+    "/api/v1/auth/logout",
+    opt=allow(FLOOR_ROLES),
+    sync_to_thread=True,
+    status_code=200,
+    tags=["auth"],
+)
+def logout(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> dict[str, bool]:
     token = request.headers.get("authorization", "").partition(" ")[2].strip()
     db.write(lambda conn: service.logout(conn, token))
     return {"logged_out": True}
 
 
-@get("/api/v1/auth/me", opt=allow(FLOOR_ROLES, "station", "oms"), sync_to_thread=True, tags=["auth"])
-def me(actor: Actor, db: Database) -> dict[str, Any]:
+@get(
+    "/api/v1/auth/me", opt=allow(FLOOR_ROLES, "station", "oms"), sync_to_thread=True, tags=["auth"]
+)
+def me(actor: NamedDependency[Actor], db: NamedDependency[Database]) -> dict[str, Any]:
     """Who the token belongs to: kind, code, name and roles."""
     name = db.read(lambda conn: service.display_name(conn, actor))
-    return {"kind": actor.kind, "code": actor.code, "name": name, "roles": sorted(actor.roles), "device": actor.device}
+    return {
+        "kind": actor.kind,
+        "code": actor.code,
+        "name": name,
+        "roles": sorted(actor.roles),
+        "device": actor.device,
+    }
 
 
 @get("/api/v1/users", opt=allow(MANAGERS), sync_to_thread=True, tags=["auth"])
-def list_users(db: Database) -> list[dict[str, Any]]:
+def list_users(db: NamedDependency[Database]) -> list[dict[str, Any]]:
     return db.read(service.list_users)
 
 
 @post("/api/v1/users", opt=allow("admin"), sync_to_thread=True, tags=["auth"])
 def add_user(
-    data: UserCreate, db: Database, actor: Actor, settings: Settings, idempotency_key: IdempotencyKey = None
+    data: JSONBody[UserCreate],
+    db: NamedDependency[Database],
+    actor: NamedDependency[Actor],
+    settings: NamedDependency[Settings],
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
     # The PIN stays out of the stored request fingerprint: a hash of a short PIN is guessable.
     payload = {**msgspec.to_builtins(data), "pin": None}
     return run_command(
-        db, actor, "user.add", idempotency_key, payload,
+        db,
+        actor,
+        "user.add",
+        idempotency_key,
+        payload,
         lambda conn, ctx: service.add_user(
-            conn, ctx, settings.auth, code=data.code, name=data.name, roles=data.roles, pin=data.pin,
+            conn,
+            ctx,
+            settings.auth,
+            code=data.code,
+            name=data.name,
+            roles=data.roles,
+            pin=data.pin,
             badge=data.badge,
         ),
     ).value
 
 
-@post("/api/v1/users/{code:str}/disable", opt=allow("admin"), sync_to_thread=True, status_code=200, tags=["auth"])
-def disable_user(code: str, db: Database, actor: Actor, idempotency_key: IdempotencyKey = None) -> Any:
+@post(
+    "/api/v1/users/{code:str}/disable",
+    opt=allow("admin"),
+    sync_to_thread=True,
+    status_code=200,
+    tags=["auth"],
+)
+def disable_user(
+    code: FromPath[str],
+    db: NamedDependency[Database],
+    actor: NamedDependency[Actor],
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
     return run_command(
-        db, actor, "user.disable", idempotency_key, {"code": code},
+        db,
+        actor,
+        "user.disable",
+        idempotency_key,
+        {"code": code},
         lambda conn, ctx: service.set_user_active(conn, ctx, code, active=False),
     ).value
 
 
-@post("/api/v1/users/{code:str}/reset-pin", opt=allow(MANAGERS), sync_to_thread=True, status_code=200, tags=["auth"])
+@post(
+    "/api/v1/users/{code:str}/reset-pin",
+    opt=allow(MANAGERS),
+    sync_to_thread=True,
+    status_code=200,
+    tags=["auth"],
+)
 def reset_pin(
-    code: str, data: PinReset, db: Database, actor: Actor, settings: Settings,
+    code: FromPath[str],
+    data: JSONBody[PinReset],
+    db: NamedDependency[Database],
+    actor: NamedDependency[Actor],
+    settings: NamedDependency[Settings],
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     return run_command(
-        db, actor, "user.reset_pin", idempotency_key, {"code": code},
+        db,
+        actor,
+        "user.reset_pin",
+        idempotency_key,
+        {"code": code},
         lambda conn, ctx: service.reset_pin(conn, ctx, settings.auth, code, data.pin),
     ).value
 
 
 @get("/api/v1/audit", opt=allow(MANAGERS), sync_to_thread=True, tags=["auth"])
 def list_audit(
-    db: Database,
-    outcome: Annotated[str | None, Parameter(pattern="^(ok|denied|refused)$")] = None,
-    limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+    db: NamedDependency[Database],
+    outcome: Annotated[str | None, QueryParameter(pattern="^(ok|denied|refused)$")] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """The newest audit lines first: every change and every denied or refused attempt."""
     return db.read(lambda conn: service.list_audit(conn, outcome=outcome, limit=limit))

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 import sqlite3
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import msgspec
@@ -48,24 +49,30 @@ def hash_token(token: str) -> str:
 
 def check_pin_rules(pin: str, settings: AuthSettings) -> None:
     if not pin.isdigit() or not settings.pin_min_length <= len(pin) <= 12:
-        raise InvalidInput(
-            f"a PIN is {settings.pin_min_length} to 12 digits", code="PIN_INVALID"
-        )
+        raise InvalidInput(f"a PIN is {settings.pin_min_length} to 12 digits", code="PIN_INVALID")
 
 
 def check_roles(roles: list[str]) -> list[str]:
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
         raise InvalidInput(
-            f"roles must be some of {', '.join(ROLES)}", code="ROLE_UNKNOWN",
+            f"roles must be some of {', '.join(ROLES)}",
+            code="ROLE_UNKNOWN",
             details={"unknown": unknown},
         )
     return sorted(set(roles))
 
 
 def add_user(
-    conn: sqlite3.Connection, ctx: CommandContext, settings: AuthSettings, *,
-    code: str, name: str, roles: list[str], pin: str, badge: str | None = None,
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    settings: AuthSettings,
+    *,
+    code: str,
+    name: str,
+    roles: list[str],
+    pin: str,
+    badge: str | None = None,
 ) -> dict[str, object]:
     check_pin_rules(pin, settings)
     roles = check_roles(roles)
@@ -81,7 +88,9 @@ def add_user(
     return {"code": code, "name": name, "roles": roles, "active": True}
 
 
-def set_user_active(conn: sqlite3.Connection, ctx: CommandContext, code: str, active: bool) -> dict[str, object]:
+def set_user_active(
+    conn: sqlite3.Connection, ctx: CommandContext, code: str, active: bool
+) -> dict[str, object]:
     _user_row(conn, code)
     conn.execute("UPDATE users SET active = ? WHERE code = ?", (int(active), code))
     if not active:
@@ -113,14 +122,27 @@ def _user_row(conn: sqlite3.Connection, code: str) -> sqlite3.Row:
     return row
 
 
+@dataclass(frozen=True)
+class LoginOutcome:
+    """A session (`answer`) or a refusal (`refused` = code, message); never both."""
+
+    answer: dict[str, object] | None = None
+    refused: tuple[str, str] | None = None
+
+
 def login(
-    conn: sqlite3.Connection, settings: AuthSettings, *, device: str,
-    user_code: str | None = None, pin: str | None = None, badge: str | None = None,
-) -> dict[str, object]:
+    conn: sqlite3.Connection,
+    settings: AuthSettings,
+    *,
+    device: str,
+    user_code: str | None = None,
+    pin: str | None = None,
+    badge: str | None = None,
+) -> LoginOutcome:
     """Check a PIN or a badge and open a session; failed attempts are audited and counted.
 
     Runs in a write transaction of its own; it raises nothing so that the failure count and
-    the audit line are committed, and returns `{"error": ...}` for the caller to raise.
+    the audit line are committed, and returns the refusal for the caller to raise.
     """
     if badge:
         row = conn.execute("SELECT * FROM users WHERE badge = ?", (badge,)).fetchone()
@@ -130,9 +152,9 @@ def login(
         who = f"user:{user_code}"
     anonymous = Actor(kind="user", code=who.split(":", 1)[1], roles=frozenset(), device=device)
 
-    def refuse(code: str, message: str) -> dict[str, object]:
+    def refuse(code: str, message: str) -> LoginOutcome:
         write_audit(conn, anonymous, "login", target=who, outcome="denied", code=code)
-        return {"error": (code, message)}
+        return LoginOutcome(refused=(code, message))
 
     if row is None:
         return refuse("LOGIN_FAILED", "unknown user or wrong PIN")
@@ -141,7 +163,9 @@ def login(
     if row["failed_logins"] >= settings.max_failed_logins:
         return refuse("USER_LOCKED", "too many failed logins; a supervisor must reset the PIN")
     if not badge and not verify_pin(pin or "", row["pin_hash"]):
-        conn.execute("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?", (row["id"],))
+        conn.execute(
+            "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?", (row["id"],)
+        )
         return refuse("LOGIN_FAILED", "unknown user or wrong PIN")
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
@@ -151,13 +175,17 @@ def login(
         "INSERT INTO sessions (token_hash, user_id, device, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
         (hash_token(token), row["id"], device, now.isoformat(), expires.isoformat()),
     )
-    actor = Actor(kind="user", code=row["code"], roles=frozenset(row["roles"].split(",")), device=device)
+    actor = Actor(
+        kind="user", code=row["code"], roles=frozenset(row["roles"].split(",")), device=device
+    )
     write_audit(conn, actor, "login", target=f"user:{row['code']}")
-    return {
-        "token": token,
-        "expires_at": expires.isoformat(timespec="seconds"),
-        "user": {"code": row["code"], "name": row["name"], "roles": row["roles"].split(",")},
-    }
+    return LoginOutcome(
+        answer={
+            "token": token,
+            "expires_at": expires.isoformat(timespec="seconds"),
+            "user": {"code": row["code"], "name": row["name"], "roles": row["roles"].split(",")},
+        }
+    )
 
 
 def logout(conn: sqlite3.Connection, token: str) -> None:
@@ -180,21 +208,32 @@ def actor_for_token(conn: sqlite3.Connection, token: str, device: str) -> Actor:
         if datetime.fromisoformat(row["expires_at"]) <= datetime.now(UTC):
             raise Unauthenticated("the session has expired; log in again", code="SESSION_EXPIRED")
         return Actor(
-            kind="user", code=row["code"], roles=frozenset(row["roles"].split(",")),
+            kind="user",
+            code=row["code"],
+            roles=frozenset(row["roles"].split(",")),
             device=device or row["device"],
         )
     api = conn.execute(
         "SELECT name, kind FROM api_tokens WHERE token_hash = ? AND active = 1", (digest,)
     ).fetchone()
     if api is not None:
-        return Actor(kind=api["kind"], code=api["name"], roles=frozenset({api["kind"]}), device=device or api["name"])
+        return Actor(
+            kind=api["kind"],
+            code=api["name"],
+            roles=frozenset({api["kind"]}),
+            device=device or api["name"],
+        )
     raise Unauthenticated("unknown or ended session; log in again", code="UNAUTHENTICATED")
 
 
-def add_api_token(conn: sqlite3.Connection, ctx: CommandContext, name: str, kind: str) -> dict[str, object]:
+def add_api_token(
+    conn: sqlite3.Connection, ctx: CommandContext, name: str, kind: str
+) -> dict[str, object]:
     """Create a station or OMS token; the plain token is shown once and never stored."""
     if kind not in TOKEN_KINDS:
-        raise InvalidInput(f"token kind is one of {', '.join(TOKEN_KINDS)}", code="TOKEN_KIND_UNKNOWN")
+        raise InvalidInput(
+            f"token kind is one of {', '.join(TOKEN_KINDS)}", code="TOKEN_KIND_UNKNOWN"
+        )
     if conn.execute("SELECT 1 FROM api_tokens WHERE name = ?", (name,)).fetchone():
         raise Conflict(f"a token named {name} exists already", code="TOKEN_EXISTS")
     token = f"bf_{kind}_{secrets.token_urlsafe(32)}"
@@ -212,13 +251,19 @@ def list_users(conn: sqlite3.Connection) -> list[dict[str, object]]:
         "failed_logins FROM users ORDER BY code"
     ).fetchall()
     return [
-        {**dict(r), "roles": r["roles"].split(","), "active": bool(r["active"]),
-         "has_badge": bool(r["has_badge"])}
+        {
+            **dict(r),
+            "roles": r["roles"].split(","),
+            "active": bool(r["active"]),
+            "has_badge": bool(r["has_badge"]),
+        }
         for r in rows
     ]
 
 
-def list_audit(conn: sqlite3.Connection, *, outcome: str | None, limit: int) -> list[dict[str, object]]:
+def list_audit(
+    conn: sqlite3.Connection, *, outcome: str | None, limit: int
+) -> list[dict[str, object]]:
     where, params = ("WHERE outcome = ?", [outcome]) if outcome else ("", [])
     rows = conn.execute(f"SELECT * FROM audit {where} ORDER BY id DESC LIMIT ?", (*params, limit))
     return [{**dict(r), "details": msgspec.json.decode(r["details"])} for r in rows]

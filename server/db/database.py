@@ -17,7 +17,9 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def connect(path: str | Path, *, readonly: bool = False, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
+def connect(
+    path: str | Path, *, readonly: bool = False, busy_timeout_ms: int = 5000
+) -> sqlite3.Connection:
     """Open a connection with the pragmas every bondfloor connection uses."""
     conn = sqlite3.connect(
         str(path), isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from server.commands import Actor, run_command
 from server.db import Database
@@ -15,27 +16,47 @@ from server.ledger.schemas import MovementRequest
 from server.web import MANAGERS, IdempotencyKey, allow
 
 
-@post("/api/v1/ledger/movements", opt=allow(MANAGERS), sync_to_thread=True, status_code=200, tags=["ledger"])
-def post_movement(data: MovementRequest, db: Database, actor: Actor, idempotency_key: IdempotencyKey = None) -> Any:
+@post(
+    "/api/v1/ledger/movements",
+    opt=allow(MANAGERS),
+    sync_to_thread=True,
+    status_code=200,
+    tags=["ledger"],
+)
+def post_movement(
+    data: JSONBody[MovementRequest],
+    db: NamedDependency[Database],
+    actor: NamedDependency[Actor],
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
     """Record one movement by hand (e.g. an opening balance or a correction with a reason)."""
     return run_command(
-        db, actor, "ledger.movement", idempotency_key, msgspec.to_builtins(data),
+        db,
+        actor,
+        "ledger.movement",
+        idempotency_key,
+        msgspec.to_builtins(data),
         lambda conn, ctx: service.post_movement(conn, ctx, service.resolve_movement(conn, data)),
     ).value
 
 
 @get("/api/v1/ledger/movements", opt=allow(MANAGERS), sync_to_thread=True, tags=["ledger"])
 def list_movements(
-    db: Database, location: str | None = None, sku: str | None = None,
-    limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+    db: NamedDependency[Database],
+    location: FromQuery[str | None] = None,
+    sku: FromQuery[str | None] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
-    return db.read(lambda conn: service.list_movements(conn, location=location, sku=sku, limit=limit))
+    return db.read(
+        lambda conn: service.list_movements(conn, location=location, sku=sku, limit=limit)
+    )
 
 
 @get("/api/v1/events", opt=allow(MANAGERS, "oms"), sync_to_thread=True, tags=["ledger"])
 def list_events(
-    db: Database, after: Annotated[int, Parameter(ge=0)] = 0,
-    limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+    db: NamedDependency[Database],
+    after: Annotated[int, QueryParameter(ge=0)] = 0,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """The events journal in sequence order, after a given sequence number."""
     return db.read(lambda conn: service.list_events(conn, after=after, limit=limit))

@@ -6,12 +6,17 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-MovementKind = Literal["receive", "putaway", "move", "pick", "pack", "load", "ship", "adjust", "count"]
+MovementKind = Literal[
+    "receive", "putaway", "move", "pick", "pack", "load", "ship", "adjust", "count"
+]
 Quantity = Annotated[int, Meta(gt=0, le=10_000_000, description="Units, a whole positive number")]
 Lot = Annotated[str, Meta(max_length=40, description="Lot / batch number, empty if not tracked")]
 Expiry = Annotated[
     str,
-    Meta(pattern=r"^(\d{4}-\d{2}-\d{2})?$", description="Expiry date YYYY-MM-DD, empty if not tracked"),
+    Meta(
+        pattern=r"^(\d{4}-\d{2}-\d{2})?$",
+        description="Expiry date YYYY-MM-DD, empty if not tracked",
+    ),
 ]
 Code = Annotated[str, Meta(min_length=1, max_length=64)]
 

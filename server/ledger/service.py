@@ -37,7 +37,8 @@ def post_movement(conn: sqlite3.Connection, ctx: CommandContext, m: MovementIn) 
         raise NotFound(f"no active SKU with id {m.sku_id}", code="SKU_NOT_FOUND")
     if sku["customer_id"] != m.customer_id:
         raise Unprocessable(
-            "this SKU belongs to another customer", code="SKU_OTHER_CUSTOMER",
+            "this SKU belongs to another customer",
+            code="SKU_OTHER_CUSTOMER",
             details={"sku_id": m.sku_id, "customer_id": m.customer_id},
         )
     if m.from_location_id is not None:
@@ -50,13 +51,27 @@ def post_movement(conn: sqlite3.Connection, ctx: CommandContext, m: MovementIn) 
         "from_location_id, to_location_id, reason, document, user_code, device, command_key) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            ctx.at, m.kind, m.customer_id, m.sku_id, m.lot, m.expiry, m.quantity,
-            m.from_location_id, m.to_location_id, m.reason, m.document,
-            ctx.actor.code, ctx.actor.device, ctx.key,
+            ctx.at,
+            m.kind,
+            m.customer_id,
+            m.sku_id,
+            m.lot,
+            m.expiry,
+            m.quantity,
+            m.from_location_id,
+            m.to_location_id,
+            m.reason,
+            m.document,
+            ctx.actor.code,
+            ctx.actor.device,
+            ctx.key,
         ),
     )
     movement = Movement(
-        id=int(cur.lastrowid or 0), at=ctx.at, user_code=ctx.actor.code, device=ctx.actor.device,
+        id=int(cur.lastrowid or 0),
+        at=ctx.at,
+        user_code=ctx.actor.code,
+        device=ctx.actor.device,
         **{f: getattr(m, f) for f in MovementIn.__struct_fields__},
     )
     append_event(conn, ctx, f"stock.{m.kind}", movement)
@@ -75,7 +90,8 @@ def _check_shape(m: MovementIn) -> None:
         ok = has_from != has_to  # a correction adds to one place or takes from one place
     if not ok:
         raise InvalidInput(
-            f"a {m.kind} movement has the wrong locations", code="MOVEMENT_SHAPE",
+            f"a {m.kind} movement has the wrong locations",
+            code="MOVEMENT_SHAPE",
             details={"kind": m.kind},
         )
     if m.kind in CORRECTION_KINDS and not m.reason:
@@ -100,11 +116,14 @@ _KEY_WHERE = "location_id = ? AND customer_id = ? AND sku_id = ? AND lot = ? AND
 
 
 def _take(conn: sqlite3.Connection, location_id: int, m: MovementIn) -> None:
-    row = conn.execute(f"SELECT quantity FROM balances WHERE {_KEY_WHERE}", _key(location_id, m)).fetchone()
+    row = conn.execute(
+        f"SELECT quantity FROM balances WHERE {_KEY_WHERE}", _key(location_id, m)
+    ).fetchone()
     on_hand = row["quantity"] if row else 0
     if on_hand < m.quantity:
         raise Unprocessable(
-            f"only {on_hand} on hand, cannot take {m.quantity}", code="INSUFFICIENT_STOCK",
+            f"only {on_hand} on hand, cannot take {m.quantity}",
+            code="INSUFFICIENT_STOCK",
             details={"location_id": location_id, "on_hand": on_hand, "requested": m.quantity},
         )
     if on_hand == m.quantity:
@@ -120,7 +139,8 @@ def _put(conn: sqlite3.Connection, location: sqlite3.Row, m: MovementIn) -> None
     if location["customer_id"] is not None and location["customer_id"] != m.customer_id:
         raise Unprocessable(
             f"location {location['code']} is assigned to another customer",
-            code="LOCATION_OTHER_CUSTOMER", details={"location": location["code"]},
+            code="LOCATION_OTHER_CUSTOMER",
+            details={"location": location["code"]},
         )
     if location["type"] in SEGREGATED_TYPES:
         other = conn.execute(
@@ -130,7 +150,8 @@ def _put(conn: sqlite3.Connection, location: sqlite3.Row, m: MovementIn) -> None
         if other is not None:
             raise Unprocessable(
                 f"location {location['code']} holds another customer's goods",
-                code="LOCATION_OTHER_CUSTOMER", details={"location": location["code"]},
+                code="LOCATION_OTHER_CUSTOMER",
+                details={"location": location["code"]},
             )
     if location["capacity"] is not None:
         held = conn.execute(
@@ -141,7 +162,11 @@ def _put(conn: sqlite3.Connection, location: sqlite3.Row, m: MovementIn) -> None
             raise Unprocessable(
                 f"location {location['code']} has room for {location['capacity'] - held} more",
                 code="LOCATION_FULL",
-                details={"location": location["code"], "capacity": location["capacity"], "held": held},
+                details={
+                    "location": location["code"],
+                    "capacity": location["capacity"],
+                    "held": held,
+                },
             )
     conn.execute(
         "INSERT INTO balances (location_id, customer_id, sku_id, lot, expiry, quantity) "
@@ -185,9 +210,16 @@ def resolve_movement(conn: sqlite3.Connection, r: MovementRequest) -> MovementIn
     if sku is None:
         raise NotFound(f"no SKU {r.sku} for {r.customer}", code="SKU_NOT_FOUND")
     return MovementIn(
-        kind=r.kind, customer_id=customer["id"], sku_id=sku["id"], quantity=r.quantity, lot=r.lot,
-        expiry=r.expiry, from_location_id=_location_id(conn, r.from_location),
-        to_location_id=_location_id(conn, r.to_location), reason=r.reason, document=r.document,
+        kind=r.kind,
+        customer_id=customer["id"],
+        sku_id=sku["id"],
+        quantity=r.quantity,
+        lot=r.lot,
+        expiry=r.expiry,
+        from_location_id=_location_id(conn, r.from_location),
+        to_location_id=_location_id(conn, r.to_location),
+        reason=r.reason,
+        document=r.document,
     )
 
 

@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBody
 
 from server.commands import Actor, run_command
 from server.db import Database
@@ -16,90 +17,153 @@ from server.web import FLOOR_ROLES, MANAGERS, IdempotencyKey, allow
 
 WRITERS = allow(MANAGERS, "oms")
 READERS = allow(FLOOR_ROLES, "oms", "station")
-Limit = Annotated[int, Parameter(ge=1, le=1000)]
-Offset = Annotated[int, Parameter(ge=0)]
+Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
+Offset = Annotated[int, QueryParameter(ge=0)]
 
 
 @get("/api/v1/customers", opt=READERS, sync_to_thread=True, tags=["master data"])
-def list_customers(db: Database) -> list[Customer]:
+def list_customers(db: NamedDependency[Database]) -> list[Customer]:
     return db.read(service.list_customers)
 
 
 @get("/api/v1/customers/{code:str}", opt=READERS, sync_to_thread=True, tags=["master data"])
-def get_customer(code: str, db: Database) -> Customer:
+def get_customer(code: FromPath[str], db: NamedDependency[Database]) -> Customer:
     return db.read(lambda conn: service.get_customer(conn, code))
 
 
 @post("/api/v1/customers", opt=WRITERS, sync_to_thread=True, status_code=200, tags=["master data"])
-def put_customer(data: CustomerIn, db: Database, actor: Actor, idempotency_key: IdempotencyKey = None) -> Any:
+def put_customer(
+    data: JSONBody[CustomerIn],
+    db: NamedDependency[Database],
+    actor: NamedDependency[Actor],
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
     """Create or update a customer (cargo owner)."""
     return run_command(
-        db, actor, "customer.upsert", idempotency_key, msgspec.to_builtins(data),
+        db,
+        actor,
+        "customer.upsert",
+        idempotency_key,
+        msgspec.to_builtins(data),
         lambda conn, ctx: service.upsert_customer(conn, ctx, data),
     ).value
 
 
 @get("/api/v1/skus", opt=READERS, sync_to_thread=True, tags=["master data"])
 def list_skus(
-    db: Database, customer: str | None = None, q: str = "", limit: Limit = 100, offset: Offset = 0
+    db: NamedDependency[Database],
+    customer: FromQuery[str | None] = None,
+    q: FromQuery[str] = "",
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[Sku]:
-    return db.read(lambda conn: service.list_skus(conn, customer=customer, search=q, limit=limit, offset=offset))
+    return db.read(
+        lambda conn: service.list_skus(
+            conn, customer=customer, search=q, limit=limit, offset=offset
+        )
+    )
 
 
-@get("/api/v1/skus/{customer:str}/{code:str}", opt=READERS, sync_to_thread=True, tags=["master data"])
-def get_sku(customer: str, code: str, db: Database) -> Sku:
+@get(
+    "/api/v1/skus/{customer:str}/{code:str}", opt=READERS, sync_to_thread=True, tags=["master data"]
+)
+def get_sku(customer: FromPath[str], code: FromPath[str], db: NamedDependency[Database]) -> Sku:
     return db.read(lambda conn: service.get_sku(conn, customer, code))
 
 
 @post("/api/v1/skus", opt=WRITERS, sync_to_thread=True, status_code=200, tags=["master data"])
-def put_sku(data: SkuIn, db: Database, actor: Actor, idempotency_key: IdempotencyKey = None) -> Any:
+def put_sku(
+    data: JSONBody[SkuIn],
+    db: NamedDependency[Database],
+    actor: NamedDependency[Actor],
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
     """Create or update a SKU of a customer, with all its barcodes."""
     return run_command(
-        db, actor, "sku.upsert", idempotency_key, msgspec.to_builtins(data),
+        db,
+        actor,
+        "sku.upsert",
+        idempotency_key,
+        msgspec.to_builtins(data),
         lambda conn, ctx: service.upsert_sku(conn, ctx, data),
     ).value
 
 
 @get("/api/v1/locations", opt=READERS, sync_to_thread=True, tags=["master data"])
 def list_locations(
-    db: Database, zone: str | None = None, prefix: str = "", limit: Limit = 100, offset: Offset = 0
+    db: NamedDependency[Database],
+    zone: FromQuery[str | None] = None,
+    prefix: FromQuery[str] = "",
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[Location]:
-    return db.read(lambda conn: service.list_locations(conn, zone=zone, prefix=prefix, limit=limit, offset=offset))
+    return db.read(
+        lambda conn: service.list_locations(
+            conn, zone=zone, prefix=prefix, limit=limit, offset=offset
+        )
+    )
 
 
 @get("/api/v1/locations/{code:str}", opt=READERS, sync_to_thread=True, tags=["master data"])
-def get_location(code: str, db: Database) -> Location:
+def get_location(code: FromPath[str], db: NamedDependency[Database]) -> Location:
     return db.read(lambda conn: service.get_location(conn, code))
 
 
 @post("/api/v1/locations", opt=WRITERS, sync_to_thread=True, status_code=200, tags=["master data"])
-def put_location(data: LocationIn, db: Database, actor: Actor, idempotency_key: IdempotencyKey = None) -> Any:
+def put_location(
+    data: JSONBody[LocationIn],
+    db: NamedDependency[Database],
+    actor: NamedDependency[Actor],
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
     return run_command(
-        db, actor, "location.upsert", idempotency_key, msgspec.to_builtins(data),
+        db,
+        actor,
+        "location.upsert",
+        idempotency_key,
+        msgspec.to_builtins(data),
         lambda conn, ctx: service.upsert_location(conn, ctx, data),
     ).value
 
 
-@post("/api/v1/import/{kind:str}", opt=WRITERS, sync_to_thread=True, status_code=200, tags=["master data"])
+@post(
+    "/api/v1/import/{kind:str}",
+    opt=WRITERS,
+    sync_to_thread=True,
+    status_code=200,
+    tags=["master data"],
+)
 def import_rows(
-    kind: str,
+    kind: FromPath[str],
     request: Request[Any, Any, Any],
-    body: bytes,
-    db: Database,
-    actor: Actor,
+    body: RawBody,
+    db: NamedDependency[Database],
+    actor: NamedDependency[Actor],
     idempotency_key: IdempotencyKey = None,
-    format: Literal["csv", "json"] | None = None,
+    format: FromQuery[Literal["csv", "json"] | None] = None,
 ) -> Any:
     """Import customers, SKUs or locations from CSV or JSON: all rows or none."""
     fmt = format or ("json" if "json" in request.headers.get("content-type", "") else "csv")
     parsed = service.parse_import(kind, body, fmt, db.read(service.customer_codes))
     return run_command(
-        db, actor, f"import.{kind}", idempotency_key, {"kind": kind, "body": service.body_digest(body)},
+        db,
+        actor,
+        f"import.{kind}",
+        idempotency_key,
+        {"kind": kind, "body": service.body_digest(body)},
         lambda conn, ctx: service.write_import(conn, ctx, parsed),
     ).value
 
 
 route_handlers = [
-    list_customers, get_customer, put_customer, list_skus, get_sku, put_sku,
-    list_locations, get_location, put_location, import_rows,
+    list_customers,
+    get_customer,
+    put_customer,
+    list_skus,
+    get_sku,
+    put_sku,
+    list_locations,
+    get_location,
+    put_location,
+    import_rows,
 ]

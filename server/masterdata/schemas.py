@@ -9,11 +9,22 @@ from msgspec import Meta, Struct, field
 from server.db.migrations import LOCATION_TYPES
 
 Code = Annotated[
-    str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,39}$", description="A code: letters, digits, _ . - /")
+    str,
+    Meta(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,39}$",
+        description="A code: letters, digits, _ . - /",
+    ),
 ]
 Name = Annotated[str, Meta(min_length=1, max_length=200)]
 LocationType = Literal[
-    "dock", "staging", "storage", "pick_face", "pack_station", "quarantine", "inspection", "outbound_lane"
+    "dock",
+    "staging",
+    "storage",
+    "pick_face",
+    "pack_station",
+    "quarantine",
+    "inspection",
+    "outbound_lane",
 ]
 assert set(LocationType.__args__) == set(LOCATION_TYPES)  # type: ignore[attr-defined]
 
@@ -37,7 +48,9 @@ class SkuIn(Struct, forbid_unknown_fields=True, kw_only=True):
     barcodes: list[Annotated[str, Meta(min_length=1, max_length=48)]] = field(default_factory=list)
     unit: Annotated[str, Meta(min_length=1, max_length=8)] = "EA"
     weight_g: Annotated[int, Meta(ge=0, le=1_000_000)] | None = None
-    customs_record_no: Annotated[str, Meta(max_length=40, description="Customs record (备案) no")] = ""
+    customs_record_no: Annotated[
+        str, Meta(max_length=40, description="Customs record (备案) no")
+    ] = ""
     hs_code: Annotated[str, Meta(pattern=r"^(\d{6,10})?$", description="HS code, 6-10 digits")] = ""
     lot_tracked: bool = False
     expiry_tracked: bool = False

@@ -56,7 +56,9 @@ def upsert_customer(conn: sqlite3.Connection, ctx: CommandContext, c: CustomerIn
 def upsert_sku(conn: sqlite3.Connection, ctx: CommandContext, s: SkuIn) -> Sku:
     problems = _sku_problems(s)
     if problems:
-        raise InvalidInput(problems[0][1], code="BARCODE_INVALID", details={"field": problems[0][0]})
+        raise InvalidInput(
+            problems[0][1], code="BARCODE_INVALID", details={"field": problems[0][0]}
+        )
     _write_skus(conn, [s], _customer_ids(conn))
     ctx.audit_target = f"sku:{s.customer}/{s.code}"
     return get_sku(conn, s.customer, s.code)
@@ -95,14 +97,21 @@ def _sku_from_row(row: sqlite3.Row) -> Sku:
 
 
 def get_sku(conn: sqlite3.Connection, customer: str, code: str) -> Sku:
-    row = conn.execute(f"{_SKU_SELECT} WHERE c.code = ? AND s.code = ?", (customer, code)).fetchone()
+    row = conn.execute(
+        f"{_SKU_SELECT} WHERE c.code = ? AND s.code = ?", (customer, code)
+    ).fetchone()
     if row is None:
         raise NotFound(f"no SKU {code} for customer {customer}", code="SKU_NOT_FOUND")
     return _sku_from_row(row)
 
 
 def list_skus(
-    conn: sqlite3.Connection, *, customer: str | None = None, search: str = "", limit: int = 100, offset: int = 0
+    conn: sqlite3.Connection,
+    *,
+    customer: str | None = None,
+    search: str = "",
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[Sku]:
     where, params = ["1 = 1"], []
     if customer:
@@ -132,7 +141,12 @@ def get_location(conn: sqlite3.Connection, code: str) -> Location:
 
 
 def list_locations(
-    conn: sqlite3.Connection, *, zone: str | None = None, prefix: str = "", limit: int = 100, offset: int = 0
+    conn: sqlite3.Connection,
+    *,
+    zone: str | None = None,
+    prefix: str = "",
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[Location]:
     where, params = ["1 = 1"], []
     if zone:
@@ -166,7 +180,10 @@ def parse_import(
 ) -> ParsedImport:
     """Parse and check every row; raise ImportRejected listing every bad one."""
     if kind not in IMPORT_KINDS:
-        raise NotFound(f"cannot import {kind!r}; kinds are {', '.join(IMPORT_KINDS)}", code="IMPORT_KIND_UNKNOWN")
+        raise NotFound(
+            f"cannot import {kind!r}; kinds are {', '.join(IMPORT_KINDS)}",
+            code="IMPORT_KIND_UNKNOWN",
+        )
     struct_type = IMPORT_KINDS[kind]
     rows: list[Any] = []
     lines: list[int] = []
@@ -185,17 +202,22 @@ def parse_import(
         if progress:
             progress(1)
     problems += _duplicate_problems(kind, rows, lines)
+    if not rows and not problems:
+        raise InvalidInput(f"the {kind} file has no rows", code="IMPORT_EMPTY")
     if problems:
         _reject(kind, problems)
     return ParsedImport(kind, rows, lines)
 
 
-def write_import(conn: sqlite3.Connection, ctx: CommandContext, parsed: ParsedImport) -> ImportSummary:
+def write_import(
+    conn: sqlite3.Connection, ctx: CommandContext, parsed: ParsedImport
+) -> ImportSummary:
     """Write checked rows in the caller's transaction; references are checked here."""
     kind, rows = parsed.kind, parsed.rows
     customers = _customer_ids(conn)
     problems = [
-        p for line, row in zip(parsed.lines, rows, strict=True)
+        p
+        for line, row in zip(parsed.lines, rows, strict=True)
         for p in _reference_problems(kind, line, row, set(customers))
     ]
     if problems:
@@ -266,7 +288,9 @@ def _csv_record(record: dict[str | None, Any]) -> dict[str, Any]:
         value = (value or "").strip()
         if value == "":
             continue
-        out[key.strip()] = [b.strip() for b in value.split("|") if b.strip()] if key == "barcodes" else value
+        out[key.strip()] = (
+            [b.strip() for b in value.split("|") if b.strip()] if key == "barcodes" else value
+        )
     return out
 
 
@@ -305,7 +329,9 @@ def _duplicate_problems(kind: str, rows: list[Any], lines: list[int]) -> list[Ro
     for line, row in zip(lines, rows, strict=False):
         key = _natural_key(kind, row)
         if key in seen:
-            problems.append(RowProblem(line, "code", f"{'/'.join(key)} is also on line {seen[key]}"))
+            problems.append(
+                RowProblem(line, "code", f"{'/'.join(key)} is also on line {seen[key]}")
+            )
         seen.setdefault(key, line)
         for barcode in getattr(row, "barcodes", []):
             other = barcodes.setdefault((row.customer, barcode), line)
@@ -316,7 +342,9 @@ def _duplicate_problems(kind: str, rows: list[Any], lines: list[int]) -> list[Ro
 
 def _existing_keys(conn: sqlite3.Connection, kind: str) -> set[tuple[str, ...]]:
     if kind == "skus":
-        rows = conn.execute("SELECT c.code, s.code FROM skus s JOIN customers c ON c.id = s.customer_id")
+        rows = conn.execute(
+            "SELECT c.code, s.code FROM skus s JOIN customers c ON c.id = s.customer_id"
+        )
     else:
         rows = conn.execute(f"SELECT code FROM {kind}")
     return {tuple(r) for r in rows}
@@ -344,8 +372,16 @@ def _write_skus(conn: sqlite3.Connection, rows: list[SkuIn], customers: dict[str
             "lot_tracked = excluded.lot_tracked, expiry_tracked = excluded.expiry_tracked, "
             "shelf_life_days = excluded.shelf_life_days, active = excluded.active RETURNING id",
             (
-                customer_id, s.code, s.name, s.unit, s.weight_g, s.customs_record_no, s.hs_code,
-                int(s.lot_tracked or s.expiry_tracked), int(s.expiry_tracked), s.shelf_life_days,
+                customer_id,
+                s.code,
+                s.name,
+                s.unit,
+                s.weight_g,
+                s.customs_record_no,
+                s.hs_code,
+                int(s.lot_tracked or s.expiry_tracked),
+                int(s.expiry_tracked),
+                s.shelf_life_days,
                 int(s.active),
             ),
         ).fetchone()[0]
@@ -359,7 +395,8 @@ def _write_skus(conn: sqlite3.Connection, rows: list[SkuIn], customers: dict[str
             if taken is not None:
                 raise InvalidInput(
                     f"barcode {barcode} already belongs to SKU {taken[0]} of {s.customer}",
-                    code="BARCODE_IN_USE", details={"barcode": barcode, "sku": taken[0]},
+                    code="BARCODE_IN_USE",
+                    details={"barcode": barcode, "sku": taken[0]},
                 )
             conn.execute(
                 "INSERT INTO sku_barcodes (customer_id, barcode, sku_id) VALUES (?, ?, ?)",
@@ -367,7 +404,9 @@ def _write_skus(conn: sqlite3.Connection, rows: list[SkuIn], customers: dict[str
             )
 
 
-def _write_locations(conn: sqlite3.Connection, rows: list[LocationIn], customers: dict[str, int]) -> None:
+def _write_locations(
+    conn: sqlite3.Connection, rows: list[LocationIn], customers: dict[str, int]
+) -> None:
     for loc in rows:
         if loc.customer is None:
             continue
@@ -379,7 +418,8 @@ def _write_locations(conn: sqlite3.Connection, rows: list[LocationIn], customers
         if other is not None:
             raise InvalidInput(
                 f"location {loc.code} holds goods of {other[0]}; it cannot be given to {loc.customer}",
-                code="LOCATION_OTHER_CUSTOMER", details={"location": loc.code},
+                code="LOCATION_OTHER_CUSTOMER",
+                details={"location": loc.code},
             )
     conn.executemany(
         "INSERT INTO locations (code, zone, type, pick_sequence, capacity, customer_id, active) "
@@ -388,8 +428,13 @@ def _write_locations(conn: sqlite3.Connection, rows: list[LocationIn], customers
         "customer_id = excluded.customer_id, active = excluded.active",
         [
             (
-                loc.code, loc.zone, loc.type, loc.pick_sequence, loc.capacity,
-                _customer_id(customers, loc.customer) if loc.customer else None, int(loc.active),
+                loc.code,
+                loc.zone,
+                loc.type,
+                loc.pick_sequence,
+                loc.capacity,
+                _customer_id(customers, loc.customer) if loc.customer else None,
+                int(loc.active),
             )
             for loc in rows
         ],

@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import get
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
 from server import __version__
 from server.config import Settings
@@ -15,9 +16,13 @@ from server.web import PUBLIC, allow
 
 
 @get("/health", opt=allow(PUBLIC), sync_to_thread=True, tags=["status"])
-def health(db: Database, settings: Settings, state: State) -> dict[str, Any]:
+def health(
+    db: NamedDependency[Database], settings: NamedDependency[Settings], state: State
+) -> dict[str, Any]:
     """Is the server up and its database readable; where the events journal stands."""
-    last_seq = db.read(lambda conn: conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
+    last_seq = db.read(
+        lambda conn: conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+    )
     return {
         "status": "ok",
         "site": settings.site.code,
@@ -29,7 +34,7 @@ def health(db: Database, settings: Settings, state: State) -> dict[str, Any]:
 
 
 @get("/api/v1/client-config", opt=allow(PUBLIC), sync_to_thread=False, tags=["status"])
-def client_config(settings: Settings) -> dict[str, Any]:
+def client_config(settings: NamedDependency[Settings]) -> dict[str, Any]:
     """What the handheld needs before login: site, scan settings, role labels."""
     return {
         "site": {"code": settings.site.code, "name": settings.site.name},
@@ -39,7 +44,8 @@ def client_config(settings: Settings) -> dict[str, Any]:
             "suffixes": settings.scan.suffixes,
         },
         "roles": {
-            role: {"zh": labels.label_zh, "en": labels.label_en} for role, labels in settings.roles.items()
+            role: {"zh": labels.label_zh, "en": labels.label_en}
+            for role, labels in settings.roles.items()
         },
         "version": __version__,
     }

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 
 from server.config import Settings
 from server.db import Database
@@ -15,7 +16,9 @@ from server.web import FLOOR_ROLES, allow
 
 @get("/api/v1/stock/lookup", opt=allow(FLOOR_ROLES), sync_to_thread=True, tags=["stock"])
 def stock_lookup(
-    db: Database, settings: Settings, code: Annotated[str, Parameter(min_length=1, max_length=200)]
+    db: NamedDependency[Database],
+    settings: NamedDependency[Settings],
+    code: Annotated[str, QueryParameter(min_length=1, max_length=200)],
 ) -> StockLookup:
     """What is where: a location's contents, or where an item (barcode, GS1, SKU code) lies."""
     return db.read(lambda conn: lookup_stock(conn, code, settings.scan.gs_placeholder))

@@ -51,7 +51,8 @@ def lookup_stock(conn: sqlite3.Connection, raw: str, gs_placeholder: str = "~") 
     if not sku_ids:
         raise NotFound(
             f"{scan.text} is no location, barcode or SKU code here",
-            code="CODE_NOT_FOUND", details={"scanned": scan.text},
+            code="CODE_NOT_FOUND",
+            details={"scanned": scan.text},
         )
     marks = ",".join("?" * len(sku_ids))
     rows = conn.execute(
@@ -82,6 +83,10 @@ def _skus_for(conn: sqlite3.Connection, gtin: str, text: str) -> list[int]:
 def _answer(scanned: str, kind: str, title: str, rows: list[sqlite3.Row]) -> StockLookup:
     stock = [msgspec.convert(dict(r), StockRow) for r in rows[:MAX_ROWS]]
     return StockLookup(
-        scanned=scanned, kind=kind, title=title, rows=stock,
-        total=sum(r.quantity for r in stock), truncated=len(rows) > MAX_ROWS,
+        scanned=scanned,
+        kind=kind,
+        title=title,
+        rows=stock,
+        total=sum(r.quantity for r in stock),
+        truncated=len(rows) > MAX_ROWS,
     )

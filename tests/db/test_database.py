@@ -16,7 +16,10 @@ from server.db.migrations import apply_migrations, migrations
 
 def test_connections_are_wal_full_sync_with_foreign_keys(db: Database) -> None:
     pragmas = db.read(
-        lambda conn: [conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("journal_mode", "synchronous", "foreign_keys")]
+        lambda conn: [
+            conn.execute(f"PRAGMA {p}").fetchone()[0]
+            for p in ("journal_mode", "synchronous", "foreign_keys")
+        ]
     )
     assert pragmas == ["wal", 2, 1]  # synchronous 2 = FULL
 
@@ -34,7 +37,9 @@ def test_migrations_apply_once_by_name_on_a_memory_database() -> None:
     assert apply_migrations(conn) == []
     names = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
     assert names == applied
-    assert {"movements", "balances", "events", "audit"} <= set(sqlite_utils.Database(conn).table_names())
+    assert {"movements", "balances", "events", "audit"} <= set(
+        sqlite_utils.Database(conn).table_names()
+    )
 
 
 def test_a_failed_write_leaves_nothing(db: Database) -> None:
@@ -48,24 +53,39 @@ def test_a_failed_write_leaves_nothing(db: Database) -> None:
 
 
 def test_writes_from_many_threads_are_serialised(db: Database) -> None:
-    db.write(lambda conn: conn.execute("INSERT INTO customers (code, name, min_shelf_life_days) VALUES ('C', 'c', 0)"))
+    db.write(
+        lambda conn: conn.execute(
+            "INSERT INTO customers (code, name, min_shelf_life_days) VALUES ('C', 'c', 0)"
+        )
+    )
 
     def bump(conn: sqlite3.Connection) -> None:
         # read-modify-write: only correct if no other write interleaves
         n = conn.execute("SELECT min_shelf_life_days FROM customers WHERE code = 'C'").fetchone()[0]
         conn.execute("UPDATE customers SET min_shelf_life_days = ? WHERE code = 'C'", (n + 1,))
 
-    threads = [threading.Thread(target=lambda: [db.write(bump) for _ in range(25)]) for _ in range(8)]
+    threads = [
+        threading.Thread(target=lambda: [db.write(bump) for _ in range(25)]) for _ in range(8)
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert db.read(lambda conn: conn.execute("SELECT min_shelf_life_days FROM customers").fetchone()[0]) == 200
+    assert (
+        db.read(
+            lambda conn: conn.execute("SELECT min_shelf_life_days FROM customers").fetchone()[0]
+        )
+        == 200
+    )
 
 
 def test_foreign_keys_are_enforced(db: Database) -> None:
     with pytest.raises(sqlite3.IntegrityError):
-        db.write(lambda conn: conn.execute("INSERT INTO skus (customer_id, code, name) VALUES (99, 'S', 's')"))
+        db.write(
+            lambda conn: conn.execute(
+                "INSERT INTO skus (customer_id, code, name) VALUES (99, 'S', 's')"
+            )
+        )
 
 
 def test_backup_is_a_consistent_copy_taken_while_writing(db: Database, tmp_path: Path) -> None:
@@ -75,7 +95,11 @@ def test_backup_is_a_consistent_copy_taken_while_writing(db: Database, tmp_path:
         i = 0
         while not stop.is_set():
             i += 1
-            db.write(lambda conn, i=i: conn.execute("INSERT INTO customers (code, name) VALUES (?, 'x')", (f"C{i}",)))
+            db.write(
+                lambda conn, i=i: conn.execute(
+                    "INSERT INTO customers (code, name) VALUES (?, 'x')", (f"C{i}",)
+                )
+            )
 
     writer = threading.Thread(target=keep_writing)
     writer.start()

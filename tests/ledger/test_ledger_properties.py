@@ -23,12 +23,24 @@ from server.commands import Actor, run_command
 from server.db import Database
 from server.errors import DomainError
 from server.ledger.schemas import MovementIn
-from server.ledger.service import SEGREGATED_TYPES, balances_from_movements, post_movement, stored_balances
+from server.ledger.service import (
+    SEGREGATED_TYPES,
+    balances_from_movements,
+    post_movement,
+    stored_balances,
+)
 
 ACTOR = Actor(kind="user", code="prop", roles=frozenset({"supervisor"}))
 CUSTOMERS = (1, 2)
 SKUS = {1: 1, 2: 1, 3: 2}  # sku -> customer
-LOCATIONS = {1: "dock", 2: "staging", 3: "storage", 4: "storage", 5: "pick_face", 6: "outbound_lane"}
+LOCATIONS = {
+    1: "dock",
+    2: "staging",
+    3: "storage",
+    4: "storage",
+    5: "pick_face",
+    6: "outbound_lane",
+}
 LOTS = ("", "L1", "L2")
 
 locations = st.sampled_from(sorted(LOCATIONS))
@@ -53,9 +65,15 @@ class LedgerMachine(RuleBasedStateMachine):
         for c in CUSTOMERS:
             conn.execute("INSERT INTO customers (id, code, name) VALUES (?, ?, 'c')", (c, f"C{c}"))
         for s, c in SKUS.items():
-            conn.execute("INSERT INTO skus (id, customer_id, code, name) VALUES (?, ?, ?, 's')", (s, c, f"S{s}"))
+            conn.execute(
+                "INSERT INTO skus (id, customer_id, code, name) VALUES (?, ?, ?, 's')",
+                (s, c, f"S{s}"),
+            )
         for loc, kind in LOCATIONS.items():
-            conn.execute("INSERT INTO locations (id, code, zone, type) VALUES (?, ?, 'Z', ?)", (loc, f"L{loc}", kind))
+            conn.execute(
+                "INSERT INTO locations (id, code, zone, type) VALUES (?, ?, 'Z', ?)",
+                (loc, f"L{loc}", kind),
+            )
 
     def teardown(self) -> None:
         self.db.close()
@@ -68,7 +86,12 @@ class LedgerMachine(RuleBasedStateMachine):
         expected_ok = self._model_allows(m)
         try:
             result = run_command(
-                self.db, ACTOR, "ledger.movement", key, fields, lambda conn, ctx: post_movement(conn, ctx, m)
+                self.db,
+                ACTOR,
+                "ledger.movement",
+                key,
+                fields,
+                lambda conn, ctx: post_movement(conn, ctx, m),
             ).value
         except DomainError:
             assert not expected_ok, f"refused a movement the model allows: {fields}"
@@ -81,9 +104,9 @@ class LedgerMachine(RuleBasedStateMachine):
         self.done.append((key, fields, result))
 
     def _model_allows(self, m: MovementIn) -> bool:
-        if m.from_location_id is not None:
-            if self.model[(m.from_location_id, m.customer_id, m.sku_id, m.lot)] < m.quantity:
-                return False
+        taken_from = (m.from_location_id, m.customer_id, m.sku_id, m.lot)
+        if m.from_location_id is not None and self.model[taken_from] < m.quantity:
+            return False
         if m.to_location_id is not None and LOCATIONS[m.to_location_id] in SEGREGATED_TYPES:
             for (loc, cust, _, _), qty in self.model.items():
                 if loc == m.to_location_id and cust != m.customer_id and qty > 0:
@@ -93,23 +116,52 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(sku=skus, loc=locations, lot=lots, qty=quantities)
     def receive(self, sku: int, loc: int, lot: str, qty: int) -> None:
-        self._apply(kind="receive", customer_id=SKUS[sku], sku_id=sku, quantity=qty, lot=lot, to_location_id=loc)
+        self._apply(
+            kind="receive",
+            customer_id=SKUS[sku],
+            sku_id=sku,
+            quantity=qty,
+            lot=lot,
+            to_location_id=loc,
+        )
 
     @rule(sku=skus, src=locations, dst=locations, lot=lots, qty=quantities)
     def transfer(self, sku: int, src: int, dst: int, lot: str, qty: int) -> None:
         if src == dst:
             return
-        self._apply(kind="move", customer_id=SKUS[sku], sku_id=sku, quantity=qty, lot=lot,
-                    from_location_id=src, to_location_id=dst)
+        self._apply(
+            kind="move",
+            customer_id=SKUS[sku],
+            sku_id=sku,
+            quantity=qty,
+            lot=lot,
+            from_location_id=src,
+            to_location_id=dst,
+        )
 
     @rule(sku=skus, loc=locations, lot=lots, qty=quantities)
     def ship(self, sku: int, loc: int, lot: str, qty: int) -> None:
-        self._apply(kind="ship", customer_id=SKUS[sku], sku_id=sku, quantity=qty, lot=lot, from_location_id=loc)
+        self._apply(
+            kind="ship",
+            customer_id=SKUS[sku],
+            sku_id=sku,
+            quantity=qty,
+            lot=lot,
+            from_location_id=loc,
+        )
 
     @rule(sku=skus, loc=locations, lot=lots, qty=quantities, add=st.booleans())
     def adjust(self, sku: int, loc: int, lot: str, qty: int, add: bool) -> None:
         where = {"to_location_id": loc} if add else {"from_location_id": loc}
-        self._apply(kind="adjust", customer_id=SKUS[sku], sku_id=sku, quantity=qty, lot=lot, reason="count", **where)
+        self._apply(
+            kind="adjust",
+            customer_id=SKUS[sku],
+            sku_id=sku,
+            quantity=qty,
+            lot=lot,
+            reason="count",
+            **where,
+        )
 
     @precondition(lambda self: bool(self.done))
     @rule(pick=st.integers(min_value=0))
@@ -118,7 +170,12 @@ class LedgerMachine(RuleBasedStateMachine):
         before = self.db.read(stored_balances)
         m = msgspec.convert(fields, MovementIn)
         again = run_command(
-            self.db, ACTOR, "ledger.movement", key, fields, lambda conn, ctx: post_movement(conn, ctx, m)
+            self.db,
+            ACTOR,
+            "ledger.movement",
+            key,
+            fields,
+            lambda conn, ctx: post_movement(conn, ctx, m),
         )
         assert again.replayed and again.value == first
         assert self.db.read(stored_balances) == before
@@ -145,6 +202,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 LedgerMachine.TestCase.settings = settings(
-    max_examples=60, stateful_step_count=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=60,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 TestLedgerInvariants = LedgerMachine.TestCase
