@@ -1,0 +1,168 @@
+"""Master data through the API: upserts, CSV/JSON imports that are all-or-nothing."""
+
+from __future__ import annotations
+
+import msgspec
+
+from tests.conftest import Api, seed_basics, table_counts
+
+SKU_CSV = (
+    "customer,code,name,barcodes,unit,weight_g,lot_tracked,expiry_tracked,shelf_life_days\n"
+    "C1,S10,Face cream,4710000000103|04710000000103,EA,120,true,true,720\n"
+    "C1,S11,Soap,4710000000202,EA,90,false,false,\n"
+)
+
+
+def post_import(api: Api, kind: str, body: bytes, fmt: str, key: str | None = "auto") -> object:
+    return api.post(f"/api/v1/import/{kind}?format={fmt}", key=key, content=body)
+
+
+def test_customer_upsert_is_create_or_update(api: Api) -> None:
+    assert api.post("/api/v1/customers", json={"code": "C1", "name": "One"}).status_code == 200
+    api.post(
+        "/api/v1/customers",
+        json={"code": "C1", "name": "One Ltd", "customs_book_no": "T5165W000101"},
+    )
+    got = api.get("/api/v1/customers/C1").json()
+    assert (got["name"], got["customs_book_no"]) == ("One Ltd", "T5165W000101")
+    assert len(api.get("/api/v1/customers").json()) == 1
+
+
+def test_sku_with_several_barcodes(api: Api) -> None:
+    seed_basics(api)
+    sku = {
+        "customer": "C1",
+        "code": "S9",
+        "name": "Cream",
+        "barcodes": ["6920000000012", "6920000000029"],
+        "customs_record_no": "GJ001",
+        "hs_code": "3304990099",
+        "expiry_tracked": True,
+        "shelf_life_days": 730,
+    }
+    assert api.post("/api/v1/skus", json=sku).status_code == 200
+    got = api.get("/api/v1/skus/C1/S9").json()
+    assert got["barcodes"] == ["6920000000012", "6920000000029"]
+    assert got["lot_tracked"] is True  # expiry tracking implies lot tracking
+
+
+def test_sku_barcode_with_bad_check_digit_is_refused(api: Api) -> None:
+    seed_basics(api)
+    answer = api.post(
+        "/api/v1/skus",
+        json={"customer": "C1", "code": "S9", "name": "x", "barcodes": ["6920000000013"]},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "BARCODE_INVALID"
+
+
+def test_a_barcode_belongs_to_one_sku_per_customer(api: Api) -> None:
+    seed_basics(api)
+    answer = api.post(
+        "/api/v1/skus",
+        json={"customer": "C1", "code": "S9", "name": "x", "barcodes": ["6901234567892"]},
+    )
+    assert answer.json()["error"]["code"] == "BARCODE_IN_USE"
+    # another customer may sell the same product under the same GTIN
+    other = api.post(
+        "/api/v1/skus",
+        json={"customer": "C2", "code": "S9", "name": "x", "barcodes": ["6901234567892"]},
+    )
+    assert other.status_code == 200
+
+
+def test_csv_import_creates_and_updates(api: Api) -> None:
+    seed_basics(api)
+    answer = post_import(api, "skus", SKU_CSV.encode(), "csv")
+    assert answer.status_code == 200, answer.text  # type: ignore[attr-defined]
+    assert answer.json() == {"kind": "skus", "rows": 2, "created": 2, "updated": 0}  # type: ignore[attr-defined]
+    again = post_import(api, "skus", SKU_CSV.replace("Soap", "Soap bar").encode(), "csv")
+    assert again.json() == {"kind": "skus", "rows": 2, "created": 0, "updated": 2}  # type: ignore[attr-defined]
+    assert api.get("/api/v1/skus/C1/S11").json()["name"] == "Soap bar"
+
+
+def test_bad_rows_are_all_reported_by_line_and_nothing_is_imported(api: Api) -> None:
+    seed_basics(api)
+    bad = SKU_CSV + (
+        "C1,S12,Lotion,6901234567891,EA,100,false,false,\n"  # line 4: check digit
+        "C9,S13,Mask,,EA,50,false,false,\n"  # line 5: unknown customer
+        "C1,S14,Gel,,EA,heavy,false,false,\n"  # line 6: weight not a number
+        "C1,S10,Dup,,EA,1,false,false,\n"  # line 7: duplicate of line 2
+        "C1,S15,Tonic,,EA,1,false,true,\n"  # line 8: expiry tracked without shelf life
+    )
+    before = table_counts(api.db)
+    answer = post_import(api, "skus", bad.encode(), "csv")
+    assert answer.status_code == 400  # type: ignore[attr-defined]
+    error = answer.json()["error"]  # type: ignore[attr-defined]
+    assert error["code"] == "IMPORT_REJECTED"
+    problems = [(p["line"], p["field"]) for p in error["details"]["problems"]]
+    assert problems == [
+        (4, "barcodes"),
+        (5, "customer"),
+        (6, "weight_g"),
+        (7, "code"),
+        (8, "shelf_life_days"),
+    ]
+    assert table_counts(api.db)["skus"] == before["skus"]
+    assert table_counts(api.db)["commands"] == before["commands"]
+
+
+def test_json_import_reports_rows(api: Api) -> None:
+    rows = [
+        {"code": "Z-1", "zone": "Z", "type": "storage"},
+        {"code": "Z-2", "zone": "Z", "type": "freezer"},
+    ]
+    answer = post_import(api, "locations", msgspec.json.encode(rows), "json")
+    problems = answer.json()["error"]["details"]["problems"]  # type: ignore[attr-defined]
+    assert [(p["line"], p["field"]) for p in problems] == [(2, "type")]
+    assert api.get("/api/v1/locations").json() == []
+
+
+def test_import_replay_returns_the_first_result(api: Api) -> None:
+    seed_basics(api)
+    first = post_import(api, "skus", SKU_CSV.encode(), "csv", key="imp-1").json()  # type: ignore[attr-defined]
+    again = post_import(api, "skus", SKU_CSV.encode(), "csv", key="imp-1").json()  # type: ignore[attr-defined]
+    assert again == first
+    other_file = post_import(api, "skus", SKU_CSV.replace("Soap", "x").encode(), "csv", key="imp-1")
+    assert other_file.json()["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"  # type: ignore[attr-defined]
+
+
+def test_unknown_import_kind_and_empty_files(api: Api) -> None:
+    assert post_import(api, "pallets", b"x", "csv").json()["error"]["code"] == "IMPORT_KIND_UNKNOWN"  # type: ignore[attr-defined]
+    assert (
+        post_import(api, "locations", b"code,zone,type\n", "csv").json()["error"]["code"]
+        == "IMPORT_EMPTY"
+    )  # type: ignore[attr-defined]
+    assert (
+        post_import(api, "locations", b"\xff\xfe", "csv").json()["error"]["code"]
+        == "IMPORT_NOT_UTF8"
+    )  # type: ignore[attr-defined]
+
+
+def test_large_import_in_one_go(api: Api) -> None:
+    seed_basics(api)
+    lines = ["code,zone,type,pick_sequence,customer"] + [
+        f"B-{i:05d},B,storage,{i},C1" for i in range(20_000)
+    ]
+    answer = post_import(api, "locations", "\n".join(lines).encode(), "csv")
+    assert answer.json()["rows"] == 20_000  # type: ignore[attr-defined]
+    page = api.get("/api/v1/locations", params={"prefix": "B-0001", "limit": 5}).json()
+    assert [p["code"] for p in page] == ["B-00010", "B-00011", "B-00012", "B-00013", "B-00014"]
+
+
+def test_location_cannot_be_assigned_away_from_goods_it_holds(api: Api) -> None:
+    seed_basics(api)
+    api.post(
+        "/api/v1/ledger/movements",
+        json={
+            "kind": "receive",
+            "customer": "C1",
+            "sku": "S1",
+            "quantity": 3,
+            "to_location": "A-1",
+        },
+    )
+    answer = api.post(
+        "/api/v1/locations", json={"code": "A-1", "zone": "A", "type": "storage", "customer": "C2"}
+    )
+    assert answer.json()["error"]["code"] == "LOCATION_OTHER_CUSTOMER"

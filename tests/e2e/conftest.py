@@ -1,0 +1,175 @@
+"""End-to-end fixtures: a real bondfloor server on loopback and a real headless Chromium.
+
+The server is the installed `bondfloor` command, seeded with the demo warehouse in a
+temporary folder; tests read that same SQLite file to know what stock to expect.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 360, "height": 640}
+DEMO_PIN = "1234"
+SITE_NAME = "前海保税一号仓"
+BONDFLOOR = Path(sys.executable).parent / "bondfloor"
+
+
+@dataclass(frozen=True)
+class Server:
+    base_url: str
+    db_path: Path
+    site_name: str
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for_health(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"bondfloor serve exited early:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"bondfloor serve did not answer {url} in 20 s:\n{log.read_text()}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the server and its ASGI worker: they share the process group we started."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    # The worker may outlive its parent by a moment; make sure the group is gone.
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real `bondfloor serve` on 127.0.0.1 with the demo warehouse in a temp database."""
+    folder = tmp_path_factory.mktemp("bondfloor")
+    port = _free_port()
+    db_path = folder / "demo.db"
+    config = folder / "bondfloor.toml"
+    config.write_text(
+        f'[site]\nname = "{SITE_NAME}"\n'
+        f'[database]\npath = "{db_path}"\n'
+        f'[server]\nhost = "127.0.0.1"\nport = {port}\n',
+        encoding="utf-8",
+    )
+    subprocess.run(
+        [str(BONDFLOOR), "--config", str(config), "demo"],
+        cwd=folder, check=True, capture_output=True, timeout=120,
+    )
+    log = folder / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(BONDFLOOR), "--config", str(config), "serve",
+             "--host", "127.0.0.1", "--port", str(port)],
+            cwd=folder, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_health(f"{base_url}/health", proc, log)
+        yield Server(base_url=base_url, db_path=db_path, site_name=SITE_NAME)
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def site_name(server: Server) -> str:
+    """The site name the server was configured with (shown on the login page)."""
+    return server.site_name
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"end-to-end tests need Debian's chromium at {CHROMIUM}")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:
+    """A fresh phone-sized page (own storage: no language or session carried over)."""
+    expect.set_options(timeout=5_000)
+    context = browser.new_context(
+        base_url=server.base_url,
+        viewport=PHONE,
+        has_touch=True,
+        is_mobile=True,
+        device_scale_factor=2,
+        locale="zh-CN",
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def demo_db(server: Server) -> Iterator[sqlite3.Connection]:
+    """Read-only view of the server's database, to know what the pages should show."""
+    conn = sqlite3.connect(f"file:{server.db_path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def log_in(page: Page) -> Callable[[str], None]:
+    """Log in through the login page with user code and the demo PIN; lands on the menu."""
+
+    def log_in(user_code: str) -> None:
+        page.goto("/")
+        page.locator("#user-code").fill(user_code)
+        page.locator("#pin").fill(DEMO_PIN)
+        page.locator("#login-submit").click()
+        expect(page).to_have_url(re.compile(r"/home\.html$"))
+        expect(page.locator("#menu .tile").first).to_be_visible()
+
+    return log_in

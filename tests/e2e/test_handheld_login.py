@@ -1,0 +1,142 @@
+"""Login page and home menu of the handheld app, in a real Chromium on a phone screen."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+HOME = re.compile(r"/home\.html$")
+LOGIN = re.compile(r"/(index\.html)?(\?.*)?$")
+
+
+def user_row(db: sqlite3.Connection, code: str) -> sqlite3.Row:
+    return db.execute("SELECT code, name, badge FROM users WHERE code = ?", (code,)).fetchone()
+
+
+def menu_ids(page: Page) -> list[str]:
+    return page.locator("#menu .tile").evaluate_all("tiles => tiles.map(t => t.dataset.menu)")
+
+
+def test_picker_logs_in_with_pin_in_chinese_and_sees_own_tiles(
+    page: Page, log_in: Callable[[str], None], demo_db: sqlite3.Connection, site_name: str
+) -> None:
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.locator("#site-name")).to_have_text(site_name)
+    expect(page.locator("#login-submit")).to_have_text("登录")
+    expect(page.get_by_text("或扫描工牌")).to_be_visible()
+
+    log_in("pick01")
+
+    expect(page.locator("#user-name")).to_have_text(user_row(demo_db, "pick01")["name"])
+    expect(page.locator("#user-roles")).to_have_text("拣货员")
+    assert menu_ids(page) == ["picking", "stock"]
+    picking = page.locator('[data-menu="picking"]')
+    expect(picking).to_be_disabled()
+    expect(picking).to_contain_text("拣货")
+    expect(picking).to_contain_text("即将上线")
+    stock = page.locator('[data-menu="stock"]')
+    expect(stock).to_be_enabled()
+    expect(stock).to_have_text("库存查询")
+
+    stock.click()
+    expect(page).to_have_url(re.compile(r"/stock\.html$"))
+    expect(page.locator("#scan")).to_be_focused()
+
+
+@pytest.mark.parametrize(
+    ("user_code", "tiles"),
+    [
+        ("recv01", ["receiving", "stock"]),
+        ("put01", ["putaway", "stock"]),
+        ("pack01", ["packing", "stock"]),
+        ("dock01", ["dock", "stock"]),
+        ("sup01", ["supervisor", "stock"]),
+        ("admin", ["supervisor", "stock"]),
+    ],
+)
+def test_menu_shows_the_tiles_of_the_users_role(
+    page: Page, log_in: Callable[[str], None], user_code: str, tiles: list[str]
+) -> None:
+    log_in(user_code)
+    assert menu_ids(page) == tiles
+    expect(page.locator("#menu .tile:disabled")).to_have_count(len(tiles) - 1)
+
+
+def test_badge_scan_logs_in(page: Page, demo_db: sqlite3.Connection) -> None:
+    picker = user_row(demo_db, "pick01")
+    page.goto("/")
+    expect(page.locator("#badge")).to_be_focused()
+
+    page.keyboard.type(picker["badge"], delay=5)
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url(HOME)
+    expect(page.locator("#user-name")).to_have_text(picker["name"])
+
+
+@pytest.mark.parametrize(
+    ("language", "message"), [("zh", "工号或 PIN 码错误"), ("en", "Unknown user or wrong PIN")]
+)
+def test_wrong_pin_shows_error_and_stays_on_login(page: Page, language: str, message: str) -> None:
+    page.goto("/")
+    if language == "en":
+        page.locator("#lang").click()
+        expect(page.locator("#login-submit")).to_have_text("Log in")
+    page.locator("#user-code").fill("pack01")
+    page.locator("#pin").fill("9999")
+    page.locator("#login-submit").click()
+
+    expect(page.locator("#banner .banner-text")).to_have_text(message)
+    expect(page.locator("body")).to_have_attribute("data-feedback", "bad")
+    expect(page.locator("#pin")).to_have_value("")
+    expect(page).to_have_url(LOGIN)
+
+
+def test_unknown_badge_is_refused(page: Page) -> None:
+    page.goto("/")
+    page.keyboard.type("BF-BADGE-0000", delay=5)
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#banner .banner-text")).to_have_text("工号或 PIN 码错误")
+    expect(page.locator("body")).to_have_attribute("data-feedback", "bad")
+    expect(page).to_have_url(LOGIN)
+
+
+def test_logout_ends_the_session(page: Page, log_in: Callable[[str], None]) -> None:
+    log_in("dock01")
+    page.locator("#logout").click()
+    expect(page).to_have_url(LOGIN)
+    assert page.evaluate("sessionStorage.getItem('bondfloor.token')") is None
+
+    page.goto("/home.html")
+    expect(page).to_have_url(LOGIN)
+
+
+def test_unknown_session_goes_back_to_login(page: Page) -> None:
+    page.goto("/")
+    page.evaluate("sessionStorage.setItem('bondfloor.token', 'not-a-real-token')")
+
+    page.goto("/stock.html")
+
+    expect(page).to_have_url(re.compile(r"/index\.html\?reason=UNAUTHENTICATED$"))
+    expect(page.locator("#banner .banner-text")).to_have_text("会话已结束，请重新登录")
+
+
+def test_language_choice_is_remembered(page: Page) -> None:
+    page.goto("/")
+    page.locator("#lang").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#lang")).to_have_text("中文")
+
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#login-submit")).to_have_text("Log in")
+    expect(page.locator("#user-code")).to_be_visible()
+    expect(page.get_by_text("User code")).to_be_visible()
