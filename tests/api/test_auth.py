@@ -148,5 +148,5 @@ def test_logins_and_changes_are_audited(api: Api) -> None:
     assert ("login", "denied", "user:rx4") in lines
     assert ("login", "ok", "user:rx4") in lines
     assert ("customer.upsert", "ok", "user:supervisor01") in lines
-    denied = [a for a in audit if a["action"] == "login" and a["outcome"] == "denied"][0]
+    denied = next(a for a in audit if a["action"] == "login" and a["outcome"] == "denied")
     assert denied["device"] == "hh-01" and denied["code"] == "LOGIN_FAILED"
