@@ -1,0 +1,141 @@
+"""The `bondfloor` command, run as a real process on a real database file."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BONDFLOOR = str(Path(sys.executable).parent / "bondfloor")
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "site.toml"
+    path.write_text(f'[database]\npath = "{tmp_path / "site.db"}"\n')
+    return path
+
+
+def bf(config: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [BONDFLOOR, "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=60,
+    )
+
+
+def query(config: Path, sql: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(config.parent / "site.db")
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_init_creates_the_database_once(config: Path) -> None:
+    first = bf(config, "init")
+    assert first.returncode == 0 and "applied 0001_master_data" in first.stdout
+    again = bf(config, "init")
+    assert "up to date" in again.stdout
+
+
+def test_demo_seeds_a_believable_warehouse_and_is_idempotent(config: Path) -> None:
+    done = bf(config, "demo")
+    assert done.returncode == 0, done.stderr
+    assert "sup01" in done.stdout and "PIN 1234" in done.stdout
+    counts = query(
+        config,
+        "SELECT (SELECT COUNT(*) FROM customers), (SELECT COUNT(*) FROM skus), "
+        "(SELECT COUNT(*) FROM locations), (SELECT COUNT(DISTINCT roles) FROM users), "
+        "(SELECT COUNT(*) FROM movements)",
+    )[0]
+    assert (
+        counts[0] == 3
+        and counts[1] >= 300
+        and counts[2] >= 300
+        and counts[3] == 7
+        and counts[4] > 0
+    )
+    bf(config, "demo")
+    assert query(config, "SELECT COUNT(*) FROM movements")[0][0] == counts[4]
+    barcodes = [r[0] for r in query(config, "SELECT barcode FROM sku_barcodes")]
+    from server.barcodes import check_gtin
+
+    assert all(check_gtin(b) for b in barcodes)
+
+
+def test_backup_writes_a_consistent_copy(config: Path, tmp_path: Path) -> None:
+    bf(config, "demo")
+    target = tmp_path / "backups" / "copy.db"
+    done = bf(config, "backup", str(target))
+    assert done.returncode == 0, done.stderr
+    copy = sqlite3.connect(target)
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert copy.execute("SELECT COUNT(*) FROM movements").fetchone() == tuple(
+        query(config, "SELECT COUNT(*) FROM movements")[0]
+    )
+    copy.close()
+    assert bf(config, "backup", str(target)).returncode != 0  # never overwrites
+
+
+def test_user_add_disable_and_reset_pin(config: Path) -> None:
+    added = bf(
+        config,
+        "user",
+        "add",
+        "wu01",
+        "--name",
+        "吴",
+        "--role",
+        "picker",
+        "--role",
+        "packer",
+        "--pin",
+        "2468",
+    )
+    assert added.returncode == 0, added.stderr
+    assert query(config, "SELECT roles, active FROM users WHERE code = 'wu01'") == [
+        ("packer,picker", 1)
+    ]
+    bad = bf(config, "user", "add", "wu02", "--name", "x", "--role", "chef", "--pin", "2468")
+    assert bad.returncode != 0 and "ROLE_UNKNOWN" in bad.stderr
+    assert bf(config, "user", "reset-pin", "wu01", "--pin", "1357").returncode == 0
+    assert bf(config, "user", "disable", "wu01").returncode == 0
+    assert query(config, "SELECT active FROM users WHERE code = 'wu01'") == [(0,)]
+    audit = query(config, "SELECT action, outcome, code FROM audit ORDER BY id")
+    assert audit == [
+        ("user.add", "ok", ""),
+        ("user.add", "refused", "ROLE_UNKNOWN"),
+        ("user.reset_pin", "ok", ""),
+        ("user.disable", "ok", ""),
+    ]
+
+
+def test_token_add_prints_the_token_once_and_stores_its_hash(config: Path) -> None:
+    done = bf(config, "token", "add", "pack-bench-1", "--kind", "station")
+    token = done.stdout.strip()
+    assert token.startswith("bf_station_")
+    stored = query(config, "SELECT token_hash FROM api_tokens")
+    assert len(stored) == 1 and token not in stored[0][0]
+
+
+def test_import_reports_bad_lines_and_imports_nothing(config: Path, tmp_path: Path) -> None:
+    bf(config, "demo")
+    bad = tmp_path / "locations.csv"
+    bad.write_text("code,zone,type\nX-1,X,storage\nX-2,X,cellar\nX-3,X,storage,extra\n")
+    done = bf(config, "import", "locations", str(bad))
+    assert done.returncode != 0
+    assert f"{bad}:3: type:" in done.stderr
+    assert f"{bad}:4:" in done.stderr
+    assert query(config, "SELECT COUNT(*) FROM locations WHERE code LIKE 'X-%'") == [(0,)]
+    good = tmp_path / "more.csv"
+    good.write_text("code,zone,type\n" + "".join(f"Y-{i},Y,storage\n" for i in range(500)))
+    done = bf(config, "import", "locations", str(good))
+    assert done.returncode == 0, done.stderr
+    assert "imported 500 locations: 500 new" in done.stdout
+    assert "checking locations" in done.stderr  # the progress bar
