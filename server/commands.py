@@ -88,7 +88,8 @@ def run_command(
 ) -> CommandResult:
     """Run `rules(conn, ctx)` once for `key`; replays return the first result."""
     key = check_idempotency_key(key)
-    fingerprint = request_fingerprint(name, payload)
+    # The caller is part of the fingerprint: one device's key never returns another's result.
+    fingerprint = request_fingerprint(name, [actor.label, payload])
 
     def transaction(conn: sqlite3.Connection) -> CommandResult:
         row = conn.execute(
