@@ -352,3 +352,27 @@ def test_a_refused_command_is_audited(db: Database, ids: dict[str, int]) -> None
         lambda conn: conn.execute("SELECT actor, outcome, code, device FROM audit").fetchone()
     )
     assert tuple(row) == ("user:clerk", "refused", "INSUFFICIENT_STOCK", "hh-7")
+
+
+def test_a_key_never_returns_another_callers_result(db: Database, ids: dict[str, int]) -> None:
+    move(
+        db,
+        key="shared",
+        kind="receive",
+        customer_id=1,
+        sku_id=1,
+        quantity=5,
+        to_location_id=ids["dock"],
+    )
+    other = Actor(kind="user", code="someone-else", roles=frozenset({"supervisor"}))
+    m = MovementIn(kind="receive", customer_id=1, sku_id=1, quantity=5, to_location_id=ids["dock"])
+    with pytest.raises(Conflict) as err:
+        run_command(
+            db,
+            other,
+            "ledger.movement",
+            "shared",
+            msgspec.to_builtins(m),
+            lambda conn, ctx: post_movement(conn, ctx, m),
+        )
+    assert err.value.code == "IDEMPOTENCY_KEY_REUSED"
