@@ -6,6 +6,8 @@ temporary folder; tests read that same SQLite file to know what stock to expect.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import signal
@@ -75,10 +77,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     # The worker may outlive its parent by a moment; make sure the group is gone.
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 @pytest.fixture(scope="session")
@@ -96,14 +96,28 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     subprocess.run(
         [str(BONDFLOOR), "--config", str(config), "demo"],
-        cwd=folder, check=True, capture_output=True, timeout=120,
+        cwd=folder,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     log = folder / "serve.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(BONDFLOOR), "--config", str(config), "serve",
-             "--host", "127.0.0.1", "--port", str(port)],
-            cwd=folder, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                str(BONDFLOOR),
+                "--config",
+                str(config),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=folder,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -169,7 +183,39 @@ def log_in(page: Page) -> Callable[[str], None]:
         page.locator("#user-code").fill(user_code)
         page.locator("#pin").fill(DEMO_PIN)
         page.locator("#login-submit").click()
-        expect(page).to_have_url(re.compile(r"/home\.html$"))
+        page.wait_for_url(re.compile(r"/home\.html$"))
         expect(page.locator("#menu .tile").first).to_be_visible()
 
     return log_in
+
+
+@pytest.fixture(scope="session")
+def session_token(server: Server) -> Callable[[str], str]:
+    """A session token of a demo user, logged in through the API (cached per user)."""
+    tokens: dict[str, str] = {}
+
+    def session_token(user_code: str) -> str:
+        if user_code not in tokens:
+            request = urllib.request.Request(
+                f"{server.base_url}/api/v1/auth/login",
+                data=json.dumps({"user_code": user_code, "pin": DEMO_PIN}).encode(),
+                headers={"Content-Type": "application/json", "X-Device": "e2e-tests"},
+                method="POST",
+            )
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                tokens[user_code] = str(json.load(answer)["token"])
+        return tokens[user_code]
+
+    return session_token
+
+
+@pytest.fixture
+def logged_in_as(page: Page, session_token: Callable[[str], str]) -> Callable[[str], None]:
+    """Give the page a session of `user_code` without the login page, for tests about
+    what comes after logging in (the login page has tests of its own)."""
+
+    def logged_in_as(user_code: str) -> None:
+        token = session_token(user_code)
+        page.add_init_script(f"sessionStorage.setItem('bondfloor.token', {token!r})")
+
+    return logged_in_as

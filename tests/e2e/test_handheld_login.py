@@ -62,9 +62,11 @@ def test_picker_logs_in_with_pin_in_chinese_and_sees_own_tiles(
     ],
 )
 def test_menu_shows_the_tiles_of_the_users_role(
-    page: Page, log_in: Callable[[str], None], user_code: str, tiles: list[str]
+    page: Page, logged_in_as: Callable[[str], None], user_code: str, tiles: list[str]
 ) -> None:
-    log_in(user_code)
+    logged_in_as(user_code)
+    page.goto("/home.html")
+    expect(page.locator("#menu .tile")).to_have_count(len(tiles))
     assert menu_ids(page) == tiles
     expect(page.locator("#menu .tile:disabled")).to_have_count(len(tiles) - 1)
 
@@ -77,7 +79,7 @@ def test_badge_scan_logs_in(page: Page, demo_db: sqlite3.Connection) -> None:
     page.keyboard.type(picker["badge"], delay=5)
     page.keyboard.press("Enter")
 
-    expect(page).to_have_url(HOME)
+    page.wait_for_url(HOME)
     expect(page.locator("#user-name")).to_have_text(picker["name"])
 
 
@@ -112,11 +114,11 @@ def test_unknown_badge_is_refused(page: Page) -> None:
 def test_logout_ends_the_session(page: Page, log_in: Callable[[str], None]) -> None:
     log_in("dock01")
     page.locator("#logout").click()
-    expect(page).to_have_url(LOGIN)
+    page.wait_for_url(LOGIN)
     assert page.evaluate("sessionStorage.getItem('bondfloor.token')") is None
 
     page.goto("/home.html")
-    expect(page).to_have_url(LOGIN)
+    page.wait_for_url(LOGIN)
 
 
 def test_unknown_session_goes_back_to_login(page: Page) -> None:
@@ -140,3 +142,20 @@ def test_language_choice_is_remembered(page: Page) -> None:
     expect(page.locator("#login-submit")).to_have_text("Log in")
     expect(page.locator("#user-code")).to_be_visible()
     expect(page.get_by_text("User code")).to_be_visible()
+
+
+UNTRANSLATED = """() => [...document.querySelectorAll('[data-i18n]')]
+    .filter(el => !el.textContent.trim() || el.textContent === el.dataset.i18n)
+    .map(el => el.dataset.i18n)"""
+
+
+@pytest.mark.parametrize("path", ["/", "/home.html", "/stock.html"])
+def test_every_page_text_exists_in_both_languages(
+    page: Page, logged_in_as: Callable[[str], None], path: str
+) -> None:
+    logged_in_as("sup01")
+    page.goto(path)
+    for lang, html_lang in (("en", "en"), ("zh", "zh-CN")):
+        page.locator("#lang").click()
+        expect(page.locator("html")).to_have_attribute("lang", html_lang)
+        assert page.evaluate(UNTRANSLATED) == [], f"untranslated on {path} in {lang}"
