@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar, Router
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
@@ -80,6 +80,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         html_mode=True,
         opt=allow(PUBLIC),
         name="handheld",
+        # Revalidate every time: after an upgrade a handheld must not mix old and new modules.
+        cache_control=CacheControlHeader(no_cache=True),
     )
     return Litestar(
         route_handlers=[*(h for s in SLICES for h in s.route_handlers), static],

@@ -33,7 +33,11 @@ class Scan(msgspec.Struct, kw_only=True):
 
 
 class BarcodeError(ValueError):
-    """A scan or barcode that cannot be right (bad check digit, bad GS1 data)."""
+    """A scan or barcode that cannot be right; `reason` says why in one stable word."""
+
+    def __init__(self, message: str, reason: str = "format") -> None:
+        super().__init__(message)
+        self.reason = reason  # check_digit | gs1_format | empty | format
 
 
 def normalise(raw: str, gs_placeholder: str = "~") -> tuple[str, str]:
@@ -52,7 +56,9 @@ def check_gtin(value: str) -> str:
     try:
         return Gtin.parse(value).value
     except biip.ParseError as err:
-        raise BarcodeError(str(err)) from err
+        raise BarcodeError(
+            str(err), "check_digit" if "check digit" in str(err) else "format"
+        ) from err
 
 
 def check_barcode(value: str) -> str:
@@ -68,7 +74,7 @@ def parse_scan(raw: str, gs_placeholder: str = "~") -> Scan:
     """Decode one scan. Plain codes (locations, SKU codes) come back with only `text` set."""
     symbology, text = normalise(raw, gs_placeholder)
     if not text or (not text.isprintable() and GS not in text):
-        raise BarcodeError("the scan is empty or holds control characters")
+        raise BarcodeError("the scan is empty or holds control characters", "empty")
     scan = Scan(raw=raw, text=text, symbology=symbology)
     is_gs1 = symbology in ("]C1", "]d2", "]Q3", "]e0") or GS in text or _looks_like_gs1(text)
     if text.isdigit() and len(text) in GTIN_LENGTHS and not is_gs1:
@@ -79,11 +85,13 @@ def parse_scan(raw: str, gs_placeholder: str = "~") -> Scan:
     try:
         message = GS1Message.parse(text.lstrip(GS), config=_GS1_CONFIG)
     except biip.ParseError as err:
-        raise BarcodeError(f"not a valid GS1 barcode: {err}") from err
+        raise BarcodeError(f"not a valid GS1 barcode: {err}", "gs1_format") from err
     for element in message.element_strings:
         ai = element.ai.ai
         if element.gtin_error or element.sscc_error:
-            raise BarcodeError(element.gtin_error or element.sscc_error or "bad check digit")
+            raise BarcodeError(
+                element.gtin_error or element.sscc_error or "bad check digit", "check_digit"
+            )
         if ai in ("01", "02"):
             scan.gtin = element.value
         elif ai == "00":

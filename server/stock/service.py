@@ -37,7 +37,9 @@ def lookup_stock(conn: sqlite3.Connection, raw: str, gs_placeholder: str = "~") 
     try:
         scan = parse_scan(raw, gs_placeholder)
     except BarcodeError as err:
-        raise InvalidInput(str(err), code="BARCODE_INVALID", details={"scanned": raw}) from err
+        raise InvalidInput(
+            str(err), code="BARCODE_INVALID", details={"scanned": raw, "reason": err.reason}
+        ) from err
     location = conn.execute(
         "SELECT id, code, zone, type FROM locations WHERE code = ?", (scan.text,)
     ).fetchone()

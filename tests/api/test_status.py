@@ -41,3 +41,9 @@ def test_openapi_lists_every_api_route(api: Api) -> None:
     } <= paths
     post_customer = schema["paths"]["/api/v1/customers"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in post_customer["parameters"])
+
+
+def test_handheld_pages_are_revalidated_after_an_upgrade(api: Api) -> None:
+    page = api.client.get("/")
+    assert page.status_code == 200 and "<html" in page.text
+    assert "no-cache" in page.headers["cache-control"]

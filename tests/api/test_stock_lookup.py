@@ -63,6 +63,7 @@ def test_bad_check_digit_is_a_clear_error(api: Api) -> None:
     answer = lookup(api, "6901234567891")
     assert answer.status_code == 400  # type: ignore[attr-defined]
     assert answer.json()["error"]["code"] == "BARCODE_INVALID"  # type: ignore[attr-defined]
+    assert answer.json()["error"]["details"]["reason"] == "check_digit"  # type: ignore[attr-defined]
 
 
 def test_unknown_code(api: Api) -> None:

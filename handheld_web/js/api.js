@@ -1,0 +1,114 @@
+// Talking to the bondfloor server: session token, device id, the one error shape.
+
+const TOKEN_KEY = "bondfloor.token";
+const DEVICE_KEY = "bondfloor.device";
+const LOGIN_PAGE = "index.html";
+const SESSION_OVER = new Set(["UNAUTHENTICATED", "SESSION_EXPIRED"]);
+
+/** A failed call, carrying the server's stable error code. */
+export class ApiError extends Error {
+  constructor(status, code, message, details = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** This handheld's id, made once and kept; the server logs it with every scan. */
+export function deviceId() {
+  let id = localStorage.getItem(DEVICE_KEY);
+  if (!id) {
+    // crypto.randomUUID needs a secure context; handhelds reach the server over plain http.
+    const bytes = crypto.getRandomValues(new Uint8Array(6));
+    id = "HH-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
+    localStorage.setItem(DEVICE_KEY, id);
+  }
+  return id;
+}
+
+export function token() {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+function saveToken(value) {
+  if (value) sessionStorage.setItem(TOKEN_KEY, value);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+/** Leave for the login page, saying why (`expired`) when the session ended under us. */
+export function goToLogin(reason = "") {
+  saveToken(null);
+  location.replace(LOGIN_PAGE + (reason ? `?reason=${encodeURIComponent(reason)}` : ""));
+}
+
+async function call(method, path, { body, query } = {}) {
+  const url = new URL(path, location.origin);
+  for (const [name, value] of Object.entries(query || {})) url.searchParams.set(name, value);
+  const headers = { Accept: "application/json", "X-Device": deviceId() };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const bearer = token();
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+    });
+  } catch (err) {
+    throw new ApiError(0, "NETWORK_ERROR", String(err));
+  }
+  const data = await response.json().catch(() => null);
+  if (response.ok) return data;
+
+  const error = data?.error || {};
+  const failure = new ApiError(
+    response.status,
+    error.code || `HTTP_${response.status}`,
+    error.message || response.statusText,
+    error.details || {},
+  );
+  if (response.status === 401 && bearer && SESSION_OVER.has(failure.code)) {
+    goToLogin(failure.code);
+    return new Promise(() => {}); // the page is leaving; nothing after this call should run
+  }
+  throw failure;
+}
+
+/** Public settings the pages need before login: site name, scan settings, role labels. */
+let clientConfigPromise = null;
+export function clientConfig() {
+  clientConfigPromise ??= call("GET", "/api/v1/client-config");
+  return clientConfigPromise;
+}
+
+export async function login(credentials) {
+  saveToken(null);
+  const answer = await call("POST", "/api/v1/auth/login", { body: credentials });
+  saveToken(answer.token);
+  return answer.user;
+}
+
+export async function logout() {
+  try {
+    await call("POST", "/api/v1/auth/logout");
+  } finally {
+    saveToken(null);
+  }
+}
+
+/** Who is logged in; without a session, straight to the login page. */
+export function me() {
+  if (!token()) {
+    goToLogin();
+    return new Promise(() => {}); // the page is leaving
+  }
+  return call("GET", "/api/v1/auth/me");
+}
+
+export function lookupStock(code) {
+  return call("GET", "/api/v1/stock/lookup", { query: { code } });
+}

@@ -1,0 +1,73 @@
+// Login page: user code + PIN, or scan a badge.
+
+import * as api from "./api.js";
+import * as feedback from "./feedback.js";
+import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { ScanInput } from "./scan-input.js";
+
+const banner = document.getElementById("banner");
+const form = document.getElementById("login-form");
+const userCode = document.getElementById("user-code");
+const pin = document.getElementById("pin");
+const submitButton = document.getElementById("login-submit");
+
+// What the banner says, as a function so it can be said again in the other language.
+let message = null;
+
+function tell(kind, text, { sound = true } = {}) {
+  message = () => [kind, typeof text === "function" ? text() : text];
+  if (sound && (kind === "good" || kind === "bad")) feedback.signal(kind, banner, message()[1]);
+  else feedback.show(kind, banner, message()[1]);
+}
+
+async function logIn(credentials) {
+  submitButton.disabled = true;
+  tell("pending", () => t("login.busy"), { sound: false });
+  try {
+    await api.login(credentials);
+    location.replace("home.html");
+  } catch (err) {
+    pin.value = "";
+    submitButton.disabled = false;
+    tell("bad", () => errorText(err));
+    if (credentials.pin) pin.focus();
+  }
+}
+
+async function main() {
+  translatePage();
+  mountLanguageSwitch(document.getElementById("lang"));
+  document.addEventListener("languagechange", () => {
+    if (message) feedback.show(...message());
+  });
+
+  const reason = new URLSearchParams(location.search).get("reason");
+  if (reason) tell("info", () => t("login.expired"), { sound: false });
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const credentials = { user_code: userCode.value.trim(), pin: pin.value };
+    if (!credentials.user_code || !credentials.pin) {
+      tell("bad", () => t("login.missing"));
+      (credentials.user_code ? pin : userCode).focus();
+      return;
+    }
+    logIn(credentials);
+  });
+
+  const badge = new ScanInput(document.getElementById("badge-form"), {
+    onScan: (text) => logIn({ badge: text }),
+  });
+  badge.focus();
+
+  try {
+    const config = await api.clientConfig();
+    badge.configure(config.scan);
+    document.getElementById("site-name").textContent = config.site.name;
+    document.title = `${config.site.name} · bondfloor`;
+  } catch (err) {
+    tell("bad", () => errorText(err));
+  }
+}
+
+main();

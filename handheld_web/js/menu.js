@@ -1,0 +1,24 @@
+// The home menu: one row per tile. A tile shows to users holding one of its roles
+// (`roles: null` = everyone); `ready: false` shows it greyed out as "coming soon".
+// When a flow is built, set `ready: true` and give its page in `href`.
+
+export const MENU = [
+  { id: "receiving", label: "menu.receiving", roles: ["receiver"], href: "receiving.html", ready: false },
+  { id: "putaway", label: "menu.putaway", roles: ["putaway"], href: "putaway.html", ready: false },
+  { id: "picking", label: "menu.picking", roles: ["picker"], href: "picking.html", ready: false },
+  { id: "packing", label: "menu.packing", roles: ["packer"], href: "packing.html", ready: false },
+  { id: "dock", label: "menu.dock", roles: ["dock"], href: "dock.html", ready: false },
+  {
+    id: "supervisor",
+    label: "menu.supervisor",
+    roles: ["supervisor", "admin"],
+    href: "supervisor.html",
+    ready: false,
+  },
+  { id: "stock", label: "menu.stock", roles: null, href: "stock.html", ready: true },
+];
+
+/** The tiles a user with these roles sees, in menu order. */
+export function tilesFor(roles) {
+  return MENU.filter((tile) => tile.roles === null || tile.roles.some((r) => roles.includes(r)));
+}

@@ -1,0 +1,187 @@
+// The scan field shared by every page: keyboard-wedge scanners and people typing.
+//
+// Android handhelds deliver a scan as fast keystrokes ending in Enter or Tab. What
+// goes wrong in practice (see design notes): Tab moving focus away, the GS1 separator
+// (0x1D) arriving as nothing, as Ctrl+] or as Alt+029 on the numpad, and the field
+// losing focus so the next scan goes nowhere. This module handles all of those.
+//
+// Usage: attach it as soon as the page's module runs, so a scan made right after the
+// page opens is not lost, and hand it the site's settings when they arrive:
+//   const scanInput = new ScanInput(form, { onScan: (text, { source }) => ... });
+//   scanInput.configure(clientConfig.scan);
+// `form` holds an <input name="scan">, an OK button[data-scan-ok] and optionally a
+// button[data-scan-keyboard] that shows or hides the on-screen keyboard.
+
+const GS = "\x1d";
+const DEFAULTS = { gs_placeholder: "~", max_interkey_ms: 35, suffixes: ["Enter", "Tab"] };
+// Fewer keystrokes than this cannot tell a scanner from a quick person.
+const MIN_SCANNER_KEYS = 4;
+// An OS that also turns Alt+029 into a real 0x1D does so right after Alt is released.
+const ALT_ECHO_MS = 80;
+const ALT_GS_CODE = 29;
+
+function isTextField(el) {
+  return Boolean(el && (el.matches("input, textarea, select") || el.isContentEditable));
+}
+
+export class ScanInput {
+  /**
+   * @param {HTMLFormElement} form
+   * @param {{scan?: object, onScan: (text: string, info: {source: string}) => void,
+   *          keepFocus?: boolean}} options
+   */
+  constructor(form, { scan = {}, onScan, keepFocus = true }) {
+    this.input = form.querySelector("input[name=scan]");
+    this.okButton = form.querySelector("[data-scan-ok]");
+    this.keyboardButton = form.querySelector("[data-scan-keyboard]");
+    this.configure(scan);
+    this.onScan = onScan;
+    this.keepFocus = keepFocus;
+    this.reset();
+
+    this.input.autocomplete = "off";
+    this.input.spellcheck = false;
+    this.input.setAttribute("autocapitalize", "off");
+    this.input.setAttribute("autocorrect", "off");
+    // Scanner first: no on-screen keyboard popping up over the results on every refocus.
+    this.input.inputMode = "none";
+
+    this.input.addEventListener("keydown", (e) => this.onKeyDown(e));
+    this.input.addEventListener("keyup", (e) => this.onKeyUp(e));
+    this.input.addEventListener("input", (e) => this.onInput(e));
+    this.input.addEventListener("blur", (e) => this.onBlur(e));
+    // Enter whose keydown we never saw (some soft keyboards send keyCode 229) still
+    // submits the form; the OK button is not a submit button so the two stay apart.
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.submit("key");
+    });
+    this.okButton?.addEventListener("click", () => this.submit("button"));
+    this.keyboardButton?.addEventListener("click", () => this.toggleKeyboard());
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible" && this.keepFocus) this.focus();
+    });
+  }
+
+  /** Take the site's scan settings (client-config `scan`); defaults until they arrive. */
+  configure(scan = {}) {
+    this.settings = { ...DEFAULTS, ...scan };
+    // The text carries the placeholder the server expects; 0x1D itself if there is none.
+    this.separator = this.settings.gs_placeholder || GS;
+  }
+
+  focus() {
+    this.input.focus({ preventScroll: true });
+  }
+
+  reset() {
+    this.strokes = [];
+    this.pasted = false;
+    this.altDigits = null;
+    this.altGsAt = -Infinity;
+  }
+
+  stroke() {
+    this.strokes.push(performance.now());
+  }
+
+  /** "scanner" when the keystrokes came faster than a person types, else "manual". */
+  source() {
+    const n = this.strokes.length;
+    if (this.pasted || n < MIN_SCANNER_KEYS) return "manual";
+    const averageGap = (this.strokes[n - 1] - this.strokes[0]) / (n - 1);
+    return averageGap < this.settings.max_interkey_ms ? "scanner" : "manual";
+  }
+
+  onKeyDown(e) {
+    if (e.isComposing) return;
+    const plain = !e.ctrlKey && !e.altKey && !e.metaKey && !e.shiftKey;
+    if (plain && this.settings.suffixes.includes(e.key)) {
+      e.preventDefault(); // Tab must end the scan, not move focus
+      this.stroke();
+      this.submit("key");
+      return;
+    }
+    if ((e.ctrlKey && (e.key === "]" || e.code === "BracketRight")) || e.key === GS) {
+      e.preventDefault(); // Ctrl+] is how a keyboard types GS (0x1D)
+      this.stroke();
+      this.insert(this.separator);
+      return;
+    }
+    const numpad = /^Numpad(\d)$/.exec(e.code);
+    if (e.altKey && numpad) {
+      e.preventDefault(); // Alt + numpad digits spell a character code; 029 is GS
+      this.stroke();
+      this.altDigits = (this.altDigits ?? "") + numpad[1];
+    }
+  }
+
+  onKeyUp(e) {
+    if (e.key !== "Alt" || this.altDigits === null) return;
+    const code = Number.parseInt(this.altDigits, 10);
+    this.altDigits = null;
+    if (code === ALT_GS_CODE) {
+      this.insert(this.separator);
+      this.altGsAt = performance.now();
+    }
+  }
+
+  onInput(e) {
+    if (e.inputType === "insertFromPaste" || e.inputType === "insertFromDrop") this.pasted = true;
+    else if (e.inputType?.startsWith("insert")) this.stroke();
+    let value = this.input.value;
+    if (value.includes(GS)) {
+      const echo = performance.now() - this.altGsAt < ALT_ECHO_MS;
+      this.replaceValue(value.replaceAll(GS, echo ? "" : this.separator));
+      value = this.input.value;
+    }
+    // A wedge in "text" mode may put its suffix into the text itself.
+    const end = value.search(/[\t\r\n]/);
+    if (end >= 0) {
+      this.input.value = value.slice(0, end);
+      this.submit("key");
+      return;
+    }
+    if (value === "") this.reset();
+  }
+
+  onBlur(e) {
+    this.altDigits = null;
+    // Focus went to the page, a button or a link (the tap still acts): take it back, or the
+    // next scan is lost and its Enter would press that button. Another field keeps it.
+    if (!this.keepFocus || isTextField(e.relatedTarget)) return;
+    setTimeout(() => {
+      if (!isTextField(document.activeElement)) this.focus();
+    }, 0);
+  }
+
+  insert(text) {
+    const length = this.input.value.length;
+    const { selectionStart, selectionEnd } = this.input;
+    this.input.setRangeText(text, selectionStart ?? length, selectionEnd ?? length, "end");
+  }
+
+  replaceValue(value) {
+    const caret = Math.min(this.input.selectionStart ?? value.length, value.length);
+    this.input.value = value;
+    this.input.setSelectionRange(caret, caret);
+  }
+
+  submit(via) {
+    const text = this.input.value.trim();
+    const source = via === "button" ? "manual" : this.source();
+    this.input.value = "";
+    this.reset();
+    if (this.keepFocus) this.focus();
+    if (text) this.onScan(text, { source });
+  }
+
+  toggleKeyboard() {
+    const showing = this.input.inputMode !== "none";
+    this.input.inputMode = showing ? "none" : "text";
+    this.keyboardButton.setAttribute("aria-pressed", String(!showing));
+    // The on-screen keyboard follows inputmode only when the field gains focus.
+    this.input.blur();
+    this.focus();
+  }
+}
