@@ -67,6 +67,20 @@ const ERRORS = {
   ROLE_NOT_ALLOWED: { zh: "您的角色无权执行此操作", en: "Your role may not do this" },
   CODE_NOT_FOUND: { zh: "未找到此库位或商品", en: "No such location or item" },
   BARCODE_INVALID: { zh: "条码无效（校验位或格式错误）", en: "Invalid barcode (check digit or format)" },
+  "BARCODE_INVALID:check_digit": { zh: "条码校验位错误，请重扫", en: "Wrong check digit; scan again" },
+  "BARCODE_INVALID:gs1_format": { zh: "GS1 条码格式错误", en: "Malformed GS1 barcode" },
+  "BARCODE_INVALID:empty": { zh: "扫描内容为空或含控制字符", en: "Empty scan or control characters" },
+  INSUFFICIENT_STOCK: {
+    zh: "库存不足：现有 {on_hand}，需要 {requested}",
+    en: "Not enough stock: {on_hand} on hand, {requested} needed",
+  },
+  LOCATION_OTHER_CUSTOMER: {
+    zh: "库位 {location} 存放其他货主的货物，不能混放",
+    en: "Location {location} holds another customer's goods; never mix",
+  },
+  LOCATION_FULL: { zh: "库位 {location} 已满", en: "Location {location} is full" },
+  LOCATION_NOT_FOUND: { zh: "库位不存在", en: "No such location" },
+  SKU_NOT_FOUND: { zh: "商品不存在", en: "No such item" },
   NOT_FOUND: { zh: "未找到", en: "Not found" },
   INTERNAL_ERROR: { zh: "服务器出错，操作未执行", en: "The server failed; nothing was changed" },
   NETWORK_ERROR: { zh: "无法连接服务器，请检查网络", en: "Cannot reach the server; check the network" },
@@ -114,7 +128,8 @@ export function t(key, params = {}) {
 
 /** Text of an API error: our translation of its code, else the server's message. */
 export function errorText(error) {
-  const entry = ERRORS[error.code];
+  const reason = error.details && error.details.reason;
+  const entry = (reason && ERRORS[`${error.code}:${reason}`]) || ERRORS[error.code];
   if (!entry) return error.message || error.code;
   return fill(entry[current], error.details || {});
 }

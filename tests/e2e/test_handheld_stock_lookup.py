@@ -267,7 +267,7 @@ def test_wrong_check_digit_and_unknown_code_give_bad_feedback_with_translated_er
     before = feedback_count(page)
     wedge_scan(page, wrong)
     expect_feedback(page, "bad", before)
-    expect(page.locator("#banner .banner-text")).to_have_text("条码无效（校验位或格式错误）")
+    expect(page.locator("#banner .banner-text")).to_have_text("条码校验位错误，请重扫")
     expect(page.locator("#banner .banner-detail")).to_contain_text(wrong)
     expect(page.locator("#result")).to_be_hidden()
 
