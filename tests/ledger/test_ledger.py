@@ -14,6 +14,8 @@ from server.ledger.schemas import MovementIn
 from server.ledger.service import balances_from_movements, post_movement, stored_balances
 from tests.conftest import new_key
 
+C1 = {"customer_id": 1, "sku_id": 1}
+C2 = {"customer_id": 2, "sku_id": 2}
 CLERK = Actor(kind="user", code="clerk", roles=frozenset({"supervisor"}), device="hh-7")
 
 
@@ -65,8 +67,7 @@ def test_receive_putaway_ship_keep_balances_equal_to_movements(
     move(
         db,
         kind="receive",
-        customer_id=1,
-        sku_id=1,
+        **C1,
         quantity=10,
         to_location_id=ids["dock"],
         lot="L1",
@@ -75,8 +76,7 @@ def test_receive_putaway_ship_keep_balances_equal_to_movements(
     move(
         db,
         kind="putaway",
-        customer_id=1,
-        sku_id=1,
+        **C1,
         quantity=6,
         from_location_id=ids["dock"],
         to_location_id=ids["a1"],
@@ -84,14 +84,7 @@ def test_receive_putaway_ship_keep_balances_equal_to_movements(
         expiry="2027-01-31",
     )
     move(
-        db,
-        kind="ship",
-        customer_id=1,
-        sku_id=1,
-        quantity=2,
-        from_location_id=ids["a1"],
-        lot="L1",
-        expiry="2027-01-31",
+        db, kind="ship", **C1, quantity=2, from_location_id=ids["a1"], lot="L1", expiry="2027-01-31"
     )
     assert on_hand(db, ids["dock"], 1) == 4
     assert on_hand(db, ids["a1"], 1) == 4
@@ -101,13 +94,12 @@ def test_receive_putaway_ship_keep_balances_equal_to_movements(
 def test_taking_more_than_on_hand_is_refused_and_changes_nothing(
     db: Database, ids: dict[str, int]
 ) -> None:
-    move(db, kind="receive", customer_id=1, sku_id=1, quantity=3, to_location_id=ids["dock"])
+    move(db, kind="receive", **C1, quantity=3, to_location_id=ids["dock"])
     with pytest.raises(Unprocessable) as err:
         move(
             db,
             kind="putaway",
-            customer_id=1,
-            sku_id=1,
+            **C1,
             quantity=4,
             from_location_id=ids["dock"],
             to_location_id=ids["a1"],
@@ -119,62 +111,37 @@ def test_taking_more_than_on_hand_is_refused_and_changes_nothing(
 
 
 def test_a_lot_is_its_own_stock(db: Database, ids: dict[str, int]) -> None:
-    move(
-        db, kind="receive", customer_id=1, sku_id=1, quantity=5, to_location_id=ids["dock"], lot="A"
-    )
+    move(db, kind="receive", **C1, quantity=5, to_location_id=ids["dock"], lot="A")
     with pytest.raises(Unprocessable):
-        move(
-            db,
-            kind="ship",
-            customer_id=1,
-            sku_id=1,
-            quantity=1,
-            from_location_id=ids["dock"],
-            lot="B",
-        )
+        move(db, kind="ship", **C1, quantity=1, from_location_id=ids["dock"], lot="B")
 
 
 def test_storage_refuses_a_second_customer(db: Database, ids: dict[str, int]) -> None:
-    move(db, kind="receive", customer_id=1, sku_id=1, quantity=5, to_location_id=ids["dock"])
+    move(db, kind="receive", **C1, quantity=5, to_location_id=ids["dock"])
+    move(db, kind="receive", **C2, quantity=5, to_location_id=ids["dock"])  # docks may mix
     move(
-        db, kind="receive", customer_id=2, sku_id=2, quantity=5, to_location_id=ids["dock"]
-    )  # docks may mix
-    move(
-        db,
-        kind="putaway",
-        customer_id=1,
-        sku_id=1,
-        quantity=5,
-        from_location_id=ids["dock"],
-        to_location_id=ids["a1"],
+        db, kind="putaway", **C1, quantity=5, from_location_id=ids["dock"], to_location_id=ids["a1"]
     )
     with pytest.raises(Unprocessable) as err:
         move(
             db,
             kind="putaway",
-            customer_id=2,
-            sku_id=2,
+            **C2,
             quantity=5,
             from_location_id=ids["dock"],
             to_location_id=ids["a1"],
         )
     assert err.value.code == "LOCATION_OTHER_CUSTOMER"
     # once empty, the location may take another customer's goods
-    move(db, kind="ship", customer_id=1, sku_id=1, quantity=5, from_location_id=ids["a1"])
+    move(db, kind="ship", **C1, quantity=5, from_location_id=ids["a1"])
     move(
-        db,
-        kind="putaway",
-        customer_id=2,
-        sku_id=2,
-        quantity=5,
-        from_location_id=ids["dock"],
-        to_location_id=ids["a1"],
+        db, kind="putaway", **C2, quantity=5, from_location_id=ids["dock"], to_location_id=ids["a1"]
     )
     assert on_hand(db, ids["a1"], 2) == 5
 
 
 def test_the_database_itself_refuses_mixing_customers(db: Database, ids: dict[str, int]) -> None:
-    move(db, kind="receive", customer_id=1, sku_id=1, quantity=5, to_location_id=ids["a1"])
+    move(db, kind="receive", **C1, quantity=5, to_location_id=ids["a1"])
     with pytest.raises(sqlite3.IntegrityError, match="LOCATION_OTHER_CUSTOMER"):
         db.write(
             lambda conn: conn.execute(
@@ -187,13 +154,12 @@ def test_the_database_itself_refuses_mixing_customers(db: Database, ids: dict[st
 def test_a_location_assigned_to_a_customer_takes_only_theirs(
     db: Database, ids: dict[str, int]
 ) -> None:
-    move(db, kind="receive", customer_id=1, sku_id=1, quantity=5, to_location_id=ids["dock"])
+    move(db, kind="receive", **C1, quantity=5, to_location_id=ids["dock"])
     with pytest.raises(Unprocessable) as err:
         move(
             db,
             kind="putaway",
-            customer_id=1,
-            sku_id=1,
+            **C1,
             quantity=5,
             from_location_id=ids["dock"],
             to_location_id=ids["a3_c2"],
@@ -202,22 +168,15 @@ def test_a_location_assigned_to_a_customer_takes_only_theirs(
 
 
 def test_capacity_is_honoured(db: Database, ids: dict[str, int]) -> None:
-    move(db, kind="receive", customer_id=1, sku_id=1, quantity=20, to_location_id=ids["dock"])
+    move(db, kind="receive", **C1, quantity=20, to_location_id=ids["dock"])
     move(
-        db,
-        kind="putaway",
-        customer_id=1,
-        sku_id=1,
-        quantity=8,
-        from_location_id=ids["dock"],
-        to_location_id=ids["a2"],
+        db, kind="putaway", **C1, quantity=8, from_location_id=ids["dock"], to_location_id=ids["a2"]
     )
     with pytest.raises(Unprocessable) as err:
         move(
             db,
             kind="putaway",
-            customer_id=1,
-            sku_id=1,
+            **C1,
             quantity=3,
             from_location_id=ids["dock"],
             to_location_id=ids["a2"],
@@ -248,8 +207,7 @@ def test_movement_shapes_are_checked(
         move(
             db,
             kind=kind,
-            customer_id=1,
-            sku_id=1,
+            **C1,
             quantity=1,
             reason="x",
             from_location_id=ids[from_key] if from_key else None,
@@ -260,69 +218,35 @@ def test_movement_shapes_are_checked(
 
 def test_an_adjustment_needs_a_reason(db: Database, ids: dict[str, int]) -> None:
     with pytest.raises(InvalidInput) as err:
-        move(db, kind="adjust", customer_id=1, sku_id=1, quantity=1, to_location_id=ids["a1"])
+        move(db, kind="adjust", **C1, quantity=1, to_location_id=ids["a1"])
     assert err.value.code == "REASON_REQUIRED"
 
 
 def test_replay_returns_the_first_result_and_changes_nothing(
     db: Database, ids: dict[str, int]
 ) -> None:
-    first = move(
-        db,
-        key="scan-1",
-        kind="receive",
-        customer_id=1,
-        sku_id=1,
-        quantity=5,
-        to_location_id=ids["dock"],
-    )
-    again = move(
-        db,
-        key="scan-1",
-        kind="receive",
-        customer_id=1,
-        sku_id=1,
-        quantity=5,
-        to_location_id=ids["dock"],
-    )
+    first = move(db, key="scan-1", kind="receive", **C1, quantity=5, to_location_id=ids["dock"])
+    again = move(db, key="scan-1", kind="receive", **C1, quantity=5, to_location_id=ids["dock"])
     assert again == first
     assert on_hand(db, ids["dock"], 1) == 5
     assert db.read(lambda conn: conn.execute("SELECT COUNT(*) FROM movements").fetchone()[0]) == 1
 
 
 def test_same_key_for_a_different_request_is_refused(db: Database, ids: dict[str, int]) -> None:
-    move(
-        db,
-        key="scan-2",
-        kind="receive",
-        customer_id=1,
-        sku_id=1,
-        quantity=5,
-        to_location_id=ids["dock"],
-    )
+    move(db, key="scan-2", kind="receive", **C1, quantity=5, to_location_id=ids["dock"])
     with pytest.raises(Conflict) as err:
-        move(
-            db,
-            key="scan-2",
-            kind="receive",
-            customer_id=1,
-            sku_id=1,
-            quantity=6,
-            to_location_id=ids["dock"],
-        )
+        move(db, key="scan-2", kind="receive", **C1, quantity=6, to_location_id=ids["dock"])
     assert err.value.code == "IDEMPOTENCY_KEY_REUSED"
     assert on_hand(db, ids["dock"], 1) == 5
 
 
 def test_movements_record_who_and_which_device(db: Database, ids: dict[str, int]) -> None:
-    result = move(
-        db, kind="receive", customer_id=1, sku_id=1, quantity=1, to_location_id=ids["dock"]
-    )
+    result = move(db, kind="receive", **C1, quantity=1, to_location_id=ids["dock"])
     assert (result["user_code"], result["device"]) == ("clerk", "hh-7")
 
 
 def test_movements_are_append_only(db: Database, ids: dict[str, int]) -> None:
-    move(db, kind="receive", customer_id=1, sku_id=1, quantity=1, to_location_id=ids["dock"])
+    move(db, kind="receive", **C1, quantity=1, to_location_id=ids["dock"])
     for sql in ("UPDATE movements SET quantity = 99", "DELETE FROM movements"):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             db.write(lambda conn, sql=sql: conn.execute(sql))
@@ -331,10 +255,10 @@ def test_movements_are_append_only(db: Database, ids: dict[str, int]) -> None:
 def test_events_are_written_in_the_same_transaction_with_rising_sequence(
     db: Database, ids: dict[str, int]
 ) -> None:
-    move(db, kind="receive", customer_id=1, sku_id=1, quantity=5, to_location_id=ids["dock"])
+    move(db, kind="receive", **C1, quantity=5, to_location_id=ids["dock"])
     with pytest.raises(DomainError):
-        move(db, kind="ship", customer_id=1, sku_id=1, quantity=50, from_location_id=ids["dock"])
-    move(db, kind="ship", customer_id=1, sku_id=1, quantity=2, from_location_id=ids["dock"])
+        move(db, kind="ship", **C1, quantity=50, from_location_id=ids["dock"])
+    move(db, kind="ship", **C1, quantity=2, from_location_id=ids["dock"])
     events = db.read(
         lambda conn: conn.execute("SELECT seq, type FROM events ORDER BY seq").fetchall()
     )
@@ -347,7 +271,7 @@ def test_events_are_written_in_the_same_transaction_with_rising_sequence(
 
 def test_a_refused_command_is_audited(db: Database, ids: dict[str, int]) -> None:
     with pytest.raises(DomainError):
-        move(db, kind="ship", customer_id=1, sku_id=1, quantity=50, from_location_id=ids["dock"])
+        move(db, kind="ship", **C1, quantity=50, from_location_id=ids["dock"])
     row = db.read(
         lambda conn: conn.execute("SELECT actor, outcome, code, device FROM audit").fetchone()
     )
@@ -355,17 +279,9 @@ def test_a_refused_command_is_audited(db: Database, ids: dict[str, int]) -> None
 
 
 def test_a_key_never_returns_another_callers_result(db: Database, ids: dict[str, int]) -> None:
-    move(
-        db,
-        key="shared",
-        kind="receive",
-        customer_id=1,
-        sku_id=1,
-        quantity=5,
-        to_location_id=ids["dock"],
-    )
+    move(db, key="shared", kind="receive", **C1, quantity=5, to_location_id=ids["dock"])
     other = Actor(kind="user", code="someone-else", roles=frozenset({"supervisor"}))
-    m = MovementIn(kind="receive", customer_id=1, sku_id=1, quantity=5, to_location_id=ids["dock"])
+    m = MovementIn(kind="receive", **C1, quantity=5, to_location_id=ids["dock"])
     with pytest.raises(Conflict) as err:
         run_command(
             db,

@@ -44,6 +44,12 @@ LOCATIONS = {
 LOTS = ("", "L1", "L2")
 
 locations = st.sampled_from(sorted(LOCATIONS))
+
+
+def of(sku: int) -> dict[str, int]:
+    return {"customer_id": SKUS[sku], "sku_id": sku}
+
+
 skus = st.sampled_from(sorted(SKUS))
 lots = st.sampled_from(LOTS)
 quantities = st.integers(min_value=1, max_value=30)
@@ -116,52 +122,24 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(sku=skus, loc=locations, lot=lots, qty=quantities)
     def receive(self, sku: int, loc: int, lot: str, qty: int) -> None:
-        self._apply(
-            kind="receive",
-            customer_id=SKUS[sku],
-            sku_id=sku,
-            quantity=qty,
-            lot=lot,
-            to_location_id=loc,
-        )
+        self._apply(kind="receive", **of(sku), quantity=qty, lot=lot, to_location_id=loc)
 
     @rule(sku=skus, src=locations, dst=locations, lot=lots, qty=quantities)
     def transfer(self, sku: int, src: int, dst: int, lot: str, qty: int) -> None:
         if src == dst:
             return
         self._apply(
-            kind="move",
-            customer_id=SKUS[sku],
-            sku_id=sku,
-            quantity=qty,
-            lot=lot,
-            from_location_id=src,
-            to_location_id=dst,
+            kind="move", **of(sku), quantity=qty, lot=lot, from_location_id=src, to_location_id=dst
         )
 
     @rule(sku=skus, loc=locations, lot=lots, qty=quantities)
     def ship(self, sku: int, loc: int, lot: str, qty: int) -> None:
-        self._apply(
-            kind="ship",
-            customer_id=SKUS[sku],
-            sku_id=sku,
-            quantity=qty,
-            lot=lot,
-            from_location_id=loc,
-        )
+        self._apply(kind="ship", **of(sku), quantity=qty, lot=lot, from_location_id=loc)
 
     @rule(sku=skus, loc=locations, lot=lots, qty=quantities, add=st.booleans())
     def adjust(self, sku: int, loc: int, lot: str, qty: int, add: bool) -> None:
         where = {"to_location_id": loc} if add else {"from_location_id": loc}
-        self._apply(
-            kind="adjust",
-            customer_id=SKUS[sku],
-            sku_id=sku,
-            quantity=qty,
-            lot=lot,
-            reason="count",
-            **where,
-        )
+        self._apply(kind="adjust", **of(sku), quantity=qty, lot=lot, reason="count", **where)
 
     @precondition(lambda self: bool(self.done))
     @rule(pick=st.integers(min_value=0))
