@@ -29,15 +29,13 @@ def login(
     if not data.badge and not (data.user_code and data.pin):
         raise InvalidInput("give user_code and pin, or badge", code="LOGIN_INCOMPLETE")
     device = request.headers.get("x-device", "")[:64]
-    outcome = db.write(
-        lambda conn: service.login(
-            conn,
-            settings.auth,
-            device=device,
-            user_code=data.user_code,
-            pin=data.pin,
-            badge=data.badge,
-        )
+    outcome = service.login(
+        db,
+        settings.auth,
+        device=device,
+        user_code=data.user_code,
+        pin=data.pin,
+        badge=data.badge,
     )
     if outcome.refused is not None:
         code, message = outcome.refused

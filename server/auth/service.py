@@ -18,12 +18,14 @@ import msgspec
 
 from server.commands import Actor, CommandContext, utc_now, write_audit
 from server.config import ROLES, AuthSettings
+from server.db import Database
 from server.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 
 # scrypt cost: ~50 ms per check on a small machine; enough to make guessing 4-6 digit
 # PINs offline slow, cheap enough for a login.
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 TOKEN_KINDS = ("station", "oms")
+_DUMMY_PIN_HASH = "scrypt$16384$8$1$" + "00" * 16 + "$" + "00" * 64
 
 
 def hash_pin(pin: str) -> str:
@@ -131,7 +133,7 @@ class LoginOutcome:
 
 
 def login(
-    conn: sqlite3.Connection,
+    db: Database,
     settings: AuthSettings,
     *,
     device: str,
@@ -141,28 +143,49 @@ def login(
 ) -> LoginOutcome:
     """Check a PIN or a badge and open a session; failed attempts are audited and counted.
 
-    Runs in a write transaction of its own; it raises nothing so that the failure count and
-    the audit line are committed, and returns the refusal for the caller to raise.
+    The slow PIN hash is checked outside the write transaction, so a shift of handhelds
+    logging in at once never holds up scans. Refusals are committed (failure count and
+    audit line) and returned for the caller to raise.
     """
     if badge:
-        row = conn.execute("SELECT * FROM users WHERE badge = ?", (badge,)).fetchone()
-        who = f"badge:{badge[-4:]}"
+        where, value, who = "badge = ?", badge, f"badge:{badge[-4:]}"
     else:
-        row = conn.execute("SELECT * FROM users WHERE code = ?", (user_code or "",)).fetchone()
-        who = f"user:{user_code}"
+        where, value, who = "code = ?", user_code or "", f"user:{user_code}"
+    row = db.read(
+        lambda conn: conn.execute(f"SELECT * FROM users WHERE {where}", (value,)).fetchone()
+    )
+    # Unknown users cost the same hash as known ones: timing does not tell who exists.
+    pin_ok = bool(badge) or verify_pin(pin or "", row["pin_hash"] if row else _DUMMY_PIN_HASH)
+    return db.write(
+        lambda conn: _record_login(conn, settings, row, pin_ok=pin_ok, who=who, device=device)
+    )
+
+
+def _record_login(
+    conn: sqlite3.Connection,
+    settings: AuthSettings,
+    found: sqlite3.Row | None,
+    *,
+    pin_ok: bool,
+    who: str,
+    device: str,
+) -> LoginOutcome:
     anonymous = Actor(kind="user", code=who.split(":", 1)[1], roles=frozenset(), device=device)
 
     def refuse(code: str, message: str) -> LoginOutcome:
         write_audit(conn, anonymous, "login", target=who, outcome="denied", code=code)
         return LoginOutcome(refused=(code, message))
 
-    if row is None:
+    if found is None:
         return refuse("LOGIN_FAILED", "unknown user or wrong PIN")
+    # Read again inside the write: the user may have been disabled, locked or given a new
+    # PIN since the PIN was checked.
+    row = conn.execute("SELECT * FROM users WHERE id = ?", (found["id"],)).fetchone()
     if not row["active"]:
         return refuse("USER_DISABLED", "this user is disabled")
     if row["failed_logins"] >= settings.max_failed_logins:
         return refuse("USER_LOCKED", "too many failed logins; a supervisor must reset the PIN")
-    if not badge and not verify_pin(pin or "", row["pin_hash"]):
+    if not pin_ok or row["pin_hash"] != found["pin_hash"]:
         conn.execute(
             "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?", (row["id"],)
         )

@@ -150,3 +150,38 @@ def test_logins_and_changes_are_audited(api: Api) -> None:
     assert ("customer.upsert", "ok", "user:supervisor01") in lines
     denied = next(a for a in audit if a["action"] == "login" and a["outcome"] == "denied")
     assert denied["device"] == "hh-01" and denied["code"] == "LOGIN_FAILED"
+
+
+def test_the_slow_pin_check_runs_outside_the_write_lock(api: Api, monkeypatch: object) -> None:
+    from server.auth import service
+
+    add_user(api.db, api.settings, "rx5", ["receiver"])
+    real_verify = service.verify_pin
+    lock_held: list[bool] = []
+
+    def spying_verify(pin: str, stored: str) -> bool:
+        lock_held.append(api.db._write_lock.locked())
+        return real_verify(pin, stored)
+
+    monkeypatch.setattr(service, "verify_pin", spying_verify)  # type: ignore[attr-defined]
+    assert login(api, user_code="rx5", pin=PIN).status_code == 201  # type: ignore[attr-defined]
+    assert login(api, user_code="nobody", pin=PIN).status_code == 401  # type: ignore[attr-defined]
+    assert lock_held == [False, False]  # unknown users are hashed too (same timing)
+
+
+def test_a_pin_reset_during_login_wins(api: Api, monkeypatch: object) -> None:
+    from server.auth import service
+
+    add_user(api.db, api.settings, "rx6", ["receiver"])
+    real_verify = service.verify_pin
+
+    def reset_meanwhile(pin: str, stored: str) -> bool:
+        ok = real_verify(pin, stored)
+        api.db.write(
+            lambda conn: conn.execute("UPDATE users SET pin_hash = 'changed' WHERE code = 'rx6'")
+        )
+        return ok
+
+    monkeypatch.setattr(service, "verify_pin", reset_meanwhile)  # type: ignore[attr-defined]
+    answer = login(api, user_code="rx6", pin=PIN)
+    assert answer.json()["error"]["code"] == "LOGIN_FAILED"  # type: ignore[attr-defined]
