@@ -43,6 +43,15 @@ class Movement(MovementIn, kw_only=True):
     device: str
 
 
+class MovementEvent(Movement, kw_only=True):
+    """A movement as the events journal tells it to the OMS: with the floor's codes."""
+
+    customer: str
+    sku: str
+    from_location: str | None
+    to_location: str | None
+
+
 class MovementRequest(Struct, forbid_unknown_fields=True, kw_only=True):
     """A supervisor's manual movement, in the codes people use on the floor."""
 

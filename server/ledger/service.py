@@ -16,7 +16,7 @@ import msgspec
 
 from server.commands import CommandContext, append_event
 from server.errors import InvalidInput, NotFound, Unprocessable
-from server.ledger.schemas import Movement, MovementIn, MovementRequest
+from server.ledger.schemas import Movement, MovementEvent, MovementIn, MovementRequest
 
 SEGREGATED_TYPES = frozenset({"storage", "pick_face"})
 """Location types where goods rest: one customer at a time (bonded segregation)."""
@@ -31,7 +31,9 @@ def post_movement(conn: sqlite3.Connection, ctx: CommandContext, m: MovementIn) 
     """Validate one movement, change both balances and append it (plus its event)."""
     _check_shape(m)
     sku = conn.execute(
-        "SELECT id, customer_id FROM skus WHERE id = ? AND active = 1", (m.sku_id,)
+        "SELECT s.id, s.customer_id, s.code, c.code AS customer_code FROM skus s "
+        "JOIN customers c ON c.id = s.customer_id WHERE s.id = ? AND s.active = 1",
+        (m.sku_id,),
     ).fetchone()
     if sku is None:
         raise NotFound(f"no active SKU with id {m.sku_id}", code="SKU_NOT_FOUND")
@@ -41,11 +43,13 @@ def post_movement(conn: sqlite3.Connection, ctx: CommandContext, m: MovementIn) 
             code="SKU_OTHER_CUSTOMER",
             details={"sku_id": m.sku_id, "customer_id": m.customer_id},
         )
+    source = target = None
     if m.from_location_id is not None:
-        _location(conn, m.from_location_id)
+        source = _location(conn, m.from_location_id)
         _take(conn, m.from_location_id, m)
     if m.to_location_id is not None:
-        _put(conn, _location(conn, m.to_location_id), m)
+        target = _location(conn, m.to_location_id)
+        _put(conn, target, m)
     cur = conn.execute(
         "INSERT INTO movements (at, kind, customer_id, sku_id, lot, expiry, quantity, "
         "from_location_id, to_location_id, reason, document, user_code, device, command_key) "
@@ -74,7 +78,15 @@ def post_movement(conn: sqlite3.Connection, ctx: CommandContext, m: MovementIn) 
         device=ctx.actor.device,
         **{f: getattr(m, f) for f in MovementIn.__struct_fields__},
     )
-    append_event(conn, ctx, f"stock.{m.kind}", movement)
+    # The OMS knows codes, not our row ids: the event carries both.
+    event = MovementEvent(
+        **msgspec.structs.asdict(movement),
+        customer=sku["customer_code"],
+        sku=sku["code"],
+        from_location=source["code"] if source else None,
+        to_location=target["code"] if target else None,
+    )
+    append_event(conn, ctx, f"stock.{m.kind}", event)
     return movement
 
 

@@ -40,9 +40,7 @@ def lookup_stock(conn: sqlite3.Connection, raw: str, gs_placeholder: str = "~") 
         raise InvalidInput(
             str(err), code="BARCODE_INVALID", details={"scanned": raw, "reason": err.reason}
         ) from err
-    location = conn.execute(
-        "SELECT id, code, zone, type FROM locations WHERE code = ?", (scan.text,)
-    ).fetchone()
+    location = _find_location(conn, scan.text)
     if location is not None:
         rows = conn.execute(
             f"{_STOCK_SELECT} WHERE b.location_id = ? ORDER BY c.code, s.code, b.expiry, b.lot LIMIT ?",
@@ -69,6 +67,15 @@ def lookup_stock(conn: sqlite3.Connection, raw: str, gs_placeholder: str = "~") 
     ).fetchall()
     title = "; ".join(f"{n['customer']} {n['code']} {n['name']}" for n in names)
     return _answer(scan.gtin or scan.text, "sku", title, rows)
+
+
+def _find_location(conn: sqlite3.Connection, code: str) -> sqlite3.Row | None:
+    """A scanned label matches exactly; someone typing may not hold shift."""
+    query = "SELECT id, code, zone, type FROM locations WHERE code = ?"
+    found = conn.execute(query, (code,)).fetchone()
+    if found is None and code != code.upper():
+        found = conn.execute(query, (code.upper(),)).fetchone()
+    return found
 
 
 def _skus_for(conn: sqlite3.Connection, gtin: str, text: str) -> list[int]:

@@ -76,3 +76,9 @@ def test_unknown_code(api: Api) -> None:
 def test_sku_code_works_too(api: Api) -> None:
     stocked(api)
     assert lookup(api, "S2").json()["rows"][0]["location"] == "A-3"  # type: ignore[attr-defined]
+
+
+def test_a_typed_location_code_in_lower_case_is_found(api: Api) -> None:
+    stocked(api)
+    answer = lookup(api, "a-1").json()  # type: ignore[attr-defined]
+    assert (answer["kind"], answer["total"]) == ("location", 12)

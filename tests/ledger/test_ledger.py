@@ -292,3 +292,39 @@ def test_a_key_never_returns_another_callers_result(db: Database, ids: dict[str,
             lambda conn, ctx: post_movement(conn, ctx, m),
         )
     assert err.value.code == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_the_event_carries_the_codes_the_oms_knows(db: Database, ids: dict[str, int]) -> None:
+    move(db, kind="receive", **C1, quantity=4, to_location_id=ids["dock"], lot="L1")
+    move(
+        db,
+        kind="putaway",
+        **C1,
+        quantity=4,
+        from_location_id=ids["dock"],
+        to_location_id=ids["a1"],
+        lot="L1",
+    )
+    payloads = db.read(
+        lambda conn: [
+            msgspec.json.decode(r[0])
+            for r in conn.execute("SELECT payload FROM events ORDER BY seq")
+        ]
+    )
+    last = payloads[-1]
+    assert (
+        last["kind"],
+        last["customer"],
+        last["sku"],
+        last["from_location"],
+        last["to_location"],
+        last["lot"],
+    ) == (
+        "putaway",
+        "C1",
+        "S1",
+        "DOCK",
+        "A-1",
+        "L1",
+    )
+    assert last["user_code"] == "clerk" and last["quantity"] == 4
