@@ -85,7 +85,9 @@ def _skus_for(conn: sqlite3.Connection, gtin: str, text: str) -> list[int]:
         f"SELECT DISTINCT sku_id FROM sku_barcodes WHERE barcode IN ({marks})", codes
     ).fetchall()
     if not rows:
-        rows = conn.execute("SELECT id FROM skus WHERE code = ?", (text,)).fetchall()
+        rows = conn.execute(
+            "SELECT id FROM skus WHERE code IN (?, ?)", (text, text.upper())
+        ).fetchall()
     return [r[0] for r in rows]
 
 
