@@ -1,6 +1,7 @@
 // Talking to the bondfloor server: session token, device id, the one error shape.
 
 const TOKEN_KEY = "bondfloor.token";
+const USER_KEY = "bondfloor.user";
 const DEVICE_KEY = "bondfloor.device";
 const LOGIN_PAGE = "index.html";
 const SESSION_OVER = new Set(["UNAUTHENTICATED", "SESSION_EXPIRED"]);
@@ -34,6 +35,7 @@ export function token() {
 function saveToken(value) {
   if (value) sessionStorage.setItem(TOKEN_KEY, value);
   else sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(USER_KEY);
 }
 
 /** Leave for the login page, saying why (`expired`) when the session ended under us. */
@@ -42,10 +44,11 @@ export function goToLogin(reason = "") {
   location.replace(LOGIN_PAGE + (reason ? `?reason=${encodeURIComponent(reason)}` : ""));
 }
 
-async function call(method, path, { body, query } = {}) {
+async function call(method, path, { body, query, key } = {}) {
   const url = new URL(path, location.origin);
   for (const [name, value] of Object.entries(query || {})) url.searchParams.set(name, value);
   const headers = { Accept: "application/json", "X-Device": deviceId() };
+  if (key) headers["Idempotency-Key"] = key;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const bearer = token();
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
@@ -89,7 +92,23 @@ export async function login(credentials) {
   saveToken(null);
   const answer = await call("POST", "/api/v1/auth/login", { body: credentials });
   saveToken(answer.token);
+  sessionStorage.setItem(USER_KEY, answer.user.code);
   return answer.user;
+}
+
+/** The logged-in user's code (asked of the server once per session). */
+export async function currentUser() {
+  let code = sessionStorage.getItem(USER_KEY);
+  if (!code) {
+    code = (await me()).code;
+    sessionStorage.setItem(USER_KEY, code);
+  }
+  return code;
+}
+
+/** Send one change under its idempotency key (use outbox.submit, which keeps the key). */
+export function sendCommand(path, body, key) {
+  return call("POST", path, { body, key });
 }
 
 export async function logout() {

@@ -2,6 +2,7 @@
 
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
+import * as outbox from "./outbox.js";
 import { errorText, mountLanguageSwitch, pick, t, translatePage } from "./i18n.js";
 import { tilesFor } from "./menu.js";
 
@@ -42,6 +43,8 @@ function render() {
 async function main() {
   translatePage();
   mountLanguageSwitch(document.getElementById("lang"));
+  outbox.mountBadge(document.getElementById("outbox"));
+  outbox.start();
   document.getElementById("logout").addEventListener("click", async () => {
     await api.logout().catch(() => {});
     api.goToLogin();

@@ -19,6 +19,9 @@ const TEXTS = {
   "login.missing": { zh: "请输入工号和 PIN 码", en: "Enter your user code and PIN" },
   "login.expired": { zh: "会话已结束，请重新登录", en: "Your session has ended; please log in again" },
 
+  "outbox.pending": { zh: "待上传 {count}", en: "{count} to upload" },
+  "outbox.refused": { zh: "被拒 {count}", en: "{count} refused" },
+
   "scan.ok": { zh: "确定", en: "OK" },
   "scan.keyboard": { zh: "键盘", en: "Keys" },
   "scan.keyboard.label": { zh: "显示/隐藏屏幕键盘", en: "Show or hide the on-screen keyboard" },

@@ -2,6 +2,7 @@
 
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
+import * as outbox from "./outbox.js";
 import { errorText, language, mountLanguageSwitch, t, translatePage } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
 
@@ -137,6 +138,8 @@ function relabel() {
 async function main() {
   translatePage();
   mountLanguageSwitch(document.getElementById("lang"));
+  outbox.mountBadge(document.getElementById("outbox"));
+  outbox.start();
   document.addEventListener("languagechange", relabel);
   const scanInput = new ScanInput(document.getElementById("scan-form"), { onScan: lookUp });
   scanInput.focus();

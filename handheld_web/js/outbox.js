@@ -1,0 +1,152 @@
+// Every change a handheld makes goes through this outbox.
+//
+// A command gets its idempotency key when it is made and is kept in localStorage until
+// the server has answered it. Lost Wi-Fi, a server restart or a page reload leave it
+// queued; it is sent again, in order, with the same key. The server answers a replay
+// with the first result, so a scan is never lost and never counted twice.
+//
+// Usage:
+//   outbox.start();                                   // on every page: resume the queue
+//   const answer = await outbox.submit(path, body);   // {queued: false, result} or {queued: true}
+//   outbox.onChange(({ pending, refused }) => ...);   // for the "to upload" badge
+// A refusal by the rules (a 4xx other than 401/429) rejects `submit` with the ApiError;
+// a queued command refused later is kept in `refused` for the user to see.
+
+import { ApiError, currentUser, deviceId, sendCommand } from "./api.js";
+import { t } from "./i18n.js";
+
+const QUEUE_KEY = "bondfloor.outbox";
+const REFUSED_KEY = "bondfloor.outbox.refused";
+const RETRY_MS = [1000, 2000, 5000, 10000, 30000];
+const KEEP_REFUSED = 50;
+
+const waiting = new Map(); // key -> {resolve, reject} of commands made on this page
+const listeners = new Set();
+let draining = null;
+let failures = 0;
+let retryTimer = null;
+
+function read(name) {
+  try {
+    return JSON.parse(localStorage.getItem(name)) || [];
+  } catch {
+    return [];
+  }
+}
+
+function write(name, value) {
+  localStorage.setItem(name, JSON.stringify(value));
+  notify();
+}
+
+function notify() {
+  const state = { pending: pending(), refused: refused() };
+  for (const listener of listeners) listener(state);
+}
+
+function newKey() {
+  const random = crypto.getRandomValues(new Uint32Array(2));
+  return `${deviceId()}-${Date.now().toString(36)}-${random[0].toString(36)}${random[1].toString(36)}`;
+}
+
+/** Not answered (network, server down or busy, session over): keep it and try again. */
+function isTransient(err) {
+  return !(err instanceof ApiError) || err.status === 0 || err.status === 401 || err.status === 429 || err.status >= 500;
+}
+
+/** Queue a command and try to send it now. */
+export async function submit(path, body) {
+  const user = await currentUser();
+  const entry = { key: newKey(), path, body, user, queuedAt: new Date().toISOString() };
+  write(QUEUE_KEY, [...read(QUEUE_KEY), entry]);
+  const settled = new Promise((resolve, reject) => waiting.set(entry.key, { resolve, reject }));
+  flush();
+  return settled;
+}
+
+/** Send what is queued for the logged-in user, oldest first; one drain at a time. */
+export function flush() {
+  draining ??= drain().finally(() => {
+    draining = null;
+  });
+  return draining;
+}
+
+async function drain() {
+  clearTimeout(retryTimer);
+  const user = await currentUser();
+  for (;;) {
+    // Another user's commands wait for that user: they must not be sent in this name.
+    const entry = read(QUEUE_KEY).find((e) => e.user === user);
+    if (!entry) return;
+    const caller = waiting.get(entry.key);
+    try {
+      const result = await sendCommand(entry.path, entry.body, entry.key);
+      remove(entry.key);
+      failures = 0;
+      caller?.resolve({ queued: false, result });
+    } catch (err) {
+      if (isTransient(err)) {
+        // Everything made on this page so far now waits behind this one: say so.
+        for (const queuedCaller of waiting.values()) queuedCaller.resolve({ queued: true });
+        waiting.clear();
+        retryLater();
+        return;
+      }
+      remove(entry.key);
+      write(REFUSED_KEY, [...read(REFUSED_KEY), { ...entry, error: { code: err.code, message: err.message } }].slice(-KEEP_REFUSED));
+      caller?.reject(err);
+    }
+    waiting.delete(entry.key);
+  }
+}
+
+function remove(key) {
+  write(QUEUE_KEY, read(QUEUE_KEY).filter((e) => e.key !== key));
+}
+
+function retryLater() {
+  const delay = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)];
+  failures += 1;
+  retryTimer = setTimeout(flush, delay);
+}
+
+export function pending() {
+  return read(QUEUE_KEY).length;
+}
+
+export function refused() {
+  return read(REFUSED_KEY);
+}
+
+export function onChange(listener) {
+  listeners.add(listener);
+  listener({ pending: pending(), refused: refused() });
+}
+
+/** Resume on page load, and as soon as the network is back. */
+export function start() {
+  window.addEventListener("online", () => {
+    failures = 0;
+    flush();
+  });
+  // Another tab or page of this handheld changed the queue.
+  window.addEventListener("storage", (e) => {
+    if (e.key === QUEUE_KEY || e.key === REFUSED_KEY) notify();
+  });
+  if (pending()) flush();
+}
+
+/** Keep a top-bar badge showing what waits to be uploaded, and what was refused. */
+export function mountBadge(badge) {
+  const render = ({ pending: waiting, refused: turnedDown }) => {
+    const parts = [];
+    if (waiting) parts.push(t("outbox.pending", { count: waiting }));
+    if (turnedDown.length) parts.push(t("outbox.refused", { count: turnedDown.length }));
+    badge.textContent = parts.join(" · ");
+    badge.hidden = parts.length === 0;
+    badge.classList.toggle("outbox-refused", turnedDown.length > 0);
+  };
+  onChange(render);
+  document.addEventListener("languagechange", () => render({ pending: pending(), refused: refused() }));
+}

@@ -1,0 +1,148 @@
+"""The handheld's outbox: a change made while the Wi-Fi is gone is kept on the device and
+sent later with the same idempotency key, so it is neither lost nor counted twice."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+MOVEMENTS = "**/api/v1/ledger/movements"
+
+pytestmark = pytest.mark.e2e
+
+
+def receive_body(demo_db: sqlite3.Connection, document: str) -> dict[str, Any]:
+    """One unit received at the dock, of an SKU that is not lot-tracked."""
+    row = demo_db.execute(
+        "SELECT c.code AS customer, s.code AS sku FROM skus s "
+        "JOIN customers c ON c.id = s.customer_id WHERE s.lot_tracked = 0 LIMIT 1"
+    ).fetchone()
+    return {
+        "kind": "receive",
+        "customer": row["customer"],
+        "sku": row["sku"],
+        "quantity": 1,
+        "to_location": "DOCK-02",
+        "document": document,
+    }
+
+
+def recorded(demo_db: sqlite3.Connection, document: str) -> int:
+    return int(
+        demo_db.execute(
+            "SELECT COUNT(*) FROM movements WHERE document = ?", (document,)
+        ).fetchone()[0]
+    )
+
+
+def submit(page: Page, body: dict[str, Any]) -> Any:
+    return page.evaluate(
+        """async (body) => {
+            const outbox = await import('/js/outbox.js');
+            try { return await outbox.submit('/api/v1/ledger/movements', body); }
+            catch (err) { return { refused: err.code }; }
+        }""",
+        body,
+    )
+
+
+def queued(page: Page) -> list[dict[str, Any]]:
+    return json.loads(page.evaluate("localStorage.getItem('bondfloor.outbox') || '[]'"))
+
+
+def open_home_as_supervisor(page: Page, logged_in_as: Callable[[str], None]) -> None:
+    logged_in_as("sup01")
+    page.goto("/home.html")
+    expect(page.locator("#menu .tile").first).to_be_visible()
+
+
+def test_changes_made_offline_wait_on_the_device_and_are_sent_once_back_online(
+    page: Page, logged_in_as: Callable[[str], None], demo_db: sqlite3.Connection
+) -> None:
+    open_home_as_supervisor(page, logged_in_as)
+    document = f"E2E-{uuid.uuid4().hex[:8]}"
+    page.route(MOVEMENTS, lambda route: route.abort("internetdisconnected"))
+
+    answers = [submit(page, receive_body(demo_db, document)) for _ in range(3)]
+    assert answers == [{"queued": True}] * 3
+    expect(page.locator("#outbox")).to_have_text("待上传 3")
+    assert recorded(demo_db, document) == 0
+
+    page.reload()  # still offline: the queue outlives the page
+    expect(page.locator("#outbox")).to_have_text("待上传 3")
+    keys = [entry["key"] for entry in queued(page)]
+    assert len(set(keys)) == 3
+
+    page.unroute(MOVEMENTS)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#outbox")).to_be_hidden()
+    assert queued(page) == []
+    assert recorded(demo_db, document) == 3
+    stored_keys = {
+        r[0]
+        for r in demo_db.execute(
+            "SELECT command_key FROM movements WHERE document = ?", (document,)
+        )
+    }
+    assert stored_keys == set(keys)
+
+
+def test_an_answer_lost_on_the_way_back_is_replayed_and_counted_once(
+    page: Page, logged_in_as: Callable[[str], None], demo_db: sqlite3.Connection
+) -> None:
+    open_home_as_supervisor(page, logged_in_as)
+    document = f"E2E-{uuid.uuid4().hex[:8]}"
+    sent_keys: list[str] = []
+
+    def lose_first_answer(route: Route) -> None:
+        sent_keys.append(route.request.headers["idempotency-key"])
+        if len(sent_keys) == 1:
+            route.fetch()  # the server does the work...
+            route.abort("connectionreset")  # ...but the handheld never hears back
+        else:
+            route.continue_()
+
+    page.route(MOVEMENTS, lose_first_answer)
+    assert submit(page, receive_body(demo_db, document)) == {"queued": True}
+    expect(page.locator("#outbox")).to_be_hidden(timeout=10_000)  # retried after a second
+    assert len(sent_keys) == 2 and sent_keys[0] == sent_keys[1]
+    assert recorded(demo_db, document) == 1
+
+
+def test_a_refusal_is_reported_and_not_retried(
+    page: Page, logged_in_as: Callable[[str], None], demo_db: sqlite3.Connection
+) -> None:
+    open_home_as_supervisor(page, logged_in_as)
+    body = receive_body(demo_db, "E2E-REFUSED") | {"kind": "ship", "from_location": "DOCK-03"}
+    del body["to_location"]
+    assert submit(page, body) == {"refused": "INSUFFICIENT_STOCK"}
+    assert queued(page) == []
+    expect(page.locator("#outbox")).to_have_text("被拒 1")
+
+
+def test_queued_changes_wait_for_the_user_who_made_them(
+    page: Page, logged_in_as: Callable[[str], None], demo_db: sqlite3.Connection
+) -> None:
+    open_home_as_supervisor(page, logged_in_as)
+    document = f"E2E-{uuid.uuid4().hex[:8]}"
+    foreign = {
+        "key": "other-user-1",
+        "path": "/api/v1/ledger/movements",
+        "user": "admin",
+        "body": receive_body(demo_db, document),
+        "queuedAt": "2026-01-01T00:00:00Z",
+    }
+    page.evaluate(
+        "(entry) => localStorage.setItem('bondfloor.outbox', JSON.stringify([entry]))", foreign
+    )
+    page.reload()
+    expect(page.locator("#outbox")).to_have_text("待上传 1")
+    page.evaluate("async () => (await import('/js/outbox.js')).flush()")
+    assert recorded(demo_db, document) == 0  # never sent in sup01's name
+    assert [e["key"] for e in queued(page)] == ["other-user-1"]
