@@ -42,13 +42,7 @@ Progress = Callable[[int], None]
 
 
 def upsert_customer(conn: sqlite3.Connection, ctx: CommandContext, c: CustomerIn) -> Customer:
-    conn.execute(
-        "INSERT INTO customers (code, name, customs_book_no, min_shelf_life_days, active) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
-        "customs_book_no = excluded.customs_book_no, "
-        "min_shelf_life_days = excluded.min_shelf_life_days, active = excluded.active",
-        (c.code, c.name, c.customs_book_no, c.min_shelf_life_days, int(c.active)),
-    )
+    _write_customers(conn, [c])
     ctx.audit_target = f"customer:{c.code}"
     return get_customer(conn, c.code)
 
@@ -220,13 +214,14 @@ def write_import(
         for line, row in zip(parsed.lines, rows, strict=True)
         for p in _reference_problems(kind, line, row, set(customers))
     ]
+    if kind == "skus":
+        problems += _barcodes_taken_problems(conn, parsed)
     if problems:
         _reject(kind, problems)
     existing = _existing_keys(conn, kind)
     created = sum(1 for r in rows if _natural_key(kind, r) not in existing)
     if kind == "customers":
-        for c in rows:
-            upsert_customer(conn, ctx, c)
+        _write_customers(conn, rows)
     elif kind == "skus":
         _write_skus(conn, rows, customers)
     else:
@@ -360,7 +355,42 @@ def _customer_id(customers: dict[str, int], code: str) -> int:
     return customers[code]
 
 
+def _write_customers(conn: sqlite3.Connection, rows: list[CustomerIn]) -> None:
+    conn.executemany(
+        "INSERT INTO customers (code, name, customs_book_no, min_shelf_life_days, active) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
+        "customs_book_no = excluded.customs_book_no, "
+        "min_shelf_life_days = excluded.min_shelf_life_days, active = excluded.active",
+        [(c.code, c.name, c.customs_book_no, c.min_shelf_life_days, int(c.active)) for c in rows],
+    )
+
+
+def _barcodes_taken_problems(conn: sqlite3.Connection, parsed: ParsedImport) -> list[RowProblem]:
+    """Barcodes the file gives to a SKU that already belong to another SKU not in the file."""
+    in_file = {(row.customer, row.code) for row in parsed.rows}
+    owners = {
+        (r["customer"], r["barcode"]): r["sku"]
+        for r in conn.execute(
+            "SELECT c.code AS customer, b.barcode, s.code AS sku FROM sku_barcodes b "
+            "JOIN skus s ON s.id = b.sku_id JOIN customers c ON c.id = b.customer_id"
+        )
+    }
+    problems = []
+    for line, row in zip(parsed.lines, parsed.rows, strict=True):
+        for barcode in row.barcodes:
+            owner = owners.get((row.customer, barcode))
+            if owner is not None and owner != row.code and (row.customer, owner) not in in_file:
+                problems.append(RowProblem(line, "barcodes", f"{barcode} belongs to SKU {owner}"))
+    return problems
+
+
 def _write_skus(conn: sqlite3.Connection, rows: list[SkuIn], customers: dict[str, int]) -> None:
+    """Upsert the SKUs, then give each exactly its listed barcodes.
+
+    All of the file's old barcodes go before any new one is added, so a file may move a
+    barcode from one of its SKUs to another in any order.
+    """
+    placed: list[tuple[SkuIn, int, int]] = []
     for s in rows:
         customer_id = _customer_id(customers, s.customer)
         sku_id = conn.execute(
@@ -385,7 +415,11 @@ def _write_skus(conn: sqlite3.Connection, rows: list[SkuIn], customers: dict[str
                 int(s.active),
             ),
         ).fetchone()[0]
-        conn.execute("DELETE FROM sku_barcodes WHERE sku_id = ?", (sku_id,))
+        placed.append((s, customer_id, sku_id))
+    conn.executemany(
+        "DELETE FROM sku_barcodes WHERE sku_id = ?", [(sku_id,) for *_, sku_id in placed]
+    )
+    for s, customer_id, sku_id in placed:
         for barcode in s.barcodes:
             taken = conn.execute(
                 "SELECT s.code FROM sku_barcodes b JOIN skus s ON s.id = b.sku_id "

@@ -166,3 +166,16 @@ def test_location_cannot_be_assigned_away_from_goods_it_holds(api: Api) -> None:
         "/api/v1/locations", json={"code": "A-1", "zone": "A", "type": "storage", "customer": "C2"}
     )
     assert answer.json()["error"]["code"] == "LOCATION_OTHER_CUSTOMER"
+
+
+def test_an_import_giving_a_used_barcode_to_another_sku_names_the_line(api: Api) -> None:
+    seed_basics(api)  # S1 of C1 has 6901234567892
+    body = b"customer,code,name,barcodes\nC1,S20,New,4710000000202\nC1,S21,Clash,6901234567892\n"
+    problems = post_import(api, "skus", body, "csv").json()["error"]["details"]["problems"]  # type: ignore[attr-defined]
+    assert problems == [
+        {"line": 3, "field": "barcodes", "message": "6901234567892 belongs to SKU S1"}
+    ]
+    # moving a barcode between two SKUs in the same file is fine
+    swap = b"customer,code,name,barcodes\nC1,S21,Gel,6901234567892\nC1,S1,Soap,4710000000202\n"
+    assert post_import(api, "skus", swap, "csv").status_code == 200  # type: ignore[attr-defined]
+    assert api.get("/api/v1/skus/C1/S21").json()["barcodes"] == ["6901234567892"]
