@@ -51,6 +51,20 @@ def move(db: Database, key: str | None = None, **fields: object) -> dict[str, ob
     ).value
 
 
+def putaway(
+    db: Database, quantity: int, src: int, dst: int, owner: dict[str, int] = C1, **extra: object
+) -> dict[str, object]:
+    return move(
+        db,
+        kind="putaway",
+        **owner,
+        quantity=quantity,
+        from_location_id=src,
+        to_location_id=dst,
+        **extra,
+    )
+
+
 def on_hand(db: Database, location_id: int, sku_id: int) -> int:
     row = db.read(
         lambda conn: conn.execute(
@@ -73,16 +87,7 @@ def test_receive_putaway_ship_keep_balances_equal_to_movements(
         lot="L1",
         expiry="2027-01-31",
     )
-    move(
-        db,
-        kind="putaway",
-        **C1,
-        quantity=6,
-        from_location_id=ids["dock"],
-        to_location_id=ids["a1"],
-        lot="L1",
-        expiry="2027-01-31",
-    )
+    putaway(db, 6, ids["dock"], ids["a1"], lot="L1", expiry="2027-01-31")
     move(
         db, kind="ship", **C1, quantity=2, from_location_id=ids["a1"], lot="L1", expiry="2027-01-31"
     )
@@ -96,14 +101,7 @@ def test_taking_more_than_on_hand_is_refused_and_changes_nothing(
 ) -> None:
     move(db, kind="receive", **C1, quantity=3, to_location_id=ids["dock"])
     with pytest.raises(Unprocessable) as err:
-        move(
-            db,
-            kind="putaway",
-            **C1,
-            quantity=4,
-            from_location_id=ids["dock"],
-            to_location_id=ids["a1"],
-        )
+        putaway(db, 4, ids["dock"], ids["a1"])
     assert err.value.code == "INSUFFICIENT_STOCK"
     assert err.value.details == {"location_id": ids["dock"], "on_hand": 3, "requested": 4}
     assert on_hand(db, ids["dock"], 1) == 3
@@ -119,24 +117,13 @@ def test_a_lot_is_its_own_stock(db: Database, ids: dict[str, int]) -> None:
 def test_storage_refuses_a_second_customer(db: Database, ids: dict[str, int]) -> None:
     move(db, kind="receive", **C1, quantity=5, to_location_id=ids["dock"])
     move(db, kind="receive", **C2, quantity=5, to_location_id=ids["dock"])  # docks may mix
-    move(
-        db, kind="putaway", **C1, quantity=5, from_location_id=ids["dock"], to_location_id=ids["a1"]
-    )
+    putaway(db, 5, ids["dock"], ids["a1"])
     with pytest.raises(Unprocessable) as err:
-        move(
-            db,
-            kind="putaway",
-            **C2,
-            quantity=5,
-            from_location_id=ids["dock"],
-            to_location_id=ids["a1"],
-        )
+        putaway(db, 5, ids["dock"], ids["a1"], owner=C2)
     assert err.value.code == "LOCATION_OTHER_CUSTOMER"
     # once empty, the location may take another customer's goods
     move(db, kind="ship", **C1, quantity=5, from_location_id=ids["a1"])
-    move(
-        db, kind="putaway", **C2, quantity=5, from_location_id=ids["dock"], to_location_id=ids["a1"]
-    )
+    putaway(db, 5, ids["dock"], ids["a1"], owner=C2)
     assert on_hand(db, ids["a1"], 2) == 5
 
 
@@ -156,31 +143,15 @@ def test_a_location_assigned_to_a_customer_takes_only_theirs(
 ) -> None:
     move(db, kind="receive", **C1, quantity=5, to_location_id=ids["dock"])
     with pytest.raises(Unprocessable) as err:
-        move(
-            db,
-            kind="putaway",
-            **C1,
-            quantity=5,
-            from_location_id=ids["dock"],
-            to_location_id=ids["a3_c2"],
-        )
+        putaway(db, 5, ids["dock"], ids["a3_c2"])
     assert err.value.code == "LOCATION_OTHER_CUSTOMER"
 
 
 def test_capacity_is_honoured(db: Database, ids: dict[str, int]) -> None:
     move(db, kind="receive", **C1, quantity=20, to_location_id=ids["dock"])
-    move(
-        db, kind="putaway", **C1, quantity=8, from_location_id=ids["dock"], to_location_id=ids["a2"]
-    )
+    putaway(db, 8, ids["dock"], ids["a2"])
     with pytest.raises(Unprocessable) as err:
-        move(
-            db,
-            kind="putaway",
-            **C1,
-            quantity=3,
-            from_location_id=ids["dock"],
-            to_location_id=ids["a2"],
-        )
+        putaway(db, 3, ids["dock"], ids["a2"])
     assert err.value.code == "LOCATION_FULL"
 
 
@@ -296,15 +267,7 @@ def test_a_key_never_returns_another_callers_result(db: Database, ids: dict[str,
 
 def test_the_event_carries_the_codes_the_oms_knows(db: Database, ids: dict[str, int]) -> None:
     move(db, kind="receive", **C1, quantity=4, to_location_id=ids["dock"], lot="L1")
-    move(
-        db,
-        kind="putaway",
-        **C1,
-        quantity=4,
-        from_location_id=ids["dock"],
-        to_location_id=ids["a1"],
-        lot="L1",
-    )
+    putaway(db, 4, ids["dock"], ids["a1"], lot="L1")
     payloads = db.read(
         lambda conn: [
             msgspec.json.decode(r[0])
