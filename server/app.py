@@ -27,11 +27,13 @@ from server.status import routes as status_routes
 from server.stock import routes as stock_routes
 from server.web import (
     PUBLIC,
+    FloorRequest,
     allow,
     authorize,
     handle_domain_error,
     handle_http_exception,
     handle_unexpected,
+    not_found_as_error_shape,
     provide_actor,
     provide_db,
     provide_settings,
@@ -98,13 +100,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         lifespan=[lifespan],
         state=_initial_state(settings),
+        request_class=FloorRequest,
         request_max_body_size=settings.server.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="bondfloor",
             version=__version__,
             use_handler_docstrings=True,
             render_plugins=[JsonRenderPlugin()],
-            openapi_router=Router(path="/schema", route_handlers=[], opt=allow(PUBLIC)),
+            openapi_router=Router(
+                path="/schema",
+                route_handlers=[],
+                opt=allow(PUBLIC),
+                include_in_schema=False,
+                after_request=not_found_as_error_shape,
+            ),
         ),
         debug=False,
     )

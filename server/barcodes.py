@@ -65,6 +65,8 @@ def check_barcode(value: str) -> str:
     """Validate a barcode for master data: all-digit GTIN lengths must pass the check digit."""
     if not value or len(value) > 48 or not value.isprintable():
         raise BarcodeError("a barcode is 1 to 48 printable characters")
+    if not value.isascii():
+        raise BarcodeError("a barcode is ASCII")
     if value.isdigit() and len(value) in GTIN_LENGTHS:
         check_gtin(value)
     return value
@@ -77,7 +79,7 @@ def parse_scan(raw: str, gs_placeholder: str = "~") -> Scan:
         raise BarcodeError("the scan is empty or holds control characters", "empty")
     scan = Scan(raw=raw, text=text, symbology=symbology)
     is_gs1 = symbology in ("]C1", "]d2", "]Q3", "]e0") or GS in text or _looks_like_gs1(text)
-    if text.isdigit() and len(text) in GTIN_LENGTHS and not is_gs1:
+    if text.isascii() and text.isdigit() and len(text) in GTIN_LENGTHS and not is_gs1:
         scan.gtin = check_gtin(text)
         return scan
     if not is_gs1:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from litestar import Request, Response
+from litestar import MediaType, Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
@@ -27,6 +27,7 @@ log = logging.getLogger("bondfloor.web")
 PUBLIC = "public"
 FLOOR_ROLES = frozenset(ROLES)
 MANAGERS = frozenset({"supervisor", "admin"})
+MAX_SQLITE_INT = 2**63 - 1
 ANONYMOUS = Actor(kind="anonymous", code="-", roles=frozenset())
 
 IdempotencyKey = Annotated[
@@ -50,6 +51,8 @@ def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRoute
     """Guard on every route: resolve the bearer token to an actor and check its roles."""
     allowed: frozenset[str] | None = handler.opt.get("roles")
     device = connection.headers.get("x-device", "")[:64]
+    if connection.scope.get("method") == "OPTIONS":
+        return  # Litestar's automatic answer: which methods a path has, nothing more
     if allowed is None:
         raise Forbidden("this route declares no roles", code="ROUTE_NOT_CLASSIFIED")
     if PUBLIC in allowed:
@@ -73,6 +76,22 @@ def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRoute
     connection.state.actor = actor
 
 
+class FloorRequest(Request[Any, Any, Any]):
+    """Litestar's request, with every JSON decoding failure reported as malformed JSON.
+
+    The JSON decoder raises RecursionError on very deep nesting and UnicodeDecodeError on
+    invalid UTF-8 inside strings; both are bad input, not server errors.
+    """
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except (RecursionError, UnicodeDecodeError) as err:
+            raise SerializationException(
+                f"the JSON body cannot be read: {type(err).__name__}"
+            ) from err
+
+
 def provide_db(state: State) -> Database:
     db: Database = state.db
     return db
@@ -94,6 +113,7 @@ def error_response(
     return Response(
         content={"error": {"code": code, "message": message, "details": details or {}}},
         status_code=status,
+        media_type=MediaType.JSON,
     )
 
 
@@ -147,6 +167,13 @@ def _validation_response(exc: ValidationException) -> Response[Any]:
 
 def _field_name(key: Any) -> str:
     return str(key).removeprefix("data.") if key else ""
+
+
+def not_found_as_error_shape(response: Response[Any]) -> Response[Any]:
+    """After-request hook for routers that answer a miss with a page of their own."""
+    if response.status_code == 404:
+        return error_response(404, "NOT_FOUND", "no such page or API route")
+    return response
 
 
 def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -6,8 +6,11 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
-UserCode = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.-]{1,32}$")]
+from server.fields import Name
+
+UserCode = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.-]{1,32}\Z")]
 Pin = Annotated[str, Meta(min_length=1, max_length=12)]
+Badge = Annotated[str, Meta(min_length=4, max_length=64, pattern=r"^[\x21-\x7e]+\Z")]
 
 
 class LoginRequest(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -15,15 +18,15 @@ class LoginRequest(Struct, forbid_unknown_fields=True, kw_only=True):
 
     user_code: UserCode | None = None
     pin: Pin | None = None
-    badge: Annotated[str, Meta(min_length=4, max_length=64)] | None = None
+    badge: Badge | None = None
 
 
 class UserCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     code: UserCode
-    name: Annotated[str, Meta(min_length=1, max_length=100)]
+    name: Name
     roles: list[str]
     pin: Pin
-    badge: Annotated[str, Meta(min_length=4, max_length=64)] | None = None
+    badge: Badge | None = None
 
 
 class PinReset(Struct, forbid_unknown_fields=True):

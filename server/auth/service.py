@@ -50,7 +50,7 @@ def hash_token(token: str) -> str:
 
 
 def check_pin_rules(pin: str, settings: AuthSettings) -> None:
-    if not pin.isdigit() or not settings.pin_min_length <= len(pin) <= 12:
+    if not (pin.isascii() and pin.isdigit()) or not settings.pin_min_length <= len(pin) <= 12:
         raise InvalidInput(f"a PIN is {settings.pin_min_length} to 12 digits", code="PIN_INVALID")
 
 

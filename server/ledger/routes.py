@@ -13,7 +13,7 @@ from server.commands import Actor, run_command
 from server.db import Database
 from server.ledger import service
 from server.ledger.schemas import MovementRequest
-from server.web import MANAGERS, IdempotencyKey, allow
+from server.web import MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
 
 
 @post(
@@ -55,7 +55,7 @@ def list_movements(
 @get("/api/v1/events", opt=allow(MANAGERS, "oms"), sync_to_thread=True, tags=["ledger"])
 def list_events(
     db: NamedDependency[Database],
-    after: Annotated[int, QueryParameter(ge=0)] = 0,
+    after: Annotated[int, QueryParameter(ge=0, le=MAX_SQLITE_INT)] = 0,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """The events journal in sequence order, after a given sequence number."""

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from msgspec import Meta, Struct
+from msgspec import Struct
+
+from server.fields import Code, Expiry, Lot, Quantity, check_expiry, text
 
 MovementKind = Literal[
     "receive", "putaway", "move", "pick", "pack", "load", "ship", "adjust", "count"
 ]
-Quantity = Annotated[int, Meta(gt=0, le=10_000_000, description="Units, a whole positive number")]
-Lot = Annotated[str, Meta(max_length=40, description="Lot / batch number, empty if not tracked")]
-Expiry = Annotated[
-    str,
-    Meta(
-        pattern=r"^(\d{4}-\d{2}-\d{2})?$",
-        description="Expiry date YYYY-MM-DD, empty if not tracked",
-    ),
-]
-Code = Annotated[str, Meta(min_length=1, max_length=64)]
 
 
 class MovementIn(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -32,8 +24,11 @@ class MovementIn(Struct, forbid_unknown_fields=True, kw_only=True):
     expiry: Expiry = ""
     from_location_id: int | None = None
     to_location_id: int | None = None
-    reason: Annotated[str, Meta(max_length=200)] = ""
-    document: Annotated[str, Meta(max_length=80)] = ""
+    reason: Annotated[str, text(200, "Why, for corrections")] = ""
+    document: Annotated[str, text(80, "The document this movement belongs to")] = ""
+
+    def __post_init__(self) -> None:
+        check_expiry(self.expiry)
 
 
 class Movement(MovementIn, kw_only=True):
@@ -63,8 +58,11 @@ class MovementRequest(Struct, forbid_unknown_fields=True, kw_only=True):
     expiry: Expiry = ""
     from_location: Code | None = None
     to_location: Code | None = None
-    reason: Annotated[str, Meta(max_length=200)] = ""
-    document: Annotated[str, Meta(max_length=80)] = ""
+    reason: Annotated[str, text(200, "Why, for corrections")] = ""
+    document: Annotated[str, text(80, "The document this movement belongs to")] = ""
+
+    def __post_init__(self) -> None:
+        check_expiry(self.expiry)
 
 
 class StockRow(Struct):

@@ -13,12 +13,13 @@ from server.commands import Actor, run_command
 from server.db import Database
 from server.masterdata import service
 from server.masterdata.schemas import Customer, CustomerIn, Location, LocationIn, Sku, SkuIn
-from server.web import FLOOR_ROLES, MANAGERS, IdempotencyKey, allow
+from server.web import FLOOR_ROLES, MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
 
 WRITERS = allow(MANAGERS, "oms")
 READERS = allow(FLOOR_ROLES, "oms", "station")
 Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
-Offset = Annotated[int, QueryParameter(ge=0)]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_SQLITE_INT)]
+Search = Annotated[str, QueryParameter(max_length=64)]
 
 
 @get("/api/v1/customers", opt=READERS, sync_to_thread=True, tags=["master data"])
@@ -52,8 +53,8 @@ def put_customer(
 @get("/api/v1/skus", opt=READERS, sync_to_thread=True, tags=["master data"])
 def list_skus(
     db: NamedDependency[Database],
-    customer: FromQuery[str | None] = None,
-    q: FromQuery[str] = "",
+    customer: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    q: Search = "",
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[Sku]:
@@ -92,8 +93,8 @@ def put_sku(
 @get("/api/v1/locations", opt=READERS, sync_to_thread=True, tags=["master data"])
 def list_locations(
     db: NamedDependency[Database],
-    zone: FromQuery[str | None] = None,
-    prefix: FromQuery[str] = "",
+    zone: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    prefix: Search = "",
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[Location]:

@@ -7,15 +7,8 @@ from typing import Annotated, Literal
 from msgspec import Meta, Struct, field
 
 from server.db.migrations import LOCATION_TYPES
+from server.fields import Code, Name, text
 
-Code = Annotated[
-    str,
-    Meta(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,39}$",
-        description="A code: letters, digits, _ . - /",
-    ),
-]
-Name = Annotated[str, Meta(min_length=1, max_length=200)]
 LocationType = Literal[
     "dock",
     "staging",
@@ -32,9 +25,7 @@ assert set(LocationType.__args__) == set(LOCATION_TYPES)  # type: ignore[attr-de
 class CustomerIn(Struct, forbid_unknown_fields=True, kw_only=True):
     code: Code
     name: Name
-    customs_book_no: Annotated[
-        str, Meta(max_length=32, description="Customs book (账册) number of this cargo owner")
-    ] = ""
+    customs_book_no: Annotated[str, text(32, "Customs book (账册) number of this cargo owner")] = ""
     min_shelf_life_days: Annotated[
         int, Meta(ge=0, le=3650, description="Refuse lots with less remaining shelf life")
     ] = 0
@@ -46,12 +37,12 @@ class SkuIn(Struct, forbid_unknown_fields=True, kw_only=True):
     code: Code
     name: Name
     barcodes: list[Annotated[str, Meta(min_length=1, max_length=48)]] = field(default_factory=list)
-    unit: Annotated[str, Meta(min_length=1, max_length=8)] = "EA"
+    unit: Annotated[str, Meta(min_length=1, max_length=8, pattern=r"^[^\x00-\x1f\x7f]+\Z")] = "EA"
     weight_g: Annotated[int, Meta(ge=0, le=1_000_000)] | None = None
-    customs_record_no: Annotated[
-        str, Meta(max_length=40, description="Customs record (备案) no")
+    customs_record_no: Annotated[str, text(40, "Customs record (备案) no")] = ""
+    hs_code: Annotated[
+        str, Meta(pattern=r"^([0-9]{6,10})?\Z", description="HS code, 6-10 digits")
     ] = ""
-    hs_code: Annotated[str, Meta(pattern=r"^(\d{6,10})?$", description="HS code, 6-10 digits")] = ""
     lot_tracked: bool = False
     expiry_tracked: bool = False
     shelf_life_days: Annotated[int, Meta(gt=0, le=36500)] | None = None
@@ -60,10 +51,12 @@ class SkuIn(Struct, forbid_unknown_fields=True, kw_only=True):
 
 class LocationIn(Struct, forbid_unknown_fields=True, kw_only=True):
     code: Code
-    zone: Annotated[str, Meta(min_length=1, max_length=20)]
+    zone: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.\-]{1,20}\Z")]
     type: LocationType
-    pick_sequence: Annotated[int, Meta(ge=0)] = 0
-    capacity: Annotated[int, Meta(gt=0)] | None = None
+    pick_sequence: Annotated[int, Meta(ge=0, le=1_000_000_000)] = 0
+    capacity: (
+        Annotated[int, Meta(gt=0, le=1_000_000_000, description="Units the location holds")] | None
+    ) = None
     customer: Code | None = None
     active: bool = True
 

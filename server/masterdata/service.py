@@ -112,13 +112,18 @@ def list_skus(
         where.append("c.code = ?")
         params.append(customer)
     if search:
-        where.append("(s.code LIKE ? OR s.name LIKE ?)")
-        params += [f"{search}%", f"%{search}%"]
+        where.append("(s.code LIKE ? ESCAPE '\\' OR s.name LIKE ? ESCAPE '\\')")
+        params += [f"{_like_literal(search)}%", f"%{_like_literal(search)}%"]
     rows = conn.execute(
         f"{_SKU_SELECT} WHERE {' AND '.join(where)} ORDER BY c.code, s.code LIMIT ? OFFSET ?",
         (*params, limit, offset),
     ).fetchall()
     return [_sku_from_row(r) for r in rows]
+
+
+def _like_literal(text: str) -> str:
+    """Text for a LIKE pattern, its wildcards taken literally ('%' finds a '%')."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 _LOCATION_SELECT = (
@@ -147,8 +152,8 @@ def list_locations(
         where.append("l.zone = ?")
         params.append(zone)
     if prefix:
-        where.append("l.code LIKE ?")
-        params.append(f"{prefix}%")
+        where.append("l.code LIKE ? ESCAPE '\\'")
+        params.append(f"{_like_literal(prefix)}%")
     rows = conn.execute(
         f"{_LOCATION_SELECT} WHERE {' AND '.join(where)} ORDER BY l.code LIMIT ? OFFSET ?",
         (*params, limit, offset),
@@ -256,7 +261,7 @@ def _raw_rows(body: bytes, fmt: str) -> Iterator[tuple[int, Any]]:
     if fmt == "json":
         try:
             data = msgspec.json.decode(body)
-        except msgspec.DecodeError as err:
+        except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as err:
             raise InvalidInput(f"the file is not valid JSON: {err}", code="MALFORMED_JSON") from err
         if not isinstance(data, list):
             raise InvalidInput("a JSON import is an array of objects", code="IMPORT_NOT_A_LIST")
@@ -269,8 +274,15 @@ def _raw_rows(body: bytes, fmt: str) -> Iterator[tuple[int, Any]]:
     except UnicodeDecodeError as err:
         raise InvalidInput("a CSV import must be UTF-8", code="IMPORT_NOT_UTF8") from err
     reader = csv.DictReader(io.StringIO(text))
-    for record in reader:
-        yield reader.line_num, _csv_record(record)
+    try:
+        for record in reader:
+            yield reader.line_num, _csv_record(record)
+    except csv.Error as err:
+        raise InvalidInput(
+            f"line {reader.line_num}: not readable as CSV: {err}",
+            code="IMPORT_CSV_INVALID",
+            details={"line": reader.line_num},
+        ) from err
 
 
 def _csv_record(record: dict[str | None, Any]) -> dict[str, Any]:

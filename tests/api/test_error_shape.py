@@ -150,3 +150,76 @@ def test_garbage_never_gets_a_500(api: Api) -> None:
             )
             assert 400 <= answer.status_code < 500, (path, body, answer.status_code, answer.text)
             assert "error" in answer.json()
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/customers", {"code": "C9\n", "name": "x"}),
+        ("/api/v1/customers", {"code": "C9", "name": "bad\x00name"}),
+        ("/api/v1/skus", {"customer": "C1", "code": "S9", "name": "x", "hs_code": "٣٣٠٤٩٩"}),
+        (
+            "/api/v1/ledger/movements",
+            {
+                "kind": "receive",
+                "customer": "C1",
+                "sku": "S1",
+                "quantity": 1,
+                "to_location": "A-1",
+                "expiry": "2027-02-30",
+            },
+        ),
+        (
+            "/api/v1/ledger/movements",
+            {
+                "kind": "receive",
+                "customer": "C1",
+                "sku": "S1",
+                "quantity": 1,
+                "to_location": "A-1",
+                "expiry": "2027-01-01\n",
+            },
+        ),
+        ("/api/v1/locations", {"code": "Z-1", "zone": "Z", "type": "storage", "capacity": 2**63}),
+    ],
+    ids=[
+        "code-newline",
+        "name-nul",
+        "hs-code-arabic-digits",
+        "expiry-no-such-day",
+        "expiry-newline",
+        "capacity-huge",
+    ],
+)
+def test_values_that_only_look_right_are_refused(api: Api, path: str, body: dict) -> None:
+    seed_basics(api)
+    before = table_counts(api.db)
+    assert_error(api.post(path, json=body), 400, "VALIDATION_FAILED")
+    assert table_counts(api.db) == before
+
+
+def test_a_pin_of_non_ascii_digits_is_refused(api: Api) -> None:
+    answer = api.post(
+        "/api/v1/users",
+        role="admin",
+        json={"code": "u1", "name": "U", "roles": ["picker"], "pin": "²³¹²"},
+    )
+    assert_error(answer, 400, "PIN_INVALID")
+
+
+def test_search_wildcards_are_taken_literally(api: Api) -> None:
+    seed_basics(api)
+    assert api.get("/api/v1/skus", params={"q": "%"}).json() == []
+    assert [s["code"] for s in api.get("/api/v1/skus", params={"q": "S"}).json()] == ["S1", "S2"]
+    assert_error(api.get("/api/v1/skus", params={"q": "x" * 65}), 400, "VALIDATION_FAILED")
+
+
+def test_options_tells_the_methods_and_nothing_else(api: Api) -> None:
+    answer = api.client.options("/api/v1/customers")
+    assert answer.status_code == 204
+    assert {"GET", "OPTIONS"} <= set(answer.headers["allow"].split(", "))
+    assert answer.content == b""
+
+
+def test_unknown_schema_page_has_the_error_shape(api: Api) -> None:
+    assert_error(api.client.get("/schema/nothing-here"), 404, "NOT_FOUND")

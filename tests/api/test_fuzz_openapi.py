@@ -13,9 +13,6 @@ admin and once as a floor role without rights (picker). Each call must hold the 
 The run is bounded (a few examples per operation, a fixed seed, derandomized, no example
 database) so CI sees the same cases every time. Below the fuzz, hand-written nasty inputs
 the generator does not reach (deep nesting, invalid UTF-8, huge numbers, odd headers...).
-
-Cases marked `xfail(strict=True)` are known server bugs (see `BUGS`); once a bug is fixed
-its case passes, the strict xfail turns into a failure, and the mark must be removed.
 """
 
 from __future__ import annotations
@@ -273,38 +270,8 @@ def _check_call(case: Any, site: FuzzSite, role: str) -> None:
     )
 
 
-# Known server bugs, referenced by the xfail marks below. Remove an entry with its marks
-# once the server is fixed.
-BUGS = {
-    "B1": "server/web.py: a JSON body nested ~10,000 deep makes litestar's decode_json raise "
-    "RecursionError, which handle_unexpected turns into 500 (also on the public login)",
-    "B2": "server/web.py: invalid UTF-8 inside a JSON string makes litestar's decode_json raise "
-    "UnicodeDecodeError (not a DecodeError), which handle_unexpected turns into 500",
-    "B3": "server/masterdata/service.py _raw_rows: msgspec.json.decode of an import only catches "
-    "DecodeError; RecursionError / UnicodeDecodeError become 500",
-    "B4": "server/masterdata/service.py _raw_rows: a CSV field over 131072 chars raises "
-    "_csv.Error, which becomes 500",
-    "B5": "server/masterdata/routes.py Offset has no upper bound: offset >= 2**63 overflows the "
-    "SQLite INTEGER bind in list_skus/list_locations -> 500",
-    "B6": "server/ledger/routes.py list_events: after >= 2**63 overflows the SQLite bind -> 500",
-    "B7": "server/masterdata/schemas.py LocationIn.pick_sequence/capacity have no upper bound: "
-    ">= 2**63 overflows the SQLite bind in _write_locations -> 500 (POST /locations and imports)",
-    "B8": "server/masterdata/service.py list_skus/list_locations: q/prefix have no max length; "
-    "~50,000 chars make SQLite raise 'LIKE or GLOB pattern too complex' -> 500 (any floor role)",
-    "B9": "server/app.py openapi_router: the docs routes are in the schema (their 200 is declared "
-    "as a string) and /schema/{unknown} answers litestar's HTML 404 instead of the error shape",
-}
-DOCS_ROUTES = r"^/schema"
-
-
-@schema.exclude(path_regex=DOCS_ROUTES).parametrize()
+@schema.parametrize()
 def test_api_holds_the_error_rules_under_fuzz(case: Any, fuzz_site: FuzzSite, role: str) -> None:
-    _check_call(case, fuzz_site, role)
-
-
-@pytest.mark.xfail(reason=BUGS["B9"], strict=True)
-@schema.include(path_regex=DOCS_ROUTES).parametrize()
-def test_openapi_docs_routes_under_fuzz(case: Any, fuzz_site: FuzzSite, role: str) -> None:
     _check_call(case, fuzz_site, role)
 
 
@@ -357,19 +324,16 @@ NASTY: list[Any] = [
     pytest.param(
         Nasty("POST", "/api/v1/customers", b'{"code":"C9","name":"\xff\xfe"}'),
         id="json-invalid-utf8",
-        marks=pytest.mark.xfail(reason=BUGS["B2"], strict=True),
     ),
     pytest.param(
         Nasty(
             "POST", "/api/v1/auth/login", b'{"user_code":"\xed\xa0\x80","pin":"1234"}', role=None
         ),
         id="login-invalid-utf8-public",
-        marks=pytest.mark.xfail(reason=BUGS["B2"], strict=True),
     ),
     pytest.param(
         Nasty("POST", "/api/v1/import/customers?format=json", b'[{"code":"C7","name":"\xff"}]'),
         id="import-json-invalid-utf8",
-        marks=pytest.mark.xfail(reason=BUGS["B3"], strict=True),
     ),
     # 10 MB JSON arrays, and one over the body limit
     pytest.param(Nasty("POST", "/api/v1/customers", lambda: _json_ints(5_000_000)), id="json-10mb"),
@@ -385,17 +349,14 @@ NASTY: list[Any] = [
     pytest.param(
         Nasty("POST", "/api/v1/customers", _nested(10_000)),
         id="json-nested-10k",
-        marks=pytest.mark.xfail(reason=BUGS["B1"], strict=True),
     ),
     pytest.param(
         Nasty("POST", "/api/v1/auth/login", b'{"pin":' + _nested(10_000) + b"}", role=None),
         id="login-nested-10k-public",
-        marks=pytest.mark.xfail(reason=BUGS["B1"], strict=True),
     ),
     pytest.param(
         Nasty("POST", "/api/v1/import/customers?format=json", _nested(10_000)),
         id="import-json-nested-10k",
-        marks=pytest.mark.xfail(reason=BUGS["B3"], strict=True),
     ),
     # huge numbers
     pytest.param(
@@ -410,17 +371,14 @@ NASTY: list[Any] = [
     pytest.param(
         Nasty("GET", f"/api/v1/skus?offset={2**70}"),
         id="skus-offset-2**70",
-        marks=pytest.mark.xfail(reason=BUGS["B5"], strict=True),
     ),
     pytest.param(
         Nasty("GET", f"/api/v1/locations?offset={BIG}", role="picker"),
         id="locations-offset-2**63",
-        marks=pytest.mark.xfail(reason=BUGS["B5"], strict=True),
     ),
     pytest.param(
         Nasty("GET", f"/api/v1/events?after={BIG}"),
         id="events-after-2**63",
-        marks=pytest.mark.xfail(reason=BUGS["B6"], strict=True),
     ),
     pytest.param(
         Nasty(
@@ -429,7 +387,6 @@ NASTY: list[Any] = [
             b'{"code":"Z-9","zone":"Z","type":"storage","capacity":%d}' % BIG,
         ),
         id="location-capacity-2**63",
-        marks=pytest.mark.xfail(reason=BUGS["B7"], strict=True),
     ),
     pytest.param(
         Nasty(
@@ -439,7 +396,6 @@ NASTY: list[Any] = [
             content_type="text/csv",
         ),
         id="import-csv-pick-sequence-2**70",
-        marks=pytest.mark.xfail(reason=BUGS["B7"], strict=True),
     ),
     # path parameters with %2F and ..
     pytest.param(Nasty("GET", "/api/v1/customers/%2F"), id="path-slash"),
@@ -450,7 +406,6 @@ NASTY: list[Any] = [
     pytest.param(
         Nasty("GET", "/schema/nowhere", role=None),
         id="schema-unknown-path",
-        marks=pytest.mark.xfail(reason=BUGS["B9"], strict=True),
     ),
     # text/plain or multipart on JSON routes
     pytest.param(
@@ -484,7 +439,6 @@ NASTY: list[Any] = [
             content_type="text/csv",
         ),
         id="import-csv-huge-field",
-        marks=pytest.mark.xfail(reason=BUGS["B4"], strict=True),
     ),
     # header values outside latin-1 (raw UTF-8 bytes), duplicate headers
     pytest.param(
@@ -521,12 +475,10 @@ NASTY: list[Any] = [
     pytest.param(
         Nasty("GET", "/api/v1/skus?q=" + "x" * 60_000, role="picker"),
         id="skus-q-60k",
-        marks=pytest.mark.xfail(reason=BUGS["B8"], strict=True),
     ),
     pytest.param(
         Nasty("GET", "/api/v1/locations?prefix=" + "x" * 60_000),
         id="locations-prefix-60k",
-        marks=pytest.mark.xfail(reason=BUGS["B8"], strict=True),
     ),
 ]
 
