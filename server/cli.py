@@ -100,7 +100,7 @@ def run_asgi(asgi: str, host: str, port: int) -> None:
         address=host,
         port=port,
         interface=Interfaces.ASGI,
-        workers=1,
+        workers=1,  # one process: the single SQLite writer lives in it
         log_access=False,
     ).serve()
 

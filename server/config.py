@@ -62,9 +62,6 @@ class ServerSettings(Section):
     max_body_bytes: Annotated[
         int, _help("Largest request body accepted; bigger ones get PAYLOAD_TOO_LARGE", ge=1024)
     ] = 20 * 1024 * 1024
-    workers: Annotated[
-        int, _help("ASGI worker processes (keep 1: SQLite has one writer)", ge=1)
-    ] = 1
 
 
 class AuthSettings(Section):
