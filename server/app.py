@@ -21,8 +21,10 @@ from server.auth import routes as auth_routes
 from server.config import Settings, load_settings
 from server.db import Database
 from server.errors import DomainError
+from server.inbound import routes as inbound_routes
 from server.ledger import routes as ledger_routes
 from server.masterdata import routes as masterdata_routes
+from server.putaway import routes as putaway_routes
 from server.status import routes as status_routes
 from server.stock import routes as stock_routes
 from server.web import (
@@ -42,7 +44,15 @@ from server.workers import Worker, end_expired_sessions
 
 log = logging.getLogger("bondfloor")
 
-SLICES = [auth_routes, masterdata_routes, ledger_routes, stock_routes, status_routes]
+SLICES = [
+    auth_routes,
+    masterdata_routes,
+    ledger_routes,
+    stock_routes,
+    inbound_routes,
+    putaway_routes,
+    status_routes,
+]
 
 
 def handheld_web_dir() -> Path:

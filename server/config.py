@@ -91,6 +91,22 @@ class ScanSettings(Section):
     ] = field(default_factory=lambda: ["Enter", "Tab"])
 
 
+class InboundSettings(Section):
+    over_tolerance_percent: Annotated[
+        float,
+        _help("Receiving more than planned by up to this % needs no confirmation", ge=0, le=100),
+    ] = 0.0
+    expired_lot_policy: Annotated[
+        Literal["refuse", "quarantine"],
+        _help(
+            "An expired lot, or one under the customer's minimum shelf life: refuse or quarantine"
+        ),
+    ] = "refuse"
+    quarantine_location: Annotated[
+        str, _help("Where damaged and quarantined units go when received")
+    ] = "QUAR-01"
+
+
 class RoleSettings(Section):
     label_zh: Annotated[str, _help("Role name shown in Chinese")] = ""
     label_en: Annotated[str, _help("Role name shown in English")] = ""
@@ -181,6 +197,9 @@ class Settings(Section):
     )
     scan: Annotated[ScanSettings, _help("How handheld scans are read")] = field(
         default_factory=ScanSettings
+    )
+    inbound: Annotated[InboundSettings, _help("Receiving against delivery plans")] = field(
+        default_factory=InboundSettings
     )
     roles: Annotated[dict[str, RoleSettings], _help("Labels of the floor roles, by role name")] = (
         field(default_factory=_default_roles)

@@ -1,0 +1,1 @@
+"""Inbound: delivery plans (ASN), arrival check-in, receiving with tally, the receipt."""

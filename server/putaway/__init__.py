@@ -1,0 +1,1 @@
+"""Put-away of received stock to storage, by customer and SKU."""

@@ -1,0 +1,264 @@
+"""Put-away: suggest a location for received stock, and move it there by scan.
+
+The suggestion never offers a location holding another customer's goods or assigned to
+another customer. It prefers a location already holding the same customer and SKU (and
+lot) with room, then an empty location in the customer's own zone, then any empty one;
+nearest in pick sequence to where that SKU already lies. The confirming scan may name a
+different location: it goes through the ledger's own segregation and capacity rules.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from server.barcodes import BarcodeError, gtin_candidates, normalise, parse_scan
+from server.commands import CommandContext
+from server.errors import InvalidInput, NotFound, Unprocessable
+from server.ledger.schemas import MovementIn
+from server.ledger.service import post_movement
+from server.putaway.schemas import PutawayRequest, Suggestion
+
+PUTAWAY_TYPES = ("storage", "pick_face")
+
+
+def suggest_putaway_location(
+    conn: sqlite3.Connection, *, customer_id: int, sku_id: int, lot: str, quantity: int
+) -> Suggestion | None:
+    """The best location for `quantity` units, or None when nothing fits."""
+    # 1. Where this customer's SKU (same lot first) already lies, with room.
+    same = conn.execute(
+        """
+        SELECT l.id, l.code, l.zone, l.pick_sequence, l.capacity,
+               (SELECT COALESCE(SUM(b2.quantity), 0) FROM balances b2 WHERE b2.location_id = l.id) AS held,
+               MAX(b.lot = ?) AS same_lot
+        FROM balances b JOIN locations l ON l.id = b.location_id
+        WHERE b.sku_id = ? AND b.customer_id = ? AND l.active = 1 AND l.type IN ('storage', 'pick_face')
+          AND (l.customer_id IS NULL OR l.customer_id = ?)
+        GROUP BY l.id
+        ORDER BY same_lot DESC, l.pick_sequence
+        """,
+        (lot, sku_id, customer_id, customer_id),
+    ).fetchall()
+    for row in same:
+        if row["capacity"] is None or row["held"] + quantity <= row["capacity"]:
+            reason = "same_sku_lot" if row["same_lot"] else "same_sku"
+            return Suggestion(
+                location=row["code"], zone=row["zone"], reason=reason, held=row["held"]
+            )
+    anchor = same[0]["pick_sequence"] if same else None
+    # 2. An empty location in the customer's own zone (locations assigned to it).
+    empty = _nearest_empty(conn, customer_id, quantity, anchor, assigned_only=True)
+    if empty is not None:
+        return Suggestion(
+            location=empty["code"], zone=empty["zone"], reason="empty_customer_zone", held=0
+        )
+    # 3. Any empty location free for every customer.
+    empty = _nearest_empty(conn, customer_id, quantity, anchor, assigned_only=False)
+    if empty is not None:
+        return Suggestion(location=empty["code"], zone=empty["zone"], reason="empty", held=0)
+    return None
+
+
+def _nearest_empty(
+    conn: sqlite3.Connection,
+    customer_id: int,
+    quantity: int,
+    anchor: int | None,
+    *,
+    assigned_only: bool,
+) -> sqlite3.Row | None:
+    owner = "l.customer_id = ?" if assigned_only else "l.customer_id IS NULL"
+    params: list[Any] = [customer_id] if assigned_only else []
+    order = "l.pick_sequence"
+    if anchor is not None:
+        order = "ABS(l.pick_sequence - ?), l.pick_sequence"
+    return conn.execute(
+        f"""
+        SELECT l.id, l.code, l.zone FROM locations l
+        WHERE {owner} AND l.active = 1 AND l.type IN ('storage', 'pick_face')
+          AND (l.capacity IS NULL OR l.capacity >= ?)
+          AND NOT EXISTS (SELECT 1 FROM balances b WHERE b.location_id = l.id)
+        ORDER BY {order} LIMIT 1
+        """,
+        (*params, quantity, *([anchor] if anchor is not None else [])),
+    ).fetchone()
+
+
+def putaway(
+    conn: sqlite3.Connection, ctx: CommandContext, req: PutawayRequest, gs_placeholder: str
+) -> dict[str, Any]:
+    """Move stock from a dock/staging location to the scanned storage location."""
+    source = _location(conn, req.from_location)
+    target = _location(conn, normalise(req.to_location, gs_placeholder)[1])
+    if target["type"] not in PUTAWAY_TYPES:
+        raise Unprocessable(
+            f"{target['code']} is a {target['type']} location; put away into storage or a pick face",
+            code="PUTAWAY_LOCATION_TYPE",
+            details={"location": target["code"], "type": target["type"]},
+        )
+    items = _items_to_move(conn, source, req, gs_placeholder)
+    moved = []
+    for item in items:
+        movement = post_movement(
+            conn,
+            ctx,
+            MovementIn(
+                kind="putaway",
+                customer_id=item["customer_id"],
+                sku_id=item["sku_id"],
+                quantity=item["quantity"],
+                lot=item["lot"],
+                expiry=item["expiry"],
+                from_location_id=source["id"],
+                to_location_id=target["id"],
+                document=req.sscc or "",
+            ),
+        )
+        moved.append(
+            {
+                "sku": item["sku"],
+                "lot": movement.lot,
+                "expiry": movement.expiry,
+                "quantity": movement.quantity,
+                "movement_id": movement.id,
+            }
+        )
+    ctx.audit_target = f"location:{target['code']}"
+    return {"from_location": source["code"], "to_location": target["code"], "moved": moved}
+
+
+def _items_to_move(
+    conn: sqlite3.Connection, source: sqlite3.Row, req: PutawayRequest, gs_placeholder: str
+) -> list[dict[str, Any]]:
+    if req.sscc:
+        rows = conn.execute(
+            "SELECT r.sku_id, s.code AS sku, s.customer_id, r.lot, r.expiry, SUM(r.quantity) AS quantity "
+            "FROM receipt_scans r JOIN skus s ON s.id = r.sku_id "
+            "WHERE r.sscc = ? AND r.location_id = ? GROUP BY r.sku_id, r.lot, r.expiry",
+            (req.sscc, source["id"]),
+        ).fetchall()
+        if not rows:
+            raise NotFound(
+                f"carton {req.sscc} was not received onto {source['code']}",
+                code="SSCC_NOT_FOUND",
+                details={"sscc": req.sscc, "location": source["code"]},
+            )
+        return [dict(r) for r in rows]
+    if not req.item or req.quantity is None:
+        raise InvalidInput(
+            "give the scanned item and a quantity, or an SSCC", code="PUTAWAY_INCOMPLETE"
+        )
+    stock = stock_for_item(conn, source["id"], req.item, gs_placeholder, lot=req.lot)
+    if not stock:
+        raise NotFound(
+            f"no {req.item} waiting on {source['code']}",
+            code="ITEM_NOT_ON_LOCATION",
+            details={"item": req.item, "location": source["code"]},
+        )
+    if len(stock) > 1:
+        raise Unprocessable(
+            "this item lies here in several lots or for several customers; scan its GS1 label or give the lot",
+            code="LOT_AMBIGUOUS",
+            details={
+                "lots": [
+                    {"customer": s["customer"], "lot": s["lot"], "quantity": s["quantity"]}
+                    for s in stock
+                ]
+            },
+        )
+    return [{**stock[0], "quantity": req.quantity}]
+
+
+def stock_for_item(
+    conn: sqlite3.Connection, location_id: int, item: str, gs_placeholder: str, *, lot: str = ""
+) -> list[dict[str, Any]]:
+    """Balances on a location of the item a scan names (barcode, GS1 or SKU code)."""
+    try:
+        scan = parse_scan(item, gs_placeholder)
+    except BarcodeError as err:
+        raise InvalidInput(
+            str(err), code="BARCODE_INVALID", details={"scanned": item, "reason": err.reason}
+        ) from err
+    codes = gtin_candidates(scan.gtin) if scan.gtin else [scan.text]
+    marks = ",".join("?" * len(codes))
+    lot = scan.lot or lot
+    rows = conn.execute(
+        f"""
+        SELECT b.sku_id, s.code AS sku, s.name AS sku_name, b.customer_id, c.code AS customer,
+               b.lot, b.expiry, b.quantity
+        FROM balances b JOIN skus s ON s.id = b.sku_id JOIN customers c ON c.id = b.customer_id
+        WHERE b.location_id = ? AND (? = '' OR b.lot = ?)
+          AND (b.sku_id IN (SELECT sku_id FROM sku_barcodes WHERE barcode IN ({marks})) OR s.code = ?)
+        ORDER BY b.expiry, b.lot
+        """,
+        (location_id, lot, lot, *codes, scan.text),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def pending_putaway(conn: sqlite3.Connection, location: str) -> list[dict[str, Any]]:
+    """What waits on a dock or staging location, each with its suggested location."""
+    source = _location(conn, location)
+    rows = conn.execute(
+        "SELECT b.sku_id, s.code AS sku, s.name AS sku_name, b.customer_id, c.code AS customer, "
+        "b.lot, b.expiry, b.quantity FROM balances b JOIN skus s ON s.id = b.sku_id "
+        "JOIN customers c ON c.id = b.customer_id WHERE b.location_id = ? ORDER BY c.code, s.code, b.lot",
+        (source["id"],),
+    ).fetchall()
+    result = []
+    for r in rows:
+        suggestion = suggest_putaway_location(
+            conn,
+            customer_id=r["customer_id"],
+            sku_id=r["sku_id"],
+            lot=r["lot"],
+            quantity=r["quantity"],
+        )
+        result.append(
+            {
+                **{k: r[k] for k in ("sku", "sku_name", "customer", "lot", "expiry", "quantity")},
+                "suggestion": suggestion,
+            }
+        )
+    return result
+
+
+def _location(conn: sqlite3.Connection, code: str) -> sqlite3.Row:
+    row = conn.execute(
+        "SELECT id, code, type FROM locations WHERE (code = ? OR code = ?) AND active = 1",
+        (code, code.upper()),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no location {code}", code="LOCATION_NOT_FOUND", details={"location": code})
+    return row
+
+
+def suggest_for_scan(
+    conn: sqlite3.Connection, location: str, item: str, gs_placeholder: str, lot: str = ""
+) -> dict[str, Any]:
+    """The handheld's first put-away step: the scanned item on this location, and where to."""
+    source = _location(conn, location)
+    stock = stock_for_item(conn, source["id"], item, gs_placeholder, lot=lot)
+    if not stock:
+        raise NotFound(
+            f"no {item} waiting on {source['code']}",
+            code="ITEM_NOT_ON_LOCATION",
+            details={"item": item, "location": source["code"]},
+        )
+    return {
+        "location": source["code"],
+        "stock": [
+            {
+                **{k: s[k] for k in ("sku", "sku_name", "customer", "lot", "expiry", "quantity")},
+                "suggestion": suggest_putaway_location(
+                    conn,
+                    customer_id=s["customer_id"],
+                    sku_id=s["sku_id"],
+                    lot=s["lot"],
+                    quantity=s["quantity"],
+                ),
+            }
+            for s in stock
+        ],
+    }
