@@ -296,6 +296,7 @@ def token_add(obj: Context, name: str, kind: str) -> None:
 @pass_context
 def import_file(obj: Context, kind: str, file: str, fmt: str | None) -> None:
     """Import master data from CSV or JSON: every row or none."""
+    from server.imports import ImportRejected, body_digest
     from server.masterdata import service
 
     fmt = fmt or ("json" if file.lower().endswith(".json") else "csv")
@@ -308,7 +309,7 @@ def import_file(obj: Context, kind: str, file: str, fmt: str | None) -> None:
         with click.progressbar(length=total, label=f"checking {kind}", file=sys.stderr) as bar:
             try:
                 parsed = service.parse_import(kind, body, fmt, customers, progress=bar.update)
-            except service.ImportRejected as err:
+            except ImportRejected as err:
                 bar.render_finish()
                 for p in err.details["problems"]:
                     click.echo(f"{file}:{p['line']}: {p['field']}: {p['message']}", err=True)
@@ -319,7 +320,7 @@ def import_file(obj: Context, kind: str, file: str, fmt: str | None) -> None:
             CLI_ACTOR,
             f"import.{kind}",
             f"cli:{uuid.uuid4()}",
-            {"kind": kind, "body": service.body_digest(body)},
+            {"kind": kind, "body": body_digest(body)},
             lambda conn, ctx: service.write_import(conn, ctx, parsed),
         ).value
     except DomainError as err:

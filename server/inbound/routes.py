@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from server.commands import Actor, run_command
 from server.config import Settings
@@ -72,7 +72,7 @@ def release_plan(
 def list_plans(
     db: NamedDependency[Database],
     day: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")] = None,
-    open_only: bool = True,
+    open_only: FromQuery[bool] = True,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
 ) -> list[dict[str, Any]]:
     """Today's arrivals: plans expected that day and every plan already at the door."""

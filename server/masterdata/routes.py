@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBo
 
 from server.commands import Actor, run_command
 from server.db import Database
+from server.imports import body_digest
 from server.masterdata import service
 from server.masterdata.schemas import Customer, CustomerIn, Location, LocationIn, Sku, SkuIn
 from server.web import FLOOR_ROLES, MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
@@ -151,7 +152,7 @@ def import_rows(
         actor,
         f"import.{kind}",
         idempotency_key,
-        {"kind": kind, "body": service.body_digest(body)},
+        {"kind": kind, "body": body_digest(body)},
         lambda conn, ctx: service.write_import(conn, ctx, parsed),
     ).value
 

@@ -73,14 +73,6 @@ class Location(LocationIn, kw_only=True):
     id: int
 
 
-class RowProblem(Struct):
-    """One bad row of an import: where it is and what is wrong."""
-
-    line: int
-    field: str
-    message: str
-
-
 class ImportSummary(Struct):
     kind: str
     rows: int

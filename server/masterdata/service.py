@@ -6,11 +6,8 @@ with its line number; only a clean file is written, in one transaction.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -18,13 +15,13 @@ import msgspec
 from server.barcodes import BarcodeError, check_barcode
 from server.commands import CommandContext
 from server.errors import InvalidInput, NotFound
+from server.imports import RowProblem, problem_from, read_rows, reject
 from server.masterdata.schemas import (
     Customer,
     CustomerIn,
     ImportSummary,
     Location,
     LocationIn,
-    RowProblem,
     Sku,
     SkuIn,
 )
@@ -34,7 +31,6 @@ IMPORT_KINDS: dict[str, type[msgspec.Struct]] = {
     "skus": SkuIn,
     "locations": LocationIn,
 }
-MAX_REPORTED_PROBLEMS = 500
 Progress = Callable[[int], None]
 
 
@@ -164,10 +160,6 @@ def list_locations(
 # -- bulk import ----------------------------------------------------------------------
 
 
-class ImportRejected(InvalidInput):
-    code = "IMPORT_REJECTED"
-
-
 class ParsedImport(msgspec.Struct):
     kind: str
     rows: list[Any]
@@ -187,11 +179,11 @@ def parse_import(
     rows: list[Any] = []
     lines: list[int] = []
     problems: list[RowProblem] = []
-    for line, raw in _raw_rows(body, fmt):
+    for line, raw in read_rows(body, fmt, list_columns=("barcodes",)):
         try:
             item = msgspec.convert(raw, struct_type, strict=fmt == "json")
         except msgspec.ValidationError as err:
-            problems.append(_problem(line, err))
+            problems.append(problem_from(line, err))
         else:
             rows.append(item)
             lines.append(line)
@@ -204,7 +196,7 @@ def parse_import(
     if not rows and not problems:
         raise InvalidInput(f"the {kind} file has no rows", code="IMPORT_EMPTY")
     if problems:
-        _reject(kind, problems)
+        reject(kind, problems)
     return ParsedImport(kind, rows, lines)
 
 
@@ -222,7 +214,7 @@ def write_import(
     if kind == "skus":
         problems += _barcodes_taken_problems(conn, parsed)
     if problems:
-        _reject(kind, problems)
+        reject(kind, problems)
     existing = _existing_keys(conn, kind)
     created = sum(1 for r in rows if _natural_key(kind, r) not in existing)
     if kind == "customers":
@@ -244,73 +236,6 @@ def _reference_problems(kind: str, line: int, row: Any, customers: set[str]) -> 
 
 def customer_codes(conn: sqlite3.Connection) -> set[str]:
     return set(_customer_ids(conn))
-
-
-def _reject(kind: str, problems: list[RowProblem]) -> None:
-    problems.sort(key=lambda p: p.line)
-    raise ImportRejected(
-        f"{len(problems)} problem(s) in the {kind} import; nothing was imported",
-        details={
-            "problems": [msgspec.to_builtins(p) for p in problems[:MAX_REPORTED_PROBLEMS]],
-            "problem_count": len(problems),
-        },
-    )
-
-
-def _raw_rows(body: bytes, fmt: str) -> Iterator[tuple[int, Any]]:
-    if fmt == "json":
-        try:
-            data = msgspec.json.decode(body)
-        except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as err:
-            raise InvalidInput(f"the file is not valid JSON: {err}", code="MALFORMED_JSON") from err
-        if not isinstance(data, list):
-            raise InvalidInput("a JSON import is an array of objects", code="IMPORT_NOT_A_LIST")
-        yield from enumerate(data, start=1)
-        return
-    if fmt != "csv":
-        raise InvalidInput("the format is csv or json", code="IMPORT_FORMAT_UNKNOWN")
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise InvalidInput("a CSV import must be UTF-8", code="IMPORT_NOT_UTF8") from err
-    reader = csv.DictReader(io.StringIO(text))
-    try:
-        for record in reader:
-            yield reader.line_num, _csv_record(record)
-    except csv.Error as err:
-        raise InvalidInput(
-            f"line {reader.line_num}: not readable as CSV: {err}",
-            code="IMPORT_CSV_INVALID",
-            details={"line": reader.line_num},
-        ) from err
-
-
-def _csv_record(record: dict[str | None, Any]) -> dict[str, Any]:
-    """CSV cells are text: drop empty optional cells, split barcodes on '|'."""
-    out: dict[str, Any] = {}
-    for key, value in record.items():
-        if key is None:
-            out["(extra columns)"] = value
-            continue
-        value = (value or "").strip()
-        if value == "":
-            continue
-        out[key.strip()] = (
-            [b.strip() for b in value.split("|") if b.strip()] if key == "barcodes" else value
-        )
-    return out
-
-
-def _problem(line: int, err: msgspec.ValidationError) -> RowProblem:
-    message, _, where = str(err).partition(" - at `$")
-    field_name = where.rstrip("`").lstrip(".").split("[")[0] if where else ""
-    if message.startswith("Object contains unknown field"):
-        field_name = message.split("`")[1]
-        message = "unknown column"
-    if message.startswith("Object missing required field"):
-        field_name = message.split("`")[1]
-        message = "required column is missing or empty"
-    return RowProblem(line, field_name, message)
 
 
 def _sku_problems(s: SkuIn) -> list[tuple[str, str]]:
@@ -485,8 +410,3 @@ def _write_locations(
             for loc in rows
         ],
     )
-
-
-def body_digest(body: bytes) -> str:
-    """What an import's idempotency check compares: the file's digest, not the file."""
-    return hashlib.sha256(body).hexdigest()
