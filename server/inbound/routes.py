@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter, RawBody
 
 from server.commands import Actor, run_command
 from server.config import Settings
 from server.db import Database
-from server.inbound import service
+from server.imports import body_digest
+from server.inbound import plan_import, service
 from server.inbound.schemas import CheckIn, CloseReceipt, PlanIn, ReceiveScan
 from server.web import MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
 
@@ -40,6 +41,28 @@ def put_plan(
         idempotency_key,
         msgspec.to_builtins(data),
         lambda conn, ctx: service.upsert_plan(conn, ctx, data),
+    ).value
+
+
+@post(
+    "/api/v1/plan-imports", opt=PLAN_WRITERS, sync_to_thread=True, status_code=200, tags=["inbound"]
+)
+def import_plans(
+    body: RawBody,
+    db: NamedDependency[Database],
+    actor: NamedDependency[Actor],
+    format: FromQuery[Literal["csv", "json"]] = "json",
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Import delivery plans from a file: every plan or none."""
+    parsed = plan_import.parse_plan_import(body, format)
+    return run_command(
+        db,
+        actor,
+        "import.plans",
+        idempotency_key,
+        {"body": body_digest(body)},
+        lambda conn, ctx: plan_import.write_plan_import(conn, ctx, parsed),
     ).value
 
 
@@ -200,6 +223,7 @@ def receipt(plan_id: PlanId, db: NamedDependency[Database]) -> dict[str, Any]:
 
 route_handlers = [
     put_plan,
+    import_plans,
     release_plan,
     list_plans,
     lookup_plan,

@@ -18,6 +18,7 @@ SAMPLE_PATH_VALUES = {
     "kind": "customers",
     "file_path": "index.html",
     "path": "openapi.json",
+    "plan_id": "999",
 }
 
 
