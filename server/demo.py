@@ -15,6 +15,8 @@ from server.auth import service as auth
 from server.commands import SYSTEM, run_command
 from server.config import ROLES, Settings
 from server.db import Database
+from server.inbound import service as inbound
+from server.inbound.schemas import LandTransport, PlanIn, PlanLineIn, SeaTransport
 from server.ledger.schemas import MovementIn
 from server.ledger.service import post_movement
 from server.masterdata import service as masterdata
@@ -194,6 +196,7 @@ def seed_demo(db: Database, settings: Settings, log: Callable[[str], None] = pri
             ),
         )
     _seed_stock(db, run)
+    _seed_plans(run)
     log(
         f"demo warehouse ready: {len(CUSTOMERS)} customers, {len(skus)} SKUs, {len(locations)} locations"
     )
@@ -245,3 +248,49 @@ def _seed_stock(db: Database, run: Callable[..., None]) -> None:
                     sku_code,
                     lambda conn, ctx, m=m: post_movement(conn, ctx, m),
                 )
+
+
+def _seed_plans(run: Callable[..., None]) -> None:
+    """Two of today's arrivals: a released sea container and a truck still waiting for customs."""
+    today = date.today().isoformat()
+    sea = PlanIn(
+        customer="HKBEAUTY",
+        plan_no=f"ASN-{today.replace('-', '')}-01",
+        transport=SeaTransport(
+            container_no="MSKU1234565",
+            vessel="EVER ACE",
+            voyage="0123E",
+            bill_of_lading="EGLV123456789",
+            carrier="Evergreen",
+        ),
+        expected_arrival=today,
+        customs_released=True,
+        lines=[
+            PlanLineIn(sku="HK0002", expected_qty=24),
+            PlanLineIn(sku="HK0004", expected_qty=12),
+            PlanLineIn(
+                sku="HK0006",
+                expected_qty=36,
+                lot="L2611006",
+                expiry="2028-06-30",
+                sscc="006901234567890008",
+            ),
+        ],
+    )
+    land = PlanIn(
+        customer="JPHOME",
+        plan_no=f"ASN-{today.replace('-', '')}-02",
+        transport=LandTransport(truck_plate="粤B12345", second_plate="HK AB1234", driver="陈师傅"),
+        expected_arrival=today,
+        lines=[
+            PlanLineIn(sku="JP0002", expected_qty=48),
+            PlanLineIn(sku="JP0003", expected_qty=20),
+        ],
+    )
+    for plan in (sea, land):
+        run(
+            "plan.upsert",
+            f"plan:{plan.plan_no}",
+            plan.plan_no,
+            lambda conn, ctx, p=plan: inbound.upsert_plan(conn, ctx, p),
+        )
