@@ -198,7 +198,8 @@ def seed_demo(db: Database, settings: Settings, log: Callable[[str], None] = pri
     _seed_stock(db, run)
     _seed_plans(run)
     log(
-        f"demo warehouse ready: {len(CUSTOMERS)} customers, {len(skus)} SKUs, {len(locations)} locations"
+        f"demo warehouse ready: {len(CUSTOMERS)} customers, {len(skus)} SKUs, "
+        f"{len(locations)} locations, 2 delivery plans arriving today"
     )
 
 

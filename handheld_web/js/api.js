@@ -131,3 +131,45 @@ export function me() {
 export function lookupStock(code) {
   return call("GET", "/api/v1/stock/lookup", { query: { code } });
 }
+
+// Inbound: delivery plans, their tally and the receipt document.
+
+/** Today's arrivals: plans expected on `day` (YYYY-MM-DD) and every plan at the door. */
+export function listPlans(day) {
+  return call("GET", "/api/v1/plans", { query: { day } });
+}
+
+/** Plans with a scanned plan number (unique per customer, so maybe several). */
+export function lookupPlan(code) {
+  return call("GET", "/api/v1/plans/lookup", { query: { code } });
+}
+
+/** A plan's summary with its live tally. */
+export function getPlan(id) {
+  return call("GET", `/api/v1/plans/${encodeURIComponent(id)}`);
+}
+
+export function getReceipt(id) {
+  return call("GET", `/api/v1/plans/${encodeURIComponent(id)}/receipt`);
+}
+
+export function getCustomer(code) {
+  return call("GET", `/api/v1/customers/${encodeURIComponent(code)}`);
+}
+
+// Put-away.
+
+/** What waits on a dock or staging location, each row with its suggested location. */
+export function putawayPending(location) {
+  return call("GET", "/api/v1/putaway/pending", { query: { location } });
+}
+
+/** The scanned item's stock on `location`, each row with its suggested location. */
+export function putawaySuggest(location, item, lot = "") {
+  return call("GET", "/api/v1/putaway/suggest", { query: { location, item, lot } });
+}
+
+/** A SKU's master data: whether it is lot- and expiry-tracked. */
+export function getSku(customer, code) {
+  return call("GET", `/api/v1/skus/${encodeURIComponent(customer)}/${encodeURIComponent(code)}`);
+}

@@ -1,6 +1,10 @@
-// Good/bad feedback after a scan: a beep, a vibration and a green or red banner.
-// On a loud floor people go by sound and buzz more than by the screen, so the two
-// outcomes must never sound alike: good is one short high beep, bad a low double buzz.
+// Feedback after a scan: a beep, a vibration and a coloured banner.
+// On a loud floor people go by sound and buzz more than by the screen, so the outcomes
+// must never sound alike: good is one short high beep, bad a low double buzz.
+// Two more kinds: `segregation` (goods about to go where another customer's are — a
+// customs offence in a bonded warehouse, so it must stand out from an ordinary refusal)
+// is a falling three-tone siren with a long buzz; `info` (saved on the device, will
+// upload) is two soft mid beeps: not a success, not a failure.
 
 const TONES = {
   good: [{ freq: 1800, start: 0, length: 0.09, type: "sine" }],
@@ -8,8 +12,22 @@ const TONES = {
     { freq: 220, start: 0, length: 0.18, type: "square" },
     { freq: 220, start: 0.26, length: 0.18, type: "square" },
   ],
+  segregation: [
+    { freq: 880, start: 0, length: 0.22, type: "sawtooth" },
+    { freq: 520, start: 0.26, length: 0.22, type: "sawtooth" },
+    { freq: 260, start: 0.52, length: 0.45, type: "sawtooth" },
+  ],
+  info: [
+    { freq: 760, start: 0, length: 0.06, type: "sine" },
+    { freq: 760, start: 0.12, length: 0.06, type: "sine" },
+  ],
 };
-const VIBRATION = { good: [40], bad: [180, 90, 180] };
+const VIBRATION = {
+  good: [40],
+  bad: [180, 90, 180],
+  segregation: [600, 120, 600, 120, 600],
+  info: [30, 80, 30],
+};
 
 let audio = null;
 
@@ -64,6 +82,10 @@ export function signal(kind, banner, message, detail = "") {
 
 export const good = (banner, message, detail) => signal("good", banner, message, detail);
 export const bad = (banner, message, detail) => signal("bad", banner, message, detail);
+export const segregation = (banner, message, detail) =>
+  signal("segregation", banner, message, detail);
+/** Saved on the device, not yet on the server: neither good nor bad. */
+export const queued = (banner, message, detail) => signal("info", banner, message, detail);
 
 /** Put text in the banner without sound: "pending" while waiting, or to re-translate. */
 export function show(kind, banner, message, detail = "") {
