@@ -288,48 +288,55 @@ def token_add(obj: Context, name: str, kind: str) -> None:
 
 
 @main.command("import")
-@click.argument("kind", type=click.Choice(["customers", "skus", "locations"]))
+@click.argument("kind", type=click.Choice(["customers", "skus", "locations", "plans"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "json"]), help="Default: from the file name."
 )
 @pass_context
 def import_file(obj: Context, kind: str, file: str, fmt: str | None) -> None:
-    """Import master data from CSV or JSON: every row or none."""
+    """Import master data or delivery plans from CSV or JSON: every row or none."""
     from server.imports import ImportRejected, body_digest
+    from server.inbound import plan_import
     from server.masterdata import service
 
     fmt = fmt or ("json" if file.lower().endswith(".json") else "csv")
     body = Path(file).read_bytes()
     db = obj.database()
     try:
-        customers = db.read(service.customer_codes)
-        total = body.count(b"\n") if fmt == "csv" else None
-        bar: Any
-        with click.progressbar(length=total, label=f"checking {kind}", file=sys.stderr) as bar:
-            try:
+        if kind == "plans":
+            parsed: Any = plan_import.parse_plan_import(body, fmt)
+            write: Any = plan_import.write_plan_import
+        else:
+            customers = db.read(service.customer_codes)
+            total = body.count(b"\n") if fmt == "csv" else None
+            bar: Any
+            with click.progressbar(length=total, label=f"checking {kind}", file=sys.stderr) as bar:
                 parsed = service.parse_import(kind, body, fmt, customers, progress=bar.update)
-            except ImportRejected as err:
-                bar.render_finish()
-                for p in err.details["problems"]:
-                    click.echo(f"{file}:{p['line']}: {p['field']}: {p['message']}", err=True)
-                raise click.ClickException(err.message) from err
-        click.echo(f"writing {len(parsed.rows)} {kind}...", err=True)
+            write = service.write_import
+        click.echo(f"writing {kind}...", err=True)
         summary = run_command(
             db,
             CLI_ACTOR,
             f"import.{kind}",
             f"cli:{uuid.uuid4()}",
             {"kind": kind, "body": body_digest(body)},
-            lambda conn, ctx: service.write_import(conn, ctx, parsed),
+            lambda conn, ctx: write(conn, ctx, parsed),
         ).value
+    except ImportRejected as err:
+        for p in err.details["problems"]:
+            click.echo(f"{file}:{p['line']}: {p['field']}: {p['message']}", err=True)
+        raise click.ClickException(err.message) from err
     except DomainError as err:
         raise click.ClickException(f"{err.code}: {err.message}") from err
     finally:
         db.close()
-    click.echo(
-        f"imported {summary['rows']} {kind}: {summary['created']} new, {summary['updated']} updated"
-    )
+    if kind == "plans":
+        click.echo(f"imported {summary['plans']} plans with {summary['lines']} lines")
+    else:
+        click.echo(
+            f"imported {summary['rows']} {kind}: {summary['created']} new, {summary['updated']} updated"
+        )
 
 
 if __name__ == "__main__":

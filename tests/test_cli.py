@@ -139,3 +139,25 @@ def test_import_reports_bad_lines_and_imports_nothing(config: Path, tmp_path: Pa
     assert done.returncode == 0, done.stderr
     assert "imported 500 locations: 500 new" in done.stdout
     assert "checking locations" in done.stderr  # the progress bar
+
+
+def test_import_plans_from_csv(config: Path, tmp_path: Path) -> None:
+    bf(config, "demo")
+    plans = tmp_path / "plans.csv"
+    plans.write_text(
+        "customer,plan_no,transport_mode,container_no,sku,expected_qty\n"
+        "JPHOME,CLI-1,sea,MSKU1234565,JP0001,12\nJPHOME,CLI-1,sea,MSKU1234565,JP0003,5\n",
+        encoding="utf-8",
+    )
+    done = bf(config, "import", "plans", str(plans))
+    assert done.returncode == 0, done.stderr
+    assert "imported 1 plans with 2 lines" in done.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "customer,plan_no,transport_mode,container_no,sku,expected_qty\nJPHOME,CLI-2,sea,X,HK0001,1\n"
+    )
+    refused = bf(config, "import", "plans", str(bad))
+    assert refused.returncode != 0 and f"{bad}:2: SKU_NOT_FOUND" in refused.stderr
+    assert query(config, "SELECT plan_no FROM delivery_plans WHERE plan_no LIKE 'CLI-%'") == [
+        ("CLI-1",)
+    ]
