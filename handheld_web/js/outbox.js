@@ -124,6 +124,15 @@ export function onChange(listener) {
   listener({ pending: pending(), refused: refused() });
 }
 
+/** Call `callback` whenever the queue has just been emptied: time to show fresh numbers. */
+export function onUploaded(callback) {
+  let waiting = pending();
+  onChange(({ pending: now }) => {
+    if (waiting > 0 && now === 0) callback();
+    waiting = now;
+  });
+}
+
 /** Resume on page load, and as soon as the network is back. */
 export function start() {
   window.addEventListener("online", () => {

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.e2e
 
 HOME = re.compile(r"/home\.html$")
+READY = {"receiving", "putaway", "stock"}  # the flows built so far; the rest are greyed out
 LOGIN = re.compile(r"/(index\.html)?(\?.*)?$")
 
 
@@ -68,7 +69,7 @@ def test_menu_shows_the_tiles_of_the_users_role(
     page.goto("/home.html")
     expect(page.locator("#menu .tile")).to_have_count(len(tiles))
     assert menu_ids(page) == tiles
-    expect(page.locator("#menu .tile:disabled")).to_have_count(len(tiles) - 1)
+    expect(page.locator("#menu .tile:disabled")).to_have_count(len(set(tiles) - READY))
 
 
 def test_badge_scan_logs_in(page: Page, demo_db: sqlite3.Connection) -> None:

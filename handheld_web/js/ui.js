@@ -1,0 +1,106 @@
+// Small helpers the receiving, put-away and receipt pages share.
+
+import { language } from "./i18n.js";
+
+/** A new element with an optional class and text. */
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = text;
+  return node;
+}
+
+/** A count as people read it in the current language (1,234). */
+export function number(n) {
+  return new Intl.NumberFormat(language() === "zh" ? "zh-CN" : "en").format(n);
+}
+
+/** A difference with its sign: +2, −3, 0. */
+export function signed(n) {
+  if (n > 0) return `+${number(n)}`;
+  if (n < 0) return `−${number(-n)}`;
+  return "0";
+}
+
+/** Today on this device as YYYY-MM-DD (local time, as the dock sees the calendar). */
+export function today() {
+  const d = new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** A server timestamp shown as local date and time, or "" when there is none. */
+export function dateTime(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(language() === "zh" ? "zh-CN" : "en-GB", {
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hour12: false,
+  });
+}
+
+/**
+ * A date as typed or scanned (2027-12-31, 2027/12/31, 20271231, 271231) as YYYY-MM-DD,
+ * or null when it is no calendar date.
+ */
+export function normaliseDate(text) {
+  const value = text.trim();
+  let match = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/.exec(value) || /^(\d{4})(\d{2})(\d{2})$/.exec(value);
+  if (!match) {
+    const short = /^(\d{2})(\d{2})(\d{2})$/.exec(value);
+    if (short) match = [value, `20${short[1]}`, short[2], short[3]];
+  }
+  if (!match) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    return null;
+  }
+  return date.toISOString().slice(0, 10);
+}
+
+/** The page's query parameter `name`, or "". */
+export function param(name) {
+  return new URLSearchParams(location.search).get(name) || "";
+}
+
+/** Put `params` into the address (no reload), so a reload comes back to the same place. */
+export function setParams(params) {
+  const url = new URL(location.href);
+  for (const [name, value] of Object.entries(params)) {
+    if (value === null || value === undefined || value === "") url.searchParams.delete(name);
+    else url.searchParams.set(name, value);
+  }
+  history.replaceState(null, "", url);
+}
+
+function isTextField(node) {
+  return Boolean(node && (node.matches("input, textarea, select") || node.isContentEditable));
+}
+
+/**
+ * Send focus back to the scan field whenever it lands on nothing that takes text (a
+ * button after a tap, the page after a prompt closes), so the next scan is never lost.
+ * `ScanInput` does this for its own field; this covers the page's other fields too, and
+ * Enter in one of them (count, dock, ...) hands the focus back as well.
+ */
+export function keepScanFocus(scanInput, fields) {
+  document.addEventListener("focusout", () => {
+    setTimeout(() => {
+      if (!isTextField(document.activeElement)) scanInput.focus();
+    }, 0);
+  });
+  for (const field of fields) {
+    field.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.isComposing) {
+        e.preventDefault();
+        scanInput.focus(); // leaving the field fires its own change event
+      }
+    });
+  }
+}
