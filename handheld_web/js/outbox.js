@@ -9,8 +9,9 @@
 //   outbox.start();                                   // on every page: resume the queue
 //   const answer = await outbox.submit(path, body);   // {queued: false, result} or {queued: true}
 //   outbox.onChange(({ pending, refused }) => ...);   // for the "to upload" badge
-// A refusal by the rules (a 4xx other than 401/429) rejects `submit` with the ApiError;
-// a queued command refused later is kept in `refused` for the user to see.
+// A refusal by the rules (a 4xx other than 401/429) rejects `submit` with the ApiError
+// while the page that made it is open; a queued command refused later, when no page
+// waits for it, is kept in `refused` and shown in the badge.
 
 import { ApiError, currentUser, deviceId, sendCommand } from "./api.js";
 import { t } from "./i18n.js";
@@ -94,8 +95,13 @@ async function drain() {
         return;
       }
       remove(entry.key);
-      write(REFUSED_KEY, [...read(REFUSED_KEY), { ...entry, error: { code: err.code, message: err.message } }].slice(-KEEP_REFUSED));
-      caller?.reject(err);
+      if (caller) {
+        caller.reject(err); // the page that made it is open and tells the user
+      } else {
+        // Made earlier and refused while nobody watched: keep it for the user to see.
+        const refusal = { ...entry, error: { code: err.code, message: err.message } };
+        write(REFUSED_KEY, [...read(REFUSED_KEY), refusal].slice(-KEEP_REFUSED));
+      }
     }
     waiting.delete(entry.key);
   }

@@ -132,19 +132,14 @@ def _items_to_move(
     conn: sqlite3.Connection, source: sqlite3.Row, req: PutawayRequest, gs_placeholder: str
 ) -> list[dict[str, Any]]:
     if req.sscc:
-        rows = conn.execute(
-            "SELECT r.sku_id, s.code AS sku, s.customer_id, r.lot, r.expiry, SUM(r.quantity) AS quantity "
-            "FROM receipt_scans r JOIN skus s ON s.id = r.sku_id "
-            "WHERE r.sscc = ? AND r.location_id = ? GROUP BY r.sku_id, r.lot, r.expiry",
-            (req.sscc, source["id"]),
-        ).fetchall()
+        rows = _carton_contents(conn, source, req.sscc)
         if not rows:
             raise NotFound(
                 f"carton {req.sscc} was not received onto {source['code']}",
                 code="SSCC_NOT_FOUND",
                 details={"sscc": req.sscc, "location": source["code"]},
             )
-        return [dict(r) for r in rows]
+        return rows
     if not req.item or req.quantity is None:
         raise InvalidInput(
             "give the scanned item and a quantity, or an SSCC", code="PUTAWAY_INCOMPLETE"
@@ -168,6 +163,20 @@ def _items_to_move(
             },
         )
     return [{**stock[0], "quantity": req.quantity}]
+
+
+def _carton_contents(
+    conn: sqlite3.Connection, source: sqlite3.Row, sscc: str
+) -> list[dict[str, Any]]:
+    """What a carton brought onto this location, as received."""
+    rows = conn.execute(
+        "SELECT r.sku_id, s.code AS sku, s.name AS sku_name, s.customer_id, c.code AS customer, "
+        "r.lot, r.expiry, SUM(r.quantity) AS quantity FROM receipt_scans r "
+        "JOIN skus s ON s.id = r.sku_id JOIN customers c ON c.id = s.customer_id "
+        "WHERE r.sscc = ? AND r.location_id = ? GROUP BY r.sku_id, r.lot, r.expiry",
+        (sscc, source["id"]),
+    ).fetchall()
+    return [dict(r) for r in rows]
 
 
 def stock_for_item(
@@ -237,9 +246,19 @@ def _location(conn: sqlite3.Connection, code: str) -> sqlite3.Row:
 def suggest_for_scan(
     conn: sqlite3.Connection, location: str, item: str, gs_placeholder: str, lot: str = ""
 ) -> dict[str, Any]:
-    """The handheld's first put-away step: the scanned item on this location, and where to."""
+    """The handheld's first put-away step: the scanned item (or SSCC carton) on this
+    location, and where it should go."""
     source = _location(conn, location)
-    stock = stock_for_item(conn, source["id"], item, gs_placeholder, lot=lot)
+    try:
+        sscc = parse_scan(item, gs_placeholder).sscc
+    except BarcodeError as err:
+        raise InvalidInput(
+            str(err), code="BARCODE_INVALID", details={"scanned": item, "reason": err.reason}
+        ) from err
+    if sscc:
+        stock = _carton_contents(conn, source, sscc)
+    else:
+        stock = stock_for_item(conn, source["id"], item, gs_placeholder, lot=lot)
     if not stock:
         raise NotFound(
             f"no {item} waiting on {source['code']}",
@@ -248,6 +267,7 @@ def suggest_for_scan(
         )
     return {
         "location": source["code"],
+        "sscc": sscc,
         "stock": [
             {
                 **{k: s[k] for k in ("sku", "sku_name", "customer", "lot", "expiry", "quantity")},

@@ -623,3 +623,16 @@ def test_plans_import_reports_bad_rows_and_imports_nothing(site: Api) -> None:
         (p["line"], p["field"]) for p in unknown_sku.json()["error"]["details"]["problems"]
     ] == [(5, "SKU_NOT_FOUND")]
     assert site.get("/api/v1/plans", params={"open_only": "false"}).json() == []
+
+
+def test_a_scanned_carton_gets_a_suggestion_for_its_contents(site: Api) -> None:
+    received(site)
+    answer = site.get(
+        "/api/v1/putaway/suggest",
+        role="putaway",
+        params={"location": "DOCK-01", "item": "]C100" + SSCC},
+    ).json()
+    assert answer["sscc"] == SSCC
+    assert [(s["sku"], s["quantity"], s["suggestion"]["location"]) for s in answer["stock"]] == [
+        ("U1", 6, "A-01")
+    ]

@@ -58,8 +58,8 @@ def test_picker_logs_in_with_pin_in_chinese_and_sees_own_tiles(
         ("put01", ["putaway", "stock"]),
         ("pack01", ["packing", "stock"]),
         ("dock01", ["dock", "stock"]),
-        ("sup01", ["supervisor", "stock"]),
-        ("admin", ["supervisor", "stock"]),
+        ("sup01", ["receiving", "putaway", "supervisor", "stock"]),
+        ("admin", ["receiving", "putaway", "supervisor", "stock"]),
     ],
 )
 def test_menu_shows_the_tiles_of_the_users_role(

@@ -123,7 +123,18 @@ def test_a_refusal_is_reported_and_not_retried(
     del body["to_location"]
     assert submit(page, body) == {"refused": "INSUFFICIENT_STOCK"}
     assert queued(page) == []
+    expect(page.locator("#outbox")).to_be_hidden()  # the page that asked tells the user
+
+    # Made offline, refused once back online while no page waits for it: kept and shown.
+    page.route(MOVEMENTS, lambda route: route.abort("internetdisconnected"))
+    assert submit(page, body) == {"queued": True}
+    page.reload()
+    page.unroute(MOVEMENTS)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(page.locator("#outbox")).to_have_text("被拒 1")
+    assert queued(page) == []
+    refused = json.loads(page.evaluate("localStorage.getItem('bondfloor.outbox.refused')"))
+    assert [r["error"]["code"] for r in refused] == ["INSUFFICIENT_STOCK"]
 
 
 def test_queued_changes_wait_for_the_user_who_made_them(
