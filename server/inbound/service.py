@@ -157,7 +157,7 @@ def plan_summary(conn: sqlite3.Connection, plan_id: int) -> dict[str, Any]:
     row = conn.execute(
         "SELECT p.*, c.code AS customer, c.name AS customer_name, l.code AS dock, "
         "(SELECT COALESCE(SUM(expected_qty), 0) FROM plan_lines WHERE plan_id = p.id) AS expected, "
-        "(SELECT COALESCE(SUM(quantity), 0) FROM receipt_scans WHERE plan_id = p.id) AS counted "
+        "(SELECT COALESCE(SUM(quantity), 0) FROM receipt_counts WHERE plan_id = p.id) AS counted "
         "FROM delivery_plans p JOIN customers c ON c.id = p.customer_id "
         "LEFT JOIN locations l ON l.id = p.dock_location_id WHERE p.id = ?",
         (plan_id,),
@@ -482,7 +482,7 @@ def _planned_and_counted(conn: sqlite3.Connection, plan_id: int, sku_id: int) ->
         (plan_id, sku_id),
     ).fetchone()[0]
     counted = conn.execute(
-        "SELECT COALESCE(SUM(quantity), 0) FROM receipt_scans WHERE plan_id = ? AND sku_id = ?",
+        "SELECT COALESCE(SUM(quantity), 0) FROM receipt_counts WHERE plan_id = ? AND sku_id = ?",
         (plan_id, sku_id),
     ).fetchone()[0]
     return int(expected), int(counted)

@@ -27,13 +27,14 @@ def suggest_putaway_location(
 ) -> Suggestion | None:
     """The best location for `quantity` units, or None when nothing fits."""
     # 1. Where this customer's SKU (same lot first) already lies, with room.
+    # (`+b.customer_id` keeps the planner on balances_sku: a few rows, not the customer's all.)
     same = conn.execute(
         """
         SELECT l.id, l.code, l.zone, l.pick_sequence, l.capacity,
                (SELECT COALESCE(SUM(b2.quantity), 0) FROM balances b2 WHERE b2.location_id = l.id) AS held,
                MAX(b.lot = ?) AS same_lot
         FROM balances b JOIN locations l ON l.id = b.location_id
-        WHERE b.sku_id = ? AND b.customer_id = ? AND l.active = 1 AND l.type IN ('storage', 'pick_face')
+        WHERE b.sku_id = ? AND +b.customer_id = ? AND l.active = 1 AND l.type IN ('storage', 'pick_face')
           AND (l.customer_id IS NULL OR l.customer_id = ?)
         GROUP BY l.id
         ORDER BY same_lot DESC, l.pick_sequence
@@ -68,20 +69,35 @@ def _nearest_empty(
     *,
     assigned_only: bool,
 ) -> sqlite3.Row | None:
+    """The empty location nearest the anchor in pick sequence (the first without one).
+
+    Two short walks of locations(customer_id, pick_sequence), up and down from the
+    anchor, each stopping at the first empty location that fits: the nearer one wins.
+    """
     owner = "l.customer_id = ?" if assigned_only else "l.customer_id IS NULL"
     params: list[Any] = [customer_id] if assigned_only else []
-    order = "l.pick_sequence"
-    if anchor is not None:
-        order = "ABS(l.pick_sequence - ?), l.pick_sequence"
+    where = f"""{owner} AND l.active = 1 AND l.type IN ('storage', 'pick_face')
+          AND (l.capacity IS NULL OR l.capacity >= ?)
+          AND NOT EXISTS (SELECT 1 FROM balances b WHERE b.location_id = l.id)"""
+    if anchor is None:
+        return conn.execute(
+            f"SELECT l.id, l.code, l.zone FROM locations l WHERE {where} "
+            "ORDER BY l.pick_sequence LIMIT 1",
+            (*params, quantity),
+        ).fetchone()
     return conn.execute(
         f"""
-        SELECT l.id, l.code, l.zone FROM locations l
-        WHERE {owner} AND l.active = 1 AND l.type IN ('storage', 'pick_face')
-          AND (l.capacity IS NULL OR l.capacity >= ?)
-          AND NOT EXISTS (SELECT 1 FROM balances b WHERE b.location_id = l.id)
-        ORDER BY {order} LIMIT 1
+        SELECT id, code, zone FROM (
+            SELECT * FROM (SELECT l.id, l.code, l.zone, l.pick_sequence FROM locations l
+                           WHERE {where} AND l.pick_sequence >= ?
+                           ORDER BY l.pick_sequence LIMIT 1)
+            UNION ALL
+            SELECT * FROM (SELECT l.id, l.code, l.zone, l.pick_sequence FROM locations l
+                           WHERE {where} AND l.pick_sequence < ?
+                           ORDER BY l.pick_sequence DESC LIMIT 1)
+        ) ORDER BY ABS(pick_sequence - ?), pick_sequence LIMIT 1
         """,
-        (*params, quantity, *([anchor] if anchor is not None else [])),
+        (*params, quantity, anchor, *params, quantity, anchor, anchor),
     ).fetchone()
 
 

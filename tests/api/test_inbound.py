@@ -636,3 +636,14 @@ def test_a_scanned_carton_gets_a_suggestion_for_its_contents(site: Api) -> None:
     assert [(s["sku"], s["quantity"], s["suggestion"]["location"]) for s in answer["stock"]] == [
         ("U1", 6, "A-01")
     ]
+
+
+def test_receipt_scans_are_append_only(site: Api) -> None:
+    import sqlite3
+
+    plan_id = new_plan(site)
+    receive(site, plan_id, scan=PLAIN, quantity=2)
+    for sql in ("UPDATE receipt_scans SET quantity = 9", "DELETE FROM receipt_scans"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            site.db.write(lambda conn, sql=sql: conn.execute(sql))
+    assert site.get(f"/api/v1/plans/{plan_id}").json()["counted"] == 2
