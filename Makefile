@@ -34,6 +34,8 @@ lint: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/asgi_servers.py
+	$(BIN)/python bench/putaway_suggest.py
+	$(BIN)/python bench/receiving_http.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
