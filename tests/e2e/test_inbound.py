@@ -678,6 +678,22 @@ def test_put_away_made_offline_says_saved_and_moves_once_back_online(
 # Receiving questions -----------------------------------------------------------------
 
 
+def open_receiving(
+    page: Page,
+    logged_in_as: Callable[[str], None],
+    api: Api,
+    lines: list[dict[str, Any]],
+    container: str,
+) -> dict[str, Any]:
+    """A released sea plan, checked in at DOCK-04, open on recv01's receiving page."""
+    plan = api.plan(lines, {"type": "sea", "container_no": container})
+    api.check_in(plan, "DOCK-04")
+    logged_in_as("recv01")
+    page.goto(f"/receiving.html?plan={plan['id']}")
+    expect(page.locator("#step-receive")).to_be_visible()
+    return plan
+
+
 def receive_requests(page: Page) -> list[tuple[str, dict[str, Any]]]:
     """(Idempotency-Key, body) of every receiving scan the page sends."""
     sent: list[tuple[str, dict[str, Any]]] = []
@@ -701,13 +717,9 @@ def test_plain_ean_of_a_tracked_sku_asks_for_lot_and_expiry(
 ) -> None:
     (item,) = items(1)
     lot = unique_lot()
-    plan = api.plan(
-        [{"sku": item.sku, "expected_qty": 2}], {"type": "sea", "container_no": "OOLU1234567"}
+    plan = open_receiving(
+        page, logged_in_as, api, [{"sku": item.sku, "expected_qty": 2}], "OOLU1234567"
     )
-    api.check_in(plan, "DOCK-04")
-    logged_in_as("recv01")
-    page.goto(f"/receiving.html?plan={plan['id']}")
-    expect(page.locator("#step-receive")).to_be_visible()
     sent = receive_requests(page)
 
     scan_expecting(page, item.ean, "bad", f"{item.sku} 需要批次")
@@ -743,12 +755,9 @@ def test_over_receipt_and_unplanned_item_need_confirmation(
 ) -> None:
     planned, unplanned = items(2)
     lot = unique_lot()
-    plan = api.plan(
-        [{"sku": planned.sku, "expected_qty": 2}], {"type": "sea", "container_no": "CSNU7654321"}
+    plan = open_receiving(
+        page, logged_in_as, api, [{"sku": planned.sku, "expected_qty": 2}], "CSNU7654321"
     )
-    api.check_in(plan, "DOCK-04")
-    logged_in_as("recv01")
-    page.goto(f"/receiving.html?plan={plan['id']}")
     sent = receive_requests(page)
 
     scan_expecting(page, gs1(planned, lot, 1), "good", f"+1 {planned.sku}")
@@ -795,13 +804,9 @@ def test_scan_made_offline_says_saved_and_is_counted_once_back_online(
 ) -> None:
     (item,) = items(1)
     lot = unique_lot()
-    plan = api.plan(
-        [{"sku": item.sku, "expected_qty": 5}], {"type": "sea", "container_no": "MRKU1112223"}
+    plan = open_receiving(
+        page, logged_in_as, api, [{"sku": item.sku, "expected_qty": 5}], "MRKU1112223"
     )
-    api.check_in(plan, "DOCK-04")
-    logged_in_as("recv01")
-    page.goto(f"/receiving.html?plan={plan['id']}")
-    expect(page.locator("#step-receive")).to_be_visible()
     page.route(f"**/api/v1/plans/{plan['id']}/receive", lambda r: r.abort("internetdisconnected"))
 
     scan_expecting(page, gs1(item, lot, 5), "info", "已存在本机，联网后上传")
