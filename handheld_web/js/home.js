@@ -46,6 +46,8 @@ async function main() {
   outbox.mountBadge(document.getElementById("outbox"));
   outbox.start();
   document.getElementById("logout").addEventListener("click", async () => {
+    const waiting = outbox.pending();
+    if (waiting && !window.confirm(t("outbox.logout_pending", { count: waiting }))) return;
     await api.logout().catch(() => {});
     api.goToLogin();
   });

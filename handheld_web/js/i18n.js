@@ -20,6 +20,17 @@ const TEXTS = {
   "login.expired": { zh: "会话已结束，请重新登录", en: "Your session has ended; please log in again" },
 
   "outbox.pending": { zh: "待上传 {count}", en: "{count} to upload" },
+  "outbox.panel.title": { zh: "上传情况", en: "Uploads" },
+  "outbox.panel.pending": {
+    zh: "待上传 {count} 条，联网后自动上传",
+    en: "{count} waiting; they upload when the network is back",
+  },
+  "outbox.panel.clear": { zh: "已知悉，清除", en: "Seen, clear" },
+  "outbox.panel.close": { zh: "关闭", en: "Close" },
+  "outbox.logout_pending": {
+    zh: "还有 {count} 条未上传。退出后它们会等你下次登录再上传。确定退出？",
+    en: "{count} changes are not uploaded yet; they wait for your next login. Log out?",
+  },
   "outbox.refused": { zh: "被拒 {count}", en: "{count} refused" },
 
   "scan.ok": { zh: "确定", en: "OK" },

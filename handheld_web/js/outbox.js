@@ -14,7 +14,7 @@
 // waits for it, is kept in `refused` and shown in the badge.
 
 import { ApiError, currentUser, deviceId, sendCommand } from "./api.js";
-import { t } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 
 const QUEUE_KEY = "bondfloor.outbox";
 const REFUSED_KEY = "bondfloor.outbox.refused";
@@ -152,8 +152,56 @@ export function start() {
   if (pending()) flush();
 }
 
-/** Keep a top-bar badge showing what waits to be uploaded, and what was refused. */
+export function clearRefused() {
+  write(REFUSED_KEY, []);
+}
+
+function describe(entry) {
+  const body = entry.body || {};
+  const what = body.scan || body.item || body.sscc || body.sku || body.reference || "";
+  return what ? `${entry.path} · ${what}` : entry.path;
+}
+
+/** Keep a top-bar badge showing what waits to be uploaded, and what was refused; a tap
+ * opens a panel listing the refusals, which the user clears once seen. */
 export function mountBadge(badge) {
+  const panel = document.createElement("section");
+  panel.id = "outbox-panel";
+  panel.className = "card outbox-panel";
+  panel.hidden = true;
+  document.querySelector("main")?.prepend(panel);
+  badge.setAttribute("role", "button");
+  badge.tabIndex = 0;
+
+  const renderPanel = () => {
+    const title = document.createElement("h2");
+    title.textContent = t("outbox.panel.title");
+    const parts = [title];
+    if (pending()) {
+      const line = document.createElement("p");
+      line.textContent = t("outbox.panel.pending", { count: pending() });
+      parts.push(line);
+    }
+    const list = document.createElement("ul");
+    list.className = "outbox-refusals";
+    for (const entry of refused()) {
+      const item = document.createElement("li");
+      const when = new Date(entry.queuedAt).toLocaleString();
+      item.textContent = `${when} · ${describe(entry)} — ${errorText(entry.error)}`;
+      list.append(item);
+    }
+    if (list.children.length) parts.push(list);
+    const clear = document.createElement("button");
+    clear.type = "button";
+    clear.id = "outbox-clear";
+    clear.textContent = t(refused().length ? "outbox.panel.clear" : "outbox.panel.close");
+    clear.addEventListener("click", () => {
+      clearRefused();
+      panel.hidden = true;
+    });
+    parts.push(clear);
+    panel.replaceChildren(...parts);
+  };
   const render = ({ pending: waiting, refused: turnedDown }) => {
     const parts = [];
     if (waiting) parts.push(t("outbox.pending", { count: waiting }));
@@ -161,7 +209,16 @@ export function mountBadge(badge) {
     badge.textContent = parts.join(" · ");
     badge.hidden = parts.length === 0;
     badge.classList.toggle("outbox-refused", turnedDown.length > 0);
+    if (!panel.hidden) renderPanel();
   };
+  const toggle = () => {
+    panel.hidden = !panel.hidden;
+    if (!panel.hidden) renderPanel();
+  };
+  badge.addEventListener("click", toggle);
+  badge.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" || e.key === " ") toggle();
+  });
   onChange(render);
   document.addEventListener("languagechange", () => render({ pending: pending(), refused: refused() }));
 }

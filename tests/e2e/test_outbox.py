@@ -4,6 +4,7 @@ sent later with the same idempotency key, so it is neither lost nor counted twic
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable
@@ -135,6 +136,36 @@ def test_a_refusal_is_reported_and_not_retried(
     assert queued(page) == []
     refused = json.loads(page.evaluate("localStorage.getItem('bondfloor.outbox.refused')"))
     assert [r["error"]["code"] for r in refused] == ["INSUFFICIENT_STOCK"]
+
+    # A tap on the badge says what was refused; once seen, the user clears it.
+    page.locator("#outbox").click()
+    panel = page.locator("#outbox-panel")
+    expect(panel).to_be_visible()
+    expect(panel.locator(".outbox-refusals li")).to_have_count(1)
+    expect(panel).to_contain_text("库存不足")
+    page.locator("#outbox-clear").click()
+    expect(panel).to_be_hidden()
+    expect(page.locator("#outbox")).to_be_hidden()
+    assert page.evaluate("localStorage.getItem('bondfloor.outbox.refused')") == "[]"
+
+
+def test_logging_out_with_changes_queued_asks_first(
+    page: Page, logged_in_as: Callable[[str], None], demo_db: sqlite3.Connection
+) -> None:
+    open_home_as_supervisor(page, logged_in_as)
+    page.route(MOVEMENTS, lambda route: route.abort("internetdisconnected"))
+    assert submit(page, receive_body(demo_db, "E2E-LOGOUT")) == {"queued": True}
+    questions: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.locator("#logout").click()
+    expect(page).to_have_url(re.compile(r"/home\.html$"))  # stayed: the user said no
+    assert questions and "1" in questions[0]
+    assert len(queued(page)) == 1
 
 
 def test_queued_changes_wait_for_the_user_who_made_them(
