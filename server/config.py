@@ -11,6 +11,7 @@ import os
 import tomllib
 import zoneinfo
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 
@@ -244,6 +245,11 @@ class ConfigError(Exception):
         self.errors = errors
 
 
+def site_today(settings: Settings) -> date:
+    """Today on the site's calendar: shelf life is counted in the warehouse's days."""
+    return datetime.now(zoneinfo.ZoneInfo(settings.site.timezone)).date()
+
+
 def load_settings(path: str | Path | None = None) -> Settings:
     """Read settings from `path` (or $BONDFLOOR_CONFIG); defaults when neither is given."""
     if path is None:
@@ -424,4 +430,5 @@ __all__ = [
     "check_config_file",
     "load_settings",
     "setting_help",
+    "site_today",
 ]

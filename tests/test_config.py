@@ -109,3 +109,14 @@ def test_check_config_command_exits_non_zero_on_errors(tmp_path: Path) -> None:
         text=True,
     )
     assert good.returncode == 0, good.stderr
+
+
+def test_today_is_the_sites_day() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from server.config import SiteSettings, site_today
+
+    east = Settings(site=SiteSettings(timezone="Pacific/Kiritimati"))  # UTC+14
+    west = Settings(site=SiteSettings(timezone="Pacific/Pago_Pago"))  # UTC-11
+    assert timedelta(days=1) <= site_today(east) - site_today(west) <= timedelta(days=2)
+    assert abs(site_today(east) - datetime.now(UTC).date()) <= timedelta(days=1)

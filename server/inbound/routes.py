@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter, RawBody
 
 from server.commands import Actor, run_command
-from server.config import Settings
+from server.config import Settings, site_today
 from server.db import Database
 from server.imports import body_digest
 from server.inbound import plan_import, service
@@ -181,6 +181,7 @@ def receive(
             gs_placeholder=settings.scan.gs_placeholder,
             plan_id=plan_id,
             req=data,
+            today=site_today(settings),
         ),
     ).value
 
