@@ -219,7 +219,8 @@ function moveBody(target) {
   if (task.sscc) return { from_location: source, to_location: target, sscc: task.sscc };
   const quantity = Number(qtyField.value.trim());
   if (!Number.isInteger(quantity) || quantity < 1 || quantity > task.row.quantity) return null;
-  return { from_location: source, to_location: target, item: task.item, lot: task.row.lot, quantity };
+  const { lot, customer } = task.row; // the customer: two may share one GTIN on a dock
+  return { from_location: source, to_location: target, item: task.item, lot, customer, quantity };
 }
 
 /** A move waiting on the device: show the dock without it, so it is not done twice. */

@@ -32,11 +32,12 @@ def suggest(
     location: LocationCode,
     item: Annotated[str, QueryParameter(min_length=1, max_length=200)],
     lot: Annotated[str, QueryParameter(max_length=40)] = "",
+    customer: Annotated[str, QueryParameter(max_length=40)] = "",
 ) -> dict[str, Any]:
     """For an item scanned on a dock/staging location: what it is and where it should go."""
     return db.read(
         lambda conn: service.suggest_for_scan(
-            conn, location, item, settings.scan.gs_placeholder, lot
+            conn, location, item, settings.scan.gs_placeholder, lot, customer
         )
     )
 

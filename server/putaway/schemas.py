@@ -25,5 +25,8 @@ class PutawayRequest(Struct, forbid_unknown_fields=True, kw_only=True):
         str, Meta(max_length=200, description="The item's scan: barcode, GS1 or SKU code")
     ] = ""
     lot: Lot = ""
+    customer: Annotated[
+        str, Meta(max_length=40, description="Whose item, when two customers share a GTIN")
+    ] = ""
     quantity: Annotated[int, Meta(gt=0, le=10_000_000)] | None = None
     sscc: Annotated[str, Meta(pattern=r"^([0-9]{18})?\Z")] = ""

@@ -160,7 +160,9 @@ def _items_to_move(
         raise InvalidInput(
             "give the scanned item and a quantity, or an SSCC", code="PUTAWAY_INCOMPLETE"
         )
-    stock = stock_for_item(conn, source["id"], req.item, gs_placeholder, lot=req.lot)
+    stock = stock_for_item(
+        conn, source["id"], req.item, gs_placeholder, lot=req.lot, customer=req.customer
+    )
     if not stock:
         raise NotFound(
             f"no {req.item} waiting on {source['code']}",
@@ -169,7 +171,7 @@ def _items_to_move(
         )
     if len(stock) > 1:
         raise Unprocessable(
-            "this item lies here in several lots or for several customers; scan its GS1 label or give the lot",
+            "this item lies here in several lots or for several customers; scan its GS1 label or give the lot and customer",
             code="LOT_AMBIGUOUS",
             details={
                 "lots": [
@@ -196,9 +198,16 @@ def _carton_contents(
 
 
 def stock_for_item(
-    conn: sqlite3.Connection, location_id: int, item: str, gs_placeholder: str, *, lot: str = ""
+    conn: sqlite3.Connection,
+    location_id: int,
+    item: str,
+    gs_placeholder: str,
+    *,
+    lot: str = "",
+    customer: str = "",
 ) -> list[dict[str, Any]]:
-    """Balances on a location of the item a scan names (barcode, GS1 or SKU code)."""
+    """Balances on a location of the item a scan names (barcode, GS1 or SKU code); two
+    customers may sell the same GTIN, so `customer` narrows it when the dock holds both."""
     try:
         scan = parse_scan(item, gs_placeholder)
     except BarcodeError as err:
@@ -213,11 +222,11 @@ def stock_for_item(
         SELECT b.sku_id, s.code AS sku, s.name AS sku_name, b.customer_id, c.code AS customer,
                b.lot, b.expiry, b.quantity
         FROM balances b JOIN skus s ON s.id = b.sku_id JOIN customers c ON c.id = b.customer_id
-        WHERE b.location_id = ? AND (? = '' OR b.lot = ?)
+        WHERE b.location_id = ? AND (? = '' OR b.lot = ?) AND (? = '' OR c.code = ?)
           AND (b.sku_id IN (SELECT sku_id FROM sku_barcodes WHERE barcode IN ({marks})) OR s.code = ?)
         ORDER BY b.expiry, b.lot
         """,
-        (location_id, lot, lot, *codes, scan.text),
+        (location_id, lot, lot, customer, customer, *codes, scan.text),
     ).fetchall()
     return [dict(r) for r in rows]
 
@@ -260,7 +269,12 @@ def _location(conn: sqlite3.Connection, code: str) -> sqlite3.Row:
 
 
 def suggest_for_scan(
-    conn: sqlite3.Connection, location: str, item: str, gs_placeholder: str, lot: str = ""
+    conn: sqlite3.Connection,
+    location: str,
+    item: str,
+    gs_placeholder: str,
+    lot: str = "",
+    customer: str = "",
 ) -> dict[str, Any]:
     """The handheld's first put-away step: the scanned item (or SSCC carton) on this
     location, and where it should go."""
@@ -274,7 +288,7 @@ def suggest_for_scan(
     if sscc:
         stock = _carton_contents(conn, source, sscc)
     else:
-        stock = stock_for_item(conn, source["id"], item, gs_placeholder, lot=lot)
+        stock = stock_for_item(conn, source["id"], item, gs_placeholder, lot=lot, customer=customer)
     if not stock:
         raise NotFound(
             f"no {item} waiting on {source['code']}",

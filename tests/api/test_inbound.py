@@ -647,3 +647,52 @@ def test_receipt_scans_are_append_only(site: Api) -> None:
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             site.db.write(lambda conn, sql=sql: conn.execute(sql))
     assert site.get(f"/api/v1/plans/{plan_id}").json()["counted"] == 2
+
+
+def test_a_gtin_two_customers_share_is_told_apart_by_customer(site: Api) -> None:
+    run_command(
+        site.db,
+        SYSTEM,
+        "seed",
+        new_key("seed"),
+        {},
+        lambda conn, ctx: masterdata.upsert_sku(
+            conn, ctx, SkuIn(customer="C2", code="V2", name="Same cup", barcodes=[PLAIN])
+        ),
+    )
+    for customer, sku in (("C1", "U1"), ("C2", "V2")):
+        site.post(
+            "/api/v1/ledger/movements",
+            json={
+                "kind": "receive",
+                "customer": customer,
+                "sku": sku,
+                "quantity": 2,
+                "to_location": "DOCK-01",
+            },
+        )
+    ambiguous = site.post(
+        "/api/v1/putaway",
+        role="putaway",
+        json={"from_location": "DOCK-01", "item": PLAIN, "quantity": 1, "to_location": "A-03"},
+    )
+    assert code_of(ambiguous) == "LOT_AMBIGUOUS"
+    suggested = site.get(
+        "/api/v1/putaway/suggest",
+        role="putaway",
+        params={"location": "DOCK-01", "item": PLAIN, "customer": "C2"},
+    ).json()
+    assert [(s["customer"], s["sku"]) for s in suggested["stock"]] == [("C2", "V2")]
+    moved = site.post(
+        "/api/v1/putaway",
+        role="putaway",
+        json={
+            "from_location": "DOCK-01",
+            "item": PLAIN,
+            "customer": "C2",
+            "quantity": 2,
+            "to_location": "B-01",
+        },
+    )
+    assert moved.status_code == 200, moved.text
+    assert on_hand(site, "B-01") == {("V2", ""): 2}
