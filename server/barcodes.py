@@ -16,6 +16,7 @@ from biip.gtin import Gtin
 GS = "\x1d"
 _AIM_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 GTIN_LENGTHS = (8, 12, 13, 14)
+MAX_COUNT = 10_000_000
 _GS1_CONFIG = biip.ParseConfig(separator_chars=(GS,))
 
 
@@ -103,6 +104,10 @@ def parse_scan(raw: str, gs_placeholder: str = "~") -> Scan:
         elif ai == "17" and element.date is not None:
             scan.expiry = element.date.isoformat()
         elif ai in ("30", "37"):
+            if not element.value.isdigit() or not 0 < int(element.value) <= MAX_COUNT:
+                raise BarcodeError(
+                    f"count {element.value!r} must be 1 to {MAX_COUNT}", "gs1_format"
+                )
             scan.count = int(element.value)
     return scan
 

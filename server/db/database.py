@@ -56,11 +56,13 @@ class Database:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 result = fn(conn)
+                conn.execute("COMMIT")
             except BaseException:
+                # A failed COMMIT (disk full, deferred constraint) leaves the transaction
+                # open: roll it back, or the one writer could never begin again.
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
             return result
 
     def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:

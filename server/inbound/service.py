@@ -225,11 +225,12 @@ def _normalise_ref(text: str) -> str:
 
 def expected_refs(transport: SeaTransport | LandTransport | AirTransport) -> list[str]:
     if isinstance(transport, SeaTransport):
-        return [transport.container_no]
-    if isinstance(transport, LandTransport):
+        refs = [transport.container_no]
+    elif isinstance(transport, LandTransport):
         refs = [transport.truck_plate, transport.second_plate, transport.container_no]
-        return [r for r in refs if r]
-    return [transport.air_waybill]
+    else:
+        refs = [transport.air_waybill]
+    return [r for r in refs if _normalise_ref(r)]
 
 
 def check_in(
@@ -241,9 +242,16 @@ def check_in(
     transport = msgspec.json.decode(
         plan["transport"], type=SeaTransport | LandTransport | AirTransport
     )
+    if plan["status"] == "receiving":
+        raise Conflict(
+            f"plan {plan['plan_no']} is being received; its arrival is recorded already",
+            code="PLAN_BEING_RECEIVED",
+            details={"dock_location_id": plan["dock_location_id"]},
+        )
     expected = expected_refs(transport)
     override = ""
-    if _normalise_ref(arrival.reference) not in {_normalise_ref(r) for r in expected}:
+    scanned = _normalise_ref(arrival.reference)
+    if not scanned or scanned not in {_normalise_ref(r) for r in expected}:
         if not arrival.override_reason:
             raise Unprocessable(
                 f"{arrival.reference} does not match plan {plan['plan_no']}",
@@ -337,12 +345,14 @@ def receive_scan(
             raise Unprocessable(shelf_problem[1], code=shelf_problem[0], details={"expiry": expiry})
         condition = "quarantine" if condition == "good" else condition
 
-    expected, counted = _planned_and_counted(conn, plan_id, sku["id"])
+    expected, counted, line = _planned_and_counted(conn, plan_id, sku["id"], lot)
     over = expected == 0 or counted + quantity > expected * (
         1 + settings.over_tolerance_percent / 100
     )
     if over and not req.confirm_over:
-        code = "SKU_NOT_ON_PLAN" if expected == 0 else "RECEIPT_OVER"
+        code = {"unplanned_sku": "SKU_NOT_ON_PLAN", "unplanned_lot": "LOT_NOT_ON_PLAN"}.get(
+            line, "RECEIPT_OVER"
+        )
         raise Unprocessable(
             f"{sku['code']}: {counted + quantity} would exceed the {expected} planned; confirm to record it as over",
             code=code,
@@ -476,16 +486,38 @@ def _shelf_life_problem(
     return None
 
 
-def _planned_and_counted(conn: sqlite3.Connection, plan_id: int, sku_id: int) -> tuple[int, int]:
-    expected = conn.execute(
-        "SELECT COALESCE(SUM(expected_qty), 0) FROM plan_lines WHERE plan_id = ? AND sku_id = ?",
-        (plan_id, sku_id),
-    ).fetchone()[0]
-    counted = conn.execute(
-        "SELECT COALESCE(SUM(quantity), 0) FROM receipt_counts WHERE plan_id = ? AND sku_id = ?",
-        (plan_id, sku_id),
-    ).fetchone()[0]
-    return int(expected), int(counted)
+def _planned_and_counted(
+    conn: sqlite3.Connection, plan_id: int, sku_id: int, lot: str
+) -> tuple[int, int, str]:
+    """(expected, counted so far, which line) for a scan of this SKU and lot.
+
+    A plan line naming the lot is its own line; a line without a lot takes every lot no
+    other line names; a lot no line takes is unplanned (expected 0).
+    """
+    planned = {
+        r["lot"]: r["qty"]
+        for r in conn.execute(
+            "SELECT lot, SUM(expected_qty) AS qty FROM plan_lines WHERE plan_id = ? AND sku_id = ? "
+            "GROUP BY lot",
+            (plan_id, sku_id),
+        )
+    }
+    counted = {
+        r["lot"]: r["qty"]
+        for r in conn.execute(
+            "SELECT lot, SUM(quantity) AS qty FROM receipt_counts WHERE plan_id = ? AND sku_id = ? "
+            "GROUP BY lot",
+            (plan_id, sku_id),
+        )
+    }
+    if lot and lot in planned:
+        return int(planned[lot]), int(counted.get(lot, 0)), "lot"
+    if "" in planned:
+        others = sum(q for k, q in counted.items() if k == "" or k not in planned)
+        return int(planned[""]), int(others), "sku"
+    if planned:
+        return 0, int(counted.get(lot, 0)), "unplanned_lot"
+    return 0, int(sum(counted.values())), "unplanned_sku"
 
 
 def _quarantine_location(conn: sqlite3.Connection, settings: InboundSettings) -> int:
@@ -577,6 +609,17 @@ def needs_reason(line: TallyLine) -> bool:
     return line.difference != 0 or line.damaged > 0
 
 
+def reason_fits(reason: str, line: TallyLine) -> bool:
+    """Short for fewer, over for more, damaged where units were damaged; wrong item either way."""
+    if reason == "short":
+        return line.difference < 0
+    if reason == "over":
+        return line.difference > 0
+    if reason == "damaged":
+        return line.damaged > 0
+    return line.difference != 0
+
+
 def close_receipt(
     conn: sqlite3.Connection, ctx: CommandContext, plan_id: int, req: CloseReceipt
 ) -> dict[str, Any]:
@@ -597,6 +640,19 @@ def close_receipt(
             f"{len(missing)} line(s) differ from the plan and need a reason",
             code="DIFFERENCE_REASON_REQUIRED",
             details={"lines": missing},
+        )
+    contradicting = [
+        {"sku": line.sku, "lot": line.lot, "reason": given[(line.sku, line.lot)].reason}
+        for line in lines
+        if (line.sku, line.lot) in given
+        and needs_reason(line)
+        and not reason_fits(given[(line.sku, line.lot)].reason, line)
+    ]
+    if contradicting:
+        raise Unprocessable(
+            "a reason does not fit its line's count",
+            code="DIFFERENCE_REASON_MISMATCH",
+            details={"lines": contradicting},
         )
     sku_ids = {
         r["code"]: r["id"]

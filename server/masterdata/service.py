@@ -379,6 +379,19 @@ def _write_locations(
     conn: sqlite3.Connection, rows: list[LocationIn], customers: dict[str, int]
 ) -> None:
     for loc in rows:
+        if loc.type in ("storage", "pick_face"):
+            owners = conn.execute(
+                "SELECT COUNT(DISTINCT b.customer_id) FROM balances b "
+                "JOIN locations l ON l.id = b.location_id WHERE l.code = ?",
+                (loc.code,),
+            ).fetchone()[0]
+            if owners > 1:
+                raise InvalidInput(
+                    f"location {loc.code} holds goods of {owners} customers; "
+                    f"it cannot become {loc.type}",
+                    code="LOCATION_OTHER_CUSTOMER",
+                    details={"location": loc.code},
+                )
         if loc.customer is None:
             continue
         other = conn.execute(

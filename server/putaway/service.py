@@ -14,12 +14,13 @@ from typing import Any
 
 from server.barcodes import BarcodeError, gtin_candidates, normalise, parse_scan
 from server.commands import CommandContext
-from server.errors import InvalidInput, NotFound, Unprocessable
+from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from server.ledger.schemas import MovementIn
 from server.ledger.service import post_movement
 from server.putaway.schemas import PutawayRequest, Suggestion
 
 PUTAWAY_TYPES = ("storage", "pick_face")
+SOURCE_TYPES = ("dock", "staging")
 
 
 def suggest_putaway_location(
@@ -106,6 +107,12 @@ def putaway(
 ) -> dict[str, Any]:
     """Move stock from a dock/staging location to the scanned storage location."""
     source = _location(conn, req.from_location)
+    if source["type"] not in SOURCE_TYPES:
+        raise Unprocessable(
+            f"{source['code']} is a {source['type']} location; put away from a dock or staging",
+            code="PUTAWAY_SOURCE_TYPE",
+            details={"location": source["code"], "type": source["type"]},
+        )
     target = _location(conn, normalise(req.to_location, gs_placeholder)[1])
     if target["type"] not in PUTAWAY_TYPES:
         raise Unprocessable(
@@ -148,6 +155,16 @@ def _items_to_move(
     conn: sqlite3.Connection, source: sqlite3.Row, req: PutawayRequest, gs_placeholder: str
 ) -> list[dict[str, Any]]:
     if req.sscc:
+        done = conn.execute(
+            "SELECT 1 FROM movements WHERE kind = 'putaway' AND document = ? AND from_location_id = ?",
+            (req.sscc, source["id"]),
+        ).fetchone()
+        if done is not None:
+            raise Conflict(
+                f"carton {req.sscc} is put away already",
+                code="SSCC_ALREADY_PUT_AWAY",
+                details={"sscc": req.sscc},
+            )
         rows = _carton_contents(conn, source, req.sscc)
         if not rows:
             raise NotFound(

@@ -46,10 +46,6 @@ def _stock(api: Api) -> dict[tuple[str, str, str, str], int]:
 EMPTY_COUNT = "]C1" + "01" + "0" + PLAIN + "30"  # AI 30 present, its value empty
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="barcodes.parse_scan: int('') on an empty AI 30/37 raises ValueError -> 500",
-)
 def test_gs1_scan_with_an_empty_count_is_bad_input_not_a_500(site: Api) -> None:  # noqa: F811
     plan_id = new_plan(site)
     answer = receive(site, plan_id, scan=EMPTY_COUNT)
@@ -57,10 +53,6 @@ def test_gs1_scan_with_an_empty_count_is_bad_input_not_a_500(site: Api) -> None:
     assert code_of(answer) == "BARCODE_INVALID"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="putaway.suggest_for_scan: the same ValueError escapes as a 500",
-)
 def test_putaway_suggest_with_an_empty_gs1_count_is_bad_input(site: Api) -> None:  # noqa: F811
     answer = site.get(
         "/api/v1/putaway/suggest",
@@ -73,10 +65,6 @@ def test_putaway_suggest_with_an_empty_gs1_count_is_bad_input(site: Api) -> None
 # -- 2. over-receipt of one lot hides behind the SKU total ---------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inbound.receive_scan: the over check sums every line of the SKU, ignoring lots",
-)
 def test_receiving_twice_a_planned_lot_needs_confirmation(site: Api) -> None:  # noqa: F811
     answer = site.post(
         "/api/v1/plans",
@@ -98,10 +86,6 @@ def test_receiving_twice_a_planned_lot_needs_confirmation(site: Api) -> None:  #
     assert code_of(over) == "RECEIPT_OVER"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inbound.receive_scan: a lot that is on no plan line is taken without confirmation",
-)
 def test_an_unplanned_lot_needs_confirmation(site: Api) -> None:  # noqa: F811
     answer = site.post(
         "/api/v1/plans",
@@ -118,11 +102,6 @@ def test_an_unplanned_lot_needs_confirmation(site: Api) -> None:  # noqa: F811
 # -- 3. one SSCC carton can be put away twice ----------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="putaway._carton_contents reads receipt_scans, not what is still on the dock: "
-    "a second put-away of the same carton moves another carton's stock",
-)
 def test_an_sscc_carton_is_put_away_only_once(site: Api) -> None:  # noqa: F811
     answer = site.post(
         "/api/v1/plans",
@@ -158,11 +137,6 @@ def test_an_sscc_carton_is_put_away_only_once(site: Api) -> None:  # noqa: F811
 # -- 4. put-away empties the quarantine -----------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="putaway.putaway never checks the source type: a put-away user moves damaged "
-    "stock out of quarantine into storage",
-)
 def test_putaway_does_not_take_goods_out_of_quarantine(site: Api) -> None:  # noqa: F811
     plan_id = new_plan(site)
     assert receive(site, plan_id, scan=PLAIN, damaged=True).json()["location"] == "QUAR-01"
@@ -178,10 +152,6 @@ def test_putaway_does_not_take_goods_out_of_quarantine(site: Api) -> None:  # no
 # -- 5. an empty scan checks in a plan whose container number is empty ---------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inbound.check_in: an empty expected reference matches an empty/blank scan",
-)
 def test_check_in_with_nothing_scanned_is_a_mismatch(site: Api) -> None:  # noqa: F811
     body = plan_body(plan_no="NOBOX", transport={"type": "sea", "container_no": ""})
     plan_id = site.post("/api/v1/plans", json=body).json()["id"]
@@ -195,11 +165,6 @@ def test_check_in_with_nothing_scanned_is_a_mismatch(site: Api) -> None:  # noqa
 # -- 6. a receiver's re-check-in rewrites a receipt in progress ----------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inbound.check_in: a second check-in while receiving erases the supervisor's "
-    "override and moves the plan to another dock",
-)
 def test_check_in_again_while_receiving_keeps_the_arrival_record(site: Api) -> None:  # noqa: F811
     run_command(
         site.db,
@@ -233,10 +198,6 @@ def test_check_in_again_while_receiving_keeps_the_arrival_record(site: Api) -> N
 # -- 7. a difference reason may contradict the difference ----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inbound.close_receipt: any reason is accepted for any difference ('over' for a short)",
-)
 def test_close_refuses_a_reason_that_contradicts_the_count(site: Api) -> None:  # noqa: F811
     plan_id = new_plan(site)
     receive(site, plan_id, scan=PLAIN, quantity=8)  # U1: 11 planned, 3 short
@@ -256,11 +217,6 @@ def test_close_refuses_a_reason_that_contradicts_the_count(site: Api) -> None:  
 # -- 8. a dock turned into storage keeps two customers' goods ------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="masterdata._write_locations checks the owner but not a type change: a dock "
-    "holding two customers' goods becomes a storage location holding both",
-)
 def test_retyping_a_mixed_dock_as_storage_is_refused(site: Api) -> None:  # noqa: F811
     for customer, sku in (("C1", "U1"), ("C2", "V1")):
         moved = site.post(
@@ -305,11 +261,6 @@ def test_todays_arrivals_use_the_site_calendar(site: Api) -> None:  # noqa: F811
 # -- 10. a failed COMMIT leaves the one writer stuck in its transaction --------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Database.write runs COMMIT outside its try: when COMMIT fails the writer stays "
-    "inside the transaction and every later write fails",
-)
 def test_a_failed_commit_does_not_wedge_the_writer(db: Database) -> None:
     def bad(conn: sqlite3.Connection) -> None:
         # Any COMMIT-time failure will do (I/O error, disk full, deferred constraint).
@@ -324,11 +275,6 @@ def test_a_failed_commit_does_not_wedge_the_writer(db: Database) -> None:
 # -- 11. a GS1 count bypasses the quantity limit -------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inbound._what_was_scanned: AI 30/37 counts are not bounded (Quantity <= 10^7) "
-    "and a count of 0 is received as 1",
-)
 def test_gs1_counts_obey_the_quantity_rules(site: Api) -> None:  # noqa: F811
     plan_id = new_plan(site)
     zero = receive(site, plan_id, scan="]C101" + "0" + PLAIN + "370")
