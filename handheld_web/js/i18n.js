@@ -131,6 +131,10 @@ const TEXTS = {
   "recv.expiry.bad": { zh: "效期格式：年-月-日，如 2027-12-31", en: "Expiry as year-month-day, e.g. 2027-12-31" },
   "recv.over.title.over": { zh: "超出计划，是否收下？", en: "More than planned: receive it?" },
   "recv.over.title.unplanned": { zh: "计划外商品，是否收下？", en: "Not on the plan: receive it?" },
+  "recv.over.title.unplanned_lot": {
+    zh: "计划外批次，是否收下？",
+    en: "This lot is not on the plan: receive it?",
+  },
   "recv.over.numbers": { zh: "应收 {expected} · 已收 {counted} · 本次 {quantity}", en: "Expected {expected} · counted {counted} · now {quantity}" },
   "recv.over.confirm": { zh: "确认超收", en: "Receive as over" },
   "recv.over.reject": { zh: "不收", en: "Don't receive" },
@@ -293,6 +297,17 @@ const ERRORS = {
   SHELF_LIFE_TOO_SHORT: { zh: "效期 {expiry} 剩余不足货主要求，不能收货", en: "Expiry {expiry} leaves less shelf life than the customer requires" },
   SKU_NOT_ON_PLAN: { zh: "{sku} 不在此计划中", en: "{sku} is not on this plan" },
   RECEIPT_OVER: { zh: "{sku} 超出计划数量", en: "{sku}: more than planned" },
+  LOT_NOT_ON_PLAN: { zh: "{sku} 的此批次不在计划中", en: "{sku}: this lot is not on the plan" },
+  SSCC_ALREADY_PUT_AWAY: { zh: "此箱已上架", en: "This carton is put away already" },
+  PUTAWAY_SOURCE_TYPE: {
+    zh: "只能从月台或暂存区上架",
+    en: "Put away only from a dock or staging location",
+  },
+  DIFFERENCE_REASON_MISMATCH: {
+    zh: "差异原因与数量不符（短少/超收/残损）",
+    en: "A reason does not fit its line (short, over, damaged)",
+  },
+  PLAN_BEING_RECEIVED: { zh: "该计划正在收货，不能更改", en: "This plan is being received; it cannot change" },
   SSCC_NOT_ON_PLAN: { zh: "箱 {sscc} 不在此计划中", en: "Carton {sscc} is not on this plan" },
   SSCC_ALREADY_RECEIVED: { zh: "箱 {sscc} 已收过", en: "Carton {sscc} is received already" },
   SSCC_NOT_FOUND: { zh: "箱 {sscc} 不在 {location}", en: "Carton {sscc} is not on {location}" },

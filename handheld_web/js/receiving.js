@@ -517,7 +517,7 @@ async function askAbout(body, err, asking) {
     first.focus();
     return;
   }
-  if (err.code === "RECEIPT_OVER" || err.code === "SKU_NOT_ON_PLAN") {
+  if (OVER_CODES.has(err.code)) {
     asked = { kind: "over", body, needs, code: err.code, details: err.details };
     renderPrompts();
     refusal(err, () => t("recv.over.numbers", overNumbers(err.details)));
@@ -526,6 +526,9 @@ async function askAbout(body, err, asking) {
   if (err.code === "PLAN_CLOSED" || err.code === "PLAN_NOT_ARRIVED") refreshPlan();
   refusal(err, () => body.scan);
 }
+
+// Refusals the receiver may overrule by confirming: recorded as over.
+const OVER_CODES = new Set(["RECEIPT_OVER", "SKU_NOT_ON_PLAN", "LOT_NOT_ON_PLAN"]);
 
 function overNumbers(details) {
   return {
@@ -547,8 +550,11 @@ function renderPrompts() {
   }
   if (asked?.kind === "over") {
     const line = (plan.tally || []).find((l) => l.sku === asked.details.sku);
-    const unplanned = asked.code === "SKU_NOT_ON_PLAN";
-    $("over-title").textContent = t(unplanned ? "recv.over.title.unplanned" : "recv.over.title.over");
+    const title = {
+      SKU_NOT_ON_PLAN: "recv.over.title.unplanned",
+      LOT_NOT_ON_PLAN: "recv.over.title.unplanned_lot",
+    }[asked.code];
+    $("over-title").textContent = t(title || "recv.over.title.over");
     $("over-item").textContent = `${asked.details.sku} ${line ? line.sku_name : ""}`.trim();
     $("over-numbers").textContent = t("recv.over.numbers", overNumbers(asked.details));
   }

@@ -1,7 +1,7 @@
-"""Review findings: each test shows one defect and is marked xfail(strict=True) until fixed.
+"""Defects found in a code review, each kept as a regression test.
 
-When a fix lands, the matching test starts passing, strict xfail turns that into a
-failure, and the marker should be removed.
+One is still open and marked xfail(strict=True): when it is fixed, the test passes,
+strict xfail turns that into a failure, and the marker must go.
 """
 
 from __future__ import annotations

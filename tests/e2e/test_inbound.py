@@ -894,3 +894,31 @@ def test_supervisor_accepts_a_mismatching_container_with_a_reason(
     row = plan_row(demo_db, plan["id"])
     assert row["status"] == "arrived"
     assert row["arrival_override"] == "TCLU5550010: 箱号喷涂错误，已核对提单"
+
+
+def test_a_lot_the_plan_does_not_name_asks_before_it_is_received(
+    page: Page,
+    logged_in_as: Callable[[str], None],
+    api: Api,
+    items: Callable[[int], list[Item]],
+    demo_db: sqlite3.Connection,
+) -> None:
+    (item,) = items(1)
+    planned_lot, other_lot = unique_lot(), unique_lot()
+    line = {
+        "sku": item.sku,
+        "expected_qty": 4,
+        "lot": planned_lot,
+        "expiry": good_expiry().isoformat(),
+    }
+    plan = open_receiving(page, logged_in_as, api, [line], "TCLU3344556")
+
+    scan_expecting(page, gs1(item, other_lot, 2), "bad", f"{item.sku} 的此批次不在计划中")
+    expect(page.locator("#over-title")).to_have_text("计划外批次，是否收下？")
+    before = feedback_count(page)
+    page.locator("#over-confirm").click()
+    expect_feedback(page, "good", before, f"+2 {item.sku}")
+    recorded = demo_db.execute(
+        "SELECT lot, quantity, over_confirmed FROM receipt_scans WHERE plan_id = ?", (plan["id"],)
+    ).fetchall()
+    assert [tuple(r) for r in recorded] == [(other_lot, 2, 1)]
