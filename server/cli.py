@@ -320,7 +320,7 @@ def import_file(obj: Context, kind: str, file: str, fmt: str | None) -> None:
             CLI_ACTOR,
             f"import.{kind}",
             f"cli:{uuid.uuid4()}",
-            {"kind": kind, "body": body_digest(body)},
+            {"kind": kind, "format": fmt, "body": body_digest(body)},
             lambda conn, ctx: write(conn, ctx, parsed),
         ).value
     except ImportRejected as err:

@@ -61,7 +61,7 @@ def import_plans(
         actor,
         "import.plans",
         idempotency_key,
-        {"body": body_digest(body)},
+        {"body": body_digest(body), "format": format},
         lambda conn, ctx: plan_import.write_plan_import(conn, ctx, parsed),
     ).value
 

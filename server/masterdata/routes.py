@@ -152,7 +152,7 @@ def import_rows(
         actor,
         f"import.{kind}",
         idempotency_key,
-        {"kind": kind, "body": body_digest(body)},
+        {"kind": kind, "format": fmt, "body": body_digest(body)},
         lambda conn, ctx: service.write_import(conn, ctx, parsed),
     ).value
 
