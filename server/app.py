@@ -24,6 +24,8 @@ from server.errors import DomainError
 from server.inbound import routes as inbound_routes
 from server.ledger import routes as ledger_routes
 from server.masterdata import routes as masterdata_routes
+from server.outbound import floor_routes as outbound_floor_routes
+from server.outbound import routes as outbound_routes
 from server.putaway import routes as putaway_routes
 from server.status import routes as status_routes
 from server.stock import routes as stock_routes
@@ -51,6 +53,8 @@ SLICES = [
     stock_routes,
     inbound_routes,
     putaway_routes,
+    outbound_routes,
+    outbound_floor_routes,
     status_routes,
 ]
 

@@ -108,6 +108,34 @@ class InboundSettings(Section):
     ] = "QUAR-01"
 
 
+class OutboundSettings(Section):
+    pick_before_release: Annotated[
+        bool,
+        _help(
+            "Pick orders customs has accepted (120) before release; packing and loading still wait for 800"
+        ),
+    ] = False
+    pick_lease_seconds: Annotated[
+        int, _help("A pick task returns to the pool when its handheld is silent this long", ge=10)
+    ] = 120
+    wave_max_orders: Annotated[int, _help("Most orders in one wave", ge=1, le=20000)] = 200
+    auto_wave_minutes: Annotated[
+        int, _help("Build waves by courier automatically every N minutes (0: by hand only)", ge=0)
+    ] = 0
+    parcel_lane: Annotated[str, _help("Outbound lane where packed parcels wait for a truck")] = (
+        "OUT-01"
+    )
+    courier_lanes: Annotated[
+        dict[str, str], _help("Outbound lane per courier code, when couriers have their own")
+    ] = field(default_factory=dict)
+    inspection_lane: Annotated[
+        str, _help("Where parcels customs selects for inspection (500) are taken")
+    ] = "INSP-01"
+    max_parcel_weight_g: Annotated[
+        int, _help("Heaviest parcel weight accepted at packing, in grams", gt=0)
+    ] = 30000
+
+
 class RoleSettings(Section):
     label_zh: Annotated[str, _help("Role name shown in Chinese")] = ""
     label_en: Annotated[str, _help("Role name shown in English")] = ""
@@ -201,6 +229,9 @@ class Settings(Section):
     )
     inbound: Annotated[InboundSettings, _help("Receiving against delivery plans")] = field(
         default_factory=InboundSettings
+    )
+    outbound: Annotated[OutboundSettings, _help("Orders, waves, picking and packing")] = field(
+        default_factory=OutboundSettings
     )
     roles: Annotated[dict[str, RoleSettings], _help("Labels of the floor roles, by role name")] = (
         field(default_factory=_default_roles)

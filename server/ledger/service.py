@@ -49,7 +49,7 @@ def post_movement(conn: sqlite3.Connection, ctx: CommandContext, m: MovementIn) 
         _take(conn, m.from_location_id, m)
     if m.to_location_id is not None:
         target = _location(conn, m.to_location_id)
-        _put(conn, target, m)
+        _put(conn, target, m, ctx.at)
     cur = conn.execute(
         "INSERT INTO movements (at, kind, customer_id, sku_id, lot, expiry, quantity, "
         "from_location_id, to_location_id, reason, document, user_code, device, command_key) "
@@ -132,6 +132,13 @@ def _take(conn: sqlite3.Connection, location_id: int, m: MovementIn) -> None:
         f"SELECT quantity FROM balances WHERE {_KEY_WHERE}", _key(location_id, m)
     ).fetchone()
     on_hand = row["quantity"] if row else 0
+    reserved = _reserved(conn, location_id, m)
+    if on_hand - reserved < m.quantity and on_hand >= m.quantity:
+        raise Unprocessable(
+            f"{reserved} of the {on_hand} here are reserved for orders",
+            code="STOCK_RESERVED",
+            details={"location_id": location_id, "on_hand": on_hand, "reserved": reserved},
+        )
     if on_hand < m.quantity:
         raise Unprocessable(
             f"only {on_hand} on hand, cannot take {m.quantity}",
@@ -147,7 +154,14 @@ def _take(conn: sqlite3.Connection, location_id: int, m: MovementIn) -> None:
         )
 
 
-def _put(conn: sqlite3.Connection, location: sqlite3.Row, m: MovementIn) -> None:
+def _reserved(conn: sqlite3.Connection, location_id: int, m: MovementIn) -> int:
+    row = conn.execute(
+        f"SELECT quantity FROM reservations WHERE {_KEY_WHERE}", _key(location_id, m)
+    ).fetchone()
+    return int(row["quantity"]) if row else 0
+
+
+def _put(conn: sqlite3.Connection, location: sqlite3.Row, m: MovementIn, at: str) -> None:
     if location["customer_id"] is not None and location["customer_id"] != m.customer_id:
         raise Unprocessable(
             f"location {location['code']} is assigned to another customer",
@@ -181,10 +195,10 @@ def _put(conn: sqlite3.Connection, location: sqlite3.Row, m: MovementIn) -> None
                 },
             )
     conn.execute(
-        "INSERT INTO balances (location_id, customer_id, sku_id, lot, expiry, quantity) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (location_id, customer_id, sku_id, lot, expiry) "
+        "INSERT INTO balances (location_id, customer_id, sku_id, lot, expiry, quantity, since) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (location_id, customer_id, sku_id, lot, expiry) "
         "DO UPDATE SET quantity = quantity + excluded.quantity",
-        (*_key(location["id"], m), m.quantity),
+        (*_key(location["id"], m), m.quantity, at),
     )
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct, field
 
-from server.db.migrations import LOCATION_TYPES
+from server.db.migrations import LOCATION_TYPES, OUTBOUND_LOCATION_TYPES
 from server.fields import Code, Name, text
 
 LocationType = Literal[
@@ -18,8 +18,12 @@ LocationType = Literal[
     "quarantine",
     "inspection",
     "outbound_lane",
+    "tote",
 ]
-assert set(LocationType.__args__) == set(LOCATION_TYPES)  # type: ignore[attr-defined]
+# A parcel is a location too, but only packing makes one.
+assert set(LocationType.__args__) | {"parcel"} == set(  # type: ignore[attr-defined]
+    LOCATION_TYPES + OUTBOUND_LOCATION_TYPES
+)
 
 
 class CustomerIn(Struct, forbid_unknown_fields=True, kw_only=True):

@@ -1,0 +1,476 @@
+"""Orders from the OMS: upsert, customs statuses, cancellation (intercept), and the views
+the floor and the supervisor read.
+
+An order's `state` is how far the floor has taken it; its customs status is kept beside
+it, so a hold stops the order wherever it is and a release lets it go on from there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+
+from server.barcodes import normalise
+from server.commands import CommandContext, append_event
+from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from server.outbound import customs
+from server.outbound.allocation import release_open_allocations
+from server.outbound.schemas import CancelIn, CustomsStatusIn, OrderIn
+
+HOLD_SQL = "(o.customs_status < 0 OR o.customs_status IN ({}))".format(
+    ", ".join(str(c) for c in sorted(customs.HOLD_CODES))
+)
+"""SQL test for an order on customs hold (alias `o`)."""
+
+GOODS_IN_TOTE_STATES = frozenset({"picking", "picked", "short"})
+GOODS_ON_PARCEL_STATES = frozenset({"packed", "loaded"})
+
+
+def utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+# -- upsert -----------------------------------------------------------------------------
+
+
+def upsert_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) -> dict[str, Any]:
+    """Create an order, or take a re-send of it: the same content changes nothing; a
+    change is applied only while no stock is reserved for it yet."""
+    customer = conn.execute(
+        "SELECT id FROM customers WHERE code = ? AND active = 1", (order.customer,)
+    ).fetchone()
+    if customer is None:
+        raise NotFound(f"no customer {order.customer}", code="CUSTOMER_NOT_FOUND")
+    lines = _resolve_lines(conn, customer["id"], order)
+    label = {
+        "routing": msgspec.to_builtins(order.routing),
+        "recipient": msgspec.to_builtins(order.recipient),
+        "sender": msgspec.to_builtins(order.sender),
+        "remarks": order.remarks,
+    }
+    cutoff = utc_text(order.cutoff_at) if order.cutoff_at else ""
+    content_hash = hashlib.sha256(
+        msgspec.json.encode(
+            [order.courier, order.waybill_no, label, cutoff, order.priority, lines],
+            order="sorted",
+        )
+    ).hexdigest()
+    ctx.audit_target = f"order:{order.order_no}"
+    existing = conn.execute(
+        "SELECT id, customer_id, state, content_hash FROM orders WHERE order_no = ?",
+        (order.order_no,),
+    ).fetchone()
+    if existing is not None and existing["customer_id"] != customer["id"]:
+        raise Conflict(
+            f"order number {order.order_no} belongs to another customer",
+            code="ORDER_NO_TAKEN",
+            details={"order_no": order.order_no},
+        )
+    if existing is not None and existing["content_hash"] == content_hash:
+        return order_view(conn, existing["id"])
+    waybill_owner = conn.execute(
+        "SELECT order_no FROM orders WHERE waybill_no = ? AND order_no != ?",
+        (order.waybill_no, order.order_no),
+    ).fetchone()
+    if waybill_owner is not None:
+        raise Conflict(
+            f"waybill {order.waybill_no} is already on order {waybill_owner['order_no']}",
+            code="WAYBILL_TAKEN",
+            details={"waybill_no": order.waybill_no, "order_no": waybill_owner["order_no"]},
+        )
+    fields = (
+        order.courier,
+        order.waybill_no,
+        msgspec.json.encode(label).decode(),
+        cutoff,
+        order.priority,
+        content_hash,
+        ctx.at,
+    )
+    if existing is None:
+        order_id = conn.execute(
+            "INSERT INTO orders (courier, waybill_no, label, cutoff_at, priority, content_hash, "
+            "updated_at, customer_id, order_no, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "RETURNING id",
+            (*fields, customer["id"], order.order_no, ctx.at),
+        ).fetchone()[0]
+    else:
+        order_id = existing["id"]
+        reserved = conn.execute(
+            "SELECT 1 FROM allocations WHERE order_id = ? LIMIT 1", (order_id,)
+        ).fetchone()
+        if existing["state"] != "new" or reserved is not None:
+            raise Conflict(
+                f"order {order.order_no} is {existing['state']}; it can no longer be changed",
+                code="ORDER_IN_PROGRESS",
+                details={"order_no": order.order_no, "state": existing["state"]},
+            )
+        conn.execute("DELETE FROM order_lines WHERE order_id = ?", (order_id,))
+        conn.execute(
+            "UPDATE orders SET courier = ?, waybill_no = ?, label = ?, cutoff_at = ?, "
+            "priority = ?, content_hash = ?, updated_at = ? WHERE id = ?",
+            (*fields, order_id),
+        )
+    conn.executemany(
+        "INSERT INTO order_lines (order_id, line_no, sku_id, quantity, lot) VALUES (?, ?, ?, ?, ?)",
+        [(order_id, i, *line) for i, line in enumerate(lines, start=1)],
+    )
+    return order_view(conn, order_id)
+
+
+def _resolve_lines(
+    conn: sqlite3.Connection, customer_id: int, order: OrderIn
+) -> list[tuple[int, int, str]]:
+    lines = []
+    for i, line in enumerate(order.lines, start=1):
+        sku = conn.execute(
+            "SELECT id FROM skus WHERE customer_id = ? AND code = ? AND active = 1",
+            (customer_id, line.sku),
+        ).fetchone()
+        if sku is None:
+            raise NotFound(
+                f"line {i}: no SKU {line.sku} for {order.customer}",
+                code="SKU_NOT_FOUND",
+                details={"line": i, "sku": line.sku},
+            )
+        lines.append((sku["id"], line.quantity, line.lot))
+    return lines
+
+
+# -- customs statuses and cancellation ------------------------------------------------------
+
+
+def apply_customs_status(
+    conn: sqlite3.Connection, ctx: CommandContext, status: CustomsStatusIn, *, inspection_lane: str
+) -> dict[str, Any]:
+    """Record a customs list reply; it takes effect if it wins by precedence."""
+    if not customs.is_known(status.code):
+        raise InvalidInput(
+            f"{status.code} is not a customs list status",
+            code="CUSTOMS_STATUS_UNKNOWN",
+            details={"code": status.code},
+        )
+    order = order_by_number(conn, status.order_no)
+    status_at = utc_text(status.status_at)
+    current = (
+        customs.precedence(order["customs_status"], order["customs_at"])
+        if order["customs_status"] is not None
+        else None
+    )
+    wins = current is None or customs.precedence(status.code, status_at) > current
+    conn.execute(
+        "INSERT INTO customs_statuses (order_id, code, status_at, note, received_at, applied) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (order["id"], status.code, status_at, status.note, ctx.at, int(wins)),
+    )
+    ctx.audit_target = f"order:{status.order_no}"
+    if wins:
+        conn.execute(
+            "UPDATE orders SET customs_status = ?, customs_at = ?, updated_at = ? WHERE id = ?",
+            (status.code, status_at, ctx.at, order["id"]),
+        )
+        if status.code == customs.INSPECTION_CODE and order["state"] != "cancelled":
+            _send_to_inspection(conn, ctx, order, inspection_lane)
+        append_event(
+            conn,
+            ctx,
+            "order.customs_status",
+            {
+                "order_no": status.order_no,
+                "code": status.code,
+                "status_at": status_at,
+                "gate": customs.gate(status.code).name.lower(),
+                "state": order["state"],
+            },
+        )
+    return {**order_view(conn, order["id"]), "applied": wins}
+
+
+def _send_to_inspection(
+    conn: sqlite3.Connection, ctx: CommandContext, order: sqlite3.Row, lane: str
+) -> None:
+    """Goods already in a tote or on a parcel go to the inspection lane (a floor task)."""
+    source = goods_location(conn, order)
+    if source is None:
+        return  # nothing picked yet: the hold alone stops it
+    open_task = conn.execute(
+        "SELECT 1 FROM order_tasks WHERE order_id = ? AND kind = 'to_inspection' AND status = 'open'",
+        (order["id"],),
+    ).fetchone()
+    if open_task is None:
+        target = conn.execute(
+            "SELECT id FROM locations WHERE code = ? AND type = 'inspection' AND active = 1",
+            (lane,),
+        ).fetchone()
+        conn.execute(
+            "INSERT INTO order_tasks (order_id, kind, source_location_id, target_location_id, "
+            "created_at) VALUES (?, 'to_inspection', ?, ?, ?)",
+            (order["id"], source, target["id"] if target else None, ctx.at),
+        )
+
+
+def cancel_order(conn: sqlite3.Connection, ctx: CommandContext, cancel: CancelIn) -> dict[str, Any]:
+    """Intercept an order wherever it is: unreserve, or leave a return-to-stock task."""
+    order = order_by_number(conn, cancel.order_no)
+    ctx.audit_target = f"order:{cancel.order_no}"
+    if order["state"] == "cancelled":
+        return order_view(conn, order["id"])
+    if order["state"] == "shipped":
+        raise Conflict(
+            f"order {cancel.order_no} has left the warehouse",
+            code="CANCEL_TOO_LATE",
+            details={"order_no": cancel.order_no},
+        )
+    release_open_allocations(conn, order["id"])
+    source = goods_location(conn, order)
+    if source is not None:
+        conn.execute(
+            "INSERT INTO order_tasks (order_id, kind, source_location_id, created_at) "
+            "VALUES (?, 'return_to_stock', ?, ?)",
+            (order["id"], source, ctx.at),
+        )
+    conn.execute(
+        "UPDATE print_jobs SET status = 'cancelled' WHERE status = 'queued' AND parcel_id IN "
+        "(SELECT id FROM parcels WHERE order_id = ?)",
+        (order["id"],),
+    )
+    conn.execute(
+        "UPDATE orders SET cancelled_at = ?, cancel_reason = ? WHERE id = ?",
+        (ctx.at, cancel.reason, order["id"]),
+    )
+    set_state(conn, ctx, order, "cancelled")
+    return order_view(conn, order["id"])
+
+
+def goods_location(conn: sqlite3.Connection, order: sqlite3.Row) -> int | None:
+    """Where the order's picked goods are: its parcel once packed, else its tote."""
+    parcel = conn.execute(
+        "SELECT location_id FROM parcels WHERE order_id = ?", (order["id"],)
+    ).fetchone()
+    if parcel is not None:
+        return int(parcel["location_id"])
+    tote = order["tote_location_id"]
+    if tote is not None and _holds_stock(conn, tote):
+        return int(tote)
+    return None
+
+
+def _holds_stock(conn: sqlite3.Connection, location_id: int) -> bool:
+    return (
+        conn.execute(
+            "SELECT 1 FROM balances WHERE location_id = ? LIMIT 1", (location_id,)
+        ).fetchone()
+        is not None
+    )
+
+
+# -- state ------------------------------------------------------------------------------
+
+
+def set_state(
+    conn: sqlite3.Connection, ctx: CommandContext, order: sqlite3.Row, state: str
+) -> None:
+    if order["state"] == state:
+        return
+    conn.execute(
+        "UPDATE orders SET state = ?, updated_at = ? WHERE id = ?", (state, ctx.at, order["id"])
+    )
+    append_event(
+        conn,
+        ctx,
+        "order.state_changed",
+        {"order_no": order["order_no"], "from": order["state"], "to": state},
+    )
+
+
+def blocked(order: sqlite3.Row) -> tuple[str, str] | None:
+    """Why the floor must not go on with this order, as (code, message), or None."""
+    if order["state"] == "cancelled" or order["cancelled_at"]:
+        return "ORDER_CANCELLED", f"order {order['order_no']} is cancelled: return it to stock"
+    if customs.is_hold(order["customs_status"]):
+        if order["customs_status"] == customs.INSPECTION_CODE:
+            return (
+                "ORDER_INSPECTION",
+                f"customs inspects {order['order_no']}: take it to inspection",
+            )
+        return "ORDER_ON_HOLD", f"customs holds {order['order_no']} ({order['customs_status']})"
+    return None
+
+
+def refuse_if_blocked(order: sqlite3.Row) -> None:
+    reason = blocked(order)
+    if reason is not None:
+        raise Conflict(
+            reason[1],
+            code=reason[0],
+            details={"order_no": order["order_no"], "customs_status": order["customs_status"]},
+        )
+
+
+def order_by_number(conn: sqlite3.Connection, order_no: str) -> sqlite3.Row:
+    row = conn.execute("SELECT * FROM orders WHERE order_no = ?", (order_no,)).fetchone()
+    if row is None:
+        raise NotFound(
+            f"no order {order_no}", code="ORDER_NOT_FOUND", details={"order_no": order_no}
+        )
+    return row
+
+
+def order_row(conn: sqlite3.Connection, order_id: int) -> sqlite3.Row:
+    row = conn.execute("SELECT * FROM orders WHERE id = ?", (order_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no order {order_id}", code="ORDER_NOT_FOUND", details={"id": order_id})
+    return row
+
+
+def find_order_by_scan(conn: sqlite3.Connection, scanned: str, gs_placeholder: str) -> sqlite3.Row:
+    """An order from its order number, its waybill number or the tote holding it."""
+    _, text = normalise(scanned, gs_placeholder)
+    row = conn.execute(
+        "SELECT * FROM orders WHERE order_no = ? OR waybill_no = ? LIMIT 1", (text, text)
+    ).fetchone()
+    if row is not None:
+        return row
+    tote = conn.execute(
+        "SELECT id FROM locations WHERE code = ? AND type = 'tote'", (text,)
+    ).fetchone()
+    if tote is not None:
+        row = conn.execute(
+            "SELECT * FROM orders WHERE tote_location_id = ? ORDER BY "
+            "EXISTS (SELECT 1 FROM balances WHERE location_id = ?) DESC, updated_at DESC LIMIT 1",
+            (tote["id"], tote["id"]),
+        ).fetchone()
+        if row is not None and _holds_stock(conn, tote["id"]):
+            return row
+        raise Unprocessable(f"tote {text} is empty", code="TOTE_EMPTY", details={"tote": text})
+    raise NotFound(
+        f"{text} is no order, waybill or tote", code="ORDER_NOT_FOUND", details={"scanned": text}
+    )
+
+
+# -- views ------------------------------------------------------------------------------
+
+
+def order_view(conn: sqlite3.Connection, order_id: int) -> dict[str, Any]:
+    """An order as the floor and the supervisor see it."""
+    o = conn.execute(
+        "SELECT o.*, c.code AS customer, t.code AS tote, w.wave_no FROM orders o "
+        "JOIN customers c ON c.id = o.customer_id LEFT JOIN locations t ON t.id = o.tote_location_id "
+        "LEFT JOIN waves w ON w.id = o.wave_id WHERE o.id = ?",
+        (order_id,),
+    ).fetchone()
+    if o is None:
+        raise NotFound(f"no order {order_id}", code="ORDER_NOT_FOUND")
+    lines = conn.execute(
+        "SELECT l.line_no, s.code AS sku, s.name AS sku_name, l.quantity, l.lot, "
+        "(SELECT COALESCE(SUM(CASE WHEN a.status IN ('open', 'picked') THEN a.quantity "
+        "  ELSE a.picked_qty END), 0) FROM allocations a WHERE a.line_id = l.id) AS allocated, "
+        "(SELECT COALESCE(SUM(a.picked_qty), 0) FROM allocations a WHERE a.line_id = l.id) AS picked "
+        "FROM order_lines l JOIN skus s ON s.id = l.sku_id WHERE l.order_id = ? ORDER BY l.line_no",
+        (order_id,),
+    ).fetchall()
+    packed = dict(
+        conn.execute(
+            "SELECT sku_id, SUM(quantity) FROM pack_scans WHERE order_id = ? GROUP BY sku_id",
+            (order_id,),
+        ).fetchall()
+    )
+    sku_ids = dict(
+        conn.execute(
+            "SELECT l.line_no, l.sku_id FROM order_lines l WHERE l.order_id = ?", (order_id,)
+        ).fetchall()
+    )
+    parcel = conn.execute(
+        "SELECT p.waybill_no, p.weight_g, p.parcel_count, p.status, p.packed_at, p.station, "
+        "l.code AS lane FROM parcels p LEFT JOIN locations l ON l.id = p.lane_location_id "
+        "WHERE p.order_id = ?",
+        (order_id,),
+    ).fetchone()
+    tasks = conn.execute(
+        "SELECT t.id, t.kind, t.status, s.code AS source, d.code AS target FROM order_tasks t "
+        "LEFT JOIN locations s ON s.id = t.source_location_id "
+        "LEFT JOIN locations d ON d.id = t.target_location_id WHERE t.order_id = ? ORDER BY t.id",
+        (order_id,),
+    ).fetchall()
+    reason = blocked(o)
+    return {
+        "id": o["id"],
+        "order_no": o["order_no"],
+        "customer": o["customer"],
+        "courier": o["courier"],
+        "waybill_no": o["waybill_no"],
+        "state": o["state"],
+        "customs_status": o["customs_status"],
+        "customs_at": o["customs_at"],
+        "customs_gate": customs.gate(o["customs_status"]).name.lower(),
+        "blocked": reason[0] if reason else None,
+        "cutoff_at": o["cutoff_at"],
+        "priority": o["priority"],
+        "wave": o["wave_no"],
+        "tote": o["tote"],
+        "label": msgspec.json.decode(o["label"]),
+        "lines": [
+            {**dict(line), "packed": packed.get(sku_ids[line["line_no"]], 0)} for line in lines
+        ],
+        "parcel": dict(parcel) if parcel else None,
+        "tasks": [dict(t) for t in tasks],
+        "cancelled_at": o["cancelled_at"],
+    }
+
+
+def list_orders(
+    conn: sqlite3.Connection,
+    *,
+    state: str | None,
+    exceptions_only: bool,
+    courier: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Orders for the supervisor: by state, or only those needing attention."""
+    where, params = ["1 = 1"], []
+    if state:
+        where.append("o.state = ?")
+        params.append(state)
+    if courier:
+        where.append("o.courier = ?")
+        params.append(courier)
+    if exceptions_only:
+        where.append(
+            f"({HOLD_SQL} OR o.state IN ('short', 'backorder') OR EXISTS (SELECT 1 FROM "
+            "order_tasks t WHERE t.order_id = o.id AND t.status = 'open'))"
+        )
+    rows = conn.execute(
+        "SELECT o.id, o.order_no, c.code AS customer, o.courier, o.waybill_no, o.state, "
+        "o.customs_status, o.cutoff_at, o.priority, o.cancelled_at, w.wave_no AS wave, "
+        "t.code AS tote, (SELECT COUNT(*) FROM order_tasks k WHERE k.order_id = o.id "
+        " AND k.status = 'open') AS open_tasks "
+        "FROM orders o JOIN customers c ON c.id = o.customer_id "
+        "LEFT JOIN waves w ON w.id = o.wave_id LEFT JOIN locations t ON t.id = o.tote_location_id "
+        f"WHERE {' AND '.join(where)} "
+        "ORDER BY o.priority DESC, CASE WHEN o.cutoff_at = '' THEN 1 ELSE 0 END, o.cutoff_at, o.id "
+        "LIMIT ?",
+        (*params, limit),
+    ).fetchall()
+    out = []
+    for r in rows:
+        reason = blocked(r)
+        out.append({**dict(r), "blocked": reason[0] if reason else None})
+    return out
+
+
+def order_counts(conn: sqlite3.Connection) -> dict[str, Any]:
+    """How many orders are at each step, on hold, short, and with open floor tasks."""
+    by_state = dict(conn.execute("SELECT state, COUNT(*) FROM orders GROUP BY state").fetchall())
+    holds = conn.execute(
+        f"SELECT COUNT(*) FROM orders o WHERE {HOLD_SQL} AND o.state NOT IN ('cancelled', 'shipped')"
+    ).fetchone()[0]
+    tasks = dict(
+        conn.execute(
+            "SELECT kind, COUNT(*) FROM order_tasks WHERE status = 'open' GROUP BY kind"
+        ).fetchall()
+    )
+    return {"by_state": by_state, "on_hold": holds, "open_tasks": tasks}

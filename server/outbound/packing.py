@@ -1,0 +1,302 @@
+"""Packing at a pack bench: open the order by its tote (or order or waybill number), scan
+every item against the order lines, then weigh. The parcel carries the order's waybill
+number, the picked stock moves from the tote onto it, and the face sheet is queued for
+the bench's printer in the same transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import msgspec
+
+from server.barcodes import BarcodeError, gtin_candidates, parse_scan
+from server.commands import CommandContext, append_event
+from server.config import Settings, StationSettings
+from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from server.ledger.schemas import MovementIn
+from server.ledger.service import post_movement
+from server.outbound import customs
+from server.outbound.label import face_sheet
+from server.outbound.orders import (
+    find_order_by_scan,
+    order_row,
+    order_view,
+    refuse_if_blocked,
+    set_state,
+)
+from server.outbound.schemas import PackComplete, PackScan
+
+
+def open_for_packing(conn: sqlite3.Connection, settings: Settings, scanned: str) -> dict[str, Any]:
+    """The order behind a scanned tote, order or waybill number, if it may be packed."""
+    order = find_order_by_scan(conn, scanned, settings.scan.gs_placeholder)
+    _check_packable(order)
+    return order_view(conn, order["id"])
+
+
+def _check_packable(order: sqlite3.Row) -> None:
+    refuse_if_blocked(order)
+    if order["state"] in ("packed", "loaded", "shipped"):
+        raise Conflict(
+            f"order {order['order_no']} is packed already",
+            code="ORDER_ALREADY_PACKED",
+            details={"order_no": order["order_no"]},
+        )
+    if order["state"] != "picked":
+        raise Conflict(
+            f"order {order['order_no']} is not fully picked ({order['state']})",
+            code="ORDER_NOT_PICKED",
+            details={"order_no": order["order_no"], "state": order["state"]},
+        )
+
+
+def pack_scan(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    settings: Settings,
+    order_id: int,
+    req: PackScan,
+) -> dict[str, Any]:
+    """One item into the parcel: it must be on the order and not one too many."""
+    order = order_row(conn, order_id)
+    ctx.audit_target = f"order:{order['order_no']}"
+    _check_packable(order)
+    pack_station(settings, req.station)
+    try:
+        scan = parse_scan(req.scan, settings.scan.gs_placeholder)
+    except BarcodeError as err:
+        raise InvalidInput(
+            str(err), code="BARCODE_INVALID", details={"scanned": req.scan, "reason": err.reason}
+        ) from err
+    codes = gtin_candidates(scan.gtin) if scan.gtin else [scan.text]
+    marks = ",".join("?" * len(codes))
+    line = conn.execute(
+        "SELECT s.id AS sku_id, s.code AS sku, SUM(l.quantity) AS ordered FROM order_lines l "
+        "JOIN skus s ON s.id = l.sku_id WHERE l.order_id = ? AND (s.code = ? OR s.id IN "
+        f"(SELECT sku_id FROM sku_barcodes WHERE customer_id = ? AND barcode IN ({marks}))) "
+        "GROUP BY s.id",
+        (order_id, scan.text, order["customer_id"], *codes),
+    ).fetchone()
+    if line is None:
+        raise Unprocessable(
+            f"{scan.gtin or scan.text} is not on order {order['order_no']}",
+            code="ITEM_NOT_ON_ORDER",
+            details={"scanned": scan.gtin or scan.text, "order_no": order["order_no"]},
+        )
+    packed = _packed(conn, order_id, line["sku_id"])
+    if packed + 1 > line["ordered"]:
+        raise Unprocessable(
+            f"{line['sku']}: all {line['ordered']} are packed already",
+            code="ITEM_OVER_PACKED",
+            details={"sku": line["sku"], "ordered": line["ordered"], "packed": packed},
+        )
+    if scan.lot:
+        in_tote = conn.execute(
+            "SELECT COALESCE(SUM(quantity), 0) FROM balances WHERE location_id = ? AND sku_id = ? "
+            "AND lot = ?",
+            (order["tote_location_id"], line["sku_id"], scan.lot),
+        ).fetchone()[0]
+        packed_lot = conn.execute(
+            "SELECT COALESCE(SUM(quantity), 0) FROM pack_scans WHERE order_id = ? AND sku_id = ? "
+            "AND lot = ?",
+            (order_id, line["sku_id"], scan.lot),
+        ).fetchone()[0]
+        if packed_lot + 1 > in_tote:
+            raise Unprocessable(
+                f"lot {scan.lot} of {line['sku']} was not picked for this order",
+                code="LOT_MISMATCH",
+                details={"sku": line["sku"], "lot": scan.lot},
+            )
+    conn.execute(
+        "INSERT INTO pack_scans (order_id, sku_id, lot, quantity, station, user_code, device, at, "
+        "command_key) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
+        (
+            order_id,
+            line["sku_id"],
+            scan.lot,
+            req.station,
+            ctx.actor.code,
+            ctx.actor.device,
+            ctx.at,
+            ctx.key,
+        ),
+    )
+    view = order_view(conn, order_id)
+    return {
+        "sku": line["sku"],
+        "packed": packed + 1,
+        "ordered": line["ordered"],
+        "complete": all(item["packed"] >= item["quantity"] for item in _by_sku(view["lines"])),
+        "order": view,
+    }
+
+
+def _by_sku(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Lines summed per SKU (an order may name one SKU on two lines)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        m = merged.setdefault(line["sku"], {"sku": line["sku"], "quantity": 0, "packed": 0})
+        m["quantity"] += line["quantity"]
+        m["packed"] = line["packed"]  # packed is already per SKU
+    return list(merged.values())
+
+
+def _packed(conn: sqlite3.Connection, order_id: int, sku_id: int) -> int:
+    return int(
+        conn.execute(
+            "SELECT COALESCE(SUM(quantity), 0) FROM pack_scans WHERE order_id = ? AND sku_id = ?",
+            (order_id, sku_id),
+        ).fetchone()[0]
+    )
+
+
+def complete_pack(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    settings: Settings,
+    order_id: int,
+    req: PackComplete,
+    *,
+    day: str,
+) -> dict[str, Any]:
+    """Make the parcel: every item scanned, customs released, weight in range."""
+    order = order_row(conn, order_id)
+    ctx.audit_target = f"order:{order['order_no']}"
+    _check_packable(order)
+    station = pack_station(settings, req.station)
+    missing = [
+        {"sku": item["sku"], "missing": item["quantity"] - item["packed"]}
+        for item in _by_sku(order_view(conn, order_id)["lines"])
+        if item["packed"] < item["quantity"]
+    ]
+    if missing:
+        raise Unprocessable(
+            "scan every item before weighing", code="PACK_INCOMPLETE", details={"missing": missing}
+        )
+    if not customs.may_ship(order["customs_status"], bonded=settings.site.bonded):
+        raise Conflict(
+            f"order {order['order_no']} is not released by customs (800) yet",
+            code="PACK_NOT_RELEASED",
+            details={"order_no": order["order_no"], "customs_status": order["customs_status"]},
+        )
+    if req.weight_g > settings.outbound.max_parcel_weight_g:
+        raise Unprocessable(
+            f"{req.weight_g} g is more than the {settings.outbound.max_parcel_weight_g} g allowed",
+            code="WEIGHT_OUT_OF_RANGE",
+            details={"weight_g": req.weight_g, "max": settings.outbound.max_parcel_weight_g},
+        )
+    lane_code = settings.outbound.courier_lanes.get(order["courier"], settings.outbound.parcel_lane)
+    lane = conn.execute(
+        "SELECT id FROM locations WHERE code = ? AND type = 'outbound_lane' AND active = 1",
+        (lane_code,),
+    ).fetchone()
+    if lane is None:
+        raise Unprocessable(f"the outbound lane {lane_code} does not exist", code="LANE_MISSING")
+    parcel_location = conn.execute(
+        "INSERT INTO locations (code, zone, type) VALUES (?, 'PARCEL', 'parcel') RETURNING id",
+        (f"PCL-{order['waybill_no']}",),
+    ).fetchone()[0]
+    contents = conn.execute(
+        "SELECT customer_id, sku_id, lot, expiry, quantity FROM balances WHERE location_id = ?",
+        (order["tote_location_id"],),
+    ).fetchall()
+    for row in contents:
+        post_movement(
+            conn,
+            ctx,
+            MovementIn(
+                kind="pack",
+                customer_id=row["customer_id"],
+                sku_id=row["sku_id"],
+                quantity=row["quantity"],
+                lot=row["lot"],
+                expiry=row["expiry"],
+                from_location_id=order["tote_location_id"],
+                to_location_id=parcel_location,
+                document=order["order_no"],
+            ),
+        )
+    parcel_id = conn.execute(
+        "INSERT INTO parcels (order_id, waybill_no, location_id, lane_location_id, weight_g, "
+        "parcel_count, station, packed_by, packed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "RETURNING id",
+        (
+            order_id,
+            order["waybill_no"],
+            parcel_location,
+            lane["id"],
+            req.weight_g,
+            req.parcel_count,
+            station.name,
+            ctx.actor.code,
+            ctx.at,
+        ),
+    ).fetchone()[0]
+    view = order_view(conn, order_id)
+    label = face_sheet(view, weight_g=req.weight_g, parcel_count=req.parcel_count, day=day)
+    printer = station.printers[0]
+    job_id = conn.execute(
+        "INSERT INTO print_jobs (printer, kind, parcel_id, payload, created_by, created_at) "
+        "VALUES (?, 'face_sheet', ?, ?, ?, ?) RETURNING id",
+        (printer, parcel_id, msgspec.json.encode(label).decode(), ctx.actor.label, ctx.at),
+    ).fetchone()[0]
+    set_state(conn, ctx, order, "packed")
+    append_event(
+        conn,
+        ctx,
+        "order.packed",
+        {
+            "order_no": order["order_no"],
+            "waybill_no": order["waybill_no"],
+            "weight_g": req.weight_g,
+            "parcel_count": req.parcel_count,
+            "station": station.name,
+            "items": [
+                {"sku_id": r["sku_id"], "lot": r["lot"], "quantity": r["quantity"]}
+                for r in contents
+            ],
+        },
+    )
+    return {
+        "order_no": order["order_no"],
+        "waybill_no": order["waybill_no"],
+        "weight_g": req.weight_g,
+        "lane": lane_code,
+        "print_job": {"id": job_id, "printer": printer, "status": "queued"},
+        "label": label,
+    }
+
+
+def pack_station(settings: Settings, name: str) -> StationSettings:
+    for station in settings.stations:
+        if station.name == name and station.kind == "pack_bench":
+            if not station.printers:
+                raise Unprocessable(
+                    f"pack bench {name} has no printer configured",
+                    code="STATION_HAS_NO_PRINTER",
+                    details={"station": name},
+                )
+            return station
+    raise NotFound(
+        f"no pack bench {name}",
+        code="STATION_UNKNOWN",
+        details={
+            "station": name,
+            "known": [s.name for s in settings.stations if s.kind == "pack_bench"],
+        },
+    )
+
+
+def list_print_jobs(
+    conn: sqlite3.Connection, *, status: str | None, limit: int
+) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT j.id, j.printer, j.kind, j.status, j.attempts, j.last_error, j.copy_of, j.reason, "
+        "j.created_at, j.done_at, j.payload, p.waybill_no FROM print_jobs j "
+        "LEFT JOIN parcels p ON p.id = j.parcel_id WHERE (? IS NULL OR j.status = ?) "
+        "ORDER BY j.id DESC LIMIT ?",
+        (status, status, limit),
+    ).fetchall()
+    return [{**dict(r), "payload": msgspec.json.decode(r["payload"])} for r in rows]

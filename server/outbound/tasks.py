@@ -1,0 +1,111 @@
+"""Floor tasks an intercept or an inspection leaves behind: take a cancelled order's goods
+back to stock, take an inspected parcel (or tote) to the inspection lane."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from server.barcodes import normalise
+from server.commands import CommandContext, append_event
+from server.config import Settings
+from server.errors import Conflict, NotFound, Unprocessable
+from server.ledger.schemas import MovementIn
+from server.ledger.service import post_movement
+from server.outbound.schemas import TaskDone
+
+RETURN_TARGET_TYPES = frozenset({"storage", "pick_face", "staging"})
+
+
+def complete_task(
+    conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, task_id: int, req: TaskDone
+) -> dict[str, Any]:
+    task = conn.execute("SELECT * FROM order_tasks WHERE id = ?", (task_id,)).fetchone()
+    if task is None:
+        raise NotFound(f"no floor task {task_id}", code="TASK_NOT_FOUND")
+    if task["status"] != "open":
+        raise Conflict(f"floor task {task_id} is done", code="TASK_CLOSED")
+    _, code = normalise(req.location, settings.scan.gs_placeholder)
+    target = conn.execute(
+        "SELECT id, code, type FROM locations WHERE code = ? AND active = 1", (code.strip(),)
+    ).fetchone()
+    if target is None:
+        raise NotFound(f"no location {code}", code="LOCATION_NOT_FOUND", details={"location": code})
+    order = conn.execute("SELECT order_no FROM orders WHERE id = ?", (task["order_id"],)).fetchone()
+    ctx.audit_target = f"order:{order['order_no']}"
+    if task["kind"] == "to_inspection":
+        if target["type"] != "inspection":
+            raise Unprocessable(
+                f"{target['code']} is not an inspection lane",
+                code="NOT_AN_INSPECTION_LANE",
+                details={"location": target["code"]},
+            )
+        # The goods stay in their tote or parcel; the container is now at the lane.
+        conn.execute(
+            "UPDATE parcels SET lane_location_id = ? WHERE location_id = ?",
+            (target["id"], task["source_location_id"]),
+        )
+    else:
+        if target["type"] not in RETURN_TARGET_TYPES:
+            raise Unprocessable(
+                f"returns go to storage, a pick face or staging, not {target['type']}",
+                code="RETURN_LOCATION_INVALID",
+                details={"location": target["code"], "type": target["type"]},
+            )
+        contents = conn.execute(
+            "SELECT customer_id, sku_id, lot, expiry, quantity FROM balances WHERE location_id = ?",
+            (task["source_location_id"],),
+        ).fetchall()
+        for row in contents:
+            post_movement(
+                conn,
+                ctx,
+                MovementIn(
+                    kind="move",
+                    customer_id=row["customer_id"],
+                    sku_id=row["sku_id"],
+                    quantity=row["quantity"],
+                    lot=row["lot"],
+                    expiry=row["expiry"],
+                    from_location_id=task["source_location_id"],
+                    to_location_id=target["id"],
+                    reason="return_to_stock",
+                    document=order["order_no"],
+                ),
+            )
+        conn.execute(
+            "UPDATE parcels SET status = 'returned' WHERE location_id = ?",
+            (task["source_location_id"],),
+        )
+    conn.execute(
+        "UPDATE order_tasks SET status = 'done', target_location_id = ?, done_by = ?, done_at = ? "
+        "WHERE id = ?",
+        (target["id"], ctx.actor.code, ctx.at, task_id),
+    )
+    append_event(
+        conn,
+        ctx,
+        f"order.{task['kind']}",
+        {"order_no": order["order_no"], "location": target["code"]},
+    )
+    return task_view(conn, task_id)
+
+
+def task_view(conn: sqlite3.Connection, task_id: int) -> dict[str, Any]:
+    row = conn.execute(
+        "SELECT t.id, t.kind, t.status, t.created_at, t.done_at, t.done_by, o.order_no, "
+        "s.code AS source, d.code AS target FROM order_tasks t JOIN orders o ON o.id = t.order_id "
+        "LEFT JOIN locations s ON s.id = t.source_location_id "
+        "LEFT JOIN locations d ON d.id = t.target_location_id WHERE t.id = ?",
+        (task_id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no floor task {task_id}", code="TASK_NOT_FOUND")
+    return dict(row)
+
+
+def list_open_tasks(conn: sqlite3.Connection, *, limit: int) -> list[dict[str, Any]]:
+    ids = conn.execute(
+        "SELECT id FROM order_tasks WHERE status = 'open' ORDER BY id LIMIT ?", (limit,)
+    ).fetchall()
+    return [task_view(conn, r[0]) for r in ids]
