@@ -73,12 +73,21 @@ def build_wave(
         else:
             backordered.append(order["order_no"])
             set_state(conn, ctx, order, "backorder")
-    if not joined:
+    if not candidates:
         raise Unprocessable(
-            "no order is ready to pick with its stock reserved",
+            "no order is released and waiting to be picked",
             code="NOTHING_TO_WAVE",
-            details={"backordered": backordered, "skipped": skipped},
+            details={"skipped": skipped},
         )
+    if not joined:
+        # What could be reserved stays reserved: the back-orders are the news here.
+        return {
+            "id": None,
+            "wave_no": None,
+            "orders": 0,
+            "backordered": backordered,
+            "skipped": skipped,
+        }
     couriers = sorted({o["courier"] for o in joined})
     wave_id = conn.execute(
         "INSERT INTO waves (wave_no, courier, cutoff_before, automatic, created_by, created_at) "
@@ -156,7 +165,8 @@ def build_waves_automatically(
             )
         except Unprocessable:
             continue  # everything for this courier is waiting for stock
-        built.append(wave["wave_no"])
+        if wave["wave_no"]:
+            built.append(wave["wave_no"])
     return built
 
 

@@ -19,6 +19,9 @@ SAMPLE_PATH_VALUES = {
     "file_path": "index.html",
     "path": "openapi.json",
     "plan_id": "999",
+    "order_id": "999",
+    "wave_id": "999",
+    "task_id": "999",
 }
 
 
