@@ -9,7 +9,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from server.auth import service as auth
 from server.commands import SYSTEM, run_command
@@ -21,6 +22,8 @@ from server.ledger.schemas import MovementIn
 from server.ledger.service import post_movement
 from server.masterdata import service as masterdata
 from server.masterdata.schemas import CustomerIn, LocationIn, SkuIn
+from server.outbound import orders
+from server.outbound.schemas import CustomsStatusIn, OrderIn, OrderLineIn, Party, Routing
 
 DEMO_PIN = "1234"
 
@@ -197,9 +200,20 @@ def seed_demo(db: Database, settings: Settings, log: Callable[[str], None] = pri
         )
     _seed_stock(db, run)
     _seed_plans(run)
+    totes = demo_totes()
+    run(
+        "import.locations",
+        "import:totes",
+        len(totes),
+        lambda conn, ctx: masterdata.write_import(
+            conn, ctx, masterdata.ParsedImport("locations", totes, list(range(1, len(totes) + 1)))
+        ),
+    )
+    placed = _seed_orders(run, settings)
     log(
         f"demo warehouse ready: {len(CUSTOMERS)} customers, {len(skus)} SKUs, "
-        f"{len(locations)} locations, 2 delivery plans arriving today"
+        f"{len(locations) + len(totes)} locations, 2 delivery plans arriving today, "
+        f"{placed} orders to ship today"
     )
 
 
@@ -295,3 +309,88 @@ def _seed_plans(run: Callable[..., None]) -> None:
             plan.plan_no,
             lambda conn, ctx, p=plan: inbound.upsert_plan(conn, ctx, p),
         )
+
+
+def demo_totes() -> list[LocationIn]:
+    return [LocationIn(code=f"TOTE-{i:03d}", zone="TOTE", type="tote") for i in range(1, 61)]
+
+
+DEMO_ORDERS = 36
+COURIERS = [("SF", "SF", "顺丰标快"), ("YTO", "YT", "圆通快递"), ("ZTO", "ZT", "中通快递")]
+# Orders that show what customs does to the floor (by number): accepted only, inspection,
+# returned, no reply yet. The rest are released (800).
+DEMO_CUSTOMS = {5: 120, 6: 500, 7: 100, 8: None}
+RECIPIENTS = [
+    ("张三丰", "广东省", "深圳市", "南山区", "科技园南路18号软件大厦3楼"),
+    ("李晓明", "浙江省", "杭州市", "西湖区", "文三路90号东部软件园5号楼"),
+    ("王芳", "上海市", "上海市", "浦东新区", "张江高科碧波路690号2栋"),
+    ("陈志强", "北京市", "北京市", "朝阳区", "望京街道阜通东大街6号院"),
+    ("刘诗雨", "四川省", "成都市", "高新区", "天府大道北段1700号环球中心"),
+]
+
+
+def demo_order_no(day: date, n: int) -> str:
+    return f"SO{day:%Y%m%d}{n:04d}"
+
+
+def _seed_orders(run: Callable[..., None], settings: Settings) -> int:
+    """Today's parcels: most released by customs, a few accepted only, held or inspected."""
+    tz = ZoneInfo(settings.site.timezone)
+    day = datetime.now(tz).date()
+    rng = random.Random(day.toordinal())
+    for n in range(1, DEMO_ORDERS + 1):
+        code, customer_name, *_ = CUSTOMERS[n % 3]
+        courier, prefix, product = COURIERS[(n // 3) % 3]
+        name, province, city, district, address = RECIPIENTS[n % len(RECIPIENTS)]
+        skus = rng.sample(range(1, SKUS_PER_CUSTOMER + 1, 2), k=1 + n % 2)  # odd SKUs have stock
+        cutoff_hour = 18 if courier != "ZTO" else 20
+        order = OrderIn(
+            customer=code,
+            order_no=demo_order_no(day, n),
+            courier=courier,
+            waybill_no=f"{prefix}{day:%y%m%d}{n:06d}",
+            routing=Routing(
+                sort_code=f"{300 + n % 90}-{n % 100:03d}-00 {n:03d}",
+                consolidation_point=f"{city}集包中心",
+                product_type=product,
+            ),
+            recipient=Party(
+                name=name,
+                phone=f"13{rng.randint(100000000, 999999999)}",
+                province=province,
+                city=city,
+                district=district,
+                address=address,
+            ),
+            sender=Party(
+                name=customer_name,
+                phone="0755-86001210",
+                province="广东省",
+                city="深圳市",
+                district="前海",
+                address="前海保税港区一号仓",
+            ),
+            lines=[OrderLineIn(sku=f"{code[:2]}{i:04d}", quantity=1 + (n + i) % 2) for i in skus],
+            cutoff_at=datetime.combine(day, datetime.min.time(), tz).replace(hour=cutoff_hour),
+            priority=1 if n % 10 == 0 else 0,
+        )
+        run(
+            "order.upsert",
+            f"order:{order.order_no}",
+            order.order_no,
+            lambda conn, ctx, o=order: orders.upsert_order(conn, ctx, o),
+        )
+        status = DEMO_CUSTOMS.get(n, 800)
+        if status is not None:
+            reply = CustomsStatusIn(
+                order_no=order.order_no, code=status, status_at=datetime.now(UTC)
+            )
+            run(
+                "order.customs_status",
+                f"customs:{order.order_no}",
+                order.order_no,
+                lambda conn, ctx, r=reply: orders.apply_customs_status(
+                    conn, ctx, r, inspection_lane=settings.outbound.inspection_lane
+                ),
+            )
+    return DEMO_ORDERS
