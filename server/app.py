@@ -26,6 +26,7 @@ from server.ledger import routes as ledger_routes
 from server.masterdata import routes as masterdata_routes
 from server.outbound import floor_routes as outbound_floor_routes
 from server.outbound import routes as outbound_routes
+from server.outbound.waves import run_automatic_waves
 from server.putaway import routes as putaway_routes
 from server.status import routes as status_routes
 from server.stock import routes as stock_routes
@@ -79,6 +80,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         workers = {"sessions": Worker("sessions", end_expired_sessions, interval_seconds=300)}
+        if settings.outbound.auto_wave_minutes:
+            workers["waves"] = Worker(
+                "waves",
+                lambda db: run_automatic_waves(db, settings),
+                interval_seconds=settings.outbound.auto_wave_minutes * 60,
+            )
         app.state.db = db
         app.state.workers = workers
         for worker in workers.values():

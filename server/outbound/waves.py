@@ -7,8 +7,9 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from server.commands import CommandContext, append_event
-from server.config import Settings
+from server.commands import SYSTEM, CommandContext, append_event, run_command, utc_now
+from server.config import Settings, site_today
+from server.db import Database
 from server.errors import Conflict, NotFound, Unprocessable
 from server.outbound import customs
 from server.outbound.allocation import allocate_order
@@ -167,6 +168,22 @@ def build_waves_automatically(
             continue  # everything for this courier is waiting for stock
         if wave["wave_no"]:
             built.append(wave["wave_no"])
+    return built
+
+
+def run_automatic_waves(db: Database, settings: Settings) -> list[str]:
+    """The wave worker's step: one command that builds whatever waves are due."""
+    result = run_command(
+        db,
+        SYSTEM,
+        "wave.auto",
+        f"auto-wave:{utc_now()}",
+        {},
+        lambda conn, ctx: build_waves_automatically(
+            conn, ctx, settings, today=site_today(settings)
+        ),
+    )
+    built: list[str] = result.value
     return built
 
 

@@ -161,23 +161,12 @@ def test_waves_split_by_courier_and_cutoff(site: Api) -> None:
 
 
 def test_automatic_waves_one_per_courier(site: Api) -> None:
-    from server.commands import SYSTEM, run_command
-    from server.config import site_today
-    from server.outbound.waves import build_waves_automatically
+    from server.outbound.waves import run_automatic_waves
 
     put_stock(site, "A-1", "S1", 50)
     for courier in ("SF", "YTO", "SF"):
         released_order(site, [{"sku": "S1", "quantity": 1}], courier=courier)
-    built = run_command(
-        site.db,
-        SYSTEM,
-        "wave.auto",
-        "auto-1",
-        {},
-        lambda conn, ctx: build_waves_automatically(
-            conn, ctx, site.settings, today=site_today(site.settings)
-        ),
-    ).value
+    built = run_automatic_waves(site.db, site.settings)
     assert len(built) == 2
     waves = site.get("/api/v1/waves").json()
     assert sorted((w["courier"], w["orders"], w["automatic"]) for w in waves) == [
