@@ -288,17 +288,18 @@ def token_add(obj: Context, name: str, kind: str) -> None:
 
 
 @main.command("import")
-@click.argument("kind", type=click.Choice(["customers", "skus", "locations", "plans"]))
+@click.argument("kind", type=click.Choice(["customers", "skus", "locations", "plans", "orders"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "json"]), help="Default: from the file name."
 )
 @pass_context
 def import_file(obj: Context, kind: str, file: str, fmt: str | None) -> None:
-    """Import master data or delivery plans from CSV or JSON: every row or none."""
+    """Import master data, delivery plans or orders from CSV or JSON: every row or none."""
     from server.imports import ImportRejected, body_digest
     from server.inbound import plan_import
     from server.masterdata import service
+    from server.outbound import order_import
 
     fmt = fmt or ("json" if file.lower().endswith(".json") else "csv")
     body = Path(file).read_bytes()
@@ -307,6 +308,9 @@ def import_file(obj: Context, kind: str, file: str, fmt: str | None) -> None:
         if kind == "plans":
             parsed: Any = plan_import.parse_plan_import(body, fmt)
             write: Any = plan_import.write_plan_import
+        elif kind == "orders":
+            parsed = order_import.parse_order_import(body, fmt)
+            write = order_import.write_order_import
         else:
             customers = db.read(service.customer_codes)
             total = body.count(b"\n") if fmt == "csv" else None
@@ -331,8 +335,8 @@ def import_file(obj: Context, kind: str, file: str, fmt: str | None) -> None:
         raise click.ClickException(f"{err.code}: {err.message}") from err
     finally:
         db.close()
-    if kind == "plans":
-        click.echo(f"imported {summary['plans']} plans with {summary['lines']} lines")
+    if kind in ("plans", "orders"):
+        click.echo(f"imported {summary[kind]} {kind} with {summary['lines']} lines")
     else:
         click.echo(
             f"imported {summary['rows']} {kind}: {summary['created']} new, {summary['updated']} updated"

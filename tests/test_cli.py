@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -160,4 +161,30 @@ def test_import_plans_from_csv(config: Path, tmp_path: Path) -> None:
     assert refused.returncode != 0 and f"{bad}:2: SKU_NOT_FOUND" in refused.stderr
     assert query(config, "SELECT plan_no FROM delivery_plans WHERE plan_no LIKE 'CLI-%'") == [
         ("CLI-1",)
+    ]
+
+
+def test_import_orders_from_json(config: Path, tmp_path: Path) -> None:
+    bf(config, "demo")
+    order = {
+        "customer": "JPHOME",
+        "order_no": "CLI-SO-1",
+        "courier": "SF",
+        "waybill_no": "SF1234567890",
+        "routing": {"sort_code": "755-A1"},
+        "recipient": {"name": "李四", "phone": "13900001111", "address": "某路1号"},
+        "sender": {"name": "DC", "phone": "075512345", "address": "仓库"},
+        "lines": [{"sku": "JP0001", "quantity": 2}, {"sku": "JP0003", "quantity": 1}],
+    }
+    orders = tmp_path / "orders.json"
+    orders.write_text(json.dumps([order]), encoding="utf-8")
+    done = bf(config, "import", "orders", str(orders))
+    assert done.returncode == 0, done.stderr
+    assert "imported 1 orders with 2 lines" in done.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{**order, "order_no": "CLI-SO-2", "waybill_no": "SF1234567890"}]))
+    refused = bf(config, "import", "orders", str(bad))
+    assert refused.returncode != 0 and f"{bad}:1: WAYBILL_TAKEN" in refused.stderr
+    assert query(config, "SELECT order_no FROM orders WHERE order_no LIKE 'CLI-%'") == [
+        ("CLI-SO-1",)
     ]

@@ -148,8 +148,8 @@ class OutboundMachine(RuleBasedStateMachine):
                     tote=task["tote"] or tote,
                 )
                 self.do(
-                    lambda c, x, t=task["id"]: picking.confirm_pick(
-                        c, x, self.settings, t, confirm
+                    lambda c, x, t=task["id"], p=confirm: picking.confirm_pick(
+                        c, x, self.settings, t, p
                     ),
                     PICKER,
                 )
@@ -161,8 +161,8 @@ class OutboundMachine(RuleBasedStateMachine):
             "SELECT id FROM allocations WHERE status = 'open' AND wave_id IS NOT NULL LIMIT 1"
         ):
             self.do(
-                lambda c, x: picking.short_pick(
-                    c, x, self.settings, task_id, ShortPick(), today=TODAY
+                lambda c, x, t=task_id: picking.short_pick(
+                    c, x, self.settings, t, ShortPick(), today=TODAY
                 ),
                 PICKER,
             )
@@ -174,7 +174,7 @@ class OutboundMachine(RuleBasedStateMachine):
         )
         self.do(lambda c, x: post_movement(c, x, resolve_movement(c, request)))
 
-    @rule(where=st.sampled_from(STORAGE + ["STG-1"]))
+    @rule(where=st.sampled_from([*STORAGE, "STG-1"]))
     def return_to_stock(self, where: str) -> None:
         for (task_id,) in self.read(
             "SELECT id FROM order_tasks WHERE status = 'open' AND kind = 'return_to_stock'"

@@ -517,3 +517,23 @@ def test_pick_at_120_when_allowed_but_pack_waits_for_800(early_site: Api) -> Non
         json={"weight_g": 300, "station": "pack-01"},
     )
     assert done.status_code == 200, done.text
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path"),
+    [
+        ("picker", "post", "/api/v1/waves"),
+        ("picker", "post", "/api/v1/orders/1/pack"),
+        ("packer", "post", "/api/v1/pick-tasks/1/confirm"),
+        ("oms", "post", "/api/v1/pick-tasks/1/confirm"),
+        ("oms", "post", "/api/v1/orders/1/pack-scans"),
+        ("receiver", "get", "/api/v1/orders"),
+        ("picker", "post", "/api/v1/orders/1/allocate"),
+        ("packer", "post", "/api/v1/customs-statuses"),
+    ],
+)
+def test_each_floor_role_does_only_its_own_step(
+    site: Api, role: str, method: str, path: str
+) -> None:
+    answer = getattr(site, method)(path, role=role, **({"json": {}} if method == "post" else {}))
+    assert (answer.status_code, answer.json()["error"]["code"]) == (403, "ROLE_NOT_ALLOWED")
