@@ -173,3 +173,41 @@ export function putawaySuggest(location, item, lot = "") {
 export function getSku(customer, code) {
   return call("GET", `/api/v1/skus/${encodeURIComponent(customer)}/${encodeURIComponent(code)}`);
 }
+
+// Outbound: waves and picking, packing, the supervisor's order lists.
+
+/** Waves (`open` or `done`), newest first, each with its open pick tasks. */
+export function listWaves(status = "open") {
+  return call("GET", "/api/v1/waves", { query: { status } });
+}
+
+/** Check one pick scan (`{location}`, `{item}` or `{tote}`) against the task; changes nothing. */
+export function checkPick(taskId, scan) {
+  return call("POST", `/api/v1/pick-tasks/${encodeURIComponent(taskId)}/check`, { body: scan });
+}
+
+/** The order behind a scanned tote, order or waybill number, if it may be packed. */
+export function openForPacking(scan) {
+  return call("GET", "/api/v1/packing/open", { query: { scan } });
+}
+
+/** An order from its order number, waybill number or tote, whatever its state. */
+export function lookupOrder(code) {
+  return call("GET", "/api/v1/orders/lookup", { query: { code } });
+}
+
+/** Orders for the supervisor: `{state, exceptions, courier, limit}`, each optional. */
+export function listOrders(filters = {}) {
+  const query = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== "" && v != null));
+  return call("GET", "/api/v1/orders", { query });
+}
+
+/** How many orders are at each step, on hold, and the open floor tasks by kind. */
+export function orderSummary() {
+  return call("GET", "/api/v1/orders/summary");
+}
+
+/** Open return-to-stock and to-inspection tasks. */
+export function openOrderTasks() {
+  return call("GET", "/api/v1/order-tasks");
+}

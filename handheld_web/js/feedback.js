@@ -3,7 +3,9 @@
 // must never sound alike: good is one short high beep, bad a low double buzz.
 // Two more kinds: `segregation` (goods about to go where another customer's are — a
 // customs offence in a bonded warehouse, so it must stand out from an ordinary refusal)
-// is a falling three-tone siren with a long buzz; `info` (saved on the device, will
+// is a falling three-tone siren with a long buzz; `intercept` (the order was cancelled or
+// customs stopped it: its goods must not go on) is a rising warble, repeated, so a packer
+// with the next item already in hand still stops; `info` (saved on the device, will
 // upload) is two soft mid beeps: not a success, not a failure.
 
 const TONES = {
@@ -17,6 +19,12 @@ const TONES = {
     { freq: 520, start: 0.26, length: 0.22, type: "sawtooth" },
     { freq: 260, start: 0.52, length: 0.45, type: "sawtooth" },
   ],
+  intercept: [
+    { freq: 440, start: 0, length: 0.14, type: "triangle" },
+    { freq: 660, start: 0.16, length: 0.14, type: "triangle" },
+    { freq: 440, start: 0.38, length: 0.14, type: "triangle" },
+    { freq: 660, start: 0.54, length: 0.14, type: "triangle" },
+  ],
   info: [
     { freq: 760, start: 0, length: 0.06, type: "sine" },
     { freq: 760, start: 0.12, length: 0.06, type: "sine" },
@@ -26,6 +34,7 @@ const VIBRATION = {
   good: [40],
   bad: [180, 90, 180],
   segregation: [600, 120, 600, 120, 600],
+  intercept: [300, 100, 300, 100, 300],
   info: [30, 80, 30],
 };
 
@@ -84,6 +93,8 @@ export const good = (banner, message, detail) => signal("good", banner, message,
 export const bad = (banner, message, detail) => signal("bad", banner, message, detail);
 export const segregation = (banner, message, detail) =>
   signal("segregation", banner, message, detail);
+/** The order must stop here: cancelled (return its goods) or stopped by customs. */
+export const intercept = (banner, message, detail) => signal("intercept", banner, message, detail);
 /** Saved on the device, not yet on the server: neither good nor bad. */
 export const queued = (banner, message, detail) => signal("info", banner, message, detail);
 

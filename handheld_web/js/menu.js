@@ -18,8 +18,28 @@ export const MENU = [
     href: "putaway.html",
     ready: true,
   },
-  { id: "picking", label: "menu.picking", roles: ["picker"], href: "picking.html", ready: false },
-  { id: "packing", label: "menu.packing", roles: ["packer"], href: "packing.html", ready: false },
+  // Supervisors pick and pack too when a wave runs late; the orders page is theirs.
+  {
+    id: "picking",
+    label: "menu.picking",
+    roles: ["picker", "supervisor", "admin"],
+    href: "picking.html",
+    ready: true,
+  },
+  {
+    id: "packing",
+    label: "menu.packing",
+    roles: ["packer", "supervisor", "admin"],
+    href: "packing.html",
+    ready: true,
+  },
+  {
+    id: "orders",
+    label: "menu.orders",
+    roles: ["supervisor", "admin"],
+    href: "orders.html",
+    ready: true,
+  },
   { id: "dock", label: "menu.dock", roles: ["dock"], href: "dock.html", ready: false },
   {
     id: "supervisor",

@@ -226,6 +226,13 @@ def cancel_order(conn: sqlite3.Connection, ctx: CommandContext, cancel: CancelIn
             details={"order_no": cancel.order_no},
         )
     release_open_allocations(conn, order["id"])
+    if order["wave_id"] is not None:
+        still_open = conn.execute(
+            "SELECT 1 FROM allocations WHERE wave_id = ? AND status = 'open' LIMIT 1",
+            (order["wave_id"],),
+        ).fetchone()
+        if still_open is None:
+            conn.execute("UPDATE waves SET status = 'done' WHERE id = ?", (order["wave_id"],))
     source = goods_location(conn, order)
     if source is not None:
         conn.execute(
