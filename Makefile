@@ -36,6 +36,9 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/asgi_servers.py
 	$(BIN)/python bench/putaway_suggest.py
 	$(BIN)/python bench/receiving_http.py
+	$(BIN)/python bench/outbound_allocation.py
+	$(BIN)/python bench/outbound_waves.py
+	$(BIN)/python bench/pick_http.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

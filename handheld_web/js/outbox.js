@@ -24,6 +24,7 @@ const KEEP_REFUSED = 50;
 const waiting = new Map(); // key -> {resolve, reject} of commands made on this page
 const listeners = new Set();
 let draining = null;
+let flushAgain = false; // a command queued while a drain was finishing
 let failures = 0;
 let retryTimer = null;
 
@@ -67,8 +68,18 @@ export async function submit(path, body) {
 
 /** Send what is queued for the logged-in user, oldest first; one drain at a time. */
 export function flush() {
-  draining ??= drain().finally(() => {
+  if (draining) {
+    // The running drain may already have looked at the queue for the last time: a command
+    // queued now (say, by a page acting on the answer just given) needs one more pass.
+    flushAgain = true;
+    return draining;
+  }
+  draining = drain().finally(() => {
     draining = null;
+    if (flushAgain) {
+      flushAgain = false;
+      flush();
+    }
   });
   return draining;
 }

@@ -24,7 +24,8 @@ def allocate_order(
         "(SELECT COALESCE(SUM(CASE WHEN a.status IN ('open', 'picked') THEN a.quantity "
         "  ELSE a.picked_qty END), 0) FROM allocations a WHERE a.line_id = l.id) AS reserved "
         "FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN skus s ON s.id = l.sku_id "
-        "WHERE l.order_id = ? ORDER BY l.line_no",
+        # Lines that need one lot go first, so a line that takes any lot cannot take theirs.
+        "WHERE l.order_id = ? ORDER BY l.lot = '', l.line_no",
         (order_id,),
     ).fetchall()
     for line in lines:
@@ -98,11 +99,13 @@ def candidate_stock(
     """
     types = ",".join(f"'{t}'" for t in ALLOCATABLE_TYPES)
     where = [
-        "b.customer_id = ?",
+        "+b.customer_id = ?",  # unary +: plan by the SKU's few rows, not all the customer's
         "b.sku_id = ?",
         f"l.type IN ({types})",
         "l.active = 1",
         "(b.expiry = '' OR b.expiry >= ?)",
+        "NOT EXISTS (SELECT 1 FROM pick_shortages p WHERE p.location_id = b.location_id "
+        "AND p.sku_id = b.sku_id AND p.resolved_at IS NULL)",
     ]
     params: list[object] = [customer_id, sku_id, today.isoformat()]
     if lot:

@@ -297,6 +297,45 @@ def complete_task(
     ).value
 
 
+class Resolution(msgspec.Struct, forbid_unknown_fields=True):
+    resolution: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+@get("/api/v1/pick-shortages", opt=allow(MANAGERS), sync_to_thread=True, tags=["picking"])
+def pick_shortages(
+    db: NamedDependency[Database],
+    open_only: FromQuery[bool] = True,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
+) -> list[dict[str, Any]]:
+    """Stock pickers did not find; allocation avoids it until it is settled."""
+    return db.read(lambda conn: tasks.list_shortages(conn, open_only=open_only, limit=limit))
+
+
+@post(
+    "/api/v1/pick-shortages/{shortage_id:int}/resolve",
+    opt=allow(MANAGERS),
+    sync_to_thread=True,
+    status_code=200,
+    tags=["picking"],
+)
+def resolve_shortage(
+    shortage_id: TaskId,
+    data: JSONBody[Resolution],
+    db: NamedDependency[Database],
+    actor: NamedDependency[Actor],
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Settled (counted or adjusted): the location's stock may be reserved again."""
+    return run_command(
+        db,
+        actor,
+        "pick_shortage.resolve",
+        idempotency_key,
+        {"shortage": shortage_id, **msgspec.to_builtins(data)},
+        lambda conn, ctx: tasks.resolve_shortage(conn, ctx, shortage_id, data.resolution),
+    ).value
+
+
 @get("/api/v1/print-jobs", opt=PACKERS, sync_to_thread=True, tags=["packing"])
 def print_jobs(
     db: NamedDependency[Database],
@@ -321,5 +360,7 @@ route_handlers = [
     complete_pack,
     open_tasks,
     complete_task,
+    pick_shortages,
+    resolve_shortage,
     print_jobs,
 ]

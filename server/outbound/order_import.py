@@ -55,10 +55,16 @@ def parse_order_import(body: bytes, fmt: str) -> ParsedOrders:
             for column in sorted(set(raw) - KNOWN_COLUMNS)
         ]
         groups.setdefault(raw.get("order_no", ""), []).append((line, raw))
+    header_columns = ORDER_COLUMNS + ROUTING_COLUMNS + PARTY_COLUMNS
     for rows in groups.values():
         first_line, first = rows[0]
         order_lines = []
         for line, raw in rows:
+            problems += [  # one order is one parcel: its own columns must agree on every row
+                RowProblem(line, column, f"differs from line {first_line} of the same order")
+                for column in header_columns
+                if raw.get(column) != first.get(column)
+            ]
             try:
                 order_lines.append(
                     msgspec.convert(_pick(raw, LINE_COLUMNS), OrderLineIn, strict=False)

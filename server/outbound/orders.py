@@ -31,7 +31,12 @@ GOODS_ON_PARCEL_STATES = frozenset({"packed", "loaded"})
 
 
 def utc_text(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+    try:
+        return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+    except OverflowError as err:  # an offset pushes year 1 or 9999 off the calendar
+        raise InvalidInput(
+            f"{moment.isoformat()} is out of range", code="TIME_OUT_OF_RANGE"
+        ) from err
 
 
 # -- upsert -----------------------------------------------------------------------------
@@ -103,7 +108,7 @@ def upsert_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) 
         reserved = conn.execute(
             "SELECT 1 FROM allocations WHERE order_id = ? LIMIT 1", (order_id,)
         ).fetchone()
-        if existing["state"] != "new" or reserved is not None:
+        if existing["state"] not in ("new", "backorder") or reserved is not None:
             raise Conflict(
                 f"order {order.order_no} is {existing['state']}; it can no longer be changed",
                 code="ORDER_IN_PROGRESS",
@@ -112,7 +117,7 @@ def upsert_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) 
         conn.execute("DELETE FROM order_lines WHERE order_id = ?", (order_id,))
         conn.execute(
             "UPDATE orders SET courier = ?, waybill_no = ?, label = ?, cutoff_at = ?, "
-            "priority = ?, content_hash = ?, updated_at = ? WHERE id = ?",
+            "priority = ?, content_hash = ?, updated_at = ?, state = 'new' WHERE id = ?",
             (*fields, order_id),
         )
     conn.executemany(
@@ -175,6 +180,8 @@ def apply_customs_status(
         )
         if status.code == customs.INSPECTION_CODE and order["state"] != "cancelled":
             _send_to_inspection(conn, ctx, order, inspection_lane)
+        elif not customs.is_hold(status.code):
+            close_open_tasks(conn, ctx, order["id"], "to_inspection", "released by customs")
         append_event(
             conn,
             ctx,
@@ -233,6 +240,7 @@ def cancel_order(conn: sqlite3.Connection, ctx: CommandContext, cancel: CancelIn
         ).fetchone()
         if still_open is None:
             conn.execute("UPDATE waves SET status = 'done' WHERE id = ?", (order["wave_id"],))
+    close_open_tasks(conn, ctx, order["id"], "to_inspection", "order cancelled")
     source = goods_location(conn, order)
     if source is not None:
         conn.execute(
@@ -251,6 +259,17 @@ def cancel_order(conn: sqlite3.Connection, ctx: CommandContext, cancel: CancelIn
     )
     set_state(conn, ctx, order, "cancelled")
     return order_view(conn, order["id"])
+
+
+def close_open_tasks(
+    conn: sqlite3.Connection, ctx: CommandContext, order_id: int, kind: str, outcome: str
+) -> None:
+    """Close floor tasks that are no longer needed, saying why."""
+    conn.execute(
+        "UPDATE order_tasks SET status = 'done', outcome = ?, done_by = ?, done_at = ? "
+        "WHERE order_id = ? AND kind = ? AND status = 'open'",
+        (outcome, ctx.actor.label, ctx.at, order_id, kind),
+    )
 
 
 def goods_location(conn: sqlite3.Connection, order: sqlite3.Row) -> int | None:
@@ -347,9 +366,8 @@ def find_order_by_scan(conn: sqlite3.Connection, scanned: str, gs_placeholder: s
     ).fetchone()
     if tote is not None:
         row = conn.execute(
-            "SELECT * FROM orders WHERE tote_location_id = ? ORDER BY "
-            "EXISTS (SELECT 1 FROM balances WHERE location_id = ?) DESC, updated_at DESC LIMIT 1",
-            (tote["id"], tote["id"]),
+            "SELECT * FROM orders WHERE tote_location_id = ? ORDER BY updated_at DESC LIMIT 1",
+            (tote["id"],),
         ).fetchone()
         if row is not None and _holds_stock(conn, tote["id"]):
             return row
@@ -398,7 +416,8 @@ def order_view(conn: sqlite3.Connection, order_id: int) -> dict[str, Any]:
         (order_id,),
     ).fetchone()
     tasks = conn.execute(
-        "SELECT t.id, t.kind, t.status, s.code AS source, d.code AS target FROM order_tasks t "
+        "SELECT t.id, t.kind, t.status, t.outcome, s.code AS source, d.code AS target "
+        "FROM order_tasks t "
         "LEFT JOIN locations s ON s.id = t.source_location_id "
         "LEFT JOIN locations d ON d.id = t.target_location_id WHERE t.order_id = ? ORDER BY t.id",
         (order_id,),
@@ -480,4 +499,12 @@ def order_counts(conn: sqlite3.Connection) -> dict[str, Any]:
             "SELECT kind, COUNT(*) FROM order_tasks WHERE status = 'open' GROUP BY kind"
         ).fetchall()
     )
-    return {"by_state": by_state, "on_hold": holds, "open_tasks": tasks}
+    shortages = conn.execute(
+        "SELECT COUNT(*) FROM pick_shortages WHERE resolved_at IS NULL"
+    ).fetchone()[0]
+    return {
+        "by_state": by_state,
+        "on_hold": holds,
+        "open_tasks": tasks,
+        "open_shortages": shortages,
+    }

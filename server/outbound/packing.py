@@ -242,6 +242,8 @@ def complete_pack(
         "VALUES (?, 'face_sheet', ?, ?, ?, ?) RETURNING id",
         (printer, parcel_id, msgspec.json.encode(label).decode(), ctx.actor.label, ctx.at),
     ).fetchone()[0]
+    # The tote is empty now: it is free for the next order.
+    conn.execute("UPDATE orders SET tote_location_id = NULL WHERE id = ?", (order_id,))
     set_state(conn, ctx, order, "packed")
     append_event(
         conn,

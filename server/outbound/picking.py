@@ -38,8 +38,10 @@ def lease_next_task(
     """The caller's current task in the wave, else the next free one in the pick walk."""
     holder = lease_holder(ctx.actor)
     mine = conn.execute(
-        "SELECT id FROM allocations WHERE wave_id = ? AND status = 'open' AND lease_holder = ? "
-        "AND lease_expires_at > ? ORDER BY pick_sequence, id LIMIT 1",
+        "SELECT a.id FROM allocations a JOIN orders o ON o.id = a.order_id "
+        "WHERE a.wave_id = ? AND a.status = 'open' AND a.lease_holder = ? "
+        f"AND a.lease_expires_at > ? AND {pickable_sql(settings)} "
+        "ORDER BY a.pick_sequence, a.id LIMIT 1",
         (wave_id, holder, ctx.at),
     ).fetchone()
     row = (
@@ -67,6 +69,7 @@ def lease_task(
 ) -> dict[str, Any]:
     """Take one task by its id; refused while another handheld holds it."""
     task = _open_task(conn, task_id)
+    refuse_if_blocked(order_row(conn, task["order_id"]))
     _check_lease(task, ctx)
     _lease(conn, ctx, settings, task_id)
     return task_view(conn, task_id)
@@ -227,6 +230,23 @@ def short_pick(
         "SELECT code FROM locations WHERE id = ?", (task["location_id"],)
     ).fetchone()["code"]
     order = order_row(conn, task["order_id"])
+    # The ledger still has these units here; allocation leaves them alone until a count.
+    conn.execute(
+        "INSERT INTO pick_shortages (location_id, customer_id, sku_id, lot, expiry, missing, "
+        "order_id, reason, reported_by, reported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            task["location_id"],
+            task["customer_id"],
+            task["sku_id"],
+            task["lot"],
+            task["expiry"],
+            missing,
+            order["id"],
+            req.reason,
+            ctx.actor.code,
+            ctx.at,
+        ),
+    )
     append_event(
         conn,
         ctx,

@@ -77,9 +77,13 @@ def complete_task(
             "UPDATE parcels SET status = 'returned' WHERE location_id = ?",
             (task["source_location_id"],),
         )
+        conn.execute(  # an emptied tote is free for the next order
+            "UPDATE orders SET tote_location_id = NULL WHERE id = ? AND tote_location_id = ?",
+            (task["order_id"], task["source_location_id"]),
+        )
     conn.execute(
-        "UPDATE order_tasks SET status = 'done', target_location_id = ?, done_by = ?, done_at = ? "
-        "WHERE id = ?",
+        "UPDATE order_tasks SET status = 'done', outcome = 'moved', target_location_id = ?, "
+        "done_by = ?, done_at = ? WHERE id = ?",
         (target["id"], ctx.actor.code, ctx.at, task_id),
     )
     append_event(
@@ -93,7 +97,7 @@ def complete_task(
 
 def task_view(conn: sqlite3.Connection, task_id: int) -> dict[str, Any]:
     row = conn.execute(
-        "SELECT t.id, t.kind, t.status, t.created_at, t.done_at, t.done_by, o.order_no, "
+        "SELECT t.id, t.kind, t.status, t.outcome, t.created_at, t.done_at, t.done_by, o.order_no, "
         "s.code AS source, d.code AS target FROM order_tasks t JOIN orders o ON o.id = t.order_id "
         "LEFT JOIN locations s ON s.id = t.source_location_id "
         "LEFT JOIN locations d ON d.id = t.target_location_id WHERE t.id = ?",
@@ -109,3 +113,41 @@ def list_open_tasks(conn: sqlite3.Connection, *, limit: int) -> list[dict[str, A
         "SELECT id FROM order_tasks WHERE status = 'open' ORDER BY id LIMIT ?", (limit,)
     ).fetchall()
     return [task_view(conn, r[0]) for r in ids]
+
+
+def list_shortages(
+    conn: sqlite3.Connection, *, open_only: bool, limit: int, shortage_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Stock pickers did not find where the ledger has it (to be settled by a count)."""
+    rows = conn.execute(
+        "SELECT p.id, l.code AS location, c.code AS customer, s.code AS sku, p.lot, p.expiry, "
+        "p.missing, o.order_no, p.reason, p.reported_by, p.reported_at, p.resolved_by, "
+        "p.resolved_at, p.resolution FROM pick_shortages p JOIN locations l ON l.id = p.location_id "
+        "JOIN customers c ON c.id = p.customer_id JOIN skus s ON s.id = p.sku_id "
+        "JOIN orders o ON o.id = p.order_id WHERE (? = 0 OR p.resolved_at IS NULL) "
+        "AND (? IS NULL OR p.id = ?) ORDER BY p.id DESC LIMIT ?",
+        (int(open_only), shortage_id, shortage_id, limit),
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def resolve_shortage(
+    conn: sqlite3.Connection, ctx: CommandContext, shortage_id: int, resolution: str
+) -> dict[str, Any]:
+    """A supervisor settles a shortage (after a count or an adjustment): the location's
+    stock may be reserved again."""
+    row = conn.execute(
+        "SELECT resolved_at FROM pick_shortages WHERE id = ?", (shortage_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no shortage {shortage_id}", code="SHORTAGE_NOT_FOUND")
+    if row["resolved_at"] is not None:
+        raise Conflict(f"shortage {shortage_id} is settled already", code="SHORTAGE_RESOLVED")
+    conn.execute(
+        "UPDATE pick_shortages SET resolved_by = ?, resolved_at = ?, resolution = ? WHERE id = ?",
+        (ctx.actor.code, ctx.at, resolution, shortage_id),
+    )
+    ctx.audit_target = f"shortage:{shortage_id}"
+    return next(
+        s for s in list_shortages(conn, open_only=False, limit=1_000_000) if s["id"] == shortage_id
+    )

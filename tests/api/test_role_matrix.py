@@ -22,6 +22,7 @@ SAMPLE_PATH_VALUES = {
     "order_id": "999",
     "wave_id": "999",
     "task_id": "999",
+    "shortage_id": "999",
 }
 
 

@@ -38,6 +38,8 @@ PHONE = {"width": 360, "height": 640}
 DEMO_PIN = "1234"
 SITE_NAME = "前海保税一号仓"
 BONDFLOOR = Path(sys.executable).parent / "bondfloor"
+LABEL_PRINTER = "label-1"
+PACK_BENCHES = ("pack-01", "pack-02")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     config.write_text(
         f'[site]\nname = "{SITE_NAME}"\n'
         f'[database]\npath = "{db_path}"\n'
-        f'[server]\nhost = "127.0.0.1"\nport = {port}\n',
+        f'[server]\nhost = "127.0.0.1"\nport = {port}\n'
+        # The pack benches of config/demo.toml: packing queues face sheets for their printer.
+        f'[[printers]]\nname = "{LABEL_PRINTER}"\nkind = "file"\nfolder = "{folder / "printouts"}"\n'
+        + "".join(
+            f'[[stations]]\nname = "{name}"\nkind = "pack_bench"\nprinters = ["{LABEL_PRINTER}"]\n'
+            for name in PACK_BENCHES
+        ),
         encoding="utf-8",
     )
     subprocess.run(

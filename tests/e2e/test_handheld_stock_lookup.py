@@ -152,7 +152,7 @@ def test_location_scan_in_english_after_language_switch(
     log_in("pick01")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#user-roles")).to_have_text("Picker")
-    expect(page.locator('[data-menu="picking"]')).to_contain_text("Coming soon")
+    expect(page.locator('[data-menu="picking"]')).to_have_text("Picking")
     page.locator('[data-menu="stock"]').click()
     expect(page.locator(".topbar-title")).to_have_text("Stock lookup")
     expect(page.locator("#scan")).to_have_attribute("placeholder", "Location or item")

@@ -1,6 +1,6 @@
 """Review findings on the outbound slice (issue 4), each shown through the API.
 
-Every test states the behaviour the floor needs and is marked xfail(strict) with the
+Every test states the behaviour the floor needs; each was first marked xfail(strict) with the
 defect that breaks it today, so the suite stays green until the fix lands (then the
 strict xfail turns red and the marker is removed).
 """
@@ -80,10 +80,6 @@ EARLY = "0001-01-01T00:00:00+01:00"
 LATE = "9999-12-31T23:59:59-05:00"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orders.utc_text: astimezone(UTC) overflows on an aware time near year 1/9999 -> 500",
-)
 @pytest.mark.parametrize("where", ["customs_status_at", "order_cutoff_at", "wave_cutoff_before"])
 def test_a_time_out_of_range_is_a_clear_error_not_a_500(site: Api, where: str) -> None:
     order = add_order(site, [{"sku": "S1", "quantity": 1}])
@@ -112,11 +108,6 @@ def test_a_time_out_of_range_is_a_clear_error_not_a_500(site: Api, where: str) -
 # -- totes ----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orders.find_order_by_scan: a tote opens the most recently *updated* order that ever "
-    "used it (stale tote_location_id), not the one whose goods are in it",
-)
 def test_scanning_a_tote_opens_the_order_whose_goods_are_in_it(site: Api) -> None:
     put_stock(site, "A-1", "S1", 10)
     first = picked_order(site, [{"sku": "S1", "quantity": 1}], "T-1")
@@ -132,11 +123,6 @@ def test_scanning_a_tote_opens_the_order_whose_goods_are_in_it(site: Api) -> Non
     assert opened.json()["order_no"] == second["order_no"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="picking._check_tote: a cancelled-and-returned order keeps tote_location_id, so the "
-    "next order that uses the tote gets TOTE_IN_USE on its own second pick",
-)
 def test_an_order_keeps_picking_into_its_own_tote_after_an_old_order_used_it(site: Api) -> None:
     put_stock(site, "A-1", "S1", 10)
     put_stock(site, "A-2", "S1", 10)
@@ -155,11 +141,6 @@ def test_an_order_keeps_picking_into_its_own_tote_after_an_old_order_used_it(sit
 # -- short picks ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="picking.short_pick: the units reported missing stay on the ledger unreserved, so "
-    "the next allocation sends a picker back to the empty location",
-)
 def test_stock_reported_missing_is_not_reserved_again(site: Api) -> None:
     put_stock(site, "A-1", "S1", 3)
     put_stock(site, "A-2", "S1", 3)
@@ -174,18 +155,24 @@ def test_stock_reported_missing_is_not_reserved_again(site: Api) -> None:
     assert pick(site, next_task(site, built["id"]), "T-1").status_code == 200
     second = released_order(site, [{"sku": "S1", "quantity": 1}])
     again = wave(site, order_nos=[second["order_no"]])
-    # Today the only "free" S1 is the 3 units the picker just said are not at A-1.
-    assert next_task(site, again["id"])["location"] != "A-1"
+    # The only "free" S1 is the 3 units the picker just said are not at A-1: not offered.
+    assert (again["id"], again["backordered"]) == (None, [second["order_no"]])
+    shortages = site.get("/api/v1/pick-shortages").json()
+    assert isinstance(shortages, list), shortages
+    assert [(s["location"], s["missing"]) for s in shortages] == [("A-1", 3)]
+    assert site.get("/api/v1/orders/summary").json()["open_shortages"] == 1
+    # A count finds them after all: the supervisor settles it and they can be reserved.
+    settled = site.post(
+        f"/api/v1/pick-shortages/{shortages[0]['id']}/resolve", json={"resolution": "recounted"}
+    )
+    assert settled.json()["resolved_by"] == "supervisor01"
+    retry = site.post(f"/api/v1/orders/{second['id']}/allocate")
+    assert retry.json()["state"] == "allocated"
 
 
 # -- allocation -----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="allocation.allocate_order: lines are served in line order, so a free line takes the "
-    "lot a later lot-required line of the same SKU needs -> back-order despite stock",
-)
 def test_a_required_lot_is_not_taken_by_a_free_line_of_the_same_sku(site: Api) -> None:
     put_stock(site, "A-1", "S3", 1, lot="L-SOON", expiry="2027-03-31")
     put_stock(site, "A-2", "S3", 1, lot="L-LATE", expiry="2028-06-30")
@@ -199,11 +186,6 @@ def test_a_required_lot_is_not_taken_by_a_free_line_of_the_same_sku(site: Api) -
     assert site.get(f"/api/v1/orders/{order['id']}").json()["state"] == "waved"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orders.upsert_order: refuses ORDER_IN_PROGRESS for a back-order with nothing "
-    "reserved, against its own rule (change allowed while no stock is reserved)",
-)
 def test_a_back_order_with_nothing_reserved_can_still_be_corrected(site: Api) -> None:
     body = order_json([{"sku": "S1", "quantity": 2}])
     assert site.post("/api/v1/orders", role="oms", json=body).status_code == 200
@@ -219,11 +201,6 @@ def test_a_back_order_with_nothing_reserved_can_still_be_corrected(site: Api) ->
 # -- holds ----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="picking.lease_next_task: the caller's own leased task is handed back (and re-leased) "
-    "without the pickable/hold test the free-task query applies",
-)
 def test_next_task_does_not_hand_back_a_task_of_an_order_on_hold(site: Api) -> None:
     put_stock(site, "A-1", "S1", 5)
     put_stock(site, "A-2", "S1", 5)
@@ -237,11 +214,6 @@ def test_next_task_does_not_hand_back_a_task_of_an_order_on_hold(site: Api) -> N
     assert again["order_no"] != held["order_no"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orders.apply_customs_status / packing.complete_pack: a to_inspection task stays open "
-    "after release and packing, still pointing at a tote that now holds another order",
-)
 def test_an_inspection_task_does_not_outlive_its_goods_in_the_tote(site: Api) -> None:
     put_stock(site, "A-1", "S1", 10)
     first = picked_order(site, [{"sku": "S1", "quantity": 1}], "T-1")
@@ -257,11 +229,6 @@ def test_an_inspection_task_does_not_outlive_its_goods_in_the_tote(site: Api) ->
 # -- import ---------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="order_import.parse_order_import: CSV rows of one order_no with a different waybill, "
-    "courier and recipient are silently merged into one parcel",
-)
 def test_csv_rows_of_one_order_that_disagree_are_refused(site: Api) -> None:
     header = (
         "customer,order_no,courier,waybill_no,sort_code,recipient_name,recipient_phone,"
@@ -301,22 +268,12 @@ def _plans_of(site: Api, run: Any) -> list[list[str]]:
     return result
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="migrations 0007: no index on allocations(line_id); the per-line subquery of "
-    "allocate_order/order_view/refresh_pick_state scans every allocation ever made",
-)
 def test_reserved_per_line_is_found_by_index(site: Api) -> None:
     plans = _plans_of(site, lambda c: allocate_order(c, 1, today=date(2026, 11, 23), at=""))
     assert plans, "allocate_order ran no SELECT"
     assert all("SCAN a" not in plan for plan in plans), plans
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="allocation.candidate_stock: planned on balances(customer_id, location_id), i.e. "
-    "every balance row of the customer, instead of the SKU's few rows",
-)
 def test_candidate_stock_is_found_by_sku(site: Api) -> None:
     plans = _plans_of(
         site,

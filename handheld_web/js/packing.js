@@ -1,0 +1,369 @@
+// Packing at a pack bench: scan the tote (or the order or waybill number), scan every
+// item into the parcel against the order lines, weigh, and the parcel is made with the
+// order's waybill number while its face sheet is queued on the bench's printer.
+//
+// One scan field serves every step; what a scan means depends on the step:
+//   open, done, stop – a tote, order number or waybill number: the next order
+//   items, weigh     – an item (EAN, SKU code or GS1 with lot): one unit into the parcel
+// A wrong item or one too many is refused with the bad sound; a cancelled order, or
+// one customs holds or inspects, gets the intercept alarm and says where its tote goes.
+
+import * as api from "./api.js";
+import * as feedback from "./feedback.js";
+import * as outbox from "./outbox.js";
+import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { ScanInput } from "./scan-input.js";
+import { el, keepScanFocus, number, param, setParams } from "./ui.js";
+
+const $ = (id) => document.getElementById(id);
+const banner = $("banner");
+const scanField = $("scan");
+const weightField = $("weight");
+const stationField = $("station");
+
+const STATION_KEY = "bondfloor.station";
+const DEFAULT_STATION = "pack-01";
+// The order must not be packed: the tote goes back to stock, to inspection, or aside.
+const STOPPED = new Set(["ORDER_CANCELLED", "ORDER_INSPECTION", "ORDER_ON_HOLD"]);
+// The open order is no longer this bench's to pack: start again from a scan.
+const GONE = new Set(["ORDER_ALREADY_PACKED", "ORDER_NOT_PICKED", "ORDER_NOT_FOUND"]);
+
+let scanInput = null;
+let station = readStation();
+let step = "open"; // open | items | weigh | done | stop
+let order = null; // the order view being packed
+let lastSku = "";
+let done = null; // the parcel just made: {waybill_no, lane, print_job} or {waybill_no, queued}
+let stop = null; // {code, details, task}: why an order must not be packed
+let uploadPending = false; // a scan was saved on the device: once it is up, recount
+let outcome = null;
+let latest = 0;
+
+function tell(kind, text, detail = () => "") {
+  outcome = { kind, text, detail };
+  feedback.signal(kind, banner, text(), detail());
+}
+
+function note(kind, text, detail = () => "") {
+  outcome = { kind, text, detail };
+  feedback.show(kind, banner, text(), detail());
+}
+
+/** The text of a packing refusal: a lot mismatch here is about the tote, not a reservation. */
+function refusalText(err) {
+  if (err.code === "LOT_MISMATCH") return t("pack.lot_mismatch", err.details);
+  if (err.code === "PACK_INCOMPLETE") {
+    const missing = (err.details.missing || []).map((m) => `${m.sku} × ${number(m.missing)}`).join(", ");
+    return `${errorText(err)} · ${t("pack.incomplete", { missing })}`;
+  }
+  return errorText(err);
+}
+
+function refusal(err, detail = () => "") {
+  tell("bad", () => refusalText(err), detail);
+}
+
+function readStation() {
+  try {
+    return localStorage.getItem(STATION_KEY) || DEFAULT_STATION;
+  } catch {
+    return DEFAULT_STATION;
+  }
+}
+
+// -- rendering ----------------------------------------------------------------------------
+
+/** The order's lines per SKU (one SKU may stand on two lines; packing counts per SKU). */
+function itemsOf(view) {
+  const bySku = new Map();
+  for (const line of view.lines) {
+    const item = bySku.get(line.sku) || { sku: line.sku, name: line.sku_name, ordered: 0, packed: 0 };
+    item.ordered += line.quantity;
+    item.packed = line.packed; // already per SKU
+    bySku.set(line.sku, item);
+  }
+  return [...bySku.values()];
+}
+
+function isComplete(view) {
+  return itemsOf(view).every((item) => item.packed >= item.ordered);
+}
+
+function lineElement(item) {
+  const row = el("tr", "tally-line pack-line");
+  row.dataset.sku = item.sku;
+  row.dataset.packed = String(item.packed);
+  row.dataset.ordered = String(item.ordered);
+  row.dataset.state = item.packed >= item.ordered ? "match" : item.packed > 0 ? "partial" : "open";
+  row.toggleAttribute("data-last", item.sku === lastSku);
+  const what = el("td", "tally-item");
+  what.append(el("span", "tally-sku", item.sku), el("span", "tally-name", item.name));
+  const count = el("td", "num pack-count", `${number(item.packed)} / ${number(item.ordered)}`);
+  row.append(what, count);
+  return row;
+}
+
+function render() {
+  const hints = { items: "pack.hint.item", weigh: "pack.hint.weigh" };
+  const hint = t(hints[step] || "pack.hint.open");
+  scanField.placeholder = hint;
+  scanField.setAttribute("aria-label", hint);
+  document.body.dataset.step = step;
+  if (document.activeElement !== stationField) stationField.value = station;
+
+  const packing = Boolean(order) && (step === "items" || step === "weigh");
+  $("order").hidden = !packing;
+  if (packing) {
+    $("order").dataset.orderNo = order.order_no;
+    $("order-no").textContent = order.order_no;
+    $("order-tote").textContent = order.tote ? t("orders.tote", { tote: order.tote }) : "—";
+    const courier = { courier: order.courier, waybill_no: order.waybill_no };
+    $("order-courier").textContent = t("pack.courier", courier);
+    $("lines-body").replaceChildren(...itemsOf(order).map(lineElement));
+  }
+  $("weigh").hidden = step !== "weigh";
+
+  $("done").hidden = step !== "done" || !done;
+  if (done) {
+    $("done").dataset.waybill = done.waybill_no;
+    $("done").toggleAttribute("data-queued", Boolean(done.queued));
+    $("done-waybill").textContent = done.waybill_no;
+    $("done-lane").textContent = done.lane ? t("pack.done.lane", { lane: done.lane }) : "";
+    $("done-print").textContent = done.queued
+      ? t("pack.done.queued")
+      : t("pack.done.print", { printer: done.print_job.printer });
+  }
+
+  $("stop").hidden = step !== "stop" || !stop;
+  if (stop) {
+    $("stop").dataset.code = stop.code;
+    $("stop-what").textContent = t(`pack.stop.${stop.code}`, stop.details);
+    const task = stop.task;
+    $("stop-task").hidden = !task;
+    if (task) {
+      const kind = t(`task.kind.${task.kind}`);
+      const where = t("pack.stop.task", { kind, source: task.source || "—" });
+      $("stop-task").textContent = task.target ? `${where} → ${task.target}` : where;
+    }
+  }
+}
+
+// -- opening an order ---------------------------------------------------------------------
+
+function unitsOf(view) {
+  return itemsOf(view).reduce((sum, item) => sum + item.ordered, 0);
+}
+
+async function openOrder(code, { quiet = false } = {}) {
+  const mine = ++latest;
+  if (!quiet) note("pending", () => t("common.loading"), () => code);
+  try {
+    const found = await api.openForPacking(code);
+    if (mine !== latest) return;
+    showOrder(found);
+    if (quiet) return;
+    const opened = { order_no: found.order_no, units: number(unitsOf(found)) };
+    const detail = { courier: found.courier, waybill_no: found.waybill_no };
+    tell("good", () => t("pack.opened", opened), () => t("pack.courier", detail));
+  } catch (err) {
+    if (mine !== latest) return;
+    if (STOPPED.has(err.code)) {
+      await showStop(err, code);
+      return;
+    }
+    if (quiet) {
+      leaveOrder();
+      return;
+    }
+    refusal(err, () => code);
+  }
+}
+
+function showOrder(found) {
+  order = found;
+  lastSku = "";
+  done = null;
+  stop = null;
+  step = isComplete(found) ? "weigh" : "items";
+  weightField.value = "";
+  setParams({ order: found.order_no });
+  render();
+}
+
+function leaveOrder() {
+  order = null;
+  step = "open";
+  setParams({ order: null });
+  render();
+}
+
+/** Say loudly that the order must not be packed, then what to do with its tote. */
+async function showStop(err, code) {
+  const mine = latest;
+  const details = { order_no: code, customs_status: "", tote: "—", target: "—", ...err.details };
+  stop = { code: err.code, details, task: null };
+  order = null;
+  step = "stop";
+  setParams({ order: null });
+  render();
+  const refused = { code: err.code, message: err.message, details };
+  tell("intercept", () => errorText(refused), () => code);
+  try {
+    const view = await api.lookupOrder(details.order_no);
+    if (mine !== latest || !stop) return;
+    const task = view.tasks.find((k) => k.status === "open") || null;
+    stop.task = task;
+    stop.details = { ...details, tote: view.tote || task?.source || "—", target: task?.target || "—" };
+    render();
+  } catch {
+    // The card already says to stop; the supervisor's task list has the rest.
+  }
+}
+
+// -- packing ------------------------------------------------------------------------------
+
+async function packScan(code) {
+  const packing = order;
+  const mine = ++latest;
+  note("pending", () => t("common.sending"), () => code);
+  try {
+    const answer = await outbox.submit(`/api/v1/orders/${packing.id}/pack-scans`, { scan: code, station });
+    if (mine !== latest || order !== packing) return;
+    if (answer.queued) {
+      uploadPending = true;
+      tell("info", () => t("common.queued"), () => code);
+      return;
+    }
+    const result = answer.result;
+    order = result.order;
+    lastSku = result.sku;
+    step = result.complete ? "weigh" : "items";
+    render();
+    const counts = { sku: result.sku, packed: number(result.packed), ordered: number(result.ordered) };
+    tell("good", () => t("pack.scanned", counts), () => (result.complete ? t("pack.complete") : code));
+  } catch (err) {
+    if (mine !== latest || order !== packing) return;
+    refusePack(err, code);
+  }
+}
+
+function refusePack(err, what) {
+  if (STOPPED.has(err.code)) {
+    showStop(err, order?.order_no || what);
+    return;
+  }
+  if (GONE.has(err.code)) leaveOrder();
+  if (err.code === "STATION_UNKNOWN") {
+    const known = (err.details.known || []).join(", ");
+    refusal(err, () => t("pack.station.known", { known }));
+    stationField.focus();
+    return;
+  }
+  refusal(err, () => what);
+}
+
+async function pack() {
+  const weight = Number(weightField.value.trim());
+  if (!Number.isInteger(weight) || weight < 1) {
+    tell("bad", () => t("pack.weight.bad"), () => weightField.value);
+    weightField.focus();
+    return;
+  }
+  const packing = order;
+  const body = { weight_g: weight, station };
+  const mine = ++latest;
+  note("pending", () => t("common.sending"), () => `${packing.order_no} · ${number(weight)} g`);
+  try {
+    const answer = await outbox.submit(`/api/v1/orders/${packing.id}/pack`, body);
+    if (mine !== latest) return;
+    order = null;
+    step = "done";
+    setParams({ order: null });
+    scanInput.focus(); // the weight field is gone: the next tote is a scan
+    if (answer.queued) {
+      done = { waybill_no: packing.waybill_no, queued: true };
+      render();
+      tell("info", () => t("pack.done.queued"), () => packing.waybill_no);
+      return;
+    }
+    done = answer.result;
+    render();
+    const result = answer.result;
+    const { lane, print_job: job } = result;
+    const printer = job.printer;
+    const detail = () => `${t("pack.done.lane", { lane })} · ${t("pack.done.print", { printer })}`;
+    tell("good", () => t("pack.done", { waybill_no: result.waybill_no }), detail);
+  } catch (err) {
+    if (mine !== latest) return;
+    if (err.code === "PACK_INCOMPLETE") await openOrder(packing.order_no, { quiet: true });
+    if (err.code === "WEIGHT_OUT_OF_RANGE") weightField.focus();
+    refusePack(err, `${number(weight)} g`);
+  }
+}
+
+// -- wiring -------------------------------------------------------------------------------
+
+function onScan(code) {
+  if (step === "items" || step === "weigh") packScan(code);
+  else openOrder(code);
+}
+
+function setStation(value) {
+  const name = value.trim();
+  if (!name) return;
+  station = name;
+  try {
+    localStorage.setItem(STATION_KEY, name);
+  } catch {
+    // Private mode: the bench is remembered for this page only.
+  }
+  render();
+  tell("good", () => t("pack.station.saved", { station: name }));
+}
+
+function relabel() {
+  render();
+  if (outcome) feedback.show(outcome.kind, banner, outcome.text(), outcome.detail());
+}
+
+async function main() {
+  translatePage();
+  mountLanguageSwitch($("lang"));
+  outbox.mountBadge($("outbox"));
+  outbox.start();
+  document.addEventListener("languagechange", relabel);
+  scanInput = new ScanInput($("scan-form"), { onScan });
+  outbox.onUploaded(() => {
+    if (!uploadPending) return; // every answered scan empties the queue too
+    uploadPending = false;
+    if (order) openOrder(order.order_no, { quiet: true }); // the counts after the upload
+  });
+  keepScanFocus(scanInput, [stationField]);
+  $("station-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    setStation(stationField.value);
+    scanInput.focus();
+  });
+  $("weigh").addEventListener("submit", (e) => {
+    e.preventDefault();
+    pack();
+  });
+  $("change-order").addEventListener("click", () => {
+    leaveOrder();
+    feedback.hide(banner);
+    outcome = null;
+  });
+  render();
+  scanInput.focus();
+
+  try {
+    const [, config] = await Promise.all([api.me(), api.clientConfig().catch(() => null)]);
+    scanInput.configure(config?.scan);
+  } catch (err) {
+    refusal(err);
+  }
+  const resumed = param("order");
+  if (resumed) await openOrder(resumed, { quiet: true }); // a reload: the counts come back
+}
+
+main();
