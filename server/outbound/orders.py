@@ -455,9 +455,13 @@ def list_orders(
     exceptions_only: bool,
     courier: str | None,
     limit: int,
+    wave: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Orders for the supervisor: by state, or only those needing attention."""
+    """Orders for the supervisor: by state, wave, courier, or only those needing attention."""
     where, params = ["1 = 1"], []
+    if wave:
+        where.append("w.wave_no = ?")
+        params.append(wave)
     if state:
         where.append("o.state = ?")
         params.append(state)
@@ -484,7 +488,13 @@ def list_orders(
     out = []
     for r in rows:
         reason = blocked(r)
-        out.append({**dict(r), "blocked": reason[0] if reason else None})
+        out.append(
+            {
+                **dict(r),
+                "customs_gate": customs.gate(r["customs_status"]).name.lower(),
+                "blocked": reason[0] if reason else None,
+            }
+        )
     return out
 
 

@@ -108,6 +108,7 @@ def check_pick(
     conn: sqlite3.Connection, settings: Settings, task_id: int, req: PickCheck
 ) -> dict[str, Any]:
     """Check one scan of a pick before the units are confirmed; changes nothing."""
+    refuse_if_blocked(order_row(conn, _task(conn, task_id)["order_id"]))
     task = _open_task(conn, task_id)
     out: dict[str, Any] = {"task": task["id"]}
     if req.location is not None:

@@ -127,12 +127,18 @@ def list_orders(
     order_state: Annotated[OrderState | None, QueryParameter(name="state")] = None,
     exceptions: FromQuery[bool] = False,
     courier: Annotated[str | None, QueryParameter(max_length=40)] = None,
+    wave: Annotated[str | None, QueryParameter(max_length=40)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     """Orders by state; `exceptions=true` lists holds, shorts, back-orders and open tasks."""
     return db.read(
         lambda conn: orders.list_orders(
-            conn, state=order_state, exceptions_only=exceptions, courier=courier, limit=limit
+            conn,
+            state=order_state,
+            exceptions_only=exceptions,
+            courier=courier,
+            limit=limit,
+            wave=wave,
         )
     )
 

@@ -35,7 +35,7 @@ def health(
 
 @get("/api/v1/client-config", opt=allow(PUBLIC), sync_to_thread=False, tags=["status"])
 def client_config(settings: NamedDependency[Settings]) -> dict[str, Any]:
-    """What the handheld needs before login: site, scan settings, role labels."""
+    """What the handheld needs before login: site, scan settings, role labels, stations."""
     return {
         "site": {"code": settings.site.code, "name": settings.site.name},
         "scan": {
@@ -47,6 +47,7 @@ def client_config(settings: NamedDependency[Settings]) -> dict[str, Any]:
             role: {"zh": labels.label_zh, "en": labels.label_en}
             for role, labels in settings.roles.items()
         },
+        "stations": [{"name": st.name, "kind": st.kind} for st in settings.stations],
         "version": __version__,
     }
 

@@ -537,3 +537,19 @@ def test_each_floor_role_does_only_its_own_step(
 ) -> None:
     answer = getattr(site, method)(path, role=role, **({"json": {}} if method == "post" else {}))
     assert (answer.status_code, answer.json()["error"]["code"]) == (403, "ROLE_NOT_ALLOWED")
+
+
+def test_a_pick_check_on_a_held_order_says_so_before_the_walk(site: Api) -> None:
+    put_stock(site, "A-1", "S1", 5)
+    order = released_order(site, [{"sku": "S1", "quantity": 1}])
+    built = wave(site)
+    task = next_task(site, built["id"])
+    customs(site, order["order_no"], 500)
+    check = site.post(
+        f"/api/v1/pick-tasks/{task['id']}/check", role="picker", json={"location": "A-1"}
+    )
+    assert (check.status_code, check.json()["error"]["code"]) == (409, "ORDER_INSPECTION")
+    listed = site.get("/api/v1/orders", params={"wave": built["wave_no"]}).json()
+    assert [(o["order_no"], o["customs_gate"], o["blocked"]) for o in listed] == [
+        (order["order_no"], "hold", "ORDER_INSPECTION")
+    ]
