@@ -6,16 +6,11 @@ temporary folder; tests read that same SQLite file to know what stock to expect.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -23,6 +18,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.live_server import free_port, stop_server, wait_for_health
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -49,45 +46,11 @@ class Server:
     site_name: str
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for_health(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"bondfloor serve exited early:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"bondfloor serve did not answer {url} in 20 s:\n{log.read_text()}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop the server and its ASGI worker: they share the process group we started."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    # The worker may outlive its parent by a moment; make sure the group is gone.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A real `bondfloor serve` on 127.0.0.1 with the demo warehouse in a temp database."""
     folder = tmp_path_factory.mktemp("bondfloor")
-    port = _free_port()
+    port = free_port()
     db_path = folder / "demo.db"
     config = folder / "bondfloor.toml"
     config.write_text(
@@ -129,10 +92,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_health(f"{base_url}/health", proc, log)
+        wait_for_health(f"{base_url}/health", proc, log)
         yield Server(base_url=base_url, db_path=db_path, site_name=SITE_NAME)
     finally:
-        _stop(proc)
+        stop_server(proc)
 
 
 @pytest.fixture(scope="session")

@@ -9,17 +9,12 @@ stock never goes negative and the balances always equal the sum of the movements
 
 from __future__ import annotations
 
-import contextlib
-import os
 import random
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -34,6 +29,7 @@ import pytest
 
 from server.demo import ean13
 from server.ledger.service import balances_from_movements, stored_balances
+from tests.live_server import free_port, stop_server, wait_for_health
 from tests.outbound.helpers import order_json
 
 BONDFLOOR = Path(sys.executable).parent / "bondfloor"
@@ -42,42 +38,6 @@ PICKERS = 32
 SUPERVISORS = 8  # each on four devices: 32 supervisor sessions
 CUSTOMER = "JPHOME"  # a demo cargo owner whose SKUs track neither lot nor expiry
 OK_LEASE_REFUSALS = {"TASK_LEASED", "TASK_CLOSED"}
-
-
-# -- a real server on loopback (mirrors tests/e2e/conftest.py) ----------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for_health(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"bondfloor serve exited early:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"bondfloor serve did not answer {url} in 20 s:\n{log.read_text()}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop the server and its ASGI worker: they share the process group we started."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
 
 
 # -- handhelds: one user, session, device name and HTTP connection each --------------------
@@ -192,7 +152,7 @@ def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Floor]:
     """A real server with the demo warehouse and 32 picker handhelds (a user each) and 32
     supervisor handhelds (eight supervisors on four devices each) logged in."""
     folder = tmp_path_factory.mktemp("concurrency")
-    port = _free_port()
+    port = free_port()
     db_path = folder / "site.db"
     config = folder / "bondfloor.toml"
     config.write_text(
@@ -222,7 +182,7 @@ def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Floor]:
     base_url = f"http://127.0.0.1:{port}"
     handhelds: list[Handheld] = []
     try:
-        _wait_for_health(f"{base_url}/health", proc, log)
+        wait_for_health(f"{base_url}/health", proc, log)
         admin = Handheld(base_url, "admin", "cc-admin")
         sup = Handheld(base_url, "sup01", "cc-sup01")
         admin.login()
@@ -262,7 +222,7 @@ def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Floor]:
     finally:
         for hh in handhelds:
             hh.close()
-        _stop(proc)
+        stop_server(proc)
 
 
 # -- set-up through the API, as the supervisor ---------------------------------------------
