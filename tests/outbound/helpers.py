@@ -212,3 +212,17 @@ def reserved(api: Api) -> int:
             ).fetchone()[0]
         )
     )
+
+
+def released_order(api: Api, lines: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:
+    order = add_order(api, lines, **kw)
+    release(api, order["order_no"])
+    return order
+
+
+def picked_order(api: Api, lines: list[dict[str, Any]], tote: str = "T-1") -> dict[str, Any]:
+    """A released order, waved on its own and picked whole into `tote`."""
+    order = released_order(api, lines)
+    built = wave(api, order_nos=[order["order_no"]])
+    pick_all(api, built["id"], {order["order_no"]: tote})
+    return order

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from server.config import Settings
 from server.ledger.service import balances_from_movements, stored_balances
 from tests.conftest import Api, table_counts
 from tests.outbound.helpers import (
@@ -21,33 +20,18 @@ from tests.outbound.helpers import (
     pack,
     pick,
     pick_all,
+    picked_order,
     put_stock,
     release,
+    released_order,
     reserved,
     seed_outbound,
     wave,
 )
 
 
-@pytest.fixture
-def settings(tmp_path: Any) -> Settings:
-    return outbound_settings(tmp_path)
-
-
-@pytest.fixture
-def site(api: Api) -> Api:
-    seed_outbound(api)
-    return api
-
-
 def ledger_is_consistent(api: Api) -> bool:
     return api.db.read(lambda c: balances_from_movements(c) == stored_balances(c))
-
-
-def released_order(api: Api, lines: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:
-    order = add_order(api, lines, **kw)
-    release(api, order["order_no"])
-    return order
 
 
 # -- allocation ---------------------------------------------------------------------------
@@ -344,13 +328,6 @@ def test_picking_at_120_only_when_the_site_allows(site: Api, tmp_path: Any) -> N
 
 
 # -- packing ------------------------------------------------------------------------------
-
-
-def picked_order(api: Api, lines: list[dict[str, Any]], tote: str = "T-1") -> dict[str, Any]:
-    order = released_order(api, lines)
-    built = wave(api, order_nos=[order["order_no"]])
-    pick_all(api, built["id"], {order["order_no"]: tote})
-    return order
 
 
 def test_pack_verifies_every_item_and_queues_the_face_sheet(site: Api) -> None:

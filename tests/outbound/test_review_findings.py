@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from server.config import Settings
 from server.outbound.allocation import allocate_order, candidate_stock
 from tests.conftest import Api, table_counts
 from tests.outbound.helpers import (
@@ -23,40 +22,15 @@ from tests.outbound.helpers import (
     customs,
     next_task,
     order_json,
-    outbound_settings,
     pack,
     pick,
-    pick_all,
+    picked_order,
     put_stock,
     release,
+    released_order,
     reserved,
-    seed_outbound,
     wave,
 )
-
-
-@pytest.fixture
-def settings(tmp_path: Any) -> Settings:
-    return outbound_settings(tmp_path)
-
-
-@pytest.fixture
-def site(api: Api) -> Api:
-    seed_outbound(api)
-    return api
-
-
-def released_order(api: Api, lines: list[dict[str, Any]], **kw: Any) -> dict[str, Any]:
-    order = add_order(api, lines, **kw)
-    release(api, order["order_no"])
-    return order
-
-
-def picked_order(api: Api, lines: list[dict[str, Any]], tote: str) -> dict[str, Any]:
-    order = released_order(api, lines)
-    built = wave(api, order_nos=[order["order_no"]])
-    pick_all(api, built["id"], {order["order_no"]: tote})
-    return order
 
 
 def cancel_and_return(api: Api, order: dict[str, Any], to: str) -> None:
