@@ -636,6 +636,18 @@ def _outbound_review(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0009_outbound_lookups")
+def _outbound_lookups(db: sqlite_utils.Database) -> None:
+    """A handheld's own leased task, and a SKU's barcodes, found without a scan."""
+    db.executescript(
+        """
+        CREATE INDEX allocations_lease ON allocations (lease_holder, wave_id)
+            WHERE status = 'open';
+        CREATE INDEX sku_barcodes_sku ON sku_barcodes (sku_id);
+        """
+    )
+
+
 def apply_migrations(conn: sqlite3.Connection) -> list[str]:
     """Apply what is pending on `conn`; returns the names applied."""
     db = sqlite_utils.Database(conn, execute_plugins=False)

@@ -38,7 +38,9 @@ def lease_next_task(
     """The caller's current task in the wave, else the next free one in the pick walk."""
     holder = lease_holder(ctx.actor)
     mine = conn.execute(
-        "SELECT a.id FROM allocations a JOIN orders o ON o.id = a.order_id "
+        # Forced: the planner prefers the wave's pick-walk index and checks every task.
+        "SELECT a.id FROM allocations a INDEXED BY allocations_lease "
+        "JOIN orders o ON o.id = a.order_id "
         "WHERE a.wave_id = ? AND a.status = 'open' AND a.lease_holder = ? "
         f"AND a.lease_expires_at > ? AND {pickable_sql(settings)} "
         "ORDER BY a.pick_sequence, a.id LIMIT 1",

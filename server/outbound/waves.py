@@ -50,6 +50,9 @@ def build_wave(
     skipped: list[dict[str, Any]] = []
     if req.order_nos:
         candidates, skipped = _named_candidates(conn, settings, req.order_nos)
+        # Named orders are all taken unless a limit is asked for; those left out say so.
+        limit = req.max_orders or len(candidates)
+        skipped += [{"order_no": o["order_no"], "code": "WAVE_FULL"} for o in candidates[limit:]]
     else:
         where = [pickable_sql(settings), "o.wave_id IS NULL"]
         params: list[Any] = []

@@ -530,3 +530,12 @@ def test_a_pick_check_on_a_held_order_says_so_before_the_walk(site: Api) -> None
     assert [(o["order_no"], o["customs_gate"], o["blocked"]) for o in listed] == [
         (order["order_no"], "hold", "ORDER_INSPECTION")
     ]
+
+
+def test_named_orders_left_out_of_a_full_wave_say_so(site: Api) -> None:
+    put_stock(site, "A-1", "S1", 10)
+    first = released_order(site, [{"sku": "S1", "quantity": 1}])
+    second = released_order(site, [{"sku": "S1", "quantity": 1}])
+    built = wave(site, order_nos=[first["order_no"], second["order_no"]], max_orders=1)
+    assert built["orders"] == 1
+    assert built["skipped"] == [{"order_no": second["order_no"], "code": "WAVE_FULL"}]
