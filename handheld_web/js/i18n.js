@@ -519,7 +519,7 @@ const ERRORS = {
   TIME_OUT_OF_RANGE: { zh: "时间超出范围", en: "The time is out of range" },
   SHORTAGE_NOT_FOUND: { zh: "短拣记录不存在", en: "No such shortage" },
   SHORTAGE_RESOLVED: { zh: "短拣记录已处理", en: "The shortage is settled already" },
-  STOCK_RESERVED: { zh: "库存已被订单预留：只有 {on_hand} 件中未预留的可动", en: "Reserved for orders: {reserved} of the {on_hand} here" },
+  STOCK_RESERVED: { zh: "库存已被订单预留：此处 {on_hand} 件中 {reserved} 件已预留", en: "Reserved for orders: {reserved} of the {on_hand} here" },
   ORDER_NOT_ALLOCATABLE: { zh: "订单 {state}：没有可分配的", en: "Order is {state}: nothing to reserve" },
   CANCEL_TOO_LATE: { zh: "订单已出库，不能取消", en: "The order has left the warehouse" },
   RETURN_LOCATION_INVALID: { zh: "{location} 不能放退货：请放存储位、拣货位或暂存区", en: "{location} takes no returns: use storage, a pick face or staging" },
