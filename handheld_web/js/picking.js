@@ -316,6 +316,10 @@ function accept(field, code, answer, kind) {
 }
 
 function refuseScan(err, code) {
+  if (STOPPED.has(err.code)) {
+    stopOrder(err); // held or cancelled: said at the first scan, before the walk
+    return;
+  }
   if (TASK_GONE.has(err.code)) {
     refusal(err, () => code);
     nextTask({ quiet: true });
