@@ -7,18 +7,18 @@ BIN := $(VENV)/bin
 CONFIG ?= config/demo.toml
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench browser clean
+.PHONY: run test lint bench browser fonts clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(INSTALLED)
 
-run: $(INSTALLED)
+run: $(INSTALLED) fonts
 	$(BIN)/bondfloor --config $(CONFIG) demo
 	$(BIN)/bondfloor --config $(CONFIG) serve
 
-test: $(INSTALLED) browser
+test: $(INSTALLED) browser fonts
 	$(BIN)/python -m pytest
 
 # End-to-end tests drive Debian's chromium (Playwright's own browser download is not used).
@@ -26,6 +26,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+# Face sheets are drawn with a CJK font so Chinese prints on any ESC/POS printer.
+fonts:
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-noto-cjk fontconfig; }
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check server devices tests bench

@@ -27,6 +27,8 @@ from server.masterdata import routes as masterdata_routes
 from server.outbound import floor_routes as outbound_floor_routes
 from server.outbound import routes as outbound_routes
 from server.outbound.waves import run_automatic_waves
+from server.printing import routes as printing_routes
+from server.printing.dispatch import PrintDispatcher
 from server.putaway import routes as putaway_routes
 from server.status import routes as status_routes
 from server.stock import routes as stock_routes
@@ -41,6 +43,7 @@ from server.web import (
     not_found_as_error_shape,
     provide_actor,
     provide_db,
+    provide_printing,
     provide_settings,
 )
 from server.workers import Worker, end_expired_sessions
@@ -56,6 +59,7 @@ SLICES = [
     putaway_routes,
     outbound_routes,
     outbound_floor_routes,
+    printing_routes,
     status_routes,
 ]
 
@@ -86,13 +90,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 lambda db: run_automatic_waves(db, settings),
                 interval_seconds=settings.outbound.auto_wave_minutes * 60,
             )
+        printing = PrintDispatcher(db, settings)
         app.state.db = db
         app.state.workers = workers
+        app.state.printing = printing
         for worker in workers.values():
             worker.start(db)
+        printing.start()
         try:
             yield
         finally:
+            printing.stop()
             for worker in workers.values():
                 worker.stop()
             db.close()
@@ -113,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "db": Provide(provide_db, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
+            "printing": Provide(provide_printing, sync_to_thread=False),
         },
         exception_handlers={
             DomainError: handle_domain_error,

@@ -136,6 +136,21 @@ class OutboundSettings(Section):
     ] = 30000
 
 
+class PrintingSettings(Section):
+    font: Annotated[
+        str, _help("CJK font file for labels; empty: found on the system (fonts-noto-cjk)")
+    ] = ""
+    retry_min_seconds: Annotated[
+        float, _help("First wait before a job is tried again on an unavailable printer", gt=0)
+    ] = 1.0
+    retry_max_seconds: Annotated[
+        float, _help("Longest wait between tries while a printer stays unavailable", gt=0)
+    ] = 60.0
+    poll_seconds: Annotated[
+        float, _help("How often an idle printer looks for jobs it was not told about", gt=0)
+    ] = 2.0
+
+
 class RoleSettings(Section):
     label_zh: Annotated[str, _help("Role name shown in Chinese")] = ""
     label_en: Annotated[str, _help("Role name shown in English")] = ""
@@ -159,6 +174,16 @@ class PrinterSettings(Section):
     label_height_mm: Annotated[int, _help("Label height in millimetres", gt=0)] = 130
     dpi: Annotated[int, _help("Print head resolution in dots per inch", gt=0)] = 203
     enabled: Annotated[bool, _help("A disabled printer takes no jobs")] = True
+    answers_status: Annotated[
+        bool,
+        _help(
+            "Network printer answers ESC/POS status (DLE EOT): a job counts as printed only "
+            "once it answers after the job"
+        ),
+    ] = True
+    timeout_seconds: Annotated[
+        float, _help("Time allowed to reach the printer and write one job", gt=0, le=120)
+    ] = 5.0
 
 
 class ScannerSettings(Section):
@@ -232,6 +257,9 @@ class Settings(Section):
     )
     outbound: Annotated[OutboundSettings, _help("Orders, waves, picking and packing")] = field(
         default_factory=OutboundSettings
+    )
+    printing: Annotated[PrintingSettings, _help("The label print queue")] = field(
+        default_factory=PrintingSettings
     )
     roles: Annotated[dict[str, RoleSettings], _help("Labels of the floor roles, by role name")] = (
         field(default_factory=_default_roles)

@@ -102,6 +102,10 @@ def provide_settings(state: State) -> Settings:
     return settings
 
 
+def provide_printing(state: State) -> Any:
+    return state.printing
+
+
 def provide_actor(request: Request[Any, Any, Any]) -> Actor:
     actor: Actor = request.state.actor
     return actor

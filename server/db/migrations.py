@@ -648,6 +648,23 @@ def _outbound_lookups(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0010_printer_status")
+def _printer_status(db: sqlite_utils.Database) -> None:
+    """What each printer last said about itself, and since when."""
+    db.executescript(
+        """
+        CREATE TABLE printer_status (
+            printer TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            since TEXT NOT NULL,
+            checked_at TEXT NOT NULL
+        );
+        CREATE INDEX print_jobs_copy ON print_jobs (copy_of) WHERE copy_of IS NOT NULL;
+        """
+    )
+
+
 def apply_migrations(conn: sqlite3.Connection) -> list[str]:
     """Apply what is pending on `conn`; returns the names applied."""
     db = sqlite_utils.Database(conn, execute_plugins=False)

@@ -22,6 +22,7 @@ from server.outbound.schemas import (
     ShortPick,
     TaskDone,
 )
+from server.printing.dispatch import PrintDispatcher
 from server.web import MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
 
 PICKERS = allow(MANAGERS, "picker")
@@ -243,10 +244,11 @@ def complete_pack(
     db: NamedDependency[Database],
     actor: NamedDependency[Actor],
     settings: NamedDependency[Settings],
+    printing: NamedDependency[PrintDispatcher],
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Weighed: the parcel is made with the order's waybill and its face sheet is queued."""
-    return run_command(
+    result = run_command(
         db,
         actor,
         "pack.complete",
@@ -256,6 +258,8 @@ def complete_pack(
             conn, ctx, settings, order_id, data, day=site_today(settings).isoformat()
         ),
     ).value
+    printing.notify(result["print_job"]["printer"])  # the label leaves now, not at the next poll
+    return result
 
 
 @get(
@@ -336,16 +340,6 @@ def resolve_shortage(
     ).value
 
 
-@get("/api/v1/print-jobs", opt=PACKERS, sync_to_thread=True, tags=["packing"])
-def print_jobs(
-    db: NamedDependency[Database],
-    status: FromQuery[Literal["queued", "sending", "done", "failed", "cancelled"] | None] = None,
-    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-) -> list[dict[str, Any]]:
-    """Label print jobs, newest first, with what each label carries."""
-    return db.read(lambda conn: packing.list_print_jobs(conn, status=status, limit=limit))
-
-
 route_handlers = [
     next_task,
     wave_tasks,
@@ -362,5 +356,4 @@ route_handlers = [
     complete_task,
     pick_shortages,
     resolve_shortage,
-    print_jobs,
 ]

@@ -249,7 +249,9 @@ def cancel_order(conn: sqlite3.Connection, ctx: CommandContext, cancel: CancelIn
             (order["id"], source, ctx.at),
         )
     conn.execute(
-        "UPDATE print_jobs SET status = 'cancelled' WHERE status = 'queued' AND parcel_id IN "
+        # A label being sent right now may come out; it is never tried again.
+        "UPDATE print_jobs SET status = 'cancelled' WHERE status IN ('queued', 'sending') "
+        "AND parcel_id IN "
         "(SELECT id FROM parcels WHERE order_id = ?)",
         (order["id"],),
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 
+from devices import facesheet
 from server.barcodes import BarcodeError, gtin_candidates, parse_scan
 from server.commands import CommandContext, append_event
 from server.config import Settings, StationSettings
@@ -194,6 +195,11 @@ def complete_pack(
     ).fetchone()
     if lane is None:
         raise Unprocessable(f"the outbound lane {lane_code} does not exist", code="LANE_MISSING")
+    label = face_sheet(
+        order_view(conn, order_id), weight_g=req.weight_g, parcel_count=req.parcel_count, day=day
+    )
+    printer = station.printers[0]
+    check_label_prints(label, settings, printer)
     parcel_location = conn.execute(
         "INSERT INTO locations (code, zone, type) VALUES (?, 'PARCEL', 'parcel') RETURNING id",
         (f"PCL-{order['waybill_no']}",),
@@ -234,9 +240,6 @@ def complete_pack(
             ctx.at,
         ),
     ).fetchone()[0]
-    view = order_view(conn, order_id)
-    label = face_sheet(view, weight_g=req.weight_g, parcel_count=req.parcel_count, day=day)
-    printer = station.printers[0]
     job_id = conn.execute(
         "INSERT INTO print_jobs (printer, kind, parcel_id, payload, created_by, created_at) "
         "VALUES (?, 'face_sheet', ?, ?, ?, ?) RETURNING id",
@@ -271,6 +274,25 @@ def complete_pack(
     }
 
 
+def check_label_prints(label: dict[str, Any], settings: Settings, printer_name: str) -> None:
+    """Refuse at the bench a face sheet that could not be drawn, before any parcel exists."""
+    printer = next((p for p in settings.printers if p.name == printer_name), None)
+    if printer is None:
+        raise Unprocessable(f"printer {printer_name} is not configured", code="PRINTER_UNKNOWN")
+    try:
+        facesheet.plan_face_sheet(
+            label,
+            width_mm=printer.label_width_mm,
+            height_mm=printer.label_height_mm,
+            dpi=printer.dpi,
+            font=settings.printing.font,
+        )
+    except facesheet.LabelError as err:
+        if err.code == "FONT_NOT_FOUND":
+            return  # the site's setup, not this parcel: the job fails visibly at the printer
+        raise Unprocessable(str(err), code=err.code, details={"field": err.field}) from err
+
+
 def pack_station(settings: Settings, name: str) -> StationSettings:
     for station in settings.stations:
         if station.name == name and station.kind == "pack_bench":
@@ -289,16 +311,3 @@ def pack_station(settings: Settings, name: str) -> StationSettings:
             "known": [s.name for s in settings.stations if s.kind == "pack_bench"],
         },
     )
-
-
-def list_print_jobs(
-    conn: sqlite3.Connection, *, status: str | None, limit: int
-) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        "SELECT j.id, j.printer, j.kind, j.status, j.attempts, j.last_error, j.copy_of, j.reason, "
-        "j.created_at, j.done_at, j.payload, p.waybill_no FROM print_jobs j "
-        "LEFT JOIN parcels p ON p.id = j.parcel_id WHERE (? IS NULL OR j.status = ?) "
-        "ORDER BY j.id DESC LIMIT ?",
-        (status, status, limit),
-    ).fetchall()
-    return [{**dict(r), "payload": msgspec.json.decode(r["payload"])} for r in rows]

@@ -23,6 +23,8 @@ SAMPLE_PATH_VALUES = {
     "wave_id": "999",
     "task_id": "999",
     "shortage_id": "999",
+    "job_id": "999",
+    "name": "NOPE",
 }
 
 

@@ -10,6 +10,7 @@ from server.config import (
     DatabaseSettings,
     OutboundSettings,
     PrinterSettings,
+    PrintingSettings,
     Settings,
     StationSettings,
 )
@@ -24,7 +25,9 @@ _orders = itertools.count(1)
 def outbound_settings(tmp_path: Any, **outbound: Any) -> Settings:
     return Settings(
         database=DatabaseSettings(path=str(tmp_path / "site.db")),
-        printers=[PrinterSettings(name="label-1", kind="file", folder=str(tmp_path / "out"))],
+        # A printer that is never there: face sheets stay queued for the tests to look at.
+        printers=[PrinterSettings(name="label-1", kind="network", host="127.0.0.1", port=9)],
+        printing=PrintingSettings(retry_min_seconds=3600, retry_max_seconds=3600),
         stations=[StationSettings(name="pack-01", kind="pack_bench", printers=["label-1"])],
         outbound=OutboundSettings(**outbound),
     )

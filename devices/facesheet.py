@@ -1,0 +1,963 @@
+"""Face sheet (电子面单) renderer: one layout, a PNG preview and ESC/POS bytes.
+
+The label is drawn as a 1-bit image with a CJK font (Chinese prints the same on any
+ESC/POS printer, whatever code pages it knows), then sent as a `GS v 0` raster made by
+python-escpos. The PNG preview and the raster carry the same pixels.
+
+Top to bottom (domain.md, "Face sheet"): header (courier, product type, date); the
+waybill number as Code128 with its text under it; the sort code (大头笔) in big
+characters; the consolidation point (集包地) beside the QR code; recipient (收) and
+sender (寄); order number, weight, parcel count, remarks and the 已验视 mark.
+
+`plan_face_sheet` checks everything and lays the label out without drawing, so a bad
+label is refused with a `LabelError` (a stable `code`) and never half drawn;
+`render_face_sheet` paints a plan. The renderer prints what it is given: masking the
+recipient is the caller's job (the server's `outbound/label.py`).
+
+A library module: it never imports `server/`.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import barcode
+import qrcode
+from barcode.charsets import code128 as code128_tables
+from escpos.printer import Dummy
+from PIL import Image, ImageDraw, ImageFont
+
+__all__ = [
+    "FaceSheetPlan",
+    "LabelError",
+    "draw_face_sheet",
+    "find_cjk_font",
+    "label_size_px",
+    "plan_face_sheet",
+    "render_face_sheet",
+    "to_escpos",
+    "to_png",
+]
+
+FONT_HELP = (
+    "install a CJK font (Debian/Ubuntu: `apt-get install fonts-noto-cjk`) "
+    "or set `font` on the printer in the config ([[printers]] font = '/path/to/font.ttc')"
+)
+
+#: Where to look for a CJK font when fontconfig's `fc-match` is not installed.
+FONT_DIRS: tuple[Path, ...] = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+_FONT_GLOBS = (
+    "**/Noto*CJK*SC*",
+    "**/Noto*Sans*CJK*",
+    "**/Noto*CJK*",
+    "**/wqy*",
+    "**/*DroidSansFallback*",
+)
+_FONT_SUFFIXES = {".ttf", ".ttc", ".otf", ".otc"}
+
+# The cached FreeType faces are shared: lay out and draw one label at a time.
+_FONT_LOCK = threading.RLock()
+
+
+class LabelError(ValueError):
+    """A face sheet that cannot be printed correctly.
+
+    `code` is stable (for the API and the printer station), `message` says what is wrong
+    in words, `field` names the label field at fault when there is one.
+
+    Codes: WAYBILL_NOT_CODE128, WAYBILL_TOO_LONG, LABEL_FIELD_MISSING,
+    LABEL_FIELD_INVALID, LABEL_TEXT_TOO_LONG, LABEL_SIZE_UNSUPPORTED, FONT_NOT_FOUND.
+    """
+
+    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+# ---------------------------------------------------------------------------- fonts
+
+
+def _run_fc_match() -> Path | None:
+    exe = shutil.which("fc-match")
+    if exe is None:
+        return None
+    try:
+        out = subprocess.run(
+            [exe, "-f", "%{file}\t%{lang}", ":lang=zh-cn"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0 or not out.stdout.strip():
+        return None
+    file, _, langs = out.stdout.partition("\t")
+    # fc-match always answers with its best match, even a font with no Chinese at all.
+    if "zh-cn" not in langs.split("|"):
+        return None
+    path = Path(file.strip())
+    return path if path.is_file() else None
+
+
+def _system_font_candidates() -> list[Path]:
+    found: list[Path] = []
+    matched = _run_fc_match()
+    if matched is not None:
+        found.append(matched)
+    for folder in FONT_DIRS:
+        if not folder.is_dir():
+            continue
+        for pattern in _FONT_GLOBS:
+            for path in sorted(folder.glob(pattern)):
+                if path.suffix.lower() in _FONT_SUFFIXES and path not in found:
+                    # Regular weights first: Bold/Light siblings are found by name later.
+                    found.append(path)
+    regular = [p for p in found if "bold" not in p.name.lower() and "light" not in p.name.lower()]
+    return regular + [p for p in found if p not in regular]
+
+
+@functools.lru_cache(maxsize=64)
+def _face_index(path: Path) -> int:
+    """The face to use in a collection (.ttc): the Simplified Chinese one if there is one."""
+    if path.suffix.lower() not in {".ttc", ".otc"}:
+        return 0
+    for index in range(32):
+        try:
+            family = ImageFont.truetype(str(path), 16, index=index).getname()[0] or ""
+        except OSError:
+            break
+        if any(tag in family.split() for tag in ("SC", "CN", "GB")):
+            return index
+    return 0
+
+
+@functools.lru_cache(maxsize=64)
+def _has_cjk(path: Path) -> bool:
+    """Whether the font draws Chinese: two different characters give two different shapes
+    (a font without them draws the same .notdef box for both)."""
+    try:
+        font = ImageFont.truetype(str(path), 32, index=_face_index(path))
+    except OSError:
+        return False
+
+    def shape(char: str) -> bytes:
+        image = Image.new("L", (48, 48), 0)
+        ImageDraw.Draw(image).text((8, 4), char, font=font, fill=255)
+        return image.tobytes()
+
+    first, second = shape("收"), shape("寄")
+    return any(first) and first != second
+
+
+@functools.lru_cache(maxsize=16)
+def find_cjk_font(configured: str = "") -> Path:
+    """The font the labels are drawn with.
+
+    `configured` (the printer's `font` setting) wins and must exist and draw Chinese;
+    else fontconfig's best font for `zh-cn`, else a Noto CJK / WenQuanYi / Droid
+    fallback font under /usr/share/fonts. Raises LabelError FONT_NOT_FOUND.
+    """
+    if configured:
+        path = Path(configured).expanduser()
+        if not path.is_file():
+            raise LabelError(
+                "FONT_NOT_FOUND",
+                f"the configured label font {configured!r} does not exist: {FONT_HELP}",
+                field="font",
+            )
+        if not _has_cjk(path):
+            raise LabelError(
+                "FONT_NOT_FOUND",
+                f"the configured label font {configured!r} cannot draw Chinese: {FONT_HELP}",
+                field="font",
+            )
+        return path
+    for path in _system_font_candidates():
+        if _has_cjk(path):
+            return path
+    raise LabelError("FONT_NOT_FOUND", f"no font with Chinese characters found: {FONT_HELP}")
+
+
+@functools.lru_cache(maxsize=256)
+def _truetype(path: Path, index: int, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(path), size, index=index)
+
+
+@dataclass(frozen=True)
+class _Fonts:
+    regular: Path
+    bold: Path | None  # None: draw bold with a stroke of the regular face
+
+    def get(self, size: int, bold: bool) -> tuple[ImageFont.FreeTypeFont, int]:
+        """(font, stroke width) for a size in dots."""
+        if bold and self.bold is not None:
+            return _truetype(self.bold, _face_index(self.bold), size), 0
+        font = _truetype(self.regular, _face_index(self.regular), size)
+        return font, (max(1, size // 24) if bold else 0)
+
+
+@functools.lru_cache(maxsize=16)
+def _fonts(configured: str) -> _Fonts:
+    regular = find_cjk_font(configured)
+    bold: Path | None = None
+    for old, new in (("Regular", "Bold"), ("regular", "bold"), ("-R.", "-B.")):
+        if old in regular.name:
+            candidate = regular.with_name(regular.name.replace(old, new))
+            if candidate.is_file() and _has_cjk(candidate):
+                bold = candidate
+            break
+    return _Fonts(regular, bold)
+
+
+# -------------------------------------------------------------------------- Code128
+
+
+def _waybill_modules(waybill: str) -> str:
+    """The Code128 bars of the waybill number as '1'/'0' modules (start to stop bar).
+
+    The symbols come from python-barcode; they are decoded back here and must give the
+    number again (a barcode differing from the waybill is a compliance defect).
+    """
+    for pos, char in enumerate(waybill):
+        if not ("!" <= char <= "~"):
+            raise LabelError(
+                "WAYBILL_NOT_CODE128",
+                f"waybill number {waybill!r} has {char!r} (U+{ord(char):04X}) at position "
+                f"{pos + 1}: a Code128 label carries printable ASCII only (no spaces, "
+                "no Chinese, no control characters)",
+                field="waybill_no",
+            )
+    try:
+        modules = barcode.Code128(waybill).build()[0]
+    except Exception as err:  # python-barcode raises several kinds
+        raise LabelError(
+            "WAYBILL_NOT_CODE128",
+            f"waybill number {waybill!r} cannot be encoded as Code128: {err}",
+            field="waybill_no",
+        ) from err
+    decoded = _decode_code128(modules)
+    if decoded != waybill:
+        raise LabelError(
+            "WAYBILL_NOT_CODE128",
+            f"the Code128 built for waybill {waybill!r} reads back as {decoded!r}",
+            field="waybill_no",
+        )
+    return modules
+
+
+_PATTERN_VALUES = {pattern: value for value, pattern in enumerate(code128_tables.CODES)}
+
+
+def _decode_code128(modules: str) -> str | None:
+    """Read a module string back (the subset python-barcode writes: sets A/B/C, no FNC)."""
+    stop = code128_tables.STOP + "11"
+    if not modules.endswith(stop) or (len(modules) - len(stop)) % 11:
+        return None
+    body = modules[: -len(stop)]
+    values = [_PATTERN_VALUES.get(body[i : i + 11]) for i in range(0, len(body), 11)]
+    if len(values) < 2 or any(v is None for v in values):
+        return None
+    checked = [v for v in values if v is not None]
+    *data, checksum = checked
+    if (data[0] + sum(i * v for i, v in enumerate(data[1:], start=1))) % 103 != checksum:
+        return None
+    charset = {103: "A", 104: "B", 105: "C"}.get(data[0])
+    out: list[str] = []
+    for value in data[1:]:
+        if charset is None:
+            return None
+        if charset == "C":
+            if value < 100:
+                out.append(f"{value:02d}")
+            elif value in (100, 101):
+                charset = "B" if value == 100 else "A"
+            else:
+                return None
+        elif value < 96:
+            if charset == "B":
+                out.append(chr(value + 32))
+            else:
+                out.append(chr(value + 32) if value < 64 else chr(value - 64))
+        elif value == 99:
+            charset = "C"
+        elif (charset, value) in (("A", 100), ("B", 101)):
+            charset = "B" if value == 100 else "A"
+        else:
+            return None  # SHIFT / FNC: never written for a waybill
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class _Text:
+    x: int
+    y: int
+    text: str
+    size: int
+    bold: bool
+    anchor: str  # Pillow text anchor, e.g. "lm", "mm", "rm"
+    fill: int = 0
+
+
+@dataclass(frozen=True)
+class _Rect:
+    box: tuple[int, int, int, int]
+    fill: int | None
+    outline: int | None = None
+    width: int = 0
+    radius: int = 0
+
+
+@dataclass(frozen=True)
+class _Bitmap:
+    x: int
+    y: int
+    image: Image.Image  # mode "L", 0 = black
+
+
+_Op = _Text | _Rect | _Bitmap
+
+
+@dataclass(frozen=True)
+class FaceSheetPlan:
+    """A checked, laid-out face sheet: what `render_face_sheet` paints."""
+
+    width: int
+    height: int
+    dpi: int
+    ops: tuple[_Op, ...]
+    fonts: _Fonts
+    module_dots: int  # width of one Code128 module in dots
+    qr_module_dots: int  # 0 when the label has no QR content
+
+    def texts(self) -> list[str]:
+        """Every string the label prints, top to bottom."""
+        return [op.text for op in self.ops if isinstance(op, _Text)]
+
+
+def label_size_px(width_mm: float, height_mm: float, dpi: int) -> tuple[int, int]:
+    """Label size in dots: the width rounded up to whole raster bytes (8 dots), so the
+    ESC/POS raster has no padding and equals the PNG; e.g. 76×130 mm at 203 dpi is
+    608×1039, 100×150 mm is 800×1199."""
+    width = round(width_mm * dpi / 25.4)
+    return (width + 7) // 8 * 8, round(height_mm * dpi / 25.4)
+
+
+def _clean(value: Any) -> str:
+    """One line of printable text: whitespace runs become one space, control chars go."""
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    return "".join(c for c in text if c.isprintable())
+
+
+@dataclass(frozen=True)
+class _Party:
+    name: str
+    phone: str
+    region: str
+    address: str
+
+
+@dataclass(frozen=True)
+class _Fields:
+    courier: str
+    product_type: str
+    date: str
+    waybill_no: str
+    sort_code: str
+    consolidation_point: str
+    qr: str
+    recipient: _Party
+    sender: _Party
+    order_no: str
+    weight_g: int | None
+    parcel_count: int | None
+    remarks: str
+    checked_mark: str
+
+
+def _party(label: dict[str, Any], key: str, required: bool) -> _Party:
+    raw = label.get(key)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise LabelError("LABEL_FIELD_INVALID", f"{key} must be an object", field=key)
+    party = _Party(*(_clean(raw.get(k)) for k in ("name", "phone", "region", "address")))
+    if required:
+        for attr in ("name", "address"):
+            if not getattr(party, attr):
+                raise LabelError(
+                    "LABEL_FIELD_MISSING",
+                    f"the face sheet has no {key} {attr}",
+                    field=f"{key}.{attr}",
+                )
+    return party
+
+
+def _optional_int(label: dict[str, Any], key: str) -> int | None:
+    value = label.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise LabelError(
+            "LABEL_FIELD_INVALID", f"{key} must be a whole number ≥ 0, not {value!r}", field=key
+        )
+    return value
+
+
+def _fields(label: dict[str, Any]) -> _Fields:
+    if not isinstance(label, dict):
+        raise LabelError("LABEL_FIELD_INVALID", "the face sheet payload must be an object")
+    waybill = label.get("waybill_no")
+    if waybill is None or waybill == "":
+        raise LabelError(
+            "LABEL_FIELD_MISSING", "the face sheet has no waybill number", field="waybill_no"
+        )
+    if not isinstance(waybill, str):
+        raise LabelError(
+            "WAYBILL_NOT_CODE128",
+            f"waybill number must be text, not {type(waybill).__name__}",
+            field="waybill_no",
+        )
+    for key, what in (("sort_code", "sort code (大头笔)"), ("courier", "courier")):
+        if not _clean(label.get(key)):
+            raise LabelError("LABEL_FIELD_MISSING", f"the face sheet has no {what}", field=key)
+    qr = label.get("qr")
+    return _Fields(
+        courier=_clean(label.get("courier")),
+        product_type=_clean(label.get("product_type")),
+        date=_clean(label.get("date")),
+        waybill_no=waybill,
+        sort_code=_clean(label.get("sort_code")),
+        consolidation_point=_clean(label.get("consolidation_point")),
+        qr="" if qr is None else str(qr),
+        recipient=_party(label, "recipient", required=True),
+        sender=_party(label, "sender", required=False),
+        order_no=_clean(label.get("order_no")),
+        weight_g=_optional_int(label, "weight_g"),
+        parcel_count=_optional_int(label, "parcel_count"),
+        remarks=_clean(label.get("remarks")),
+        checked_mark=_clean(label.get("checked_mark")),
+    )
+
+
+def _tokens(text: str) -> list[str]:
+    """Break points for wrapping: Latin words and numbers stay whole, CJK breaks anywhere."""
+    out: list[str] = []
+    word = ""
+    for char in text:
+        if (char.isascii() and char.isalnum()) or (word and char in "-_./#"):
+            word += char
+            continue
+        if word:
+            out.append(word)
+            word = ""
+        out.append(char)
+    if word:
+        out.append(word)
+    return out
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int) -> list[str] | None:
+    """Greedy line breaking; None when it takes more than `max_lines` lines (or a single
+    character is wider than the line)."""
+    lines: list[str] = []
+    line = ""
+    for token in _tokens(text):
+        if len(lines) > max_lines:
+            return None
+        candidate = line + token
+        if font.getlength(candidate) <= width:
+            line = candidate
+            continue
+        if line.strip():
+            lines.append(line.rstrip())
+        line = token.lstrip()
+        if font.getlength(line) > width:
+            # A very long word/number: break it by characters.
+            chunk = ""
+            for char in line:
+                if font.getlength(chunk + char) > width:
+                    if not chunk:
+                        return None
+                    lines.append(chunk)
+                    chunk = ""
+                chunk += char
+            line = chunk
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines if len(lines) <= max_lines else None
+
+
+class _Layout:
+    def __init__(self, fields: _Fields, fonts: _Fonts, width: int, height: int, dpi: int, s: float):
+        self.f = fields
+        self.fonts = fonts
+        self.W, self.H, self.dpi, self.s = width, height, dpi, s
+        self.ops: list[_Op] = []
+        self.margin = self.dots(2.0)
+        self.inner = width - 2 * self.margin
+        self.rule = max(2, self.dots(0.3))
+
+    def dots(self, mm: float) -> int:
+        """Millimetres to dots, unscaled."""
+        return round(mm * self.dpi / 25.4)
+
+    def d(self, mm: float) -> int:
+        """Millimetres to dots, scaled with the label size (fonts, band heights)."""
+        return round(mm * self.s * self.dpi / 25.4)
+
+    def font(self, size: int, bold: bool = False) -> tuple[ImageFont.FreeTypeFont, int]:
+        return self.fonts.get(size, bold)
+
+    def length(self, text: str, size: int, bold: bool = False) -> float:
+        font, stroke = self.font(size, bold)
+        return font.getlength(text) + 2 * stroke
+
+    def fit_line(
+        self, text: str, width: int, size: int, min_size: int, bold: bool, field: str
+    ) -> int:
+        """The biggest size ≤ `size` at which `text` fits on one line of `width`."""
+        while size >= min_size:
+            if self.length(text, size, bold) <= width:
+                return size
+            size -= 1
+        raise LabelError(
+            "LABEL_TEXT_TOO_LONG",
+            f"{field} {text!r} does not fit on one line of the label",
+            field=field,
+        )
+
+    def fit_block(
+        self,
+        text: str,
+        width: int,
+        height: int,
+        size: int,
+        min_size: int,
+        bold: bool,
+        field: str,
+        max_lines: int = 99,
+    ) -> tuple[int, int, list[str]]:
+        """(size, line height, lines) of the biggest size ≤ `size` that fits the box."""
+        while size >= min_size:
+            line_h = round(size * 1.25)
+            font, stroke = self.font(size, bold)
+            lines = _wrap(text, font, width - 2 * stroke, min(max_lines, height // line_h))
+            if lines is not None:
+                return size, line_h, lines
+            size -= 1
+        raise LabelError(
+            "LABEL_TEXT_TOO_LONG",
+            f"{field} is too long for the label ({len(text)} characters)",
+            field=field,
+        )
+
+    def text(
+        self, x: int, y: int, text: str, size: int, bold: bool = False, anchor: str = "lm"
+    ) -> None:
+        if text:
+            self.ops.append(_Text(x, y, text, size, bold, anchor))
+
+    def hrule(self, y: int) -> int:
+        self.ops.append(_Rect((0, y, self.W - 1, y + self.rule - 1), fill=0))
+        return y + self.rule
+
+    # ------------------------------------------------------------------ bands
+
+    def header(self, y: int) -> int:
+        f = self.f
+        band = self.d(8)
+        mid = y + band // 2
+        date_size = self.d(2.8)
+        date_w = round(self.length(f.date, date_size)) if f.date else 0
+        gap = self.d(2.5)
+        room = self.inner - date_w - (gap if date_w else 0)
+        courier_size, product_size = self.d(4.4), self.d(3.4)
+        pad = self.d(1.2)
+        for factor in (1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7):
+            cs, ps = round(courier_size * factor), round(product_size * factor)
+            cw = self.length(f.courier, cs, True)
+            pw = self.length(f.product_type, ps, True) + 2 * pad if f.product_type else 0
+            if cw + (gap + pw if pw else 0) <= room:
+                break
+        else:
+            field = "product_type" if f.product_type else "courier"
+            raise LabelError(
+                "LABEL_TEXT_TOO_LONG",
+                "courier and product type do not fit on the label's header line",
+                field=field,
+            )
+        x = self.margin
+        self.text(x, mid, f.courier, cs, bold=True)
+        if f.product_type:
+            px = x + round(cw) + gap
+            half = round(ps * 0.75)
+            self.ops.append(
+                _Rect((px, mid - half, px + round(pw), mid + half), fill=0, radius=self.d(0.8))
+            )
+            self.ops.append(_Text(px + round(pw) // 2, mid, f.product_type, ps, True, "mm", 255))
+        self.text(self.W - self.margin, mid, f.date, date_size, anchor="rm")
+        return self.hrule(y + band)
+
+    def waybill(self, y: int, modules: str, module: int) -> int:
+        pad = self.d(1.8)
+        bar_h = self.d(14)
+        row = Image.frombytes(
+            "L", (len(modules), 1), bytes(0 if m == "1" else 255 for m in modules)
+        )
+        bars = row.resize((len(modules) * module, bar_h), Image.Resampling.NEAREST)
+        x = (self.W - bars.width) // 2
+        self.ops.append(_Bitmap(x, y + pad, bars))
+        size = self.fit_line(
+            self.f.waybill_no, self.inner, self.d(3.4), self.d(2.4), True, "waybill_no"
+        )
+        text_y = y + pad + bar_h + self.d(0.6) + round(size * 0.6)
+        self.text(self.W // 2, text_y, self.f.waybill_no, size, bold=True, anchor="mm")
+        return self.hrule(text_y + round(size * 0.6) + pad)
+
+    def sort_code(self, y: int) -> int:
+        band = self.d(14)
+        text = self.f.sort_code
+        max_size, min_size = self.d(12), self.d(6)
+        font, stroke = self.font(100, True)
+        per_dot = (font.getlength(text) + 2 * stroke) / 100
+        size = min(max_size, int(self.inner / per_dot))
+        size = self.fit_line(text, self.inner, max(size, min_size), min_size, True, "sort_code")
+        self.text(self.W // 2, y + band // 2, text, size, bold=True, anchor="mm")
+        return self.hrule(y + band)
+
+    def routing_and_qr(self, y: int) -> tuple[int, int]:
+        side = self.d(22)
+        pad = self.d(1.0)
+        qr_module = 0
+        if self.f.qr:
+            code = qrcode.QRCode(
+                error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=0
+            )
+            code.add_data(self.f.qr)
+            try:
+                code.make(fit=True)
+            except Exception as err:  # qrcode's DataOverflowError and kin
+                raise LabelError(
+                    "LABEL_TEXT_TOO_LONG",
+                    f"the QR content cannot be encoded ({len(self.f.qr)} characters): {err}",
+                    field="qr",
+                ) from err
+            matrix = code.get_matrix()
+            n = len(matrix)
+            qr_module = side // (n + 8)  # 4 modules of quiet zone on each side
+            if qr_module < max(2, self.dots(0.33)):
+                raise LabelError(
+                    "LABEL_TEXT_TOO_LONG",
+                    f"the QR content is too long for the label ({len(self.f.qr)} characters)",
+                    field="qr",
+                )
+            raw = bytes(0 if cell else 255 for line in matrix for cell in line)
+            image = Image.frombytes("L", (n, n), raw).resize(
+                (n * qr_module, n * qr_module), Image.Resampling.NEAREST
+            )
+            qx = self.W - self.margin - side + (side - image.width) // 2
+            self.ops.append(_Bitmap(qx, y + pad + (side - image.height) // 2, image))
+        left_w = self.inner - side - self.d(2)
+        if self.f.consolidation_point:
+            label_size = self.d(2.8)
+            self.text(self.margin, y + pad + round(label_size * 0.8), "集包地", label_size)
+            top = y + pad + round(label_size * 1.8)
+            size, line_h, lines = self.fit_block(
+                self.f.consolidation_point,
+                left_w,
+                side - (top - y),
+                self.d(5.2),
+                self.d(3.2),
+                True,
+                "consolidation_point",
+                max_lines=3,
+            )
+            for i, line in enumerate(lines):
+                self.text(self.margin, top + i * line_h + line_h // 2, line, size, bold=True)
+        return self.hrule(y + side + 2 * pad), qr_module
+
+    def party(self, y: int, height: int, mark: str, party: _Party, key: str, big: bool) -> None:
+        pad = self.d(1.0)
+        mark_w = self.d(7.5 if big else 6.5)
+        self.ops.append(
+            _Rect(
+                (self.margin, y + pad, self.margin + mark_w, y + pad + mark_w),
+                fill=0,
+                radius=self.d(1.2),
+            )
+        )
+        self.ops.append(
+            _Text(
+                self.margin + mark_w // 2,
+                y + pad + mark_w // 2,
+                mark,
+                round(mark_w * 0.72),
+                True,
+                "mm",
+                255,
+            )
+        )
+        x = self.margin + mark_w + self.d(2)
+        width = self.W - self.margin - x
+        first = "  ".join(p for p in (party.name, party.phone) if p)
+        name_size = self.fit_line(
+            first,
+            width,
+            self.d(4.4 if big else 3.4),
+            self.d(2.8 if big else 2.5),
+            True,
+            f"{key}.name",
+        )
+        name_h = round(name_size * 1.35)
+        self.text(x, y + pad + name_h // 2, first, name_size, bold=True)
+        body = " ".join(p for p in (party.region, party.address) if p)
+        if not body:
+            return
+        top = y + pad + name_h
+        size, line_h, lines = self.fit_block(
+            body,
+            width,
+            y + height - pad - top,
+            self.d(3.6 if big else 3.0),
+            self.d(2.7 if big else 2.4),
+            big,
+            f"{key}.address",
+        )
+        for i, line in enumerate(lines):
+            self.text(x, top + i * line_h + line_h // 2, line, size, bold=big)
+
+    def footer(self, y: int, height: int) -> None:
+        f = self.f
+        pad = self.d(1.0)
+        size = self.d(2.9)
+        line_h = round(size * 1.3)
+        mark_w = 0
+        if f.checked_mark:
+            mark_size = self.d(3.8)
+            mark_w = round(self.length(f.checked_mark, mark_size, True)) + 2 * self.d(1.5)
+            mark_h = round(mark_size * 1.6)
+            mx = self.W - self.margin - mark_w
+            my = y + (height - mark_h) // 2
+            self.ops.append(
+                _Rect((mx, my, mx + mark_w, my + mark_h), fill=None, outline=0, width=self.rule)
+            )
+            self.text(mx + mark_w // 2, my + mark_h // 2, f.checked_mark, mark_size, True, "mm")
+        width = self.inner - (mark_w + self.d(2) if mark_w else 0)
+        lines: list[tuple[str, int, int]] = []  # text, size, line height
+        if f.order_no:
+            text = f"订单号 {f.order_no}"
+            fit = self.fit_line(text, width, size, self.d(2.3), False, "order_no")
+            lines.append((text, fit, line_h))
+        facts = []
+        if f.weight_g is not None:
+            facts.append(f"重量 {f.weight_g / 1000:.3f} kg")
+        if f.parcel_count is not None:
+            facts.append(f"件数 {f.parcel_count}")
+        if facts:
+            text = "    ".join(facts)
+            fit = self.fit_line(text, width, size, self.d(2.3), False, "weight_g")
+            lines.append((text, fit, line_h))
+        if f.remarks:
+            room = height - 2 * pad - len(lines) * line_h
+            r_size, r_line_h, r_lines = self.fit_block(
+                f"备注 {f.remarks}", width, room, size, self.d(2.3), False, "remarks", max_lines=3
+            )
+            lines += [(line, r_size, r_line_h) for line in r_lines]
+        cy = y + pad
+        for text, line_size, height_of_line in lines:
+            self.text(self.margin, cy + height_of_line // 2, text, line_size)
+            cy += height_of_line
+
+
+def plan_face_sheet(
+    label: dict[str, Any],
+    *,
+    width_mm: int = 76,
+    height_mm: int = 130,
+    dpi: int = 203,
+    font: str = "",
+) -> FaceSheetPlan:
+    """Check a face-sheet payload and lay it out, drawing nothing.
+
+    Raises LabelError: WAYBILL_NOT_CODE128 / WAYBILL_TOO_LONG, LABEL_FIELD_MISSING,
+    LABEL_FIELD_INVALID, LABEL_TEXT_TOO_LONG, LABEL_SIZE_UNSUPPORTED, FONT_NOT_FOUND.
+    """
+    with _FONT_LOCK:
+        return _plan(label, width_mm, height_mm, dpi, font)
+
+
+def _plan(
+    label: dict[str, Any], width_mm: int, height_mm: int, dpi: int, font: str
+) -> FaceSheetPlan:
+    fields = _fields(label)
+    modules = _waybill_modules(fields.waybill_no)
+    if not (150 <= dpi <= 600) or width_mm < 70 or height_mm < 100:
+        raise LabelError(
+            "LABEL_SIZE_UNSUPPORTED",
+            f"a face sheet needs at least 70×100 mm at 150-600 dpi, not "
+            f"{width_mm}×{height_mm} mm at {dpi} dpi",
+            field="size",
+        )
+    width, height = label_size_px(width_mm, height_mm, dpi)
+    fonts = _fonts(font)
+    scale = min(width_mm / 76, height_mm / 130)
+    lay = _Layout(fields, fonts, width, height, dpi, scale)
+
+    # Code128: modules of at least 0.25 mm (2 dots at 203 dpi) and a quiet zone of
+    # 10 modules on both sides (it may run into the margin, which is blank anyway).
+    min_module, max_module = max(2, lay.dots(0.25)), max(2, lay.dots(0.5))
+    module = 0
+    for m in range(max_module, min_module - 1, -1):
+        if len(modules) * m + 2 * max(10 * m, lay.margin) <= width:
+            module = m
+            break
+    if not module:
+        raise LabelError(
+            "WAYBILL_TOO_LONG",
+            f"waybill number {fields.waybill_no!r} ({len(fields.waybill_no)} characters) is too "
+            f"long for a scannable Code128 on a {width_mm} mm wide label",
+            field="waybill_no",
+        )
+
+    y = lay.dots(1.5)
+    y = lay.header(y)
+    y = lay.waybill(y, modules, module)
+    y = lay.sort_code(y)
+    y, qr_module = lay.routing_and_qr(y)
+
+    footer_h = round(lay.d(2.9) * 1.3) * 4 + 2 * lay.d(1.0)
+    footer_top = height - lay.dots(1.5) - footer_h
+    parties_h = footer_top - lay.rule - y
+    if parties_h < lay.d(30):
+        raise LabelError(
+            "LABEL_SIZE_UNSUPPORTED",
+            f"a {width_mm}×{height_mm} mm label leaves no room for the addresses",
+            field="size",
+        )
+    recipient_h = round((parties_h - lay.rule) * 0.58)
+    lay.party(y, recipient_h, "收", fields.recipient, "recipient", big=True)
+    y = lay.hrule(y + recipient_h)
+    lay.party(y, footer_top - lay.rule - y, "寄", fields.sender, "sender", big=False)
+    y = lay.hrule(footer_top - lay.rule)
+    lay.footer(y, height - y)
+    return FaceSheetPlan(width, height, dpi, tuple(lay.ops), fonts, module, qr_module)
+
+
+def draw_face_sheet(plan: FaceSheetPlan) -> Image.Image:
+    """Paint a plan: a 1-bit image (mode "1", black = printed dot)."""
+    with _FONT_LOCK:
+        return _draw(plan)
+
+
+def _draw(plan: FaceSheetPlan) -> Image.Image:
+    canvas = Image.new("L", (plan.width, plan.height), 255)
+    draw = ImageDraw.Draw(canvas)
+    for op in plan.ops:
+        if isinstance(op, _Text):
+            font, stroke = plan.fonts.get(op.size, op.bold)
+            draw.text(
+                (op.x, op.y),
+                op.text,
+                fill=op.fill,
+                font=font,
+                anchor=op.anchor,
+                stroke_width=stroke,
+                stroke_fill=op.fill,
+            )
+        elif isinstance(op, _Rect):
+            if op.radius:
+                draw.rounded_rectangle(
+                    op.box, op.radius, fill=op.fill, outline=op.outline, width=op.width
+                )
+            else:
+                draw.rectangle(op.box, fill=op.fill, outline=op.outline, width=op.width)
+        else:
+            canvas.paste(op.image, (op.x, op.y))
+    # Thermal heads print dots, not greys: threshold (no dithering) to 1 bit.
+    image = canvas.convert("1", dither=Image.Dither.NONE)
+    image.info["dpi"] = (plan.dpi, plan.dpi)
+    return image
+
+
+def render_face_sheet(
+    label: dict[str, Any],
+    *,
+    width_mm: int = 76,
+    height_mm: int = 130,
+    dpi: int = 203,
+    font: str = "",
+) -> Image.Image:
+    """The face sheet as a 1-bit image (mode "1", black = printed dot) of
+    `label_size_px(width_mm, height_mm, dpi)` dots. Checks first (see
+    `plan_face_sheet`): a bad label raises LabelError and nothing is drawn."""
+    with _FONT_LOCK:
+        plan = plan_face_sheet(label, width_mm=width_mm, height_mm=height_mm, dpi=dpi, font=font)
+        return _draw(plan)
+
+
+# ---------------------------------------------------------------------------- output
+
+
+def _one_bit(image: Image.Image) -> Image.Image:
+    return image if image.mode == "1" else image.convert("L").convert("1", dither=Image.Dither.NONE)
+
+
+def to_png(image: Image.Image) -> bytes:
+    """PNG preview (1-bit, with the print resolution recorded for true-size viewing)."""
+    buf = io.BytesIO()
+    one_bit = _one_bit(image)
+    dpi = image.info.get("dpi")
+    if dpi:
+        one_bit.save(buf, "PNG", dpi=dpi)
+    else:
+        one_bit.save(buf, "PNG")
+    return buf.getvalue()
+
+
+#: Rows per `GS v 0` block: python-escpos's own default split, which printers with a
+#: small receive buffer need.
+ESCPOS_BAND_ROWS = 960
+
+
+def to_escpos(image: Image.Image, *, cut: bool = True) -> bytes:
+    """ESC/POS bytes for the image, made with python-escpos: ESC @, the raster as
+    `GS v 0` blocks of at most 960 rows, then feed and full cut when `cut`."""
+    one_bit = _one_bit(image)
+    printer = Dummy()
+    # The default profile does not know the paper width, and python-escpos prints a
+    # warning to stdout for every image then: tell it this printer's width (this
+    # instance's profile only; the class-level profile data is shared).
+    profile = printer.profile
+    profile.profile_data = {
+        **profile.profile_data,
+        "media": {"width": {"mm": "Unknown", "pixels": one_bit.width}, "dpi": "Unknown"},
+    }
+    printer.hw("INIT")
+    # The same bands python-escpos's `image()` would cut (it crops the image every
+    # `fragment_height` rows), cut here so it does not convert the whole image first.
+    for top in range(0, one_bit.height, ESCPOS_BAND_ROWS):
+        band = one_bit.crop((0, top, one_bit.width, min(one_bit.height, top + ESCPOS_BAND_ROWS)))
+        printer.image(band, impl="bitImageRaster", fragment_height=ESCPOS_BAND_ROWS)
+    if cut:
+        printer.cut()
+    data: bytes = printer.output
+    return data

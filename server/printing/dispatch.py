@@ -1,0 +1,167 @@
+"""The print dispatcher: one thread per enabled printer sends its queue in order.
+
+A printer that goes away is a state ("unavailable, retrying"), logged once when lost and
+once when back; its jobs stay queued and go out with backoff. Packing, reprints and test
+prints `notify()` the dispatcher so a label leaves at once instead of at the next poll.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from devices import facesheet
+from devices.printers import Printer, PrinterError, PrinterUnavailable, open_printer
+from server.commands import utc_now
+from server.config import PrinterSettings, Settings
+from server.db import Database
+from server.printing import service
+
+log = logging.getLogger("bondfloor.printing")
+
+STATUS_CHECK_SECONDS = 10.0
+
+
+def render_job(payload: dict[str, Any], printer: PrinterSettings, settings: Settings) -> Any:
+    """The label image for a job, at the printer's size and resolution."""
+    return facesheet.render_face_sheet(
+        payload,
+        width_mm=printer.label_width_mm,
+        height_mm=printer.label_height_mm,
+        dpi=printer.dpi,
+        font=settings.printing.font,
+    )
+
+
+def connect(printer: PrinterSettings) -> Printer:
+    return open_printer(
+        printer.kind,
+        printer.name,
+        host=printer.host,
+        port=printer.port,
+        timeout=printer.timeout_seconds,
+        answers_status=printer.answers_status,
+        device=printer.device,
+        baud=printer.baud,
+        vendor_id=printer.vendor_id,
+        product_id=printer.product_id,
+        folder=printer.folder,
+    )
+
+
+class PrintDispatcher:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self._db = db
+        self._settings = settings
+        self._stop = threading.Event()
+        self._wake: dict[str, threading.Event] = {}
+        self._threads: list[threading.Thread] = []
+        self._failing: dict[str, bool] = {}  # a job is being retried: its error is the state
+        self.sent = 0
+        self.last_error = ""
+
+    def start(self) -> None:
+        at = utc_now()
+        again = self._db.write(service.requeue_interrupted)
+        failed = self._db.write(lambda c: service.fail_unprintable(c, self._settings, at))
+        if again or failed:
+            log.warning("print queue at start: %d job(s) sent again, %d failed", again, failed)
+        for printer in self._settings.printers:
+            if not printer.enabled:
+                continue
+            self._wake[printer.name] = threading.Event()
+            thread = threading.Thread(
+                target=self._run, args=(printer,), name=f"printer-{printer.name}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
+
+    def notify(self, printer: str | None = None) -> None:
+        """A job was queued: wake its printer (or all of them)."""
+        for name, event in self._wake.items():
+            if printer is None or name == printer:
+                event.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.notify()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    def status(self) -> dict[str, Any]:
+        alive = sum(t.is_alive() for t in self._threads)
+        return {
+            "printers": len(self._threads),
+            "running": alive,
+            "sent": self.sent,
+            "last_error": self.last_error,
+        }
+
+    # -- one printer ---------------------------------------------------------------------
+
+    def _run(self, settings: PrinterSettings) -> None:
+        printer = connect(settings)
+        wake = self._wake[settings.name]
+        last_check = 0.0
+        while not self._stop.is_set():
+            try:
+                sent = self._send_next(printer, settings)
+                last_check = time.monotonic() if self._failing.get(settings.name) else last_check
+            except Exception as err:  # the printer's thread must outlive any one failure
+                self.last_error = f"{type(err).__name__}: {err}"
+                log.exception("printer %s: unexpected failure", settings.name)
+                sent = False
+            if sent:
+                continue
+            if time.monotonic() - last_check > STATUS_CHECK_SECONDS:
+                last_check = time.monotonic()
+                now = printer.status()
+                self._record(settings.name, now.state, now.detail)
+            wake.wait(self._settings.printing.poll_seconds)
+            wake.clear()
+
+    def _send_next(self, printer: Printer, settings: PrinterSettings) -> bool:
+        """Send the head of this printer's queue; True when a job was settled."""
+        job = self._db.write(lambda c: service.claim_next_job(c, settings.name, utc_now()))
+        if job is None:
+            return False
+        try:
+            image = render_job(job["payload"], settings, self._settings)
+            data = facesheet.to_escpos(image)
+            preview = facesheet.to_png(image) if settings.kind == "file" else None
+        except facesheet.LabelError as err:
+            error = f"{err.code}: {err}"
+            self._db.write(lambda c: service.mark_failed(c, job["id"], error, utc_now()))
+            log.error("printer %s: job %d cannot be drawn: %s", settings.name, job["id"], error)
+            return True
+        try:
+            printer.print_job(data, job_id=job["id"], preview_png=preview)
+        except PrinterUnavailable as err:
+            reason = str(err)
+            self._db.write(
+                lambda c: service.mark_retry(c, job["id"], reason, job["attempts"], self._settings)
+            )
+            self._failing[settings.name] = True
+            self._record(settings.name, "unavailable", reason)
+            return False
+        except PrinterError as err:
+            failure = f"{err.code}: {err}"
+            self._db.write(lambda c: service.mark_failed(c, job["id"], failure, utc_now()))
+            return True
+        self._db.write(lambda c: service.mark_done(c, job["id"], utc_now()))
+        self._failing[settings.name] = False
+        self._record(settings.name, "online", "")
+        self.sent += 1
+        return True
+
+    def _record(self, printer: str, state: str, detail: str) -> None:
+        changed = self._db.write(
+            lambda c: service.set_printer_state(c, printer, state, detail, utc_now())
+        )
+        if changed:  # once when lost, once when back
+            if state in ("online", "unknown"):
+                log.info("printer %s is %s", printer, state)
+            else:
+                log.warning("printer %s is %s, retrying: %s", printer, state, detail)

@@ -1,0 +1,112 @@
+"""A small ESC/POS network printer on loopback for tests: it records every job's bytes,
+answers DLE EOT status queries, and can be switched off, stall, drop connections or run
+out of paper."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+
+STATUS_QUERY = b"\x10\x04"
+ONLINE = {1: 0x12, 2: 0x12, 4: 0x12}
+PAPER_OUT = {1: 0x12, 2: 0x32, 4: 0x72}
+
+
+class FakePrinter:
+    """`jobs` holds the bytes of each connection that carried more than status queries."""
+
+    def __init__(self, port: int = 0) -> None:
+        self.host = "127.0.0.1"
+        self.port = port
+        self.jobs: list[bytes] = []
+        self.mode = "ok"  # ok | stall | drop | paper_out
+        self._server: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+
+    # -- switching it on and off -------------------------------------------------------
+
+    def start(self) -> FakePrinter:
+        self._stop.clear()
+        server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind((self.host, self.port))
+        server.listen(16)
+        server.settimeout(0.1)
+        self.port = server.getsockname()[1]
+        self._server = server
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Power off: the port refuses connections until `start()`."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    def received(self) -> list[bytes]:
+        with self._lock:
+            return list(self.jobs)
+
+    def wait_for_jobs(self, count: int, timeout: float = 10.0) -> list[bytes]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            jobs = self.received()
+            if len(jobs) >= count:
+                return jobs
+            time.sleep(0.02)
+        return self.received()
+
+    # -- the wire ----------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        assert self._server is not None
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._session, args=(conn,), daemon=True).start()
+
+    def _session(self, conn: socket.socket) -> None:
+        data = b""
+        conn.settimeout(0.1)
+        with contextlib.closing(conn):
+            while not self._stop.is_set():
+                if self.mode == "stall":
+                    time.sleep(0.05)  # accepts, never reads, never answers
+                    continue
+                try:
+                    chunk = conn.recv(65536)
+                except TimeoutError:
+                    continue
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                if self.mode == "drop" and len(data) + len(chunk) > 1000:
+                    return  # the cable is pulled mid-job: nothing of it is printed
+                data += chunk
+                self._answer_status(conn, chunk)
+            job = data.replace(b"\x10\x04\x01", b"").replace(b"\x10\x04\x02", b"")
+            job = job.replace(b"\x10\x04\x04", b"")
+            if job and self.mode not in ("paper_out", "drop"):
+                with self._lock:
+                    self.jobs.append(job)
+
+    def _answer_status(self, conn: socket.socket, chunk: bytes) -> None:
+        table = PAPER_OUT if self.mode == "paper_out" else ONLINE
+        i = chunk.find(STATUS_QUERY)
+        while i != -1 and i + 2 < len(chunk):
+            with contextlib.suppress(OSError):
+                conn.sendall(bytes([table.get(chunk[i + 2], 0x12)]))
+            i = chunk.find(STATUS_QUERY, i + 3)
