@@ -30,6 +30,22 @@ def health(
         "uptime_seconds": round(time.monotonic() - state.started_at, 1),
         "events": {"last_seq": last_seq},
         "workers": {name: worker.status() for name, worker in state.workers.items()},
+        "printing": {
+            **(state.printing.status() if "printing" in state else {}),
+            **db.read(_print_queue),
+        },
+    }
+
+
+def _print_queue(conn: Any) -> dict[str, int]:
+    rows = conn.execute(
+        "SELECT status, COUNT(*) FROM print_jobs WHERE status IN ('queued', 'sending', 'failed') "
+        "GROUP BY status"
+    ).fetchall()
+    counts = dict(rows)
+    return {
+        "queued": counts.get("queued", 0) + counts.get("sending", 0),
+        "failed": counts.get("failed", 0),
     }
 
 
