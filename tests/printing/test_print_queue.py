@@ -269,3 +269,16 @@ def test_a_reprint_says_copy_on_the_label(site: Api, printer: FakePrinter) -> No
         "【副本 COPY 2】",
     ]
     assert {j["reason"] for j in copies} == {"smudged"}
+
+
+def test_the_file_printer_keeps_the_bytes_and_the_preview(site: Api, tmp_path: Path) -> None:
+    answer = site.post("/api/v1/printers/file-1/test", role="packer")
+    assert answer.status_code == 200, answer.text
+    stem = tmp_path / "out" / f"job-{answer.json()['id']:06d}"
+    eventually(lambda: stem.with_suffix(".png").exists())
+    (label,) = raster_images(stem.with_suffix(".bin").read_bytes())
+    assert decoded(label)["Code128"] == "TEST-0000000001"
+    from PIL import Image
+
+    with Image.open(stem.with_suffix(".png")) as preview:
+        assert preview.convert("1").tobytes() == label.convert("1").tobytes()
