@@ -185,16 +185,17 @@ class UsbPrinter:
         self._write(data)
 
     def _write(self, data: bytes) -> None:
-        try:
-            from escpos.printer import Usb
+        from escpos.printer import Usb
 
+        where = f"{self.name} (USB {self.vendor_id:04x}:{self.product_id:04x})"
+        if not Usb.is_usable():
+            raise PrinterUnavailable(f"{where}: pyusb is not installed on this machine")
+        try:
             printer: Any = Usb(self.vendor_id, self.product_id)
             printer._raw(data)
             printer.close()
         except Exception as err:  # pyusb raises its own errors, not OSError
-            raise PrinterUnavailable(
-                f"{self.name} (USB {self.vendor_id:04x}:{self.product_id:04x}): {err}"
-            ) from err
+            raise PrinterUnavailable(f"{where}: {err}") from err
 
 
 class FilePrinter:

@@ -16,6 +16,7 @@ from devices.printers import (
     NetworkPrinter,
     PrinterUnavailable,
     SerialPrinter,
+    UsbPrinter,
     parse_status,
 )
 from tests.printing.fake_printer import FakePrinter
@@ -128,3 +129,11 @@ def test_a_file_printer_on_a_file_is_unavailable(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(PrinterUnavailable):
         FilePrinter("file-1", blocker).print_job(JOB, job_id=1)
+
+
+def test_a_usb_printer_that_is_not_plugged_in_is_unavailable() -> None:
+    # No USB device node exists on this machine: the driver must say so, not crash.
+    printer = UsbPrinter("usb-1", 0x0416, 0x5011)
+    with pytest.raises(PrinterUnavailable) as caught:
+        printer.print_job(JOB, job_id=1)
+    assert "0416:5011" in str(caught.value)
