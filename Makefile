@@ -45,6 +45,8 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/outbound_allocation.py
 	$(BIN)/python bench/outbound_waves.py
 	$(BIN)/python bench/pick_http.py
+	$(BIN)/python bench/facesheet_render.py
+	$(BIN)/python bench/print_latency.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -9,7 +9,7 @@ import socket
 import threading
 import time
 
-STATUS_QUERY = b"\x10\x04"
+QUERY = b"\x10\x04\x01\x10\x04\x02\x10\x04\x04"  # what devices.printers asks
 ONLINE = {1: 0x12, 2: 0x12, 4: 0x12}
 PAPER_OUT = {1: 0x12, 2: 0x32, 4: 0x72}
 
@@ -79,6 +79,7 @@ class FakePrinter:
 
     def _session(self, conn: socket.socket) -> None:
         data = b""
+        answered: set[int] = set()  # where in `data` a status query was answered
         conn.settimeout(0.1)
         with contextlib.closing(conn):
             while not self._stop.is_set():
@@ -96,17 +97,22 @@ class FakePrinter:
                 if self.mode == "drop" and len(data) + len(chunk) > 1000:
                     return  # the cable is pulled mid-job: nothing of it is printed
                 data += chunk
-                self._answer_status(conn, chunk)
-            job = data.replace(b"\x10\x04\x01", b"").replace(b"\x10\x04\x02", b"")
-            job = job.replace(b"\x10\x04\x04", b"")
+                # A status query is one before the job or one after it, never one that
+                # happens to sit inside the image's bytes.
+                for at in (0, len(data) - len(QUERY)):
+                    if at >= 0 and at not in answered and data[at : at + len(QUERY)] == QUERY:
+                        answered.add(at)
+                        self._answer_status(conn)
+            job = data
+            if job.startswith(QUERY):
+                job = job[len(QUERY) :]
+            if job.endswith(QUERY):
+                job = job[: -len(QUERY)]
             if job and self.mode not in ("paper_out", "drop"):
                 with self._lock:
                     self.jobs.append(job)
 
-    def _answer_status(self, conn: socket.socket, chunk: bytes) -> None:
+    def _answer_status(self, conn: socket.socket) -> None:
         table = PAPER_OUT if self.mode == "paper_out" else ONLINE
-        i = chunk.find(STATUS_QUERY)
-        while i != -1 and i + 2 < len(chunk):
-            with contextlib.suppress(OSError):
-                conn.sendall(bytes([table.get(chunk[i + 2], 0x12)]))
-            i = chunk.find(STATUS_QUERY, i + 3)
+        with contextlib.suppress(OSError):
+            conn.sendall(bytes([table[1], table[2], table[4]]))
