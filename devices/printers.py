@@ -10,6 +10,7 @@ printer took every byte, which is when a job counts as printed.
 from __future__ import annotations
 
 import socket
+import struct
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,10 @@ class PrinterUnavailable(PrinterError):
     """Off, unplugged, out of paper, cover open: keep the job and try again later."""
 
     code = "PRINTER_UNAVAILABLE"
+
+    def __init__(self, message: str, state: str = "unavailable") -> None:
+        super().__init__(message)
+        self.state = state  # unavailable | offline | paper_out | cover_open
 
 
 @dataclass(frozen=True)
@@ -101,24 +106,37 @@ class NetworkPrinter:
 
     def _write(self, data: bytes) -> None:
         try:
-            with self._connect() as sock:
-                if self.answers_status:
-                    before = self._query(sock)
-                    if not before.ready:
-                        raise PrinterUnavailable(f"{self.name}: {before.detail or before.state}")
-                sock.sendall(data)
-                if self.answers_status:
-                    after = self._query(sock)
-                    if after.state == "unknown":
-                        raise PrinterUnavailable(
-                            f"{self.name}: no answer after the job; it may not have printed"
-                        )
-                else:
-                    sock.shutdown(socket.SHUT_WR)
-        except PrinterUnavailable:
-            raise
+            sock = self._connect()
         except OSError as err:
             raise PrinterUnavailable(f"{self.name} ({self.host}:{self.port}): {err}") from err
+        try:
+            if self.answers_status:
+                before = self._query(sock)
+                if before.state != "online":
+                    # Silent or not ready: send nothing, so a late wake-up cannot print a
+                    # label that is also sent again.
+                    raise PrinterUnavailable(
+                        f"{self.name}: {before.detail or before.state}",
+                        "unavailable" if before.state == "unknown" else before.state,
+                    )
+            sock.sendall(data)
+            if self.answers_status:
+                after = self._query(sock)
+                if after.state == "unknown":
+                    raise PrinterUnavailable(
+                        f"{self.name}: no answer after the job; it may not have printed"
+                    )
+            else:
+                sock.shutdown(socket.SHUT_WR)
+        except (PrinterUnavailable, OSError) as err:
+            # Reset, not close: a stalled printer drops the bytes it has not read yet
+            # instead of printing them after we gave up and queued the job again.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            if isinstance(err, PrinterUnavailable):
+                raise
+            raise PrinterUnavailable(f"{self.name} ({self.host}:{self.port}): {err}") from err
+        finally:
+            sock.close()
 
     def _connect(self) -> socket.socket:
         return socket.create_connection((self.host, self.port), timeout=self.timeout)

@@ -44,18 +44,16 @@ export function goToLogin(reason = "") {
   location.replace(LOGIN_PAGE + (reason ? `?reason=${encodeURIComponent(reason)}` : ""));
 }
 
-async function call(method, path, { body, query, key } = {}) {
+async function send(method, path, { body, query, key, accept = "application/json" } = {}) {
   const url = new URL(path, location.origin);
   for (const [name, value] of Object.entries(query || {})) url.searchParams.set(name, value);
-  const headers = { Accept: "application/json", "X-Device": deviceId() };
+  const headers = { Accept: accept, "X-Device": deviceId() };
   if (key) headers["Idempotency-Key"] = key;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const bearer = token();
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
-
-  let response;
   try {
-    response = await fetch(url, {
+    return await fetch(url, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -64,9 +62,11 @@ async function call(method, path, { body, query, key } = {}) {
   } catch (err) {
     throw new ApiError(0, "NETWORK_ERROR", String(err));
   }
-  const data = await response.json().catch(() => null);
-  if (response.ok) return data;
+}
 
+/** Turn a refused answer into an ApiError (or leave for the login page when the session is over). */
+async function refusal(response) {
+  const data = await response.json().catch(() => null);
   const error = data?.error || {};
   const failure = new ApiError(
     response.status,
@@ -74,11 +74,17 @@ async function call(method, path, { body, query, key } = {}) {
     error.message || response.statusText,
     error.details || {},
   );
-  if (response.status === 401 && bearer && SESSION_OVER.has(failure.code)) {
+  if (response.status === 401 && token() && SESSION_OVER.has(failure.code)) {
     goToLogin(failure.code);
     return new Promise(() => {}); // the page is leaving; nothing after this call should run
   }
   throw failure;
+}
+
+async function call(method, path, options = {}) {
+  const response = await send(method, path, options);
+  if (!response.ok) return refusal(response);
+  return response.json().catch(() => null);
 }
 
 /** Public settings the pages need before login: site name, scan settings, role labels. */
@@ -210,4 +216,25 @@ export function orderSummary() {
 /** Open return-to-stock and to-inspection tasks. */
 export function openOrderTasks() {
   return call("GET", "/api/v1/order-tasks");
+}
+
+// Printing: the printers with their state, the print queue, label previews.
+
+/** Every printer with its state (online, unavailable, paper out…) and queue counts. */
+export function listPrinters() {
+  return call("GET", "/api/v1/printers");
+}
+
+/** Print jobs, newest first: `{printer, status, limit}`, each optional. */
+export function listPrintJobs(filters = {}) {
+  const query = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== "" && v != null));
+  return call("GET", "/api/v1/print-jobs", { query });
+}
+
+/** A job's label as the printer gets it, as a PNG blob (an <img> cannot send the token). */
+export async function printPreview(jobId) {
+  const path = `/api/v1/print-jobs/${encodeURIComponent(jobId)}/preview.png`;
+  const response = await send("GET", path, { accept: "image/png, application/json" });
+  if (!response.ok) return refusal(response);
+  return response.blob();
 }

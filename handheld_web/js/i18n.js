@@ -49,6 +49,7 @@ const TEXTS = {
   "menu.dock": { zh: "装车出库", en: "Dock check-out" },
   "menu.supervisor": { zh: "主管", en: "Supervisor" },
   "menu.stock": { zh: "库存查询", en: "Stock lookup" },
+  "menu.printers": { zh: "打印站", en: "Printer station" },
 
   "stock.title": { zh: "库存查询", en: "Stock lookup" },
   "stock.back": { zh: "返回", en: "Back" },
@@ -362,6 +363,111 @@ const TEXTS = {
   "orders.detail.parcel": { zh: "包裹 {waybill_no} · {weight_g} 克 · {lane}", en: "Parcel {waybill_no} · {weight_g} g · {lane}" },
   "orders.refresh": { zh: "刷新", en: "Refresh" },
 
+  "printers.title": { zh: "打印站", en: "Printer station" },
+  "printers.live": { zh: "实时：每 2 秒刷新 · {time}", en: "Live, every 2 s · {time}" },
+  "printers.live.lost": { zh: "与服务器的连接中断，正在重试：{error}", en: "Lost the server, retrying: {error}" },
+  "printers.list": { zh: "打印机", en: "Printers" },
+  "printers.none": { zh: "没有配置打印机", en: "No printer is configured" },
+  "printers.kind.network": { zh: "网络", en: "Network" },
+  "printers.kind.serial": { zh: "串口", en: "Serial" },
+  "printers.kind.usb": { zh: "USB", en: "USB" },
+  "printers.kind.file": { zh: "文件", en: "File" },
+  "printers.meta": { zh: "{kind} · {width}×{height} 毫米 · {dpi} dpi", en: "{kind} · {width}×{height} mm · {dpi} dpi" },
+  "printers.state.online": { zh: "在线", en: "Online" },
+  "printers.state.unavailable": { zh: "不可用，重试中", en: "Unavailable, retrying" },
+  "printers.state.offline": { zh: "离线", en: "Offline" },
+  "printers.state.paper_out": { zh: "缺纸", en: "Paper out" },
+  "printers.state.cover_open": { zh: "机盖打开", en: "Cover open" },
+  "printers.state.unknown": { zh: "状态未知", en: "State unknown" },
+  "printers.state.disabled": { zh: "已停用", en: "Disabled" },
+  "printers.state.unconfigured": { zh: "未配置", en: "Not configured" },
+  "printers.unconfigured": {
+    zh: "配置里没有这台打印机：它的任务不会打印",
+    en: "This printer is not in the configuration: its jobs never print",
+  },
+  "printers.detail": { zh: "{state}：{detail}", en: "{state}: {detail}" },
+  "printers.since": { zh: "自 {time}", en: "since {time}" },
+  "printers.counts": { zh: "排队 {queued} · 失败 {failed}", en: "{queued} queued · {failed} failed" },
+  "printers.hint.refused": { zh: "连接被拒绝，打印机可能关机、断网或端口不对", en: "connection refused (the printer is off, unplugged or on another port)" },
+  "printers.hint.timeout": { zh: "连接超时，打印机没有响应", en: "timed out (the printer does not answer)" },
+  "printers.hint.unreachable": { zh: "找不到打印机，请检查网线和地址", en: "not reachable (check the cable and the address)" },
+  "printers.hint.paper_out": { zh: "缺纸，请装面单纸", en: "paper out (load labels)" },
+  "printers.hint.cover_open": { zh: "机盖打开，请合上", en: "cover open (close it)" },
+  "printers.hint.no_answer": { zh: "打印后没有应答，可能没打出来，会重发", en: "no answer after the job (it may not have printed; it is sent again)" },
+  "printers.test": { zh: "测试打印", en: "Test print" },
+  "printers.test.queued": { zh: "测试页已排队：{printer}", en: "Test label queued on {printer}" },
+  "printers.queue": { zh: "队列", en: "Queue" },
+  "printers.queue.empty": { zh: "队列为空", en: "Nothing waiting" },
+  "printers.failed": { zh: "失败的任务", en: "Failed jobs" },
+  "printers.done": { zh: "最近打印", en: "Recently printed" },
+  "printers.job.no": { zh: "任务 {id}", en: "Job {id}" },
+  "printers.job.test": { zh: "测试页", en: "Test label" },
+  "printers.job.copy": { zh: "副本 {copy}", en: "Copy {copy}" },
+  "printers.job.next_in_line": { zh: "下一张", en: "Next" },
+  "printers.job.order": { zh: "订单 {order_no}", en: "Order {order_no}" },
+  "printers.job.attempts": { zh: "已尝试 {attempts} 次", en: "{attempts} tries" },
+  "printers.job.next_try": { zh: "下次尝试 {time}", en: "Next try {time}" },
+  "printers.job.error": { zh: "上次错误：{error}", en: "Last error: {error}" },
+  "printers.job.failed": { zh: "失败原因：{error}", en: "Failed: {error}" },
+  "printers.job.reason": { zh: "补打原因：{reason}", en: "Reprint reason: {reason}" },
+  "printers.job.made": { zh: "{user} · {time}", en: "{user} · {time}" },
+  "printers.job.status.queued": { zh: "排队中", en: "Queued" },
+  "printers.job.status.sending": { zh: "发送中", en: "Sending" },
+  "printers.job.status.done": { zh: "已打印", en: "Printed" },
+  "printers.job.status.failed": { zh: "失败", en: "Failed" },
+  "printers.job.status.cancelled": { zh: "已取消", en: "Cancelled" },
+  "printers.job.open": { zh: "查看面单 {id}", en: "Show label of job {id}" },
+  "printers.retry": { zh: "重新打印", en: "Retry" },
+  "printers.retry.done": { zh: "任务 {id} 已重新排队：{printer}", en: "Job {id} is queued again on {printer}" },
+  "printers.reprint.title": { zh: "补打面单", en: "Reprint a face sheet" },
+  "printers.reprint.hint": { zh: "扫描运单号或订单号", en: "Scan the waybill or order no" },
+  "printers.reprint.parcel": { zh: "包裹", en: "Parcel" },
+  "printers.reprint.none": { zh: "请扫描或输入运单号/订单号", en: "Scan or type a waybill or order number" },
+  "printers.reprint.clear": { zh: "清除", en: "Clear" },
+  "printers.reprint.scanned": { zh: "{code}：选择原因后补打", en: "{code}: choose a reason, then reprint" },
+  "printers.reprint.reason": { zh: "补打原因（必填）", en: "Reason (required)" },
+  "printers.reason.damaged": { zh: "面单破损", en: "Label damaged" },
+  "printers.reason.unreadable": { zh: "扫不出", en: "Will not scan" },
+  "printers.reason.wrong_parcel": { zh: "贴错", en: "On the wrong parcel" },
+  "printers.reason.lost": { zh: "面单丢失", en: "Label lost" },
+  "printers.reprint.note": { zh: "其他原因/备注", en: "Other reason or note" },
+  "printers.reprint.printer": { zh: "打印机", en: "Printer" },
+  "printers.reprint.same_printer": { zh: "原打印机", en: "Its own printer" },
+  "printers.reprint.submit": { zh: "补打", en: "Reprint" },
+  "printers.reprint.need_code": { zh: "请先扫描运单号或订单号", en: "Scan a waybill or order number first" },
+  "printers.reprint.need_reason": { zh: "请选择或填写补打原因", en: "Choose or type the reason for the reprint" },
+  "printers.reprint.queued": { zh: "副本 {copy} 已排队：{printer}", en: "Copy {copy} queued on {printer}" },
+  "printers.reprint.made": { zh: "副本 {copy} → {printer}", en: "Copy {copy} → {printer}" },
+  "printers.reprint.detail": { zh: "运单 {waybill_no} · 任务 {id}", en: "Waybill {waybill_no} · job {id}" },
+  "printers.reprint.cancelled": {
+    zh: "订单已取消：{scanned} 的面单不能再打印",
+    en: "The order is cancelled: the label of {scanned} must not be printed again",
+  },
+  "printers.preview.title": { zh: "面单预览 · 任务 {id}", en: "Label preview · job {id}" },
+  "printers.preview.alt": { zh: "运单 {waybill_no} 的面单", en: "Face sheet of waybill {waybill_no}" },
+  "printers.preview.close": { zh: "关闭", en: "Close" },
+  "printers.preview.reprint": { zh: "补打这张", en: "Reprint this one" },
+
+  "label.at_field": { zh: "{text}（{field}）", en: "{text} ({field})" },
+  "label.field.waybill_no": { zh: "运单号", en: "waybill number" },
+  "label.field.sort_code": { zh: "大头笔", en: "sort code" },
+  "label.field.courier": { zh: "快递公司", en: "courier" },
+  "label.field.product_type": { zh: "产品类型", en: "product type" },
+  "label.field.consolidation_point": { zh: "集包地", en: "consolidation point" },
+  "label.field.qr": { zh: "二维码", en: "QR code" },
+  "label.field.recipient": { zh: "收件人", en: "recipient" },
+  "label.field.recipient.name": { zh: "收件人姓名/电话", en: "recipient name or phone" },
+  "label.field.recipient.address": { zh: "收件地址", en: "recipient address" },
+  "label.field.sender": { zh: "寄件人", en: "sender" },
+  "label.field.sender.name": { zh: "寄件人姓名/电话", en: "sender name or phone" },
+  "label.field.sender.address": { zh: "寄件地址", en: "sender address" },
+  "label.field.order_no": { zh: "订单号", en: "order number" },
+  "label.field.weight_g": { zh: "重量", en: "weight" },
+  "label.field.parcel_count": { zh: "件数", en: "parcel count" },
+  "label.field.remarks": { zh: "备注", en: "remarks" },
+  "label.field.size": { zh: "面单尺寸", en: "label size" },
+  "label.field.font": { zh: "字体", en: "font" },
+
   "doc.tally": { zh: "理货单", en: "Tally record" },
   "doc.receipt": { zh: "进仓单", en: "Warehouse receipt" },
   "doc.print": { zh: "打印", en: "Print" },
@@ -524,10 +630,35 @@ const ERRORS = {
   CANCEL_TOO_LATE: { zh: "订单已出库，不能取消", en: "The order has left the warehouse" },
   RETURN_LOCATION_INVALID: { zh: "{location} 不能放退货：请放存储位、拣货位或暂存区", en: "{location} takes no returns: use storage, a pick face or staging" },
   NOT_AN_INSPECTION_LANE: { zh: "{location} 不是查验区", en: "{location} is not an inspection lane" },
+  PARCEL_NOT_FOUND: { zh: "没有 {scanned} 的面单：请扫运单号或订单号", en: "No face sheet for {scanned}: scan the waybill or order number" },
+  PRINTER_UNKNOWN: { zh: "配置里没有这台打印机", en: "No such printer in the configuration" },
+  PRINTER_DISABLED: { zh: "这台打印机已停用，不能打印", en: "This printer is disabled; it prints nothing" },
+  PRINT_JOB_NOT_FOUND: { zh: "打印任务不存在", en: "No such print job" },
+  PRINT_JOB_NOT_FAILED: { zh: "这个任务没有失败，不用重新打印", en: "This job has not failed; nothing to retry" },
+  PRINTER_ERROR: { zh: "打印机拒绝了这个任务", en: "The printer refused this job" },
+  PRINTER_UNAVAILABLE: { zh: "打印机不可用，稍后重试", en: "The printer is unavailable; trying again later" },
+  LABEL_TEXT_TOO_LONG: { zh: "面单上放不下：内容太长，请主管核对订单资料", en: "Too long to fit on the face sheet: a supervisor checks the order data" },
+  LABEL_FIELD_MISSING: { zh: "面单缺少必要内容，不能打印：请主管补全订单资料", en: "The face sheet lacks required data: a supervisor completes the order" },
+  LABEL_FIELD_INVALID: { zh: "面单内容格式错误，不能打印", en: "The face sheet data is malformed; it cannot print" },
+  WAYBILL_NOT_CODE128: { zh: "运单号含有条码无法表示的字符，不能打印：请核对运单号", en: "The waybill number has characters a Code128 cannot carry: check it" },
+  WAYBILL_TOO_LONG: { zh: "运单号太长，条码印出来扫不出：请核对运单号", en: "The waybill number is too long for a scannable barcode on this label" },
+  LABEL_SIZE_UNSUPPORTED: { zh: "打印机的面单尺寸放不下面单：请检查打印机配置", en: "The printer's label size cannot hold a face sheet: check its configuration" },
+  FONT_NOT_FOUND: { zh: "服务器上没有中文字体，面单无法打印：请安装 fonts-noto-cjk", en: "No Chinese font on the server; labels cannot print: install fonts-noto-cjk" },
   NOT_FOUND: { zh: "未找到", en: "Not found" },
   INTERNAL_ERROR: { zh: "服务器出错，操作未执行", en: "The server failed; nothing was changed" },
   NETWORK_ERROR: { zh: "无法连接服务器，请检查网络", en: "Cannot reach the server; check the network" },
 };
+
+// Refusals of a face sheet that cannot be drawn (devices/facesheet.py LabelError codes).
+const FACE_SHEET_CODES = new Set([
+  "LABEL_TEXT_TOO_LONG",
+  "LABEL_FIELD_MISSING",
+  "LABEL_FIELD_INVALID",
+  "LABEL_SIZE_UNSUPPORTED",
+  "WAYBILL_NOT_CODE128",
+  "WAYBILL_TOO_LONG",
+  "FONT_NOT_FOUND",
+]);
 
 let current = readStoredLanguage();
 
@@ -574,7 +705,15 @@ export function errorText(error) {
   const reason = error.details && error.details.reason;
   const entry = (reason && ERRORS[`${error.code}:${reason}`]) || ERRORS[error.code];
   if (!entry) return error.message || error.code;
-  return fill(entry[current], error.details || {});
+  const text = fill(entry[current], error.details || {});
+  // A face sheet that cannot be drawn: say which part of the label is at fault.
+  const field = FACE_SHEET_CODES.has(error.code) && error.details?.field;
+  return field ? t("label.at_field", { text, field: labelField(field) }) : text;
+}
+
+/** The name of a face-sheet field (`recipient.address`) as people call it. */
+export function labelField(field) {
+  return TEXTS[`label.field.${field}`] ? t(`label.field.${field}`) : field;
 }
 
 /** A label given by the server as {zh, en}, e.g. role names from client-config. */

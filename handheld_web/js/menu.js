@@ -33,6 +33,15 @@ export const MENU = [
     href: "packing.html",
     ready: true,
   },
+  // The printer station: the printers' state and queues, reprints. Packers reprint a
+  // spoilt label themselves; only supervisors send a failed job again.
+  {
+    id: "printers",
+    label: "menu.printers",
+    roles: ["packer", "supervisor", "admin"],
+    href: "printers.html",
+    ready: true,
+  },
   {
     id: "orders",
     label: "menu.orders",

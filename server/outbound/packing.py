@@ -278,7 +278,17 @@ def check_label_prints(label: dict[str, Any], settings: Settings, printer_name: 
     """Refuse at the bench a face sheet that could not be drawn, before any parcel exists."""
     printer = next((p for p in settings.printers if p.name == printer_name), None)
     if printer is None:
-        raise Unprocessable(f"printer {printer_name} is not configured", code="PRINTER_UNKNOWN")
+        raise Unprocessable(
+            f"printer {printer_name} is not configured",
+            code="PRINTER_UNKNOWN",
+            details={"printer": printer_name},
+        )
+    if not printer.enabled:
+        raise Unprocessable(
+            f"the bench's printer {printer_name} is disabled",
+            code="PRINTER_DISABLED",
+            details={"printer": printer_name},
+        )
     try:
         facesheet.plan_face_sheet(
             label,
@@ -290,7 +300,7 @@ def check_label_prints(label: dict[str, Any], settings: Settings, printer_name: 
     except facesheet.LabelError as err:
         if err.code == "FONT_NOT_FOUND":
             return  # the site's setup, not this parcel: the job fails visibly at the printer
-        raise Unprocessable(str(err), code=err.code, details={"field": err.field}) from err
+        raise Unprocessable(err.message, code=err.code, details={"field": err.field}) from err
 
 
 def pack_station(settings: Settings, name: str) -> StationSettings:

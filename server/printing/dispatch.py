@@ -132,7 +132,7 @@ class PrintDispatcher:
             data = facesheet.to_escpos(image)
             preview = facesheet.to_png(image) if settings.kind == "file" else None
         except facesheet.LabelError as err:
-            error = f"{err.code}: {err}"
+            error = f"{err.code}: {err.message}"
             self._db.write(lambda c: service.mark_failed(c, job["id"], error, utc_now()))
             log.error("printer %s: job %d cannot be drawn: %s", settings.name, job["id"], error)
             return True
@@ -144,7 +144,7 @@ class PrintDispatcher:
                 lambda c: service.mark_retry(c, job["id"], reason, job["attempts"], self._settings)
             )
             self._failing[settings.name] = True
-            self._record(settings.name, "unavailable", reason)
+            self._record(settings.name, err.state, reason)
             return False
         except PrinterError as err:
             failure = f"{err.code}: {err}"

@@ -107,7 +107,7 @@ def preview(
     try:
         image = render_job(job["payload"], printer, settings)
     except facesheet.LabelError as err:
-        raise InvalidInput(str(err), code=err.code) from err
+        raise InvalidInput(err.message, code=err.code, details={"field": err.field}) from err
     return Response(facesheet.to_png(image), media_type="image/png")
 
 
@@ -152,6 +152,7 @@ def retry(
     job_id: JobId,
     db: NamedDependency[Database],
     actor: NamedDependency[Actor],
+    settings: NamedDependency[Settings],
     printing: NamedDependency[PrintDispatcher],
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
@@ -162,7 +163,7 @@ def retry(
         "print.retry",
         idempotency_key,
         {"job": job_id},
-        lambda conn, ctx: service.retry_failed(conn, ctx, job_id),
+        lambda conn, ctx: service.retry_failed(conn, ctx, settings, job_id),
     ).value
     printing.notify(result["printer"])
     return result

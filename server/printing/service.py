@@ -244,18 +244,23 @@ def reprint(
             f"no face sheet for {text}", code="PARCEL_NOT_FOUND", details={"scanned": text}
         )
     status = conn.execute(
-        "SELECT o.state FROM parcels p JOIN orders o ON o.id = p.order_id WHERE p.id = ?",
+        "SELECT o.state, o.order_no FROM parcels p JOIN orders o ON o.id = p.order_id "
+        "WHERE p.id = ?",
         (original["parcel_id"],),
     ).fetchone()
     if status["state"] == "cancelled":
         raise Conflict(
             "the order is cancelled: its label must not be printed again",
             code="ORDER_CANCELLED",
-            details={"scanned": text},
+            details={"scanned": text, "order_no": status["order_no"]},
         )
     target = printer_settings(settings, printer or original["printer"])
     if not target.enabled:
-        raise Unprocessable(f"printer {target.name} is disabled", code="PRINTER_DISABLED")
+        raise Unprocessable(
+            f"printer {target.name} is disabled",
+            code="PRINTER_DISABLED",
+            details={"printer": target.name},
+        )
     copies = conn.execute(
         "SELECT COUNT(*) FROM print_jobs WHERE copy_of = ?", (original["id"],)
     ).fetchone()[0]
@@ -296,7 +301,11 @@ def test_print(
 ) -> dict[str, Any]:
     target = printer_settings(settings, printer)
     if not target.enabled:
-        raise Unprocessable(f"printer {target.name} is disabled", code="PRINTER_DISABLED")
+        raise Unprocessable(
+            f"printer {target.name} is disabled",
+            code="PRINTER_DISABLED",
+            details={"printer": target.name},
+        )
     payload = {**SAMPLE_LABEL, "date": day}
     job_id = conn.execute(
         "INSERT INTO print_jobs (printer, kind, payload, created_by, created_at) "
@@ -307,11 +316,20 @@ def test_print(
     return {"id": job_id, "printer": target.name, "status": "queued"}
 
 
-def retry_failed(conn: sqlite3.Connection, ctx: CommandContext, job_id: int) -> dict[str, Any]:
+def retry_failed(
+    conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, job_id: int
+) -> dict[str, Any]:
     """A supervisor sends a failed job again (after fixing the printer's configuration)."""
-    row = conn.execute("SELECT status FROM print_jobs WHERE id = ?", (job_id,)).fetchone()
+    row = conn.execute("SELECT status, printer FROM print_jobs WHERE id = ?", (job_id,)).fetchone()
     if row is None:
         raise NotFound(f"no print job {job_id}", code="PRINT_JOB_NOT_FOUND")
+    printer = printer_settings(settings, row["printer"])  # no queue without its printer
+    if not printer.enabled:
+        raise Unprocessable(
+            f"printer {printer.name} is disabled",
+            code="PRINTER_DISABLED",
+            details={"printer": printer.name},
+        )
     if row["status"] != "failed":
         raise Conflict(f"job {job_id} is {row['status']}, not failed", code="PRINT_JOB_NOT_FAILED")
     conn.execute(

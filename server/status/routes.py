@@ -63,7 +63,9 @@ def client_config(settings: NamedDependency[Settings]) -> dict[str, Any]:
             role: {"zh": labels.label_zh, "en": labels.label_en}
             for role, labels in settings.roles.items()
         },
-        "stations": [{"name": st.name, "kind": st.kind} for st in settings.stations],
+        "stations": [
+            {"name": st.name, "kind": st.kind, "printers": st.printers} for st in settings.stations
+        ],
         "version": __version__,
     }
 

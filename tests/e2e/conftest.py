@@ -1,7 +1,9 @@
 """End-to-end fixtures: a real bondfloor server on loopback and a real headless Chromium.
 
 The server is the installed `bondfloor` command, seeded with the demo warehouse in a
-temporary folder; tests read that same SQLite file to know what stock to expect.
+temporary folder; tests read that same SQLite file to know what stock to expect. Its
+label printer is a test ESC/POS printer on a loopback TCP port, started before the
+server: every face sheet packed in any test goes over a real socket to it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.live_server import free_port, stop_server, wait_for_health
+from tests.printing.fake_printer import FakePrinter
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -47,7 +50,18 @@ class Server:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def label_printer() -> Iterator[FakePrinter]:
+    """The pack benches' label printer: a network ESC/POS printer on loopback that keeps
+    the bytes of every job. A test that switches it off switches it on again."""
+    printer = FakePrinter().start()
+    yield printer
+    printer.stop()
+
+
+@pytest.fixture(scope="session")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, label_printer: FakePrinter
+) -> Iterator[Server]:
     """A real `bondfloor serve` on 127.0.0.1 with the demo warehouse in a temp database."""
     folder = tmp_path_factory.mktemp("bondfloor")
     port = free_port()
@@ -57,8 +71,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         f'[site]\nname = "{SITE_NAME}"\n'
         f'[database]\npath = "{db_path}"\n'
         f'[server]\nhost = "127.0.0.1"\nport = {port}\n'
+        # Quick retries: a test printer switched off and on prints its queue within a second.
+        "[printing]\npoll_seconds = 0.2\nretry_min_seconds = 0.2\nretry_max_seconds = 1.0\n"
         # The pack benches of config/demo.toml: packing queues face sheets for their printer.
-        f'[[printers]]\nname = "{LABEL_PRINTER}"\nkind = "file"\nfolder = "{folder / "printouts"}"\n'
+        f'[[printers]]\nname = "{LABEL_PRINTER}"\nkind = "network"\n'
+        f'host = "{label_printer.host}"\nport = {label_printer.port}\n'
         + "".join(
             f'[[stations]]\nname = "{name}"\nkind = "pack_bench"\nprinters = ["{LABEL_PRINTER}"]\n'
             for name in PACK_BENCHES

@@ -329,15 +329,26 @@ def test_released_orders_are_waved_picked_packed_and_labelled(
         "ON p.id = j.parcel_id WHERE p.waybill_no = ?",
         (waybill,),
     ).fetchall()
-    assert [(j["status"], j["printer"]) for j in jobs] == [("queued", LABEL_PRINTER)]
+    assert [j["printer"] for j in jobs] == [LABEL_PRINTER]
     label = json.loads(jobs[0]["payload"])
     assert (label["waybill_no"], label["order_no"], label["weight_g"]) == (
         waybill,
         packed["order_no"],
         640,
     )
-    listed = api.call("pack01", "GET", "/api/v1/print-jobs?status=queued")
+    # The bench's printer is on: the face sheet leaves the queue for it at once.
+    listed = api.call("pack01", "GET", f"/api/v1/print-jobs?printer={LABEL_PRINTER}")
     assert waybill in [job["waybill_no"] for job in listed]
+    eventually(
+        lambda: (
+            demo_db.execute(
+                "SELECT j.status FROM print_jobs j JOIN parcels p ON p.id = j.parcel_id "
+                "WHERE p.waybill_no = ?",
+                (waybill,),
+            ).fetchone()[0]
+            == "done"
+        )
+    )
 
     # The cancelled order's tote: refused with the intercept alarm, and back to stock.
     cancelled_tote = totes[cancelled["order_no"]]

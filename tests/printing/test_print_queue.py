@@ -136,6 +136,8 @@ def test_a_printer_that_stops_mid_run_loses_and_doubles_nothing(
     second = packed(site, "T-2")
     eventually(lambda: any(j["attempts"] >= 2 for j in jobs(site)))
     assert len(printer.received()) == 1
+    state = {p["name"]: p["state"] for p in site.get("/api/v1/printers").json()}["label-1"]
+    assert state == ("paper_out" if mode == "paper_out" else "unavailable")
     printer.mode = "ok"
     received = printer.wait_for_jobs(2)
     eventually(lambda: all(j["status"] == "done" for j in jobs(site)))
@@ -164,9 +166,13 @@ def test_jobs_for_unknown_or_disabled_printers_fail_visibly(
     again = create_app(settings)
     with TestClient(again) as client:
         api = Api(client, again.state.db, settings)
-        failed = {j["printer"]: j["last_error"] for j in jobs(api) if j["status"] == "failed"}
-    assert failed["ghost"].startswith("PRINTER_UNKNOWN")
-    assert failed["off-1"].startswith("PRINTER_DISABLED")
+        failed = {j["printer"]: j for j in jobs(api) if j["status"] == "failed"}
+        # A retry cannot put them back in a queue nobody sends.
+        for name, code in (("ghost", "PRINTER_UNKNOWN"), ("off-1", "PRINTER_DISABLED")):
+            retried = api.post(f"/api/v1/print-jobs/{failed[name]['id']}/retry")
+            assert retried.json()["error"]["code"] == code
+    assert failed["ghost"]["last_error"].startswith("PRINTER_UNKNOWN")
+    assert failed["off-1"]["last_error"].startswith("PRINTER_DISABLED")
 
 
 def test_reprint_by_waybill_is_a_copy_with_a_reason_and_audited(
