@@ -13,6 +13,7 @@ logged once when lost and once when back, never a crash.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -163,6 +164,91 @@ class SerialScanner:
                 if not data:
                     for scan in self.framer.flush_if_quiet(time.monotonic()):
                         self.on_scan(scan)
+
+    def _set_state(self, state: str, detail: str) -> None:
+        if state == self.state:
+            return
+        self.state, self.detail = state, detail
+        if state == "available":
+            log.info("scanner %s on %s is available", self.name, self.device)
+        else:
+            log.warning(
+                "scanner %s on %s is unavailable, retrying: %s", self.name, self.device, detail
+            )
+
+
+class HidScanner:
+    """A keyboard-wedge scanner read from its Linux input device (python-evdev), grabbed so
+    its keys do not leak to the console. Needs the optional `evdev` package."""
+
+    def __init__(
+        self,
+        name: str,
+        device: str,
+        on_scan: Callable[[ScannedCode], None],
+        *,
+        layout: str = "us",
+        retry_seconds: float = 1.0,
+    ) -> None:
+        from devices.hid_keys import HidDecoder
+
+        self.name = name
+        self.device = device
+        self.on_scan = on_scan
+        self.retry_seconds = retry_seconds
+        self.decoder = HidDecoder(layout=layout)
+        self.state = "starting"
+        self.detail = ""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name=f"scanner-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._read_until_lost()
+            except Exception as err:
+                self._set_state("unavailable", f"{type(err).__name__}: {err}")
+            self._stop.wait(self.retry_seconds)
+
+    def _read_until_lost(self) -> None:
+        """The one place that touches the input device."""
+        try:
+            import evdev
+        except ImportError:
+            self._set_state("unavailable", "python-evdev is not installed (pip install evdev)")
+            return
+        try:
+            device = evdev.InputDevice(self.device)
+            device.grab()
+        except OSError as err:
+            self._set_state("unavailable", str(err))
+            return
+        self._set_state("available", "")
+        try:
+            while not self._stop.is_set():
+                event = device.read_one()
+                if event is None:
+                    time.sleep(0.01)
+                    continue
+                text = self.decoder.feed(event.type, event.code, event.value)
+                if text:
+                    symbology = text[:3] if _AIM.match(text) else ""
+                    self.on_scan(ScannedCode(text=text[len(symbology) :], symbology=symbology))
+        except OSError as err:
+            self._set_state("unavailable", str(err))
+        finally:
+            with contextlib.suppress(OSError):
+                device.ungrab()
+                device.close()
 
     def _set_state(self, state: str, detail: str) -> None:
         if state == self.state:

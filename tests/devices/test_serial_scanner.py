@@ -143,3 +143,21 @@ def test_a_serial_scanner_through_a_pty_survives_unplug_and_replug(
     messages = [r.getMessage() for r in caplog.records]
     assert len([m for m in messages if "is unavailable, retrying" in m]) == 1
     assert len([m for m in messages if "is available" in m]) == 2
+
+
+def test_a_hid_scanner_that_is_not_there_is_unavailable_and_said_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from devices.scanners import HidScanner
+
+    caplog.set_level(logging.INFO, "bondfloor.devices.scanners")
+    scanner = HidScanner("door-1", str(tmp_path / "event9"), lambda scan: None, retry_seconds=0.05)
+    scanner.start()
+    try:
+        wait_for(lambda: scanner.state == "unavailable")
+        time.sleep(0.3)  # several retries
+    finally:
+        scanner.stop()
+    assert scanner.detail  # why: no evdev package, or no such device
+    lost = [r for r in caplog.records if "is unavailable, retrying" in r.getMessage()]
+    assert len(lost) == 1
