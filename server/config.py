@@ -196,6 +196,9 @@ class ScannerSettings(Section):
     suffix: Annotated[
         Literal["CR", "LF", "CRLF"], _help("End-of-scan suffix the scanner sends")
     ] = "CR"
+    parity: Annotated[Literal["N", "E", "O"], _help("Serial parity: none, even or odd")] = "N"
+    prefix: Annotated[str, _help("Prefix the scanner puts before each code, removed")] = ""
+    layout: Annotated[Literal["us"], _help("Keyboard layout a HID scanner types in")] = "us"
 
 
 class StationSettings(Section):
