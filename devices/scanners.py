@@ -98,28 +98,17 @@ class ScanFramer:
         return [ScannedCode(text=text, symbology=symbology, raw=raw)]
 
 
-class SerialScanner:
-    """A serial or USB-CDC scanner: reads, frames and hands each scan to `on_scan`."""
+class _ScannerThread:
+    """What every fixed scanner shares: its own thread, retrying while the device is away,
+    and a state logged once when lost and once when back."""
 
     def __init__(
-        self,
-        name: str,
-        device: str,
-        on_scan: Callable[[ScannedCode], None],
-        *,
-        baud: int = 9600,
-        parity: str = "N",
-        suffix: str = "CR",
-        prefix: str = "",
-        retry_seconds: float = 1.0,
+        self, name: str, device: str, on_scan: Callable[[ScannedCode], None], retry_seconds: float
     ) -> None:
         self.name = name
         self.device = device
-        self.baud = baud
-        self.parity = parity
         self.on_scan = on_scan
         self.retry_seconds = retry_seconds
-        self.framer = ScanFramer(suffix=suffix, prefix=prefix.encode())
         self.state = "starting"  # available | unavailable
         self.detail = ""
         self._stop = threading.Event()
@@ -141,6 +130,41 @@ class SerialScanner:
             except Exception as err:
                 self._set_state("unavailable", f"{type(err).__name__}: {err}")
             self._stop.wait(self.retry_seconds)
+
+    def _read_until_lost(self) -> None:
+        raise NotImplementedError
+
+    def _set_state(self, state: str, detail: str) -> None:
+        if state == self.state:
+            return
+        self.state, self.detail = state, detail
+        if state == "available":
+            log.info("scanner %s on %s is available", self.name, self.device)
+        else:
+            log.warning(
+                "scanner %s on %s is unavailable, retrying: %s", self.name, self.device, detail
+            )
+
+
+class SerialScanner(_ScannerThread):
+    """A serial or USB-CDC scanner: reads, frames and hands each scan to `on_scan`."""
+
+    def __init__(
+        self,
+        name: str,
+        device: str,
+        on_scan: Callable[[ScannedCode], None],
+        *,
+        baud: int = 9600,
+        parity: str = "N",
+        suffix: str = "CR",
+        prefix: str = "",
+        retry_seconds: float = 1.0,
+    ) -> None:
+        super().__init__(name, device, on_scan, retry_seconds)
+        self.baud = baud
+        self.parity = parity
+        self.framer = ScanFramer(suffix=suffix, prefix=prefix.encode())
 
     def _read_until_lost(self) -> None:
         """The one place that touches the port; OS errors become the unavailable state."""
@@ -165,19 +189,8 @@ class SerialScanner:
                     for scan in self.framer.flush_if_quiet(time.monotonic()):
                         self.on_scan(scan)
 
-    def _set_state(self, state: str, detail: str) -> None:
-        if state == self.state:
-            return
-        self.state, self.detail = state, detail
-        if state == "available":
-            log.info("scanner %s on %s is available", self.name, self.device)
-        else:
-            log.warning(
-                "scanner %s on %s is unavailable, retrying: %s", self.name, self.device, detail
-            )
 
-
-class HidScanner:
+class HidScanner(_ScannerThread):
     """A keyboard-wedge scanner read from its Linux input device (python-evdev), grabbed so
     its keys do not leak to the console. Needs the optional `evdev` package."""
 
@@ -192,32 +205,8 @@ class HidScanner:
     ) -> None:
         from devices.hid_keys import HidDecoder
 
-        self.name = name
-        self.device = device
-        self.on_scan = on_scan
-        self.retry_seconds = retry_seconds
+        super().__init__(name, device, on_scan, retry_seconds)
         self.decoder = HidDecoder(layout=layout)
-        self.state = "starting"
-        self.detail = ""
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name=f"scanner-{self.name}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._read_until_lost()
-            except Exception as err:
-                self._set_state("unavailable", f"{type(err).__name__}: {err}")
-            self._stop.wait(self.retry_seconds)
 
     def _read_until_lost(self) -> None:
         """The one place that touches the input device."""
@@ -249,14 +238,3 @@ class HidScanner:
             with contextlib.suppress(OSError):
                 device.ungrab()
                 device.close()
-
-    def _set_state(self, state: str, detail: str) -> None:
-        if state == self.state:
-            return
-        self.state, self.detail = state, detail
-        if state == "available":
-            log.info("scanner %s on %s is available", self.name, self.device)
-        else:
-            log.warning(
-                "scanner %s on %s is unavailable, retrying: %s", self.name, self.device, detail
-            )
