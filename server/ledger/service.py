@@ -90,6 +90,50 @@ def post_movement(conn: sqlite3.Connection, ctx: CommandContext, m: MovementIn) 
     return movement
 
 
+def move_contents(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    *,
+    kind: str,
+    from_location_id: int,
+    to_location_id: int,
+    document: str,
+    reason: str = "",
+) -> list[sqlite3.Row]:
+    """Move everything a location holds (a tote, a parcel) to another, key by key."""
+    contents = conn.execute(
+        "SELECT customer_id, sku_id, lot, expiry, quantity FROM balances WHERE location_id = ?",
+        (from_location_id,),
+    ).fetchall()
+    for row in contents:
+        post_movement(
+            conn,
+            ctx,
+            MovementIn(
+                kind=kind,  # type: ignore[arg-type]
+                customer_id=row["customer_id"],
+                sku_id=row["sku_id"],
+                quantity=row["quantity"],
+                lot=row["lot"],
+                expiry=row["expiry"],
+                from_location_id=from_location_id,
+                to_location_id=to_location_id,
+                reason=reason,
+                document=document,
+            ),
+        )
+    return list(contents)
+
+
+def holds_stock(conn: sqlite3.Connection, location_id: int) -> bool:
+    return (
+        conn.execute(
+            "SELECT 1 FROM balances WHERE location_id = ? LIMIT 1", (location_id,)
+        ).fetchone()
+        is not None
+    )
+
+
 def _check_shape(m: MovementIn) -> None:
     has_from, has_to = m.from_location_id is not None, m.to_location_id is not None
     if m.kind in INBOUND_KINDS:

@@ -17,6 +17,7 @@ import msgspec
 from server.barcodes import normalise
 from server.commands import CommandContext, append_event
 from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from server.ledger.service import holds_stock
 from server.outbound import customs
 from server.outbound.allocation import release_open_allocations
 from server.outbound.schemas import CancelIn, CustomsStatusIn, OrderIn
@@ -282,18 +283,9 @@ def goods_location(conn: sqlite3.Connection, order: sqlite3.Row) -> int | None:
     if parcel is not None:
         return int(parcel["location_id"])
     tote = order["tote_location_id"]
-    if tote is not None and _holds_stock(conn, tote):
+    if tote is not None and holds_stock(conn, tote):
         return int(tote)
     return None
-
-
-def _holds_stock(conn: sqlite3.Connection, location_id: int) -> bool:
-    return (
-        conn.execute(
-            "SELECT 1 FROM balances WHERE location_id = ? LIMIT 1", (location_id,)
-        ).fetchone()
-        is not None
-    )
 
 
 # -- state ------------------------------------------------------------------------------
@@ -371,7 +363,7 @@ def find_order_by_scan(conn: sqlite3.Connection, scanned: str, gs_placeholder: s
             "SELECT * FROM orders WHERE tote_location_id = ? ORDER BY updated_at DESC LIMIT 1",
             (tote["id"],),
         ).fetchone()
-        if row is not None and _holds_stock(conn, tote["id"]):
+        if row is not None and holds_stock(conn, tote["id"]):
             return row
         raise Unprocessable(f"tote {text} is empty", code="TOTE_EMPTY", details={"tote": text})
     raise NotFound(

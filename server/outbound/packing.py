@@ -16,8 +16,7 @@ from server.barcodes import BarcodeError, gtin_candidates, parse_scan
 from server.commands import CommandContext, append_event
 from server.config import Settings, StationSettings
 from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
-from server.ledger.schemas import MovementIn
-from server.ledger.service import post_movement
+from server.ledger.service import move_contents
 from server.outbound import customs
 from server.outbound.label import face_sheet
 from server.outbound.orders import (
@@ -204,26 +203,14 @@ def complete_pack(
         "INSERT INTO locations (code, zone, type) VALUES (?, 'PARCEL', 'parcel') RETURNING id",
         (f"PCL-{order['waybill_no']}",),
     ).fetchone()[0]
-    contents = conn.execute(
-        "SELECT customer_id, sku_id, lot, expiry, quantity FROM balances WHERE location_id = ?",
-        (order["tote_location_id"],),
-    ).fetchall()
-    for row in contents:
-        post_movement(
-            conn,
-            ctx,
-            MovementIn(
-                kind="pack",
-                customer_id=row["customer_id"],
-                sku_id=row["sku_id"],
-                quantity=row["quantity"],
-                lot=row["lot"],
-                expiry=row["expiry"],
-                from_location_id=order["tote_location_id"],
-                to_location_id=parcel_location,
-                document=order["order_no"],
-            ),
-        )
+    contents = move_contents(
+        conn,
+        ctx,
+        kind="pack",
+        from_location_id=order["tote_location_id"],
+        to_location_id=parcel_location,
+        document=order["order_no"],
+    )
     parcel_id = conn.execute(
         "INSERT INTO parcels (order_id, waybill_no, location_id, lane_location_id, weight_g, "
         "parcel_count, station, packed_by, packed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "

@@ -14,7 +14,7 @@ from server.commands import Actor, CommandContext, append_event
 from server.config import Settings
 from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from server.ledger.schemas import MovementIn
-from server.ledger.service import post_movement
+from server.ledger.service import holds_stock, post_movement
 from server.outbound import customs
 from server.outbound.allocation import reserve_line
 from server.outbound.orders import order_row, refuse_if_blocked, set_state
@@ -372,14 +372,14 @@ def _check_tote(
         raise Unprocessable(f"{text} is not a tote", code="NOT_A_TOTE", details={"scanned": text})
     order = order_row(conn, task["order_id"])
     own = order["tote_location_id"]
-    if own is not None and own != tote["id"] and _holds_stock(conn, own):
+    if own is not None and own != tote["id"] and holds_stock(conn, own):
         current = conn.execute("SELECT code FROM locations WHERE id = ?", (own,)).fetchone()
         raise Conflict(
             f"this order is in tote {current['code']}",
             code="ORDER_IN_OTHER_TOTE",
             details={"tote": current["code"]},
         )
-    if _holds_stock(conn, tote["id"]):
+    if holds_stock(conn, tote["id"]):
         other = conn.execute(
             "SELECT order_no FROM orders WHERE tote_location_id = ? AND id != ? "
             "AND state NOT IN ('packed', 'loaded', 'shipped') LIMIT 1",
@@ -392,15 +392,6 @@ def _check_tote(
                 details={"tote": tote["code"], "order_no": other["order_no"] if other else None},
             )
     return int(tote["id"]), tote["code"]
-
-
-def _holds_stock(conn: sqlite3.Connection, location_id: int) -> bool:
-    return (
-        conn.execute(
-            "SELECT 1 FROM balances WHERE location_id = ? LIMIT 1", (location_id,)
-        ).fetchone()
-        is not None
-    )
 
 
 # -- reads -------------------------------------------------------------------------------

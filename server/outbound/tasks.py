@@ -10,8 +10,7 @@ from server.barcodes import normalise
 from server.commands import CommandContext, append_event
 from server.config import Settings
 from server.errors import Conflict, NotFound, Unprocessable
-from server.ledger.schemas import MovementIn
-from server.ledger.service import post_movement
+from server.ledger.service import move_contents
 from server.outbound.schemas import TaskDone
 
 RETURN_TARGET_TYPES = frozenset({"storage", "pick_face", "staging"})
@@ -52,27 +51,15 @@ def complete_task(
                 code="RETURN_LOCATION_INVALID",
                 details={"location": target["code"], "type": target["type"]},
             )
-        contents = conn.execute(
-            "SELECT customer_id, sku_id, lot, expiry, quantity FROM balances WHERE location_id = ?",
-            (task["source_location_id"],),
-        ).fetchall()
-        for row in contents:
-            post_movement(
-                conn,
-                ctx,
-                MovementIn(
-                    kind="move",
-                    customer_id=row["customer_id"],
-                    sku_id=row["sku_id"],
-                    quantity=row["quantity"],
-                    lot=row["lot"],
-                    expiry=row["expiry"],
-                    from_location_id=task["source_location_id"],
-                    to_location_id=target["id"],
-                    reason="return_to_stock",
-                    document=order["order_no"],
-                ),
-            )
+        move_contents(
+            conn,
+            ctx,
+            kind="move",
+            from_location_id=task["source_location_id"],
+            to_location_id=target["id"],
+            document=order["order_no"],
+            reason="return_to_stock",
+        )
         conn.execute(
             "UPDATE parcels SET status = 'returned' WHERE location_id = ?",
             (task["source_location_id"],),
