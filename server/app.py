@@ -30,6 +30,7 @@ from server.outbound.waves import run_automatic_waves
 from server.printing import routes as printing_routes
 from server.printing.dispatch import PrintDispatcher
 from server.putaway import routes as putaway_routes
+from server.stations import routes as station_routes
 from server.status import routes as status_routes
 from server.stock import routes as stock_routes
 from server.web import (
@@ -60,6 +61,7 @@ SLICES = [
     outbound_routes,
     outbound_floor_routes,
     printing_routes,
+    station_routes,
     status_routes,
 ]
 

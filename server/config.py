@@ -184,6 +184,13 @@ class PrinterSettings(Section):
     timeout_seconds: Annotated[
         float, _help("Time allowed to reach the printer and write one job", gt=0, le=120)
     ] = 5.0
+    via_station: Annotated[
+        str,
+        _help(
+            "Station whose agent (bondfloor station) drives this printer on its own PC; "
+            "empty: the server drives it"
+        ),
+    ] = ""
 
 
 class ScannerSettings(Section):
@@ -224,7 +231,12 @@ class OmsSettings(Section):
 class DiscoverySettings(Section):
     advertise: Annotated[bool, _help("Advertise this server by mDNS so stations find it")] = False
     interfaces: Annotated[
-        list[str], _help("Addresses mDNS runs on; the demo keeps it to loopback")
+        list[str],
+        _help(
+            "IPv4 addresses of the interfaces mDNS runs on (advertising and `bondfloor "
+            "discover`); loopback keeps it on this machine, a site lists its LAN addresses",
+            min_length=1,
+        ),
     ] = field(default_factory=lambda: ["127.0.0.1"])
 
 
@@ -426,7 +438,15 @@ def _cross_reference_problems(settings: Settings) -> list[tuple[str, str]]:
             problems.append((f"printers[{i}].device", "a serial printer needs a device"))
     printer_names = {p.name for p in settings.printers}
     scanner_names = {s.name for s in settings.scanners}
+    station_names = {s.name for s in settings.stations}
+    for i, printer in enumerate(settings.printers):
+        if printer.via_station and printer.via_station not in station_names:
+            problems.append((f"printers[{i}].via_station", f"no station {printer.via_station!r}"))
+    seen_stations: set[str] = set()
     for i, station in enumerate(settings.stations):
+        if station.name in seen_stations:
+            problems.append((f"stations[{i}].name", f"duplicate name {station.name!r}"))
+        seen_stations.add(station.name)
         for name in station.printers:
             if name not in printer_names:
                 problems.append((f"stations[{i}].printers", f"no printer named {name!r}"))

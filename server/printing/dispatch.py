@@ -72,6 +72,8 @@ class PrintDispatcher:
             if not printer.enabled:
                 continue
             self._wake[printer.name] = threading.Event()
+            if printer.via_station:
+                continue  # its station's agent sends it, asking with `wait_for_job`
             thread = threading.Thread(
                 target=self._run, args=(printer,), name=f"printer-{printer.name}", daemon=True
             )
@@ -83,6 +85,19 @@ class PrintDispatcher:
         for name, event in self._wake.items():
             if printer is None or name == printer:
                 event.set()
+
+    def wait_for_job(self, printer: str, seconds: float) -> bool:
+        """For an agent's printer: block until a job may have been queued (or the time is up)."""
+        wake = self._wake.get(printer)
+        if wake is None or self._stop.is_set():
+            return False
+        woken = wake.wait(seconds)
+        wake.clear()
+        return woken and not self._stop.is_set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
 
     def stop(self) -> None:
         self._stop.set()

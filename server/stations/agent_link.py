@@ -1,0 +1,127 @@
+"""What a station agent (`bondfloor station`) asks of the server.
+
+The agent runs on the PC its scanners and printers hang on. It reads its devices from
+here (one configuration for the site, in config/), reports how they are, and prints the
+jobs of its printers. An agent printer's queue is the same durable queue as a network
+printer's: the agent claims the head job (status `sending`), prints it and says how it
+went; a job it never answers for is sent again at its next claim, never lost.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Literal
+
+import msgspec
+
+from server.config import PrinterSettings, Settings, StationSettings
+from server.errors import Forbidden, NotFound
+from server.printing import service as printing
+
+
+class DeviceReport(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    state: str
+    detail: str = ""
+
+
+class Heartbeat(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    version: str = ""
+    scanners: dict[str, DeviceReport] = msgspec.field(default_factory=dict)
+    printers: dict[str, DeviceReport] = msgspec.field(default_factory=dict)
+    buffered_scans: int = 0
+
+
+class JobResult(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    outcome: Literal["printed", "unavailable", "failed"]
+    state: str = ""
+    detail: str = ""
+
+
+def agent_printers(settings: Settings, station: StationSettings) -> list[PrinterSettings]:
+    return [p for p in settings.printers if p.via_station == station.name]
+
+
+def agent_config(settings: Settings, station: StationSettings, version: str) -> dict[str, Any]:
+    """The devices the agent opens, as configured for its station."""
+    return {
+        "station": station.name,
+        "kind": station.kind,
+        "site": settings.site.code,
+        "server_version": version,
+        "scanners": [
+            msgspec.to_builtins(s) for s in settings.scanners if s.name in station.scanners
+        ],
+        "printers": [msgspec.to_builtins(p) for p in agent_printers(settings, station)],
+    }
+
+
+def record_heartbeat(
+    conn: sqlite3.Connection, settings: Settings, station: StationSettings, beat: Heartbeat, at: str
+) -> list[str]:
+    """Note the agent alive and its devices' states; returns the printers whose state changed."""
+    devices = {
+        "scanners": {n: msgspec.to_builtins(r) for n, r in beat.scanners.items()},
+        "printers": {n: msgspec.to_builtins(r) for n, r in beat.printers.items()},
+        "buffered_scans": beat.buffered_scans,
+    }
+    conn.execute(
+        "INSERT INTO station_state (station, agent_seen_at, agent_version, devices, updated_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (station) DO UPDATE SET "
+        "agent_seen_at = excluded.agent_seen_at, agent_version = excluded.agent_version, "
+        "devices = excluded.devices",
+        (station.name, at, beat.version[:40], msgspec.json.encode(devices).decode(), at),
+    )
+    mine = {p.name for p in agent_printers(settings, station)}
+    return [
+        name
+        for name, report in beat.printers.items()
+        if name in mine
+        and printing.set_printer_state(conn, name, report.state[:32], report.detail[:300], at)
+    ]
+
+
+def agent_printer(settings: Settings, station: StationSettings, name: str) -> PrinterSettings:
+    printer = printing.printer_settings(settings, name)
+    if printer.via_station != station.name:
+        raise Forbidden(
+            f"printer {name} is not driven by station {station.name}",
+            code="PRINTER_NOT_AT_STATION",
+            details={"printer": name, "station": station.name},
+        )
+    return printer
+
+
+def job_of_station(
+    conn: sqlite3.Connection, settings: Settings, station: StationSettings, job_id: int
+) -> sqlite3.Row:
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT id, printer, status, attempts FROM print_jobs WHERE id = ?", (job_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no print job {job_id}", code="PRINT_JOB_NOT_FOUND")
+    agent_printer(settings, station, row["printer"])
+    return row
+
+
+def record_job_result(
+    conn: sqlite3.Connection,
+    settings: Settings,
+    station: StationSettings,
+    job_id: int,
+    result: JobResult,
+    at: str,
+) -> dict[str, Any]:
+    """Settle a claimed job as the agent reports it; a late or repeated answer changes nothing."""
+    row = job_of_station(conn, settings, station, job_id)
+    detail = result.detail[:300]
+    if row["status"] == "sending":
+        if result.outcome == "printed":
+            printing.mark_done(conn, job_id, at)
+        elif result.outcome == "unavailable":
+            printing.mark_retry(conn, job_id, detail, row["attempts"], settings)
+        else:
+            printing.mark_failed(conn, job_id, detail, at)
+    state = result.state or ("unavailable" if result.outcome == "unavailable" else "online")
+    printing.set_printer_state(conn, row["printer"], state[:32], detail, at)
+    status = conn.execute("SELECT status FROM print_jobs WHERE id = ?", (job_id,)).fetchone()[0]
+    return {"id": job_id, "status": status}

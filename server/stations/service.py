@@ -1,0 +1,412 @@
+"""Fixed stations: a scan from a station's scanner goes to what is open at that station.
+
+At a pack bench a scan opens the order behind a tote, order or waybill number, and then
+each item scan is a pack scan of that order; the packer weighs on the bench's page. At the
+printer station a scan looks up a parcel's labels for a reprint. At a dock door a scan is
+a check-out scan (answered "no loading list open" until loading lists exist). A badge scan
+at any station signs its holder in there: the work done at the station is theirs.
+
+Every scan is recorded once per station key, refused or not: a refusal (item not on the
+order, order on hold) is a result shown on the station's page, not an error of the call.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import msgspec
+
+from server.barcodes import normalise
+from server.commands import Actor, CommandContext, write_audit
+from server.config import Settings, StationSettings
+from server.errors import DomainError, Forbidden, NotFound, Unprocessable
+from server.outbound import packing
+from server.outbound.orders import find_order_by_scan, order_view
+from server.outbound.schemas import PackComplete, PackScan
+
+STATION_ROLES = {
+    "pack_bench": frozenset({"packer", "supervisor", "admin"}),
+    "printer_station": frozenset({"packer", "supervisor", "admin"}),
+    "dock_door": frozenset({"dock", "supervisor", "admin"}),
+}
+"""Who may work at each kind of station."""
+
+
+class StationScan(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    code: str
+    scanner: str = ""
+    symbology: str = ""
+    scanned_at: str = ""
+
+
+def station_settings(settings: Settings, name: str) -> StationSettings:
+    for station in settings.stations:
+        if station.name == name:
+            return station
+    raise NotFound(
+        f"no station {name}",
+        code="STATION_UNKNOWN",
+        details={"station": name, "known": [s.name for s in settings.stations]},
+    )
+
+
+def check_caller(actor: Actor, station: StationSettings) -> None:
+    """A station token acts for its own station only; users by their roles."""
+    if actor.kind == "station" and actor.code != station.name:
+        raise Forbidden(
+            f"this token belongs to station {actor.code}, not {station.name}",
+            code="STATION_MISMATCH",
+            details={"token_station": actor.code, "station": station.name},
+        )
+
+
+# -- scans -------------------------------------------------------------------------------
+
+
+def record_scan(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    settings: Settings,
+    station: StationSettings,
+    scan: StationScan,
+) -> dict[str, Any]:
+    """Route one scan to what is open at the station and record it with its outcome."""
+    check_caller(ctx.actor, station)
+    ctx.audit_target = f"station:{station.name}"
+    state = _state(conn, station.name, ctx.at)
+    worker = _worker(conn, ctx, station, state)
+    conn.execute("SAVEPOINT station_scan")
+    try:
+        action, effect = _route(conn, ctx, settings, station, scan, worker, state)
+    except DomainError as err:
+        conn.execute("ROLLBACK TO station_scan")
+        conn.execute("RELEASE station_scan")
+        action = _action_for(station)
+        outcome, code, message = "refused", err.code, err.message
+        effect = {"details": err.details}
+        write_audit(
+            conn,
+            worker or ctx.actor,
+            f"station.{action}",
+            target=f"station:{station.name}",
+            outcome="refused",
+            code=err.code,
+            details={"scanned": scan.code[:200], "key": ctx.key},
+        )
+    else:
+        conn.execute("RELEASE station_scan")
+        outcome, code, message = "ok", "", effect.pop("message", "")
+    user = _state(conn, station.name, ctx.at)["user_code"]
+    scan_id = conn.execute(
+        "INSERT INTO station_scans (station, scan_key, scanner, code, symbology, scanned_at, "
+        "received_at, user_code, action, outcome, error_code, message, effect) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (
+            station.name,
+            ctx.key,
+            scan.scanner,
+            scan.code,
+            scan.symbology,
+            scan.scanned_at or ctx.at,
+            ctx.at,
+            user,
+            action,
+            outcome,
+            code,
+            message,
+            msgspec.json.encode(effect).decode(),
+        ),
+    ).fetchone()[0]
+    return _scan_view(
+        conn.execute("SELECT * FROM station_scans WHERE id = ?", (scan_id,)).fetchone()
+    )
+
+
+def _action_for(station: StationSettings) -> str:
+    return {"pack_bench": "pack_scan", "printer_station": "lookup", "dock_door": "check_out"}[
+        station.kind
+    ]
+
+
+def _route(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    settings: Settings,
+    station: StationSettings,
+    scan: StationScan,
+    worker: Actor | None,
+    state: sqlite3.Row,
+) -> tuple[str, dict[str, Any]]:
+    _, text = normalise(scan.code, settings.scan.gs_placeholder)
+    badge = conn.execute(
+        "SELECT code, name, roles, active FROM users WHERE badge = ?", (text,)
+    ).fetchone()
+    if badge is not None:
+        return "sign_in", _sign_in(conn, ctx, station, badge)
+    if station.kind == "printer_station":
+        return "lookup", parcel_labels(conn, text)
+    if worker is None:
+        raise Unprocessable(
+            f"nobody is signed in at {station.name}: scan your badge first",
+            code="STATION_NO_USER",
+            details={"station": station.name},
+        )
+    if station.kind == "dock_door":
+        raise Unprocessable(
+            f"no loading list is open at {station.name}",
+            code="NO_LOADING_LIST_OPEN",
+            details={"station": station.name},
+        )
+    work = CommandContext(actor=worker, key=ctx.key, at=ctx.at)
+    try:
+        order = find_order_by_scan(conn, scan.code, settings.scan.gs_placeholder)
+    except NotFound:
+        order = None
+    if order is not None:
+        view = packing.open_for_packing(conn, settings, order["order_no"])
+        _set_state(conn, station.name, ctx.at, order_id=order["id"])
+        return "open", {"message": f"order {view['order_no']} is open", "order": view}
+    if state["order_id"] is None:
+        raise Unprocessable(
+            "scan a tote, order or waybill number first",
+            code="NO_ORDER_OPEN",
+            details={"scanned": text},
+        )
+    packed = packing.pack_scan(
+        conn, work, settings, state["order_id"], PackScan(scan=scan.code, station=station.name)
+    )
+    message = f"{packed['sku']} {packed['packed']}/{packed['ordered']}"
+    if packed["complete"]:
+        message += ": every item is scanned, weigh the parcel"
+    return "pack_scan", {"message": message, **packed}
+
+
+def _sign_in(
+    conn: sqlite3.Connection, ctx: CommandContext, station: StationSettings, user: sqlite3.Row
+) -> dict[str, Any]:
+    roles = frozenset(user["roles"].split(","))
+    if not user["active"]:
+        raise Forbidden("this user is disabled", code="USER_DISABLED")
+    if not roles & STATION_ROLES[station.kind]:
+        raise Forbidden(
+            f"{user['name']} may not work at a {station.kind.replace('_', ' ')}",
+            code="ROLE_NOT_ALLOWED",
+            details={"needs": sorted(STATION_ROLES[station.kind]), "have": sorted(roles)},
+        )
+    _set_state(conn, station.name, ctx.at, user_code=user["code"])
+    return {"message": f"{user['name']} is signed in", "user": user["code"], "name": user["name"]}
+
+
+def _worker(
+    conn: sqlite3.Connection, ctx: CommandContext, station: StationSettings, state: sqlite3.Row
+) -> Actor | None:
+    """Whose work a scan is: the user at the browser, or the one signed in at the station."""
+    device = f"station:{station.name}"
+    if ctx.actor.kind == "user":
+        if not ctx.actor.roles & STATION_ROLES[station.kind]:
+            raise Forbidden(
+                f"your role may not work at a {station.kind.replace('_', ' ')}",
+                code="ROLE_NOT_ALLOWED",
+                details={"needs": sorted(STATION_ROLES[station.kind])},
+            )
+        if state["user_code"] != ctx.actor.code:
+            _set_state(conn, station.name, ctx.at, user_code=ctx.actor.code)
+        return Actor(kind="user", code=ctx.actor.code, roles=ctx.actor.roles, device=device)
+    if state["user_code"] is None:
+        return None
+    row = conn.execute(
+        "SELECT roles, active FROM users WHERE code = ?", (state["user_code"],)
+    ).fetchone()
+    if row is None or not row["active"]:
+        return None
+    return Actor(
+        kind="user",
+        code=state["user_code"],
+        roles=frozenset(row["roles"].split(",")),
+        device=device,
+    )
+
+
+def parcel_labels(conn: sqlite3.Connection, text: str) -> dict[str, Any]:
+    """The printer station's lookup: a parcel's face sheets, the original and its copies."""
+    parcel = conn.execute(
+        "SELECT p.id, p.waybill_no, o.order_no, o.state FROM parcels p "
+        "JOIN orders o ON o.id = p.order_id WHERE p.waybill_no = ? OR o.order_no = ? "
+        "OR ? = 'PCL-' || p.waybill_no ORDER BY p.id LIMIT 1",
+        (text, text, text),
+    ).fetchone()
+    if parcel is None:
+        raise NotFound(f"no parcel for {text}", code="PARCEL_NOT_FOUND", details={"scanned": text})
+    jobs = conn.execute(
+        "SELECT id, printer, status, copy_of, reason, created_by, created_at, done_at, "
+        "last_error FROM print_jobs WHERE parcel_id = ? ORDER BY id",
+        (parcel["id"],),
+    ).fetchall()
+    return {
+        "message": f"{parcel['waybill_no']}: {len(jobs)} label(s)",
+        "waybill_no": parcel["waybill_no"],
+        "order_no": parcel["order_no"],
+        "order_state": parcel["state"],
+        "jobs": [dict(j) for j in jobs],
+    }
+
+
+# -- the station's own state -------------------------------------------------------------
+
+
+def _state(conn: sqlite3.Connection, station: str, at: str) -> sqlite3.Row:
+    conn.execute(
+        "INSERT INTO station_state (station, updated_at) VALUES (?, ?) "
+        "ON CONFLICT (station) DO NOTHING",
+        (station, at),
+    )
+    row: sqlite3.Row = conn.execute(
+        "SELECT * FROM station_state WHERE station = ?", (station,)
+    ).fetchone()
+    return row
+
+
+_UNSET: Any = object()
+
+
+def _set_state(
+    conn: sqlite3.Connection,
+    station: str,
+    at: str,
+    *,
+    user_code: str | None = _UNSET,
+    order_id: int | None = _UNSET,
+) -> None:
+    _state(conn, station, at)
+    if user_code is not _UNSET:
+        conn.execute(
+            "UPDATE station_state SET user_code = ?, updated_at = ? WHERE station = ?",
+            (user_code, at, station),
+        )
+    if order_id is not _UNSET:
+        conn.execute(
+            "UPDATE station_state SET order_id = ?, updated_at = ? WHERE station = ?",
+            (order_id, at, station),
+        )
+
+
+def sign_in(
+    conn: sqlite3.Connection, ctx: CommandContext, station: StationSettings
+) -> dict[str, Any]:
+    """The user at the station's page takes the station."""
+    state = _state(conn, station.name, ctx.at)
+    _worker(conn, ctx, station, state)
+    ctx.audit_target = f"station:{station.name}"
+    return {"station": station.name, "user": ctx.actor.code}
+
+
+def sign_out(
+    conn: sqlite3.Connection, ctx: CommandContext, station: StationSettings
+) -> dict[str, Any]:
+    _set_state(conn, station.name, ctx.at, user_code=None, order_id=None)
+    ctx.audit_target = f"station:{station.name}"
+    return {"station": station.name, "user": None}
+
+
+def complete_at_bench(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    settings: Settings,
+    station: StationSettings,
+    *,
+    weight_g: int,
+    parcel_count: int,
+    day: str,
+) -> dict[str, Any]:
+    """Weigh and make the parcel of the order open at the bench."""
+    if station.kind != "pack_bench":
+        raise Unprocessable(f"{station.name} is not a pack bench", code="STATION_NOT_PACK_BENCH")
+    state = _state(conn, station.name, ctx.at)
+    worker = _worker(conn, ctx, station, state)
+    if state["order_id"] is None or worker is None:
+        raise Unprocessable(
+            "no order is open at this bench",
+            code="NO_ORDER_OPEN",
+            details={"station": station.name},
+        )
+    work = CommandContext(actor=worker, key=ctx.key, at=ctx.at)
+    parcel = packing.complete_pack(
+        conn,
+        work,
+        settings,
+        state["order_id"],
+        PackComplete(weight_g=weight_g, station=station.name, parcel_count=parcel_count),
+        day=day,
+    )
+    ctx.audit_target = work.audit_target
+    _set_state(conn, station.name, ctx.at, order_id=None)
+    return parcel
+
+
+# -- what the station's page shows ------------------------------------------------------
+
+
+def station_view(conn: sqlite3.Connection, settings: Settings, name: str) -> dict[str, Any]:
+    station = station_settings(settings, name)
+    row = conn.execute("SELECT * FROM station_state WHERE station = ?", (name,)).fetchone()
+    state = dict(row) if row else {}
+    user = None
+    if state.get("user_code"):
+        found = conn.execute(
+            "SELECT code, name FROM users WHERE code = ?", (state["user_code"],)
+        ).fetchone()
+        user = dict(found) if found else {"code": state["user_code"], "name": ""}
+    order = order_view(conn, state["order_id"]) if state.get("order_id") else None
+    last_parcel = conn.execute(
+        "SELECT p.waybill_no, o.order_no, p.weight_g, p.packed_at, p.packed_by FROM parcels p "
+        "JOIN orders o ON o.id = p.order_id WHERE p.station = ? ORDER BY p.id DESC LIMIT 1",
+        (name,),
+    ).fetchone()
+    last = conn.execute("SELECT MAX(id) FROM station_scans WHERE station = ?", (name,)).fetchone()[
+        0
+    ]
+    return {
+        "name": station.name,
+        "kind": station.kind,
+        "printers": station.printers,
+        "scanners": station.scanners,
+        "user": user,
+        "order": order,
+        "last_parcel": dict(last_parcel) if last_parcel else None,
+        "last_scan_id": last or 0,
+        "agent": {
+            "seen_at": state.get("agent_seen_at"),
+            "version": state.get("agent_version", ""),
+            "devices": msgspec.json.decode(state.get("devices") or "{}"),
+        },
+    }
+
+
+def list_stations(conn: sqlite3.Connection, settings: Settings) -> list[dict[str, Any]]:
+    return [station_view(conn, settings, s.name) for s in settings.stations]
+
+
+def scan_feed(
+    conn: sqlite3.Connection, settings: Settings, name: str, *, after: int, limit: int
+) -> list[dict[str, Any]]:
+    """The station's scans after `after`, oldest first (newest first when `after` is 0)."""
+    station_settings(settings, name)
+    if after:
+        rows = conn.execute(
+            "SELECT * FROM station_scans WHERE station = ? AND id > ? ORDER BY id LIMIT ?",
+            (name, after, limit),
+        ).fetchall()
+    else:
+        rows = conn.execute(
+            "SELECT * FROM (SELECT * FROM station_scans WHERE station = ? ORDER BY id DESC "
+            "LIMIT ?) ORDER BY id",
+            (name, limit),
+        ).fetchall()
+    return [_scan_view(r) for r in rows]
+
+
+def _scan_view(row: sqlite3.Row) -> dict[str, Any]:
+    view = dict(row)
+    view["effect"] = msgspec.json.decode(row["effect"])
+    return view
