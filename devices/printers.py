@@ -12,6 +12,7 @@ from __future__ import annotations
 import socket
 import struct
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -258,3 +259,20 @@ def open_printer(kind: str, name: str, **settings: Any) -> Printer:
     if kind == "file":
         return FilePrinter(name, settings["folder"])
     raise PrinterError(f"unknown printer kind {kind!r}", code="PRINTER_KIND_UNKNOWN")
+
+
+def open_configured(config: Mapping[str, Any]) -> Printer:
+    """A printer from its entry in the site configuration (as the server and agents get it)."""
+    return open_printer(
+        config["kind"],
+        config["name"],
+        host=config.get("host", ""),
+        port=config.get("port", 9100),
+        timeout=config.get("timeout_seconds", 5.0),
+        answers_status=config.get("answers_status", True),
+        device=config.get("device", ""),
+        baud=config.get("baud", 9600),
+        vendor_id=config.get("vendor_id", 0),
+        product_id=config.get("product_id", 0),
+        folder=config.get("folder", "var/printouts"),
+    )

@@ -179,7 +179,11 @@ class SerialScanner(_ScannerThread):
         with port:
             while not self._stop.is_set():
                 try:
-                    data = port.read(4096)
+                    # A byte as soon as it comes (or nothing after the timeout), then the rest
+                    # that is waiting: a scan is framed when its suffix arrives, not later.
+                    data = port.read(1)
+                    if data and port.in_waiting:
+                        data += port.read(port.in_waiting)
                 except (OSError, serial.SerialException) as err:
                     self._set_state("unavailable", str(err))
                     return

@@ -20,6 +20,7 @@ from server import __version__
 from server.auth import routes as auth_routes
 from server.config import Settings, load_settings
 from server.db import Database
+from server.discovery import Advertiser
 from server.errors import DomainError
 from server.inbound import routes as inbound_routes
 from server.ledger import routes as ledger_routes
@@ -99,9 +100,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         for worker in workers.values():
             worker.start(db)
         printing.start()
+        advertiser = Advertiser(settings) if settings.discovery.advertise else None
+        if advertiser is not None:
+            await advertiser.start()
         try:
             yield
         finally:
+            if advertiser is not None:
+                await advertiser.stop()
             printing.stop()
             for worker in workers.values():
                 worker.stop()

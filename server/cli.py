@@ -1,8 +1,11 @@
-"""The `bondfloor` command: serve, init, demo, check-config, backup, user, token, import."""
+"""The `bondfloor` command: serve, init, demo, check-config, backup, user, token, import,
+station (the station agent) and discover."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import uuid
 from pathlib import Path
@@ -13,6 +16,7 @@ import click
 from server.commands import Actor, run_command
 from server.config import CONFIG_ENV, ConfigError, Settings, check_config_file, load_settings
 from server.db import Database
+from server.discovery import LISTEN_ENV
 from server.errors import DomainError
 
 
@@ -79,6 +83,7 @@ def serve(obj: Context, host: str | None, port: int | None, asgi: str) -> None:
     port = port or settings.server.port
     if obj.config_path:
         os.environ[CONFIG_ENV] = str(Path(obj.config_path).resolve())
+    os.environ[LISTEN_ENV] = f"{host}:{port}"  # what the server advertises by mDNS
     click.echo(f"bondfloor {settings.site.code} serving on http://{_url_host(host)}:{port}/")
     run_asgi(asgi, host, port)
 
@@ -345,3 +350,98 @@ def import_file(obj: Context, kind: str, file: str, fmt: str | None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _interfaces(obj: Context, given: tuple[str, ...]) -> list[str]:
+    return list(given) or obj.settings.discovery.interfaces
+
+
+@main.command()
+@click.option(
+    "--token",
+    envvar="BONDFLOOR_STATION_TOKEN",
+    required=True,
+    help="The station's token (bondfloor token add NAME --kind station); "
+    "or $BONDFLOOR_STATION_TOKEN.",
+)
+@click.option("--server", "server_url", help="Server URL; without it the server is found by mDNS.")
+@click.option("--site", default="", help="With mDNS: only a server of this site code.")
+@click.option(
+    "--interface",
+    "interfaces",
+    multiple=True,
+    help="Address mDNS looks on (repeat; default: discovery.interfaces).",
+)
+@click.option(
+    "--spool",
+    default="var/station-spool.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Local file that keeps scans until the server has them.",
+)
+@click.option("--heartbeat", default=10.0, show_default=True, help="Seconds between heartbeats.")
+@pass_context
+def station(
+    obj: Context,
+    token: str,
+    server_url: str | None,
+    site: str,
+    interfaces: tuple[str, ...],
+    spool: str,
+    heartbeat: float,
+) -> None:
+    """Run the station agent: forward this PC's scanners and print on its printers."""
+    import logging
+
+    from devices.discovery import find_server
+    from devices.station_agent import StationAgent
+    from server import __version__
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    where = [] if server_url else _interfaces(obj, interfaces)
+
+    def found_by_mdns() -> str | None:
+        found = find_server(where, site=site, timeout=5.0)
+        if found is not None:
+            click.echo(f"found {found.name} at {found.url} (site {found.properties.get('site')})")
+        return found.url if found else None
+
+    agent = StationAgent(
+        token=token,
+        spool_path=spool,
+        server_url=server_url or "",
+        find_server=None if server_url else found_by_mdns,
+        heartbeat_seconds=heartbeat,
+        version=__version__,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: agent.request_stop())
+    with contextlib.suppress(KeyboardInterrupt):
+        agent.run_forever()
+
+
+@main.command()
+@click.option("--seconds", default=3.0, show_default=True, help="How long to listen.")
+@click.option(
+    "--interface",
+    "interfaces",
+    multiple=True,
+    help="Address to look on (repeat; default: discovery.interfaces).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_context
+def discover(obj: Context, seconds: float, interfaces: tuple[str, ...], as_json: bool) -> None:
+    """List bondfloor servers and network label printers that advertise by mDNS."""
+    import json
+
+    from devices.discovery import browse, describe
+
+    found = browse(_interfaces(obj, interfaces), seconds)
+    if as_json:
+        click.echo(json.dumps([describe(f) for f in found], ensure_ascii=False))
+        return
+    if not found:
+        click.echo("nothing found")
+    for f in found:
+        where = ", ".join(f"{a}:{f.port}" for a in f.addresses)
+        extra = " ".join(f"{k}={v}" for k, v in sorted(f.properties.items()))
+        click.echo(f"{f.kind:8} {f.type:22} {f.name:30} {where:22} {extra}")

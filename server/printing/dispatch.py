@@ -12,8 +12,10 @@ import threading
 import time
 from typing import Any
 
+import msgspec
+
 from devices import facesheet
-from devices.printers import Printer, PrinterError, PrinterUnavailable, open_printer
+from devices.printers import Printer, PrinterError, PrinterUnavailable, open_configured
 from server.commands import utc_now
 from server.config import PrinterSettings, Settings
 from server.db import Database
@@ -36,19 +38,7 @@ def render_job(payload: dict[str, Any], printer: PrinterSettings, settings: Sett
 
 
 def connect(printer: PrinterSettings) -> Printer:
-    return open_printer(
-        printer.kind,
-        printer.name,
-        host=printer.host,
-        port=printer.port,
-        timeout=printer.timeout_seconds,
-        answers_status=printer.answers_status,
-        device=printer.device,
-        baud=printer.baud,
-        vendor_id=printer.vendor_id,
-        product_id=printer.product_id,
-        folder=printer.folder,
-    )
+    return open_configured(msgspec.to_builtins(printer))
 
 
 class PrintDispatcher:

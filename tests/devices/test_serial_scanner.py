@@ -4,16 +4,13 @@ through real pseudo-terminals (unplugged and plugged back in)."""
 from __future__ import annotations
 
 import logging
-import os
-import pty
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from devices.scanners import ScanFramer, ScannedCode, SerialScanner
+from tests.devices.pty_port import Pty, wait_for
 
 GS1 = b"]C1" + b"010690123456789210LOT-7\x1d17270531"
 
@@ -80,33 +77,6 @@ def test_line_noise_is_dropped_with_a_log_line(caplog: pytest.LogCaptureFixture)
     scans = frames(ScanFramer(), stream)
     assert [s.text for s in scans] == ["6901234567892"]
     assert len([r for r in caplog.records if "noise" in r.getMessage()]) == 3
-
-
-class Pty:
-    """A pseudo-terminal standing in for a scanner's serial port, behind a stable path."""
-
-    def __init__(self, link: Path) -> None:
-        self.link = link
-        self.controller, self.device = pty.openpty()
-        link.unlink(missing_ok=True)
-        link.symlink_to(os.ttyname(self.device))
-
-    def send(self, data: bytes) -> None:
-        os.write(self.controller, data)
-
-    def unplug(self) -> None:
-        os.close(self.controller)
-        os.close(self.device)
-        self.link.unlink()
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"not true within {timeout} s")
 
 
 def test_a_serial_scanner_through_a_pty_survives_unplug_and_replug(

@@ -1,0 +1,312 @@
+"""The station agent (`bondfloor station`): runs on the PC the station's scanners and
+printers hang on, and links them to the server.
+
+- It finds the server by mDNS (or is given its URL) and authenticates with the station's
+  token; the server tells it which scanners and printers it has (config/ on the server is
+  the one configuration of the site). The last configuration is kept in the spool, so the
+  agent starts its scanners even while the server is away.
+- Each scan is written to the local spool first, then forwarded in order with an
+  idempotency key; while the server cannot be reached scans wait on disk and go, in order,
+  when it is back. A scan answered for is never sent again; one whose answer was lost is
+  sent again and the server applies it once.
+- Each of its printers asks the server for its next job (long poll), prints it and says
+  how it went: printed, unavailable (the server retries with backoff) or failed.
+- A heartbeat tells the server the agent is alive and how its devices are.
+
+Every link or device that goes away is logged once when lost and once when back.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from devices.printers import Printer, PrinterError, PrinterUnavailable, open_configured
+from devices.scanners import HidScanner, ScannedCode, SerialScanner
+from devices.server_link import Answer, LinkDown, ServerLink
+from devices.spool import Spool
+
+log = logging.getLogger("bondfloor.station")
+
+JOB_WAIT_SECONDS = 20.0
+REJECTED = (400, 409, 413, 422)
+"""Answers that say the scan itself cannot be taken: kept in the spool as rejected."""
+
+
+class StationAgent:
+    def __init__(
+        self,
+        *,
+        token: str,
+        spool_path: str | Path,
+        server_url: str = "",
+        find_server: Callable[[], str | None] | None = None,
+        heartbeat_seconds: float = 10.0,
+        version: str = "",
+    ) -> None:
+        if not server_url and find_server is None:
+            raise ValueError("give the server's URL or a way to find it")
+        self.token = token
+        self.spool = Spool(spool_path)
+        self.server_url = server_url
+        self._find_server = find_server
+        self.heartbeat_seconds = heartbeat_seconds
+        self.version = version
+        self.config: dict[str, Any] | None = None
+        self.link: ServerLink | None = None
+        self.scanners: list[SerialScanner | HidScanner] = []
+        self.printer_states: dict[str, tuple[str, str]] = {}
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._link_state = ""
+
+    # -- life --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start in the background: find the server, open the devices, forward and print."""
+        self._spawn(self._run, "agent")
+
+    def run_forever(self) -> None:
+        self.start()
+        try:
+            while not self._stop.wait(1.0):
+                pass
+        finally:
+            self.stop()
+
+    def request_stop(self) -> None:
+        """Ask `run_forever` to stop (from a signal handler)."""
+        self._stop.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        for scanner in self.scanners:
+            scanner.stop()
+        for thread in self._threads:
+            thread.join(timeout=JOB_WAIT_SECONDS + 10)
+        self.spool.close()
+
+    def _spawn(self, target: Callable[..., None], name: str, *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, name=f"station-{name}", daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _run(self) -> None:
+        self.config = self._configuration()
+        if self.config is None:
+            return  # stopped before the server or a kept configuration was found
+        station = self.config["station"]
+        log.info(
+            "station %s (%s): %d scanner(s), %d printer(s)",
+            station,
+            self.config["kind"],
+            len(self.config["scanners"]),
+            len(self.config["printers"]),
+        )
+        for scanner in self.config["scanners"]:
+            self._open_scanner(scanner)
+        self._spawn(self._forward_scans, "forwarder")
+        self._spawn(self._beat, "heartbeat")
+        for printer in self.config["printers"]:
+            if printer.get("enabled", True):
+                self._spawn(self._print_jobs, f"printer-{printer['name']}", printer)
+
+    def _configuration(self) -> dict[str, Any] | None:
+        """The station's devices from the server, or the last ones kept while it is away."""
+        kept = self.spool.recall("config")
+        delay = 0.2
+        while not self._stop.is_set():
+            link = self._connect()
+            if link is not None:
+                try:
+                    answer = link.request("GET", "/api/v1/station/config")
+                except LinkDown as err:
+                    self._link("down", str(err))
+                else:
+                    if answer.status == 200:
+                        self._link("up", link.base_url)
+                        self.spool.remember("config", answer.body)
+                        return dict(answer.body)
+                    self._link("refused", f"{answer.status} {answer.error_code}")
+            if kept is not None:
+                log.warning("starting with the station's last configuration; the server is away")
+                return dict(kept)
+            self._stop.wait(delay)
+            delay = min(delay * 2, 5.0)
+        return None
+
+    def _connect(self) -> ServerLink | None:
+        if self.link is None:
+            url = self.server_url or (self._find_server() if self._find_server else None)
+            if not url:
+                self._link("down", "no server found by mDNS")
+                return None
+            self.link = ServerLink(url, self.token, device=f"agent@{Path.cwd().name}")
+        return self.link
+
+    def _link(self, state: str, detail: str) -> None:
+        if state != self._link_state:
+            self._link_state = state
+            if state == "up":
+                log.info("server %s reached", detail)
+            else:
+                log.warning("server link %s, retrying: %s", state, detail)
+            if state == "down" and not self.server_url:
+                self.link = None  # found by mDNS: look again, it may have moved
+
+    # -- scans -------------------------------------------------------------------------
+
+    def _open_scanner(self, config: dict[str, Any]) -> None:
+        name = config["name"]
+
+        def on_scan(scan: ScannedCode) -> None:
+            seq = self.spool.add(name, scan.text, scan.symbology)
+            log.debug("scan %d from %s kept", seq, name)
+            self._wake.set()
+
+        scanner: SerialScanner | HidScanner
+        if config["kind"] == "hid":
+            scanner = HidScanner(name, config["device"], on_scan, layout=config.get("layout", "us"))
+        else:
+            scanner = SerialScanner(
+                name,
+                config["device"],
+                on_scan,
+                baud=config.get("baud", 9600),
+                parity=config.get("parity", "N"),
+                suffix=config.get("suffix", "CR"),
+                prefix=config.get("prefix", ""),
+            )
+        scanner.start()
+        self.scanners.append(scanner)
+
+    def _forward_scans(self) -> None:
+        """Send the spool in order; a scan leaves the line only once the server answered."""
+        assert self.config is not None
+        path = f"/api/v1/stations/{self.config['station']}/scans"
+        delay = 0.1
+        while not self._stop.is_set():
+            scan = self.spool.next_unsent()
+            if scan is None:
+                self._wake.wait(1.0)
+                self._wake.clear()
+                continue
+            link = self._connect()
+            answer: Answer | None = None
+            if link is not None:
+                body = {
+                    "code": scan.code,
+                    "scanner": scan.scanner,
+                    "symbology": scan.symbology,
+                    "scanned_at": scan.scanned_at,
+                }
+                try:
+                    answer = link.request("POST", path, body, headers={"Idempotency-Key": scan.key})
+                except LinkDown as err:
+                    self._link("down", f"{err} ({self.spool.unsent_count()} scan(s) kept)")
+            if answer is not None and answer.status == 200:
+                self._link("up", link.base_url if link else "")
+                self.spool.mark_sent(scan.seq, answer.body["outcome"], answer.body["error_code"])
+                delay = 0.1
+                continue
+            if answer is not None and answer.status in REJECTED:
+                log.warning("scan %s rejected by the server: %s", scan.key, answer.error_code)
+                self.spool.mark_sent(scan.seq, "rejected", answer.error_code)
+                continue
+            if answer is not None:
+                self._link("refused", f"{answer.status} {answer.error_code}")
+            self._stop.wait(delay)
+            delay = min(delay * 2, 5.0)
+
+    # -- printers ----------------------------------------------------------------------
+
+    def _print_jobs(self, config: dict[str, Any]) -> None:
+        name = config["name"]
+        printer = open_configured(config)
+        path = f"/api/v1/station/printers/{name}/next-job?wait={JOB_WAIT_SECONDS:g}"
+        delay = 0.2
+        while not self._stop.is_set():
+            link = self._connect()
+            try:
+                if link is None:
+                    raise LinkDown("no server")
+                answer = link.request("POST", path, {}, timeout=JOB_WAIT_SECONDS + 10)
+                if answer.status == 200:
+                    self._print_one(link, printer, name, answer.body)
+                    delay = 0.2
+                    continue
+                if answer.status == 204:
+                    continue
+                self._link("refused", f"{answer.status} {answer.error_code}")
+            except LinkDown as err:
+                self._link("down", str(err))
+            self._stop.wait(delay)
+            delay = min(delay * 2, 5.0)
+
+    def _print_one(
+        self, link: ServerLink, printer: Printer, name: str, job: dict[str, Any]
+    ) -> None:
+        data = base64.b64decode(job["escpos"])
+        preview = base64.b64decode(job["preview_png"]) if job.get("preview_png") else None
+        try:
+            printer.print_job(data, job_id=job["id"], preview_png=preview)
+        except PrinterUnavailable as err:
+            result = {"outcome": "unavailable", "state": err.state, "detail": str(err)}
+        except PrinterError as err:
+            result = {"outcome": "failed", "detail": f"{err.code}: {err}"}
+        else:
+            result = {"outcome": "printed", "state": "online"}
+        self._printer_state(name, result.get("state", "online"), result.get("detail", ""))
+        # Said until the server has it: a job left `sending` would be printed again.
+        while not self._stop.is_set():
+            try:
+                link.request("POST", f"/api/v1/station/print-jobs/{job['id']}/result", result)
+                return
+            except LinkDown as err:
+                self._link("down", str(err))
+                self._stop.wait(1.0)
+
+    def _printer_state(self, name: str, state: str, detail: str) -> None:
+        if self.printer_states.get(name, ("", ""))[0] != state:
+            if state == "online":
+                log.info("printer %s is online", name)
+            else:
+                log.warning("printer %s is %s, retrying: %s", name, state, detail)
+        self.printer_states[name] = (state, detail)
+
+    # -- heartbeat ---------------------------------------------------------------------
+
+    def _beat(self) -> None:
+        while not self._stop.is_set():
+            link = self._connect()
+            beat = {
+                "version": self.version,
+                "scanners": {s.name: {"state": s.state, "detail": s.detail} for s in self.scanners},
+                "printers": {
+                    n: {"state": state, "detail": detail}
+                    for n, (state, detail) in self.printer_states.items()
+                },
+                "buffered_scans": self.spool.unsent_count(),
+            }
+            if link is not None:
+                try:
+                    link.request("POST", "/api/v1/station/heartbeat", beat)
+                except LinkDown as err:
+                    self._link("down", str(err))
+            self._stop.wait(self.heartbeat_seconds)
+
+    def wait_until_sent(self, timeout: float) -> bool:
+        """For tests and a clean stop: True once every kept scan has been answered for."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.spool.unsent_count() == 0:
+                return True
+            time.sleep(0.05)
+        return False
