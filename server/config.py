@@ -7,9 +7,11 @@ file: they come from the environment (see `Secrets`).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -412,7 +414,19 @@ def _timezone_problem(name: str) -> str | None:
     return None
 
 
-_VALUE_CHECKS = {("SiteSettings", "timezone"): _timezone_problem}
+def _interfaces_problem(addresses: list[str]) -> str | None:
+    for address in addresses:
+        try:
+            ipaddress.IPv4Address(address)
+        except ValueError:
+            return f"{address!r} is not an IPv4 address of this machine's interface"
+    return None
+
+
+_VALUE_CHECKS: dict[tuple[str, str], Callable[[Any], str | None]] = {
+    ("SiteSettings", "timezone"): _timezone_problem,
+    ("DiscoverySettings", "interfaces"): _interfaces_problem,
+}
 """Checks a type cannot express, by (section, setting)."""
 
 

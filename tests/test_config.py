@@ -120,3 +120,17 @@ def test_today_is_the_sites_day() -> None:
     west = Settings(site=SiteSettings(timezone="Pacific/Pago_Pago"))  # UTC-11
     assert timedelta(days=1) <= site_today(east) - site_today(west) <= timedelta(days=2)
     assert abs(site_today(east) - datetime.now(UTC).date()) <= timedelta(days=1)
+
+
+def test_mdns_interfaces_must_be_ipv4_addresses(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('[discovery]\ninterfaces = ["eth0"]\n', encoding="utf-8")
+    (problem,) = check_config_file(path)
+    assert "discovery.interfaces" in problem and "'eth0'" in problem
+
+
+def test_an_agent_printer_names_a_configured_station(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('[[printers]]\nname = "p1"\nvia_station = "bench-9"\n', encoding="utf-8")
+    (problem,) = check_config_file(path)
+    assert "printers[0].via_station" in problem and "bench-9" in problem

@@ -10,6 +10,7 @@ went; a job it never answers for is sent again at its next claim, never lost.
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import msgspec
@@ -125,3 +126,36 @@ def record_job_result(
     printing.set_printer_state(conn, row["printer"], state[:32], detail, at)
     status = conn.execute("SELECT status FROM print_jobs WHERE id = ?", (job_id,)).fetchone()[0]
     return {"id": job_id, "status": status}
+
+
+AGENT_SILENT_SECONDS = 60
+"""An agent not heard from for this long is shown offline."""
+
+
+def agents_health(conn: sqlite3.Connection, settings: Settings) -> dict[str, Any]:
+    """Each station that needs an agent (fixed scanners or agent printers): is it there."""
+    now = datetime.now(UTC)
+    seen = {
+        r["station"]: r
+        for r in conn.execute("SELECT station, agent_seen_at, devices FROM station_state")
+    }
+    out: dict[str, Any] = {}
+    for station in settings.stations:
+        if not station.scanners and not agent_printers(settings, station):
+            continue
+        row = seen.get(station.name)
+        at = row["agent_seen_at"] if row else None
+        if at is None:
+            state = "never seen"
+        elif (now - datetime.fromisoformat(at)).total_seconds() > AGENT_SILENT_SECONDS:
+            state = "offline"
+        else:
+            state = "online"
+        devices = msgspec.json.decode(row["devices"]) if row else {}
+        out[station.name] = {
+            "agent": state,
+            "seen_at": at,
+            "buffered_scans": devices.get("buffered_scans", 0),
+            "scanners": {n: d["state"] for n, d in devices.get("scanners", {}).items()},
+        }
+    return out

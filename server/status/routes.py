@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from server import __version__
 from server.config import Settings
 from server.db import Database
+from server.stations.agent_link import agents_health
 from server.web import PUBLIC, allow
 
 
@@ -34,6 +35,7 @@ def health(
             **(state.printing.status() if "printing" in state else {}),
             **db.read(_print_queue),
         },
+        "stations": db.read(lambda conn: agents_health(conn, settings)),
     }
 
 

@@ -239,3 +239,11 @@ def test_a_heartbeat_shows_the_agent_and_its_devices(site: Api) -> None:
     assert view["agent"]["devices"]["buffered_scans"] == 3
     printers = {p["name"]: p for p in site.get("/api/v1/printers").json()}
     assert printers["bench-2"]["state"] == "online"
+    health = site.client.get("/health").json()["stations"]
+    assert health["pack-02"] == {
+        "agent": "online",
+        "seen_at": view["agent"]["seen_at"],
+        "buffered_scans": 3,
+        "scanners": {"s1": "unavailable"},
+    }
+    assert "pack-01" not in health  # no fixed scanner, no agent printer: no agent expected
