@@ -47,6 +47,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/pick_http.py
 	$(BIN)/python bench/facesheet_render.py
 	$(BIN)/python bench/print_latency.py
+	$(BIN)/python bench/station_scan.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

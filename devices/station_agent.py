@@ -33,7 +33,9 @@ from devices.spool import Spool
 
 log = logging.getLogger("bondfloor.station")
 
-JOB_WAIT_SECONDS = 20.0
+JOB_WAIT_SECONDS = 2.0
+"""A printer asks for its next job this long at a time: a job queued meanwhile comes at once,
+and a server stopping waits no longer than this for the question to end."""
 REJECTED = (400, 409, 413, 422)
 """Answers that say the scan itself cannot be taken: kept in the spool as rejected."""
 
@@ -90,7 +92,7 @@ class StationAgent:
         for scanner in self.scanners:
             scanner.stop()
         for thread in self._threads:
-            thread.join(timeout=JOB_WAIT_SECONDS + 10)
+            thread.join(timeout=JOB_WAIT_SECONDS + 2)
         self.spool.close()
 
     def _spawn(self, target: Callable[..., None], name: str, *args: Any) -> None:

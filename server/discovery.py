@@ -7,6 +7,8 @@ browser, both carrying the site code, version and API path in TXT. Only the inte
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -61,24 +63,39 @@ class Advertiser:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._zc: AsyncZeroconf | None = None
+        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        """Announce in the background: probing the names takes a second or two, which the
+        server does not wait for."""
         host, port = listen_address(self._settings)
         infos = service_infos(self._settings, host, port)
         self._zc = AsyncZeroconf(
             interfaces=self._settings.discovery.interfaces, ip_version=IPVersion.V4Only
         )
-        for info in infos:
-            # Registering returns once the name is probed and announced, in the background.
-            await self._zc.async_register_service(info, allow_name_change=True)
+        self._task = asyncio.create_task(self._register(infos, f"{host}:{port}"))
+
+    async def _register(self, infos: list[ServiceInfo], where: str) -> None:
+        assert self._zc is not None
+        try:
+            for info in infos:
+                announced = await self._zc.async_register_service(info, allow_name_change=True)
+                await announced
+        except Exception:  # the server serves on; stations can still be given --server
+            log.exception("mDNS advertising failed")
+            return
         log.info(
             "advertising %s on %s by mDNS (%s)",
             infos[0].name,
             ", ".join(self._settings.discovery.interfaces),
-            f"{host}:{port}",
+            where,
         )
 
     async def stop(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
         if self._zc is not None:
             await self._zc.async_unregister_all_services()
             await self._zc.async_close()

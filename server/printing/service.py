@@ -181,6 +181,7 @@ def list_printers(conn: sqlite3.Connection, settings: Settings) -> list[dict[str
             {
                 "name": p.name,
                 "kind": p.kind,
+                "via_station": p.via_station,
                 "enabled": p.enabled,
                 "label_mm": [p.label_width_mm, p.label_height_mm],
                 "dpi": p.dpi,

@@ -123,3 +123,16 @@ def test_scans_wait_on_disk_while_the_server_is_down_and_apply_once_in_order(
     assert packed[0] == len(items)
     replayed = live.spool("SELECT outcome, error_code FROM scans WHERE seq > 2 ORDER BY seq")
     assert replayed == [("ok", ""), ("ok", ""), ("refused", "ITEM_OVER_PACKED")]
+
+    # An agent started while the server is away opens its scanners from the kept
+    # configuration and keeps what they read for later.
+    live.stop_agent()
+    live.stop_server()
+    live.start_agent(by_mdns=False)
+    live.wait_for_scanner()
+    live.scan(PACKER_BADGE)
+    wait_for(lambda: live.spool("SELECT COUNT(*) FROM scans WHERE sent_at IS NULL")[0][0] == 1)
+    assert "last configuration" in live.log("agent")
+    live.start_server()
+    rows = live.wait_for_scans(6, timeout=20)
+    assert (rows[-1]["action"], rows[-1]["outcome"]) == ("sign_in", "ok")
