@@ -238,3 +238,27 @@ export async function printPreview(jobId) {
   if (!response.ok) return refusal(response);
   return response.blob();
 }
+
+/** One print job with what its label carries (its status, after a reprint). */
+export function getPrintJob(jobId) {
+  return call("GET", `/api/v1/print-jobs/${encodeURIComponent(jobId)}`);
+}
+
+// Stations: pack benches, the printer station and dock doors with their fixed scanners.
+
+/** Every station: who works there, what is open, its agent and devices. */
+export function listStations() {
+  return call("GET", "/api/v1/stations");
+}
+
+/** One station: its user, open order, last parcel, last scan id and agent. */
+export function getStation(name) {
+  return call("GET", `/api/v1/stations/${encodeURIComponent(name)}`);
+}
+
+/** The station's scans after `after` (oldest first); with 0, the newest `limit`. */
+export function stationScans(name, after = 0, limit = 50) {
+  return call("GET", `/api/v1/stations/${encodeURIComponent(name)}/scans`, {
+    query: { after, limit },
+  });
+}

@@ -42,6 +42,15 @@ export const MENU = [
     href: "printers.html",
     ready: true,
   },
+  // A station's own screen: the live scans of its fixed scanner, the order open at a
+  // bench (weighed and packed here), a parcel's labels at the printer station.
+  {
+    id: "station",
+    label: "menu.station",
+    roles: ["packer", "dock", "supervisor", "admin"],
+    href: "station.html",
+    ready: true,
+  },
   {
     id: "orders",
     label: "menu.orders",

@@ -128,13 +128,20 @@ def record_job_result(
     return {"id": job_id, "status": status}
 
 
-AGENT_SILENT_SECONDS = 60
-"""An agent not heard from for this long is shown offline."""
+AGENT_SILENT_SECONDS = 30
+"""An agent not heard from for this long (three heartbeats) is shown offline."""
+
+
+def agent_state(seen_at: str | None) -> str:
+    """online, offline (silent too long) or never seen, by the server's clock."""
+    if seen_at is None:
+        return "never seen"
+    silent = (datetime.now(UTC) - datetime.fromisoformat(seen_at)).total_seconds()
+    return "offline" if silent > AGENT_SILENT_SECONDS else "online"
 
 
 def agents_health(conn: sqlite3.Connection, settings: Settings) -> dict[str, Any]:
     """Each station that needs an agent (fixed scanners or agent printers): is it there."""
-    now = datetime.now(UTC)
     seen = {
         r["station"]: r
         for r in conn.execute("SELECT station, agent_seen_at, devices FROM station_state")
@@ -145,15 +152,9 @@ def agents_health(conn: sqlite3.Connection, settings: Settings) -> dict[str, Any
             continue
         row = seen.get(station.name)
         at = row["agent_seen_at"] if row else None
-        if at is None:
-            state = "never seen"
-        elif (now - datetime.fromisoformat(at)).total_seconds() > AGENT_SILENT_SECONDS:
-            state = "offline"
-        else:
-            state = "online"
         devices = msgspec.json.decode(row["devices"]) if row else {}
         out[station.name] = {
-            "agent": state,
+            "agent": agent_state(at),
             "seen_at": at,
             "buffered_scans": devices.get("buffered_scans", 0),
             "scanners": {n: d["state"] for n, d in devices.get("scanners", {}).items()},

@@ -45,6 +45,13 @@ class ScanIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class PackIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     weight_g: Annotated[int, msgspec.Meta(gt=0, le=1_000_000, description="Parcel weight, g")]
     parcel_count: Annotated[int, msgspec.Meta(ge=1, le=99)] = 1
+    order_no: (
+        Annotated[
+            str,
+            msgspec.Meta(min_length=1, max_length=40, description="The order the packer sees open"),
+        ]
+        | None
+    ) = None
 
 
 @get("/api/v1/stations", opt=VIEWERS, sync_to_thread=True, tags=["stations"])
@@ -190,6 +197,7 @@ def pack(
             weight_g=data.weight_g,
             parcel_count=data.parcel_count,
             day=site_today(settings).isoformat(),
+            order_no=data.order_no,
         ),
     ).value
     printing.notify(result["print_job"]["printer"])

@@ -13,6 +13,7 @@ order, order on hold) is a result shown on the station's page, not an error of t
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -20,10 +21,11 @@ import msgspec
 from server.barcodes import normalise
 from server.commands import Actor, CommandContext, write_audit
 from server.config import Settings, StationSettings
-from server.errors import DomainError, Forbidden, NotFound, Unprocessable
+from server.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 from server.outbound import packing
 from server.outbound.orders import find_order_by_scan, order_view
 from server.outbound.schemas import PackComplete, PackScan
+from server.stations.agent_link import agent_state
 
 STATION_ROLES = {
     "pack_bench": frozenset({"packer", "supervisor", "admin"}),
@@ -77,12 +79,13 @@ def record_scan(
     state = _state(conn, station.name, ctx.at)
     worker = _worker(conn, ctx, station, state)
     conn.execute("SAVEPOINT station_scan")
+    attempt = _Attempt(_action_for(station))
     try:
-        action, effect = _route(conn, ctx, settings, station, scan, worker, state)
+        action, effect = _route(conn, ctx, settings, station, scan, worker, state, attempt)
     except DomainError as err:
         conn.execute("ROLLBACK TO station_scan")
         conn.execute("RELEASE station_scan")
-        action = _action_for(station)
+        action = attempt.action
         outcome, code, message = "refused", err.code, err.message
         effect = {"details": err.details}
         write_audit(
@@ -129,6 +132,13 @@ def _action_for(station: StationSettings) -> str:
     ]
 
 
+@dataclass
+class _Attempt:
+    """What a scan was taken for, so that a refused one says what it tried."""
+
+    action: str
+
+
 def _route(
     conn: sqlite3.Connection,
     ctx: CommandContext,
@@ -137,12 +147,14 @@ def _route(
     scan: StationScan,
     worker: Actor | None,
     state: sqlite3.Row,
+    attempt: _Attempt,
 ) -> tuple[str, dict[str, Any]]:
     _, text = normalise(scan.code, settings.scan.gs_placeholder)
     badge = conn.execute(
         "SELECT code, name, roles, active FROM users WHERE badge = ?", (text,)
     ).fetchone()
     if badge is not None:
+        attempt.action = "sign_in"
         return "sign_in", _sign_in(conn, ctx, station, badge)
     if station.kind == "printer_station":
         return "lookup", parcel_labels(conn, text)
@@ -164,6 +176,7 @@ def _route(
     except NotFound:
         order = None
     if order is not None:
+        attempt.action = "open"
         view = packing.open_for_packing(conn, settings, order["order_no"])
         _set_state(conn, station.name, ctx.at, order_id=order["id"])
         return "open", {"message": f"order {view['order_no']} is open", "order": view}
@@ -318,8 +331,10 @@ def complete_at_bench(
     weight_g: int,
     parcel_count: int,
     day: str,
+    order_no: str | None = None,
 ) -> dict[str, Any]:
-    """Weigh and make the parcel of the order open at the bench."""
+    """Weigh and make the parcel of the order open at the bench (the one named, when the
+    caller names it: a late retry never packs whatever happens to be open by then)."""
     if station.kind != "pack_bench":
         raise Unprocessable(f"{station.name} is not a pack bench", code="STATION_NOT_PACK_BENCH")
     state = _state(conn, station.name, ctx.at)
@@ -330,6 +345,16 @@ def complete_at_bench(
             code="NO_ORDER_OPEN",
             details={"station": station.name},
         )
+    if order_no is not None:
+        open_no = conn.execute(
+            "SELECT order_no FROM orders WHERE id = ?", (state["order_id"],)
+        ).fetchone()[0]
+        if open_no != order_no:
+            raise Conflict(
+                f"order {order_no} is not the one open at {station.name} ({open_no})",
+                code="ORDER_NOT_OPEN_HERE",
+                details={"order_no": order_no, "open": open_no, "station": station.name},
+            )
     work = CommandContext(actor=worker, key=ctx.key, at=ctx.at)
     parcel = packing.complete_pack(
         conn,
@@ -376,6 +401,7 @@ def station_view(conn: sqlite3.Connection, settings: Settings, name: str) -> dic
         "last_parcel": dict(last_parcel) if last_parcel else None,
         "last_scan_id": last or 0,
         "agent": {
+            "state": agent_state(state.get("agent_seen_at")),
             "seen_at": state.get("agent_seen_at"),
             "version": state.get("agent_version", ""),
             "devices": msgspec.json.decode(state.get("devices") or "{}"),
@@ -390,7 +416,7 @@ def list_stations(conn: sqlite3.Connection, settings: Settings) -> list[dict[str
 def scan_feed(
     conn: sqlite3.Connection, settings: Settings, name: str, *, after: int, limit: int
 ) -> list[dict[str, Any]]:
-    """The station's scans after `after`, oldest first (newest first when `after` is 0)."""
+    """The station's scans after `after`, oldest first; with `after` 0, the newest `limit`."""
     station_settings(settings, name)
     if after:
         rows = conn.execute(

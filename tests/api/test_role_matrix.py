@@ -25,6 +25,8 @@ SAMPLE_PATH_VALUES = {
     "shortage_id": "999",
     "job_id": "999",
     "name": "NOPE",
+    "list_id": "999",
+    "door": "NOPE",
 }
 
 

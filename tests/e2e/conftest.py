@@ -40,6 +40,7 @@ SITE_NAME = "前海保税一号仓"
 BONDFLOOR = Path(sys.executable).parent / "bondfloor"
 LABEL_PRINTER = "label-1"
 PACK_BENCHES = ("pack-01", "pack-02")
+PRINT_DESK = "print-desk"  # the printer station: a parcel scanned there shows its labels
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Server:
     base_url: str
     db_path: Path
     site_name: str
+    config_path: Path
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +81,9 @@ def server(
         + "".join(
             f'[[stations]]\nname = "{name}"\nkind = "pack_bench"\nprinters = ["{LABEL_PRINTER}"]\n'
             for name in PACK_BENCHES
-        ),
+        )
+        + f'[[stations]]\nname = "{PRINT_DESK}"\nkind = "printer_station"\n'
+        f'printers = ["{LABEL_PRINTER}"]\n',
         encoding="utf-8",
     )
     subprocess.run(
@@ -110,7 +114,7 @@ def server(
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_for_health(f"{base_url}/health", proc, log)
-        yield Server(base_url=base_url, db_path=db_path, site_name=SITE_NAME)
+        yield Server(base_url=base_url, db_path=db_path, site_name=SITE_NAME, config_path=config)
     finally:
         stop_server(proc)
 
@@ -195,6 +199,37 @@ def session_token(server: Server) -> Callable[[str], str]:
         return tokens[user_code]
 
     return session_token
+
+
+@pytest.fixture(scope="session")
+def station_token(server: Server) -> Callable[[str], str]:
+    """A station agent's token, made as an installer makes it: `bondfloor token add NAME
+    --kind station` against the running server's configuration (cached per station)."""
+    tokens: dict[str, str] = {}
+
+    def station_token(station: str) -> str:
+        if station not in tokens:
+            made = subprocess.run(
+                [
+                    str(BONDFLOOR),
+                    "--config",
+                    str(server.config_path),
+                    "token",
+                    "add",
+                    station,
+                    "--kind",
+                    "station",
+                ],
+                cwd=server.config_path.parent,
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            tokens[station] = made.stdout.strip().splitlines()[-1]
+        return tokens[station]
+
+    return station_token
 
 
 @pytest.fixture

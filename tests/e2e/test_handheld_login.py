@@ -13,13 +13,14 @@ pytestmark = pytest.mark.e2e
 
 HOME = re.compile(r"/home\.html$")
 # the flows built so far; the rest are greyed out
-READY = {"receiving", "putaway", "picking", "packing", "printers", "orders", "stock"}
+READY = {"receiving", "putaway", "picking", "packing", "printers", "station", "orders", "stock"}
 MANAGER_TILES = [
     "receiving",
     "putaway",
     "picking",
     "packing",
     "printers",
+    "station",
     "orders",
     "supervisor",
     "stock",
@@ -67,8 +68,8 @@ def test_picker_logs_in_with_pin_in_chinese_and_sees_own_tiles(
     [
         ("recv01", ["receiving", "stock"]),
         ("put01", ["putaway", "stock"]),
-        ("pack01", ["packing", "printers", "stock"]),
-        ("dock01", ["dock", "stock"]),
+        ("pack01", ["packing", "printers", "station", "stock"]),
+        ("dock01", ["station", "dock", "stock"]),
         ("sup01", MANAGER_TILES),
         ("admin", MANAGER_TILES),
     ],
@@ -161,7 +162,7 @@ UNTRANSLATED = """() => [...document.querySelectorAll('[data-i18n]')]
     .map(el => el.dataset.i18n)"""
 
 
-@pytest.mark.parametrize("path", ["/", "/home.html", "/stock.html"])
+@pytest.mark.parametrize("path", ["/", "/home.html", "/stock.html", "/station.html?name=pack-01"])
 def test_every_page_text_exists_in_both_languages(
     page: Page, logged_in_as: Callable[[str], None], path: str
 ) -> None:

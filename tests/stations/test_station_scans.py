@@ -96,7 +96,17 @@ def test_a_bench_scanner_packs_the_order_open_at_the_bench(site: Api) -> None:
     assert bench.scan("4006381333931")["error_code"] == "ITEM_NOT_ON_ORDER"
     assert bench.scan(SOAP)["effect"]["complete"] is True
     assert bench.scan(SOAP)["error_code"] == "ITEM_OVER_PACKED"
-    made = site.post("/api/v1/stations/pack-01/pack", role="packer", json={"weight_g": 900})
+    other = site.post(
+        "/api/v1/stations/pack-01/pack",
+        role="packer",
+        json={"weight_g": 900, "order_no": "SO-NOT-OPEN"},
+    )
+    assert other.json()["error"]["code"] == "ORDER_NOT_OPEN_HERE"
+    made = site.post(
+        "/api/v1/stations/pack-01/pack",
+        role="packer",
+        json={"weight_g": 900, "order_no": order["order_no"]},
+    )
     assert made.status_code == 200, made.text
     assert made.json()["print_job"]["printer"] == "label-1"
     packed = site.db.read(
@@ -177,7 +187,8 @@ def test_the_printer_station_looks_up_a_parcels_labels(site: Api) -> None:
 
 def test_a_dock_door_takes_dock_staff_only(site: Api) -> None:
     door = Station(site, "door-1")
-    assert door.scan("BF-BADGE-7002")["error_code"] == "ROLE_NOT_ALLOWED"
+    refused = door.scan("BF-BADGE-7002")
+    assert (refused["action"], refused["error_code"]) == ("sign_in", "ROLE_NOT_ALLOWED")
     assert door.scan("SF123")["error_code"] == "STATION_NO_USER"
     add_user(site.db, site.settings, "dk7", ["dock"], badge="BF-BADGE-7003")
     assert door.scan("BF-BADGE-7003")["outcome"] == "ok"
