@@ -21,6 +21,7 @@ from server.auth import routes as auth_routes
 from server.config import Settings, load_settings
 from server.db import Database
 from server.discovery import Advertiser
+from server.dock import routes as dock_routes
 from server.errors import DomainError
 from server.inbound import routes as inbound_routes
 from server.ledger import routes as ledger_routes
@@ -62,6 +63,7 @@ SLICES = [
     outbound_routes,
     outbound_floor_routes,
     printing_routes,
+    dock_routes,
     station_routes,
     status_routes,
 ]

@@ -138,6 +138,17 @@ class OutboundSettings(Section):
     ] = 30000
 
 
+class DockSettings(Section):
+    weight_tolerance_percent: Annotated[
+        float,
+        _help(
+            "Loaded weight this far (in %) from a list's expected weight is a warning at the dock",
+            ge=0,
+            le=100,
+        ),
+    ] = 5.0
+
+
 class PrintingSettings(Section):
     font: Annotated[
         str, _help("CJK font file for labels; empty: found on the system (fonts-noto-cjk)")
@@ -274,6 +285,9 @@ class Settings(Section):
     )
     outbound: Annotated[OutboundSettings, _help("Orders, waves, picking and packing")] = field(
         default_factory=OutboundSettings
+    )
+    dock: Annotated[DockSettings, _help("Dock check-out of loading lists")] = field(
+        default_factory=DockSettings
     )
     printing: Annotated[PrintingSettings, _help("The label print queue")] = field(
         default_factory=PrintingSettings

@@ -96,7 +96,7 @@ def move_contents(
     *,
     kind: str,
     from_location_id: int,
-    to_location_id: int,
+    to_location_id: int | None,
     document: str,
     reason: str = "",
 ) -> list[sqlite3.Row]:

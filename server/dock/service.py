@@ -1,0 +1,715 @@
+"""Dock check-out: loading lists (装载清单) verified against the truck, the driver and every
+parcel before goods leave the bonded zone.
+
+A list names a truck (plate, and an HK/Macau plate on a cross-border truck), its driver
+(name, ID number, phone), the seal, the carrier and the parcels planned on it. At the
+door the list is opened by its plate, the driver is verified (ID number and name), the
+seal confirmed, and every parcel's face sheet scanned. A parcel loads only if it is on
+this list, released (800), not cancelled or held, and not loaded already (a second scan
+is a notice, never a second count). The truck departs only when the loaded set equals
+the list and plate, driver and seal are confirmed; departure ships the parcels' stock out
+of the ledger, writes the handover record (交接单) and the events for the OMS, and freezes
+the list (database triggers refuse any later change, and an incomplete departure).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from server.barcodes import normalise
+from server.commands import CommandContext, append_event
+from server.config import Settings
+from server.dock import identity
+from server.dock.schemas import LoadingListIn
+from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from server.ledger.service import move_contents
+from server.outbound import customs
+from server.outbound.orders import set_state
+
+SHIPPABLE_ORDER_STATES = ("packed", "loaded")
+
+
+# -- lists -------------------------------------------------------------------------------
+
+
+def create_list(
+    conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, req: LoadingListIn
+) -> dict[str, Any]:
+    """A loading list from named waybills or from a courier's packed parcels; every
+    problem is reported at once and nothing is made unless there are none."""
+    problems: list[dict[str, Any]] = []
+
+    def check(field: str, fn: Any, value: str) -> str:
+        try:
+            return str(fn(value))
+        except InvalidInput as err:
+            problems.append(
+                {"field": field, "code": err.code, "message": err.message, **err.details}
+            )
+            return value
+
+    plate = check("plate", identity.check_plate, req.plate)
+    second_plate = check("second_plate", identity.check_second_plate, req.second_plate)
+    driver_id = check("driver_id", identity.check_driver_id, req.driver_id)
+    phone = check("driver_phone", identity.check_phone, req.driver_phone)
+    if not req.waybills and not req.courier:
+        problems.append(
+            {"field": "waybills", "code": "LIST_EMPTY", "message": "name waybills or a courier"}
+        )
+    parcels = _planned_parcels(conn, req, problems, settings.site.bonded)
+    list_no = req.list_no or _next_list_no(conn, ctx.at)
+    if conn.execute("SELECT 1 FROM loading_lists WHERE list_no = ?", (list_no,)).fetchone():
+        problems.append(
+            {"field": "list_no", "code": "LIST_EXISTS", "message": f"list {list_no} exists"}
+        )
+    if problems:
+        raise Unprocessable(
+            f"the loading list has {len(problems)} problem(s)",
+            code="LOADING_LIST_INVALID",
+            details={"problems": problems},
+        )
+    planned_weight = sum(p["weight_g"] for p in parcels)
+    list_id = conn.execute(
+        "INSERT INTO loading_lists (list_no, plate, second_plate, driver_name, driver_id, "
+        "driver_phone, seal_no, carrier, expected_weight_g, created_by, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (
+            list_no,
+            plate,
+            second_plate,
+            req.driver_name.strip(),
+            driver_id,
+            phone,
+            req.seal_no.strip(),
+            req.carrier,
+            req.expected_weight_g if req.expected_weight_g is not None else planned_weight,
+            ctx.actor.label,
+            ctx.at,
+        ),
+    ).fetchone()[0]
+    conn.executemany(
+        "INSERT INTO loading_list_parcels (list_id, parcel_id, position) VALUES (?, ?, ?)",
+        [(list_id, p["id"], n) for n, p in enumerate(parcels, 1)],
+    )
+    ctx.audit_target = f"loading-list:{list_no}"
+    append_event(
+        conn,
+        ctx,
+        "loading_list.created",
+        {"list_no": list_no, "plate": plate, "waybills": [p["waybill_no"] for p in parcels]},
+    )
+    return progress(conn, settings, list_id)
+
+
+def _planned_parcels(
+    conn: sqlite3.Connection, req: LoadingListIn, problems: list[dict[str, Any]], bonded: bool
+) -> list[sqlite3.Row]:
+    base = (
+        "SELECT p.id, p.waybill_no, p.weight_g, o.order_no, o.state, o.customs_status, "
+        "o.cancelled_at, (SELECT l.list_no FROM loading_list_parcels lp "
+        "JOIN loading_lists l ON l.id = lp.list_id WHERE lp.parcel_id = p.id "
+        "AND lp.removed_at IS NULL) AS other_list "
+        "FROM parcels p JOIN orders o ON o.id = p.order_id "
+    )
+    if req.waybills:
+        rows = []
+        for waybill in dict.fromkeys(w.strip() for w in req.waybills):
+            row = conn.execute(base + "WHERE p.waybill_no = ?", (waybill,)).fetchone()
+            if row is None:
+                problems.append(
+                    {
+                        "field": "waybills",
+                        "code": "WAYBILL_UNKNOWN",
+                        "waybill": waybill,
+                        "message": f"no parcel with waybill {waybill}",
+                    }
+                )
+            else:
+                rows.append(row)
+    else:
+        rows = conn.execute(
+            base + "WHERE o.courier = ? AND o.state = 'packed' ORDER BY p.id", (req.courier,)
+        ).fetchall()
+        rows = [r for r in rows if r["other_list"] is None and _release_problem(r, bonded) is None]
+        if not rows:
+            problems.append(
+                {
+                    "field": "courier",
+                    "code": "LIST_EMPTY",
+                    "message": f"no packed parcels of {req.courier} wait for a truck",
+                }
+            )
+    for row in rows:
+        reason = _parcel_problem(row, bonded)
+        if reason is not None:
+            problems.append(
+                {
+                    "field": "waybills",
+                    "code": reason[0],
+                    "waybill": row["waybill_no"],
+                    "message": reason[1],
+                }
+            )
+    return rows
+
+
+def _parcel_problem(row: sqlite3.Row, bonded: bool) -> tuple[str, str] | None:
+    if row["other_list"] is not None:
+        return "PARCEL_OTHER_LIST", f"{row['waybill_no']} is on list {row['other_list']}"
+    if row["state"] not in ("packed",):
+        return "PARCEL_NOT_PACKED", f"{row['waybill_no']}: order is {row['state']}"
+    return _release_problem(row, bonded)
+
+
+def _release_problem(row: sqlite3.Row, bonded: bool) -> tuple[str, str] | None:
+    """Why a parcel must not leave: cancelled, held or under inspection, not released."""
+    if row["state"] == "cancelled" or row["cancelled_at"]:
+        return "PARCEL_CANCELLED", f"{row['waybill_no']}: the order is cancelled"
+    if customs.is_hold(row["customs_status"]):
+        return (
+            "PARCEL_ON_HOLD",
+            f"{row['waybill_no']}: customs holds it ({row['customs_status']})",
+        )
+    if not customs.may_ship(row["customs_status"], bonded=bonded):
+        return (
+            "PARCEL_ON_HOLD",
+            f"{row['waybill_no']}: not released by customs (800) yet",
+        )
+    return None
+
+
+def _next_list_no(conn: sqlite3.Connection, at: str) -> str:
+    day = at[:10].replace("-", "")
+    count = conn.execute(
+        "SELECT COUNT(*) FROM loading_lists WHERE list_no LIKE ?", (f"LL{day}-%",)
+    ).fetchone()[0]
+    return f"LL{day}-{count + 1:04d}"
+
+
+def list_row(conn: sqlite3.Connection, list_id: int) -> sqlite3.Row:
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM loading_lists WHERE id = ?", (list_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no loading list {list_id}", code="LIST_NOT_FOUND")
+    return row
+
+
+def _not_departed(row: sqlite3.Row) -> None:
+    if row["state"] == "departed":
+        raise Conflict(
+            f"the truck of list {row['list_no']} has departed: the list cannot change",
+            code="LIST_DEPARTED",
+            details={"list_no": row["list_no"]},
+        )
+
+
+def _loading(row: sqlite3.Row) -> None:
+    _not_departed(row)
+    if row["state"] != "loading":
+        raise Conflict(
+            f"open list {row['list_no']} at the door first (scan or type the plate)",
+            code="LIST_NOT_OPEN",
+            details={"list_no": row["list_no"]},
+        )
+
+
+# -- at the door ---------------------------------------------------------------------------
+
+
+def open_at_door(
+    conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, scanned: str, door: str
+) -> dict[str, Any]:
+    """The truck is at the door: its plate (or the list number) opens its list here."""
+    _, text = normalise(scanned, settings.scan.gs_placeholder)
+    plate = identity.normalise_plate(text)
+    rows = conn.execute(
+        "SELECT * FROM loading_lists WHERE (list_no = ? OR plate = ? OR second_plate = ?) "
+        "ORDER BY state = 'departed', id DESC",
+        (text, plate, plate),
+    ).fetchall()
+    if not rows:
+        raise NotFound(
+            f"no loading list for {text}", code="LIST_NOT_FOUND", details={"scanned": text}
+        )
+    row = rows[0]
+    _not_departed(row)
+    busy = conn.execute(
+        "SELECT list_no FROM loading_lists WHERE door = ? AND state = 'loading' AND id != ?",
+        (door, row["id"]),
+    ).fetchone()
+    if busy is not None:
+        raise Conflict(
+            f"list {busy['list_no']} is being loaded at {door}",
+            code="DOOR_BUSY",
+            details={"door": door, "list_no": busy["list_no"]},
+        )
+    if row["state"] == "loading" and row["door"] not in (None, door):
+        raise Conflict(
+            f"list {row['list_no']} is being loaded at {row['door']}",
+            code="LIST_AT_OTHER_DOOR",
+            details={"door": row["door"], "list_no": row["list_no"]},
+        )
+    conn.execute(
+        "UPDATE loading_lists SET state = 'loading', door = ?, "
+        "plate_confirmed_at = COALESCE(plate_confirmed_at, ?) WHERE id = ?",
+        (door, ctx.at, row["id"]),
+    )
+    ctx.audit_target = f"loading-list:{row['list_no']}"
+    return progress(conn, settings, row["id"])
+
+
+def verify_driver_id(
+    conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, list_id: int, number: str
+) -> dict[str, Any]:
+    row = list_row(conn, list_id)
+    _loading(row)
+    ctx.audit_target = f"loading-list:{row['list_no']}"
+    given = identity.check_driver_id(number)
+    if given != row["driver_id"]:
+        raise Unprocessable(
+            f"this ID number is not the driver's on list {row['list_no']}",
+            code="DRIVER_MISMATCH",
+            details={"list_no": row["list_no"], "scanned_ends": given[-4:]},
+        )
+    conn.execute(
+        "UPDATE loading_lists SET driver_id_verified_at = ?, driver_verified_by = ? WHERE id = ?",
+        (ctx.at, ctx.actor.label, list_id),
+    )
+    return progress(conn, settings, list_id)
+
+
+def confirm_driver_name(
+    conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, list_id: int, name: str
+) -> dict[str, Any]:
+    """The dock worker confirms the driver in front of them is the one named on the list."""
+    row = list_row(conn, list_id)
+    _loading(row)
+    ctx.audit_target = f"loading-list:{row['list_no']}"
+    if name.strip() != row["driver_name"]:
+        raise Unprocessable(
+            f"the name is not the driver's on list {row['list_no']}",
+            code="DRIVER_NAME_MISMATCH",
+            details={"list_no": row["list_no"]},
+        )
+    conn.execute(
+        "UPDATE loading_lists SET driver_name_confirmed_at = ? WHERE id = ?", (ctx.at, list_id)
+    )
+    return progress(conn, settings, list_id)
+
+
+def confirm_seal(
+    conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, list_id: int, seal: str
+) -> dict[str, Any]:
+    row = list_row(conn, list_id)
+    _loading(row)
+    ctx.audit_target = f"loading-list:{row['list_no']}"
+    if seal.strip().upper() != row["seal_no"].upper():
+        raise Unprocessable(
+            f"seal {seal} is not the seal on list {row['list_no']}",
+            code="SEAL_MISMATCH",
+            details={"list_no": row["list_no"], "scanned": seal},
+        )
+    conn.execute("UPDATE loading_lists SET seal_confirmed_at = ? WHERE id = ?", (ctx.at, list_id))
+    return progress(conn, settings, list_id)
+
+
+def load_scan(
+    conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, list_id: int, scanned: str
+) -> dict[str, Any]:
+    """A parcel's face sheet scanned onto the truck."""
+    row = list_row(conn, list_id)
+    ctx.audit_target = f"loading-list:{row['list_no']}"
+    _loading(row)
+    if row["driver_id_verified_at"] is None or row["driver_name_confirmed_at"] is None:
+        raise Conflict(
+            "verify the driver before loading",
+            code="DRIVER_NOT_VERIFIED",
+            details={"list_no": row["list_no"]},
+        )
+    waybill = _waybill(scanned, settings)
+    parcel = conn.execute(
+        "SELECT p.id, p.waybill_no, p.weight_g, o.id AS order_id, o.order_no, o.state, "
+        "o.customs_status, o.cancelled_at FROM parcels p JOIN orders o ON o.id = p.order_id "
+        "WHERE p.waybill_no = ?",
+        (waybill,),
+    ).fetchone()
+    if parcel is None:
+        raise NotFound(
+            f"no parcel with waybill {waybill}",
+            code="WAYBILL_UNKNOWN",
+            details={"scanned": waybill},
+        )
+    entry = conn.execute(
+        "SELECT * FROM loading_list_parcels WHERE list_id = ? AND parcel_id = ?",
+        (list_id, parcel["id"]),
+    ).fetchone()
+    if entry is None or entry["removed_at"] is not None:
+        other = conn.execute(
+            "SELECT l.list_no, l.plate FROM loading_list_parcels lp JOIN loading_lists l "
+            "ON l.id = lp.list_id WHERE lp.parcel_id = ? AND lp.removed_at IS NULL",
+            (parcel["id"],),
+        ).fetchone()
+        details = {"waybill_no": waybill, "list_no": row["list_no"]}
+        if other is not None:
+            raise Unprocessable(
+                f"{waybill} belongs on list {other['list_no']} ({other['plate']}), not this truck",
+                code="PARCEL_OTHER_LIST",
+                details={
+                    **details,
+                    "other_list_no": other["list_no"],
+                    "other_plate": other["plate"],
+                },
+            )
+        if entry is not None:
+            raise Unprocessable(
+                f"{waybill} was taken off this list: {entry['removed_reason']}",
+                code="PARCEL_REMOVED",
+                details=details,
+            )
+        raise Unprocessable(
+            f"{waybill} is not on list {row['list_no']}", code="PARCEL_NOT_ON_LIST", details=details
+        )
+    problem = _release_problem(parcel, settings.site.bonded)
+    if problem is not None:
+        raise Conflict(
+            problem[1],
+            code=problem[0],
+            details={
+                "waybill_no": waybill,
+                "order_no": parcel["order_no"],
+                "customs_status": parcel["customs_status"],
+            },
+        )
+    if entry["loaded_at"] is not None:
+        return {
+            "outcome": "duplicate",
+            "notice": "ALREADY_LOADED",
+            "message": f"{waybill} is loaded already (not counted again)",
+            "waybill_no": waybill,
+            "progress": progress(conn, settings, list_id),
+        }
+    conn.execute(
+        "UPDATE loading_list_parcels SET loaded_at = ?, loaded_by = ?, loaded_device = ? "
+        "WHERE list_id = ? AND parcel_id = ?",
+        (ctx.at, ctx.actor.code, ctx.actor.device, list_id, parcel["id"]),
+    )
+    conn.execute("UPDATE parcels SET status = 'loaded' WHERE id = ?", (parcel["id"],))
+    order = conn.execute("SELECT * FROM orders WHERE id = ?", (parcel["order_id"],)).fetchone()
+    set_state(conn, ctx, order, "loaded")
+    append_event(
+        conn,
+        ctx,
+        "order.loaded",
+        {
+            "order_no": parcel["order_no"],
+            "waybill_no": waybill,
+            "list_no": row["list_no"],
+            "plate": row["plate"],
+        },
+    )
+    return {
+        "outcome": "loaded",
+        "message": f"{waybill} loaded",
+        "waybill_no": waybill,
+        "progress": progress(conn, settings, list_id),
+    }
+
+
+def _waybill(scanned: str, settings: Settings) -> str:
+    _, text = normalise(scanned, settings.scan.gs_placeholder)
+    return text.removeprefix("PCL-")
+
+
+def remove_parcel(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    settings: Settings,
+    list_id: int,
+    waybill: str,
+    reason: str,
+) -> dict[str, Any]:
+    """A supervisor takes a parcel off the list (it goes back to the outbound lane)."""
+    row = list_row(conn, list_id)
+    _not_departed(row)
+    ctx.audit_target = f"loading-list:{row['list_no']}"
+    entry = conn.execute(
+        "SELECT lp.*, p.order_id, p.waybill_no FROM loading_list_parcels lp "
+        "JOIN parcels p ON p.id = lp.parcel_id WHERE lp.list_id = ? AND p.waybill_no = ? "
+        "AND lp.removed_at IS NULL",
+        (list_id, waybill),
+    ).fetchone()
+    if entry is None:
+        raise NotFound(
+            f"{waybill} is not on list {row['list_no']}",
+            code="PARCEL_NOT_ON_LIST",
+            details={"waybill_no": waybill, "list_no": row["list_no"]},
+        )
+    conn.execute(
+        "UPDATE loading_list_parcels SET removed_at = ?, removed_by = ?, removed_reason = ? "
+        "WHERE list_id = ? AND parcel_id = ?",
+        (ctx.at, ctx.actor.label, reason, list_id, entry["parcel_id"]),
+    )
+    order = conn.execute("SELECT * FROM orders WHERE id = ?", (entry["order_id"],)).fetchone()
+    if entry["loaded_at"] is not None:
+        conn.execute(
+            "UPDATE parcels SET status = 'packed' WHERE id = ? AND status = 'loaded'",
+            (entry["parcel_id"],),
+        )
+        if order["state"] == "loaded":
+            set_state(conn, ctx, order, "packed")
+    append_event(
+        conn,
+        ctx,
+        "loading_list.parcel_removed",
+        {
+            "list_no": row["list_no"],
+            "waybill_no": waybill,
+            "order_no": order["order_no"],
+            "reason": reason,
+            "was_loaded": entry["loaded_at"] is not None,
+        },
+    )
+    return progress(conn, settings, list_id)
+
+
+# -- departure -------------------------------------------------------------------------
+
+
+def departure_blockers(
+    conn: sqlite3.Connection, row: sqlite3.Row, bonded: bool
+) -> list[dict[str, Any]]:
+    """Everything that stops the truck leaving; empty when it may go."""
+    reasons: list[dict[str, Any]] = []
+    if row["state"] != "loading":
+        reasons.append({"code": "LIST_NOT_OPEN"})
+    if row["plate_confirmed_at"] is None:
+        reasons.append({"code": "PLATE_NOT_CONFIRMED"})
+    if row["driver_id_verified_at"] is None or row["driver_name_confirmed_at"] is None:
+        reasons.append({"code": "DRIVER_NOT_VERIFIED"})
+    if row["seal_confirmed_at"] is None:
+        reasons.append({"code": "SEAL_NOT_CONFIRMED"})
+    parcels = _list_parcels(conn, row["id"])
+    if not parcels:
+        reasons.append({"code": "LIST_EMPTY"})
+    missing = [p["waybill_no"] for p in parcels if p["loaded_at"] is None]
+    if missing:
+        reasons.append({"code": "PARCELS_MISSING", "waybills": missing})
+    pull_off = [p["waybill_no"] for p in parcels if p["loaded_at"] and _release_problem(p, bonded)]
+    if pull_off:
+        reasons.append({"code": "PARCELS_TO_PULL_OFF", "waybills": pull_off})
+    return reasons
+
+
+def depart(
+    conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, list_id: int
+) -> dict[str, Any]:
+    row = list_row(conn, list_id)
+    _not_departed(row)
+    ctx.audit_target = f"loading-list:{row['list_no']}"
+    reasons = departure_blockers(conn, row, settings.site.bonded)
+    if reasons:
+        raise Conflict(
+            f"list {row['list_no']} cannot depart yet",
+            code="DEPARTURE_BLOCKED",
+            details={"list_no": row["list_no"], "reasons": reasons},
+        )
+    parcels = _list_parcels(conn, list_id)
+    for parcel in parcels:
+        move_contents(
+            conn,
+            ctx,
+            kind="ship",
+            from_location_id=parcel["location_id"],
+            to_location_id=None,
+            document=row["list_no"],
+        )
+        conn.execute("UPDATE parcels SET status = 'shipped' WHERE id = ?", (parcel["parcel_id"],))
+        order = conn.execute("SELECT * FROM orders WHERE id = ?", (parcel["order_id"],)).fetchone()
+        set_state(conn, ctx, order, "shipped")
+        append_event(
+            conn,
+            ctx,
+            "order.shipped",
+            {
+                "order_no": parcel["order_no"],
+                "waybill_no": parcel["waybill_no"],
+                "list_no": row["list_no"],
+            },
+        )
+    handover_no = f"HO{row['list_no'].removeprefix('LL')}"
+    conn.execute(
+        "UPDATE loading_lists SET state = 'departed', departed_at = ?, departed_by = ?, "
+        "handover_no = ? WHERE id = ?",
+        (ctx.at, ctx.actor.label, handover_no, list_id),
+    )
+    record = handover(conn, settings, list_id)
+    append_event(
+        conn,
+        ctx,
+        "loading_list.departed",
+        {
+            key: record[key]
+            for key in (
+                "list_no",
+                "handover_no",
+                "plate",
+                "second_plate",
+                "driver_name",
+                "driver_id",
+                "driver_phone",
+                "seal_no",
+                "carrier",
+                "departed_at",
+                "parcels",
+                "loaded_weight_g",
+                "expected_weight_g",
+            )
+        },
+    )
+    return record
+
+
+def _list_parcels(conn: sqlite3.Connection, list_id: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT lp.parcel_id, lp.loaded_at, lp.loaded_by, lp.loaded_device, lp.position, "
+        "p.waybill_no, p.weight_g, p.parcel_count, p.location_id, o.id AS order_id, o.order_no, "
+        "o.state, o.customs_status, o.cancelled_at, o.courier FROM loading_list_parcels lp "
+        "JOIN parcels p ON p.id = lp.parcel_id JOIN orders o ON o.id = p.order_id "
+        "WHERE lp.list_id = ? AND lp.removed_at IS NULL ORDER BY lp.position",
+        (list_id,),
+    ).fetchall()
+
+
+# -- views -------------------------------------------------------------------------------
+
+
+def _mask_id(number: str) -> str:
+    return number[:6] + "*" * 8 + number[-4:] if len(number) == 18 else number
+
+
+def _mask_phone(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else phone
+
+
+def progress(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict[str, Any]:
+    """The list as the door and its screen see it: what is loaded, missing, to pull off."""
+    row = list_row(conn, list_id)
+    parcels = _list_parcels(conn, list_id)
+    loaded = [p for p in parcels if p["loaded_at"]]
+    loaded_weight = sum(p["weight_g"] for p in loaded)
+    expected = row["expected_weight_g"]
+    tolerance = settings.dock.weight_tolerance_percent
+    off_by = (loaded_weight - expected) * 100 / expected if expected else 0.0
+    removed = conn.execute(
+        "SELECT p.waybill_no, lp.removed_reason, lp.removed_by, lp.removed_at "
+        "FROM loading_list_parcels lp JOIN parcels p ON p.id = lp.parcel_id "
+        "WHERE lp.list_id = ? AND lp.removed_at IS NOT NULL ORDER BY lp.removed_at",
+        (list_id,),
+    ).fetchall()
+    reasons = (
+        departure_blockers(conn, row, settings.site.bonded) if row["state"] != "departed" else []
+    )
+    return {
+        "id": row["id"],
+        "list_no": row["list_no"],
+        "state": row["state"],
+        "door": row["door"],
+        "plate": row["plate"],
+        "second_plate": row["second_plate"],
+        "driver_name": row["driver_name"],
+        "driver_id": _mask_id(row["driver_id"]),
+        "driver_phone": _mask_phone(row["driver_phone"]),
+        "seal_no": row["seal_no"],
+        "carrier": row["carrier"],
+        "plate_confirmed": row["plate_confirmed_at"] is not None,
+        "driver_id_verified": row["driver_id_verified_at"] is not None,
+        "driver_name_confirmed": row["driver_name_confirmed_at"] is not None,
+        "seal_confirmed": row["seal_confirmed_at"] is not None,
+        "planned": len(parcels),
+        "loaded": len(loaded),
+        "missing": [
+            {"waybill_no": p["waybill_no"], "order_no": p["order_no"], "weight_g": p["weight_g"]}
+            for p in parcels
+            if not p["loaded_at"]
+        ],
+        "to_pull_off": [
+            {"waybill_no": p["waybill_no"], "order_no": p["order_no"], "code": problem[0]}
+            for p in loaded
+            if (problem := _release_problem(p, settings.site.bonded)) is not None
+        ],
+        "removed": [dict(r) for r in removed],
+        "weight": {
+            "expected_g": expected,
+            "loaded_g": loaded_weight,
+            "planned_g": sum(p["weight_g"] for p in parcels),
+            "off_by_percent": round(off_by, 1),
+            "tolerance_percent": tolerance,
+            "warning": len(loaded) == len(parcels) and abs(off_by) > tolerance,
+        },
+        "can_depart": not reasons and row["state"] == "loading",
+        "blockers": reasons,
+        "departed_at": row["departed_at"],
+        "handover_no": row["handover_no"],
+    }
+
+
+def handover(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict[str, Any]:
+    """The handover record (交接单) of a departed truck: exactly the parcels loaded."""
+    row = list_row(conn, list_id)
+    if row["state"] != "departed":
+        raise Conflict(
+            f"list {row['list_no']} has not departed: no handover record yet",
+            code="LIST_NOT_DEPARTED",
+            details={"list_no": row["list_no"]},
+        )
+    parcels = _list_parcels(conn, list_id)
+    return {
+        "site": {"code": settings.site.code, "name": settings.site.name},
+        "handover_no": row["handover_no"],
+        "list_no": row["list_no"],
+        "plate": row["plate"],
+        "second_plate": row["second_plate"],
+        "driver_name": row["driver_name"],
+        "driver_id": row["driver_id"],
+        "driver_phone": row["driver_phone"],
+        "seal_no": row["seal_no"],
+        "carrier": row["carrier"],
+        "door": row["door"],
+        "departed_at": row["departed_at"],
+        "departed_by": row["departed_by"],
+        "parcels": [
+            {
+                "waybill_no": p["waybill_no"],
+                "order_no": p["order_no"],
+                "courier": p["courier"],
+                "weight_g": p["weight_g"],
+                "parcel_count": p["parcel_count"],
+                "loaded_at": p["loaded_at"],
+                "loaded_by": p["loaded_by"],
+            }
+            for p in parcels
+        ],
+        "parcel_count": sum(p["parcel_count"] for p in parcels),
+        "loaded_weight_g": sum(p["weight_g"] for p in parcels),
+        "expected_weight_g": row["expected_weight_g"],
+    }
+
+
+def list_lists(
+    conn: sqlite3.Connection, settings: Settings, *, state: str | None, limit: int
+) -> list[dict[str, Any]]:
+    ids = conn.execute(
+        "SELECT id FROM loading_lists WHERE (? IS NULL OR state = ?) ORDER BY id DESC LIMIT ?",
+        (state, state, limit),
+    ).fetchall()
+    return [progress(conn, settings, r[0]) for r in ids]
+
+
+def list_at_door(conn: sqlite3.Connection, door: str) -> int | None:
+    row = conn.execute(
+        "SELECT id FROM loading_lists WHERE door = ? AND state = 'loading' ORDER BY id DESC",
+        (door,),
+    ).fetchone()
+    return None if row is None else int(row[0])

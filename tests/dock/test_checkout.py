@@ -1,0 +1,281 @@
+"""Dock check-out through the API: a truck leaves only with exactly its list's released
+parcels, a verified driver and a confirmed seal; every refusal has its own code and
+changes nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+
+from server.dock.identity import id_check_character
+from tests.conftest import Api, table_counts
+from tests.outbound.helpers import SOAP, customs, pack, picked_order, put_stock, seed_outbound
+
+DRIVER_ID = "44030519900307123" + id_check_character("44030519900307123")
+OTHER_ID = "11010519491231002X"
+
+
+@pytest.fixture
+def site(api: Api) -> Api:
+    seed_outbound(api)
+    put_stock(api, "A-1", "S1", 50)
+    return api
+
+
+def packed_parcel(api: Api, tote: str) -> dict[str, Any]:
+    order = picked_order(api, [{"sku": "S1", "quantity": 1}], tote=tote)
+    answer = pack(api, order["id"], [SOAP], weight_g=1000)
+    assert answer.status_code == 200, answer.text
+    return order
+
+
+def truck(waybills: list[str], plate: str = "粤B12345", **kw: Any) -> dict[str, Any]:
+    return {
+        "plate": plate,
+        "second_plate": "AB1234",
+        "driver_name": "李师傅",
+        "driver_id": DRIVER_ID,
+        "driver_phone": "13800138000",
+        "seal_no": "SEAL-0001",
+        "carrier": "顺丰",
+        "waybills": waybills,
+        **kw,
+    }
+
+
+def ok(answer: Any) -> Any:
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def refused(answer: Any, code: str) -> dict[str, Any]:
+    assert answer.status_code in (400, 403, 404, 409, 422), answer.text
+    error: dict[str, Any] = answer.json()["error"]
+    assert error["code"] == code, error
+    return error
+
+
+def ready(api: Api, list_id: int, plate: str = "粤B12345") -> None:
+    ok(api.post("/api/v1/dock/open", role="dock", json={"scan": plate, "door": "D1"}))
+    ok(
+        api.post(
+            f"/api/v1/loading-lists/{list_id}/driver-id", role="dock", json={"driver_id": DRIVER_ID}
+        )
+    )
+    ok(
+        api.post(
+            f"/api/v1/loading-lists/{list_id}/driver-name",
+            role="dock",
+            json={"driver_name": "李师傅"},
+        )
+    )
+    ok(
+        api.post(
+            f"/api/v1/loading-lists/{list_id}/seal", role="dock", json={"seal_no": "SEAL-0001"}
+        )
+    )
+
+
+def scan(api: Api, list_id: int, code: str) -> Any:
+    return api.post(f"/api/v1/loading-lists/{list_id}/scans", role="dock", json={"scan": code})
+
+
+def test_a_list_with_bad_fields_lists_every_problem_and_makes_nothing(site: Api) -> None:
+    site.token("dock")
+    before = table_counts(site.db)
+    answer = site.post(
+        "/api/v1/loading-lists",
+        role="dock",
+        json=truck(
+            ["SF-NOPE"], plate="B12345", driver_id="11010519491231002" + "1", driver_phone="123"
+        ),
+    )
+    error = refused(answer, "LOADING_LIST_INVALID")
+    found = {(p["field"], p["code"], p.get("rule")) for p in error["details"]["problems"]}
+    assert found == {
+        ("plate", "PLATE_INVALID", "province"),
+        ("driver_id", "DRIVER_ID_INVALID", "check_character"),
+        ("driver_phone", "DRIVER_PHONE_INVALID", "format"),
+        ("waybills", "WAYBILL_UNKNOWN", None),
+    }
+    after = table_counts(site.db)
+    assert {k: v for k, v in after.items() if k != "audit"} == {
+        k: v for k, v in before.items() if k != "audit"
+    }
+
+
+def test_a_truck_leaves_with_exactly_its_parcels(site: Api) -> None:
+    a, b, c = (packed_parcel(site, t) for t in ("T-1", "T-2", "T-3"))
+    first = ok(
+        site.post(
+            "/api/v1/loading-lists", role="dock", json=truck([a["waybill_no"], b["waybill_no"]])
+        )
+    )
+    other = ok(
+        site.post(
+            "/api/v1/loading-lists", role="dock", json=truck([c["waybill_no"]], plate="粤BD12345")
+        )
+    )
+    assert (first["planned"], first["weight"]["expected_g"]) == (2, 2000)
+    list_id = first["id"]
+
+    refused(scan(site, list_id, a["waybill_no"]), "LIST_NOT_OPEN")
+    ok(site.post("/api/v1/dock/open", role="dock", json={"scan": "粤B 12345", "door": "D1"}))
+    refused(scan(site, list_id, a["waybill_no"]), "DRIVER_NOT_VERIFIED")
+    refused(
+        site.post(
+            f"/api/v1/loading-lists/{list_id}/driver-id", role="dock", json={"driver_id": OTHER_ID}
+        ),
+        "DRIVER_MISMATCH",
+    )
+    audit = site.db.read(
+        lambda c: c.execute("SELECT outcome FROM audit WHERE code = 'DRIVER_MISMATCH'").fetchall()
+    )
+    assert [r[0] for r in audit] == ["refused"]
+    ready(site, list_id)
+
+    loaded = ok(scan(site, list_id, a["waybill_no"]))
+    assert (loaded["outcome"], loaded["progress"]["loaded"]) == ("loaded", 1)
+    again = ok(scan(site, list_id, f"PCL-{a['waybill_no']}"))
+    assert (again["outcome"], again["notice"], again["progress"]["loaded"]) == (
+        "duplicate",
+        "ALREADY_LOADED",
+        1,
+    )
+    wrong_truck = refused(scan(site, list_id, c["waybill_no"]), "PARCEL_OTHER_LIST")
+    assert wrong_truck["details"]["other_list_no"] == other["list_no"]
+    refused(scan(site, list_id, "SF9999999999"), "WAYBILL_UNKNOWN")
+    early = refused(
+        site.post(f"/api/v1/loading-lists/{list_id}/depart", role="dock", json={}),
+        "DEPARTURE_BLOCKED",
+    )
+    assert {"code": "PARCELS_MISSING", "waybills": [b["waybill_no"]]} in early["details"]["reasons"]
+
+    ok(scan(site, list_id, b["waybill_no"]))
+    record = ok(site.post(f"/api/v1/loading-lists/{list_id}/depart", role="dock", json={}))
+    assert sorted(p["waybill_no"] for p in record["parcels"]) == sorted(
+        [a["waybill_no"], b["waybill_no"]]
+    )
+    assert record["driver_id"] == DRIVER_ID and record["second_plate"] == "AB1234"
+    states = site.db.read(
+        lambda conn: dict(
+            conn.execute(
+                "SELECT order_no, state FROM orders WHERE order_no IN (?, ?, ?)",
+                (a["order_no"], b["order_no"], c["order_no"]),
+            ).fetchall()
+        )
+    )
+    assert states == {a["order_no"]: "shipped", b["order_no"]: "shipped", c["order_no"]: "packed"}
+    left = site.db.read(
+        lambda conn: conn.execute(
+            "SELECT COALESCE(SUM(b.quantity), 0) FROM balances b JOIN locations l "
+            "ON l.id = b.location_id WHERE l.code IN (?, ?)",
+            (f"PCL-{a['waybill_no']}", f"PCL-{b['waybill_no']}"),
+        ).fetchone()[0]
+    )
+    assert left == 0
+    events = site.db.read(
+        lambda conn: [
+            r[0]
+            for r in conn.execute(
+                "SELECT type FROM events WHERE type IN ('order.loaded', 'order.shipped', "
+                "'loading_list.departed') ORDER BY seq"
+            )
+        ]
+    )
+    assert events.count("order.shipped") == 2 and events[-1] == "loading_list.departed"
+
+    refused(scan(site, list_id, b["waybill_no"]), "LIST_DEPARTED")
+    refused(
+        site.post(
+            f"/api/v1/loading-lists/{list_id}/remove-parcel",
+            json={"waybill_no": a["waybill_no"], "reason": "late"},
+        ),
+        "LIST_DEPARTED",
+    )
+    assert ok(site.get(f"/api/v1/loading-lists/{list_id}/handover", role="dock")) == record
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"), [(500, "PARCEL_ON_HOLD"), (None, "PARCEL_CANCELLED")]
+)
+def test_an_intercept_after_loading_must_be_pulled_off_before_departure(
+    site: Api, code: int | None, expected: str
+) -> None:
+    a, b = packed_parcel(site, "T-1"), packed_parcel(site, "T-2")
+    made = ok(
+        site.post(
+            "/api/v1/loading-lists", role="dock", json=truck([a["waybill_no"], b["waybill_no"]])
+        )
+    )
+    list_id = made["id"]
+    ready(site, list_id)
+    ok(scan(site, list_id, a["waybill_no"]))
+    ok(scan(site, list_id, b["waybill_no"]))
+    if code is None:
+        ok(
+            site.post(
+                "/api/v1/order-cancellations",
+                role="oms",
+                json={"order_no": a["order_no"], "reason": "buyer cancelled"},
+            )
+        )
+    else:
+        assert customs(site, a["order_no"], code).status_code == 200
+    view = ok(site.get(f"/api/v1/loading-lists/{list_id}", role="dock"))
+    assert view["to_pull_off"] == [
+        {"waybill_no": a["waybill_no"], "order_no": a["order_no"], "code": expected}
+    ]
+    blocked = refused(
+        site.post(f"/api/v1/loading-lists/{list_id}/depart", role="dock", json={}),
+        "DEPARTURE_BLOCKED",
+    )
+    assert {"code": "PARCELS_TO_PULL_OFF", "waybills": [a["waybill_no"]]} in blocked["details"][
+        "reasons"
+    ]
+    refused(scan(site, list_id, a["waybill_no"]), expected)
+    refused(
+        site.post(
+            f"/api/v1/loading-lists/{list_id}/remove-parcel",
+            role="dock",
+            json={"waybill_no": a["waybill_no"], "reason": "intercept"},
+        ),
+        "ROLE_NOT_ALLOWED",
+    )
+    ok(
+        site.post(
+            f"/api/v1/loading-lists/{list_id}/remove-parcel",
+            role="supervisor",
+            json={"waybill_no": a["waybill_no"], "reason": "customs intercept"},
+        )
+    )
+    record = ok(site.post(f"/api/v1/loading-lists/{list_id}/depart", role="dock", json={}))
+    assert [p["waybill_no"] for p in record["parcels"]] == [b["waybill_no"]]
+    state = site.db.read(
+        lambda c: c.execute(
+            "SELECT state FROM orders WHERE order_no = ?", (a["order_no"],)
+        ).fetchone()[0]
+    )
+    assert state == ("cancelled" if code is None else "packed")
+
+
+def test_the_database_refuses_an_incomplete_departure_and_changes_after_it(site: Api) -> None:
+    a = packed_parcel(site, "T-1")
+    made = ok(site.post("/api/v1/loading-lists", role="dock", json=truck([a["waybill_no"]])))
+    with pytest.raises(sqlite3.IntegrityError, match="DEPARTURE_BLOCKED"):
+        site.db.write(
+            lambda c: c.execute(
+                "UPDATE loading_lists SET state = 'departed' WHERE id = ?", (made["id"],)
+            )
+        )
+    ready(site, made["id"])
+    ok(scan(site, made["id"], a["waybill_no"]))
+    ok(site.post(f"/api/v1/loading-lists/{made['id']}/depart", role="dock", json={}))
+    with pytest.raises(sqlite3.IntegrityError, match="LIST_DEPARTED"):
+        site.db.write(
+            lambda c: c.execute(
+                "UPDATE loading_list_parcels SET removed_at = 'x' WHERE list_id = ?", (made["id"],)
+            )
+        )
