@@ -2,8 +2,9 @@
 
 At a pack bench a scan opens the order behind a tote, order or waybill number, and then
 each item scan is a pack scan of that order; the packer weighs on the bench's page. At the
-printer station a scan looks up a parcel's labels for a reprint. At a dock door a scan is
-a check-out scan (answered "no loading list open" until loading lists exist). A badge scan
+printer station a scan looks up a parcel's labels for a reprint. At a dock door a plate opens
+the truck's loading list, then the driver's ID number, the seal and every parcel are
+checked against it. A badge scan
 at any station signs its holder in there: the work done at the station is theirs.
 
 Every scan is recorded once per station key, refused or not: a refusal (item not on the
@@ -12,6 +13,7 @@ order, order on hold) is a result shown on the station's page, not an error of t
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +23,7 @@ import msgspec
 from server.barcodes import normalise
 from server.commands import Actor, CommandContext, write_audit
 from server.config import Settings, StationSettings
+from server.dock import service as dock
 from server.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 from server.outbound import packing
 from server.outbound.orders import find_order_by_scan, order_view
@@ -127,7 +130,7 @@ def record_scan(
 
 
 def _action_for(station: StationSettings) -> str:
-    return {"pack_bench": "pack_scan", "printer_station": "lookup", "dock_door": "check_out"}[
+    return {"pack_bench": "pack_scan", "printer_station": "lookup", "dock_door": "load"}[
         station.kind
     ]
 
@@ -164,13 +167,9 @@ def _route(
             code="STATION_NO_USER",
             details={"station": station.name},
         )
-    if station.kind == "dock_door":
-        raise Unprocessable(
-            f"no loading list is open at {station.name}",
-            code="NO_LOADING_LIST_OPEN",
-            details={"station": station.name},
-        )
     work = CommandContext(actor=worker, key=ctx.key, at=ctx.at)
+    if station.kind == "dock_door":
+        return _at_the_door(conn, work, settings, station, text, attempt)
     try:
         order = find_order_by_scan(conn, scan.code, settings.scan.gs_placeholder)
     except NotFound:
@@ -193,6 +192,42 @@ def _route(
     if packed["complete"]:
         message += ": every item is scanned, weigh the parcel"
     return "pack_scan", {"message": message, **packed}
+
+
+def _at_the_door(
+    conn: sqlite3.Connection,
+    work: CommandContext,
+    settings: Settings,
+    station: StationSettings,
+    text: str,
+    attempt: _Attempt,
+) -> tuple[str, dict[str, Any]]:
+    """At a dock door: a plate (or list number) opens the truck's list; then the driver's
+    ID number verifies the driver, the seal number confirms the seal, and every other scan
+    is a parcel's face sheet."""
+    list_id = dock.list_at_door(conn, station.name)
+    if list_id is None:
+        attempt.action = "open_list"
+        opened = dock.open_at_door(conn, work, settings, text, station.name)
+        return "open_list", {
+            "message": f"list {opened['list_no']} ({opened['plate']}) is open",
+            "list": opened,
+        }
+    loading = dock.list_row(conn, list_id)
+    if _ID_NUMBER.match(text.upper()):
+        attempt.action = "driver_id"
+        view = dock.verify_driver_id(conn, work, settings, list_id, text)
+        return "driver_id", {"message": "the driver's ID number matches", "list": view}
+    if text.upper() == loading["seal_no"].upper():
+        attempt.action = "seal"
+        view = dock.confirm_seal(conn, work, settings, list_id, text)
+        return "seal", {"message": f"seal {text} confirmed", "list": view}
+    attempt.action = "load"
+    loaded = dock.load_scan(conn, work, settings, list_id, text)
+    return "load", {**loaded, "list": loaded.pop("progress")}
+
+
+_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 
 
 def _sign_in(

@@ -279,3 +279,47 @@ def test_the_database_refuses_an_incomplete_departure_and_changes_after_it(site:
                 "UPDATE loading_list_parcels SET removed_at = 'x' WHERE list_id = ?", (made["id"],)
             )
         )
+
+
+def test_the_door_s_fixed_scanner_checks_out_a_truck(site: Api) -> None:
+    from server.auth import service as auth
+    from server.config import StationSettings
+    from tests.conftest import _ctx, add_user
+
+    site.settings.stations.append(StationSettings(name="door-1", kind="dock_door"))
+    add_user(site.db, site.settings, "dk1", ["dock"], badge="BF-BADGE-9005")
+    token = site.db.write(lambda c: auth.add_api_token(c, _ctx(), "door-1", "station"))["token"]
+    a, b = packed_parcel(site, "T-1"), packed_parcel(site, "T-2")
+    made = ok(site.post("/api/v1/loading-lists", role="dock", json=truck([a["waybill_no"]])))
+    n = iter(range(100))
+
+    def door(code: str) -> dict[str, Any]:
+        answer = site.client.post(
+            "/api/v1/stations/door-1/scans",
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"door:{next(n)}"},
+            json={"code": code},
+        )
+        return dict(ok(answer))
+
+    seen = [door(c) for c in ("BF-BADGE-9005", "粤B12345", OTHER_ID, DRIVER_ID, "SEAL-0001")]
+    assert [(s["action"], s["outcome"], s["error_code"]) for s in seen] == [
+        ("sign_in", "ok", ""),
+        ("open_list", "ok", ""),
+        ("driver_id", "refused", "DRIVER_MISMATCH"),
+        ("driver_id", "ok", ""),
+        ("seal", "ok", ""),
+    ]
+    assert door(a["waybill_no"])["error_code"] == "DRIVER_NOT_VERIFIED"  # name not confirmed
+    ok(
+        site.post(
+            f"/api/v1/loading-lists/{made['id']}/driver-name",
+            role="dock",
+            json={"driver_name": "李师傅"},
+        )
+    )
+    assert door(b["waybill_no"])["error_code"] == "PARCEL_NOT_ON_LIST"
+    loaded = door(a["waybill_no"])
+    assert (loaded["action"], loaded["effect"]["outcome"]) == ("load", "loaded")
+    assert door(a["waybill_no"])["effect"]["outcome"] == "duplicate"
+    view = ok(site.get(f"/api/v1/loading-lists/{made['id']}", role="dock"))
+    assert (view["loaded"], view["can_depart"]) == (1, True)
