@@ -223,6 +223,19 @@ def _fonts(configured: str) -> _Fonts:
     return _Fonts(regular, bold)
 
 
+# The handover slip draws with the same fonts and Code128 (devices/handover_slip.py).
+FONT_LOCK = _FONT_LOCK
+
+
+def label_fonts(configured: str = "") -> _Fonts:
+    return _fonts(configured)
+
+
+def code128_modules(text: str) -> str:
+    """Code128 bars of a printable-ASCII text, checked by decoding them back."""
+    return _waybill_modules(text)
+
+
 # -------------------------------------------------------------------------- Code128
 
 

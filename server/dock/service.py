@@ -15,7 +15,11 @@ the list (database triggers refuse any later change, and an incomplete departure
 from __future__ import annotations
 
 import sqlite3
+import zoneinfo
+from datetime import datetime
 from typing import Any
+
+import msgspec
 
 from server.barcodes import normalise
 from server.commands import CommandContext, append_event
@@ -545,6 +549,7 @@ def depart(
         (ctx.at, ctx.actor.label, handover_no, list_id),
     )
     record = handover(conn, settings, list_id)
+    slip = _queue_handover_slip(conn, ctx, settings, row["door"], record)
     append_event(
         conn,
         ctx,
@@ -568,7 +573,27 @@ def depart(
             )
         },
     )
-    return record
+    return {**record, "print_job": slip}
+
+
+def _queue_handover_slip(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    settings: Settings,
+    door: str | None,
+    record: dict[str, Any],
+) -> dict[str, Any] | None:
+    """The driver's copy, on the door's printer when the door has one."""
+    station = next((s for s in settings.stations if s.name == door), None)
+    if station is None or not station.printers:
+        return None
+    printer = station.printers[0]
+    job_id = conn.execute(
+        "INSERT INTO print_jobs (printer, kind, payload, created_by, created_at) "
+        "VALUES (?, 'handover', ?, ?, ?) RETURNING id",
+        (printer, msgspec.json.encode(record).decode(), ctx.actor.label, ctx.at),
+    ).fetchone()[0]
+    return {"id": job_id, "printer": printer, "status": "queued"}
 
 
 def _list_parcels(conn: sqlite3.Connection, list_id: int) -> list[sqlite3.Row]:
@@ -655,6 +680,12 @@ def progress(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict
     }
 
 
+def _site_time(settings: Settings, at: str) -> str:
+    """A UTC time as the site's clock shows it, e.g. 2026-11-23 18:05 (Asia/Shanghai)."""
+    local = datetime.fromisoformat(at).astimezone(zoneinfo.ZoneInfo(settings.site.timezone))
+    return f"{local:%Y-%m-%d %H:%M} ({settings.site.timezone})"
+
+
 def handover(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict[str, Any]:
     """The handover record (交接单) of a departed truck: exactly the parcels loaded."""
     row = list_row(conn, list_id)
@@ -678,6 +709,7 @@ def handover(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict
         "carrier": row["carrier"],
         "door": row["door"],
         "departed_at": row["departed_at"],
+        "departed_local": _site_time(settings, row["departed_at"]),
         "departed_by": row["departed_by"],
         "parcels": [
             {

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from devices import facesheet
+from devices import facesheet, handover_slip
 from devices.printers import Printer, PrinterError, PrinterUnavailable, open_configured
 from server.commands import utc_now
 from server.config import PrinterSettings, Settings
@@ -26,8 +26,14 @@ log = logging.getLogger("bondfloor.printing")
 STATUS_CHECK_SECONDS = 10.0
 
 
-def render_job(payload: dict[str, Any], printer: PrinterSettings, settings: Settings) -> Any:
-    """The label image for a job, at the printer's size and resolution."""
+def render_job(job: dict[str, Any], printer: PrinterSettings, settings: Settings) -> Any:
+    """The image of a job, at the printer's width and resolution: a handover slip as long
+    as it needs, anything else a face sheet at the printer's label size."""
+    payload = job["payload"]
+    if job["kind"] == "handover":
+        return handover_slip.render_handover_slip(
+            payload, width_mm=printer.label_width_mm, dpi=printer.dpi, font=settings.printing.font
+        )
     return facesheet.render_face_sheet(
         payload,
         width_mm=printer.label_width_mm,
@@ -133,7 +139,7 @@ class PrintDispatcher:
         if job is None:
             return False
         try:
-            image = render_job(job["payload"], settings, self._settings)
+            image = render_job(job, settings, self._settings)
             data = facesheet.to_escpos(image)
             preview = facesheet.to_png(image) if settings.kind == "file" else None
         except facesheet.LabelError as err:

@@ -105,7 +105,7 @@ def preview(
     job = db.read(lambda conn: service.job(conn, job_id))
     printer = service.printer_settings(settings, job["printer"])
     try:
-        image = render_job(job["payload"], printer, settings)
+        image = render_job(job, printer, settings)
     except facesheet.LabelError as err:
         raise InvalidInput(err.message, code=err.code, details={"field": err.field}) from err
     return Response(facesheet.to_png(image), media_type="image/png")

@@ -271,7 +271,7 @@ def next_job(
     from devices import facesheet
 
     try:
-        image = render_job(job["payload"], printer, settings)
+        image = render_job(job, printer, settings)
     except facesheet.LabelError as err:
         error = f"{err.code}: {err.message}"
         db.write(lambda conn: printing_service.mark_failed(conn, job["id"], error, utc_now()))

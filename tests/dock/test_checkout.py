@@ -4,10 +4,13 @@ changes nothing."""
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from typing import Any
 
 import pytest
+import zxingcpp
+from PIL import Image
 
 from server.dock.identity import id_check_character
 from tests.conftest import Api, table_counts
@@ -195,6 +198,7 @@ def test_a_truck_leaves_with_exactly_its_parcels(site: Api) -> None:
         ),
         "LIST_DEPARTED",
     )
+    assert record.pop("print_job") is None  # door D1 is no station with a printer
     assert ok(site.get(f"/api/v1/loading-lists/{list_id}/handover", role="dock")) == record
 
 
@@ -286,7 +290,9 @@ def test_the_door_s_fixed_scanner_checks_out_a_truck(site: Api) -> None:
     from server.config import StationSettings
     from tests.conftest import _ctx, add_user
 
-    site.settings.stations.append(StationSettings(name="door-1", kind="dock_door"))
+    site.settings.stations.append(
+        StationSettings(name="door-1", kind="dock_door", printers=["label-1"])
+    )
     add_user(site.db, site.settings, "dk1", ["dock"], badge="BF-BADGE-9005")
     token = site.db.write(lambda c: auth.add_api_token(c, _ctx(), "door-1", "station"))["token"]
     a, b = packed_parcel(site, "T-1"), packed_parcel(site, "T-2")
@@ -323,3 +329,12 @@ def test_the_door_s_fixed_scanner_checks_out_a_truck(site: Api) -> None:
     assert door(a["waybill_no"])["effect"]["outcome"] == "duplicate"
     view = ok(site.get(f"/api/v1/loading-lists/{made['id']}", role="dock"))
     assert (view["loaded"], view["can_depart"]) == (1, True)
+
+    # Departure prints the driver's handover slip on the door's printer.
+    record = ok(site.post(f"/api/v1/loading-lists/{made['id']}/depart", role="dock", json={}))
+    assert record["print_job"]["printer"] == "label-1"
+    png = site.get(f"/api/v1/print-jobs/{record['print_job']['id']}/preview.png")
+    assert png.status_code == 200, png.text
+    image = Image.open(io.BytesIO(png.content))
+    codes = {r.format.name: r.text for r in zxingcpp.read_barcodes(image)}
+    assert codes == {"Code128": record["handover_no"]}
