@@ -37,7 +37,9 @@ class Found:
 
 
 def open_zeroconf(interfaces: list[str]) -> Zeroconf:
-    return Zeroconf(interfaces=interfaces, ip_version=IPVersion.V4Only)
+    """A Zeroconf on its own thread: these callers block, so an event loop that happens to
+    be running in the calling thread (a sync wrapper's) must not be the one it uses."""
+    return Zeroconf(interfaces=interfaces, ip_version=IPVersion.V4Only, use_asyncio=False)
 
 
 def _decode(properties: dict[bytes, bytes | None]) -> dict[str, str]:
