@@ -101,7 +101,7 @@ def check_driver_id(number: str, field: str = "driver_id") -> str:
             "length",
             f"an ID number has 18 characters, this has {len(text)}",
         )
-    if not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
+    if not text.isascii() or not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
         raise _refuse(
             "DRIVER_ID_INVALID",
             field,
