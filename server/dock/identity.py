@@ -21,13 +21,13 @@ PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕�
 _OFFICE = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I, no O
 _SERIAL = "[A-HJ-NP-Z0-9]"
 _ORDINARY = re.compile(rf"^{_SERIAL}{{5}}$")
-_NEW_ENERGY = re.compile(rf"^([DF]{_SERIAL}\d{{4}}|\d{{5}}[DF])$")
+_NEW_ENERGY = re.compile(rf"^([DF]{_SERIAL}[0-9]{{4}}|[0-9]{{5}}[DF])$")
 _SPECIAL = re.compile(rf"^{_SERIAL}{{4}}[挂学警港澳]$")
 _SECOND_PLATE = re.compile(r"^[A-Z0-9]{1,8}$")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+_LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
 
 
 def _refuse(code: str, field: str, value: str, rule: str, message: str) -> InvalidInput:

@@ -227,7 +227,7 @@ def _at_the_door(
     return "load", {**loaded, "list": loaded.pop("progress")}
 
 
-_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+_ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 def _sign_in(
