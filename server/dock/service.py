@@ -31,7 +31,8 @@ from server.ledger.service import move_contents
 from server.outbound import customs
 from server.outbound.orders import set_state
 
-SHIPPABLE_ORDER_STATES = ("packed", "loaded")
+LISTED = 200
+"""Missing parcels listed by name in a view (all are counted): a big truck's list stays light."""
 
 
 # -- lists -------------------------------------------------------------------------------
@@ -392,7 +393,7 @@ def load_scan(
             "notice": "ALREADY_LOADED",
             "message": f"{waybill} is loaded already (not counted again)",
             "waybill_no": waybill,
-            "progress": progress(conn, settings, list_id),
+            "summary": summary(conn, settings, list_id),
         }
     conn.execute(
         "UPDATE loading_list_parcels SET loaded_at = ?, loaded_by = ?, loaded_device = ? "
@@ -417,7 +418,7 @@ def load_scan(
         "outcome": "loaded",
         "message": f"{waybill} loaded",
         "waybill_no": waybill,
-        "progress": progress(conn, settings, list_id),
+        "summary": summary(conn, settings, list_id),
     }
 
 
@@ -482,7 +483,10 @@ def remove_parcel(
 
 
 def departure_blockers(
-    conn: sqlite3.Connection, row: sqlite3.Row, bonded: bool
+    conn: sqlite3.Connection,
+    row: sqlite3.Row,
+    bonded: bool,
+    parcels: list[sqlite3.Row] | None = None,
 ) -> list[dict[str, Any]]:
     """Everything that stops the truck leaving; empty when it may go."""
     reasons: list[dict[str, Any]] = []
@@ -494,12 +498,14 @@ def departure_blockers(
         reasons.append({"code": "DRIVER_NOT_VERIFIED"})
     if row["seal_confirmed_at"] is None:
         reasons.append({"code": "SEAL_NOT_CONFIRMED"})
-    parcels = _list_parcels(conn, row["id"])
+    parcels = _list_parcels(conn, row["id"]) if parcels is None else parcels
     if not parcels:
         reasons.append({"code": "LIST_EMPTY"})
     missing = [p["waybill_no"] for p in parcels if p["loaded_at"] is None]
     if missing:
-        reasons.append({"code": "PARCELS_MISSING", "waybills": missing})
+        reasons.append(
+            {"code": "PARCELS_MISSING", "count": len(missing), "waybills": missing[:LISTED]}
+        )
     pull_off = [p["waybill_no"] for p in parcels if p["loaded_at"] and _release_problem(p, bonded)]
     if pull_off:
         reasons.append({"code": "PARCELS_TO_PULL_OFF", "waybills": pull_off})
@@ -634,8 +640,11 @@ def progress(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict
         (list_id,),
     ).fetchall()
     reasons = (
-        departure_blockers(conn, row, settings.site.bonded) if row["state"] != "departed" else []
+        departure_blockers(conn, row, settings.site.bonded, parcels)
+        if row["state"] != "departed"
+        else []
     )
+    missing = [p for p in parcels if not p["loaded_at"]]
     return {
         "id": row["id"],
         "list_no": row["list_no"],
@@ -654,10 +663,10 @@ def progress(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict
         "seal_confirmed": row["seal_confirmed_at"] is not None,
         "planned": len(parcels),
         "loaded": len(loaded),
+        "missing_count": len(missing),
         "missing": [
             {"waybill_no": p["waybill_no"], "order_no": p["order_no"], "weight_g": p["weight_g"]}
-            for p in parcels
-            if not p["loaded_at"]
+            for p in missing[:LISTED]
         ],
         "to_pull_off": [
             {"waybill_no": p["waybill_no"], "order_no": p["order_no"], "code": problem[0]}
@@ -684,6 +693,56 @@ def _site_time(settings: Settings, at: str) -> str:
     """A UTC time as the site's clock shows it, e.g. 2026-11-23 18:05 (Asia/Shanghai)."""
     local = datetime.fromisoformat(at).astimezone(zoneinfo.ZoneInfo(settings.site.timezone))
     return f"{local:%Y-%m-%d %H:%M} ({settings.site.timezone})"
+
+
+def summary(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict[str, Any]:
+    """What a scan's answer carries: the counts that change, from aggregates (a scan must
+    not rebuild a 2,000-parcel view while it holds the site's one writer)."""
+    row = list_row(conn, list_id)
+    released = ",".join(str(c) for c in sorted(customs.RELEASED_CODES))
+    counts = conn.execute(
+        "SELECT COUNT(*), COUNT(lp.loaded_at), "
+        "COALESCE(SUM(CASE WHEN lp.loaded_at IS NOT NULL THEN p.weight_g END), 0), "
+        "COALESCE(SUM(lp.loaded_at IS NOT NULL AND (o.state = 'cancelled' "
+        "OR o.cancelled_at IS NOT NULL OR o.customs_status IS NULL "
+        f"OR o.customs_status NOT IN ({released}))), 0) "
+        "FROM loading_list_parcels lp JOIN parcels p ON p.id = lp.parcel_id "
+        "JOIN orders o ON o.id = p.order_id WHERE lp.list_id = ? AND lp.removed_at IS NULL",
+        (list_id,),
+    ).fetchone()
+    planned, loaded, loaded_g, to_pull_off = counts
+    if not settings.site.bonded:
+        to_pull_off = conn.execute(
+            "SELECT COUNT(*) FROM loading_list_parcels lp JOIN parcels p ON p.id = lp.parcel_id "
+            "JOIN orders o ON o.id = p.order_id WHERE lp.list_id = ? AND lp.removed_at IS NULL "
+            "AND lp.loaded_at IS NOT NULL AND (o.state = 'cancelled' OR o.cancelled_at IS NOT NULL)",
+            (list_id,),
+        ).fetchone()[0]
+    confirmed = all(
+        row[k] is not None
+        for k in (
+            "plate_confirmed_at",
+            "driver_id_verified_at",
+            "driver_name_confirmed_at",
+            "seal_confirmed_at",
+        )
+    )
+    return {
+        "id": row["id"],
+        "list_no": row["list_no"],
+        "state": row["state"],
+        "planned": planned,
+        "loaded": loaded,
+        "missing_count": planned - loaded,
+        "to_pull_off_count": to_pull_off,
+        "loaded_g": loaded_g,
+        "expected_g": row["expected_weight_g"],
+        "can_depart": row["state"] == "loading"
+        and confirmed
+        and planned > 0
+        and loaded == planned
+        and to_pull_off == 0,
+    }
 
 
 def handover(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict[str, Any]:

@@ -224,7 +224,7 @@ def _at_the_door(
         return "seal", {"message": f"seal {text} confirmed", "list": view}
     attempt.action = "load"
     loaded = dock.load_scan(conn, work, settings, list_id, text)
-    return "load", {**loaded, "list": loaded.pop("progress")}
+    return "load", loaded
 
 
 _ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")

@@ -140,9 +140,9 @@ def test_a_truck_leaves_with_exactly_its_parcels(site: Api) -> None:
     ready(site, list_id)
 
     loaded = ok(scan(site, list_id, a["waybill_no"]))
-    assert (loaded["outcome"], loaded["progress"]["loaded"]) == ("loaded", 1)
+    assert (loaded["outcome"], loaded["summary"]["loaded"]) == ("loaded", 1)
     again = ok(scan(site, list_id, f"PCL-{a['waybill_no']}"))
-    assert (again["outcome"], again["notice"], again["progress"]["loaded"]) == (
+    assert (again["outcome"], again["notice"], again["summary"]["loaded"]) == (
         "duplicate",
         "ALREADY_LOADED",
         1,
@@ -154,9 +154,12 @@ def test_a_truck_leaves_with_exactly_its_parcels(site: Api) -> None:
         site.post(f"/api/v1/loading-lists/{list_id}/depart", role="dock", json={}),
         "DEPARTURE_BLOCKED",
     )
-    assert {"code": "PARCELS_MISSING", "waybills": [b["waybill_no"]]} in early["details"]["reasons"]
+    assert {"code": "PARCELS_MISSING", "count": 1, "waybills": [b["waybill_no"]]} in early[
+        "details"
+    ]["reasons"]
 
-    ok(scan(site, list_id, b["waybill_no"]))
+    last = ok(scan(site, list_id, b["waybill_no"]))["summary"]
+    assert (last["loaded"], last["missing_count"], last["can_depart"]) == (2, 0, True)
     record = ok(site.post(f"/api/v1/loading-lists/{list_id}/depart", role="dock", json={}))
     assert sorted(p["waybill_no"] for p in record["parcels"]) == sorted(
         [a["waybill_no"], b["waybill_no"]]
@@ -217,7 +220,7 @@ def test_an_intercept_after_loading_must_be_pulled_off_before_departure(
     list_id = made["id"]
     ready(site, list_id)
     ok(scan(site, list_id, a["waybill_no"]))
-    ok(scan(site, list_id, b["waybill_no"]))
+    assert ok(scan(site, list_id, b["waybill_no"]))["summary"]["can_depart"] is True
     if code is None:
         ok(
             site.post(
@@ -228,6 +231,8 @@ def test_an_intercept_after_loading_must_be_pulled_off_before_departure(
         )
     else:
         assert customs(site, a["order_no"], code).status_code == 200
+    again = ok(scan(site, list_id, b["waybill_no"]))["summary"]
+    assert (again["to_pull_off_count"], again["can_depart"]) == (1, False)
     view = ok(site.get(f"/api/v1/loading-lists/{list_id}", role="dock"))
     assert view["to_pull_off"] == [
         {"waybill_no": a["waybill_no"], "order_no": a["order_no"], "code": expected}
@@ -326,6 +331,7 @@ def test_the_door_s_fixed_scanner_checks_out_a_truck(site: Api) -> None:
     assert door(b["waybill_no"])["error_code"] == "PARCEL_NOT_ON_LIST"
     loaded = door(a["waybill_no"])
     assert (loaded["action"], loaded["effect"]["outcome"]) == ("load", "loaded")
+    assert loaded["effect"]["summary"]["can_depart"] is True
     assert door(a["waybill_no"])["effect"]["outcome"] == "duplicate"
     view = ok(site.get(f"/api/v1/loading-lists/{made['id']}", role="dock"))
     assert (view["loaded"], view["can_depart"]) == (1, True)

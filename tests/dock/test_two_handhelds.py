@@ -437,7 +437,7 @@ def test_two_handhelds_load_one_truck_at_once_and_it_leaves_once(door: Door) -> 
     loaded = Counter(r.sent.removeprefix("PCL-") for r in scan_replies if r.outcome == "loaded")
     assert loaded == Counter({w: 1 for w in waybills}), loaded  # each exactly once, by one
     assert sum(loaded.values()) == ON_LIST
-    counts = [r.body["progress"]["loaded"] for r in scan_replies if r.status == 200]
+    counts = [r.body["summary"]["loaded"] for r in scan_replies if r.status == 200]
     assert max(counts) == ON_LIST
     for waybill in waybills:
         assert set(by_code[waybill]) <= {"loaded", "duplicate", "LIST_DEPARTED"}, by_code[waybill]
