@@ -156,7 +156,8 @@ class Site:
             f'[[printers]]\nname = "{PRINTER}"\nkind = "file"\n'
             f'folder = "{self.folder / "printouts"}"\n'
             f"enabled = {'true' if printer_enabled else 'false'}\n"
-            f'[[stations]]\nname = "{STATION}"\nkind = "pack_bench"\nprinters = ["{PRINTER}"]\n',
+            f'[[stations]]\nname = "{STATION}"\nkind = "pack_bench"\nprinters = ["{PRINTER}"]\n'
+            f'[[stations]]\nname = "{DOOR}"\nkind = "dock_door"\n',
             encoding="utf-8",
         )
 

@@ -90,6 +90,7 @@ def run_command(
     key = check_idempotency_key(key)
     # The caller is part of the fingerprint: one device's key never returns another's result.
     fingerprint = request_fingerprint(name, [actor.label, payload])
+    tried: list[CommandContext] = []  # what a refused attempt was about, for its audit line
 
     def transaction(conn: sqlite3.Connection) -> CommandResult:
         row = conn.execute(
@@ -104,6 +105,7 @@ def run_command(
                 )
             return CommandResult(msgspec.json.decode(row["result"]), replayed=True)
         ctx = CommandContext(actor=actor, key=key)
+        tried.append(ctx)
         encoded = msgspec.json.encode(rules(conn, ctx))
         conn.execute(
             "INSERT INTO commands (key, name, request_hash, result, actor, at) "
@@ -117,7 +119,8 @@ def run_command(
         return db.write(transaction)
     except DomainError as err:
         if err.code != "IDEMPOTENCY_KEY_REUSED":
-            record_refusal(db, actor, name, err, details={"key": key})
+            target = tried[-1].audit_target if tried else ""
+            record_refusal(db, actor, name, err, details={"key": key}, target=target)
         raise
 
 
@@ -164,11 +167,19 @@ def record_refusal(
     err: DomainError,
     *,
     details: dict[str, Any] | None = None,
+    target: str = "",
 ) -> None:
-    """Audit a refused or denied attempt in its own small transaction."""
+    """Audit a refused or denied attempt in its own small transaction: what was refused,
+    on what, and the refusal's details (which list, which ID ending, which rule)."""
     outcome = "denied" if err.status_code in (401, 403) else "refused"
     db.write(
         lambda conn: write_audit(
-            conn, actor, action, outcome=outcome, code=err.code, details=details or {}
+            conn,
+            actor,
+            action,
+            target=target,
+            outcome=outcome,
+            code=err.code,
+            details={**(details or {}), "refusal": err.details},
         )
     )

@@ -262,3 +262,25 @@ export function stationScans(name, after = 0, limit = 50) {
     query: { after, limit },
   });
 }
+
+// Dock check-out: loading lists, what is loading at a door, the handover record.
+
+/** Loading lists, newest first; `state` is `open`, `loading` or `departed` (or all). */
+export function listLoadingLists(state = "") {
+  return call("GET", "/api/v1/loading-lists", { query: state ? { state } : {} });
+}
+
+/** A loading list's progress: checks, loaded vs planned, missing, to pull off, weight. */
+export function getLoadingList(id) {
+  return call("GET", `/api/v1/loading-lists/${encodeURIComponent(id)}`);
+}
+
+/** What is loading at a dock door: `{door, list}` (`list` null when the door is free). */
+export function dockDoor(door) {
+  return call("GET", `/api/v1/dock-doors/${encodeURIComponent(door)}`);
+}
+
+/** The handover record (交接单) of a departed truck. */
+export function getHandover(id) {
+  return call("GET", `/api/v1/loading-lists/${encodeURIComponent(id)}/handover`);
+}

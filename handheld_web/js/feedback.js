@@ -6,7 +6,9 @@
 // is a falling three-tone siren with a long buzz; `intercept` (the order was cancelled or
 // customs stopped it: its goods must not go on) is a rising warble, repeated, so a packer
 // with the next item already in hand still stops; `info` (saved on the device, will
-// upload) is two soft mid beeps: not a success, not a failure.
+// upload) is two soft mid beeps: not a success, not a failure; `notice` (nothing wrong,
+// nothing done: a parcel scanned onto the truck a second time, not counted again) is one
+// longer soft low tone and a single short buzz.
 
 const TONES = {
   good: [{ freq: 1800, start: 0, length: 0.09, type: "sine" }],
@@ -29,6 +31,7 @@ const TONES = {
     { freq: 760, start: 0, length: 0.06, type: "sine" },
     { freq: 760, start: 0.12, length: 0.06, type: "sine" },
   ],
+  notice: [{ freq: 520, start: 0, length: 0.3, type: "sine" }],
 };
 const VIBRATION = {
   good: [40],
@@ -36,6 +39,7 @@ const VIBRATION = {
   segregation: [600, 120, 600, 120, 600],
   intercept: [300, 100, 300, 100, 300],
   info: [30, 80, 30],
+  notice: [90],
 };
 
 let audio = null;
@@ -97,6 +101,8 @@ export const segregation = (banner, message, detail) =>
 export const intercept = (banner, message, detail) => signal("intercept", banner, message, detail);
 /** Saved on the device, not yet on the server: neither good nor bad. */
 export const queued = (banner, message, detail) => signal("info", banner, message, detail);
+/** Nothing wrong and nothing done (a second scan of what is counted already). */
+export const notice = (banner, message, detail) => signal("notice", banner, message, detail);
 
 /** Put text in the banner without sound: "pending" while waiting, or to re-translate. */
 export function show(kind, banner, message, detail = "") {

@@ -58,7 +58,22 @@ export const MENU = [
     href: "orders.html",
     ready: true,
   },
-  { id: "dock", label: "menu.dock", roles: ["dock"], href: "dock.html", ready: false },
+  // Dock check-out on a handheld (supervisors take parcels off a list there), and the
+  // door's big screen: a TV at the dock logged in as the dock or a supervisor.
+  {
+    id: "dock",
+    label: "menu.dock",
+    roles: ["dock", "supervisor", "admin"],
+    href: "dock.html",
+    ready: true,
+  },
+  {
+    id: "dock_screen",
+    label: "menu.dock_screen",
+    roles: ["dock", "supervisor", "admin"],
+    href: "dock-screen.html",
+    ready: true,
+  },
   {
     id: "supervisor",
     label: "menu.supervisor",

@@ -9,7 +9,9 @@
 //
 //   pack bench       the open order with packed/ordered per item; all in: weigh and pack
 //   printer station  the last parcel scanned with its labels, and a reprint with a reason
-//   dock door        a note: check-out waits for loading lists
+//   dock door        the truck loading there (plate, loaded/planned), links to the dock
+//                    check-out and the door's screen; the fixed scanner checks out: the
+//                    plate opens the list, then the driver's ID number, the seal, parcels
 //
 // A scan typed or wedge-scanned here goes to the station like one of its fixed scanner
 // (through the outbox: it keeps its place in line when the Wi-Fi drops). Signing in and
@@ -35,7 +37,13 @@ const FIRST_SCANS = 50; // scans shown when the page opens
 const KEEP_SCANS = 200; // scans kept on the page
 const MAX_WEIGHT_G = 1_000_000;
 // The order must not go on: the intercept alarm, not the ordinary refusal.
-const STOPPED = new Set(["ORDER_CANCELLED", "ORDER_INSPECTION", "ORDER_ON_HOLD"]);
+const STOPPED = new Set([
+  "ORDER_CANCELLED",
+  "ORDER_INSPECTION",
+  "ORDER_ON_HOLD",
+  "PARCEL_CANCELLED",
+  "PARCEL_ON_HOLD",
+]);
 const REASONS = ["damaged", "unreadable", "wrong_parcel", "lost"];
 const WAITING = new Set(["queued", "sending"]);
 // Who may work at each kind of station (server/stations/service.py STATION_ROLES); others
@@ -66,6 +74,7 @@ let jobUpdates = new Map(); // job id -> the job as last read
 let reprintOpen = false;
 let reason = "";
 let outcome = null;
+let atDoor = null; // a dock door's loading list, as the door last said (null: none)
 
 function tell(kind, text, detail = () => "") {
   outcome = { kind, text, detail };
@@ -153,13 +162,28 @@ function scanText(scan) {
     }
     case "lookup":
       return t("station.msg.lookup", { waybill_no: effect.waybill_no, count: number((effect.jobs || []).length) });
+    case "open_list":
+      return t("station.msg.open_list", { list_no: effect.list?.list_no || "", plate: effect.list?.plate || scan.code });
+    case "driver_id":
+      return t("station.msg.driver_id");
+    case "seal":
+      return t("station.msg.seal", { seal: scan.code });
+    case "load": {
+      const counts = t("dock.loaded.count", {
+        loaded: number(effect.list?.loaded ?? 0),
+        planned: number(effect.list?.planned ?? 0),
+      });
+      const key = effect.outcome === "duplicate" ? "dock.duplicate" : "dock.loaded";
+      return `${t(key, { waybill_no: effect.waybill_no || scan.code })} · ${counts}`;
+    }
     default:
       return scan.message || "";
   }
 }
 
 function scanKind(scan) {
-  if (scan.outcome !== "refused") return "good";
+  // A parcel scanned onto the truck a second time: a notice, not a second count.
+  if (scan.outcome !== "refused") return scan.effect?.outcome === "duplicate" ? "notice" : "good";
   return STOPPED.has(scan.error_code) ? "intercept" : "bad";
 }
 
@@ -214,7 +238,7 @@ function addScans(list) {
 /** One sound for the scans that just came: the worst of them, and what it said. */
 function announce(heard) {
   const kinds = heard.map(scanKind);
-  const kind = ["intercept", "bad", "good"].find((k) => kinds.includes(k));
+  const kind = ["intercept", "bad", "notice", "good"].find((k) => kinds.includes(k));
   const scan = lastOf(heard, (s) => scanKind(s) === kind);
   tell(kind, () => scanText(scan), () => scan.code);
 }
@@ -542,8 +566,27 @@ function render() {
   renderOrder();
   renderDone();
   renderLookup();
-  $("dock").hidden = view.kind !== "dock_door";
+  renderDock();
   renderLive();
+}
+
+/** A dock door: the truck loading there, and where the worker and the screen go. */
+function renderDock() {
+  const panel = $("dock");
+  panel.hidden = view.kind !== "dock_door";
+  if (panel.hidden) return;
+  const loading = atDoor?.name === view.name ? atDoor.list : null;
+  $("dock-list").dataset.listId = loading ? String(loading.id) : "";
+  $("dock-list").textContent = loading
+    ? t("station.dock.list", {
+        list_no: loading.list_no,
+        plate: loading.plate,
+        loaded: number(loading.loaded),
+        planned: number(loading.planned),
+      })
+    : t("station.dock.none");
+  $("dock-handheld").href = loading ? `dock.html?list=${encodeURIComponent(loading.id)}` : "dock.html";
+  $("dock-screen").href = `dock-screen.html?door=${encodeURIComponent(view.name)}`;
 }
 
 /** Read the station again after a change made here; the next poll tries again if this fails. */
@@ -554,8 +597,10 @@ function refreshSoon() {
 async function refreshView(mine = generation) {
   const asked = ++viewAsked;
   const fresh = await api.getStation(name);
+  const door = fresh.kind === "dock_door" ? await api.dockDoor(fresh.name).catch(() => null) : null;
   if (mine !== generation || asked !== viewAsked) return; // a newer reading is on its way
   view = fresh;
+  if (door) atDoor = { name: fresh.name, list: door.list };
   render();
 }
 
@@ -600,6 +645,7 @@ async function openStation(target) {
   packAttempt = null;
   reprints = [];
   jobUpdates = new Map();
+  atDoor = null;
   closeReprint();
   $("chooser").hidden = true;
   note("pending", () => t("common.loading"), () => target);
@@ -618,6 +664,7 @@ async function openStation(target) {
     $("station-top").hidden = false;
     $("station-body").hidden = false;
     render();
+    if (station.kind === "dock_door") refreshSoon(); // the truck at the door, now
     scanInput.focus();
     timer = setTimeout(poll, POLL_MS);
   } catch (err) {

@@ -227,6 +227,15 @@ def open_at_door(
     conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, scanned: str, door: str
 ) -> dict[str, Any]:
     """The truck is at the door: its plate (or the list number) opens its list here."""
+    if not any(s.name == door and s.kind == "dock_door" for s in settings.stations):
+        raise NotFound(
+            f"no dock door {door}",
+            code="DOOR_UNKNOWN",
+            details={
+                "door": door,
+                "known": [s.name for s in settings.stations if s.kind == "dock_door"],
+            },
+        )
     _, text = normalise(scanned, settings.scan.gs_placeholder)
     plate = identity.normalise_plate(text)
     rows = conn.execute(
@@ -280,7 +289,7 @@ def verify_driver_id(
         )
     conn.execute(
         "UPDATE loading_lists SET driver_id_verified_at = ?, driver_verified_by = ? WHERE id = ?",
-        (ctx.at, ctx.actor.label, list_id),
+        (ctx.at, ctx.actor.code, list_id),
     )
     return progress(conn, settings, list_id)
 
@@ -454,7 +463,7 @@ def remove_parcel(
     conn.execute(
         "UPDATE loading_list_parcels SET removed_at = ?, removed_by = ?, removed_reason = ? "
         "WHERE list_id = ? AND parcel_id = ?",
-        (ctx.at, ctx.actor.label, reason, list_id, entry["parcel_id"]),
+        (ctx.at, ctx.actor.code, reason, list_id, entry["parcel_id"]),
     )
     order = conn.execute("SELECT * FROM orders WHERE id = ?", (entry["order_id"],)).fetchone()
     if entry["loaded_at"] is not None:
@@ -552,7 +561,7 @@ def depart(
     conn.execute(
         "UPDATE loading_lists SET state = 'departed', departed_at = ?, departed_by = ?, "
         "handover_no = ? WHERE id = ?",
-        (ctx.at, ctx.actor.label, handover_no, list_id),
+        (ctx.at, ctx.actor.code, handover_no, list_id),
     )
     record = handover(conn, settings, list_id)
     slip = _queue_handover_slip(conn, ctx, settings, row["door"], record)

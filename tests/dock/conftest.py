@@ -6,10 +6,12 @@ from typing import Any
 
 import pytest
 
-from server.config import Settings
+from server.config import Settings, StationSettings
 from tests.outbound.helpers import outbound_settings
 
 
 @pytest.fixture
 def settings(tmp_path: Any) -> Settings:
-    return outbound_settings(tmp_path)
+    base = outbound_settings(tmp_path)
+    base.stations.append(StationSettings(name="D1", kind="dock_door"))
+    return base

@@ -5,6 +5,7 @@ changes nothing."""
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 from typing import Any
 
@@ -125,6 +126,10 @@ def test_a_truck_leaves_with_exactly_its_parcels(site: Api) -> None:
     list_id = first["id"]
 
     refused(scan(site, list_id, a["waybill_no"]), "LIST_NOT_OPEN")
+    refused(
+        site.post("/api/v1/dock/open", role="dock", json={"scan": "粤B12345", "door": "D9"}),
+        "DOOR_UNKNOWN",
+    )
     ok(site.post("/api/v1/dock/open", role="dock", json={"scan": "粤B 12345", "door": "D1"}))
     refused(scan(site, list_id, a["waybill_no"]), "DRIVER_NOT_VERIFIED")
     refused(
@@ -134,9 +139,12 @@ def test_a_truck_leaves_with_exactly_its_parcels(site: Api) -> None:
         "DRIVER_MISMATCH",
     )
     audit = site.db.read(
-        lambda c: c.execute("SELECT outcome FROM audit WHERE code = 'DRIVER_MISMATCH'").fetchall()
+        lambda c: c.execute(
+            "SELECT outcome, target, details FROM audit WHERE code = 'DRIVER_MISMATCH'"
+        ).fetchall()
     )
-    assert [r[0] for r in audit] == ["refused"]
+    assert [(r[0], r[1]) for r in audit] == [("refused", f"loading-list:{first['list_no']}")]
+    assert json.loads(audit[0][2])["refusal"]["scanned_ends"] == OTHER_ID[-4:]
     ready(site, list_id)
 
     loaded = ok(scan(site, list_id, a["waybill_no"]))

@@ -526,7 +526,7 @@ def test_two_handhelds_load_one_truck_at_once_and_it_leaves_once(door: Door) -> 
 
     seen = door.read(facts)
     assert seen["list"]["state"] == "departed" and seen["other_state"] == "open"
-    assert seen["list"]["departed_by"] == "user:sup01"
+    assert seen["list"]["departed_by"] == "sup01"
     on = {w: e for w, e in seen["entries"].items() if w != held.waybill_no}
     assert sorted(on) == sorted(waybills)
     assert all(loaded_at and not removed for loaded_at, _, removed in on.values())

@@ -41,6 +41,7 @@ BONDFLOOR = Path(sys.executable).parent / "bondfloor"
 LABEL_PRINTER = "label-1"
 PACK_BENCHES = ("pack-01", "pack-02")
 PRINT_DESK = "print-desk"  # the printer station: a parcel scanned there shows its labels
+DOCK_DOOR = "door-1"  # a dock door: trucks are checked out there (tests/e2e/test_dock.py)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ def server(
             for name in PACK_BENCHES
         )
         + f'[[stations]]\nname = "{PRINT_DESK}"\nkind = "printer_station"\n'
-        f'printers = ["{LABEL_PRINTER}"]\n',
+        f'printers = ["{LABEL_PRINTER}"]\n'
+        f'[[stations]]\nname = "{DOCK_DOOR}"\nkind = "dock_door"\n',
         encoding="utf-8",
     )
     subprocess.run(

@@ -13,7 +13,18 @@ pytestmark = pytest.mark.e2e
 
 HOME = re.compile(r"/home\.html$")
 # the flows built so far; the rest are greyed out
-READY = {"receiving", "putaway", "picking", "packing", "printers", "station", "orders", "stock"}
+READY = {
+    "receiving",
+    "putaway",
+    "picking",
+    "packing",
+    "printers",
+    "station",
+    "orders",
+    "dock",
+    "dock_screen",
+    "stock",
+}
 MANAGER_TILES = [
     "receiving",
     "putaway",
@@ -22,6 +33,8 @@ MANAGER_TILES = [
     "printers",
     "station",
     "orders",
+    "dock",
+    "dock_screen",
     "supervisor",
     "stock",
 ]
@@ -69,7 +82,7 @@ def test_picker_logs_in_with_pin_in_chinese_and_sees_own_tiles(
         ("recv01", ["receiving", "stock"]),
         ("put01", ["putaway", "stock"]),
         ("pack01", ["packing", "printers", "station", "stock"]),
-        ("dock01", ["station", "dock", "stock"]),
+        ("dock01", ["station", "dock", "dock_screen", "stock"]),
         ("sup01", MANAGER_TILES),
         ("admin", MANAGER_TILES),
     ],
@@ -162,7 +175,18 @@ UNTRANSLATED = """() => [...document.querySelectorAll('[data-i18n]')]
     .map(el => el.dataset.i18n)"""
 
 
-@pytest.mark.parametrize("path", ["/", "/home.html", "/stock.html", "/station.html?name=pack-01"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/home.html",
+        "/stock.html",
+        "/station.html?name=pack-01",
+        "/station.html?name=door-1",
+        "/dock.html",
+        "/dock-screen.html?door=door-1",
+    ],
+)
 def test_every_page_text_exists_in_both_languages(
     page: Page, logged_in_as: Callable[[str], None], path: str
 ) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.e2e.conftest import LABEL_PRINTER, PRINT_DESK, Server
+from tests.e2e.conftest import DOCK_DOOR, LABEL_PRINTER, PRINT_DESK, Server
 from tests.e2e.test_inbound import (
     SPY_ON_SOUND_AND_VIBRATION,
     Api,
@@ -381,11 +381,12 @@ def test_the_printer_station_shows_a_scanned_parcels_labels_and_reprints_one(
     # No station in the address: choose one from the list; the choice is remembered.
     desk.goto("/station.html")
     choices = desk.locator("#station-list .station-choice")
-    expect(choices).to_have_count(3)
+    expect(choices).to_have_count(4)
     assert choices.evaluate_all("bs => bs.map(b => b.dataset.station)") == [
         "pack-01",
         "pack-02",
         PRINT_DESK,
+        DOCK_DOOR,
     ]
     desk.locator(f'.station-choice[data-station="{PRINT_DESK}"]').click()
     expect(desk).to_have_url(re.compile(rf"/station\.html\?name={PRINT_DESK}$"))
