@@ -13,7 +13,8 @@ Line = Annotated[str, text(60)]
 
 class LoadingListIn(Struct, forbid_unknown_fields=True, kw_only=True):
     """A truck's loading list: the truck, its driver, its seal and the parcels planned on it
-    (named by waybill, or every packed parcel of a courier not yet on a list)."""
+    (named by waybill, or every packed parcel of a courier and/or waiting in an outbound
+    lane that is not on a list yet)."""
 
     list_no: Code | None = None
     plate: Annotated[str, text(20, "Mainland plate, e.g. 粤B12345 or 粤BD12345")]
@@ -25,6 +26,7 @@ class LoadingListIn(Struct, forbid_unknown_fields=True, kw_only=True):
     carrier: Line = ""
     waybills: Annotated[list[Annotated[str, text(60)]], Meta(max_length=20_000)] = []
     courier: Code | None = None
+    lane: Code | None = None
     expected_weight_g: Annotated[int, Meta(ge=0, le=100_000_000)] | None = None
 
 

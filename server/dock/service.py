@@ -58,9 +58,13 @@ def create_list(
     second_plate = check("second_plate", identity.check_second_plate, req.second_plate)
     driver_id = check("driver_id", identity.check_driver_id, req.driver_id)
     phone = check("driver_phone", identity.check_phone, req.driver_phone)
-    if not req.waybills and not req.courier:
+    if not req.waybills and not req.courier and not req.lane:
         problems.append(
-            {"field": "waybills", "code": "LIST_EMPTY", "message": "name waybills or a courier"}
+            {
+                "field": "waybills",
+                "code": "LIST_EMPTY",
+                "message": "name waybills, a courier or an outbound lane",
+            }
         )
     parcels = _planned_parcels(conn, req, problems, settings.site.bonded)
     list_no = req.list_no or _next_list_no(conn, ctx.at)
@@ -132,19 +136,25 @@ def _planned_parcels(
                 )
             else:
                 rows.append(row)
-    else:
+    elif req.courier or req.lane:
         rows = conn.execute(
-            base + "WHERE o.courier = ? AND o.state = 'packed' ORDER BY p.id", (req.courier,)
+            base + "LEFT JOIN locations lane ON lane.id = p.lane_location_id "
+            "WHERE o.state = 'packed' AND (? IS NULL OR o.courier = ?) "
+            "AND (? IS NULL OR lane.code = ?) ORDER BY p.id",
+            (req.courier, req.courier, req.lane, req.lane),
         ).fetchall()
         rows = [r for r in rows if r["other_list"] is None and _release_problem(r, bonded) is None]
         if not rows:
+            what = " in ".join(x for x in (req.courier, req.lane) if x)
             problems.append(
                 {
-                    "field": "courier",
+                    "field": "courier" if req.courier else "lane",
                     "code": "LIST_EMPTY",
-                    "message": f"no packed parcels of {req.courier} wait for a truck",
+                    "message": f"no packed parcels {what} wait for a truck",
                 }
             )
+    else:
+        rows = []
     for row in rows:
         reason = _parcel_problem(row, bonded)
         if reason is not None:

@@ -352,3 +352,13 @@ def test_the_door_s_fixed_scanner_checks_out_a_truck(site: Api) -> None:
     image = Image.open(io.BytesIO(png.content))
     codes = {r.format.name: r.text for r in zxingcpp.read_barcodes(image)}
     assert codes == {"Code128": record["handover_no"]}
+
+
+def test_a_list_takes_every_waiting_parcel_of_a_lane_once(site: Api) -> None:
+    a, b = packed_parcel(site, "T-1"), packed_parcel(site, "T-2")
+    made = ok(site.post("/api/v1/loading-lists", role="dock", json=truck([], lane="OUT-01")))
+    assert made["planned"] == 2
+    assert {p["waybill_no"] for p in made["missing"]} == {a["waybill_no"], b["waybill_no"]}
+    again = site.post("/api/v1/loading-lists", role="dock", json=truck([], lane="OUT-01"))
+    problems = refused(again, "LOADING_LIST_INVALID")["details"]["problems"]
+    assert [(p["field"], p["code"]) for p in problems] == [("lane", "LIST_EMPTY")]
