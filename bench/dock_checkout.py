@@ -511,7 +511,7 @@ def check_out(site: Site, seeded: Seeded, rng: random.Random) -> Run:
             run.scans_ms.append(answer.ms)
             run.sizes.append(answer.size)
             said: dict[str, Any] = answer.body if isinstance(answer.body, dict) else {}
-            got = (answer.status, said.get("outcome"), said.get("progress", {}).get("loaded"))
+            got = (answer.status, said.get("outcome"), said.get("summary", {}).get("loaded"))
             if got != (200, "loaded", n) and len(run.wrong) < 10:
                 run.wrong.append(f"scan {n} {waybill}: {got} {str(answer.body)[:200]}")
         run.scan_s = time.perf_counter() - t0
@@ -690,7 +690,7 @@ def report(seeded: Seeded, run: Run) -> None:
         )
     print(
         f"  answer size: first scan {run.sizes[0] / 1e3:.0f} KB, last {run.sizes[-1] / 1e3:.0f} KB "
-        f"(each carries the list's progress: every parcel still missing, twice)"
+        f"(each carries the list's counts; the full view is a separate GET)"
     )
     print()
     if run.depart is not None:
