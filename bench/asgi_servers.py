@@ -42,7 +42,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HOST = "127.0.0.1"
+from processes import HOST, bondfloor_exe, free_port, read_log, start_in_group, stop_group
+
 SERVERS = ("granian", "uvicorn")
 CONCURRENCY = (1, 16)
 USER, PIN = "sup01", "1234"  # a supervisor: may look up stock and post movements
@@ -131,19 +132,6 @@ def self_cpu_seconds() -> float:
     return t.user + t.system
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def bondfloor_exe() -> str:
-    exe = Path(sys.executable).parent / "bondfloor"
-    if not exe.exists():
-        sys.exit(f"{exe} not found: run from the project's venv (make bench)")
-    return str(exe)
-
-
 @dataclass
 class Targets:
     """Real codes from the seeded database."""
@@ -206,11 +194,8 @@ class Server:
         cmd = [bondfloor_exe(), "--config", str(self.config), "serve", "--asgi", self.name]
         cmd += ["--port", str(self.port)]
         t0 = time.perf_counter()
-        with self.log_path.open("wb") as log:
-            # Own session: the server and its workers form one process group we can end.
-            self.proc = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir, start_new_session=True
-            )
+        # Own session: the server and its workers form one process group we can end.
+        self.proc = start_in_group(cmd, self.log_path, self.workdir, append=False)
         while True:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{self.log()}")
@@ -243,27 +228,10 @@ class Server:
             conn.close()
 
     def stop(self) -> None:
-        if self.proc is None:
-            return
-        pgid = self.proc.pid  # == its process group (start_new_session)
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(pgid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        # A worker that outlived its parent is still in the group: end it too.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
+        stop_group(self.proc)
 
     def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-3000:]
-        except OSError:
-            return ""
+        return read_log(self.log_path, 3000)
 
 
 def units_at(db_path: Path, t: Targets, location: str) -> int:

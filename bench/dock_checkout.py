@@ -56,7 +56,6 @@ import random
 import shutil
 import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -68,16 +67,14 @@ from pathlib import Path
 from typing import Any
 
 from asgi_servers import (
-    HOST,
-    bondfloor_exe,
     filesystem_of,
-    free_port,
     machine_busy_seconds,
     self_cpu_seconds,
     tree_cpu_seconds,
     version,
 )
 from pick_http import pct
+from processes import HOST, Proc, bondfloor_exe, free_port
 from receiving_http import fsync_ms
 
 from server.auth import service as auth
@@ -131,8 +128,11 @@ class Site:
     folder: Path
     print_labels: bool
     port: int = field(default_factory=free_port)
-    proc: subprocess.Popen[bytes] | None = None
+    server: Proc = field(init=False)
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+
+    def __post_init__(self) -> None:
+        self.server = Proc("server", self.folder / "serve.log")
 
     @property
     def config(self) -> Path:
@@ -141,10 +141,6 @@ class Site:
     @property
     def db_path(self) -> Path:
         return self.folder / "site.db"
-
-    @property
-    def log_path(self) -> Path:
-        return self.folder / "serve.log"
 
     def write_config(self, printer_enabled: bool) -> None:
         self.config.write_text(
@@ -162,56 +158,9 @@ class Site:
         )
 
     def start(self) -> float:
-        t0 = time.perf_counter()
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [bondfloor_exe(), "--config", str(self.config), "serve"],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=self.folder,
-                start_new_session=True,  # the server and its worker: one process group
-            )
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"bondfloor serve exited early:\n{self.log()}")
-            if time.perf_counter() - t0 > STARTUP_TIMEOUT:
-                raise RuntimeError(f"bondfloor serve not healthy:\n{self.log()}")
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                conn = http.client.HTTPConnection(HOST, self.port, timeout=2)
-                try:
-                    conn.request("GET", "/health")
-                    if conn.getresponse().status == 200:
-                        return time.perf_counter() - t0
-                finally:
-                    conn.close()
-            time.sleep(0.05)
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        pgid = self.proc.pid  # == its process group (start_new_session)
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(pgid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
-
-    def log(self, tail: int = 3000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-tail:]
-        except OSError:
-            return ""
+        """Start `bondfloor serve`; returns the seconds until it answered /health."""
+        cmd = [bondfloor_exe(), "--config", str(self.config), "serve"]
+        return self.server.start_server(cmd, self.folder, self.port, STARTUP_TIMEOUT)
 
 
 # --------------------------------------------------------------------------- seeding
@@ -504,7 +453,7 @@ def check_out(site: Site, seeded: Seeded, rng: random.Random) -> Run:
         run.door_before = dock.must("GET", f"/api/v1/dock-doors/{DOOR}")
         order = list(seeded.waybills)
         rng.shuffle(order)
-        cpu = (tree_cpu_seconds(site.pid), self_cpu_seconds(), machine_busy_seconds())
+        cpu = (tree_cpu_seconds(site.server.pid), self_cpu_seconds(), machine_busy_seconds())
         t0 = time.perf_counter()
         for n, waybill in enumerate(order, start=1):
             answer = dock.request("POST", f"{base}/scans", {"scan": waybill})
@@ -515,15 +464,15 @@ def check_out(site: Site, seeded: Seeded, rng: random.Random) -> Run:
             if got != (200, "loaded", n) and len(run.wrong) < 10:
                 run.wrong.append(f"scan {n} {waybill}: {got} {str(answer.body)[:200]}")
         run.scan_s = time.perf_counter() - t0
-        run.server_cpu_s = tree_cpu_seconds(site.pid) - cpu[0]
+        run.server_cpu_s = tree_cpu_seconds(site.server.pid) - cpu[0]
         run.me_cpu_s = self_cpu_seconds() - cpu[1]
         run.other_cpu_s = max(
             0.0, machine_busy_seconds() - cpu[2] - run.server_cpu_s - run.me_cpu_s
         )
         run.door_after = dock.must("GET", f"/api/v1/dock-doors/{DOOR}")
-        cpu0 = tree_cpu_seconds(site.pid)
+        cpu0 = tree_cpu_seconds(site.server.pid)
         run.depart = dock.request("POST", f"{base}/depart", {})
-        run.depart_cpu_s = tree_cpu_seconds(site.pid) - cpu0
+        run.depart_cpu_s = tree_cpu_seconds(site.server.pid) - cpu0
         run.handover = dock.request("GET", f"{base}/handover")
     finally:
         dock.close()
@@ -766,7 +715,7 @@ def main() -> None:
         site.write_config(printer_enabled=args.print_labels)
         healthy = site.start()
         print(
-            f"  server pid {site.pid} on port {site.port}, healthy after {healthy:.2f} s; printer "
+            f"  server pid {site.server.pid} on port {site.port}, healthy after {healthy:.2f} s; printer "
             f"{PRINTER} {'enabled: the labels render during the scans' if args.print_labels else 'disabled: its queued jobs failed at start'}"
         )
         print()
@@ -775,12 +724,12 @@ def main() -> None:
         failures += answer_checks(seeded, run)
     except Exception as err:
         failures.append(f"{type(err).__name__}: {err}")
-        print(f"--- server log (tail) ---\n{site.log()}")
+        print(f"--- server log (tail) ---\n{site.server.log(3000)}")
     finally:
-        site.stop()
-    if "Traceback" in site.log(100_000):
+        site.server.stop()
+    if "Traceback" in site.server.log(100_000):
         failures.append("the server log has a traceback")
-        print(f"--- server log (tail) ---\n{site.log()}")
+        print(f"--- server log (tail) ---\n{site.server.log(3000)}")
     if seeded is not None and run is not None and run.list_id:
         failures += database_checks(site, seeded, run)
     if args.keep:

@@ -68,17 +68,15 @@ from pathlib import Path
 from typing import Any
 
 from asgi_servers import (
-    HOST,
     REQUEST_TIMEOUT,
-    bondfloor_exe,
     filesystem_of,
-    free_port,
     machine_busy_seconds,
     self_cpu_seconds,
     tree_cpu_seconds,
     version,
 )
 from pick_http import pct
+from processes import HOST, Proc, bondfloor_exe, free_port, wait_for
 from receiving_http import fsync_ms
 
 STATION, SCANNER, PRINTER = "pack-01", "bench-scanner", "label-1"
@@ -114,65 +112,6 @@ class Pty:
             with contextlib.suppress(OSError):
                 os.close(fd)
         self.link.unlink(missing_ok=True)
-
-
-# --------------------------------------------------------------------------- processes
-
-
-@dataclass
-class Proc:
-    """A child in its own session: it and anything it starts form one process group."""
-
-    name: str
-    log_path: Path
-    proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
-        with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env, start_new_session=True
-            )
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        pgid = self.proc.pid  # == its process group (start_new_session)
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(pgid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        # A worker that outlived its parent is still in the group: end it too.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
-
-    def log(self, tail: int = 0) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return text[-tail:] if tail else text
-
-
-def wait_for(check: Callable[[], Any], timeout: float, what: str, poll: float = 0.02) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(poll)
-    raise RuntimeError(f"{what}: not within {timeout:g} s")
 
 
 # --------------------------------------------------------------------------- the site
@@ -257,17 +196,8 @@ class Site:
         self.oms_token = self.cli("token", "add", "oms-1", "--kind", "oms").strip().splitlines()[-1]
 
     def start_server(self) -> float:
-        t0 = time.perf_counter()
-        self.server.start([bondfloor_exe(), "--config", str(self.config), "serve"], cwd=self.folder)
-        while True:
-            if not self.server.alive():
-                raise RuntimeError(f"bondfloor serve exited early:\n{self.server.log(3000)}")
-            if time.perf_counter() - t0 > STARTUP_TIMEOUT:
-                raise RuntimeError(f"bondfloor serve not healthy:\n{self.server.log(3000)}")
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                if self.request("GET", "/health", token="")[0] == 200:
-                    return time.perf_counter() - t0
-            time.sleep(0.05)
+        cmd = [bondfloor_exe(), "--config", str(self.config), "serve"]
+        return self.server.start_server(cmd, self.folder, self.port, STARTUP_TIMEOUT)
 
     def start_agent(self) -> float:
         """Start `bondfloor station`; returns the seconds until it had the pty open (scans

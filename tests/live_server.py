@@ -8,9 +8,14 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+
+BONDFLOOR = Path(sys.executable).parent / "bondfloor"
 
 
 def free_port() -> int:
@@ -45,3 +50,54 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
     # The worker may outlive its parent by a moment; make sure the group is gone.
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    base_url: str
+    db_path: Path
+    config: Path
+    log: Path
+    proc: subprocess.Popen[bytes]
+
+
+@contextlib.contextmanager
+def running_server(
+    folder: Path, site_name: str, extra_config: str = "", *, demo: bool = True
+) -> Iterator[LiveServer]:
+    """`bondfloor serve` on a free 127.0.0.1 port with its own config and `site.db` in
+    `folder` (seeded with `bondfloor demo` unless demo=False), healthy when this yields,
+    its process group stopped on exit. `extra_config` is TOML appended after [server]."""
+    port = free_port()
+    db_path = folder / "site.db"
+    config = folder / "bondfloor.toml"
+    config.write_text(
+        f'[site]\nname = "{site_name}"\n'
+        f'[database]\npath = "{db_path}"\n'
+        f'[server]\nhost = "127.0.0.1"\nport = {port}\n' + extra_config,
+        encoding="utf-8",
+    )
+    if demo:
+        subprocess.run(
+            [str(BONDFLOOR), "--config", str(config), "demo"],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    log = folder / "serve.log"
+    serve = [str(BONDFLOOR), "--config", str(config), "serve"]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [*serve, "--host", "127.0.0.1", "--port", str(port)],
+            cwd=folder,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(f"{base_url}/health", proc, log)
+        yield LiveServer(base_url, db_path, config, log, proc)
+    finally:
+        stop_server(proc)

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import random
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -38,10 +36,9 @@ import pytest
 from server.demo import ean13
 from server.dock.identity import id_check_character
 from server.ledger.service import balances_from_movements, stored_balances
-from tests.live_server import free_port, stop_server, wait_for_health
+from tests.live_server import running_server
 from tests.outbound.helpers import order_json
 
-BONDFLOOR = Path(sys.executable).parent / "bondfloor"
 DEMO_PIN = "1234"
 CUSTOMER = "JPHOME"  # a demo cargo owner whose SKUs track neither lot nor expiry
 SKU, EAN = "DK2-SOAP", ean13("490", 81_210)
@@ -149,70 +146,45 @@ def door(tmp_path: Path) -> Iterator[Door]:
     """A real server with the demo warehouse, a pack bench and a dock door sharing a file
     printer, and the handhelds logged in: sup01, pick01, pack01, dock01, dock02 (added by
     the admin) and sup01 again on the gate's handheld."""
-    port = free_port()
-    db_path = tmp_path / "site.db"
-    config = tmp_path / "bondfloor.toml"
-    config.write_text(
-        '[site]\nname = "two handhelds"\n'
-        f'[database]\npath = "{db_path}"\n'
-        f'[server]\nhost = "127.0.0.1"\nport = {port}\n'
+    extra_config = (
         "[outbound]\nauto_wave_minutes = 0\n"
         f'[[printers]]\nname = "label-1"\nkind = "file"\nfolder = "{tmp_path / "printouts"}"\n'
         '[[stations]]\nname = "pack-01"\nkind = "pack_bench"\nprinters = ["label-1"]\n'
-        f'[[stations]]\nname = "{DOOR}"\nkind = "dock_door"\nprinters = ["label-1"]\n',
-        encoding="utf-8",
+        f'[[stations]]\nname = "{DOOR}"\nkind = "dock_door"\nprinters = ["label-1"]\n'
     )
-    subprocess.run(
-        [str(BONDFLOOR), "--config", str(config), "demo"],
-        cwd=tmp_path,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    log = tmp_path / "serve.log"
-    serve = [str(BONDFLOOR), "--config", str(config), "serve"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*serve, "--host", "127.0.0.1", "--port", str(port)],
-            cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    handhelds: list[Handheld] = []
-    try:
-        wait_for_health(f"{base_url}/health", proc, log)
-        admin = Handheld(base_url, "admin", "dk2-admin")
-        handhelds.append(admin)
-        admin.login()
-        added = admin.post(
-            "/api/v1/users",
-            {
-                "code": "dock02",
-                "name": "周装车",
-                "roles": ["dock"],
-                "pin": DEMO_PIN,
-                "badge": "DK2-BADGE-dock02",
-            },
-        )
-        assert added.status in (200, 201), added.body
-        sup = Handheld(base_url, "sup01", "dk2-sup", "BF-BADGE-1006")
-        picker = Handheld(base_url, "pick01", "dk2-pick", "BF-BADGE-1003")
-        packer = Handheld(base_url, "pack01", "dk2-pack", "BF-BADGE-1004")
-        dock = [
-            Handheld(base_url, "dock01", "HH-DOCK-A", "BF-BADGE-1005"),
-            Handheld(base_url, "dock02", "HH-DOCK-B", "DK2-BADGE-dock02"),
-        ]
-        gate = Handheld(base_url, "sup01", "HH-GATE", "BF-BADGE-1006")
-        handhelds += [sup, picker, packer, *dock, gate]
-        for hh in (sup, picker, packer, *dock, gate):
-            hh.login()
-        yield Door(base_url, db_path, log, sup, picker, packer, dock, gate)
-    finally:
-        for hh in handhelds:
-            hh.close()
-        stop_server(proc)
+    with running_server(tmp_path, "two handhelds", extra_config) as server:
+        base_url = server.base_url
+        handhelds: list[Handheld] = []
+        try:
+            admin = Handheld(base_url, "admin", "dk2-admin")
+            handhelds.append(admin)
+            admin.login()
+            added = admin.post(
+                "/api/v1/users",
+                {
+                    "code": "dock02",
+                    "name": "周装车",
+                    "roles": ["dock"],
+                    "pin": DEMO_PIN,
+                    "badge": "DK2-BADGE-dock02",
+                },
+            )
+            assert added.status in (200, 201), added.body
+            sup = Handheld(base_url, "sup01", "dk2-sup", "BF-BADGE-1006")
+            picker = Handheld(base_url, "pick01", "dk2-pick", "BF-BADGE-1003")
+            packer = Handheld(base_url, "pack01", "dk2-pack", "BF-BADGE-1004")
+            dock = [
+                Handheld(base_url, "dock01", "HH-DOCK-A", "BF-BADGE-1005"),
+                Handheld(base_url, "dock02", "HH-DOCK-B", "DK2-BADGE-dock02"),
+            ]
+            gate = Handheld(base_url, "sup01", "HH-GATE", "BF-BADGE-1006")
+            handhelds += [sup, picker, packer, *dock, gate]
+            for hh in (sup, picker, packer, *dock, gate):
+                hh.login()
+            yield Door(base_url, server.db_path, server.log, sup, picker, packer, dock, gate)
+        finally:
+            for hh in handhelds:
+                hh.close()
 
 
 # -- the parcels, made through the API ----------------------------------------------------

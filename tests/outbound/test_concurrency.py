@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import random
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -29,10 +27,9 @@ import pytest
 
 from server.demo import ean13
 from server.ledger.service import balances_from_movements, stored_balances
-from tests.live_server import free_port, stop_server, wait_for_health
+from tests.live_server import running_server
 from tests.outbound.helpers import order_json
 
-BONDFLOOR = Path(sys.executable).parent / "bondfloor"
 DEMO_PIN = "1234"
 PICKERS = 32
 SUPERVISORS = 8  # each on four devices: 32 supervisor sessions
@@ -152,77 +149,50 @@ def floor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Floor]:
     """A real server with the demo warehouse and 32 picker handhelds (a user each) and 32
     supervisor handhelds (eight supervisors on four devices each) logged in."""
     folder = tmp_path_factory.mktemp("concurrency")
-    port = free_port()
-    db_path = folder / "site.db"
-    config = folder / "bondfloor.toml"
-    config.write_text(
-        '[site]\nname = "concurrency"\n'
-        f'[database]\npath = "{db_path}"\n'
-        f'[server]\nhost = "127.0.0.1"\nport = {port}\n'
-        "[outbound]\nauto_wave_minutes = 0\n",
-        encoding="utf-8",
-    )
-    subprocess.run(
-        [str(BONDFLOOR), "--config", str(config), "demo"],
-        cwd=folder,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    log = folder / "serve.log"
-    serve = [str(BONDFLOOR), "--config", str(config), "serve"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*serve, "--host", "127.0.0.1", "--port", str(port)],
-            cwd=folder,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    handhelds: list[Handheld] = []
-    try:
-        wait_for_health(f"{base_url}/health", proc, log)
-        admin = Handheld(base_url, "admin", "cc-admin")
-        sup = Handheld(base_url, "sup01", "cc-sup01")
-        admin.login()
-        sup.login()
-        handhelds += [admin, sup]
-        users = [(f"ccpick{i:02d}", "picker") for i in range(PICKERS)]
-        users += [(f"ccsup{i}", "supervisor") for i in range(SUPERVISORS)]
-        for code, role in users:  # each costs a deliberately slow PIN hash on the server
-            answer = admin.post(
-                "/api/v1/users",
-                {
-                    "code": code,
-                    "name": f"{code} 并发",
-                    "roles": [role],
-                    "pin": DEMO_PIN,
-                    "badge": f"CC-BADGE-{code}",
-                },
-            )
-            assert answer.status in (200, 201), answer.body
-        pickers = [
-            Handheld(base_url, f"ccpick{i:02d}", f"hh-pick-{i:02d}", f"CC-BADGE-ccpick{i:02d}")
-            for i in range(PICKERS)
-        ]
-        supervisors = [
-            Handheld(
-                base_url,
-                f"ccsup{i % SUPERVISORS}",
-                f"hh-sup-{i:02d}",
-                f"CC-BADGE-ccsup{i % SUPERVISORS}",
-            )
-            for i in range(PICKERS)
-        ]
-        handhelds += pickers + supervisors
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            list(pool.map(lambda hh: hh.login(), pickers + supervisors))
-        yield Floor(base_url, db_path, admin, sup, pickers, supervisors, log)
-    finally:
-        for hh in handhelds:
-            hh.close()
-        stop_server(proc)
+    extra_config = "[outbound]\nauto_wave_minutes = 0\n"
+    with running_server(folder, "concurrency", extra_config) as server:
+        base_url = server.base_url
+        handhelds: list[Handheld] = []
+        try:
+            admin = Handheld(base_url, "admin", "cc-admin")
+            sup = Handheld(base_url, "sup01", "cc-sup01")
+            admin.login()
+            sup.login()
+            handhelds += [admin, sup]
+            users = [(f"ccpick{i:02d}", "picker") for i in range(PICKERS)]
+            users += [(f"ccsup{i}", "supervisor") for i in range(SUPERVISORS)]
+            for code, role in users:  # each costs a deliberately slow PIN hash on the server
+                answer = admin.post(
+                    "/api/v1/users",
+                    {
+                        "code": code,
+                        "name": f"{code} 并发",
+                        "roles": [role],
+                        "pin": DEMO_PIN,
+                        "badge": f"CC-BADGE-{code}",
+                    },
+                )
+                assert answer.status in (200, 201), answer.body
+            pickers = [
+                Handheld(base_url, f"ccpick{i:02d}", f"hh-pick-{i:02d}", f"CC-BADGE-ccpick{i:02d}")
+                for i in range(PICKERS)
+            ]
+            supervisors = [
+                Handheld(
+                    base_url,
+                    f"ccsup{i % SUPERVISORS}",
+                    f"hh-sup-{i:02d}",
+                    f"CC-BADGE-ccsup{i % SUPERVISORS}",
+                )
+                for i in range(PICKERS)
+            ]
+            handhelds += pickers + supervisors
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(lambda hh: hh.login(), pickers + supervisors))
+            yield Floor(base_url, server.db_path, admin, sup, pickers, supervisors, server.log)
+        finally:
+            for hh in handhelds:
+                hh.close()
 
 
 # -- set-up through the API, as the supervisor ---------------------------------------------

@@ -1,0 +1,141 @@
+"""Child processes of the benches: `bondfloor serve` (or `bondfloor station`) in its own
+process group on a free loopback port, waiting for it to answer /health, stopping the
+whole group (SIGTERM, then SIGKILL) and reading its log.
+
+Benches import it as a sibling module (`from processes import Proc`), like asgi_servers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def bondfloor_exe() -> str:
+    exe = Path(sys.executable).parent / "bondfloor"
+    if not exe.exists():
+        sys.exit(f"{exe} not found: run from the project's venv (make bench)")
+    return str(exe)
+
+
+def start_in_group(
+    cmd: list[str],
+    log_path: Path,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    *,
+    append: bool = True,
+) -> subprocess.Popen[bytes]:
+    """Start `cmd` in its own session, stdout and stderr into `log_path`: it and anything it
+    starts (the ASGI server's workers) form one process group that stop_group ends."""
+    with log_path.open("ab" if append else "wb") as log:
+        return subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env, start_new_session=True
+        )
+
+
+def stop_group(proc: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM to the process group started by start_in_group, SIGKILL after 10 s."""
+    if proc is None:
+        return
+    pgid = proc.pid  # == its process group (start_new_session)
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    # A worker that outlived its parent is still in the group: end it too.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def read_log(log_path: Path, tail: int = 0) -> str:
+    """The log's text (its last `tail` characters if tail), "" if there is none."""
+    try:
+        text = log_path.read_text(errors="replace")
+    except OSError:
+        return ""
+    return text[-tail:] if tail else text
+
+
+def health_ok(port: int, timeout: float = 2) -> bool:
+    """One GET /health on a fresh connection: True on 200, False if refused or failed."""
+    with contextlib.suppress(OSError, http.client.HTTPException):
+        conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+        try:
+            conn.request("GET", "/health")
+            return conn.getresponse().status == 200
+        finally:
+            conn.close()
+    return False
+
+
+def wait_for(check: Callable[[], Any], timeout: float, what: str, poll: float = 0.02) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(poll)
+    raise RuntimeError(f"{what}: not within {timeout:g} s")
+
+
+@dataclass
+class Proc:
+    """A child in its own session: it and anything it starts form one process group."""
+
+    name: str
+    log_path: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
+        self.proc = start_in_group(cmd, self.log_path, cwd, env)
+
+    def start_server(self, cmd: list[str], cwd: Path, port: int, timeout: float) -> float:
+        """Start `bondfloor serve` (cmd) and wait until it answers GET /health on `port`;
+        returns the seconds from start to healthy."""
+        t0 = time.perf_counter()
+        self.start(cmd, cwd)
+        while True:
+            if not self.alive():
+                raise RuntimeError(f"bondfloor serve exited early:\n{self.log(3000)}")
+            if time.perf_counter() - t0 > timeout:
+                raise RuntimeError(f"bondfloor serve not healthy:\n{self.log(3000)}")
+            if health_ok(port):
+                return time.perf_counter() - t0
+            time.sleep(0.05)
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        stop_group(self.proc)
+
+    def log(self, tail: int = 0) -> str:
+        return read_log(self.log_path, tail)
