@@ -71,8 +71,8 @@ class _Collector:
             self.changed.set()
 
 
-def _resolve(zc: Zeroconf, service_type: str, name: str) -> Found | None:
-    info = zc.get_service_info(service_type, name, timeout=1500)
+def _resolve(zc: Zeroconf, service_type: str, name: str, timeout_ms: int = 1500) -> Found | None:
+    info = zc.get_service_info(service_type, name, timeout=timeout_ms)
     if info is None:
         return None
     addresses = tuple(socket.inet_ntoa(a) for a in info.addresses if len(a) == 4)
@@ -99,7 +99,8 @@ def browse(
         time.sleep(seconds)
         with collector.lock:
             seen = list(collector.seen)
-        found = [f for t, n in seen if (f := _resolve(zc, t, n)) is not None]
+        # A busy responder may be slow to answer: give each name a few seconds.
+        found = [f for t, n in seen if (f := _resolve(zc, t, n, 4000)) is not None]
     finally:
         browser.cancel()
         zc.close()

@@ -35,6 +35,8 @@ from server.putaway import routes as putaway_routes
 from server.stations import routes as station_routes
 from server.status import routes as status_routes
 from server.stock import routes as stock_routes
+from server.sync import routes as sync_routes
+from server.sync.outbox import Outbox
 from server.web import (
     PUBLIC,
     FloorRequest,
@@ -65,6 +67,7 @@ SLICES = [
     printing_routes,
     dock_routes,
     station_routes,
+    sync_routes,
     status_routes,
 ]
 
@@ -94,6 +97,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "waves",
                 lambda db: run_automatic_waves(db, settings),
                 interval_seconds=settings.outbound.auto_wave_minutes * 60,
+            )
+        if settings.oms.enabled:
+            delivery = Outbox(settings)
+            workers["sync"] = Worker(
+                "sync", delivery.drain, interval_seconds=settings.oms.poll_seconds
             )
         printing = PrintDispatcher(db, settings)
         app.state.db = db

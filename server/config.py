@@ -239,6 +239,15 @@ class OmsSettings(Section):
     url: Annotated[str, _help("OMS webhook URL that receives events")] = ""
     timeout_seconds: Annotated[float, _help("Time allowed for one OMS call", gt=0)] = 10.0
     batch_size: Annotated[int, _help("Events sent in one OMS call", ge=1, le=1000)] = 100
+    retry_min_seconds: Annotated[
+        float, _help("First wait before a failed OMS call is tried again", gt=0)
+    ] = 1.0
+    retry_max_seconds: Annotated[
+        float, _help("Longest wait between tries while the OMS fails or is away", gt=0)
+    ] = 300.0
+    poll_seconds: Annotated[
+        float, _help("How often the sync worker looks for new events when idle", gt=0)
+    ] = 1.0
 
 
 class DiscoverySettings(Section):

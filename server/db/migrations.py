@@ -769,6 +769,35 @@ def _dock(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0013_sync")
+def _sync(db: sqlite_utils.Database) -> None:
+    """Where delivery of the events journal to the OMS stands, and what a supervisor skipped."""
+    db.executescript(
+        """
+        CREATE TABLE sync_cursor (
+            stream TEXT PRIMARY KEY,
+            delivered_seq INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL DEFAULT '',
+            last_error TEXT NOT NULL DEFAULT '',
+            stopped_seq INTEGER,
+            stopped_error TEXT NOT NULL DEFAULT '',
+            last_ok_at TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE sync_skips (
+            id INTEGER PRIMARY KEY,
+            stream TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            error TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            skipped_by TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        """
+    )
+
+
 def apply_migrations(conn: sqlite3.Connection) -> list[str]:
     """Apply what is pending on `conn`; returns the names applied."""
     db = sqlite_utils.Database(conn, execute_plugins=False)

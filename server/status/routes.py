@@ -13,6 +13,7 @@ from server import __version__
 from server.config import Settings
 from server.db import Database
 from server.stations.agent_link import agents_health
+from server.sync.outbox import sync_status
 from server.web import PUBLIC, allow
 
 
@@ -36,6 +37,7 @@ def health(
             **db.read(_print_queue),
         },
         "stations": db.read(lambda conn: agents_health(conn, settings)),
+        "sync": db.read(lambda conn: sync_status(conn, settings)),
     }
 
 

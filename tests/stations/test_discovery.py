@@ -91,7 +91,7 @@ def test_discover_lists_servers_and_network_printers(
     settings = site_settings(tmp_path, advertise=True)
     with TestClient(create_app(settings)):
         out = subprocess.run(
-            [str(BONDFLOOR), "discover", "--json", "--interface", "127.0.0.1", "--seconds", "2"],
+            [str(BONDFLOOR), "discover", "--json", "--interface", "127.0.0.1", "--seconds", "3"],
             capture_output=True,
             check=True,
             timeout=60,

@@ -1,0 +1,272 @@
+"""Delivery of the events journal to the OMS: in sequence order, at least once, never
+skipped or reordered.
+
+The cursor (`sync_cursor.delivered_seq`) moves only when the OMS acknowledges a batch
+(any 2xx). Each event carries the key `site:seq`, so the OMS can recognise a repeat: a
+batch whose answer was lost is sent again, whole, and must be taken once.
+
+- A network error, a timeout, a 5xx, 408 or 429 is passing trouble: the same batch is
+  tried again after an exponential backoff with jitter.
+- Any other 4xx is a refusal of the content. The batch is then sent one event at a time
+  to find the event refused; delivery stops before it and says so (supervisor page,
+  `/health`) until a supervisor retries it or skips it with a reason (audited). Nothing is
+  skipped silently.
+"""
+
+from __future__ import annotations
+
+import http.client
+import random
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+
+from server.commands import CommandContext, utc_now
+from server.config import Secrets, Settings
+from server.db import Database
+from server.errors import Conflict
+
+STREAM = "oms"
+PASSING = frozenset({408, 425, 429})
+"""4xx answers that mean "not now", not "not this"."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int  # 0: no answer (connection refused, reset, timed out)
+    detail: str
+
+
+def post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
+    """One POST; every failure to get an answer is status 0, never an exception."""
+    parts = urlsplit(url)
+    cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    conn = cls(parts.hostname or "", parts.port, timeout=timeout)
+    path = parts.path or "/"
+    if parts.query:
+        path += f"?{parts.query}"
+    try:
+        conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        text = response.read(2000).decode(errors="replace")
+        return Answer(response.status, text)
+    except (OSError, http.client.HTTPException) as err:
+        return Answer(0, f"{type(err).__name__}: {err}")
+    finally:
+        conn.close()
+
+
+def _cursor(conn: sqlite3.Connection) -> sqlite3.Row:
+    conn.execute(
+        "INSERT INTO sync_cursor (stream, updated_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        (STREAM, utc_now()),
+    )
+    row: sqlite3.Row = conn.execute(
+        "SELECT * FROM sync_cursor WHERE stream = ?", (STREAM,)
+    ).fetchone()
+    return row
+
+
+def backoff_seconds(attempts: int, settings: Settings, rng: random.Random) -> float:
+    """Exponential, capped, with full jitter in its upper half (no thundering retries)."""
+    ceiling = min(
+        settings.oms.retry_max_seconds, settings.oms.retry_min_seconds * 2 ** max(0, attempts - 1)
+    )
+    return ceiling * rng.uniform(0.5, 1.0)
+
+
+def batch_body(settings: Settings, rows: list[sqlite3.Row]) -> bytes:
+    return msgspec.json.encode(
+        {
+            "site": settings.site.code,
+            "events": [
+                {
+                    "key": f"{settings.site.code}:{r['seq']}",
+                    "seq": r["seq"],
+                    "type": r["type"],
+                    "version": r["version"],
+                    "at": r["at"],
+                    "payload": msgspec.json.decode(r["payload"]),
+                }
+                for r in rows
+            ],
+        }
+    )
+
+
+class Outbox:
+    """One delivery step at a time (`deliver_once`), driven by the sync worker."""
+
+    def __init__(self, settings: Settings, secrets: Secrets | None = None, seed: int | None = None):
+        self.settings = settings
+        self.secrets = secrets or Secrets.from_env()
+        self.rng = random.Random(seed)
+        self._probe_until = 0  # after a refused batch: one event at a time up to here
+
+    def drain(self, db: Database, most: int = 50) -> str:
+        """The worker's step: batches while there are some, up to `most` in a row."""
+        outcome = "idle"
+        for _ in range(most):
+            outcome = self.deliver_once(db)
+            if outcome != "sent":
+                break
+        return outcome
+
+    def deliver_once(self, db: Database) -> str:
+        """Send the next batch if its time has come: `sent`, `idle`, `waiting`, `failed`,
+        `stopped`."""
+        cursor = db.write(_cursor)
+        if cursor["stopped_seq"] is not None:
+            return "stopped"
+        if cursor["next_attempt_at"] and cursor["next_attempt_at"] > utc_now():
+            return "waiting"
+        probing = cursor["delivered_seq"] < self._probe_until
+        size = 1 if probing else self.settings.oms.batch_size
+        rows = self._pending(db, cursor["delivered_seq"], size)
+        if not rows:
+            return "idle"
+        answer = self._send(rows)
+        if 200 <= answer.status < 300:
+            db.write(lambda conn: self._acknowledged(conn, rows[-1]["seq"]))
+            return "sent"
+        if 400 <= answer.status < 500 and answer.status not in PASSING:
+            if len(rows) == 1:
+                db.write(lambda conn: self._stop(conn, rows[0]["seq"], answer))
+                return "stopped"
+            # Which event is it? One at a time through this batch, until it is found.
+            self._probe_until = rows[-1]["seq"]
+            db.write(lambda conn: self._failed(conn, answer, retry_now=True))
+            return "failed"
+        db.write(lambda conn: self._failed(conn, answer, retry_now=False))
+        return "failed"
+
+    def _pending(self, db: Database, after: int, limit: int) -> list[sqlite3.Row]:
+        return db.read(
+            lambda conn: conn.execute(
+                "SELECT seq, at, type, version, payload FROM events WHERE seq > ? "
+                "ORDER BY seq LIMIT ?",
+                (after, limit),
+            ).fetchall()
+        )
+
+    def _send(self, rows: list[sqlite3.Row]) -> Answer:
+        site = self.settings.site.code
+        headers = {
+            "Content-Type": "application/json",
+            "Idempotency-Key": f"{site}:{rows[0]['seq']}-{rows[-1]['seq']}",
+        }
+        if self.secrets.oms_token:
+            headers["Authorization"] = f"Bearer {self.secrets.oms_token}"
+        return post_json(
+            self.settings.oms.url,
+            batch_body(self.settings, rows),
+            headers,
+            self.settings.oms.timeout_seconds,
+        )
+
+    def _acknowledged(self, conn: sqlite3.Connection, seq: int) -> None:
+        now = utc_now()
+        conn.execute(
+            "UPDATE sync_cursor SET delivered_seq = MAX(delivered_seq, ?), attempts = 0, "
+            "next_attempt_at = '', last_error = '', last_ok_at = ?, updated_at = ? "
+            "WHERE stream = ?",
+            (seq, now, now, STREAM),
+        )
+
+    def _failed(self, conn: sqlite3.Connection, answer: Answer, *, retry_now: bool) -> None:
+        cursor = _cursor(conn)
+        attempts = cursor["attempts"] + 1
+        wait = 0.0 if retry_now else backoff_seconds(attempts, self.settings, self.rng)
+        next_at = (datetime.now(UTC) + timedelta(seconds=wait)).isoformat(timespec="milliseconds")
+        error = f"{answer.status or 'no answer'}: {answer.detail}"[:500]
+        conn.execute(
+            "UPDATE sync_cursor SET attempts = ?, next_attempt_at = ?, last_error = ?, "
+            "updated_at = ? WHERE stream = ?",
+            (attempts, next_at, error, utc_now(), STREAM),
+        )
+
+    def _stop(self, conn: sqlite3.Connection, seq: int, answer: Answer) -> None:
+        conn.execute(
+            "UPDATE sync_cursor SET stopped_seq = ?, stopped_error = ?, last_error = ?, "
+            "updated_at = ? WHERE stream = ?",
+            (seq, f"{answer.status}: {answer.detail}"[:500], f"{answer.status}", utc_now(), STREAM),
+        )
+
+
+# -- what supervisors see and do -------------------------------------------------------
+
+
+def sync_status(conn: sqlite3.Connection, settings: Settings) -> dict[str, Any]:
+    """Backlog, lag and the last error, for the supervisor page and `/health`."""
+    row = conn.execute("SELECT * FROM sync_cursor WHERE stream = ?", (STREAM,)).fetchone()
+    delivered = row["delivered_seq"] if row else 0
+    last_seq, oldest_at = conn.execute(
+        "SELECT COALESCE(MAX(seq), 0), (SELECT at FROM events WHERE seq > ? ORDER BY seq "
+        "LIMIT 1) FROM events",
+        (delivered,),
+    ).fetchone()
+    lag = (
+        round((datetime.now(UTC) - datetime.fromisoformat(oldest_at)).total_seconds(), 1)
+        if oldest_at
+        else 0.0
+    )
+    return {
+        "enabled": settings.oms.enabled,
+        "delivered_seq": delivered,
+        "last_seq": last_seq,
+        "backlog": last_seq - delivered,
+        "lag_seconds": lag,
+        "attempts": row["attempts"] if row else 0,
+        "next_attempt_at": row["next_attempt_at"] if row else "",
+        "last_error": row["last_error"] if row else "",
+        "last_ok_at": row["last_ok_at"] if row else None,
+        "stopped": None
+        if row is None or row["stopped_seq"] is None
+        else {"seq": row["stopped_seq"], "error": row["stopped_error"]},
+    }
+
+
+def retry_stopped(conn: sqlite3.Connection, ctx: CommandContext) -> dict[str, Any]:
+    """Send the refused event again (the OMS was fixed, or its data was)."""
+    row = _cursor(conn)
+    if row["stopped_seq"] is None:
+        raise Conflict("delivery is not stopped", code="SYNC_NOT_STOPPED")
+    ctx.audit_target = f"event:{row['stopped_seq']}"
+    conn.execute(
+        "UPDATE sync_cursor SET stopped_seq = NULL, stopped_error = '', attempts = 0, "
+        "next_attempt_at = '', updated_at = ? WHERE stream = ?",
+        (ctx.at, STREAM),
+    )
+    return {"retrying_seq": row["stopped_seq"]}
+
+
+def skip_stopped(
+    conn: sqlite3.Connection, ctx: CommandContext, seq: int, reason: str
+) -> dict[str, Any]:
+    """Pass over the refused event, with a reason; it is kept and the skip is audited."""
+    ctx.audit_target = f"event:{seq}"
+    row = _cursor(conn)
+    if row["stopped_seq"] is None:
+        raise Conflict("delivery is not stopped", code="SYNC_NOT_STOPPED")
+    if row["stopped_seq"] != seq:
+        raise Conflict(
+            f"delivery is stopped at event {row['stopped_seq']}, not {seq}",
+            code="SYNC_STOPPED_ELSEWHERE",
+            details={"stopped_seq": row["stopped_seq"]},
+        )
+    ctx.audit_target = f"event:{seq}"
+    conn.execute(
+        "INSERT INTO sync_skips (stream, seq, error, reason, skipped_by, at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (STREAM, seq, row["stopped_error"], reason, ctx.actor.code, ctx.at),
+    )
+    conn.execute(
+        "UPDATE sync_cursor SET delivered_seq = ?, stopped_seq = NULL, stopped_error = '', "
+        "attempts = 0, next_attempt_at = '', last_error = '', updated_at = ? WHERE stream = ?",
+        (seq, ctx.at, STREAM),
+    )
+    return {"skipped_seq": seq, "reason": reason}
