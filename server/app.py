@@ -18,7 +18,7 @@ from litestar.static_files import create_static_files_router
 
 from server import __version__
 from server.auth import routes as auth_routes
-from server.config import Settings, load_settings
+from server.config import Secrets, Settings, load_settings
 from server.db import Database
 from server.discovery import Advertiser
 from server.dock import routes as dock_routes
@@ -37,6 +37,7 @@ from server.status import routes as status_routes
 from server.stock import routes as stock_routes
 from server.sync import routes as sync_routes
 from server.sync.outbox import Outbox
+from server.sync.signature import oms_signature_middleware
 from server.web import (
     PUBLIC,
     FloorRequest,
@@ -149,6 +150,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         state=_initial_state(settings),
         request_class=FloorRequest,
+        middleware=[
+            oms_signature_middleware(
+                Secrets.from_env().oms_hmac_secret, settings.oms.max_clock_skew_seconds
+            )
+        ],
         request_max_body_size=settings.server.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="bondfloor",

@@ -248,6 +248,14 @@ class OmsSettings(Section):
     poll_seconds: Annotated[
         float, _help("How often the sync worker looks for new events when idle", gt=0)
     ] = 1.0
+    max_clock_skew_seconds: Annotated[
+        float,
+        _help(
+            "With BONDFLOOR_OMS_HMAC_SECRET set: a signed OMS request this far from the "
+            "server's clock is refused",
+            gt=0,
+        ),
+    ] = 300.0
 
 
 class DiscoverySettings(Section):

@@ -232,3 +232,42 @@ def test_the_worker_delivers_what_commands_journal(tmp_path: Any, oms: FakeOms) 
             time.sleep(0.05)
         assert list(dict.fromkeys(oms.keys())) == [f"S1:{n}" for n in range(1, 8)]
         assert client.get("/health").json()["sync"]["backlog"] == 0
+
+
+def test_with_a_shared_secret_oms_requests_must_be_signed_and_fresh(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from litestar.testing import TestClient
+
+    from server.app import create_app
+    from server.sync.signature import sign
+
+    monkeypatch.setenv("BONDFLOOR_OMS_HMAC_SECRET", "s3cret")
+    app = create_app(Settings(database=DatabaseSettings(path=str(tmp_path / "site.db"))))
+    with TestClient(app) as client:
+        api = Api(client, app.state.db, app.state.settings)
+        body = msgspec.json.encode({"code": "C9", "name": "Signed customer"})
+
+        def post(headers: dict[str, str]) -> Any:
+            return client.post(
+                "/api/v1/customers",
+                content=body,
+                headers={
+                    **api.headers("oms", key=f"sig-{next(_keys)}"),
+                    "Content-Type": "application/json",
+                    **headers,
+                },
+            )
+
+        now = str(int(time.time()))
+        assert post({}).json()["error"]["code"] == "SIGNATURE_MISSING"
+        forged = post({"X-Timestamp": now, "X-Signature": sign("wrong", now, body)})
+        assert (forged.status_code, forged.json()["error"]["code"]) == (401, "SIGNATURE_INVALID")
+        old = str(int(time.time()) - 3600)
+        stale = post({"X-Timestamp": old, "X-Signature": sign("s3cret", old, body)})
+        assert stale.json()["error"]["code"] == "SIGNATURE_EXPIRED"
+        assert api.get("/api/v1/customers/C9").status_code == 404  # nothing was made
+        good = post({"X-Timestamp": now, "X-Signature": sign("s3cret", now, body)})
+        assert good.status_code == 200, good.text
+        # A handheld's session is not an OMS token: no signature needed.
+        assert api.get("/api/v1/customers/C9").status_code == 200
