@@ -40,6 +40,14 @@ REJECTED = (400, 409, 413, 422)
 """Answers that say the scan itself cannot be taken: kept in the spool as rejected."""
 
 
+def _is_scan_answer(body: Any) -> bool:
+    return (
+        isinstance(body, dict)
+        and isinstance(body.get("outcome"), str)
+        and (isinstance(body.get("error_code"), str))
+    )
+
+
 class StationAgent:
     def __init__(
         self,
@@ -96,7 +104,17 @@ class StationAgent:
         self.spool.close()
 
     def _spawn(self, target: Callable[..., None], name: str, *args: Any) -> None:
-        thread = threading.Thread(target=target, args=args, name=f"station-{name}", daemon=True)
+        def guarded() -> None:
+            # A thread of the agent outlives any one surprise: log it and carry on.
+            while not self._stop.is_set():
+                try:
+                    target(*args)
+                    return
+                except Exception:
+                    log.exception("station agent: %s failed, starting it again", name)
+                    self._stop.wait(1.0)
+
+        thread = threading.Thread(target=guarded, name=f"station-{name}", daemon=True)
         self._threads.append(thread)
         thread.start()
 
@@ -213,7 +231,7 @@ class StationAgent:
                     answer = link.request("POST", path, body, headers={"Idempotency-Key": scan.key})
                 except LinkDown as err:
                     self._link("down", f"{err} ({self.spool.unsent_count()} scan(s) kept)")
-            if answer is not None and answer.status == 200:
+            if answer is not None and answer.status == 200 and _is_scan_answer(answer.body):
                 self._link("up", link.base_url if link else "")
                 self.spool.mark_sent(scan.seq, answer.body["outcome"], answer.body["error_code"])
                 delay = 0.1
@@ -269,11 +287,21 @@ class StationAgent:
         # Said until the server has it: a job left `sending` would be printed again.
         while not self._stop.is_set():
             try:
-                link.request("POST", f"/api/v1/station/print-jobs/{job['id']}/result", result)
-                return
+                said = link.request(
+                    "POST", f"/api/v1/station/print-jobs/{job['id']}/result", result
+                )
             except LinkDown as err:
                 self._link("down", str(err))
-                self._stop.wait(1.0)
+            else:
+                if 200 <= said.status < 300:
+                    return
+                if 400 <= said.status < 500 and said.status not in (401, 403, 408, 429):
+                    log.error(
+                        "job %s: the server refused its result: %s", job["id"], said.error_code
+                    )
+                    return
+                self._link("refused", f"{said.status} {said.error_code}")
+            self._stop.wait(1.0)
 
     def _printer_state(self, name: str, state: str, detail: str) -> None:
         if self.printer_states.get(name, ("", ""))[0] != state:
@@ -293,7 +321,7 @@ class StationAgent:
                 "scanners": {s.name: {"state": s.state, "detail": s.detail} for s in self.scanners},
                 "printers": {
                     n: {"state": state, "detail": detail}
-                    for n, (state, detail) in self.printer_states.items()
+                    for n, (state, detail) in dict(self.printer_states).items()
                 },
                 "buffered_scans": self.spool.unsent_count(),
             }

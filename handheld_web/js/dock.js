@@ -164,6 +164,8 @@ function blockerText(blocker) {
 function step() {
   if (!list || list.state === "open") return "open";
   if (list.state === "departed") return "departed";
+  // Opened by its list number: the truck's plate is still to be scanned or typed.
+  if (!list.plate_confirmed) return "open";
   if (!list.driver_id_verified) return "driver";
   if (!list.driver_name_confirmed) return "name";
   if (!list.seal_confirmed) return "seal";

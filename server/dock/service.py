@@ -31,6 +31,16 @@ from server.ledger.service import move_contents
 from server.outbound import customs
 from server.outbound.orders import set_state
 
+HOLDS_SQL = ", ".join(str(c) for c in sorted(customs.HOLD_CODES))
+INTERCEPTED_SQL = (
+    "(lp.loaded_at IS NOT NULL AND ((o.cancelled_at IS NOT NULL AND o.cancelled_at > lp.loaded_at)"
+    " OR EXISTS (SELECT 1 FROM customs_statuses cs WHERE cs.order_id = o.id"
+    f" AND cs.received_at > lp.loaded_at AND (cs.code < 0 OR cs.code IN ({HOLDS_SQL})))))"
+)
+"""A loaded parcel whose order was held or cancelled after it was loaded: it was to come
+off the truck (customs may have inspected it meanwhile), so it counts as loaded again only
+when scanned again, once released. (SQL over `lp` loading_list_parcels and `o` orders.)"""
+
 LISTED = 200
 """Missing parcels listed by name in a view (all are counted): a big truck's list stays light."""
 
@@ -58,6 +68,9 @@ def create_list(
     second_plate = check("second_plate", identity.check_second_plate, req.second_plate)
     driver_id = check("driver_id", identity.check_driver_id, req.driver_id)
     phone = check("driver_phone", identity.check_phone, req.driver_phone)
+    for field, value in (("driver_name", req.driver_name), ("seal_no", req.seal_no)):
+        if not value.strip():
+            problems.append({"field": field, "code": "REQUIRED", "message": f"{field} is empty"})
     if not req.waybills and not req.courier and not req.lane:
         problems.append(
             {
@@ -67,7 +80,7 @@ def create_list(
             }
         )
     parcels = _planned_parcels(conn, req, problems, settings.site.bonded)
-    list_no = req.list_no or _next_list_no(conn, ctx.at)
+    list_no = req.list_no or _next_list_no(conn, settings)
     if conn.execute("SELECT 1 FROM loading_lists WHERE list_no = ?", (list_no,)).fetchone():
         problems.append(
             {"field": "list_no", "code": "LIST_EXISTS", "message": f"list {list_no} exists"}
@@ -172,13 +185,15 @@ def _planned_parcels(
 def _parcel_problem(row: sqlite3.Row, bonded: bool) -> tuple[str, str] | None:
     if row["other_list"] is not None:
         return "PARCEL_OTHER_LIST", f"{row['waybill_no']} is on list {row['other_list']}"
-    if row["state"] not in ("packed",):
+    problem = _release_problem(row, bonded)
+    if problem is None and row["state"] != "packed":
         return "PARCEL_NOT_PACKED", f"{row['waybill_no']}: order is {row['state']}"
-    return _release_problem(row, bonded)
+    return problem
 
 
 def _release_problem(row: sqlite3.Row, bonded: bool) -> tuple[str, str] | None:
-    """Why a parcel must not leave: cancelled, held or under inspection, not released."""
+    """Why a parcel must not leave: cancelled, held or under inspection, not released, or
+    intercepted after loading and not scanned back on since."""
     if row["state"] == "cancelled" or row["cancelled_at"]:
         return "PARCEL_CANCELLED", f"{row['waybill_no']}: the order is cancelled"
     if customs.is_hold(row["customs_status"]):
@@ -191,15 +206,27 @@ def _release_problem(row: sqlite3.Row, bonded: bool) -> tuple[str, str] | None:
             "PARCEL_ON_HOLD",
             f"{row['waybill_no']}: not released by customs (800) yet",
         )
+    if "intercepted" in row.keys() and row["intercepted"]:  # noqa: SIM118 (a Row: keys)
+        return (
+            "PARCEL_INTERCEPTED",
+            f"{row['waybill_no']} was held or cancelled after loading: scan it again or remove it",
+        )
     return None
 
 
-def _next_list_no(conn: sqlite3.Connection, at: str) -> str:
-    day = at[:10].replace("-", "")
-    count = conn.execute(
+def _next_list_no(conn: sqlite3.Connection, settings: Settings) -> str:
+    """LL<site date>-NNNN, the first number of the day still free."""
+    day = datetime.now(zoneinfo.ZoneInfo(settings.site.timezone)).strftime("%Y%m%d")
+    n = conn.execute(
         "SELECT COUNT(*) FROM loading_lists WHERE list_no LIKE ?", (f"LL{day}-%",)
     ).fetchone()[0]
-    return f"LL{day}-{count + 1:04d}"
+    while True:
+        n += 1
+        candidate = f"LL{day}-{n:04d}"
+        if not conn.execute(
+            "SELECT 1 FROM loading_lists WHERE list_no = ?", (candidate,)
+        ).fetchone():
+            return candidate
 
 
 def list_row(conn: sqlite3.Connection, list_id: int) -> sqlite3.Row:
@@ -247,11 +274,19 @@ def open_at_door(
             },
         )
     _, text = normalise(scanned, settings.scan.gs_placeholder)
+    text = text.strip()
     plate = identity.normalise_plate(text)
+    if not plate:
+        raise InvalidInput(
+            "scan or type the truck's plate or the list number",
+            code="PLATE_INVALID",
+            details={"field": "scan", "value": scanned, "rule": "empty"},
+        )
     rows = conn.execute(
-        "SELECT * FROM loading_lists WHERE (list_no = ? OR plate = ? OR second_plate = ?) "
-        "ORDER BY state = 'departed', id DESC",
-        (text, plate, plate),
+        "SELECT *, (plate = ? OR (second_plate != '' AND second_plate = ?)) AS by_plate "
+        "FROM loading_lists WHERE list_no = ? OR plate = ? OR (second_plate != '' "
+        "AND second_plate = ?) ORDER BY state = 'departed', id DESC",
+        (plate, plate, text, plate, plate),
     ).fetchall()
     if not rows:
         raise NotFound(
@@ -275,10 +310,11 @@ def open_at_door(
             code="LIST_AT_OTHER_DOOR",
             details={"door": row["door"], "list_no": row["list_no"]},
         )
+    # Opened by its number, the list still waits for the truck's plate to be checked.
     conn.execute(
         "UPDATE loading_lists SET state = 'loading', door = ?, "
         "plate_confirmed_at = COALESCE(plate_confirmed_at, ?) WHERE id = ?",
-        (door, ctx.at, row["id"]),
+        (door, ctx.at if row["by_plate"] else None, row["id"]),
     )
     ctx.audit_target = f"loading-list:{row['list_no']}"
     return progress(conn, settings, row["id"])
@@ -311,7 +347,7 @@ def confirm_driver_name(
     row = list_row(conn, list_id)
     _loading(row)
     ctx.audit_target = f"loading-list:{row['list_no']}"
-    if name.strip() != row["driver_name"]:
+    if not name.strip() or name.strip() != row["driver_name"]:
         raise Unprocessable(
             f"the name is not the driver's on list {row['list_no']}",
             code="DRIVER_NAME_MISMATCH",
@@ -329,7 +365,7 @@ def confirm_seal(
     row = list_row(conn, list_id)
     _loading(row)
     ctx.audit_target = f"loading-list:{row['list_no']}"
-    if seal.strip().upper() != row["seal_no"].upper():
+    if not seal.strip() or seal.strip().upper() != row["seal_no"].upper():
         raise Unprocessable(
             f"seal {seal} is not the seal on list {row['list_no']}",
             code="SEAL_MISMATCH",
@@ -366,7 +402,9 @@ def load_scan(
             details={"scanned": waybill},
         )
     entry = conn.execute(
-        "SELECT * FROM loading_list_parcels WHERE list_id = ? AND parcel_id = ?",
+        f"SELECT lp.*, {INTERCEPTED_SQL} AS intercepted FROM loading_list_parcels lp "
+        "JOIN parcels p ON p.id = lp.parcel_id JOIN orders o ON o.id = p.order_id "
+        "WHERE lp.list_id = ? AND lp.parcel_id = ?",
         (list_id, parcel["id"]),
     ).fetchone()
     if entry is None or entry["removed_at"] is not None:
@@ -406,7 +444,7 @@ def load_scan(
                 "customs_status": parcel["customs_status"],
             },
         )
-    if entry["loaded_at"] is not None:
+    if entry["loaded_at"] is not None and not entry["intercepted"]:
         return {
             "outcome": "duplicate",
             "notice": "ALREADY_LOADED",
@@ -567,7 +605,7 @@ def depart(
                 "list_no": row["list_no"],
             },
         )
-    handover_no = f"HO{row['list_no'].removeprefix('LL')}"
+    handover_no = f"HO{row['id']:08d}"
     conn.execute(
         "UPDATE loading_lists SET state = 'departed', departed_at = ?, departed_by = ?, "
         "handover_no = ? WHERE id = ?",
@@ -625,7 +663,8 @@ def _list_parcels(conn: sqlite3.Connection, list_id: int) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT lp.parcel_id, lp.loaded_at, lp.loaded_by, lp.loaded_device, lp.position, "
         "p.waybill_no, p.weight_g, p.parcel_count, p.location_id, o.id AS order_id, o.order_no, "
-        "o.state, o.customs_status, o.cancelled_at, o.courier FROM loading_list_parcels lp "
+        f"o.state, o.customs_status, o.cancelled_at, o.courier, {INTERCEPTED_SQL} AS intercepted "
+        "FROM loading_list_parcels lp "
         "JOIN parcels p ON p.id = lp.parcel_id JOIN orders o ON o.id = p.order_id "
         "WHERE lp.list_id = ? AND lp.removed_at IS NULL ORDER BY lp.position",
         (list_id,),
@@ -719,24 +758,21 @@ def summary(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict[
     not rebuild a 2,000-parcel view while it holds the site's one writer)."""
     row = list_row(conn, list_id)
     released = ",".join(str(c) for c in sorted(customs.RELEASED_CODES))
+    held = (
+        f"o.customs_status IS NULL OR o.customs_status NOT IN ({released})"
+        if settings.site.bonded
+        else f"o.customs_status < 0 OR o.customs_status IN ({HOLDS_SQL})"
+    )
     counts = conn.execute(
         "SELECT COUNT(*), COUNT(lp.loaded_at), "
         "COALESCE(SUM(CASE WHEN lp.loaded_at IS NOT NULL THEN p.weight_g END), 0), "
         "COALESCE(SUM(lp.loaded_at IS NOT NULL AND (o.state = 'cancelled' "
-        "OR o.cancelled_at IS NOT NULL OR o.customs_status IS NULL "
-        f"OR o.customs_status NOT IN ({released}))), 0) "
+        f"OR o.cancelled_at IS NOT NULL OR {held} OR {INTERCEPTED_SQL})), 0) "
         "FROM loading_list_parcels lp JOIN parcels p ON p.id = lp.parcel_id "
         "JOIN orders o ON o.id = p.order_id WHERE lp.list_id = ? AND lp.removed_at IS NULL",
         (list_id,),
     ).fetchone()
     planned, loaded, loaded_g, to_pull_off = counts
-    if not settings.site.bonded:
-        to_pull_off = conn.execute(
-            "SELECT COUNT(*) FROM loading_list_parcels lp JOIN parcels p ON p.id = lp.parcel_id "
-            "JOIN orders o ON o.id = p.order_id WHERE lp.list_id = ? AND lp.removed_at IS NULL "
-            "AND lp.loaded_at IS NOT NULL AND (o.state = 'cancelled' OR o.cancelled_at IS NOT NULL)",
-            (list_id,),
-        ).fetchone()[0]
     confirmed = all(
         row[k] is not None
         for k in (

@@ -122,8 +122,8 @@ def record_job_result(
             printing.mark_retry(conn, job_id, detail, row["attempts"], settings)
         else:
             printing.mark_failed(conn, job_id, detail, at)
-    state = result.state or ("unavailable" if result.outcome == "unavailable" else "online")
-    printing.set_printer_state(conn, row["printer"], state[:32], detail, at)
+        state = result.state or ("unavailable" if result.outcome == "unavailable" else "online")
+        printing.set_printer_state(conn, row["printer"], state[:32], detail, at)
     status = conn.execute("SELECT status FROM print_jobs WHERE id = ?", (job_id,)).fetchone()[0]
     return {"id": job_id, "status": status}
 

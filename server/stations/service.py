@@ -214,11 +214,14 @@ def _at_the_door(
             "list": opened,
         }
     loading = dock.list_row(conn, list_id)
-    if _ID_NUMBER.match(text.upper()):
+    is_parcel = conn.execute(
+        "SELECT 1 FROM parcels WHERE waybill_no = ?", (text.removeprefix("PCL-"),)
+    ).fetchone()
+    if not is_parcel and _ID_NUMBER.match(text.upper()):
         attempt.action = "driver_id"
         view = dock.verify_driver_id(conn, work, settings, list_id, text)
         return "driver_id", {"message": "the driver's ID number matches", "list": view}
-    if text.upper() == loading["seal_no"].upper():
+    if not is_parcel and text.strip() and text.upper() == loading["seal_no"].upper():
         attempt.action = "seal"
         view = dock.confirm_seal(conn, work, settings, list_id, text)
         return "seal", {"message": f"seal {text} confirmed", "list": view}

@@ -362,3 +362,60 @@ def test_a_list_takes_every_waiting_parcel_of_a_lane_once(site: Api) -> None:
     again = site.post("/api/v1/loading-lists", role="dock", json=truck([], lane="OUT-01"))
     problems = refused(again, "LOADING_LIST_INVALID")["details"]["problems"]
     assert [(p["field"], p["code"]) for p in problems] == [("lane", "LIST_EMPTY")]
+
+
+def test_a_parcel_held_after_loading_leaves_only_if_scanned_back_on(site: Api) -> None:
+    """Held after loading, it came off the truck (customs may inspect it); released again,
+    it is missing until it is scanned back on, never shipped on the strength of the old scan."""
+    a, b = packed_parcel(site, "T-1"), packed_parcel(site, "T-2")
+    made = ok(
+        site.post(
+            "/api/v1/loading-lists", role="dock", json=truck([a["waybill_no"], b["waybill_no"]])
+        )
+    )
+    list_id = made["id"]
+    ready(site, list_id)
+    ok(scan(site, list_id, a["waybill_no"]))
+    ok(scan(site, list_id, b["waybill_no"]))
+    assert customs(site, a["order_no"], 500).status_code == 200
+    assert customs(site, a["order_no"], 800).status_code == 200
+    view = ok(site.get(f"/api/v1/loading-lists/{list_id}", role="dock"))
+    assert [p["code"] for p in view["to_pull_off"]] == ["PARCEL_INTERCEPTED"]
+    assert view["can_depart"] is False
+    refused(
+        site.post(f"/api/v1/loading-lists/{list_id}/depart", role="dock", json={}),
+        "DEPARTURE_BLOCKED",
+    )
+    again = ok(scan(site, list_id, a["waybill_no"]))
+    assert (again["outcome"], again["summary"]["can_depart"]) == ("loaded", True)
+    ok(site.post(f"/api/v1/loading-lists/{list_id}/depart", role="dock", json={}))
+
+
+def test_a_blank_scan_opens_nothing_and_a_list_number_does_not_confirm_the_plate(
+    site: Api,
+) -> None:
+    a = packed_parcel(site, "T-1")
+    made = ok(
+        site.post(
+            "/api/v1/loading-lists", role="dock", json=truck([a["waybill_no"]], second_plate="")
+        )
+    )
+    for blank in ("-", "·", " "):
+        refused(
+            site.post("/api/v1/dock/open", role="dock", json={"scan": blank, "door": "D1"}),
+            "PLATE_INVALID",
+        )
+    opened = ok(
+        site.post("/api/v1/dock/open", role="dock", json={"scan": made["list_no"], "door": "D1"})
+    )
+    assert opened["plate_confirmed"] is False
+    again = ok(site.post("/api/v1/dock/open", role="dock", json={"scan": "粤B12345", "door": "D1"}))
+    assert again["plate_confirmed"] is True
+    blank = truck([a["waybill_no"]], driver_name=" ", seal_no=" ")
+    problems = refused(
+        site.post("/api/v1/loading-lists", role="dock", json=blank), "LOADING_LIST_INVALID"
+    )["details"]["problems"]
+    assert {(p["field"], p["code"]) for p in problems} >= {
+        ("driver_name", "REQUIRED"),
+        ("seal_no", "REQUIRED"),
+    }

@@ -466,7 +466,10 @@ def test_a_truck_is_stopped_resolved_and_departs_with_exactly_its_parcels(
     expect_feedback(page, "good", before_depart, "已发车：交接单 HO")
     expect(page.locator("#departed")).to_be_visible()
     handover_no = page.locator("#departed-handover").inner_text()
-    assert handover_no == f"HO{list_a['list_no'].removeprefix('LL')}"
+    (stored,) = demo_db.execute(
+        "SELECT handover_no FROM loading_lists WHERE list_no = ?", (list_a["list_no"],)
+    ).fetchone()
+    assert handover_no == stored
     expect(page.locator("#list-state")).to_have_text("已发车")
     expect(tv.locator("#screen-state")).to_have_text("已发车")
     expect(tv.locator("#screen-departed")).to_contain_text(f"交接单 {handover_no}")
