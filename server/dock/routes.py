@@ -187,6 +187,25 @@ remove_parcel = _step(
 )
 
 
+class Reason(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    reason: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*\Z"
+        ),
+    ]
+
+
+release_door = _step(
+    "loading_list.release_door",
+    "/api/v1/loading-lists/{list_id:int}/release-door",
+    Reason,
+    lambda c, x, s, i, d: service.release_door(c, x, s, i, d.reason),
+    "A supervisor frees the door of a list that is not leaving from it, with a reason.",
+    roles=allow(MANAGERS),
+)
+
+
 class Departure(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     pass
 
@@ -220,6 +239,7 @@ route_handlers = [
     confirm_seal,
     load_scan,
     remove_parcel,
+    release_door,
     depart,
     handover,
 ]

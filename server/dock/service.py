@@ -536,6 +536,30 @@ def remove_parcel(
     return progress(conn, settings, list_id)
 
 
+def release_door(
+    conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, list_id: int, reason: str
+) -> dict[str, Any]:
+    """A supervisor frees the door of a list that is not leaving from it (the truck moved
+    away, the list was emptied): the list waits again, with what is loaded on it, and its
+    plate and driver are checked again wherever it is opened next."""
+    row = list_row(conn, list_id)
+    _loading(row)
+    ctx.audit_target = f"loading-list:{row['list_no']}"
+    conn.execute(
+        "UPDATE loading_lists SET state = 'open', door = NULL, plate_confirmed_at = NULL, "
+        "driver_id_verified_at = NULL, driver_name_confirmed_at = NULL, seal_confirmed_at = NULL "
+        "WHERE id = ?",
+        (list_id,),
+    )
+    append_event(
+        conn,
+        ctx,
+        "loading_list.door_released",
+        {"list_no": row["list_no"], "door": row["door"], "reason": reason},
+    )
+    return progress(conn, settings, list_id)
+
+
 # -- departure -------------------------------------------------------------------------
 
 

@@ -419,3 +419,32 @@ def test_a_blank_scan_opens_nothing_and_a_list_number_does_not_confirm_the_plate
         ("driver_name", "REQUIRED"),
         ("seal_no", "REQUIRED"),
     }
+
+
+def test_a_supervisor_frees_a_door_held_by_a_list_that_will_not_leave(site: Api) -> None:
+    a, b = packed_parcel(site, "T-1"), packed_parcel(site, "T-2")
+    stuck = ok(site.post("/api/v1/loading-lists", role="dock", json=truck([a["waybill_no"]])))
+    other = ok(
+        site.post(
+            "/api/v1/loading-lists", role="dock", json=truck([b["waybill_no"]], plate="粤BD12345")
+        )
+    )
+    ready(site, stuck["id"])
+    ok(
+        site.post(
+            f"/api/v1/loading-lists/{stuck['id']}/remove-parcel",
+            role="supervisor",
+            json={"waybill_no": a["waybill_no"], "reason": "order moved"},
+        )
+    )
+    busy = site.post("/api/v1/dock/open", role="dock", json={"scan": "粤BD12345", "door": "D1"})
+    refused(busy, "DOOR_BUSY")
+    path = f"/api/v1/loading-lists/{stuck['id']}/release-door"
+    refused(site.post(path, role="dock", json={"reason": "truck gone"}), "ROLE_NOT_ALLOWED")
+    refused(site.post(path, role="supervisor", json={"reason": " "}), "VALIDATION_FAILED")
+    freed = ok(site.post(path, role="supervisor", json={"reason": "truck gone"}))
+    assert (freed["state"], freed["door"], freed["plate_confirmed"]) == ("open", None, False)
+    opened = ok(
+        site.post("/api/v1/dock/open", role="dock", json={"scan": "粤BD12345", "door": "D1"})
+    )
+    assert opened["list_no"] == other["list_no"]
