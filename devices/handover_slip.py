@@ -17,11 +17,13 @@ from devices.facesheet import FONT_LOCK, code128_modules, label_fonts, label_siz
 MAX_LISTED_WAYBILLS = 60
 
 
-def _mask_id(number: str) -> str:
+def mask_id(number: str) -> str:
+    """440305199003071234 -> 440305********1234."""
     return number[:6] + "********" + number[-4:] if len(number) == 18 else number
 
 
-def _mask_phone(phone: str) -> str:
+def mask_phone(phone: str) -> str:
+    """13800138000 -> 138****8000."""
     return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else phone
 
 
@@ -32,8 +34,8 @@ def slip_lines(record: dict[str, Any]) -> list[tuple[str, bool]]:
     lines = [
         (f"装载单 {record['list_no']}", False),
         (f"车牌 {plates}", True),
-        (f"司机 {record['driver_name']}  {_mask_phone(record['driver_phone'])}", False),
-        (f"身份证 {_mask_id(record['driver_id'])}", False),
+        (f"司机 {record['driver_name']}  {mask_phone(record['driver_phone'])}", False),
+        (f"身份证 {mask_id(record['driver_id'])}", False),
         (f"封条 {record['seal_no']}", True),
         (f"承运 {record['carrier'] or '-'}  道口 {record['door'] or '-'}", False),
         (f"离场 {record.get('departed_local') or record['departed_at']}", False),

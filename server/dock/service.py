@@ -21,6 +21,7 @@ from typing import Any
 
 import msgspec
 
+from devices.handover_slip import mask_id, mask_phone
 from server.barcodes import normalise
 from server.commands import CommandContext, append_event
 from server.config import Settings
@@ -698,14 +699,6 @@ def _list_parcels(conn: sqlite3.Connection, list_id: int) -> list[sqlite3.Row]:
 # -- views -------------------------------------------------------------------------------
 
 
-def _mask_id(number: str) -> str:
-    return number[:6] + "*" * 8 + number[-4:] if len(number) == 18 else number
-
-
-def _mask_phone(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else phone
-
-
 def progress(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict[str, Any]:
     """The list as the door and its screen see it: what is loaded, missing, to pull off."""
     row = list_row(conn, list_id)
@@ -735,8 +728,8 @@ def progress(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict
         "plate": row["plate"],
         "second_plate": row["second_plate"],
         "driver_name": row["driver_name"],
-        "driver_id": _mask_id(row["driver_id"]),
-        "driver_phone": _mask_phone(row["driver_phone"]),
+        "driver_id": mask_id(row["driver_id"]),
+        "driver_phone": mask_phone(row["driver_phone"]),
         "seal_no": row["seal_no"],
         "carrier": row["carrier"],
         "plate_confirmed": row["plate_confirmed_at"] is not None,
