@@ -1,5 +1,5 @@
 """The `bondfloor` command: serve, init, demo, check-config, backup, user, token, import,
-station (the station agent) and discover."""
+station (the station agent), discover and oms-sim (a simulated OMS)."""
 
 from __future__ import annotations
 
@@ -136,14 +136,31 @@ def demo(obj: Context) -> None:
     db = obj.database()
     try:
         seed_demo(db, obj.settings, log=click.echo)
+        token_path = _write_sim_token(db, obj.settings)
     finally:
         db.close()
     s = obj.settings.server
     click.echo(f"\n  Open http://{_url_host(s.host)}:{s.port}/ on a phone-sized browser.\n")
+    click.echo(f"  The simulated OMS (bondfloor oms-sim) uses the token in {token_path}.")
     click.echo("  Demo logins (PIN " + DEMO_PIN + " for all; or scan the badge):")
     for u in DEMO_USERS:
         click.echo(f"    {u.code:<8} {u.role:<11} badge {u.badge}")
     click.echo("")
+
+
+def _write_sim_token(db: Database, settings: Settings) -> Path:
+    """The demo's simulated OMS gets a fresh OMS token, kept beside the database."""
+    from server.auth import service
+    from server.commands import CommandContext
+
+    def renew(conn: Any) -> dict[str, object]:
+        ctx = CommandContext(actor=CLI_ACTOR, key=f"cli:{uuid.uuid4()}")
+        return service.renew_api_token(conn, ctx, "oms-sim", "oms")
+
+    path = Path(settings.database.path).parent / "oms-sim.token"
+    path.write_text(f"{db.write(renew)['token']}\n", encoding="utf-8")
+    path.chmod(0o600)
+    return path
 
 
 @main.command("check-config")
@@ -445,3 +462,82 @@ def discover(obj: Context, seconds: float, interfaces: tuple[str, ...], as_json:
         where = ", ".join(f"{a}:{f.port}" for a in f.addresses)
         extra = " ".join(f"{k}={v}" for k, v in sorted(f.properties.items()))
         click.echo(f"{f.kind:8} {f.type:22} {f.name:30} {where:22} {extra}")
+
+
+@main.command("oms-sim")
+@click.option("--listen", default="127.0.0.1:8090", show_default=True, help="HOST:PORT for events.")
+@click.option(
+    "--store",
+    "store_path",
+    help="The simulator's own SQLite file (default: oms-sim.db beside the site database).",
+)
+@click.option("--server", "server_url", help="Floor server to feed (default: server.host/port).")
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False),
+    help="File holding the OMS token for the floor (default: oms-sim.token beside the site "
+    "database, written by `bondfloor demo`); or $BONDFLOOR_SIM_OMS_TOKEN.",
+)
+@click.option("--feed/--no-feed", default=True, show_default=True, help="Send a demo day.")
+@click.option("--orders", default=24, show_default=True, help="Orders in the demo day.")
+@click.option("--pace", default=2.0, show_default=True, help="Seconds between messages.")
+@click.option(
+    "--fault",
+    type=click.Choice(["ok", "fail", "stall", "drop", "refuse"]),
+    default="ok",
+    show_default=True,
+    help="Misbehave from the start (change it later with POST /sim/faults).",
+)
+@click.option("--fault-seconds", default=5.0, show_default=True, help="How long a stall lasts.")
+@pass_context
+def oms_sim(
+    obj: Context,
+    listen: str,
+    store_path: str | None,
+    server_url: str | None,
+    token_file: str | None,
+    feed: bool,
+    orders: int,
+    pace: float,
+    fault: str,
+    fault_seconds: float,
+) -> None:
+    """Run a simulated OMS: take the events journal, send the floor a demo day, and fail
+    on demand (POST /sim/faults)."""
+    import logging
+
+    from server.omssim.receiver import FaultsIn
+    from server.omssim.run import SimOptions, Simulator
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = obj.settings
+    host, _, port = listen.rpartition(":")
+    beside = Path(settings.database.path).parent
+    token = os.environ.get("BONDFLOOR_SIM_OMS_TOKEN", "")
+    token_path = Path(token_file) if token_file else beside / "oms-sim.token"
+    if not token and feed and token_path.is_file():
+        token = token_path.read_text(encoding="utf-8").strip()
+    if feed and not token:
+        click.echo(
+            f"no OMS token ({token_path} or $BONDFLOOR_SIM_OMS_TOKEN): not feeding", err=True
+        )
+    s = settings.server
+    sim = Simulator(
+        SimOptions(
+            host=host.strip("[]") or "127.0.0.1",
+            port=int(port),
+            store_path=store_path or str(beside / "oms-sim.db"),
+            events_token=os.environ.get("BONDFLOOR_OMS_TOKEN", ""),
+            server_url=(server_url or f"http://{_url_host(s.host)}:{s.port}") if feed else "",
+            oms_token=token,
+            orders=orders,
+            pace_seconds=pace,
+        )
+    )
+    sim.receiver.faults.change(FaultsIn(mode=fault, seconds=fault_seconds))
+    signal.signal(signal.SIGTERM, lambda *_: sim.stop())
+    sim.start()
+    click.echo(f"oms-sim taking events on http://{listen}/events")
+    with contextlib.suppress(KeyboardInterrupt):
+        sim.wait()
+    sim.stop()

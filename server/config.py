@@ -237,6 +237,20 @@ class StationSettings(Section):
 class OmsSettings(Section):
     enabled: Annotated[bool, _help("Send the events journal to the OMS")] = False
     url: Annotated[str, _help("OMS webhook URL that receives events")] = ""
+    dialect: Annotated[
+        Literal["webhook", "qimen"],
+        _help(
+            "How events are said: `webhook` (JSON batches, docs/events.md) or `qimen` "
+            "(entryorder.confirm / deliveryorder.confirm / inventory.report)"
+        ),
+    ] = "webhook"
+    qimen_app_key: Annotated[str, _help("Qimen dialect: the app_key of every call")] = ""
+    qimen_customer_id: Annotated[
+        str, _help("Qimen dialect: customerId, the OMS's routing of this warehouse's calls")
+    ] = ""
+    warehouse_code: Annotated[
+        str, _help("Qimen dialect: warehouseCode of this site in the OMS (default: site.code)")
+    ] = ""
     timeout_seconds: Annotated[float, _help("Time allowed for one OMS call", gt=0)] = 10.0
     batch_size: Annotated[int, _help("Events sent in one OMS call", ge=1, le=1000)] = 100
     retry_min_seconds: Annotated[
@@ -335,12 +349,14 @@ class Secrets:
 
     oms_token: str
     oms_hmac_secret: str
+    oms_app_secret: str = ""
 
     @classmethod
     def from_env(cls) -> Secrets:
         return cls(
             oms_token=os.environ.get("BONDFLOOR_OMS_TOKEN", ""),
             oms_hmac_secret=os.environ.get("BONDFLOOR_OMS_HMAC_SECRET", ""),
+            oms_app_secret=os.environ.get("BONDFLOOR_OMS_APP_SECRET", ""),
         )
 
 

@@ -52,6 +52,20 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def start_serve(folder: Path, config: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """`bondfloor serve` in its own process group (stop it with `stop_server`); the log is
+    appended to, so a restarted server keeps the story in one file."""
+    serve = [str(BONDFLOOR), "--config", str(config), "serve", "--host", "127.0.0.1"]
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [*serve, "--port", str(port)],
+            cwd=folder,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
 @dataclass(frozen=True)
 class LiveServer:
     base_url: str
@@ -86,15 +100,7 @@ def running_server(
             timeout=120,
         )
     log = folder / "serve.log"
-    serve = [str(BONDFLOOR), "--config", str(config), "serve"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*serve, "--host", "127.0.0.1", "--port", str(port)],
-            cwd=folder,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    proc = start_serve(folder, config, port, log)
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_for_health(f"{base_url}/health", proc, log)

@@ -268,6 +268,14 @@ def add_api_token(
     return {"name": name, "kind": kind, "token": token}
 
 
+def renew_api_token(
+    conn: sqlite3.Connection, ctx: CommandContext, name: str, kind: str
+) -> dict[str, object]:
+    """A new plain token for `name` (made if missing); the one before stops working."""
+    conn.execute("DELETE FROM api_tokens WHERE name = ? AND kind = ?", (name, kind))
+    return add_api_token(conn, ctx, name, kind)
+
+
 def list_users(conn: sqlite3.Connection) -> list[dict[str, object]]:
     rows = conn.execute(
         "SELECT code, name, roles, active, badge IS NOT NULL AS has_badge, "

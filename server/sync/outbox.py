@@ -18,27 +18,19 @@ from __future__ import annotations
 import http.client
 import random
 import sqlite3
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
-
-import msgspec
 
 from server.commands import CommandContext, utc_now
 from server.config import Secrets, Settings
 from server.db import Database
 from server.errors import Conflict
+from server.sync.dialects import Answer, Dialect, dialect_for
 
 STREAM = "oms"
 PASSING = frozenset({408, 425, 429})
 """4xx answers that mean "not now", not "not this"."""
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int  # 0: no answer (connection refused, reset, timed out)
-    detail: str
 
 
 def post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
@@ -79,31 +71,18 @@ def backoff_seconds(attempts: int, settings: Settings, rng: random.Random) -> fl
     return ceiling * rng.uniform(0.5, 1.0)
 
 
-def batch_body(settings: Settings, rows: list[sqlite3.Row]) -> bytes:
-    return msgspec.json.encode(
-        {
-            "site": settings.site.code,
-            "events": [
-                {
-                    "key": f"{settings.site.code}:{r['seq']}",
-                    "seq": r["seq"],
-                    "type": r["type"],
-                    "version": r["version"],
-                    "at": r["at"],
-                    "payload": msgspec.json.decode(r["payload"]),
-                }
-                for r in rows
-            ],
-        }
-    )
-
-
 class Outbox:
     """One delivery step at a time (`deliver_once`), driven by the sync worker."""
 
-    def __init__(self, settings: Settings, secrets: Secrets | None = None, seed: int | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        secrets: Secrets | None = None,
+        seed: int | None = None,
+        dialect: Dialect | None = None,
+    ):
         self.settings = settings
-        self.secrets = secrets or Secrets.from_env()
+        self.dialect = dialect or dialect_for(settings, secrets or Secrets.from_env())
         self.rng = random.Random(seed)
         self._probe_until = 0  # after a refused batch: one event at a time up to here
 
@@ -129,7 +108,7 @@ class Outbox:
         rows = self._pending(db, cursor["delivered_seq"], size)
         if not rows:
             return "idle"
-        answer = self._send(rows)
+        answer = self._send(db, rows)
         if 200 <= answer.status < 300:
             db.write(lambda conn: self._acknowledged(conn, rows[-1]["seq"]))
             return "sent"
@@ -153,20 +132,16 @@ class Outbox:
             ).fetchall()
         )
 
-    def _send(self, rows: list[sqlite3.Row]) -> Answer:
-        site = self.settings.site.code
-        headers = {
-            "Content-Type": "application/json",
-            "Idempotency-Key": f"{site}:{rows[0]['seq']}-{rows[-1]['seq']}",
-        }
-        if self.secrets.oms_token:
-            headers["Authorization"] = f"Bearer {self.secrets.oms_token}"
-        return post_json(
-            self.settings.oms.url,
-            batch_body(self.settings, rows),
-            headers,
-            self.settings.oms.timeout_seconds,
-        )
+    def _send(self, db: Database, rows: list[sqlite3.Row]) -> Answer:
+        """Every call of the batch in order; the first that is not taken is the answer."""
+        calls = db.read(lambda conn: self.dialect.calls(conn, rows))
+        for call in calls:
+            answer = self.dialect.judge(
+                post_json(call.url, call.body, call.headers, self.settings.oms.timeout_seconds)
+            )
+            if not 200 <= answer.status < 300:
+                return answer
+        return Answer(200, f"{len(calls)} call(s) taken")
 
     def _acknowledged(self, conn: sqlite3.Connection, seq: int) -> None:
         now = utc_now()

@@ -156,7 +156,7 @@ def test_passing_trouble_is_retried_and_nothing_is_lost_or_reordered(
     drain(outbox, db)
     oms.mode = trouble
     if trouble == "away":  # nothing listens there: connection refused
-        outbox.settings = site(tmp_path, f"http://127.0.0.1:{free_port()}/events")
+        outbox = Outbox(site(tmp_path, f"http://127.0.0.1:{free_port()}/events"))
     add_events(db, 5)
     assert outbox.deliver_once(db) == "failed"
     status = db.read(lambda c: sync_status(c, outbox.settings))
@@ -164,7 +164,7 @@ def test_passing_trouble_is_retried_and_nothing_is_lost_or_reordered(
     assert status["backlog"] > 0 and status["last_error"] and status["attempts"] == 1
     assert outbox.deliver_once(db) == "waiting"  # backoff before the next try
     oms.mode = "ok"
-    outbox.settings = site(tmp_path, oms.url)
+    outbox = Outbox(site(tmp_path, oms.url))
     drain(outbox, db)
     taken = list(dict.fromkeys(oms.keys()))  # repeats of one key are one event
     assert taken == [f"S1:{n}" for n in range(1, 12)]
