@@ -20,6 +20,7 @@ import msgspec
 
 from server.db import Database
 from server.errors import Conflict, DomainError, InvalidInput
+from server.sync.contract import version_of
 
 MAX_KEY_LENGTH = 128
 
@@ -127,8 +128,8 @@ def run_command(
 def append_event(conn: sqlite3.Connection, ctx: CommandContext, type_: str, payload: Any) -> int:
     """Append to the events journal (the OMS outbox) inside the command's transaction."""
     cur = conn.execute(
-        "INSERT INTO events (at, type, payload, command_key) VALUES (?, ?, ?, ?)",
-        (ctx.at, type_, msgspec.json.encode(payload).decode(), ctx.key),
+        "INSERT INTO events (at, type, version, payload, command_key) VALUES (?, ?, ?, ?, ?)",
+        (ctx.at, type_, version_of(type_), msgspec.json.encode(payload).decode(), ctx.key),
     )
     return int(cur.lastrowid or 0)
 

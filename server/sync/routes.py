@@ -1,4 +1,5 @@
-"""The OMS link as supervisors see it: delivery backlog, lag, errors; retry or skip."""
+"""The OMS link: delivery backlog, lag and errors for supervisors (retry or skip), and the
+contract of the events sent, for the OMS."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from litestar.params import JSONBody
 from server.commands import Actor, run_command
 from server.config import Settings
 from server.db import Database
-from server.sync import outbox
+from server.sync import contract, outbox
 from server.web import MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
 
 
@@ -59,4 +60,11 @@ def skip(
     ).value
 
 
-route_handlers = [status, retry, skip]
+@get("/api/v1/events/schema", opt=allow(MANAGERS, "oms"), sync_to_thread=False, tags=["sync"])
+def event_schema(settings: NamedDependency[Settings]) -> contract.EventContract:
+    """The contract of the events sent to the OMS: versioning, the batch's JSON schema,
+    and every event type's version, description, JSON schema and example."""
+    return contract.published_contract(settings.site.code)
+
+
+route_handlers = [status, retry, skip, event_schema]
