@@ -22,7 +22,8 @@ import pytest
 from server.config import Settings, StationSettings
 from server.db.migrations import ORDER_STATES
 from server.demo import DEMO_PIN, DEMO_USERS, ean13, seed_demo
-from server.sync.contract import CONTRACT, OrderState, render_markdown
+from server.sync.contract import CONTRACT, EventBatch, OrderState, render_markdown
+from server.sync.dialects import batch_body
 from tests.conftest import Api
 from tests.dock.test_checkout import ok, ready, scan, truck
 from tests.outbound.helpers import (
@@ -203,6 +204,20 @@ def test_every_event_of_a_day_on_the_floor_is_in_the_contract(
     # Every documented type really happens: a type in the contract that the floor no
     # longer writes (or this day does not drive yet) shows up here.
     assert set(CONTRACT) - seen == set()
+
+
+def test_the_webhook_sends_the_journal_as_an_event_batch(
+    api: Api, journal: list[dict[str, Any]]
+) -> None:
+    rows = api.db.read(
+        lambda conn: conn.execute(
+            "SELECT seq, at, type, version, payload FROM events ORDER BY seq"
+        ).fetchall()
+    )
+    body = msgspec.json.decode(batch_body(api.settings, rows))
+    batch = msgspec.convert(body, EventBatch, strict=True)
+    assert msgspec.to_builtins(batch) == body
+    assert [e.payload for e in batch.events] == [e["payload"] for e in journal]
 
 
 def test_every_example_converts_to_its_struct_unchanged() -> None:
