@@ -14,8 +14,13 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(INSTALLED)
 
+# The simulated OMS runs beside the server: it feeds the demo day and takes the events.
 run: $(INSTALLED) fonts
 	$(BIN)/bondfloor --config $(CONFIG) demo
+	@mkdir -p var
+	@echo "oms-sim (simulated OMS) on http://127.0.0.1:8090/, log in var/oms-sim.log"
+	$(BIN)/bondfloor --config $(CONFIG) oms-sim > var/oms-sim.log 2>&1 & sim=$$!; \
+	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/bondfloor --config $(CONFIG) serve
 
 test: $(INSTALLED) browser fonts

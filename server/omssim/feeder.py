@@ -230,6 +230,7 @@ def feed_day(
                 log.warning("message %s answered differently the second time", message.id)
         if 200 <= status < 300:
             counts["taken"] += 1
+            log.info("sent %s: taken", message.id)
         else:
             counts["refused"] += 1
             log.warning("the floor refused %s: %s", message.id, text[:300])
