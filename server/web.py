@@ -9,18 +9,21 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
+import msgspec
 from litestar import MediaType, Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import HeaderParameter
+from litestar.utils.scope.state import ScopeState
 
 from server.auth.service import actor_for_token
 from server.commands import Actor, record_refusal
 from server.config import ROLES, Settings
 from server.db import Database
 from server.errors import DomainError, Forbidden, Unauthenticated
+from server.validation import every_problem
 
 log = logging.getLogger("bondfloor.web")
 
@@ -138,9 +141,9 @@ HTTP_CODES = {
 }
 
 
-def handle_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if isinstance(exc, ValidationException):
-        return _validation_response(exc)
+        return _validation_response(exc, _every_body_problem(request, exc))
     status = exc.status_code
     if status >= 500:
         log.error("server error: %s", exc.detail)
@@ -155,13 +158,44 @@ def handle_http_exception(_: Request[Any, Any, Any], exc: HTTPException) -> Resp
     return error_response(status, code, message)
 
 
-def _validation_response(exc: ValidationException) -> Response[Any]:
-    problems = [
+def _every_body_problem(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> list[dict[str, str]]:
+    """Every problem of a JSON body that did not fit its struct (msgspec reports the
+    first only); [] when the refusal was about something else."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    if not any(isinstance(p, dict) and p.get("source") == "body" for p in extra):
+        return []
+    try:
+        field = request.route_handler.parsed_data_field
+        body = ScopeState.from_scope(request.scope).body
+    except (KeyError, AttributeError):
+        return []
+    struct = field.annotation if field is not None else None
+    if not (isinstance(struct, type) and issubclass(struct, msgspec.Struct)):
+        return []
+    if not isinstance(body, bytes | bytearray):
+        return []
+    try:
+        data = msgspec.json.decode(body)
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
+        return []
+    return every_problem(struct, data)
+
+
+def _validation_response(
+    exc: ValidationException, every: list[dict[str, str]] | None = None
+) -> Response[Any]:
+    problems = every or [
         {"field": _field_name(p.get("key", "")), "message": str(p.get("message", ""))}
         for p in (exc.extra if isinstance(exc.extra, list) else [])
         if isinstance(p, dict)
     ]
     text = " ".join(p["message"] for p in problems) or str(exc.detail)
+    if len(problems) > 1:
+        text = f"{len(problems)} problems, nothing was changed: " + "; ".join(
+            f"{p['field']}: {p['message']}" for p in problems[:5]
+        )
     if "unknown field" in text:
         return error_response(400, "UNKNOWN_FIELD", text, {"problems": problems})
     return error_response(

@@ -131,19 +131,24 @@ def upsert_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) 
 def _resolve_lines(
     conn: sqlite3.Connection, customer_id: int, order: OrderIn
 ) -> list[tuple[int, int, str]]:
-    lines = []
+    lines, missing = [], []
     for i, line in enumerate(order.lines, start=1):
         sku = conn.execute(
             "SELECT id FROM skus WHERE customer_id = ? AND code = ? AND active = 1",
             (customer_id, line.sku),
         ).fetchone()
         if sku is None:
-            raise NotFound(
-                f"line {i}: no SKU {line.sku} for {order.customer}",
-                code="SKU_NOT_FOUND",
-                details={"line": i, "sku": line.sku},
-            )
-        lines.append((sku["id"], line.quantity, line.lot))
+            missing.append({"line": i, "sku": line.sku})
+        else:
+            lines.append((sku["id"], line.quantity, line.lot))
+    if missing:  # every line named at once, the first also on its own as before
+        first = missing[0]
+        raise NotFound(
+            f"line {first['line']}: no SKU {first['sku']} for {order.customer}"
+            + (f" (and {len(missing) - 1} more line(s))" if len(missing) > 1 else ""),
+            code="SKU_NOT_FOUND",
+            details={**first, "lines": missing},
+        )
     return lines
 
 
