@@ -203,6 +203,42 @@ def apply_customs_status(
     return {**order_view(conn, order["id"]), "applied": wins}
 
 
+def apply_customs_batch(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    statuses: list[CustomsStatusIn],
+    *,
+    inspection_lane: str,
+) -> dict[str, Any]:
+    """Many customs replies in one message: every reply is checked first and a bad one
+    refuses the whole batch with every problem listed; then each applies in order."""
+    problems = []
+    for i, status in enumerate(statuses):
+        if not customs.is_known(status.code):
+            problems.append(
+                {"line": i + 1, "field": "code", "message": f"{status.code} is unknown"}
+            )
+        if (
+            conn.execute("SELECT 1 FROM orders WHERE order_no = ?", (status.order_no,)).fetchone()
+            is None
+        ):
+            problems.append(
+                {"line": i + 1, "field": "order_no", "message": f"no order {status.order_no}"}
+            )
+    if problems:
+        raise InvalidInput(
+            f"{len(problems)} problem(s) in the batch of {len(statuses)}; nothing was applied",
+            code="BATCH_REJECTED",
+            details={"problems": problems[:500], "problem_count": len(problems)},
+        )
+    applied = [
+        apply_customs_status(conn, ctx, status, inspection_lane=inspection_lane)["applied"]
+        for status in statuses
+    ]
+    ctx.audit_target = f"customs-batch:{len(statuses)}"
+    return {"received": len(statuses), "applied": sum(applied), "superseded": applied.count(False)}
+
+
 def _send_to_inspection(
     conn: sqlite3.Connection, ctx: CommandContext, order: sqlite3.Row, lane: str
 ) -> None:

@@ -16,7 +16,7 @@ from server.db import Database
 from server.db.migrations import ORDER_STATES
 from server.imports import body_digest
 from server.outbound import order_import, orders, waves
-from server.outbound.schemas import CancelIn, CustomsStatusIn, OrderIn, WaveIn
+from server.outbound.schemas import CancelIn, CustomsBatchIn, CustomsStatusIn, OrderIn, WaveIn
 from server.web import MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
 
 OMS_WRITERS = allow(MANAGERS, "oms")
@@ -93,6 +93,33 @@ def customs_status(
         msgspec.to_builtins(data),
         lambda conn, ctx: orders.apply_customs_status(
             conn, ctx, data, inspection_lane=settings.outbound.inspection_lane
+        ),
+    ).value
+
+
+@post(
+    "/api/v1/customs-statuses/batch",
+    opt=OMS_WRITERS,
+    sync_to_thread=True,
+    status_code=200,
+    tags=["outbound"],
+)
+def customs_status_batch(
+    data: JSONBody[CustomsBatchIn],
+    db: NamedDependency[Database],
+    actor: NamedDependency[Actor],
+    settings: NamedDependency[Settings],
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Up to 10,000 customs list replies in one message: all or none, in order."""
+    return run_command(
+        db,
+        actor,
+        "order.customs_status_batch",
+        idempotency_key,
+        msgspec.to_builtins(data),
+        lambda conn, ctx: orders.apply_customs_batch(
+            conn, ctx, data.statuses, inspection_lane=settings.outbound.inspection_lane
         ),
     ).value
 
@@ -237,6 +264,7 @@ route_handlers = [
     put_order,
     import_orders,
     customs_status,
+    customs_status_batch,
     cancel,
     list_orders,
     order_summary,

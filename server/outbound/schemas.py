@@ -84,6 +84,12 @@ class CustomsStatusIn(Struct, forbid_unknown_fields=True, kw_only=True):
     note: Annotated[str, text(200, "returnInfo")] = ""
 
 
+class CustomsBatchIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Customs replies in bulk (a day's releases): all applied in order, or none."""
+
+    statuses: Annotated[list[CustomsStatusIn], Meta(min_length=1, max_length=10_000)]
+
+
 class CancelIn(Struct, forbid_unknown_fields=True, kw_only=True):
     """A cancellation (CEB623): the order is intercepted wherever it is."""
 
