@@ -32,6 +32,7 @@ from server.outbound.waves import run_automatic_waves
 from server.printing import routes as printing_routes
 from server.printing.dispatch import PrintDispatcher
 from server.putaway import routes as putaway_routes
+from server.reconcile import routes as reconcile_routes
 from server.stations import routes as station_routes
 from server.status import routes as status_routes
 from server.stock import routes as stock_routes
@@ -69,6 +70,7 @@ SLICES = [
     dock_routes,
     station_routes,
     sync_routes,
+    reconcile_routes,
     status_routes,
 ]
 

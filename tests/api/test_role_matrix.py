@@ -27,6 +27,7 @@ SAMPLE_PATH_VALUES = {
     "name": "NOPE",
     "list_id": "999",
     "door": "NOPE",
+    "reconciliation_id": "999",
 }
 
 

@@ -1,0 +1,1 @@
+"""Stock reconciliation with the OMS: snapshots at a journal point, and differences."""
