@@ -60,6 +60,12 @@ def upsert_location(conn: sqlite3.Connection, ctx: CommandContext, loc: Location
     return get_location(conn, loc.code)
 
 
+def sku_code(conn: sqlite3.Connection, sku_id: int) -> str:
+    """The code people and the OMS know a SKU by, for its row id."""
+    row = conn.execute("SELECT code FROM skus WHERE id = ?", (sku_id,)).fetchone()
+    return str(row["code"]) if row else ""
+
+
 def get_customer(conn: sqlite3.Connection, code: str) -> Customer:
     row = conn.execute("SELECT * FROM customers WHERE code = ?", (code,)).fetchone()
     if row is None:

@@ -17,6 +17,7 @@ from server.commands import CommandContext, append_event
 from server.config import Settings, StationSettings
 from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from server.ledger.service import move_contents
+from server.masterdata.service import sku_code
 from server.outbound import customs
 from server.outbound.label import face_sheet
 from server.outbound.orders import (
@@ -246,7 +247,13 @@ def complete_pack(
             "parcel_count": req.parcel_count,
             "station": station.name,
             "items": [
-                {"sku_id": r["sku_id"], "lot": r["lot"], "quantity": r["quantity"]}
+                {
+                    "sku_id": r["sku_id"],
+                    "sku": sku_code(conn, r["sku_id"]),
+                    "lot": r["lot"],
+                    "expiry": r["expiry"],
+                    "quantity": r["quantity"],
+                }
                 for r in contents
             ],
         },

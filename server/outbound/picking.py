@@ -15,6 +15,7 @@ from server.config import Settings
 from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from server.ledger.schemas import MovementIn
 from server.ledger.service import holds_stock, post_movement
+from server.masterdata.service import sku_code
 from server.outbound import customs
 from server.outbound.allocation import reserve_line
 from server.outbound.orders import order_row, refuse_if_blocked, set_state
@@ -258,6 +259,7 @@ def short_pick(
             "order_no": order["order_no"],
             "location": location,
             "sku_id": task["sku_id"],
+            "sku": sku_code(conn, task["sku_id"]),
             "lot": task["lot"],
             "missing": missing,
             "reallocated": found,

@@ -250,6 +250,7 @@ class PickShort(Struct, kw_only=True):
     order_no: OrderNo
     location: Annotated[str, Meta(description="The location code where units were missing")]
     sku_id: FloorId
+    sku: SkuCode
     lot: Lot
     missing: Annotated[int, Meta(description="Units not found")]
     reallocated: Annotated[
@@ -270,7 +271,9 @@ class PackedItem(Struct, kw_only=True):
     """Units of one SKU and lot in the parcel."""
 
     sku_id: FloorId
+    sku: SkuCode
     lot: Lot
+    expiry: Expiry
     quantity: int
 
 
@@ -590,6 +593,7 @@ CONTRACT: dict[str, EventType] = {
             "order_no": "SO202611230003",
             "location": "C-01-02-1",
             "sku_id": 203,
+            "sku": "JP0003",
             "lot": "",
             "missing": 2,
             "reallocated": 1,
@@ -606,7 +610,15 @@ CONTRACT: dict[str, EventType] = {
             "weight_g": 850,
             "parcel_count": 1,
             "station": "pack-01",
-            "items": [{"sku_id": 2, "lot": "L2611002", "quantity": 1}],
+            "items": [
+                {
+                    "sku_id": 2,
+                    "sku": "HK0002",
+                    "lot": "L2611002",
+                    "expiry": "2028-05-31",
+                    "quantity": 1,
+                }
+            ],
         },
     ),
     "order.return_to_stock": EventType(
