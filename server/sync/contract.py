@@ -24,6 +24,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from server.ledger.schemas import MovementKind
+from server.reconcile.schemas import ReconciliationFinished
 
 VERSIONING = (
     "Every event type has a version, sent with each event. Adding a field keeps the "
@@ -687,6 +688,20 @@ CONTRACT: dict[str, EventType] = {
         LoadingListDeparted,
         "A truck departed: plate, driver, seal and every parcel on it (the handover record).",
         DEPARTED_EXAMPLE,
+    ),
+    "reconciliation.finished": EventType(
+        1,
+        ReconciliationFinished,
+        "The floor compared the OMS's stock book with its snapshot at `as_of_seq`; the "
+        "report's lines are at GET /api/v1/reconciliations/{id}.",
+        {
+            "id": 3,
+            "reference": "BOOK-20261123",
+            "customer": "HKBEAUTY",
+            "as_of_seq": 1207,
+            "matched": 118,
+            "difference_count": 2,
+        },
     ),
 }
 

@@ -156,6 +156,15 @@ def correct_stock_by_hand(api: Api) -> None:
         ok(api.post("/api/v1/ledger/movements", json={**unit, **movement}))
 
 
+def reconcile_with_the_oms(api: Api) -> None:
+    """The OMS's book for one SKU, compared with the floor's stock."""
+    book = {
+        "reference": "BOOK-1",
+        "lines": [{"customer": "JPHOME", "sku": "JP0001", "quantity": 1}],
+    }
+    ok(api.post("/api/v1/reconciliations", json=book))
+
+
 @pytest.fixture
 def journal(api: Api) -> list[dict[str, Any]]:
     seed_demo(api.db, api.settings, log=lambda _: None)
@@ -163,6 +172,7 @@ def journal(api: Api) -> list[dict[str, Any]]:
     receive_and_put_away(api)
     pick_pack_and_ship(api)
     correct_stock_by_hand(api)
+    reconcile_with_the_oms(api)
     rows = api.db.read(
         lambda conn: conn.execute(
             "SELECT seq, type, version, payload FROM events ORDER BY seq"
