@@ -74,6 +74,15 @@ export const MENU = [
     href: "dock-screen.html",
     ready: true,
   },
+  // The OMS link: what waits to be sent, the last error, an event the OMS refused
+  // (delivery stops there until a supervisor retries it or skips it with a reason).
+  {
+    id: "sync",
+    label: "menu.sync",
+    roles: ["supervisor", "admin"],
+    href: "sync.html",
+    ready: true,
+  },
   {
     id: "supervisor",
     label: "menu.supervisor",
