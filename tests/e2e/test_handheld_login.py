@@ -23,6 +23,7 @@ READY = {
     "orders",
     "dock",
     "dock_screen",
+    "sync",
     "stock",
 }
 MANAGER_TILES = [
@@ -35,6 +36,7 @@ MANAGER_TILES = [
     "orders",
     "dock",
     "dock_screen",
+    "sync",
     "supervisor",
     "stock",
 ]
