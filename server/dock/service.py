@@ -514,6 +514,12 @@ def remove_parcel(
         "WHERE list_id = ? AND parcel_id = ?",
         (ctx.at, ctx.actor.code, reason, list_id, entry["parcel_id"]),
     )
+    # The truck leaves lighter by that parcel: the weight check must not warn about it.
+    conn.execute(
+        "UPDATE loading_lists SET expected_weight_g = MAX(0, expected_weight_g - "
+        "(SELECT weight_g FROM parcels WHERE id = ?)) WHERE id = ?",
+        (entry["parcel_id"], list_id),
+    )
     order = conn.execute("SELECT * FROM orders WHERE id = ?", (entry["order_id"],)).fetchone()
     if entry["loaded_at"] is not None:
         conn.execute(

@@ -448,3 +448,24 @@ def test_a_supervisor_frees_a_door_held_by_a_list_that_will_not_leave(site: Api)
         site.post("/api/v1/dock/open", role="dock", json={"scan": "粤BD12345", "door": "D1"})
     )
     assert opened["list_no"] == other["list_no"]
+
+
+def test_a_parcel_taken_off_the_list_no_longer_counts_in_the_expected_weight(site: Api) -> None:
+    a, b = packed_parcel(site, "T-1"), packed_parcel(site, "T-2")
+    made = ok(
+        site.post(
+            "/api/v1/loading-lists", role="dock", json=truck([a["waybill_no"], b["waybill_no"]])
+        )
+    )
+    assert made["weight"]["expected_g"] == 2000
+    after = ok(
+        site.post(
+            f"/api/v1/loading-lists/{made['id']}/remove-parcel",
+            json={"waybill_no": b["waybill_no"], "reason": "order moved to the next truck"},
+        )
+    )
+    assert after["weight"]["expected_g"] == 1000
+    ready(site, made["id"])
+    ok(scan(site, made["id"], a["waybill_no"]))
+    weight = ok(site.get(f"/api/v1/loading-lists/{made['id']}", role="dock"))["weight"]
+    assert (weight["loaded_g"], weight["off_by_percent"], weight["warning"]) == (1000, 0.0, False)
