@@ -54,6 +54,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/print_latency.py
 	$(BIN)/python bench/station_scan.py
 	$(BIN)/python bench/dock_checkout.py
+	$(BIN)/python bench/oms_sync.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
