@@ -104,7 +104,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.oms.enabled:
             delivery = Outbox(settings)
             workers["sync"] = Worker(
-                "sync", delivery.drain, interval_seconds=settings.oms.poll_seconds
+                "sync",
+                delivery.drain,
+                interval_seconds=settings.oms.poll_seconds,
+                more_to_do=lambda outcome: outcome == "sent",
             )
         printing = PrintDispatcher(db, settings)
         app.state.db = db

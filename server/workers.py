@@ -17,10 +17,20 @@ log = logging.getLogger("bondfloor.workers")
 
 
 class Worker:
-    def __init__(self, name: str, step: Callable[[Database], Any], interval_seconds: float) -> None:
+    def __init__(
+        self,
+        name: str,
+        step: Callable[[Database], Any],
+        interval_seconds: float,
+        *,
+        more_to_do: Callable[[Any], bool] = lambda _: False,
+    ) -> None:
+        """`more_to_do(result)`: the step stopped with work left, so run it again at once
+        instead of waiting out the interval (a backlog is drained, not trickled)."""
         self.name = name
         self._step = step
         self._interval = interval_seconds
+        self._more_to_do = more_to_do
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.runs = 0
@@ -43,14 +53,16 @@ class Worker:
 
     def _loop(self, db: Database) -> None:
         while not self._stop.is_set():
+            again = False
             try:
-                self._step(db)
+                again = self._more_to_do(self._step(db))
                 self.last_error = ""
             except Exception as err:  # a worker must outlive any one failure
                 self.last_error = f"{type(err).__name__}: {err}"
                 log.exception("worker %s failed", self.name)
             self.runs += 1
-            self._stop.wait(self._interval)
+            if not again:
+                self._stop.wait(self._interval)
 
 
 def end_expired_sessions(db: Database) -> int:

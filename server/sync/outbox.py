@@ -57,7 +57,13 @@ def _cursor(conn: sqlite3.Connection) -> sqlite3.Row:
         "INSERT INTO sync_cursor (stream, updated_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
         (STREAM, utc_now()),
     )
-    row: sqlite3.Row = conn.execute(
+    row = _read_cursor(conn)
+    assert row is not None
+    return row
+
+
+def _read_cursor(conn: sqlite3.Connection) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
         "SELECT * FROM sync_cursor WHERE stream = ?", (STREAM,)
     ).fetchone()
     return row
@@ -98,7 +104,8 @@ class Outbox:
     def deliver_once(self, db: Database) -> str:
         """Send the next batch if its time has come: `sent`, `idle`, `waiting`, `failed`,
         `stopped`."""
-        cursor = db.write(_cursor)
+        # Read the cursor without taking the one writer; write only to make it the first time.
+        cursor = db.read(_read_cursor) or db.write(_cursor)
         if cursor["stopped_seq"] is not None:
             return "stopped"
         if cursor["next_attempt_at"] and cursor["next_attempt_at"] > utc_now():
@@ -177,7 +184,7 @@ class Outbox:
 
 def sync_status(conn: sqlite3.Connection, settings: Settings) -> dict[str, Any]:
     """Backlog, lag and the last error, for the supervisor page and `/health`."""
-    row = conn.execute("SELECT * FROM sync_cursor WHERE stream = ?", (STREAM,)).fetchone()
+    row = _read_cursor(conn)
     delivered = row["delivered_seq"] if row else 0
     last_seq, oldest_at = conn.execute(
         "SELECT COALESCE(MAX(seq), 0), (SELECT at FROM events WHERE seq > ? ORDER BY seq "

@@ -93,14 +93,16 @@ def site(tmp_path: Any, url: str, **oms: Any) -> Settings:
         site=SiteSettings(code="S1"),
         database=DatabaseSettings(path=str(tmp_path / "site.db")),
         oms=OmsSettings(
-            enabled=True,
-            url=url,
-            batch_size=4,
-            timeout_seconds=0.5,
-            retry_min_seconds=0.01,
-            retry_max_seconds=0.05,
-            poll_seconds=0.05,
-            **oms,
+            **{
+                "enabled": True,
+                "url": url,
+                "batch_size": 4,
+                "timeout_seconds": 0.5,
+                "retry_min_seconds": 0.01,
+                "retry_max_seconds": 0.05,
+                "poll_seconds": 0.05,
+                **oms,
+            }
         ),
     )
 
@@ -232,6 +234,24 @@ def test_the_worker_delivers_what_commands_journal(tmp_path: Any, oms: FakeOms) 
             time.sleep(0.05)
         assert list(dict.fromkeys(oms.keys())) == [f"S1:{n}" for n in range(1, 8)]
         assert client.get("/health").json()["sync"]["backlog"] == 0
+
+
+def test_the_worker_drains_a_backlog_without_waiting_between_batches(
+    tmp_path: Any, oms: FakeOms
+) -> None:
+    from litestar.testing import TestClient
+
+    from server.app import create_app
+
+    # 120 events in batches of 4, drain() sends 50 batches per step, the idle poll is
+    # 30 s: only running again at once while it is sending gets all of them over.
+    app = create_app(site(tmp_path, oms.url, poll_seconds=30.0))
+    with TestClient(app):
+        add_events(app.state.db, 120)
+        deadline = time.monotonic() + 10
+        while len(set(oms.keys())) < 120 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(set(oms.keys())) == 120
 
 
 def test_with_a_shared_secret_oms_requests_must_be_signed_and_fresh(
