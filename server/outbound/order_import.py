@@ -11,7 +11,7 @@ import msgspec
 from server.commands import CommandContext
 from server.errors import DomainError
 from server.imports import RowProblem, problem_from, read_rows, reject
-from server.outbound.orders import upsert_order
+from server.outbound.orders import write_order
 from server.outbound.schemas import OrderIn, OrderLineIn
 
 ORDER_COLUMNS = (
@@ -120,7 +120,7 @@ def write_order_import(
     problems = []
     for line, order in zip(parsed.lines, parsed.orders, strict=True):
         try:
-            upsert_order(conn, ctx, order)
+            write_order(conn, ctx, order)  # no answer per order: the import answers counts
         except DomainError as err:
             problems.append(RowProblem(line, err.code, err.message))
     if problems:

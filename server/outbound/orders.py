@@ -44,8 +44,13 @@ def utc_text(moment: datetime) -> str:
 
 
 def upsert_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) -> dict[str, Any]:
+    """Create an order, or take a re-send of it, and answer the order as it now is."""
+    return order_view(conn, write_order(conn, ctx, order))
+
+
+def write_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) -> int:
     """Create an order, or take a re-send of it: the same content changes nothing; a
-    change is applied only while no stock is reserved for it yet."""
+    change is applied only while no stock is reserved for it yet. Returns its id."""
     customer = conn.execute(
         "SELECT id FROM customers WHERE code = ? AND active = 1", (order.customer,)
     ).fetchone()
@@ -77,7 +82,7 @@ def upsert_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) 
             details={"order_no": order.order_no},
         )
     if existing is not None and existing["content_hash"] == content_hash:
-        return order_view(conn, existing["id"])
+        return int(existing["id"])
     waybill_owner = conn.execute(
         "SELECT order_no FROM orders WHERE waybill_no = ? AND order_no != ?",
         (order.waybill_no, order.order_no),
@@ -125,7 +130,7 @@ def upsert_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) 
         "INSERT INTO order_lines (order_id, line_no, sku_id, quantity, lot) VALUES (?, ?, ?, ?, ?)",
         [(order_id, i, *line) for i, line in enumerate(lines, start=1)],
     )
-    return order_view(conn, order_id)
+    return int(order_id)
 
 
 def _resolve_lines(
