@@ -79,6 +79,8 @@ from server.commands import SYSTEM, CommandContext, append_event, run_command
 from server.db import Database
 from server.demo import demo_skus, ean13
 from server.ledger.schemas import MovementEvent
+from server.omssim.feeder import COURIERS
+from server.omssim.feeder import order_body as simulated_order
 
 SITE = "BENCH"
 CHUNK = 10_000  # events per write transaction when the journal is made
@@ -352,54 +354,24 @@ def drain_checks(run: Drain, db_path: Path) -> list[str]:
 # --------------------------------------------------------------------------- 2. inbox
 
 
-COURIERS = (("SF", "SF", "顺丰标快"), ("YTO", "YT", "圆通快递"), ("ZTO", "ZT", "中通快递"))
-CITIES = (
-    ("张三丰", "广东省", "深圳市", "南山区", "科技园南路18号软件大厦3楼"),
-    ("李晓明", "浙江省", "杭州市", "西湖区", "文三路90号东部软件园5号楼"),
-    ("王芳", "上海市", "上海市", "浦东新区", "张江高科碧波路690号2栋"),
-    ("陈志强", "北京市", "北京市", "朝阳区", "望京街道阜通东大街6号院"),
-)
-
-
 def order_body(tag: str, n: int, skus: dict[str, list[str]], rng: random.Random) -> dict[str, Any]:
-    """One order as the OMS sends it, shaped like the simulator's demo day."""
+    """One order as the OMS sends it: the simulator's demo-day order, numbered for the bench."""
     customers = sorted(skus)
     customer = customers[n % len(customers)]
-    courier, prefix, product = COURIERS[n % len(COURIERS)]
-    name, province, city, district, address = CITIES[n % len(CITIES)]
-    return {
-        "customer": customer,
-        "order_no": f"{tag}20261123{n:06d}",
-        "courier": courier,
-        "waybill_no": f"{prefix}9{tag}{n:08d}",
-        "routing": {
-            "sort_code": f"{400 + n % 90}-{n % 100:03d}-00 {n % 1000:03d}",
-            "consolidation_point": f"{city}集包中心",
-            "product_type": product,
-        },
-        "recipient": {
-            "name": name,
-            "phone": f"13{rng.randint(100000000, 999999999)}",
-            "province": province,
-            "city": city,
-            "district": district,
-            "address": address,
-        },
-        "sender": {
-            "name": customer,
-            "phone": "0755-86001210",
-            "province": "广东省",
-            "city": "深圳市",
-            "district": "前海",
-            "address": "前海保税港区一号仓",
-        },
-        "lines": [
-            {"sku": sku, "quantity": 1 + rng.randrange(3)}
-            for sku in rng.sample(skus[customer], k=1 + n % 2)
-        ],
-        "cutoff_at": "2026-11-23T22:00:00+08:00",
-        "priority": 1 if n % 10 == 0 else 0,
-    }
+    prefix = COURIERS[n % len(COURIERS)][1]
+    lines = [
+        {"sku": sku, "quantity": 1 + rng.randrange(3)}
+        for sku in rng.sample(skus[customer], k=1 + n % 2)
+    ]
+    return simulated_order(
+        n,
+        customer,
+        f"{tag}20261123{n:06d}",
+        f"{prefix}9{tag}{n:08d}",
+        lines,
+        "2026-11-23T22:00:00+08:00",
+        rng,
+    )
 
 
 @dataclass

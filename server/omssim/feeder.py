@@ -119,47 +119,15 @@ def demo_day(day: date, skus: dict[str, list[str]], orders: int) -> Iterator[Mes
     cutoff = datetime.combine(day, datetime.min.time(), CHINA).replace(hour=22)
     for n in range(1, orders + 1):
         customer = customers[n % len(customers)]
-        courier, prefix, product = COURIERS[n % len(COURIERS)]
-        name, province, city, district, address = CITIES[n % len(CITIES)]
         order_no = f"SIM{stamp}{n:04d}"
         numbers.append(order_no)
-        yield Message(
-            f"sim-{stamp}-order-{n}",
-            "/api/v1/orders",
-            {
-                "customer": customer,
-                "order_no": order_no,
-                "courier": courier,
-                "waybill_no": f"{prefix}9{day:%y%m%d}{n:05d}",
-                "routing": {
-                    "sort_code": f"{400 + n % 90}-{n % 100:03d}-00 {n:03d}",
-                    "consolidation_point": f"{city}集包中心",
-                    "product_type": product,
-                },
-                "recipient": {
-                    "name": name,
-                    "phone": f"13{rng.randint(100000000, 999999999)}",
-                    "province": province,
-                    "city": city,
-                    "district": district,
-                    "address": address,
-                },
-                "sender": {
-                    "name": customer,
-                    "phone": "0755-86001210",
-                    "province": "广东省",
-                    "city": "深圳市",
-                    "district": "前海",
-                    "address": "前海保税港区一号仓",
-                },
-                "lines": [
-                    {"sku": sku, "quantity": 1}
-                    for sku in rng.sample(skus[customer], k=min(len(skus[customer]), 1 + n % 2))
-                ],
-                "cutoff_at": cutoff.isoformat(),
-                "priority": 1 if n % 10 == 0 else 0,
-            },
-        )
+        lines = [
+            {"sku": sku, "quantity": 1}
+            for sku in rng.sample(skus[customer], k=min(len(skus[customer]), 1 + n % 2))
+        ]
+        waybill_no = f"{COURIERS[n % len(COURIERS)][1]}9{day:%y%m%d}{n:05d}"
+        body = order_body(n, customer, order_no, waybill_no, lines, cutoff.isoformat(), rng)
+        yield Message(f"sim-{stamp}-order-{n}", "/api/v1/orders", body)
         yield _customs(clock, stamp, order_no, 120, "accepted")
     for n, order_no in enumerate(numbers, start=1):
         if n % 8 == 3:
@@ -179,6 +147,51 @@ def demo_day(day: date, skus: dict[str, list[str]], orders: int) -> Iterator[Mes
                 "/api/v1/order-cancellations",
                 {"order_no": order_no, "reason": "buyer cancelled (CEB623)"},
             )
+
+
+def order_body(
+    n: int,
+    customer: str,
+    order_no: str,
+    waybill_no: str,
+    lines: list[dict[str, Any]],
+    cutoff_at: str,
+    rng: random.Random,
+) -> dict[str, Any]:
+    """One order (one parcel) as the OMS sends it: courier, label routing and parties
+    vary with `n`."""
+    courier, _, product = COURIERS[n % len(COURIERS)]
+    name, province, city, district, address = CITIES[n % len(CITIES)]
+    return {
+        "customer": customer,
+        "order_no": order_no,
+        "courier": courier,
+        "waybill_no": waybill_no,
+        "routing": {
+            "sort_code": f"{400 + n % 90}-{n % 100:03d}-00 {n % 1000:03d}",
+            "consolidation_point": f"{city}集包中心",
+            "product_type": product,
+        },
+        "recipient": {
+            "name": name,
+            "phone": f"13{rng.randint(100000000, 999999999)}",
+            "province": province,
+            "city": city,
+            "district": district,
+            "address": address,
+        },
+        "sender": {
+            "name": customer,
+            "phone": "0755-86001210",
+            "province": "广东省",
+            "city": "深圳市",
+            "district": "前海",
+            "address": "前海保税港区一号仓",
+        },
+        "lines": lines,
+        "cutoff_at": cutoff_at,
+        "priority": 1 if n % 10 == 0 else 0,
+    }
 
 
 def _customs(clock: Iterator[datetime], stamp: str, order_no: str, code: int, why: str) -> Message:
