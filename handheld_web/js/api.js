@@ -112,6 +112,12 @@ export async function currentUser() {
   return code;
 }
 
+/** A new idempotency key for one change: this device, the time, and randomness. */
+export function newKey() {
+  const random = crypto.getRandomValues(new Uint32Array(2));
+  return `${deviceId()}-${Date.now().toString(36)}-${random[0].toString(36)}${random[1].toString(36)}`;
+}
+
 /** Send one change under its idempotency key (use outbox.submit, which keeps the key). */
 export function sendCommand(path, body, key) {
   return call("POST", path, { body, key });
@@ -283,4 +289,15 @@ export function dockDoor(door) {
 /** The handover record (交接单) of a departed truck. */
 export function getHandover(id) {
   return call("GET", `/api/v1/loading-lists/${encodeURIComponent(id)}/handover`);
+}
+
+/** Delivery of the events journal to the OMS: backlog, lag, last error, a stop. */
+export function syncStatus() {
+  return call("GET", "/api/v1/sync");
+}
+
+/** The journal's event `seq` (or the next one after it, when it is gone). */
+export async function journalEvent(seq) {
+  const rows = await call("GET", "/api/v1/events", { query: { after: seq - 1, limit: 1 } });
+  return rows[0] || null;
 }

@@ -13,7 +13,7 @@
 // while the page that made it is open; a queued command refused later, when no page
 // waits for it, is kept in `refused` and shown in the badge.
 
-import { ApiError, currentUser, deviceId, sendCommand } from "./api.js";
+import { ApiError, currentUser, newKey, sendCommand } from "./api.js";
 import { errorText, t } from "./i18n.js";
 
 const QUEUE_KEY = "bondfloor.outbox";
@@ -44,11 +44,6 @@ function write(name, value) {
 function notify() {
   const state = { pending: pending(), refused: refused() };
   for (const listener of listeners) listener(state);
-}
-
-function newKey() {
-  const random = crypto.getRandomValues(new Uint32Array(2));
-  return `${deviceId()}-${Date.now().toString(36)}-${random[0].toString(36)}${random[1].toString(36)}`;
 }
 
 /** Not answered (network, server down or busy, session over): keep it and try again. */

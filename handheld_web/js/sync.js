@@ -23,7 +23,6 @@ const banner = $("banner");
 
 const POLL_MS = 2000;
 const MIN_REASON = 3; // the server's SkipIn.reason: 3 to 200 characters
-const SESSION_OVER = new Set(["UNAUTHENTICATED", "SESSION_EXPIRED"]);
 // The payload fields that say what an event is about, in the order people read them.
 const EXCERPT_FIELDS = [
   "order_no",
@@ -79,41 +78,10 @@ function note(kind, text, detail = () => "") {
 
 // -- reading the server ------------------------------------------------------------------
 
-/** A GET of the API as api.js sends it: the session, the device id, the one error shape. */
-async function read(path, query = {}) {
-  const bearer = api.token();
-  if (!bearer) {
-    api.goToLogin();
-    return new Promise(() => {}); // the page is leaving
-  }
-  const url = new URL(path, location.origin);
-  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-  const headers = { Accept: "application/json", "X-Device": api.deviceId(), Authorization: `Bearer ${bearer}` };
-  let response;
-  try {
-    response = await fetch(url, { headers, cache: "no-store" });
-  } catch (err) {
-    throw new api.ApiError(0, "NETWORK_ERROR", String(err));
-  }
-  if (response.ok) return response.json();
-  const error = (await response.json().catch(() => null))?.error || {};
-  const code = error.code || `HTTP_${response.status}`;
-  if (response.status === 401 && SESSION_OVER.has(code)) {
-    api.goToLogin(code);
-    return new Promise(() => {});
-  }
-  throw new api.ApiError(response.status, code, error.message || response.statusText, error.details || {});
-}
-
-function newKey() {
-  const random = crypto.getRandomValues(new Uint32Array(2));
-  return `${api.deviceId()}-${Date.now().toString(36)}-${random[0].toString(36)}${random[1].toString(36)}`;
-}
-
 /** One change, sent now; the same action asked again before an answer keeps its key. */
 async function sendNow(path, body) {
   const what = JSON.stringify([path, body]);
-  if (attempt?.what !== what) attempt = { what, key: newKey() };
+  if (attempt?.what !== what) attempt = { what, key: api.newKey() };
   try {
     const answer = await api.sendCommand(path, body, attempt.key);
     attempt = null;
@@ -323,9 +291,9 @@ function render() {
 async function loadEvent(seq) {
   event = { seq, row: null, err: undefined };
   try {
-    const rows = await read("/api/v1/events", { after: seq - 1, limit: 1 });
+    const row = await api.journalEvent(seq);
     if (event?.seq !== seq) return;
-    event = { seq, row: rows.find((r) => r.seq === seq) || null, err: null };
+    event = { seq, row: row?.seq === seq ? row : null, err: null };
   } catch (err) {
     if (event?.seq !== seq) return;
     event = { seq, row: null, err };
@@ -337,7 +305,7 @@ async function refresh() {
   if (polling || denied) return;
   polling = true;
   try {
-    status = await read("/api/v1/sync");
+    status = await api.syncStatus();
     live = { ok: true, at: new Date(), error: "" };
     const seq = status.stopped?.seq;
     // The refused event is read once per stop (again only if reading it failed).
@@ -416,6 +384,10 @@ function relabel() {
 }
 
 function main() {
+  if (!api.token()) {
+    api.goToLogin();
+    return;
+  }
   translatePage();
   mountLanguageSwitch($("lang"));
   outbox.mountBadge($("outbox"));
