@@ -26,6 +26,7 @@ from server.errors import DomainError
 from server.inbound import routes as inbound_routes
 from server.ledger import routes as ledger_routes
 from server.masterdata import routes as masterdata_routes
+from server.moves import routes as move_routes
 from server.outbound import floor_routes as outbound_floor_routes
 from server.outbound import routes as outbound_routes
 from server.outbound.waves import run_automatic_waves
@@ -64,6 +65,7 @@ SLICES = [
     stock_routes,
     inbound_routes,
     putaway_routes,
+    move_routes,
     outbound_routes,
     outbound_floor_routes,
     printing_routes,

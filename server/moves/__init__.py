@@ -1,0 +1,1 @@
+"""Moves by scan: from a location to another, under the same segregation rules as put-away."""
