@@ -91,7 +91,9 @@ def move_stock(
         )
     move_no = _next_move_no(conn)
     if req.whole_location:
-        rows = conn.execute(f"{_SOURCE_SQL} ORDER BY b.rowid", (source["id"],)).fetchall()
+        rows = conn.execute(
+            f"{_SOURCE_SQL} ORDER BY c.code, s.code, b.expiry, b.lot", (source["id"],)
+        ).fetchall()
         if not rows:
             raise Unprocessable(
                 f"{source['code']} holds nothing to move",
