@@ -40,6 +40,7 @@ from server.stock import routes as stock_routes
 from server.sync import routes as sync_routes
 from server.sync.outbox import Outbox
 from server.sync.signature import oms_signature_middleware
+from server.trace import routes as trace_routes
 from server.web import (
     PUBLIC,
     FloorRequest,
@@ -73,6 +74,7 @@ SLICES = [
     station_routes,
     sync_routes,
     reconcile_routes,
+    trace_routes,
     status_routes,
 ]
 

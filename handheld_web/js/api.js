@@ -181,6 +181,13 @@ export function putawaySuggest(location, item, lot = "") {
   return call("GET", "/api/v1/putaway/suggest", { query: { location, item, lot } });
 }
 
+// Moves.
+
+/** What a location holds (with reserved units); with `item`, only that item or carton. */
+export function moveSource(location, item = "", lot = "", customer = "") {
+  return call("GET", "/api/v1/moves/source", { query: { location, item, lot, customer } });
+}
+
 /** A SKU's master data: whether it is lot- and expiry-tracked. */
 export function getSku(customer, code) {
   return call("GET", `/api/v1/skus/${encodeURIComponent(customer)}/${encodeURIComponent(code)}`);

@@ -18,6 +18,14 @@ export const MENU = [
     href: "putaway.html",
     ready: true,
   },
+  // Moves between locations by scan; quarantine and inspection only for supervisors.
+  {
+    id: "move",
+    label: "menu.move",
+    roles: ["putaway", "supervisor", "admin"],
+    href: "move.html",
+    ready: true,
+  },
   // Supervisors pick and pack too when a wave runs late; the orders page is theirs.
   {
     id: "picking",

@@ -225,7 +225,9 @@ def _carton_on_location(
     ).fetchall()
     if not contents:
         raise NotFound(
-            f"carton {sscc} was never received", code="SSCC_NOT_FOUND", details={"sscc": sscc}
+            f"carton {sscc} was never received",
+            code="SSCC_NOT_FOUND",
+            details={"sscc": sscc, "location": source["code"]},
         )
     here = {
         (r["customer_id"], r["sku_id"], r["lot"], r["expiry"]): r

@@ -16,6 +16,7 @@ HOME = re.compile(r"/home\.html$")
 READY = {
     "receiving",
     "putaway",
+    "move",
     "picking",
     "packing",
     "printers",
@@ -29,6 +30,7 @@ READY = {
 MANAGER_TILES = [
     "receiving",
     "putaway",
+    "move",
     "picking",
     "packing",
     "printers",
@@ -82,7 +84,7 @@ def test_picker_logs_in_with_pin_in_chinese_and_sees_own_tiles(
     ("user_code", "tiles"),
     [
         ("recv01", ["receiving", "stock"]),
-        ("put01", ["putaway", "stock"]),
+        ("put01", ["putaway", "move", "stock"]),
         ("pack01", ["packing", "printers", "station", "stock"]),
         ("dock01", ["station", "dock", "dock_screen", "stock"]),
         ("sup01", MANAGER_TILES),
