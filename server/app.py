@@ -17,6 +17,8 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
 from server import __version__
+from server.alerts import routes as alert_routes
+from server.alerts.service import check_alerts
 from server.auth import routes as auth_routes
 from server.config import Secrets, Settings, load_settings
 from server.db import Database
@@ -61,6 +63,7 @@ log = logging.getLogger("bondfloor")
 
 SLICES = [
     auth_routes,
+    alert_routes,
     masterdata_routes,
     ledger_routes,
     stock_routes,
@@ -104,6 +107,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "waves",
                 lambda db: run_automatic_waves(db, settings),
                 interval_seconds=settings.outbound.auto_wave_minutes * 60,
+            )
+        if settings.alerts.check_seconds:
+            workers["alerts"] = Worker(
+                "alerts",
+                lambda db: check_alerts(db, settings),
+                interval_seconds=settings.alerts.check_seconds,
+                first_wait_seconds=settings.alerts.check_seconds,
             )
         if settings.oms.enabled:
             delivery = Outbox(settings)

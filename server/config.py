@@ -138,6 +138,52 @@ class OutboundSettings(Section):
     ] = 30000
 
 
+class AlertSettings(Section):
+    check_seconds: Annotated[
+        float,
+        _help(
+            "How often the alert worker checks, in seconds (0: never; the example config "
+            "checks every 30 s); the first check waits one interval so stations and printers "
+            "can report after a restart",
+            ge=0,
+        ),
+    ] = 0.0
+    default_safety_level: Annotated[
+        int,
+        _help("Safety stock of a SKU with no level of its own, in units (0: no alert)", ge=0),
+    ] = 0
+    slow_moving_days: Annotated[
+        int, _help("Stock of a SKU with no movement for N days is slow-moving (0: off)", ge=0)
+    ] = 90
+    expiring_days: Annotated[
+        int, _help("A lot in stock that expires within N days is an alert (0: off)", ge=0)
+    ] = 30
+    pack_before_cutoff_minutes: Annotated[
+        int, _help("A released order not packed N minutes before its cut-off is at risk", ge=0)
+    ] = 60
+    load_before_cutoff_minutes: Annotated[
+        int, _help("A packed order not loaded N minutes before its cut-off is at risk", ge=0)
+    ] = 30
+    print_attempts: Annotated[
+        int, _help("A print job still not printed after N tries is an alert", ge=1)
+    ] = 3
+    sync_lag_seconds: Annotated[
+        float, _help("The oldest event not yet at the OMS this old is an alert", gt=0)
+    ] = 300.0
+    device_grace_seconds: Annotated[
+        float, _help("A printer or scanner away this long is an alert (not a blip)", ge=0)
+    ] = 60.0
+    activity_window_minutes: Annotated[
+        int, _help("Window in which one user's refusals and adjustments are counted", ge=1)
+    ] = 15
+    refusals_threshold: Annotated[
+        int, _help("This many refused or denied attempts by one user in the window", ge=1)
+    ] = 20
+    adjustments_threshold: Annotated[
+        int, _help("This many stock adjustments by one user in the window", ge=1)
+    ] = 10
+
+
 class DockSettings(Section):
     weight_tolerance_percent: Annotated[
         float,
@@ -337,6 +383,9 @@ class Settings(Section):
     )
     oms: Annotated[OmsSettings, _help("Link to the OMS upstream")] = field(
         default_factory=OmsSettings
+    )
+    alerts: Annotated[AlertSettings, _help("Alerts: thresholds and the checking worker")] = (
+        field(default_factory=AlertSettings)
     )
     discovery: Annotated[DiscoverySettings, _help("mDNS discovery on the LAN")] = field(
         default_factory=DiscoverySettings

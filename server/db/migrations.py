@@ -867,6 +867,43 @@ def _trace_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0017_alerts")
+def _alerts(db: sqlite_utils.Database) -> None:
+    """Alerts the worker raises and clears, safety stock levels, and the indexes the
+    dashboard's day of movements and the slow-moving check need on a year of ledger."""
+    db.executescript(
+        """
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+            message TEXT NOT NULL DEFAULT '',
+            details TEXT NOT NULL DEFAULT '{}',
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            cleared_at TEXT,
+            acked_by TEXT,
+            acked_at TEXT,
+            ack_note TEXT NOT NULL DEFAULT ''
+        );
+        -- One open alert per condition: it is raised once and cleared once.
+        CREATE UNIQUE INDEX alerts_open ON alerts (kind, subject) WHERE cleared_at IS NULL;
+        CREATE INDEX alerts_first_seen ON alerts (first_seen_at);
+        CREATE TABLE safety_levels (
+            customer_id INTEGER NOT NULL REFERENCES customers(id),
+            sku_id INTEGER NOT NULL REFERENCES skus(id),
+            quantity INTEGER NOT NULL CHECK (quantity >= 0),
+            set_by TEXT NOT NULL,
+            set_at TEXT NOT NULL,
+            PRIMARY KEY (customer_id, sku_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX movements_kind_at ON movements (kind, at);
+        CREATE INDEX movements_sku_at ON movements (sku_id, at);
+        """
+    )
+
+
 def apply_migrations(conn: sqlite3.Connection) -> list[str]:
     """Apply what is pending on `conn`; returns the names applied."""
     db = sqlite_utils.Database(conn, execute_plugins=False)

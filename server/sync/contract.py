@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from server.alerts.schemas import AlertCleared, AlertRaised
 from server.ledger.schemas import MovementKind
 from server.reconcile.schemas import ReconciliationFinished
 
@@ -701,6 +702,33 @@ CONTRACT: dict[str, EventType] = {
             "as_of_seq": 1207,
             "matched": 118,
             "difference_count": 2,
+        },
+    ),
+    "alert.raised": EventType(
+        1,
+        AlertRaised,
+        "A condition the floor watches started to hold: low or slow stock, expiring lots, "
+        "orders late for their cut-off, customs holds, failing prints, the OMS link, devices "
+        "away, unusual activity. `kind` is a stable code (see the supervisor's alerts).",
+        {
+            "id": 41,
+            "kind": "LOT_EXPIRING",
+            "severity": "warning",
+            "subject": "HKBEAUTY/HK0006/L2611006/2026-12-20",
+            "message": "35 expire 2026-12-20",
+            "first_seen_at": "2026-11-23T09:30:00.000+00:00",
+        },
+    ),
+    "alert.cleared": EventType(
+        1,
+        AlertCleared,
+        "A raised alert's condition no longer holds; the same `id` as its `alert.raised`.",
+        {
+            "id": 41,
+            "kind": "LOT_EXPIRING",
+            "subject": "HKBEAUTY/HK0006/L2611006/2026-12-20",
+            "first_seen_at": "2026-11-23T09:30:00.000+00:00",
+            "cleared_at": "2026-11-23T10:05:30.000+00:00",
         },
     ),
 }

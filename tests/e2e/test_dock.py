@@ -228,7 +228,13 @@ def test_a_truck_is_stopped_resolved_and_departs_with_exactly_its_parcels(
         "sup01",
         "POST",
         "/api/v1/loading-lists",
-        truck(PLATE_A, [o["waybill_no"] for o in (a1, a2, a3, a4)], second_plate="AB 1234"),
+        # The OMS's own figure for the truck (with packing material): 600 g a parcel.
+        truck(
+            PLATE_A,
+            [o["waybill_no"] for o in (a1, a2, a3, a4)],
+            second_plate="AB 1234",
+            expected_weight_g=4 * 600,
+        ),
     )
     list_b = api.call(
         "sup01",
@@ -236,7 +242,7 @@ def test_a_truck_is_stopped_resolved_and_departs_with_exactly_its_parcels(
         "/api/v1/loading-lists",
         truck(PLATE_B, [b1["waybill_no"]], driver_name="陈师傅", seal_no="SEAL-7D302"),
     )
-    assert (list_a["planned"], list_a["weight"]["expected_g"]) == (4, 4 * PARCEL_WEIGHT_G)
+    assert (list_a["planned"], list_a["weight"]["expected_g"]) == (4, 4 * 600)
 
     # The door's screen: a TV at the dock, nothing loading there yet.
     tv = open_page("dock01", SCREEN)
@@ -447,7 +453,8 @@ def test_a_truck_is_stopped_resolved_and_departs_with_exactly_its_parcels(
     expect_count(page, 3, 3)
     expect(page.locator("#missing-none")).to_be_visible()
 
-    # 3 parcels of 480 g against the 1.92 kg the list expected: a warning, not a block.
+    # 3 parcels of 480 g against the 1.92 kg the list expects for 3 (the parcel taken off no
+    # longer counts): a warning, not a block.
     expect(page.locator("#weight-line")).to_have_text("已装 1.44 kg / 预计 1.92 kg")
     expect(page.locator("#weight-warning")).to_have_text("重量偏差超过 ±5%：出闸前请核对")
     expect_screen_count(tv, 3, 3)

@@ -243,15 +243,19 @@ def test_the_worker_drains_a_backlog_without_waiting_between_batches(
 
     from server.app import create_app
 
-    # 120 events in batches of 4, drain() sends 50 batches per step, the idle poll is
+    # 400 events in batches of 4, drain() sends 50 batches per step, the idle poll is
     # 30 s: only running again at once while it is sending gets all of them over.
-    app = create_app(site(tmp_path, oms.url, poll_seconds=30.0))
+    settings = site(tmp_path, oms.url, poll_seconds=30.0)
+    backlog = Database(settings.database.path)
+    backlog.migrate()
+    add_events(backlog, 400)  # waiting before the worker's first step
+    backlog.close()
+    app = create_app(settings)
     with TestClient(app):
-        add_events(app.state.db, 120)
         deadline = time.monotonic() + 10
-        while len(set(oms.keys())) < 120 and time.monotonic() < deadline:
+        while len(set(oms.keys())) < 400 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert len(set(oms.keys())) == 120
+        assert len(set(oms.keys())) == 400
 
 
 def test_with_a_shared_secret_oms_requests_must_be_signed_and_fresh(
