@@ -21,6 +21,8 @@ from server.alerts import routes as alert_routes
 from server.alerts.service import check_alerts
 from server.auth import routes as auth_routes
 from server.config import Secrets, Settings, load_settings
+from server.counts import routes as count_routes
+from server.counts.service import run_scheduled_counts
 from server.db import Database
 from server.discovery import Advertiser
 from server.dock import routes as dock_routes
@@ -79,6 +81,7 @@ SLICES = [
     reconcile_routes,
     trace_routes,
     status_routes,
+    count_routes,
 ]
 
 
@@ -114,6 +117,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 lambda db: check_alerts(db, settings),
                 interval_seconds=settings.alerts.check_seconds,
                 first_wait_seconds=settings.alerts.check_seconds,
+            )
+        if settings.counts.schedule_class_a_days:
+            workers["counts"] = Worker(
+                "counts", lambda db: run_scheduled_counts(db, settings), interval_seconds=3600
             )
         if settings.oms.enabled:
             delivery = Outbox(settings)

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
 import msgspec
 from msgspec import Meta, Struct, field
 
-ROLES = ("receiver", "putaway", "picker", "packer", "dock", "supervisor", "admin")
+ROLES = ("receiver", "putaway", "picker", "packer", "dock", "counter", "supervisor", "admin")
 """Roles a floor user can hold. Station and OMS tokens have the roles `station` / `oms`."""
 
 CONFIG_ENV = "BONDFLOOR_CONFIG"
@@ -210,6 +210,23 @@ class PrintingSettings(Section):
     ] = 2.0
 
 
+class CountSettings(Section):
+    recount_threshold_units: Annotated[
+        int, _help("A count line off by more than this many units is counted again", ge=0)
+    ] = 5
+    recount_threshold_percent: Annotated[
+        float,
+        _help("A count line off by more than this % of the expected is counted again", ge=0),
+    ] = 10.0
+    abc_window_days: Annotated[
+        int, _help("ABC classes rank SKUs by their picks over this many days", ge=1, le=3660)
+    ] = 30
+    schedule_class_a_days: Annotated[
+        int,
+        _help("Count every location of class-A SKUs again after N days (0: by hand only)", ge=0),
+    ] = 0
+
+
 class RoleSettings(Section):
     label_zh: Annotated[str, _help("Role name shown in Chinese")] = ""
     label_en: Annotated[str, _help("Role name shown in English")] = ""
@@ -337,6 +354,7 @@ def _default_roles() -> dict[str, RoleSettings]:
         "picker": ("拣货员", "Picker"),
         "packer": ("打包员", "Packer"),
         "dock": ("装车员", "Dock"),
+        "counter": ("盘点员", "Counter"),
         "supervisor": ("主管", "Supervisor"),
         "admin": ("管理员", "Administrator"),
     }
@@ -368,6 +386,9 @@ class Settings(Section):
     )
     printing: Annotated[PrintingSettings, _help("The label print queue")] = field(
         default_factory=PrintingSettings
+    )
+    counts: Annotated[CountSettings, _help("Cycle counts, recounts and their schedule")] = field(
+        default_factory=CountSettings
     )
     roles: Annotated[dict[str, RoleSettings], _help("Labels of the floor roles, by role name")] = (
         field(default_factory=_default_roles)

@@ -42,6 +42,7 @@ DEMO_USERS = [
     DemoUser("pick01", "张拣货", "picker", "BF-BADGE-1003"),
     DemoUser("pack01", "陈打包", "packer", "BF-BADGE-1004"),
     DemoUser("dock01", "刘装车", "dock", "BF-BADGE-1005"),
+    DemoUser("count01", "孙盘点", "counter", "BF-BADGE-1008"),
     DemoUser("sup01", "赵主管", "supervisor", "BF-BADGE-1006"),
     DemoUser("admin", "系统管理员", "admin", "BF-BADGE-1007"),
 ]

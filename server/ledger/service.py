@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from server.commands import CommandContext, append_event
-from server.errors import InvalidInput, NotFound, Unprocessable
+from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from server.ledger.schemas import Movement, MovementEvent, MovementIn, MovementRequest
 
 SEGREGATED_TYPES = frozenset({"storage", "pick_face"})
@@ -44,6 +44,9 @@ def post_movement(conn: sqlite3.Connection, ctx: CommandContext, m: MovementIn) 
             details={"sku_id": m.sku_id, "customer_id": m.customer_id},
         )
     source = target = None
+    for location_id in (m.from_location_id, m.to_location_id):
+        if location_id is not None:
+            refuse_if_frozen(conn, location_id, document=m.document)
     if m.from_location_id is not None:
         source = _location(conn, m.from_location_id)
         _take(conn, m.from_location_id, m)
@@ -123,6 +126,26 @@ def move_contents(
             ),
         )
     return list(contents)
+
+
+def refuse_if_frozen(conn: sqlite3.Connection, location_id: int, *, document: str = "") -> None:
+    """A location being counted is frozen: only that count's own corrections may touch it."""
+    row = conn.execute(
+        "SELECT t.id, l.code FROM count_tasks t JOIN locations l ON l.id = t.location_id "
+        "WHERE t.location_id = ? AND t.status = 'counting'",
+        (location_id,),
+    ).fetchone()
+    if row is not None and document != count_document(row["id"]):
+        raise Conflict(
+            f"location {row['code']} is being counted; it is frozen until the count is in",
+            code="LOCATION_FROZEN",
+            details={"location": row["code"], "count_task": row["id"]},
+        )
+
+
+def count_document(task_id: int) -> str:
+    """The document a count's corrections carry in the ledger."""
+    return f"COUNT-{task_id}"
 
 
 def holds_stock(conn: sqlite3.Connection, location_id: int) -> bool:

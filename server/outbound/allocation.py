@@ -106,6 +106,9 @@ def candidate_stock(
         "(b.expiry = '' OR b.expiry >= ?)",
         "NOT EXISTS (SELECT 1 FROM pick_shortages p WHERE p.location_id = b.location_id "
         "AND p.sku_id = b.sku_id AND p.resolved_at IS NULL)",
+        # A location being counted is frozen for picking (its stock is not known right now).
+        "NOT EXISTS (SELECT 1 FROM count_tasks ct WHERE ct.location_id = b.location_id "
+        "AND ct.status = 'counting')",
     ]
     params: list[object] = [customer_id, sku_id, today.isoformat()]
     if lot:

@@ -14,7 +14,7 @@ from server.commands import Actor, CommandContext, append_event
 from server.config import Settings
 from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from server.ledger.schemas import MovementIn
-from server.ledger.service import holds_stock, post_movement
+from server.ledger.service import holds_stock, post_movement, refuse_if_frozen
 from server.masterdata.service import sku_code
 from server.outbound import customs
 from server.outbound.allocation import reserve_line
@@ -116,6 +116,7 @@ def check_pick(
     out: dict[str, Any] = {"task": task["id"]}
     if req.location is not None:
         _check_location(conn, task, req.location, settings)
+        refuse_if_frozen(conn, task["location_id"])
         out["location"] = "ok"
     if req.item is not None:
         out["item"] = _check_item(conn, task, req.item, settings)

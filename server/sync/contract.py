@@ -24,6 +24,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from server.alerts.schemas import AlertCleared, AlertRaised
+from server.counts.schemas import CountFinished
 from server.ledger.schemas import MovementKind
 from server.reconcile.schemas import ReconciliationFinished
 
@@ -689,6 +690,33 @@ CONTRACT: dict[str, EventType] = {
         LoadingListDeparted,
         "A truck departed: plate, driver, seal and every parcel on it (the handover record).",
         DEPARTED_EXAMPLE,
+    ),
+    "count.finished": EventType(
+        1,
+        CountFinished,
+        "A cycle count of one location was submitted: each line as expected when the count "
+        "started and as counted. `recount` true: a difference was beyond the threshold and "
+        "`recount_task` counts it again; else the differences wait for a supervisor, and "
+        "only an approved one changes stock (a `stock.count` movement, document `COUNT-<task>`).",
+        {
+            "task": 12,
+            "location": "A-01-02-1",
+            "counter": "count01",
+            "recount_of": None,
+            "lines": [
+                {
+                    "customer": "HKBEAUTY",
+                    "sku": "HK0003",
+                    "lot": "L2611003",
+                    "expiry": "2028-06-30",
+                    "expected": 48,
+                    "counted": 40,
+                    "difference": -8,
+                }
+            ],
+            "recount": True,
+            "recount_task": 13,
+        },
     ),
     "reconciliation.finished": EventType(
         1,

@@ -26,6 +26,7 @@ from server.sync.contract import CONTRACT, EventBatch, OrderState, render_markdo
 from server.sync.dialects import batch_body
 from tests.conftest import Api
 from tests.dock.test_checkout import ok, ready, scan, truck
+from tests.counts.helpers import count_location, pending_proposals
 from tests.outbound.helpers import (
     customs,
     next_task,
@@ -46,6 +47,8 @@ MUST_APPEAR = {
     "stock.pick",
     "stock.adjust",
     "order.packed",
+    "stock.count",
+    "count.finished",
     "order.loaded",
     "order.state_changed",
     "loading_list.departed",
@@ -157,6 +160,17 @@ def correct_stock_by_hand(api: Api) -> None:
 
 
 def reconcile_with_the_oms(api: Api) -> None:
+def count_and_correct(api: Api) -> None:
+    """A blind count of A-03-01-1 finds one unit of HK0002 L1 short; a supervisor approves."""
+    counted = [{"item": ean13("489", 10_002), "lot": "L1", "quantity": 23}]
+    done = count_location(api, "A-03-01-1", counted)
+    if done["outcome"] == "recount":
+        done = count_location(api, "A-03-01-1", counted)
+    proposal = next(p for p in pending_proposals(api) if p["sku"] == "HK0002")
+    path = f"/api/v1/count-proposals/{proposal['id']}/approve"
+    ok(api.post(path, json={"reason": "count_loss"}))
+
+
     """The OMS's book for one SKU, compared with the floor's stock."""
     book = {
         "reference": "BOOK-1",
@@ -187,6 +201,7 @@ def journal(api: Api) -> list[dict[str, Any]]:
 def contract_problems(event: dict[str, Any]) -> list[str]:
     """What is wrong with one journal row against the contract (empty when it conforms)."""
     where = f"event {event['seq']} {event['type']}"
+    count_and_correct(api)
     spec = CONTRACT.get(event["type"])
     if spec is None:
         return [f"{where}: not in the contract (add it to server/sync/contract.py)"]

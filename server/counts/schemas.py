@@ -1,0 +1,83 @@
+"""Cycle count structs: creating tasks, counting lines, deciding proposals, the event."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct
+
+from server.fields import Code, Expiry, Lot, check_expiry, text
+
+ReasonCode = Literal["count_gain", "count_loss", "damaged", "found", "miscount"]
+REASON_CODES: tuple[str, ...] = ("count_gain", "count_loss", "damaged", "found", "miscount")
+"""The fixed reasons a supervisor gives when approving or rejecting a difference."""
+
+Counted = Annotated[
+    int, Meta(ge=0, le=10_000_000, description="Units counted, a whole number, 0 or more")
+]
+
+
+class SkuRef(Struct, forbid_unknown_fields=True, kw_only=True):
+    customer: Code
+    sku: Code
+
+
+class CountCreate(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Count tasks by hand: name exactly one of locations, zone, sku or abc_class."""
+
+    locations: Annotated[list[Code], Meta(max_length=500)] = []
+    zone: Annotated[str, text(40, "Every storage location of this zone")] = ""
+    sku: SkuRef | None = None
+    abc_class: Literal["A", "B", "C", ""] = ""
+
+
+class CountStart(Struct, forbid_unknown_fields=True, kw_only=True):
+    """The counter scans the location: this starts (freezes) its count."""
+
+    location: Annotated[str, text(200, "The scanned location")]
+
+
+class CountLineIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    """One item counted: the scan (GS1 with lot/expiry, EAN or SKU code) and how many."""
+
+    item: Annotated[str, text(200, "The scanned item barcode or SKU code")]
+    quantity: Counted
+    lot: Lot = ""
+    expiry: Expiry = ""
+    customer: Annotated[str, text(40, "The owner, when two customers share a barcode")] = ""
+
+    def __post_init__(self) -> None:
+        check_expiry(self.expiry)
+
+
+class Decision(Struct, forbid_unknown_fields=True, kw_only=True):
+    reason: ReasonCode
+    note: Annotated[str, text(200, "A word on the decision")] = ""
+
+
+def _d(text: str) -> Meta:
+    return Meta(description=text)
+
+
+class CountedLine(Struct, kw_only=True):
+    """One stock key of a counted location."""
+
+    customer: Annotated[str, _d("The cargo owner's code")]
+    sku: Annotated[str, _d("The SKU code")]
+    lot: Annotated[str, _d("Lot / batch number, empty if not tracked")]
+    expiry: Annotated[str, _d("Expiry date YYYY-MM-DD, empty if not tracked")]
+    expected: Annotated[int, _d("Units the ledger held here when the count started")]
+    counted: Annotated[int, _d("Units counted (0 for an expected item not found)")]
+    difference: Annotated[int, _d("counted - expected")]
+
+
+class CountFinished(Struct, kw_only=True):
+    """A count was submitted: what was counted and how far it was from the ledger."""
+
+    task: Annotated[int, _d("The count task's number")]
+    location: Annotated[str, _d("The counted location's code")]
+    counter: Annotated[str, _d("Who counted (user code)")]
+    recount_of: Annotated[int | None, _d("The count this one repeats, or null")]
+    lines: Annotated[list[CountedLine], _d("Every stock key expected or found there")]
+    recount: Annotated[bool, _d("A difference was beyond the threshold: counted again")]
+    recount_task: Annotated[int | None, _d("The recount's task number, or null")]
