@@ -24,13 +24,16 @@ class Worker:
         interval_seconds: float,
         *,
         more_to_do: Callable[[Any], bool] = lambda _: False,
+        first_wait_seconds: float = 0,
     ) -> None:
         """`more_to_do(result)`: the step stopped with work left, so run it again at once
-        instead of waiting out the interval (a backlog is drained, not trickled)."""
+        instead of waiting out the interval (a backlog is drained, not trickled).
+        `first_wait_seconds`: wait this long before the first step."""
         self.name = name
         self._step = step
         self._interval = interval_seconds
         self._more_to_do = more_to_do
+        self._first_wait = first_wait_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.runs = 0
@@ -52,6 +55,8 @@ class Worker:
         return {"running": alive, "runs": self.runs, "last_error": self.last_error}
 
     def _loop(self, db: Database) -> None:
+        if self._first_wait:
+            self._stop.wait(self._first_wait)
         while not self._stop.is_set():
             again = False
             try:

@@ -926,6 +926,7 @@ const ERRORS = {
   UNAUTHENTICATED: { zh: "请先登录", en: "Please log in" },
   SESSION_EXPIRED: { zh: "会话已过期，请重新登录", en: "Your session has expired; log in again" },
   ROLE_NOT_ALLOWED: { zh: "您的角色无权执行此操作", en: "Your role may not do this" },
+  PIN_RESET_NEEDS_ADMIN: { zh: "主管和管理员的 PIN 码只能由管理员重置", en: "Only an admin resets a supervisor's or an admin's PIN" },
   CODE_NOT_FOUND: { zh: "未找到此库位或商品", en: "No such location or item" },
   BARCODE_INVALID: { zh: "条码无效（校验位或格式错误）", en: "Invalid barcode (check digit or format)" },
   "BARCODE_INVALID:check_digit": { zh: "条码校验位错误，请重扫", en: "Wrong check digit; scan again" },

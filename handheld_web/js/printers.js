@@ -35,6 +35,7 @@ let scanInput = null;
 let printers = [];
 let jobs = []; // waiting, failed and recently printed jobs of every printer
 let isManager = false;
+let isAdmin = false; // a test print is printer setup: the admin's
 let reprintCode = ""; // the parcel to reprint: a waybill, order or parcel number
 let reason = ""; // the chosen preset reason, or ""
 let result = null; // the last reprint's answer
@@ -182,7 +183,7 @@ function printerCard(printer, own) {
   const status = el("p", "printer-counts", t("printers.counts", counts));
   if (printer.since) status.append(el("span", "printer-since", ` · ${t("printers.since", { time: when(printer.since) })}`));
   card.append(status);
-  if (printer.configured && printer.enabled) {
+  if (isAdmin && printer.configured && printer.enabled) {
     const test = el("button", "secondary printer-test", t("printers.test"));
     test.type = "button";
     card.append(test);
@@ -231,7 +232,7 @@ function renderPrinters() {
   const cards = allPrinters().map((printer) => {
     const own = jobs.filter((j) => j.printer === printer.name);
     // Rebuild a card only when what it shows changed: a tap is not lost to a redraw.
-    const signature = JSON.stringify([language(), isManager, printer, own]);
+    const signature = JSON.stringify([language(), isManager, isAdmin, printer, own]);
     const old = existing.get(printer.name);
     if (old && old.dataset.signature === signature) return old;
     const card = printerCard(printer, own);
@@ -582,6 +583,7 @@ async function main() {
   try {
     const [me, config] = await Promise.all([api.me(), api.clientConfig().catch(() => null)]);
     isManager = me.roles.some((role) => MANAGERS.includes(role));
+    isAdmin = me.roles.includes("admin");
     scanInput.configure(config?.scan);
   } catch (err) {
     tell("bad", () => errorText(err));

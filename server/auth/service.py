@@ -19,12 +19,13 @@ import msgspec
 from server.commands import Actor, CommandContext, utc_now, write_audit
 from server.config import ROLES, AuthSettings
 from server.db import Database
-from server.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from server.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 
 # scrypt cost: ~50 ms per check on a small machine; enough to make guessing 4-6 digit
 # PINs offline slow, cheap enough for a login.
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 TOKEN_KINDS = ("station", "oms")
+MANAGER_ROLES = frozenset({"supervisor", "admin"})
 _DUMMY_PIN_HASH = "scrypt$16384$8$1$" + "00" * 16 + "$" + "00" * 64
 
 
@@ -109,7 +110,16 @@ def reset_pin(
     conn: sqlite3.Connection, ctx: CommandContext, settings: AuthSettings, code: str, pin: str
 ) -> dict[str, object]:
     check_pin_rules(pin, settings)
-    _user_row(conn, code)
+    user = _user_row(conn, code)
+    held = set(user["roles"].split(","))
+    # A new PIN is a way into the account: only an admin opens a manager's (else a
+    # supervisor could log in as an admin and hand out roles).
+    if held & MANAGER_ROLES and "admin" not in ctx.actor.roles:
+        raise Forbidden(
+            f"only an admin resets the PIN of {code}, who holds {', '.join(sorted(held))}",
+            code="PIN_RESET_NEEDS_ADMIN",
+            details={"user": code},
+        )
     conn.execute(
         "UPDATE users SET pin_hash = ?, failed_logins = 0 WHERE code = ?", (hash_pin(pin), code)
     )

@@ -28,6 +28,7 @@ SAMPLE_PATH_VALUES = {
     "list_id": "999",
     "door": "NOPE",
     "reconciliation_id": "999",
+    "alert_id": "999",
     "proposal_id": "999",
 }
 

@@ -68,12 +68,13 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def station(
     browser: Browser, server: Server, session_token: Callable[[str], str]
 ) -> Iterator[Page]:
-    """The printer station on a desk-sized screen, with a supervisor's session."""
+    """The printer station on a desk-sized screen, with the admin's session (a test print
+    is printer setup: the admin's)."""
     context = browser.new_context(base_url=server.base_url, viewport=DESK, locale="zh-CN")
     desk = context.new_page()
     errors: list[str] = []
     desk.on("pageerror", lambda err: errors.append(str(err)))
-    desk.add_init_script(f"sessionStorage.setItem('bondfloor.token', {session_token('sup01')!r})")
+    desk.add_init_script(f"sessionStorage.setItem('bondfloor.token', {session_token('admin')!r})")
     yield desk
     context.close()
     assert not errors, f"JavaScript errors on the station page: {errors}"
@@ -316,7 +317,7 @@ def test_packed_labels_print_survive_a_printer_outage_and_reprint_at_the_station
     )
     station.screenshot(path=str(shots / "station-1280x800.png"))
 
-    # The packer finds the station in the menu, on the phone too; no retry buttons there.
+    # The packer finds the station in the menu, on the phone too; no retry or test print there.
     page.goto("/home.html")
     page.locator('[data-menu="printers"]').click()
     expect(page).to_have_url(re.compile(r"/printers\.html"))
@@ -324,6 +325,7 @@ def test_packed_labels_print_survive_a_printer_outage_and_reprint_at_the_station
     expect(phone_card).to_have_attribute("data-state", "online")
     expect(phone_card.locator(".job-done .job-row").first).to_be_visible()
     expect(phone_card.locator(".job-retry")).to_have_count(0)
+    expect(phone_card.locator(".printer-test")).to_have_count(0)
     assert_fits_phone(page, shots, "printers")
     page.locator("#lang").click()
     expect(page.locator(".topbar-title")).to_have_text("Printer station")

@@ -230,14 +230,14 @@ def test_a_cancelled_orders_label_is_not_reprinted(site: Api, printer: FakePrint
 
 
 def test_test_print_and_preview(site: Api, printer: FakePrinter) -> None:
-    answer = site.post("/api/v1/printers/label-1/test", role="packer")
+    answer = site.post("/api/v1/printers/label-1/test", role="admin")
     assert answer.status_code == 200, answer.text
     (data,) = printer.wait_for_jobs(1)
     assert decoded(raster_images(data)[0])["Code128"] == "TEST-0000000001"
     preview = site.get(f"/api/v1/print-jobs/{answer.json()['id']}/preview.png", role="packer")
     assert (preview.status_code, preview.headers["content-type"]) == (200, "image/png")
     assert preview.content.startswith(b"\x89PNG")
-    unknown = site.post("/api/v1/printers/ghost/test", role="packer")
+    unknown = site.post("/api/v1/printers/ghost/test", role="admin")
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "PRINTER_UNKNOWN")
 
 
@@ -278,7 +278,7 @@ def test_a_reprint_says_copy_on_the_label(site: Api, printer: FakePrinter) -> No
 
 
 def test_the_file_printer_keeps_the_bytes_and_the_preview(site: Api, tmp_path: Path) -> None:
-    answer = site.post("/api/v1/printers/file-1/test", role="packer")
+    answer = site.post("/api/v1/printers/file-1/test", role="admin")
     assert answer.status_code == 200, answer.text
     stem = tmp_path / "out" / f"job-{answer.json()['id']:06d}"
     eventually(lambda: stem.with_suffix(".png").exists())

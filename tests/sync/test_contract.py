@@ -19,14 +19,15 @@ from typing import Any
 import msgspec
 import pytest
 
+from server.alerts.service import check_alerts
 from server.config import Settings, StationSettings
 from server.db.migrations import ORDER_STATES
 from server.demo import DEMO_PIN, DEMO_USERS, ean13, seed_demo
 from server.sync.contract import CONTRACT, EventBatch, OrderState, render_markdown
 from server.sync.dialects import batch_body
 from tests.conftest import Api
-from tests.dock.test_checkout import ok, ready, scan, truck
 from tests.counts.helpers import count_location, pending_proposals
+from tests.dock.test_checkout import ok, ready, scan, truck
 from tests.outbound.helpers import (
     customs,
     next_task,
@@ -46,9 +47,9 @@ MUST_APPEAR = {
     "stock.putaway",
     "stock.pick",
     "stock.adjust",
-    "order.packed",
     "stock.count",
     "count.finished",
+    "order.packed",
     "order.loaded",
     "order.state_changed",
     "loading_list.departed",
@@ -159,7 +160,6 @@ def correct_stock_by_hand(api: Api) -> None:
         ok(api.post("/api/v1/ledger/movements", json={**unit, **movement}))
 
 
-def reconcile_with_the_oms(api: Api) -> None:
 def count_and_correct(api: Api) -> None:
     """A blind count of A-03-01-1 finds one unit of HK0002 L1 short; a supervisor approves."""
     counted = [{"item": ean13("489", 10_002), "lot": "L1", "quantity": 23}]
@@ -171,12 +171,27 @@ def count_and_correct(api: Api) -> None:
     ok(api.post(path, json={"reason": "count_loss"}))
 
 
+def reconcile_with_the_oms(api: Api) -> None:
     """The OMS's book for one SKU, compared with the floor's stock."""
     book = {
         "reference": "BOOK-1",
         "lines": [{"customer": "JPHOME", "sku": "JP0001", "quantity": 1}],
     }
     ok(api.post("/api/v1/reconciliations", json=book))
+
+
+def raise_and_clear_an_alert(api: Api) -> None:
+    """A supervisor sets a safety level above the stock: the alert worker raises it; the
+    level lowered again, the next check clears it."""
+    for key, quantity in (("safety-up", 1_000), ("safety-off", 0)):
+        level = {"customer": "JPHOME", "sku": "JP0001", "quantity": quantity}
+        answer = api.client.put(
+            "/api/v1/alerts/safety-levels",
+            headers=api.headers("supervisor", key),
+            json={"levels": [level]},
+        )
+        ok(answer)
+        check_alerts(api.db, api.settings)
 
 
 @pytest.fixture
@@ -186,7 +201,9 @@ def journal(api: Api) -> list[dict[str, Any]]:
     receive_and_put_away(api)
     pick_pack_and_ship(api)
     correct_stock_by_hand(api)
+    count_and_correct(api)
     reconcile_with_the_oms(api)
+    raise_and_clear_an_alert(api)
     rows = api.db.read(
         lambda conn: conn.execute(
             "SELECT seq, type, version, payload FROM events ORDER BY seq"
@@ -201,7 +218,6 @@ def journal(api: Api) -> list[dict[str, Any]]:
 def contract_problems(event: dict[str, Any]) -> list[str]:
     """What is wrong with one journal row against the contract (empty when it conforms)."""
     where = f"event {event['seq']} {event['type']}"
-    count_and_correct(api)
     spec = CONTRACT.get(event["type"])
     if spec is None:
         return [f"{where}: not in the contract (add it to server/sync/contract.py)"]

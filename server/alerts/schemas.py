@@ -1,0 +1,73 @@
+"""Alerts, safety stock levels and the supervisor dashboard: requests, answers, events."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct
+
+from server.fields import Code
+
+Severity = Literal["info", "warning", "critical"]
+MAX_SAFETY_LEVEL = 1_000_000_000
+
+ALERT_KINDS: dict[str, tuple[Severity, str]] = {
+    "STOCK_BELOW_SAFETY": ("warning", "stock of a customer's SKU below its safety level"),
+    "STOCK_SLOW_MOVING": ("info", "stock of a SKU that has not moved for days"),
+    "LOT_EXPIRING": ("warning", "a lot in stock expires soon"),
+    "EXPIRED_IN_PICKABLE": ("critical", "expired stock lies in a storage or pick location"),
+    "ORDER_NOT_PACKED_BY_CUTOFF": ("warning", "a released order is not packed near its cut-off"),
+    "ORDER_NOT_LOADED_BY_CUTOFF": ("warning", "a packed order is not loaded near its cut-off"),
+    "ORDER_CUSTOMS_HOLD": ("warning", "customs holds an order on the floor"),
+    "PRINT_JOB_FAILING": ("warning", "a printer's jobs fail or keep being retried"),
+    "SYNC_STOPPED": ("critical", "delivery to the OMS stopped at an event it refused"),
+    "SYNC_LAG": ("warning", "events wait too long to reach the OMS"),
+    "PRINTER_UNAVAILABLE": ("warning", "a printer is away (offline, paper out, cover open)"),
+    "STATION_AGENT_OFFLINE": ("warning", "a station agent is not heard from"),
+    "SCANNER_UNAVAILABLE": ("warning", "a fixed scanner is unavailable"),
+    "UNUSUAL_REFUSALS": ("warning", "many refused or denied attempts by one user"),
+    "UNUSUAL_ADJUSTMENTS": ("warning", "many stock adjustments by one user"),
+}
+"""Every alert kind: its stable code, its severity and what it means."""
+
+AlertKind = Annotated[str, Meta(description="The alert's stable kind code, e.g. LOT_EXPIRING")]
+AlertSubject = Annotated[
+    str, Meta(description="What it is about, e.g. `HKBEAUTY/HK0006/L2611006` or an order number")
+]
+
+
+class SafetyLevel(Struct, forbid_unknown_fields=True, kw_only=True):
+    customer: Code
+    sku: Code
+    quantity: Annotated[int, Meta(ge=0, le=MAX_SAFETY_LEVEL)]
+
+
+class SafetyLevels(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Safety stock per customer and SKU; 0 turns the SKU's alert off."""
+
+    levels: Annotated[list[SafetyLevel], Meta(min_length=1, max_length=10_000)]
+
+
+class AckRequest(Struct, forbid_unknown_fields=True, kw_only=True):
+    note: Annotated[str, Meta(min_length=1, max_length=500)]
+
+
+class AlertRaised(Struct, kw_only=True):
+    """A condition the floor watches started to hold (the OMS may page someone)."""
+
+    id: Annotated[int, Meta(description="The alert's id on the floor")]
+    kind: AlertKind
+    severity: Annotated[Severity, Meta(description="info, warning or critical")]
+    subject: AlertSubject
+    message: Annotated[str, Meta(description="What holds, in English")]
+    first_seen_at: Annotated[str, Meta(description="UTC time the worker first saw it")]
+
+
+class AlertCleared(Struct, kw_only=True):
+    """A raised alert's condition no longer holds."""
+
+    id: Annotated[int, Meta(description="The alert's id on the floor")]
+    kind: AlertKind
+    subject: AlertSubject
+    first_seen_at: Annotated[str, Meta(description="UTC time the worker first saw it")]
+    cleared_at: Annotated[str, Meta(description="UTC time the worker saw it gone")]

@@ -1,0 +1,550 @@
+"""Alerts: conditions on the floor a supervisor should see before they cost money.
+
+The worker's step (`check_alerts`) reads every condition at one `now`, then raises what
+newly holds and clears what no longer does in one command, writing `alert.raised` and
+`alert.cleared` for the OMS. An alert is one row per (kind, subject) while it is open;
+when its condition comes back after a clear, it is a new alert.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from server.alerts.schemas import ALERT_KINDS, AlertCleared, AlertRaised, SafetyLevels
+from server.commands import SYSTEM, CommandContext, append_event, run_command
+from server.config import Settings
+from server.db import Database
+from server.errors import Conflict, NotFound, Unprocessable
+from server.outbound.customs import HOLD_CODES, RELEASED_CODES
+from server.stations.agent_link import AGENT_SILENT_SECONDS, agent_printers
+
+PICKABLE = ("storage", "pick_face")
+DONE_STATES = ("packed", "loaded", "shipped", "cancelled")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One condition that holds now."""
+
+    kind: str
+    subject: str
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def _site_today(settings: Settings, now: datetime) -> date:
+    from zoneinfo import ZoneInfo
+
+    return now.astimezone(ZoneInfo(settings.site.timezone)).date()
+
+
+# -- the conditions ----------------------------------------------------------------------
+
+
+def find_conditions(conn: sqlite3.Connection, settings: Settings, now: datetime) -> list[Finding]:
+    """Every alert condition that holds at `now`."""
+    return [
+        *stock_below_safety(conn, settings),
+        *slow_moving_stock(conn, settings, now),
+        *expiring_and_expired(conn, settings, now),
+        *orders_at_risk(conn, settings, now),
+        *customs_holds(conn),
+        *failing_print_jobs(conn, settings, now),
+        *sync_trouble(conn, settings, now),
+        *devices_away(conn, settings, now),
+        *unusual_activity(conn, settings, now),
+    ]
+
+
+def stock_below_safety(conn: sqlite3.Connection, settings: Settings) -> list[Finding]:
+    """Stock in storage and pick faces under the SKU's level (its own, else the default)."""
+    rows = conn.execute(
+        "SELECT c.code AS customer, s.code AS sku, "
+        "COALESCE(l.quantity, ?) AS level, "
+        "COALESCE((SELECT SUM(b.quantity) FROM balances b JOIN locations loc "
+        "  ON loc.id = b.location_id WHERE b.sku_id = s.id AND loc.type IN ('storage', "
+        "  'pick_face')), 0) AS on_hand "
+        "FROM skus s JOIN customers c ON c.id = s.customer_id "
+        "LEFT JOIN safety_levels l ON l.sku_id = s.id AND l.customer_id = s.customer_id "
+        "WHERE s.active = 1 AND COALESCE(l.quantity, ?) > 0",
+        (settings.alerts.default_safety_level, settings.alerts.default_safety_level),
+    ).fetchall()
+    return [
+        Finding(
+            "STOCK_BELOW_SAFETY",
+            f"{r['customer']}/{r['sku']}",
+            f"{r['on_hand']} in stock, safety level {r['level']}",
+            {"on_hand": r["on_hand"], "level": r["level"]},
+        )
+        for r in rows
+        if r["on_hand"] < r["level"]
+    ]
+
+
+def slow_moving_stock(conn: sqlite3.Connection, settings: Settings, now: datetime) -> list[Finding]:
+    days = settings.alerts.slow_moving_days
+    if not days:
+        return []
+    since = iso(now - timedelta(days=days))
+    # The newest movement per SKU is one look into movements (sku_id, at).
+    rows = conn.execute(
+        "SELECT c.code AS customer, s.code AS sku, t.on_hand, "
+        "(SELECT MAX(m.at) FROM movements m WHERE m.sku_id = s.id) AS last_moved "
+        "FROM (SELECT b.sku_id, SUM(b.quantity) AS on_hand FROM balances b JOIN locations l "
+        "  ON l.id = b.location_id WHERE l.type IN ('storage', 'pick_face') GROUP BY b.sku_id) t "
+        "JOIN skus s ON s.id = t.sku_id JOIN customers c ON c.id = s.customer_id"
+    ).fetchall()
+    return [
+        Finding(
+            "STOCK_SLOW_MOVING",
+            f"{r['customer']}/{r['sku']}",
+            f"{r['on_hand']} in stock, no movement since {r['last_moved'][:10]}",
+            {"on_hand": r["on_hand"], "last_moved_at": r["last_moved"]},
+        )
+        for r in rows
+        if r["last_moved"] and r["last_moved"] < since
+    ]
+
+
+def expiring_and_expired(
+    conn: sqlite3.Connection, settings: Settings, now: datetime
+) -> list[Finding]:
+    """Lots expiring within N days (anywhere in stock), and expired stock still pickable."""
+    today = _site_today(settings, now)
+    found: list[Finding] = []
+    horizon = today + timedelta(days=settings.alerts.expiring_days)
+    rows = conn.execute(
+        "SELECT c.code AS customer, s.code AS sku, b.lot, b.expiry, l.code AS location, "
+        "l.type, b.quantity FROM balances b JOIN skus s ON s.id = b.sku_id "
+        "JOIN customers c ON c.id = b.customer_id JOIN locations l ON l.id = b.location_id "
+        "WHERE b.expiry != '' AND b.expiry <= ? ORDER BY c.code, s.code, b.lot, b.expiry",
+        (horizon.isoformat(),),
+    ).fetchall()
+    expiring: dict[str, int] = {}
+    for r in rows:
+        lot_subject = f"{r['customer']}/{r['sku']}/{r['lot']}/{r['expiry']}"
+        if r["expiry"] < today.isoformat():
+            if r["type"] in PICKABLE:
+                found.append(
+                    Finding(
+                        "EXPIRED_IN_PICKABLE",
+                        f"{r['location']}/{r['customer']}/{r['sku']}/{r['lot']}",
+                        f"{r['quantity']} expired {r['expiry']} at {r['location']}",
+                        {"quantity": r["quantity"], "expiry": r["expiry"]},
+                    )
+                )
+        elif settings.alerts.expiring_days:
+            expiring[lot_subject] = expiring.get(lot_subject, 0) + r["quantity"]
+    for subject, quantity in expiring.items():
+        expiry = subject.rsplit("/", 1)[1]
+        found.append(
+            Finding(
+                "LOT_EXPIRING",
+                subject,
+                f"{quantity} expire {expiry}",
+                {"quantity": quantity, "expiry": expiry},
+            )
+        )
+    return found
+
+
+def orders_at_risk(conn: sqlite3.Connection, settings: Settings, now: datetime) -> list[Finding]:
+    """Released orders not packed by cut-off − X, packed ones not loaded by cut-off − Y."""
+    released = ", ".join(str(c) for c in RELEASED_CODES)
+    rows = conn.execute(
+        "SELECT order_no, state, cutoff_at FROM orders WHERE cutoff_at != '' "
+        f"AND customs_status IN ({released}) AND state NOT IN ('loaded', 'shipped', 'cancelled')"
+    ).fetchall()
+    found = []
+    pack_by = timedelta(minutes=settings.alerts.pack_before_cutoff_minutes)
+    load_by = timedelta(minutes=settings.alerts.load_before_cutoff_minutes)
+    for r in rows:
+        cutoff = datetime.fromisoformat(r["cutoff_at"])
+        if r["state"] == "packed":
+            if now >= cutoff - load_by:
+                found.append(
+                    Finding(
+                        "ORDER_NOT_LOADED_BY_CUTOFF",
+                        r["order_no"],
+                        f"packed, not loaded; cut-off {r['cutoff_at']}",
+                        {"cutoff_at": r["cutoff_at"]},
+                    )
+                )
+        elif now >= cutoff - pack_by:
+            found.append(
+                Finding(
+                    "ORDER_NOT_PACKED_BY_CUTOFF",
+                    r["order_no"],
+                    f"{r['state']}, not packed; cut-off {r['cutoff_at']}",
+                    {"cutoff_at": r["cutoff_at"], "state": r["state"]},
+                )
+            )
+    return found
+
+
+def customs_holds(conn: sqlite3.Connection) -> list[Finding]:
+    holds = ", ".join(str(c) for c in HOLD_CODES)
+    rows = conn.execute(
+        "SELECT order_no, state, customs_status FROM orders WHERE state NOT IN "
+        f"('shipped', 'cancelled') AND (customs_status IN ({holds}) OR customs_status < 0)"
+    ).fetchall()
+    return [
+        Finding(
+            "ORDER_CUSTOMS_HOLD",
+            r["order_no"],
+            f"customs status {r['customs_status']}, order {r['state']}",
+            {"customs_status": r["customs_status"], "state": r["state"]},
+        )
+        for r in rows
+    ]
+
+
+def failing_print_jobs(
+    conn: sqlite3.Connection, settings: Settings, now: datetime
+) -> list[Finding]:
+    """Per printer: jobs failed for good in the last day and never reprinted, or jobs
+    still waiting after N tries."""
+    rows = conn.execute(
+        "SELECT printer, "
+        "SUM(status = 'failed') AS failed, SUM(status IN ('queued', 'sending')) AS retrying, "
+        "MAX(last_error) AS last_error FROM print_jobs j WHERE "
+        "(status = 'failed' AND created_at >= ? AND NOT EXISTS (SELECT 1 FROM print_jobs c "
+        "  WHERE c.copy_of = j.id)) "
+        "OR (status IN ('queued', 'sending') AND attempts >= ?) GROUP BY printer",
+        (iso(now - timedelta(days=1)), settings.alerts.print_attempts),
+    ).fetchall()
+    return [
+        Finding(
+            "PRINT_JOB_FAILING",
+            r["printer"],
+            f"{r['failed']} failed, {r['retrying']} retrying: {r['last_error']}"[:300],
+            {"failed": r["failed"], "retrying": r["retrying"]},
+        )
+        for r in rows
+    ]
+
+
+def sync_trouble(conn: sqlite3.Connection, settings: Settings, now: datetime) -> list[Finding]:
+    if not settings.oms.enabled:
+        return []
+    cursor = conn.execute(
+        "SELECT delivered_seq, stopped_seq, stopped_error FROM sync_cursor LIMIT 1"
+    ).fetchone()
+    delivered = cursor["delivered_seq"] if cursor else 0
+    if cursor is not None and cursor["stopped_seq"] is not None:
+        return [
+            Finding(
+                "SYNC_STOPPED",
+                "oms",
+                f"stopped at event {cursor['stopped_seq']}: {cursor['stopped_error']}"[:300],
+                {"seq": cursor["stopped_seq"]},
+            )
+        ]
+    oldest = conn.execute(
+        "SELECT seq, at FROM events WHERE seq > ? ORDER BY seq LIMIT 1", (delivered,)
+    ).fetchone()
+    if oldest is None:
+        return []
+    lag = (now - datetime.fromisoformat(oldest["at"])).total_seconds()
+    if lag < settings.alerts.sync_lag_seconds:
+        return []
+    return [
+        Finding(
+            "SYNC_LAG",
+            "oms",
+            f"event {oldest['seq']} waits {int(lag)} s",
+            {"seq": oldest["seq"], "lag_seconds": int(lag)},
+        )
+    ]
+
+
+def devices_away(conn: sqlite3.Connection, settings: Settings, now: datetime) -> list[Finding]:
+    """Printers not online for longer than the grace, silent station agents, and fixed
+    scanners their agent reports unavailable."""
+    grace = iso(now - timedelta(seconds=settings.alerts.device_grace_seconds))
+    found = [
+        Finding(
+            "PRINTER_UNAVAILABLE",
+            r["printer"],
+            f"{r['state']} since {r['since']}: {r['detail']}"[:300],
+            {"state": r["state"], "since": r["since"]},
+        )
+        for r in conn.execute(
+            "SELECT printer, state, detail, since FROM printer_status "
+            "WHERE state NOT IN ('online', 'unknown') AND since <= ? ORDER BY printer",
+            (grace,),
+        )
+    ]
+    seen = {r["station"]: r for r in conn.execute("SELECT * FROM station_state")}
+    silent_since = iso(now - timedelta(seconds=AGENT_SILENT_SECONDS))
+    for station in settings.stations:
+        if not station.scanners and not agent_printers(settings, station):
+            continue  # no agent needed
+        row = seen.get(station.name)
+        at = row["agent_seen_at"] if row else None
+        if row is None or at is None or at < silent_since:
+            found.append(
+                Finding(
+                    "STATION_AGENT_OFFLINE",
+                    station.name,
+                    f"agent last seen {at}" if at else "agent never seen",
+                    {"seen_at": at},
+                )
+            )
+            continue
+        devices = msgspec.json.decode(row["devices"] or "{}")
+        for name, report in sorted(devices.get("scanners", {}).items()):
+            if report.get("state") == "unavailable":
+                found.append(
+                    Finding(
+                        "SCANNER_UNAVAILABLE",
+                        f"{station.name}/{name}",
+                        f"unavailable: {report.get('detail', '')}"[:300],
+                        {"station": station.name},
+                    )
+                )
+    return found
+
+
+def unusual_activity(conn: sqlite3.Connection, settings: Settings, now: datetime) -> list[Finding]:
+    window = settings.alerts.activity_window_minutes
+    since = iso(now - timedelta(minutes=window))
+    found = [
+        Finding(
+            "UNUSUAL_REFUSALS",
+            r["actor"],
+            f"{r['n']} refused or denied in {window} min (last: {r['action']} {r['code']})",
+            {"count": r["n"], "window_minutes": window},
+        )
+        for r in conn.execute(
+            "SELECT actor, COUNT(*) AS n, MAX(action) AS action, MAX(code) AS code FROM audit "
+            "WHERE at >= ? AND at <= ? AND outcome IN ('refused', 'denied') "
+            "AND actor LIKE 'user:%' GROUP BY actor HAVING COUNT(*) >= ?",
+            (since, iso(now), settings.alerts.refusals_threshold),
+        )
+    ]
+    found += [
+        Finding(
+            "UNUSUAL_ADJUSTMENTS",
+            f"user:{r['user_code']}",
+            f"{r['n']} adjustments ({r['units']} units) in {window} min",
+            {"count": r["n"], "units": r["units"], "window_minutes": window},
+        )
+        for r in conn.execute(
+            "SELECT user_code, COUNT(*) AS n, SUM(quantity) AS units FROM movements "
+            "WHERE kind = 'adjust' AND at >= ? AND at <= ? GROUP BY user_code "
+            "HAVING COUNT(*) >= ?",
+            (since, iso(now), settings.alerts.adjustments_threshold),
+        )
+    ]
+    return found
+
+
+# -- raising and clearing ----------------------------------------------------------------
+
+
+def apply_findings(
+    conn: sqlite3.Connection, ctx: CommandContext, findings: list[Finding]
+) -> dict[str, list[int]]:
+    """Raise what is new, clear what is gone, note the rest as seen again."""
+    wanted = {(f.kind, f.subject): f for f in findings}
+    open_rows = {
+        (r["kind"], r["subject"]): r
+        for r in conn.execute(
+            "SELECT id, kind, subject, first_seen_at FROM alerts WHERE cleared_at IS NULL"
+        )
+    }
+    raised, cleared = [], []
+    for key, row in open_rows.items():
+        if key in wanted:
+            conn.execute("UPDATE alerts SET last_seen_at = ? WHERE id = ?", (ctx.at, row["id"]))
+            continue
+        conn.execute("UPDATE alerts SET cleared_at = ? WHERE id = ?", (ctx.at, row["id"]))
+        append_event(
+            conn,
+            ctx,
+            "alert.cleared",
+            AlertCleared(
+                id=row["id"],
+                kind=row["kind"],
+                subject=row["subject"],
+                first_seen_at=row["first_seen_at"],
+                cleared_at=ctx.at,
+            ),
+        )
+        cleared.append(row["id"])
+    for key, f in wanted.items():
+        if key in open_rows:
+            continue
+        severity = ALERT_KINDS[f.kind][0]
+        cur = conn.execute(
+            "INSERT INTO alerts (kind, subject, severity, message, details, first_seen_at, "
+            "last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                f.kind,
+                f.subject,
+                severity,
+                f.message,
+                msgspec.json.encode(f.details).decode(),
+                ctx.at,
+                ctx.at,
+            ),
+        )
+        alert_id = int(cur.lastrowid or 0)
+        append_event(
+            conn,
+            ctx,
+            "alert.raised",
+            AlertRaised(
+                id=alert_id,
+                kind=f.kind,
+                severity=severity,
+                subject=f.subject,
+                message=f.message,
+                first_seen_at=ctx.at,
+            ),
+        )
+        raised.append(alert_id)
+    return {"raised": raised, "cleared": cleared}
+
+
+def check_alerts(
+    db: Database, settings: Settings, now: datetime | None = None
+) -> dict[str, list[int]]:
+    """The alert worker's step: read every condition, then raise and clear in one command
+    (no command, audit line or event when nothing changed: only `last_seen_at` moves)."""
+    now = now or datetime.now(UTC)
+    findings = db.read(lambda conn: find_conditions(conn, settings, now))
+    wanted = {(f.kind, f.subject) for f in findings}
+    open_now = db.read(
+        lambda conn: {
+            (r[0], r[1])
+            for r in conn.execute("SELECT kind, subject FROM alerts WHERE cleared_at IS NULL")
+        }
+    )
+    at = iso(now)
+    if wanted == open_now:
+        db.write(
+            lambda conn: conn.execute(
+                "UPDATE alerts SET last_seen_at = ? WHERE cleared_at IS NULL", (at,)
+            )
+        )
+        return {"raised": [], "cleared": []}
+
+    def rules(conn: sqlite3.Connection, ctx: CommandContext) -> dict[str, list[int]]:
+        ctx.at = at
+        return apply_findings(conn, ctx, findings)
+
+    result = run_command(db, SYSTEM, "alerts.check", f"alerts:{at}", {"at": at}, rules)
+    value: dict[str, list[int]] = result.value
+    return value
+
+
+# -- what supervisors ask for ------------------------------------------------------------
+
+
+def _alert_view(r: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "id": r["id"],
+        "kind": r["kind"],
+        "severity": r["severity"],
+        "subject": r["subject"],
+        "message": r["message"],
+        "details": msgspec.json.decode(r["details"]),
+        "first_seen_at": r["first_seen_at"],
+        "last_seen_at": r["last_seen_at"],
+        "cleared_at": r["cleared_at"],
+        "acked_by": r["acked_by"],
+        "acked_at": r["acked_at"],
+        "ack_note": r["ack_note"],
+    }
+
+
+SEVERITY_ORDER = "CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END"
+
+
+def list_alerts(
+    conn: sqlite3.Connection, *, state: str = "open", limit: int = 500
+) -> list[dict[str, Any]]:
+    """Open alerts gravest first (state `open`), or every alert newest first (`all`)."""
+    if state == "open":
+        sql = (
+            f"SELECT * FROM alerts WHERE cleared_at IS NULL ORDER BY {SEVERITY_ORDER}, id DESC "
+            "LIMIT ?"
+        )
+    else:
+        sql = "SELECT * FROM alerts ORDER BY id DESC LIMIT ?"
+    return [_alert_view(r) for r in conn.execute(sql, (limit,))]
+
+
+def acknowledge(
+    conn: sqlite3.Connection, ctx: CommandContext, alert_id: int, note: str
+) -> dict[str, Any]:
+    ctx.audit_target = f"alert:{alert_id}"
+    row = conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no alert {alert_id}", code="ALERT_NOT_FOUND")
+    if row["acked_at"] is not None:
+        raise Conflict(
+            f"alert {alert_id} was acknowledged by {row['acked_by']}",
+            code="ALERT_ALREADY_ACKED",
+            details={"acked_by": row["acked_by"], "acked_at": row["acked_at"]},
+        )
+    conn.execute(
+        "UPDATE alerts SET acked_by = ?, acked_at = ?, ack_note = ? WHERE id = ?",
+        (ctx.actor.code, ctx.at, note.strip(), alert_id),
+    )
+    return _alert_view(conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone())
+
+
+def set_safety_levels(
+    conn: sqlite3.Connection, ctx: CommandContext, body: SafetyLevels
+) -> list[dict[str, Any]]:
+    """Set every level or none: an unknown customer or SKU is listed with the others."""
+    problems, resolved = [], []
+    for n, level in enumerate(body.levels):
+        row = conn.execute(
+            "SELECT s.id, s.customer_id FROM skus s JOIN customers c ON c.id = s.customer_id "
+            "WHERE c.code = ? AND s.code = ?",
+            (level.customer, level.sku),
+        ).fetchone()
+        if row is None:
+            problems.append(
+                {"field": f"levels[{n}]", "message": f"no SKU {level.sku} of {level.customer}"}
+            )
+        else:
+            resolved.append((row["customer_id"], row["id"], level.quantity))
+    if problems:
+        raise Unprocessable(
+            f"{len(problems)} unknown SKUs, nothing was changed",
+            code="SKU_NOT_FOUND",
+            details={"problems": problems},
+        )
+    ctx.audit_target = f"safety_levels:{len(resolved)}"
+    conn.executemany(
+        "INSERT INTO safety_levels (customer_id, sku_id, quantity, set_by, set_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (customer_id, sku_id) DO UPDATE SET "
+        "quantity = excluded.quantity, set_by = excluded.set_by, set_at = excluded.set_at",
+        [(c, s, q, ctx.actor.code, ctx.at) for c, s, q in resolved],
+    )
+    return list_safety_levels(conn)
+
+
+def list_safety_levels(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    return [
+        dict(r)
+        for r in conn.execute(
+            "SELECT c.code AS customer, s.code AS sku, l.quantity, l.set_by, l.set_at "
+            "FROM safety_levels l JOIN customers c ON c.id = l.customer_id "
+            "JOIN skus s ON s.id = l.sku_id ORDER BY c.code, s.code"
+        )
+    ]
