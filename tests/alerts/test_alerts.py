@@ -206,7 +206,7 @@ def test_orders_at_risk_of_their_cut_off_and_customs_holds(site: Api) -> None:
 
 
 def test_a_failed_print_job_until_it_is_retried(site: Api) -> None:
-    queued = site.post("/api/v1/printers/label-1/test")
+    queued = site.post("/api/v1/printers/label-1/test", role="admin")
     assert queued.status_code == 200, queued.text
     job_id = queued.json()["id"]
     check(site, now())
