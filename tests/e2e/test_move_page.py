@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.e2e.test_handheld_stock_lookup import (
     expect_feedback,
@@ -136,3 +136,39 @@ def test_putaway_worker_moves_part_of_a_lot_and_the_lookup_shows_both_places(
     shown = [r for r in shown_rows(page) if r[1] == item["sku"]]
     assert (source, item["sku"], total - part) in shown
     assert (target, item["sku"], part) in shown
+
+
+def test_a_move_whose_answer_is_lost_is_sent_again_with_its_key_and_moves_once(
+    page: Page, logged_in_as: Callable[[str], None], demo_db: sqlite3.Connection
+) -> None:
+    item = movable_lot(demo_db)
+    source, total = item["location"], item["quantity"]
+    target = empty_location_of(demo_db, item["customer_id"])
+    sent_keys: list[str] = []
+
+    def lose_first_answer(route: Route) -> None:
+        sent_keys.append(route.request.headers["idempotency-key"])
+        if len(sent_keys) == 1:
+            route.fetch()  # the server moves the stock...
+            route.abort("connectionreset")  # ...but the handheld never hears back
+        else:
+            route.continue_()
+
+    logged_in_as("put01")
+    page.goto(f"/move.html?location={source}")
+    expect(page.locator("#source-code")).to_have_text(source)
+    before = feedback_count(page)
+    wedge_scan(page, gs1(item))
+    expect_feedback(page, "good", before)
+    page.locator("#qty").fill("2")
+    page.locator("#qty").press("Enter")
+    page.route("**/api/v1/moves", lose_first_answer)
+
+    before = feedback_count(page)
+    wedge_scan(page, target)
+    expect_feedback(page, "info", before)  # kept on the device, to upload
+    expect(page.locator("#trail-list .trail-move").first).to_have_attribute("data-queued", "")
+    expect(page.locator("#outbox")).to_be_hidden(timeout=10_000)  # sent again after a second
+    assert len(sent_keys) == 2 and sent_keys[0] == sent_keys[1]
+    assert on_hand(demo_db, source, item["sku_id"]) == total - 2
+    assert on_hand(demo_db, target, item["sku_id"]) == 2
