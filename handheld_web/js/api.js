@@ -308,3 +308,27 @@ export async function journalEvent(seq) {
   const rows = await call("GET", "/api/v1/events", { query: { after: seq - 1, limit: 1 } });
   return rows[0] || null;
 }
+
+// Trace: histories and "where did it go", for supervisors.
+
+/** One page of a history, newest first: `{kind, value, customer, before, limit}`. */
+export function trace(params) {
+  const query = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== "" && v != null));
+  return call("GET", "/api/v1/trace", { query });
+}
+
+/** The whole history as a CSV file: `{blob, filename}` (a link cannot send the token). */
+export async function traceCsv(params) {
+  const query = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== "" && v != null));
+  const response = await send("GET", "/api/v1/trace/export", { query, accept: "text/csv, application/json" });
+  if (!response.ok) return refusal(response);
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] || "trace.csv";
+  return { blob: await response.blob(), filename };
+}
+
+/** A counted quantity against the ledger: `{sku, counted, customer, lot, location}`. */
+export function explainDifference(params) {
+  const query = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== "" && v != null));
+  return call("GET", "/api/v1/trace/explain", { query });
+}

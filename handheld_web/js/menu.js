@@ -91,6 +91,14 @@ export const MENU = [
     href: "sync.html",
     ready: true,
   },
+  // Trace: the history of a SKU, lot, location, order, parcel or user, and where stock went.
+  {
+    id: "trace",
+    label: "menu.trace",
+    roles: ["supervisor", "admin"],
+    href: "trace.html",
+    ready: true,
+  },
   {
     id: "supervisor",
     label: "menu.supervisor",

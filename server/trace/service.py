@@ -299,7 +299,7 @@ def _subject(
         ).fetchone()
         if order is None:
             code = "ORDER_NOT_FOUND" if kind == "order" else "PARCEL_NOT_FOUND"
-            raise NotFound(f"no {kind} {value}", code=code, details={kind: value})
+            raise NotFound(f"no {kind} {value}", code=code, details={kind: value, "scanned": value})
         parcel = order["location_id"]
         streams = []
         if kind == "order":

@@ -25,6 +25,7 @@ READY = {
     "dock",
     "dock_screen",
     "sync",
+    "trace",
     "stock",
 }
 MANAGER_TILES = [
@@ -39,6 +40,7 @@ MANAGER_TILES = [
     "dock",
     "dock_screen",
     "sync",
+    "trace",
     "supervisor",
     "stock",
 ]
