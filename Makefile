@@ -55,6 +55,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/station_scan.py
 	$(BIN)/python bench/dock_checkout.py
 	$(BIN)/python bench/oms_sync.py
+	$(BIN)/python bench/trace.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
