@@ -332,3 +332,25 @@ export function explainDifference(params) {
   const query = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== "" && v != null));
   return call("GET", "/api/v1/trace/explain", { query });
 }
+
+// The supervisor's dashboard: the day's flow, open work, holds, alerts, devices, the link.
+
+/** Everything the dashboard shows for a site day (YYYY-MM-DD; default today). */
+export function dashboard(day = "") {
+  return call("GET", "/api/v1/dashboard", { query: day ? { day } : {} });
+}
+
+/** A report as a CSV file, `{blob, filename}`: `throughput` (of a day) or `alerts`. */
+export async function reportCsv(report, query = {}) {
+  const path = `/api/v1/reports/${encodeURIComponent(report)}.csv`;
+  const response = await send("GET", path, { query, accept: "text/csv, application/json" });
+  if (!response.ok) return refusal(response);
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] || `${report}.csv`;
+  return { blob: await response.blob(), filename };
+}
+
+/** Acknowledge an alert with a note, under its idempotency key. */
+export function ackAlert(alertId, note, key) {
+  return sendCommand(`/api/v1/alerts/${encodeURIComponent(alertId)}/ack`, { note }, key);
+}

@@ -104,7 +104,7 @@ export const MENU = [
     label: "menu.supervisor",
     roles: ["supervisor", "admin"],
     href: "supervisor.html",
-    ready: false,
+    ready: true,
   },
   { id: "stock", label: "menu.stock", roles: null, href: "stock.html", ready: true },
 ];

@@ -15,7 +15,7 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from server.alerts import dashboard as board
 from server.alerts import service
 from server.alerts.schemas import AckRequest, SafetyLevels
-from server.commands import Actor, run_command
+from server.commands import Actor, check_idempotency_key, run_command
 from server.config import Settings, site_today
 from server.db import Database
 from server.errors import InvalidInput
@@ -71,6 +71,24 @@ def acknowledge(
         {"alert_id": alert_id, "note": data.note},
         lambda conn, ctx: service.acknowledge(conn, ctx, alert_id, data.note),
     ).value
+
+
+@post(
+    "/api/v1/alerts/check",
+    opt=SUPERVISORS,
+    sync_to_thread=True,
+    status_code=200,
+    tags=["alerts"],
+)
+def check_now(
+    db: NamedDependency[Database],
+    settings: NamedDependency[Settings],
+    actor: NamedDependency[Actor],
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, list[int]]:
+    """Check every alert condition now (as the worker does): the ids raised and cleared."""
+    key = check_idempotency_key(idempotency_key)
+    return service.check_alerts(db, settings, actor=actor, key=key)
 
 
 @get("/api/v1/alerts/safety-levels", opt=SUPERVISORS, sync_to_thread=True, tags=["alerts"])
@@ -171,6 +189,7 @@ def alerts_csv(
 route_handlers = [
     alerts,
     acknowledge,
+    check_now,
     safety_levels,
     set_safety_levels,
     dashboard,

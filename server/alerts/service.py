@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 
 from server.alerts.schemas import ALERT_KINDS, AlertCleared, AlertRaised, SafetyLevels
-from server.commands import SYSTEM, CommandContext, append_event, run_command
+from server.commands import SYSTEM, Actor, CommandContext, append_event, run_command
 from server.config import Settings
 from server.db import Database
 from server.errors import Conflict, NotFound, Unprocessable
@@ -418,10 +418,16 @@ def apply_findings(
 
 
 def check_alerts(
-    db: Database, settings: Settings, now: datetime | None = None
+    db: Database,
+    settings: Settings,
+    now: datetime | None = None,
+    *,
+    actor: Actor = SYSTEM,
+    key: str | None = None,
 ) -> dict[str, list[int]]:
-    """The alert worker's step: read every condition, then raise and clear in one command
-    (no command, audit line or event when nothing changed: only `last_seen_at` moves)."""
+    """The alert worker's step (or a supervisor's "check now" under `key`): read every
+    condition, then raise and clear in one command. Nothing changed: no command, audit
+    line or event, only `last_seen_at` moves."""
     now = now or datetime.now(UTC)
     findings = db.read(lambda conn: find_conditions(conn, settings, now))
     wanted = {(f.kind, f.subject) for f in findings}
@@ -444,7 +450,10 @@ def check_alerts(
         ctx.at = at
         return apply_findings(conn, ctx, findings)
 
-    result = run_command(db, SYSTEM, "alerts.check", f"alerts:{at}", {"at": at}, rules)
+    if key is None:
+        result = run_command(db, actor, "alerts.check", f"alerts:{at}", {"at": at}, rules)
+    else:
+        result = run_command(db, actor, "alerts.check", key, {}, rules)
     value: dict[str, list[int]] = result.value
     return value
 

@@ -337,3 +337,20 @@ def test_acknowledge_by_supervisor_only_and_once(site: Api) -> None:
     lines = report.text.splitlines()
     assert lines[0].startswith("id,kind,severity,subject")
     assert any("agent PC is being replaced" in line for line in lines[1:])
+
+
+def test_a_supervisor_checks_now_and_is_in_the_audit(site: Api) -> None:
+    assert site.post("/api/v1/alerts/check", role="picker").status_code == 403
+    assert site.post("/api/v1/alerts/check", key=None).status_code == 400
+    answer = site.post("/api/v1/alerts/check", key="check-1")
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["raised"]) >= 1  # bench-9's agent was never seen
+    assert ("STATION_AGENT_OFFLINE", "bench-9") in open_alerts(site)
+    who = site.db.read(
+        lambda conn: conn.execute(
+            "SELECT actor FROM audit WHERE action = 'alerts.check' AND outcome = 'ok'"
+        ).fetchall()
+    )
+    assert [r[0] for r in who] == ["user:supervisor01"]
+    again = site.post("/api/v1/alerts/check", key="check-2")
+    assert again.json() == {"raised": [], "cleared": []}

@@ -26,6 +26,7 @@ READY = {
     "dock_screen",
     "sync",
     "trace",
+    "supervisor",
     "stock",
 }
 MANAGER_TILES = [
@@ -191,6 +192,7 @@ UNTRANSLATED = """() => [...document.querySelectorAll('[data-i18n]')]
         "/station.html?name=door-1",
         "/dock.html",
         "/dock-screen.html?door=door-1",
+        "/supervisor.html",
     ],
 )
 def test_every_page_text_exists_in_both_languages(
