@@ -42,6 +42,17 @@ SENSITIVE: list[tuple[str, str, set[str], str]] = [
     ("POST", "/api/v1/sync/retry", MANAGERS, "retry an event the OMS refused"),
     ("POST", "/api/v1/sync/skip", MANAGERS, "skip an event the OMS refused"),
     ("POST", "/api/v1/waves", MANAGERS, "release a wave"),
+    # -- counts: only a supervisor orders a count and decides what it changes -------------
+    ("POST", "/api/v1/counts", MANAGERS, "order count tasks"),
+    ("GET", "/api/v1/count-proposals", MANAGERS, "see adjustment proposals"),
+    (
+        "POST",
+        "/api/v1/count-proposals/{proposal_id:int}/approve",
+        MANAGERS,
+        "approve an adjustment: it changes stock",
+    ),
+    ("POST", "/api/v1/count-proposals/{proposal_id:int}/reject", MANAGERS, "reject one"),
+    ("GET", "/api/v1/trace", MANAGERS, "who did what with which stock"),
     # -- master data: supervisors and the OMS ---------------------------------------------
     ("POST", "/api/v1/customers", {"oms", *MANAGERS}, "create or change a customer"),
     ("POST", "/api/v1/skus", {"oms", *MANAGERS}, "create or change a SKU"),
@@ -50,7 +61,7 @@ SENSITIVE: list[tuple[str, str, set[str], str]] = [
     ("POST", "/api/v1/moves", {"putaway", *MANAGERS}, "move stock between locations"),
     ("GET", "/api/v1/moves/source", {"putaway", *MANAGERS}, "what a location holds, to move"),
 ]
-SAMPLE = {"code": "NOPE", "name": "NOPE", "job_id": "999"}
+SAMPLE = {"code": "NOPE", "name": "NOPE", "job_id": "999", "proposal_id": "999"}
 
 
 def declared_roles(api: Api) -> dict[tuple[str, str], frozenset[str]]:
@@ -121,3 +132,27 @@ def test_a_supervisor_resets_a_floor_workers_pin_but_not_a_managers(api: Api) ->
     assert by_admin.status_code == 200, by_admin.text
     login = api.client.post("/api/v1/auth/login", json={"user_code": "admin01", "pin": "8642"})
     assert login.status_code == 401  # the admin's PIN did not change
+
+
+# Routes that show how much stock lies where: a blind count is blind only if a counter
+# reaches none of them.
+SHOWS_QUANTITIES = [
+    ("GET", "/api/v1/stock/lookup"),
+    ("GET", "/api/v1/stock/snapshot"),
+    ("GET", "/api/v1/putaway/pending"),
+    ("GET", "/api/v1/putaway/suggest"),
+    ("GET", "/api/v1/moves/source"),
+    ("GET", "/api/v1/ledger/movements"),
+    ("GET", "/api/v1/trace"),
+    ("GET", "/api/v1/trace/export"),
+    ("GET", "/api/v1/trace/explain"),
+    ("GET", "/api/v1/dashboard"),
+]
+
+
+def test_a_counter_reaches_no_route_that_shows_stock_quantities(api: Api) -> None:
+    if "counter" not in ROLES:
+        return  # no blind counting on this floor
+    declared = declared_roles(api)
+    seeing = [f"{m} {p}" for m, p in SHOWS_QUANTITIES if "counter" in declared[(m, p)]]
+    assert seeing == []
