@@ -144,6 +144,42 @@ export function lookupStock(code) {
   return call("GET", "/api/v1/stock/lookup", { query: { code } });
 }
 
+// Cycle counts: a counter's answers never carry expected quantities (the server's rule).
+
+/** The caller's count in progress, else the next open count task (null: none). */
+export function nextCount() {
+  return call("GET", "/api/v1/counts/next");
+}
+
+/** Start the count of the scanned location (it is frozen until submitted). */
+export function startCount(location) {
+  return sendCommand("/api/v1/counts/start", { location }, newKey());
+}
+
+/** Set the counted quantity of one scanned item: `{item, quantity, lot?, expiry?}`. */
+export function countLine(taskId, line) {
+  return sendCommand(`/api/v1/counts/${encodeURIComponent(taskId)}/lines`, line, newKey());
+}
+
+export function submitCount(taskId) {
+  return sendCommand(`/api/v1/counts/${encodeURIComponent(taskId)}/submit`, undefined, newKey());
+}
+
+/** Supervisors: count tasks for `{locations}`, `{zone}`, `{sku}` or `{abc_class}`. */
+export function createCounts(scope) {
+  return sendCommand("/api/v1/counts", scope, newKey());
+}
+
+/** Supervisors: the differences waiting for a decision (expected, counted, delta). */
+export function listCountProposals(status = "pending") {
+  return call("GET", "/api/v1/count-proposals", { query: { status } });
+}
+
+/** Supervisors: `decision` is `approve` (stock changes) or `reject`; `{reason}`. */
+export function decideCountProposal(id, decision, body) {
+  return sendCommand(`/api/v1/count-proposals/${encodeURIComponent(id)}/${decision}`, body, newKey());
+}
+
 // Inbound: delivery plans, their tally and the receipt document.
 
 /** Today's arrivals: plans expected on `day` (YYYY-MM-DD) and every plan at the door. */

@@ -84,6 +84,14 @@ export const MENU = [
   },
   // The OMS link: what waits to be sent, the last error, an event the OMS refused
   // (delivery stops there until a supervisor retries it or skips it with a reason).
+  // Cycle counts: counters count blind; supervisors also decide the differences there.
+  {
+    id: "count",
+    label: "menu.count",
+    roles: ["counter", "supervisor", "admin"],
+    href: "count.html",
+    ready: true,
+  },
   {
     id: "sync",
     label: "menu.sync",
@@ -106,7 +114,14 @@ export const MENU = [
     href: "supervisor.html",
     ready: true,
   },
-  { id: "stock", label: "menu.stock", roles: null, href: "stock.html", ready: true },
+  // Everyone but counters, who count blind (the server refuses them the lookup too).
+  {
+    id: "stock",
+    label: "menu.stock",
+    roles: ["receiver", "putaway", "picker", "packer", "dock", "supervisor", "admin"],
+    href: "stock.html",
+    ready: true,
+  },
 ];
 
 /** The tiles a user with these roles sees, in menu order. */
