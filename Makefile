@@ -56,6 +56,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/dock_checkout.py
 	$(BIN)/python bench/oms_sync.py
 	$(BIN)/python bench/trace.py
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
