@@ -108,6 +108,9 @@ def test_a_supervisor_traces_a_demo_lot_and_downloads_its_csv(
     assert texts[3][6] == f"DEMO-ASN-{lot['customer']}"
     assert texts[3][2] == str(lot["quantity"])
     expect(page.locator("#more")).to_be_hidden()
+    # On the phone the table scrolls inside its box, never the page.
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], width
 
     with page.expect_download() as download:
         page.locator("#csv").click()

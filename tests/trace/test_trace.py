@@ -161,7 +161,7 @@ def test_pages_of_any_size_never_skip_or_repeat_a_row(
     assert len(whole) >= 3
 
     @hsettings(
-        max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+        max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
     )
     @given(sizes=st.lists(st.integers(1, 4), min_size=1, max_size=5))
     def walk(sizes: list[int]) -> None:
