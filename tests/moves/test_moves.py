@@ -303,3 +303,20 @@ def test_quarantine_and_inspection_are_a_supervisors_business(site: Api) -> None
     source = site.get("/api/v1/moves/source", role="putaway", params={"location": "INSP-01"})
     assert source.json()["restricted"] is True
     ledger_is_true(site)
+
+
+def test_a_location_frozen_for_a_count_takes_no_move_in_or_out(site: Api) -> None:
+    assert site.post("/api/v1/counts", json={"locations": ["A-1"]}).status_code == 200
+    started = site.post("/api/v1/counts/start", json={"location": "A-1"})
+    assert started.status_code == 200, started.text
+    before = table_counts(site.db)
+    out = move(site, from_location="A-1", to_location="A-2", item=SOAP, quantity=1)
+    assert (out.status_code, code_of(out)) == (409, "LOCATION_FROZEN")
+    assert out.json()["error"]["details"]["location"] == "A-1"  # the page's text names it
+    whole = move(site, from_location="A-1", to_location="A-2", whole_location=True)
+    assert code_of(whole) == "LOCATION_FROZEN"
+    put_stock(site, "A-3", "S1", 2)
+    into = move(site, from_location="A-3", to_location="A-1", whole_location=True)
+    assert code_of(into) == "LOCATION_FROZEN"
+    assert balance(site, "A-1")[("S1", "")] == 20 and balance(site, "A-3") == {("S1", ""): 2}
+    assert table_counts(site.db)["movements"] == before["movements"] + 1  # the receipt only
