@@ -330,6 +330,13 @@ def submit_count(
     beyond = any(beyond_threshold(r["expected"], r["counted"] or 0, settings) for r in lines)
     recount = beyond and task["origin"] != "recount"
     recount_task = None
+    # An older count's undecided differences are stale now: this count (or its recount)
+    # says what is there.
+    conn.execute(
+        "UPDATE count_proposals SET status = 'rejected', reason = 'miscount', "
+        "decided_by = ?, decided_at = ? WHERE location_id = ? AND status = 'pending'",
+        (ctx.actor.code, ctx.at, task["location_id"]),
+    )
     if recount:
         outcome = "recount"
         conn.execute(
@@ -352,12 +359,6 @@ def submit_count(
             "UPDATE count_tasks SET status = 'submitted', outcome = ?, submitted_at = ? "
             "WHERE id = ?",
             (outcome, ctx.at, task_id),
-        )
-        # An older count's undecided differences are replaced by this count's.
-        conn.execute(
-            "UPDATE count_proposals SET status = 'rejected', reason = 'miscount', "
-            "decided_by = ?, decided_at = ? WHERE location_id = ? AND status = 'pending'",
-            (ctx.actor.code, ctx.at, task["location_id"]),
         )
         for r in differences:
             conn.execute(
