@@ -94,3 +94,20 @@ def test_count_overlapping_a_pick_ends_with_the_right_stock(api: Api) -> None:
     assert fresh["delta"] == -1
     ok(api.post(f"/api/v1/count-proposals/{fresh['id']}/approve", json={"reason": "count_loss"}))
     assert balance(api, "A-1") == {("S1", ""): 6}
+
+
+def test_approved_loss_of_reserved_units_is_refused_by_the_ledger(api: Api) -> None:
+    seed_outbound(api)
+    put_stock(api, "A-1", "S1", 10)
+    order = add_order(api, [{"sku": "S1", "quantity": 8}])
+    release(api, order["order_no"])
+    wave(api, order_nos=[order["order_no"]])  # 8 of the 10 reserved
+    count_location(api, "A-1", [{"item": SOAP, "quantity": 6}])
+    count_location(api, "A-1", [{"item": SOAP, "quantity": 6}])  # the recount confirms
+    [proposal] = pending_proposals(api)
+    refused = api.post(
+        f"/api/v1/count-proposals/{proposal['id']}/approve", json={"reason": "count_loss"}
+    )
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "STOCK_RESERVED"
+    assert balance(api, "A-1") == {("S1", ""): 10}
+    assert pending_proposals(api) == [proposal]  # still to decide once the order is shorted
