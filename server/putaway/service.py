@@ -1,7 +1,7 @@
 """Put-away: suggest a location for received stock, and move it there by scan.
 
 The suggestion never offers a location holding another customer's goods or assigned to
-another customer. It prefers a location already holding the same customer and SKU (and
+another customer, nor one frozen for a count. It prefers a location already holding the same customer and SKU (and
 lot) with room, then an empty location in the customer's own zone, then any empty one;
 nearest in pick sequence to where that SKU already lies. The confirming scan may name a
 different location: it goes through the ledger's own segregation and capacity rules.
@@ -37,6 +37,8 @@ def suggest_putaway_location(
         FROM balances b JOIN locations l ON l.id = b.location_id
         WHERE b.sku_id = ? AND +b.customer_id = ? AND l.active = 1 AND l.type IN ('storage', 'pick_face')
           AND (l.customer_id IS NULL OR l.customer_id = ?)
+          AND NOT EXISTS (SELECT 1 FROM count_tasks ct
+                          WHERE ct.location_id = l.id AND ct.status = 'counting')
         GROUP BY l.id
         ORDER BY same_lot DESC, l.pick_sequence
         """,
@@ -79,7 +81,9 @@ def _nearest_empty(
     params: list[Any] = [customer_id] if assigned_only else []
     where = f"""{owner} AND l.active = 1 AND l.type IN ('storage', 'pick_face')
           AND (l.capacity IS NULL OR l.capacity >= ?)
-          AND NOT EXISTS (SELECT 1 FROM balances b WHERE b.location_id = l.id)"""
+          AND NOT EXISTS (SELECT 1 FROM balances b WHERE b.location_id = l.id)
+          AND NOT EXISTS (SELECT 1 FROM count_tasks ct
+                          WHERE ct.location_id = l.id AND ct.status = 'counting')"""
     if anchor is None:
         return conn.execute(
             f"SELECT l.id, l.code, l.zone FROM locations l WHERE {where} "

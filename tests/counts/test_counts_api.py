@@ -257,3 +257,16 @@ def test_supervisor_creates_tasks_by_zone_sku_and_class_and_cancels(api: Api) ->
     assert api.post("/api/v1/counts", role="counter", json={"zone": "A"}).status_code == 403
     nxt = ok(api.get("/api/v1/counts/next", role="counter"))
     assert nxt["location"] == "A-1" and nxt["status"] == "open"
+
+
+def test_put_away_suggestion_passes_a_frozen_location_by(api: Api) -> None:
+    seeded(api, 20)
+    receive(api, 4, to="DOCK-1")
+
+    def suggested() -> str:
+        found = ok(api.get(f"/api/v1/putaway/suggest?location=DOCK-1&item={SOAP}"))
+        return str(found["stock"][0]["suggestion"]["location"])
+
+    assert suggested() == "A-1"  # where the same SKU lies
+    ok(api.post("/api/v1/counts/start", role="counter", json={"location": "A-1"}))
+    assert suggested() != "A-1"
