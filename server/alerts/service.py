@@ -19,12 +19,18 @@ from server.alerts.schemas import ALERT_KINDS, AlertCleared, AlertRaised, Safety
 from server.commands import SYSTEM, Actor, CommandContext, append_event, run_command
 from server.config import Settings
 from server.db import Database
+from server.db.migrations import ORDER_STATES
 from server.errors import Conflict, NotFound, Unprocessable
 from server.outbound.customs import HOLD_CODES, RELEASED_CODES
 from server.stations.agent_link import AGENT_SILENT_SECONDS, agent_printers
 
 PICKABLE = ("storage", "pick_face")
-DONE_STATES = ("packed", "loaded", "shipped", "cancelled")
+# Orders still on the floor, spelled out so the query reads orders (state, ...) for the
+# open states only, not a year of shipped ones.
+OPEN_STATES = ", ".join(f"'{s}'" for s in ORDER_STATES if s not in ("shipped", "cancelled"))
+BEFORE_LOADING = ", ".join(
+    f"'{s}'" for s in ORDER_STATES if s not in ("loaded", "shipped", "cancelled")
+)
 
 
 @dataclass(frozen=True)
@@ -161,8 +167,8 @@ def orders_at_risk(conn: sqlite3.Connection, settings: Settings, now: datetime) 
     """Released orders not packed by cut-off − X, packed ones not loaded by cut-off − Y."""
     released = ", ".join(str(c) for c in RELEASED_CODES)
     rows = conn.execute(
-        "SELECT order_no, state, cutoff_at FROM orders WHERE cutoff_at != '' "
-        f"AND customs_status IN ({released}) AND state NOT IN ('loaded', 'shipped', 'cancelled')"
+        f"SELECT order_no, state, cutoff_at FROM orders INDEXED BY orders_state WHERE state IN ({BEFORE_LOADING}) "
+        f"AND cutoff_at != '' AND customs_status IN ({released})"
     ).fetchall()
     found = []
     pack_by = timedelta(minutes=settings.alerts.pack_before_cutoff_minutes)
@@ -194,8 +200,8 @@ def orders_at_risk(conn: sqlite3.Connection, settings: Settings, now: datetime) 
 def customs_holds(conn: sqlite3.Connection) -> list[Finding]:
     holds = ", ".join(str(c) for c in HOLD_CODES)
     rows = conn.execute(
-        "SELECT order_no, state, customs_status FROM orders WHERE state NOT IN "
-        f"('shipped', 'cancelled') AND (customs_status IN ({holds}) OR customs_status < 0)"
+        f"SELECT order_no, state, customs_status FROM orders INDEXED BY orders_state WHERE state IN ({OPEN_STATES}) "
+        f"AND (customs_status IN ({holds}) OR customs_status < 0)"
     ).fetchall()
     return [
         Finding(
@@ -213,13 +219,17 @@ def failing_print_jobs(
 ) -> list[Finding]:
     """Per printer: jobs failed for good in the last day and never reprinted, or jobs
     still waiting after N tries."""
+    # Two searches of print_jobs (status, created_at): never a year of printed labels.
     rows = conn.execute(
-        "SELECT printer, "
-        "SUM(status = 'failed') AS failed, SUM(status IN ('queued', 'sending')) AS retrying, "
-        "MAX(last_error) AS last_error FROM print_jobs j WHERE "
-        "(status = 'failed' AND created_at >= ? AND NOT EXISTS (SELECT 1 FROM print_jobs c "
-        "  WHERE c.copy_of = j.id)) "
-        "OR (status IN ('queued', 'sending') AND attempts >= ?) GROUP BY printer",
+        "SELECT printer, SUM(failed) AS failed, SUM(retrying) AS retrying, "
+        "MAX(last_error) AS last_error FROM ("
+        "  SELECT printer, 1 AS failed, 0 AS retrying, last_error FROM print_jobs j "
+        "  INDEXED BY print_jobs_status WHERE status = 'failed' AND created_at >= ? "
+        "  AND NOT EXISTS (SELECT 1 FROM print_jobs c WHERE c.copy_of = j.id) "
+        "  UNION ALL "
+        "  SELECT printer, 0, 1, last_error FROM print_jobs INDEXED BY print_jobs_status "
+        "  WHERE status IN ('queued', 'sending') AND attempts >= ?"
+        ") GROUP BY printer",
         (iso(now - timedelta(days=1)), settings.alerts.print_attempts),
     ).fetchall()
     return [

@@ -900,6 +900,10 @@ def _alerts(db: sqlite_utils.Database) -> None:
         ) WITHOUT ROWID;
         CREATE INDEX movements_kind_at ON movements (kind, at);
         CREATE INDEX movements_sku_at ON movements (sku_id, at);
+        CREATE INDEX loading_list_parcels_loaded ON loading_list_parcels (loaded_at)
+            WHERE loaded_at IS NOT NULL;
+        -- Failed and waiting labels among a year of printed ones, for the dashboard and alerts.
+        CREATE INDEX print_jobs_status ON print_jobs (status, created_at);
         """
     )
 
