@@ -109,6 +109,40 @@ def throughput_csv(report: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+ALERT_COLUMNS = (
+    "id",
+    "kind",
+    "severity",
+    "subject",
+    "message",
+    "first_seen_at",
+    "last_seen_at",
+    "cleared_at",
+    "acked_by",
+    "acked_at",
+    "ack_note",
+)
+
+
+def alerts_csv(alerts: list[dict[str, Any]]) -> str:
+    """The alerts as CSV, a column per field; text that a spreadsheet would run as a
+    formula (a note, a SKU code from the OMS) is quoted with a leading apostrophe."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(ALERT_COLUMNS)
+    for alert in alerts:
+        writer.writerow([_cell(alert[c]) for c in ALERT_COLUMNS])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return f"'{value}"
+    return value
+
+
 def open_work(conn: sqlite3.Connection) -> dict[str, int]:
     """What waits for each step now."""
     plans = conn.execute("SELECT COUNT(*) FROM delivery_plans WHERE status != 'closed'").fetchone()[

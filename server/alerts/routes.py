@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -145,21 +143,6 @@ def throughput_csv(
     )
 
 
-ALERT_COLUMNS = (
-    "id",
-    "kind",
-    "severity",
-    "subject",
-    "message",
-    "first_seen_at",
-    "last_seen_at",
-    "cleared_at",
-    "acked_by",
-    "acked_at",
-    "ack_note",
-)
-
-
 @get(
     "/api/v1/reports/alerts.csv",
     opt=SUPERVISORS,
@@ -174,13 +157,8 @@ def alerts_csv(
 ) -> Response[bytes]:
     """The alerts as CSV (default: every alert, newest first)."""
     rows = db.read(lambda conn: service.list_alerts(conn, state=which, limit=limit))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(ALERT_COLUMNS)
-    for row in rows:
-        writer.writerow(["" if row[c] is None else row[c] for c in ALERT_COLUMNS])
     return Response(
-        out.getvalue().encode(),
+        board.alerts_csv(rows).encode(),
         media_type=CSV,
         headers={"Content-Disposition": 'attachment; filename="alerts.csv"'},
     )

@@ -4,6 +4,8 @@ with one `alert.raised` and one `alert.cleared` event each time, never more."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -354,3 +356,14 @@ def test_a_supervisor_checks_now_and_is_in_the_audit(site: Api) -> None:
     assert [r[0] for r in who] == ["user:supervisor01"]
     again = site.post("/api/v1/alerts/check", key="check-2")
     assert again.json() == {"raised": [], "cleared": []}
+
+
+def test_the_alerts_csv_never_hands_a_spreadsheet_a_formula(site: Api) -> None:
+    check(site, now())
+    alert = open_alerts(site)[("STATION_AGENT_OFFLINE", "bench-9")]
+    note = '=HYPERLINK("http://x.invalid","agent")'
+    assert site.post(f"/api/v1/alerts/{alert['id']}/ack", json={"note": note}).status_code == 200
+    rows = list(csv.DictReader(io.StringIO(site.get("/api/v1/reports/alerts.csv").text)))
+    ours = next(r for r in rows if r["id"] == str(alert["id"]))
+    assert ours["ack_note"] == "'" + note
+    assert ours["kind"] == "STATION_AGENT_OFFLINE" and ours["cleared_at"] == ""
