@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -367,3 +368,28 @@ def test_the_alerts_csv_never_hands_a_spreadsheet_a_formula(site: Api) -> None:
     ours = next(r for r in rows if r["id"] == str(alert["id"]))
     assert ours["ack_note"] == "'" + note
     assert ours["kind"] == "STATION_AGENT_OFFLINE" and ours["cleared_at"] == ""
+
+
+def test_the_worker_checks_on_its_interval_and_is_off_by_default(settings: Settings) -> None:
+    from litestar.testing import TestClient
+
+    from server.app import create_app
+
+    assert Settings().alerts.check_seconds == 0
+    app = create_app(settings)
+    with TestClient(app):
+        assert "alerts" not in app.state.workers
+    settings.alerts = AlertSettings(check_seconds=0.2)
+    app = create_app(settings)
+    with TestClient(app):
+        assert "alerts" in app.state.workers
+        deadline = time.monotonic() + 10
+        raised: list[Any] = []
+        while not raised and time.monotonic() < deadline:
+            raised = app.state.db.read(
+                lambda conn: conn.execute(
+                    "SELECT kind FROM alerts WHERE subject = 'bench-9'"
+                ).fetchall()
+            )
+            time.sleep(0.05)  # polling the worker's thread, not waiting out a fixed time
+        assert [r[0] for r in raised] == ["STATION_AGENT_OFFLINE"]
