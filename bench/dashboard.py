@@ -114,6 +114,10 @@ def fill_ledger(db_path: Path, movements: int) -> dict[str, Any]:
     first_day = datetime.now(ZONE).date() - timedelta(days=days)
     clock = working_instants(first_day, days, per_day)
     rows: list[tuple[Any, ...]] = []
+    orders: list[tuple[Any, ...]] = []
+    loads: list[tuple[Any, ...]] = []
+    labels: list[tuple[Any, ...]] = []
+    lists: dict[str, int] = {}
     written = 0
     t0 = time.perf_counter()
     for cycle in range(cycles):
@@ -136,9 +140,20 @@ def fill_ledger(db_path: Path, movements: int) -> dict[str, Any]:
             at = next(clock, None)
             if at is None:
                 break
+            stamp = at.isoformat(timespec="milliseconds")
+            if kind == "pack":
+                # The order shipped in this cycle, and its parcel loaded on the day's truck.
+                orders.append(
+                    (customer_id, document, "SF", f"SF{cycle:012d}", "{}", stamp, "h", stamp, stamp)
+                )
+                day = at.astimezone(ZONE).date().isoformat()
+                if day not in lists:
+                    lists[day] = _loading_list(conn, day, stamp)
+                loads.append((lists[day], 10_000_000 + cycle, cycle, stamp, "dock01"))
+                labels.append((stamp, stamp))
             rows.append(
                 (
-                    at.isoformat(timespec="milliseconds"),
+                    stamp,
                     kind,
                     customer_id,
                     sku_id,
@@ -155,20 +170,60 @@ def fill_ledger(db_path: Path, movements: int) -> dict[str, Any]:
                 )
             )
         if len(rows) >= BATCH:
-            written += _insert(conn, rows)
-            rows = []
-    written += _insert(conn, rows)
+            written += _insert(conn, rows, orders, loads, labels)
+            rows, orders, loads, labels = [], [], [], []
+    written += _insert(conn, rows, orders, loads, labels)
     seconds = time.perf_counter() - t0
     conn.execute("ANALYZE")
+    shipped = conn.execute("SELECT COUNT(*) FROM orders WHERE state = 'shipped'").fetchone()[0]
     conn.close()
-    return {"written": written, "seconds": seconds, "first_day": first_day, "per_day": per_day}
+    return {
+        "shipped_orders": shipped,
+        "written": written,
+        "seconds": seconds,
+        "first_day": first_day,
+        "per_day": per_day,
+    }
 
 
-def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> int:
+def _loading_list(conn: sqlite3.Connection, day: str, at: str) -> int:
+    cur = conn.execute(
+        "INSERT INTO loading_lists (list_no, state, plate, driver_name, driver_id, driver_phone, "
+        "seal_no, expected_weight_g, created_by, created_at) "
+        "VALUES (?, 'loading', '粤B00000', 'bench', '000', '000', 'S', 0, 'bench', ?)",
+        (f"LL-BENCH-{day}", at),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def _insert(
+    conn: sqlite3.Connection,
+    rows: list[tuple[Any, ...]],
+    orders: list[tuple[Any, ...]] | None = None,
+    loads: list[tuple[Any, ...]] | None = None,
+    labels: list[tuple[Any, ...]] | None = None,
+) -> int:
     # A cycle cut short by the clock's end would leave stock behind: drop its tail.
     while rows and rows[-1][1] != "ship":
         rows.pop()
     conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO orders (customer_id, order_no, courier, waybill_no, label, created_at, "
+        "content_hash, updated_at, customs_at, state, customs_status) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'shipped', 800)",
+        orders or [],
+    )
+    conn.executemany(
+        "INSERT INTO loading_list_parcels (list_id, parcel_id, position, loaded_at, loaded_by) "
+        "VALUES (?, ?, ?, ?, ?)",
+        loads or [],
+    )
+    conn.executemany(
+        "INSERT INTO print_jobs (printer, kind, payload, status, attempts, created_by, "
+        "created_at, done_at) VALUES ('pack-01-label', 'face_sheet', '{}', 'done', 1, "
+        "'pack01', ?, ?)",
+        labels or [],
+    )
     conn.executemany(
         "INSERT INTO movements (at, kind, customer_id, sku_id, lot, expiry, quantity, "
         "from_location_id, to_location_id, reason, document, user_code, device, command_key) "
@@ -192,6 +247,17 @@ def day_truth(db_path: Path, day: date) -> tuple[dict[str, int], list[str]]:
     ):
         if kind in MOVEMENT_STEPS:
             truth[MOVEMENT_STEPS[kind]] = units
+    truth["loaded"] = conn.execute(
+        "SELECT COUNT(*) FROM loading_list_parcels WHERE loaded_at >= ? AND loaded_at < ? "
+        "AND removed_at IS NULL",
+        bounds,
+    ).fetchone()[0]
+    loaded_plan = conn.execute(
+        "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM loading_list_parcels "
+        "WHERE loaded_at >= ? AND loaded_at < ?",
+        bounds,
+    ).fetchall()
+    print(f"  plan of the day's loaded parcels: {' | '.join(r[-1] for r in loaded_plan)}")
     kinds = ", ".join(f"'{k}'" for k in MOVEMENT_STEPS)
     aggregate = (
         "SELECT kind, SUM(quantity) FROM movements {hint} WHERE kind IN ({kinds}) "
@@ -270,7 +336,8 @@ def main() -> None:
         truth, plan = day_truth(db_path, day)
         print(
             f"  wrote {site['written']:,} movements in {site['seconds']:.1f} s "
-            f"(~{site['per_day']:,} a day); file {db_path.stat().st_size / 2**20:,.0f} MiB"
+            f"(~{site['per_day']:,} a day), {site['shipped_orders']:,} shipped orders with their "
+            f"printed labels and loaded parcels; file {db_path.stat().st_size / 2**20:,.0f} MiB"
         )
         print(f"  plan of the day's aggregate: {' | '.join(plan)}")
         server = Proc("serve", workdir / "serve.log")
