@@ -9,7 +9,10 @@ at one fsync per movement; the dashboard only reads): --movements ledger rows ov
 receive onto the dock, put-away, a move between storage locations, pick into a tote,
 pack onto a parcel, ship — spread over the demo's SKUs, and stamped in the site's
 working hours (07:00–23:00 Asia/Shanghai), so every day has the same ~N/365 rows and
-every cycle nets to zero: the demo's balances still equal the sum of the movements.
+every cycle nets to zero: the demo's balances still equal the sum of the movements. Each
+cycle is also a shipped order with its printed label and its parcel loaded on the day's
+truck (one loading list a day), so the open-work, holds, printer and loaded queries meet
+a year of rows too; `ANALYZE` runs after the fill.
 
 Then over HTTP on `bondfloor serve` (granian) on a free 127.0.0.1 port, as sup01, on ONE
 keep-alive connection, --requests each after 20 of warm-up, per request ms from just
