@@ -405,8 +405,8 @@ class Settings(Section):
     oms: Annotated[OmsSettings, _help("Link to the OMS upstream")] = field(
         default_factory=OmsSettings
     )
-    alerts: Annotated[AlertSettings, _help("Alerts: thresholds and the checking worker")] = (
-        field(default_factory=AlertSettings)
+    alerts: Annotated[AlertSettings, _help("Alerts: thresholds and the checking worker")] = field(
+        default_factory=AlertSettings
     )
     discovery: Annotated[DiscoverySettings, _help("mDNS discovery on the LAN")] = field(
         default_factory=DiscoverySettings

@@ -408,8 +408,9 @@ STOCK_KINDS: dict[str, str] = {
     "receive": "Units received: by scan against a delivery plan (to the dock, or to quarantine "
     "if damaged or short-dated), or an opening balance entered by a supervisor.",
     "putaway": "Units put away from the dock or staging to a storage location.",
-    "move": "Units moved between locations: by a supervisor, or a cancelled order's goods "
-    "returned to stock (reason `return_to_stock`).",
+    "move": "Units moved between locations: by scan on a handheld (document `MV<n>`, the "
+    "move's number), by a supervisor, or a cancelled order's goods returned to stock "
+    "(reason `return_to_stock`).",
     "pick": "Units picked from storage into an order's tote.",
     "pack": "Units packed from the tote into the order's parcel (location `PCL-<waybill>`).",
     "load": "Units loaded, entered by hand by a supervisor. Loading at the dock moves no "
@@ -417,7 +418,9 @@ STOCK_KINDS: dict[str, str] = {
     "ship": "Units left the warehouse on a departing truck: they leave the ledger.",
     "adjust": "A supervisor's correction, with a reason: units added to one location (no "
     "`from_location`) or taken from one (no `to_location`).",
-    "count": "A cycle count's correction, with a reason: the same shape as `adjust`.",
+    "count": "A cycle count's correction approved by a supervisor, with its reason code "
+    "(`count_gain`, `count_loss`, `damaged`, `found`, `miscount`) and document `COUNT-<task>`: "
+    "the same shape as `adjust`.",
 }
 
 # kind: (quantity, from, to, reason, document, user, device)
