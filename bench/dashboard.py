@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import http.client
 import io
 import json
 import os
@@ -47,7 +46,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from processes import HOST, Proc, bondfloor_exe, free_port
+from processes import Proc, TimedClient, bondfloor_exe, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -281,35 +280,7 @@ def day_truth(db_path: Path, day: date) -> tuple[dict[str, int], list[str]]:
     return truth, [r[-1] for r in plan]
 
 
-class Client:
-    def __init__(self, port: int) -> None:
-        self.conn = http.client.HTTPConnection(HOST, port, timeout=120)
-        self.token = ""
-
-    def request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes, float]:
-        headers = {"Accept": "application/json, text/csv"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        data = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            data = json.dumps(body).encode()
-        t0 = time.perf_counter()
-        self.conn.request(method, path, body=data, headers=headers)
-        resp = self.conn.getresponse()
-        raw = resp.read()
-        return resp.status, raw, (time.perf_counter() - t0) * 1000
-
-    def login(self) -> None:
-        status, raw, _ = self.request(
-            "POST", "/api/v1/auth/login", {"user_code": "sup01", "pin": "1234"}
-        )
-        if status != 201:
-            sys.exit(f"login failed: {status} {raw[:200]!r}")
-        self.token = json.loads(raw)["token"]
-
-
-def timed(client: Client, path: str, n: int) -> tuple[list[float], bytes]:
+def timed(client: TimedClient, path: str, n: int) -> tuple[list[float], bytes]:
     for _ in range(20):
         client.request("GET", path)
     times, last = [], b""
@@ -348,7 +319,7 @@ def main() -> None:
             startup = server.start_server(
                 [bondfloor_exe(), "--config", str(config), "serve"], workdir, port, timeout=120
             )
-            client = Client(port)
+            client = TimedClient(port)
             client.login()
             query = urlencode({"day": day.isoformat()})
             cases = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import signal
 import socket
@@ -139,3 +140,32 @@ class Proc:
 
     def log(self, tail: int = 0) -> str:
         return read_log(self.log_path, tail)
+
+
+class TimedClient:
+    """One keep-alive HTTP connection to the server; each request answers its status,
+    body and milliseconds. `login()` signs in a demo supervisor."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=120)
+        self.token = ""
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes, float]:
+        headers = {"Accept": "application/json, text/csv"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(body).encode()
+        t0 = time.perf_counter()
+        self.conn.request(method, path, body=data, headers=headers)
+        resp = self.conn.getresponse()
+        raw = resp.read()
+        return resp.status, raw, (time.perf_counter() - t0) * 1000
+
+    def login(self, user: str = "sup01", pin: str = "1234") -> None:
+        status, raw, _ = self.request("POST", "/api/v1/auth/login", {"user_code": user, "pin": pin})
+        if status != 201:
+            sys.exit(f"login failed: {status} {raw[:200]!r}")
+        self.token = json.loads(raw)["token"]

@@ -27,7 +27,6 @@ exactly the lot's movements and a BOM. EXPLAIN QUERY PLAN of the SKU's page is p
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
@@ -42,7 +41,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from processes import HOST, Proc, bondfloor_exe, free_port
+from processes import Proc, TimedClient, bondfloor_exe, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -217,36 +216,8 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> int:
     return len(rows)
 
 
-class Client:
-    def __init__(self, port: int) -> None:
-        self.conn = http.client.HTTPConnection(HOST, port, timeout=120)
-        self.token = ""
-
-    def request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes, float]:
-        headers = {"Accept": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        data = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            data = json.dumps(body).encode()
-        t0 = time.perf_counter()
-        self.conn.request(method, path, body=data, headers=headers)
-        resp = self.conn.getresponse()
-        raw = resp.read()
-        return resp.status, raw, (time.perf_counter() - t0) * 1000
-
-    def login(self) -> None:
-        status, raw, _ = self.request(
-            "POST", "/api/v1/auth/login", {"user_code": "sup01", "pin": "1234"}
-        )
-        if status != 201:
-            sys.exit(f"login failed: {status} {raw[:200]!r}")
-        self.token = json.loads(raw)["token"]
-
-
 def time_pages(
-    client: Client, params: dict[str, Any], n: int, check: Any
+    client: TimedClient, params: dict[str, Any], n: int, check: Any
 ) -> tuple[list[float], int]:
     path = "/api/v1/trace?" + urlencode({**params, "limit": PAGE})
     size = 0
@@ -295,7 +266,7 @@ def main() -> None:
             startup = server.start_server(
                 [bondfloor_exe(), "--config", str(config), "serve"], workdir, port, timeout=120
             )
-            client = Client(port)
+            client = TimedClient(port)
             client.login()
             sku = {"kind": "sku", "value": site["sku"], "customer": site["customer"]}
             cases = [
