@@ -87,9 +87,9 @@ def test_every_problem_agrees_with_msgspec_and_names_each_misfit(
     body = order_json([{"sku": "S1", "quantity": 1}, {"sku": "S2", "quantity": 2}])
     for path, junk in changes:
         node: Any = body
-        for step in path[:-1]:
-            node = node[step] if isinstance(node, dict | list) else None
-        if isinstance(node, dict) or (isinstance(node, list) and len(node) > path[-1]):
+        for step in path[:-1]:  # an earlier change may have put junk on the way
+            node = node[step] if _holds(node, step) else None
+        if _holds(node, path[-1]) or (isinstance(node, dict) and isinstance(path[-1], str)):
             node[path[-1]] = copy.deepcopy(junk)
     problems = every_problem(OrderIn, body)
     try:
@@ -100,3 +100,9 @@ def test_every_problem_agrees_with_msgspec_and_names_each_misfit(
     assert fits == (problems == []), problems
     for problem in problems:  # each names a place that is really wrong there
         assert problem["field"] and problem["message"]
+
+
+def _holds(node: Any, step: Any) -> bool:
+    if isinstance(node, dict):
+        return step in node
+    return isinstance(node, list) and isinstance(step, int) and step < len(node)
