@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from server.config import ROLES
+
 BONDFLOOR = str(Path(sys.executable).parent / "bondfloor")
 
 
@@ -59,7 +61,7 @@ def test_demo_seeds_a_believable_warehouse_and_is_idempotent(config: Path) -> No
         counts[0] == 3
         and counts[1] >= 300
         and counts[2] >= 300
-        and counts[3] == 7
+        and counts[3] == len(ROLES)  # one demo user per role
         and counts[4] > 0
     )
     bf(config, "demo")
