@@ -36,7 +36,6 @@ import os
 import random
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,7 +45,8 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from processes import Proc, TimedClient, bondfloor_exe, free_port
+from pick_http import pct
+from processes import Proc, TimedClient, bondfloor_exe, free_port, seed_demo_site
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -60,24 +60,6 @@ from server.ledger.service import balances_from_movements, stored_balances  # no
 BATCH = 100_000
 ZONE = ZoneInfo("Asia/Shanghai")
 OPEN_HOUR, CLOSE_HOUR = 7, 23
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def seed(workdir: Path, port: int) -> tuple[Path, Path]:
-    db_path = workdir / "site.db"
-    config = workdir / "bondfloor.toml"
-    config.write_text(f'[database]\npath = "{db_path}"\n[server]\nport = {port}\n')
-    subprocess.run(
-        [bondfloor_exe(), "--config", str(config), "demo"],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        cwd=workdir,
-    )
-    return db_path, config
 
 
 def working_instants(first_day: date, days: int, per_day: int) -> Any:
@@ -303,7 +285,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bf-dashboard-") as tmp:
         workdir = Path(tmp)
         port = free_port()
-        db_path, config = seed(workdir, port)
+        db_path, config = seed_demo_site(workdir, port)
         print(f"filling the ledger: {args.movements:,} movements over a year ...", flush=True)
         site = fill_ledger(db_path, args.movements)
         day = site["first_day"] + timedelta(days=182)

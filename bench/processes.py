@@ -169,3 +169,17 @@ class TimedClient:
         if status != 201:
             sys.exit(f"login failed: {status} {raw[:200]!r}")
         self.token = json.loads(raw)["token"]
+
+
+def seed_demo_site(workdir: Path, port: int) -> tuple[Path, Path]:
+    """A config for `workdir/site.db` on `port`, and the demo warehouse seeded into it."""
+    db_path = workdir / "site.db"
+    config = workdir / "bondfloor.toml"
+    config.write_text(f'[database]\npath = "{db_path}"\n[server]\nport = {port}\n')
+    subprocess.run(
+        [bondfloor_exe(), "--config", str(config), "demo"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        cwd=workdir,
+    )
+    return db_path, config
