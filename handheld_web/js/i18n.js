@@ -1097,6 +1097,10 @@ const TEXTS = {
   "alert.ORDER_NOT_PACKED_BY_CUTOFF": { zh: "订单临近截单未打包", en: "Order not packed near its cut-off" },
   "alert.ORDER_NOT_LOADED_BY_CUTOFF": { zh: "订单临近截单未装车", en: "Order not loaded near its cut-off" },
   "alert.ORDER_CUSTOMS_HOLD": { zh: "订单被海关扣留", en: "Order on customs hold" },
+  "alert.CUSTOMS_TIME_IN_FUTURE": {
+    zh: "海关回执时间晚于服务器时间，已拒收：请检查发送方时钟和时区",
+    en: "Customs replies dated in the future were refused: check the sender's clock and time zone",
+  },
   "alert.PRINT_JOB_FAILING": { zh: "打印任务失败", en: "Print jobs failing" },
   "alert.SYNC_STOPPED": { zh: "OMS 上传已停止", en: "OMS delivery stopped" },
   "alert.SYNC_LAG": { zh: "OMS 上传延迟", en: "OMS delivery lagging" },
@@ -1196,6 +1200,22 @@ const ERRORS = {
   WRONG_ITEM: { zh: "商品错误：此任务是 {expected}", en: "Wrong item: this task is {expected}" },
   LOT_MISMATCH: { zh: "批次 {scanned} 不是预留批次 {expected}", en: "Lot {scanned} is not the reserved lot {expected}" },
   EXPIRY_MISMATCH: { zh: "效期 {scanned} 不是预留效期 {expected}", en: "Expiry {scanned} is not the reserved {expected}" },
+  LOT_CONFIRMATION_REQUIRED: {
+    zh: "{sku} 需确认批次：请扫描批次标签",
+    en: "{sku} needs its lot confirmed: scan the lot label",
+  },
+  LOT_EXPIRED: {
+    zh: "批次 {lot} 已于 {expiry} 过期：请勿拣货，报告缺货",
+    en: "Lot {lot} expired on {expiry}: do not pick it, report a shortage",
+  },
+  LOT_SHELF_LIFE_TOO_SHORT: {
+    zh: "批次 {lot}（效期 {expiry}）剩余效期不足 {min_days} 天：请勿拣货，报告缺货",
+    en: "Lot {lot} (expires {expiry}) has less than {min_days} days left: do not pick it, report a shortage",
+  },
+  CUSTOMS_TIME_IN_FUTURE: {
+    zh: "海关回执时间 {status_at} 晚于服务器时间",
+    en: "Customs time {status_at} is ahead of the server clock",
+  },
   TOTE_UNKNOWN: { zh: "没有周转箱 {scanned}", en: "No tote {scanned}" },
   NOT_A_TOTE: { zh: "{scanned} 不是周转箱", en: "{scanned} is not a tote" },
   TOTE_IN_USE: { zh: "周转箱 {tote} 装着其他订单，请换空箱", en: "Tote {tote} holds another order; take an empty one" },
