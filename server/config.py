@@ -458,6 +458,11 @@ def site_today(settings: Settings) -> date:
     return datetime.now(zoneinfo.ZoneInfo(settings.site.timezone)).date()
 
 
+def site_day(settings: Settings, at: str) -> date:
+    """The site's calendar day of a command's time (ISO 8601 with offset, e.g. ctx.at)."""
+    return datetime.fromisoformat(at).astimezone(zoneinfo.ZoneInfo(settings.site.timezone)).date()
+
+
 def load_settings(path: str | Path | None = None) -> Settings:
     """Read settings from `path` (or $BONDFLOOR_CONFIG); defaults when neither is given."""
     if path is None:

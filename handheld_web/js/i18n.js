@@ -301,6 +301,11 @@ const TEXTS = {
   "pick.hint.location": { zh: "扫描库位", en: "Scan the location" },
   "pick.hint.item": { zh: "扫描商品", en: "Scan the item" },
   "pick.hint.tote": { zh: "扫描周转箱确认", en: "Scan the tote to confirm" },
+  "pick.hint.lot": { zh: "扫描批次标签", en: "Scan the lot label" },
+  "pick.lot_label": { zh: "批次标签", en: "Lot label" },
+  "pick.lot.choose": { zh: "确认批次 {lot}", en: "Confirm lot {lot}" },
+  "pick.lot_ok": { zh: "批次正确：{lot}", en: "Right lot: {lot}" },
+  "pick.item_ok.lot": { zh: "请扫描批次标签（批次 {lot}）", en: "Now scan the lot label (lot {lot})" },
   "pick.hint.blocked": { zh: "请按“下一个任务”", en: "Press Next task" },
   "pick.no_wave": { zh: "没有这个待拣波次：{code}", en: "No open wave {code}" },
   "pick.location": { zh: "库位", en: "Location" },
@@ -366,6 +371,11 @@ const TEXTS = {
   "pack.hint.open": { zh: "周转箱/订单号/运单号", en: "Tote, order or waybill" },
   "pack.hint.item": { zh: "逐件扫描商品", en: "Scan every item" },
   "pack.hint.weigh": { zh: "称重后输入克数", en: "Weigh and enter grams" },
+  "pack.hint.lot": { zh: "扫描批次标签", en: "Scan the lot label" },
+  "pack.lot.title": { zh: "{sku}：请确认批次", en: "{sku}: confirm the lot" },
+  "pack.lot.hint": { zh: "扫描此件的批次标签（周转箱内批次：{lots}）", en: "Scan this unit's lot label (lots in the tote: {lots})" },
+  "pack.lot.hint_choose": { zh: "扫描批次标签，或选择批次（{lots}）", en: "Scan the lot label, or choose the lot ({lots})" },
+  "pack.lot.choose": { zh: "批次 {lot}", en: "Lot {lot}" },
   "pack.opened": { zh: "订单 {order_no}：{units} 件", en: "Order {order_no}: {units} units" },
   "pack.change": { zh: "换订单", en: "Change" },
   "pack.courier": { zh: "{courier} · 运单 {waybill_no}", en: "{courier} · waybill {waybill_no}" },
@@ -1204,13 +1214,9 @@ const ERRORS = {
     zh: "{sku} 需确认批次：请扫描批次标签",
     en: "{sku} needs its lot confirmed: scan the lot label",
   },
-  LOT_EXPIRED: {
+  PICK_LOT_EXPIRED: {
     zh: "批次 {lot} 已于 {expiry} 过期：请勿拣货，报告缺货",
     en: "Lot {lot} expired on {expiry}: do not pick it, report a shortage",
-  },
-  LOT_SHELF_LIFE_TOO_SHORT: {
-    zh: "批次 {lot}（效期 {expiry}）剩余效期不足 {min_days} 天：请勿拣货，报告缺货",
-    en: "Lot {lot} (expires {expiry}) has less than {min_days} days left: do not pick it, report a shortage",
   },
   CUSTOMS_TIME_IN_FUTURE: {
     zh: "海关回执时间 {status_at} 晚于服务器时间",
