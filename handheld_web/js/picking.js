@@ -97,6 +97,9 @@ function renderTask() {
   box.dataset.sku = task.sku;
   box.dataset.orderNo = task.order_no;
   box.dataset.tote = task.tote || "";
+  box.dataset.lot = task.lot || "";
+  box.dataset.expiry = task.expiry || "";
+  box.dataset.lotToConfirm = String(Boolean(task.lot_to_confirm));
   $("task-wave").textContent = task.wave_no || wave?.wave_no || "";
   $("task-order").textContent = t("pick.order", { order_no: task.order_no });
   $("pick-location").textContent = task.location;

@@ -117,6 +117,17 @@ def in_tote(db: sqlite3.Connection, tote: str) -> dict[str, int]:
     }
 
 
+def tote_lots(db: sqlite3.Connection, tote: str, sku: str) -> list[str]:
+    """One lot per unit of a lot-tracked SKU in the tote (empty for a SKU without lots)."""
+    rows = db.execute(
+        "SELECT b.lot, b.quantity FROM balances b JOIN locations l ON l.id = b.location_id "
+        "JOIN skus s ON s.id = b.sku_id WHERE l.code = ? AND s.code = ? AND s.lot_tracked = 1 "
+        "AND b.lot != ''",
+        (tote, sku),
+    ).fetchall()
+    return [r["lot"] for r in rows for _ in range(r["quantity"])]
+
+
 def gs1(ean: str, lot: str, expiry: str) -> str:
     """A GS1-128 read with AIM prefix: (01) GTIN-14, (17) expiry, (10) lot."""
     yymmdd = date.fromisoformat(expiry).strftime("%y%m%d")
@@ -138,7 +149,7 @@ def current_task(page: Page) -> dict[str, str]:
     task = page.locator("#task")
     expect(task).to_be_visible()
     expect(page.locator("body")).to_have_attribute("data-step", "location")
-    keys = ("task-id", "location", "sku", "lot", "expiry", "order-no", "tote")
+    keys = ("task-id", "location", "sku", "lot", "expiry", "order-no", "tote", "lot-to-confirm")
     return {key: task.get_attribute(f"data-{key}") or "" for key in keys}
 
 
@@ -154,15 +165,23 @@ def pick_task(
         wrong = other_ean(db, [task["sku"]])
         scan_expecting(page, wrong, "bad", f"商品错误：此任务是 {task['sku']}")
         expect(page.locator("#slot-item")).to_have_attribute("data-state", "active")
-    if task["lot"]:
-        if mistakes:
-            scan_expecting(
-                page,
-                gs1(ean, "WRONGLOT", task["expiry"]),
-                "bad",
-                f"批次 WRONGLOT 不是预留批次 {task['lot']}",
-            )
+    if task["lot"] and mistakes:
+        scan_expecting(
+            page,
+            gs1(ean, "WRONGLOT", task["expiry"]),
+            "bad",
+            f"批次 WRONGLOT 不是预留批次 {task['lot']}",
+        )
         scan_expecting(page, gs1(ean, task["lot"], task["expiry"]), "good", task["sku"])
+    elif task["lot-to-confirm"] == "true":
+        # A plain EAN says the SKU, not the lot: the page asks for the lot label next.
+        scan_expecting(page, ean, "good", f"商品正确：{task['sku']}")
+        expect(page.locator("#banner .banner-detail")).to_have_text(
+            f"请扫描批次标签（批次 {task['lot']}）"
+        )
+        expect(page.locator("#slot-lot")).to_have_attribute("data-state", "active")
+        scan_expecting(page, "WRONGLOT", "bad", f"批次 WRONGLOT 不是预留批次 {task['lot']}")
+        scan_expecting(page, task["lot"], "good", f"批次正确：{task['lot']}")
     else:
         scan_expecting(page, ean, "good", f"商品正确：{task['sku']}")
     remaining = page.locator("#qty").input_value()
@@ -291,8 +310,15 @@ def test_released_orders_are_waved_picked_packed_and_labelled(
     scan_expecting(page, wrong, "bad", f"错货：{wrong} 不在此订单中")
     wrong_tones, _ = sounds(page)
     for sku, quantity in items:
+        lots = tote_lots(demo_db, tote, sku)
         for n in range(1, quantity + 1):
-            scan_expecting(page, ean_of(demo_db, sku), "good", f"{sku}：{n}/{quantity}")
+            if lots:  # lot-tracked: the plain EAN, then the unit's lot label
+                scan_expecting(page, ean_of(demo_db, sku), "info", f"{sku} 需确认批次")
+                expect(page.locator("#lot-prompt")).to_be_visible()
+                scan_expecting(page, lots.pop(), "good", f"{sku}：{n}/{quantity}")
+                expect(page.locator("#lot-prompt")).to_be_hidden()
+            else:
+                scan_expecting(page, ean_of(demo_db, sku), "good", f"{sku}：{n}/{quantity}")
             expect(page.locator(f'.pack-line[data-sku="{sku}"]')).to_have_attribute(
                 "data-packed", str(n)
             )
