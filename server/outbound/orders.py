@@ -313,8 +313,8 @@ def _send_to_inspection(
     unless they are there already: the last such task moved them and they have not been
     loaded since."""
     source = goods_location(conn, order)
-    if source is None:
-        return  # nothing picked yet: the hold alone stops it
+    if source is None or order["state"] == "shipped":
+        return  # nothing picked yet (the hold alone stops it), or gone with its truck
     open_task = conn.execute(
         "SELECT 1 FROM order_tasks WHERE order_id = ? AND kind = 'to_inspection' AND status = 'open'",
         (order["id"],),
