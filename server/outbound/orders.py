@@ -213,7 +213,11 @@ def apply_customs_status(
         if order["customs_status"] is not None
         else None
     )
-    wins = current is None or customs.precedence(status.code, status_at) > current
+    # A status in force dated ahead of the clock was taken before such times were refused:
+    # it cannot be trusted to outrank a real reply.
+    limit = utc_text(datetime.fromisoformat(ctx.at) + timedelta(seconds=max_ahead_seconds))
+    untrusted = current is not None and order["customs_at"] > limit
+    wins = current is None or untrusted or customs.precedence(status.code, status_at) > current
     conn.execute(
         "INSERT INTO customs_statuses (order_id, code, status_at, note, received_at, applied) "
         "VALUES (?, ?, ?, ?, ?, ?)",

@@ -88,6 +88,21 @@ def test_a_reply_dated_a_year_ahead_is_refused_and_a_real_hold_still_applies(sit
     assert open_inspection_tasks(site, order["id"]) == 1
 
 
+def test_a_future_status_taken_before_the_rule_gives_way_to_a_real_reply(site: Api) -> None:
+    order = packed_order(site, "T-1")
+    ahead = (datetime.now(UTC) + timedelta(days=365)).isoformat(timespec="milliseconds")
+    site.db.write(  # as an older version stored it
+        lambda conn: conn.execute(
+            "UPDATE orders SET customs_status = 800, customs_at = ? WHERE id = ?",
+            (ahead, order["id"]),
+        )
+    )
+    hold = reply(site, order["order_no"], 500, datetime.now(UTC))
+    assert hold.status_code == 200, hold.text
+    assert (hold.json()["applied"], hold.json()["customs_status"]) == (True, 500)
+    assert open_inspection_tasks(site, order["id"]) == 1
+
+
 def test_a_reply_within_the_allowed_clock_difference_is_taken(site: Api) -> None:
     order = packed_order(site, "T-1")
     answer = reply(site, order["order_no"], 500, datetime.now(UTC) + timedelta(seconds=200))
