@@ -129,6 +129,24 @@ def tote_lots(db: sqlite3.Connection, tote: str, sku: str) -> list[str]:
     return [r["lot"] for r in rows for _ in range(r["quantity"])]
 
 
+def pack_items_in_browser(page: Page, db: sqlite3.Connection, order_id: int, tote: str) -> None:
+    """Scan every unit of the order at the packing page; a lot-tracked SKU's bare EAN is
+    followed by the unit's lot label, which the page asks for."""
+    for sku, quantity in order_items(db, order_id):
+        lots = tote_lots(db, tote, sku)
+        for n in range(1, quantity + 1):
+            if lots:
+                scan_expecting(page, ean_of(db, sku), "info", f"{sku} 需确认批次")
+                expect(page.locator("#lot-prompt")).to_be_visible()
+                scan_expecting(page, lots.pop(), "good", f"{sku}：{n}/{quantity}")
+                expect(page.locator("#lot-prompt")).to_be_hidden()
+            else:
+                scan_expecting(page, ean_of(db, sku), "good", f"{sku}：{n}/{quantity}")
+            expect(page.locator(f'.pack-line[data-sku="{sku}"]')).to_have_attribute(
+                "data-packed", str(n)
+            )
+
+
 def gs1(ean: str, lot: str, expiry: str) -> str:
     """A GS1-128 read with AIM prefix: (01) GTIN-14, (17) expiry, (10) lot."""
     yymmdd = date.fromisoformat(expiry).strftime("%y%m%d")
@@ -311,19 +329,7 @@ def test_released_orders_are_waved_picked_packed_and_labelled(
     wrong = other_ean(demo_db, [sku for sku, _ in items])
     scan_expecting(page, wrong, "bad", f"错货：{wrong} 不在此订单中")
     wrong_tones, _ = sounds(page)
-    for sku, quantity in items:
-        lots = tote_lots(demo_db, tote, sku)
-        for n in range(1, quantity + 1):
-            if lots:  # lot-tracked: the plain EAN, then the unit's lot label
-                scan_expecting(page, ean_of(demo_db, sku), "info", f"{sku} 需确认批次")
-                expect(page.locator("#lot-prompt")).to_be_visible()
-                scan_expecting(page, lots.pop(), "good", f"{sku}：{n}/{quantity}")
-                expect(page.locator("#lot-prompt")).to_be_hidden()
-            else:
-                scan_expecting(page, ean_of(demo_db, sku), "good", f"{sku}：{n}/{quantity}")
-            expect(page.locator(f'.pack-line[data-sku="{sku}"]')).to_have_attribute(
-                "data-packed", str(n)
-            )
+    pack_items_in_browser(page, demo_db, packed["id"], tote)
     good_tones, _ = sounds(page)
     expect(page.locator("#weigh")).to_be_visible()
     expect(page.locator("#banner .banner-detail")).to_have_text("全部装齐，请称重")
@@ -413,12 +419,21 @@ def test_released_orders_are_waved_picked_packed_and_labelled(
 # Picking when an order stops -----------------------------------------------------------
 
 
-def single_line_orders(db: sqlite3.Connection, courier: str, n: int) -> list[sqlite3.Row]:
-    """Released orders of one courier no wave has taken, each with one line."""
+def single_line_orders(
+    db: sqlite3.Connection, courier: str, n: int, *, without_lots: bool = False
+) -> list[sqlite3.Row]:
+    """Released orders of one courier no wave has taken, each with one line (of a SKU
+    not tracked by lot, if asked: a bare EAN then packs it)."""
+    no_lots = (
+        "AND NOT EXISTS (SELECT 1 FROM order_lines l JOIN skus s ON s.id = l.sku_id "
+        "WHERE l.order_id = o.id AND s.lot_tracked = 1) "
+        if without_lots
+        else ""
+    )
     rows = db.execute(
         "SELECT o.* FROM orders o WHERE o.courier = ? AND o.state = 'new' AND o.wave_id IS NULL "
         "AND o.customs_status = 800 AND (SELECT COUNT(*) FROM order_lines l "
-        "WHERE l.order_id = o.id) = 1 ORDER BY o.id DESC LIMIT ?",
+        f"WHERE l.order_id = o.id) = 1 {no_lots}ORDER BY o.id DESC LIMIT ?",
         (courier, n),
     ).fetchall()
     assert len(rows) == n, f"not enough released {courier} orders left"
