@@ -129,7 +129,9 @@ def tote_lots(db: sqlite3.Connection, tote: str, sku: str) -> list[str]:
     return [r["lot"] for r in rows for _ in range(r["quantity"])]
 
 
-def pack_items_in_browser(page: Page, db: sqlite3.Connection, order_id: int, tote: str) -> None:
+def pack_items_in_browser(
+    page: Page, db: sqlite3.Connection, order_id: int, tote: str, shots: Any = None
+) -> None:
     """Scan every unit of the order at the packing page; a lot-tracked SKU's bare EAN is
     followed by the unit's lot label, which the page asks for."""
     for sku, quantity in order_items(db, order_id):
@@ -138,6 +140,8 @@ def pack_items_in_browser(page: Page, db: sqlite3.Connection, order_id: int, tot
             if lots:
                 scan_expecting(page, ean_of(db, sku), "info", f"{sku} 需确认批次")
                 expect(page.locator("#lot-prompt")).to_be_visible()
+                if shots is not None:
+                    assert_fits_phone(page, shots, "packing-lot-label")
                 scan_expecting(page, lots.pop(), "good", f"{sku}：{n}/{quantity}")
                 expect(page.locator("#lot-prompt")).to_be_hidden()
             else:
@@ -173,7 +177,13 @@ def current_task(page: Page) -> dict[str, str]:
 
 
 def pick_task(
-    page: Page, db: sqlite3.Connection, task: dict[str, str], tote: str, *, mistakes: bool
+    page: Page,
+    db: sqlite3.Connection,
+    task: dict[str, str],
+    tote: str,
+    *,
+    mistakes: bool,
+    shots: Any = None,
 ) -> None:
     """Location → item → tote by wedge scans; with `mistakes`, a wrong scan at each step."""
     if mistakes:
@@ -200,6 +210,8 @@ def pick_task(
             f"请扫描批次标签（批次 {task['lot']}）"
         )
         expect(page.locator("#slot-lot")).to_have_attribute("data-state", "active")
+        if shots is not None:
+            assert_fits_phone(page, shots, "picking-lot-label")
         scan_expecting(page, "WRONGLOT", "bad", f"批次 WRONGLOT 不是预留批次 {task['lot']}")
         scan_expecting(page, task["lot"], "good", f"批次正确：{task['lot']}")
     else:
@@ -294,7 +306,7 @@ def test_released_orders_are_waved_picked_packed_and_labelled(
                 )
             )
             assert_fits_phone(page, shots, "picking-task")
-        pick_task(page, demo_db, task, totes[task["order-no"]], mistakes=i == 0)
+        pick_task(page, demo_db, task, totes[task["order-no"]], mistakes=i == 0, shots=shots)
     expect(page.locator("#banner .banner-detail")).to_contain_text(f"波次 {wave_no} 已拣完")
     expect(page.locator("body")).to_have_attribute("data-step", "wave")
     for order in waved:
@@ -329,7 +341,7 @@ def test_released_orders_are_waved_picked_packed_and_labelled(
     wrong = other_ean(demo_db, [sku for sku, _ in items])
     scan_expecting(page, wrong, "bad", f"错货：{wrong} 不在此订单中")
     wrong_tones, _ = sounds(page)
-    pack_items_in_browser(page, demo_db, packed["id"], tote)
+    pack_items_in_browser(page, demo_db, packed["id"], tote, shots)
     good_tones, _ = sounds(page)
     expect(page.locator("#weigh")).to_be_visible()
     expect(page.locator("#banner .banner-detail")).to_have_text("全部装齐，请称重")
