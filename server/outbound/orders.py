@@ -255,6 +255,7 @@ def apply_customs_batch(
 ) -> dict[str, Any]:
     """Many customs replies in one message: every reply is checked first and a bad one
     refuses the whole batch with every problem listed; then each applies in order."""
+    ctx.audit_target = f"customs-batch:{len(statuses)}"  # a refusal's audit line says so too
     problems = []
     for i, status in enumerate(statuses):
         if not customs.is_known(status.code):

@@ -195,8 +195,15 @@ def test_a_batch_refused_for_a_future_reply_raises_the_alert_too(site: Api) -> N
         ]
     }
     assert site.post("/api/v1/customs-statuses/batch", role="oms", json=body).status_code == 400
+    audit = site.db.read(
+        lambda conn: conn.execute(
+            "SELECT target FROM audit WHERE code = 'BATCH_REJECTED' AND outcome = 'refused'"
+        ).fetchall()
+    )
+    assert [r[0] for r in audit] == ["customs-batch:1"]
     check_alerts(site.db, site.settings, now + timedelta(seconds=1))
-    assert FUTURE_CODE in {a["kind"] for a in site.get("/api/v1/alerts").json()}
+    alert = next(a for a in site.get("/api/v1/alerts").json() if a["kind"] == FUTURE_CODE)
+    assert "customs-batch:1" in alert["message"]
 
 
 # -- 2. the inspection task follows the final status -------------------------------------
