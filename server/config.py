@@ -136,6 +136,21 @@ class OutboundSettings(Section):
     max_parcel_weight_g: Annotated[
         int, _help("Heaviest parcel weight accepted at packing, in grams", gt=0)
     ] = 30000
+    customs_time_ahead_seconds: Annotated[
+        int,
+        _help(
+            "A customs reply time more than N seconds ahead of the server clock is refused "
+            "(CUSTOMS_TIME_IN_FUTURE)",
+            ge=0,
+        ),
+    ] = 300
+    lot_confirmation: Annotated[
+        Literal["scan", "choose"],
+        _help(
+            "A lot-tracked SKU scanned by its plain EAN needs its lot: scan the lot label "
+            "(scan), or scan or choose it from the reserved lots on the handheld (choose)"
+        ),
+    ] = "scan"
 
 
 class AlertSettings(Section):
@@ -441,6 +456,11 @@ class ConfigError(Exception):
 def site_today(settings: Settings) -> date:
     """Today on the site's calendar: shelf life is counted in the warehouse's days."""
     return datetime.now(zoneinfo.ZoneInfo(settings.site.timezone)).date()
+
+
+def site_day(settings: Settings, at: str) -> date:
+    """The site's calendar day of a command's time (ISO 8601 with offset, e.g. ctx.at)."""
+    return datetime.fromisoformat(at).astimezone(zoneinfo.ZoneInfo(settings.site.timezone)).date()
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

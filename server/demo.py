@@ -391,7 +391,11 @@ def _seed_orders(run: Callable[..., None], settings: Settings) -> int:
                 f"customs:{order.order_no}",
                 order.order_no,
                 lambda conn, ctx, r=reply: orders.apply_customs_status(
-                    conn, ctx, r, inspection_lane=settings.outbound.inspection_lane
+                    conn,
+                    ctx,
+                    r,
+                    inspection_lane=settings.outbound.inspection_lane,
+                    max_ahead_seconds=settings.outbound.customs_time_ahead_seconds,
                 ),
             )
     return DEMO_ORDERS

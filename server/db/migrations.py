@@ -976,6 +976,17 @@ def _counts(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0019_station_lot_label")
+def _station_lot_label(db: sqlite_utils.Database) -> None:
+    """A pack bench's fixed scanner reads one code at a time: the item scan of a
+    lot-tracked SKU that came without its lot waits here for the lot label's scan."""
+    db.executescript(
+        """
+        ALTER TABLE station_state ADD COLUMN lot_wanted_for TEXT NOT NULL DEFAULT '';
+        """
+    )
+
+
 def apply_migrations(conn: sqlite3.Connection) -> list[str]:
     """Apply what is pending on `conn`; returns the names applied."""
     db = sqlite_utils.Database(conn, execute_plugins=False)

@@ -92,7 +92,11 @@ def customs_status(
         idempotency_key,
         msgspec.to_builtins(data),
         lambda conn, ctx: orders.apply_customs_status(
-            conn, ctx, data, inspection_lane=settings.outbound.inspection_lane
+            conn,
+            ctx,
+            data,
+            inspection_lane=settings.outbound.inspection_lane,
+            max_ahead_seconds=settings.outbound.customs_time_ahead_seconds,
         ),
     ).value
 
@@ -119,7 +123,11 @@ def customs_status_batch(
         idempotency_key,
         msgspec.to_builtins(data),
         lambda conn, ctx: orders.apply_customs_batch(
-            conn, ctx, data.statuses, inspection_lane=settings.outbound.inspection_lane
+            conn,
+            ctx,
+            data.statuses,
+            inspection_lane=settings.outbound.inspection_lane,
+            max_ahead_seconds=settings.outbound.customs_time_ahead_seconds,
         ),
     ).value
 

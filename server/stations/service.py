@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from server.barcodes import normalise
+from server.barcodes import BarcodeError, normalise, parse_scan
 from server.commands import Actor, CommandContext, write_audit
 from server.config import Settings, StationSettings
 from server.dock import service as dock
@@ -88,6 +88,8 @@ def record_scan(
     except DomainError as err:
         conn.execute("ROLLBACK TO station_scan")
         conn.execute("RELEASE station_scan")
+        if err.code == "LOT_CONFIRMATION_REQUIRED":  # the item is right: its lot label next
+            _set_state(conn, station.name, ctx.at, lot_wanted_for=scan.code)
         action = attempt.action
         outcome, code, message = "refused", err.code, err.message
         effect = {"details": err.details}
@@ -185,13 +187,25 @@ def _route(
             code="NO_ORDER_OPEN",
             details={"scanned": text},
         )
+    item, lot = scan.code, None
+    if state["lot_wanted_for"] and not _is_item(scan.code, settings):
+        item, lot = state["lot_wanted_for"], scan.code  # the lot label of the waiting item
     packed = packing.pack_scan(
-        conn, work, settings, state["order_id"], PackScan(scan=scan.code, station=station.name)
+        conn, work, settings, state["order_id"], PackScan(scan=item, station=station.name, lot=lot)
     )
+    _set_state(conn, station.name, ctx.at, lot_wanted_for="")
     message = f"{packed['sku']} {packed['packed']}/{packed['ordered']}"
     if packed["complete"]:
         message += ": every item is scanned, weigh the parcel"
     return "pack_scan", {"message": message, **packed}
+
+
+def _is_item(code: str, settings: Settings) -> bool:
+    """A scan naming an item by GTIN (EAN, UPC, GS1 with AI 01), not a lot label."""
+    try:
+        return bool(parse_scan(code, settings.scan.gs_placeholder).gtin)
+    except BarcodeError:
+        return True  # let the pack scan say what is wrong with it
 
 
 def _at_the_door(
@@ -328,6 +342,7 @@ def _set_state(
     *,
     user_code: str | None = _UNSET,
     order_id: int | None = _UNSET,
+    lot_wanted_for: str = _UNSET,
 ) -> None:
     _state(conn, station, at)
     if user_code is not _UNSET:
@@ -335,10 +350,16 @@ def _set_state(
             "UPDATE station_state SET user_code = ?, updated_at = ? WHERE station = ?",
             (user_code, at, station),
         )
-    if order_id is not _UNSET:
+    if order_id is not _UNSET:  # another order (or none): no item waits for its lot
         conn.execute(
-            "UPDATE station_state SET order_id = ?, updated_at = ? WHERE station = ?",
+            "UPDATE station_state SET order_id = ?, lot_wanted_for = '', updated_at = ? "
+            "WHERE station = ?",
             (order_id, at, station),
+        )
+    if lot_wanted_for is not _UNSET:
+        conn.execute(
+            "UPDATE station_state SET lot_wanted_for = ?, updated_at = ? WHERE station = ?",
+            (lot_wanted_for, at, station),
         )
 
 

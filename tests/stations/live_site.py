@@ -214,6 +214,9 @@ class LiveSite:
         candidates = self.read(
             "SELECT o.* FROM orders o WHERE o.state = 'new' AND o.customs_status = 800 "
             "AND (SELECT COUNT(DISTINCT sku_id) FROM order_lines WHERE order_id = o.id) = 1 "
+            # A bare EAN at the bench: a lot-tracked SKU would need its lot label as well.
+            "AND NOT EXISTS (SELECT 1 FROM order_lines l JOIN skus s ON s.id = l.sku_id "
+            "WHERE l.order_id = o.id AND s.lot_tracked = 1) "
             "AND (SELECT SUM(quantity) FROM order_lines WHERE order_id = o.id) >= ? "
             "ORDER BY o.id",
             min_units,
