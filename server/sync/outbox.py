@@ -2,8 +2,9 @@
 skipped or reordered.
 
 The cursor (`sync_cursor.delivered_seq`) moves only when the OMS acknowledges a batch
-(any 2xx). Each event carries the key `site:seq`, so the OMS can recognise a repeat: a
-batch whose answer was lost is sent again, whole, and must be taken once.
+(any 2xx). Each event carries the key `site:epoch:seq`, so the OMS can recognise a
+repeat: a batch whose answer was lost is sent again, whole, and must be taken once. The
+epoch (server/db/journal_epoch.py) keeps a restored database from reusing a key.
 
 - A network error, a timeout, a 5xx, 408 or 429 is passing trouble: the same batch is
   tried again after an exponential backoff with jitter.
@@ -133,7 +134,7 @@ class Outbox:
     def _pending(self, db: Database, after: int, limit: int) -> list[sqlite3.Row]:
         return db.read(
             lambda conn: conn.execute(
-                "SELECT seq, at, type, version, payload FROM events WHERE seq > ? "
+                "SELECT seq, epoch, at, type, version, payload FROM events WHERE seq > ? "
                 "ORDER BY seq LIMIT ?",
                 (after, limit),
             ).fetchall()
