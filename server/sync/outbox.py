@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from server.commands import CommandContext, utc_now
 from server.config import Secrets, Settings
 from server.db import Database
+from server.db.journal_epoch import epoch_status
 from server.errors import Conflict
 from server.sync.dialects import Answer, Dialect, dialect_for
 
@@ -210,6 +211,8 @@ def sync_status(conn: sqlite3.Connection, settings: Settings) -> dict[str, Any]:
         "stopped": None
         if row is None or row["stopped_seq"] is None
         else {"seq": row["stopped_seq"], "error": row["stopped_error"]},
+        # Which epoch new events are keyed in, and the last restore (journal_epoch.py).
+        **epoch_status(conn),
     }
 
 
