@@ -158,7 +158,9 @@ class SimStore:
         elif contiguous and last is not None and e.seq > last["seq"] + 1:
             breach = "gap"
             missing = e.seq - last["seq"] - 1
-            self._breach(conn, breach, e, f"seq {e.seq} after {last['seq']}: {missing} missing", now)
+            self._breach(
+                conn, breach, e, f"seq {e.seq} after {last['seq']}: {missing} missing", now
+            )
         conn.execute(
             "INSERT INTO events (stream, epoch, seq, key, type, version, at, payload, received_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -151,9 +151,10 @@ def test_events_go_in_order_in_batches_with_their_keys(
     assert oms.keys() == keys_of(db, range(1, 11))
     assert [len(b) for b in oms.batches] == [4, 4, 2]
     assert oms.headers[0]["Authorization"] == "Bearer oms-secret"
-    assert oms.headers[0]["Idempotency-Key"] == f"{oms.keys()[0]}..{oms.keys()[3]}"
+    keys = oms.keys()
+    assert oms.headers[0]["Idempotency-Key"] == f"{keys[0]}..{keys[3]}"
     # Every key names the journal epoch it was written in: `site:epoch:seq`.
-    assert all(re.fullmatch(r"S1:[0-9a-f]{12}:\d+", key) for key in oms.keys())
+    assert all(re.fullmatch(r"S1:[0-9a-f]{12}:\d+", key) for key in keys)
     status = db.read(lambda c: sync_status(c, outbox.settings))
     assert (status["delivered_seq"], status["backlog"], status["last_error"]) == (10, 0, "")
 

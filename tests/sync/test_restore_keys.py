@@ -93,7 +93,9 @@ class Floor:
 
     def start(self) -> None:
         port = int(self.server.base_url.rsplit(":", 1)[1])
-        self.proc = start_serve(self.server.db_path.parent, self.server.config, port, self.server.log)
+        self.proc = start_serve(
+            self.server.db_path.parent, self.server.config, port, self.server.log
+        )
         wait_for_health(f"{self.server.base_url}/health", self.proc, self.server.log)
 
 
