@@ -903,6 +903,9 @@ the OMS may already hold. The epoch keeps their keys apart.
   knows them. Keep them (do not replace them with the new ones, which have other keys)
   and reconcile those orders and that stock with the floor.
 - Batches: `Idempotency-Key: <first key>..<last key>`, unique in the same way.
+- An OMS that reads `GET /api/v1/events?after=N` instead of taking deliveries gets each
+  event's `epoch` there too. After a restore (`/health`: `sync.last_restore.after_seq`)
+  it must read again from that seq: paging by `seq` alone would pass over the new events.
 """
 
 
