@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -127,3 +128,38 @@ def test_restore_refuses_a_backup_that_is_not_a_sound_bondfloor_database(
     assert code in refused.stderr, refused.stderr
     assert database.read_bytes() == before
     assert not list(tmp_path.glob("site.db.replaced-*"))
+
+
+def test_the_replaced_database_keeps_its_wal_and_the_backup_gets_none_of_it(
+    site: tuple[Path, Path], tmp_path: Path
+) -> None:
+    config, database = site
+    backup = tmp_path / "backup.db"
+    assert bf(config, "backup", str(backup)).returncode == 0
+    # A server killed after a write: its last commits are only in the WAL beside the file.
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, sys\n"
+            "from server.db import Database\n"
+            "db = Database(sys.argv[1])\n"
+            "db.write(lambda c: c.execute(\"UPDATE users SET active = 0 WHERE code = 'pick01'\"))\n"
+            "os._exit(0)\n",
+            str(database),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert killed.returncode == 0, killed.stderr
+    assert Path(f"{database}-wal").stat().st_size > 0
+
+    done = bf(config, "restore", str(backup))
+    assert done.returncode == 0, done.stderr
+    assert query(database, "SELECT active FROM users WHERE code = 'pick01'") == [(1,)]
+    (kept,) = [
+        p for p in tmp_path.glob("site.db.replaced-*") if not p.name.endswith(("-wal", "-shm"))
+    ]
+    assert Path(f"{kept}-wal").exists()
+    assert query(kept, "SELECT active FROM users WHERE code = 'pick01'") == [(0,)]
