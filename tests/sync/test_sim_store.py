@@ -5,6 +5,7 @@ another payload."""
 from __future__ import annotations
 
 import http.client
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,3 +84,27 @@ def test_keys_parse_with_and_without_an_epoch() -> None:
     assert parse_key("S1:43") == ("S1", "", 43)
     with pytest.raises(ValueError):
         parse_key("S1:5f0c3a9b2e71:43:1")
+
+
+def test_a_store_from_before_epochs_keeps_what_it_took(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        """
+        CREATE TABLE events (stream TEXT NOT NULL, seq INTEGER NOT NULL,
+            key TEXT NOT NULL UNIQUE, type TEXT NOT NULL, version INTEGER NOT NULL,
+            at TEXT NOT NULL, payload TEXT NOT NULL, received_at TEXT NOT NULL,
+            PRIMARY KEY (stream, seq));
+        INSERT INTO events VALUES ('S1', 1, 'S1:1', 't', 1, '', '{}', '');
+        INSERT INTO events VALUES ('S1', 2, 'S1:2', 't', 1, '', '{}', '');
+        """
+    )
+    conn.close()
+    store = SimStore(path)
+    try:
+        assert store.take([event(2, epoch="")])["repeat"] == 1
+        assert store.take([event(3)])["new"] == 1  # the first of an epoch, after them
+        assert [e["key"] for e in store.events("S1")] == ["S1:1", "S1:2", "S1:aaaaaaaaaaaa:3"]
+        assert store.stats()["breaches"] == []
+    finally:
+        store.close()
