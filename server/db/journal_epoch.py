@@ -70,8 +70,9 @@ def epoch_status(conn: sqlite3.Connection) -> dict[str, Any]:
     current = conn.execute(
         "SELECT epoch, after_seq, reason, started_at FROM journal_epochs ORDER BY id DESC LIMIT 1"
     ).fetchone()
+    # Without the backup's path (`detail`): `/health` answers anyone.
     restore = conn.execute(
-        "SELECT epoch, after_seq, detail, started_at FROM journal_epochs WHERE reason = 'restore' "
+        "SELECT epoch, after_seq, started_at FROM journal_epochs WHERE reason = 'restore' "
         "ORDER BY id DESC LIMIT 1"
     ).fetchone()
     return {
@@ -89,6 +90,5 @@ def epoch_status(conn: sqlite3.Connection) -> dict[str, Any]:
             "at": restore["started_at"],
             "epoch": restore["epoch"],
             "after_seq": restore["after_seq"],
-            "backup": restore["detail"],
         },
     }

@@ -158,6 +158,7 @@ def test_events_after_a_restore_reach_the_oms_under_new_keys_and_none_is_dropped
     assert {e["key"] for e in new}.isdisjoint(e["key"] for e in before_restore)
     sync = floor.health()["sync"]
     assert sync["backlog"] == len(new), sync
+    assert sync["epoch"]["id"] == new[0]["epoch"] != forgotten[0]["epoch"]
     if how == "bondfloor restore":
         assert sync["last_restore"]["after_seq"] == restored[-1]["seq"], sync
 
