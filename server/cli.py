@@ -1,5 +1,5 @@
-"""The `bondfloor` command: serve, init, demo, check-config, backup, user, token, import,
-station (the station agent), discover and oms-sim (a simulated OMS)."""
+"""The `bondfloor` command: serve, init, demo, check-config, backup, restore, user, token,
+import, station (the station agent), discover and oms-sim (a simulated OMS)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import click
 from server.commands import Actor, run_command
 from server.config import CONFIG_ENV, ConfigError, Settings, check_config_file, load_settings
 from server.db import Database
+from server.db.database import DatabaseBusy
 from server.discovery import LISTEN_ENV
 from server.errors import DomainError
 
@@ -37,9 +38,13 @@ class Context:
         return self._settings
 
     def database(self) -> Database:
-        db = Database(
-            self.settings.database.path, busy_timeout_ms=self.settings.database.busy_timeout_ms
-        )
+        try:
+            db = Database(
+                self.settings.database.path,
+                busy_timeout_ms=self.settings.database.busy_timeout_ms,
+            )
+        except DatabaseBusy as err:
+            raise click.ClickException(str(err)) from err
         db.migrate()
         return db
 
@@ -195,6 +200,36 @@ def backup(obj: Context, target: str) -> None:
     finally:
         db.close()
     click.echo(f"backup written to {target}")
+
+
+@main.command()
+@click.argument("backup_path", metavar="BACKUP", type=click.Path(dir_okay=False))
+@pass_context
+def restore(obj: Context, backup_path: str) -> None:
+    """Put BACKUP in place of the site database (the server must be stopped).
+
+    Checks the backup, keeps the replaced file beside it, and begins a new journal epoch:
+    events written from now on never reuse a key the OMS has already seen."""
+    from server.db.restore import RestoreRefused, restore_database
+
+    target = Path(obj.settings.database.path)
+    try:
+        done = restore_database(Path(backup_path), target, CLI_ACTOR.code)
+    except RestoreRefused as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"restored {backup_path} to {done.target}")
+    if done.replaced is not None:
+        click.echo(f"  the replaced database is kept as {done.replaced}")
+    if done.applied:
+        click.echo(f"  applied {', '.join(done.applied)}")
+    click.echo(
+        f"  journal: last event {done.last_seq}, {done.undelivered} not yet delivered; "
+        f"new events in epoch {done.epoch}"
+    )
+    click.echo(
+        "  events the OMS took after this backup stay there (their keys are never reused); "
+        "reconcile what they changed"
+    )
 
 
 @main.group()

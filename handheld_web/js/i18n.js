@@ -952,6 +952,11 @@ const TEXTS = {
   "sync.next_try.stopped": { zh: "已停止，等待主管处理", en: "stopped: waiting for a supervisor" },
   "sync.last_ok": { zh: "OMS 最近一次确认", en: "Last acknowledged by the OMS" },
   "sync.last_error": { zh: "最近错误", en: "Last error" },
+  "sync.last_restore": { zh: "最近一次从备份恢复", en: "Last restore from a backup" },
+  "sync.restored": {
+    zh: "{time}：现场回到事件 #{seq}，OMS 仍保留之后收到的事件，请与 OMS 核对",
+    en: "{time}: the floor went back to event #{seq}; the OMS keeps the later events it took, reconcile with it",
+  },
   "sync.never": { zh: "从未", en: "never" },
   "sync.no_error": { zh: "无", en: "none" },
   "sync.none": { zh: "—", en: "—" },
