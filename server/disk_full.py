@@ -87,7 +87,12 @@ class BurstLog:
             )
 
 
-def storage_error_handlers(burst_log: BurstLog | None = None) -> dict[type[Exception], Any]:
+ExceptionHandlers = dict[
+    int | type[Exception], Callable[[Request[Any, Any, Any], Any], Response[Any]]
+]
+
+
+def storage_error_handlers(burst_log: BurstLog | None = None) -> ExceptionHandlers:
     """The app's exception handler for SQLite's operational errors, with its own burst log."""
     reported = burst_log or BurstLog(log)
 
