@@ -87,6 +87,19 @@ class BurstLog:
             )
 
 
+_background = BurstLog(log)
+
+
+def log_background_failure(logger: logging.Logger, what: str, err: BaseException) -> None:
+    """A worker's or printer thread's failure: a full or failing disk once per burst (they
+    try again every few seconds), anything else with its traceback."""
+    failure = storage_failure(err)
+    if failure is None:
+        logger.error("%s", what, exc_info=err)
+    else:
+        _background.report(failure[0], f"{what}: {err}")
+
+
 ExceptionHandlers = dict[
     int | type[Exception], Callable[[Request[Any, Any, Any], Any], Response[Any]]
 ]

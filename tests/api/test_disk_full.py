@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
+from pathlib import Path
 
 import pytest
 
+from server import disk_full
+from server.db import Database
 from server.disk_full import BurstLog, storage_failure
+from server.workers import Worker
 from tests.api.test_error_shape import assert_error
 from tests.conftest import Api, new_key, seed_basics, table_counts
 
@@ -96,6 +101,10 @@ def test_other_database_errors_are_still_server_errors(api: Api) -> None:
         "the server's disk is full; the change was not made, try again",
     )
     full.close()
+    failing = sqlite3.OperationalError("disk I/O error")
+    failing.sqlite_errorcode = 778  # SQLITE_IOERR_WRITE: extended codes keep the primary
+    assert storage_failure(failing) is not None
+    assert storage_failure(failing)[0] == "STORAGE_ERROR"  # type: ignore[index]
 
 
 def test_the_burst_log_reports_once_a_minute_with_what_it_left_out(
@@ -130,3 +139,31 @@ def test_an_idempotent_replay_after_a_full_disk_applies_the_change_once(api: Api
     assert again.status_code == 200
     replay = api.post("/api/v1/customers", key=key, json=customer(49))
     assert replay.json() == again.json()
+
+
+def test_a_worker_on_a_full_disk_logs_once_per_burst_not_a_traceback_per_run(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(disk_full, "_background", BurstLog(logging.getLogger("bondfloor.storage")))
+    db = Database(tmp_path / "full.db")
+    db.write(lambda conn: conn.execute("CREATE TABLE t (x)"))
+    db.write(lambda conn: conn.execute("PRAGMA max_page_count = 2"))
+    runs = threading.Event()
+
+    def step(db: Database) -> None:
+        if worker.runs >= 30:
+            runs.set()
+        db.write(lambda conn: conn.execute("INSERT INTO t VALUES (?)", ("x" * 3000,)))
+
+    worker = Worker("filler", step, interval_seconds=0.001)
+    caplog.set_level(logging.INFO)
+    worker.start(db)
+    try:
+        assert runs.wait(10)
+    finally:
+        worker.stop()
+        db.close()
+    assert "SQLITE_FULL" in worker.last_error or "full" in worker.last_error
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, [r.getMessage() for r in errors]
+    assert errors[0].exc_info is None and "DISK_FULL" in errors[0].getMessage()
