@@ -110,3 +110,32 @@ def test_an_id_number_scanned_at_the_door_is_kept_only_by_its_ending(site: Api) 
     for number in (OTHER_ID, wrong, DRIVER_ID):
         assert_only_the_ending(feed.text, number)
         assert_only_the_ending(everything_said(site), number)
+
+
+def test_the_handover_slip_job_keeps_the_driver_masked(site: Api) -> None:
+    """The print queue is floor work (packers read it): the slip's job holds what the slip
+    prints, the ID number and phone masked."""
+    from server.config import StationSettings
+
+    site.settings.stations.append(
+        StationSettings(name="door-1", kind="dock_door", printers=["label-1"])
+    )
+    a = packed_parcel(site, "T-1")
+    made = ok(site.post("/api/v1/loading-lists", role="dock", json=truck([a["waybill_no"]])))
+    list_id = made["id"]
+    ok(site.post("/api/v1/dock/open", role="dock", json={"scan": "粤B12345", "door": "door-1"}))
+    for step, body in (
+        ("driver-id", {"driver_id": DRIVER_ID}),
+        ("driver-name", {"driver_name": "李师傅"}),
+        ("seal", {"seal_no": "SEAL-0001"}),
+        ("scans", {"scan": a["waybill_no"]}),
+    ):
+        ok(site.post(f"/api/v1/loading-lists/{list_id}/{step}", role="dock", json=body))
+    record = ok(site.post(f"/api/v1/loading-lists/{list_id}/depart", role="dock", json={}))
+    job_id = record["print_job"]["id"]
+    job = ok(site.get(f"/api/v1/print-jobs/{job_id}", role="packer"))
+    assert job["payload"]["driver_id"] == DRIVER_ID[:6] + "********" + DRIVER_ID[-4:]
+    assert job["payload"]["driver_phone"] == "138****8000"
+    assert DRIVER_ID not in site.get("/api/v1/print-jobs", role="packer").text
+    preview = site.get(f"/api/v1/print-jobs/{job_id}/preview.png", role="packer")
+    assert preview.status_code == 200, preview.text
