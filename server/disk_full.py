@@ -30,7 +30,7 @@ STORAGE_CODES = {
     SQLITE_FULL: ("DISK_FULL", "the server's disk is full; the change was not made, try again"),
     SQLITE_IOERR: (
         "STORAGE_ERROR",
-        "the server cannot write to its disk; the change was not made, try again",
+        "the server cannot read or write its disk; nothing was changed, try again",
     ),
 }
 
