@@ -25,8 +25,10 @@ from server.counts import routes as count_routes
 from server.counts.service import run_scheduled_counts
 from server.db import Database
 from server.discovery import Advertiser
+from server.disk_full import storage_error_handlers
 from server.dock import routes as dock_routes
 from server.errors import DomainError
+from server.handheld_files import HandheldFiles
 from server.inbound import routes as inbound_routes
 from server.ledger import routes as ledger_routes
 from server.masterdata import routes as masterdata_routes
@@ -38,6 +40,7 @@ from server.printing import routes as printing_routes
 from server.printing.dispatch import PrintDispatcher
 from server.putaway import routes as putaway_routes
 from server.reconcile import routes as reconcile_routes
+from server.security_headers import add_security_headers
 from server.stations import routes as station_routes
 from server.status import routes as status_routes
 from server.stock import routes as stock_routes
@@ -156,6 +159,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         html_mode=True,
         opt=allow(PUBLIC),
         name="handheld",
+        file_system=HandheldFiles(),
         # Revalidate every time: after an upgrade a handheld must not mix old and new modules.
         cache_control=CacheControlHeader(no_cache=True),
     )
@@ -172,10 +176,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DomainError: handle_domain_error,
             HTTPException: handle_http_exception,
             Exception: handle_unexpected,
+            **storage_error_handlers(),
         },
         lifespan=[lifespan],
         state=_initial_state(settings),
         request_class=FloorRequest,
+        before_send=[add_security_headers],
         middleware=[
             oms_signature_middleware(
                 Secrets.from_env().oms_hmac_secret, settings.oms.max_clock_skew_seconds

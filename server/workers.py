@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from server.db import Database
+from server.disk_full import log_background_failure
 
 log = logging.getLogger("bondfloor.workers")
 
@@ -64,7 +65,7 @@ class Worker:
                 self.last_error = ""
             except Exception as err:  # a worker must outlive any one failure
                 self.last_error = f"{type(err).__name__}: {err}"
-                log.exception("worker %s failed", self.name)
+                log_background_failure(log, f"worker {self.name} failed", err)
             self.runs += 1
             if not again:
                 self._stop.wait(self._interval)

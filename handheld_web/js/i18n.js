@@ -1338,6 +1338,8 @@ const ERRORS = {
   DAY_OUT_OF_RANGE: { zh: "日期超出范围", en: "The day is out of range" },
   NOT_FOUND: { zh: "未找到", en: "Not found" },
   INTERNAL_ERROR: { zh: "服务器出错，操作未执行", en: "The server failed; nothing was changed" },
+  DISK_FULL: { zh: "服务器磁盘已满，操作未执行：稍后自动重试，请通知主管", en: "The server's disk is full; nothing was changed: retrying later, tell a supervisor" },
+  STORAGE_ERROR: { zh: "服务器磁盘读写出错，操作未执行：稍后自动重试，请通知主管", en: "The server cannot read or write its disk; nothing was changed: retrying later, tell a supervisor" },
   NETWORK_ERROR: { zh: "无法连接服务器，请检查网络", en: "Cannot reach the server; check the network" },
 };
 

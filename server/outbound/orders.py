@@ -20,6 +20,7 @@ from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from server.ledger.service import holds_stock
 from server.outbound import customs
 from server.outbound.allocation import release_open_allocations
+from server.outbound.label import masked_label
 from server.outbound.schemas import CancelIn, CustomsStatusIn, OrderIn
 
 HOLD_SQL = "(o.customs_status < 0 OR o.customs_status IN ({}))".format(
@@ -495,8 +496,11 @@ def find_order_by_scan(conn: sqlite3.Connection, scanned: str, gs_placeholder: s
 # -- views ------------------------------------------------------------------------------
 
 
-def order_view(conn: sqlite3.Connection, order_id: int) -> dict[str, Any]:
-    """An order as the floor and the supervisor see it."""
+def order_view(
+    conn: sqlite3.Connection, order_id: int, *, personal: bool = False
+) -> dict[str, Any]:
+    """An order as the floor and the supervisor see it; the recipient masked as on the face
+    sheet unless `personal` (see server/privacy.py: who may see it whole)."""
     o = conn.execute(
         "SELECT o.*, c.code AS customer, t.code AS tote, w.wave_no FROM orders o "
         "JOIN customers c ON c.id = o.customer_id LEFT JOIN locations t ON t.id = o.tote_location_id "
@@ -538,6 +542,7 @@ def order_view(conn: sqlite3.Connection, order_id: int) -> dict[str, Any]:
         (order_id,),
     ).fetchall()
     reason = blocked(o)
+    label = msgspec.json.decode(o["label"])
     return {
         "id": o["id"],
         "order_no": o["order_no"],
@@ -553,7 +558,7 @@ def order_view(conn: sqlite3.Connection, order_id: int) -> dict[str, Any]:
         "priority": o["priority"],
         "wave": o["wave_no"],
         "tote": o["tote"],
-        "label": msgspec.json.decode(o["label"]),
+        "label": label if personal else masked_label(label),
         "lines": [
             {**dict(line), "packed": packed.get(sku_ids[line["line_no"]], 0)} for line in lines
         ],

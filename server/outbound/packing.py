@@ -232,6 +232,7 @@ def complete_pack(
     ).fetchone()
     if lane is None:
         raise Unprocessable(f"the outbound lane {lane_code} does not exist", code="LANE_MISSING")
+    # The view's recipient is masked already; masking a masked value leaves it as it is.
     label = face_sheet(
         order_view(conn, order_id), weight_g=req.weight_g, parcel_count=req.parcel_count, day=day
     )

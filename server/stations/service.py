@@ -24,6 +24,7 @@ from server.barcodes import BarcodeError, normalise, parse_scan
 from server.commands import Actor, CommandContext, write_audit
 from server.config import Settings, StationSettings
 from server.dock import service as dock
+from server.dock.identity import masked_tail
 from server.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 from server.outbound import packing
 from server.outbound.orders import find_order_by_scan, order_view
@@ -100,7 +101,7 @@ def record_scan(
             target=f"station:{station.name}",
             outcome="refused",
             code=err.code,
-            details={"scanned": scan.code[:200], "key": ctx.key},
+            details={"scanned": _as_recorded(action, scan.code)[:200], "key": ctx.key},
         )
     else:
         conn.execute("RELEASE station_scan")
@@ -114,7 +115,7 @@ def record_scan(
             station.name,
             ctx.key,
             scan.scanner,
-            scan.code,
+            _as_recorded(action, scan.code),
             scan.symbology,
             scan.scanned_at or ctx.at,
             ctx.at,
@@ -129,6 +130,11 @@ def record_scan(
     return _scan_view(
         conn.execute("SELECT * FROM station_scans WHERE id = ?", (scan_id,)).fetchone()
     )
+
+
+def _as_recorded(action: str, code: str) -> str:
+    """A scan as the feed and the audit log keep it: a driver's ID number only by its ending."""
+    return masked_tail(code) if action == "driver_id" else code
 
 
 def _action_for(station: StationSettings) -> str:
