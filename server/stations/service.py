@@ -4,8 +4,8 @@ At a pack bench a scan opens the order behind a tote, order or waybill number, a
 each item scan is a pack scan of that order; the packer weighs on the bench's page. At the
 printer station a scan looks up a parcel's labels for a reprint. At a dock door a plate opens
 the truck's loading list, then the driver's ID number, the seal and every parcel are
-checked against it. A badge scan
-at any station signs its holder in there: the work done at the station is theirs.
+checked against it. A badge scan at any station signs its holder in there: the work done
+at the station is theirs. A badge is a credential: the feed keeps only its masked end.
 
 Every scan is recorded once per station key, refused or not: a refusal (item not on the
 order, order on hold) is a result shown on the station's page, not an error of the call.
@@ -20,6 +20,7 @@ from typing import Any
 
 import msgspec
 
+from server.auth.service import hash_badge, mask_badge
 from server.barcodes import normalise
 from server.commands import Actor, CommandContext, write_audit
 from server.config import Settings, StationSettings
@@ -98,7 +99,7 @@ def record_scan(
             target=f"station:{station.name}",
             outcome="refused",
             code=err.code,
-            details={"scanned": scan.code[:200], "key": ctx.key},
+            details={"scanned": _shown(scan.code, action)[:200], "key": ctx.key},
         )
     else:
         conn.execute("RELEASE station_scan")
@@ -112,7 +113,7 @@ def record_scan(
             station.name,
             ctx.key,
             scan.scanner,
-            scan.code,
+            _shown(scan.code, action),
             scan.symbology,
             scan.scanned_at or ctx.at,
             ctx.at,
@@ -127,6 +128,12 @@ def record_scan(
     return _scan_view(
         conn.execute("SELECT * FROM station_scans WHERE id = ?", (scan_id,)).fetchone()
     )
+
+
+def _shown(code: str, action: str) -> str:
+    """What the feed, the stored answer and the audit keep of a scan: a badge is a
+    credential, so only its masked end (anyone at the station could read the feed)."""
+    return mask_badge(code) if action == "sign_in" else code
 
 
 def _action_for(station: StationSettings) -> str:
@@ -154,7 +161,7 @@ def _route(
 ) -> tuple[str, dict[str, Any]]:
     _, text = normalise(scan.code, settings.scan.gs_placeholder)
     badge = conn.execute(
-        "SELECT code, name, roles, active FROM users WHERE badge = ?", (text,)
+        "SELECT code, name, roles, active FROM users WHERE badge_hash = ?", (hash_badge(text),)
     ).fetchone()
     if badge is not None:
         attempt.action = "sign_in"
