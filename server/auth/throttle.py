@@ -27,6 +27,10 @@ from server.config import AuthSettings
 from server.errors import TooManyRequests
 
 Clock = Callable[[], float]
+FORGET_AFTER_SECONDS = 24 * 3600
+"""An address without a failed login for this long starts afresh."""
+MAX_ADDRESSES = 10_000
+"""Addresses remembered at most (the oldest are forgotten first)."""
 
 
 def delay_after(failures: int, settings: AuthSettings) -> float:
@@ -94,15 +98,15 @@ class AddressThrottle:
             return entry.refused if entry else 0
 
     def _forget_quiet(self, now: float, settings: AuthSettings) -> None:
-        # An address quiet for the longest delay (after its own delay ran out) starts afresh;
-        # this also keeps the table small on a site with many handhelds.
-        quiet = settings.login_max_delay_seconds
-        for address in [
-            a
-            for a, e in self._seen.items()
-            if now - e.last > delay_after(e.count, settings) + quiet
-        ]:
+        # Only a long quiet gives an address its free failures back: were it soon, one
+        # address could lock a user again and again in bursts. The table stays bounded
+        # even when an attacker makes up addresses.
+        for address in [a for a, e in self._seen.items() if now - e.last > FORGET_AFTER_SECONDS]:
             del self._seen[address]
+        if len(self._seen) >= MAX_ADDRESSES:
+            oldest = sorted(self._seen, key=lambda a: self._seen[a].last)
+            for address in oldest[: len(oldest) - MAX_ADDRESSES + 1]:
+                del self._seen[address]
 
 
 @dataclass

@@ -279,3 +279,17 @@ def test_a_login_flood_is_bounded_and_health_and_a_stock_write_are_served_meanwh
     assert gate.pin_checks.most_running == api.settings.auth.pin_hash_workers == 1
     denied = [line for line in login_audit(api) if line["outcome"] == "denied"]
     assert len(denied) == admitted  # one audit line per PIN actually checked
+
+
+def test_an_address_gets_its_free_failures_back_only_after_a_long_quiet() -> None:
+    settings = AuthSettings()
+    clock = FakeClock()
+    throttle = AddressThrottle(clock)
+    for _ in range(settings.login_free_failures + 1):
+        throttle.failed("10.0.0.66", settings)
+    clock.now += settings.login_max_delay_seconds * 2  # a burst, a wait, a burst: no
+    throttle.failed("10.0.0.66", settings)
+    assert throttle.retry_after("10.0.0.66", settings) > 0
+    clock.now += 25 * 3600
+    throttle.failed("10.0.0.7", settings)  # any failure sweeps the long-quiet addresses
+    assert throttle.retry_after("10.0.0.66", settings) == 0
