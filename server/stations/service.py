@@ -165,7 +165,7 @@ def _route(
     ).fetchone()
     if badge is not None:
         attempt.action = "sign_in"
-        return "sign_in", _sign_in(conn, ctx, station, badge)
+        return "sign_in", _sign_in(conn, ctx, settings, station, badge)
     if station.kind == "printer_station":
         return "lookup", parcel_labels(conn, text)
     if worker is None:
@@ -241,11 +241,22 @@ _ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 def _sign_in(
-    conn: sqlite3.Connection, ctx: CommandContext, station: StationSettings, user: sqlite3.Row
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    settings: Settings,
+    station: StationSettings,
+    user: sqlite3.Row,
 ) -> dict[str, Any]:
     roles = frozenset(user["roles"].split(","))
     if not user["active"]:
         raise Forbidden("this user is disabled", code="USER_DISABLED")
+    if roles & set(settings.auth.badge_pin_roles):
+        # A fixed scanner has no PIN pad: a manager takes a station from its page, logged in.
+        raise Forbidden(
+            "this badge needs the PIN too: sign in on the station's page",
+            code="BADGE_NEEDS_PIN",
+            details={"station": station.name},
+        )
     if not roles & STATION_ROLES[station.kind]:
         raise Forbidden(
             f"{user['name']} may not work at a {station.kind.replace('_', ' ')}",

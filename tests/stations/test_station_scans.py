@@ -279,3 +279,11 @@ def test_a_badge_scan_is_masked_in_the_answer_the_feed_the_replay_and_the_audit(
     assert bench.scan(BADGE, key="badge-1")["code"] == "****01"  # the stored replay too
     dump = "\n".join(site.db.read(lambda conn: list(conn.iterdump())))
     assert BADGE not in dump and "BF-BADGE-7002" not in dump
+
+
+def test_a_managers_badge_alone_does_not_take_a_station(site: Api) -> None:
+    add_user(site.db, site.settings, "sup7", ["supervisor"], badge="BF-BADGE-7009")
+    bench = Station(site, "pack-02")
+    refused = bench.scan("BF-BADGE-7009")
+    assert (refused["action"], refused["error_code"]) == ("sign_in", "BADGE_NEEDS_PIN")
+    assert site.get("/api/v1/stations/pack-02", role="packer").json()["user"] is None
