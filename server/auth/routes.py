@@ -43,11 +43,14 @@ def login(
 
 @get("/api/v1/auth/sessions", opt=allow(FLOOR_ROLES), sync_to_thread=True, tags=["auth"])
 def list_sessions(
-    request: Request[Any, Any, Any], actor: NamedDependency[Actor], db: NamedDependency[Database]
+    request: Request[Any, Any, Any],
+    actor: NamedDependency[Actor],
+    db: NamedDependency[Database],
+    settings: NamedDependency[Settings],
 ) -> list[dict[str, Any]]:
     """Your open sessions (device, address, when opened and last used); never the tokens."""
     token = request.headers.get("authorization", "").partition(" ")[2].strip()
-    return db.read(lambda conn: service.list_sessions(conn, actor.code, token))
+    return db.read(lambda conn: service.list_sessions(conn, settings.auth, actor.code, token))
 
 
 @post(

@@ -455,8 +455,12 @@ def actor_for_token(
     raise Unauthenticated("unknown or ended session; log in again", code="UNAUTHENTICATED")
 
 
-def list_sessions(conn: sqlite3.Connection, user_code: str, token: str) -> list[dict[str, object]]:
-    """The caller's open sessions, newest first; never their tokens."""
+def list_sessions(
+    conn: sqlite3.Connection, settings: AuthSettings, user_code: str, token: str
+) -> list[dict[str, object]]:
+    """The caller's open sessions (not expired, not idle), newest first; never their tokens."""
+    now = datetime.now(UTC)
+    idle_since = (now - timedelta(minutes=settings.session_idle_minutes)).isoformat()
     rows = conn.execute(
         "SELECT s.public_id, s.device, s.address, s.created_at, s.last_used_at, s.expires_at, "
         "s.token_hash = ? AS current FROM sessions s JOIN users u ON u.id = s.user_id "
@@ -474,6 +478,7 @@ def list_sessions(conn: sqlite3.Connection, user_code: str, token: str) -> list[
             "current": bool(r["current"]),
         }
         for r in rows
+        if r["expires_at"] > now.isoformat() and (r["last_used_at"] or "") > idle_since
     ]
 
 

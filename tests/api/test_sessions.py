@@ -51,6 +51,9 @@ def test_an_idle_session_ends(api: Api) -> None:
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == "SESSION_EXPIRED"
     assert answer.json()["error"]["details"] == {"reason": "idle"}
+    fresh = log_in(api, "pk3", "hh-02")
+    listed = api.client.get("/api/v1/auth/sessions", headers={"Authorization": f"Bearer {fresh}"})
+    assert [s["device"] for s in listed.json()] == ["hh-02"]  # the idle one is not open
 
 
 def test_a_used_session_notes_its_last_use(api: Api) -> None:
