@@ -185,9 +185,13 @@ def login(
     but cannot lock them out of their own handheld (that address is still throttled).
     The slow PIN hash runs outside the write transaction, so logins never hold up scans.
     """
-    wait = gate.addresses.retry_after(attempt.address, settings)
-    if wait > 0:
-        raise login_throttled(wait, "address")
+    with gate.addresses.admit(attempt.address, settings):
+        return _login(db, settings, gate, attempt)
+
+
+def _login(
+    db: Database, settings: AuthSettings, gate: LoginGate, attempt: LoginAttempt
+) -> dict[str, object]:
     if attempt.badge:
         where, value = "badge_hash = ?", hash_badge(attempt.badge)
     else:

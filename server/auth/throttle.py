@@ -58,10 +58,11 @@ class _Failures:
     count: int = 0
     last: float = 0.0
     refused: int = 0  # attempts answered 429 since the last audit line about this address
+    in_flight: int = 0  # attempts admitted and not yet decided
 
 
 class AddressThrottle:
-    """Failed logins per client address, forgotten after a quiet spell or a success."""
+    """Failed logins per client address, forgotten after a long quiet or a success."""
 
     def __init__(self, clock: Clock = time.monotonic) -> None:
         self._clock = clock
@@ -69,16 +70,38 @@ class AddressThrottle:
         self._seen: dict[str, _Failures] = {}
 
     def retry_after(self, address: str, settings: AuthSettings) -> float:
-        """Seconds until `address` may try again (0: now); a refused try is counted."""
+        """Seconds until `address` may try again (0: now); a refused try is counted.
+
+        Attempts still being decided count as failures: a burst of concurrent logins
+        from one address gets no more free tries than the same attempts one by one."""
         with self._lock:
             entry = self._seen.get(address)
             if entry is None:
                 return 0.0
+            pending = entry.count + entry.in_flight
             wait = entry.last + delay_after(entry.count, settings) - self._clock()
-            if wait > 0:
+            if pending >= settings.login_free_failures and (entry.in_flight or wait > 0):
                 entry.refused += 1
-                return wait
+                return max(wait, 1.0)
             return 0.0
+
+    @contextmanager
+    def admit(self, address: str, settings: AuthSettings) -> Iterator[None]:
+        """One attempt from `address`, or LOGIN_THROTTLED when it must wait."""
+        wait = self.retry_after(address, settings)
+        if wait > 0:
+            raise login_throttled(wait, "address")
+        with self._lock:
+            self._seen.setdefault(address, _Failures()).in_flight += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                entry = self._seen.get(address)
+                if entry is not None:
+                    entry.in_flight = max(0, entry.in_flight - 1)
+                    if not (entry.count or entry.refused or entry.in_flight):
+                        del self._seen[address]  # nothing to remember of it
 
     def failed(self, address: str, settings: AuthSettings) -> tuple[int, int]:
         """Count a failure; returns (failures in a row, attempts refused since last told)."""
@@ -94,14 +117,22 @@ class AddressThrottle:
     def succeeded(self, address: str) -> int:
         """A good login from `address` clears its failures; returns the refused count."""
         with self._lock:
-            entry = self._seen.pop(address, None)
-            return entry.refused if entry else 0
+            entry = self._seen.get(address)
+            if entry is None:
+                return 0
+            refused = entry.refused
+            entry.count = entry.refused = 0
+            return refused
 
     def _forget_quiet(self, now: float, settings: AuthSettings) -> None:
         # Only a long quiet gives an address its free failures back: were it soon, one
         # address could lock a user again and again in bursts. The table stays bounded
         # even when an attacker makes up addresses.
-        for address in [a for a, e in self._seen.items() if now - e.last > FORGET_AFTER_SECONDS]:
+        for address in [
+            a
+            for a, e in self._seen.items()
+            if now - e.last > FORGET_AFTER_SECONDS and not e.in_flight
+        ]:
             del self._seen[address]
         if len(self._seen) >= MAX_ADDRESSES:
             oldest = sorted(self._seen, key=lambda a: self._seen[a].last)

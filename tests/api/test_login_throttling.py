@@ -293,3 +293,17 @@ def test_an_address_gets_its_free_failures_back_only_after_a_long_quiet() -> Non
     clock.now += 25 * 3600
     throttle.failed("10.0.0.7", settings)  # any failure sweeps the long-quiet addresses
     assert throttle.retry_after("10.0.0.66", settings) == 0
+
+
+def test_a_burst_of_concurrent_attempts_from_one_address_gets_no_more_free_tries() -> None:
+    settings = AuthSettings(login_free_failures=3)
+    throttle = AddressThrottle(FakeClock())
+    with (
+        throttle.admit("10.0.0.66", settings),
+        throttle.admit("10.0.0.66", settings),
+        throttle.admit("10.0.0.66", settings),
+    ):
+        # Three attempts are being decided: a fourth would be a fourth free try.
+        with pytest.raises(TooManyRequests), throttle.admit("10.0.0.66", settings):
+            pass
+        assert throttle.retry_after("10.0.0.7", settings) == 0
