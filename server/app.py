@@ -105,7 +105,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         applied = db.migrate()
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
-        workers = {"sessions": Worker("sessions", end_expired_sessions, interval_seconds=300)}
+        workers = {
+            "sessions": Worker(
+                "sessions",
+                lambda db: end_expired_sessions(db, settings.auth.session_idle_minutes),
+                interval_seconds=300,
+            )
+        }
         if settings.outbound.auto_wave_minutes:
             workers["waves"] = Worker(
                 "waves",

@@ -113,3 +113,24 @@ def test_a_user_lists_and_ends_their_own_sessions_without_seeing_tokens(api: Api
     )
     assert (refused.status_code, refused.json()["error"]["code"]) == (404, "SESSION_NOT_FOUND")
     assert me(api, others).status_code == 200
+
+
+def test_the_sessions_worker_ends_idle_sessions(api: Api) -> None:
+    from server.workers import end_expired_sessions
+
+    add_user(api.db, api.settings, "pk8", ["picker"])
+    idle, fresh = log_in(api, "pk8", "hh-idle"), log_in(api, "pk8", "hh-fresh")
+    earlier = (datetime.now(UTC) - timedelta(minutes=61)).isoformat()
+    api.db.write(
+        lambda conn: conn.execute(
+            "UPDATE sessions SET last_used_at = ? WHERE device = 'hh-idle'", (earlier,)
+        )
+    )
+    assert end_expired_sessions(api.db, idle_minutes=60) == 1
+    ended = api.db.read(
+        lambda conn: conn.execute(
+            "SELECT device FROM sessions WHERE ended_at IS NOT NULL"
+        ).fetchall()
+    )
+    assert [r[0] for r in ended] == ["hh-idle"]
+    assert me(api, fresh).status_code == 200 and me(api, idle).status_code == 401
