@@ -20,6 +20,7 @@ from server import __version__
 from server.alerts import routes as alert_routes
 from server.alerts.service import check_alerts
 from server.auth import routes as auth_routes
+from server.auth.throttle import LoginGate
 from server.config import Secrets, Settings, load_settings
 from server.counts import routes as count_routes
 from server.counts.service import run_scheduled_counts
@@ -107,7 +108,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         applied = db.migrate()
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
-        workers = {"sessions": Worker("sessions", end_expired_sessions, interval_seconds=300)}
+        workers = {
+            "sessions": Worker(
+                "sessions",
+                lambda db: end_expired_sessions(db, settings.auth.session_idle_minutes),
+                interval_seconds=300,
+            )
+        }
         if settings.outbound.auto_wave_minutes:
             workers["waves"] = Worker(
                 "waves",
@@ -206,4 +213,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
 
 def _initial_state(settings: Settings) -> State:
-    return State({"settings": settings, "started_at": time.monotonic(), "workers": {}})
+    return State(
+        {
+            "settings": settings,
+            "started_at": time.monotonic(),
+            "workers": {},
+            "login_gate": LoginGate.for_settings(settings.auth),
+        }
+    )

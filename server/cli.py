@@ -148,8 +148,10 @@ def demo(obj: Context) -> None:
     click.echo(f"\n  Open http://{_url_host(s.host)}:{s.port}/ on a phone-sized browser.\n")
     click.echo(f"  The simulated OMS (bondfloor oms-sim) uses the token in {token_path}.")
     click.echo("  Demo logins (PIN " + DEMO_PIN + " for all; or scan the badge):")
+    with_pin = set(obj.settings.auth.badge_pin_roles)
     for u in DEMO_USERS:
-        click.echo(f"    {u.code:<8} {u.role:<11} badge {u.badge}")
+        needs = " + PIN" if u.role in with_pin else ""
+        click.echo(f"    {u.code:<8} {u.role:<11} badge {u.badge}{needs}")
     click.echo("")
 
 
@@ -234,7 +236,7 @@ def restore(obj: Context, backup_path: str) -> None:
 
 @main.group()
 def user() -> None:
-    """Add, disable users, reset PINs."""
+    """Add, disable, unlock users, reset PINs."""
 
 
 def _run(obj: Context, name: str, payload: Any, rules: Any) -> Any:
@@ -301,7 +303,7 @@ def user_disable(obj: Context, code: str) -> None:
 )
 @pass_context
 def user_reset_pin(obj: Context, code: str, pin: str) -> None:
-    """Set a new PIN (also unlocks a locked user)."""
+    """Set a new PIN (also unlocks a locked user and ends their sessions)."""
     from server.auth import service
 
     _run(
@@ -311,6 +313,22 @@ def user_reset_pin(obj: Context, code: str, pin: str) -> None:
         lambda conn, ctx: service.reset_pin(conn, ctx, obj.settings.auth, code, pin),
     )
     click.echo(f"PIN of {code} reset")
+
+
+@user.command("unlock")
+@click.argument("code")
+@pass_context
+def user_unlock(obj: Context, code: str) -> None:
+    """Lift a user's lock after failed logins (any user, managers included)."""
+    from server.auth import service
+
+    _run(
+        obj,
+        "user.unlock",
+        {"code": code},
+        lambda conn, ctx: service.unlock_user(conn, ctx, code),
+    )
+    click.echo(f"user {code} unlocked")
 
 
 @main.group()

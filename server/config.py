@@ -73,8 +73,37 @@ class AuthSettings(Section):
     ] = 12.0
     pin_min_length: Annotated[int, _help("Shortest PIN accepted for a user", ge=4, le=12)] = 4
     max_failed_logins: Annotated[
-        int, _help("Failed logins in a row that lock a user until a PIN reset", ge=1)
+        int, _help("Failed logins in a row that lock a user for lockout_minutes", ge=1)
     ] = 5
+    lockout_minutes: Annotated[
+        float, _help("How long a lock after max_failed_logins lasts (or until unlocked)", gt=0)
+    ] = 15.0
+    badge_pin_roles: Annotated[
+        list[str], _help("Roles whose badge logs in only together with the user's PIN")
+    ] = field(default_factory=lambda: ["supervisor", "admin"])
+    session_idle_minutes: Annotated[
+        float, _help("A session unused for this many minutes ends (log in again)", gt=0)
+    ] = 120.0
+    max_sessions_per_user: Annotated[
+        int, _help("Open sessions per user; a new login ends the oldest beyond this", ge=1)
+    ] = 5
+    login_free_failures: Annotated[
+        int,
+        _help("Failed logins from one address (or for one user) before delays begin", ge=1),
+    ] = 3
+    login_delay_seconds: Annotated[
+        float, _help("First delay after the free failures; each further failure doubles it", gt=0)
+    ] = 2.0
+    login_max_delay_seconds: Annotated[
+        float, _help("Longest delay between two login attempts from one address", gt=0)
+    ] = 300.0
+    pin_hash_workers: Annotated[
+        int,
+        _help("PIN checks (scrypt) run at once; the rest of the server keeps its threads", ge=1),
+    ] = 1
+    login_queue: Annotated[
+        int, _help("Logins that may wait for a PIN check; beyond it LOGIN_THROTTLED", ge=0)
+    ] = 4
 
 
 class ScanSettings(Section):
@@ -572,6 +601,11 @@ def _cross_reference_problems(settings: Settings) -> list[tuple[str, str]]:
     for role in settings.roles:
         if role not in ROLES:
             problems.append((f"roles.{role}", f"unknown role; roles are {', '.join(ROLES)}"))
+    for role in settings.auth.badge_pin_roles:
+        if role not in ROLES:
+            problems.append(
+                ("auth.badge_pin_roles", f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+            )
     named = (
         ("printers", [p.name for p in settings.printers]),
         ("scanners", [s.name for s in settings.scanners]),

@@ -17,6 +17,7 @@ const TEXTS = {
   "login.badge": { zh: "工牌", en: "Badge" },
   "login.busy": { zh: "正在登录…", en: "Logging in…" },
   "login.missing": { zh: "请输入工号和 PIN 码", en: "Enter your user code and PIN" },
+  "login.badge_pin": { zh: "已识别工牌：请输入您的 PIN 码", en: "Badge read: enter your PIN" },
   "login.expired": { zh: "会话已结束，请重新登录", en: "Your session has ended; please log in again" },
 
   "outbox.pending": { zh: "待上传 {count}", en: "{count} to upload" },
@@ -1131,9 +1132,16 @@ const ERRORS = {
   LOGIN_FAILED: { zh: "工号或 PIN 码错误", en: "Unknown user or wrong PIN" },
   USER_DISABLED: { zh: "该用户已停用", en: "This user is disabled" },
   USER_LOCKED: {
-    zh: "登录失败次数过多，已锁定；请主管重置 PIN 码",
-    en: "Too many failed logins; a supervisor must reset the PIN",
+    zh: "登录失败次数过多，已锁定；{retry_after} 秒后自动解锁，或请主管解锁",
+    en: "Too many failed logins; locked for {retry_after} s more, or ask a supervisor to unlock",
   },
+  LOGIN_THROTTLED: {
+    zh: "登录尝试过多，请 {retry_after} 秒后再试",
+    en: "Too many login attempts; try again in {retry_after} s",
+  },
+  BADGE_NEEDS_PIN: { zh: "此工牌还需输入 PIN 码", en: "This badge needs your PIN too" },
+  UNLOCK_NEEDS_ADMIN: { zh: "主管和管理员只能由管理员解锁", en: "Only an admin unlocks a supervisor or an admin" },
+  SESSION_NOT_FOUND: { zh: "没有这个会话", en: "No such session of yours" },
   LOGIN_INCOMPLETE: { zh: "请输入工号和 PIN 码，或扫描工牌", en: "Enter user code and PIN, or scan a badge" },
   VALIDATION_FAILED: { zh: "输入无效", en: "The input is not valid" },
   UNAUTHENTICATED: { zh: "请先登录", en: "Please log in" },

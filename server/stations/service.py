@@ -4,8 +4,8 @@ At a pack bench a scan opens the order behind a tote, order or waybill number, a
 each item scan is a pack scan of that order; the packer weighs on the bench's page. At the
 printer station a scan looks up a parcel's labels for a reprint. At a dock door a plate opens
 the truck's loading list, then the driver's ID number, the seal and every parcel are
-checked against it. A badge scan
-at any station signs its holder in there: the work done at the station is theirs.
+checked against it. A badge scan at any station signs its holder in there: the work done
+at the station is theirs. A badge is a credential: the feed keeps only its masked end.
 
 Every scan is recorded once per station key, refused or not: a refusal (item not on the
 order, order on hold) is a result shown on the station's page, not an error of the call.
@@ -20,6 +20,7 @@ from typing import Any
 
 import msgspec
 
+from server.auth.service import hash_badge, mask_badge
 from server.barcodes import BarcodeError, normalise, parse_scan
 from server.commands import Actor, CommandContext, write_audit
 from server.config import Settings, StationSettings
@@ -133,7 +134,11 @@ def record_scan(
 
 
 def _as_recorded(action: str, code: str) -> str:
-    """A scan as the feed and the audit log keep it: a driver's ID number only by its ending."""
+    """A scan as the feed, the stored answer and the audit log keep it: anyone at the
+    station can read the feed, so a badge (a credential) and a driver's ID number only
+    by their ending."""
+    if action == "sign_in":
+        return mask_badge(code)
     return masked_tail(code) if action == "driver_id" else code
 
 
@@ -162,11 +167,11 @@ def _route(
 ) -> tuple[str, dict[str, Any]]:
     _, text = normalise(scan.code, settings.scan.gs_placeholder)
     badge = conn.execute(
-        "SELECT code, name, roles, active FROM users WHERE badge = ?", (text,)
+        "SELECT code, name, roles, active FROM users WHERE badge_hash = ?", (hash_badge(text),)
     ).fetchone()
     if badge is not None:
         attempt.action = "sign_in"
-        return "sign_in", _sign_in(conn, ctx, station, badge)
+        return "sign_in", _sign_in(conn, ctx, settings, station, badge)
     if station.kind == "printer_station":
         return "lookup", parcel_labels(conn, text)
     if worker is None:
@@ -254,11 +259,22 @@ _ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 def _sign_in(
-    conn: sqlite3.Connection, ctx: CommandContext, station: StationSettings, user: sqlite3.Row
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    settings: Settings,
+    station: StationSettings,
+    user: sqlite3.Row,
 ) -> dict[str, Any]:
     roles = frozenset(user["roles"].split(","))
     if not user["active"]:
         raise Forbidden("this user is disabled", code="USER_DISABLED")
+    if roles & set(settings.auth.badge_pin_roles):
+        # A fixed scanner has no PIN pad: a manager takes a station from its page, logged in.
+        raise Forbidden(
+            "this badge needs the PIN too: sign in on the station's page",
+            code="BADGE_NEEDS_PIN",
+            details={"station": station.name},
+        )
     if not roles & STATION_ROLES[station.kind]:
         raise Forbidden(
             f"{user['name']} may not work at a {station.kind.replace('_', ' ')}",

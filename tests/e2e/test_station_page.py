@@ -47,12 +47,13 @@ from tests.e2e.test_outbound import (
     single_line_orders,
 )
 from tests.e2e.test_printing import pick_wave, printed_waybills, well_stocked_sku
+from tests.live_server import DEMO_BADGES
 from tests.printing.fake_printer import FakePrinter
 
 pytestmark = pytest.mark.e2e
 
 BENCH = "pack-02"
-PACKER_BADGE = "BF-BADGE-1004"  # pack01, 陈打包 (server/demo.py)
+PACKER_BADGE = DEMO_BADGES["pack01"]  # pack01, 陈打包 (server/demo.py)
 PACKER_NAME = "陈打包"
 DESK = {"width": 1280, "height": 800}
 RED = "rgb(196, 18, 26)"  # --bad in css/app.css

@@ -22,14 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from tests.devices.pty_port import Pty, wait_for
-from tests.live_server import free_port, stop_server, wait_for_health
+from tests.live_server import DEMO_BADGES, free_port, stop_server, wait_for_health
 from tests.printing.fake_printer import FakePrinter
 
 BONDFLOOR = Path(sys.executable).parent / "bondfloor"
 DEMO_PIN = "1234"
 BENCH = "pack-01"
 PRINTER = "bench-label"
-PACKER_BADGE = "BF-BADGE-1004"  # pack01 in the demo
+PACKER_BADGE = DEMO_BADGES["pack01"]  # pack01 in the demo
 
 
 class Refused(Exception):

@@ -289,3 +289,31 @@ def test_a_heartbeat_shows_the_agent_and_its_devices(site: Api) -> None:
         "scanners": {"s1": "unavailable"},
     }
     assert "pack-01" not in health  # no fixed scanner, no agent printer: no agent expected
+
+
+def test_a_badge_scan_is_masked_in_the_answer_the_feed_the_replay_and_the_audit(
+    site: Api,
+) -> None:
+    bench = Station(site, "pack-02")
+    signed = bench.scan(BADGE, key="badge-1")
+    assert (signed["action"], signed["outcome"], signed["code"]) == ("sign_in", "ok", "****01")
+    door = Station(site, "door-1")
+    refused = door.scan("BF-BADGE-7002")  # a picker may not work at a door: refused, masked
+    assert (refused["action"], refused["code"]) == ("sign_in", "****02")
+    # A packer or a dock user reading a station's feed never sees a badge.
+    feeds = [
+        site.get(f"/api/v1/stations/{name}/scans", role=role).text
+        for name, role in (("pack-02", "packer"), ("door-1", "dock"))
+    ]
+    assert all("BF-BADGE" not in feed for feed in feeds) and "****01" in feeds[0]
+    assert bench.scan(BADGE, key="badge-1")["code"] == "****01"  # the stored replay too
+    dump = "\n".join(site.db.read(lambda conn: list(conn.iterdump())))
+    assert BADGE not in dump and "BF-BADGE-7002" not in dump
+
+
+def test_a_managers_badge_alone_does_not_take_a_station(site: Api) -> None:
+    add_user(site.db, site.settings, "sup7", ["supervisor"], badge="BF-BADGE-7009")
+    bench = Station(site, "pack-02")
+    refused = bench.scan("BF-BADGE-7009")
+    assert (refused["action"], refused["error_code"]) == ("sign_in", "BADGE_NEEDS_PIN")
+    assert site.get("/api/v1/stations/pack-02", role="packer").json()["user"] is None
