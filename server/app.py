@@ -13,7 +13,6 @@ from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
 from server import __version__
@@ -31,6 +30,7 @@ from server.inbound import routes as inbound_routes
 from server.ledger import routes as ledger_routes
 from server.masterdata import routes as masterdata_routes
 from server.moves import routes as move_routes
+from server.openapi_doc import FloorJsonRenderPlugin
 from server.outbound import floor_routes as outbound_floor_routes
 from server.outbound import routes as outbound_routes
 from server.outbound.waves import run_automatic_waves
@@ -186,7 +186,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="bondfloor",
             version=__version__,
             use_handler_docstrings=True,
-            render_plugins=[JsonRenderPlugin()],
+            render_plugins=[FloorJsonRenderPlugin()],
             openapi_router=Router(
                 path="/schema",
                 route_handlers=[],

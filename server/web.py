@@ -115,12 +115,17 @@ def provide_actor(request: Request[Any, Any, Any]) -> Actor:
 
 
 def error_response(
-    status: int, code: str, message: str, details: dict[str, Any] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response[Any]:
     return Response(
         content={"error": {"code": code, "message": message, "details": details or {}}},
         status_code=status,
         media_type=MediaType.JSON,
+        headers=headers,
     )
 
 
@@ -155,7 +160,22 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         404: "no such page or API route",
         413: "the request body is too large",
     }.get(status, exc.detail)
-    return error_response(status, code, message)
+    return error_response(status, code, message, headers=_answer_headers(request, exc))
+
+
+# Headers an HTTP exception carries that the client needs (RFC 9110: a 405 names the
+# methods the resource has in `Allow`; a 429 or 503 says when to come back).
+KEPT_HEADERS = ("allow", "retry-after")
+
+
+def _answer_headers(request: Request[Any, Any, Any], exc: HTTPException) -> dict[str, str]:
+    carried = {k.lower(): v for k, v in (exc.headers or {}).items()}
+    kept = {name: carried[name] for name in KEPT_HEADERS if name in carried}
+    if exc.status_code == 405 and "allow" not in kept:
+        # The static files app refuses other methods without saying which it takes.
+        methods = getattr(request.scope.get("route_handler"), "http_methods", None) or {"GET", "HEAD"}
+        kept["allow"] = ", ".join(sorted(methods))
+    return kept
 
 
 def _every_body_problem(
