@@ -20,16 +20,19 @@ import copy
 import functools
 import inspect
 import re
+import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import msgspec
+import msgspec.inspect
 from litestar import Litestar, Request
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.routes import HTTPRoute
 
 from server.commands import MAX_KEY_LENGTH
-from server.web import PUBLIC
+from server.web import MAX_SQLITE_INT, PUBLIC
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -92,9 +95,9 @@ def error_statuses(handler: HTTPRouteHandler, method: str, operation: dict[str, 
     """The error statuses a route can answer, from what it declares.
 
     Every route can fail (500). Inputs can be bad (400). A route that is not public needs
-    a session (401) of an allowed role (403). A path names a thing that may not exist
-    (404). A change runs as a command: its key may be reused (409) and the warehouse rules
-    may refuse it (422). A body may be too large (413). A route adds what its own rules
+    a session (401) of an allowed role (403). A change runs as a command: its key may be reused (409) and the warehouse rules
+    may refuse it (422). A body may be too large (413). What a route is asked about by
+    path, query or body may not exist (404). A route adds what its own rules
     can answer beyond these with `opt={"errors": {...}}`.
     """
     parameters = operation.get("parameters", [])
@@ -104,8 +107,8 @@ def error_statuses(handler: HTTPRouteHandler, method: str, operation: dict[str, 
         statuses.add(400)
     if PUBLIC not in handler.opt.get("roles", frozenset()):
         statuses |= {401, 403}
-    if any(p.get("in") == "path" for p in parameters):
-        statuses.add(404)
+    if parameters and any(p.get("in") != "header" for p in parameters) or has_body:
+        statuses.add(404)  # the path, query or body names something that may not exist
     if method in WRITE_METHODS:
         statuses |= {409, 422}
     if has_body:
@@ -127,11 +130,57 @@ def describe_floor_api(app: Litestar, generated: dict[str, Any]) -> dict[str, An
         }
     }
     document["security"] = [{BEARER: []}]
+    components["schemas"].update(_struct_schemas(_structs_of(app)))
     for path, method, handler in _operations(app):
         operation = document["paths"].get(path, {}).get(method)
         if operation is not None:
             _describe_operation(operation, method, handler)
+            for parameter in operation.get("parameters", []):
+                parameter["schema"] = _tidy(parameter.get("schema", {}))
     return document
+
+
+def _struct_schemas(structs: set[type[msgspec.Struct]]) -> dict[str, Any]:
+    """The bodies' schemas as msgspec, which decodes and validates them, writes them.
+
+    Litestar's translation loses constraints (an item's pattern, a bound beside a
+    `oneOf` with null, `forbid_unknown_fields`), so valid-looking bodies were refused.
+    """
+    ordered = sorted(structs, key=lambda s: (s.__module__, s.__qualname__))
+    _, schemas = msgspec.json.schema_components(
+        ordered, ref_template="#/components/schemas/{name}"
+    )
+    return schemas
+
+
+def _tidy(schema: dict[str, Any]) -> dict[str, Any]:
+    """A parameter schema as the server reads the value.
+
+    Litestar writes integer bounds as floats (2**63-1 becomes 9.223372036854776e18, above
+    the largest int the server takes) and puts a bound beside `oneOf: [T, null]` where it
+    does not apply to T; the bound belongs inside T's branch.
+    """
+    schema = dict(schema)
+    branches = schema.get("oneOf")
+    if isinstance(branches, list) and {"type": "null"} in branches:
+        moved = {k: schema.pop(k) for k in list(schema) if k in _CONSTRAINTS}
+        schema["oneOf"] = [
+            b if b == {"type": "null"} else _tidy({**b, **moved}) for b in branches
+        ]
+        return schema
+    if schema.get("type") == "integer":
+        for bound in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            if isinstance(schema.get(bound), float):
+                schema[bound] = min(int(schema[bound]), MAX_SQLITE_INT)
+    return schema
+
+
+_CONSTRAINTS = frozenset(
+    {
+        "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
+        "exclusiveMaximum", "minItems", "maxItems", "format", "enum",
+    }
+)
 
 
 def _operations(app: Litestar) -> Iterator[tuple[str, str, HTTPRouteHandler]]:
@@ -176,6 +225,37 @@ def _describe_operation(operation: dict[str, Any], method: str, handler: HTTPRou
         if status == 429:
             answer["headers"] = RETRY_AFTER
         responses[str(status)] = answer
+
+
+def _structs_of(app: Litestar) -> set[type[msgspec.Struct]]:
+    """Every msgspec Struct a handler takes or answers, with the structs inside them."""
+    seen: set[type[msgspec.Struct]] = set()
+    for _, _, handler in _operations(app):
+        try:
+            hints = typing.get_type_hints(_handler_function(handler), include_extras=True)
+        except (NameError, TypeError):
+            continue
+        for hint in hints.values():
+            try:
+                info = msgspec.inspect.type_info(hint)
+            except (TypeError, ValueError):
+                continue  # a dependency (Database, Actor, Request), not a payload
+            _collect_structs(info, seen)
+    return seen
+
+
+def _collect_structs(info: msgspec.inspect.Type, seen: set[type[msgspec.Struct]]) -> None:
+    if isinstance(info, msgspec.inspect.StructType):
+        if info.cls in seen:
+            return
+        seen.add(info.cls)
+        for f in info.fields:
+            _collect_structs(f.type, seen)
+    for attr in ("item_type", "key_type", "value_type", "types", "item_types"):
+        inner = getattr(info, attr, None)
+        for each in inner if isinstance(inner, tuple) else [inner]:
+            if isinstance(each, msgspec.inspect.Type):
+                _collect_structs(each, seen)
 
 
 def _handler_function(handler: HTTPRouteHandler) -> Callable[..., Any]:
