@@ -58,6 +58,7 @@ from server.web import (
     provide_db,
     provide_printing,
     provide_settings,
+    refuse_repeated_query,
 )
 from server.workers import Worker, end_expired_sessions
 
@@ -161,7 +162,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     return Litestar(
         route_handlers=[*(h for s in SLICES for h in s.route_handlers), static],
-        guards=[authorize],
+        guards=[authorize, refuse_repeated_query],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),

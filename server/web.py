@@ -22,7 +22,7 @@ from server.auth.service import actor_for_token
 from server.commands import Actor, record_refusal
 from server.config import ROLES, Settings
 from server.db import Database
-from server.errors import DomainError, Forbidden, Unauthenticated
+from server.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 from server.validation import every_problem
 
 log = logging.getLogger("bondfloor.web")
@@ -77,6 +77,21 @@ def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRoute
         )
         raise err
     connection.state.actor = actor
+
+
+def refuse_repeated_query(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard: every query parameter of the API takes one value; `?a=1&a=2` is refused
+    instead of one of the two being picked silently."""
+    names = [name for name, _ in connection.query_params.multi_items()]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InvalidInput(
+            f"query parameter given more than once: {', '.join(repeated)}",
+            code="QUERY_PARAMETER_REPEATED",
+            details={"parameters": repeated},
+        )
 
 
 class FloorRequest(Request[Any, Any, Any]):

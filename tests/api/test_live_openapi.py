@@ -10,13 +10,21 @@ required header refused, auth not ignored, undeclared methods answered 405 with 
 Bounded so that CI sees the same cases every time in about a minute: a fixed seed,
 derandomized generation, no example database, a few examples per operation and mode.
 
-Two adjustments, both about what a schema cannot say:
+Adjustments, each about something a schema cannot say:
 - An `Idempotency-Key` the generator made valid is replaced by a fresh unique one: the
   schema can say what a key looks like, not that it must never have been used (a reused
   key is the coded 409 IDEMPOTENCY_KEY_REUSED). Invalid or missing keys are sent as made.
-- Valid data may also be refused with 422: that is the answer for a well-formed request
-  the warehouse rules refuse (an unknown SKU, an order in the wrong state), which
-  depends on the site's state and not on the request's shape.
+- Whole numbers are sent as `2`, never `2.0`: JSON Schema 2020-12 (OpenAPI 3.1) calls 2.0
+  an integer and has no way to say "no fraction part", while the server's decoder takes
+  a count of units only as an integer (2.5 stays a refused value either way).
+- Valid data may be refused with 422, the answer for a well-formed request the warehouse
+  rules refuse (an unknown SKU, an order in the wrong state): it depends on the site's
+  state, not on the request's shape.
+- Valid data may be refused with a coded 400 of a rule beyond any schema (a GTIN check
+  digit, a scan that is only unprintable characters, a customs status code that is not on
+  the customs list, "user and PIN, or badge"), but never with the codes of the schema
+  level (VALIDATION_FAILED, UNKNOWN_FIELD, MALFORMED_JSON): that would mean the document
+  promises a shape the server does not take (`schema_level_refusal` below).
 """
 
 from __future__ import annotations
@@ -51,7 +59,7 @@ CONFIG = {
     "generation": {"deterministic": True, "database": "none", "max-examples": EXAMPLES},
     "checks": {
         "positive_data_acceptance": {
-            "expected-statuses": ["2xx", "401", "403", "404", "409", "422", "429"]
+            "expected-statuses": ["2xx", "400", "401", "403", "404", "409", "422", "429"]
         },
     },
 }
@@ -89,7 +97,34 @@ def _headers_for(case: Any, site: LiveSite, role: str) -> dict[str, str]:
         token = site.login(role)  # logging out must not end the session the run uses
     if case.headers and key_is_documented_valid(str(case.headers.get("Idempotency-Key", ""))):
         case.headers["Idempotency-Key"] = f"live-{role}-{next(site.keys)}"
+    if isinstance(case.body, dict | list):
+        case.body = _whole_floats_as_ints(case.body)
     return {"Authorization": f"Bearer {token}", "X-Device": f"live-{role}"}
+
+
+SCHEMA_LEVEL_CODES = frozenset({"VALIDATION_FAILED", "UNKNOWN_FIELD", "MALFORMED_JSON"})
+
+
+@schemathesis.check
+def schema_level_refusal(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A schema-valid request is never refused for its shape (see the module docstring)."""
+    positive = case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE
+    if not positive or response.status_code != 400:
+        return None
+    code = response.json().get("error", {}).get("code")
+    if code in SCHEMA_LEVEL_CODES:
+        raise AssertionError(f"a schema-valid request was refused with {code}: {response.text}")
+    return True
+
+
+def _whole_floats_as_ints(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+        return int(value)
+    if isinstance(value, list):
+        return [_whole_floats_as_ints(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _whole_floats_as_ints(v) for k, v in value.items()}
+    return value
 
 
 def _report(case: Any, role: str, response: Any, failure: BaseException) -> str:
