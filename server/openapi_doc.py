@@ -29,6 +29,7 @@ import msgspec.inspect
 from litestar import Litestar, Request
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.params import RawBody
 from litestar.routes import HTTPRoute
 
 from server.commands import MAX_KEY_LENGTH
@@ -210,6 +211,8 @@ def _describe_operation(operation: dict[str, Any], method: str, handler: HTTPRou
         operation["operationId"] = operation_id.removesuffix("Asynccallable") + camel
     if PUBLIC in handler.opt.get("roles", frozenset()):
         operation["security"] = []
+    if "requestBody" not in operation and _takes_a_file(fn):
+        operation["requestBody"] = FILE_BODY
     for parameter in operation.get("parameters", []):
         if parameter.get("in") == "header" and parameter.get("name") == "Idempotency-Key":
             parameter["required"] = True
@@ -225,6 +228,25 @@ def _describe_operation(operation: dict[str, Any], method: str, handler: HTTPRou
         if status == 429:
             answer["headers"] = RETRY_AFTER
         responses[str(status)] = answer
+
+
+FILE_BODY: dict[str, Any] = {
+    "description": "The file: CSV, or a JSON array of rows (see the `format` parameter)",
+    "required": True,
+    "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+    },
+}
+
+
+def _takes_a_file(fn: Callable[..., Any]) -> bool:
+    """Whether the handler reads its body raw (an import file), which Litestar leaves out."""
+    try:
+        hints = typing.get_type_hints(fn)
+    except (NameError, TypeError):
+        return False
+    return any(hint is RawBody for hint in hints.values())
 
 
 def _structs_of(app: Litestar) -> set[type[msgspec.Struct]]:
