@@ -108,7 +108,7 @@ def error_statuses(handler: HTTPRouteHandler, method: str, operation: dict[str, 
         statuses.add(400)
     if PUBLIC not in handler.opt.get("roles", frozenset()):
         statuses |= {401, 403}
-    if parameters and any(p.get("in") != "header" for p in parameters) or has_body:
+    if has_body or any(p.get("in") != "header" for p in parameters):
         statuses.add(404)  # the path, query or body names something that may not exist
     if method in WRITE_METHODS:
         statuses |= {409, 422}
@@ -148,9 +148,7 @@ def _struct_schemas(structs: set[type[msgspec.Struct]]) -> dict[str, Any]:
     `oneOf` with null, `forbid_unknown_fields`), so valid-looking bodies were refused.
     """
     ordered = sorted(structs, key=lambda s: (s.__module__, s.__qualname__))
-    _, schemas = msgspec.json.schema_components(
-        ordered, ref_template="#/components/schemas/{name}"
-    )
+    _, schemas = msgspec.json.schema_components(ordered, ref_template="#/components/schemas/{name}")
     return schemas
 
 
@@ -165,9 +163,7 @@ def _tidy(schema: dict[str, Any]) -> dict[str, Any]:
     branches = schema.get("oneOf")
     if isinstance(branches, list) and {"type": "null"} in branches:
         moved = {k: schema.pop(k) for k in list(schema) if k in _CONSTRAINTS}
-        schema["oneOf"] = [
-            b if b == {"type": "null"} else _tidy({**b, **moved}) for b in branches
-        ]
+        schema["oneOf"] = [b if b == {"type": "null"} else _tidy({**b, **moved}) for b in branches]
         return schema
     if schema.get("type") == "integer":
         for bound in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
@@ -178,8 +174,17 @@ def _tidy(schema: dict[str, Any]) -> dict[str, Any]:
 
 _CONSTRAINTS = frozenset(
     {
-        "pattern", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
-        "exclusiveMaximum", "minItems", "maxItems", "format", "enum",
+        "pattern",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minItems",
+        "maxItems",
+        "format",
+        "enum",
     }
 )
 
@@ -286,7 +291,7 @@ def _handler_function(handler: HTTPRouteHandler) -> Callable[..., Any]:
     # original function in `.func`.
     while isinstance(fn, functools.partial) or type(fn).__name__ == "AsyncCallable":
         fn = fn.func
-    return fn  # type: ignore[no-any-return]
+    return fn
 
 
 class FloorJsonRenderPlugin(JsonRenderPlugin):

@@ -188,7 +188,10 @@ def _answer_headers(request: Request[Any, Any, Any], exc: HTTPException) -> dict
     kept = {name: carried[name] for name in KEPT_HEADERS if name in carried}
     if exc.status_code == 405 and "allow" not in kept:
         # The static files app refuses other methods without saying which it takes.
-        methods = getattr(request.scope.get("route_handler"), "http_methods", None) or {"GET", "HEAD"}
+        methods = getattr(request.scope.get("route_handler"), "http_methods", None) or {
+            "GET",
+            "HEAD",
+        }
         kept["allow"] = ", ".join(sorted(methods))
     return kept
 

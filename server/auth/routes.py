@@ -19,7 +19,12 @@ from server.web import FLOOR_ROLES, MANAGERS, PUBLIC, IdempotencyKey, allow
 
 
 # Public, yet it refuses wrong credentials (401) and too many attempts (429).
-@post("/api/v1/auth/login", opt={**allow(PUBLIC), "errors": {401, 429}}, sync_to_thread=True, tags=["auth"])
+@post(
+    "/api/v1/auth/login",
+    opt={**allow(PUBLIC), "errors": {401, 429}},
+    sync_to_thread=True,
+    tags=["auth"],
+)
 def login(
     data: JSONBody[LoginRequest],
     request: Request[Any, Any, Any],

@@ -196,7 +196,9 @@ def short_pick(
 
 
 # A cancelled order scanned at the pack station is a conflict to resolve (409).
-@get("/api/v1/packing/open", opt={**PACKERS, "errors": {409}}, sync_to_thread=True, tags=["packing"])
+@get(
+    "/api/v1/packing/open", opt={**PACKERS, "errors": {409}}, sync_to_thread=True, tags=["packing"]
+)
 def open_for_packing(
     db: NamedDependency[Database],
     settings: NamedDependency[Settings],

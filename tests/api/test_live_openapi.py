@@ -179,7 +179,7 @@ def test_live_server_passes_every_schemathesis_check(live: LiveSite, role: str) 
                 try:
                     case.validate_response(response, headers=headers, transport_kwargs=sent)
                 except (AssertionError, BaseExceptionGroup) as failure:
-                    seen = failures.setdefault(operation.label, [])
+                    seen = failures.setdefault(case.operation.label, [])
                     if len(seen) < SHOWN_PER_OPERATION:
                         seen.append(_report(case, role, response, failure))
 
