@@ -49,6 +49,7 @@ from server.web import (
     PUBLIC,
     FloorRequest,
     allow,
+    answer_options,
     authorize,
     handle_domain_error,
     handle_http_exception,
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[*(h for s in SLICES for h in s.route_handlers), static],
         guards=[authorize, refuse_repeated_query],
+        before_request=answer_options,
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),

@@ -95,21 +95,23 @@ IDEMPOTENCY_KEY_SCHEMA: dict[str, Any] = {
 def error_statuses(handler: HTTPRouteHandler, method: str, operation: dict[str, Any]) -> set[int]:
     """The error statuses a route can answer, from what it declares.
 
-    Every route can fail (500). Inputs can be bad (400). A route that is not public needs
-    a session (401) of an allowed role (403). A change runs as a command: its key may be reused (409) and the warehouse rules
-    may refuse it (422). A body may be too large (413). What a route is asked about by
-    path, query or body may not exist (404). A route adds what its own rules
-    can answer beyond these with `opt={"errors": {...}}`.
+    Every route can fail (500). A route that is not public needs a session (401) of an
+    allowed role (403). Inputs (path, query, body) can be malformed (400), name something
+    that does not exist (404), or be well formed and refused by the warehouse rules
+    (422). A change runs as a command whose key may have been used before (409). A body
+    may be too large (413). A route adds what its own rules can answer beyond these with
+    `opt={"errors": {...}}`.
     """
     parameters = operation.get("parameters", [])
     has_body = "requestBody" in operation
+    has_input = has_body or any(p.get("in") != "header" for p in parameters)
     statuses = {500}
     if parameters or has_body:
         statuses.add(400)
     if PUBLIC not in handler.opt.get("roles", frozenset()):
         statuses |= {401, 403}
-    if has_body or any(p.get("in") != "header" for p in parameters):
-        statuses.add(404)  # the path, query or body names something that may not exist
+    if has_input:
+        statuses |= {404, 422}
     if method in WRITE_METHODS:
         statuses |= {409, 422}
     if has_body:

@@ -16,6 +16,7 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import HeaderParameter
+from litestar.routes import HTTPRoute
 from litestar.utils.scope.state import ScopeState
 
 from server.auth.service import actor_for_token
@@ -92,6 +93,22 @@ def refuse_repeated_query(
             code="QUERY_PARAMETER_REPEATED",
             details={"parameters": repeated},
         )
+
+
+def answer_options(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """Before-request hook: OPTIONS names every method of the path in `Allow`.
+
+    Litestar's automatic answer keeps the methods of the first handlers registered on a
+    path, so `OPTIONS /api/v1/skus` said "GET, OPTIONS" though POST is there too.
+    """
+    if request.method != "OPTIONS":
+        return None
+    template = request.scope.get("path_template", "")
+    for route in request.app.routes:
+        if isinstance(route, HTTPRoute) and route.path_format == template:
+            allow_header = ", ".join(sorted(route.methods))
+            return Response(content=None, status_code=204, headers={"Allow": allow_header})
+    return None
 
 
 class FloorRequest(Request[Any, Any, Any]):
