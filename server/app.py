@@ -49,8 +49,8 @@ from server.web import (
     PUBLIC,
     FloorRequest,
     allow,
-    answer_options,
     authorize,
+    check_request,
     handle_domain_error,
     handle_http_exception,
     handle_unexpected,
@@ -164,7 +164,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[*(h for s in SLICES for h in s.route_handlers), static],
         guards=[authorize, refuse_repeated_query],
-        before_request=answer_options,
+        before_request=check_request,
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),

@@ -95,20 +95,48 @@ def refuse_repeated_query(
         )
 
 
+async def check_request(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """Before-request hook: the OPTIONS answer, and a JSON body held to its struct strictly."""
+    if request.method == "OPTIONS":
+        return answer_options(request)
+    await refuse_loose_body(request)
+    return None
+
+
 def answer_options(request: Request[Any, Any, Any]) -> Response[Any] | None:
-    """Before-request hook: OPTIONS names every method of the path in `Allow`.
+    """OPTIONS names every method of the path in `Allow`.
 
     Litestar's automatic answer keeps the methods of the first handlers registered on a
     path, so `OPTIONS /api/v1/skus` said "GET, OPTIONS" though POST is there too.
     """
-    if request.method != "OPTIONS":
-        return None
     template = request.scope.get("path_template", "")
     for route in request.app.routes:
         if isinstance(route, HTTPRoute) and route.path_format == template:
             allow_header = ", ".join(sorted(route.methods))
             return Response(content=None, status_code=204, headers={"Allow": allow_header})
     return None
+
+
+async def refuse_loose_body(request: Request[Any, Any, Any]) -> None:
+    """A JSON body must fit its struct as sent: `"active": "false"` or `"quantity": "5"`
+    is refused, not coerced.
+
+    Litestar converts a handler's arguments in msgspec's lax mode, which query and path
+    strings need but which also turned a body's "0", "false" or 0 into a boolean.
+    """
+    field = request.route_handler.parsed_data_field
+    struct = field.annotation if field is not None else None
+    if not (isinstance(struct, type) and issubclass(struct, msgspec.Struct)):
+        return
+    body = await request.body()
+    try:
+        msgspec.json.decode(body, type=struct, strict=True)
+    except msgspec.ValidationError as err:
+        raise ValidationException(
+            str(err), extra=[{"message": str(err), "key": "", "source": "body"}]
+        ) from err
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
+        return  # malformed JSON: Litestar's own parsing refuses it with its code
 
 
 class FloorRequest(Request[Any, Any, Any]):

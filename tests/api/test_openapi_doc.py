@@ -132,3 +132,38 @@ def test_body_schemas_keep_their_constraints(document: dict[str, Any]) -> None:
     assert "pattern" in wave["properties"]["order_nos"]["items"]
     imports = document["paths"]["/api/v1/plan-imports"]["post"]["requestBody"]
     assert imports["required"] is True and "text/csv" in imports["content"]
+
+
+def test_options_names_every_method_of_the_path(api: Api) -> None:
+    # Litestar's own answer kept the methods of the first handlers registered on a path.
+    for path, methods in {
+        "/api/v1/skus": {"GET", "POST", "OPTIONS"},
+        "/api/v1/stations/P1/scans": {"GET", "POST", "OPTIONS"},
+        "/api/v1/customers/C1": {"GET", "OPTIONS"},
+    }.items():
+        answer = api.client.options(path)
+        assert answer.status_code == 204, path
+        assert set(answer.headers["allow"].replace(" ", "").split(",")) == methods, path
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("active", '"false"'), ("active", "0"), ("min_shelf_life_days", '"5"')],
+)
+def test_a_body_value_of_the_wrong_type_is_refused_not_coerced(
+    api: Api, field: str, value: str
+) -> None:
+    body = f'{{"code": "C9", "name": "Nine", "{field}": {value}}}'
+    answer = api.post(
+        "/api/v1/customers", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "VALIDATION_FAILED"
+    assert error["details"]["problems"][0]["field"] == field
+    assert api.get("/api/v1/customers/C9").status_code == 404
+
+
+def test_trace_movement_direction_documents_move(document: dict[str, Any]) -> None:
+    direction = document["components"]["schemas"]["MovementLine"]["properties"]["direction"]
+    assert set(direction["enum"]) == {"in", "out", "move"}
