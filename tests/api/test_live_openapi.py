@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,8 +172,14 @@ def test_live_server_passes_a_schemathesis_run_with_every_check(live: LiveSite, 
     schema = schemathesis.openapi.from_url(f"{live.base_url}/schema/openapi.json", config=config)
     failures: dict[str, list[str]] = {}
     errors: list[str] = []
+    answers: Counter[int] = Counter()
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
+            answers.update(
+                i.response.status_code // 100
+                for i in event.recorder.interactions.values()
+                if i.response is not None
+            )
             for line in _failures_of(event):
                 seen = failures.setdefault(str(event.label), [])
                 if len(seen) < SHOWN_PER_OPERATION and line not in seen:
@@ -186,3 +193,5 @@ def test_live_server_passes_a_schemathesis_run_with_every_check(live: LiveSite, 
     shown = "\n".join(f"{label}:\n" + "\n".join(lines) for label, lines in failures.items())
     assert not errors, "schemathesis could not test:\n" + "\n".join(errors)
     assert not failures, f"{len(failures)} operations failed as {role}:\n{shown}"
+    # The run reached the API as a logged-in user, not only its login and guard.
+    assert answers.total() > 2000 and answers[2] > 100, answers
