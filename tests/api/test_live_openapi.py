@@ -59,6 +59,7 @@ SCHEMA_LEVEL_CODES = frozenset({"VALIDATION_FAILED", "UNKNOWN_FIELD", "MALFORMED
 # they act only on runs against a live server of this module.
 _LIVE_URLS: set[str] = set()
 _KEYS = itertools.count(1)
+_APPLIED: Counter[str] = Counter()  # what the hook and the check did, so a run proves it
 
 
 def _ours(case: Any) -> bool:
@@ -97,6 +98,7 @@ def before_call(_context: Any, case: Any, _kwargs: dict[str, Any]) -> None:
         return
     if case.headers and key_is_documented_valid(str(case.headers.get("Idempotency-Key", ""))):
         case.headers["Idempotency-Key"] = f"live-{next(_KEYS)}"
+        _APPLIED["fresh key"] += 1
     if isinstance(case.body, dict | list):
         case.body = _whole_floats_as_ints(case.body)
 
@@ -107,6 +109,7 @@ def schema_level_refusal(_ctx: Any, response: Any, case: Any) -> bool | None:
     positive = case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE
     if not (_ours(case) and positive and response.status_code == 400):
         return None
+    _APPLIED["refusal checked"] += 1
     code = response.json().get("error", {}).get("code")
     if code == "MALFORMED_JSON" and not _is_json(response.request.body):
         return True  # an import file sent as CSV while `format` says json: the file is wrong
@@ -168,6 +171,7 @@ def _failures_of(event: events.ScenarioFinished) -> Iterator[str]:
 
 @pytest.mark.parametrize("role", sorted(USERS))
 def test_live_server_passes_a_schemathesis_run_with_every_check(live: LiveSite, role: str) -> None:
+    _APPLIED.clear()
     config = SchemathesisConfig.from_dict(run_config(USERS[role]))
     schema = schemathesis.openapi.from_url(f"{live.base_url}/schema/openapi.json", config=config)
     failures: dict[str, list[str]] = {}
@@ -195,3 +199,4 @@ def test_live_server_passes_a_schemathesis_run_with_every_check(live: LiveSite, 
     assert not failures, f"{len(failures)} operations failed as {role}:\n{shown}"
     # The run reached the API as a logged-in user, not only its login and guard.
     assert answers.total() > 2000 and answers[2] > 100, answers
+    assert _APPLIED["fresh key"] > 100 and _APPLIED["refusal checked"] > 10, _APPLIED
