@@ -13,7 +13,6 @@ from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 
 from server import __version__
@@ -34,6 +33,7 @@ from server.inbound import routes as inbound_routes
 from server.ledger import routes as ledger_routes
 from server.masterdata import routes as masterdata_routes
 from server.moves import routes as move_routes
+from server.openapi_doc import FloorJsonRenderPlugin
 from server.outbound import floor_routes as outbound_floor_routes
 from server.outbound import routes as outbound_routes
 from server.outbound.waves import run_automatic_waves
@@ -54,6 +54,7 @@ from server.web import (
     FloorRequest,
     allow,
     authorize,
+    check_request,
     handle_domain_error,
     handle_http_exception,
     handle_unexpected,
@@ -62,6 +63,7 @@ from server.web import (
     provide_db,
     provide_printing,
     provide_settings,
+    refuse_repeated_query,
 )
 from server.workers import Worker, end_expired_sessions
 
@@ -172,7 +174,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     return Litestar(
         route_handlers=[*(h for s in SLICES for h in s.route_handlers), static],
-        guards=[authorize],
+        guards=[authorize, refuse_repeated_query],
+        before_request=check_request,
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
@@ -199,7 +202,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="bondfloor",
             version=__version__,
             use_handler_docstrings=True,
-            render_plugins=[JsonRenderPlugin()],
+            render_plugins=[FloorJsonRenderPlugin()],
             openapi_router=Router(
                 path="/schema",
                 route_handlers=[],

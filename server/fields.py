@@ -32,6 +32,8 @@ Expiry = Annotated[
     Meta(
         pattern=r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?\Z",
         description="Expiry date YYYY-MM-DD, empty if not tracked",
+        # What `check_expiry` adds to the pattern, for the OpenAPI document.
+        extra_json_schema={"anyOf": [{"maxLength": 0}, {"format": "date"}]},
     ),
 ]
 Digits = Annotated[str, Meta(pattern=r"^[0-9]*\Z")]

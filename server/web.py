@@ -16,13 +16,14 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import HeaderParameter
+from litestar.routes import HTTPRoute
 from litestar.utils.scope.state import ScopeState
 
 from server.auth.service import authenticate
 from server.commands import Actor, record_refusal
 from server.config import ROLES, Settings
 from server.db import Database
-from server.errors import DomainError, Forbidden, Unauthenticated
+from server.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 from server.validation import every_problem
 
 log = logging.getLogger("bondfloor.web")
@@ -79,6 +80,65 @@ def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRoute
     connection.state.actor = actor
 
 
+def refuse_repeated_query(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard: every query parameter of the API takes one value; `?a=1&a=2` is refused
+    instead of one of the two being picked silently."""
+    names = [name for name, _ in connection.query_params.multi_items()]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InvalidInput(
+            f"query parameter given more than once: {', '.join(repeated)}",
+            code="QUERY_PARAMETER_REPEATED",
+            details={"parameters": repeated},
+        )
+
+
+async def check_request(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """Before-request hook: the OPTIONS answer, and a JSON body held to its struct strictly."""
+    if request.method == "OPTIONS":
+        return answer_options(request)
+    await refuse_loose_body(request)
+    return None
+
+
+def answer_options(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """OPTIONS names every method of the path in `Allow`.
+
+    Litestar's automatic answer keeps the methods of the first handlers registered on a
+    path, so `OPTIONS /api/v1/skus` said "GET, OPTIONS" though POST is there too.
+    """
+    template = request.scope.get("path_template", "")
+    for route in request.app.routes:
+        if isinstance(route, HTTPRoute) and route.path_format == template:
+            allow_header = ", ".join(sorted(route.methods))
+            return Response(content=None, status_code=204, headers={"Allow": allow_header})
+    return None
+
+
+async def refuse_loose_body(request: Request[Any, Any, Any]) -> None:
+    """A JSON body must fit its struct as sent: `"active": "false"` or `"quantity": "5"`
+    is refused, not coerced.
+
+    Litestar converts a handler's arguments in msgspec's lax mode, which query and path
+    strings need but which also turned a body's "0", "false" or 0 into a boolean.
+    """
+    field = request.route_handler.parsed_data_field
+    struct = field.annotation if field is not None else None
+    if not (isinstance(struct, type) and issubclass(struct, msgspec.Struct)):
+        return
+    body = await request.body()
+    try:
+        msgspec.json.decode(body, type=struct, strict=True)
+    except msgspec.ValidationError as err:
+        raise ValidationException(
+            str(err), extra=[{"message": str(err), "key": "", "source": "body"}]
+        ) from err
+    except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
+        return  # malformed JSON: Litestar's own parsing refuses it with its code
+
+
 class FloorRequest(Request[Any, Any, Any]):
     """Litestar's request, with every JSON decoding failure reported as malformed JSON.
 
@@ -115,12 +175,17 @@ def provide_actor(request: Request[Any, Any, Any]) -> Actor:
 
 
 def error_response(
-    status: int, code: str, message: str, details: dict[str, Any] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response[Any]:
     return Response(
         content={"error": {"code": code, "message": message, "details": details or {}}},
         status_code=status,
         media_type=MediaType.JSON,
+        headers=headers,
     )
 
 
@@ -159,7 +224,25 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         404: "no such page or API route",
         413: "the request body is too large",
     }.get(status, exc.detail)
-    return error_response(status, code, message)
+    return error_response(status, code, message, headers=_answer_headers(request, exc))
+
+
+# Headers an HTTP exception carries that the client needs (RFC 9110: a 405 names the
+# methods the resource has in `Allow`; a 429 or 503 says when to come back).
+KEPT_HEADERS = ("allow", "retry-after")
+
+
+def _answer_headers(request: Request[Any, Any, Any], exc: HTTPException) -> dict[str, str]:
+    carried = {k.lower(): v for k, v in (exc.headers or {}).items()}
+    kept = {name: carried[name] for name in KEPT_HEADERS if name in carried}
+    if exc.status_code == 405 and "allow" not in kept:
+        # The static files app refuses other methods without saying which it takes.
+        methods = getattr(request.scope.get("route_handler"), "http_methods", None) or {
+            "GET",
+            "HEAD",
+        }
+        kept["allow"] = ", ".join(sorted(methods))
+    return kept
 
 
 def _every_body_problem(

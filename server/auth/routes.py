@@ -18,7 +18,13 @@ from server.errors import InvalidInput
 from server.web import FLOOR_ROLES, MANAGERS, PUBLIC, IdempotencyKey, allow
 
 
-@post("/api/v1/auth/login", opt=allow(PUBLIC), sync_to_thread=True, tags=["auth"])
+# Public, yet it refuses wrong credentials (401) and too many attempts (429).
+@post(
+    "/api/v1/auth/login",
+    opt={**allow(PUBLIC), "errors": {401, 429}},
+    sync_to_thread=True,
+    tags=["auth"],
+)
 def login(
     data: JSONBody[LoginRequest],
     request: Request[Any, Any, Any],

@@ -197,7 +197,10 @@ def short_pick(
     ).value
 
 
-@get("/api/v1/packing/open", opt=PACKERS, sync_to_thread=True, tags=["packing"])
+# A cancelled order scanned at the pack station is a conflict to resolve (409).
+@get(
+    "/api/v1/packing/open", opt={**PACKERS, "errors": {409}}, sync_to_thread=True, tags=["packing"]
+)
 def open_for_packing(
     db: NamedDependency[Database],
     settings: NamedDependency[Settings],

@@ -53,7 +53,8 @@ class MovementLine(Struct, kw_only=True):
     device: str
     document: str
     reason: str
-    direction: Literal["in", "out"]  # for the counted location, or the building
+    # For the counted location; without one, for the building ("move": within it).
+    direction: Literal["in", "out", "move"]
 
 
 class HeldElsewhere(Struct, kw_only=True):
