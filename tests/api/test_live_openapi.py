@@ -145,7 +145,14 @@ class LiveSite:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
     folder: Path = tmp_path_factory.mktemp("live-openapi")
-    with running_server(folder, "LIVE") as server:
+    # The run logs in again after each logout and sends the login route wrong PINs from
+    # one address: the throttle and the session cap are tested elsewhere
+    # (tests/api/test_login_throttling.py, test_sessions.py), not here.
+    throttle_off = (
+        "[auth]\nmax_sessions_per_user = 100000\nlogin_free_failures = 100000\n"
+        "max_failed_logins = 100000\n"
+    )
+    with running_server(folder, "LIVE", throttle_off) as server:
         _LIVE_URLS.add(server.base_url)
         try:
             yield LiveSite(server.base_url)
