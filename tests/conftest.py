@@ -138,6 +138,53 @@ def seed_basics(api: Api) -> None:
         assert answer.status_code == 200, answer.text
 
 
+def receive_by_flow(
+    api: Api,
+    *,
+    customer: str,
+    sku: str,
+    quantity: int,
+    to_location: str,
+    lot: str = "",
+    expiry: str = "",
+    document: str = "",
+    role: str = "supervisor",
+) -> None:
+    """Units received onto a location, as the receiving flow records them (a dock is not a
+    place for a supervisor's manual corrections, so tests seed it through the ledger)."""
+    from server.commands import Actor
+    from server.ledger.schemas import MovementIn
+    from server.ledger.service import post_movement
+
+    def receive(conn: Any, ctx: Any) -> Any:
+        sku_row = conn.execute(
+            "SELECT s.id, s.customer_id FROM skus s JOIN customers c ON c.id = s.customer_id "
+            "WHERE c.code = ? AND s.code = ?",
+            (customer, sku),
+        ).fetchone()
+        location = conn.execute(
+            "SELECT id FROM locations WHERE code = ?", (to_location,)
+        ).fetchone()
+        return post_movement(
+            conn,
+            ctx,
+            MovementIn(
+                kind="receive",
+                customer_id=sku_row["customer_id"],
+                sku_id=sku_row["id"],
+                quantity=quantity,
+                lot=lot,
+                expiry=expiry,
+                to_location_id=location["id"],
+                document=document,
+            ),
+        )
+
+    api.token(role)  # the user exists, as after a login
+    actor = Actor(kind="user", code=f"{role}01", roles=frozenset({role}), device=f"test-{role}")
+    run_command(api.db, actor, "test.receive", new_key("receive"), {}, receive)
+
+
 def table_counts(db: Database) -> dict[str, int]:
     tables = [
         "customers",
@@ -154,4 +201,13 @@ def table_counts(db: Database) -> dict[str, int]:
     )
 
 
-__all__ = ["PIN", "ROLES", "Api", "add_user", "new_key", "seed_basics", "table_counts"]
+__all__ = [
+    "PIN",
+    "ROLES",
+    "Api",
+    "add_user",
+    "new_key",
+    "receive_by_flow",
+    "seed_basics",
+    "table_counts",
+]

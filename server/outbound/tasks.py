@@ -59,6 +59,7 @@ def complete_task(
             to_location_id=target["id"],
             document=order["order_no"],
             reason="return_to_stock",
+            flow="return_to_stock",
         )
         conn.execute(
             "UPDATE parcels SET status = 'returned' WHERE location_id = ?",

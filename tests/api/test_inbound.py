@@ -509,6 +509,7 @@ def test_putaway_refuses_other_customer_location(site: Api) -> None:
         "/api/v1/ledger/movements",
         json={
             "kind": "receive",
+            "reason": "opening_balance",
             "customer": "C2",
             "sku": "V1",
             "quantity": 1,
@@ -665,6 +666,7 @@ def test_a_gtin_two_customers_share_is_told_apart_by_customer(site: Api) -> None
             "/api/v1/ledger/movements",
             json={
                 "kind": "receive",
+                "reason": "opening_balance",
                 "customer": customer,
                 "sku": sku,
                 "quantity": 2,

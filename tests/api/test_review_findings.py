@@ -223,6 +223,7 @@ def test_retyping_a_mixed_dock_as_storage_is_refused(site: Api) -> None:  # noqa
             "/api/v1/ledger/movements",
             json={
                 "kind": "receive",
+                "reason": "opening_balance",
                 "customer": customer,
                 "sku": sku,
                 "quantity": 1,

@@ -26,6 +26,7 @@ def receive_body(demo_db: sqlite3.Connection, document: str) -> dict[str, Any]:
     ).fetchone()
     return {
         "kind": "receive",
+        "reason": "opening_balance",
         "customer": row["customer"],
         "sku": row["sku"],
         "quantity": 1,

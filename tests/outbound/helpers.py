@@ -79,6 +79,7 @@ def put_stock(
         "/api/v1/ledger/movements",
         json={
             "kind": "receive",
+            "reason": "opening_balance",
             "customer": customer,
             "sku": sku,
             "quantity": quantity,
