@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.ledger.service import balances_from_movements, stored_balances
-from tests.conftest import Api, seed_basics, table_counts
+from tests.conftest import Api, receive_by_flow, seed_basics, table_counts
 from tests.counts.helpers import count_location, ok, pending_proposals
 
 SOAP = "6901234567892"
@@ -269,7 +269,7 @@ def test_supervisor_creates_tasks_by_zone_sku_and_class_and_cancels(api: Api) ->
 
 def test_put_away_suggestion_passes_a_frozen_location_by(api: Api) -> None:
     seeded(api, 20)
-    receive(api, 4, to="DOCK-1")
+    receive_by_flow(api, customer="C1", sku="S1", quantity=4, to_location="DOCK-1")
 
     def suggested() -> str:
         found = ok(api.get(f"/api/v1/putaway/suggest?location=DOCK-1&item={SOAP}"))

@@ -296,3 +296,29 @@ def test_a_count_cannot_freeze_a_parcel(site: Api) -> None:
     refused(answer, 422, "LOCATION_SYSTEM_MANAGED")
     started = site.post("/api/v1/counts/start", role="counter", json={"location": parcel})
     refused(started, 422, "LOCATION_SYSTEM_MANAGED")
+
+
+# -- found by the route sweep ----------------------------------------------------------------
+
+
+def test_a_cancelled_order_under_inspection_keeps_its_goods_until_customs_is_done(
+    site: Api,
+) -> None:
+    order, parcel = held_parcel(site)
+    cancelled = site.post(
+        "/api/v1/order-cancellations", role="oms", json={"order_no": order["order_no"]}
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    task = next(
+        t
+        for t in site.get("/api/v1/order-tasks", role="packer").json()
+        if t["kind"] == "return_to_stock"
+    )
+    before = contents(site, parcel)
+    done = f"/api/v1/order-tasks/{task['id']}/complete"
+    refused(site.post(done, role="packer", json={"location": "A-1"}), 409, "ORDER_HELD_BY_CUSTOMS")
+    assert contents(site, parcel) == before
+    assert customs(site, order["order_no"], 399).status_code == 200  # examination concluded
+    returned = site.post(done, role="packer", json={"location": "A-1"})
+    assert returned.status_code == 200, returned.text
+    assert contents(site, parcel) == []
