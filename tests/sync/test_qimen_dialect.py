@@ -106,7 +106,7 @@ def a_day_on_the_floor(api: Api) -> dict[str, Any]:
             "sku": "S1",
             "quantity": 1,
             "from_location": "A-1",
-            "reason": "damaged on the shelf",
+            "reason": "damaged",
         },
     )
     assert written_off.status_code == 200, written_off.text
