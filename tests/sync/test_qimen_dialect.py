@@ -143,7 +143,7 @@ def test_receipt_departure_and_write_off_become_qimen_calls(api: Api, oms: Recei
 
     report = taken["inventory.report"]
     assert report.findtext("items/item/quantity") == "-1"  # a loss is negative
-    assert report.findtext("remark") == "damaged on the shelf"
+    assert report.findtext("remark") == "damaged"
 
     # outBizCode is the event's key, so a repeat is taken once upstream.
     seqs = api.db.read(
