@@ -36,8 +36,10 @@ out, so nothing but those flows may put goods in or take them out."""
 PARCEL_CODE_PREFIX = "PCL-"
 """Parcel locations are `PCL-<waybill>`, made by packing: a namespace master data keeps out of."""
 
-Flow = Literal["pick", "pack", "return_to_stock", "pull_off", "departure", "inspection"]
-"""The flows allowed to touch system-managed locations; `departure` alone may ship."""
+Flow = Literal["pick", "pack", "return_to_stock", "departure"]
+"""The flows allowed to touch system-managed locations; `departure` alone may ship.
+Pulling a parcel off a truck or taking it to the inspection lane moves no goods in the
+ledger: the parcel stays its own location."""
 
 SHIP_TRIGGER_CODE = "SHIP_WITHOUT_DEPARTURE"
 """The message of the database trigger (migration 0018) under the departure rule."""
