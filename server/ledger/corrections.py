@@ -19,6 +19,7 @@ from server.config import LedgerSettings
 from server.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
 from server.ledger.schemas import MovementIn, MovementRequest
 from server.ledger.service import (
+    check_shape,
     count_document,
     post_movement,
     refuse_if_system_managed,
@@ -58,6 +59,7 @@ def post_correction(
             details={"document": r.document},
         )
     m = resolve_movement(conn, r)
+    check_shape(m)  # a proposal is checked like the movement it becomes
     _check_locations(conn, m)
     ctx.audit_target = f"ledger:{r.kind}"
     if r.kind in ADJUSTMENT_KINDS and r.quantity > settings.approval_over_units:

@@ -53,7 +53,7 @@ def post_movement(
     `flow` is the permission of the outbound flows: without it, a movement may not touch a
     system-managed location, and only `departure` may ship.
     """
-    _check_shape(m)
+    check_shape(m)
     if m.kind in OUTBOUND_KINDS and flow != "departure":
         raise Conflict(
             "goods leave the ledger only when their truck departs",
@@ -216,7 +216,7 @@ def holds_stock(conn: sqlite3.Connection, location_id: int) -> bool:
     )
 
 
-def _check_shape(m: MovementIn) -> None:
+def check_shape(m: MovementIn) -> None:
     has_from, has_to = m.from_location_id is not None, m.to_location_id is not None
     if m.kind in INBOUND_KINDS:
         ok = has_to and not has_from

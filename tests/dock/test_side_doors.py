@@ -322,3 +322,13 @@ def test_a_cancelled_order_under_inspection_keeps_its_goods_until_customs_is_don
     returned = site.post(done, role="packer", json={"location": "A-1"})
     assert returned.status_code == 200, returned.text
     assert contents(site, parcel) == []
+
+
+def test_a_big_adjustment_of_the_wrong_shape_is_refused_not_proposed(site: Api) -> None:
+    quantity = site.settings.ledger.approval_over_units + 1
+    for where in ({}, {"from_location": "A-1", "to_location": "A-2"}):
+        answer = site.post(
+            MOVEMENTS, json=correction(kind="adjust", reason="found", quantity=quantity, **where)
+        )
+        refused(answer, 400, "MOVEMENT_SHAPE")
+    assert site.get("/api/v1/ledger/adjustments").json() == []
