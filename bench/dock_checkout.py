@@ -287,7 +287,11 @@ def seed(db: Database, settings: Settings, n: int, rng: random.Random) -> Seeded
             for o in part:
                 status = CustomsStatusIn(order_no=o.order_no, code=800, status_at=datetime.now(UTC))
                 orders.apply_customs_status(
-                    c, x, status, inspection_lane=settings.outbound.inspection_lane
+                    c,
+                    x,
+                    status,
+                    inspection_lane=settings.outbound.inspection_lane,
+                    max_ahead_seconds=settings.outbound.customs_time_ahead_seconds,
                 )
 
         run(OMS, "order.customs_status", len(part), release)

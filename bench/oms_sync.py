@@ -340,7 +340,8 @@ def drain_checks(run: Drain, db_path: Path) -> list[str]:
     streams = run.stats.get("streams", {})
     got = streams.get(SITE, {})
     expected = {"events": run.events, "first_seq": 1, "last_seq": run.events}
-    if got != expected or set(streams) != {SITE}:
+    # (The simulator also counts the journal epochs seen: one per process that wrote.)
+    if {k: got.get(k) for k in expected} != expected or set(streams) != {SITE}:
         failures.append(f"the simulator took {streams}, expected {{{SITE}: {expected}}}")
     if run.stats.get("breaches"):
         failures.append(f"breaches at the simulator: {run.stats['breaches'][:5]}")

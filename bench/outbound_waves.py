@@ -112,7 +112,11 @@ def create_released(db: Database, site: Site, planned: list[PlannedOrder]) -> No
             p.id = orders.upsert_order(conn, ctx, p.order_in(site))["id"]
             status = CustomsStatusIn(order_no=p.order_no, code=800, status_at=released_at)
             orders.apply_customs_status(
-                conn, ctx, status, inspection_lane=SETTINGS.outbound.inspection_lane
+                conn,
+                ctx,
+                status,
+                inspection_lane=SETTINGS.outbound.inspection_lane,
+                max_ahead_seconds=SETTINGS.outbound.customs_time_ahead_seconds,
             )
 
     db.write(setup)

@@ -355,6 +355,8 @@ async def picker(
                 "quantity": task["remaining"],
                 "tote": floor.tote_for(task["order_no"]),
             }
+            if task["lot_to_confirm"]:  # a plain EAN: the picker scans the lot label too
+                confirm["lot"] = task["lot"]
             raw = raw_request(
                 server.port,
                 "POST",

@@ -20,13 +20,16 @@ from server import __version__
 from server.alerts import routes as alert_routes
 from server.alerts.service import check_alerts
 from server.auth import routes as auth_routes
+from server.auth.throttle import LoginGate
 from server.config import Secrets, Settings, load_settings
 from server.counts import routes as count_routes
 from server.counts.service import run_scheduled_counts
 from server.db import Database
 from server.discovery import Advertiser
+from server.disk_full import storage_error_handlers
 from server.dock import routes as dock_routes
 from server.errors import DomainError
+from server.handheld_files import HandheldFiles
 from server.inbound import routes as inbound_routes
 from server.ledger import routes as ledger_routes
 from server.masterdata import routes as masterdata_routes
@@ -38,6 +41,7 @@ from server.printing import routes as printing_routes
 from server.printing.dispatch import PrintDispatcher
 from server.putaway import routes as putaway_routes
 from server.reconcile import routes as reconcile_routes
+from server.security_headers import add_security_headers
 from server.stations import routes as station_routes
 from server.status import routes as status_routes
 from server.stock import routes as stock_routes
@@ -104,7 +108,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         applied = db.migrate()
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
-        workers = {"sessions": Worker("sessions", end_expired_sessions, interval_seconds=300)}
+        workers = {
+            "sessions": Worker(
+                "sessions",
+                lambda db: end_expired_sessions(db, settings.auth.session_idle_minutes),
+                interval_seconds=300,
+            )
+        }
         if settings.outbound.auto_wave_minutes:
             workers["waves"] = Worker(
                 "waves",
@@ -156,6 +166,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         html_mode=True,
         opt=allow(PUBLIC),
         name="handheld",
+        file_system=HandheldFiles(),
         # Revalidate every time: after an upgrade a handheld must not mix old and new modules.
         cache_control=CacheControlHeader(no_cache=True),
     )
@@ -172,10 +183,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DomainError: handle_domain_error,
             HTTPException: handle_http_exception,
             Exception: handle_unexpected,
+            **storage_error_handlers(),
         },
         lifespan=[lifespan],
         state=_initial_state(settings),
         request_class=FloorRequest,
+        before_send=[add_security_headers],
         middleware=[
             oms_signature_middleware(
                 Secrets.from_env().oms_hmac_secret, settings.oms.max_clock_skew_seconds
@@ -200,4 +213,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
 
 def _initial_state(settings: Settings) -> State:
-    return State({"settings": settings, "started_at": time.monotonic(), "workers": {}})
+    return State(
+        {
+            "settings": settings,
+            "started_at": time.monotonic(),
+            "workers": {},
+            "login_gate": LoginGate.for_settings(settings.auth),
+        }
+    )

@@ -1,5 +1,5 @@
-"""The `bondfloor` command: serve, init, demo, check-config, backup, user, token, import,
-station (the station agent), discover and oms-sim (a simulated OMS)."""
+"""The `bondfloor` command: serve, init, demo, check-config, backup, restore, user, token,
+import, station (the station agent), discover and oms-sim (a simulated OMS)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import click
 from server.commands import Actor, run_command
 from server.config import CONFIG_ENV, ConfigError, Settings, check_config_file, load_settings
 from server.db import Database
+from server.db.database import DatabaseBusy
 from server.discovery import LISTEN_ENV
 from server.errors import DomainError
 
@@ -37,9 +38,13 @@ class Context:
         return self._settings
 
     def database(self) -> Database:
-        db = Database(
-            self.settings.database.path, busy_timeout_ms=self.settings.database.busy_timeout_ms
-        )
+        try:
+            db = Database(
+                self.settings.database.path,
+                busy_timeout_ms=self.settings.database.busy_timeout_ms,
+            )
+        except DatabaseBusy as err:
+            raise click.ClickException(str(err)) from err
         db.migrate()
         return db
 
@@ -143,8 +148,10 @@ def demo(obj: Context) -> None:
     click.echo(f"\n  Open http://{_url_host(s.host)}:{s.port}/ on a phone-sized browser.\n")
     click.echo(f"  The simulated OMS (bondfloor oms-sim) uses the token in {token_path}.")
     click.echo("  Demo logins (PIN " + DEMO_PIN + " for all; or scan the badge):")
+    with_pin = set(obj.settings.auth.badge_pin_roles)
     for u in DEMO_USERS:
-        click.echo(f"    {u.code:<8} {u.role:<11} badge {u.badge}")
+        needs = " + PIN" if u.role in with_pin else ""
+        click.echo(f"    {u.code:<8} {u.role:<11} badge {u.badge}{needs}")
     click.echo("")
 
 
@@ -197,9 +204,39 @@ def backup(obj: Context, target: str) -> None:
     click.echo(f"backup written to {target}")
 
 
+@main.command()
+@click.argument("backup_path", metavar="BACKUP", type=click.Path(dir_okay=False))
+@pass_context
+def restore(obj: Context, backup_path: str) -> None:
+    """Put BACKUP in place of the site database (the server must be stopped).
+
+    Checks the backup, keeps the replaced file beside it, and begins a new journal epoch:
+    events written from now on never reuse a key the OMS has already seen."""
+    from server.db.restore import RestoreRefused, restore_database
+
+    target = Path(obj.settings.database.path)
+    try:
+        done = restore_database(Path(backup_path), target, CLI_ACTOR.code)
+    except RestoreRefused as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"restored {backup_path} to {done.target}")
+    if done.replaced is not None:
+        click.echo(f"  the replaced database is kept as {done.replaced}")
+    if done.applied:
+        click.echo(f"  applied {', '.join(done.applied)}")
+    click.echo(
+        f"  journal: last event {done.last_seq}, {done.undelivered} not yet delivered; "
+        f"new events in epoch {done.epoch}"
+    )
+    click.echo(
+        "  events the OMS took after this backup stay there (their keys are never reused); "
+        "reconcile what they changed"
+    )
+
+
 @main.group()
 def user() -> None:
-    """Add, disable users, reset PINs."""
+    """Add, disable, unlock users, reset PINs."""
 
 
 def _run(obj: Context, name: str, payload: Any, rules: Any) -> Any:
@@ -266,7 +303,7 @@ def user_disable(obj: Context, code: str) -> None:
 )
 @pass_context
 def user_reset_pin(obj: Context, code: str, pin: str) -> None:
-    """Set a new PIN (also unlocks a locked user)."""
+    """Set a new PIN (also unlocks a locked user and ends their sessions)."""
     from server.auth import service
 
     _run(
@@ -276,6 +313,22 @@ def user_reset_pin(obj: Context, code: str, pin: str) -> None:
         lambda conn, ctx: service.reset_pin(conn, ctx, obj.settings.auth, code, pin),
     )
     click.echo(f"PIN of {code} reset")
+
+
+@user.command("unlock")
+@click.argument("code")
+@pass_context
+def user_unlock(obj: Context, code: str) -> None:
+    """Lift a user's lock after failed logins (any user, managers included)."""
+    from server.auth import service
+
+    _run(
+        obj,
+        "user.unlock",
+        {"code": code},
+        lambda conn, ctx: service.unlock_user(conn, ctx, code),
+    )
+    click.echo(f"user {code} unlocked")
 
 
 @main.group()

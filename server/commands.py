@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 from server.db import Database
+from server.db.journal_epoch import CURRENT_EPOCH_SQL
 from server.errors import Conflict, DomainError, InvalidInput
 from server.sync.contract import version_of
 
@@ -128,7 +129,8 @@ def run_command(
 def append_event(conn: sqlite3.Connection, ctx: CommandContext, type_: str, payload: Any) -> int:
     """Append to the events journal (the OMS outbox) inside the command's transaction."""
     cur = conn.execute(
-        "INSERT INTO events (at, type, version, payload, command_key) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO events (at, type, version, payload, command_key, epoch) "
+        f"VALUES (?, ?, ?, ?, ?, {CURRENT_EPOCH_SQL})",
         (ctx.at, type_, version_of(type_), msgspec.json.encode(payload).decode(), ctx.key),
     )
     return int(cur.lastrowid or 0)

@@ -73,8 +73,37 @@ class AuthSettings(Section):
     ] = 12.0
     pin_min_length: Annotated[int, _help("Shortest PIN accepted for a user", ge=4, le=12)] = 4
     max_failed_logins: Annotated[
-        int, _help("Failed logins in a row that lock a user until a PIN reset", ge=1)
+        int, _help("Failed logins in a row that lock a user for lockout_minutes", ge=1)
     ] = 5
+    lockout_minutes: Annotated[
+        float, _help("How long a lock after max_failed_logins lasts (or until unlocked)", gt=0)
+    ] = 15.0
+    badge_pin_roles: Annotated[
+        list[str], _help("Roles whose badge logs in only together with the user's PIN")
+    ] = field(default_factory=lambda: ["supervisor", "admin"])
+    session_idle_minutes: Annotated[
+        float, _help("A session unused for this many minutes ends (log in again)", gt=0)
+    ] = 120.0
+    max_sessions_per_user: Annotated[
+        int, _help("Open sessions per user; a new login ends the oldest beyond this", ge=1)
+    ] = 5
+    login_free_failures: Annotated[
+        int,
+        _help("Failed logins from one address (or for one user) before delays begin", ge=1),
+    ] = 3
+    login_delay_seconds: Annotated[
+        float, _help("First delay after the free failures; each further failure doubles it", gt=0)
+    ] = 2.0
+    login_max_delay_seconds: Annotated[
+        float, _help("Longest delay between two login attempts from one address", gt=0)
+    ] = 300.0
+    pin_hash_workers: Annotated[
+        int,
+        _help("PIN checks (scrypt) run at once; the rest of the server keeps its threads", ge=1),
+    ] = 1
+    login_queue: Annotated[
+        int, _help("Logins that may wait for a PIN check; beyond it LOGIN_THROTTLED", ge=0)
+    ] = 4
 
 
 class ScanSettings(Section):
@@ -136,6 +165,21 @@ class OutboundSettings(Section):
     max_parcel_weight_g: Annotated[
         int, _help("Heaviest parcel weight accepted at packing, in grams", gt=0)
     ] = 30000
+    customs_time_ahead_seconds: Annotated[
+        int,
+        _help(
+            "A customs reply time more than N seconds ahead of the server clock is refused "
+            "(CUSTOMS_TIME_IN_FUTURE)",
+            ge=0,
+        ),
+    ] = 300
+    lot_confirmation: Annotated[
+        Literal["scan", "choose"],
+        _help(
+            "A lot-tracked SKU scanned by its plain EAN needs its lot: scan the lot label "
+            "(scan), or scan or choose it from the reserved lots on the handheld (choose)"
+        ),
+    ] = "scan"
 
 
 class AlertSettings(Section):
@@ -457,6 +501,11 @@ def site_today(settings: Settings) -> date:
     return datetime.now(zoneinfo.ZoneInfo(settings.site.timezone)).date()
 
 
+def site_day(settings: Settings, at: str) -> date:
+    """The site's calendar day of a command's time (ISO 8601 with offset, e.g. ctx.at)."""
+    return datetime.fromisoformat(at).astimezone(zoneinfo.ZoneInfo(settings.site.timezone)).date()
+
+
 def load_settings(path: str | Path | None = None) -> Settings:
     """Read settings from `path` (or $BONDFLOOR_CONFIG); defaults when neither is given."""
     if path is None:
@@ -566,6 +615,11 @@ def _cross_reference_problems(settings: Settings) -> list[tuple[str, str]]:
     for role in settings.roles:
         if role not in ROLES:
             problems.append((f"roles.{role}", f"unknown role; roles are {', '.join(ROLES)}"))
+    for role in settings.auth.badge_pin_roles:
+        if role not in ROLES:
+            problems.append(
+                ("auth.badge_pin_roles", f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+            )
     named = (
         ("printers", [p.name for p in settings.printers]),
         ("scanners", [s.name for s in settings.scanners]),

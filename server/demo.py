@@ -36,15 +36,18 @@ class DemoUser:
     badge: str
 
 
+# Demo badges are published here like the demo PIN, but they look like real ones: random,
+# not numbered in a row (a real badge must not let one guess the next). A supervisor's or
+# admin's badge logs in only with the PIN (auth.badge_pin_roles).
 DEMO_USERS = [
-    DemoUser("recv01", "王收货", "receiver", "BF-BADGE-1001"),
-    DemoUser("put01", "李上架", "putaway", "BF-BADGE-1002"),
-    DemoUser("pick01", "张拣货", "picker", "BF-BADGE-1003"),
-    DemoUser("pack01", "陈打包", "packer", "BF-BADGE-1004"),
-    DemoUser("dock01", "刘装车", "dock", "BF-BADGE-1005"),
-    DemoUser("count01", "孙盘点", "counter", "BF-BADGE-1008"),
-    DemoUser("sup01", "赵主管", "supervisor", "BF-BADGE-1006"),
-    DemoUser("admin", "系统管理员", "admin", "BF-BADGE-1007"),
+    DemoUser("recv01", "王收货", "receiver", "BF-XAPH2-WZY45"),
+    DemoUser("put01", "李上架", "putaway", "BF-B77S8-STZSY"),
+    DemoUser("pick01", "张拣货", "picker", "BF-BHRFQ-DQ42D"),
+    DemoUser("pack01", "陈打包", "packer", "BF-ARS9A-AYE54"),
+    DemoUser("dock01", "刘装车", "dock", "BF-KBVJJ-33C2Y"),
+    DemoUser("count01", "孙盘点", "counter", "BF-6MG1S-T0APZ"),
+    DemoUser("sup01", "赵主管", "supervisor", "BF-H0NEK-FWW3E"),
+    DemoUser("admin", "系统管理员", "admin", "BF-VSXJ0-DXGD2"),
 ]
 assert {u.role for u in DEMO_USERS} == set(ROLES)
 
@@ -391,7 +394,11 @@ def _seed_orders(run: Callable[..., None], settings: Settings) -> int:
                 f"customs:{order.order_no}",
                 order.order_no,
                 lambda conn, ctx, r=reply: orders.apply_customs_status(
-                    conn, ctx, r, inspection_lane=settings.outbound.inspection_lane
+                    conn,
+                    ctx,
+                    r,
+                    inspection_lane=settings.outbound.inspection_lane,
+                    max_ahead_seconds=settings.outbound.customs_time_ahead_seconds,
                 ),
             )
     return DEMO_ORDERS

@@ -53,3 +53,21 @@ class Unprocessable(DomainError):
 
     status_code = 422
     code = "REFUSED"
+
+
+class TooManyRequests(DomainError):
+    """Come back later: the answer carries Retry-After (seconds)."""
+
+    status_code = 429
+    code = "TOO_MANY_REQUESTS"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+        retry_after: int = 1,
+    ) -> None:
+        super().__init__(message, code=code, details=details)
+        self.retry_after = retry_after

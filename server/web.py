@@ -18,7 +18,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import HeaderParameter
 from litestar.utils.scope.state import ScopeState
 
-from server.auth.service import actor_for_token
+from server.auth.service import authenticate
 from server.commands import Actor, record_refusal
 from server.config import ROLES, Settings
 from server.db import Database
@@ -65,7 +65,7 @@ def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRoute
     scheme, _, token = connection.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("log in first", code="UNAUTHENTICATED")
-    actor = db.read(lambda conn: actor_for_token(conn, token.strip(), device))
+    actor = authenticate(db, connection.app.state.settings.auth, token.strip(), device)
     if not actor.roles & allowed:
         err = Forbidden(
             "your role may not do this",
@@ -125,7 +125,11 @@ def error_response(
 
 
 def handle_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    return error_response(exc.status_code, exc.code, exc.message, exc.details)
+    response = error_response(exc.status_code, exc.code, exc.message, exc.details)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 HTTP_CODES = {

@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from server.db import Database
+from server.disk_full import log_background_failure
 
 log = logging.getLogger("bondfloor.workers")
 
@@ -64,19 +66,27 @@ class Worker:
                 self.last_error = ""
             except Exception as err:  # a worker must outlive any one failure
                 self.last_error = f"{type(err).__name__}: {err}"
-                log.exception("worker %s failed", self.name)
+                log_background_failure(log, f"worker {self.name} failed", err)
             self.runs += 1
             if not again:
                 self._stop.wait(self._interval)
 
 
-def end_expired_sessions(db: Database) -> int:
-    """Close sessions past their expiry so the session list shows who is really on shift."""
+def end_expired_sessions(db: Database, idle_minutes: float | None = None) -> int:
+    """Close sessions past their expiry, or idle longer than `idle_minutes`, so the session
+    list shows who is really on shift."""
+    idle_since = (
+        (datetime.now(UTC) - timedelta(minutes=idle_minutes)).isoformat() if idle_minutes else ""
+    )
     return db.write(
         lambda conn: (
             conn.execute(
                 "UPDATE sessions SET ended_at = expires_at WHERE ended_at IS NULL "
                 "AND expires_at < strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')"
+            ).rowcount
+            + conn.execute(
+                "UPDATE sessions SET ended_at = ? WHERE ended_at IS NULL AND last_used_at < ?",
+                (datetime.now(UTC).isoformat(), idle_since),
             ).rowcount
         )
     )

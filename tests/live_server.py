@@ -15,7 +15,30 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
+from server.demo import DEMO_PIN, DEMO_USERS
+
 BONDFLOOR = Path(sys.executable).parent / "bondfloor"
+
+
+DEMO_BADGES = {u.code: u.badge for u in DEMO_USERS}
+
+
+def log_in(client: httpx.Client, user: str, badge: str | None = None) -> httpx.Response:
+    """Log in as the handheld page does: by badge when there is one (with the PIN when the
+    badge asks for it), else user code + PIN; waiting out a LOGIN_THROTTLED answer."""
+    body: dict[str, str] = {"badge": badge} if badge else {"user_code": user, "pin": DEMO_PIN}
+    deadline = time.monotonic() + 60
+    while True:
+        answer = client.post("/api/v1/auth/login", json=body)
+        code = answer.json().get("error", {}).get("code") if answer.status_code >= 400 else ""
+        if code == "BADGE_NEEDS_PIN":
+            body = {**body, "pin": DEMO_PIN}
+        elif code == "LOGIN_THROTTLED" and time.monotonic() < deadline:
+            time.sleep(float(answer.headers.get("retry-after", "1")))
+        else:
+            return answer
 
 
 def free_port() -> int:

@@ -51,6 +51,12 @@ def test_demo_seeds_a_believable_warehouse_and_is_idempotent(config: Path) -> No
     done = bf(config, "demo")
     assert done.returncode == 0, done.stderr
     assert "sup01" in done.stdout and "PIN 1234" in done.stdout
+    # A manager's demo badge is printed with its reminder: it needs the PIN too.
+    assert any(
+        line.split()[0] == "sup01" and "+ PIN" in line
+        for line in done.stdout.splitlines()
+        if line.strip()
+    )
     counts = query(
         config,
         "SELECT (SELECT COUNT(*) FROM customers), (SELECT COUNT(*) FROM skus), "
@@ -117,6 +123,25 @@ def test_user_add_disable_and_reset_pin(config: Path) -> None:
         ("user.reset_pin", "ok", ""),
         ("user.disable", "ok", ""),
     ]
+
+
+def test_user_unlock_lifts_the_lock_of_anyone_managers_included(config: Path) -> None:
+    added = bf(config, "user", "add", "boss", "--name", "B", "--role", "admin", "--pin", "2468")
+    assert added.returncode == 0, added.stderr
+    conn = sqlite3.connect(config.parent / "site.db")
+    with conn:
+        conn.execute(
+            "UPDATE users SET failed_logins = 5, locked_until = '2999-01-01T00:00:00+00:00', "
+            "last_failed_at = '2026-01-01T00:00:00+00:00' WHERE code = 'boss'"
+        )
+    conn.close()
+    unlocked = bf(config, "user", "unlock", "boss")
+    assert unlocked.returncode == 0, unlocked.stderr
+    assert "boss unlocked" in unlocked.stdout
+    assert query(
+        config, "SELECT failed_logins, locked_until, last_failed_at FROM users WHERE code = 'boss'"
+    ) == [(0, None, None)]
+    assert bf(config, "user", "unlock", "ghost").returncode != 0
 
 
 def test_token_add_prints_the_token_once_and_stores_its_hash(config: Path) -> None:

@@ -1,4 +1,5 @@
-// Login page: user code + PIN, or scan a badge.
+// Login page: user code + PIN, or scan a badge. A supervisor's or admin's badge needs the
+// PIN too: after such a scan the page asks for the PIN and sends both.
 
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
@@ -10,6 +11,10 @@ const form = document.getElementById("login-form");
 const userCode = document.getElementById("user-code");
 const pin = document.getElementById("pin");
 const submitButton = document.getElementById("login-submit");
+const userCodeField = document.getElementById("user-code-field");
+
+// A scanned badge that waits for its PIN (kept in memory only, never shown or stored).
+let pendingBadge = null;
 
 // What the banner says, as a function so it can be said again in the other language.
 let message = null;
@@ -29,9 +34,21 @@ async function logIn(credentials) {
   } catch (err) {
     pin.value = "";
     submitButton.disabled = false;
+    if (err.code === "BADGE_NEEDS_PIN" && credentials.badge) {
+      askPinFor(credentials.badge);
+      return;
+    }
     tell("bad", () => errorText(err));
     if (credentials.pin) pin.focus();
   }
+}
+
+/** A manager's badge was read: the PIN field alone, and the next submit sends both. */
+function askPinFor(badgeText) {
+  pendingBadge = badgeText;
+  userCodeField.hidden = true;
+  tell("info", () => t("login.badge_pin"), { sound: false });
+  pin.focus();
 }
 
 async function main() {
@@ -46,6 +63,14 @@ async function main() {
 
   form.addEventListener("submit", (e) => {
     e.preventDefault();
+    if (pendingBadge) {
+      if (!pin.value) {
+        pin.focus();
+        return;
+      }
+      logIn({ badge: pendingBadge, pin: pin.value });
+      return;
+    }
     const credentials = { user_code: userCode.value.trim(), pin: pin.value };
     if (!credentials.user_code || !credentials.pin) {
       tell("bad", () => t("login.missing"));
@@ -56,7 +81,12 @@ async function main() {
   });
 
   const badge = new ScanInput(document.getElementById("badge-form"), {
-    onScan: (text) => logIn({ badge: text }),
+    onScan: (text) => {
+      // A new badge starts afresh: the user-code field comes back until it asks for a PIN.
+      pendingBadge = null;
+      userCodeField.hidden = false;
+      logIn({ badge: text });
+    },
   });
   badge.focus();
 

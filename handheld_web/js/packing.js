@@ -5,6 +5,9 @@
 // One scan field serves every step; what a scan means depends on the step:
 //   open, done, stop – a tote, order number or waybill number: the next order
 //   items, weigh     – an item (EAN, SKU code or GS1 with lot): one unit into the parcel
+//   lot              – after a lot-tracked item scanned by its plain EAN: its lot label
+//                      (the lot text, or GS1 with AI 10); where the site's policy allows,
+//                      a button per lot in the tote chooses it instead
 // A wrong item or one too many is refused with the bad sound; a cancelled order, or
 // one customs holds or inspects, gets the intercept alarm and says where its tote goes.
 
@@ -30,7 +33,8 @@ const GONE = new Set(["ORDER_ALREADY_PACKED", "ORDER_NOT_PICKED", "ORDER_NOT_FOU
 
 let scanInput = null;
 let station = readStation();
-let step = "open"; // open | items | weigh | done | stop
+let step = "open"; // open | items | lot | weigh | done | stop
+let lotWanted = null; // {item, sku, policy, lots}: the item scan waiting for its lot
 let order = null; // the order view being packed
 let lastSku = "";
 let done = null; // the parcel just made: {waybill_no, lane, print_job} or {waybill_no, queued}
@@ -104,14 +108,14 @@ function lineElement(item) {
 }
 
 function render() {
-  const hints = { items: "pack.hint.item", weigh: "pack.hint.weigh" };
+  const hints = { items: "pack.hint.item", lot: "pack.hint.lot", weigh: "pack.hint.weigh" };
   const hint = t(hints[step] || "pack.hint.open");
   scanField.placeholder = hint;
   scanField.setAttribute("aria-label", hint);
   document.body.dataset.step = step;
   if (document.activeElement !== stationField) stationField.value = station;
 
-  const packing = Boolean(order) && (step === "items" || step === "weigh");
+  const packing = Boolean(order) && (step === "items" || step === "lot" || step === "weigh");
   $("order").hidden = !packing;
   if (packing) {
     $("order").dataset.orderNo = order.order_no;
@@ -122,6 +126,7 @@ function render() {
     $("lines-body").replaceChildren(...itemsOf(order).map(lineElement));
   }
   $("weigh").hidden = step !== "weigh";
+  renderLotPrompt();
 
   $("done").hidden = step !== "done" || !done;
   if (done) {
@@ -146,6 +151,52 @@ function render() {
       $("stop-task").textContent = task.target ? `${where} → ${task.target}` : where;
     }
   }
+}
+
+function renderLotPrompt() {
+  const asking = step === "lot" && Boolean(lotWanted);
+  $("lot-prompt").hidden = !asking;
+  if (!asking) return;
+  $("lot-prompt").dataset.sku = lotWanted.sku;
+  $("lot-title").textContent = t("pack.lot.title", { sku: lotWanted.sku });
+  const choosing = lotWanted.policy === "choose";
+  $("lot-hint").textContent = t(choosing ? "pack.lot.hint_choose" : "pack.lot.hint", {
+    lots: lotWanted.lots.join(", "),
+  });
+  const buttons = choosing
+    ? lotWanted.lots.map((lot) => {
+        const button = el("button", "secondary lot-choice", t("pack.lot.choose", { lot }));
+        button.type = "button";
+        button.dataset.lot = lot;
+        button.addEventListener("click", () => {
+          packScan(lotWanted.item, { lot_choice: lot });
+          scanInput.focus();
+        });
+        return button;
+      })
+    : [];
+  $("lot-choices").replaceChildren(...buttons);
+}
+
+/** The item is right but its lot is not known: ask for the lot label, keep the item. */
+function askForLot(err, item) {
+  lotWanted = {
+    item,
+    sku: err.details.sku,
+    policy: err.details.policy || "scan",
+    lots: err.details.lots || [],
+  };
+  step = "lot";
+  render();
+  tell("info", () => errorText(err), () => lotWanted && t("pack.lot.hint", { lots: lotWanted.lots.join(", ") }));
+}
+
+function cancelLot() {
+  lotWanted = null;
+  step = order && isComplete(order) ? "weigh" : "items";
+  render();
+  feedback.hide(banner);
+  outcome = null;
 }
 
 // -- opening an order ---------------------------------------------------------------------
@@ -182,6 +233,7 @@ async function openOrder(code, { quiet = false } = {}) {
 function showOrder(found) {
   order = found;
   lastSku = "";
+  lotWanted = null;
   done = null;
   stop = null;
   step = isComplete(found) ? "weigh" : "items";
@@ -192,6 +244,7 @@ function showOrder(found) {
 
 function leaveOrder() {
   order = null;
+  lotWanted = null;
   step = "open";
   setParams({ order: null });
   render();
@@ -222,19 +275,26 @@ async function showStop(err, code) {
 
 // -- packing ------------------------------------------------------------------------------
 
-async function packScan(code) {
+/** One unit into the parcel; `lot` carries the lot label scan or the chosen lot. */
+async function packScan(code, lot = {}) {
   const packing = order;
   const mine = ++latest;
-  note("pending", () => t("common.sending"), () => code);
+  const shown = lot.lot || lot.lot_choice || code;
+  note("pending", () => t("common.sending"), () => shown);
   try {
-    const answer = await outbox.submit(`/api/v1/orders/${packing.id}/pack-scans`, { scan: code, station });
+    const body = { scan: code, station, ...lot };
+    const answer = await outbox.submit(`/api/v1/orders/${packing.id}/pack-scans`, body);
     if (mine !== latest || order !== packing) return;
     if (answer.queued) {
       uploadPending = true;
-      tell("info", () => t("common.queued"), () => code);
+      lotWanted = null;
+      step = "items";
+      render();
+      tell("info", () => t("common.queued"), () => shown);
       return;
     }
     const result = answer.result;
+    lotWanted = null;
     order = result.order;
     lastSku = result.sku;
     step = result.complete ? "weigh" : "items";
@@ -243,7 +303,11 @@ async function packScan(code) {
     tell("good", () => t("pack.scanned", counts), () => (result.complete ? t("pack.complete") : code));
   } catch (err) {
     if (mine !== latest || order !== packing) return;
-    refusePack(err, code);
+    if (err.code === "LOT_CONFIRMATION_REQUIRED") {
+      askForLot(err, code);
+      return;
+    }
+    refusePack(err, shown); // a wrong lot label keeps the prompt: scan the right one
   }
 }
 
@@ -304,7 +368,8 @@ async function pack() {
 // -- wiring -------------------------------------------------------------------------------
 
 function onScan(code) {
-  if (step === "items" || step === "weigh") packScan(code);
+  if (step === "lot" && lotWanted) packScan(lotWanted.item, { lot: code });
+  else if (step === "items" || step === "weigh") packScan(code);
   else openOrder(code);
 }
 
@@ -347,6 +412,10 @@ async function main() {
   $("weigh").addEventListener("submit", (e) => {
     e.preventDefault();
     pack();
+  });
+  $("lot-cancel").addEventListener("click", () => {
+    cancelLot();
+    scanInput.focus();
   });
   $("change-order").addEventListener("click", () => {
     leaveOrder();

@@ -6,6 +6,9 @@
 //   wave     – a wave number (or tap one)
 //   location – the task's location, checked by the server (changes nothing)
 //   item     – the item: EAN, SKU code or GS1 with lot/expiry, checked by the server
+//   lot      – only for a lot-tracked item scanned without its lot (a plain EAN): the lot
+//              label (the lot text itself, or GS1 with AI 10), checked by the server; where
+//              the site's policy allows, a button confirms the reserved lot instead
 //   tote     – the order's tote (or an empty one): checked, then the pick is confirmed
 // A confirm renews the lease; an order cancelled or stopped by customs stops the task
 // with its own alarm and a card saying what to do.
@@ -22,19 +25,22 @@ const banner = $("banner");
 const scanField = $("scan");
 const qtyField = $("qty");
 
-const SLOTS = ["location", "item", "tote"];
+const SLOTS = ["location", "item", "lot", "tote"];
 // The order may not go on: the task stops and the card says what to do with its goods.
 const STOPPED = new Set(["ORDER_ON_HOLD", "ORDER_INSPECTION", "ORDER_CANCELLED", "ORDER_NOT_RELEASED"]);
 // The task is no longer this handheld's to pick.
 const TASK_GONE = new Set(["TASK_CLOSED", "TASK_LEASED", "TASK_NOT_FOUND"]);
 const ITEM_REFUSALS = new Set(["WRONG_ITEM", "LOT_MISMATCH", "EXPIRY_MISMATCH", "BARCODE_INVALID"]);
+// The reserved lot has expired since it was reserved: it is not picked, the picker reports it.
+const EXPIRED = "PICK_LOT_EXPIRED";
 
 let scanInput = null;
 let waves = [];
 let wave = null; // the chosen wave {id, wave_no, ...}
 let task = null; // the leased task
-let step = "wave"; // wave | loading | location | item | tote | blocked | none
-let scanned = { location: "", item: "" };
+let step = "wave"; // wave | loading | location | item | lot | tote | blocked | none
+let scanned = { location: "", item: "", lot: "", lotChoice: "" };
+let lotPolicy = "scan"; // the site's outbound.lot_confirmation, as the server last said
 let blocked = null; // {code, details}: why the order stopped
 let openLeft = 0; // tasks of the wave still open when none was free for us
 let shortOpen = false;
@@ -91,6 +97,9 @@ function renderTask() {
   box.dataset.sku = task.sku;
   box.dataset.orderNo = task.order_no;
   box.dataset.tote = task.tote || "";
+  box.dataset.lot = task.lot || "";
+  box.dataset.expiry = task.expiry || "";
+  box.dataset.lotToConfirm = String(Boolean(task.lot_to_confirm));
   $("task-wave").textContent = task.wave_no || wave?.wave_no || "";
   $("task-order").textContent = t("pick.order", { order_no: task.order_no });
   $("pick-location").textContent = task.location;
@@ -100,6 +109,11 @@ function renderTask() {
   $("pick-remaining").textContent = t("pick.of_remaining", { remaining: number(task.remaining) });
   $("pick-tote").textContent = task.tote ? t("pick.tote.own", { tote: task.tote }) : t("pick.tote.empty");
   $("slot-tote").dataset.own = String(Boolean(task.tote));
+  $("slot-lot").hidden = !task.lot_to_confirm;
+  $("pick-lot-expected").textContent = task.lot_to_confirm ? t("pick.lot", { lot: task.lot }) : "";
+  const choose = $("lot-choose");
+  choose.hidden = !(step === "lot" && lotPolicy === "choose");
+  choose.textContent = t("pick.lot.choose", { lot: task.lot || "" });
   const at = SLOTS.indexOf(step);
   for (const [i, name] of SLOTS.entries()) {
     const slot = $(`slot-${name}`);
@@ -116,6 +130,7 @@ function render() {
     loading: "pick.loading_task",
     location: "pick.hint.location",
     item: "pick.hint.item",
+    lot: "pick.hint.lot",
     tote: "pick.hint.tote",
     blocked: "pick.hint.blocked",
   };
@@ -248,7 +263,7 @@ async function nextTask({ quiet = false } = {}) {
 
 function showTask(found) {
   task = found;
-  scanned = { location: "", item: "" };
+  scanned = { location: "", item: "", lot: "", lotChoice: "" };
   qtyField.value = String(found.remaining);
   step = "location";
   render();
@@ -303,19 +318,59 @@ function accept(field, code, answer, kind) {
   }
   if (field === "item") {
     scanned.item = code;
+    scanned.lot = "";
+    scanned.lotChoice = "";
     const count = answer?.item?.count; // a GS1 count (AI 30) says how many are in hand
     if (Number.isInteger(count) && count >= 1 && count <= task.remaining) qtyField.value = String(count);
-    step = "tote";
+    if (answer?.item?.lot_policy) lotPolicy = answer.item.lot_policy;
+    // Offline the server cannot say whether the scan carried the lot: ask for the label.
+    const lotNeeded = answer ? Boolean(answer.item?.lot_needed) : Boolean(task.lot_to_confirm);
+    step = lotNeeded ? "lot" : "tote";
     render();
-    const { sku } = task;
+    const { sku, lot } = task;
     const quantity = qtyField.value;
-    tell(kind, () => t("pick.item_ok", { sku }), () => offline() || t("pick.item_ok.qty", { quantity }));
+    const next = () => (lotNeeded ? t("pick.item_ok.lot", { lot }) : t("pick.item_ok.qty", { quantity }));
+    tell(kind, () => t("pick.item_ok", { sku }), () => offline() || next());
+    return;
+  }
+  if (field === "lot") {
+    scanned.lot = code;
+    scanned.lotChoice = "";
+    lotConfirmed(kind, offline);
     return;
   }
   confirm(code);
 }
 
+function lotConfirmed(kind, offline = () => "") {
+  step = "tote";
+  render();
+  const { lot } = task;
+  const quantity = qtyField.value;
+  tell(kind, () => t("pick.lot_ok", { lot }), () => offline() || t("pick.item_ok.qty", { quantity }));
+}
+
+/** The site lets the picker confirm the reserved lot by a choice instead of a label scan. */
+function chooseLot() {
+  if (!task || step !== "lot" || lotPolicy !== "choose") return;
+  scanned.lot = "";
+  scanned.lotChoice = task.lot;
+  lotConfirmed("good");
+  scanInput.focus();
+}
+
+/** An expired lot is not picked: say so and open the shortage report for this task. */
+function expiredLot(err, code) {
+  shortOpen = true;
+  render();
+  refusal(err, () => code);
+}
+
 function refuseScan(err, code) {
+  if (err.code === EXPIRED) {
+    expiredLot(err, code);
+    return;
+  }
   if (STOPPED.has(err.code)) {
     stopOrder(err); // held or cancelled: said at the first scan, before the walk
     return;
@@ -337,6 +392,8 @@ async function confirm(tote) {
   }
   const picking = task;
   const body = { location: scanned.location, item: scanned.item, quantity, tote };
+  if (scanned.lot) body.lot = scanned.lot;
+  if (scanned.lotChoice) body.lot_choice = scanned.lotChoice;
   const what = `${number(quantity)} × ${picking.sku} → ${tote}`;
   const mine = ++latest;
   note("pending", () => t("common.sending"), () => what);
@@ -350,7 +407,7 @@ async function confirm(tote) {
         // Keep picking the rest offline; the server checks each pick when it uploads.
         const remaining = picking.remaining - quantity;
         task = { ...picking, picked_qty: picking.picked_qty + quantity, remaining, tote };
-        scanned.item = "";
+        scanned = { ...scanned, item: "", lot: "", lotChoice: "" };
         qtyField.value = String(task.remaining);
         step = "item";
       } else {
@@ -372,7 +429,7 @@ async function confirm(tote) {
     tell("good", () => t("pick.picked", picked), detail);
     if (more) {
       task = result.task;
-      scanned.item = "";
+      scanned = { ...scanned, item: "", lot: "", lotChoice: "" };
       qtyField.value = String(task.remaining);
       step = "item"; // same location: the next units of the item
       render();
@@ -395,14 +452,22 @@ function refuseConfirm(err, tote) {
     nextTask({ quiet: true });
     return;
   }
+  if (err.code === EXPIRED) {
+    expiredLot(err, tote);
+    return;
+  }
+  if (err.details?.policy) lotPolicy = err.details.policy;
   if (err.code === "PICK_OVER") {
     task = { ...task, remaining: err.details.remaining };
     qtyField.value = String(task.remaining);
   } else if (err.code === "WRONG_LOCATION") {
-    scanned = { location: "", item: "" };
+    scanned = { location: "", item: "", lot: "", lotChoice: "" };
     step = "location";
+  } else if (err.code === "LOT_CONFIRMATION_REQUIRED" || (err.code === "LOT_MISMATCH" && scanned.lot)) {
+    scanned = { ...scanned, lot: "", lotChoice: "" }; // the item stands: scan its lot label
+    step = "lot";
   } else if (ITEM_REFUSALS.has(err.code)) {
-    scanned.item = "";
+    scanned = { ...scanned, item: "", lot: "", lotChoice: "" };
     step = "item";
   }
   render();
@@ -479,6 +544,7 @@ function wire() {
     nextTask();
   });
   $("retry").addEventListener("click", () => nextTask());
+  $("lot-choose").addEventListener("click", chooseLot);
   $("to-waves").addEventListener("click", leaveWave);
   $("leave").addEventListener("click", leaveWave);
   $("short").addEventListener("click", () => {

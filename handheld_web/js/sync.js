@@ -207,6 +207,12 @@ function renderLink() {
   setText($("attempts"), number(s.attempts));
   setText($("next-try"), nextTry(s));
   setText($("last-ok"), s.last_ok_at ? when(s.last_ok_at) : t("sync.never"));
+  // After a restore the OMS holds events the floor forgot: say so until the next one.
+  const restore = s.last_restore;
+  setText(
+    $("last-restore"),
+    restore ? t("sync.restored", { time: when(restore.at), seq: restore.after_seq }) : t("sync.never"),
+  );
   const error = $("last-error");
   if (s.last_error) {
     const said = omsError(s.last_error);

@@ -19,6 +19,11 @@ ALERT_KINDS: dict[str, tuple[Severity, str]] = {
     "ORDER_NOT_PACKED_BY_CUTOFF": ("warning", "a released order is not packed near its cut-off"),
     "ORDER_NOT_LOADED_BY_CUTOFF": ("warning", "a packed order is not loaded near its cut-off"),
     "ORDER_CUSTOMS_HOLD": ("warning", "customs holds an order on the floor"),
+    "CUSTOMS_TIME_IN_FUTURE": (
+        "critical",
+        "customs replies dated ahead of the server clock were refused: the sender's clock "
+        "or time zone is wrong, and a refused hold is not applied until sent again",
+    ),
     "PRINT_JOB_FAILING": ("warning", "a printer's jobs fail or keep being retried"),
     "SYNC_STOPPED": ("critical", "delivery to the OMS stopped at an event it refused"),
     "SYNC_LAG": ("warning", "events wait too long to reach the OMS"),

@@ -64,6 +64,7 @@ def find_conditions(conn: sqlite3.Connection, settings: Settings, now: datetime)
         *expiring_and_expired(conn, settings, now),
         *orders_at_risk(conn, settings, now),
         *customs_holds(conn),
+        *customs_times_in_future(conn, settings, now),
         *failing_print_jobs(conn, settings, now),
         *sync_trouble(conn, settings, now),
         *devices_away(conn, settings, now),
@@ -209,6 +210,34 @@ def customs_holds(conn: sqlite3.Connection) -> list[Finding]:
             r["order_no"],
             f"customs status {r['customs_status']}, order {r['state']}",
             {"customs_status": r["customs_status"], "state": r["state"]},
+        )
+        for r in rows
+    ]
+
+
+def customs_times_in_future(
+    conn: sqlite3.Connection, settings: Settings, now: datetime
+) -> list[Finding]:
+    """Customs replies refused in the activity window for a time ahead of our clock, per
+    sender: a single reply refused on its own, or a batch that listed one."""
+    window = settings.alerts.activity_window_minutes
+    rows = conn.execute(
+        "SELECT a.actor, COUNT(*) AS n, MAX(a.at) AS last_at, a.target "
+        # a.target is the newest refusal's: SQLite takes bare columns from the MAX(at) row.
+        "FROM audit a WHERE a.at >= ? AND a.at <= ? AND a.outcome = 'refused' "
+        "AND (a.code = 'CUSTOMS_TIME_IN_FUTURE' OR (a.code = 'BATCH_REJECTED' AND EXISTS ("
+        "  SELECT 1 FROM json_each(a.details, '$.refusal.problems') p "
+        "  WHERE json_extract(p.value, '$.code') = 'CUSTOMS_TIME_IN_FUTURE'))) "
+        "GROUP BY a.actor",
+        (iso(now - timedelta(minutes=window)), iso(now)),
+    ).fetchall()
+    return [
+        Finding(
+            "CUSTOMS_TIME_IN_FUTURE",
+            r["actor"],
+            f"{r['n']} customs message(s) refused in {window} min for a time ahead of the "
+            f"server clock (last: {r['target'] or 'batch'})",
+            {"count": r["n"], "last_at": r["last_at"], "window_minutes": window},
         )
         for r in rows
     ]

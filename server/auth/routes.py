@@ -10,11 +10,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from server.auth import service
-from server.auth.schemas import LoginRequest, PinReset, UserCreate
+from server.auth.schemas import LoginRequest, PinReset, RolesChange, UserCreate
 from server.commands import Actor, run_command
 from server.config import Settings
 from server.db import Database
-from server.errors import InvalidInput, Unauthenticated
+from server.errors import InvalidInput
 from server.web import FLOOR_ROLES, MANAGERS, PUBLIC, IdempotencyKey, allow
 
 
@@ -25,22 +25,56 @@ def login(
     db: NamedDependency[Database],
     settings: NamedDependency[Settings],
 ) -> dict[str, Any]:
-    """Open a session with user code + PIN or a badge scan; the answer carries the token."""
+    """Open a session with user code + PIN, a badge scan, or (managers) a badge + PIN.
+
+    Too many attempts from one address or for one user, or too many logins at once,
+    answer 429 LOGIN_THROTTLED with Retry-After."""
     if not data.badge and not (data.user_code and data.pin):
         raise InvalidInput("give user_code and pin, or badge", code="LOGIN_INCOMPLETE")
-    device = request.headers.get("x-device", "")[:64]
-    outcome = service.login(
-        db,
-        settings.auth,
-        device=device,
-        user_code=data.user_code,
+    attempt = service.LoginAttempt(
+        device=request.headers.get("x-device", "")[:64],
+        address=request.client.host if request.client else "",
+        user_code=None if data.badge else data.user_code,
         pin=data.pin,
         badge=data.badge,
     )
-    if outcome.refused is not None:
-        code, message = outcome.refused
-        raise Unauthenticated(message, code=code)
-    return outcome.answer or {}
+    return service.login(db, settings.auth, request.app.state.login_gate, attempt)
+
+
+@get("/api/v1/auth/sessions", opt=allow(FLOOR_ROLES), sync_to_thread=True, tags=["auth"])
+def list_sessions(
+    request: Request[Any, Any, Any],
+    actor: NamedDependency[Actor],
+    db: NamedDependency[Database],
+    settings: NamedDependency[Settings],
+) -> list[dict[str, Any]]:
+    """Your open sessions (device, address, when opened and last used); never the tokens."""
+    token = request.headers.get("authorization", "").partition(" ")[2].strip()
+    return db.read(lambda conn: service.list_sessions(conn, settings.auth, actor.code, token))
+
+
+@post(
+    "/api/v1/auth/sessions/{session_id:str}/end",
+    opt=allow(FLOOR_ROLES),
+    sync_to_thread=True,
+    status_code=200,
+    tags=["auth"],
+)
+def end_session(
+    session_id: FromPath[str],
+    db: NamedDependency[Database],
+    actor: NamedDependency[Actor],
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """End one of your own sessions, e.g. on a handheld left logged in."""
+    return run_command(
+        db,
+        actor,
+        "session.end",
+        idempotency_key,
+        {"session": session_id},
+        lambda conn, ctx: service.end_own_session(conn, ctx, session_id),
+    ).value
 
 
 @post(
@@ -153,6 +187,55 @@ def reset_pin(
     ).value
 
 
+@post(
+    "/api/v1/users/{code:str}/unlock",
+    opt=allow(MANAGERS),
+    sync_to_thread=True,
+    status_code=200,
+    tags=["auth"],
+)
+def unlock_user(
+    code: FromPath[str],
+    db: NamedDependency[Database],
+    actor: NamedDependency[Actor],
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Lift a user's lock after failed logins (a supervisor for floor users, an admin anyone)."""
+    return run_command(
+        db,
+        actor,
+        "user.unlock",
+        idempotency_key,
+        {"code": code},
+        lambda conn, ctx: service.unlock_user(conn, ctx, code),
+    ).value
+
+
+@post(
+    "/api/v1/users/{code:str}/roles",
+    opt=allow("admin"),
+    sync_to_thread=True,
+    status_code=200,
+    tags=["auth"],
+)
+def set_roles(
+    code: FromPath[str],
+    data: JSONBody[RolesChange],
+    db: NamedDependency[Database],
+    actor: NamedDependency[Actor],
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Give a user new roles; their open sessions end."""
+    return run_command(
+        db,
+        actor,
+        "user.set_roles",
+        idempotency_key,
+        {"code": code, "roles": data.roles},
+        lambda conn, ctx: service.set_user_roles(conn, ctx, code, data.roles),
+    ).value
+
+
 @get("/api/v1/audit", opt=allow(MANAGERS), sync_to_thread=True, tags=["auth"])
 def list_audit(
     db: NamedDependency[Database],
@@ -163,4 +246,17 @@ def list_audit(
     return db.read(lambda conn: service.list_audit(conn, outcome=outcome, limit=limit))
 
 
-route_handlers = [login, logout, me, list_users, add_user, disable_user, reset_pin, list_audit]
+route_handlers = [
+    login,
+    logout,
+    me,
+    list_sessions,
+    end_session,
+    list_users,
+    add_user,
+    disable_user,
+    reset_pin,
+    unlock_user,
+    set_roles,
+    list_audit,
+]

@@ -14,7 +14,7 @@ Badge = Annotated[str, Meta(min_length=4, max_length=64, pattern=r"^[\x21-\x7e]+
 
 
 class LoginRequest(Struct, forbid_unknown_fields=True, kw_only=True):
-    """Log in with user code + PIN, or with a scanned badge."""
+    """Log in with user code + PIN, or with a scanned badge (plus the PIN for managers)."""
 
     user_code: UserCode | None = None
     pin: Pin | None = None
@@ -31,3 +31,7 @@ class UserCreate(Struct, forbid_unknown_fields=True, kw_only=True):
 
 class PinReset(Struct, forbid_unknown_fields=True):
     pin: Pin
+
+
+class RolesChange(Struct, forbid_unknown_fields=True):
+    roles: list[str]

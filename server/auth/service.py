@@ -1,8 +1,9 @@
 """Users, PINs, login sessions and API tokens.
 
 PINs are short, so they are stored with a deliberately slow hash (scrypt) and a user is
-locked after a few failed logins in a row. Session and API tokens are random and long;
-only their SHA-256 is stored.
+locked for a while after a few failed logins in a row. Badges, session and API tokens
+are random and long; only their SHA-256 is stored. Logins pass the throttles of
+`server.auth.throttle` first.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
+from server.auth.throttle import LoginGate, delay_after, login_throttled
 from server.commands import Actor, CommandContext, utc_now, write_audit
 from server.config import ROLES, AuthSettings
 from server.db import Database
@@ -81,11 +83,16 @@ def add_user(
     roles = check_roles(roles)
     if conn.execute("SELECT 1 FROM users WHERE code = ?", (code,)).fetchone():
         raise Conflict(f"user {code} exists already", code="USER_EXISTS")
-    if badge and conn.execute("SELECT 1 FROM users WHERE badge = ?", (badge,)).fetchone():
+    badge_hash = hash_badge(badge) if badge else None
+    if (
+        badge_hash
+        and conn.execute("SELECT 1 FROM users WHERE badge_hash = ?", (badge_hash,)).fetchone()
+    ):
         raise Conflict("this badge belongs to another user", code="BADGE_IN_USE")
     conn.execute(
-        "INSERT INTO users (code, name, roles, pin_hash, badge, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        (code, name, ",".join(roles), hash_pin(pin), badge or None, ctx.at),
+        "INSERT INTO users (code, name, roles, pin_hash, badge_hash, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (code, name, ",".join(roles), hash_pin(pin), badge_hash, ctx.at),
     )
     ctx.audit_target = f"user:{code}"
     return {"code": code, "name": name, "roles": roles, "active": True}
@@ -97,11 +104,7 @@ def set_user_active(
     _user_row(conn, code)
     conn.execute("UPDATE users SET active = ? WHERE code = ?", (int(active), code))
     if not active:
-        conn.execute(
-            "UPDATE sessions SET ended_at = ? WHERE ended_at IS NULL AND user_id = "
-            "(SELECT id FROM users WHERE code = ?)",
-            (ctx.at, code),
-        )
+        end_user_sessions(conn, code, ctx.at)
     ctx.audit_target = f"user:{code}"
     return {"code": code, "active": active}
 
@@ -121,8 +124,12 @@ def reset_pin(
             details={"user": code},
         )
     conn.execute(
-        "UPDATE users SET pin_hash = ?, failed_logins = 0 WHERE code = ?", (hash_pin(pin), code)
+        "UPDATE users SET pin_hash = ?, failed_logins = 0, last_failed_at = NULL, "
+        "locked_until = NULL WHERE code = ?",
+        (hash_pin(pin), code),
     )
+    # Whoever knew the old PIN may hold a session: it ends with the PIN.
+    end_user_sessions(conn, code, ctx.at)
     ctx.audit_target = f"user:{code}"
     return {"code": code, "pin_reset": True}
 
@@ -134,84 +141,225 @@ def _user_row(conn: sqlite3.Connection, code: str) -> sqlite3.Row:
     return row
 
 
-@dataclass(frozen=True)
-class LoginOutcome:
-    """A session (`answer`) or a refusal (`refused` = code, message); never both."""
+TRUSTED_ADDRESS_DAYS = 30
+"""An address the user had a session from in this many days is theirs: see `login`."""
+SESSION_TOUCH_SECONDS = 60
+"""A session's last use is written at most this often (a write per request would cost a sync)."""
 
-    answer: dict[str, object] | None = None
-    refused: tuple[str, str] | None = None
+
+def hash_badge(badge: str) -> str:
+    """A badge is long and random: a plain SHA-256 is enough to keep it unreadable at rest."""
+    return hashlib.sha256(badge.encode()).hexdigest()
+
+
+def mask_badge(badge: str) -> str:
+    """What may be shown of a badge: its last two characters, never its length."""
+    return "****" + badge[-2:]
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """One login request: user code + PIN, a badge, or a badge + PIN; from where."""
+
+    device: str
+    address: str
+    user_code: str | None = None
+    pin: str | None = None
+    badge: str | None = None
+
+    @property
+    def who(self) -> str:
+        return f"badge:{mask_badge(self.badge)}" if self.badge else f"user:{self.user_code}"
 
 
 def login(
-    db: Database,
-    settings: AuthSettings,
-    *,
-    device: str,
-    user_code: str | None = None,
-    pin: str | None = None,
-    badge: str | None = None,
-) -> LoginOutcome:
-    """Check a PIN or a badge and open a session; failed attempts are audited and counted.
+    db: Database, settings: AuthSettings, gate: LoginGate, attempt: LoginAttempt
+) -> dict[str, object]:
+    """Check a PIN and/or a badge and open a session; raises on refusal.
 
-    The slow PIN hash is checked outside the write transaction, so a shift of handhelds
-    logging in at once never holds up scans. Refusals are committed (failure count and
-    audit line) and returned for the caller to raise.
+    In order, each cheaper than the next: the client address's throttle (429, nothing
+    written), the user's lock and delay (kept on the user's row), the PIN check in its
+    small pool (429 when full), then one write with the session or the counted failure.
+    The lock and the user's delay do not hold at an address where the user had a session
+    in the last TRUSTED_ADDRESS_DAYS: someone elsewhere on the Wi-Fi can slow a user down
+    but cannot lock them out of their own handheld (that address is still throttled).
+    The slow PIN hash runs outside the write transaction, so logins never hold up scans.
     """
-    if badge:
-        where, value, who = "badge = ?", badge, f"badge:{badge[-4:]}"
+    with gate.addresses.admit(attempt.address, settings):
+        return _login(db, settings, gate, attempt)
+
+
+def _login(
+    db: Database, settings: AuthSettings, gate: LoginGate, attempt: LoginAttempt
+) -> dict[str, object]:
+    if attempt.badge:
+        where, value = "badge_hash = ?", hash_badge(attempt.badge)
     else:
-        where, value, who = "code = ?", user_code or "", f"user:{user_code}"
-    row = db.read(
-        lambda conn: conn.execute(f"SELECT * FROM users WHERE {where}", (value,)).fetchone()
+        where, value = "code = ?", attempt.user_code or ""
+    now = datetime.now(UTC)
+    row, trusted = db.read(lambda conn: _login_user(conn, where, value, attempt.address, now))
+    if row is not None and not trusted:
+        wait = _user_wait(row, settings, now)
+        if wait > 0 and not _locked(row, now):
+            raise login_throttled(wait, "user")
+    pin_roles = set(settings.badge_pin_roles)
+    needs_pin = not attempt.badge or bool(attempt.pin)
+    if attempt.badge and row is not None and set(row["roles"].split(",")) & pin_roles:
+        if not attempt.pin:
+            raise Unauthenticated("this badge needs the PIN too", code="BADGE_NEEDS_PIN")
+        needs_pin = True
+    pin_ok = row is not None and not needs_pin
+    if needs_pin and not (row is not None and _locked(row, now) and not trusted):
+        # (A locked user is refused in the write without spending a hash.)
+        with gate.pin_checks.slot():
+            # Unknown users cost the same hash as known ones: timing does not tell who exists.
+            stored = row["pin_hash"] if row else _DUMMY_PIN_HASH
+            pin_ok = verify_pin(attempt.pin or "", stored) and row is not None
+    outcome = db.write(
+        lambda conn: _record_login(
+            conn, settings, gate, row, attempt, pin_ok=pin_ok, trusted=trusted, now=now
+        )
     )
-    # Unknown users cost the same hash as known ones: timing does not tell who exists.
-    pin_ok = bool(badge) or verify_pin(pin or "", row["pin_hash"] if row else _DUMMY_PIN_HASH)
-    return db.write(
-        lambda conn: _record_login(conn, settings, row, pin_ok=pin_ok, who=who, device=device)
-    )
+    if outcome.refused is not None:
+        code, message, details = outcome.refused
+        raise Unauthenticated(message, code=code, details=details)
+    return outcome.answer or {}
+
+
+def _login_user(
+    conn: sqlite3.Connection, where: str, value: str, address: str, now: datetime
+) -> tuple[sqlite3.Row | None, bool]:
+    row = conn.execute(f"SELECT * FROM users WHERE {where}", (value,)).fetchone()
+    if row is None or not address:
+        return row, False
+    since = (now - timedelta(days=TRUSTED_ADDRESS_DAYS)).isoformat()
+    trusted = conn.execute(
+        "SELECT 1 FROM sessions WHERE user_id = ? AND address = ? AND created_at > ? LIMIT 1",
+        (row["id"], address, since),
+    ).fetchone()
+    return row, trusted is not None
+
+
+def _locked(row: sqlite3.Row, now: datetime) -> bool:
+    until = row["locked_until"]
+    return until is not None and datetime.fromisoformat(until) > now
+
+
+def _user_wait(row: sqlite3.Row, settings: AuthSettings, now: datetime) -> float:
+    if _locked(row, now):
+        return (datetime.fromisoformat(row["locked_until"]) - now).total_seconds()
+    if not row["last_failed_at"] or _lock_ran_out(row, now):
+        return 0.0
+    last = datetime.fromisoformat(row["last_failed_at"])
+    return delay_after(row["failed_logins"], settings) - (now - last).total_seconds()
+
+
+def _lock_ran_out(row: sqlite3.Row, now: datetime) -> bool:
+    return row["locked_until"] is not None and not _locked(row, now)
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """A session (`answer`) or a refusal (`refused` = code, message, details); never both."""
+
+    answer: dict[str, object] | None = None
+    refused: tuple[str, str, dict[str, object]] | None = None
 
 
 def _record_login(
     conn: sqlite3.Connection,
     settings: AuthSettings,
+    gate: LoginGate,
     found: sqlite3.Row | None,
+    attempt: LoginAttempt,
     *,
     pin_ok: bool,
-    who: str,
-    device: str,
+    trusted: bool,
+    now: datetime,
 ) -> LoginOutcome:
-    anonymous = Actor(kind="user", code=who.split(":", 1)[1], roles=frozenset(), device=device)
+    who = attempt.who
+    anonymous = Actor(
+        kind="user", code=who.split(":", 1)[1], roles=frozenset(), device=attempt.device
+    )
 
-    def refuse(code: str, message: str) -> LoginOutcome:
-        write_audit(conn, anonymous, "login", target=who, outcome="denied", code=code)
-        return LoginOutcome(refused=(code, message))
+    def refuse(code: str, message: str, details: dict[str, object] | None = None) -> LoginOutcome:
+        failures, throttled = gate.addresses.failed(attempt.address, settings)
+        # One line per failed attempt that got this far (the pool and the throttles keep
+        # them few); attempts answered 429 meanwhile are told here, as one number.
+        audit = {"address": attempt.address, "failures_from_address": failures}
+        if throttled:
+            audit["throttled_meanwhile"] = throttled
+        write_audit(
+            conn, anonymous, "login", target=who, outcome="denied", code=code, details=audit
+        )
+        return LoginOutcome(refused=(code, message, details or {}))
 
     if found is None:
         return refuse("LOGIN_FAILED", "unknown user or wrong PIN")
-    # Read again inside the write: the user may have been disabled, locked or given a new
-    # PIN since the PIN was checked.
+    # Read again inside the write: the user may have been disabled, locked, unlocked or
+    # given a new PIN since the PIN was checked.
     row = conn.execute("SELECT * FROM users WHERE id = ?", (found["id"],)).fetchone()
     if not row["active"]:
         return refuse("USER_DISABLED", "this user is disabled")
-    if row["failed_logins"] >= settings.max_failed_logins:
-        return refuse("USER_LOCKED", "too many failed logins; a supervisor must reset the PIN")
+    if (
+        attempt.badge
+        and not attempt.pin
+        and set(row["roles"].split(",")) & set(settings.badge_pin_roles)
+    ):
+        return refuse("BADGE_NEEDS_PIN", "this badge needs the PIN too")
+    if _locked(row, now) and not trusted:
+        seconds = max(1, int((datetime.fromisoformat(row["locked_until"]) - now).total_seconds()))
+        return refuse(
+            "USER_LOCKED",
+            "too many failed logins; wait, or ask a supervisor to unlock",
+            {"retry_after": seconds},
+        )
     if not pin_ok or row["pin_hash"] != found["pin_hash"]:
+        failures = 1 if _lock_ran_out(row, now) else row["failed_logins"] + 1
+        locked_until = None
+        if failures >= settings.max_failed_logins:
+            locked_until = (now + timedelta(minutes=settings.lockout_minutes)).isoformat()
+        elif not _lock_ran_out(row, now):
+            locked_until = row["locked_until"]
         conn.execute(
-            "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?", (row["id"],)
+            "UPDATE users SET failed_logins = ?, last_failed_at = ?, locked_until = ? WHERE id = ?",
+            (failures, now.isoformat(), locked_until, row["id"]),
         )
         return refuse("LOGIN_FAILED", "unknown user or wrong PIN")
+    throttled = gate.addresses.succeeded(attempt.address)
     token = secrets.token_urlsafe(32)
-    now = datetime.now(UTC)
     expires = now + timedelta(hours=settings.session_hours)
-    conn.execute("UPDATE users SET failed_logins = 0 WHERE id = ?", (row["id"],))
     conn.execute(
-        "INSERT INTO sessions (token_hash, user_id, device, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-        (hash_token(token), row["id"], device, now.isoformat(), expires.isoformat()),
+        "UPDATE users SET failed_logins = 0, last_failed_at = NULL, locked_until = NULL "
+        "WHERE id = ?",
+        (row["id"],),
     )
+    conn.execute(
+        "INSERT INTO sessions (token_hash, public_id, user_id, device, address, created_at, "
+        "last_used_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            hash_token(token),
+            secrets.token_hex(8),
+            row["id"],
+            attempt.device,
+            attempt.address,
+            now.isoformat(),
+            now.isoformat(),
+            expires.isoformat(),
+        ),
+    )
+    _end_sessions_over_cap(conn, row["id"], settings.max_sessions_per_user, now.isoformat())
     actor = Actor(
-        kind="user", code=row["code"], roles=frozenset(row["roles"].split(",")), device=device
+        kind="user",
+        code=row["code"],
+        roles=frozenset(row["roles"].split(",")),
+        device=attempt.device,
     )
-    write_audit(conn, actor, "login", target=f"user:{row['code']}")
+    details = {
+        "address": attempt.address,
+        **({"throttled_meanwhile": throttled} if throttled else {}),
+    }
+    write_audit(conn, actor, "login", target=f"user:{row['code']}", details=details)
     return LoginOutcome(
         answer={
             "token": token,
@@ -221,6 +369,25 @@ def _record_login(
     )
 
 
+def _end_sessions_over_cap(conn: sqlite3.Connection, user_id: int, cap: int, at: str) -> None:
+    """The newest `cap` open sessions stay; older ones end (a lost handheld's among them)."""
+    conn.execute(
+        "UPDATE sessions SET ended_at = ? WHERE token_hash IN (SELECT token_hash FROM sessions "
+        "WHERE user_id = ? AND ended_at IS NULL ORDER BY created_at DESC, rowid DESC "
+        "LIMIT -1 OFFSET ?)",
+        (at, user_id, cap),
+    )
+
+
+def end_user_sessions(conn: sqlite3.Connection, code: str, at: str) -> int:
+    """End every open session of user `code` (a new PIN, a new role, disabled)."""
+    return conn.execute(
+        "UPDATE sessions SET ended_at = ? WHERE ended_at IS NULL AND user_id = "
+        "(SELECT id FROM users WHERE code = ?)",
+        (at, code),
+    ).rowcount
+
+
 def logout(conn: sqlite3.Connection, token: str) -> None:
     conn.execute(
         "UPDATE sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL",
@@ -228,35 +395,145 @@ def logout(conn: sqlite3.Connection, token: str) -> None:
     )
 
 
-def actor_for_token(conn: sqlite3.Connection, token: str, device: str) -> Actor:
-    """The user session or API token behind a bearer token, or Unauthenticated."""
+def authenticate(db: Database, settings: AuthSettings, token: str, device: str) -> Actor:
+    """The actor behind a bearer token; a session's last use is noted about once a minute."""
+    now = datetime.now(UTC)
+    actor, stale = db.read(lambda conn: actor_for_token(conn, token, device, settings, now))
+    if stale:
+        db.write(
+            lambda conn: conn.execute(
+                "UPDATE sessions SET last_used_at = ? WHERE token_hash = ?",
+                (now.isoformat(), hash_token(token)),
+            )
+        )
+    return actor
+
+
+def actor_for_token(
+    conn: sqlite3.Connection,
+    token: str,
+    device: str,
+    settings: AuthSettings | None = None,
+    now: datetime | None = None,
+) -> tuple[Actor, bool]:
+    """The user session or API token behind a bearer token, or Unauthenticated; and whether
+    the session's last use is old enough to be written again."""
+    settings = settings or AuthSettings()
+    now = now or datetime.now(UTC)
     digest = hash_token(token)
     row = conn.execute(
-        "SELECT u.code, u.roles, s.expires_at, s.device FROM sessions s "
-        "JOIN users u ON u.id = s.user_id "
+        "SELECT u.code, u.roles, s.expires_at, s.device, s.last_used_at, s.created_at "
+        "FROM sessions s JOIN users u ON u.id = s.user_id "
         "WHERE s.token_hash = ? AND s.ended_at IS NULL AND u.active = 1",
         (digest,),
     ).fetchone()
     if row is not None:
-        if datetime.fromisoformat(row["expires_at"]) <= datetime.now(UTC):
+        if datetime.fromisoformat(row["expires_at"]) <= now:
             raise Unauthenticated("the session has expired; log in again", code="SESSION_EXPIRED")
-        return Actor(
+        last_used = datetime.fromisoformat(row["last_used_at"] or row["created_at"])
+        idle = (now - last_used).total_seconds()
+        if idle > settings.session_idle_minutes * 60:
+            raise Unauthenticated(
+                "the session was idle too long; log in again",
+                code="SESSION_EXPIRED",
+                details={"reason": "idle"},
+            )
+        actor = Actor(
             kind="user",
             code=row["code"],
             roles=frozenset(row["roles"].split(",")),
             device=device or row["device"],
         )
+        return actor, idle > SESSION_TOUCH_SECONDS
     api = conn.execute(
         "SELECT name, kind FROM api_tokens WHERE token_hash = ? AND active = 1", (digest,)
     ).fetchone()
     if api is not None:
-        return Actor(
+        actor = Actor(
             kind=api["kind"],
             code=api["name"],
             roles=frozenset({api["kind"]}),
             device=device or api["name"],
         )
+        return actor, False
     raise Unauthenticated("unknown or ended session; log in again", code="UNAUTHENTICATED")
+
+
+def list_sessions(
+    conn: sqlite3.Connection, settings: AuthSettings, user_code: str, token: str
+) -> list[dict[str, object]]:
+    """The caller's open sessions (not expired, not idle), newest first; never their tokens."""
+    now = datetime.now(UTC)
+    idle_since = (now - timedelta(minutes=settings.session_idle_minutes)).isoformat()
+    rows = conn.execute(
+        "SELECT s.public_id, s.device, s.address, s.created_at, s.last_used_at, s.expires_at, "
+        "s.token_hash = ? AS current FROM sessions s JOIN users u ON u.id = s.user_id "
+        "WHERE u.code = ? AND s.ended_at IS NULL ORDER BY s.created_at DESC, s.rowid DESC",
+        (hash_token(token), user_code),
+    ).fetchall()
+    return [
+        {
+            "id": r["public_id"],
+            "device": r["device"],
+            "address": r["address"],
+            "created_at": r["created_at"],
+            "last_used_at": r["last_used_at"],
+            "expires_at": r["expires_at"],
+            "current": bool(r["current"]),
+        }
+        for r in rows
+        if r["expires_at"] > now.isoformat() and (r["last_used_at"] or "") > idle_since
+    ]
+
+
+def end_own_session(
+    conn: sqlite3.Connection, ctx: CommandContext, session_id: str
+) -> dict[str, object]:
+    """End one of the caller's own sessions (a handheld left logged in somewhere)."""
+    ended = conn.execute(
+        "UPDATE sessions SET ended_at = ? WHERE public_id = ? AND ended_at IS NULL AND "
+        "user_id = (SELECT id FROM users WHERE code = ?)",
+        (ctx.at, session_id, ctx.actor.code),
+    ).rowcount
+    if not ended or ctx.actor.kind != "user":
+        raise NotFound(
+            f"you have no open session {session_id}",
+            code="SESSION_NOT_FOUND",
+            details={"session": session_id},
+        )
+    ctx.audit_target = f"session:{session_id}"
+    return {"id": session_id, "ended": True}
+
+
+def unlock_user(conn: sqlite3.Connection, ctx: CommandContext, code: str) -> dict[str, object]:
+    """Lift a lock and the failure count; a supervisor unlocks floor users, an admin anyone."""
+    user = _user_row(conn, code)
+    held = set(user["roles"].split(","))
+    if held & MANAGER_ROLES and "admin" not in ctx.actor.roles:
+        raise Forbidden(
+            f"only an admin unlocks {code}, who holds {', '.join(sorted(held))}",
+            code="UNLOCK_NEEDS_ADMIN",
+            details={"user": code},
+        )
+    conn.execute(
+        "UPDATE users SET failed_logins = 0, last_failed_at = NULL, locked_until = NULL "
+        "WHERE code = ?",
+        (code,),
+    )
+    ctx.audit_target = f"user:{code}"
+    return {"code": code, "unlocked": True}
+
+
+def set_user_roles(
+    conn: sqlite3.Connection, ctx: CommandContext, code: str, roles: list[str]
+) -> dict[str, object]:
+    """Give a user new roles; their sessions end, so no screen keeps what the old role saw."""
+    roles = check_roles(roles)
+    _user_row(conn, code)
+    conn.execute("UPDATE users SET roles = ? WHERE code = ?", (",".join(roles), code))
+    end_user_sessions(conn, code, ctx.at)
+    ctx.audit_target = f"user:{code}"
+    return {"code": code, "roles": roles}
 
 
 def add_api_token(
@@ -288,8 +565,8 @@ def renew_api_token(
 
 def list_users(conn: sqlite3.Connection) -> list[dict[str, object]]:
     rows = conn.execute(
-        "SELECT code, name, roles, active, badge IS NOT NULL AS has_badge, "
-        "failed_logins FROM users ORDER BY code"
+        "SELECT code, name, roles, active, badge_hash IS NOT NULL AS has_badge, "
+        "failed_logins, locked_until FROM users ORDER BY code"
     ).fetchall()
     return [
         {

@@ -8,11 +8,15 @@ in progress) inside a deferred transaction, so each read sees one consistent sna
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, TypeVar
+
+from server.db.journal_epoch import begin_epoch, has_journal_epochs
 
 T = TypeVar("T")
 
@@ -42,12 +46,14 @@ class Database:
     def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._in_use = open_in_use_lock(self.path)
         self._busy_timeout_ms = busy_timeout_ms
         self._writer = connect(self.path, busy_timeout_ms=busy_timeout_ms)
         self._write_lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._epoch_begun = False
 
     def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` in one write transaction; commit if it returns, roll back if it raises."""
@@ -55,8 +61,10 @@ class Database:
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
             try:
+                begun = self._epoch_begun or self._begin_epoch(conn)
                 result = fn(conn)
                 conn.execute("COMMIT")
+                self._epoch_begun = begun
             except BaseException:
                 # A failed COMMIT (disk full, deferred constraint) leaves the transaction
                 # open: roll it back, or the one writer could never begin again.
@@ -79,7 +87,18 @@ class Database:
         from server.db.migrations import apply_migrations
 
         with self._write_lock:
-            return apply_migrations(self._writer)
+            applied = apply_migrations(self._writer)
+            self._epoch_begun = False  # the journal may only now have epochs
+            return applied
+
+    @staticmethod
+    def _begin_epoch(conn: sqlite3.Connection) -> bool:
+        """This process's first write begins its own journal epoch (journal_epoch.py): a
+        restored or copied file never numbers a new event like one the OMS holds."""
+        if not has_journal_epochs(conn):
+            return False
+        begin_epoch(conn, "open", f"pid {os.getpid()}")
+        return True
 
     def backup(self, target: str | Path) -> None:
         """Write a consistent copy of the live database to `target` (online, no downtime)."""
@@ -103,6 +122,7 @@ class Database:
             self._readers.clear()
         with self._write_lock:
             self._writer.close()
+        self._in_use.close()
 
     def _reader(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -112,3 +132,24 @@ class Database:
             with self._readers_lock:
                 self._readers.append(conn)
         return conn
+
+
+def in_use_lock_path(path: str | Path) -> Path:
+    return Path(f"{path}.in-use")
+
+
+def open_in_use_lock(path: Path) -> IO[bytes]:
+    """A shared lock beside the database, held while this process has it open: `bondfloor
+    restore` takes it exclusively and so refuses while a server (or any other bondfloor
+    process) uses the file. The kernel drops it when a process dies, so it never goes stale."""
+    handle = in_use_lock_path(path).open("a+b")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError as err:
+        handle.close()
+        raise DatabaseBusy(f"{path} is being restored; try again when that is done") from err
+    return handle
+
+
+class DatabaseBusy(RuntimeError):
+    """The file is taken exclusively (a restore is replacing it)."""

@@ -34,6 +34,14 @@ def _refuse(code: str, field: str, value: str, rule: str, message: str) -> Inval
     return InvalidInput(message, code=code, details={"field": field, "value": value, "rule": rule})
 
 
+def masked_tail(text: str) -> str:
+    """What a refusal and the audit log may show of an ID or phone number: its last 4
+    characters (at most half of a short entry), as the mismatch refusal names the ID ending."""
+    text = text.strip()
+    keep = min(4, len(text) // 2)
+    return "*" * (len(text) - keep) + (text[-keep:] if keep else "")
+
+
 def normalise_plate(plate: str) -> str:
     return re.sub(r"[\s·•\-]", "", plate).upper()
 
@@ -97,7 +105,7 @@ def check_driver_id(number: str, field: str = "driver_id") -> str:
         raise _refuse(
             "DRIVER_ID_INVALID",
             field,
-            number,
+            masked_tail(number),
             "length",
             f"an ID number has 18 characters, this has {len(text)}",
         )
@@ -105,7 +113,7 @@ def check_driver_id(number: str, field: str = "driver_id") -> str:
         raise _refuse(
             "DRIVER_ID_INVALID",
             field,
-            number,
+            masked_tail(number),
             "characters",
             "an ID number is 17 digits and a last digit or X",
         )
@@ -117,16 +125,16 @@ def check_driver_id(number: str, field: str = "driver_id") -> str:
         raise _refuse(
             "DRIVER_ID_INVALID",
             field,
-            number,
+            masked_tail(number),
             "birth_date",
-            f"characters 7 to 14 are no birth date ({text[6:14]})",
+            "characters 7 to 14 are no birth date",
         )
     expected = id_check_character(text[:17])
     if text[17] != expected:
         raise _refuse(
             "DRIVER_ID_INVALID",
             field,
-            number,
+            masked_tail(number),
             "check_character",
             f"the check character is wrong: the last character should be {expected}",
         )
@@ -139,8 +147,8 @@ def check_phone(phone: str) -> str:
         raise _refuse(
             "DRIVER_PHONE_INVALID",
             "driver_phone",
-            phone,
+            masked_tail(phone),
             "format",
-            f"{phone!r}: a mobile number is 11 digits starting 13–19, a landline 0xx-xxxxxxxx",
+            "a mobile number is 11 digits starting 13–19, a landline 0xx-xxxxxxxx",
         )
     return text

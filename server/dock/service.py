@@ -680,7 +680,8 @@ def _queue_handover_slip(
     door: str | None,
     record: dict[str, Any],
 ) -> dict[str, Any] | None:
-    """The driver's copy, on the door's printer when the door has one."""
+    """The driver's copy, on the door's printer when the door has one. The slip prints the
+    driver's ID and phone masked; the job keeps them so, as the print queue is floor work."""
     station = next((s for s in settings.stations if s.name == door), None)
     if station is None or not station.printers:
         return None
@@ -688,9 +689,17 @@ def _queue_handover_slip(
     job_id = conn.execute(
         "INSERT INTO print_jobs (printer, kind, payload, created_by, created_at) "
         "VALUES (?, 'handover', ?, ?, ?) RETURNING id",
-        (printer, msgspec.json.encode(record).decode(), ctx.actor.label, ctx.at),
+        (printer, msgspec.json.encode(masked_driver(record)).decode(), ctx.actor.label, ctx.at),
     ).fetchone()[0]
     return {"id": job_id, "printer": printer, "status": "queued"}
+
+
+def masked_driver(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **record,
+        "driver_id": mask_id(record["driver_id"]),
+        "driver_phone": mask_phone(record["driver_phone"]),
+    }
 
 
 def _list_parcels(conn: sqlite3.Connection, list_id: int) -> list[sqlite3.Row]:

@@ -408,7 +408,8 @@ def list_movements(
 
 def list_events(conn: sqlite3.Connection, *, after: int, limit: int) -> list[dict[str, Any]]:
     rows = conn.execute(
-        "SELECT seq, at, type, version, payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+        "SELECT seq, epoch, at, type, version, payload FROM events WHERE seq > ? "
+        "ORDER BY seq LIMIT ?",
         (after, limit),
     ).fetchall()
     return [{**dict(r), "payload": msgspec.json.decode(r["payload"])} for r in rows]

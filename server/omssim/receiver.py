@@ -9,7 +9,12 @@ stores them once by key, and misbehaves on demand.
   the connection without an answer; `refuse` answers 400 (Qimen: `<flag>failure</flag>`)
   for the next `times` calls, or for any batch holding one of `refuse_seqs`.
   `times` 0 means until told otherwise.
-- `GET /sim/stats`, `GET /sim/events?stream=S&after=N` — what was taken, and the breaches.
+- `GET /sim/stats`, `GET /sim/events?stream=S&after=ID` — what was taken (in the order
+  taken), the breaches and the rewinds (restores of the floor).
+
+Events are taken once by key (`site:epoch:seq`). A key already taken that comes with
+another payload is refused (409; Qimen: failure), not dropped: a new event the OMS threw
+away as a repeat would be lost without anyone seeing it.
 """
 
 from __future__ import annotations
@@ -31,6 +36,17 @@ from server.omssim.store import Incoming, SimStore
 log = logging.getLogger("bondfloor.oms-sim")
 MAX_BODY = 64 * 1024 * 1024
 FAULT_MODES = ("ok", "fail", "stall", "drop", "refuse")
+
+
+def parse_key(key: str) -> tuple[str, str, int]:
+    """(site, epoch, seq) of an event key: `site:epoch:seq`, or `site:seq` from before
+    epochs."""
+    parts = key.split(":")
+    if len(parts) == 2:
+        return parts[0], "", int(parts[1])
+    if len(parts) == 3 and parts[1]:
+        return parts[0], parts[1], int(parts[2])
+    raise ValueError(f"not an event key: {key!r}")
 
 
 class FaultsIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -165,6 +181,7 @@ class Receiver:
                         Incoming(
                             stream=batch["site"],
                             seq=int(e["seq"]),
+                            epoch=str(e.get("epoch", "")),
                             key=str(e["key"]),
                             type=str(e["type"]),
                             version=int(e["version"]),
@@ -176,24 +193,24 @@ class Receiver:
                 except (msgspec.DecodeError, KeyError, TypeError, ValueError) as err:
                     self._json(400, {"error": f"not an event batch: {err}"})
                     return
-                self._take(events, contiguous=True, refused=(400, b'{"error": "refused"}'))
+                self._take(
+                    events,
+                    contiguous=True,
+                    refused=(400, b'{"error": "refused"}'),
+                    changed=(409, b'{"error": "a key already taken, with another payload"}'),
+                )
 
             def _qimen(self, method: str, body: bytes) -> None:
                 try:
                     root = ET.fromstring(body)
-                    key = next(
-                        (
-                            n.text
-                            for n in root.iter("outBizCode")
-                            if n.text and n.text.count(":") == 1
-                        ),
-                        "",
-                    )
-                    stream, _, seq = key.partition(":")
+                    # The event's own code comes first; an entry order's lines add `:line`.
+                    key = next((n.text or "" for n in root.iter("outBizCode")), "")
+                    stream, epoch, seq = parse_key(key)
                     events = [
                         Incoming(
                             stream=stream,
-                            seq=int(seq),
+                            seq=seq,
+                            epoch=epoch,
                             key=key,
                             type=method,
                             version=1,
@@ -207,7 +224,17 @@ class Receiver:
                     )
                     return
                 failure = b"<response><flag>failure</flag><code>REFUSED</code><message>refused</message></response>"
-                self._take(events, contiguous=False, refused=(200, failure), xml=True)
+                changed = (
+                    b"<response><flag>failure</flag><code>CHANGED_REPEAT</code>"
+                    b"<message>outBizCode already taken, with another body</message></response>"
+                )
+                self._take(
+                    events,
+                    contiguous=False,
+                    refused=(200, failure),
+                    changed=(200, changed),
+                    xml=True,
+                )
 
             def _take(
                 self,
@@ -215,6 +242,7 @@ class Receiver:
                 *,
                 contiguous: bool,
                 refused: tuple[int, bytes],
+                changed: tuple[int, bytes],
                 xml: bool = False,
             ) -> None:
                 receiver.calls += 1
@@ -226,6 +254,9 @@ class Receiver:
                     self._send(*refused, xml=xml)
                     return
                 counts = receiver.store.take(events, contiguous=contiguous)
+                if counts["changed"]:
+                    self._send(*changed, xml=xml)
+                    return
                 if mode == "stall":
                     time.sleep(seconds)
                 if mode == "drop":

@@ -1,6 +1,10 @@
 """What the simulated OMS has taken: every event once by its key, and every breach of the
 delivery promise (a gap, an event out of order, a repeat that says something else).
 
+Order is checked within a journal epoch. A new epoch that starts at or below the last seq
+taken is a restore of the floor (docs/events.md, Restores and epochs): noted as a rewind,
+not a breach; the older epoch's events stay.
+
 Its own SQLite file, so a stopped and restarted simulator remembers what it took, as an
 OMS would.
 """
@@ -16,7 +20,9 @@ from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,  -- the order taken in
     stream TEXT NOT NULL,
+    epoch TEXT NOT NULL DEFAULT '',
     seq INTEGER NOT NULL,
     key TEXT NOT NULL UNIQUE,
     type TEXT NOT NULL,
@@ -24,7 +30,16 @@ CREATE TABLE IF NOT EXISTS events (
     at TEXT NOT NULL,
     payload TEXT NOT NULL,
     received_at TEXT NOT NULL,
-    PRIMARY KEY (stream, seq)
+    UNIQUE (stream, epoch, seq)
+);
+CREATE TABLE IF NOT EXISTS rewinds (
+    id INTEGER PRIMARY KEY,
+    stream TEXT NOT NULL,
+    epoch TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    from_epoch TEXT NOT NULL,
+    last_seq INTEGER NOT NULL,
+    received_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS repeats (
     key TEXT NOT NULL,
@@ -61,6 +76,28 @@ class Incoming:
     version: int
     at: str
     payload: str  # JSON text, as received
+    epoch: str = ""
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """A store from before epochs keys its events by (stream, seq): copy them over."""
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(events)")]
+    if not columns or "epoch" in columns:
+        return
+    conn.executescript(
+        """
+        BEGIN IMMEDIATE;
+        ALTER TABLE events RENAME TO events_before_epochs;
+        """
+        + SCHEMA
+        + """
+        INSERT INTO events (stream, seq, key, type, version, at, payload, received_at)
+            SELECT stream, seq, key, type, version, at, payload, received_at
+            FROM events_before_epochs ORDER BY rowid;
+        DROP TABLE events_before_epochs;
+        COMMIT;
+        """
+    )
 
 
 def _now() -> str:
@@ -73,6 +110,7 @@ class SimStore:
         self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode = WAL")
+        _upgrade(self._conn)
         self._conn.executescript(SCHEMA)
         self._lock = threading.Lock()
 
@@ -80,7 +118,7 @@ class SimStore:
         """Take a batch in one transaction: new events stored, repeats counted, breaches
         recorded. Returns how many of each. `contiguous`: every seq is expected (the
         webhook sends every event; a dialect that sends only some leaves gaps)."""
-        counts = {"new": 0, "repeat": 0, "breach": 0}
+        counts = {"new": 0, "repeat": 0, "breach": 0, "changed": 0}
         now = _now()
         with self._lock:
             conn = self._conn
@@ -100,25 +138,33 @@ class SimStore:
         if known is not None:
             conn.execute("INSERT INTO repeats (key, received_at) VALUES (?, ?)", (e.key, now))
             if known["payload"] != e.payload:
+                # Dropping it would lose a new event silently: refused by the receiver.
                 self._breach(conn, "changed_repeat", e, "a repeat with another payload", now)
-                return "breach"
+                return "changed"
             return "repeat"
-        last = conn.execute("SELECT MAX(seq) FROM events WHERE stream = ?", (e.stream,)).fetchone()[
-            0
-        ]
+        last = conn.execute(
+            "SELECT epoch, seq FROM events WHERE stream = ? ORDER BY id DESC LIMIT 1", (e.stream,)
+        ).fetchone()
         breach = ""
-        if last is not None and e.seq < last:
+        if last is not None and e.epoch != last["epoch"] and e.seq <= last["seq"]:
+            conn.execute(
+                "INSERT INTO rewinds (stream, epoch, seq, from_epoch, last_seq, received_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (e.stream, e.epoch, e.seq, last["epoch"], last["seq"], now),
+            )
+        elif last is not None and e.seq <= last["seq"]:
             breach = "out_of_order"
-            self._breach(conn, breach, e, f"seq {e.seq} after {last}", now)
-        elif contiguous and last is not None and e.seq > last + 1:
+            self._breach(conn, breach, e, f"seq {e.seq} after {last['seq']}", now)
+        elif contiguous and last is not None and e.seq > last["seq"] + 1:
             breach = "gap"
+            missing = e.seq - last["seq"] - 1
             self._breach(
-                conn, breach, e, f"seq {e.seq} after {last}: {e.seq - last - 1} missing", now
+                conn, breach, e, f"seq {e.seq} after {last['seq']}: {missing} missing", now
             )
         conn.execute(
-            "INSERT INTO events (stream, seq, key, type, version, at, payload, received_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (e.stream, e.seq, e.key, e.type, e.version, e.at, e.payload, now),
+            "INSERT INTO events (stream, epoch, seq, key, type, version, at, payload, received_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (e.stream, e.epoch, e.seq, e.key, e.type, e.version, e.at, e.payload, now),
         )
         return "breach" if breach else "new"
 
@@ -170,22 +216,36 @@ class SimStore:
         with self._lock:
             conn = self._conn
             streams = {
-                r["stream"]: {"events": r["n"], "first_seq": r["lo"], "last_seq": r["hi"]}
+                r["stream"]: {
+                    "events": r["n"],
+                    "first_seq": r["lo"],
+                    "last_seq": r["hi"],
+                    "epochs": r["epochs"],
+                }
                 for r in conn.execute(
-                    "SELECT stream, COUNT(*) AS n, MIN(seq) AS lo, MAX(seq) AS hi FROM events "
-                    "GROUP BY stream"
+                    "SELECT stream, COUNT(*) AS n, MIN(seq) AS lo, MAX(seq) AS hi, "
+                    "COUNT(DISTINCT epoch) AS epochs FROM events GROUP BY stream"
                 )
             }
             repeats = conn.execute("SELECT COUNT(*) FROM repeats").fetchone()[0]
             breaches = [dict(r) for r in conn.execute("SELECT * FROM breaches ORDER BY id")]
+            rewinds = [dict(r) for r in conn.execute("SELECT * FROM rewinds ORDER BY id")]
             sent = conn.execute("SELECT COUNT(*) FROM sent").fetchone()[0]
-        return {"streams": streams, "repeats": repeats, "breaches": breaches, "messages_sent": sent}
+        return {
+            "streams": streams,
+            "repeats": repeats,
+            "breaches": breaches,
+            "rewinds": rewinds,
+            "messages_sent": sent,
+        }
 
     def events(self, stream: str, after: int = 0, limit: int = 1000) -> list[dict[str, Any]]:
+        """In the order taken; `after` is the `id` of the last one seen (seqs can repeat
+        across epochs)."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT stream, seq, key, type, version, at, payload FROM events "
-                "WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?",
+                "SELECT id, stream, epoch, seq, key, type, version, at, payload FROM events "
+                "WHERE stream = ? AND id > ? ORDER BY id LIMIT ?",
                 (stream, after, limit),
             ).fetchall()
         return [dict(r) for r in rows]

@@ -138,7 +138,9 @@ def check_pick(
     settings: NamedDependency[Settings],
 ) -> dict[str, Any]:
     """Check a location, item or tote scan against the task; changes nothing."""
-    return db.read(lambda conn: picking.check_pick(conn, settings, task_id, data))
+    return db.read(
+        lambda conn: picking.check_pick(conn, settings, task_id, data, today=site_today(settings))
+    )
 
 
 @post(

@@ -35,12 +35,28 @@ def mask_address(address: str) -> str:
     return address[:keep] + "*" * (len(address) - 2 * keep) + address[-keep:]
 
 
+def masked_party(party: dict[str, Any]) -> dict[str, Any]:
+    """A recipient as the face sheet shows it: name, phone and street address masked, the
+    region (province, city, district) kept for sorting."""
+    return {
+        **party,
+        "name": mask_name(party["name"]),
+        "phone": mask_phone(party["phone"]),
+        "address": mask_address(party["address"]),
+    }
+
+
+def masked_label(label: dict[str, Any]) -> dict[str, Any]:
+    """An order's label data with its recipient masked (the sender is the merchant)."""
+    return {**label, "recipient": masked_party(label["recipient"])}
+
+
 def face_sheet(
     order: dict[str, Any], *, weight_g: int, parcel_count: int, day: str
 ) -> dict[str, Any]:
     """Everything the label printer needs, in print order (see domain.md, face sheet)."""
     label = order["label"]
-    recipient, sender = label["recipient"], label["sender"]
+    recipient, sender = masked_party(label["recipient"]), label["sender"]
     return {
         "courier": order["courier"],
         "product_type": label["routing"].get("product_type", ""),
@@ -50,12 +66,12 @@ def face_sheet(
         "consolidation_point": label["routing"].get("consolidation_point", ""),
         "qr": f"{order['courier']}|{order['waybill_no']}|{order['order_no']}",
         "recipient": {
-            "name": mask_name(recipient["name"]),
-            "phone": mask_phone(recipient["phone"]),
+            "name": recipient["name"],
+            "phone": recipient["phone"],
             "region": " ".join(
                 p for p in (recipient["province"], recipient["city"], recipient["district"]) if p
             ),
-            "address": mask_address(recipient["address"]),
+            "address": recipient["address"],
         },
         "sender": {
             "name": sender["name"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -20,6 +20,7 @@ from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from server.ledger.service import holds_stock
 from server.outbound import customs
 from server.outbound.allocation import release_open_allocations
+from server.outbound.label import masked_label
 from server.outbound.schemas import CancelIn, CustomsStatusIn, OrderIn
 
 HOLD_SQL = "(o.customs_status < 0 OR o.customs_status IN ({}))".format(
@@ -160,8 +161,42 @@ def _resolve_lines(
 # -- customs statuses and cancellation ------------------------------------------------------
 
 
+def customs_time_ahead(status: CustomsStatusIn, now: str, max_ahead_seconds: int) -> float:
+    """How many seconds past the allowed limit a reply's customs time lies (0: acceptable).
+
+    A reply from the future would win over every real reply until that time comes (the
+    later customs time wins), so a clock that runs ahead, or local time sent as UTC,
+    could hide a hold: such a reply is refused, not stored."""
+    limit = datetime.fromisoformat(now) + timedelta(seconds=max_ahead_seconds)
+    try:
+        ahead = (status.status_at - limit).total_seconds()
+    except OverflowError:  # a time at the end of the calendar is far ahead
+        return float("inf")
+    return max(ahead, 0.0)
+
+
+def refuse_future_customs_time(status: CustomsStatusIn, now: str, max_ahead_seconds: int) -> None:
+    if customs_time_ahead(status, now, max_ahead_seconds) > 0:
+        raise Unprocessable(
+            f"customs time {status.status_at.isoformat()} is more than {max_ahead_seconds} s "
+            "ahead of the server clock: check the sender's clock and time zone",
+            code="CUSTOMS_TIME_IN_FUTURE",
+            details={
+                "order_no": status.order_no,
+                "status_at": status.status_at.isoformat(),
+                "server_time": now,
+                "max_ahead_seconds": max_ahead_seconds,
+            },
+        )
+
+
 def apply_customs_status(
-    conn: sqlite3.Connection, ctx: CommandContext, status: CustomsStatusIn, *, inspection_lane: str
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    status: CustomsStatusIn,
+    *,
+    inspection_lane: str,
+    max_ahead_seconds: int,
 ) -> dict[str, Any]:
     """Record a customs list reply; it takes effect if it wins by precedence."""
     if not customs.is_known(status.code):
@@ -170,6 +205,8 @@ def apply_customs_status(
             code="CUSTOMS_STATUS_UNKNOWN",
             details={"code": status.code},
         )
+    ctx.audit_target = f"order:{status.order_no}"
+    refuse_future_customs_time(status, ctx.at, max_ahead_seconds)
     order = order_by_number(conn, status.order_no)
     status_at = utc_text(status.status_at)
     current = (
@@ -177,7 +214,11 @@ def apply_customs_status(
         if order["customs_status"] is not None
         else None
     )
-    wins = current is None or customs.precedence(status.code, status_at) > current
+    # A status in force dated ahead of the clock was taken before such times were refused:
+    # it cannot be trusted to outrank a real reply.
+    limit = utc_text(datetime.fromisoformat(ctx.at) + timedelta(seconds=max_ahead_seconds))
+    untrusted = current is not None and order["customs_at"] > limit
+    wins = current is None or untrusted or customs.precedence(status.code, status_at) > current
     conn.execute(
         "INSERT INTO customs_statuses (order_id, code, status_at, note, received_at, applied) "
         "VALUES (?, ?, ?, ?, ?, ?)",
@@ -189,10 +230,7 @@ def apply_customs_status(
             "UPDATE orders SET customs_status = ?, customs_at = ?, updated_at = ? WHERE id = ?",
             (status.code, status_at, ctx.at, order["id"]),
         )
-        if status.code == customs.INSPECTION_CODE and order["state"] != "cancelled":
-            _send_to_inspection(conn, ctx, order, inspection_lane)
-        elif not customs.is_hold(status.code):
-            close_open_tasks(conn, ctx, order["id"], "to_inspection", "released by customs")
+        follow_inspection_status(conn, ctx, order, status.code, inspection_lane)
         append_event(
             conn,
             ctx,
@@ -214,9 +252,11 @@ def apply_customs_batch(
     statuses: list[CustomsStatusIn],
     *,
     inspection_lane: str,
+    max_ahead_seconds: int,
 ) -> dict[str, Any]:
     """Many customs replies in one message: every reply is checked first and a bad one
     refuses the whole batch with every problem listed; then each applies in order."""
+    ctx.audit_target = f"customs-batch:{len(statuses)}"  # a refusal's audit line says so too
     problems = []
     for i, status in enumerate(statuses):
         if not customs.is_known(status.code):
@@ -230,6 +270,16 @@ def apply_customs_batch(
             problems.append(
                 {"line": i + 1, "field": "order_no", "message": f"no order {status.order_no}"}
             )
+        if customs_time_ahead(status, ctx.at, max_ahead_seconds) > 0:
+            problems.append(
+                {
+                    "line": i + 1,
+                    "field": "status_at",
+                    "code": "CUSTOMS_TIME_IN_FUTURE",
+                    "message": f"{status.status_at.isoformat()} is more than "
+                    f"{max_ahead_seconds} s ahead of the server clock ({ctx.at})",
+                }
+            )
     if problems:
         raise InvalidInput(
             f"{len(problems)} problem(s) in the batch of {len(statuses)}; nothing was applied",
@@ -237,25 +287,51 @@ def apply_customs_batch(
             details={"problems": problems[:500], "problem_count": len(problems)},
         )
     applied = [
-        apply_customs_status(conn, ctx, status, inspection_lane=inspection_lane)["applied"]
+        apply_customs_status(
+            conn, ctx, status, inspection_lane=inspection_lane, max_ahead_seconds=max_ahead_seconds
+        )["applied"]
         for status in statuses
     ]
     ctx.audit_target = f"customs-batch:{len(statuses)}"
     return {"received": len(statuses), "applied": sum(applied), "superseded": applied.count(False)}
 
 
+def follow_inspection_status(
+    conn: sqlite3.Connection, ctx: CommandContext, order: sqlite3.Row, code: int, lane: str
+) -> None:
+    """Make the open "to inspection" task match the status now in force, so that it
+    depends only on the final status, never on the order the replies arrived in: open
+    while the status is inspection (500), closed under any other status (released, or
+    another hold that keeps the goods where they are). A task already done stays done."""
+    if code == customs.INSPECTION_CODE and order["state"] != "cancelled":
+        _send_to_inspection(conn, ctx, order, lane)
+        return
+    outcome = (
+        f"superseded by customs status {code}" if customs.is_hold(code) else "released by customs"
+    )
+    close_open_tasks(conn, ctx, order["id"], "to_inspection", outcome)
+
+
 def _send_to_inspection(
     conn: sqlite3.Connection, ctx: CommandContext, order: sqlite3.Row, lane: str
 ) -> None:
-    """Goods already in a tote or on a parcel go to the inspection lane (a floor task)."""
+    """Goods already in a tote or on a parcel go to the inspection lane (a floor task),
+    unless they are there already: the last such task moved them and they have not been
+    loaded since."""
     source = goods_location(conn, order)
-    if source is None:
-        return  # nothing picked yet: the hold alone stops it
+    if source is None or order["state"] == "shipped":
+        return  # nothing picked yet (the hold alone stops it), or gone with its truck
     open_task = conn.execute(
         "SELECT 1 FROM order_tasks WHERE order_id = ? AND kind = 'to_inspection' AND status = 'open'",
         (order["id"],),
     ).fetchone()
-    if open_task is None:
+    last = conn.execute(
+        "SELECT outcome FROM order_tasks WHERE order_id = ? AND kind = 'to_inspection' "
+        "AND source_location_id = ? ORDER BY id DESC LIMIT 1",
+        (order["id"], source),
+    ).fetchone()
+    at_lane = last is not None and last["outcome"] == "moved" and order["state"] != "loaded"
+    if open_task is None and not at_lane:
         target = conn.execute(
             "SELECT id FROM locations WHERE code = ? AND type = 'inspection' AND active = 1",
             (lane,),
@@ -420,8 +496,11 @@ def find_order_by_scan(conn: sqlite3.Connection, scanned: str, gs_placeholder: s
 # -- views ------------------------------------------------------------------------------
 
 
-def order_view(conn: sqlite3.Connection, order_id: int) -> dict[str, Any]:
-    """An order as the floor and the supervisor see it."""
+def order_view(
+    conn: sqlite3.Connection, order_id: int, *, personal: bool = False
+) -> dict[str, Any]:
+    """An order as the floor and the supervisor see it; the recipient masked as on the face
+    sheet unless `personal` (see server/privacy.py: who may see it whole)."""
     o = conn.execute(
         "SELECT o.*, c.code AS customer, t.code AS tote, w.wave_no FROM orders o "
         "JOIN customers c ON c.id = o.customer_id LEFT JOIN locations t ON t.id = o.tote_location_id "
@@ -463,6 +542,7 @@ def order_view(conn: sqlite3.Connection, order_id: int) -> dict[str, Any]:
         (order_id,),
     ).fetchall()
     reason = blocked(o)
+    label = msgspec.json.decode(o["label"])
     return {
         "id": o["id"],
         "order_no": o["order_no"],
@@ -478,7 +558,7 @@ def order_view(conn: sqlite3.Connection, order_id: int) -> dict[str, Any]:
         "priority": o["priority"],
         "wave": o["wave_no"],
         "tote": o["tote"],
-        "label": msgspec.json.decode(o["label"]),
+        "label": label if personal else masked_label(label),
         "lines": [
             {**dict(line), "packed": packed.get(sku_ids[line["line_no"]], 0)} for line in lines
         ],

@@ -20,6 +20,7 @@ from server.ledger.service import PARCEL_CODE_PREFIX, move_contents
 from server.masterdata.service import sku_code
 from server.outbound import customs
 from server.outbound.label import face_sheet
+from server.outbound.lots import confirm_lot
 from server.outbound.orders import (
     find_order_by_scan,
     order_row,
@@ -74,7 +75,8 @@ def pack_scan(
     codes = gtin_candidates(scan.gtin) if scan.gtin else [scan.text]
     marks = ",".join("?" * len(codes))
     line = conn.execute(
-        "SELECT s.id AS sku_id, s.code AS sku, SUM(l.quantity) AS ordered FROM order_lines l "
+        "SELECT s.id AS sku_id, s.code AS sku, s.lot_tracked, SUM(l.quantity) AS ordered "
+        "FROM order_lines l "
         "JOIN skus s ON s.id = l.sku_id WHERE l.order_id = ? AND (s.code = ? OR s.id IN "
         f"(SELECT sku_id FROM sku_barcodes WHERE customer_id = ? AND barcode IN ({marks}))) "
         "GROUP BY s.id",
@@ -93,22 +95,23 @@ def pack_scan(
             code="ITEM_OVER_PACKED",
             details={"sku": line["sku"], "ordered": line["ordered"], "packed": packed},
         )
-    if scan.lot:
+    lot = _confirmed_lot(conn, settings, order, line, scan.lot, req)
+    if lot:
         in_tote = conn.execute(
             "SELECT COALESCE(SUM(quantity), 0) FROM balances WHERE location_id = ? AND sku_id = ? "
             "AND lot = ?",
-            (order["tote_location_id"], line["sku_id"], scan.lot),
+            (order["tote_location_id"], line["sku_id"], lot),
         ).fetchone()[0]
         packed_lot = conn.execute(
             "SELECT COALESCE(SUM(quantity), 0) FROM pack_scans WHERE order_id = ? AND sku_id = ? "
             "AND lot = ?",
-            (order_id, line["sku_id"], scan.lot),
+            (order_id, line["sku_id"], lot),
         ).fetchone()[0]
         if packed_lot + 1 > in_tote:
             raise Unprocessable(
-                f"lot {scan.lot} of {line['sku']} was not picked for this order",
+                f"lot {lot} of {line['sku']} was not picked for this order",
                 code="LOT_MISMATCH",
-                details={"sku": line["sku"], "lot": scan.lot},
+                details={"sku": line["sku"], "lot": lot, "scanned": lot, "expected": ""},
             )
     conn.execute(
         "INSERT INTO pack_scans (order_id, sku_id, lot, quantity, station, user_code, device, at, "
@@ -116,7 +119,7 @@ def pack_scan(
         (
             order_id,
             line["sku_id"],
-            scan.lot,
+            lot,
             req.station,
             ctx.actor.code,
             ctx.actor.device,
@@ -132,6 +135,40 @@ def pack_scan(
         "complete": all(item["packed"] >= item["quantity"] for item in _by_sku(view["lines"])),
         "order": view,
     }
+
+
+def _confirmed_lot(
+    conn: sqlite3.Connection,
+    settings: Settings,
+    order: sqlite3.Row,
+    line: sqlite3.Row,
+    item_lot: str,
+    req: PackScan,
+) -> str:
+    """The lot of the unit going into the parcel: for a lot-tracked SKU, confirmed among
+    the lots in the tote still to be packed; otherwise what the scan carried."""
+    if not line["lot_tracked"]:
+        return item_lot
+    open_lots = [
+        r[0]
+        for r in conn.execute(
+            "SELECT b.lot FROM balances b WHERE b.location_id = ? AND b.sku_id = ? "
+            "GROUP BY b.lot HAVING SUM(b.quantity) > (SELECT COALESCE(SUM(p.quantity), 0) "
+            "FROM pack_scans p WHERE p.order_id = ? AND p.sku_id = b.sku_id AND p.lot = b.lot)",
+            (order["tote_location_id"], line["sku_id"], order["id"]),
+        )
+    ]
+    if not any(open_lots):
+        return item_lot  # stock kept without a lot: nothing to confirm
+    return confirm_lot(
+        sku=line["sku"],
+        item_lot=item_lot,
+        lot_scan=req.lot,
+        lot_choice=req.lot_choice,
+        expected=open_lots,
+        policy=settings.outbound.lot_confirmation,
+        gs_placeholder=settings.scan.gs_placeholder,
+    )
 
 
 def _by_sku(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -195,6 +232,7 @@ def complete_pack(
     ).fetchone()
     if lane is None:
         raise Unprocessable(f"the outbound lane {lane_code} does not exist", code="LANE_MISSING")
+    # The view's recipient is masked already; masking a masked value leaves it as it is.
     label = face_sheet(
         order_view(conn, order_id), weight_g=req.weight_g, parcel_count=req.parcel_count, day=day
     )

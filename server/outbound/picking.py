@@ -11,13 +11,14 @@ from typing import Any
 
 from server.barcodes import BarcodeError, gtin_candidates, normalise, parse_scan
 from server.commands import Actor, CommandContext, append_event
-from server.config import Settings
+from server.config import Settings, site_day
 from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from server.ledger.schemas import MovementIn
 from server.ledger.service import holds_stock, post_movement, refuse_if_frozen
 from server.masterdata.service import sku_code
 from server.outbound import customs
 from server.outbound.allocation import reserve_line
+from server.outbound.lots import confirm_lot
 from server.outbound.orders import order_row, refuse_if_blocked, set_state
 from server.outbound.schemas import PickCheck, PickConfirm, ShortPick
 from server.outbound.waves import finish_wave_if_done, pickable_sql
@@ -108,7 +109,7 @@ def _check_lease(task: sqlite3.Row, ctx: CommandContext) -> None:
 
 
 def check_pick(
-    conn: sqlite3.Connection, settings: Settings, task_id: int, req: PickCheck
+    conn: sqlite3.Connection, settings: Settings, task_id: int, req: PickCheck, *, today: date
 ) -> dict[str, Any]:
     """Check one scan of a pick before the units are confirmed; changes nothing."""
     refuse_if_blocked(order_row(conn, _task(conn, task_id)["order_id"]))
@@ -119,7 +120,14 @@ def check_pick(
         refuse_if_frozen(conn, task["location_id"])
         out["location"] = "ok"
     if req.item is not None:
-        out["item"] = _check_item(conn, task, req.item, settings)
+        item = _check_item(conn, task, req.item, settings)
+        refuse_if_expired(task, today)
+        # Said at the item scan, so the handheld asks for the lot label before the tote.
+        item["lot_needed"] = _lot_tracked(conn, task) and not item["lot"]
+        item["lot_policy"] = settings.outbound.lot_confirmation
+        out["item"] = item
+    if req.lot is not None:
+        out["lot"] = _confirm_task_lot(conn, settings, task, item_lot="", lot_scan=req.lot)
     if req.tote is not None:
         out["tote"] = _check_tote(conn, task, req.tote, settings)[1]
     return out
@@ -149,7 +157,16 @@ def confirm_pick(
             details={"order_no": order["order_no"], "customs_status": order["customs_status"]},
         )
     _check_location(conn, task, req.location, settings)
-    _check_item(conn, task, req.item, settings)
+    item = _check_item(conn, task, req.item, settings)
+    refuse_if_expired(task, site_day(settings, ctx.at))
+    _confirm_task_lot(
+        conn,
+        settings,
+        task,
+        item_lot=item["lot"],
+        lot_scan=req.lot,
+        lot_choice=req.lot_choice,
+    )
     tote_id, tote_code = _check_tote(conn, task, req.tote, settings)
     remaining = task["quantity"] - task["picked_qty"]
     if req.quantity > remaining:
@@ -362,6 +379,47 @@ def _check_item(
     return {"sku": sku["code"], "lot": scan.lot, "count": scan.count}
 
 
+def _lot_tracked(conn: sqlite3.Connection, task: sqlite3.Row) -> bool:
+    """Only a lot-tracked SKU reserved with a lot has one to confirm."""
+    row = conn.execute("SELECT lot_tracked FROM skus WHERE id = ?", (task["sku_id"],)).fetchone()
+    return bool(row["lot_tracked"]) and bool(task["lot"])
+
+
+def _confirm_task_lot(
+    conn: sqlite3.Connection,
+    settings: Settings,
+    task: sqlite3.Row,
+    *,
+    item_lot: str,
+    lot_scan: str | None,
+    lot_choice: str | None = None,
+) -> str:
+    """The reserved lot, confirmed by the item scan, a lot label scan or a choice; a SKU
+    not tracked by lot has nothing to confirm."""
+    if not _lot_tracked(conn, task):
+        return str(task["lot"])
+    return confirm_lot(
+        sku=sku_code(conn, task["sku_id"]),
+        item_lot=item_lot,
+        lot_scan=lot_scan,
+        lot_choice=lot_choice,
+        expected=[task["lot"]],
+        policy=settings.outbound.lot_confirmation,
+        gs_placeholder=settings.scan.gs_placeholder,
+    )
+
+
+def refuse_if_expired(task: sqlite3.Row, today: date) -> None:
+    """Stock reserved before its expiry may have expired since: never pick it (the
+    picker reports a shortage; allocation offers no expired stock)."""
+    if task["expiry"] and task["expiry"] < today.isoformat():
+        raise Unprocessable(
+            f"lot {task['lot'] or '(none)'} expired on {task['expiry']}: report a shortage",
+            code="PICK_LOT_EXPIRED",
+            details={"lot": task["lot"], "expiry": task["expiry"], "today": today.isoformat()},
+        )
+
+
 def _check_tote(
     conn: sqlite3.Connection, task: sqlite3.Row, scanned: str, settings: Settings
 ) -> tuple[int, str]:
@@ -425,6 +483,7 @@ def task_view(conn: sqlite3.Connection, task_id: int) -> dict[str, Any]:
     t = conn.execute(
         "SELECT a.id, a.status, a.quantity, a.picked_qty, a.lot, a.expiry, a.lease_holder, "
         "a.lease_expires_at, l.code AS location, l.zone, s.code AS sku, s.name AS sku_name, "
+        "(s.lot_tracked = 1 AND a.lot != '') AS lot_to_confirm, "
         "o.order_no, o.id AS order_id, c.code AS customer, w.wave_no, t.code AS tote, "
         "(SELECT GROUP_CONCAT(barcode) FROM sku_barcodes b WHERE b.sku_id = a.sku_id) AS barcodes "
         "FROM allocations a JOIN locations l ON l.id = a.location_id JOIN skus s ON s.id = a.sku_id "
@@ -438,6 +497,7 @@ def task_view(conn: sqlite3.Connection, task_id: int) -> dict[str, Any]:
     return {
         **dict(t),
         "remaining": t["quantity"] - t["picked_qty"],
+        "lot_to_confirm": bool(t["lot_to_confirm"]),
         "lease_holder": t["lease_holder"].split("@")[0],
         "barcodes": (t["barcodes"] or "").split(",") if t["barcodes"] else [],
     }

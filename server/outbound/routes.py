@@ -17,6 +17,7 @@ from server.db.migrations import ORDER_STATES
 from server.imports import body_digest
 from server.outbound import order_import, orders, waves
 from server.outbound.schemas import CancelIn, CustomsBatchIn, CustomsStatusIn, OrderIn, WaveIn
+from server.privacy import sees_personal_data
 from server.web import MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
 
 OMS_WRITERS = allow(MANAGERS, "oms")
@@ -92,7 +93,11 @@ def customs_status(
         idempotency_key,
         msgspec.to_builtins(data),
         lambda conn, ctx: orders.apply_customs_status(
-            conn, ctx, data, inspection_lane=settings.outbound.inspection_lane
+            conn,
+            ctx,
+            data,
+            inspection_lane=settings.outbound.inspection_lane,
+            max_ahead_seconds=settings.outbound.customs_time_ahead_seconds,
         ),
     ).value
 
@@ -119,7 +124,11 @@ def customs_status_batch(
         idempotency_key,
         msgspec.to_builtins(data),
         lambda conn, ctx: orders.apply_customs_batch(
-            conn, ctx, data.statuses, inspection_lane=settings.outbound.inspection_lane
+            conn,
+            ctx,
+            data.statuses,
+            inspection_lane=settings.outbound.inspection_lane,
+            max_ahead_seconds=settings.outbound.customs_time_ahead_seconds,
         ),
     ).value
 
@@ -180,20 +189,28 @@ def order_summary(db: NamedDependency[Database]) -> dict[str, Any]:
 def lookup_order(
     db: NamedDependency[Database],
     settings: NamedDependency[Settings],
+    actor: NamedDependency[Actor],
     code: Annotated[str, QueryParameter(min_length=1, max_length=200)],
 ) -> dict[str, Any]:
-    """An order from its order number, waybill number or tote."""
+    """An order from its order number, waybill number or tote (recipient masked for the floor)."""
     return db.read(
         lambda conn: orders.order_view(
-            conn, orders.find_order_by_scan(conn, code, settings.scan.gs_placeholder)["id"]
+            conn,
+            orders.find_order_by_scan(conn, code, settings.scan.gs_placeholder)["id"],
+            personal=sees_personal_data(actor),
         )
     )
 
 
 @get("/api/v1/orders/{order_id:int}", opt=ORDER_READERS, sync_to_thread=True, tags=["outbound"])
-def get_order(order_id: OrderId, db: NamedDependency[Database]) -> dict[str, Any]:
-    """One order with its lines, reservations, parcel and floor tasks."""
-    return db.read(lambda conn: orders.order_view(conn, order_id))
+def get_order(
+    order_id: OrderId, db: NamedDependency[Database], actor: NamedDependency[Actor]
+) -> dict[str, Any]:
+    """One order with its lines, reservations, parcel and floor tasks (recipient masked for
+    the floor)."""
+    return db.read(
+        lambda conn: orders.order_view(conn, order_id, personal=sees_personal_data(actor))
+    )
 
 
 @post(

@@ -106,19 +106,38 @@ class WaveIn(Struct, forbid_unknown_fields=True, kw_only=True):
     max_orders: Annotated[int, Meta(ge=1, le=20000)] | None = None
 
 
+LotLabel = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=200,
+        description="A scan of the lot label: the lot text itself, or GS1 with AI 10",
+    ),
+]
+LotChoice = Annotated[
+    Lot,
+    Meta(description="The lot chosen on the handheld; only where lot_confirmation is 'choose'"),
+]
+
+
 class PickCheck(Struct, forbid_unknown_fields=True, kw_only=True):
     """One step of a pick, checked before it is confirmed (changes nothing)."""
 
     location: ScanText | None = None
     item: ScanText | None = None
+    lot: LotLabel | None = None
     tote: ScanText | None = None
 
 
 class PickConfirm(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A pick: a lot-tracked SKU scanned by plain EAN also needs `lot` (or `lot_choice`)."""
+
     location: ScanText
     item: ScanText
     quantity: Quantity
     tote: ScanText
+    lot: LotLabel | None = None
+    lot_choice: LotChoice | None = None
 
 
 class ShortPick(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -128,8 +147,13 @@ class ShortPick(Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class PackScan(Struct, forbid_unknown_fields=True, kw_only=True):
+    """One item into the parcel: a lot-tracked SKU scanned by plain EAN also needs `lot`
+    (or `lot_choice`)."""
+
     scan: ScanText
     station: Code
+    lot: LotLabel | None = None
+    lot_choice: LotChoice | None = None
 
 
 class PackComplete(Struct, forbid_unknown_fields=True, kw_only=True):

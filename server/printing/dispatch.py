@@ -19,6 +19,7 @@ from devices.printers import Printer, PrinterError, PrinterUnavailable, open_con
 from server.commands import utc_now
 from server.config import PrinterSettings, Settings
 from server.db import Database
+from server.disk_full import log_background_failure
 from server.printing import service
 
 log = logging.getLogger("bondfloor.printing")
@@ -122,7 +123,7 @@ class PrintDispatcher:
                 last_check = time.monotonic() if self._failing.get(settings.name) else last_check
             except Exception as err:  # the printer's thread must outlive any one failure
                 self.last_error = f"{type(err).__name__}: {err}"
-                log.exception("printer %s: unexpected failure", settings.name)
+                log_background_failure(log, f"printer {settings.name}: unexpected failure", err)
                 sent = False
             if sent:
                 continue

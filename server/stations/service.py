@@ -4,8 +4,8 @@ At a pack bench a scan opens the order behind a tote, order or waybill number, a
 each item scan is a pack scan of that order; the packer weighs on the bench's page. At the
 printer station a scan looks up a parcel's labels for a reprint. At a dock door a plate opens
 the truck's loading list, then the driver's ID number, the seal and every parcel are
-checked against it. A badge scan
-at any station signs its holder in there: the work done at the station is theirs.
+checked against it. A badge scan at any station signs its holder in there: the work done
+at the station is theirs. A badge is a credential: the feed keeps only its masked end.
 
 Every scan is recorded once per station key, refused or not: a refusal (item not on the
 order, order on hold) is a result shown on the station's page, not an error of the call.
@@ -20,10 +20,12 @@ from typing import Any
 
 import msgspec
 
-from server.barcodes import normalise
+from server.auth.service import hash_badge, mask_badge
+from server.barcodes import BarcodeError, normalise, parse_scan
 from server.commands import Actor, CommandContext, write_audit
 from server.config import Settings, StationSettings
 from server.dock import service as dock
+from server.dock.identity import masked_tail
 from server.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
 from server.outbound import packing
 from server.outbound.orders import find_order_by_scan, order_view
@@ -88,6 +90,8 @@ def record_scan(
     except DomainError as err:
         conn.execute("ROLLBACK TO station_scan")
         conn.execute("RELEASE station_scan")
+        if err.code == "LOT_CONFIRMATION_REQUIRED":  # the item is right: its lot label next
+            _set_state(conn, station.name, ctx.at, lot_wanted_for=scan.code)
         action = attempt.action
         outcome, code, message = "refused", err.code, err.message
         effect = {"details": err.details}
@@ -98,7 +102,7 @@ def record_scan(
             target=f"station:{station.name}",
             outcome="refused",
             code=err.code,
-            details={"scanned": scan.code[:200], "key": ctx.key},
+            details={"scanned": _as_recorded(action, scan.code)[:200], "key": ctx.key},
         )
     else:
         conn.execute("RELEASE station_scan")
@@ -112,7 +116,7 @@ def record_scan(
             station.name,
             ctx.key,
             scan.scanner,
-            scan.code,
+            _as_recorded(action, scan.code),
             scan.symbology,
             scan.scanned_at or ctx.at,
             ctx.at,
@@ -127,6 +131,15 @@ def record_scan(
     return _scan_view(
         conn.execute("SELECT * FROM station_scans WHERE id = ?", (scan_id,)).fetchone()
     )
+
+
+def _as_recorded(action: str, code: str) -> str:
+    """A scan as the feed, the stored answer and the audit log keep it: anyone at the
+    station can read the feed, so a badge (a credential) and a driver's ID number only
+    by their ending."""
+    if action == "sign_in":
+        return mask_badge(code)
+    return masked_tail(code) if action == "driver_id" else code
 
 
 def _action_for(station: StationSettings) -> str:
@@ -154,11 +167,11 @@ def _route(
 ) -> tuple[str, dict[str, Any]]:
     _, text = normalise(scan.code, settings.scan.gs_placeholder)
     badge = conn.execute(
-        "SELECT code, name, roles, active FROM users WHERE badge = ?", (text,)
+        "SELECT code, name, roles, active FROM users WHERE badge_hash = ?", (hash_badge(text),)
     ).fetchone()
     if badge is not None:
         attempt.action = "sign_in"
-        return "sign_in", _sign_in(conn, ctx, station, badge)
+        return "sign_in", _sign_in(conn, ctx, settings, station, badge)
     if station.kind == "printer_station":
         return "lookup", parcel_labels(conn, text)
     if worker is None:
@@ -185,13 +198,25 @@ def _route(
             code="NO_ORDER_OPEN",
             details={"scanned": text},
         )
+    item, lot = scan.code, None
+    if state["lot_wanted_for"] and not _is_item(scan.code, settings):
+        item, lot = state["lot_wanted_for"], scan.code  # the lot label of the waiting item
     packed = packing.pack_scan(
-        conn, work, settings, state["order_id"], PackScan(scan=scan.code, station=station.name)
+        conn, work, settings, state["order_id"], PackScan(scan=item, station=station.name, lot=lot)
     )
+    _set_state(conn, station.name, ctx.at, lot_wanted_for="")
     message = f"{packed['sku']} {packed['packed']}/{packed['ordered']}"
     if packed["complete"]:
         message += ": every item is scanned, weigh the parcel"
     return "pack_scan", {"message": message, **packed}
+
+
+def _is_item(code: str, settings: Settings) -> bool:
+    """A scan naming an item by GTIN (EAN, UPC, GS1 with AI 01), not a lot label."""
+    try:
+        return bool(parse_scan(code, settings.scan.gs_placeholder).gtin)
+    except BarcodeError:
+        return True  # let the pack scan say what is wrong with it
 
 
 def _at_the_door(
@@ -234,11 +259,22 @@ _ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 def _sign_in(
-    conn: sqlite3.Connection, ctx: CommandContext, station: StationSettings, user: sqlite3.Row
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    settings: Settings,
+    station: StationSettings,
+    user: sqlite3.Row,
 ) -> dict[str, Any]:
     roles = frozenset(user["roles"].split(","))
     if not user["active"]:
         raise Forbidden("this user is disabled", code="USER_DISABLED")
+    if roles & set(settings.auth.badge_pin_roles):
+        # A fixed scanner has no PIN pad: a manager takes a station from its page, logged in.
+        raise Forbidden(
+            "this badge needs the PIN too: sign in on the station's page",
+            code="BADGE_NEEDS_PIN",
+            details={"station": station.name},
+        )
     if not roles & STATION_ROLES[station.kind]:
         raise Forbidden(
             f"{user['name']} may not work at a {station.kind.replace('_', ' ')}",
@@ -328,6 +364,7 @@ def _set_state(
     *,
     user_code: str | None = _UNSET,
     order_id: int | None = _UNSET,
+    lot_wanted_for: str = _UNSET,
 ) -> None:
     _state(conn, station, at)
     if user_code is not _UNSET:
@@ -335,10 +372,16 @@ def _set_state(
             "UPDATE station_state SET user_code = ?, updated_at = ? WHERE station = ?",
             (user_code, at, station),
         )
-    if order_id is not _UNSET:
+    if order_id is not _UNSET:  # another order (or none): no item waits for its lot
         conn.execute(
-            "UPDATE station_state SET order_id = ?, updated_at = ? WHERE station = ?",
+            "UPDATE station_state SET order_id = ?, lot_wanted_for = '', updated_at = ? "
+            "WHERE station = ?",
             (order_id, at, station),
+        )
+    if lot_wanted_for is not _UNSET:
+        conn.execute(
+            "UPDATE station_state SET lot_wanted_for = ?, updated_at = ? WHERE station = ?",
+            (lot_wanted_for, at, station),
         )
 
 

@@ -72,9 +72,26 @@ class EventOut(Struct, kw_only=True):
     """One event of the journal as the OMS receives it."""
 
     key: Annotated[
-        str, Meta(description="`site:seq`: unique per event and the same on every resend")
+        str,
+        Meta(
+            description="`site:epoch:seq`: unique per event, never reused (not even after a "
+            "restore), and the same on every resend; take each event once by it"
+        ),
     ]
-    seq: Annotated[int, Meta(description="The event's sequence number, increasing per site")]
+    epoch: Annotated[
+        str,
+        Meta(
+            description="The journal epoch the event was written in (see Restores and "
+            "epochs); empty for events written before epochs existed (key `site:seq`)"
+        ),
+    ]
+    seq: Annotated[
+        int,
+        Meta(
+            description="The event's sequence number: one more than the event before it; "
+            "a restore starts an epoch at a seq the OMS may already hold in an older one"
+        ),
+    ]
     type: Annotated[str, Meta(description="The event type, e.g. `order.packed`")]
     version: Annotated[int, Meta(description="The version of the type's payload")]
     at: Annotated[str, Meta(description="When it happened on the floor: UTC, ISO 8601")]
@@ -808,11 +825,15 @@ def _schemas() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     return refs[0], dict(zip(names, refs[1:], strict=True)), components
 
 
+EXAMPLE_EPOCH = "5f0c3a9b2e71"
+
+
 def example_batch(site: str, types: list[str] | None = None) -> EventBatch:
     """A batch as the OMS would receive it, one event of each type (or of `types`)."""
     events = [
         EventOut(
-            key=f"{site}:{seq}",
+            key=f"{site}:{EXAMPLE_EPOCH}:{seq}",
+            epoch=EXAMPLE_EPOCH,
             seq=seq,
             type=name,
             version=CONTRACT[name].version,
@@ -848,9 +869,13 @@ DELIVERY = """\
   again, whole, until the OMS acknowledges it with a 2xx; only then does the delivery
   cursor move past it.
 - Delivery is at least once: an answer lost on the network means the batch comes again.
-  Take each event once by its `key` (`site:seq`), which stays the same on every resend.
-- Events of one site arrive in `seq` order and are never reordered; a new batch starts
-  after the last acknowledged one.
+  Take each event once by its `key` (`site:epoch:seq`), which stays the same on every
+  resend and is never given to another event. The same key with another payload never
+  comes from the floor: refuse it (409) rather than drop it, so that delivery stops and
+  shows it.
+- Events of one site arrive in journal order and are never reordered; a new batch starts
+  after the last acknowledged one. `seq` grows by one from event to event, across epochs,
+  except where a restore starts a new epoch (see Restores and epochs).
 - A network error, a timeout, a 5xx, 408, 425 or 429 is passing trouble: the batch is
   tried again after a backoff.
 - Any other 4xx refuses the content: the floor finds the event refused (sending one event
@@ -858,6 +883,30 @@ DELIVERY = """\
   a reason (audited). Nothing is skipped silently.
 - Ignore fields you do not know (see Versioning). Acknowledge an event of a type you do
   not know and pass over it: refusing it with a 4xx stops the site's delivery.
+"""
+
+
+EPOCHS = """\
+The floor's database can go back in time: a backup restored (`bondfloor restore`), a
+standby promoted, a file copied by hand. Its journal then numbers new events from a `seq`
+the OMS may already hold. The epoch keeps their keys apart.
+
+- Every process that writes the floor's database begins a journal epoch of its own before
+  its first event: a random id (12 hex digits) that no other copy of the file can have.
+  A restored or copied file gets a new epoch on its first write without anyone having to
+  notice the copy; `bondfloor restore` begins one at once.
+- `key` = `site:epoch:seq`, so a new event never has the key of an event the OMS holds,
+  whatever `seq` it gets. Events resent after a restore that were written before the
+  backup keep their epoch and their key: they are real repeats, take them once.
+- A new epoch usually continues at the next `seq` (a server restart). When its first event
+  has a `seq` at or below one the OMS holds in an older epoch, the floor was restored:
+  the older epoch's events from that `seq` on happened, but the restored floor no longer
+  knows them. Keep them (do not replace them with the new ones, which have other keys)
+  and reconcile those orders and that stock with the floor.
+- Batches: `Idempotency-Key: <first key>..<last key>`, unique in the same way.
+- An OMS that reads `GET /api/v1/events?after=N` instead of taking deliveries gets each
+  event's `epoch` there too. After a restore (`/health`: `sync.last_restore.after_seq`)
+  it must read again from that seq: paging by `seq` alone would pass over the new events.
 """
 
 
@@ -962,7 +1011,7 @@ def render_markdown() -> str:
         "## Envelope and batch",
         "",
         "One POST carries one batch (`Content-Type: application/json`, "
-        "`Idempotency-Key: <site>:<first seq>-<last seq>`).",
+        "`Idempotency-Key: <first key>..<last key>`).",
         "",
         *_struct_table("EventBatch", components["EventBatch"]),
         *_struct_table("EventOut", components["EventOut"]),
@@ -974,6 +1023,9 @@ def render_markdown() -> str:
         "## Delivery",
         "",
         DELIVERY,
+        "## Restores and epochs",
+        "",
+        EPOCHS,
         "## Versioning",
         "",
         VERSIONING,

@@ -9,6 +9,8 @@ touching the slices that write the journal.
 - `qimen`: the Qimen-style WMS calls (entryorder.confirm, deliveryorder.confirm,
   inventory.report), one call per event that has a meaning there, `outBizCode` = the
   event's key; other events have no call and count as delivered.
+
+Every event's key is `site:epoch:seq` (`event_key`): a restored database never repeats one.
 """
 
 from __future__ import annotations
@@ -48,9 +50,22 @@ class Dialect(Protocol):
         ...
 
 
-def event_key(settings: Settings, seq: int) -> str:
-    """The idempotency key of one event: unique per site, stable across restarts."""
-    return f"{settings.site.code}:{seq}"
+def event_key(settings: Settings, seq: int, epoch: str) -> str:
+    """The idempotency key of one event: `site:epoch:seq`, the same on every resend and
+    never given to another event, even by a restored or copied database (see
+    server/db/journal_epoch.py). Events from before epochs keep their `site:seq`."""
+    site = settings.site.code
+    return f"{site}:{epoch}:{seq}" if epoch else f"{site}:{seq}"
+
+
+def row_key(settings: Settings, row: sqlite3.Row) -> str:
+    return event_key(settings, row["seq"], row["epoch"])
+
+
+def batch_idempotency_key(settings: Settings, rows: list[sqlite3.Row]) -> str:
+    """`<first key>..<last key>`: the first and last keys name the batch's events, and no
+    other batch, since no key is ever reused."""
+    return f"{row_key(settings, rows[0])}..{row_key(settings, rows[-1])}"
 
 
 def batch_body(settings: Settings, rows: list[sqlite3.Row]) -> bytes:
@@ -59,7 +74,8 @@ def batch_body(settings: Settings, rows: list[sqlite3.Row]) -> bytes:
             "site": settings.site.code,
             "events": [
                 {
-                    "key": event_key(settings, r["seq"]),
+                    "key": row_key(settings, r),
+                    "epoch": r["epoch"],
                     "seq": r["seq"],
                     "type": r["type"],
                     "version": r["version"],
@@ -80,10 +96,9 @@ class Webhook:
         self.secrets = secrets
 
     def calls(self, conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Call]:
-        site = self.settings.site.code
         headers = {
             "Content-Type": "application/json",
-            "Idempotency-Key": f"{site}:{rows[0]['seq']}-{rows[-1]['seq']}",
+            "Idempotency-Key": batch_idempotency_key(self.settings, rows),
         }
         if self.secrets.oms_token:
             headers["Authorization"] = f"Bearer {self.secrets.oms_token}"

@@ -2,8 +2,9 @@
 skipped or reordered.
 
 The cursor (`sync_cursor.delivered_seq`) moves only when the OMS acknowledges a batch
-(any 2xx). Each event carries the key `site:seq`, so the OMS can recognise a repeat: a
-batch whose answer was lost is sent again, whole, and must be taken once.
+(any 2xx). Each event carries the key `site:epoch:seq`, so the OMS can recognise a
+repeat: a batch whose answer was lost is sent again, whole, and must be taken once. The
+epoch (server/db/journal_epoch.py) keeps a restored database from reusing a key.
 
 - A network error, a timeout, a 5xx, 408 or 429 is passing trouble: the same batch is
   tried again after an exponential backoff with jitter.
@@ -25,6 +26,7 @@ from urllib.parse import urlsplit
 from server.commands import CommandContext, utc_now
 from server.config import Secrets, Settings
 from server.db import Database
+from server.db.journal_epoch import epoch_status
 from server.errors import Conflict
 from server.sync.dialects import Answer, Dialect, dialect_for
 
@@ -133,7 +135,7 @@ class Outbox:
     def _pending(self, db: Database, after: int, limit: int) -> list[sqlite3.Row]:
         return db.read(
             lambda conn: conn.execute(
-                "SELECT seq, at, type, version, payload FROM events WHERE seq > ? "
+                "SELECT seq, epoch, at, type, version, payload FROM events WHERE seq > ? "
                 "ORDER BY seq LIMIT ?",
                 (after, limit),
             ).fetchall()
@@ -209,6 +211,8 @@ def sync_status(conn: sqlite3.Connection, settings: Settings) -> dict[str, Any]:
         "stopped": None
         if row is None or row["stopped_seq"] is None
         else {"seq": row["stopped_seq"], "error": row["stopped_error"]},
+        # Which epoch new events are keyed in, and the last restore (journal_epoch.py).
+        **epoch_status(conn),
     }
 
 

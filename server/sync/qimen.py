@@ -9,7 +9,8 @@ told as the calls many Chinese OMS/ERP systems take from a warehouse.
 | stock.count      | `inventory.report`      | (as above, from a count)                       |
 
 Every other event has no call here and counts as delivered. Each call's `outBizCode` is
-the event's key (`site:seq`), the OMS's way of taking a repeat once. Calls are XML with
+the event's key (`site:epoch:seq`), the OMS's way of taking a repeat once; an entry
+order's lines add `:line`. Calls are XML with
 the usual query parameters and an MD5 signature (`sign_method=md5`: upper-case hex of
 MD5(secret + sorted name+value pairs + body + secret)). The answer is an XML
 `<response><flag>success|failure</flag>...`: a failure is a refusal (like a 4xx).
@@ -27,7 +28,7 @@ from urllib.parse import urlencode
 import msgspec
 
 from server.config import Secrets, Settings
-from server.sync.dialects import Answer, Call, event_key
+from server.sync.dialects import Answer, Call, row_key
 
 CHINA = timezone(timedelta(hours=8))  # Qimen timestamps are Beijing time
 GOOD, DAMAGED = "ZP", "CC"  # 正品 / 残次: the inventory types of the calls
@@ -76,7 +77,7 @@ class Qimen:
     def request_for(self, conn: sqlite3.Connection, row: sqlite3.Row) -> tuple[str, bytes] | None:
         """(method, XML body) for one journal row, or None when the dialect has no call."""
         payload = msgspec.json.decode(row["payload"])
-        key = event_key(self.settings, row["seq"])
+        key = row_key(self.settings, row)
         kind = row["type"]
         if kind == "receipt.closed":
             return "entryorder.confirm", self._entry_order(payload, key, row["at"])

@@ -1,4 +1,7 @@
-"""Login by PIN or badge, lockout, expiry, logout; secrets hashed at rest; everything audited."""
+"""Login by PIN or badge, lockout, expiry, logout; secrets hashed at rest; everything audited.
+
+Throttling, the lock's expiry and unlocking: test_login_throttling.py; sessions a user
+sees and ends: test_sessions.py."""
 
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ def test_login_with_a_badge_scan(api: Api) -> None:
 
 def test_wrong_pin_is_refused_counted_and_locks_after_the_limit(api: Api) -> None:
     add_user(api.db, api.settings, "rx2", ["receiver"])
+    api.settings.auth.login_free_failures = 100  # no delays: this is about the lock
     limit = AuthSettings().max_failed_logins
     for _ in range(limit):
         answer = login(api, user_code="rx2", pin="0000")

@@ -36,7 +36,7 @@ from schemathesis.python.asgi import get_client, shutdown_lifespans
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from server.app import create_app
-from server.config import DatabaseSettings, Settings
+from server.config import AuthSettings, DatabaseSettings, Settings
 from server.db import Database
 from tests.conftest import PIN, Api, add_user, new_key, seed_basics
 
@@ -46,8 +46,8 @@ ROLES = ("admin", "picker")
 ERROR_CODE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 # Tables whose content a refused request must leave alone. The audit log is left out (a
-# refusal writes its audit line by design), and so is `users.failed_logins` (a wrong PIN is
-# counted by design).
+# refusal writes its audit line by design), and so are `users.failed_logins` (a wrong PIN is
+# counted by design) and `sessions.last_used_at` (any authenticated call is a use).
 FINGERPRINT_QUERIES = {
     "customers": "SELECT * FROM customers ORDER BY id",
     "skus": "SELECT * FROM skus ORDER BY id",
@@ -58,7 +58,8 @@ FINGERPRINT_QUERIES = {
     "events": "SELECT * FROM events ORDER BY seq",
     "commands": "SELECT * FROM commands ORDER BY key",
     "users": "SELECT id, code, name, roles, pin_hash, badge, active FROM users ORDER BY id",
-    "sessions": "SELECT * FROM sessions ORDER BY token_hash",
+    "sessions": "SELECT token_hash, public_id, user_id, device, address, created_at, "
+    "expires_at, ended_at FROM sessions ORDER BY token_hash",
     "api_tokens": "SELECT * FROM api_tokens ORDER BY id",
 }
 
@@ -112,7 +113,12 @@ class _Collect(logging.Handler):
 @pytest.fixture(scope="module")
 def fuzz_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzSite]:
     db_path = tmp_path_factory.mktemp("fuzz") / "site.db"
-    settings = Settings(database=DatabaseSettings(path=str(db_path)))
+    settings = Settings(
+        database=DatabaseSettings(path=str(db_path)),
+        # The fuzzer's wrong logins and its re-logins for the logout route all come from
+        # one address and two users: no throttle, no session cap at this scale.
+        auth=AuthSettings(login_free_failures=10**6, max_sessions_per_user=10**6),
+    )
     db = Database(db_path)
     try:
         db.migrate()

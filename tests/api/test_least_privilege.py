@@ -26,6 +26,11 @@ SENSITIVE: list[tuple[str, str, set[str], str]] = [
     # A locked-out worker on the night shift gets a new PIN from the supervisor on duty;
     # the service refuses a supervisor another manager's PIN (test below).
     ("POST", "/api/v1/users/{code:str}/reset-pin", MANAGERS, "reset a PIN"),
+    # Roles are handed out by an admin only, as at creation; the user's sessions end.
+    ("POST", "/api/v1/users/{code:str}/roles", ADMIN, "give a user other roles"),
+    # A lock after failed logins: the supervisor on duty lifts a floor worker's; the service
+    # refuses a supervisor another manager's (UNLOCK_NEEDS_ADMIN).
+    ("POST", "/api/v1/users/{code:str}/unlock", MANAGERS, "lift a login lock"),
     ("GET", "/api/v1/users", MANAGERS, "list users and their roles"),
     ("GET", "/api/v1/audit", MANAGERS, "read the audit log"),
     # -- printers: configuration lives in the server's TOML (admin); the API's one printer

@@ -30,6 +30,7 @@ SAMPLE_PATH_VALUES = {
     "reconciliation_id": "999",
     "alert_id": "999",
     "proposal_id": "999",
+    "session_id": "NOPE",
 }
 
 

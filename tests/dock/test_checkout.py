@@ -469,3 +469,14 @@ def test_a_parcel_taken_off_the_list_no_longer_counts_in_the_expected_weight(sit
     ok(scan(site, made["id"], a["waybill_no"]))
     weight = ok(site.get(f"/api/v1/loading-lists/{made['id']}", role="dock"))["weight"]
     assert (weight["loaded_g"], weight["off_by_percent"], weight["warning"]) == (1000, 0.0, False)
+
+
+def test_an_inspection_reply_after_departure_leaves_no_floor_task(site: Api) -> None:
+    """The parcel is gone with its truck: there is nothing on the floor to take anywhere."""
+    order = packed_parcel(site, "T-1")
+    made = ok(site.post("/api/v1/loading-lists", role="dock", json=truck([order["waybill_no"]])))
+    ready(site, made["id"])
+    ok(scan(site, made["id"], order["waybill_no"]))
+    ok(site.post(f"/api/v1/loading-lists/{made['id']}/depart", role="dock", json={}))
+    answer = ok(customs(site, order["order_no"], 500))
+    assert (answer["applied"], answer["state"], answer["tasks"]) == (True, "shipped", [])

@@ -36,7 +36,7 @@ import pytest
 from server.demo import ean13
 from server.dock.identity import id_check_character
 from server.ledger.service import balances_from_movements, stored_balances
-from tests.live_server import running_server
+from tests.live_server import DEMO_BADGES, log_in, running_server
 from tests.outbound.helpers import order_json
 
 DEMO_PIN = "1234"
@@ -86,8 +86,7 @@ class Handheld:
 
     def login(self) -> None:
         """A session of its own: by badge when the user has one (no slow PIN hash)."""
-        body = {"badge": self.badge} if self.badge else {"user_code": self.user, "pin": DEMO_PIN}
-        answer = self.client.post("/api/v1/auth/login", json=body)
+        answer = log_in(self.client, self.user, self.badge)
         assert answer.status_code in (200, 201), answer.text
         self.client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
 
@@ -170,14 +169,14 @@ def door(tmp_path: Path) -> Iterator[Door]:
                 },
             )
             assert added.status in (200, 201), added.body
-            sup = Handheld(base_url, "sup01", "dk2-sup", "BF-BADGE-1006")
-            picker = Handheld(base_url, "pick01", "dk2-pick", "BF-BADGE-1003")
-            packer = Handheld(base_url, "pack01", "dk2-pack", "BF-BADGE-1004")
+            sup = Handheld(base_url, "sup01", "dk2-sup", DEMO_BADGES["sup01"])
+            picker = Handheld(base_url, "pick01", "dk2-pick", DEMO_BADGES["pick01"])
+            packer = Handheld(base_url, "pack01", "dk2-pack", DEMO_BADGES["pack01"])
             dock = [
-                Handheld(base_url, "dock01", "HH-DOCK-A", "BF-BADGE-1005"),
+                Handheld(base_url, "dock01", "HH-DOCK-A", DEMO_BADGES["dock01"]),
                 Handheld(base_url, "dock02", "HH-DOCK-B", "DK2-BADGE-dock02"),
             ]
-            gate = Handheld(base_url, "sup01", "HH-GATE", "BF-BADGE-1006")
+            gate = Handheld(base_url, "sup01", "HH-GATE", DEMO_BADGES["sup01"])
             handhelds += [sup, picker, packer, *dock, gate]
             for hh in (sup, picker, packer, *dock, gate):
                 hh.login()

@@ -74,6 +74,9 @@ def server(
         f'[site]\nname = "{SITE_NAME}"\n'
         f'[database]\npath = "{db_path}"\n'
         f'[server]\nhost = "127.0.0.1"\nport = {port}\n'
+        # The page suite logs the same demo users in again and again from one address, and
+        # keeps their API sessions for the whole run: no cap, no throttle at this scale.
+        "[auth]\nmax_sessions_per_user = 1000\nlogin_free_failures = 50\n"
         # Quick retries: a test printer switched off and on prints its queue within a second.
         "[printing]\npoll_seconds = 0.2\nretry_min_seconds = 0.2\nretry_max_seconds = 1.0\n"
         # The pack benches of config/demo.toml: packing queues face sheets for their printer.

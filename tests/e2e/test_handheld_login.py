@@ -9,6 +9,9 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
+from server.demo import DEMO_PIN
+from tests.live_server import DEMO_BADGES
+
 pytestmark = pytest.mark.e2e
 
 HOME = re.compile(r"/home\.html$")
@@ -51,7 +54,7 @@ LOGIN = re.compile(r"/(index\.html)?(\?.*)?$")
 
 
 def user_row(db: sqlite3.Connection, code: str) -> sqlite3.Row:
-    return db.execute("SELECT code, name, badge FROM users WHERE code = ?", (code,)).fetchone()
+    return db.execute("SELECT code, name FROM users WHERE code = ?", (code,)).fetchone()
 
 
 def menu_ids(page: Page) -> list[str]:
@@ -112,11 +115,38 @@ def test_badge_scan_logs_in(page: Page, demo_db: sqlite3.Connection) -> None:
     page.goto("/")
     expect(page.locator("#badge")).to_be_focused()
 
-    page.keyboard.type(picker["badge"], delay=5)
+    page.keyboard.type(DEMO_BADGES["pick01"], delay=5)
     page.keyboard.press("Enter")
 
     page.wait_for_url(HOME)
     expect(page.locator("#user-name")).to_have_text(picker["name"])
+
+
+@pytest.mark.parametrize(
+    ("language", "prompt"),
+    [("zh", "已识别工牌：请输入您的 PIN 码"), ("en", "Badge read: enter your PIN")],
+)
+def test_a_supervisors_badge_asks_for_the_pin(
+    page: Page, demo_db: sqlite3.Connection, language: str, prompt: str
+) -> None:
+    page.goto("/")
+    if language == "en":
+        page.locator("#lang").click()
+        expect(page.locator("#login-submit")).to_have_text("Log in")
+    page.locator("#badge").focus()
+    page.keyboard.type(DEMO_BADGES["sup01"], delay=5)
+    page.keyboard.press("Enter")
+
+    # The badge alone does not log a supervisor in: the page asks for the PIN.
+    expect(page.locator("#banner .banner-text")).to_have_text(prompt)
+    expect(page.locator("#user-code")).to_be_hidden()
+    expect(page.locator("#pin")).to_be_focused()
+    expect(page).to_have_url(LOGIN)
+
+    page.locator("#pin").fill(DEMO_PIN)
+    page.locator("#login-submit").click()
+    page.wait_for_url(HOME)
+    expect(page.locator("#user-name")).to_have_text(user_row(demo_db, "sup01")["name"])
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ pytestmark = pytest.mark.e2e
 
 GOOD_TONES = [1800]
 BAD_TONES = [220, 220]
+INFO_TONES = [760, 760]  # e.g. "now scan the lot label": neither a success nor a refusal
 
 
 @pytest.fixture
@@ -117,6 +118,39 @@ def in_tote(db: sqlite3.Connection, tote: str) -> dict[str, int]:
     }
 
 
+def tote_lots(db: sqlite3.Connection, tote: str, sku: str) -> list[str]:
+    """One lot per unit of a lot-tracked SKU in the tote (empty for a SKU without lots)."""
+    rows = db.execute(
+        "SELECT b.lot, b.quantity FROM balances b JOIN locations l ON l.id = b.location_id "
+        "JOIN skus s ON s.id = b.sku_id WHERE l.code = ? AND s.code = ? AND s.lot_tracked = 1 "
+        "AND b.lot != ''",
+        (tote, sku),
+    ).fetchall()
+    return [r["lot"] for r in rows for _ in range(r["quantity"])]
+
+
+def pack_items_in_browser(
+    page: Page, db: sqlite3.Connection, order_id: int, tote: str, shots: Any = None
+) -> None:
+    """Scan every unit of the order at the packing page; a lot-tracked SKU's bare EAN is
+    followed by the unit's lot label, which the page asks for."""
+    for sku, quantity in order_items(db, order_id):
+        lots = tote_lots(db, tote, sku)
+        for n in range(1, quantity + 1):
+            if lots:
+                scan_expecting(page, ean_of(db, sku), "info", f"{sku} 需确认批次")
+                expect(page.locator("#lot-prompt")).to_be_visible()
+                if shots is not None:
+                    assert_fits_phone(page, shots, "packing-lot-label")
+                scan_expecting(page, lots.pop(), "good", f"{sku}：{n}/{quantity}")
+                expect(page.locator("#lot-prompt")).to_be_hidden()
+            else:
+                scan_expecting(page, ean_of(db, sku), "good", f"{sku}：{n}/{quantity}")
+            expect(page.locator(f'.pack-line[data-sku="{sku}"]')).to_have_attribute(
+                "data-packed", str(n)
+            )
+
+
 def gs1(ean: str, lot: str, expiry: str) -> str:
     """A GS1-128 read with AIM prefix: (01) GTIN-14, (17) expiry, (10) lot."""
     yymmdd = date.fromisoformat(expiry).strftime("%y%m%d")
@@ -138,12 +172,18 @@ def current_task(page: Page) -> dict[str, str]:
     task = page.locator("#task")
     expect(task).to_be_visible()
     expect(page.locator("body")).to_have_attribute("data-step", "location")
-    keys = ("task-id", "location", "sku", "lot", "expiry", "order-no", "tote")
+    keys = ("task-id", "location", "sku", "lot", "expiry", "order-no", "tote", "lot-to-confirm")
     return {key: task.get_attribute(f"data-{key}") or "" for key in keys}
 
 
 def pick_task(
-    page: Page, db: sqlite3.Connection, task: dict[str, str], tote: str, *, mistakes: bool
+    page: Page,
+    db: sqlite3.Connection,
+    task: dict[str, str],
+    tote: str,
+    *,
+    mistakes: bool,
+    shots: Any = None,
 ) -> None:
     """Location → item → tote by wedge scans; with `mistakes`, a wrong scan at each step."""
     if mistakes:
@@ -154,15 +194,26 @@ def pick_task(
         wrong = other_ean(db, [task["sku"]])
         scan_expecting(page, wrong, "bad", f"商品错误：此任务是 {task['sku']}")
         expect(page.locator("#slot-item")).to_have_attribute("data-state", "active")
-    if task["lot"]:
-        if mistakes:
-            scan_expecting(
-                page,
-                gs1(ean, "WRONGLOT", task["expiry"]),
-                "bad",
-                f"批次 WRONGLOT 不是预留批次 {task['lot']}",
-            )
+    if task["lot"] and mistakes:
+        scan_expecting(
+            page,
+            gs1(ean, "WRONGLOT", task["expiry"]),
+            "bad",
+            f"批次 WRONGLOT 不是预留批次 {task['lot']}",
+        )
+    if task["lot"] and task["lot-to-confirm"] != "true":
         scan_expecting(page, gs1(ean, task["lot"], task["expiry"]), "good", task["sku"])
+    elif task["lot-to-confirm"] == "true":
+        # A plain EAN says the SKU, not the lot: the page asks for the lot label next.
+        scan_expecting(page, ean, "good", f"商品正确：{task['sku']}")
+        expect(page.locator("#banner .banner-detail")).to_have_text(
+            f"请扫描批次标签（批次 {task['lot']}）"
+        )
+        expect(page.locator("#slot-lot")).to_have_attribute("data-state", "active")
+        if shots is not None:
+            assert_fits_phone(page, shots, "picking-lot-label")
+        scan_expecting(page, "WRONGLOT", "bad", f"批次 WRONGLOT 不是预留批次 {task['lot']}")
+        scan_expecting(page, task["lot"], "good", f"批次正确：{task['lot']}")
     else:
         scan_expecting(page, ean, "good", f"商品正确：{task['sku']}")
     remaining = page.locator("#qty").input_value()
@@ -255,7 +306,7 @@ def test_released_orders_are_waved_picked_packed_and_labelled(
                 )
             )
             assert_fits_phone(page, shots, "picking-task")
-        pick_task(page, demo_db, task, totes[task["order-no"]], mistakes=i == 0)
+        pick_task(page, demo_db, task, totes[task["order-no"]], mistakes=i == 0, shots=shots)
     expect(page.locator("#banner .banner-detail")).to_contain_text(f"波次 {wave_no} 已拣完")
     expect(page.locator("body")).to_have_attribute("data-step", "wave")
     for order in waved:
@@ -290,12 +341,7 @@ def test_released_orders_are_waved_picked_packed_and_labelled(
     wrong = other_ean(demo_db, [sku for sku, _ in items])
     scan_expecting(page, wrong, "bad", f"错货：{wrong} 不在此订单中")
     wrong_tones, _ = sounds(page)
-    for sku, quantity in items:
-        for n in range(1, quantity + 1):
-            scan_expecting(page, ean_of(demo_db, sku), "good", f"{sku}：{n}/{quantity}")
-            expect(page.locator(f'.pack-line[data-sku="{sku}"]')).to_have_attribute(
-                "data-packed", str(n)
-            )
+    pack_items_in_browser(page, demo_db, packed["id"], tote, shots)
     good_tones, _ = sounds(page)
     expect(page.locator("#weigh")).to_be_visible()
     expect(page.locator("#banner .banner-detail")).to_have_text("全部装齐，请称重")
@@ -308,7 +354,9 @@ def test_released_orders_are_waved_picked_packed_and_labelled(
     )
     over_tones, _ = sounds(page)
     assert wrong_tones == over_tones == BAD_TONES
-    assert set(good_tones) == set(GOOD_TONES), "success sounds unlike a refusal"
+    assert set(GOOD_TONES) <= set(good_tones) <= set(GOOD_TONES + INFO_TONES), (
+        "success sounds unlike a refusal"
+    )
     expect(page.locator(f'.pack-line[data-sku="{first_sku}"]')).to_have_attribute(
         "data-packed", str(first_quantity)
     )
@@ -383,12 +431,21 @@ def test_released_orders_are_waved_picked_packed_and_labelled(
 # Picking when an order stops -----------------------------------------------------------
 
 
-def single_line_orders(db: sqlite3.Connection, courier: str, n: int) -> list[sqlite3.Row]:
-    """Released orders of one courier no wave has taken, each with one line."""
+def single_line_orders(
+    db: sqlite3.Connection, courier: str, n: int, *, without_lots: bool = False
+) -> list[sqlite3.Row]:
+    """Released orders of one courier no wave has taken, each with one line (of a SKU
+    not tracked by lot, if asked: a bare EAN then packs it)."""
+    no_lots = (
+        "AND NOT EXISTS (SELECT 1 FROM order_lines l JOIN skus s ON s.id = l.sku_id "
+        "WHERE l.order_id = o.id AND s.lot_tracked = 1) "
+        if without_lots
+        else ""
+    )
     rows = db.execute(
         "SELECT o.* FROM orders o WHERE o.courier = ? AND o.state = 'new' AND o.wave_id IS NULL "
         "AND o.customs_status = 800 AND (SELECT COUNT(*) FROM order_lines l "
-        "WHERE l.order_id = o.id) = 1 ORDER BY o.id DESC LIMIT ?",
+        f"WHERE l.order_id = o.id) = 1 {no_lots}ORDER BY o.id DESC LIMIT ?",
         (courier, n),
     ).fetchall()
     assert len(rows) == n, f"not enough released {courier} orders left"

@@ -41,7 +41,9 @@ from tests.e2e.test_outbound import (
     free_totes,
     order_by_no,
     order_items,
+    pack_items_in_browser,
     single_line_orders,
+    tote_lots,
 )
 from tests.printing.fake_printer import FakePrinter
 
@@ -117,19 +119,24 @@ def pick_wave(api: Api, db: sqlite3.Connection, wave_id: int, totes: dict[str, s
                 "item": ean_of(db, task["sku"]),
                 "quantity": task["remaining"],
                 "tote": totes[task["order_no"]],
+                # a bare EAN of a lot-tracked SKU: the picker scans the lot label too
+                **({"lot": task["lot"]} if task["lot_to_confirm"] else {}),
             },
         )
 
 
 def pack_by_api(api: Api, db: sqlite3.Connection, order: sqlite3.Row) -> dict[str, Any]:
+    tote = db.execute(
+        "SELECT l.code FROM orders o JOIN locations l ON l.id = o.tote_location_id WHERE o.id = ?",
+        (order["id"],),
+    ).fetchone()[0]
     for sku, quantity in order_items(db, order["id"]):
+        lots = tote_lots(db, tote, sku)
         for _ in range(quantity):
-            api.call(
-                "pack01",
-                "POST",
-                f"/api/v1/orders/{order['id']}/pack-scans",
-                {"scan": ean_of(db, sku), "station": BENCH},
-            )
+            body = {"scan": ean_of(db, sku), "station": BENCH}
+            if lots:  # a bare EAN of a lot-tracked SKU: its lot label too
+                body["lot"] = lots.pop()
+            api.call("pack01", "POST", f"/api/v1/orders/{order['id']}/pack-scans", body)
     return dict(
         api.call(
             "pack01",
@@ -144,9 +151,7 @@ def pack_in_browser(page: Page, db: sqlite3.Connection, order: sqlite3.Row, tote
     page.goto("/packing.html")
     expect(page.locator("#station")).to_have_value(BENCH)
     scan_expecting(page, tote, "good", f"订单 {order['order_no']}")
-    for sku, quantity in order_items(db, order["id"]):
-        for n in range(1, quantity + 1):
-            scan_expecting(page, ean_of(db, sku), "good", f"{sku}：{n}/{quantity}")
+    pack_items_in_browser(page, db, order["id"], tote)
     page.locator("#weight").fill("520")
     before = feedback_count(page)
     page.locator("#pack-submit").click()

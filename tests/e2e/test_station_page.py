@@ -47,12 +47,13 @@ from tests.e2e.test_outbound import (
     single_line_orders,
 )
 from tests.e2e.test_printing import pick_wave, printed_waybills, well_stocked_sku
+from tests.live_server import DEMO_BADGES
 from tests.printing.fake_printer import FakePrinter
 
 pytestmark = pytest.mark.e2e
 
 BENCH = "pack-02"
-PACKER_BADGE = "BF-BADGE-1004"  # pack01, 陈打包 (server/demo.py)
+PACKER_BADGE = DEMO_BADGES["pack01"]  # pack01, 陈打包 (server/demo.py)
 PACKER_NAME = "陈打包"
 DESK = {"width": 1280, "height": 800}
 RED = "rgb(196, 18, 26)"  # --bad in css/app.css
@@ -191,7 +192,8 @@ def test_fixed_scanner_scans_show_live_and_the_packer_packs_at_the_bench(
     label_printer: FakePrinter,
     shots: Any,
 ) -> None:
-    (order,) = single_line_orders(demo_db, "ZTO", 1)
+    # Without lots: the bench's lot-label step is tested in tests/stations.
+    (order,) = single_line_orders(demo_db, "ZTO", 1, without_lots=True)
     wave = api.call("sup01", "POST", "/api/v1/waves", {"order_nos": [order["order_no"]]})
     assert wave["orders"] == 1, wave
     (tote,) = free_totes(demo_db, 1)

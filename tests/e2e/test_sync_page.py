@@ -242,7 +242,7 @@ def test_a_refused_event_stops_delivery_until_the_supervisor_skips_it_with_a_rea
 
     taken = link.sim.taken(SITE)
     assert [e["seq"] for e in taken] == [e["seq"] for e in journal if e["seq"] != REFUSED]
-    assert [e["key"] for e in taken] == [f"{SITE}:{e['seq']}" for e in taken]
+    assert [e["key"] for e in taken] == [f"{SITE}:{e['epoch']}:{e['seq']}" for e in taken]
     assert [b["seq"] for b in link.sim.stats()["breaches"]] == [REFUSED + 1]  # the one gap
     with contextlib.closing(link.read()) as conn:
         skips = [dict(r) for r in conn.execute("SELECT seq, reason, skipped_by FROM sync_skips")]

@@ -170,6 +170,9 @@ def pick(api: Api, task: dict[str, Any], tote: str, *, item: str | None = None, 
         "quantity": kw.pop("quantity", task["remaining"]),
         "tote": tote,
     }
+    lot = kw.pop("lot", task["lot"] if task["lot_to_confirm"] else None)
+    if lot is not None:  # the picker scans the lot label after a plain EAN
+        body["lot"] = lot
     return api.post(
         f"/api/v1/pick-tasks/{task['id']}/confirm", role=kw.pop("role", "picker"), json=body
     )

@@ -27,7 +27,7 @@ import pytest
 
 from server.demo import ean13
 from server.ledger.service import balances_from_movements, stored_balances
-from tests.live_server import running_server
+from tests.live_server import log_in, running_server
 from tests.outbound.helpers import order_json
 
 DEMO_PIN = "1234"
@@ -68,10 +68,7 @@ class Handheld:
 
     def login(self) -> None:
         """A session of its own: by badge scan when the user has one (no slow PIN hash)."""
-        credentials = (
-            {"badge": self.badge} if self.badge else {"user_code": self.user, "pin": DEMO_PIN}
-        )
-        answer = self.client.post("/api/v1/auth/login", json=credentials)
+        answer = log_in(self.client, self.user, self.badge)
         assert answer.status_code in (200, 201), answer.text
         self.client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
 

@@ -126,7 +126,11 @@ class OutboundMachine(RuleBasedStateMachine):
         )
         self.do(lambda c, x: orders.upsert_order(c, x, order))
         reply = CustomsStatusIn(order_no=order.order_no, code=status, status_at=datetime.now(UTC))
-        self.do(lambda c, x: orders.apply_customs_status(c, x, reply, inspection_lane="INSP-1"))
+        self.do(
+            lambda c, x: orders.apply_customs_status(
+                c, x, reply, inspection_lane="INSP-1", max_ahead_seconds=300
+            )
+        )
         self.orders.append(order.order_no)
 
     @rule()

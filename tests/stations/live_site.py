@@ -22,14 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from tests.devices.pty_port import Pty, wait_for
-from tests.live_server import free_port, stop_server, wait_for_health
+from tests.live_server import DEMO_BADGES, free_port, stop_server, wait_for_health
 from tests.printing.fake_printer import FakePrinter
 
 BONDFLOOR = Path(sys.executable).parent / "bondfloor"
 DEMO_PIN = "1234"
 BENCH = "pack-01"
 PRINTER = "bench-label"
-PACKER_BADGE = "BF-BADGE-1004"  # pack01 in the demo
+PACKER_BADGE = DEMO_BADGES["pack01"]  # pack01 in the demo
 
 
 class Refused(Exception):
@@ -214,6 +214,9 @@ class LiveSite:
         candidates = self.read(
             "SELECT o.* FROM orders o WHERE o.state = 'new' AND o.customs_status = 800 "
             "AND (SELECT COUNT(DISTINCT sku_id) FROM order_lines WHERE order_id = o.id) = 1 "
+            # A bare EAN at the bench: a lot-tracked SKU would need its lot label as well.
+            "AND NOT EXISTS (SELECT 1 FROM order_lines l JOIN skus s ON s.id = l.sku_id "
+            "WHERE l.order_id = o.id AND s.lot_tracked = 1) "
             "AND (SELECT SUM(quantity) FROM order_lines WHERE order_id = o.id) >= ? "
             "ORDER BY o.id",
             min_units,

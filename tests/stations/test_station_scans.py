@@ -11,6 +11,7 @@ from server.auth import service as auth
 from server.config import PrinterSettings, Settings, StationSettings
 from tests.conftest import Api, _ctx, add_user, table_counts
 from tests.outbound.helpers import (
+    CREAM,
     SOAP,
     customs,
     outbound_settings,
@@ -121,6 +122,35 @@ def test_a_bench_scanner_packs_the_order_open_at_the_bench(site: Api) -> None:
     assert view["order"] is None and view["last_parcel"]["order_no"] == order["order_no"]
     feed = site.get("/api/v1/stations/pack-01/scans?after=0", role="packer").json()
     assert [s["outcome"] for s in feed] == ["refused", "ok", "ok", "ok", "refused", "ok", "refused"]
+
+
+def test_a_bench_scanner_takes_the_lot_label_after_a_plain_ean_of_a_lot_tracked_item(
+    site: Api,
+) -> None:
+    put_stock(site, "A-2", "S3", 1, lot="L1", expiry="2027-05-31")
+    put_stock(site, "A-3", "S3", 1, lot="L2", expiry="2027-08-31")
+    order = picked_order(site, [{"sku": "S3", "quantity": 2}], tote="T-1")
+    bench = Station(site, "pack-01")
+    bench.scan(BADGE)
+    assert bench.scan("T-1")["action"] == "open"
+    plain = bench.scan(CREAM)
+    assert (plain["error_code"], plain["effect"]["details"]["lots"]) == (
+        "LOT_CONFIRMATION_REQUIRED",
+        ["L1", "L2"],
+    )
+    assert bench.scan("L9")["error_code"] == "LOT_MISMATCH"  # the item still waits
+    first = bench.scan("L2")
+    assert (first["outcome"], first["effect"]["packed"]) == ("ok", 1)
+    assert bench.scan("L1")["error_code"] == "ITEM_NOT_ON_ORDER"  # nothing waits now
+    assert bench.scan(CREAM)["error_code"] == "LOT_CONFIRMATION_REQUIRED"
+    assert bench.scan(CREAM)["error_code"] == "LOT_CONFIRMATION_REQUIRED"  # a new item
+    assert bench.scan("]C110L1")["effect"]["complete"] is True
+    lots = site.db.read(
+        lambda c: sorted(
+            r[0] for r in c.execute("SELECT lot FROM pack_scans WHERE order_id = ?", (order["id"],))
+        )
+    )
+    assert lots == ["L1", "L2"]
 
 
 def test_a_repeated_station_key_is_one_scan(site: Api) -> None:
@@ -259,3 +289,31 @@ def test_a_heartbeat_shows_the_agent_and_its_devices(site: Api) -> None:
         "scanners": {"s1": "unavailable"},
     }
     assert "pack-01" not in health  # no fixed scanner, no agent printer: no agent expected
+
+
+def test_a_badge_scan_is_masked_in_the_answer_the_feed_the_replay_and_the_audit(
+    site: Api,
+) -> None:
+    bench = Station(site, "pack-02")
+    signed = bench.scan(BADGE, key="badge-1")
+    assert (signed["action"], signed["outcome"], signed["code"]) == ("sign_in", "ok", "****01")
+    door = Station(site, "door-1")
+    refused = door.scan("BF-BADGE-7002")  # a picker may not work at a door: refused, masked
+    assert (refused["action"], refused["code"]) == ("sign_in", "****02")
+    # A packer or a dock user reading a station's feed never sees a badge.
+    feeds = [
+        site.get(f"/api/v1/stations/{name}/scans", role=role).text
+        for name, role in (("pack-02", "packer"), ("door-1", "dock"))
+    ]
+    assert all("BF-BADGE" not in feed for feed in feeds) and "****01" in feeds[0]
+    assert bench.scan(BADGE, key="badge-1")["code"] == "****01"  # the stored replay too
+    dump = "\n".join(site.db.read(lambda conn: list(conn.iterdump())))
+    assert BADGE not in dump and "BF-BADGE-7002" not in dump
+
+
+def test_a_managers_badge_alone_does_not_take_a_station(site: Api) -> None:
+    add_user(site.db, site.settings, "sup7", ["supervisor"], badge="BF-BADGE-7009")
+    bench = Station(site, "pack-02")
+    refused = bench.scan("BF-BADGE-7009")
+    assert (refused["action"], refused["error_code"]) == ("sign_in", "BADGE_NEEDS_PIN")
+    assert site.get("/api/v1/stations/pack-02", role="packer").json()["user"] is None

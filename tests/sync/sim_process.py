@@ -86,11 +86,12 @@ class SimProcess:
         return result
 
     def taken(self, stream: str) -> list[dict[str, Any]]:
-        """Every event the simulator took, read from its own file."""
+        """Every event the simulator took, in the order taken, read from its own file."""
         with contextlib.closing(sqlite3.connect(f"file:{self.store}?mode=ro", uri=True)) as conn:
             conn.row_factory = sqlite3.Row
             rows = conn.execute(
-                "SELECT seq, key, type, version, payload FROM events WHERE stream = ? ORDER BY seq",
+                "SELECT epoch, seq, key, type, version, payload FROM events WHERE stream = ? "
+                "ORDER BY id",
                 (stream,),
             ).fetchall()
         return [dict(r) for r in rows]

@@ -257,13 +257,14 @@ def test_the_webhook_sends_the_journal_as_an_event_batch(
 ) -> None:
     rows = api.db.read(
         lambda conn: conn.execute(
-            "SELECT seq, at, type, version, payload FROM events ORDER BY seq"
+            "SELECT seq, epoch, at, type, version, payload FROM events ORDER BY seq"
         ).fetchall()
     )
     body = msgspec.json.decode(batch_body(api.settings, rows))
     batch = msgspec.convert(body, EventBatch, strict=True)
     assert msgspec.to_builtins(batch) == body
     assert [e.payload for e in batch.events] == [e["payload"] for e in journal]
+    assert [e.key for e in batch.events] == [f"SITE1:{r['epoch']}:{r['seq']}" for r in rows]
 
 
 def test_every_example_converts_to_its_struct_unchanged() -> None:

@@ -55,7 +55,9 @@ class Link:
 
     def journal(self) -> list[dict[str, Any]]:
         with contextlib.closing(self._read()) as conn:
-            rows = conn.execute("SELECT seq, type, version, payload FROM events ORDER BY seq")
+            rows = conn.execute(
+                "SELECT seq, epoch, type, version, payload FROM events ORDER BY seq"
+            )
             return [dict(r) for r in rows]
 
     def cursor(self) -> int:
@@ -134,7 +136,7 @@ def settle(link: Link, timeout: float = 60) -> list[dict[str, Any]]:
 def assert_exactly_once_in_order(link: Link, journal: list[dict[str, Any]]) -> dict[str, Any]:
     taken = link.sim.taken(SITE)
     assert [e["seq"] for e in taken] == [e["seq"] for e in journal], "missing or extra events"
-    assert [e["key"] for e in taken] == [f"{SITE}:{e['seq']}" for e in journal]
+    assert [e["key"] for e in taken] == [f"{SITE}:{e['epoch']}:{e['seq']}" for e in journal]
     for mine, theirs in zip(journal, taken, strict=True):
         assert (theirs["type"], theirs["version"]) == (mine["type"], mine["version"])
         assert json.loads(theirs["payload"]) == json.loads(mine["payload"]), mine["seq"]

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import http.server
 import itertools
+import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import msgspec
@@ -115,6 +116,12 @@ def add_events(db: Database, count: int) -> None:
     run_command(db, SYSTEM, "test.events", f"events-{next(_keys)}", {}, rules)
 
 
+def keys_of(db: Database, seqs: Iterable[int]) -> list[str]:
+    """The keys the OMS must see for these events: `S1:<epoch>:<seq>`, as journalled."""
+    epochs = db.read(lambda c: dict(c.execute("SELECT seq, epoch FROM events").fetchall()))
+    return [f"S1:{epochs[n]}:{n}" for n in seqs]
+
+
 @pytest.fixture
 def db(tmp_path: Any) -> Iterator[Database]:
     database = Database(tmp_path / "site.db")
@@ -141,10 +148,13 @@ def test_events_go_in_order_in_batches_with_their_keys(
     add_events(db, 10)
     outbox = Outbox(site(tmp_path, oms.url), Secrets(oms_token="oms-secret", oms_hmac_secret=""))
     drain(outbox, db)
-    assert oms.keys() == [f"S1:{n}" for n in range(1, 11)]
+    assert oms.keys() == keys_of(db, range(1, 11))
     assert [len(b) for b in oms.batches] == [4, 4, 2]
     assert oms.headers[0]["Authorization"] == "Bearer oms-secret"
-    assert oms.headers[0]["Idempotency-Key"] == "S1:1-4"
+    keys = oms.keys()
+    assert oms.headers[0]["Idempotency-Key"] == f"{keys[0]}..{keys[3]}"
+    # Every key names the journal epoch it was written in: `site:epoch:seq`.
+    assert all(re.fullmatch(r"S1:[0-9a-f]{12}:\d+", key) for key in keys)
     status = db.read(lambda c: sync_status(c, outbox.settings))
     assert (status["delivered_seq"], status["backlog"], status["last_error"]) == (10, 0, "")
 
@@ -153,12 +163,15 @@ def test_events_go_in_order_in_batches_with_their_keys(
 def test_passing_trouble_is_retried_and_nothing_is_lost_or_reordered(
     tmp_path: Any, db: Database, oms: FakeOms, trouble: str
 ) -> None:
+    # A backoff of a tenth of a second or more: "waiting" below must not depend on how
+    # quickly a loaded machine gets from one call to the next.
+    slow = {"retry_min_seconds": 0.2, "retry_max_seconds": 0.4}
     add_events(db, 6)
-    outbox = Outbox(site(tmp_path, oms.url))
+    outbox = Outbox(site(tmp_path, oms.url, **slow))
     drain(outbox, db)
     oms.mode = trouble
     if trouble == "away":  # nothing listens there: connection refused
-        outbox = Outbox(site(tmp_path, f"http://127.0.0.1:{free_port()}/events"))
+        outbox = Outbox(site(tmp_path, f"http://127.0.0.1:{free_port()}/events", **slow))
     add_events(db, 5)
     assert outbox.deliver_once(db) == "failed"
     status = db.read(lambda c: sync_status(c, outbox.settings))
@@ -169,7 +182,7 @@ def test_passing_trouble_is_retried_and_nothing_is_lost_or_reordered(
     outbox = Outbox(site(tmp_path, oms.url))
     drain(outbox, db)
     taken = list(dict.fromkeys(oms.keys()))  # repeats of one key are one event
-    assert taken == [f"S1:{n}" for n in range(1, 12)]
+    assert taken == keys_of(db, range(1, 12))
 
 
 def test_a_refused_event_stops_delivery_before_it_until_a_supervisor_acts(
@@ -194,7 +207,7 @@ def test_a_refused_event_stops_delivery_before_it_until_a_supervisor_acts(
         oms.refused = {6}
         outbox = Outbox(settings)
         drain(outbox, db, until="stopped")
-        assert list(dict.fromkeys(oms.keys())) == [f"S1:{n}" for n in range(1, 6)]
+        assert list(dict.fromkeys(oms.keys())) == keys_of(db, range(1, 6))
         status = api.get("/api/v1/sync").json()
         assert status["stopped"]["seq"] == 6 and "unknown SKU" in status["stopped"]["error"]
         assert api.client.get("/health").json()["sync"]["stopped"]["seq"] == 6
@@ -209,7 +222,7 @@ def test_a_refused_event_stops_delivery_before_it_until_a_supervisor_acts(
         skipped = api.post("/api/v1/sync/skip", json={"seq": 6, "reason": "SKU fixed by hand"})
         assert skipped.status_code == 200, skipped.text
         drain(outbox, db)
-        assert list(dict.fromkeys(oms.keys())) == [f"S1:{n}" for n in range(1, 11) if n != 6]
+        assert list(dict.fromkeys(oms.keys())) == keys_of(db, [n for n in range(1, 11) if n != 6])
         audit = db.read(
             lambda c: c.execute(
                 "SELECT target, outcome FROM audit WHERE action = 'sync.skip' ORDER BY id"
@@ -232,7 +245,7 @@ def test_the_worker_delivers_what_commands_journal(tmp_path: Any, oms: FakeOms) 
         deadline = time.monotonic() + 10
         while len(set(oms.keys())) < 7 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert list(dict.fromkeys(oms.keys())) == [f"S1:{n}" for n in range(1, 8)]
+        assert list(dict.fromkeys(oms.keys())) == keys_of(app.state.db, range(1, 8))
         assert client.get("/health").json()["sync"]["backlog"] == 0
 
 

@@ -146,18 +146,20 @@ def test_receipt_departure_and_write_off_become_qimen_calls(api: Api, oms: Recei
     assert report.findtext("remark") == "damaged"
 
     # outBizCode is the event's key, so a repeat is taken once upstream.
-    seqs = api.db.read(
+    # The key names the journal epoch too (`site:epoch:seq`): a restore never reuses one.
+    keys = api.db.read(
         lambda c: {
-            r["type"]: r["seq"]
+            r["type"]: f"SITE1:{r['epoch']}:{r['seq']}"
             for r in c.execute(
-                "SELECT type, seq FROM events WHERE type IN "
+                "SELECT type, epoch, seq FROM events WHERE type IN "
                 "('receipt.closed', 'order.shipped', 'stock.adjust')"
             )
         }
     )
-    assert entry.findtext("entryOrder/outBizCode") == f"SITE1:{seqs['receipt.closed']}"
-    assert delivery.findtext("deliveryOrder/outBizCode") == f"SITE1:{seqs['order.shipped']}"
-    assert report.findtext("outBizCode") == f"SITE1:{seqs['stock.adjust']}"
+    assert all(len(key.split(":")[1]) == 12 for key in keys.values())
+    assert entry.findtext("entryOrder/outBizCode") == keys["receipt.closed"]
+    assert delivery.findtext("deliveryOrder/outBizCode") == keys["order.shipped"]
+    assert report.findtext("outBizCode") == keys["stock.adjust"]
 
 
 def test_each_call_is_signed_over_its_parameters_and_body(api: Api) -> None:

@@ -1,0 +1,197 @@
+"""`bondfloor restore BACKUP`: put a backup in place of the site database, the one
+supported way.
+
+It refuses while any bondfloor process (a server above all) has the database open, checks
+the backup (SQLite's integrity check, a bondfloor database, no migration this version does
+not know), brings it up to date, and begins a journal epoch marked `restore` before anything
+else can write to it (server/db/journal_epoch.py): new events never take a key the OMS
+already holds. The file it replaces is kept beside it, with its WAL, never deleted: it
+holds what happened after the backup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+from server.db.database import connect, in_use_lock_path
+from server.db.journal_epoch import begin_epoch, last_event_seq
+from server.db.migrations import apply_migrations, migrations
+
+SIDECARS = ("-wal", "-shm")
+
+
+class RestoreRefused(Exception):
+    """The restore did not start; nothing was changed. `code` is stable."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Restored:
+    target: Path
+    replaced: Path | None  # the file that was in place, kept; None if there was none
+    epoch: str
+    last_seq: int  # the last event in the backup; new events follow it, in `epoch`
+    undelivered: int  # events of the backup its delivery cursor had not passed
+    applied: list[str]  # migrations the backup lacked
+
+
+@contextlib.contextmanager
+def exclusive_use(target: Path) -> Iterator[IO[bytes]]:
+    """The database's in-use lock, exclusively: no server or other bondfloor process has it
+    open (each holds it shared, see Database), and none can open it until this ends."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle = in_use_lock_path(target).open("a+b")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as err:
+            raise RestoreRefused(
+                "DATABASE_IN_USE",
+                f"a bondfloor server or command has {target} open; stop it, then restore",
+            ) from err
+        yield handle
+    finally:
+        handle.close()
+
+
+def check_backup(backup: Path) -> None:
+    """Refuses a file that is not a sound bondfloor database this version can run."""
+    if not backup.is_file():
+        raise RestoreRefused("BACKUP_NOT_FOUND", f"{backup} is not a file")
+    try:
+        conn = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    except sqlite3.Error as err:
+        raise RestoreRefused("BACKUP_UNREADABLE", f"{backup}: {err}") from err
+    try:
+        problems = [r[0] for r in conn.execute("PRAGMA integrity_check(20)")]
+        if problems != ["ok"]:
+            raise RestoreRefused(
+                "BACKUP_DAMAGED", f"{backup} fails the integrity check: {'; '.join(problems)}"
+            )
+        applied = _applied_migrations(conn)
+    except sqlite3.DatabaseError as err:
+        raise RestoreRefused("BACKUP_DAMAGED", f"{backup}: {err}") from err
+    finally:
+        conn.close()
+    if not applied:
+        raise RestoreRefused("NOT_A_BONDFLOOR_DATABASE", f"{backup} has no bondfloor migrations")
+    unknown = sorted(set(applied) - {m.name for m in migrations._migrations})
+    if unknown:
+        raise RestoreRefused(
+            "BACKUP_FROM_NEWER_VERSION",
+            f"{backup} has migrations this version does not know: {', '.join(unknown)}",
+        )
+
+
+def _applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+    ).fetchone()
+    if found is None:
+        return []
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY id",
+            (migrations.name,),
+        )
+    ]
+
+
+def restore_database(backup: Path, target: Path, restored_by: str) -> Restored:
+    """Replace `target` by a checked, migrated copy of `backup` in a new journal epoch."""
+    backup, target = backup.resolve(), target.resolve()
+    if backup == target:
+        raise RestoreRefused("BACKUP_IS_THE_DATABASE", f"{backup} is the site database itself")
+    check_backup(backup)
+    with exclusive_use(target):
+        staged = target.with_name(f".{target.name}.restoring")
+        _remove_with_sidecars(staged)
+        try:
+            _copy(backup, staged)
+            epoch, last_seq, undelivered, applied = _prepare(staged, backup, restored_by)
+            replaced = _put_aside(target)
+            os.replace(staged, target)
+            _sync_folder(target.parent)
+        finally:
+            _remove_with_sidecars(staged)
+    return Restored(target, replaced, epoch, last_seq, undelivered, applied)
+
+
+def _copy(backup: Path, staged: Path) -> None:
+    """SQLite's backup API: a consistent copy even of a backup that has a WAL beside it."""
+    source = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    dest = sqlite3.connect(str(staged))
+    try:
+        source.backup(dest, pages=-1)
+    finally:
+        dest.close()
+        source.close()
+
+
+def _prepare(staged: Path, backup: Path, restored_by: str) -> tuple[str, int, int, list[str]]:
+    """Migrate the copy and begin its `restore` epoch, audited, before it is put in place."""
+    from server.commands import Actor, write_audit
+
+    conn = connect(staged)
+    try:
+        applied = apply_migrations(conn)
+        conn.execute("BEGIN IMMEDIATE")
+        last_seq = last_event_seq(conn)
+        epoch = begin_epoch(conn, "restore", str(backup))
+        cursor = conn.execute("SELECT MAX(delivered_seq) FROM sync_cursor").fetchone()[0] or 0
+        actor = Actor(kind="system", code=restored_by, roles=frozenset({"admin"}))
+        write_audit(
+            conn,
+            actor,
+            "db.restore",
+            target=f"epoch:{epoch}",
+            details={"backup": str(backup), "last_seq": last_seq, "migrations": applied},
+        )
+        conn.execute("COMMIT")
+        # One file, no WAL left to carry: what is put in place is complete on its own.
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    return epoch, last_seq, max(0, last_seq - cursor), applied
+
+
+def _put_aside(target: Path) -> Path | None:
+    if not target.exists():
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = target.with_name(f"{target.name}.replaced-{stamp}")
+    # The WAL goes with its database, and first: left behind, SQLite would replay it into
+    # the backup.
+    for suffix in SIDECARS:
+        side = Path(f"{target}{suffix}")
+        if side.exists():
+            os.replace(side, Path(f"{aside}{suffix}"))
+    os.replace(target, aside)
+    return aside
+
+
+def _remove_with_sidecars(path: Path) -> None:
+    for each in (path, *(Path(f"{path}{s}") for s in SIDECARS)):
+        each.unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    """The renames survive a power cut only once the folder itself is on disk."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
