@@ -419,6 +419,7 @@ def workloads(server: Server, max_requests: dict[str, int]) -> list[Workload]:
         payload = {
             "kind": "move", "customer": t.customer, "sku": t.sku, "quantity": 1,
             "lot": t.lot, "expiry": t.expiry, "from_location": src, "to_location": dst,
+            "reason": "relocation",
         }  # fmt: skip
         key = f"bench-{server.name}-{run_id}-{next(keys)}"
         return build_request(

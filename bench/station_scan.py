@@ -302,6 +302,7 @@ class Site:
             "/api/v1/ledger/movements",
             {
                 "kind": "receive",
+                "reason": "opening_balance",
                 "customer": CUSTOMER,
                 "sku": SKU,
                 "quantity": sum(units for _, _, units in orders),

@@ -271,6 +271,17 @@ class CountSettings(Section):
     ] = 0
 
 
+class LedgerSettings(Section):
+    approval_over_units: Annotated[
+        int,
+        _help(
+            "A supervisor's manual adjustment of more than this many units waits for a second "
+            "supervisor's approval",
+            ge=0,
+        ),
+    ] = 1000
+
+
 class RoleSettings(Section):
     label_zh: Annotated[str, _help("Role name shown in Chinese")] = ""
     label_en: Annotated[str, _help("Role name shown in English")] = ""
@@ -433,6 +444,9 @@ class Settings(Section):
     )
     counts: Annotated[CountSettings, _help("Cycle counts, recounts and their schedule")] = field(
         default_factory=CountSettings
+    )
+    ledger: Annotated[LedgerSettings, _help("Manual stock corrections")] = field(
+        default_factory=LedgerSettings
     )
     roles: Annotated[dict[str, RoleSettings], _help("Labels of the floor roles, by role name")] = (
         field(default_factory=_default_roles)

@@ -138,6 +138,65 @@ def seed_basics(api: Api) -> None:
         assert answer.status_code == 200, answer.text
 
 
+def movement_by_service(
+    api: Api,
+    *,
+    kind: str,
+    customer: str,
+    sku: str,
+    quantity: int,
+    from_location: str | None = None,
+    to_location: str | None = None,
+    lot: str = "",
+    expiry: str = "",
+    reason: str = "",
+    document: str = "",
+    role: str = "supervisor",
+) -> None:
+    """A movement straight into the ledger, as a flow records it: for seeding places the
+    manual route may not touch (a dock) and kinds only flows make (putaway, count)."""
+    from server.commands import Actor
+    from server.ledger.schemas import MovementIn
+    from server.ledger.service import post_movement
+
+    def location_id(conn: Any, code: str | None) -> int | None:
+        if code is None:
+            return None
+        return int(conn.execute("SELECT id FROM locations WHERE code = ?", (code,)).fetchone()[0])
+
+    def post(conn: Any, ctx: Any) -> Any:
+        sku_row = conn.execute(
+            "SELECT s.id, s.customer_id FROM skus s JOIN customers c ON c.id = s.customer_id "
+            "WHERE c.code = ? AND s.code = ?",
+            (customer, sku),
+        ).fetchone()
+        return post_movement(
+            conn,
+            ctx,
+            MovementIn(
+                kind=kind,  # type: ignore[arg-type]
+                customer_id=sku_row["customer_id"],
+                sku_id=sku_row["id"],
+                quantity=quantity,
+                lot=lot,
+                expiry=expiry,
+                from_location_id=location_id(conn, from_location),
+                to_location_id=location_id(conn, to_location),
+                reason=reason,
+                document=document,
+            ),
+        )
+
+    api.token(role)  # the user exists, as after a login
+    actor = Actor(kind="user", code=f"{role}01", roles=frozenset({role}), device=f"test-{role}")
+    run_command(api.db, actor, f"test.{kind}", new_key(kind), {}, post)
+
+
+def receive_by_flow(api: Api, *, to_location: str, **fields: Any) -> None:
+    """Units received onto a location (a dock, say) as the receiving flow records them."""
+    movement_by_service(api, kind="receive", to_location=to_location, **fields)
+
+
 def table_counts(db: Database) -> dict[str, int]:
     tables = [
         "customers",
@@ -154,4 +213,14 @@ def table_counts(db: Database) -> dict[str, int]:
     )
 
 
-__all__ = ["PIN", "ROLES", "Api", "add_user", "new_key", "seed_basics", "table_counts"]
+__all__ = [
+    "PIN",
+    "ROLES",
+    "Api",
+    "add_user",
+    "movement_by_service",
+    "new_key",
+    "receive_by_flow",
+    "seed_basics",
+    "table_counts",
+]

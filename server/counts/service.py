@@ -39,7 +39,7 @@ from server.counts.schemas import (
 from server.db import Database
 from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from server.ledger.schemas import MovementIn
-from server.ledger.service import count_document, post_movement
+from server.ledger.service import count_document, post_movement, refuse_if_system_managed
 
 SEES_EXPECTED = frozenset({"supervisor", "admin"})
 """Roles that see expected quantities and differences (counters count blind)."""
@@ -665,10 +665,12 @@ def _lines(conn: sqlite3.Connection, task_id: int) -> list[sqlite3.Row]:
 
 def _location(conn: sqlite3.Connection, code: str) -> sqlite3.Row:
     row = conn.execute(
-        "SELECT id, code, customer_id FROM locations WHERE code = ? AND active = 1", (code,)
+        "SELECT id, code, type, customer_id FROM locations WHERE code = ? AND active = 1", (code,)
     ).fetchone()
     if row is None:
         raise NotFound(f"no location {code}", code="LOCATION_NOT_FOUND", details={"location": code})
+    # A count freezes its location: a frozen parcel or tote would stop its order's flow.
+    refuse_if_system_managed(row)
     return row
 
 

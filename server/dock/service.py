@@ -614,6 +614,14 @@ def depart(
             details={"list_no": row["list_no"], "reasons": reasons},
         )
     parcels = _list_parcels(conn, list_id)
+    handover_no = f"HO{row['id']:08d}"
+    # The list departs first: the database lets a ship movement in only under a departed
+    # list (migration 0018), so the goods leave the ledger with their truck and no other way.
+    conn.execute(
+        "UPDATE loading_lists SET state = 'departed', departed_at = ?, departed_by = ?, "
+        "handover_no = ? WHERE id = ?",
+        (ctx.at, ctx.actor.code, handover_no, list_id),
+    )
     for parcel in parcels:
         move_contents(
             conn,
@@ -622,6 +630,7 @@ def depart(
             from_location_id=parcel["location_id"],
             to_location_id=None,
             document=row["list_no"],
+            flow="departure",
         )
         conn.execute("UPDATE parcels SET status = 'shipped' WHERE id = ?", (parcel["parcel_id"],))
         order = conn.execute("SELECT * FROM orders WHERE id = ?", (parcel["order_id"],)).fetchone()
@@ -636,12 +645,6 @@ def depart(
                 "list_no": row["list_no"],
             },
         )
-    handover_no = f"HO{row['id']:08d}"
-    conn.execute(
-        "UPDATE loading_lists SET state = 'departed', departed_at = ?, departed_by = ?, "
-        "handover_no = ? WHERE id = ?",
-        (ctx.at, ctx.actor.code, handover_no, list_id),
-    )
     record = handover(conn, settings, list_id)
     slip = _queue_handover_slip(conn, ctx, settings, row["door"], record)
     append_event(

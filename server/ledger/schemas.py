@@ -47,18 +47,36 @@ class MovementEvent(Movement, kw_only=True):
     to_location: str | None
 
 
+CorrectionReason = Literal[
+    "opening_balance",
+    "found",
+    "lost",
+    "damaged",
+    "expired",
+    "relabel",
+    "relocation",
+    "entry_error",
+]
+CORRECTION_REASONS: tuple[str, ...] = CorrectionReason.__args__  # type: ignore[attr-defined]
+"""Why a supervisor corrects stock by hand. Stock added: opening_balance (a site's first
+stock), found; taken: lost, damaged (written off), expired (destroyed); moved: relabel,
+relocation; any: entry_error (undoing an earlier wrong entry)."""
+
+
 class MovementRequest(Struct, forbid_unknown_fields=True, kw_only=True):
-    """A supervisor's manual movement, in the codes people use on the floor."""
+    """A supervisor's manual correction, in the codes people use on the floor: `receive` or
+    `adjust` adds to or takes from one location, `move` moves between two. Only storage,
+    pick faces, quarantine, inspection and staging; always with a reason code."""
 
     kind: MovementKind
     customer: Code
     sku: Code
     quantity: Quantity
+    reason: CorrectionReason
     lot: Lot = ""
     expiry: Expiry = ""
     from_location: Code | None = None
     to_location: Code | None = None
-    reason: Annotated[str, text(200, "Why, for corrections")] = ""
     document: Annotated[str, text(80, "The document this movement belongs to")] = ""
 
     def __post_init__(self) -> None:

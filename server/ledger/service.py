@@ -4,13 +4,16 @@ Invariants (checked here and by hypothesis state machines in tests/ledger):
 - every balance equals the sum of the movements into its key minus those out of it;
 - no balance is ever negative (rows at zero are deleted);
 - a storage or pick-face location holds one customer's goods at a time, and a location
-  assigned to a customer holds only that customer's goods.
+  assigned to a customer holds only that customer's goods;
+- system-managed locations (totes, parcels, pack stations, outbound lanes) take and give
+  goods only in a flow that names itself (`flow=`), and only the departure ships. This is
+  the one choke point: a route that forgets to pass a flow is refused, not let through.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -26,10 +29,37 @@ OUTBOUND_KINDS = frozenset({"ship"})
 TRANSFER_KINDS = frozenset({"putaway", "move", "pick", "pack", "load"})
 CORRECTION_KINDS = frozenset({"adjust", "count"})
 
+SYSTEM_MANAGED_TYPES = frozenset({"tote", "parcel", "pack_station", "outbound_lane"})
+"""Location types the outbound flows own: what they hold is an order's goods on its way
+out, so nothing but those flows may put goods in or take them out."""
 
-def post_movement(conn: sqlite3.Connection, ctx: CommandContext, m: MovementIn) -> Movement:
-    """Validate one movement, change both balances and append it (plus its event)."""
-    _check_shape(m)
+PARCEL_CODE_PREFIX = "PCL-"
+"""Parcel locations are `PCL-<waybill>`, made by packing: a namespace master data keeps out of."""
+
+Flow = Literal["pick", "pack", "return_to_stock", "departure"]
+"""The flows allowed to touch system-managed locations; `departure` alone may ship.
+Pulling a parcel off a truck or taking it to the inspection lane moves no goods in the
+ledger: the parcel stays its own location."""
+
+SHIP_TRIGGER_CODE = "SHIP_WITHOUT_DEPARTURE"
+"""The message of the database trigger (migration 0018) under the departure rule."""
+
+
+def post_movement(
+    conn: sqlite3.Connection, ctx: CommandContext, m: MovementIn, *, flow: Flow | None = None
+) -> Movement:
+    """Validate one movement, change both balances and append it (plus its event).
+
+    `flow` is the permission of the outbound flows: without it, a movement may not touch a
+    system-managed location, and only `departure` may ship.
+    """
+    check_shape(m)
+    if m.kind in OUTBOUND_KINDS and flow != "departure":
+        raise Conflict(
+            "goods leave the ledger only when their truck departs",
+            code="SHIP_ONLY_AT_DEPARTURE",
+            details={"kind": m.kind},
+        )
     sku = conn.execute(
         "SELECT s.id, s.customer_id, s.code, c.code AS customer_code FROM skus s "
         "JOIN customers c ON c.id = s.customer_id WHERE s.id = ? AND s.active = 1",
@@ -43,17 +73,50 @@ def post_movement(conn: sqlite3.Connection, ctx: CommandContext, m: MovementIn) 
             code="SKU_OTHER_CUSTOMER",
             details={"sku_id": m.sku_id, "customer_id": m.customer_id},
         )
-    source = target = None
-    for location_id in (m.from_location_id, m.to_location_id):
-        if location_id is not None:
-            refuse_if_frozen(conn, location_id, document=m.document)
-    if m.from_location_id is not None:
-        source = _location(conn, m.from_location_id)
-        _take(conn, m.from_location_id, m)
-    if m.to_location_id is not None:
-        target = _location(conn, m.to_location_id)
+    source = _location(conn, m.from_location_id) if m.from_location_id is not None else None
+    target = _location(conn, m.to_location_id) if m.to_location_id is not None else None
+    for location in (source, target):
+        if location is not None:
+            if flow is None:
+                refuse_if_system_managed(location)
+            refuse_if_frozen(conn, location["id"], document=m.document)
+    if source is not None:
+        _take(conn, source["id"], m)
+    if target is not None:
         _put(conn, target, m, ctx.at)
-    cur = conn.execute(
+    try:
+        cur = _insert_movement(conn, ctx, m)
+    except sqlite3.IntegrityError as err:
+        if SHIP_TRIGGER_CODE not in str(err):
+            raise
+        raise Conflict(
+            "goods leave the ledger only when their truck departs",
+            code="SHIP_ONLY_AT_DEPARTURE",
+            details={"kind": m.kind, "document": m.document},
+        ) from err
+    movement = Movement(
+        id=int(cur.lastrowid or 0),
+        at=ctx.at,
+        user_code=ctx.actor.code,
+        device=ctx.actor.device,
+        **{f: getattr(m, f) for f in MovementIn.__struct_fields__},
+    )
+    # The OMS knows codes, not our row ids: the event carries both.
+    event = MovementEvent(
+        **msgspec.structs.asdict(movement),
+        customer=sku["customer_code"],
+        sku=sku["code"],
+        from_location=source["code"] if source else None,
+        to_location=target["code"] if target else None,
+    )
+    append_event(conn, ctx, f"stock.{m.kind}", event)
+    return movement
+
+
+def _insert_movement(
+    conn: sqlite3.Connection, ctx: CommandContext, m: MovementIn
+) -> sqlite3.Cursor:
+    return conn.execute(
         "INSERT INTO movements (at, kind, customer_id, sku_id, lot, expiry, quantity, "
         "from_location_id, to_location_id, reason, document, user_code, device, command_key) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -74,23 +137,6 @@ def post_movement(conn: sqlite3.Connection, ctx: CommandContext, m: MovementIn) 
             ctx.key,
         ),
     )
-    movement = Movement(
-        id=int(cur.lastrowid or 0),
-        at=ctx.at,
-        user_code=ctx.actor.code,
-        device=ctx.actor.device,
-        **{f: getattr(m, f) for f in MovementIn.__struct_fields__},
-    )
-    # The OMS knows codes, not our row ids: the event carries both.
-    event = MovementEvent(
-        **msgspec.structs.asdict(movement),
-        customer=sku["customer_code"],
-        sku=sku["code"],
-        from_location=source["code"] if source else None,
-        to_location=target["code"] if target else None,
-    )
-    append_event(conn, ctx, f"stock.{m.kind}", event)
-    return movement
 
 
 def move_contents(
@@ -102,6 +148,7 @@ def move_contents(
     to_location_id: int | None,
     document: str,
     reason: str = "",
+    flow: Flow | None = None,
 ) -> list[sqlite3.Row]:
     """Move everything a location holds (a tote, a parcel) to another, key by key."""
     contents = conn.execute(
@@ -124,8 +171,20 @@ def move_contents(
                 reason=reason,
                 document=document,
             ),
+            flow=flow,
         )
     return list(contents)
+
+
+def refuse_if_system_managed(location: sqlite3.Row) -> None:
+    """Outside its flows, a tote, parcel, pack station or lane is not a place for goods."""
+    if location["type"] in SYSTEM_MANAGED_TYPES:
+        raise Unprocessable(
+            f"{location['code']} is a {location['type']}: only its flow puts goods in or "
+            "takes them out",
+            code="LOCATION_SYSTEM_MANAGED",
+            details={"location": location["code"], "type": location["type"]},
+        )
 
 
 def refuse_if_frozen(conn: sqlite3.Connection, location_id: int, *, document: str = "") -> None:
@@ -157,7 +216,7 @@ def holds_stock(conn: sqlite3.Connection, location_id: int) -> bool:
     )
 
 
-def _check_shape(m: MovementIn) -> None:
+def check_shape(m: MovementIn) -> None:
     has_from, has_to = m.from_location_id is not None, m.to_location_id is not None
     if m.kind in INBOUND_KINDS:
         ok = has_to and not has_from

@@ -20,7 +20,9 @@ LocationType = Literal[
     "outbound_lane",
     "tote",
 ]
-# A parcel is a location too, but only packing makes one.
+"""The types master data may write. A parcel is a location too, but only packing makes one."""
+StoredLocationType = LocationType | Literal["parcel"]
+"""Every type a location read back may have."""
 assert set(LocationType.__args__) | {"parcel"} == set(  # type: ignore[attr-defined]
     LOCATION_TYPES + OUTBOUND_LOCATION_TYPES
 )
@@ -75,6 +77,7 @@ class Sku(SkuIn, kw_only=True):
 
 class Location(LocationIn, kw_only=True):
     id: int
+    type: StoredLocationType  # type: ignore[assignment]  # read back: parcels included
 
 
 class ImportSummary(Struct):

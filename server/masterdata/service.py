@@ -14,8 +14,9 @@ import msgspec
 
 from server.barcodes import BarcodeError, check_barcode
 from server.commands import CommandContext
-from server.errors import InvalidInput, NotFound
+from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from server.imports import RowProblem, problem_from, read_rows, reject
+from server.ledger.service import PARCEL_CODE_PREFIX, SYSTEM_MANAGED_TYPES, holds_stock
 from server.masterdata.schemas import (
     Customer,
     CustomerIn,
@@ -411,6 +412,8 @@ def _write_locations(
                 code="LOCATION_OTHER_CUSTOMER",
                 details={"location": loc.code},
             )
+    for loc in rows:
+        _check_location_change(conn, loc, customers)
     conn.executemany(
         "INSERT INTO locations (code, zone, type, pick_sequence, capacity, customer_id, active) "
         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET zone = excluded.zone, "
@@ -429,3 +432,52 @@ def _write_locations(
             for loc in rows
         ],
     )
+
+
+def _check_location_change(
+    conn: sqlite3.Connection, loc: LocationIn, customers: dict[str, int]
+) -> None:
+    """Master data describes places; it never moves goods by renaming what holds them.
+
+    A location's type, customer or zone changes only while it is empty and not
+    system-managed; nothing becomes or stops being a tote, pack station or lane once it
+    exists; the parcel namespace belongs to packing.
+    """
+    if loc.code.upper().startswith(PARCEL_CODE_PREFIX):
+        raise Unprocessable(
+            f"{loc.code}: codes starting {PARCEL_CODE_PREFIX} are parcels, made by packing",
+            code="LOCATION_CODE_RESERVED",
+            details={"location": loc.code, "prefix": PARCEL_CODE_PREFIX},
+        )
+    old = conn.execute(
+        "SELECT id, code, type, zone, customer_id, active FROM locations WHERE code = ?",
+        (loc.code,),
+    ).fetchone()
+    if old is None:
+        return
+    customer_id = _customer_id(customers, loc.customer) if loc.customer else None
+    changed = [
+        name
+        for name, before, after in (
+            ("type", old["type"], loc.type),
+            ("zone", old["zone"], loc.zone),
+            ("customer", old["customer_id"], customer_id),
+        )
+        if before != after
+    ]
+    details = {"location": loc.code, "type": old["type"], "changed": changed}
+    if changed and (old["type"] in SYSTEM_MANAGED_TYPES or loc.type in SYSTEM_MANAGED_TYPES):
+        raise Unprocessable(
+            f"{loc.code} is or would become a system-managed location: its "
+            f"{', '.join(changed)} cannot change",
+            code="LOCATION_SYSTEM_MANAGED",
+            details=details,
+        )
+    holds = holds_stock(conn, old["id"])
+    if holds and (changed or (old["active"] and not loc.active)):
+        raise Conflict(
+            f"{loc.code} holds stock: empty it before changing its "
+            f"{', '.join(changed) or 'active flag'}",
+            code="LOCATION_NOT_EMPTY",
+            details=details,
+        )

@@ -16,7 +16,7 @@ from server.barcodes import BarcodeError, gtin_candidates, parse_scan
 from server.commands import CommandContext, append_event
 from server.config import Settings, StationSettings
 from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
-from server.ledger.service import move_contents
+from server.ledger.service import PARCEL_CODE_PREFIX, move_contents
 from server.masterdata.service import sku_code
 from server.outbound import customs
 from server.outbound.label import face_sheet
@@ -240,7 +240,7 @@ def complete_pack(
     check_label_prints(label, settings, printer)
     parcel_location = conn.execute(
         "INSERT INTO locations (code, zone, type) VALUES (?, 'PARCEL', 'parcel') RETURNING id",
-        (f"PCL-{order['waybill_no']}",),
+        (f"{PARCEL_CODE_PREFIX}{order['waybill_no']}",),
     ).fetchone()[0]
     contents = move_contents(
         conn,
@@ -249,6 +249,7 @@ def complete_pack(
         from_location_id=order["tote_location_id"],
         to_location_id=parcel_location,
         document=order["order_no"],
+        flow="pack",
     )
     parcel_id = conn.execute(
         "INSERT INTO parcels (order_id, waybill_no, location_id, lane_location_id, weight_g, "

@@ -202,6 +202,7 @@ def confirm_pick(
             to_location_id=tote_id,
             document=order["order_no"],
         ),
+        flow="pick",
     )
     conn.execute("UPDATE orders SET tote_location_id = ? WHERE id = ?", (tote_id, order["id"]))
     state = refresh_pick_state(conn, ctx, order["id"])

@@ -11,6 +11,7 @@ from server.commands import CommandContext, append_event
 from server.config import Settings
 from server.errors import Conflict, NotFound, Unprocessable
 from server.ledger.service import move_contents
+from server.outbound import customs
 from server.outbound.schemas import TaskDone
 
 RETURN_TARGET_TYPES = frozenset({"storage", "pick_face", "staging"})
@@ -45,6 +46,7 @@ def complete_task(
             (target["id"], task["source_location_id"]),
         )
     else:
+        _refuse_while_held(conn, task["order_id"])
         if target["type"] not in RETURN_TARGET_TYPES:
             raise Unprocessable(
                 f"returns go to storage, a pick face or staging, not {target['type']}",
@@ -59,6 +61,7 @@ def complete_task(
             to_location_id=target["id"],
             document=order["order_no"],
             reason="return_to_stock",
+            flow="return_to_stock",
         )
         conn.execute(
             "UPDATE parcels SET status = 'returned' WHERE location_id = ?",
@@ -80,6 +83,21 @@ def complete_task(
         {"order_no": order["order_no"], "location": target["code"]},
     )
     return task_view(conn, task_id)
+
+
+def _refuse_while_held(conn: sqlite3.Connection, order_id: int) -> None:
+    """Goods customs holds (under inspection, detained) stay where customs can find them,
+    even when the order is cancelled: they go back to stock once the hold is over."""
+    order = conn.execute(
+        "SELECT order_no, customs_status FROM orders WHERE id = ?", (order_id,)
+    ).fetchone()
+    if customs.is_hold(order["customs_status"]):
+        raise Conflict(
+            f"customs holds order {order['order_no']} ({order['customs_status']}): its goods "
+            "stay until the hold is over",
+            code="ORDER_HELD_BY_CUSTOMS",
+            details={"order_no": order["order_no"], "customs_status": order["customs_status"]},
+        )
 
 
 def task_view(conn: sqlite3.Connection, task_id: int) -> dict[str, Any]:

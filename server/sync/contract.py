@@ -430,11 +430,13 @@ STOCK_KINDS: dict[str, str] = {
     "(reason `return_to_stock`).",
     "pick": "Units picked from storage into an order's tote.",
     "pack": "Units packed from the tote into the order's parcel (location `PCL-<waybill>`).",
-    "load": "Units loaded, entered by hand by a supervisor. Loading at the dock moves no "
-    "stock: it sends `order.loaded`.",
-    "ship": "Units left the warehouse on a departing truck: they leave the ledger.",
-    "adjust": "A supervisor's correction, with a reason: units added to one location (no "
-    "`from_location`) or taken from one (no `to_location`).",
+    "ship": "Units left the warehouse on a departing truck: they leave the ledger. Only a "
+    "departure ships (document: the loading list's number).",
+    "adjust": "A supervisor's correction, with a reason code (`opening_balance`, `found`, "
+    "`lost`, `damaged`, `expired`, `relabel`, `relocation`, `entry_error`): units added to one "
+    "location (no `from_location`) or taken from one (no `to_location`). Only on storage, pick "
+    "faces, quarantine, inspection and staging; one over `[ledger] approval_over_units` is "
+    "applied when a second supervisor approves it.",
     "count": "A cycle count's correction approved by a supervisor, with its reason code "
     "(`count_gain`, `count_loss`, `damaged`, `found`, `miscount`) and document `COUNT-<task>`: "
     "the same shape as `adjust`.",
@@ -447,9 +449,8 @@ STOCK_EXAMPLES: dict[str, tuple[int, str | None, str | None, str, str, str, str]
     "move": (1, "TOTE-004", "STG-01", "return_to_stock", "SO202611230004", "pack01", "HH-11"),
     "pick": (1, "A-03-01-1", "TOTE-001", "", "SO202611230001", "pick01", "HH-05"),
     "pack": (1, "TOTE-001", "PCL-SF261123000001", "", "SO202611230001", "pack01", "pack-01"),
-    "load": (1, "OUT-01", "DOCK-02", "", "", "sup01", "HH-01"),
     "ship": (1, "PCL-SF261123000001", None, "", "LL20261123-0001", "dock01", "HH-DOCK-A"),
-    "adjust": (2, "A-03-01-1", None, "found damaged in storage", "", "sup01", "HH-01"),
+    "adjust": (2, "A-03-01-1", None, "damaged", "", "sup01", "HH-01"),
     "count": (1, None, "A-03-01-1", "cycle count 2026-11", "", "sup01", "HH-01"),
 }
 

@@ -98,7 +98,8 @@ def test_domain_refusals_change_nothing(api: Api) -> None:
     answer = api.post(
         "/api/v1/ledger/movements",
         json={
-            "kind": "ship",
+            "kind": "adjust",
+            "reason": "lost",
             "customer": "C1",
             "sku": "S1",
             "quantity": 1,
@@ -110,6 +111,7 @@ def test_domain_refusals_change_nothing(api: Api) -> None:
         "/api/v1/ledger/movements",
         json={
             "kind": "receive",
+            "reason": "opening_balance",
             "customer": "C1",
             "sku": "S1",
             "quantity": 1,
@@ -162,6 +164,7 @@ def test_garbage_never_gets_a_500(api: Api) -> None:
             "/api/v1/ledger/movements",
             {
                 "kind": "receive",
+                "reason": "opening_balance",
                 "customer": "C1",
                 "sku": "S1",
                 "quantity": 1,
@@ -173,6 +176,7 @@ def test_garbage_never_gets_a_500(api: Api) -> None:
             "/api/v1/ledger/movements",
             {
                 "kind": "receive",
+                "reason": "opening_balance",
                 "customer": "C1",
                 "sku": "S1",
                 "quantity": 1,

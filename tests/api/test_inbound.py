@@ -12,7 +12,7 @@ import pytest
 from server.commands import SYSTEM, run_command
 from server.masterdata import service as masterdata
 from server.masterdata.schemas import CustomerIn, LocationIn, SkuIn
-from tests.conftest import Api, new_key, table_counts
+from tests.conftest import Api, new_key, receive_by_flow, table_counts
 
 TRACKED = "6901234567892"  # C1/T1, lot and expiry tracked
 PLAIN = "4710000000103"  # C1/U1
@@ -509,6 +509,7 @@ def test_putaway_refuses_other_customer_location(site: Api) -> None:
         "/api/v1/ledger/movements",
         json={
             "kind": "receive",
+            "reason": "opening_balance",
             "customer": "C2",
             "sku": "V1",
             "quantity": 1,
@@ -661,16 +662,7 @@ def test_a_gtin_two_customers_share_is_told_apart_by_customer(site: Api) -> None
         ),
     )
     for customer, sku in (("C1", "U1"), ("C2", "V2")):
-        site.post(
-            "/api/v1/ledger/movements",
-            json={
-                "kind": "receive",
-                "customer": customer,
-                "sku": sku,
-                "quantity": 2,
-                "to_location": "DOCK-01",
-            },
-        )
+        receive_by_flow(site, customer=customer, sku=sku, quantity=2, to_location="DOCK-01")
     ambiguous = site.post(
         "/api/v1/putaway",
         role="putaway",

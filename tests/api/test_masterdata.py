@@ -156,6 +156,7 @@ def test_location_cannot_be_assigned_away_from_goods_it_holds(api: Api) -> None:
         "/api/v1/ledger/movements",
         json={
             "kind": "receive",
+            "reason": "opening_balance",
             "customer": "C1",
             "sku": "S1",
             "quantity": 3,

@@ -25,7 +25,7 @@ from tests.api.test_inbound import (
     receive,
     site,  # noqa: F401  (fixture)
 )
-from tests.conftest import Api, new_key
+from tests.conftest import Api, new_key, receive_by_flow
 
 SSCC_2 = "006901234567890015"
 
@@ -219,17 +219,7 @@ def test_close_refuses_a_reason_that_contradicts_the_count(site: Api) -> None:  
 
 def test_retyping_a_mixed_dock_as_storage_is_refused(site: Api) -> None:  # noqa: F811
     for customer, sku in (("C1", "U1"), ("C2", "V1")):
-        moved = site.post(
-            "/api/v1/ledger/movements",
-            json={
-                "kind": "receive",
-                "customer": customer,
-                "sku": sku,
-                "quantity": 1,
-                "to_location": "DOCK-01",
-            },
-        )
-        assert moved.status_code == 200, moved.text
+        receive_by_flow(site, customer=customer, sku=sku, quantity=1, to_location="DOCK-01")
     answer = site.post(
         "/api/v1/locations", json={"code": "DOCK-01", "zone": "D", "type": "storage"}
     )

@@ -11,6 +11,7 @@ def test_health_reports_site_workers_and_journal(api: Api) -> None:
         "/api/v1/ledger/movements",
         json={
             "kind": "receive",
+            "reason": "opening_balance",
             "customer": "C1",
             "sku": "S1",
             "quantity": 1,

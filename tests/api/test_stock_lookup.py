@@ -10,6 +10,7 @@ def stocked(api: Api) -> None:
     for body in (
         {
             "kind": "receive",
+            "reason": "opening_balance",
             "customer": "C1",
             "sku": "S1",
             "quantity": 12,
@@ -19,6 +20,7 @@ def stocked(api: Api) -> None:
         },
         {
             "kind": "receive",
+            "reason": "opening_balance",
             "customer": "C1",
             "sku": "S1",
             "quantity": 5,
@@ -26,7 +28,14 @@ def stocked(api: Api) -> None:
             "lot": "L8",
             "expiry": "2027-09-30",
         },
-        {"kind": "receive", "customer": "C2", "sku": "S2", "quantity": 4, "to_location": "A-3"},
+        {
+            "kind": "receive",
+            "reason": "opening_balance",
+            "customer": "C2",
+            "sku": "S2",
+            "quantity": 4,
+            "to_location": "A-3",
+        },
     ):
         assert api.post("/api/v1/ledger/movements", json=body).status_code == 200
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.ledger.service import balances_from_movements, stored_balances
-from tests.conftest import Api, seed_basics, table_counts
+from tests.conftest import Api, receive_by_flow, seed_basics, table_counts
 from tests.counts.helpers import count_location, ok, pending_proposals
 
 SOAP = "6901234567892"
@@ -22,7 +22,14 @@ def stock(api: Api, location: str = "A-1") -> int:
 
 
 def receive(api: Api, quantity: int, to: str = "A-1", lot: str = "") -> None:
-    body = {"kind": "receive", "customer": "C1", "sku": "S1", "quantity": quantity, "lot": lot}
+    body = {
+        "kind": "receive",
+        "reason": "opening_balance",
+        "customer": "C1",
+        "sku": "S1",
+        "quantity": quantity,
+        "lot": lot,
+    }
     ok(api.post("/api/v1/ledger/movements", json={**body, "to_location": to}))
 
 
@@ -108,7 +115,7 @@ def test_frozen_location_refuses_moves_and_allocation_until_submitted(api: Api) 
     seeded(api, 20)
     task = ok(api.post("/api/v1/counts/start", role="counter", json={"location": "A-1"}))
     before = table_counts(api.db)
-    move = {"kind": "move", "customer": "C1", "sku": "S1", "quantity": 1}
+    move = {"kind": "move", "customer": "C1", "sku": "S1", "quantity": 1, "reason": "relocation"}
     refused = api.post(
         "/api/v1/ledger/movements", json={**move, "from_location": "A-1", "to_location": "A-2"}
     )
@@ -121,6 +128,7 @@ def test_frozen_location_refuses_moves_and_allocation_until_submitted(api: Api) 
         "/api/v1/ledger/movements",
         json={
             "kind": "receive",
+            "reason": "opening_balance",
             "customer": "C1",
             "sku": "S1",
             "quantity": 1,
@@ -209,7 +217,7 @@ def test_approval_refused_when_stock_moved_since_the_count(api: Api) -> None:
     seeded(api, 20)
     count_location(api, "A-1", [{"item": SOAP, "quantity": 19}])
     [proposal] = pending_proposals(api)
-    move = {"kind": "move", "customer": "C1", "sku": "S1", "quantity": 5}
+    move = {"kind": "move", "customer": "C1", "sku": "S1", "quantity": 5, "reason": "relocation"}
     ok(
         api.post(
             "/api/v1/ledger/movements", json={**move, "from_location": "A-1", "to_location": "A-2"}
@@ -261,7 +269,7 @@ def test_supervisor_creates_tasks_by_zone_sku_and_class_and_cancels(api: Api) ->
 
 def test_put_away_suggestion_passes_a_frozen_location_by(api: Api) -> None:
     seeded(api, 20)
-    receive(api, 4, to="DOCK-1")
+    receive_by_flow(api, customer="C1", sku="S1", quantity=4, to_location="DOCK-1")
 
     def suggested() -> str:
         found = ok(api.get(f"/api/v1/putaway/suggest?location=DOCK-1&item={SOAP}"))

@@ -210,6 +210,7 @@ def packed_parcels(door: Door, count: int) -> list[Parcel]:
         "/api/v1/ledger/movements",
         {
             "kind": "receive",
+            "reason": "opening_balance",
             "customer": CUSTOMER,
             "sku": SKU,
             "quantity": count,

@@ -517,6 +517,7 @@ def other_customers_locations(api: Api, demo_db: sqlite3.Connection) -> tuple[st
         "/api/v1/ledger/movements",
         {
             "kind": "receive",
+            "reason": "opening_balance",
             "customer": "JPHOME",
             "sku": jphome_sku,
             "quantity": 1,

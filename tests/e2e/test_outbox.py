@@ -19,17 +19,18 @@ pytestmark = pytest.mark.e2e
 
 
 def receive_body(demo_db: sqlite3.Connection, document: str) -> dict[str, Any]:
-    """One unit received at the dock, of an SKU that is not lot-tracked."""
+    """One unit found on a staging location, of an SKU that is not lot-tracked."""
     row = demo_db.execute(
         "SELECT c.code AS customer, s.code AS sku FROM skus s "
         "JOIN customers c ON c.id = s.customer_id WHERE s.lot_tracked = 0 LIMIT 1"
     ).fetchone()
     return {
         "kind": "receive",
+        "reason": "found",
         "customer": row["customer"],
         "sku": row["sku"],
         "quantity": 1,
-        "to_location": "DOCK-02",
+        "to_location": "STG-02",
         "document": document,
     }
 
@@ -120,7 +121,7 @@ def test_a_refusal_is_reported_and_not_retried(
     page: Page, logged_in_as: Callable[[str], None], demo_db: sqlite3.Connection
 ) -> None:
     open_home_as_supervisor(page, logged_in_as)
-    body = receive_body(demo_db, "E2E-REFUSED") | {"kind": "ship", "from_location": "DOCK-03"}
+    body = receive_body(demo_db, "E2E-REFUSED") | {"kind": "adjust", "from_location": "STG-03"}
     del body["to_location"]
     assert submit(page, body) == {"refused": "INSUFFICIENT_STOCK"}
     assert queued(page) == []

@@ -95,7 +95,7 @@ def test_the_dashboard_shows_the_days_flow_an_alert_and_gives_the_csv(
         "sup01",
         "POST",
         "/api/v1/ledger/movements",
-        {**receipt, "kind": "receive", "to_location": where},
+        {**receipt, "kind": "receive", "reason": "opening_balance", "to_location": where},
     )
     packed_orders(api, oms, demo_db, "STO", 2)
 

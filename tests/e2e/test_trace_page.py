@@ -62,8 +62,8 @@ def test_a_supervisor_traces_a_demo_lot_and_downloads_its_csv(
 ) -> None:
     lot = demo_lot(demo_db)
     token = session_token("sup01")
-    # One unit to the dock and back, on a handheld: the storage keeps what it had.
-    for n, (src, dst) in enumerate(((lot["storage"], "DOCK-01"), ("DOCK-01", lot["storage"]))):
+    # One unit to staging and back, on a handheld: the storage keeps what it had.
+    for n, (src, dst) in enumerate(((lot["storage"], "STG-01"), ("STG-01", lot["storage"]))):
         api_post(
             server,
             token,
@@ -77,7 +77,7 @@ def test_a_supervisor_traces_a_demo_lot_and_downloads_its_csv(
                 "expiry": lot["expiry"],
                 "from_location": src,
                 "to_location": dst,
-                "reason": "trace e2e",
+                "reason": "relocation",
             },
             f"trace-e2e-move-{lot['lot']}-{n}",
         )
@@ -103,7 +103,7 @@ def test_a_supervisor_traces_a_demo_lot_and_downloads_its_csv(
     assert [t[1].split(" · ")[0] for t in texts] == ["Moved", "Moved", "Put away", "Received"]
     assert [t[4] for t in texts] == ["sup01", "sup01", "bondfloor", "bondfloor"]
     assert [t[5] for t in texts[:2]] == [DEVICE, DEVICE]
-    assert texts[0][3] == f"DOCK-01 → {lot['storage']}"
+    assert texts[0][3] == f"STG-01 → {lot['storage']}"
     assert texts[2][3] == f"DOCK-01 → {lot['storage']}" and texts[3][3] == "— → DOCK-01"
     assert texts[3][6] == f"DEMO-ASN-{lot['customer']}"
     assert texts[3][2] == str(lot["quantity"])
@@ -136,7 +136,7 @@ def test_a_supervisor_traces_a_demo_lot_and_downloads_its_csv(
     expect(page.locator("#explain-difference")).to_have_text("−1")
     expect(page.locator("#explain-ledger")).to_have_text(str(lot["quantity"]))
     best = page.locator("#explain-candidates li").first
-    expect(best).to_contain_text("1 units moved to DOCK-01 by sup01")
+    expect(best).to_contain_text("1 units moved to STG-01 by sup01")
     expect(best).to_have_attribute("data-matches", "true")
 
 

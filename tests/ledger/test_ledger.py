@@ -75,7 +75,7 @@ def on_hand(db: Database, location_id: int, sku_id: int) -> int:
     return int(row[0] or 0)
 
 
-def test_receive_putaway_ship_keep_balances_equal_to_movements(
+def test_receive_putaway_adjust_keep_balances_equal_to_movements(
     db: Database, ids: dict[str, int]
 ) -> None:
     move(
@@ -89,7 +89,14 @@ def test_receive_putaway_ship_keep_balances_equal_to_movements(
     )
     putaway(db, 6, ids["dock"], ids["a1"], lot="L1", expiry="2027-01-31")
     move(
-        db, kind="ship", **C1, quantity=2, from_location_id=ids["a1"], lot="L1", expiry="2027-01-31"
+        db,
+        kind="adjust",
+        reason="lost",
+        **C1,
+        quantity=2,
+        from_location_id=ids["a1"],
+        lot="L1",
+        expiry="2027-01-31",
     )
     assert on_hand(db, ids["dock"], 1) == 4
     assert on_hand(db, ids["a1"], 1) == 4
@@ -111,7 +118,15 @@ def test_taking_more_than_on_hand_is_refused_and_changes_nothing(
 def test_a_lot_is_its_own_stock(db: Database, ids: dict[str, int]) -> None:
     move(db, kind="receive", **C1, quantity=5, to_location_id=ids["dock"], lot="A")
     with pytest.raises(Unprocessable):
-        move(db, kind="ship", **C1, quantity=1, from_location_id=ids["dock"], lot="B")
+        move(
+            db,
+            kind="adjust",
+            reason="lost",
+            **C1,
+            quantity=1,
+            from_location_id=ids["dock"],
+            lot="B",
+        )
 
 
 def test_storage_refuses_a_second_customer(db: Database, ids: dict[str, int]) -> None:
@@ -122,7 +137,7 @@ def test_storage_refuses_a_second_customer(db: Database, ids: dict[str, int]) ->
         putaway(db, 5, ids["dock"], ids["a1"], owner=C2)
     assert err.value.code == "LOCATION_OTHER_CUSTOMER"
     # once empty, the location may take another customer's goods
-    move(db, kind="ship", **C1, quantity=5, from_location_id=ids["a1"])
+    move(db, kind="adjust", reason="lost", **C1, quantity=5, from_location_id=ids["a1"])
     putaway(db, 5, ids["dock"], ids["a1"], owner=C2)
     assert on_hand(db, ids["a1"], 2) == 5
 
@@ -228,21 +243,21 @@ def test_events_are_written_in_the_same_transaction_with_rising_sequence(
 ) -> None:
     move(db, kind="receive", **C1, quantity=5, to_location_id=ids["dock"])
     with pytest.raises(DomainError):
-        move(db, kind="ship", **C1, quantity=50, from_location_id=ids["dock"])
-    move(db, kind="ship", **C1, quantity=2, from_location_id=ids["dock"])
+        move(db, kind="adjust", reason="lost", **C1, quantity=50, from_location_id=ids["dock"])
+    move(db, kind="adjust", reason="lost", **C1, quantity=2, from_location_id=ids["dock"])
     events = db.read(
         lambda conn: conn.execute("SELECT seq, type FROM events ORDER BY seq").fetchall()
     )
     assert [e["type"] for e in events] == [
         "stock.receive",
-        "stock.ship",
+        "stock.adjust",
     ]  # the refused one left none
     assert events[0]["seq"] < events[1]["seq"]
 
 
 def test_a_refused_command_is_audited(db: Database, ids: dict[str, int]) -> None:
     with pytest.raises(DomainError):
-        move(db, kind="ship", **C1, quantity=50, from_location_id=ids["dock"])
+        move(db, kind="adjust", reason="lost", **C1, quantity=50, from_location_id=ids["dock"])
     row = db.read(
         lambda conn: conn.execute("SELECT actor, outcome, code, device FROM audit").fetchone()
     )

@@ -25,6 +25,7 @@ from server.errors import DomainError
 from server.ledger.schemas import MovementIn
 from server.ledger.service import (
     SEGREGATED_TYPES,
+    SYSTEM_MANAGED_TYPES,
     balances_from_movements,
     post_movement,
     stored_balances,
@@ -110,6 +111,11 @@ class LedgerMachine(RuleBasedStateMachine):
         self.done.append((key, fields, result))
 
     def _model_allows(self, m: MovementIn) -> bool:
+        if m.kind == "ship":
+            return False  # only a departure ships, and no flow runs here
+        touched = [loc for loc in (m.from_location_id, m.to_location_id) if loc is not None]
+        if any(LOCATIONS[loc] in SYSTEM_MANAGED_TYPES for loc in touched):
+            return False  # totes, parcels and lanes belong to their flows
         taken_from = (m.from_location_id, m.customer_id, m.sku_id, m.lot)
         if m.from_location_id is not None and self.model[taken_from] < m.quantity:
             return False

@@ -11,7 +11,7 @@ import pytest
 
 from server.config import Settings
 from server.ledger.service import balances_from_movements, stored_balances
-from tests.conftest import Api, table_counts
+from tests.conftest import Api, receive_by_flow, table_counts
 from tests.outbound.helpers import (
     CREAM,
     GEL,
@@ -166,7 +166,7 @@ def test_move_an_sscc_carton_and_only_the_carton(site: Api) -> None:
         f"/api/v1/plans/{plan_id}/receive", role="receiver", json={"scan": f"]C100{SSCC}"}
     )
     assert got.status_code == 200, got.text
-    put_stock(site, "DOCK-1", "S1", 4)  # loose units beside the carton stay
+    receive_by_flow(site, customer="C1", sku="S1", quantity=4, to_location="DOCK-1")  # loose units
     source = site.get(
         "/api/v1/moves/source",
         role="putaway",

@@ -223,6 +223,7 @@ def receive(floor: Floor, location: str, sku: str, quantity: int) -> None:
             "/api/v1/ledger/movements",
             {
                 "kind": "receive",
+                "reason": "opening_balance",
                 "customer": CUSTOMER,
                 "sku": sku,
                 "quantity": quantity,

@@ -101,7 +101,13 @@ class OutboundMachine(RuleBasedStateMachine):
     @rule(where=st.sampled_from(STORAGE), qty=st.integers(1, 6), lot=st.sampled_from(["", "L1"]))
     def receive(self, where: str, qty: int, lot: str) -> None:
         request = MovementRequest(
-            kind="receive", customer="C1", sku="S1", quantity=qty, lot=lot, to_location=where
+            kind="receive",
+            customer="C1",
+            sku="S1",
+            quantity=qty,
+            reason="opening_balance",
+            lot=lot,
+            to_location=where,
         )
         self.do(lambda c, x: post_movement(c, x, resolve_movement(c, request)))
 
@@ -174,7 +180,13 @@ class OutboundMachine(RuleBasedStateMachine):
     @rule(src=st.sampled_from(STORAGE), dst=st.sampled_from(STORAGE), qty=st.integers(1, 4))
     def move(self, src: str, dst: str, qty: int) -> None:
         request = MovementRequest(
-            kind="move", customer="C1", sku="S1", quantity=qty, from_location=src, to_location=dst
+            kind="move",
+            customer="C1",
+            sku="S1",
+            quantity=qty,
+            reason="relocation",
+            from_location=src,
+            to_location=dst,
         )
         self.do(lambda c, x: post_movement(c, x, resolve_movement(c, request)))
 

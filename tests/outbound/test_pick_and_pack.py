@@ -87,6 +87,7 @@ def test_reserved_stock_cannot_be_moved_away(site: Api) -> None:
         "/api/v1/ledger/movements",
         json={
             "kind": "move",
+            "reason": "relocation",
             "customer": "C1",
             "sku": "S1",
             "quantity": 2,

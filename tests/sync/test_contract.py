@@ -153,9 +153,14 @@ def correct_stock_by_hand(api: Api) -> None:
     """A supervisor's movements, on the unit the cancelled order returned to STG-01."""
     unit = {"customer": "JPHOME", "sku": "JP0001", "quantity": 1}
     for movement in (
-        {"kind": "count", "to_location": "STG-01", "reason": "cycle count"},
-        {"kind": "adjust", "from_location": "STG-01", "reason": "found damaged"},
-        {"kind": "load", "from_location": "STG-01", "to_location": "STG-02"},
+        {"kind": "adjust", "to_location": "STG-01", "reason": "found"},
+        {"kind": "adjust", "from_location": "STG-01", "reason": "damaged"},
+        {
+            "kind": "move",
+            "from_location": "STG-01",
+            "to_location": "STG-02",
+            "reason": "relocation",
+        },
     ):
         ok(api.post("/api/v1/ledger/movements", json={**unit, **movement}))
 

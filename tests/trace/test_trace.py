@@ -14,7 +14,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from server.config import Settings, StationSettings
-from tests.conftest import Api, table_counts
+from tests.conftest import Api, receive_by_flow, table_counts
 from tests.dock.test_checkout import ready, scan, truck
 from tests.outbound.helpers import (
     CREAM,
@@ -54,7 +54,9 @@ def floor(api: Api) -> dict[str, Any]:
     """Lot L1 of S3 received, put away, moved, picked, packed, loaded, shipped, adjusted."""
     seed_outbound(api)
     lot = {"lot": LOT, "expiry": EXPIRY}
-    movement(api, kind="receive", quantity=10, to_location="DOCK-1", document="ASN-7", **lot)
+    receive_by_flow(
+        api, customer="C1", sku="S3", quantity=10, to_location="DOCK-1", document="ASN-7", **lot
+    )
     ok(
         api.post(
             "/api/v1/putaway",
@@ -67,14 +69,30 @@ def floor(api: Api) -> dict[str, Any]:
             },
         )
     )
-    movement(api, kind="move", quantity=2, from_location="A-1", to_location="A-2", **lot)
+    movement(
+        api,
+        kind="move",
+        quantity=2,
+        from_location="A-1",
+        to_location="A-2",
+        reason="relocation",
+        **lot,
+    )
     order = picked_order(api, [{"sku": "S3", "quantity": 3}], tote="T-1")
     ok(pack(api, order["id"], [CREAM_L1] * 3, weight_g=900))
     listed = ok(api.post("/api/v1/loading-lists", role="dock", json=truck([order["waybill_no"]])))
     ready(api, listed["id"])
     ok(scan(api, listed["id"], order["waybill_no"]))
     ok(api.post(f"/api/v1/loading-lists/{listed['id']}/depart", role="dock", json={}))
-    movement(api, kind="adjust", quantity=1, from_location="A-2", reason='=HYPERLINK("x")', **lot)
+    movement(
+        api,
+        kind="adjust",
+        quantity=1,
+        from_location="A-2",
+        reason="damaged",
+        document='=HYPERLINK("x")',
+        **lot,
+    )
     return {"order": order, "list_no": listed["list_no"]}
 
 
@@ -193,14 +211,22 @@ def test_the_csv_has_the_same_rows_and_no_formula_runs(api: Api, floor: dict[str
     assert [(r["id"], r["what"], r["quantity"], r["user"], r["device"]) for r in rows] == [
         (str(e["id"]), e["what"], str(e["quantity"]), e["user"], e["device"]) for e in page
     ]
-    assert rows[0]["reason"] == '\'=HYPERLINK("x")'
+    assert rows[0]["document"] == '\'=HYPERLINK("x")'
 
 
 def test_where_did_it_go_accounts_for_a_planted_difference(api: Api) -> None:
     seed_outbound(api)
     put_stock(api, "A-3", "S1", 10)
-    movement(api, sku="S1", kind="adjust", quantity=1, to_location="A-3", reason="count")
-    movement(api, sku="S1", kind="move", quantity=3, from_location="A-3", to_location="A-4")
+    movement(api, sku="S1", kind="adjust", quantity=1, to_location="A-3", reason="found")
+    movement(
+        api,
+        sku="S1",
+        kind="move",
+        quantity=3,
+        from_location="A-3",
+        to_location="A-4",
+        reason="relabel",
+    )
     picked = picked_order(api, [{"sku": "S1", "quantity": 2}], tote="T-2")
     reserved = add_order(api, [{"sku": "S1", "quantity": 1}])
     release(api, reserved["order_no"])
