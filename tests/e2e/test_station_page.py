@@ -192,8 +192,9 @@ def test_fixed_scanner_scans_show_live_and_the_packer_packs_at_the_bench(
     label_printer: FakePrinter,
     shots: Any,
 ) -> None:
-    # Without lots: the bench's lot-label step is tested in tests/stations.
-    (order,) = single_line_orders(demo_db, "ZTO", 1, without_lots=True)
+    # Without lots (the bench's lot-label step is tested in tests/stations), and of SF:
+    # the outbound page tests take the demo's single-line ZTO orders.
+    (order,) = single_line_orders(demo_db, "SF", 1, without_lots=True)
     wave = api.call("sup01", "POST", "/api/v1/waves", {"order_nos": [order["order_no"]]})
     assert wave["orders"] == 1, wave
     (tote,) = free_totes(demo_db, 1)
