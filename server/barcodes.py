@@ -13,6 +13,8 @@ import msgspec
 from biip.gs1_messages import GS1Message
 from biip.gtin import Gtin
 
+from server.errors import InvalidInput
+
 GS = "\x1d"
 _AIM_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 GTIN_LENGTHS = (8, 12, 13, 14)
@@ -110,6 +112,16 @@ def parse_scan(raw: str, gs_placeholder: str = "~") -> Scan:
                 )
             scan.count = int(element.value)
     return scan
+
+
+def read_scan(raw: str, gs_placeholder: str = "~") -> Scan:
+    """`parse_scan` for a scan a person sent: one that cannot be read is bad input."""
+    try:
+        return parse_scan(raw, gs_placeholder)
+    except BarcodeError as err:
+        raise InvalidInput(
+            str(err), code="BARCODE_INVALID", details={"scanned": raw, "reason": err.reason}
+        ) from err
 
 
 def _looks_like_gs1(text: str) -> bool:

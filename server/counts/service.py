@@ -25,7 +25,7 @@ import sqlite3
 from datetime import datetime, timedelta
 from typing import Any
 
-from server.barcodes import BarcodeError, gtin_candidates, normalise, parse_scan
+from server.barcodes import gtin_candidates, normalise, read_scan
 from server.commands import SYSTEM, Actor, CommandContext, append_event, run_command, utc_now
 from server.config import CountSettings, Settings
 from server.counts.schemas import (
@@ -282,12 +282,7 @@ def record_line(
     """Set the counted quantity of one item (a second entry of the same item replaces it)."""
     task = _counting_task(conn, ctx, task_id)
     ctx.audit_target = f"count:{task_id}"
-    try:
-        scan = parse_scan(req.item, gs_placeholder)
-    except BarcodeError as err:
-        raise InvalidInput(
-            str(err), code="BARCODE_INVALID", details={"scanned": req.item, "reason": err.reason}
-        ) from err
+    scan = read_scan(req.item, gs_placeholder)
     sku = _resolve_sku(conn, task, scan.gtin, scan.text, req.customer)
     lot, expiry = scan.lot or req.lot, scan.expiry or req.expiry
     expected = conn.execute(

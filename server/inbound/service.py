@@ -16,10 +16,10 @@ from typing import Any
 
 import msgspec
 
-from server.barcodes import BarcodeError, Scan, gtin_candidates, parse_scan
+from server.barcodes import Scan, gtin_candidates, read_scan
 from server.commands import CommandContext, append_event
 from server.config import InboundSettings
-from server.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
+from server.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.inbound.schemas import (
     AirTransport,
     CheckIn,
@@ -320,12 +320,7 @@ def receive_scan(
         )
     if plan["dock_location_id"] is None:
         raise Unprocessable("check the arrival in at the dock first", code="PLAN_NOT_ARRIVED")
-    try:
-        scan = parse_scan(req.scan, gs_placeholder)
-    except BarcodeError as err:
-        raise InvalidInput(
-            str(err), code="BARCODE_INVALID", details={"scanned": req.scan, "reason": err.reason}
-        ) from err
+    scan = read_scan(req.scan, gs_placeholder)
 
     sku, lot, expiry, quantity, sscc = _what_was_scanned(conn, plan, scan, req)
     if sku["lot_tracked"] and not lot:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from server.barcodes import BarcodeError, normalise, parse_scan
+from server.barcodes import normalise, read_scan
 from server.commands import CommandContext
 from server.errors import Forbidden, InvalidInput, NotFound, Unprocessable
 from server.ledger.schemas import MovementIn
@@ -185,12 +185,7 @@ def _check_type(location: sqlite3.Row, ctx: CommandContext) -> None:
 
 
 def _sscc_of(item: str, gs_placeholder: str) -> str:
-    try:
-        return parse_scan(item, gs_placeholder).sscc
-    except BarcodeError as err:
-        raise InvalidInput(
-            str(err), code="BARCODE_INVALID", details={"scanned": item, "reason": err.reason}
-        ) from err
+    return read_scan(item, gs_placeholder).sscc
 
 
 def _item_rows(

@@ -17,18 +17,13 @@ LOT_CONFIRMATION_REQUIRED, with the policy and the expected lots so the handheld
 
 from __future__ import annotations
 
-from server.barcodes import BarcodeError, parse_scan
-from server.errors import InvalidInput, Unprocessable
+from server.barcodes import read_scan
+from server.errors import Unprocessable
 
 
 def lot_from_label(raw: str, gs_placeholder: str) -> str:
     """The lot a lot-label scan holds: its AI 10, else the scanned text itself."""
-    try:
-        scan = parse_scan(raw, gs_placeholder)
-    except BarcodeError as err:
-        raise InvalidInput(
-            str(err), code="BARCODE_INVALID", details={"scanned": raw, "reason": err.reason}
-        ) from err
+    scan = read_scan(raw, gs_placeholder)
     return scan.lot or scan.text.strip()
 
 

@@ -12,10 +12,10 @@ from typing import Any
 import msgspec
 
 from devices import facesheet
-from server.barcodes import BarcodeError, gtin_candidates, parse_scan
+from server.barcodes import gtin_candidates, read_scan
 from server.commands import CommandContext, append_event
 from server.config import Settings, StationSettings
-from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from server.errors import Conflict, NotFound, Unprocessable
 from server.ledger.service import PARCEL_CODE_PREFIX, move_contents
 from server.masterdata.service import sku_code
 from server.outbound import customs
@@ -66,12 +66,7 @@ def pack_scan(
     ctx.audit_target = f"order:{order['order_no']}"
     _check_packable(order)
     pack_station(settings, req.station)
-    try:
-        scan = parse_scan(req.scan, settings.scan.gs_placeholder)
-    except BarcodeError as err:
-        raise InvalidInput(
-            str(err), code="BARCODE_INVALID", details={"scanned": req.scan, "reason": err.reason}
-        ) from err
+    scan = read_scan(req.scan, settings.scan.gs_placeholder)
     codes = gtin_candidates(scan.gtin) if scan.gtin else [scan.text]
     marks = ",".join("?" * len(codes))
     line = conn.execute(

@@ -9,10 +9,10 @@ import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from server.barcodes import BarcodeError, gtin_candidates, normalise, parse_scan
+from server.barcodes import gtin_candidates, normalise, read_scan
 from server.commands import Actor, CommandContext, append_event
 from server.config import Settings, site_day
-from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from server.errors import Conflict, NotFound, Unprocessable
 from server.ledger.schemas import MovementIn
 from server.ledger.service import holds_stock, post_movement, refuse_if_frozen
 from server.masterdata.service import sku_code
@@ -344,12 +344,7 @@ def _check_item(
     conn: sqlite3.Connection, task: sqlite3.Row, scanned: str, settings: Settings
 ) -> dict[str, Any]:
     """The scanned item must be the task's SKU, and a lot or expiry it carries must match."""
-    try:
-        scan = parse_scan(scanned, settings.scan.gs_placeholder)
-    except BarcodeError as err:
-        raise InvalidInput(
-            str(err), code="BARCODE_INVALID", details={"scanned": scanned, "reason": err.reason}
-        ) from err
+    scan = read_scan(scanned, settings.scan.gs_placeholder)
     sku = conn.execute("SELECT id, code, name FROM skus WHERE id = ?", (task["sku_id"],)).fetchone()
     codes = gtin_candidates(scan.gtin) if scan.gtin else [scan.text]
     marks = ",".join("?" * len(codes))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from server.barcodes import BarcodeError, gtin_candidates, normalise, parse_scan
+from server.barcodes import gtin_candidates, normalise, read_scan
 from server.commands import CommandContext
 from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from server.ledger.schemas import MovementIn
@@ -229,12 +229,7 @@ def stock_for_item(
 ) -> list[dict[str, Any]]:
     """Balances on a location of the item a scan names (barcode, GS1 or SKU code); two
     customers may sell the same GTIN, so `customer` narrows it when the dock holds both."""
-    try:
-        scan = parse_scan(item, gs_placeholder)
-    except BarcodeError as err:
-        raise InvalidInput(
-            str(err), code="BARCODE_INVALID", details={"scanned": item, "reason": err.reason}
-        ) from err
+    scan = read_scan(item, gs_placeholder)
     codes = gtin_candidates(scan.gtin) if scan.gtin else [scan.text]
     marks = ",".join("?" * len(codes))
     lot = scan.lot or lot
@@ -300,12 +295,7 @@ def suggest_for_scan(
     """The handheld's first put-away step: the scanned item (or SSCC carton) on this
     location, and where it should go."""
     source = _location(conn, location)
-    try:
-        sscc = parse_scan(item, gs_placeholder).sscc
-    except BarcodeError as err:
-        raise InvalidInput(
-            str(err), code="BARCODE_INVALID", details={"scanned": item, "reason": err.reason}
-        ) from err
+    sscc = read_scan(item, gs_placeholder).sscc
     if sscc:
         stock = _carton_contents(conn, source, sscc)
     else:

@@ -6,8 +6,8 @@ import sqlite3
 
 import msgspec
 
-from server.barcodes import BarcodeError, gtin_candidates, parse_scan
-from server.errors import InvalidInput, NotFound
+from server.barcodes import gtin_candidates, read_scan
+from server.errors import NotFound
 from server.ledger.schemas import StockRow
 
 MAX_ROWS = 500
@@ -34,12 +34,7 @@ class StockLookup(msgspec.Struct):
 
 
 def lookup_stock(conn: sqlite3.Connection, raw: str, gs_placeholder: str = "~") -> StockLookup:
-    try:
-        scan = parse_scan(raw, gs_placeholder)
-    except BarcodeError as err:
-        raise InvalidInput(
-            str(err), code="BARCODE_INVALID", details={"scanned": raw, "reason": err.reason}
-        ) from err
+    scan = read_scan(raw, gs_placeholder)
     location = _find_location(conn, scan.text)
     if location is not None:
         rows = conn.execute(
