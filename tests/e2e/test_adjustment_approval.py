@@ -134,6 +134,7 @@ def test_a_second_supervisor_approves_one_adjustment_and_rejects_another_on_the_
     mine.locator(".board-adjust-approve").click()
     expect(desk.locator("#adjust-outcome")).to_contain_text("需要另一位主管审批")
     expect(desk.locator("#banner")).to_contain_text("需要另一位主管审批")
+    desk.locator("#adjustments").screenshot(path=str(shots / "adjustments-desk-refused-zh.png"))
     expect(mine).to_be_visible()
     assert on_hand(api, where, stocked["sku"]) == before
 
@@ -145,9 +146,11 @@ def test_a_second_supervisor_approves_one_adjustment_and_rejects_another_on_the_
     expect(value(theirs, "quantity")).to_have_text("+1,500")
     fits_a_phone(page)
     page.screenshot(path=str(shots / "adjustments-360x640-zh.png"))
+    page.screenshot(path=str(shots / "dashboard-360-full-zh.png"), full_page=True)
     theirs.locator(".board-adjust-approve").click()
     expect(page.locator("#adjust-outcome")).to_contain_text("已批准，库存已调整")
     expect(theirs).to_have_count(0)
+    page.locator("#adjustments").screenshot(path=str(shots / "adjustments-360-approved-zh.png"))
     assert on_hand(api, where, stocked["sku"]) == before + 1500
 
     # In English, the damaged units are rejected: the stock stays.
