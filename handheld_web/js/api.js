@@ -386,6 +386,16 @@ export async function reportCsv(report, query = {}) {
   return { blob: await response.blob(), filename };
 }
 
+/** Manual stock adjustments over the approval limit, waiting for a second supervisor. */
+export function listAdjustments(status = "pending") {
+  return call("GET", "/api/v1/ledger/adjustments", { query: { status } });
+}
+
+/** `decision` is `approve` (the stock changes) or `reject`, under its idempotency key. */
+export function decideAdjustment(id, decision, key) {
+  return sendCommand(`/api/v1/ledger/adjustments/${encodeURIComponent(id)}/${decision}`, undefined, key);
+}
+
 /** Acknowledge an alert with a note, under its idempotency key. */
 export function ackAlert(alertId, note, key) {
   return sendCommand(`/api/v1/alerts/${encodeURIComponent(alertId)}/ack`, { note }, key);

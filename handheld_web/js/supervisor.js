@@ -1,19 +1,21 @@
 // The supervisor's dashboard (desktop first, usable on a tablet): the day's flow per site
 // hour and step as small SVG bar charts, open work by step, holds and exceptions, the
-// open alerts with their acknowledgement, devices and the OMS link. One call
-// (GET /api/v1/dashboard) answers all of it; asked again every few seconds while on screen.
+// manual stock adjustments waiting for a second supervisor, the open alerts with their
+// acknowledgement, devices and the OMS link. GET /api/v1/dashboard answers all but the
+// adjustments (GET /api/v1/ledger/adjustments); both asked again every few seconds.
 //
 // The charts are drawn here, without a library: one <svg> per step with a <rect> per hour;
 // each bar carries data-hour and data-count so what is drawn can be checked.
 //
 // Acknowledging is sent at once or not at all (it answers what is on screen now); the
 // attempt keeps its idempotency key until it has an answer, so a second press after a
-// lost answer cannot acknowledge twice.
+// lost answer cannot acknowledge twice. Approving or rejecting an adjustment is sent the
+// same way.
 
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import { errorText, language, mountLanguageSwitch, t, translatePage } from "./i18n.js";
-import { dateTime, el, number, param, setParams } from "./ui.js";
+import { dateTime, el, number, param, setParams, signed } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -29,6 +31,7 @@ const WORK = [
   "orders_to_pack",
   "orders_to_load",
   "open_floor_tasks",
+  "adjustments_to_approve",
 ];
 const HOLDS = ["customs_holds", "open_pick_shortages", "failed_print_jobs"];
 
@@ -40,6 +43,9 @@ let denied = false;
 let timer = null;
 let attempt = null; // the acknowledgement being sent and its key, kept until answered
 let notes = {}; // what is typed in each alert's note box, kept across redraws
+let adjustments = []; // the last answer of GET /api/v1/ledger/adjustments (pending ones)
+let drawnAdjustments = ""; // what the list shows: redrawn only on a change, so focus stays
+let deciding = null; // the adjustment decision being sent and its key, kept until answered
 
 // -- reading the server ------------------------------------------------------------------
 
@@ -51,7 +57,7 @@ async function refresh() {
   if (polling || denied) return;
   polling = true;
   try {
-    board = await api.dashboard(chosenDay());
+    [board, adjustments] = await Promise.all([api.dashboard(chosenDay()), api.listAdjustments()]);
     live = { ok: true, at: new Date(), error: "" };
     if (!$("day").value) $("day").value = board.throughput.day;
     render();
@@ -231,6 +237,89 @@ function renderAlerts() {
   list.replaceChildren(...board.alerts.map(alertItem));
 }
 
+// -- adjustments waiting for a second supervisor -------------------------------------------
+
+/** An adjustment as a signed quantity: a receive or an adjust into a location adds. */
+function delta(a) {
+  return a.to_location ? a.quantity : -a.quantity;
+}
+
+function adjustmentSummary(a) {
+  return `${a.to_location || a.from_location} · ${a.sku} · ${signed(delta(a))}`;
+}
+
+function field(name, labelKey, value) {
+  const box = el("div", "board-adjust-field");
+  box.dataset.field = name;
+  box.append(el("dt", "", t(labelKey)), el("dd", "", value));
+  return box;
+}
+
+function adjustmentItem(a) {
+  const item = el("li", "board-adjust");
+  item.dataset.id = String(a.id);
+  item.dataset.sku = a.sku;
+  item.dataset.delta = String(delta(a));
+  item.dataset.sign = delta(a) < 0 ? "minus" : "plus";
+  const fields = el("dl", "board-adjust-fields");
+  fields.append(
+    field("location", "board.adjust.location", a.to_location || a.from_location),
+    field("customer", "board.adjust.customer", a.customer),
+    field("sku", "board.adjust.sku", a.sku),
+    field("lot", "board.adjust.lot", a.lot || "—"),
+    field("quantity", "board.adjust.quantity", signed(delta(a))),
+    field("reason", "board.adjust.reason", known(`reason.${a.reason}`, a.reason)),
+    field("proposed_by", "board.adjust.proposed_by", a.proposed_by),
+    field("proposed_at", "board.adjust.proposed_at", dateTime(a.proposed_at)),
+  );
+  const approve = el("button", "primary board-adjust-approve", t("board.adjust.approve"));
+  approve.type = "button";
+  approve.addEventListener("click", () => decideAdjustment(a, "approve"));
+  const reject = el("button", "secondary danger board-adjust-reject", t("board.adjust.reject"));
+  reject.type = "button";
+  reject.addEventListener("click", () => decideAdjustment(a, "reject"));
+  const actions = el("div", "board-adjust-actions");
+  actions.append(approve, reject);
+  item.append(fields, actions);
+  return item;
+}
+
+function renderAdjustments() {
+  const drawn = JSON.stringify([language(), adjustments]);
+  if (drawn === drawnAdjustments) return;
+  drawnAdjustments = drawn;
+  $("adjustments").dataset.count = String(adjustments.length);
+  $("no-adjustments").hidden = adjustments.length > 0;
+  $("adjustment-list").replaceChildren(...adjustments.map(adjustmentItem));
+}
+
+/** Say the outcome in the section too: on a phone the banner is scrolled out of sight. */
+function adjustOutcome(kind, text) {
+  const line = $("adjust-outcome");
+  line.hidden = false;
+  line.dataset.feedback = kind;
+  line.textContent = text;
+}
+
+async function decideAdjustment(a, decision) {
+  const what = JSON.stringify([a.id, decision]);
+  if (deciding?.what !== what) deciding = { what, key: api.newKey() };
+  try {
+    await api.decideAdjustment(a.id, decision, deciding.key);
+    deciding = null;
+    adjustments = adjustments.filter((other) => other.id !== a.id);
+    renderAdjustments();
+    const text = t(decision === "approve" ? "board.adjust.approved" : "board.adjust.rejected");
+    adjustOutcome("good", `${text} · ${adjustmentSummary(a)}`);
+    feedback.signal("good", banner, text, adjustmentSummary(a));
+  } catch (err) {
+    if (err.status !== 0 && err.status < 500) deciding = null;
+    adjustOutcome("bad", `${errorText(err)} · ${adjustmentSummary(a)}`);
+    feedback.signal("bad", banner, errorText(err), adjustmentSummary(a));
+  }
+  await refresh();
+}
+
 function deviceRow(kind, name, state, detail = "") {
   const item = el("li", "board-row");
   item.dataset.device = `${kind}:${name}`;
@@ -279,6 +368,7 @@ function render() {
   if (!board) return;
   renderFlow();
   renderWork();
+  renderAdjustments();
   renderAlerts();
   renderDevices();
   renderSync();
@@ -351,7 +441,10 @@ function main() {
   }
   translatePage();
   mountLanguageSwitch($("lang"));
-  document.addEventListener("languagechange", render);
+  document.addEventListener("languagechange", () => {
+    $("adjust-outcome").hidden = true; // said in the other language
+    render();
+  });
   const day = param("day");
   if (day) $("day").value = day;
   $("day").addEventListener("change", () => {

@@ -158,6 +158,9 @@ def open_work(conn: sqlite3.Connection) -> dict[str, int]:
         ).fetchall()
     )
     tasks = conn.execute("SELECT COUNT(*) FROM order_tasks WHERE status = 'open'").fetchone()[0]
+    adjustments = conn.execute(
+        "SELECT COUNT(*) FROM adjustment_proposals WHERE status = 'pending'"
+    ).fetchone()[0]
     return {
         "plans_to_receive": plans,
         "units_to_put_away": to_put_away,
@@ -168,6 +171,7 @@ def open_work(conn: sqlite3.Connection) -> dict[str, int]:
         "orders_to_load": by_state.get("packed", 0),
         "orders_loaded": by_state.get("loaded", 0),
         "open_floor_tasks": tasks,
+        "adjustments_to_approve": adjustments,
     }
 
 

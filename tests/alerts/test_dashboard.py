@@ -135,6 +135,28 @@ def test_open_work_and_holds_are_counted_per_step(api: Api) -> None:
     assert isinstance(report["alerts"], list)
 
 
+def test_open_work_counts_the_adjustments_waiting_for_a_second_supervisor(api: Api) -> None:
+    seed_outbound(api)
+    over_limit = api.settings.ledger.approval_over_units + 1
+    correction = {"kind": "receive", "customer": "C1", "sku": "S1", "reason": "found"}
+    proposals = [
+        api.post(
+            "/api/v1/ledger/movements",
+            json={**correction, "quantity": over_limit, "to_location": f"A-{n}"},
+        ).json()
+        for n in (1, 2)
+    ]
+    assert [p["status"] for p in proposals] == ["pending", "pending"]
+
+    def waiting() -> int:
+        return int(api.get("/api/v1/dashboard").json()["open_work"]["adjustments_to_approve"])
+
+    assert waiting() == 2
+    decided = api.post(f"/api/v1/ledger/adjustments/{proposals[0]['id']}/approve", role="admin")
+    assert decided.status_code == 200, decided.text
+    assert waiting() == 1
+
+
 def test_the_dashboard_is_for_supervisors_and_refuses_a_bad_day(api: Api) -> None:
     assert api.get("/api/v1/dashboard", role="picker").status_code == 403
     assert api.get("/api/v1/reports/throughput.csv", role="packer").status_code == 403
