@@ -18,7 +18,7 @@ from litestar.enums import CompressionEncoding
 from litestar.middleware.compression import CompressionMiddleware
 
 if TYPE_CHECKING:
-    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+    from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 # Below this an answer gains little from gzip (headers and framing dominate).
 MINIMUM_COMPRESSED_BYTES = 512
@@ -31,8 +31,8 @@ _TEXT_TYPES = ("text/", "application/json", "application/javascript", "image/svg
 _KEPT_ON_304 = {b"etag", b"last-modified", b"cache-control", b"vary", b"date", b"expires"}
 
 
-def _is_text(message: Message) -> bool:
-    headers = Headers(message.get("headers") or [])
+def _is_text(message: HTTPResponseStartEvent) -> bool:
+    headers = Headers(message["headers"])
     if "content-encoding" in headers:
         return False
     media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
