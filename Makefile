@@ -57,6 +57,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/oms_sync.py
 	$(BIN)/python bench/trace.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/handheld_bytes.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -49,6 +49,7 @@ from server.sync import routes as sync_routes
 from server.sync.outbox import Outbox
 from server.sync.signature import oms_signature_middleware
 from server.trace import routes as trace_routes
+from server.transfer import compression_config, not_modified_when_unchanged
 from server.web import (
     PUBLIC,
     FloorRequest,
@@ -171,6 +172,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         file_system=HandheldFiles(),
         # Revalidate every time: after an upgrade a handheld must not mix old and new modules.
         cache_control=CacheControlHeader(no_cache=True),
+        # ...and answer that revalidation with a 304 when the file has not changed.
+        after_request=not_modified_when_unchanged,
     )
     return Litestar(
         route_handlers=[*(h for s in SLICES for h in s.route_handlers), static],
@@ -192,6 +195,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=_initial_state(settings),
         request_class=FloorRequest,
         before_send=[add_security_headers],
+        compression_config=compression_config(),
         middleware=[
             oms_signature_middleware(
                 Secrets.from_env().oms_hmac_secret, settings.oms.max_clock_skew_seconds
