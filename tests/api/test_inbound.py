@@ -744,3 +744,14 @@ def test_a_bare_sscc_receives_the_carton_only_when_the_site_allows_it(site: Api)
         6,
         SSCC,
     )
+
+
+def test_a_bare_sscc_gets_a_put_away_suggestion_when_the_site_allows_it(site: Api) -> None:
+    received(site)
+    site.settings.scan.bare_sscc = True
+    answer = site.get(
+        "/api/v1/putaway/suggest", role="putaway", params={"location": "DOCK-01", "item": SSCC}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["sscc"] == SSCC
+    assert [(s["sku"], s["quantity"]) for s in answer.json()["stock"]] == [("U1", 6)]
