@@ -103,7 +103,8 @@ def parse_scan(raw: str, gs_placeholder: str = "~", *, bare_sscc: bool = False) 
             if symbology in _GS1_SYMBOLOGIES:
                 raise BarcodeError(f"not a valid GS1 Digital Link: {err}", "gs1_format") from err
             return scan  # some other web address: a plain code
-        return _fill(scan, link.element_strings)
+        # A URI path has no separators to miss, so its lot is never warned about.
+        return _fill(scan, link.element_strings, separators=False)
     is_gs1 = symbology in _GS1_SYMBOLOGIES or GS in text or _looks_like_gs1(text)
     if text.isascii() and text.isdigit() and len(text) in GTIN_LENGTHS and not is_gs1:
         scan.gtin = check_gtin(text)
@@ -123,7 +124,7 @@ def parse_scan(raw: str, gs_placeholder: str = "~", *, bare_sscc: bool = False) 
     return _fill(scan, message.element_strings)
 
 
-def _fill(scan: Scan, elements: list[GS1ElementString]) -> Scan:
+def _fill(scan: Scan, elements: list[GS1ElementString], *, separators: bool = True) -> Scan:
     """Copy the AIs a warehouse uses into the scan; a best-before date (AI 15) is the
     expiry only when there is no use-by date (AI 17)."""
     best_before = ""
@@ -152,7 +153,7 @@ def _fill(scan: Scan, elements: list[GS1ElementString]) -> Scan:
                 )
             scan.count = int(element.value)
     scan.expiry = scan.expiry or best_before
-    if _lot_may_hold_another_ai(scan.lot):
+    if separators and _lot_may_hold_another_ai(scan.lot):
         scan.warnings.append(LOT_MAY_HOLD_ANOTHER_AI)
     return scan
 

@@ -56,6 +56,12 @@ def test_a_lot_that_swallowed_an_expiry_is_warned_about() -> None:
     assert parse_scan("]C101" + GTIN14 + "10B215270101").warnings == [LOT_MAY_HOLD_ANOTHER_AI]
 
 
+def test_a_digital_link_lot_is_never_warned_about() -> None:
+    # A URI path has no separators to miss: its lot is exactly what it says.
+    scan = parse_scan("https://example.com/01/" + GTIN14 + "/10/A117261231")
+    assert (scan.lot, scan.warnings) == ("A117261231", [])
+
+
 def test_an_ordinary_lot_has_no_warning() -> None:
     assert parse_scan("]C101" + GTIN14 + "17261231" + "10LOT-2026").warnings == []
     assert parse_scan("]C101" + GTIN14 + "1017261231").warnings == []  # digits from the start
