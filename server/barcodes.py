@@ -10,8 +10,11 @@ import re
 
 import biip
 import msgspec
+from biip.gs1_digital_link_uris import GS1DigitalLinkURI
+from biip.gs1_element_strings import GS1ElementString
 from biip.gs1_messages import GS1Message
 from biip.gtin import Gtin
+from biip.sscc import Sscc
 
 from server.errors import InvalidInput
 
@@ -20,6 +23,11 @@ _AIM_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 GTIN_LENGTHS = (8, 12, 13, 14)
 MAX_COUNT = 10_000_000
 _GS1_CONFIG = biip.ParseConfig(separator_chars=(GS,))
+_GS1_SYMBOLOGIES = ("]C1", "]d2", "]Q3", "]e0")
+_DIGITAL_LINK = re.compile(r"^https?://", re.IGNORECASE)
+# A lot that holds AI 15 or 17 and a real YYMMDD date: the scanner sent no GS after it.
+_SWALLOWED_DATE_AI = re.compile(r"1[57](\d{2})(0[1-9]|1[0-2])(0\d|[12]\d|3[01])")
+LOT_MAY_HOLD_ANOTHER_AI = "LOT_MAY_HOLD_ANOTHER_AI"
 
 
 class Scan(msgspec.Struct, kw_only=True):
@@ -32,7 +40,10 @@ class Scan(msgspec.Struct, kw_only=True):
     sscc: str = ""
     lot: str = ""
     expiry: str = ""
+    serial: str = ""
     count: int | None = None
+    # Stable codes for a scan that was read but looks wrong (the handheld shows them).
+    warnings: list[str] = msgspec.field(default_factory=list)
 
 
 class BarcodeError(ValueError):
@@ -75,15 +86,34 @@ def check_barcode(value: str) -> str:
     return value
 
 
-def parse_scan(raw: str, gs_placeholder: str = "~") -> Scan:
-    """Decode one scan. Plain codes (locations, SKU codes) come back with only `text` set."""
+def parse_scan(raw: str, gs_placeholder: str = "~", *, bare_sscc: bool = False) -> Scan:
+    """Decode one scan. Plain codes (locations, SKU codes) come back with only `text` set.
+
+    `bare_sscc`: the site's cartons carry their 18-digit SSCC without the AI 00, so an
+    18-digit scan with a right check digit is that SSCC.
+    """
     symbology, text = normalise(raw, gs_placeholder)
     if not text or (not text.isprintable() and GS not in text):
         raise BarcodeError("the scan is empty or holds control characters", "empty")
     scan = Scan(raw=raw, text=text, symbology=symbology)
-    is_gs1 = symbology in ("]C1", "]d2", "]Q3", "]e0") or GS in text or _looks_like_gs1(text)
+    if _DIGITAL_LINK.match(text):
+        try:
+            link = GS1DigitalLinkURI.parse(text, config=_GS1_CONFIG)
+        except biip.ParseError as err:
+            if symbology in _GS1_SYMBOLOGIES:
+                raise BarcodeError(f"not a valid GS1 Digital Link: {err}", "gs1_format") from err
+            return scan  # some other web address: a plain code
+        # A URI path has no separators to miss, so its lot is never warned about.
+        return _fill(scan, link.element_strings, separators=False)
+    is_gs1 = symbology in _GS1_SYMBOLOGIES or GS in text or _looks_like_gs1(text)
     if text.isascii() and text.isdigit() and len(text) in GTIN_LENGTHS and not is_gs1:
         scan.gtin = check_gtin(text)
+        return scan
+    if bare_sscc and not is_gs1 and text.isascii() and text.isdigit() and len(text) == 18:
+        try:
+            scan.sscc = Sscc.parse(text).value
+        except biip.ParseError as err:
+            raise BarcodeError(str(err), "check_digit") from err
         return scan
     if not is_gs1:
         return scan
@@ -91,7 +121,14 @@ def parse_scan(raw: str, gs_placeholder: str = "~") -> Scan:
         message = GS1Message.parse(text.lstrip(GS), config=_GS1_CONFIG)
     except biip.ParseError as err:
         raise BarcodeError(f"not a valid GS1 barcode: {err}", "gs1_format") from err
-    for element in message.element_strings:
+    return _fill(scan, message.element_strings)
+
+
+def _fill(scan: Scan, elements: list[GS1ElementString], *, separators: bool = True) -> Scan:
+    """Copy the AIs a warehouse uses into the scan; a best-before date (AI 15) is the
+    expiry only when there is no use-by date (AI 17)."""
+    best_before = ""
+    for element in elements:
         ai = element.ai.ai
         if element.gtin_error or element.sscc_error:
             raise BarcodeError(
@@ -105,19 +142,32 @@ def parse_scan(raw: str, gs_placeholder: str = "~") -> Scan:
             scan.lot = element.value
         elif ai == "17" and element.date is not None:
             scan.expiry = element.date.isoformat()
+        elif ai == "15" and element.date is not None:
+            best_before = element.date.isoformat()
+        elif ai == "21":
+            scan.serial = element.value
         elif ai in ("30", "37"):
             if not element.value.isdigit() or not 0 < int(element.value) <= MAX_COUNT:
                 raise BarcodeError(
                     f"count {element.value!r} must be 1 to {MAX_COUNT}", "gs1_format"
                 )
             scan.count = int(element.value)
+    scan.expiry = scan.expiry or best_before
+    if separators and _lot_may_hold_another_ai(scan.lot):
+        scan.warnings.append(LOT_MAY_HOLD_ANOTHER_AI)
     return scan
 
 
-def read_scan(raw: str, gs_placeholder: str = "~") -> Scan:
+def _lot_may_hold_another_ai(lot: str) -> bool:
+    # Lots are free text, so this only warns: "A1B2" + "17" + "261231" read as one lot.
+    # Search from the second character: a lot may itself begin with digits like these.
+    return _SWALLOWED_DATE_AI.search(lot, 1) is not None
+
+
+def read_scan(raw: str, gs_placeholder: str = "~", *, bare_sscc: bool = False) -> Scan:
     """`parse_scan` for a scan a person sent: one that cannot be read is bad input."""
     try:
-        return parse_scan(raw, gs_placeholder)
+        return parse_scan(raw, gs_placeholder, bare_sscc=bare_sscc)
     except BarcodeError as err:
         raise InvalidInput(
             str(err), code="BARCODE_INVALID", details={"scanned": raw, "reason": err.reason}

@@ -121,6 +121,13 @@ class ScanSettings(Section):
     suffixes: Annotated[
         list[Literal["Enter", "Tab"]], _help("Keys a wedge scanner sends to end a scan")
     ] = field(default_factory=lambda: ["Enter", "Tab"])
+    bare_sscc: Annotated[
+        bool,
+        _help(
+            "Cartons carry their 18-digit SSCC without the AI 00: an 18-digit scan with a "
+            "right check digit is a carton"
+        ),
+    ] = False
 
 
 class InboundSettings(Section):

@@ -1181,6 +1181,10 @@ const ERRORS = {
   "BARCODE_INVALID:check_digit": { zh: "条码校验位错误，请重扫", en: "Wrong check digit; scan again" },
   "BARCODE_INVALID:gs1_format": { zh: "GS1 条码格式错误", en: "Malformed GS1 barcode" },
   "BARCODE_INVALID:empty": { zh: "扫描内容为空或含控制字符", en: "Empty scan or control characters" },
+  LOT_MAY_HOLD_ANOTHER_AI: {
+    zh: "批次 {lot} 可能含有效期（扫描枪未发送分隔符），请核对",
+    en: "Lot {lot} may hold a date (the scanner sent no separator); check it",
+  },
   INSUFFICIENT_STOCK: {
     zh: "库存不足：现有 {on_hand}，需要 {requested}",
     en: "Not enough stock: {on_hand} on hand, {requested} needed",

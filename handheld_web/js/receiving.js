@@ -465,7 +465,8 @@ function receivedText(result) {
 
 function receivedDetail(result) {
   return () => {
-    const parts = [];
+    // Received as scanned, but a warning (a lot that may hold a date) comes first.
+    const parts = (result.warnings || []).map((code) => errorText({ code, details: { lot: result.lot } }));
     if (result.lot) parts.push(`${t("recv.lot")} ${result.lot}`);
     if (result.expiry) parts.push(`${t("recv.expiry")} ${result.expiry}`);
     const where = result.condition === "good" ? "recv.received.where" : `recv.received.${result.condition}`;
@@ -490,7 +491,8 @@ async function receive(body, needs = new Set()) {
       tell("info", () => t("common.queued"), () => body.scan);
       return;
     }
-    tell("good", receivedText(answer.result), receivedDetail(answer.result));
+    const warned = (answer.result.warnings || []).length > 0;
+    tell(warned ? "notice" : "good", receivedText(answer.result), receivedDetail(answer.result));
     await refreshPlan();
   } catch (err) {
     if (!plan || plan.id !== planId) return;

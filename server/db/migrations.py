@@ -1100,6 +1100,16 @@ def _credentials(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0022_receipt_serial")
+def _receipt_serial(db: sqlite_utils.Database) -> None:
+    """A receiving scan keeps the item's GS1 serial (AI 21), '' when it carried none."""
+    db.executescript(
+        """
+        ALTER TABLE receipt_scans ADD COLUMN serial TEXT NOT NULL DEFAULT '';
+        """
+    )
+
+
 def _badge_digest(badge: str | None) -> str | None:
     # The same digest as server.auth.service.hash_badge (migrations do not import services).
     return None if badge is None else hashlib.sha256(badge.encode()).hexdigest()

@@ -182,6 +182,7 @@ def receive(
             plan_id=plan_id,
             req=data,
             today=site_today(settings),
+            bare_sscc=settings.scan.bare_sscc,
         ),
     ).value
 

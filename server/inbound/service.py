@@ -309,6 +309,7 @@ def receive_scan(
     plan_id: int,
     req: ReceiveScan,
     today: date | None = None,
+    bare_sscc: bool = False,
 ) -> dict[str, Any]:
     plan = _plan(conn, plan_id)
     if plan["status"] == "closed":
@@ -320,7 +321,7 @@ def receive_scan(
         )
     if plan["dock_location_id"] is None:
         raise Unprocessable("check the arrival in at the dock first", code="PLAN_NOT_ARRIVED")
-    scan = read_scan(req.scan, gs_placeholder)
+    scan = read_scan(req.scan, gs_placeholder, bare_sscc=bare_sscc)
 
     sku, lot, expiry, quantity, sscc = _what_was_scanned(conn, plan, scan, req)
     if sku["lot_tracked"] and not lot:
@@ -378,8 +379,8 @@ def receive_scan(
     )
     conn.execute(
         "INSERT INTO receipt_scans (plan_id, sku_id, lot, expiry, quantity, condition, "
-        "over_confirmed, sscc, location_id, user_code, device, at, command_key) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "over_confirmed, sscc, serial, location_id, user_code, device, at, command_key) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             plan_id,
             sku["id"],
@@ -389,6 +390,7 @@ def receive_scan(
             condition,
             int(over),
             sscc,
+            scan.serial,
             location_id,
             ctx.actor.code,
             ctx.actor.device,
@@ -407,6 +409,9 @@ def receive_scan(
         "condition": condition,
         "over": over,
         "sscc": sscc,
+        "serial": scan.serial,
+        # e.g. LOT_MAY_HOLD_ANOTHER_AI: recorded as scanned, but the handheld shows it.
+        "warnings": scan.warnings,
         "location": conn.execute(
             "SELECT code FROM locations WHERE id = ?", (location_id,)
         ).fetchone()[0],

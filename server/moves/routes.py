@@ -30,7 +30,13 @@ def move_source(
     """What a location holds (with reserved units); with `item`, only that item or carton."""
     return db.read(
         lambda conn: service.move_source(
-            conn, location, settings.scan.gs_placeholder, item=item, lot=lot, customer=customer
+            conn,
+            location,
+            settings.scan.gs_placeholder,
+            item=item,
+            lot=lot,
+            customer=customer,
+            bare_sscc=settings.scan.bare_sscc,
         )
     )
 
@@ -50,7 +56,9 @@ def move(
         "move",
         idempotency_key,
         data,
-        lambda conn, ctx: service.move_stock(conn, ctx, data, settings.scan.gs_placeholder),
+        lambda conn, ctx: service.move_stock(
+            conn, ctx, data, settings.scan.gs_placeholder, bare_sscc=settings.scan.bare_sscc
+        ),
     ).value
 
 

@@ -44,13 +44,14 @@ def move_source(
     item: str = "",
     lot: str = "",
     customer: str = "",
+    bare_sscc: bool = False,
 ) -> MoveSource:
     """What a location holds for the move page; with `item`, only that item or carton."""
     source = _location(conn, location, gs_placeholder)
     sscc = ""
     rows: list[Any]
     if item:
-        sscc = _sscc_of(item, gs_placeholder)
+        sscc = _sscc_of(item, gs_placeholder, bare_sscc)
         if sscc:
             rows = _carton_on_location(conn, source, sscc)
         else:
@@ -69,7 +70,12 @@ def move_source(
 
 
 def move_stock(
-    conn: sqlite3.Connection, ctx: CommandContext, req: MoveRequest, gs_placeholder: str
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    req: MoveRequest,
+    gs_placeholder: str,
+    *,
+    bare_sscc: bool = False,
 ) -> MoveResult:
     """Move what the request names from one location to another, as `move` movements."""
     source = _location(conn, req.from_location, gs_placeholder)
@@ -82,7 +88,7 @@ def move_stock(
         )
     for loc in (source, target):
         _check_type(loc, ctx)
-    sscc = req.sscc or (_sscc_of(req.item, gs_placeholder) if req.item else "")
+    sscc = req.sscc or (_sscc_of(req.item, gs_placeholder, bare_sscc) if req.item else "")
     chosen = [bool(sscc), bool(req.item) and not sscc, req.whole_location]
     if sum(chosen) != 1 or (chosen[1] and req.quantity is None):
         raise InvalidInput(
@@ -184,8 +190,8 @@ def _check_type(location: sqlite3.Row, ctx: CommandContext) -> None:
         )
 
 
-def _sscc_of(item: str, gs_placeholder: str) -> str:
-    return read_scan(item, gs_placeholder).sscc
+def _sscc_of(item: str, gs_placeholder: str, bare_sscc: bool) -> str:
+    return read_scan(item, gs_placeholder, bare_sscc=bare_sscc).sscc
 
 
 def _item_rows(

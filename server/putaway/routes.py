@@ -37,7 +37,13 @@ def suggest(
     """For an item scanned on a dock/staging location: what it is and where it should go."""
     return db.read(
         lambda conn: service.suggest_for_scan(
-            conn, location, item, settings.scan.gs_placeholder, lot, customer
+            conn,
+            location,
+            item,
+            settings.scan.gs_placeholder,
+            lot,
+            customer,
+            bare_sscc=settings.scan.bare_sscc,
         )
     )
 

@@ -291,11 +291,13 @@ def suggest_for_scan(
     gs_placeholder: str,
     lot: str = "",
     customer: str = "",
+    *,
+    bare_sscc: bool = False,
 ) -> dict[str, Any]:
     """The handheld's first put-away step: the scanned item (or SSCC carton) on this
     location, and where it should go."""
     source = _location(conn, location)
-    sscc = read_scan(item, gs_placeholder).sscc
+    sscc = read_scan(item, gs_placeholder, bare_sscc=bare_sscc).sscc
     if sscc:
         stock = _carton_contents(conn, source, sscc)
     else:

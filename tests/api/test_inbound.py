@@ -688,3 +688,70 @@ def test_a_gtin_two_customers_share_is_told_apart_by_customer(site: Api) -> None
     )
     assert moved.status_code == 200, moved.text
     assert on_hand(site, "B-01") == {("V2", ""): 2}
+
+
+# -- GS1 -----------------------------------------------------------------------------------
+
+
+def test_best_before_date_is_taken_as_the_expiry_on_receiving(site: Api) -> None:
+    plan_id = new_plan(site)
+    bb = FAR[2:4] + FAR[5:7] + FAR[8:10]
+    answer = receive(site, plan_id, scan="]C101" + "0" + TRACKED + "15" + bb + "10L1")
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["lot"], answer.json()["expiry"]) == ("L1", FAR)
+
+
+def test_a_serial_is_recorded_with_the_receiving_scan(site: Api) -> None:
+    plan_id = new_plan(site)
+    answer = receive(site, plan_id, scan="]C101" + "0" + PLAIN + "21" + "SN-77")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["serial"] == "SN-77"
+    stored = site.db.read(lambda conn: conn.execute("SELECT serial FROM receipt_scans").fetchall())
+    assert [r[0] for r in stored] == ["SN-77"]
+
+
+def test_a_digital_link_is_received_like_its_element_string(site: Api) -> None:
+    plan_id = new_plan(site)
+    link = f"]Q3https://example.com/01/0{TRACKED}/10/L7?17={FAR[2:4]}{FAR[5:7]}{FAR[8:10]}"
+    answer = receive(site, plan_id, scan=link)
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["sku"], answer.json()["lot"], answer.json()["expiry"]) == (
+        "T1",
+        "L7",
+        FAR,
+    )
+
+
+def test_a_lot_that_swallowed_a_date_is_received_with_a_warning(site: Api) -> None:
+    plan_id = new_plan(site)
+    answer = receive(
+        site, plan_id, scan="]C101" + "0" + PLAIN + "10" + "A1" + "17" + "261231", confirm_over=True
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["lot"] == "A117261231"
+    assert answer.json()["warnings"] == ["LOT_MAY_HOLD_ANOTHER_AI"]
+    assert receive(site, plan_id, scan=PLAIN).json()["warnings"] == []
+
+
+def test_a_bare_sscc_receives_the_carton_only_when_the_site_allows_it(site: Api) -> None:
+    plan_id = new_plan(site)
+    assert code_of(receive(site, plan_id, scan=SSCC)) == "BARCODE_UNKNOWN"
+    site.settings.scan.bare_sscc = True
+    answer = receive(site, plan_id, scan=SSCC)
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["sku"], answer.json()["quantity"], answer.json()["sscc"]) == (
+        "U1",
+        6,
+        SSCC,
+    )
+
+
+def test_a_bare_sscc_gets_a_put_away_suggestion_when_the_site_allows_it(site: Api) -> None:
+    received(site)
+    site.settings.scan.bare_sscc = True
+    answer = site.get(
+        "/api/v1/putaway/suggest", role="putaway", params={"location": "DOCK-01", "item": SSCC}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["sscc"] == SSCC
+    assert [(s["sku"], s["quantity"]) for s in answer.json()["stock"]] == [("U1", 6)]

@@ -923,3 +923,25 @@ def test_a_lot_the_plan_does_not_name_asks_before_it_is_received(
         "SELECT lot, quantity, over_confirmed FROM receipt_scans WHERE plan_id = ?", (plan["id"],)
     ).fetchall()
     assert [tuple(r) for r in recorded] == [(other_lot, 2, 1)]
+
+
+def test_a_lot_that_may_hold_a_date_is_received_with_a_warning(
+    page: Page,
+    logged_in_as: Callable[[str], None],
+    api: Api,
+    items: Callable[[int], list[Item]],
+) -> None:
+    (item,) = items(1)
+    plan = api.plan(
+        [{"sku": item.sku, "expected_qty": 5}],
+        {"type": "air", "air_waybill": "784-12345675", "flight": "CX0401"},
+    )
+    api.check_in({**plan, "transport": {"container_no": "784-12345675"}}, "STG-01")
+    logged_in_as("recv01")
+    page.goto(f"/receiving.html?plan={plan['id']}")
+    expect(page.locator("#step-receive")).to_be_visible()
+    # No GS after the lot: "A1" + (17) + a date reads as one lot; it is received as read.
+    yymmdd = good_expiry().strftime("%y%m%d")
+    swallowed = f"]C101{item.ean.zfill(14)}17{yymmdd}10A117{yymmdd}"
+    scan_expecting(page, swallowed, "notice", f"+1 {item.sku}")
+    expect(page.locator("#banner")).to_contain_text(f"批次 A117{yymmdd} 可能含有效期")

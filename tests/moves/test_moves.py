@@ -190,6 +190,40 @@ def test_move_an_sscc_carton_and_only_the_carton(site: Api) -> None:
     ledger_is_true(site)
 
 
+def test_a_bare_sscc_moves_the_carton_when_the_site_allows_it(site: Api) -> None:
+    plan = site.post(
+        "/api/v1/plans",
+        json={
+            "customer": "C1",
+            "plan_no": "ASN-M2",
+            "transport": {"type": "sea", "container_no": "MSKU1234565"},
+            "expected_arrival": date.today().isoformat(),
+            "customs_released": True,
+            "lines": [{"sku": "S1", "expected_qty": 6, "sscc": SSCC}],
+        },
+    )
+    plan_id = plan.json()["id"]
+    site.post(
+        f"/api/v1/plans/{plan_id}/check-in",
+        role="receiver",
+        json={"reference": "MSKU1234565", "dock": "DOCK-1"},
+    )
+    site.post(f"/api/v1/plans/{plan_id}/receive", role="receiver", json={"scan": f"]C100{SSCC}"})
+    site.settings.scan.bare_sscc = True
+    source = site.get(
+        "/api/v1/moves/source", role="putaway", params={"location": "DOCK-1", "item": SSCC}
+    ).json()
+    assert (source["sscc"], [(s["sku"], s["quantity"]) for s in source["stock"]]) == (
+        SSCC,
+        [("S1", 6)],
+    )
+    answer = move(site, from_location="DOCK-1", to_location="STG-1", item=SSCC)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["sscc"] == SSCC
+    assert balance(site, "STG-1") == {("S1", ""): 6}
+    ledger_is_true(site)
+
+
 def test_the_source_lists_what_a_location_holds_with_reserved_units(site: Api) -> None:
     released_order(site, [{"sku": "S1", "quantity": 5}])
     wave(site)
