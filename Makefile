@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 CONFIG ?= config/demo.toml
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench browser fonts clean
+.PHONY: run test lint bench browser fonts clean vendor-camera
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,24 @@ fonts:
 	@fc-list :lang=zh 2>/dev/null | grep -q . || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq fonts-noto-cjk fontconfig; }
+
+# The camera scan's decoder for phones without BarcodeDetector: zxing-wasm's reader (an ES
+# module and its WebAssembly), vendored from the npm registry at this pinned version.
+# `make vendor-camera` fetches it again with npm pack; the wasm must match the module's hash.
+ZXING_WASM_VERSION := 3.1.8
+ZXING_WASM_DIR := handheld_web/vendor/zxing-wasm-$(ZXING_WASM_VERSION)
+ZXING_WASM_FILES := LICENSE package.json dist/es/share.js dist/es/reader/index.js dist/reader/zxing_reader.wasm
+
+vendor-camera:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	( cd "$$tmp" && npm pack --silent zxing-wasm@$(ZXING_WASM_VERSION) >/dev/null && \
+	  tar xzf zxing-wasm-$(ZXING_WASM_VERSION).tgz ) && \
+	want=$$(sed -n 's/^var [A-Za-z_$$]* = "\([0-9a-f]\{64\}\)";$$/\1/p' "$$tmp/package/dist/es/reader/index.js") && \
+	got=$$(sha256sum "$$tmp/package/dist/reader/zxing_reader.wasm" | cut -d' ' -f1) && \
+	{ [ -n "$$want" ] && [ "$$want" = "$$got" ] || { echo "zxing_reader.wasm sha256 $$got, module expects '$$want'"; exit 1; }; } && \
+	rm -rf $(ZXING_WASM_DIR) && \
+	for f in $(ZXING_WASM_FILES); do install -D -m 644 "$$tmp/package/$$f" "$(ZXING_WASM_DIR)/$$f"; done && \
+	echo "vendored zxing-wasm $(ZXING_WASM_VERSION) into $(ZXING_WASM_DIR)"
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check server devices tests bench

@@ -2,8 +2,10 @@
 
 The handheld pages are plain HTML with ES modules from this server and no inline script or
 style, so the policy can allow our own origin only. Preview images are blob: URLs and the
-pages' empty favicon is a data: URL. Set in a before-send hook of the app, which sees every
-response start, also those Litestar makes itself (404, 405, errors before routing).
+pages' empty favicon is a data: URL. The camera scan's barcode decoder is WebAssembly, which
+needs 'wasm-unsafe-eval' (it allows compiling wasm only: JavaScript eval stays refused).
+Set in a before-send hook of the app, which sees every response start, also those Litestar
+makes itself (404, 405, errors before routing).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from litestar.types import Message, Scope
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
-        "script-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",
         "style-src 'self'",
         "img-src 'self' data: blob:",
         "connect-src 'self'",

@@ -1,10 +1,11 @@
 """What a handheld downloads: gzip for text answers, 304 for files it already has.
 
 Compression is Litestar's gzip middleware, limited to text (pages, scripts, styles, JSON,
-CSV): face-sheet PNGs are already compressed and would only cost CPU. The handheld files
-are sent with `Cache-Control: no-cache`, so a handheld revalidates every file on every page
-change; Litestar's static files send an ETag and Last-Modified but never answer the
-conditional request, so `not_modified_when_unchanged` does.
+CSV) and the camera decoder's WebAssembly (946 KB, 411 KB gzipped): face-sheet PNGs are
+already compressed and would only cost CPU. The handheld files are sent with
+`Cache-Control: no-cache`, so a handheld revalidates every file on every page change;
+Litestar's static files send an ETag and Last-Modified but never answer the conditional
+request, so `not_modified_when_unchanged` does.
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ MINIMUM_COMPRESSED_BYTES = 512
 # Level 6 is gzip's default: nearly level 9's size at a fraction of its CPU.
 GZIP_LEVEL = 6
 
-_TEXT_TYPES = ("text/", "application/json", "application/javascript", "image/svg+xml")
+_TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "application/javascript",
+    "image/svg+xml",
+    "application/wasm",
+)
 # Headers a 304 repeats from the 200 it stands for (RFC 9110 15.4.5); the body's own
 # (length, type, disposition) are left out.
 _KEPT_ON_304 = {b"etag", b"last-modified", b"cache-control", b"vary", b"date", b"expires"}

@@ -40,6 +40,20 @@ const TEXTS = {
   "scan.source.scanner": { zh: "扫描", en: "scanned" },
   "scan.source.manual": { zh: "手输", en: "typed" },
 
+  // Camera scanning (js/scan-input.js camera button, js/camera-scan.js view)
+  "scan.source.camera": { zh: "相机", en: "camera" },
+  "scan.camera.label": { zh: "用相机扫码", en: "Scan with the camera" },
+  "scan.camera.title": { zh: "相机扫码", en: "Camera scan" },
+  "scan.camera.starting": { zh: "正在打开相机…", en: "Opening the camera…" },
+  "scan.camera.hint": { zh: "将条码或二维码放在框内", en: "Hold the barcode inside the frame" },
+  "scan.camera.denied": {
+    zh: "不允许使用相机：请在浏览器设置中允许本站使用相机",
+    en: "The camera is not allowed: allow it for this site in the browser settings",
+  },
+  "scan.camera.missing": { zh: "找不到相机", en: "No camera found" },
+  "scan.camera.failed": { zh: "相机扫码无法启动", en: "Camera scanning could not start" },
+  "scan.camera.cancel": { zh: "取消", en: "Cancel" },
+
   "home.title": { zh: "主菜单", en: "Menu" },
   "home.logout": { zh: "退出", en: "Log out" },
   "home.coming_soon": { zh: "即将上线", en: "Coming soon" },

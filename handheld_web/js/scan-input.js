@@ -10,7 +10,11 @@
 //   const scanInput = new ScanInput(form, { onScan: (text, { source }) => ... });
 //   scanInput.configure(clientConfig.scan);
 // `form` holds an <input name="scan">, an OK button[data-scan-ok] and optionally a
-// button[data-scan-keyboard] that shows or hides the on-screen keyboard.
+// button[data-scan-keyboard] that shows or hides the on-screen keyboard. Where the browser
+// can use a camera, a camera button is added: its reads arrive as scans with source
+// "camera", with GS1 separators as the wedge sends them (js/camera-scan.js, loaded on tap).
+
+import { t } from "./i18n.js";
 
 const GS = "\x1d";
 const DEFAULTS = { gs_placeholder: "~", max_interkey_ms: 35, suffixes: ["Enter", "Tab"] };
@@ -19,6 +23,33 @@ const MIN_SCANNER_KEYS = 4;
 // An OS that also turns Alt+029 into a real 0x1D does so right after Alt is released.
 const ALT_ECHO_MS = 80;
 const ALT_GS_CODE = 29;
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function svgElement(tag, attributes) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  return node;
+}
+
+/** The camera button, after the scan field; none where the browser has no camera API. */
+function addCameraButton(input) {
+  if (typeof navigator.mediaDevices?.getUserMedia !== "function") return null;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "scan-camera";
+  button.dataset.scanCamera = "";
+  button.dataset.i18nAriaLabel = "scan.camera.label";
+  button.setAttribute("aria-label", t("scan.camera.label"));
+  const icon = svgElement("svg", { viewBox: "0 0 24 24", "aria-hidden": "true", focusable: "false" });
+  icon.append(
+    svgElement("path", { d: "M3 8a1 1 0 0 1 1-1h3l2-3h6l2 3h3a1 1 0 0 1 1 1v11a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1z" }),
+    svgElement("circle", { cx: "12", cy: "13", r: "4" }),
+  );
+  button.append(icon);
+  input.after(button);
+  return button;
+}
 
 function isTextField(el) {
   return Boolean(el && (el.matches("input, textarea, select") || el.isContentEditable));
@@ -34,6 +65,8 @@ export class ScanInput {
     this.input = form.querySelector("input[name=scan]");
     this.okButton = form.querySelector("[data-scan-ok]");
     this.keyboardButton = form.querySelector("[data-scan-keyboard]");
+    this.cameraButton = addCameraButton(this.input);
+    this.cameraOpen = false;
     this.configure(scan);
     this.onScan = onScan;
     this.keepFocus = keepFocus;
@@ -58,6 +91,7 @@ export class ScanInput {
     });
     this.okButton?.addEventListener("click", () => this.submit("button"));
     this.keyboardButton?.addEventListener("click", () => this.toggleKeyboard());
+    this.cameraButton?.addEventListener("click", () => this.scanWithCamera());
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible" && this.keepFocus) this.focus();
     });
@@ -149,7 +183,7 @@ export class ScanInput {
     this.altDigits = null;
     // Focus went to the page, a button or a link (the tap still acts): take it back, or the
     // next scan is lost and its Enter would press that button. Another field keeps it.
-    if (!this.keepFocus || isTextField(e.relatedTarget)) return;
+    if (!this.keepFocus || this.cameraOpen || isTextField(e.relatedTarget)) return;
     setTimeout(() => {
       if (!isTextField(document.activeElement)) this.focus();
     }, 0);
@@ -174,6 +208,24 @@ export class ScanInput {
     this.reset();
     if (this.keepFocus) this.focus();
     if (text) this.onScan(text, { source });
+  }
+
+  /** Open the camera view; a read is a scan like any other, with source "camera". */
+  async scanWithCamera() {
+    if (this.cameraOpen) return;
+    this.cameraOpen = true;
+    let text = null;
+    try {
+      const { scanWithCamera } = await import("./camera-scan.js");
+      text = await scanWithCamera();
+    } catch (err) {
+      console.warn("camera scan could not open:", err); // e.g. offline before it was cached
+    } finally {
+      this.cameraOpen = false;
+      if (this.keepFocus) this.focus();
+    }
+    text = text?.replaceAll(GS, this.separator).trim();
+    if (text) this.onScan(text, { source: "camera" });
   }
 
   toggleKeyboard() {
