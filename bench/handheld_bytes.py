@@ -5,8 +5,9 @@ empty site file; `bondfloor serve` (granian) runs on a free 127.0.0.1 port.
 
 For every page of handheld_web/ its shell is the HTML plus every style sheet and script it
 pulls: `<link rel=stylesheet>`, `<script src>`, then the ES module imports of each script,
-followed transitively (static `import ... from "./x.js"`, `import "./x.js"` and
-`import("./x.js")`). Each file is fetched over one keep-alive connection twice, with
+followed transitively (static `import ... from "./x.js"` and `import "./x.js"`; a dynamic
+`import("./x.js")` is loaded on demand, e.g. the camera decoder on the first camera tap, so
+it is not part of the shell). Each file is fetched over one keep-alive connection twice, with
 `Accept-Encoding: identity` and with `gzip`; the bytes counted are the body plus the
 status line and headers as sent (the wire bytes, TCP/IP framing left out).
 
@@ -34,9 +35,7 @@ from processes import HOST, Proc, bondfloor_exe, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES_DIR = ROOT / "handheld_web"
-IMPORT = re.compile(
-    r"""(?:\bimport\s*(?:[\w*{}\s,]+?\s*from\s*)?|\bimport\s*\(\s*)["'](\.{1,2}/[^"']+)["']"""
-)
+IMPORT = re.compile(r"""\bimport\s*(?:[\w*{}\s,]+?\s*from\s*)?["'](\.{1,2}/[^"']+)["']""")
 WALKS = [("index.html", "home.html"), ("home.html", "receiving.html"), ("stock.html", "move.html")]
 
 

@@ -13,12 +13,15 @@ const ZXING_WASM = "../vendor/zxing-wasm-3.1.8";
 // DataMatrix on pharma and cosmetics, QR on locations and documents.
 export const NATIVE_FORMATS = ["ean_13", "ean_8", "upc_a", "upc_e", "code_128", "data_matrix", "qr_code"];
 const ZXING_FORMATS = ["EAN13", "EAN8", "UPCA", "UPCE", "Code128", "DataMatrix", "QRCode"];
-// AIM symbology identifiers that mean "this symbol carries GS1 element strings".
-const GS1_IDENTIFIERS = new Set(["]C1", "]d2", "]Q3", "]e0"]); // as server/barcodes.py
+// The AIM identifier a scanner sends for a GS1 symbol of each family, as server/barcodes.py
+// knows them. zxing's own identifier also encodes other things in its modifier (a GS1
+// DataMatrix in the rectangular DMRE shape reads as `]d8`), so GS1 is told by the content.
+const GS1_IDENTIFIER = { DataMatrix: "]d2", Code128: "]C1", QRCode: "]Q3" };
 
 /** The text to hand to the scan field for one zxing read. */
-export function scanTextOfZxingRead({ text, symbologyIdentifier }) {
-  return GS1_IDENTIFIERS.has(symbologyIdentifier) ? `${symbologyIdentifier}${text}` : text;
+export function scanTextOfZxingRead({ text, contentType, symbology }) {
+  const identifier = contentType === "GS1" ? GS1_IDENTIFIER[symbology] : undefined;
+  return identifier ? `${identifier}${text}` : text;
 }
 
 /** Whether this browser's BarcodeDetector (if any) reads every format we need. */

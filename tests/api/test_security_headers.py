@@ -25,12 +25,13 @@ def assert_hardened(answer: Any) -> None:
 
 def test_the_policy_allows_no_inline_script_or_style_and_no_framing() -> None:
     directives = dict(d.split(" ", 1) for d in CONTENT_SECURITY_POLICY.split("; "))
-    assert directives["script-src"] == "'self'"
+    # WebAssembly (the camera scan's decoder) may compile; JavaScript eval may not.
+    assert directives["script-src"] == "'self' 'wasm-unsafe-eval'"
     assert directives["style-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
     assert directives["base-uri"] == "'self'"
     assert directives["form-action"] == "'self'"
-    assert "unsafe" not in CONTENT_SECURITY_POLICY
+    assert "unsafe" not in CONTENT_SECURITY_POLICY.replace("'wasm-unsafe-eval'", "")
 
 
 ANONYMOUS_ANSWERS = [

@@ -87,6 +87,31 @@ def test_the_check_sees_a_violation_when_there_is_one(
     assert any("style-src" in v for v in violations())
 
 
+def test_the_policy_lets_webassembly_compile_but_not_javascript_eval(
+    page: Page, violations: Callable[[], list[str]]
+) -> None:
+    """The camera scan's decoder is WebAssembly: 'wasm-unsafe-eval' allows compiling it and
+    nothing else, so eval and new Function stay blocked (tests/e2e/test_camera_scan.py
+    decodes with it under this policy)."""
+    script_src = next(d for d in CONTENT_SECURITY_POLICY.split("; ") if d.startswith("script-src"))
+    assert script_src.split() == ["script-src", "'self'", "'wasm-unsafe-eval'"]
+    page.goto("/index.html")
+    answer = page.evaluate(
+        """async () => {
+          const emptyModule = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+          const compiled = await WebAssembly.compile(emptyModule).then(() => true, () => false);
+          let evaluated = false;
+          try { evaluated = eval("1 + 1") === 2; } catch {}
+          let made = false;
+          try { made = new Function("return 2")() === 2; } catch {}
+          return { compiled, evaluated, made };
+        }"""
+    )
+    assert answer == {"compiled": True, "evaluated": False, "made": False}
+    page.wait_for_function("() => window.__cspViolations.length >= 2")
+    assert all("script-src" in v for v in violations())
+
+
 def test_login_and_a_stock_scan_work_under_the_policy(
     page: Page, violations: Callable[[], list[str]], demo_db: sqlite3.Connection
 ) -> None:
