@@ -52,9 +52,11 @@ function nativeReader() {
 async function wasmReader() {
   const base = new URL(`${ZXING_WASM}/`, import.meta.url);
   const zxing = await import(`${ZXING_WASM}/dist/es/reader/index.js`);
-  // Without this the module fetches its wasm from a public CDN.
-  zxing.prepareZXingModule({
+  // Without the override the module fetches its wasm from a public CDN. Compile it now,
+  // while the camera starts, rather than on the first frame.
+  await zxing.prepareZXingModule({
     overrides: { locateFile: (path) => new URL(`dist/reader/${path}`, base).href },
+    fireImmediately: true,
   });
   const canvas = document.createElement("canvas");
   const context = canvas.getContext("2d", { willReadFrequently: true });

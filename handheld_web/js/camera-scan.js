@@ -90,6 +90,9 @@ export function scanWithCamera() {
     });
 
     (async () => {
+      // The decoder loads while the camera starts (and the permission prompt is up).
+      const readerReady = barcodeReader();
+      readerReady.catch(() => {}); // its failure is reported below, once awaited
       try {
         stream = await navigator.mediaDevices.getUserMedia({
           audio: false,
@@ -101,7 +104,7 @@ export function scanWithCamera() {
         }
         view.video.srcObject = stream;
         await view.video.play();
-        const reader = await barcodeReader();
+        const reader = await readerReady;
         if (done) return;
         view.dialog.dataset.reader = reader.kind;
         view.dialog.dataset.state = "reading";
