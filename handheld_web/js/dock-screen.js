@@ -10,8 +10,9 @@
 
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
-import { errorText, language, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, language, t, translatePage } from "./i18n.js";
 import { dateTime, el, number, param, setParams, signed } from "./ui.js";
+import { startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -233,9 +234,7 @@ function choose(name) {
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch($("lang"));
-  document.addEventListener("languagechange", render);
+  startPage({ onLanguage: render, uploads: false, badge: false });
   $("change-door").addEventListener("click", () => {
     door = "";
     remember("");

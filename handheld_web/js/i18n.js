@@ -318,7 +318,6 @@ const TEXTS = {
   "pick.tote.own": { zh: "放入 {tote}", en: "Into {tote}" },
   "pick.order": { zh: "订单 {order_no}", en: "Order {order_no}" },
   "pick.lot": { zh: "批次 {lot}", en: "Lot {lot}" },
-  "pick.expiry": { zh: "效期 {expiry}", en: "Expiry {expiry}" },
   "pick.short": { zh: "缺货", en: "Short" },
   "pick.leave": { zh: "换波次", en: "Other wave" },
   "pick.next_task": { zh: "下一个任务", en: "Next task" },

@@ -3,8 +3,9 @@
 
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
-import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
+import { startPage } from "./shell.js";
 
 const banner = document.getElementById("banner");
 const form = document.getElementById("login-form");
@@ -52,8 +53,7 @@ function askPinFor(badgeText) {
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch(document.getElementById("lang"));
+  startPage({ uploads: false, badge: false });
   document.addEventListener("languagechange", () => {
     if (message) feedback.show(...message());
   });

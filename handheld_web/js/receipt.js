@@ -5,8 +5,9 @@
 
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
-import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, t, translatePage } from "./i18n.js";
 import { dateTime, el, number, param, signed } from "./ui.js";
+import { startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -199,9 +200,7 @@ function render() {
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch($("lang"));
-  document.addEventListener("languagechange", render);
+  startPage({ onLanguage: render, uploads: false, badge: false });
   $("print").addEventListener("click", () => window.print());
   const banner = $("banner");
   const planId = param("plan");

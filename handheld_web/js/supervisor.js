@@ -14,8 +14,9 @@
 
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
-import { errorText, language, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, language, t } from "./i18n.js";
 import { dateTime, el, number, param, setParams, signed } from "./ui.js";
+import { startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -439,8 +440,7 @@ function main() {
     api.goToLogin();
     return;
   }
-  translatePage();
-  mountLanguageSwitch($("lang"));
+  startPage({ uploads: false, badge: false });
   document.addEventListener("languagechange", () => {
     $("adjust-outcome").hidden = true; // said in the other language
     render();
