@@ -7,6 +7,7 @@
 // counter. A difference beyond the threshold makes a recount; the recount's
 // differences wait for a supervisor, who approves (stock changes) or rejects each one.
 
+import "./strings/count.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";

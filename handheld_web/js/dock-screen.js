@@ -8,6 +8,7 @@
 // every second. When the truck leaves the door is free again; the screen keeps showing the
 // list that just left (departed, with its handover number) until the next truck opens.
 
+import "./strings/dock-screen.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import { errorText, language, t, translatePage } from "./i18n.js";

@@ -24,6 +24,7 @@
 // make sense while the truck is at the door. Departure keeps its key until it has an
 // answer, so a retry after a lost answer cannot depart twice.
 
+import "./strings/dock.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";

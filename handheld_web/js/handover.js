@@ -3,6 +3,7 @@
 // the totals, and signatures of the warehouse, the driver and the carrier.
 // `handover.html?list=<loading list id>`; the print button (or Ctrl+P) prints it.
 
+import "./strings/handover.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import { errorText, t, translatePage } from "./i18n.js";

@@ -1,5 +1,6 @@
 // Home menu: the tiles of the logged-in user's roles.
 
+import "./strings/home.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";

@@ -1,6 +1,7 @@
 // Login page: user code + PIN, or scan a badge. A supervisor's or admin's badge needs the
 // PIN too: after such a scan the page asks for the PIN and sends both.
 
+import "./strings/login.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import { errorText, t } from "./i18n.js";

@@ -8,6 +8,7 @@
 // refusal shows its text and plays the error sound. The move goes through the outbox
 // with its own key: lost Wi-Fi neither loses nor doubles it.
 
+import "./strings/move.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";

@@ -3,6 +3,7 @@
 // floor tasks), building a wave, and the open return-to-stock and inspection tasks.
 // Scanning an order number, waybill or tote shows that one order in full.
 
+import "./strings/orders.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";

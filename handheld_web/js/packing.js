@@ -11,6 +11,7 @@
 // A wrong item or one too many is refused with the bad sound; a cancelled order, or
 // one customs holds or inspects, gets the intercept alarm and says where its tote goes.
 
+import "./strings/packing.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";

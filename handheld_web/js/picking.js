@@ -13,6 +13,7 @@
 // A confirm renews the lease; an order cancelled or stopped by customs stops the task
 // with its own alarm and a card saying what to do.
 
+import "./strings/picking.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";

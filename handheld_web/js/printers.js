@@ -6,6 +6,7 @@
 // The scan field only names the parcel; the reprint itself is a separate tap, after a
 // reason is chosen: a reprint is audited and a stray scan must not print a label.
 
+import "./strings/printers.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";

@@ -5,6 +5,7 @@
 // again (segregation, capacity), so a person may choose another place, but never one
 // holding or assigned to another customer's goods: that refusal gets its own sound.
 
+import "./strings/putaway.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";

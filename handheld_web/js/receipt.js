@@ -3,6 +3,7 @@
 // puts the received lots with their customs record numbers first, since that is what
 // goes back to the customer and into the customs book.
 
+import "./strings/receipt.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import { errorText, t, translatePage } from "./i18n.js";

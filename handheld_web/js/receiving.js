@@ -8,6 +8,7 @@
 //   receive – an item (EAN, GS1 with lot/expiry/count, SSCC carton)
 //   closed  – a plan number (the next arrival)
 
+import "./strings/receiving.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";

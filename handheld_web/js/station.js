@@ -18,6 +18,7 @@
 // out and packing are sent at once or not at all: the pack call weighs whatever order is
 // open at the bench when it arrives, so it must never be replayed later from a queue.
 
+import "./strings/station.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";

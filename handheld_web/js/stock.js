@@ -1,5 +1,6 @@
 // Stock lookup: scan a location or an item, see what is where, grouped by customer.
 
+import "./strings/stock.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";

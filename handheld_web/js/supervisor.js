@@ -12,6 +12,7 @@
 // lost answer cannot acknowledge twice. Approving or rejecting an adjustment is sent the
 // same way.
 
+import "./strings/supervisor.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import { errorText, language, t } from "./i18n.js";

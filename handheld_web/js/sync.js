@@ -12,6 +12,7 @@
 // looked at. Each keeps its idempotency key until it has an answer, so pressing again
 // after a lost answer cannot act twice.
 
+import "./strings/sync.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";

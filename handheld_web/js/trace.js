@@ -7,6 +7,7 @@
 //
 // Nothing here changes data: no outbox, every call is a read.
 
+import "./strings/trace.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
