@@ -283,8 +283,9 @@ def test_camera_scans_arrive_as_scans_with_the_same_parsing_and_nothing_from_out
 
 
 # A stand-in for the BarcodeDetector of Chrome on Android: it reads every format and hands
-# out what the test put in window.__nativeReads (a GS1 DataMatrix as ML Kit reports it:
-# GS separators, no symbology identifier), one per detect() call after the first.
+# out what the test put in window.__nativeReads (a GS1 DataMatrix as the standard API can
+# report it: rawValue with GS characters, no symbology identifier), one per detect() call
+# after the first.
 NATIVE_DETECTOR = """
 window.__nativeReads = [];
 window.__nativeCalls = 0;
