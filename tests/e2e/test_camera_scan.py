@@ -279,7 +279,29 @@ def test_camera_scans_arrive_as_scans_with_the_same_parsing_and_nothing_from_out
         expect(phone.page.locator("#result")).to_have_attribute("data-kind", "location")
         expect(phone.page.locator("#result-title")).to_contain_text(location)
         expect_only_this_server(phone, server)
+        a_failed_decoder_download_is_said_and_the_next_tap_tries_again(phone, location)
         native_detector_reads_arrive_and_cancel_stops_the_camera(phone, gtin14)
+
+
+def a_failed_decoder_download_is_said_and_the_next_tap_tries_again(
+    phone: CameraPhone, location: str
+) -> None:
+    page = phone.page
+    page.route("**/zxing_reader.wasm", lambda route: route.abort())
+    page.goto("/stock.html")
+    phone.lookups.clear()
+    page.locator("[data-scan-camera]").click()
+    view = page.locator("dialog.camera-view")
+    expect(view).to_have_attribute("data-state", "error", timeout=15_000)
+    expect(view.locator(".camera-status")).to_have_text("相机扫码无法启动")
+    page.wait_for_function(ALL_TRACKS_ENDED)
+    view.locator(".camera-cancel").click()
+    expect(view).to_have_count(0)
+
+    page.unroute("**/zxing_reader.wasm")
+    page.locator("[data-scan-camera]").click()
+    page.wait_for_function("() => document.body.dataset.feedback === 'good'", timeout=20_000)
+    assert phone.lookups == [location]
 
 
 # A stand-in for the BarcodeDetector of Chrome on Android: it reads every format and hands
