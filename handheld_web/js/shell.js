@@ -3,7 +3,7 @@
 
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
-import { mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { loadErrorTexts, mountLanguageSwitch, t, translatePage } from "./i18n.js";
 import { number } from "./ui.js";
 
 /**
@@ -12,6 +12,7 @@ import { number } from "./ui.js";
  */
 export function startPage({ onLanguage = null, uploads = true, badge = true } = {}) {
   translatePage();
+  loadErrorTexts(); // in the background: no page waits for them to show itself
   const switcher = document.getElementById("lang");
   if (switcher) mountLanguageSwitch(switcher);
   const badgeElement = badge && document.getElementById("outbox");
