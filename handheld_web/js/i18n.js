@@ -1184,7 +1184,7 @@ const TEXTS = {
     en: "Past its cut-off, {cutoff_at}: packed, not loaded",
   },
   "alert.msg.ORDER_CUSTOMS_HOLD": {
-    zh: "海关状态 {customs_status}，订单{state}",
+    zh: "海关状态 {customs_status}；订单状态：{state}",
     en: "Customs status {customs_status}, order {state}",
   },
   "alert.msg.CUSTOMS_TIME_IN_FUTURE": {

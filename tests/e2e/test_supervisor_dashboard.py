@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import sqlite3
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,14 +27,16 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import BONDFLOOR, Server
-from tests.e2e.test_dock import packed_orders
-from tests.e2e.test_inbound import Api
+from tests.e2e.test_dock import customs, packed_orders
+from tests.e2e.test_inbound import Api, Refused
 from tests.e2e.test_printing import well_stocked_sku
 
 pytestmark = pytest.mark.e2e
 
 DESK = {"width": 1280, "height": 800}
 SITE_ZONE = ZoneInfo("Asia/Shanghai")  # the demo site's zone: the default
+# Set BONDFLOOR_SCREENSHOTS to a folder to keep the pages' screenshots for a look.
+SHOTS = Path(os.environ["BONDFLOOR_SCREENSHOTS"]) if os.environ.get("BONDFLOOR_SCREENSHOTS") else None
 
 
 @pytest.fixture
@@ -152,4 +156,125 @@ def test_the_dashboard_shows_the_days_flow_an_alert_and_gives_the_csv(
     finally:
         level["quantity"] = 0
         api.call("sup01", "PUT", "/api/v1/alerts/safety-levels", {"levels": [level]})
+        api.call("sup01", "POST", "/api/v1/alerts/check", {})
+
+
+# -- at phone size: alerts in the reader's language and the site's time, fits the screen --
+
+# Everything a gloved finger taps: 48 px high at least. Inline text links are exempt.
+TAP_TARGETS = """() => [...document.querySelectorAll(
+    'button, a, input, select, textarea, summary, [role="button"]')]
+  .filter((n) => n.offsetParent !== null && !(n.tagName === 'A' && n.closest('p, li > span')))
+  .map((n) => ({what: n.id || n.className || n.tagName, height: n.getBoundingClientRect().height}))
+  .filter((t) => t.height < 47.5)"""
+# The size a chart's text is drawn at on screen: its font size times the drawing's scale.
+CHART_TEXT_PX = """() => [...document.querySelectorAll('.board-chart svg text')].map((n) => {
+  const svg = n.ownerSVGElement;
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return parseFloat(getComputedStyle(n).fontSize) * scale;
+})"""
+
+
+def site_time(moment: datetime, lang: str) -> str:
+    """A moment as the page shows it on the site's clock (toLocaleString, 2-digit, 24 h)."""
+    local = moment.astimezone(SITE_ZONE)
+    return local.strftime("%Y/%m/%d %H:%M" if lang == "zh" else "%d/%m/%Y, %H:%M")
+
+
+def test_alerts_at_phone_size_say_codes_in_both_languages_on_the_site_clock(
+    page: Page, api: Api, oms: Api, demo_db: sqlite3.Connection, session_token: Any
+) -> None:
+    stocked = well_stocked_sku(demo_db)
+    party = {"name": "王五", "phone": "13712345678", "city": "深圳市", "address": "前海路九号"}
+    order_no = f"E2E-LATE-{uuid.uuid4().hex[:8].upper()}"
+    cutoff = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=30)
+    api.call(
+        "sup01",
+        "POST",
+        "/api/v1/orders",
+        {
+            "customer": stocked["customer"],
+            "order_no": order_no,
+            "courier": "SF",
+            "waybill_no": f"SF{uuid.uuid4().int % 10**12:012d}",
+            "cutoff_at": cutoff.isoformat(),
+            "routing": {"sort_code": "755-020", "consolidation_point": "深圳转运中心"},
+            "recipient": party,
+            "sender": {**party, "name": "保税仓"},
+            "lines": [{"sku": stocked["sku"], "quantity": 1}],
+        },
+    )
+    customs(oms, order_no, 800)
+    # A customs reply dated a day ahead is refused: a critical alert with the refusal's time.
+    with pytest.raises(Refused):
+        oms.call(
+            "oms",
+            "POST",
+            "/api/v1/customs-statuses",
+            {
+                "order_no": order_no,
+                "code": 800,
+                "status_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+            },
+        )
+    level = {"customer": stocked["customer"], "sku": stocked["sku"], "quantity": 1_000_000_000}
+    api.call("sup01", "PUT", "/api/v1/alerts/safety-levels", {"levels": [level]})
+    try:
+        api.call("sup01", "POST", "/api/v1/alerts/check", {})
+        alerts = {(a["kind"], a["subject"]): a for a in api.call("sup01", "GET", "/api/v1/alerts")}
+        late = alerts[("ORDER_NOT_PACKED_BY_CUTOFF", order_no)]
+        assert late["code"] == "ORDER_NOT_PACKED_PAST_CUTOFF"
+        future = next(a for (kind, _), a in alerts.items() if kind == "CUSTOMS_TIME_IN_FUTURE")
+        refused_at = datetime.fromisoformat(future["params"]["last_at"])
+
+        page.add_init_script(
+            f"sessionStorage.setItem('bondfloor.token', {session_token('sup01')!r})"
+        )
+        page.goto("/supervisor.html")
+        expected = {
+            "zh": {
+                "late": f"已过截单 {site_time(cutoff, 'zh')}：新订单，未打包",
+                "kind": "订单截单前未打包",
+                "future": f"最近一条：{future['params']['target']}，{site_time(refused_at, 'zh')}",
+                "safety": "安全库存 1,000,000,000",
+            },
+            "en": {
+                "late": f"Past its cut-off, {site_time(cutoff, 'en')}: new, not packed",
+                "kind": "Order not packed by its cut-off",
+                "future": f"the last: {future['params']['target']}, "
+                f"{site_time(refused_at, 'en')}",
+                "safety": "safety level 1,000,000,000",
+            },
+        }
+        for lang in ("zh", "en"):
+            if lang == "en":
+                page.locator("#lang").click()
+            words = expected[lang]
+            row = page.locator(f'li.board-alert[data-id="{late["id"]}"]')
+            expect(row.locator(".board-alert-message")).to_have_text(words["late"])
+            expect(row.locator(".board-alert-kind")).to_have_text(words["kind"])
+            refusal = page.locator(f'li.board-alert[data-id="{future["id"]}"]')
+            expect(refusal.locator(".board-alert-message")).to_contain_text(words["future"])
+            safety = page.locator(
+                f'li.board-alert[data-kind="STOCK_BELOW_SAFETY"][data-id="'
+                f'{alerts[("STOCK_BELOW_SAFETY", stocked["customer"] + "/" + stocked["sku"])]["id"]}"]'
+            )
+            expect(safety.locator(".board-alert-message")).to_contain_text(words["safety"])
+            # No server English and no UTC timestamp in any alert's words.
+            for text in page.locator(".board-alert-message").all_inner_texts():
+                assert "+00:00" not in text and "T" not in text.split(" ")[0][4:], text
+            if lang == "zh":
+                assert "cut-off" not in " ".join(
+                    page.locator(".board-alert-message").all_inner_texts()
+                )
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+            assert page.evaluate(TAP_TARGETS) == []
+            sizes = page.evaluate(CHART_TEXT_PX)
+            assert sizes and min(sizes) >= 12, sizes
+            if SHOTS:
+                page.screenshot(path=str(SHOTS / f"supervisor-360-{lang}.png"), full_page=True)
+    finally:
+        level["quantity"] = 0
+        api.call("sup01", "PUT", "/api/v1/alerts/safety-levels", {"levels": [level]})
+        oms.call("oms", "POST", "/api/v1/order-cancellations", {"order_no": order_no})
         api.call("sup01", "POST", "/api/v1/alerts/check", {})
