@@ -11,7 +11,7 @@ import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, language, mountLanguageSwitch, t, translatePage } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
-import { dateTime, el, keepScanFocus, number } from "./ui.js";
+import { el, keepScanFocus, number, setSiteTimeZone, wallClock } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -58,14 +58,8 @@ function note(kind, text, detail = () => "") {
   feedback.show(kind, banner, text(), detail());
 }
 
-/** A server time as the clock on the wall says it; with the date when it is not today. */
-function when(iso) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  if (d.toDateString() !== new Date().toDateString()) return dateTime(iso);
-  return d.toLocaleTimeString(language() === "zh" ? "zh-CN" : "en-GB", { hour12: false });
-}
+/** A server time as the site's wall clock says it; with the date when it is not today. */
+const when = wallClock;
 
 /** A job's `last_error` ("CODE: words") as text people read; the words stay as detail. */
 function jobError(text) {
@@ -585,6 +579,7 @@ async function main() {
     isManager = me.roles.some((role) => MANAGERS.includes(role));
     isAdmin = me.roles.includes("admin");
     scanInput.configure(config?.scan);
+    setSiteTimeZone(config?.site?.timezone); // times on the site's clock, not the device's
   } catch (err) {
     tell("bad", () => errorText(err));
   }

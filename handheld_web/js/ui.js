@@ -59,7 +59,21 @@ export function dateTime(iso) {
   });
 }
 
-/** A server timestamp's time of day on the site's clock (14:05:09). */
+/** The site's calendar day of a moment (2026-12-07), for "is it today?". */
+function siteDay(d) {
+  return d.toLocaleDateString("en-CA", { timeZone: siteTimeZone });
+}
+
+/** A server timestamp as the site's wall clock says it: the time of day, with the date
+ * when it is not the site's today. */
+export function wallClock(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return siteDay(d) === siteDay(new Date()) ? timeOfDay(d) : dateTime(iso);
+}
+
+/** A moment's time of day on the site's clock (14:05:09). */
 export function timeOfDay(date) {
   return date.toLocaleTimeString(language() === "zh" ? "zh-CN" : "en-GB", {
     hour12: false,

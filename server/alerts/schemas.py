@@ -76,6 +76,7 @@ def alert_message(code: str, params: dict[str, object]) -> str:
     """The English text of an alert message code (device text in it cut to 300 characters)."""
     return ALERT_MESSAGES[code].format(**params)[:300]
 
+
 AlertKind = Annotated[str, Meta(description="The alert's stable kind code, e.g. LOT_EXPIRING")]
 AlertSubject = Annotated[
     str, Meta(description="What it is about, e.g. `HKBEAUTY/HK0006/L2611006` or an order number")

@@ -553,9 +553,7 @@ def check_alerts(
     open_now = db.read(
         lambda conn: {
             (r[0], r[1]): r[2]
-            for r in conn.execute(
-                "SELECT kind, subject, id FROM alerts WHERE cleared_at IS NULL"
-            )
+            for r in conn.execute("SELECT kind, subject, id FROM alerts WHERE cleared_at IS NULL")
         }
     )
     at = iso(now)

@@ -36,7 +36,9 @@ pytestmark = pytest.mark.e2e
 DESK = {"width": 1280, "height": 800}
 SITE_ZONE = ZoneInfo("Asia/Shanghai")  # the demo site's zone: the default
 # Set BONDFLOOR_SCREENSHOTS to a folder to keep the pages' screenshots for a look.
-SHOTS = Path(os.environ["BONDFLOOR_SCREENSHOTS"]) if os.environ.get("BONDFLOOR_SCREENSHOTS") else None
+SHOTS = (
+    Path(os.environ["BONDFLOOR_SCREENSHOTS"]) if os.environ.get("BONDFLOOR_SCREENSHOTS") else None
+)
 
 
 @pytest.fixture
@@ -241,8 +243,7 @@ def test_alerts_at_phone_size_say_codes_in_both_languages_on_the_site_clock(
             "en": {
                 "late": f"Past its cut-off, {site_time(cutoff, 'en')}: new, not packed",
                 "kind": "Order not packed by its cut-off",
-                "future": f"the last: {future['params']['target']}, "
-                f"{site_time(refused_at, 'en')}",
+                "future": f"the last: {future['params']['target']}, {site_time(refused_at, 'en')}",
                 "safety": "safety level 1,000,000,000",
             },
         }
@@ -273,6 +274,16 @@ def test_alerts_at_phone_size_say_codes_in_both_languages_on_the_site_clock(
             assert sizes and min(sizes) >= 12, sizes
             if SHOTS:
                 page.screenshot(path=str(SHOTS / f"supervisor-360-{lang}.png"), full_page=True)
+
+        # The printers page shows a printer's time on the site's clock too (the browser's
+        # own zone is the machine's).
+        printer = next(p for p in api.call("sup01", "GET", "/api/v1/printers") if p["since"])
+        since = datetime.fromisoformat(printer["since"]).astimezone(SITE_ZONE)
+        today = datetime.now(SITE_ZONE).date()
+        shown = since.strftime("%H:%M:%S") if since.date() == today else site_time(since, "en")
+        page.goto("/printers.html")
+        card = page.locator(f'.printer-card[data-printer="{printer["name"]}"]')
+        expect(card.locator(".printer-since")).to_have_text(f" · since {shown}")
     finally:
         level["quantity"] = 0
         api.call("sup01", "PUT", "/api/v1/alerts/safety-levels", {"levels": [level]})
