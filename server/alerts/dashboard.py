@@ -121,6 +121,7 @@ ALERT_COLUMNS = (
     "acked_by",
     "acked_at",
     "ack_note",
+    "code",  # the message code, last: columns read by position keep their place
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
@@ -108,6 +108,17 @@ class AlertRaised(Struct, kw_only=True):
     subject: AlertSubject
     message: Annotated[str, Meta(description="What holds, in English")]
     first_seen_at: Annotated[str, Meta(description="UTC time the worker first saw it")]
+    code: Annotated[
+        str,
+        Meta(
+            description="What holds as a stable message code (e.g. ORDER_NOT_PACKED_PAST_CUTOFF), "
+            "to say it in another language; absent on alerts raised before codes"
+        ),
+    ] = ""
+    params: Annotated[
+        dict[str, Any],
+        Meta(description="The message code's parameters; times are UTC (ISO 8601)"),
+    ] = {}
 
 
 class AlertCleared(Struct, kw_only=True):

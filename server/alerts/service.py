@@ -513,6 +513,8 @@ def apply_findings(
                 subject=f.subject,
                 message=f.message,
                 first_seen_at=ctx.at,
+                code=f.code,
+                params=f.params,
             ),
         )
         raised.append(alert_id)

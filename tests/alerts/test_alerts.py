@@ -369,6 +369,8 @@ def test_the_alerts_csv_never_hands_a_spreadsheet_a_formula(site: Api) -> None:
     ours = next(r for r in rows if r["id"] == str(alert["id"]))
     assert ours["ack_note"] == "'" + note
     assert ours["kind"] == "STATION_AGENT_OFFLINE" and ours["cleared_at"] == ""
+    assert ours["code"] == "STATION_AGENT_NEVER_SEEN"
+    assert list(rows[0])[-1] == "code"
 
 
 def test_the_worker_checks_on_its_interval_and_is_off_by_default(settings: Settings) -> None:
