@@ -223,10 +223,20 @@ function shownParams(alert) {
   return shown;
 }
 
+/** The alert's message code as of the dashboard's answer: a cut-off that was near at the
+ * last check and has gone by since (the worker may be off) is past. The server's clock
+ * decides (`generated_at`), not the device's. */
+function currentCode(alert) {
+  const cutoff = alert.params?.cutoff_at;
+  if (!alert.code.endsWith("_NEAR_CUTOFF") || !cutoff || !board?.generated_at) return alert.code;
+  const gone = new Date(cutoff).getTime() <= new Date(board.generated_at).getTime();
+  return gone ? alert.code.replace("_NEAR_CUTOFF", "_PAST_CUTOFF") : alert.code;
+}
+
 /** What holds, in the reader's language; an alert stored before alerts had codes says
  * it in its English message. */
 function alertText(alert) {
-  const key = `alert.msg.${alert.code}`;
+  const key = `alert.msg.${currentCode(alert)}`;
   if (!alert.code || t(key) === key) return alert.message;
   return t(key, shownParams(alert));
 }
@@ -260,7 +270,7 @@ function alertItem(alert) {
     t("board.alert.seen", { first: dateTime(alert.first_seen_at), last: dateTime(alert.last_seen_at) }),
   );
   const message = el("p", "board-alert-message", alertText(alert));
-  if (alert.code) message.dataset.code = alert.code;
+  if (alert.code) message.dataset.code = currentCode(alert);
   item.append(head, message);
   const raw = rawText(alert);
   if (raw) item.append(el("p", "board-alert-raw sync-muted", raw));

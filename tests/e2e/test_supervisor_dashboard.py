@@ -16,6 +16,7 @@ import os
 import re
 import sqlite3
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -183,13 +184,10 @@ def site_time(moment: datetime, lang: str) -> str:
     return local.strftime("%Y/%m/%d %H:%M" if lang == "zh" else "%d/%m/%Y, %H:%M")
 
 
-def test_alerts_at_phone_size_say_codes_in_both_languages_on_the_site_clock(
-    page: Page, api: Api, oms: Api, demo_db: sqlite3.Connection, session_token: Any
-) -> None:
-    stocked = well_stocked_sku(demo_db)
+def released_order_due(api: Api, oms: Api, stocked: dict[str, Any], cutoff: datetime) -> str:
+    """An order of one unit, released by customs, with its cut-off at `cutoff`."""
     party = {"name": "王五", "phone": "13712345678", "city": "深圳市", "address": "前海路九号"}
-    order_no = f"E2E-LATE-{uuid.uuid4().hex[:8].upper()}"
-    cutoff = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=30)
+    order_no = f"E2E-DUE-{uuid.uuid4().hex[:8].upper()}"
     api.call(
         "sup01",
         "POST",
@@ -207,6 +205,18 @@ def test_alerts_at_phone_size_say_codes_in_both_languages_on_the_site_clock(
         },
     )
     customs(oms, order_no, 800)
+    return order_no
+
+
+def test_alerts_at_phone_size_say_codes_in_both_languages_on_the_site_clock(
+    page: Page, api: Api, oms: Api, demo_db: sqlite3.Connection, session_token: Any
+) -> None:
+    stocked = well_stocked_sku(demo_db)
+    cutoff = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=30)
+    order_no = released_order_due(api, oms, stocked, cutoff)
+    # Near its cut-off at the check, past it when the page is read (no check in between).
+    soon = datetime.now(UTC) + timedelta(seconds=2)
+    soon_no = released_order_due(api, oms, stocked, soon)
     # A customs reply dated a day ahead is refused: a critical alert with the refusal's time.
     with pytest.raises(Refused):
         oms.call(
@@ -227,6 +237,10 @@ def test_alerts_at_phone_size_say_codes_in_both_languages_on_the_site_clock(
         late = alerts[("ORDER_NOT_PACKED_BY_CUTOFF", order_no)]
         assert late["code"] == "ORDER_NOT_PACKED_PAST_CUTOFF"
         future = next(a for (kind, _), a in alerts.items() if kind == "CUSTOMS_TIME_IN_FUTURE")
+        gone_by = alerts[("ORDER_NOT_PACKED_BY_CUTOFF", soon_no)]
+        assert gone_by["code"] == "ORDER_NOT_PACKED_NEAR_CUTOFF"
+        while datetime.now(UTC) <= soon:
+            time.sleep(0.2)
         refused_at = datetime.fromisoformat(future["params"]["last_at"])
 
         page.add_init_script(
@@ -237,12 +251,14 @@ def test_alerts_at_phone_size_say_codes_in_both_languages_on_the_site_clock(
             "zh": {
                 "late": f"已过截单 {site_time(cutoff, 'zh')}：新订单，未打包",
                 "kind": "订单截单前未打包",
+                "soon": "已过截单 {time}：新订单，未打包",
                 "future": f"最近一条：{future['params']['target']}，{site_time(refused_at, 'zh')}",
                 "safety": "安全库存 1,000,000,000",
             },
             "en": {
                 "late": f"Past its cut-off, {site_time(cutoff, 'en')}: new, not packed",
                 "kind": "Order not packed by its cut-off",
+                "soon": "Past its cut-off, {time}: new, not packed",
                 "future": f"the last: {future['params']['target']}, {site_time(refused_at, 'en')}",
                 "safety": "safety level 1,000,000,000",
             },
@@ -254,6 +270,10 @@ def test_alerts_at_phone_size_say_codes_in_both_languages_on_the_site_clock(
             row = page.locator(f'li.board-alert[data-id="{late["id"]}"]')
             expect(row.locator(".board-alert-message")).to_have_text(words["late"])
             expect(row.locator(".board-alert-kind")).to_have_text(words["kind"])
+            since_check = page.locator(f'li.board-alert[data-id="{gone_by["id"]}"]')
+            expect(since_check.locator(".board-alert-message")).to_have_text(
+                words["soon"].format(time=site_time(soon, lang))
+            )
             refusal = page.locator(f'li.board-alert[data-id="{future["id"]}"]')
             expect(refusal.locator(".board-alert-message")).to_contain_text(words["future"])
             safety = page.locator(
@@ -287,5 +307,6 @@ def test_alerts_at_phone_size_say_codes_in_both_languages_on_the_site_clock(
     finally:
         level["quantity"] = 0
         api.call("sup01", "PUT", "/api/v1/alerts/safety-levels", {"levels": [level]})
-        oms.call("oms", "POST", "/api/v1/order-cancellations", {"order_no": order_no})
+        for number in (order_no, soon_no):
+            oms.call("oms", "POST", "/api/v1/order-cancellations", {"order_no": number})
         api.call("sup01", "POST", "/api/v1/alerts/check", {})
