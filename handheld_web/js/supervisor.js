@@ -22,8 +22,8 @@ const banner = $("banner");
 const SVG = "http://www.w3.org/2000/svg";
 const POLL_MS = 5000;
 // A chart is drawn in screen pixels (its width is measured), so its 12 px labels stay
-// 12 px on a phone; bar counts show only where a bar is wide enough to carry one.
-const CHART = { height: 132, top: 18, bottom: 20, gap: 12, min: 340, labelSlot: 26, tickSpace: 32 };
+// 12 px on a phone; a bar carries its count where the count fits, the busiest hour always.
+const CHART = { height: 132, top: 18, bottom: 20, gap: 12, min: 340, digit: 7.5, tickSpace: 32 };
 const WORK = [
   "plans_to_receive",
   "units_to_put_away",
@@ -105,6 +105,7 @@ function chartWidth() {
 function chart(step, hours, width) {
   const { height, top, bottom } = CHART;
   const most = Math.max(1, ...step.per_hour);
+  const peak = step.per_hour.indexOf(most);
   const slot = width / hours.length;
   const plot = height - top - bottom;
   // Hour ticks every 1, 2, 3, 4 or 6 hours: as often as the labels have room.
@@ -139,9 +140,14 @@ function chart(step, hours, width) {
     tip.textContent = `${hours[n]} ${number(count)}`;
     bar.append(tip);
     drawing.append(bar);
-    if (count > 0 && slot >= CHART.labelSlot) {
-      const label = svg("text", { x: (n * slot + slot / 2).toFixed(1), y: height - bottom - h - 3, class: "bar-label" });
-      label.textContent = number(count);
+    // A count over its bar where it fits the bar; the day's busiest hour always has one
+    // (kept inside the drawing: its neighbours are lower, so it may be wider than its bar).
+    const text = number(count);
+    const textWidth = text.length * CHART.digit;
+    if (count > 0 && (textWidth <= slot || n === peak)) {
+      const middle = Math.min(Math.max(n * slot + slot / 2, textWidth / 2), width - textWidth / 2);
+      const label = svg("text", { x: middle.toFixed(1), y: height - bottom - h - 3, class: "bar-label" });
+      label.textContent = text;
       drawing.append(label);
     }
     if (n % every === 0) {
