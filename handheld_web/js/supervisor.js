@@ -416,7 +416,10 @@ function deviceRow(kind, name, state, detail = "") {
 }
 
 function renderDevices() {
-  const rows = board.devices.printers.map((p) => deviceRow("printer", p.name, p.state, p.detail));
+  // A printer's state since when, on the site's clock; the driver's own words after it.
+  const printerDetail = (p) =>
+    [p.since ? t("board.device.since", { time: dateTime(p.since) }) : "", p.detail].filter(Boolean).join(" · ");
+  const rows = board.devices.printers.map((p) => deviceRow("printer", p.name, p.state, printerDetail(p)));
   for (const [name, station] of Object.entries(board.devices.stations)) {
     rows.push(deviceRow("station", name, station.agent, station.seen_at ? dateTime(station.seen_at) : ""));
     for (const [scanner, state] of Object.entries(station.scanners || {})) {

@@ -319,10 +319,12 @@ def test_alerts_at_phone_size_say_codes_in_both_languages_on_the_site_clock(
             if SHOTS:
                 page.screenshot(path=str(SHOTS / f"supervisor-360-{lang}.png"), full_page=True)
 
-        # The printers page shows a printer's time on the site's clock too (the browser's
-        # own zone is the machine's).
+        # The printers page and the dashboard's devices show a printer's time on the site's
+        # clock too (the browser's own zone is the machine's).
         printer = next(p for p in api.call("sup01", "GET", "/api/v1/printers") if p["since"])
         since = datetime.fromisoformat(printer["since"]).astimezone(SITE_ZONE)
+        device = page.locator(f'li[data-device="printer:{printer["name"]}"]')
+        expect(device).to_contain_text(f"since {site_time(since, 'en')}")
         today = datetime.now(SITE_ZONE).date()
         shown = since.strftime("%H:%M:%S") if since.date() == today else site_time(since, "en")
         page.goto("/printers.html")

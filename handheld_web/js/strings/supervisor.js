@@ -182,4 +182,5 @@ addTexts({
     en: "Adjustments in {window_minutes} min: {count}, units: {units}",
   },
   "alert.device_says": { zh: "设备/系统原文：{text}", en: "Device or system says: {text}" },
+  "board.device.since": { zh: "自 {time}", en: "since {time}" },
 });
