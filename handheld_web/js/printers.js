@@ -12,7 +12,7 @@ import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, language, t } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
-import { dateTime, el, keepScanFocus, number } from "./ui.js";
+import { el, keepScanFocus, number, setSiteTimeZone, wallClock } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
@@ -51,14 +51,8 @@ let polling = false;
 let stopped = false; // this user may not see the printers: stop asking
 let timer = null;
 
-/** A server time as the clock on the wall says it; with the date when it is not today. */
-function when(iso) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  if (d.toDateString() !== new Date().toDateString()) return dateTime(iso);
-  return d.toLocaleTimeString(language() === "zh" ? "zh-CN" : "en-GB", { hour12: false });
-}
+/** A server time as the site's wall clock says it; with the date when it is not today. */
+const when = wallClock;
 
 /** A job's `last_error` ("CODE: words") as text people read; the words stay as detail. */
 function jobError(text) {
@@ -574,6 +568,7 @@ async function main() {
     isManager = me.roles.some((role) => MANAGERS.includes(role));
     isAdmin = me.roles.includes("admin");
     scanInput.configure(config?.scan);
+    setSiteTimeZone(config?.site?.timezone); // times on the site's clock, not the device's
   } catch (err) {
     tell("bad", () => errorText(err));
   }

@@ -16,14 +16,16 @@ import "./strings/supervisor.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import { errorText, language, t } from "./i18n.js";
-import { dateTime, el, number, param, setParams, signed } from "./ui.js";
+import { dateTime, el, number, param, setParams, setSiteTimeZone, signed, timeOfDay } from "./ui.js";
 import { startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
 const SVG = "http://www.w3.org/2000/svg";
 const POLL_MS = 5000;
-const CHART = { width: 360, height: 120, top: 16, bottom: 18 };
+// A chart is drawn in screen pixels (its width is measured), so its 12 px labels stay
+// 12 px on a phone; a bar carries its count where the count fits, the busiest hour always.
+const CHART = { height: 132, top: 18, bottom: 20, gap: 12, min: 340, digit: 7.5, tickSpace: 32 };
 const WORK = [
   "plans_to_receive",
   "units_to_put_away",
@@ -61,6 +63,7 @@ async function refresh() {
   try {
     [board, adjustments] = await Promise.all([api.dashboard(chosenDay()), api.listAdjustments()]);
     live = { ok: true, at: new Date(), error: "" };
+    setSiteTimeZone(board.site.timezone);
     if (!$("day").value) $("day").value = board.throughput.day;
     render();
     refreshes += 1;
@@ -92,12 +95,23 @@ function svg(tag, attrs = {}) {
   return node;
 }
 
+/** The width of one chart: the charts' grid has as many columns of at least CHART.min
+ * pixels as fit (css .board-charts). */
+function chartWidth() {
+  const room = $("charts").clientWidth || CHART.min;
+  const columns = Math.max(1, Math.floor((room + CHART.gap) / (Math.min(CHART.min, room) + CHART.gap)));
+  return Math.max(120, Math.floor((room - CHART.gap * (columns - 1)) / columns));
+}
+
 /** One step's day as bars: an hour each, the tallest bar at full height. */
-function chart(step, hours) {
-  const { width, height, top, bottom } = CHART;
+function chart(step, hours, width) {
+  const { height, top, bottom } = CHART;
   const most = Math.max(1, ...step.per_hour);
+  const peak = step.per_hour.indexOf(most);
   const slot = width / hours.length;
   const plot = height - top - bottom;
+  // Hour ticks every 1, 2, 3, 4 or 6 hours: as often as the labels have room.
+  const every = [1, 2, 3, 4, 6, 12].find((n) => n * slot >= CHART.tickSpace) || 12;
   const figure = el("figure", "board-chart");
   figure.dataset.step = step.step;
   const title = el("figcaption", "board-chart-title");
@@ -128,13 +142,20 @@ function chart(step, hours) {
     tip.textContent = `${hours[n]} ${number(count)}`;
     bar.append(tip);
     drawing.append(bar);
-    if (count > 0) {
-      const label = svg("text", { x: (n * slot + slot / 2).toFixed(1), y: height - bottom - h - 3, class: "bar-label" });
-      label.textContent = number(count);
+    // A count over its bar where it fits the bar; the day's busiest hour always has one
+    // (kept inside the drawing: its neighbours are lower, so it may be wider than its bar).
+    const text = number(count);
+    const textWidth = text.length * CHART.digit;
+    if (count > 0 && (textWidth <= slot || n === peak)) {
+      const middle = Math.min(Math.max(n * slot + slot / 2, textWidth / 2), width - textWidth / 2);
+      const label = svg("text", { x: middle.toFixed(1), y: height - bottom - h - 3, class: "bar-label" });
+      label.textContent = text;
       drawing.append(label);
     }
-    if (n % 3 === 0) {
-      const tick = svg("text", { x: (n * slot + slot / 2).toFixed(1), y: height - 4, class: "tick" });
+    if (n % every === 0) {
+      // Kept clear of the left edge: "00" centred on a narrow first bar would be cut.
+      const x = Math.max(10, n * slot + slot / 2);
+      const tick = svg("text", { x: x.toFixed(1), y: height - 5, class: "tick" });
       tick.textContent = hours[n].slice(0, 2);
       drawing.append(tick);
     }
@@ -153,7 +174,9 @@ function stat(name, value, key) {
 function renderFlow() {
   const flow = board.throughput;
   $("flow").dataset.day = flow.day;
-  $("charts").replaceChildren(...flow.steps.map((s) => chart(s, flow.hours)));
+  const width = chartWidth();
+  $("charts").dataset.width = String(width);
+  $("charts").replaceChildren(...flow.steps.map((s) => chart(s, flow.hours, width)));
 }
 
 function renderWork() {
@@ -185,6 +208,59 @@ function kindText(kind) {
   return known(`alert.${kind}`, kind);
 }
 
+// Parameters the page cannot translate: a device's or the OMS's own words, shown apart.
+const RAW_PARAMS = ["detail", "error", "last_error"];
+const TIME_PARAM = /(_at|^since)$/;
+
+/** An alert's parameters as the reader reads them: times on the site's clock, counts
+ * grouped, states and error codes in words. */
+function shownParams(alert) {
+  const shown = {};
+  for (const [name, value] of Object.entries(alert.params || {})) {
+    if (value === null || value === undefined || value === "") shown[name] = "—";
+    else if (TIME_PARAM.test(name)) shown[name] = dateTime(value);
+    else if (typeof value === "number" && name !== "customs_status") shown[name] = number(value);
+    else shown[name] = String(value);
+  }
+  const { state, error_code: code } = alert.params || {};
+  if (state) {
+    const kind = alert.kind === "PRINTER_UNAVAILABLE" ? "device" : "state";
+    shown.state = known(`board.${kind}.${state}`, state);
+  }
+  shown.error = code ? errorText({ code, message: code }) : shown.error;
+  return shown;
+}
+
+/** The alert's message code as of the dashboard's answer: a cut-off that was near at the
+ * last check and has gone by since (the worker may be off) is past. The server's clock
+ * decides (`generated_at`), not the device's. */
+function currentCode(alert) {
+  const cutoff = alert.params?.cutoff_at;
+  if (!alert.code.endsWith("_NEAR_CUTOFF") || !cutoff || !board?.generated_at) return alert.code;
+  const gone = new Date(cutoff).getTime() <= new Date(board.generated_at).getTime();
+  return gone ? alert.code.replace("_NEAR_CUTOFF", "_PAST_CUTOFF") : alert.code;
+}
+
+/** What holds, in the reader's language; an alert stored before alerts had codes says
+ * it in its English message. */
+function alertText(alert) {
+  const key = `alert.msg.${currentCode(alert)}`;
+  if (!alert.code || t(key) === key) return alert.message;
+  return t(key, shownParams(alert));
+}
+
+/** The device's or the OMS's own words, when they add something to the translated text. */
+function rawText(alert) {
+  const params = alert.params || {};
+  if (!alert.code) return "";
+  // A job we refused by our own code (PRINTER_DISABLED: ...): that code's text.
+  if (params.last_error && params.error_code) {
+    return errorText({ code: params.error_code, message: params.last_error });
+  }
+  const said = RAW_PARAMS.map((name) => params[name]).filter(Boolean);
+  return said.length ? t("alert.device_says", { text: said.join(" · ") }) : "";
+}
+
 function alertItem(alert) {
   const item = el("li", "board-alert");
   item.dataset.kind = alert.kind;
@@ -201,7 +277,12 @@ function alertItem(alert) {
     "sync-muted",
     t("board.alert.seen", { first: dateTime(alert.first_seen_at), last: dateTime(alert.last_seen_at) }),
   );
-  item.append(head, el("p", "board-alert-message", alert.message), seen);
+  const message = el("p", "board-alert-message", alertText(alert));
+  if (alert.code) message.dataset.code = currentCode(alert);
+  item.append(head, message);
+  const raw = rawText(alert);
+  if (raw) item.append(el("p", "board-alert-raw sync-muted", raw));
+  item.append(seen);
   if (alert.acked_at) {
     item.dataset.acked = "true";
     item.append(el("p", "board-alert-ack", t("board.alert.acked", { who: alert.acked_by, note: alert.ack_note })));
@@ -335,7 +416,10 @@ function deviceRow(kind, name, state, detail = "") {
 }
 
 function renderDevices() {
-  const rows = board.devices.printers.map((p) => deviceRow("printer", p.name, p.state, p.detail));
+  // A printer's state since when, on the site's clock; the driver's own words after it.
+  const printerDetail = (p) =>
+    [p.since ? t("board.device.since", { time: dateTime(p.since) }) : "", p.detail].filter(Boolean).join(" · ");
+  const rows = board.devices.printers.map((p) => deviceRow("printer", p.name, p.state, printerDetail(p)));
   for (const [name, station] of Object.entries(board.devices.stations)) {
     rows.push(deviceRow("station", name, station.agent, station.seen_at ? dateTime(station.seen_at) : ""));
     for (const [scanner, state] of Object.entries(station.scanners || {})) {
@@ -359,7 +443,7 @@ function renderSync() {
 
 function renderLive() {
   const text = live.ok
-    ? t("board.live", { at: live.at.toLocaleTimeString(language() === "zh" ? "zh-CN" : "en-GB", { hour12: false }) })
+    ? t("board.live", { at: timeOfDay(live.at) })
     : t("board.live.failed", { error: live.error });
   $("live").textContent = text;
   $("live").dataset.ok = String(live.ok);
@@ -457,6 +541,10 @@ function main() {
   });
   $("alerts-csv").addEventListener("click", () => download("alerts", {}));
   $("check-now").addEventListener("click", checkNow);
+  // The charts are drawn to their width: a turned tablet or a resized window redraws them.
+  window.addEventListener("resize", () => {
+    if (board && String(chartWidth()) !== $("charts").dataset.width) renderFlow();
+  });
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) poll();
   });

@@ -17,7 +17,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, language, t } from "./i18n.js";
-import { dateTime, el, number } from "./ui.js";
+import { dateTime, el, number, setSiteTimeZone, wallClock } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
@@ -88,14 +88,8 @@ async function sendNow(path, body) {
 
 // -- words and numbers -------------------------------------------------------------------
 
-/** A server time as the clock on the wall says it; with the date when it is not today. */
-function when(iso) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  if (d.toDateString() !== new Date().toDateString()) return dateTime(iso);
-  return d.toLocaleTimeString(language() === "zh" ? "zh-CN" : "en-GB", { hour12: false });
-}
+/** A server time as the site's wall clock says it; with the date when it is not today. */
+const when = wallClock;
 
 /** Seconds as people say them: 42 s, 3 min 5 s, 2 h 10 min, 1 d 4 h. */
 function duration(seconds) {
@@ -398,6 +392,14 @@ function main() {
   });
   render();
   poll();
+  // Times on the site's clock once the site's zone is known (the device may differ).
+  api
+    .clientConfig()
+    .then((config) => {
+      setSiteTimeZone(config.site.timezone);
+      render();
+    })
+    .catch(() => {});
 }
 
 main();

@@ -29,7 +29,21 @@ export function today() {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
-/** A server timestamp shown as local date and time, or "" when there is none. */
+// The site's time zone (client-config or the dashboard gives it); until a page sets it,
+// times are shown in the device's own zone.
+let siteTimeZone;
+
+/** Show times in `zone` (IANA, e.g. Asia/Shanghai) from now on; an unknown zone is ignored. */
+export function setSiteTimeZone(zone) {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    siteTimeZone = zone;
+  } catch {
+    // A zone this browser does not know: keep the device's.
+  }
+}
+
+/** A server timestamp shown as date and time on the site's clock, or "" when there is none. */
 export function dateTime(iso) {
   if (!iso) return "";
   const d = new Date(iso);
@@ -41,6 +55,29 @@ export function dateTime(iso) {
     hour: "2-digit",
     minute: "2-digit",
     hour12: false,
+    timeZone: siteTimeZone,
+  });
+}
+
+/** The site's calendar day of a moment (2026-12-07), for "is it today?". */
+function siteDay(d) {
+  return d.toLocaleDateString("en-CA", { timeZone: siteTimeZone });
+}
+
+/** A server timestamp as the site's wall clock says it: the time of day, with the date
+ * when it is not the site's today. */
+export function wallClock(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return siteDay(d) === siteDay(new Date()) ? timeOfDay(d) : dateTime(iso);
+}
+
+/** A moment's time of day on the site's clock (14:05:09). */
+export function timeOfDay(date) {
+  return date.toLocaleTimeString(language() === "zh" ? "zh-CN" : "en-GB", {
+    hour12: false,
+    timeZone: siteTimeZone,
   });
 }
 

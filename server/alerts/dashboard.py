@@ -121,6 +121,7 @@ ALERT_COLUMNS = (
     "acked_by",
     "acked_at",
     "ack_note",
+    "code",  # the message code, last: columns read by position keep their place
 )
 
 
@@ -234,7 +235,12 @@ def printers(conn: sqlite3.Connection, settings: Settings) -> list[dict[str, Any
 def dashboard(conn: sqlite3.Connection, settings: Settings, day: date) -> dict[str, Any]:
     """Everything the supervisor page shows, in one read."""
     return {
-        "site": {"code": settings.site.code, "name": settings.site.name},
+        # The page shows times in the site's zone, wherever the browser thinks it is.
+        "site": {
+            "code": settings.site.code,
+            "name": settings.site.name,
+            "timezone": settings.site.timezone,
+        },
         "generated_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "throughput": throughput(conn, settings, day),
         "open_work": open_work(conn),

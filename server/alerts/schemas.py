@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
@@ -16,8 +16,14 @@ ALERT_KINDS: dict[str, tuple[Severity, str]] = {
     "STOCK_SLOW_MOVING": ("info", "stock of a SKU that has not moved for days"),
     "LOT_EXPIRING": ("warning", "a lot in stock expires soon"),
     "EXPIRED_IN_PICKABLE": ("critical", "expired stock lies in a storage or pick location"),
-    "ORDER_NOT_PACKED_BY_CUTOFF": ("warning", "a released order is not packed near its cut-off"),
-    "ORDER_NOT_LOADED_BY_CUTOFF": ("warning", "a packed order is not loaded near its cut-off"),
+    "ORDER_NOT_PACKED_BY_CUTOFF": (
+        "warning",
+        "a released order is not packed and its cut-off is near or past",
+    ),
+    "ORDER_NOT_LOADED_BY_CUTOFF": (
+        "warning",
+        "a packed order is not loaded and its cut-off is near or past",
+    ),
     "ORDER_CUSTOMS_HOLD": ("warning", "customs holds an order on the floor"),
     "CUSTOMS_TIME_IN_FUTURE": (
         "critical",
@@ -34,6 +40,42 @@ ALERT_KINDS: dict[str, tuple[Severity, str]] = {
     "UNUSUAL_ADJUSTMENTS": ("warning", "many stock adjustments by one user"),
 }
 """Every alert kind: its stable code, its severity and what it means."""
+
+ALERT_MESSAGES: dict[str, str] = {
+    "STOCK_BELOW_SAFETY": "{on_hand} in stock, safety level {level}",
+    "STOCK_SLOW_MOVING": "{on_hand} in stock, no movement since {last_moved_at}",
+    "LOT_EXPIRING": "{quantity} expire {expiry}",
+    "EXPIRED_IN_PICKABLE": "{quantity} expired {expiry} at {location}",
+    "ORDER_NOT_PACKED_NEAR_CUTOFF": "{state}, not packed; cut-off {cutoff_at}",
+    "ORDER_NOT_PACKED_PAST_CUTOFF": "{state}, not packed; cut-off {cutoff_at} has passed",
+    "ORDER_NOT_LOADED_NEAR_CUTOFF": "packed, not loaded; cut-off {cutoff_at}",
+    "ORDER_NOT_LOADED_PAST_CUTOFF": "packed, not loaded; cut-off {cutoff_at} has passed",
+    "ORDER_CUSTOMS_HOLD": "customs status {customs_status}, order {state}",
+    "CUSTOMS_TIME_IN_FUTURE": "customs messages refused in {window_minutes} min for a time "
+    "ahead of the server clock: {count} (last: {target} at {last_at})",
+    "CUSTOMS_TIME_IN_FUTURE_BATCH": "customs messages refused in {window_minutes} min for a "
+    "time ahead of the server clock: {count} (last: a batch at {last_at})",
+    "PRINT_JOB_FAILING": "{failed} failed, {retrying} retrying: {last_error}",
+    "SYNC_STOPPED": "stopped at event {seq}: {error}",
+    "SYNC_LAG": "event {seq} waits {lag_seconds} s",
+    "PRINTER_UNAVAILABLE": "{state} since {since}: {detail}",
+    "STATION_AGENT_OFFLINE": "agent last seen {seen_at}",
+    "STATION_AGENT_NEVER_SEEN": "agent never seen",
+    "SCANNER_UNAVAILABLE": "unavailable: {detail}",
+    "UNUSUAL_REFUSALS": "refused or denied in {window_minutes} min: {count} (last: {action} "
+    "{error_code})",
+    "UNUSUAL_ADJUSTMENTS": "adjustments in {window_minutes} min: {count} ({units} units)",
+}
+"""Every alert message code and its English text. An alert carries the code and its
+parameters (times as ISO 8601 UTC, `*_at` and `since`), so the handheld says it in the
+reader's language and the site's time zone; the English text is the stored `message` for
+the API, the CSV and the OMS."""
+
+
+def alert_message(code: str, params: dict[str, object]) -> str:
+    """The English text of an alert message code (device text in it cut to 300 characters)."""
+    return ALERT_MESSAGES[code].format(**params)[:300]
+
 
 AlertKind = Annotated[str, Meta(description="The alert's stable kind code, e.g. LOT_EXPIRING")]
 AlertSubject = Annotated[
@@ -66,6 +108,17 @@ class AlertRaised(Struct, kw_only=True):
     subject: AlertSubject
     message: Annotated[str, Meta(description="What holds, in English")]
     first_seen_at: Annotated[str, Meta(description="UTC time the worker first saw it")]
+    code: Annotated[
+        str,
+        Meta(
+            description="What holds as a stable message code (e.g. ORDER_NOT_PACKED_PAST_CUTOFF), "
+            "to say it in another language; absent on alerts raised before codes"
+        ),
+    ] = ""
+    params: Annotated[
+        dict[str, Any],
+        Meta(description="The message code's parameters; times are UTC (ISO 8601)"),
+    ] = {}
 
 
 class AlertCleared(Struct, kw_only=True):

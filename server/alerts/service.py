@@ -15,7 +15,14 @@ from typing import Any
 
 import msgspec
 
-from server.alerts.schemas import ALERT_KINDS, AlertCleared, AlertRaised, SafetyLevels
+from server.alerts.schemas import (
+    ALERT_KINDS,
+    ALERT_MESSAGES,
+    AlertCleared,
+    AlertRaised,
+    SafetyLevels,
+    alert_message,
+)
 from server.commands import SYSTEM, Actor, CommandContext, append_event, run_command
 from server.config import Settings
 from server.db import Database
@@ -35,16 +42,32 @@ BEFORE_LOADING = ", ".join(
 
 @dataclass(frozen=True)
 class Finding:
-    """One condition that holds now."""
+    """One condition that holds now: its kind, what it is about, and what to say about it
+    as a message code (ALERT_MESSAGES) with parameters, which the handheld translates."""
 
     kind: str
     subject: str
-    message: str
+    code: str
+    params: dict[str, Any]
     details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.code not in ALERT_MESSAGES:
+            raise ValueError(f"alert message code {self.code} is not in ALERT_MESSAGES")
+
+    @property
+    def message(self) -> str:
+        return alert_message(self.code, self.params)
 
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def _leading_code(text: str) -> str:
+    """`PRINTER_DISABLED` of `PRINTER_DISABLED: the printer ...`, else ''."""
+    head, sep, _ = text.partition(":")
+    return head if sep and head.isupper() and head.replace("_", "").isalnum() else ""
 
 
 def _site_today(settings: Settings, now: datetime) -> date:
@@ -89,7 +112,8 @@ def stock_below_safety(conn: sqlite3.Connection, settings: Settings) -> list[Fin
         Finding(
             "STOCK_BELOW_SAFETY",
             f"{r['customer']}/{r['sku']}",
-            f"{r['on_hand']} in stock, safety level {r['level']}",
+            "STOCK_BELOW_SAFETY",
+            {"on_hand": r["on_hand"], "level": r["level"]},
             {"on_hand": r["on_hand"], "level": r["level"]},
         )
         for r in rows
@@ -114,7 +138,8 @@ def slow_moving_stock(conn: sqlite3.Connection, settings: Settings, now: datetim
         Finding(
             "STOCK_SLOW_MOVING",
             f"{r['customer']}/{r['sku']}",
-            f"{r['on_hand']} in stock, no movement since {r['last_moved'][:10]}",
+            "STOCK_SLOW_MOVING",
+            {"on_hand": r["on_hand"], "last_moved_at": r["last_moved"]},
             {"on_hand": r["on_hand"], "last_moved_at": r["last_moved"]},
         )
         for r in rows
@@ -145,7 +170,12 @@ def expiring_and_expired(
                     Finding(
                         "EXPIRED_IN_PICKABLE",
                         f"{r['location']}/{r['customer']}/{r['sku']}/{r['lot']}",
-                        f"{r['quantity']} expired {r['expiry']} at {r['location']}",
+                        "EXPIRED_IN_PICKABLE",
+                        {
+                            "quantity": r["quantity"],
+                            "expiry": r["expiry"],
+                            "location": r["location"],
+                        },
                         {"quantity": r["quantity"], "expiry": r["expiry"]},
                     )
                 )
@@ -157,7 +187,8 @@ def expiring_and_expired(
             Finding(
                 "LOT_EXPIRING",
                 subject,
-                f"{quantity} expire {expiry}",
+                "LOT_EXPIRING",
+                {"quantity": quantity, "expiry": expiry},
                 {"quantity": quantity, "expiry": expiry},
             )
         )
@@ -176,13 +207,16 @@ def orders_at_risk(conn: sqlite3.Connection, settings: Settings, now: datetime) 
     load_by = timedelta(minutes=settings.alerts.load_before_cutoff_minutes)
     for r in rows:
         cutoff = datetime.fromisoformat(r["cutoff_at"])
+        # Near while the cut-off is ahead; once it has gone by, the order is past it.
+        when = "PAST" if now >= cutoff else "NEAR"
         if r["state"] == "packed":
             if now >= cutoff - load_by:
                 found.append(
                     Finding(
                         "ORDER_NOT_LOADED_BY_CUTOFF",
                         r["order_no"],
-                        f"packed, not loaded; cut-off {r['cutoff_at']}",
+                        f"ORDER_NOT_LOADED_{when}_CUTOFF",
+                        {"cutoff_at": r["cutoff_at"]},
                         {"cutoff_at": r["cutoff_at"]},
                     )
                 )
@@ -191,7 +225,8 @@ def orders_at_risk(conn: sqlite3.Connection, settings: Settings, now: datetime) 
                 Finding(
                     "ORDER_NOT_PACKED_BY_CUTOFF",
                     r["order_no"],
-                    f"{r['state']}, not packed; cut-off {r['cutoff_at']}",
+                    f"ORDER_NOT_PACKED_{when}_CUTOFF",
+                    {"cutoff_at": r["cutoff_at"], "state": r["state"]},
                     {"cutoff_at": r["cutoff_at"], "state": r["state"]},
                 )
             )
@@ -208,7 +243,8 @@ def customs_holds(conn: sqlite3.Connection) -> list[Finding]:
         Finding(
             "ORDER_CUSTOMS_HOLD",
             r["order_no"],
-            f"customs status {r['customs_status']}, order {r['state']}",
+            "ORDER_CUSTOMS_HOLD",
+            {"customs_status": r["customs_status"], "state": r["state"]},
             {"customs_status": r["customs_status"], "state": r["state"]},
         )
         for r in rows
@@ -235,8 +271,13 @@ def customs_times_in_future(
         Finding(
             "CUSTOMS_TIME_IN_FUTURE",
             r["actor"],
-            f"{r['n']} customs message(s) refused in {window} min for a time ahead of the "
-            f"server clock (last: {r['target'] or 'batch'})",
+            "CUSTOMS_TIME_IN_FUTURE" if r["target"] else "CUSTOMS_TIME_IN_FUTURE_BATCH",
+            {
+                "count": r["n"],
+                "window_minutes": window,
+                "target": r["target"] or "",
+                "last_at": r["last_at"],
+            },
             {"count": r["n"], "last_at": r["last_at"], "window_minutes": window},
         )
         for r in rows
@@ -265,7 +306,15 @@ def failing_print_jobs(
         Finding(
             "PRINT_JOB_FAILING",
             r["printer"],
-            f"{r['failed']} failed, {r['retrying']} retrying: {r['last_error']}"[:300],
+            "PRINT_JOB_FAILING",
+            {
+                "failed": r["failed"],
+                "retrying": r["retrying"],
+                # The driver's or the printer's own words; a job refused by us starts
+                # with our error code (`PRINTER_DISABLED: ...`), which the page translates.
+                "last_error": (r["last_error"] or "")[:200],
+                "error_code": _leading_code(r["last_error"] or ""),
+            },
             {"failed": r["failed"], "retrying": r["retrying"]},
         )
         for r in rows
@@ -284,7 +333,8 @@ def sync_trouble(conn: sqlite3.Connection, settings: Settings, now: datetime) ->
             Finding(
                 "SYNC_STOPPED",
                 "oms",
-                f"stopped at event {cursor['stopped_seq']}: {cursor['stopped_error']}"[:300],
+                "SYNC_STOPPED",
+                {"seq": cursor["stopped_seq"], "error": (cursor["stopped_error"] or "")[:200]},
                 {"seq": cursor["stopped_seq"]},
             )
         ]
@@ -300,7 +350,8 @@ def sync_trouble(conn: sqlite3.Connection, settings: Settings, now: datetime) ->
         Finding(
             "SYNC_LAG",
             "oms",
-            f"event {oldest['seq']} waits {int(lag)} s",
+            "SYNC_LAG",
+            {"seq": oldest["seq"], "lag_seconds": int(lag), "oldest_at": oldest["at"]},
             {"seq": oldest["seq"], "lag_seconds": int(lag)},
         )
     ]
@@ -314,7 +365,8 @@ def devices_away(conn: sqlite3.Connection, settings: Settings, now: datetime) ->
         Finding(
             "PRINTER_UNAVAILABLE",
             r["printer"],
-            f"{r['state']} since {r['since']}: {r['detail']}"[:300],
+            "PRINTER_UNAVAILABLE",
+            {"state": r["state"], "since": r["since"], "detail": (r["detail"] or "")[:200]},
             {"state": r["state"], "since": r["since"]},
         )
         for r in conn.execute(
@@ -335,7 +387,8 @@ def devices_away(conn: sqlite3.Connection, settings: Settings, now: datetime) ->
                 Finding(
                     "STATION_AGENT_OFFLINE",
                     station.name,
-                    f"agent last seen {at}" if at else "agent never seen",
+                    "STATION_AGENT_OFFLINE" if at else "STATION_AGENT_NEVER_SEEN",
+                    {"seen_at": at} if at else {},
                     {"seen_at": at},
                 )
             )
@@ -347,7 +400,8 @@ def devices_away(conn: sqlite3.Connection, settings: Settings, now: datetime) ->
                     Finding(
                         "SCANNER_UNAVAILABLE",
                         f"{station.name}/{name}",
-                        f"unavailable: {report.get('detail', '')}"[:300],
+                        "SCANNER_UNAVAILABLE",
+                        {"station": station.name, "detail": str(report.get("detail", ""))[:200]},
                         {"station": station.name},
                     )
                 )
@@ -361,7 +415,13 @@ def unusual_activity(conn: sqlite3.Connection, settings: Settings, now: datetime
         Finding(
             "UNUSUAL_REFUSALS",
             r["actor"],
-            f"{r['n']} refused or denied in {window} min (last: {r['action']} {r['code']})",
+            "UNUSUAL_REFUSALS",
+            {
+                "count": r["n"],
+                "window_minutes": window,
+                "action": r["action"],
+                "error_code": r["code"] or "",
+            },
             {"count": r["n"], "window_minutes": window},
         )
         for r in conn.execute(
@@ -375,7 +435,8 @@ def unusual_activity(conn: sqlite3.Connection, settings: Settings, now: datetime
         Finding(
             "UNUSUAL_ADJUSTMENTS",
             f"user:{r['user_code']}",
-            f"{r['n']} adjustments ({r['units']} units) in {window} min",
+            "UNUSUAL_ADJUSTMENTS",
+            {"count": r["n"], "units": r["units"], "window_minutes": window},
             {"count": r["n"], "units": r["units"], "window_minutes": window},
         )
         for r in conn.execute(
@@ -405,7 +466,7 @@ def apply_findings(
     raised, cleared = [], []
     for key, row in open_rows.items():
         if key in wanted:
-            conn.execute("UPDATE alerts SET last_seen_at = ? WHERE id = ?", (ctx.at, row["id"]))
+            _seen_again(conn, row["id"], wanted[key], ctx.at)
             continue
         conn.execute("UPDATE alerts SET cleared_at = ? WHERE id = ?", (ctx.at, row["id"]))
         append_event(
@@ -426,14 +487,16 @@ def apply_findings(
             continue
         severity = ALERT_KINDS[f.kind][0]
         cur = conn.execute(
-            "INSERT INTO alerts (kind, subject, severity, message, details, first_seen_at, "
-            "last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO alerts (kind, subject, severity, message, details, code, params, "
+            "first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 f.kind,
                 f.subject,
                 severity,
                 f.message,
                 msgspec.json.encode(f.details).decode(),
+                f.code,
+                msgspec.json.encode(f.params).decode(),
                 ctx.at,
                 ctx.at,
             ),
@@ -450,10 +513,29 @@ def apply_findings(
                 subject=f.subject,
                 message=f.message,
                 first_seen_at=ctx.at,
+                code=f.code,
+                params=f.params,
             ),
         )
         raised.append(alert_id)
     return {"raised": raised, "cleared": cleared}
+
+
+def _seen_again(conn: sqlite3.Connection, alert_id: int, f: Finding, at: str) -> None:
+    """An open alert seen again says what holds now: a cut-off that was near is now past,
+    the stock count moved. Its kind and subject, and so its events, stay the same."""
+    conn.execute(
+        "UPDATE alerts SET last_seen_at = ?, message = ?, details = ?, code = ?, params = ? "
+        "WHERE id = ?",
+        (
+            at,
+            f.message,
+            msgspec.json.encode(f.details).decode(),
+            f.code,
+            msgspec.json.encode(f.params).decode(),
+            alert_id,
+        ),
+    )
 
 
 def check_alerts(
@@ -469,20 +551,21 @@ def check_alerts(
     line or event, only `last_seen_at` moves."""
     now = now or datetime.now(UTC)
     findings = db.read(lambda conn: find_conditions(conn, settings, now))
-    wanted = {(f.kind, f.subject) for f in findings}
+    wanted = {(f.kind, f.subject): f for f in findings}
     open_now = db.read(
         lambda conn: {
-            (r[0], r[1])
-            for r in conn.execute("SELECT kind, subject FROM alerts WHERE cleared_at IS NULL")
+            (r[0], r[1]): r[2]
+            for r in conn.execute("SELECT kind, subject, id FROM alerts WHERE cleared_at IS NULL")
         }
     )
     at = iso(now)
-    if wanted == open_now:
-        db.write(
-            lambda conn: conn.execute(
-                "UPDATE alerts SET last_seen_at = ? WHERE cleared_at IS NULL", (at,)
-            )
-        )
+    if wanted.keys() == open_now.keys():
+
+        def seen_again(conn: sqlite3.Connection) -> None:
+            for key, alert_id in open_now.items():
+                _seen_again(conn, alert_id, wanted[key], at)
+
+        db.write(seen_again)
         return {"raised": [], "cleared": []}
 
     def rules(conn: sqlite3.Connection, ctx: CommandContext) -> dict[str, list[int]]:
@@ -507,6 +590,10 @@ def _alert_view(r: sqlite3.Row) -> dict[str, Any]:
         "severity": r["severity"],
         "subject": r["subject"],
         "message": r["message"],
+        # What the handheld says instead of `message`, in the reader's language; '' for an
+        # alert stored before alerts had codes (shown by its message).
+        "code": r["code"],
+        "params": msgspec.json.decode(r["params"]),
         "details": msgspec.json.decode(r["details"]),
         "first_seen_at": r["first_seen_at"],
         "last_seen_at": r["last_seen_at"],

@@ -1110,6 +1110,19 @@ def _receipt_serial(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0023_alert_message_codes")
+def _alert_message_codes(db: sqlite_utils.Database) -> None:
+    """An alert says what holds as a message code with parameters, so the handheld can say
+    it in the reader's language and the site's time zone. Alerts stored before have code ''
+    and are shown by their English message."""
+    db.executescript(
+        """
+        ALTER TABLE alerts ADD COLUMN code TEXT NOT NULL DEFAULT '';
+        ALTER TABLE alerts ADD COLUMN params TEXT NOT NULL DEFAULT '{}';
+        """
+    )
+
+
 def _badge_digest(badge: str | None) -> str | None:
     # The same digest as server.auth.service.hash_badge (migrations do not import services).
     return None if badge is None else hashlib.sha256(badge.encode()).hexdigest()

@@ -57,7 +57,12 @@ def _print_queue(conn: Any) -> dict[str, int]:
 def client_config(settings: NamedDependency[Settings]) -> dict[str, Any]:
     """What the handheld needs before login: site, scan settings, role labels, stations."""
     return {
-        "site": {"code": settings.site.code, "name": settings.site.name},
+        # Pages show server times (UTC) on the site's clock, wherever the device is set.
+        "site": {
+            "code": settings.site.code,
+            "name": settings.site.name,
+            "timezone": settings.site.timezone,
+        },
         "scan": {
             "gs_placeholder": settings.scan.gs_placeholder,
             "max_interkey_ms": settings.scan.max_interkey_ms,

@@ -766,6 +766,8 @@ CONTRACT: dict[str, EventType] = {
             "subject": "HKBEAUTY/HK0006/L2611006/2026-12-20",
             "message": "35 expire 2026-12-20",
             "first_seen_at": "2026-11-23T09:30:00.000+00:00",
+            "code": "LOT_EXPIRING",
+            "params": {"quantity": 35, "expiry": "2026-12-20"},
         },
     ),
     "alert.cleared": EventType(

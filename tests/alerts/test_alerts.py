@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from server.alerts.schemas import ALERT_MESSAGES, alert_message
 from server.alerts.service import check_alerts, iso
 from server.config import AlertSettings, OmsSettings, ScannerSettings, Settings, StationSettings
 from server.printing import service as printing
@@ -368,6 +369,8 @@ def test_the_alerts_csv_never_hands_a_spreadsheet_a_formula(site: Api) -> None:
     ours = next(r for r in rows if r["id"] == str(alert["id"]))
     assert ours["ack_note"] == "'" + note
     assert ours["kind"] == "STATION_AGENT_OFFLINE" and ours["cleared_at"] == ""
+    assert ours["code"] == "STATION_AGENT_NEVER_SEEN"
+    assert list(rows[0])[-1] == "code"
 
 
 def test_the_worker_checks_on_its_interval_and_is_off_by_default(settings: Settings) -> None:
@@ -393,3 +396,88 @@ def test_the_worker_checks_on_its_interval_and_is_off_by_default(settings: Setti
             )
             time.sleep(0.05)  # polling the worker's thread, not waiting out a fixed time
         assert [r[0] for r in raised] == ["STATION_AGENT_OFFLINE"]
+
+
+# -- message codes and parameters: the handheld says them in the reader's language -----
+
+
+def test_an_order_past_its_cut_off_is_past_not_near_on_the_same_alert(site: Api) -> None:
+    put_stock(site, "A-1", "S1", 10)
+    order = released_order(site, [{"sku": "S1", "quantity": 1}], cutoff_hours=4)
+    cutoff = datetime.fromisoformat(
+        site.db.read(
+            lambda conn: conn.execute(
+                "SELECT cutoff_at FROM orders WHERE order_no = ?", (order["order_no"],)
+            ).fetchone()[0]
+        )
+    )
+    key = ("ORDER_NOT_PACKED_BY_CUTOFF", order["order_no"])
+    check(site, cutoff - timedelta(minutes=55))  # a clock set to before the cut-off
+    near = open_alerts(site)[key]
+    assert near["code"] == "ORDER_NOT_PACKED_NEAR_CUTOFF"
+    assert datetime.fromisoformat(near["params"]["cutoff_at"]) == cutoff
+    assert near["params"]["state"] == "new"
+    check(site, cutoff + timedelta(minutes=5))  # the same clock, past the cut-off
+    past = open_alerts(site)[key]
+    assert past["id"] == near["id"]
+    assert past["code"] == "ORDER_NOT_PACKED_PAST_CUTOFF"
+    assert past["message"].endswith("has passed")
+    assert datetime.fromisoformat(past["params"]["cutoff_at"]) == cutoff
+    # Still one alert: one raised event, none for the change of words.
+    assert [e for e in alert_events(site) if e[2] == order["order_no"]] == [
+        ("alert.raised", "ORDER_NOT_PACKED_BY_CUTOFF", order["order_no"])
+    ]
+
+
+def test_every_alert_carries_a_registered_code_and_utc_times_in_its_parameters(
+    site: Api,
+) -> None:
+    since = now()
+    site.db.write(
+        lambda conn: printing.set_printer_state(
+            conn, "label-1", "paper_out", "roll empty", iso(since)
+        )
+    )
+    put_stock(site, "A-1", "S1", 5)
+    check(site, since + timedelta(days=91))
+    found = open_alerts(site)
+    assert found, "the check raised nothing"
+    for alert in found.values():
+        assert alert["code"] in ALERT_MESSAGES, alert
+        assert alert["message"] == alert_message(alert["code"], alert["params"]), alert
+        for name, value in alert["params"].items():
+            if name.endswith("_at") or name == "since":
+                assert datetime.fromisoformat(value).utcoffset() == timedelta(0), (name, value)
+    printer = found[("PRINTER_UNAVAILABLE", "label-1")]
+    assert printer["code"] == "PRINTER_UNAVAILABLE"
+    assert printer["params"] == {"state": "paper_out", "since": iso(since), "detail": "roll empty"}
+    assert found[("STATION_AGENT_OFFLINE", "bench-9")]["code"] == "STATION_AGENT_NEVER_SEEN"
+    slow = found[("STOCK_SLOW_MOVING", "C1/S1")]
+    assert slow["params"]["on_hand"] == 5 and "last_moved_at" in slow["params"]
+
+
+def test_an_alert_stored_before_alerts_had_codes_is_listed_with_its_message(
+    site: Api,
+) -> None:
+    # A database upgraded with an alert open: its row has the columns' defaults.
+    site.db.write(
+        lambda conn: conn.execute(
+            "INSERT INTO alerts (kind, subject, severity, message, details, first_seen_at, "
+            "last_seen_at) VALUES ('SYNC_LAG', 'oms', 'warning', 'event 7 waits 400 s', "
+            "'{\"seq\": 7}', ?, ?)",
+            (iso(now()), iso(now())),
+        )
+    )
+    alert = open_alerts(site)[("SYNC_LAG", "oms")]
+    assert (alert["code"], alert["params"], alert["message"]) == ("", {}, "event 7 waits 400 s")
+
+
+def test_a_printer_job_refused_by_its_code_gives_the_code_to_translate(site: Api) -> None:
+    queued = site.post("/api/v1/printers/label-1/test", role="admin")
+    assert queued.status_code == 200, queued.text
+    failure = "PRINTER_DISABLED: the printer is disabled"
+    site.db.write(lambda conn: printing.mark_failed(conn, queued.json()["id"], failure, iso(now())))
+    check(site, now())
+    alert = open_alerts(site)[("PRINT_JOB_FAILING", "label-1")]
+    assert alert["params"]["error_code"] == "PRINTER_DISABLED"
+    assert alert["params"]["last_error"] == failure

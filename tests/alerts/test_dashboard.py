@@ -165,3 +165,8 @@ def test_the_dashboard_is_for_supervisors_and_refuses_a_bad_day(api: Api) -> Non
     assert far.status_code == 400
     assert far.json()["error"]["code"] == "DAY_OUT_OF_RANGE"
     assert api.get("/api/v1/dashboard").status_code == 200  # today on the site's calendar
+
+
+def test_the_dashboard_gives_the_site_time_zone_its_times_are_shown_in(api: Api) -> None:
+    report = api.get("/api/v1/dashboard").json()
+    assert report["site"]["timezone"] == report["throughput"]["timezone"] == "Asia/Shanghai"

@@ -31,6 +31,11 @@ def test_client_config_is_public_and_carries_scan_settings(api: Api) -> None:
     assert config["roles"]["picker"] == {"zh": "拣货员", "en": "Picker"}
 
 
+def test_client_config_gives_the_site_time_zone_for_the_pages_clock(api: Api) -> None:
+    config = api.client.get("/api/v1/client-config").json()
+    assert config["site"]["timezone"] == api.settings.site.timezone == "Asia/Shanghai"
+
+
 def test_openapi_lists_every_api_route(api: Api) -> None:
     schema = api.client.get("/schema/openapi.json").json()
     paths = set(schema["paths"])

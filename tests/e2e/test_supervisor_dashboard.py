@@ -12,27 +12,34 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import sqlite3
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.e2e.conftest import BONDFLOOR, Server
-from tests.e2e.test_dock import packed_orders
-from tests.e2e.test_inbound import Api
+from tests.e2e.test_dock import customs, packed_orders
+from tests.e2e.test_inbound import Api, Refused
 from tests.e2e.test_printing import well_stocked_sku
 
 pytestmark = pytest.mark.e2e
 
 DESK = {"width": 1280, "height": 800}
 SITE_ZONE = ZoneInfo("Asia/Shanghai")  # the demo site's zone: the default
+# Set BONDFLOOR_SCREENSHOTS to a folder to keep the pages' screenshots for a look.
+SHOTS = (
+    Path(os.environ["BONDFLOOR_SCREENSHOTS"]) if os.environ.get("BONDFLOOR_SCREENSHOTS") else None
+)
 
 
 @pytest.fixture
@@ -152,4 +159,180 @@ def test_the_dashboard_shows_the_days_flow_an_alert_and_gives_the_csv(
     finally:
         level["quantity"] = 0
         api.call("sup01", "PUT", "/api/v1/alerts/safety-levels", {"levels": [level]})
+        api.call("sup01", "POST", "/api/v1/alerts/check", {})
+
+
+# -- at phone size: alerts in the reader's language and the site's time, fits the screen --
+
+# Everything a gloved finger taps: 48 px high at least. Inline text links are exempt.
+TAP_TARGETS = """() => [...document.querySelectorAll(
+    'button, a, input, select, textarea, summary, [role="button"]')]
+  .filter((n) => n.offsetParent !== null && !(n.tagName === 'A' && n.closest('p, li > span')))
+  .map((n) => ({what: n.id || n.className || n.tagName, height: n.getBoundingClientRect().height}))
+  .filter((t) => t.height < 47.5)"""
+# The size a chart's text is drawn at on screen: its font size times the drawing's scale.
+CHART_TEXT_PX = """() => [...document.querySelectorAll('.board-chart svg text')].map((n) => {
+  const svg = n.ownerSVGElement;
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return parseFloat(getComputedStyle(n).fontSize) * scale;
+})"""
+
+
+def site_time(moment: datetime, lang: str) -> str:
+    """A moment as the page shows it on the site's clock (toLocaleString, 2-digit, 24 h)."""
+    local = moment.astimezone(SITE_ZONE)
+    return local.strftime("%Y/%m/%d %H:%M" if lang == "zh" else "%d/%m/%Y, %H:%M")
+
+
+def released_order_due(api: Api, oms: Api, stocked: dict[str, Any], cutoff: datetime) -> str:
+    """An order of one unit, released by customs, with its cut-off at `cutoff`."""
+    party = {"name": "王五", "phone": "13712345678", "city": "深圳市", "address": "前海路九号"}
+    order_no = f"E2E-DUE-{uuid.uuid4().hex[:8].upper()}"
+    api.call(
+        "sup01",
+        "POST",
+        "/api/v1/orders",
+        {
+            "customer": stocked["customer"],
+            "order_no": order_no,
+            "courier": "SF",
+            "waybill_no": f"SF{uuid.uuid4().int % 10**12:012d}",
+            "cutoff_at": cutoff.isoformat(),
+            "routing": {"sort_code": "755-020", "consolidation_point": "深圳转运中心"},
+            "recipient": party,
+            "sender": {**party, "name": "保税仓"},
+            "lines": [{"sku": stocked["sku"], "quantity": 1}],
+        },
+    )
+    customs(oms, order_no, 800)
+    return order_no
+
+
+def test_alerts_at_phone_size_say_codes_in_both_languages_on_the_site_clock(
+    page: Page, api: Api, oms: Api, demo_db: sqlite3.Connection, session_token: Any
+) -> None:
+    stocked = well_stocked_sku(demo_db)
+    cutoff = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=30)
+    order_no = released_order_due(api, oms, stocked, cutoff)
+    # Near its cut-off at the check, past it when the page is read (no check in between).
+    soon = datetime.now(UTC) + timedelta(seconds=2)
+    soon_no = released_order_due(api, oms, stocked, soon)
+    # A customs reply dated a day ahead is refused: a critical alert with the refusal's time.
+    with pytest.raises(Refused):
+        oms.call(
+            "oms",
+            "POST",
+            "/api/v1/customs-statuses",
+            {
+                "order_no": order_no,
+                "code": 800,
+                "status_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+            },
+        )
+    level = {"customer": stocked["customer"], "sku": stocked["sku"], "quantity": 1_000_000_000}
+    api.call("sup01", "PUT", "/api/v1/alerts/safety-levels", {"levels": [level]})
+    try:
+        api.call("sup01", "POST", "/api/v1/alerts/check", {})
+        alerts = {(a["kind"], a["subject"]): a for a in api.call("sup01", "GET", "/api/v1/alerts")}
+        late = alerts[("ORDER_NOT_PACKED_BY_CUTOFF", order_no)]
+        assert late["code"] == "ORDER_NOT_PACKED_PAST_CUTOFF"
+        future = next(a for (kind, _), a in alerts.items() if kind == "CUSTOMS_TIME_IN_FUTURE")
+        gone_by = alerts[("ORDER_NOT_PACKED_BY_CUTOFF", soon_no)]
+        assert gone_by["code"] == "ORDER_NOT_PACKED_NEAR_CUTOFF"
+        while datetime.now(UTC) <= soon:
+            time.sleep(0.2)
+        refused_at = datetime.fromisoformat(future["params"]["last_at"])
+
+        page.add_init_script(
+            f"sessionStorage.setItem('bondfloor.token', {session_token('sup01')!r})"
+        )
+        # An alert stored before alerts had codes (a database upgraded): the page says its
+        # stored message as it is. Added to the server's answer on its way to the page.
+        stored = {
+            **late,
+            "id": 2_000_000_000,
+            "kind": "SYNC_LAG",
+            "subject": "oms",
+            "code": "",
+            "params": {},
+            "message": "event 7 waits 400 s",
+        }
+
+        def with_stored_alert(route: Route) -> None:
+            answer = route.fetch()
+            body = answer.json()
+            body["alerts"].append(stored)
+            route.fulfill(response=answer, json=body)
+
+        page.route("**/api/v1/dashboard*", with_stored_alert)
+        page.goto("/supervisor.html")
+        expected = {
+            "zh": {
+                "late": f"已过截单 {site_time(cutoff, 'zh')}：新订单，未打包",
+                "kind": "订单截单前未打包",
+                "soon": "已过截单 {time}：新订单，未打包",
+                "future": f"最近一条：{future['params']['target']}，{site_time(refused_at, 'zh')}",
+                "safety": "安全库存 1,000,000,000",
+            },
+            "en": {
+                "late": f"Past its cut-off, {site_time(cutoff, 'en')}: new, not packed",
+                "kind": "Order not packed by its cut-off",
+                "soon": "Past its cut-off, {time}: new, not packed",
+                "future": f"the last: {future['params']['target']}, {site_time(refused_at, 'en')}",
+                "safety": "safety level 1,000,000,000",
+            },
+        }
+        for lang in ("zh", "en"):
+            if lang == "en":
+                page.locator("#lang").click()
+            words = expected[lang]
+            row = page.locator(f'li.board-alert[data-id="{late["id"]}"]')
+            expect(row.locator(".board-alert-message")).to_have_text(words["late"])
+            expect(row.locator(".board-alert-kind")).to_have_text(words["kind"])
+            older = page.locator(f'li.board-alert[data-id="{stored["id"]}"]')
+            expect(older.locator(".board-alert-message")).to_have_text("event 7 waits 400 s")
+            expect(older.locator(".board-alert-kind")).to_have_text(
+                {"zh": "OMS 上传延迟", "en": "OMS delivery lagging"}[lang]
+            )
+            since_check = page.locator(f'li.board-alert[data-id="{gone_by["id"]}"]')
+            expect(since_check.locator(".board-alert-message")).to_have_text(
+                words["soon"].format(time=site_time(soon, lang))
+            )
+            refusal = page.locator(f'li.board-alert[data-id="{future["id"]}"]')
+            expect(refusal.locator(".board-alert-message")).to_contain_text(words["future"])
+            safety = page.locator(
+                f'li.board-alert[data-kind="STOCK_BELOW_SAFETY"][data-id="'
+                f'{alerts[("STOCK_BELOW_SAFETY", stocked["customer"] + "/" + stocked["sku"])]["id"]}"]'
+            )
+            expect(safety.locator(".board-alert-message")).to_contain_text(words["safety"])
+            # No server English and no UTC timestamp in the words of any alert with a code.
+            said = page.locator(".board-alert-message[data-code]").all_inner_texts()
+            assert len(said) >= 4
+            for text in said:
+                assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:|\+00:00", text), text
+                assert lang == "en" or not re.search(r"cut-off|in stock|safety level", text), text
+            # A page wider than the phone is shrunk to fit (innerWidth grows): it stays 360.
+            assert page.evaluate("[document.documentElement.scrollWidth, innerWidth]") == [360, 360]
+            assert page.evaluate(TAP_TARGETS) == []
+            sizes = page.evaluate(CHART_TEXT_PX)
+            assert sizes and min(sizes) >= 12, sizes
+            if SHOTS:
+                page.screenshot(path=str(SHOTS / f"supervisor-360-{lang}.png"), full_page=True)
+
+        # The printers page and the dashboard's devices show a printer's time on the site's
+        # clock too (the browser's own zone is the machine's).
+        printer = next(p for p in api.call("sup01", "GET", "/api/v1/printers") if p["since"])
+        since = datetime.fromisoformat(printer["since"]).astimezone(SITE_ZONE)
+        device = page.locator(f'li[data-device="printer:{printer["name"]}"]')
+        expect(device).to_contain_text(f"since {site_time(since, 'en')}")
+        today = datetime.now(SITE_ZONE).date()
+        shown = since.strftime("%H:%M:%S") if since.date() == today else site_time(since, "en")
+        page.goto("/printers.html")
+        card = page.locator(f'.printer-card[data-printer="{printer["name"]}"]')
+        expect(card.locator(".printer-since")).to_have_text(f" · since {shown}")
+    finally:
+        level["quantity"] = 0
+        api.call("sup01", "PUT", "/api/v1/alerts/safety-levels", {"levels": [level]})
+        for number in (order_no, soon_no):
+            oms.call("oms", "POST", "/api/v1/order-cancellations", {"order_no": number})
         api.call("sup01", "POST", "/api/v1/alerts/check", {})

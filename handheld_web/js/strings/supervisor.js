@@ -106,8 +106,8 @@ addTexts({
   "alert.STOCK_SLOW_MOVING": { zh: "呆滞库存", en: "Slow-moving stock" },
   "alert.LOT_EXPIRING": { zh: "批次临期", en: "Lot expiring soon" },
   "alert.EXPIRED_IN_PICKABLE": { zh: "过期商品仍在拣货位", en: "Expired stock in a pick location" },
-  "alert.ORDER_NOT_PACKED_BY_CUTOFF": { zh: "订单临近截单未打包", en: "Order not packed near its cut-off" },
-  "alert.ORDER_NOT_LOADED_BY_CUTOFF": { zh: "订单临近截单未装车", en: "Order not loaded near its cut-off" },
+  "alert.ORDER_NOT_PACKED_BY_CUTOFF": { zh: "订单截单前未打包", en: "Order not packed by its cut-off" },
+  "alert.ORDER_NOT_LOADED_BY_CUTOFF": { zh: "订单截单前未装车", en: "Order not loaded by its cut-off" },
   "alert.ORDER_CUSTOMS_HOLD": { zh: "订单被海关扣留", en: "Order on customs hold" },
   "alert.CUSTOMS_TIME_IN_FUTURE": {
     zh: "海关回执时间晚于服务器时间，已拒收：请检查发送方时钟和时区",
@@ -121,4 +121,66 @@ addTexts({
   "alert.SCANNER_UNAVAILABLE": { zh: "扫描枪不可用", en: "Scanner unavailable" },
   "alert.UNUSUAL_REFUSALS": { zh: "同一用户多次被拒", en: "Many refusals by one user" },
   "alert.UNUSUAL_ADJUSTMENTS": { zh: "同一用户频繁调整库存", en: "Many adjustments by one user" },
+
+  // Alert messages by code (server/alerts/schemas.py ALERT_MESSAGES, tests/test_alert_translations.py).
+  // Times ({…_at}, {since}) are shown in the site's time zone; the device's own words
+  // (a printer's, the OMS's) are not in these texts but on a line of their own.
+  "alert.msg.STOCK_BELOW_SAFETY": { zh: "在库 {on_hand}，安全库存 {level}", en: "{on_hand} in stock, safety level {level}" },
+  "alert.msg.STOCK_SLOW_MOVING": {
+    zh: "在库 {on_hand}，自 {last_moved_at} 起没有移动",
+    en: "{on_hand} in stock, not moved since {last_moved_at}",
+  },
+  "alert.msg.LOT_EXPIRING": { zh: "{expiry} 到期，数量 {quantity}", en: "Expires {expiry}, quantity {quantity}" },
+  "alert.msg.EXPIRED_IN_PICKABLE": {
+    zh: "已于 {expiry} 过期，数量 {quantity}，在 {location}",
+    en: "Expired {expiry}, quantity {quantity}, at {location}",
+  },
+  "alert.msg.ORDER_NOT_PACKED_NEAR_CUTOFF": {
+    zh: "临近截单 {cutoff_at}：{state}，未打包",
+    en: "Cut-off near, {cutoff_at}: {state}, not packed",
+  },
+  "alert.msg.ORDER_NOT_PACKED_PAST_CUTOFF": {
+    zh: "已过截单 {cutoff_at}：{state}，未打包",
+    en: "Past its cut-off, {cutoff_at}: {state}, not packed",
+  },
+  "alert.msg.ORDER_NOT_LOADED_NEAR_CUTOFF": {
+    zh: "临近截单 {cutoff_at}：已打包，未装车",
+    en: "Cut-off near, {cutoff_at}: packed, not loaded",
+  },
+  "alert.msg.ORDER_NOT_LOADED_PAST_CUTOFF": {
+    zh: "已过截单 {cutoff_at}：已打包，未装车",
+    en: "Past its cut-off, {cutoff_at}: packed, not loaded",
+  },
+  "alert.msg.ORDER_CUSTOMS_HOLD": {
+    zh: "海关状态 {customs_status}；订单状态：{state}",
+    en: "Customs status {customs_status}, order {state}",
+  },
+  "alert.msg.CUSTOMS_TIME_IN_FUTURE": {
+    zh: "{window_minutes} 分钟内拒收 {count} 条；最近一条：{target}，{last_at}",
+    en: "Refused in {window_minutes} min: {count}; the last: {target}, {last_at}",
+  },
+  "alert.msg.CUSTOMS_TIME_IN_FUTURE_BATCH": {
+    zh: "{window_minutes} 分钟内拒收 {count} 条；最近一批：{last_at}",
+    en: "Refused in {window_minutes} min: {count}; the last batch: {last_at}",
+  },
+  "alert.msg.PRINT_JOB_FAILING": { zh: "失败 {failed}，重试中 {retrying}", en: "Failed: {failed}, retrying: {retrying}" },
+  "alert.msg.SYNC_STOPPED": { zh: "停在事件 {seq}，OMS 拒收", en: "Stopped at event {seq}, refused by the OMS" },
+  "alert.msg.SYNC_LAG": {
+    zh: "事件 {seq} 自 {oldest_at} 起等待上传（{lag_seconds} 秒）",
+    en: "Event {seq} waiting since {oldest_at} ({lag_seconds} s)",
+  },
+  "alert.msg.PRINTER_UNAVAILABLE": { zh: "自 {since} 起{state}", en: "{state} since {since}" },
+  "alert.msg.STATION_AGENT_OFFLINE": { zh: "最后联系：{seen_at}", en: "Last heard from: {seen_at}" },
+  "alert.msg.STATION_AGENT_NEVER_SEEN": { zh: "从未联系过", en: "Never heard from" },
+  "alert.msg.SCANNER_UNAVAILABLE": { zh: "工作站 {station} 报告不可用", en: "Reported unavailable by station {station}" },
+  "alert.msg.UNUSUAL_REFUSALS": {
+    zh: "{window_minutes} 分钟内被拒 {count} 次；最近：{action}，{error}",
+    en: "Refused in {window_minutes} min: {count}; the last: {action}, {error}",
+  },
+  "alert.msg.UNUSUAL_ADJUSTMENTS": {
+    zh: "{window_minutes} 分钟内调整 {count} 次，共 {units} 件",
+    en: "Adjustments in {window_minutes} min: {count}, units: {units}",
+  },
+  "alert.device_says": { zh: "设备/系统原文：{text}", en: "Device or system says: {text}" },
+  "board.device.since": { zh: "自 {time}", en: "since {time}" },
 });
