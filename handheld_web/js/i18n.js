@@ -34,6 +34,13 @@ const TEXTS = {
   },
   "outbox.refused": { zh: "被拒 {count}", en: "{count} refused" },
 
+  // Offline use (js/offline.js): the device has no connection to the server.
+  "offline.banner": {
+    zh: "离线：无法连接服务器。扫描先存在本机，联网后自动上传",
+    en: "Offline: no connection to the server. Scans are kept on this device and upload when it is back",
+  },
+  "offline.uploaded": { zh: "已上传到服务器", en: "Uploaded to the server" },
+
   "scan.ok": { zh: "确定", en: "OK" },
   "scan.keyboard": { zh: "键盘", en: "Keys" },
   "scan.keyboard.label": { zh: "显示/隐藏屏幕键盘", en: "Show or hide the on-screen keyboard" },

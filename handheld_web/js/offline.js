@@ -1,0 +1,102 @@
+// Offline use, on every page: the service worker that keeps the pages on the device
+// (../sw.js), a note while the server cannot be reached, the upload badge on every page,
+// and no "will upload" left standing once everything is uploaded.
+//
+// The server is unreachable when the browser says it is offline, or when the last call to
+// it failed at the network (api.js tells with `bondfloor:unreachable` / `:reachable`): on
+// the floor the Wi-Fi is often up while the server is out of reach.
+
+import * as feedback from "./feedback.js";
+import * as outbox from "./outbox.js";
+import { t } from "./i18n.js";
+
+let started = false;
+let unreachable = false;
+
+/** Keep the pages on the device; a browser without service workers (or an http:// site
+ * that is not this machine) simply stays online-only. */
+export function registerServiceWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+}
+
+function mountOfflineNote() {
+  const note = document.createElement("p");
+  note.id = "offline";
+  note.className = "offline-note";
+  note.setAttribute("role", "status");
+  const render = () => {
+    note.hidden = navigator.onLine && !unreachable;
+    note.textContent = t("offline.banner");
+    document.body.toggleAttribute("data-offline", !note.hidden);
+  };
+  const topbar = document.querySelector(".topbar");
+  if (topbar) topbar.after(note);
+  else document.body.prepend(note);
+  window.addEventListener("online", render);
+  window.addEventListener("offline", render);
+  window.addEventListener("bondfloor:unreachable", () => {
+    unreachable = true;
+    render();
+  });
+  window.addEventListener("bondfloor:reachable", () => {
+    unreachable = false;
+    render();
+  });
+  document.addEventListener("languagechange", render);
+  render();
+}
+
+/** Pages that do not show the queue themselves (login, print pages, screens) get the badge
+ * too: a handheld with scans still on it is not one to hand over or switch off. */
+function mountBadgeWhereMissing() {
+  if (document.getElementById("outbox")) return;
+  const badge = document.createElement("span");
+  badge.id = "outbox";
+  badge.className = "outbox-badge";
+  badge.setAttribute("role", "status");
+  badge.hidden = true;
+  const topbar = document.querySelector(".topbar");
+  if (!topbar) return;
+  topbar.insertBefore(badge, document.getElementById("lang"));
+  outbox.mountBadge(badge);
+}
+
+/** A banner still saying "saved, will upload" (`info`) when nothing waits any more is
+ * stale: say it was uploaded, or that the server refused it. */
+function settleStaleBanners(refusedBefore) {
+  if (outbox.pending() > 0) return;
+  const refusedNow = outbox.refused().length;
+  for (const banner of document.querySelectorAll('.banner[data-feedback="info"]')) {
+    const detail = banner.querySelector(".banner-detail")?.textContent || "";
+    if (refusedNow > refusedBefore) {
+      feedback.show("bad", banner, t("outbox.refused", { count: refusedNow }), detail);
+    } else {
+      feedback.show("good", banner, t("offline.uploaded"), detail);
+    }
+  }
+}
+
+function watchUploads() {
+  let refusedBefore = outbox.refused().length;
+  let waiting = outbox.pending();
+  outbox.onChange(({ pending, refused }) => {
+    if (waiting > 0 && pending === 0) settleStaleBanners(refusedBefore);
+    if (pending > 0 && waiting === 0) refusedBefore = refused.length;
+    waiting = pending;
+  });
+  // A page re-says its last outcome on a language switch; after its own listener has run.
+  document.addEventListener("languagechange", () => setTimeout(() => settleStaleBanners(refusedBefore), 0));
+}
+
+/** Everything offline use needs on a page; once per page. */
+export function startOffline() {
+  if (started) return;
+  started = true;
+  registerServiceWorker();
+  mountOfflineNote();
+  mountBadgeWhereMissing();
+  watchUploads();
+}
+
+startOffline();

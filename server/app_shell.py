@@ -1,0 +1,139 @@
+"""The handheld's app shell: the files its service worker keeps for offline use, one version
+naming them all, and long-lived caching for the URLs that carry that version.
+
+Nobody keeps a file list by hand: the shell is every file under handheld_web/ except the
+worker itself and the notes. The version is a hash of the package version and every shell
+file's path and content, so any change to any shipped file makes a new version, a new
+worker script and with it a clean update on every handheld. It is recomputed only when a
+file's size or modification time changes (one `stat` per file per request for `/sw.js`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from litestar import Response, get
+
+from server import __version__
+from server.web import PUBLIC, allow
+
+if TYPE_CHECKING:
+    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+WORKER_SOURCE = "sw.js"
+# Served as `/sw.js` by `service_worker`, never precached; the notes are not for the pages.
+NOT_IN_SHELL = frozenset({WORKER_SOURCE, "README.md"})
+VERSION_PARAMETER = "v"
+# A URL with the current version names bytes that never change: a year, and no revalidation.
+IMMUTABLE = b"public, max-age=31536000, immutable"
+
+
+class AppShell:
+    """The shell files under `root` and their version, kept current as files change."""
+
+    def __init__(self, root: Path, package_version: str = __version__) -> None:
+        self.root = root
+        self.package_version = package_version
+        self._lock = threading.Lock()
+        self._seen: tuple[tuple[str, int, int], ...] | None = None
+        self._version = ""
+
+    def _stat(self) -> tuple[tuple[str, int, int], ...]:
+        found = []
+        for path in sorted(self.root.rglob("*")):
+            relative = path.relative_to(self.root).as_posix()
+            if not path.is_file() or relative in NOT_IN_SHELL or relative.startswith("."):
+                continue
+            info = path.stat()
+            found.append((relative, info.st_mtime_ns, info.st_size))
+        return tuple(found)
+
+    def current(self) -> tuple[str, list[str]]:
+        """(version, files): the shell files as paths relative to the site root."""
+        seen = self._stat()
+        with self._lock:
+            if seen != self._seen:
+                digest = hashlib.sha256(self.package_version.encode())
+                for relative, _, _ in seen:
+                    content = hashlib.sha256((self.root / relative).read_bytes()).hexdigest()
+                    digest.update(f"\0{relative}\0{content}".encode())
+                self._version = f"{self.package_version}-{digest.hexdigest()[:16]}"
+                self._seen = seen
+            return self._version, [relative for relative, _, _ in seen]
+
+    def version(self) -> str:
+        return self.current()[0]
+
+    def worker_script(self) -> str:
+        """The service worker: its shell (version and files) in front of its source."""
+        version, files = self.current()
+        shell = json.dumps({"version": version, "files": files}, ensure_ascii=False)
+        source = (self.root / WORKER_SOURCE).read_text(encoding="utf-8")
+        return f"self.SHELL = {shell};\n{source}"
+
+
+def service_worker_route(shell: AppShell) -> object:
+    """`GET /sw.js`: the worker with the shell version it installs. The browser asks for it
+    on every navigation (bypassing its HTTP cache), so it is small, and a 304 when unchanged."""
+
+    @get(
+        "/sw.js",
+        opt=allow(PUBLIC),
+        sync_to_thread=True,
+        include_in_schema=False,
+        name="service-worker",
+    )
+    def service_worker(headers: dict[str, str]) -> Response[str]:
+        script = shell.worker_script()
+        etag = f'W/"{hashlib.sha256(script.encode()).hexdigest()[:32]}"'
+        wanted = headers.get("if-none-match", "")
+        cache = {"Cache-Control": "no-cache", "ETag": etag}
+        if etag.removeprefix("W/") in {tag.strip().removeprefix("W/") for tag in wanted.split(",")}:
+            return Response(content="", status_code=304, headers=cache)
+        return Response(
+            content=script, media_type="text/javascript; charset=utf-8", headers=cache
+        )
+
+    return service_worker
+
+
+def _query_version(scope: Scope) -> str | None:
+    for pair in scope.get("query_string", b"").decode("latin-1").split("&"):
+        name, _, value = pair.partition("=")
+        if name == VERSION_PARAMETER:
+            return value
+    return None
+
+
+def long_lived_when_versioned(shell: AppShell, inner: object) -> object:
+    """After-request hook of the handheld files: a URL carrying the current shell version
+    (`?v=…`, what the service worker precaches) is cached for a year, immutable; any other
+    URL keeps `no-cache` and its revalidation by `inner` (the 304 hook). An old version's
+    URL is answered with today's bytes, so it must not be kept as if they were the old."""
+
+    async def hook(response: ASGIApp) -> ASGIApp:
+        revalidated: ASGIApp = await inner(response)  # type: ignore[operator]
+
+        async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+            versioned = _query_version(scope)
+            if versioned is None or versioned != shell.version():
+                await revalidated(scope, receive, send)
+                return
+
+            async def send_long_lived(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message["headers"] = [
+                        (name, IMMUTABLE if name.lower() == b"cache-control" else value)
+                        for name, value in message.get("headers") or []
+                    ]
+                await send(message)
+
+            await revalidated(scope, receive, send_long_lived)
+
+        return answer
+
+    return hook
