@@ -14,9 +14,9 @@ import hashlib
 import json
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from litestar import Response, get
+from litestar import Request, Response, get
 
 from server import __version__
 from server.web import PUBLIC, allow
@@ -87,10 +87,10 @@ def service_worker_route(shell: AppShell) -> object:
         include_in_schema=False,
         name="service-worker",
     )
-    def service_worker(headers: dict[str, str]) -> Response[str]:
+    def service_worker(request: Request[Any, Any, Any]) -> Response[str]:
         script = shell.worker_script()
         etag = f'W/"{hashlib.sha256(script.encode()).hexdigest()[:32]}"'
-        wanted = headers.get("if-none-match", "")
+        wanted = request.headers.get("if-none-match", "")
         cache = {"Cache-Control": "no-cache", "ETag": etag}
         if etag.removeprefix("W/") in {tag.strip().removeprefix("W/") for tag in wanted.split(",")}:
             return Response(content="", status_code=304, headers=cache)

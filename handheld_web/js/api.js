@@ -1,5 +1,7 @@
 // Talking to the bondfloor server: session token, device id, the one error shape.
 
+import { forgetOpenWork } from "./open-work.js";
+
 const TOKEN_KEY = "bondfloor.token";
 const USER_KEY = "bondfloor.user";
 const DEVICE_KEY = "bondfloor.device";
@@ -40,6 +42,7 @@ function saveToken(value) {
   else sessionStorage.removeItem(TOKEN_KEY);
   sessionStorage.removeItem(USER_KEY);
   sessionStorage.removeItem(ME_KEY);
+  if (!value) forgetOpenWork();
 }
 
 /** Leave for the login page, saying why (`expired`) when the session ended under us. */

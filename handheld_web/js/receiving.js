@@ -12,6 +12,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { openWork } from "./open-work.js";
 import { ScanInput } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, normaliseDate, number, param, setParams, signed, today } from "./ui.js";
 
@@ -40,6 +41,7 @@ let asked = null; // {body, needs:Set, code, details}: a receive scan the server
 let closeQueued = false;
 let outcome = null; // the banner, as functions so a language switch can say it again
 let latest = 0; // the newest plan lookup; older answers are dropped
+const openPlanKept = openWork("receiving"); // the open plan, back after a reload
 
 // -- the banner ---------------------------------------------------------------------------
 
@@ -319,12 +321,18 @@ async function openPlan(id, { scanned = "" } = {}) {
     }
   } catch (err) {
     if (mine !== latest) return;
+    const kept = openPlanKept.load();
+    if (err.code === "NETWORK_ERROR" && kept && String(kept.id) === String(id)) {
+      showPlan(kept); // offline: the plan as last seen; scans wait in the outbox
+      return;
+    }
     refusal(err);
   }
 }
 
 function showPlan(found) {
   plan = found;
+  openPlanKept.save(found);
   step = stepFor(found);
   checkin = { reference: "", seal: "", active: "reference" };
   mismatch = null;
@@ -342,6 +350,7 @@ async function refreshPlan() {
     const found = await api.getPlan(plan.id);
     if (!plan || found.id !== plan.id) return;
     plan = found;
+    openPlanKept.save(found);
     if (found.status === "closed" && !closeQueued) step = "closed"; // closed on another handheld
     render();
   } catch {
@@ -361,6 +370,7 @@ async function lookUpPlan(code) {
     }
     arrivals = found;
     plan = null;
+    openPlanKept.clear();
     step = "choose";
     setParams({ plan: null });
     render();
@@ -373,6 +383,7 @@ async function lookUpPlan(code) {
 
 function leavePlan() {
   plan = null;
+  openPlanKept.clear();
   asked = null;
   step = "choose";
   setParams({ plan: null });
@@ -418,6 +429,7 @@ async function submitCheckin(overrideReason = "") {
       return;
     }
     plan = { ...plan, ...answer.result };
+    openPlanKept.save(plan);
     step = "receive";
     render();
     const dock = answer.result.dock;
@@ -650,6 +662,7 @@ async function submitClose() {
     }
     closeQueued = false;
     plan = { ...answer.result.plan, tally: answer.result.tally };
+    openPlanKept.save(plan);
     render();
     tell("good", () => t("recv.closed"), () => plan.plan_no);
   } catch (err) {
@@ -767,7 +780,7 @@ async function main() {
   } catch (err) {
     refusal(err);
   }
-  const planId = param("plan");
+  const planId = param("plan") || openPlanKept.load()?.id;
   if (planId) await openPlan(planId);
   else await loadArrivals();
 }

@@ -1,0 +1,239 @@
+"""The handheld as an installable, offline-first app: the manifest and its icons, the
+service worker that keeps every page on the device, pages that open without the network
+and show their queue, uploads that say so, open work that outlives a reload, and a clean
+update when the server's files change."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.e2e.conftest import PHONE, Server
+from tests.e2e.test_inbound import (  # noqa: F401 (fixtures)
+    Api,
+    Item,
+    api,
+    expect_counted,
+    gs1,
+    items,
+    scan_expecting,
+    unique_lot,
+)
+
+pytestmark = pytest.mark.e2e
+
+# Every page of handheld_web, with the query the pages that need one are opened with.
+PAGES = (
+    "index.html",
+    "home.html",
+    "stock.html",
+    "receiving.html",
+    "receipt.html?doc=tally&plan=1",
+    "putaway.html",
+    "move.html",
+    "count.html",
+    "picking.html",
+    "packing.html",
+    "printers.html",
+    "station.html?name=pack-01",
+    "orders.html",
+    "dock.html",
+    "dock-screen.html?door=door-1",
+    "sync.html",
+    "trace.html?kind=sku&value=NOSUCHSKU",
+    "supervisor.html",
+    "handover.html?list=1",
+)
+
+
+@pytest.fixture
+def app_context(browser: Browser, server: Server) -> Iterator[BrowserContext]:
+    """A phone with service workers allowed (the default), its own storage."""
+    expect.set_options(timeout=10_000)
+    context = browser.new_context(
+        base_url=server.base_url,
+        viewport=PHONE,
+        has_touch=True,
+        is_mobile=True,
+        device_scale_factor=2,
+        locale="zh-CN",
+        service_workers="allow",
+    )
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def app_page(app_context: BrowserContext) -> Iterator[Page]:
+    page = app_context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    yield page
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def wait_for_worker(page: Page) -> str:
+    """Wait until the service worker is active and controls the page; its shell version."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    return str(page.evaluate("caches.keys().then(keys => keys.filter(k => k.startsWith('shell-')))")[0])
+
+
+def log_in_as(context: BrowserContext, session_token: Callable[[str], str], user: str) -> None:
+    token = session_token(user)
+    context.add_init_script(f"sessionStorage.setItem('bondfloor.token', {token!r})")
+
+
+def queue_one_change(page: Page, document: str, demo_db: sqlite3.Connection) -> None:
+    row = demo_db.execute(
+        "SELECT c.code AS customer, s.code AS sku FROM skus s "
+        "JOIN customers c ON c.id = s.customer_id WHERE s.lot_tracked = 0 LIMIT 1"
+    ).fetchone()
+    body = {
+        "kind": "receive",
+        "reason": "found",
+        "customer": row["customer"],
+        "sku": row["sku"],
+        "quantity": 1,
+        "to_location": "STG-02",
+        "document": document,
+    }
+    answer = page.evaluate(
+        """async (body) => {
+            const outbox = await import('/js/outbox.js');
+            return outbox.submit('/api/v1/ledger/movements', body);
+        }""",
+        body,
+    )
+    assert answer == {"queued": True}
+
+
+def test_the_install_criteria_are_met(app_page: Page, server: Server) -> None:
+    app_page.goto("/")
+    wait_for_worker(app_page)
+    assert app_page.evaluate("navigator.serviceWorker.controller.scriptURL") == f"{server.base_url}/sw.js"
+    href = app_page.locator('link[rel="manifest"]').get_attribute("href")
+    manifest = app_page.evaluate(
+        """async (href) => {
+            const answer = await fetch(href, { cache: 'no-store' });
+            return { type: answer.headers.get('content-type'), body: await answer.json() };
+        }""",
+        href,
+    )
+    assert manifest["type"].startswith("application/manifest+json")
+    body = manifest["body"]
+    assert body["name"] and body["short_name"] and body["display"] == "standalone"
+    assert body["start_url"] == "/" and body["scope"] == "/"
+    assert body["theme_color"] == "#10243a"
+    purposes = set()
+    for icon in body["icons"]:
+        width, height = app_page.evaluate(
+            """(src) => new Promise((resolve, reject) => {
+                const img = new Image();
+                img.onload = () => resolve([img.naturalWidth, img.naturalHeight]);
+                img.onerror = reject;
+                img.src = src;
+            })""",
+            icon["src"],
+        )
+        assert f"{width}x{height}" == icon["sizes"]
+        purposes.add((icon["sizes"], icon["purpose"]))
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= purposes
+    favicon = app_page.locator('link[rel="icon"]').get_attribute("href")
+    assert app_page.evaluate("(src) => fetch(src).then(a => a.ok)", favicon)
+
+
+def test_every_page_reloads_offline_with_its_title_and_its_queue(
+    app_context: BrowserContext,
+    app_page: Page,
+    session_token: Callable[[str], str],
+    demo_db: sqlite3.Connection,
+    server: Server,
+) -> None:
+    page = app_page
+    log_in_as(app_context, session_token, "sup01")
+    page.goto("/home.html")
+    expect(page.locator("#menu .tile").first).to_be_visible()
+    wait_for_worker(page)
+
+    app_context.set_offline(True)
+    document = f"E2E-OFF-{uuid.uuid4().hex[:8]}"
+    queue_one_change(page, document, demo_db)
+    for path in PAGES:
+        page.goto(f"/{path}")
+        page.reload()
+        assert page.url.startswith(server.base_url), path  # not chrome-error://
+        title = page.locator("header.topbar h1, header.topbar .who").first
+        expect(title, path).not_to_be_empty()
+        expect(page.locator("#outbox"), path).to_have_text("待上传 1")
+        expect(page.locator("#offline"), path).to_be_visible()
+        expect(page.locator("#offline"), path).to_contain_text("离线")
+    assert re.search(r"/handover\.html\?list=1$", page.url)
+
+    app_context.set_offline(False)
+    page.goto("/home.html")
+    expect(page.locator("#outbox")).to_be_hidden()
+    expect(page.locator("#offline")).to_be_hidden()
+    recorded = demo_db.execute(
+        "SELECT COUNT(*) FROM movements WHERE document = ?", (document,)
+    ).fetchone()[0]
+    assert recorded == 1
+
+
+def test_a_scan_queued_offline_uploads_once_and_the_banner_then_says_uploaded(
+    app_context: BrowserContext,
+    app_page: Page,
+    session_token: Callable[[str], str],
+    api: Api,  # noqa: F811
+    items: Callable[[int], list[Item]],  # noqa: F811
+    demo_db: sqlite3.Connection,
+) -> None:
+    page = app_page
+    (item,) = items(1)
+    plan = api.plan([{"sku": item.sku, "expected_qty": 5}], {"type": "sea", "container_no": "MRKU7654321"})
+    api.check_in(plan, "DOCK-04")
+    log_in_as(app_context, session_token, "recv01")
+    page.goto(f"/receiving.html?plan={plan['id']}")
+    expect(page.locator("#step-receive")).to_be_visible()
+    wait_for_worker(page)
+
+    app_context.set_offline(True)
+    page.reload()  # offline: the open plan is back from the device
+    expect(page.locator("#step-receive")).to_be_visible()
+    expect(page.locator(f'.tally-line[data-sku="{item.sku}"]')).to_be_visible()
+    scan_expecting(page, gs1(item, unique_lot(), 5), "info", "已存在本机，联网后上传")
+    expect(page.locator("#outbox")).to_have_text("待上传 1")
+
+    app_context.set_offline(False)
+    expect(page.locator("#outbox")).to_be_hidden()
+    expect(page.locator("#banner .banner-text")).to_have_text("已上传到服务器")
+    expect(page.locator("#offline")).to_be_hidden()
+    expect_counted(page, item.sku, 5)
+    page.locator("#lang").click()  # the page says its last outcome again: not "will upload"
+    expect(page.locator("#banner .banner-text")).to_have_text("Uploaded to the server")
+    received = demo_db.execute(
+        "SELECT COUNT(*), SUM(quantity) FROM receipt_scans WHERE plan_id = ?", (plan["id"],)
+    ).fetchone()
+    assert tuple(received) == (1, 5)
+
+
+def shell_files_in_cache(page: Page) -> dict[str, Any]:
+    return dict(
+        page.evaluate(
+            """async () => {
+                const names = (await caches.keys()).filter(k => k.startsWith('shell-'));
+                const cache = await caches.open(names[0]);
+                const out = {};
+                for (const request of await cache.keys()) {
+                    out[new URL(request.url).pathname] = await (await cache.match(request)).text();
+                }
+                return { names, files: out };
+            }"""
+        )
+    )
