@@ -17,6 +17,7 @@ import * as outbox from "./outbox.js";
 import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
+import { openWork } from "./open-work.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -42,6 +43,8 @@ let stop = null; // {code, details, task}: why an order must not be packed
 let uploadPending = false; // a scan was saved on the device: once it is up, recount
 let outcome = null;
 let latest = 0;
+const orderKept = openWork("packing"); // the order open at the bench, back after a reload
+const keptAtLoad = orderKept.load(); // read before the first render keeps the page's state
 
 function tell(kind, text, detail = () => "") {
   outcome = { kind, text, detail };
@@ -108,6 +111,8 @@ function lineElement(item) {
 }
 
 function render() {
+  if (order) orderKept.save(order);
+  else orderKept.clear();
   const hints = { items: "pack.hint.item", lot: "pack.hint.lot", weigh: "pack.hint.weigh" };
   const hint = t(hints[step] || "pack.hint.open");
   scanField.placeholder = hint;
@@ -220,6 +225,10 @@ async function openOrder(code, { quiet = false } = {}) {
     if (mine !== latest) return;
     if (STOPPED.has(err.code)) {
       await showStop(err, code);
+      return;
+    }
+    if (err.code === "NETWORK_ERROR" && quiet && keptAtLoad?.order_no === code) {
+      showOrder(keptAtLoad); // offline: the order as last seen; its scans wait in the outbox
       return;
     }
     if (quiet) {
@@ -431,7 +440,7 @@ async function main() {
   } catch (err) {
     refusal(err);
   }
-  const resumed = param("order");
+  const resumed = param("order") || keptAtLoad?.order_no;
   if (resumed) await openOrder(resumed, { quiet: true }); // a reload: the counts come back
 }
 

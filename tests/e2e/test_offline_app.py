@@ -15,6 +15,13 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.conftest import PHONE, Server
+from tests.e2e.test_outbound import (
+    current_task,
+    free_totes,
+    order_items,
+    pick_task,
+    single_line_orders,
+)
 from tests.e2e.test_inbound import (  # noqa: F401 (fixtures)
     Api,
     Item,
@@ -85,9 +92,15 @@ def wait_for_worker(page: Page) -> str:
     return str(page.evaluate("caches.keys().then(keys => keys.filter(k => k.startsWith('shell-')))")[0])
 
 
-def log_in_as(context: BrowserContext, session_token: Callable[[str], str], user: str) -> None:
-    token = session_token(user)
-    context.add_init_script(f"sessionStorage.setItem('bondfloor.token', {token!r})")
+def log_in_as(page: Page, session_token: Callable[[str], str], user: str) -> None:
+    """This tab's session becomes `user`'s, as after a login: kept across reloads, and
+    nothing of the previous user's session (its cached answers, its open work) kept."""
+    if not page.url.startswith("http"):
+        page.goto("/index.html")
+    page.evaluate(
+        "(token) => { sessionStorage.clear(); sessionStorage.setItem('bondfloor.token', token); }",
+        session_token(user),
+    )
 
 
 def queue_one_change(page: Page, document: str, demo_db: sqlite3.Connection) -> None:
@@ -157,7 +170,7 @@ def test_every_page_reloads_offline_with_its_title_and_its_queue(
     server: Server,
 ) -> None:
     page = app_page
-    log_in_as(app_context, session_token, "sup01")
+    log_in_as(page, session_token, "sup01")
     page.goto("/home.html")
     expect(page.locator("#menu .tile").first).to_be_visible()
     wait_for_worker(page)
@@ -198,7 +211,7 @@ def test_a_scan_queued_offline_uploads_once_and_the_banner_then_says_uploaded(
     (item,) = items(1)
     plan = api.plan([{"sku": item.sku, "expected_qty": 5}], {"type": "sea", "container_no": "MRKU7654321"})
     api.check_in(plan, "DOCK-04")
-    log_in_as(app_context, session_token, "recv01")
+    log_in_as(page, session_token, "recv01")
     page.goto(f"/receiving.html?plan={plan['id']}")
     expect(page.locator("#step-receive")).to_be_visible()
     wait_for_worker(page)
@@ -237,3 +250,53 @@ def shell_files_in_cache(page: Page) -> dict[str, Any]:
             }"""
         )
     )
+
+
+def test_the_pick_task_and_the_order_at_the_bench_are_back_after_a_reload_offline(
+    app_context: BrowserContext,
+    app_page: Page,
+    session_token: Callable[[str], str],
+    api: Api,  # noqa: F811
+    demo_db: sqlite3.Connection,
+) -> None:
+    page = app_page
+    courier = demo_db.execute(
+        "SELECT o.courier FROM orders o WHERE o.state = 'new' AND o.wave_id IS NULL "
+        "AND o.customs_status = 800 AND (SELECT COUNT(*) FROM order_lines l "
+        "WHERE l.order_id = o.id) = 1 GROUP BY o.courier ORDER BY COUNT(*) DESC LIMIT 1"
+    ).fetchone()[0]
+    (order,) = single_line_orders(demo_db, courier, 1)
+    wave = api.call("sup01", "POST", "/api/v1/waves", {"order_nos": [order["order_no"]]})
+    log_in_as(page, session_token, "pick01")
+    page.goto("/picking.html")
+    wait_for_worker(page)
+    expect(page.locator(f'.plan-item[data-wave-no="{wave["wave_no"]}"]')).to_be_visible()
+    page.locator(f'.plan-item[data-wave-no="{wave["wave_no"]}"]').click()
+    task = current_task(page)
+
+    app_context.set_offline(True)
+    page.reload()
+    assert current_task(page)["task-id"] == task["task-id"]
+    app_context.set_offline(False)
+    page.goto("/picking.html")  # from the menu, online: the same task, leased to this device
+    assert current_task(page)["task-id"] == task["task-id"]
+
+    (tote,) = free_totes(demo_db, 1)
+    pick_task(page, demo_db, task, tote, mistakes=False)
+    expect(page.locator("body")).to_have_attribute("data-step", "wave")  # the wave is done
+
+    log_in_as(page, session_token, "pack01")
+    page.goto("/packing.html")
+    scan_expecting(page, tote, "good", f"订单 {order['order_no']}")
+    expect(page.locator("#order-no")).to_have_text(order["order_no"])
+    app_context.set_offline(True)
+    page.reload()
+    expect(page.locator("#order")).to_be_visible()
+    expect(page.locator("#order-no")).to_have_text(order["order_no"])
+    (sku, quantity) = order_items(demo_db, order["id"])[0]
+    expect(page.locator(f'.pack-line[data-sku="{sku}"]')).to_have_attribute(
+        "data-ordered", str(quantity)
+    )
+    app_context.set_offline(False)
+    page.goto("/packing.html")
+    expect(page.locator("#order-no")).to_have_text(order["order_no"])
