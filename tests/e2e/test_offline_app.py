@@ -6,15 +6,24 @@ update when the server's files change."""
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from server import app as app_module
+from server.app import create_app
+from server.config import Settings
 from tests.e2e.conftest import PHONE, Server
+from tests.live_server import free_port
 from tests.e2e.test_outbound import (
     current_task,
     free_totes,
@@ -89,7 +98,8 @@ def wait_for_worker(page: Page) -> str:
     """Wait until the service worker is active and controls the page; its shell version."""
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.wait_for_function("navigator.serviceWorker.controller !== null")
-    return str(page.evaluate("caches.keys().then(keys => keys.filter(k => k.startsWith('shell-')))")[0])
+    (version,) = shell_cache_names(page)
+    return version
 
 
 def log_in_as(page: Page, session_token: Callable[[str], str], user: str) -> None:
@@ -236,6 +246,11 @@ def test_a_scan_queued_offline_uploads_once_and_the_banner_then_says_uploaded(
     assert tuple(received) == (1, 5)
 
 
+def shell_cache_names(page: Page) -> list[str]:
+    names = page.evaluate("caches.keys()")
+    return sorted(name for name in names if name.startswith("shell-"))
+
+
 def shell_files_in_cache(page: Page) -> dict[str, Any]:
     return dict(
         page.evaluate(
@@ -300,3 +315,69 @@ def test_the_pick_task_and_the_order_at_the_bench_are_back_after_a_reload_offlin
     app_context.set_offline(False)
     page.goto("/packing.html")
     expect(page.locator("#order-no")).to_have_text(order["order_no"])
+
+
+@pytest.fixture
+def server_of_own_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> Iterator[tuple[str, Path]]:
+    """A real server over HTTP (in this process, so its handheld files are a copy this test
+    may change): (base URL, the folder it serves)."""
+    pages = tmp_path / "handheld_web"
+    shutil.copytree(app_module.handheld_web_dir(), pages)
+    monkeypatch.setattr(app_module, "handheld_web_dir", lambda: pages)
+    port = free_port()
+    http = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=http.run, name="own-pages-server")
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not http.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}", pages
+    finally:
+        http.should_exit = True
+        thread.join(timeout=20)
+
+
+def test_a_change_on_the_server_is_picked_up_whole_by_the_next_page_load(
+    browser: Browser, server_of_own_pages: tuple[str, Path]
+) -> None:
+    base_url, pages = server_of_own_pages
+    context = browser.new_context(base_url=base_url, viewport=PHONE, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto("/")
+        old = wait_for_worker(page)
+
+        # An upgrade: a page and the style sheet change on the server.
+        marker = f"changed-{uuid.uuid4().hex[:8]}"
+        style = pages / "css" / "app.css"
+        style.write_text(style.read_text(encoding="utf-8") + f"\n/* {marker} */\n", encoding="utf-8")
+        login = pages / "index.html"
+        html = login.read_text(encoding="utf-8").replace("</body>", f"<!-- {marker} --></body>")
+        login.write_text(html, encoding="utf-8")
+
+        page.reload()  # still the old version; the navigation finds the new worker
+        deadline = time.monotonic() + 15
+        while shell_cache_names(page) == [old]:
+            assert time.monotonic() < deadline, "the new version was not installed"
+            time.sleep(0.1)
+        while shell_cache_names(page) != [new := shell_cache_names(page)[-1]] or new == old:
+            assert time.monotonic() < deadline, "the old version was not removed"
+            time.sleep(0.1)
+        page.reload()
+        assert marker in page.content()
+        cached = shell_files_in_cache(page)
+        assert len(cached["names"]) == 1 and cached["names"][0] != old
+        # No stale mix: every file in the cache is the server's file as it is now.
+        for path, text in cached["files"].items():
+            on_disk = pages / path.lstrip("/")
+            if on_disk.suffix in {".html", ".js", ".css", ".webmanifest"}:
+                assert text == on_disk.read_text(encoding="utf-8"), path
+        assert page.evaluate("fetch('/css/app.css').then(a => a.text())").endswith(f"/* {marker} */\n")
+    finally:
+        context.close()
