@@ -1,9 +1,9 @@
 // The handheld's service worker: every page opens without the network.
 //
 // The server serves this file as /sw.js with `self.SHELL = {version, files}` in front of it
-// (server/app_shell.py): the version changes with any shipped file, so a changed file is a
-// changed worker, which installs the new shell beside the old one, takes over and deletes
-// the old one. Pages, scripts, styles, strings and icons come from the cache of the version
+// (server/app_shell.py; `files` maps each file to its content hash): the version changes
+// with any shipped file, so a changed file is a changed worker, which installs the new
+// shell beside the old one, takes over and deletes the old one. Pages, scripts, styles, strings and icons come from the cache of the version
 // in force: moving between pages downloads nothing, and a handheld never mixes two versions.
 // The API is never cached here: changes wait in the outbox (js/outbox.js), reads need the
 // server.
@@ -11,7 +11,7 @@
 const { version, files } = self.SHELL;
 const CACHE = `shell-${version}`;
 const SHELL_PREFIX = "shell-";
-const SHELL_PATHS = new Set(files.map((file) => `/${file}`));
+const SHELL_PATHS = new Set(Object.keys(files).map((file) => `/${file}`));
 
 /** The cached file a request is answered with: pages by path alone (their query, such as
  * `receipt.html?doc=tally`, is read by the page's script), `/` is the login page. */
@@ -29,11 +29,11 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
       // All or nothing: fetch every file before keeping any, so a failed download leaves the
-      // version in force alone. `?v=` URLs are this version's bytes, kept a year by the HTTP
-      // cache (the server says so only while it is the current version).
+      // version in force alone. A `?v=<content hash>` URL names one file's bytes, kept a year
+      // by the HTTP cache: after an upgrade only the files that changed are downloaded.
       const answers = await Promise.all(
-        files.map(async (file) => {
-          const response = await fetch(`/${file}?v=${encodeURIComponent(version)}`);
+        Object.entries(files).map(async ([file, hash]) => {
+          const response = await fetch(`/${file}?v=${hash}`);
           if (!response.ok) throw new Error(`${file}: HTTP ${response.status}`);
           return [`/${file}`, response];
         }),

@@ -17,8 +17,8 @@ from litestar.static_files import create_static_files_router
 
 from server import __version__
 from server.alerts import routes as alert_routes
-from server.app_shell import AppShell, long_lived_when_versioned, service_worker_route
 from server.alerts.service import check_alerts
+from server.app_shell import AppShell, long_lived_when_versioned, service_worker_route
 from server.auth import routes as auth_routes
 from server.auth.throttle import LoginGate
 from server.config import Secrets, Settings, load_settings

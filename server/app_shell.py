@@ -1,11 +1,15 @@
 """The handheld's app shell: the files its service worker keeps for offline use, one version
-naming them all, and long-lived caching for the URLs that carry that version.
+naming them all, and long-lived caching for the URLs that carry a file's own version.
 
 Nobody keeps a file list by hand: the shell is every file under handheld_web/ except the
 worker itself and the notes. The version is a hash of the package version and every shell
 file's path and content, so any change to any shipped file makes a new version, a new
 worker script and with it a clean update on every handheld. It is recomputed only when a
 file's size or modification time changes (one `stat` per file per request for `/sw.js`).
+
+The worker fetches each file as `path?v=<the file's content hash>`, answered with a year of
+caching: after an upgrade the files that did not change come from the HTTP cache, and only
+the changed ones cross the network.
 """
 
 from __future__ import annotations
@@ -22,7 +26,12 @@ from server import __version__
 from server.web import PUBLIC, allow
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from litestar.handlers import HTTPRouteHandler
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+    AfterHook = Callable[[ASGIApp], Awaitable[ASGIApp]]
 
 WORKER_SOURCE = "sw.js"
 # Served as `/sw.js` by `service_worker`, never precached; the notes are not for the pages.
@@ -41,6 +50,7 @@ class AppShell:
         self._lock = threading.Lock()
         self._seen: tuple[tuple[str, int, int], ...] | None = None
         self._version = ""
+        self._hashes: dict[str, str] = {}
 
     def _stat(self) -> tuple[tuple[str, int, int], ...]:
         found = []
@@ -52,21 +62,28 @@ class AppShell:
             found.append((relative, info.st_mtime_ns, info.st_size))
         return tuple(found)
 
-    def current(self) -> tuple[str, list[str]]:
-        """(version, files): the shell files as paths relative to the site root."""
+    def current(self) -> tuple[str, dict[str, str]]:
+        """(version, {file: its content hash}), files as paths relative to the site root."""
         seen = self._stat()
         with self._lock:
             if seen != self._seen:
                 digest = hashlib.sha256(self.package_version.encode())
+                hashes = {}
                 for relative, _, _ in seen:
                     content = hashlib.sha256((self.root / relative).read_bytes()).hexdigest()
+                    hashes[relative] = content[:16]
                     digest.update(f"\0{relative}\0{content}".encode())
                 self._version = f"{self.package_version}-{digest.hexdigest()[:16]}"
+                self._hashes = hashes
                 self._seen = seen
-            return self._version, [relative for relative, _, _ in seen]
+            return self._version, dict(self._hashes)
 
     def version(self) -> str:
         return self.current()[0]
+
+    def file_version(self, relative: str) -> str | None:
+        """The content hash a URL of `relative` carries, None if it is no shell file."""
+        return self.current()[1].get(relative)
 
     def worker_script(self) -> str:
         """The service worker: its shell (version and files) in front of its source."""
@@ -76,7 +93,7 @@ class AppShell:
         return f"self.SHELL = {shell};\n{source}"
 
 
-def service_worker_route(shell: AppShell) -> object:
+def service_worker_route(shell: AppShell) -> HTTPRouteHandler:
     """`GET /sw.js`: the worker with the shell version it installs. The browser asks for it
     on every navigation (bypassing its HTTP cache), so it is small, and a 304 when unchanged."""
 
@@ -94,9 +111,7 @@ def service_worker_route(shell: AppShell) -> object:
         cache = {"Cache-Control": "no-cache", "ETag": etag}
         if etag.removeprefix("W/") in {tag.strip().removeprefix("W/") for tag in wanted.split(",")}:
             return Response(content="", status_code=304, headers=cache)
-        return Response(
-            content=script, media_type="text/javascript; charset=utf-8", headers=cache
-        )
+        return Response(content=script, media_type="text/javascript; charset=utf-8", headers=cache)
 
     return service_worker
 
@@ -109,18 +124,19 @@ def _query_version(scope: Scope) -> str | None:
     return None
 
 
-def long_lived_when_versioned(shell: AppShell, inner: object) -> object:
-    """After-request hook of the handheld files: a URL carrying the current shell version
-    (`?v=…`, what the service worker precaches) is cached for a year, immutable; any other
-    URL keeps `no-cache` and its revalidation by `inner` (the 304 hook). An old version's
+def long_lived_when_versioned(shell: AppShell, inner: AfterHook) -> AfterHook:
+    """After-request hook of the handheld files: a URL carrying its file's current content
+    hash (`?v=…`, what the service worker precaches) is cached for a year, immutable; any
+    other URL keeps `no-cache` and its revalidation by `inner` (the 304 hook). An old hash's
     URL is answered with today's bytes, so it must not be kept as if they were the old."""
 
     async def hook(response: ASGIApp) -> ASGIApp:
-        revalidated: ASGIApp = await inner(response)  # type: ignore[operator]
+        revalidated = await inner(response)
 
         async def answer(scope: Scope, receive: Receive, send: Send) -> None:
             versioned = _query_version(scope)
-            if versioned is None or versioned != shell.version():
+            relative = scope["path"].lstrip("/")
+            if versioned is None or versioned != shell.file_version(relative):
                 await revalidated(scope, receive, send)
                 return
 

@@ -88,8 +88,10 @@ def test_a_changed_file_makes_a_new_worker(own_pages: Path, own_pages_client: An
     assert worker_shell(after.text)["version"] != worker_shell(before.text)["version"]
 
 
-def test_a_url_with_the_current_version_is_kept_a_year_and_others_revalidate(api: Api) -> None:
-    version = worker_shell(api.client.get("/sw.js").text)["version"]
+def test_a_url_with_the_files_content_hash_is_kept_a_year_and_others_revalidate(
+    api: Api,
+) -> None:
+    version = worker_shell(api.client.get("/sw.js").text)["files"]["js/api.js"]
     versioned = api.client.get(f"/js/api.js?v={version}")
     assert versioned.status_code == 200
     assert versioned.headers["cache-control"] == IMMUTABLE
@@ -97,10 +99,14 @@ def test_a_url_with_the_current_version_is_kept_a_year_and_others_revalidate(api
     plain = api.client.get("/js/api.js")
     assert plain.headers["cache-control"] == "no-cache"
     assert plain.content == versioned.content
-    stale = api.client.get("/js/api.js?v=0.0.0-oldversion")
+    stale = api.client.get("/js/api.js?v=0123456789abcdef")
     assert stale.headers["cache-control"] == "no-cache"  # today's bytes, not the old ones
-    revalidated = api.client.get(f"/js/api.js?v={version}", headers={"if-none-match": versioned.headers["etag"]})
+    revalidated = api.client.get(
+        f"/js/api.js?v={version}", headers={"if-none-match": versioned.headers["etag"]}
+    )
     assert revalidated.status_code == 304
+    other_file = api.client.get(f"/js/ui.js?v={version}")  # another file's hash
+    assert other_file.headers["cache-control"] == "no-cache"
 
 
 def test_the_manifest_names_the_app_and_its_icons(api: Api) -> None:

@@ -23,14 +23,6 @@ from server import app as app_module
 from server.app import create_app
 from server.config import Settings
 from tests.e2e.conftest import PHONE, Server
-from tests.live_server import free_port
-from tests.e2e.test_outbound import (
-    current_task,
-    free_totes,
-    order_items,
-    pick_task,
-    single_line_orders,
-)
 from tests.e2e.test_inbound import (  # noqa: F401 (fixtures)
     Api,
     Item,
@@ -41,6 +33,14 @@ from tests.e2e.test_inbound import (  # noqa: F401 (fixtures)
     scan_expecting,
     unique_lot,
 )
+from tests.e2e.test_outbound import (
+    current_task,
+    free_totes,
+    order_items,
+    pick_task,
+    single_line_orders,
+)
+from tests.live_server import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -140,7 +140,10 @@ def queue_one_change(page: Page, document: str, demo_db: sqlite3.Connection) -> 
 def test_the_install_criteria_are_met(app_page: Page, server: Server) -> None:
     app_page.goto("/")
     wait_for_worker(app_page)
-    assert app_page.evaluate("navigator.serviceWorker.controller.scriptURL") == f"{server.base_url}/sw.js"
+    assert (
+        app_page.evaluate("navigator.serviceWorker.controller.scriptURL")
+        == f"{server.base_url}/sw.js"
+    )
     href = app_page.locator('link[rel="manifest"]').get_attribute("href")
     manifest = app_page.evaluate(
         """async (href) => {
@@ -219,7 +222,9 @@ def test_a_scan_queued_offline_uploads_once_and_the_banner_then_says_uploaded(
 ) -> None:
     page = app_page
     (item,) = items(1)
-    plan = api.plan([{"sku": item.sku, "expected_qty": 5}], {"type": "sea", "container_no": "MRKU7654321"})
+    plan = api.plan(
+        [{"sku": item.sku, "expected_qty": 5}], {"type": "sea", "container_no": "MRKU7654321"}
+    )
     api.check_in(plan, "DOCK-04")
     log_in_as(page, session_token, "recv01")
     page.goto(f"/receiving.html?plan={plan['id']}")
@@ -356,7 +361,9 @@ def test_a_change_on_the_server_is_picked_up_whole_by_the_next_page_load(
         # An upgrade: a page and the style sheet change on the server.
         marker = f"changed-{uuid.uuid4().hex[:8]}"
         style = pages / "css" / "app.css"
-        style.write_text(style.read_text(encoding="utf-8") + f"\n/* {marker} */\n", encoding="utf-8")
+        style.write_text(
+            style.read_text(encoding="utf-8") + f"\n/* {marker} */\n", encoding="utf-8"
+        )
         login = pages / "index.html"
         html = login.read_text(encoding="utf-8").replace("</body>", f"<!-- {marker} --></body>")
         login.write_text(html, encoding="utf-8")
@@ -378,6 +385,8 @@ def test_a_change_on_the_server_is_picked_up_whole_by_the_next_page_load(
             on_disk = pages / path.lstrip("/")
             if on_disk.suffix in {".html", ".js", ".css", ".webmanifest"}:
                 assert text == on_disk.read_text(encoding="utf-8"), path
-        assert page.evaluate("fetch('/css/app.css').then(a => a.text())").endswith(f"/* {marker} */\n")
+        assert page.evaluate("fetch('/css/app.css').then(a => a.text())").endswith(
+            f"/* {marker} */\n"
+        )
     finally:
         context.close()
