@@ -1,8 +1,9 @@
 """Browser hardening headers on every answer: pages, static files, API answers and errors.
 
 The handheld pages are plain HTML with ES modules from this server and no inline script or
-style, so the policy can allow our own origin only. Preview images are blob: URLs and the
-pages' empty favicon is a data: URL. Set in a before-send hook of the app, which sees every
+style, so the policy can allow our own origin only. Preview images are blob: URLs. The
+service worker (`/sw.js`) and the web app manifest are our own files: `worker-src` and
+`manifest-src` name them outright rather than through the `default-src` fallback. Set in a before-send hook of the app, which sees every
 response start, also those Litestar makes itself (404, 405, errors before routing).
 """
 
@@ -17,6 +18,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self'",
         "img-src 'self' data: blob:",
         "connect-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",

@@ -17,6 +17,7 @@ from server import app as app_module
 from server.app import create_app
 from server.app_shell import AppShell
 from server.config import Settings
+from server.security_headers import CONTENT_SECURITY_POLICY
 from tests.api.test_security_headers import assert_hardened
 from tests.conftest import Api
 
@@ -131,3 +132,9 @@ def test_every_page_links_the_manifest_icons_and_the_offline_module() -> None:
         assert 'rel="apple-touch-icon"' in html, page.name
         assert 'src="js/offline.js"' in html, page.name
         assert 'href="data:,"' not in html, page.name
+
+
+def test_the_policy_lets_the_pages_use_their_own_worker_and_manifest_only() -> None:
+    directives = dict(d.split(" ", 1) for d in CONTENT_SECURITY_POLICY.split("; "))
+    assert directives["worker-src"] == "'self'"
+    assert directives["manifest-src"] == "'self'"
