@@ -40,6 +40,10 @@ const TEXTS = {
     en: "Offline: no connection to the server. Scans are kept on this device and upload when it is back",
   },
   "offline.uploaded": { zh: "已上传到服务器", en: "Uploaded to the server" },
+  "offline.pack_uploaded": {
+    zh: "封箱已上传，面单已排队打印",
+    en: "Packing uploaded; the face sheet is queued for printing",
+  },
 
   "scan.ok": { zh: "确定", en: "OK" },
   "scan.keyboard": { zh: "键盘", en: "Keys" },

@@ -310,7 +310,11 @@ async function main() {
   outbox.start();
   document.addEventListener("languagechange", relabel);
   scanInput = new ScanInput($("scan-form"), { onScan });
-  outbox.onUploaded(() => source && loadSource(source.location));
+  outbox.onUploaded(() => {
+    trail = trail.map((move) => ({ ...move, queued: false })); // up now: no "to upload" left
+    renderTrail();
+    if (source) loadSource(source.location);
+  });
   keepScanFocus(scanInput, [qtyField]);
   $("whole").addEventListener("click", chooseWhole);
   $("source-change").addEventListener("click", changeSource);

@@ -141,7 +141,9 @@ function render() {
     $("done-lane").textContent = done.lane ? t("pack.done.lane", { lane: done.lane }) : "";
     $("done-print").textContent = done.queued
       ? t("pack.done.queued")
-      : t("pack.done.print", { printer: done.print_job.printer });
+      : done.uploaded
+        ? t("offline.pack_uploaded")
+        : t("pack.done.print", { printer: done.print_job.printer });
   }
 
   $("stop").hidden = step !== "stop" || !stop;
@@ -408,6 +410,10 @@ async function main() {
   document.addEventListener("languagechange", relabel);
   scanInput = new ScanInput($("scan-form"), { onScan });
   outbox.onUploaded(() => {
+    if (done?.queued) {
+      done = { ...done, queued: false, uploaded: true }; // the parcel is on the server now
+      render();
+    }
     if (!uploadPending) return; // every answered scan empties the queue too
     uploadPending = false;
     if (order) openOrder(order.order_no, { quiet: true }); // the counts after the upload

@@ -308,7 +308,11 @@ async function main() {
   outbox.start();
   document.addEventListener("languagechange", relabel);
   scanInput = new ScanInput($("scan-form"), { onScan });
-  outbox.onUploaded(() => loadPending());
+  outbox.onUploaded(() => {
+    trail = trail.map((move) => ({ ...move, queued: false })); // up now: no "to upload" left
+    renderTrail();
+    loadPending();
+  });
   keepScanFocus(scanInput, [qtyField]);
   $("source-form").addEventListener("submit", (e) => {
     e.preventDefault();
