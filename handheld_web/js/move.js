@@ -14,6 +14,7 @@ import * as outbox from "./outbox.js";
 import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
+import { openWork } from "./open-work.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -30,6 +31,7 @@ let choices = null; // {item, rows}: the scanned item lies here in several lots
 let trail = []; // the last moves, newest first
 let outcome = null;
 let latest = 0;
+const sourceKept = openWork("move"); // the from-location, back after a reload
 
 function tell(kind, text, detail = () => "") {
   outcome = { kind, text, detail };
@@ -148,6 +150,7 @@ async function loadSource(code, { announce = false } = {}) {
     const found = await api.moveSource(code);
     if (mine !== latest) return;
     source = found;
+    sourceKept.save(found);
     setParams({ location: source.location });
     render();
     if (announce) {
@@ -156,6 +159,13 @@ async function loadSource(code, { announce = false } = {}) {
     }
   } catch (err) {
     if (mine !== latest) return;
+    const kept = sourceKept.load();
+    if (err.code === "NETWORK_ERROR" && kept?.location === code.toUpperCase()) {
+      source = kept; // offline: what it held when last seen; the move waits in the outbox
+      setParams({ location: source.location });
+      render();
+      return;
+    }
     tell("bad", () => errorText(err), () => code);
   }
 }
@@ -289,6 +299,7 @@ function onScan(code) {
 function changeSource() {
   latest += 1;
   source = null;
+  sourceKept.clear();
   task = null;
   choices = null;
   setParams({ location: null });
@@ -333,7 +344,7 @@ async function main() {
   } catch (err) {
     tell("bad", () => errorText(err));
   }
-  const from = param("location");
+  const from = param("location") || sourceKept.load()?.location;
   if (from) await loadSource(from);
 }
 

@@ -323,6 +323,16 @@ def test_a_truck_is_stopped_resolved_and_departs_with_exactly_its_parcels(
     )
     scan_sounding(page, SEAL, "good", f"封条 {SEAL} 一致", GOOD_TONES)
     expect(page.locator("#scan")).to_have_attribute("placeholder", "逐件扫描包裹面单")
+    # A reload with the Wi-Fi gone: the truck's list is back from the device, as last seen.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # the pages are on the device
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("#list-plate")).to_have_text(PLATE_A)
+    expect(page.locator("#scan")).to_have_attribute("placeholder", "逐件扫描包裹面单")
+    page.context.set_offline(False)
+    page.reload()
+    expect(page.locator("#list-plate")).to_have_text(PLATE_A)
+    expect(page.locator("#scan")).to_have_attribute("placeholder", "逐件扫描包裹面单")
     for check in ("plate", "driver", "seal"):
         expect(tv.locator(f'.screen-check[data-check="{check}"]')).to_have_attribute(
             "data-state", "done"

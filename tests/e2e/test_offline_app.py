@@ -390,3 +390,29 @@ def test_a_change_on_the_server_is_picked_up_whole_by_the_next_page_load(
         )
     finally:
         context.close()
+
+
+def test_the_from_location_of_a_move_is_back_after_a_reload_offline(
+    app_page: Page, session_token: Callable[[str], str], demo_db: sqlite3.Connection
+) -> None:
+    page = app_page
+    location = demo_db.execute(
+        "SELECT l.code FROM balances b JOIN locations l ON l.id = b.location_id "
+        "WHERE l.type = 'storage' ORDER BY l.code LIMIT 1"
+    ).fetchone()[0]
+    log_in_as(page, session_token, "sup01")
+    page.goto("/move.html")
+    wait_for_worker(page)
+    scan_expecting(page, location, "good", location)
+    expect(page.locator("#source-code")).to_have_text(location)
+    rows = page.locator(".move-row").count()
+    assert rows > 0
+
+    page.context.set_offline(True)
+    page.goto("/move.html")  # from the menu, offline: the location still open, as last seen
+    expect(page.locator("#source-code")).to_have_text(location)
+    expect(page.locator(".move-row")).to_have_count(rows)
+    page.context.set_offline(False)
+    page.locator("#source-change").click()  # done with it: not brought back again
+    page.goto("/move.html")
+    expect(page.locator("#source-box")).to_be_hidden()
