@@ -215,4 +215,12 @@ def report(phases: list[Phase]) -> list[str]:
         )
         if not phase.name.startswith("cold") and (k.get("shell", 0) or k.get("precache", 0)):
             failures.append(f"{phase.name}: shell files over the network: {sorted(phase.files)}")
+    cold, later = phases[0], phases[1:]
+    later_shell = sum(p.kinds.get("shell", 0) + p.kinds.get("precache", 0) for p in later)
+    print(
+        f"\nverdict: the first page costs {kb(cold.kinds.get('shell', 0)).strip()} KB, the worker "
+        f"then precaches {kb(cold.kinds.get('precache', 0)).strip()} KB in the background; the next "
+        f"{len(later)} pages online download {kb(later_shell).strip()} KB of shell "
+        f"(only their API calls: {kb(sum(p.kinds.get('api', 0) for p in later)).strip()} KB)"
+    )
     return failures
