@@ -35,10 +35,7 @@ const TEXTS = {
   "outbox.refused": { zh: "被拒 {count}", en: "{count} refused" },
 
   // Offline use (js/offline.js): the device has no connection to the server.
-  "offline.banner": {
-    zh: "离线：无法连接服务器。扫描先存在本机，联网后自动上传",
-    en: "Offline: no connection to the server. Scans are kept on this device and upload when it is back",
-  },
+  "offline.banner": { zh: "离线：扫描先存在本机，联网后自动上传", en: "Offline: scans are kept here and upload later" },
   "offline.uploaded": { zh: "已上传到服务器", en: "Uploaded to the server" },
   "offline.pack_uploaded": {
     zh: "封箱已上传，面单已排队打印",

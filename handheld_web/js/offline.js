@@ -48,17 +48,21 @@ function mountOfflineNote() {
 }
 
 /** Pages that do not show the queue themselves (login, print pages, screens) get the badge
- * too: a handheld with scans still on it is not one to hand over or switch off. */
+ * too, on a strip under the top bar (their bars are full): a handheld with scans still on
+ * it is not one to hand over or switch off. */
 function mountBadgeWhereMissing() {
   if (document.getElementById("outbox")) return;
+  const strip = document.createElement("div");
+  strip.className = "outbox-strip";
   const badge = document.createElement("span");
   badge.id = "outbox";
   badge.className = "outbox-badge";
   badge.setAttribute("role", "status");
   badge.hidden = true;
+  strip.append(badge);
   const topbar = document.querySelector(".topbar");
-  if (!topbar) return;
-  topbar.insertBefore(badge, document.getElementById("lang"));
+  if (topbar) topbar.after(strip);
+  else document.body.prepend(strip);
   outbox.mountBadge(badge);
 }
 
@@ -94,8 +98,8 @@ export function startOffline() {
   if (started) return;
   started = true;
   registerServiceWorker();
-  mountOfflineNote();
   mountBadgeWhereMissing();
+  mountOfflineNote(); // above the strip: right under the top bar
   watchUploads();
 }
 
