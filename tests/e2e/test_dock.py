@@ -213,6 +213,7 @@ def scan_sounding(page: Page, code: str, kind: str, text: str, tones: list[int])
 # The whole truck ------------------------------------------------------------------------
 
 
+@pytest.mark.service_worker  # a reload offline, in the middle of the loading
 def test_a_truck_is_stopped_resolved_and_departs_with_exactly_its_parcels(
     page: Page,
     logged_in_as: Callable[[str], None],
