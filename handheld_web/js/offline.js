@@ -1,6 +1,6 @@
-// Offline use, on every page: the service worker that keeps the pages on the device
-// (../sw.js), a note while the server cannot be reached, the upload badge on every page,
-// and no "will upload" left standing once everything is uploaded.
+// Offline use, on every page (started by shell.js's startPage): the service worker that
+// keeps the pages on the device (../sw.js), a note while the server cannot be reached, the
+// upload badge on every page, and no "will upload" left standing once all is uploaded.
 //
 // The server is unreachable when the browser says it is offline, or when the last call to
 // it failed at the network (api.js tells with `bondfloor:unreachable` / `:reachable`): on
@@ -102,5 +102,3 @@ export function startOffline() {
   mountOfflineNote(); // above the strip: right under the top bar
   watchUploads();
 }
-
-startOffline();

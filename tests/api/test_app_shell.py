@@ -124,14 +124,17 @@ def test_the_manifest_names_the_app_and_its_icons(api: Api) -> None:
         assert api.client.get(f"/{icon['src']}").headers["content-type"] == "image/png"
 
 
-def test_every_page_links_the_manifest_icons_and_the_offline_module() -> None:
-    for page in sorted(app_module.handheld_web_dir().glob("*.html")):
+def test_every_page_links_the_manifest_and_icons_and_starts_offline_use() -> None:
+    root = app_module.handheld_web_dir()
+    for page in sorted(root.glob("*.html")):
         html = page.read_text(encoding="utf-8")
         assert '<link rel="manifest" href="manifest.webmanifest">' in html, page.name
         assert 'rel="icon" href="icons/' in html, page.name
         assert 'rel="apple-touch-icon"' in html, page.name
-        assert 'src="js/offline.js"' in html, page.name
         assert 'href="data:,"' not in html, page.name
+        script = (root / "js" / f"{page.stem}.js").read_text(encoding="utf-8")
+        assert "startPage(" in script, page.name  # which starts offline use
+    assert "startOffline();" in (root / "js" / "shell.js").read_text(encoding="utf-8")
 
 
 def test_the_policy_lets_the_pages_use_their_own_worker_and_manifest_only() -> None:
