@@ -132,7 +132,8 @@ def test_every_page_links_the_manifest_and_icons_and_starts_offline_use() -> Non
         assert 'rel="icon" href="icons/' in html, page.name
         assert 'rel="apple-touch-icon"' in html, page.name
         assert 'href="data:,"' not in html, page.name
-        script = (root / "js" / f"{page.stem}.js").read_text(encoding="utf-8")
+        (module,) = re.findall(r'<script type="module" src="(js/[a-z-]+\.js)"></script>', html)
+        script = (root / module).read_text(encoding="utf-8")
         assert "startPage(" in script, page.name  # which starts offline use
     assert "startOffline();" in (root / "js" / "shell.js").read_text(encoding="utf-8")
 
