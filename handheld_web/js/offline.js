@@ -66,31 +66,66 @@ function mountBadgeWhereMissing() {
   outbox.mountBadge(badge);
 }
 
-/** A banner still saying "saved, will upload" (`info`) when nothing waits any more is
- * stale: say it was uploaded, or that the server refused it. */
-function settleStaleBanners(refusedBefore) {
-  if (outbox.pending() > 0) return;
-  const refusedNow = outbox.refused().length;
+// A banner that said "saved, will upload" must not keep saying it once the change is up.
+// Which banners said it: those of kind `info` right after the outbox answered a page's
+// change with {queued: true} (outbox.js tells with `bondfloor:queued`), with the text they
+// had then; a banner that has said something else since is left alone.
+const saidQueued = new Map(); // banner -> its text when its change was queued
+const saidUploaded = new Map(); // banner -> the feedback count when it was told "uploaded"
+
+function bannerText(banner) {
+  return banner.querySelector(".banner-text")?.textContent || "";
+}
+
+function recordQueuedBanners() {
   for (const banner of document.querySelectorAll('.banner[data-feedback="info"]')) {
-    const detail = banner.querySelector(".banner-detail")?.textContent || "";
-    if (refusedNow > refusedBefore) {
-      feedback.show("bad", banner, t("outbox.refused", { count: refusedNow }), detail);
-    } else {
-      feedback.show("good", banner, t("offline.uploaded"), detail);
-    }
+    saidQueued.set(banner, bannerText(banner));
+    saidUploaded.delete(banner);
   }
+}
+
+function sayUploaded(banner, refusedMore) {
+  const detail = banner.querySelector(".banner-detail")?.textContent || "";
+  if (refusedMore) {
+    feedback.show("bad", banner, t("outbox.refused", { count: outbox.refused().length }), detail);
+  } else {
+    feedback.show("good", banner, t("offline.uploaded"), detail);
+  }
+  saidUploaded.set(banner, document.body.dataset.feedbackSeq || "");
+}
+
+/** The queue is empty: the banners still saying "will upload" say it was uploaded, or that
+ * the server refused it. */
+function settleQueuedBanners(refusedMore) {
+  for (const [banner, text] of saidQueued) {
+    if (banner.dataset.feedback === "info" && bannerText(banner) === text) sayUploaded(banner, refusedMore);
+  }
+  saidQueued.clear();
 }
 
 function watchUploads() {
   let refusedBefore = outbox.refused().length;
   let waiting = outbox.pending();
+  window.addEventListener("bondfloor:queued", () => setTimeout(recordQueuedBanners, 0)); // after the page's own banner
   outbox.onChange(({ pending, refused }) => {
-    if (waiting > 0 && pending === 0) settleStaleBanners(refusedBefore);
+    if (waiting > 0 && pending === 0) settleQueuedBanners(refused.length > refusedBefore);
     if (pending > 0 && waiting === 0) refusedBefore = refused.length;
     waiting = pending;
   });
-  // A page re-says its last outcome on a language switch; after its own listener has run.
-  document.addEventListener("languagechange", () => setTimeout(() => settleStaleBanners(refusedBefore), 0));
+  // A page says its last outcome again on a language switch: "will upload", in the other
+  // language. After its own listener has run: follow the new text, or settle it again.
+  document.addEventListener("languagechange", () =>
+    setTimeout(() => {
+      for (const banner of saidQueued.keys()) {
+        if (banner.dataset.feedback === "info") saidQueued.set(banner, bannerText(banner));
+      }
+      for (const [banner, seq] of saidUploaded) {
+        const unchanged = (document.body.dataset.feedbackSeq || "") === seq;
+        if (unchanged && banner.dataset.feedback === "info") sayUploaded(banner, false);
+        else if (!unchanged) saidUploaded.delete(banner);
+      }
+    }, 0),
+  );
 }
 
 /** Everything offline use needs on a page; once per page. */
