@@ -173,6 +173,13 @@ def test_the_install_criteria_are_met(app_page: Page, server: Server) -> None:
     assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= purposes
     favicon = app_page.locator('link[rel="icon"]').get_attribute("href")
     assert app_page.evaluate("(src) => fetch(src).then(a => a.ok)", favicon)
+    # Chromium's own verdict on installing the app: no errors but the test browser's own
+    # (a Playwright context is an incognito profile, where nothing is installed).
+    devtools = app_page.context.new_cdp_session(app_page)
+    errors = devtools.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
+    manifest_seen = devtools.send("Page.getAppManifest")
+    assert manifest_seen["errors"] == [] and manifest_seen["url"].endswith("/manifest.webmanifest")
 
 
 def test_every_page_reloads_offline_with_its_title_and_its_queue(
