@@ -423,3 +423,29 @@ def test_the_from_location_of_a_move_is_back_after_a_reload_offline(
     page.locator("#source-change").click()  # done with it: not brought back again
     page.goto("/move.html")
     expect(page.locator("#source-box")).to_be_hidden()
+
+
+def test_the_put_away_list_of_a_location_is_back_after_a_reload_offline(
+    app_page: Page,
+    session_token: Callable[[str], str],
+    api: Api,  # noqa: F811
+    items: Callable[[int], list[Item]],  # noqa: F811
+) -> None:
+    page = app_page
+    (item,) = items(1)
+    plan = api.plan(
+        [{"sku": item.sku, "expected_qty": 2}], {"type": "sea", "container_no": "MSKU3322110"}
+    )
+    api.check_in(plan, "STG-03")
+    api.receive(plan, gs1(item, unique_lot(), 2))
+    log_in_as(page, session_token, "put01")
+    page.goto("/putaway.html?location=STG-03")
+    wait_for_worker(page)
+    row = page.locator(f'.pending-row[data-sku="{item.sku}"]')
+    expect(row).to_have_attribute("data-quantity", "2")
+
+    page.context.set_offline(True)
+    page.goto("/putaway.html")  # from the menu, offline: the same location, as last seen
+    expect(row).to_have_attribute("data-quantity", "2")
+    expect(page.locator("#banner")).to_be_hidden()
+    page.context.set_offline(False)
