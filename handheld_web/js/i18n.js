@@ -21,7 +21,7 @@ const TEXTS = {
   "outbox.refused": { zh: "被拒 {count}", en: "{count} refused" },
 
   // Offline use (js/offline.js, on every page): the device has no connection to the server.
-  "offline.banner": { zh: "离线：扫描先存在本机，联网后自动上传", en: "Offline: scans are kept here and upload later" },
+  "offline.banner": { zh: "离线：扫描存在本机，联网后上传", en: "Offline: scans are kept here and upload later" },
   "offline.uploaded": { zh: "已上传到服务器", en: "Uploaded to the server" },
 
   "scan.ok": { zh: "确定", en: "OK" },

@@ -20,6 +20,16 @@ export function registerServiceWorker() {
   navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
 }
 
+/** At the top of the page's content: inside `<main>` (a landmark, for screen readers), else
+ * right under the top bar. */
+function placeAtTop(node) {
+  const main = document.querySelector("main");
+  const topbar = document.querySelector(".topbar");
+  if (main) main.prepend(node);
+  else if (topbar) topbar.after(node);
+  else document.body.prepend(node);
+}
+
 function mountOfflineNote() {
   const note = document.createElement("p");
   note.id = "offline";
@@ -30,9 +40,7 @@ function mountOfflineNote() {
     note.textContent = t("offline.banner");
     document.body.toggleAttribute("data-offline", !note.hidden);
   };
-  const topbar = document.querySelector(".topbar");
-  if (topbar) topbar.after(note);
-  else document.body.prepend(note);
+  placeAtTop(note);
   window.addEventListener("online", render);
   window.addEventListener("offline", render);
   window.addEventListener("bondfloor:unreachable", () => {
@@ -48,7 +56,7 @@ function mountOfflineNote() {
 }
 
 /** Pages that do not show the queue themselves (login, print pages, screens) get the badge
- * too, on a strip under the top bar (their bars are full): a handheld with scans still on
+ * too, on a strip at the top of the content (their bars are full): a handheld with scans still on
  * it is not one to hand over or switch off. */
 function mountBadgeWhereMissing() {
   if (document.getElementById("outbox")) return;
@@ -60,9 +68,7 @@ function mountBadgeWhereMissing() {
   badge.setAttribute("role", "status");
   badge.hidden = true;
   strip.append(badge);
-  const topbar = document.querySelector(".topbar");
-  if (topbar) topbar.after(strip);
-  else document.body.prepend(strip);
+  placeAtTop(strip);
   outbox.mountBadge(badge);
 }
 
@@ -134,6 +140,6 @@ export function startOffline() {
   started = true;
   registerServiceWorker();
   mountBadgeWhereMissing();
-  mountOfflineNote(); // above the strip: right under the top bar
+  mountOfflineNote(); // first in the content, above the strip
   watchUploads();
 }
