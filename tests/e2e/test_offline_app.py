@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -329,19 +330,32 @@ def test_the_pick_task_and_the_order_at_the_bench_are_back_after_a_reload_offlin
     expect(page.locator("#order-no")).to_have_text(order["order_no"])
 
 
+@dataclass
+class OwnPagesServer:
+    base_url: str
+    pages: Path  # the folder it serves
+    asked: list[str]  # every path (with its query) it was asked for
+
+
 @pytest.fixture
 def server_of_own_pages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Settings
-) -> Iterator[tuple[str, Path]]:
-    """A real server over HTTP (in this process, so its handheld files are a copy this test
-    may change): (base URL, the folder it serves)."""
+) -> Iterator[OwnPagesServer]:
+    """A real server over HTTP, in this process, so its handheld files are a copy this test
+    may change and what it is asked for can be counted."""
     pages = tmp_path / "handheld_web"
     shutil.copytree(app_module.handheld_web_dir(), pages)
     monkeypatch.setattr(app_module, "handheld_web_dir", lambda: pages)
     port = free_port()
-    http = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
+    app = create_app(settings)
+    asked: list[str] = []
+
+    async def counted(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            asked.append(f"{scope['path']}?{scope['query_string'].decode()}")
+        await app(scope, receive, send)
+
+    http = uvicorn.Server(uvicorn.Config(counted, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=http.run, name="own-pages-server")
     thread.start()
     try:
@@ -349,17 +363,19 @@ def server_of_own_pages(
         while not http.started:
             assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
             time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}", pages
+        yield OwnPagesServer(f"http://127.0.0.1:{port}", pages, asked)
     finally:
         http.should_exit = True
         thread.join(timeout=20)
 
 
 def test_a_change_on_the_server_is_picked_up_whole_by_the_next_page_load(
-    browser: Browser, server_of_own_pages: tuple[str, Path]
+    browser: Browser, server_of_own_pages: OwnPagesServer
 ) -> None:
-    base_url, pages = server_of_own_pages
-    context = browser.new_context(base_url=base_url, viewport=PHONE, locale="zh-CN")
+    pages = server_of_own_pages.pages
+    context = browser.new_context(
+        base_url=server_of_own_pages.base_url, viewport=PHONE, locale="zh-CN"
+    )
     try:
         page = context.new_page()
         page.goto("/")
@@ -374,6 +390,7 @@ def test_a_change_on_the_server_is_picked_up_whole_by_the_next_page_load(
         login = pages / "index.html"
         html = login.read_text(encoding="utf-8").replace("</body>", f"<!-- {marker} --></body>")
         login.write_text(html, encoding="utf-8")
+        server_of_own_pages.asked.clear()
 
         page.reload()  # still the old version; the navigation finds the new worker
         deadline = time.monotonic() + 15
@@ -383,6 +400,10 @@ def test_a_change_on_the_server_is_picked_up_whole_by_the_next_page_load(
         while shell_cache_names(page) != [new := shell_cache_names(page)[-1]] or new == old:
             assert time.monotonic() < deadline, "the old version was not removed"
             time.sleep(0.1)
+        # Only the two changed files crossed the network; the others came from the HTTP
+        # cache under their unchanged content hash.
+        precached = {p.split("?")[0] for p in server_of_own_pages.asked if "?v=" in p}
+        assert precached == {"/css/app.css", "/index.html"}
         page.reload()
         assert marker in page.content()
         cached = shell_files_in_cache(page)
