@@ -4,7 +4,8 @@ Compression is Litestar's gzip middleware, limited to text (pages, scripts, styl
 CSV): face-sheet PNGs are already compressed and would only cost CPU. The handheld files
 are sent with `Cache-Control: no-cache`, so a handheld revalidates every file on every page
 change; Litestar's static files send an ETag and Last-Modified but never answer the
-conditional request, so `not_modified_when_unchanged` does.
+conditional request, so `not_modified_when_unchanged` does. (With the service worker the
+pages come from its cache instead, and its `?v=` URLs are kept a year: server/app_shell.py.)
 """
 
 from __future__ import annotations
