@@ -209,6 +209,13 @@ def test_every_page_reloads_offline_with_its_title_and_its_queue(
         expect(page.locator("#offline"), path).to_be_visible()
         expect(page.locator("#offline"), path).to_contain_text("离线")
     assert re.search(r"/handover\.html\?list=1$", page.url)
+    # The worker keeps the shell only: no API answer is kept, none is answered offline.
+    cached = shell_files_in_cache(page)["files"]
+    assert "/index.html" in cached and not [p for p in cached if p.startswith("/api/")]
+    assert (
+        page.evaluate("fetch('/api/v1/client-config').then(() => 'answered', () => 'failed')")
+        == "failed"
+    )
 
     app_context.set_offline(False)
     page.goto("/home.html")
