@@ -67,12 +67,19 @@ async function send(method, path, { body, query, key, accept = "application/json
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: "no-store",
     });
-    window.dispatchEvent(new Event("bondfloor:reachable")); // js/offline.js
+    tellReachable(true);
     return response;
   } catch (err) {
-    window.dispatchEvent(new Event("bondfloor:unreachable"));
+    tellReachable(false);
     throw new ApiError(0, "NETWORK_ERROR", String(err));
   }
+}
+
+/** For js/offline.js's note: the last call reached the server or not (kept on the document
+ * too, for a note mounted after the first call). */
+function tellReachable(reached) {
+  document.documentElement.dataset.server = reached ? "reachable" : "unreachable";
+  window.dispatchEvent(new Event(reached ? "bondfloor:reachable" : "bondfloor:unreachable"));
 }
 
 /** `fetchAnswer()`, kept in `storage` under `name`; when the server cannot be reached, the

@@ -1,4 +1,4 @@
-// Offline use, on every page (started by shell.js's startPage): the service worker that
+// Offline use, on every page (loaded by shell.js's startPage once the page has started): the service worker that
 // keeps the pages on the device (../sw.js), a note while the server cannot be reached, the
 // upload badge on every page, and no "will upload" left standing once all is uploaded.
 //
@@ -11,7 +11,7 @@ import * as outbox from "./outbox.js";
 import { t } from "./i18n.js";
 
 let started = false;
-let unreachable = false;
+let unreachable = document.documentElement.dataset.server === "unreachable"; // calls made before
 
 /** Keep the pages on the device; a browser without service workers (or an http:// site
  * that is not this machine) simply stays online-only. */

@@ -4,7 +4,6 @@
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { loadErrorTexts, mountLanguageSwitch, t, translatePage } from "./i18n.js";
-import { startOffline } from "./offline.js";
 import { number } from "./ui.js";
 
 /**
@@ -20,7 +19,8 @@ export function startPage({ onLanguage = null, uploads = true, badge = true } = 
   if (badgeElement) outbox.mountBadge(badgeElement);
   if (uploads) outbox.start();
   if (onLanguage) document.addEventListener("languagechange", onLanguage);
-  startOffline();
+  // Offline use (the service worker, the offline note) need not hold up the page's start.
+  import("./offline.js").then((offline) => offline.startOffline());
 }
 
 /**

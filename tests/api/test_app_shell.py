@@ -135,7 +135,8 @@ def test_every_page_links_the_manifest_and_icons_and_starts_offline_use() -> Non
         (module,) = re.findall(r'<script type="module" src="(js/[a-z-]+\.js)"></script>', html)
         script = (root / module).read_text(encoding="utf-8")
         assert "startPage(" in script, page.name  # which starts offline use
-    assert "startOffline();" in (root / "js" / "shell.js").read_text(encoding="utf-8")
+    shell = (root / "js" / "shell.js").read_text(encoding="utf-8")
+    assert 'import("./offline.js").then((offline) => offline.startOffline())' in shell
 
 
 def test_the_policy_lets_the_pages_use_their_own_worker_and_manifest_only() -> None:

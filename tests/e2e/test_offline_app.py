@@ -477,3 +477,18 @@ def test_the_put_away_list_of_a_location_is_back_after_a_reload_offline(
     expect(row).to_have_attribute("data-quantity", "2")
     expect(page.locator("#banner")).to_be_hidden()
     page.context.set_offline(False)
+
+
+def test_the_offline_note_shows_while_the_server_is_out_of_reach_on_a_working_network(
+    page: Page, logged_in_as: Callable[[str], None]
+) -> None:
+    logged_in_as("sup01")
+    page.goto("/stock.html")
+    expect(page.locator("#banner")).to_be_hidden()
+    expect(page.locator("#offline")).to_be_hidden()
+    page.route("**/api/v1/**", lambda route: route.abort("connectionrefused"))
+    scan_expecting(page, "A-01-01-1", "bad")
+    expect(page.locator("#offline")).to_be_visible()  # navigator.onLine is still true
+    page.unroute("**/api/v1/**")
+    scan_expecting(page, "A-01-01-1", "good")
+    expect(page.locator("#offline")).to_be_hidden()
