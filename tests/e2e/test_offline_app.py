@@ -38,6 +38,7 @@ from tests.e2e.test_outbound import (
     current_task,
     free_totes,
     order_items,
+    pack_items_in_browser,
     pick_task,
     single_line_orders,
 )
@@ -335,6 +336,17 @@ def test_the_pick_task_and_the_order_at_the_bench_are_back_after_a_reload_offlin
     app_context.set_offline(False)
     page.goto("/packing.html")
     expect(page.locator("#order-no")).to_have_text(order["order_no"])
+
+    # Packed with the Wi-Fi gone: saved on the device; once up, the card says so.
+    pack_items_in_browser(page, demo_db, order["id"], tote)
+    page.locator("#weight").fill("640")
+    app_context.set_offline(True)
+    page.locator("#pack-submit").click()
+    expect(page.locator("#done-print")).to_have_text("封箱已存在本机，联网后上传并打印面单")
+    app_context.set_offline(False)
+    expect(page.locator("#done-print")).to_have_text("封箱已上传，面单已排队打印")
+    state = demo_db.execute("SELECT state FROM orders WHERE id = ?", (order["id"],)).fetchone()[0]
+    assert state == "packed"
 
 
 @dataclass
