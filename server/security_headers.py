@@ -1,11 +1,13 @@
 """Browser hardening headers on every answer: pages, static files, API answers and errors.
 
 The handheld pages are plain HTML with ES modules from this server and no inline script or
-style, so the policy can allow our own origin only. Preview images are blob: URLs and the
-pages' empty favicon is a data: URL. The camera scan's barcode decoder is WebAssembly, which
-needs 'wasm-unsafe-eval' (it allows compiling wasm only: JavaScript eval stays refused).
-Set in a before-send hook of the app, which sees every response start, also those Litestar
-makes itself (404, 405, errors before routing).
+style, so the policy can allow our own origin only. Preview images are blob: URLs. The
+service worker (`/sw.js`) and the web app manifest are our own files: `worker-src` and
+`manifest-src` name them outright rather than through the `default-src` fallback. The
+camera scan's barcode decoder is WebAssembly, which needs 'wasm-unsafe-eval' (it allows
+compiling wasm only: JavaScript eval stays refused). Set in a before-send hook of the app,
+which sees every response start, also those Litestar makes itself (404, 405, errors before
+routing).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self'",
         "img-src 'self' data: blob:",
         "connect-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",

@@ -32,6 +32,7 @@ import { errorText, t } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, number, param, setParams, signed } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
+import { openWork } from "./open-work.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -95,6 +96,7 @@ let problemsShown = []; // the new list's problems, shown again in another langu
 let version = 0; // bumped whenever the page takes a new view: older polls are dropped
 let polls = 0;
 let latest = 0;
+const listKept = openWork("dock"); // the truck's list open at the door, back after a reload
 let uploadPending = false;
 
 /** The text of a refusal; a parcel's customs status may be none yet. */
@@ -432,6 +434,7 @@ function showList(view) {
     if (departure && departure.list_no !== view.list_no) departure = null;
   }
   list = view;
+  listKept.save(view);
   version += 1;
   setParams({ list: view.id });
   render();
@@ -439,6 +442,7 @@ function showList(view) {
 
 function leaveList() {
   list = null;
+  listKept.clear();
   lastScan = null;
   removing = null;
   version += 1;
@@ -810,6 +814,7 @@ async function refreshList() {
   if (asked !== version || list?.id !== fresh.id) return; // the page took a newer view meanwhile
   if (JSON.stringify(fresh) === JSON.stringify(list)) return;
   list = fresh;
+  listKept.save(fresh);
   render();
 }
 
@@ -873,13 +878,18 @@ async function main() {
     refusal(err);
   }
   render();
-  const resumed = param("list");
+  const kept = listKept.load();
+  const resumed = param("list") || (kept ? String(kept.id) : "");
   try {
     if (resumed) showList(await api.getLoadingList(resumed)); // a reload comes back to the truck
     else await loadWaiting();
   } catch (err) {
-    if (resumed) setParams({ list: null });
-    refusal(err, () => resumed);
+    if (err.code === "NETWORK_ERROR" && kept && String(kept.id) === resumed) {
+      showList(kept); // offline: the list as last seen; parcel scans wait in the outbox
+    } else {
+      if (resumed) setParams({ list: null });
+      refusal(err, () => resumed);
+    }
   }
   render();
   document.body.dataset.ready = "true";

@@ -19,6 +19,11 @@ const TEXTS = {
   "outbox.panel.clear": { zh: "已知悉，清除", en: "Seen, clear" },
   "outbox.panel.close": { zh: "关闭", en: "Close" },
   "outbox.refused": { zh: "被拒 {count}", en: "{count} refused" },
+
+  // Offline use (js/offline.js, on every page): the device has no connection to the server.
+  "offline.banner": { zh: "离线：扫描存在本机，联网后上传", en: "Offline: scans are kept here and upload later" },
+  "offline.uploaded": { zh: "已上传到服务器", en: "Uploaded to the server" },
+
   "scan.ok": { zh: "确定", en: "OK" },
   "scan.keyboard": { zh: "键盘", en: "Keys" },
   "scan.keyboard.label": { zh: "显示/隐藏屏幕键盘", en: "Show or hide the on-screen keyboard" },

@@ -16,6 +16,7 @@ import { errorText, t } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
 import { lotText, speaker, startPage } from "./shell.js";
+import { openWork } from "./open-work.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -33,6 +34,7 @@ let task = null; // {kind: "item", row, item} | {kind: "carton", sscc, rows} | {
 let choices = null; // {item, rows}: the scanned item lies here in several lots
 let trail = []; // the last moves, newest first
 let latest = 0;
+const sourceKept = openWork("move"); // the from-location, back after a reload
 
 // -- rendering ----------------------------------------------------------------------------
 
@@ -133,6 +135,7 @@ async function loadSource(code, { announce = false } = {}) {
     const found = await api.moveSource(code);
     if (mine !== latest) return;
     source = found;
+    sourceKept.save(found);
     setParams({ location: source.location });
     render();
     if (announce) {
@@ -141,6 +144,13 @@ async function loadSource(code, { announce = false } = {}) {
     }
   } catch (err) {
     if (mine !== latest) return;
+    const kept = sourceKept.load();
+    if (err.code === "NETWORK_ERROR" && kept?.location === code.toUpperCase()) {
+      source = kept; // offline: what it held when last seen; the move waits in the outbox
+      setParams({ location: source.location });
+      render();
+      return;
+    }
     tell("bad", () => errorText(err), () => code);
   }
 }
@@ -274,6 +284,7 @@ function onScan(code) {
 function changeSource() {
   latest += 1;
   source = null;
+  sourceKept.clear();
   task = null;
   choices = null;
   setParams({ location: null });
@@ -291,7 +302,11 @@ function relabel() {
 async function main() {
   startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
-  outbox.onUploaded(() => source && loadSource(source.location));
+  outbox.onUploaded(() => {
+    trail = trail.map((move) => ({ ...move, queued: false })); // up now: no "to upload" left
+    renderTrail();
+    if (source) loadSource(source.location);
+  });
   keepScanFocus(scanInput, [qtyField]);
   $("whole").addEventListener("click", chooseWhole);
   $("source-change").addEventListener("click", changeSource);
@@ -309,7 +324,7 @@ async function main() {
   } catch (err) {
     tell("bad", () => errorText(err));
   }
-  const from = param("location");
+  const from = param("location") || sourceKept.load()?.location;
   if (from) await loadSource(from);
 }
 

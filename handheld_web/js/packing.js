@@ -19,6 +19,7 @@ import { errorText, t } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
+import { openWork } from "./open-work.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -45,6 +46,8 @@ let done = null; // the parcel just made: {waybill_no, lane, print_job} or {wayb
 let stop = null; // {code, details, task}: why an order must not be packed
 let uploadPending = false; // a scan was saved on the device: once it is up, recount
 let latest = 0;
+const orderKept = openWork("packing"); // the order open at the bench, back after a reload
+const keptAtLoad = orderKept.load(); // read before the first render keeps the page's state
 
 /** The text of a packing refusal: a lot mismatch here is about the tote, not a reservation. */
 function refusalText(err) {
@@ -101,6 +104,8 @@ function lineElement(item) {
 }
 
 function render() {
+  if (order) orderKept.save(order);
+  else orderKept.clear();
   const hints = { items: "pack.hint.item", lot: "pack.hint.lot", weigh: "pack.hint.weigh" };
   const hint = t(hints[step] || "pack.hint.open");
   scanField.placeholder = hint;
@@ -129,7 +134,9 @@ function render() {
     $("done-lane").textContent = done.lane ? t("pack.done.lane", { lane: done.lane }) : "";
     $("done-print").textContent = done.queued
       ? t("pack.done.queued")
-      : t("pack.done.print", { printer: done.print_job.printer });
+      : done.uploaded
+        ? t("pack.done.uploaded")
+        : t("pack.done.print", { printer: done.print_job.printer });
   }
 
   $("stop").hidden = step !== "stop" || !stop;
@@ -213,6 +220,10 @@ async function openOrder(code, { quiet = false } = {}) {
     if (mine !== latest) return;
     if (STOPPED.has(err.code)) {
       await showStop(err, code);
+      return;
+    }
+    if (err.code === "NETWORK_ERROR" && quiet && keptAtLoad?.order_no === code) {
+      showOrder(keptAtLoad); // offline: the order as last seen; its scans wait in the outbox
       return;
     }
     if (quiet) {
@@ -388,6 +399,10 @@ async function main() {
   startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
   outbox.onUploaded(() => {
+    if (done?.queued) {
+      done = { ...done, queued: false, uploaded: true }; // the parcel is on the server now
+      render();
+    }
     if (!uploadPending) return; // every answered scan empties the queue too
     uploadPending = false;
     if (order) openOrder(order.order_no, { quiet: true }); // the counts after the upload
@@ -419,7 +434,7 @@ async function main() {
   } catch (err) {
     refusal(err);
   }
-  const resumed = param("order");
+  const resumed = param("order") || keptAtLoad?.order_no;
   if (resumed) await openOrder(resumed, { quiet: true }); // a reload: the counts come back
 }
 

@@ -21,6 +21,7 @@ import { errorText, t } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
 import { lotText, speaker, startPage } from "./shell.js";
+import { openWork } from "./open-work.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -50,6 +51,9 @@ let openLeft = 0; // tasks of the wave still open when none was free for us
 let shortOpen = false;
 let uploadPending = false; // a change was saved on the device: once it is up, ask again
 let latest = 0; // the newest request; older answers are dropped
+let wavesUnreachable = false; // the last wave list failed at the network
+const pickKept = openWork("picking"); // the wave and task, back after a reload
+const keptAtLoad = pickKept.load(); // read before the first render keeps the page's state
 
 function refusal(err, detail = () => "") {
   tell("bad", () => errorText(err), detail);
@@ -110,6 +114,8 @@ function renderTask() {
 }
 
 function render() {
+  if (wave) pickKept.save({ wave, task });
+  else pickKept.clear();
   const hints = {
     wave: "pick.hint.wave",
     none: "pick.hint.wave",
@@ -150,11 +156,13 @@ async function loadWaves() {
   const mine = ++latest;
   try {
     const found = await api.listWaves("open");
+    wavesUnreachable = false;
     if (mine !== latest) return found;
     waves = found;
     render();
     return found;
   } catch (err) {
+    wavesUnreachable = err.code === "NETWORK_ERROR";
     if (mine === latest) refusal(err);
     return [];
   }
@@ -552,6 +560,17 @@ function wire() {
   });
 }
 
+/** Offline after a reload: the wave and task as last seen (scans are checked on upload). */
+function resumeOffline(kept) {
+  wave = kept.wave;
+  setParams({ wave: wave.id });
+  if (kept.task) showTask(kept.task);
+  else {
+    step = "none";
+    render();
+  }
+}
+
 async function main() {
   startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
@@ -573,9 +592,11 @@ async function main() {
     refusal(err);
   }
   const found = await loadWaves();
-  const waveId = param("wave");
+  const kept = keptAtLoad;
+  const waveId = param("wave") || (kept?.wave ? String(kept.wave.id) : "");
   const resumed = waveId && found.find((w) => String(w.id) === waveId);
   if (resumed) chooseWave(resumed); // a reload: the server gives back the task this handheld holds
+  else if (wavesUnreachable && kept?.wave && String(kept.wave.id) === waveId) resumeOffline(kept);
   else setParams({ wave: null });
 }
 

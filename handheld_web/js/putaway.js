@@ -13,6 +13,7 @@ import { errorText, t } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
 import { lotText, speaker, startPage } from "./shell.js";
+import { openWork } from "./open-work.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -26,7 +27,8 @@ const STALE = new Set(["ITEM_NOT_ON_LOCATION", "INSUFFICIENT_STOCK", "SSCC_NOT_F
 
 let scanInput = null;
 let gsPlaceholder = "~";
-let source = (param("location") || "DOCK-01").toUpperCase();
+const pendingKept = openWork("putaway"); // the location worked from and what waits there
+let source = (param("location") || pendingKept.load()?.location || "DOCK-01").toUpperCase();
 let pending = [];
 let task = null; // {row, item} for an item, {sscc} for a carton
 let choices = null; // {item, rows}: the scanned item lies here in several lots
@@ -148,6 +150,7 @@ async function loadPending({ announce = false } = {}) {
     const rows = await api.putawayPending(source);
     if (mine !== latest) return;
     pending = rows;
+    pendingKept.save({ location: source, rows });
     render();
     if (announce) {
       const text = () => t("put.pending.loaded", { location: source, count: number(pending.length) });
@@ -155,6 +158,12 @@ async function loadPending({ announce = false } = {}) {
     }
   } catch (err) {
     if (mine !== latest) return;
+    const kept = pendingKept.load();
+    if (err.code === "NETWORK_ERROR" && kept?.location === source) {
+      pending = kept.rows; // offline: as last seen; what is put away waits in the outbox
+      render();
+      return;
+    }
     pending = [];
     render();
     tell("bad", () => errorText(err), () => source);
@@ -216,6 +225,7 @@ function takeFromPending(moved, quantity) {
   if (!row) return;
   row.quantity -= quantity;
   if (row.quantity <= 0) pending = pending.filter((r) => r !== row);
+  pendingKept.save({ location: source, rows: pending });
 }
 
 function remember(move) {
@@ -290,7 +300,11 @@ function relabel() {
 async function main() {
   startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
-  outbox.onUploaded(() => loadPending());
+  outbox.onUploaded(() => {
+    trail = trail.map((move) => ({ ...move, queued: false })); // up now: no "to upload" left
+    renderTrail();
+    loadPending();
+  });
   keepScanFocus(scanInput, [qtyField]);
   $("source-form").addEventListener("submit", (e) => {
     e.preventDefault();

@@ -13,6 +13,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
+import { openWork } from "./open-work.js";
 import { ScanInput } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, normaliseDate, number, param, setParams, signed, today } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
@@ -43,6 +44,7 @@ let mismatch = null; // {reference, seal, expected} after the server said ARRIVA
 let asked = null; // {body, needs:Set, code, details}: a receive scan the server asked about
 let closeQueued = false;
 let latest = 0; // the newest plan lookup; older answers are dropped
+const openPlanKept = openWork("receiving"); // the open plan, back after a reload
 
 // -- the banner ---------------------------------------------------------------------------
 
@@ -312,12 +314,18 @@ async function openPlan(id, { scanned = "" } = {}) {
     }
   } catch (err) {
     if (mine !== latest) return;
+    const kept = openPlanKept.load();
+    if (err.code === "NETWORK_ERROR" && kept && String(kept.id) === String(id)) {
+      showPlan(kept); // offline: the plan as last seen; scans wait in the outbox
+      return;
+    }
     refusal(err);
   }
 }
 
 function showPlan(found) {
   plan = found;
+  openPlanKept.save(found);
   step = stepFor(found);
   checkin = { reference: "", seal: "", active: "reference" };
   mismatch = null;
@@ -335,6 +343,7 @@ async function refreshPlan() {
     const found = await api.getPlan(plan.id);
     if (!plan || found.id !== plan.id) return;
     plan = found;
+    openPlanKept.save(found);
     if (found.status === "closed" && !closeQueued) step = "closed"; // closed on another handheld
     render();
   } catch {
@@ -354,6 +363,7 @@ async function lookUpPlan(code) {
     }
     arrivals = found;
     plan = null;
+    openPlanKept.clear();
     step = "choose";
     setParams({ plan: null });
     render();
@@ -366,6 +376,7 @@ async function lookUpPlan(code) {
 
 function leavePlan() {
   plan = null;
+  openPlanKept.clear();
   asked = null;
   step = "choose";
   setParams({ plan: null });
@@ -411,6 +422,7 @@ async function submitCheckin(overrideReason = "") {
       return;
     }
     plan = { ...plan, ...answer.result };
+    openPlanKept.save(plan);
     step = "receive";
     render();
     const dock = answer.result.dock;
@@ -643,6 +655,7 @@ async function submitClose() {
     }
     closeQueued = false;
     plan = { ...answer.result.plan, tally: answer.result.tally };
+    openPlanKept.save(plan);
     render();
     tell("good", () => t("recv.closed"), () => plan.plan_no);
   } catch (err) {
@@ -756,7 +769,7 @@ async function main() {
   } catch (err) {
     refusal(err);
   }
-  const planId = param("plan");
+  const planId = param("plan") || openPlanKept.load()?.id;
   if (planId) await openPlan(planId);
   else await loadArrivals();
 }

@@ -213,6 +213,7 @@ def scan_sounding(page: Page, code: str, kind: str, text: str, tones: list[int])
 # The whole truck ------------------------------------------------------------------------
 
 
+@pytest.mark.service_worker  # a reload offline, in the middle of the loading
 def test_a_truck_is_stopped_resolved_and_departs_with_exactly_its_parcels(
     page: Page,
     logged_in_as: Callable[[str], None],
@@ -322,6 +323,16 @@ def test_a_truck_is_stopped_resolved_and_departs_with_exactly_its_parcels(
         page, "SEAL-0000", "bad", f"封条 SEAL-0000 不是装车单 {list_a['list_no']}", BAD_TONES
     )
     scan_sounding(page, SEAL, "good", f"封条 {SEAL} 一致", GOOD_TONES)
+    expect(page.locator("#scan")).to_have_attribute("placeholder", "逐件扫描包裹面单")
+    # A reload with the Wi-Fi gone: the truck's list is back from the device, as last seen.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # the pages are on the device
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("#list-plate")).to_have_text(PLATE_A)
+    expect(page.locator("#scan")).to_have_attribute("placeholder", "逐件扫描包裹面单")
+    page.context.set_offline(False)
+    page.reload()
+    expect(page.locator("#list-plate")).to_have_text(PLATE_A)
     expect(page.locator("#scan")).to_have_attribute("placeholder", "逐件扫描包裹面单")
     for check in ("plate", "driver", "seal"):
         expect(tv.locator(f'.screen-check[data-check="{check}"]')).to_have_attribute(

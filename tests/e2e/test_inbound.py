@@ -674,6 +674,9 @@ def test_put_away_made_offline_says_saved_and_moves_once_back_online(
     expect(page.locator("#outbox")).to_be_hidden()
     assert where_is(demo_db, item.sku, lot) == {"STG-02": 1, target: 3}
     expect(row).to_have_attribute("data-quantity", "1")
+    # Uploaded: neither the banner nor the trail says "to upload" any more.
+    expect(page.locator("#banner .banner-text")).to_have_text("已上传到服务器")
+    expect(page.locator(".trail-move").first).not_to_contain_text("待上传")
 
 
 # Receiving questions -----------------------------------------------------------------
