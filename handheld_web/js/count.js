@@ -11,7 +11,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { el, keepScanFocus, number, signed } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -90,8 +90,7 @@ function proposalElement(p) {
 function render() {
   const counting = task && task.status === "counting";
   const hint = t(counting ? "count.hint.item" : "count.hint.location");
-  scanField.placeholder = hint;
-  scanField.setAttribute("aria-label", hint);
+  showScanPrompt(scanField, hint);
   document.body.dataset.step = counting ? (item ? "quantity" : "item") : "location";
   $("next").hidden = counting || !next;
   $("next-none").hidden = counting || Boolean(next);

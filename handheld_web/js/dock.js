@@ -28,7 +28,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, number, param, setParams, signed } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -413,8 +413,7 @@ function render() {
   const current = step();
   document.body.dataset.step = current;
   const hint = t(`dock.hint.${current === "departed" ? "departed" : current}`);
-  scanField.placeholder = hint;
-  scanField.setAttribute("aria-label", hint);
+  showScanPrompt(scanField, hint);
   renderDoors();
   renderWaiting();
   $("list").hidden = !list;

@@ -7,7 +7,8 @@ const HTML_LANG = { zh: "zh-CN", en: "en" };
 
 const TEXTS = {
   "lang.switch": { zh: "English", en: "中文" },
-  "lang.switch.label": { zh: "切换到英文", en: "Switch to Chinese" },
+  // A spoken name holds the visible one, so "English" / "中文" said aloud presses it too.
+  "lang.switch.label": { zh: "English：切换到英文", en: "中文: switch to Chinese" },
 
   "login.title": { zh: "登录", en: "Log in" },
   "login.user_code": { zh: "工号", en: "User code" },
@@ -35,8 +36,7 @@ const TEXTS = {
   "outbox.refused": { zh: "被拒 {count}", en: "{count} refused" },
 
   "scan.ok": { zh: "确定", en: "OK" },
-  "scan.keyboard": { zh: "键盘", en: "Keys" },
-  "scan.keyboard.label": { zh: "显示/隐藏屏幕键盘", en: "Show or hide the on-screen keyboard" },
+  "scan.keyboard": { zh: "键盘", en: "Keyboard" },
   "scan.source.scanner": { zh: "扫描", en: "scanned" },
   "scan.source.manual": { zh: "手输", en: "typed" },
 

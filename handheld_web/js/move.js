@@ -12,7 +12,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -122,8 +122,7 @@ function step() {
 function render() {
   const current = step();
   const hint = t(`move.hint.${current}`);
-  scanField.placeholder = hint;
-  scanField.setAttribute("aria-label", hint);
+  showScanPrompt(scanField, hint);
   document.body.dataset.step = current;
   $("source-box").hidden = !source;
   $("source-code").textContent = source?.location || "";

@@ -15,7 +15,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -110,8 +110,7 @@ function lineElement(item) {
 function render() {
   const hints = { items: "pack.hint.item", lot: "pack.hint.lot", weigh: "pack.hint.weigh" };
   const hint = t(hints[step] || "pack.hint.open");
-  scanField.placeholder = hint;
-  scanField.setAttribute("aria-label", hint);
+  showScanPrompt(scanField, hint);
   document.body.dataset.step = step;
   if (document.activeElement !== stationField) stationField.value = station;
 

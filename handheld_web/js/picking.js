@@ -17,7 +17,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -135,8 +135,7 @@ function render() {
     blocked: "pick.hint.blocked",
   };
   const hint = t(hints[step]);
-  scanField.placeholder = hint;
-  scanField.setAttribute("aria-label", hint);
+  showScanPrompt(scanField, hint);
   document.body.dataset.step = step;
 
   $("step-wave").hidden = step !== "wave";

@@ -9,7 +9,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -140,8 +140,7 @@ function renderTrail() {
 
 function render() {
   const hint = t(task ? "put.hint.target" : "put.hint.item");
-  scanField.placeholder = hint;
-  scanField.setAttribute("aria-label", hint);
+  showScanPrompt(scanField, hint);
   document.body.dataset.step = task ? "target" : "item";
   $("source").value = source;
   renderTask();

@@ -12,7 +12,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, normaliseDate, number, param, setParams, signed, today } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -82,7 +82,7 @@ function stepFor(summary) {
 
 // -- rendering ----------------------------------------------------------------------------
 
-function placeholder() {
+function showStepPrompt() {
   const keys = {
     choose: "recv.hint.plan",
     closed: "recv.hint.plan",
@@ -91,8 +91,7 @@ function placeholder() {
     close: "recv.hint.item",
   };
   const text = t(keys[step], { ref: plan ? t(`ref.${plan.transport_mode}`) : "" });
-  scanField.placeholder = text;
-  scanField.setAttribute("aria-label", text);
+  showScanPrompt(scanField, text);
 }
 
 function unitsText(summary) {
@@ -283,7 +282,7 @@ function render() {
   }
   renderArrivals();
   renderPrompts();
-  placeholder();
+  showStepPrompt();
 }
 
 // -- choosing a plan ----------------------------------------------------------------------

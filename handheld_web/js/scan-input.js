@@ -9,8 +9,9 @@
 // page opens is not lost, and hand it the site's settings when they arrive:
 //   const scanInput = new ScanInput(form, { onScan: (text, { source }) => ... });
 //   scanInput.configure(clientConfig.scan);
-// `form` holds an <input name="scan">, an OK button[data-scan-ok] and optionally a
-// button[data-scan-keyboard] that shows or hides the on-screen keyboard.
+// `form` holds an <input name="scan">, an OK button[data-scan-ok], optionally a
+// button[data-scan-keyboard] that shows or hides the on-screen keyboard, and a
+// <label data-scan-prompt> that says what to scan (see showScanPrompt).
 
 const GS = "\x1d";
 const DEFAULTS = { gs_placeholder: "~", max_interkey_ms: 35, suffixes: ["Enter", "Tab"] };
@@ -22,6 +23,14 @@ const ALT_GS_CODE = 29;
 
 function isTextField(el) {
   return Boolean(el && (el.matches("input, textarea, select") || el.isContentEditable));
+}
+
+/**
+ * Say what to scan now, in the label above the field. Not a placeholder: at phone width a
+ * placeholder is cut ("Scan the locatio"), and it is gone once anything is typed.
+ */
+export function showScanPrompt(input, text) {
+  input.form.querySelector("[data-scan-prompt]").textContent = text;
 }
 
 export class ScanInput {

@@ -155,7 +155,7 @@ def test_location_scan_in_english_after_language_switch(
     expect(page.locator('[data-menu="picking"]')).to_have_text("Picking")
     page.locator('[data-menu="stock"]').click()
     expect(page.locator(".topbar-title")).to_have_text("Stock lookup")
-    expect(page.locator("#scan")).to_have_attribute("placeholder", "Location or item")
+    expect(page.locator("label[for=scan]")).to_have_text("Location or item")
 
     before = feedback_count(page)
     wedge_scan(page, location)
