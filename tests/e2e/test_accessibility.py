@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from devices.handover_slip import mask_id, mask_phone
 from server.app import handheld_web_dir
 from tests.e2e.conftest import DOCK_DOOR, PACK_BENCHES, PHONE, Server
 
@@ -269,3 +270,89 @@ def test_the_scan_field_says_what_to_scan_above_it_in_words(
     assert prompt_box and field_box and prompt_box["y"] + prompt_box["height"] <= field_box["y"]
     expect(page.locator(".scan-keys")).to_have_text("Keyboard")
     expect(page.get_by_role("button", name="Keyboard")).to_have_attribute("aria-pressed", "false")
+
+
+def fake_loading_list(list_id: int) -> dict[str, Any]:
+    """A loading list as GET /api/v1/loading-lists/{id} gives it, plate checked, at the
+    driver's ID: the page's layout is what is tested, not the dock's rules."""
+    return {
+        "id": list_id,
+        "list_no": "LL-20261206-0042",
+        "state": "loading",
+        "door": DOCK_DOOR,
+        "plate": "粤B7D301",
+        "second_plate": "粤Z1234港",
+        "driver_name": "李师傅",
+        "driver_id": mask_id("440305199003071234"),
+        "driver_phone": mask_phone("13800138000"),
+        "seal_no": "SEAL-7D301",
+        "carrier": "顺丰",
+        "plate_confirmed": True,
+        "driver_id_verified": False,
+        "driver_name_confirmed": False,
+        "seal_confirmed": False,
+        "planned": 3,
+        "loaded": 0,
+        "missing_count": 3,
+        "missing": [
+            {"waybill_no": f"SF14400000000{n}", "order_no": f"SO-E2E-{n}", "weight_g": 480}
+            for n in range(3)
+        ],
+        "to_pull_off": [],
+        "removed": [],
+        "weight": {
+            "expected_g": 1440,
+            "loaded_g": 0,
+            "planned_g": 1440,
+            "off_by_percent": -100.0,
+            "tolerance_percent": 5.0,
+            "warning": False,
+        },
+        "can_depart": False,
+        "blockers": [],
+        "departed_at": None,
+        "handover_no": None,
+    }
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_driver_id_stays_on_one_line_after_a_refused_id(
+    page: Page, logged_in_as: Callable[[str], None], lang: str
+) -> None:
+    """After a wrong ID the row says so and the list's ID number still reads as one code
+    (it was one character a line, the page wider than the phone)."""
+    view = fake_loading_list(9042)
+    refusal = {
+        "error": {
+            "code": "DRIVER_MISMATCH",
+            "message": "this ID number is not the driver's",
+            "details": {"list_no": view["list_no"], "scanned_ends": "002X"},
+        }
+    }
+    page.route(
+        "**/api/v1/loading-lists/9042",
+        lambda route: route.fulfill(json=view),
+    )
+    page.route(
+        "**/api/v1/loading-lists/9042/driver-id",
+        lambda route: route.fulfill(status=422, json=refusal),
+    )
+    logged_in_as("dock01")
+    page.add_init_script(f"localStorage.setItem('bondfloor.lang', {lang!r})")
+    page.goto(f"/dock.html?list={view['id']}")
+    expect(page.locator("body")).to_have_attribute("data-step", "driver")
+    page.locator("#scan").press_sequentially("11010519491231002X", delay=5)
+    page.keyboard.press("Enter")
+    row = page.locator("#check-driver-id")
+    expect(row).to_have_attribute("data-state", "refused")
+    value = page.locator("#check-driver-id-value")
+    expect(value).to_have_text(view["driver_id"])
+    lines = value.evaluate(
+        """el => { const range = document.createRange(); range.selectNodeContents(el);
+                   return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }"""
+    )
+    assert lines == 1
+    box = row.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert page.evaluate("Math.max(document.documentElement.scrollWidth, innerWidth)") <= 360
+    page.screenshot(path=f"/tmp/dock-refused-{lang}.png")
