@@ -104,13 +104,35 @@ export const queued = (banner, message, detail) => signal("info", banner, messag
 /** Nothing wrong and nothing done (a second scan of what is counted already). */
 export const notice = (banner, message, detail) => signal("notice", banner, message, detail);
 
+// A code in a message (A-02-01-1, LL-20261206-0042) wraps as a whole, never at one of its
+// hyphens; one longer than a banner line may still break, or it would stick out.
+const CODE = /\b[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b/g;
+const LONGEST_WHOLE_CODE = 20;
+
+function setTextKeepingCodesWhole(node, text) {
+  const value = String(text ?? "");
+  const parts = [];
+  let last = 0;
+  for (const match of value.matchAll(CODE)) {
+    if (match[0].length > LONGEST_WHOLE_CODE) continue;
+    parts.push(value.slice(last, match.index));
+    const code = document.createElement("span");
+    code.className = "code-whole";
+    code.textContent = match[0];
+    parts.push(code);
+    last = match.index + match[0].length;
+  }
+  parts.push(value.slice(last));
+  node.replaceChildren(...parts.filter((part) => part !== ""));
+}
+
 /** Put text in the banner without sound: "pending" while waiting, or to re-translate. */
 export function show(kind, banner, message, detail = "") {
   if (!banner) return;
   banner.hidden = false;
   banner.dataset.feedback = kind;
-  banner.querySelector(".banner-text").textContent = message;
-  banner.querySelector(".banner-detail").textContent = detail;
+  setTextKeepingCodesWhole(banner.querySelector(".banner-text"), message);
+  setTextKeepingCodesWhole(banner.querySelector(".banner-detail"), detail);
 }
 
 export function hide(banner) {
