@@ -11,15 +11,19 @@
 // A wrong item or one too many is refused with the bad sound; a cancelled order, or
 // one customs holds or inspects, gets the intercept alarm and says where its tote goes.
 
+import "./strings/packing.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
-import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
+import { speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
+const said = speaker(banner);
+const { note, tell } = said;
 const scanField = $("scan");
 const weightField = $("weight");
 const stationField = $("station");
@@ -40,18 +44,7 @@ let lastSku = "";
 let done = null; // the parcel just made: {waybill_no, lane, print_job} or {waybill_no, queued}
 let stop = null; // {code, details, task}: why an order must not be packed
 let uploadPending = false; // a scan was saved on the device: once it is up, recount
-let outcome = null;
 let latest = 0;
-
-function tell(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.signal(kind, banner, text(), detail());
-}
-
-function note(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.show(kind, banner, text(), detail());
-}
 
 /** The text of a packing refusal: a lot mismatch here is about the tote, not a reservation. */
 function refusalText(err) {
@@ -195,7 +188,7 @@ function cancelLot() {
   step = order && isComplete(order) ? "weigh" : "items";
   render();
   feedback.hide(banner);
-  outcome = null;
+  said.forget();
 }
 
 // -- opening an order ---------------------------------------------------------------------
@@ -387,15 +380,11 @@ function setStation(value) {
 
 function relabel() {
   render();
-  if (outcome) feedback.show(outcome.kind, banner, outcome.text(), outcome.detail());
+  said.redo();
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch($("lang"));
-  outbox.mountBadge($("outbox"));
-  outbox.start();
-  document.addEventListener("languagechange", relabel);
+  startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
   outbox.onUploaded(() => {
     if (!uploadPending) return; // every answered scan empties the queue too
@@ -418,8 +407,7 @@ async function main() {
   });
   $("change-order").addEventListener("click", () => {
     leaveOrder();
-    feedback.hide(banner);
-    outcome = null;
+    said.clear();
   });
   render();
   scanInput.focus();
