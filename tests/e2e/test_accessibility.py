@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from devices.handover_slip import mask_id, mask_phone
 from server.app import handheld_web_dir
-from tests.e2e.conftest import DOCK_DOOR, PACK_BENCHES, PHONE, SITE_NAME, Server
+from tests.e2e.conftest import DOCK_DOOR, LABEL_PRINTER, PACK_BENCHES, PHONE, SITE_NAME, Server
 
 pytestmark = pytest.mark.e2e
 
@@ -159,6 +161,21 @@ def handover_record() -> dict[str, Any]:
     }
 
 
+def queue_a_test_print(server: Server, token: str) -> None:
+    request = urllib.request.Request(
+        f"{server.base_url}/api/v1/printers/{LABEL_PRINTER}/test",
+        data=b"{}",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": f"axe-test-print-{time.time_ns()}",
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+
 def page_name(key: str) -> str:
     """'en receipt.html?plan=1&doc=tally' -> 'receipt.html'"""
     return re.sub(r"^\w+ |\?.*$", "", key)
@@ -203,6 +220,7 @@ def seen(
         device_scale_factor=1,
         locale="zh-CN",
     )
+    queue_a_test_print(server, session_token("admin"))  # the printer station lists a job
     record = handover_record()
     context.route(
         f"**/api/v1/loading-lists/{HANDOVER_LIST_ID}/handover",
