@@ -78,13 +78,16 @@ MEASURE_LAYOUT = """() => {
     .map((el) => `${describe(el)}: ${el.textContent.trim()}`);
   const codes = [...document.querySelectorAll(
       '.task-suggested, .pick-location, .pick-sku, .dock-plate, .dock-check-value, .code-whole, '
-      + '.reprint-code:not([data-empty])')]
+      + '.reprint-code:not([data-empty]), .doc-table .code, [data-fact=driver_id], '
+      + '[data-fact=handover_no], [data-fact=list_no], [data-fact=seal_no]')]
     .filter((el) => shown(el) && el.textContent.trim())
     .filter((el) => {
       const range = document.createRange();
       range.selectNodeContents(el);
       const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
-      return lines.size > 1 || el.getBoundingClientRect().right > screen.width;
+      // A wide table scrolls sideways in its own region: only its page may not.
+      const scrolls = el.closest('[tabindex="0"]');
+      return lines.size > 1 || (el.getBoundingClientRect().right > screen.width && !scrolls);
     })
     .map((el) => `${describe(el)}: ${el.textContent.trim()}`);
   const small = [...document.querySelectorAll('button, a, input, select, textarea, summary')]
