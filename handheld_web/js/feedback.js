@@ -10,6 +10,8 @@
 // nothing done: a parcel scanned onto the truck a second time, not counted again) is one
 // longer soft low tone and a single short buzz.
 
+import { setTextKeepingCodesWhole } from "./ui.js";
+
 const TONES = {
   good: [{ freq: 1800, start: 0, length: 0.09, type: "sine" }],
   bad: [
@@ -103,28 +105,6 @@ export const intercept = (banner, message, detail) => signal("intercept", banner
 export const queued = (banner, message, detail) => signal("info", banner, message, detail);
 /** Nothing wrong and nothing done (a second scan of what is counted already). */
 export const notice = (banner, message, detail) => signal("notice", banner, message, detail);
-
-// A code in a message (A-02-01-1, LL-20261206-0042) wraps as a whole, never at one of its
-// hyphens; one longer than a banner line may still break, or it would stick out.
-const CODE = /\b[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b/g;
-const LONGEST_WHOLE_CODE = 20;
-
-function setTextKeepingCodesWhole(node, text) {
-  const value = String(text ?? "");
-  const parts = [];
-  let last = 0;
-  for (const match of value.matchAll(CODE)) {
-    if (match[0].length > LONGEST_WHOLE_CODE) continue;
-    parts.push(value.slice(last, match.index));
-    const code = document.createElement("span");
-    code.className = "code-whole";
-    code.textContent = match[0];
-    parts.push(code);
-    last = match.index + match[0].length;
-  }
-  parts.push(value.slice(last));
-  node.replaceChildren(...parts.filter((part) => part !== ""));
-}
 
 /** Put text in the banner without sound: "pending" while waiting, or to re-translate. */
 export function show(kind, banner, message, detail = "") {

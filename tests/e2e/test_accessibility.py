@@ -24,6 +24,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from devices.handover_slip import mask_id, mask_phone
 from server.app import handheld_web_dir
 from tests.e2e.conftest import DOCK_DOOR, LABEL_PRINTER, PACK_BENCHES, PHONE, SITE_NAME, Server
+from tests.e2e.test_move_page import movable_lot
 
 pytestmark = pytest.mark.e2e
 
@@ -435,3 +436,25 @@ def test_the_driver_id_stays_on_one_line_after_a_refused_id(
     box = row.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     assert page.evaluate("Math.max(document.documentElement.scrollWidth, innerWidth)") <= 360
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_move_quantity_has_room_and_the_lot_line_keeps_its_date_whole(
+    page: Page, logged_in_as: Callable[[str], None], demo_db: sqlite3.Connection, lang: str
+) -> None:
+    """With an item scanned, the quantity field is thumb-wide (it was 23 px in English, "198
+    free" and Cancel beside it) and the expiry date is not split at a hyphen."""
+    item = movable_lot(demo_db)
+    logged_in_as("put01")
+    page.add_init_script(f"localStorage.setItem('bondfloor.lang', {lang!r})")
+    page.goto(f"/move.html?location={item['location']}")
+    expect(page.locator("body")).to_have_attribute("data-step", "item")
+    page.locator("#scan").press_sequentially(item["barcode"], delay=5)
+    page.keyboard.press("Enter")
+    expect(page.locator("body")).to_have_attribute("data-step", "target")
+    layout = page.evaluate(MEASURE_LAYOUT)
+    assert (layout["small"], layout["codes"], layout["width"]) == ([], [], 360)
+    quantity = page.locator("#qty").bounding_box()
+    assert quantity and quantity["width"] >= 64
+    expiry = page.locator("#task-lot .code-whole", has_text=item["expiry"])
+    assert lines_of(expiry) == 1
