@@ -29,7 +29,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, number, param, setParams, signed } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
 import { openWork } from "./open-work.js";
@@ -408,8 +408,7 @@ function render() {
   const current = step();
   document.body.dataset.step = current;
   const hint = t(`dock.hint.${current === "departed" ? "departed" : current}`);
-  scanField.placeholder = hint;
-  scanField.setAttribute("aria-label", hint);
+  showScanPrompt(scanField, hint);
   renderDoors();
   renderWaiting();
   $("list").hidden = !list;

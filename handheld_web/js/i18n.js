@@ -9,7 +9,8 @@ const HTML_LANG = { zh: "zh-CN", en: "en" };
 
 const TEXTS = {
   "lang.switch": { zh: "English", en: "中文" },
-  "lang.switch.label": { zh: "切换到英文", en: "Switch to Chinese" },
+  // A spoken name holds the visible one, so "English" / "中文" said aloud presses it too.
+  "lang.switch.label": { zh: "English：切换到英文", en: "中文: switch to Chinese" },
   "outbox.pending": { zh: "待上传 {count}", en: "{count} to upload" },
   "outbox.panel.title": { zh: "上传情况", en: "Uploads" },
   "outbox.panel.pending": {
@@ -25,8 +26,7 @@ const TEXTS = {
   "offline.uploaded": { zh: "已上传到服务器", en: "Uploaded to the server" },
 
   "scan.ok": { zh: "确定", en: "OK" },
-  "scan.keyboard": { zh: "键盘", en: "Keys" },
-  "scan.keyboard.label": { zh: "显示/隐藏屏幕键盘", en: "Show or hide the on-screen keyboard" },
+  "scan.keyboard": { zh: "键盘", en: "Keyboard" },
 
   // Camera scanning (js/scan-input.js camera button, js/camera-scan.js view)
   "scan.camera.label": { zh: "用相机扫码", en: "Scan with the camera" },

@@ -13,8 +13,8 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
-import { el, keepScanFocus, number, param, setParams } from "./ui.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
+import { el, elKeepingCodesWhole, keepScanFocus, number, param, setParams, setTextKeepingCodesWhole } from "./ui.js";
 import { lotText, speaker, startPage } from "./shell.js";
 import { openWork } from "./open-work.js";
 
@@ -49,7 +49,7 @@ function rowElement(row, onPick) {
   top.append(el("span", "pending-sku", row.sku), el("span", "pending-qty", number(row.quantity)));
   const name = el("span", "pending-name");
   name.append(el("span", "chip chip-plain", row.customer), " ", row.sku_name);
-  button.append(top, name, el("span", "pending-lot", lotText(row)));
+  button.append(top, name, elKeepingCodesWhole("span", "pending-lot", lotText(row)));
   button.addEventListener("click", () => pick(row, row.sku));
   item.append(button);
   return item;
@@ -72,7 +72,7 @@ function renderTask() {
     box.dataset.sku = row.sku;
     box.dataset.lot = row.lot;
     $("task-name").textContent = `${row.sku_name} · ${row.customer}`;
-    $("task-lot").textContent = lotText(row);
+    setTextKeepingCodesWhole($("task-lot"), lotText(row));
     $("task-available").textContent = t("move.available", { available: number(row.available) });
     $("task-qty").hidden = false;
     return;
@@ -109,8 +109,7 @@ function step() {
 function render() {
   const current = step();
   const hint = t(`move.hint.${current}`);
-  scanField.placeholder = hint;
-  scanField.setAttribute("aria-label", hint);
+  showScanPrompt(scanField, hint);
   document.body.dataset.step = current;
   $("source-box").hidden = !source;
   $("source-code").textContent = source?.location || "";

@@ -16,7 +16,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
 import { openWork } from "./open-work.js";
@@ -108,8 +108,7 @@ function render() {
   else orderKept.clear();
   const hints = { items: "pack.hint.item", lot: "pack.hint.lot", weigh: "pack.hint.weigh" };
   const hint = t(hints[step] || "pack.hint.open");
-  scanField.placeholder = hint;
-  scanField.setAttribute("aria-label", hint);
+  showScanPrompt(scanField, hint);
   document.body.dataset.step = step;
   if (document.activeElement !== stationField) stationField.value = station;
 

@@ -18,8 +18,8 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
-import { el, keepScanFocus, number, param, setParams } from "./ui.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
+import { el, keepScanFocus, number, param, setParams, setTextKeepingCodesWhole } from "./ui.js";
 import { lotText, speaker, startPage } from "./shell.js";
 import { openWork } from "./open-work.js";
 
@@ -95,7 +95,7 @@ function renderTask() {
   $("pick-location").textContent = task.location;
   $("pick-sku").textContent = task.sku;
   $("pick-name").textContent = task.sku_name;
-  $("pick-lot").textContent = lotText(task);
+  setTextKeepingCodesWhole($("pick-lot"), lotText(task));
   $("pick-remaining").textContent = t("pick.of_remaining", { remaining: number(task.remaining) });
   $("pick-tote").textContent = task.tote ? t("pick.tote.own", { tote: task.tote }) : t("pick.tote.empty");
   $("slot-tote").dataset.own = String(Boolean(task.tote));
@@ -127,8 +127,7 @@ function render() {
     blocked: "pick.hint.blocked",
   };
   const hint = t(hints[step]);
-  scanField.placeholder = hint;
-  scanField.setAttribute("aria-label", hint);
+  showScanPrompt(scanField, hint);
   document.body.dataset.step = step;
 
   $("step-wave").hidden = step !== "wave";

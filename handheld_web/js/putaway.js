@@ -10,8 +10,8 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
-import { el, keepScanFocus, number, param, setParams } from "./ui.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
+import { el, elKeepingCodesWhole, keepScanFocus, number, param, setParams, setTextKeepingCodesWhole } from "./ui.js";
 import { lotText, speaker, startPage } from "./shell.js";
 import { openWork } from "./open-work.js";
 
@@ -65,7 +65,7 @@ function rowElement(row, onPick) {
   top.append(el("span", "pending-sku", row.sku), el("span", "pending-qty", number(row.quantity)));
   const name = el("span", "pending-name");
   name.append(el("span", "chip chip-plain", row.customer), " ", row.sku_name);
-  const lot = el("span", "pending-lot", lotText(row));
+  const lot = elKeepingCodesWhole("span", "pending-lot", lotText(row));
   const where = el("span", "pending-where");
   where.append(
     el("span", "pending-arrow", "→ "),
@@ -99,7 +99,7 @@ function renderTask() {
   box.dataset.lot = row.lot;
   $("task-sku").textContent = row.sku;
   $("task-name").textContent = `${row.sku_name} · ${row.customer}`;
-  $("task-lot").textContent = lotText(row);
+  setTextKeepingCodesWhole($("task-lot"), lotText(row));
   $("task-on-source").textContent = t("put.on_source", { quantity: number(row.quantity) });
   target.hidden = false;
   target.dataset.found = String(Boolean(row.suggestion));
@@ -128,8 +128,7 @@ function renderTrail() {
 
 function render() {
   const hint = t(task ? "put.hint.target" : "put.hint.item");
-  scanField.placeholder = hint;
-  scanField.setAttribute("aria-label", hint);
+  showScanPrompt(scanField, hint);
   document.body.dataset.step = task ? "target" : "item";
   $("source").value = source;
   renderTask();

@@ -14,7 +14,7 @@ import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
 import { openWork } from "./open-work.js";
-import { ScanInput } from "./scan-input.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, normaliseDate, number, param, setParams, signed, today } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
 
@@ -77,7 +77,7 @@ function stepFor(summary) {
 
 // -- rendering ----------------------------------------------------------------------------
 
-function placeholder() {
+function showStepPrompt() {
   const keys = {
     choose: "recv.hint.plan",
     closed: "recv.hint.plan",
@@ -86,8 +86,7 @@ function placeholder() {
     close: "recv.hint.item",
   };
   const text = t(keys[step], { ref: plan ? t(`ref.${plan.transport_mode}`) : "" });
-  scanField.placeholder = text;
-  scanField.setAttribute("aria-label", text);
+  showScanPrompt(scanField, text);
 }
 
 function unitsText(summary) {
@@ -278,7 +277,7 @@ function render() {
   }
   renderArrivals();
   renderPrompts();
-  placeholder();
+  showStepPrompt();
 }
 
 // -- choosing a plan ----------------------------------------------------------------------

@@ -9,10 +9,12 @@
 // page opens is not lost, and hand it the site's settings when they arrive:
 //   const scanInput = new ScanInput(form, { onScan: (text, { source }) => ... });
 //   scanInput.configure(clientConfig.scan);
-// `form` holds an <input name="scan">, an OK button[data-scan-ok] and optionally a
-// button[data-scan-keyboard] that shows or hides the on-screen keyboard. Where the browser
-// can use a camera, a camera button is added: its reads arrive as scans with source
-// "camera", with GS1 separators as the wedge sends them (js/camera-scan.js, loaded on tap).
+// `form` holds an <input name="scan">, an OK button[data-scan-ok], optionally a
+// button[data-scan-keyboard] that shows or hides the on-screen keyboard, and a
+// <label data-scan-prompt> that says what to scan (see showScanPrompt).
+// Where the browser can use a camera, a camera button is added: its reads arrive as scans
+// with source "camera", with GS1 separators as the wedge sends them (js/camera-scan.js,
+// loaded on tap).
 
 import { t } from "./i18n.js";
 
@@ -53,6 +55,14 @@ function addCameraButton(input) {
 
 function isTextField(el) {
   return Boolean(el && (el.matches("input, textarea, select") || el.isContentEditable));
+}
+
+/**
+ * Say what to scan now, in the label above the field. Not a placeholder: at phone width a
+ * placeholder is cut ("Scan the locatio"), and it is gone once anything is typed.
+ */
+export function showScanPrompt(input, text) {
+  input.form.querySelector("[data-scan-prompt]").textContent = text;
 }
 
 export class ScanInput {

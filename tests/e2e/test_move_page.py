@@ -88,7 +88,7 @@ def test_putaway_worker_moves_part_of_a_lot_and_the_lookup_shows_both_places(
     page.locator('[data-menu="move"]').click()
     expect(page).to_have_url(re.compile(r"/move\.html$"))
     expect(page.locator("#scan")).to_be_focused()
-    expect(page.locator("#scan")).to_have_attribute("placeholder", "扫描来源库位")
+    expect(page.locator("label[for=scan]")).to_have_text("扫描来源库位")
 
     before = feedback_count(page)
     wedge_scan(page, source)
