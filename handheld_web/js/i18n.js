@@ -1153,6 +1153,19 @@ const TEXTS = {
   "alert.SCANNER_UNAVAILABLE": { zh: "扫描枪不可用", en: "Scanner unavailable" },
   "alert.UNUSUAL_REFUSALS": { zh: "同一用户多次被拒", en: "Many refusals by one user" },
   "alert.UNUSUAL_ADJUSTMENTS": { zh: "同一用户频繁调整库存", en: "Many adjustments by one user" },
+
+  // Input that cannot be mistaken: large quantities, lot questions, weights, plates, IDs
+  "qty.large.title": { zh: "一次 {quantity} 件？", en: "{quantity} units in one scan?" },
+  "qty.large.detail": {
+    zh: "超过单次上限 {maximum} 件。请确认不是条码误入数量栏。",
+    en: "That is more than {maximum}. Make sure it is not a barcode that fell into the quantity.",
+  },
+  "qty.large.cancel": { zh: "不对，重新输入", en: "No, re-enter" },
+  "qty.large.confirm": { zh: "确认 {quantity} 件", en: "Yes, {quantity}" },
+  "recv.lot.ask": { zh: "{sku}：批次和效期？", en: "{sku}: which lot and expiry?" },
+  "recv.lot.same_title": { zh: "{sku}：与上一箱同批次？", en: "{sku}: same lot as the last carton?" },
+  "recv.lot.use_last": { zh: "同上一箱", en: "Same as last" },
+  "recv.checkin.shown": { zh: "已到货 {dock} · {reference} · 封条 {seal}", en: "Checked in at {dock} · {reference} · seal {seal}" },
 };
 
 // Server error codes → text. Unknown codes fall back to the server's own message.
@@ -1168,6 +1181,12 @@ const ERRORS = {
     en: "Too many login attempts; try again in {retry_after} s",
   },
   BADGE_NEEDS_PIN: { zh: "此工牌还需输入 PIN 码", en: "This badge needs your PIN too" },
+  BADGE_UNKNOWN: { zh: "未登记的工牌：请用工号和 PIN 码登录，或请主管登记", en: "This badge is not registered: log in with user code and PIN, or ask a supervisor" },
+  BADGE_PIN_WRONG: { zh: "工牌正确，PIN 码错误", en: "Badge read, but the PIN is wrong" },
+  QUANTITY_ABOVE_SCAN_MAX: {
+    zh: "一次 {quantity} 件超过上限 {maximum} 件，需确认",
+    en: "{quantity} units in one scan is over the {maximum} limit and needs confirming",
+  },
   UNLOCK_NEEDS_ADMIN: { zh: "主管和管理员只能由管理员解锁", en: "Only an admin unlocks a supervisor or an admin" },
   SESSION_NOT_FOUND: { zh: "没有这个会话", en: "No such session of yours" },
   LOGIN_INCOMPLETE: { zh: "请输入工号和 PIN 码，或扫描工牌", en: "Enter user code and PIN, or scan a badge" },

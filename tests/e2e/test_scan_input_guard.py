@@ -1,0 +1,94 @@
+"""Input that cannot be mistaken, in a real Chromium at 360x640 against a real server.
+
+A wedge scanner types its code as a burst of keys a few milliseconds apart, then Enter; a
+person types at a person's pace. Playwright's `keyboard.type(code, delay=5)` is the
+scanner and `delay=120` the person, as in the other page tests.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e import test_inbound as inbound
+from tests.e2e.conftest import Server
+
+pytestmark = pytest.mark.e2e
+
+PERSON_MS = 120
+SCANNER_MS = 5
+
+
+@pytest.fixture
+def api(server: Server, session_token: Callable[[str], str]) -> inbound.Api:
+    return inbound.Api(server, session_token)
+
+
+def take_items(db: sqlite3.Connection, n: int) -> list[inbound.Item]:
+    """Unstocked lot-tracked SKUs of the receiving tests' customer, never handed out twice."""
+    rows = db.execute(
+        "SELECT s.code, s.name, sb.barcode, s.customs_record_no FROM skus s "
+        "JOIN customers c ON c.id = s.customer_id JOIN sku_barcodes sb ON sb.sku_id = s.id "
+        "WHERE c.code = ? AND length(sb.barcode) = 13 AND s.lot_tracked = 1 "
+        "AND s.expiry_tracked = 1 AND NOT EXISTS (SELECT 1 FROM balances b WHERE b.sku_id = s.id) "
+        "ORDER BY s.code DESC",
+        (inbound.CUSTOMER,),
+    ).fetchall()
+    free = [r for r in rows if r["code"] not in inbound._taken][:n]
+    assert len(free) == n, "the demo warehouse ran out of unstocked SKUs"
+    inbound._taken.update(r["code"] for r in free)
+    return [inbound.Item(r["code"], r["name"], r["barcode"], r["customs_record_no"]) for r in free]
+
+
+def scanned_rows(db: sqlite3.Connection, plan_id: int) -> list[tuple[str, str, int]]:
+    rows = db.execute(
+        "SELECT s.code, r.lot, r.quantity FROM receipt_scans r JOIN skus s ON s.id = r.sku_id "
+        "WHERE r.plan_id = ? ORDER BY r.id",
+        (plan_id,),
+    ).fetchall()
+    return [tuple(r) for r in rows]
+
+
+def test_a_scan_after_a_typed_count_is_a_scan_not_a_quantity(
+    page: Page,
+    logged_in_as: Callable[[str], None],
+    api: inbound.Api,
+    demo_db: sqlite3.Connection,
+) -> None:
+    (item,) = take_items(demo_db, 1)
+    lot = inbound.unique_lot()
+    plan = inbound.open_receiving(
+        page, logged_in_as, api, [{"sku": item.sku, "expected_qty": 20}], "TGHU1122334"
+    )
+    sent = inbound.receive_requests(page)
+    count = page.locator("#count")
+    count.click()
+    page.keyboard.type("12", delay=PERSON_MS)  # the person types the count
+    expect(count).to_have_value("12")
+    before = inbound.feedback_count(page)
+    page.keyboard.type(inbound.gs1(item, lot, 1), delay=SCANNER_MS)  # then scans the carton
+    page.keyboard.press("Enter")
+
+    inbound.expect_feedback(page, "good", before, f"+12 {item.sku}")
+    assert [body for _, body in sent] == [{"scan": inbound.gs1(item, lot, 1), "quantity": 12}]
+    assert scanned_rows(demo_db, plan["id"]) == [(item.sku, lot, 12)]
+    expect(page.locator("#scan")).to_be_focused()  # the next scan goes to the scan field
+    expect(count).to_have_value("")
+
+    # A barcode starting with 0 into an empty count: still a scan (was 6,141 units).
+    count.click()
+    before = inbound.feedback_count(page)
+    page.keyboard.type(inbound.gs1(item, lot, 2), delay=SCANNER_MS)
+    page.keyboard.press("Enter")
+    inbound.expect_feedback(page, "good", before, f"+2 {item.sku}")
+    assert scanned_rows(demo_db, plan["id"]) == [(item.sku, lot, 12), (item.sku, lot, 2)]
+
+    # A person's Enter in the count field is a person's: it stays a count.
+    count.click()
+    page.keyboard.type("3", delay=PERSON_MS)
+    page.keyboard.press("Enter")
+    expect(count).to_have_value("3")
+    expect(page.locator("#scan")).to_be_focused()
