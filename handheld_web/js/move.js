@@ -12,6 +12,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { askAboutLargeQuantity } from "./large-quantity.js";
 import { ScanInput } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
 
@@ -240,6 +241,13 @@ async function moveTo(target) {
     tell("bad", () => t("put.qty.bad", { max: number(task.row.quantity) }), () => qtyField.value);
     return;
   }
+  const large = await askAboutLargeQuantity(body.quantity, scanInput.maxQuantityPerScan);
+  if (large === "cancelled") {
+    qtyField.focus();
+    qtyField.select();
+    return;
+  }
+  if (large === "confirmed") body.confirmed_large = true;
   const what = taskTitle();
   const lines = queuedLines(body);
   note("pending", () => t("common.sending"), () => `${what} → ${target}`);

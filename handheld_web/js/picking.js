@@ -17,6 +17,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { askAboutLargeQuantity } from "./large-quantity.js";
 import { ScanInput } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
 
@@ -390,8 +391,14 @@ async function confirm(tote) {
     qtyField.value = String(task.remaining);
     return;
   }
+  const large = await askAboutLargeQuantity(quantity, scanInput.maxQuantityPerScan);
+  if (large === "cancelled") {
+    qtyField.value = String(task.remaining);
+    return;
+  }
   const picking = task;
   const body = { location: scanned.location, item: scanned.item, quantity, tote };
+  if (large === "confirmed") body.confirmed_large = true;
   if (scanned.lot) body.lot = scanned.lot;
   if (scanned.lotChoice) body.lot_choice = scanned.lotChoice;
   const what = `${number(quantity)} × ${picking.sku} → ${tote}`;
