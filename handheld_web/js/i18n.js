@@ -1165,6 +1165,10 @@ const TEXTS = {
   "recv.lot.ask": { zh: "{sku}：批次和效期？", en: "{sku}: which lot and expiry?" },
   "recv.lot.same_title": { zh: "{sku}：与上一箱同批次？", en: "{sku}: same lot as the last carton?" },
   "recv.lot.use_last": { zh: "同上一箱", en: "Same as last" },
+  "pack.waiting.title": { zh: "待打包 {count}", en: "Waiting to pack: {count}" },
+  "pack.waiting.empty": { zh: "暂无待打包的周转箱", en: "No totes waiting to be packed" },
+  "pack.waiting.priority": { zh: "加急", en: "Priority" },
+  "pack.waiting.cutoff": { zh: "截单 {time}", en: "Cut-off {time}" },
   "recv.checkin.shown": { zh: "已到货 {dock} · {reference} · 封条 {seal}", en: "Checked in at {dock} · {reference} · seal {seal}" },
 };
 

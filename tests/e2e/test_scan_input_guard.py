@@ -14,6 +14,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e import test_inbound as inbound
+from tests.e2e import test_outbound as outbound
+from tests.e2e import test_printing as printing
 from tests.e2e.conftest import Server
 
 pytestmark = pytest.mark.e2e
@@ -92,3 +94,46 @@ def test_a_scan_after_a_typed_count_is_a_scan_not_a_quantity(
     page.keyboard.press("Enter")
     expect(count).to_have_value("3")
     expect(page.locator("#scan")).to_be_focused()
+
+
+def test_packing_lists_what_waits_and_a_typed_weight_is_the_weight_not_an_item(
+    page: Page,
+    logged_in_as: Callable[[str], None],
+    api: inbound.Api,
+    demo_db: sqlite3.Connection,
+) -> None:
+    (order,) = outbound.single_line_orders(demo_db, "SF", 1, without_lots=True)
+    wave = api.call("sup01", "POST", "/api/v1/waves", {"order_nos": [order["order_no"]]})
+    (tote,) = outbound.free_totes(demo_db, 1)
+    printing.pick_wave(api, demo_db, wave["id"], {order["order_no"]: tote})
+    ((sku, quantity),) = outbound.order_items(demo_db, order["id"])
+
+    logged_in_as("pack01")
+    page.goto("/packing.html")
+    # Nothing scanned yet: the bench shows what waits, the tote first and big.
+    waiting = page.locator(f'.waiting-item[data-order-no="{order["order_no"]}"]')
+    expect(waiting).to_be_visible()
+    expect(waiting.locator(".plan-item-no")).to_have_text(tote)
+    expect(page.locator("#waiting-title")).to_contain_text("待打包")
+    waiting.click()
+    expect(page.locator("#order-no")).to_have_text(order["order_no"])
+    expect(page.locator("#waiting")).to_be_hidden()
+    page.locator("#scan").focus()
+    for n in range(1, quantity + 1):
+        inbound.scan_expecting(
+            page, outbound.ean_of(demo_db, sku), "good", f"{sku}：{n}/{quantity}"
+        )
+    expect(page.locator("#weigh")).to_be_visible()
+
+    # "Weigh and enter grams", typed into the scan field: the weight, not a wrong item.
+    expect(page.locator("#scan")).to_be_focused()
+    before = inbound.feedback_count(page)
+    page.keyboard.type("420", delay=PERSON_MS)
+    page.keyboard.press("Enter")
+    inbound.expect_feedback(page, "good", before, "已打包")
+    weight = demo_db.execute(
+        "SELECT weight_g FROM parcels WHERE order_id = ?", (order["id"],)
+    ).fetchone()
+    assert weight is not None and weight[0] == 420
+    expect(waiting).to_have_count(0)  # packed: no longer waiting
+    expect(page.locator("#waiting")).to_be_visible()
