@@ -1169,6 +1169,11 @@ const TEXTS = {
   "pack.waiting.empty": { zh: "暂无待打包的周转箱", en: "No totes waiting to be packed" },
   "pack.waiting.priority": { zh: "加急", en: "Priority" },
   "pack.waiting.cutoff": { zh: "截单 {time}", en: "Cut-off {time}" },
+  "dock.plate.confirm": { zh: "车牌一致", en: "Plate matches" },
+  "id.typing": { zh: "还差 {left} 位", en: "{left} more to type" },
+  "id.ok": { zh: "身份证号有效", en: "Valid ID number" },
+  "id.submit": { zh: "核对身份证号", en: "Check the ID number" },
+  "id.x.label": { zh: "输入校验位 X", en: "Type the check character X" },
   "recv.checkin.shown": { zh: "已到货 {dock} · {reference} · 封条 {seal}", en: "Checked in at {dock} · {reference} · seal {seal}" },
 };
 

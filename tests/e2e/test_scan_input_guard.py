@@ -8,15 +8,18 @@ scanner and `delay=120` the person, as in the other page tests.
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e import test_dock as dock
 from tests.e2e import test_inbound as inbound
 from tests.e2e import test_outbound as outbound
 from tests.e2e import test_printing as printing
 from tests.e2e.conftest import Server
+from tests.e2e.test_dock import oms  # noqa: F401 (the OMS's token, a fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -137,3 +140,54 @@ def test_packing_lists_what_waits_and_a_typed_weight_is_the_weight_not_an_item(
     assert weight is not None and weight[0] == 420
     expect(waiting).to_have_count(0)  # packed: no longer waiting
     expect(page.locator("#waiting")).to_be_visible()
+
+
+def test_dock_plate_is_chosen_from_the_waiting_lists_and_the_id_is_checked_as_typed(
+    page: Page,
+    logged_in_as: Callable[[str], None],
+    api: inbound.Api,
+    oms: inbound.Api,  # noqa: F811 (the fixture imported above)
+    demo_db: sqlite3.Connection,
+) -> None:
+    (parcel,) = dock.packed_orders(api, oms, demo_db, "JD", 1)
+    plate = "粤B7D3" + f"{uuid.uuid4().int % 100:02d}"
+    made = api.call(
+        "sup01", "POST", "/api/v1/loading-lists", dock.truck(plate, [parcel["waybill_no"]])
+    )
+    logged_in_as("dock01")
+    page.goto("/dock.html")
+    card = page.locator(f'.dock-waiting-item[data-list-no="{made["list_no"]}"]')
+    expect(card).to_contain_text(plate)
+    before = inbound.feedback_count(page)
+    card.click()  # the plate is chosen, not typed through the input method
+    inbound.expect_feedback(page, "good", before, made["list_no"])
+    expect(page.locator("#check-plate")).to_have_attribute("data-state", "done")
+
+    # The ID number on the numeric keypad, checked character by character.
+    field = page.locator("#driver-id-input")
+    expect(field).to_have_attribute("inputmode", "numeric")
+    field.click()
+    page.keyboard.type(dock.DRIVER_ID[:10], delay=PERSON_MS)
+    expect(page.locator("#driver-id-status")).to_have_text("还差 8 位")
+    wrong = "0" if dock.DRIVER_ID[17] != "0" else "1"
+    page.keyboard.type(dock.DRIVER_ID[10:17] + wrong, delay=PERSON_MS)
+    expect(page.locator("#driver-id-status")).to_have_text("身份证号校验位不对：请核对")
+    expect(page.locator("#driver-id-status")).to_have_attribute("data-state", "bad")
+    expect(page.locator("#check-driver-id")).not_to_have_attribute("data-state", "done")
+    page.locator("#lang").click()  # both languages say the same rule
+    expect(page.locator("#driver-id-status")).to_have_text(
+        "The ID number's check character is wrong: check it"
+    )
+
+    # An ID ending in X: the X key types it; the valid number is sent at once.
+    page.keyboard.press("Backspace")
+    field.fill(dock.OTHER_ID[:17])
+    page.locator("#driver-id-x").click()
+    expect(field).to_have_value(dock.OTHER_ID)
+    expect(page.locator("#check-driver-id")).to_have_attribute("data-state", "refused")
+    field.fill(dock.DRIVER_ID[:17])
+    before = inbound.feedback_count(page)
+    page.keyboard.type(dock.DRIVER_ID[17], delay=PERSON_MS)
+    inbound.expect_feedback(page, "good", before, "The ID number matches")
+    expect(page.locator("#check-driver-id")).to_have_attribute("data-state", "done")
+    expect(page.locator("#driver-id-form")).to_be_hidden()
