@@ -427,7 +427,7 @@ async function submitCheckin(overrideReason = "") {
       tell("info", () => t("common.queued"), () => `${reference} · ${body.dock}`);
       return;
     }
-    plan = { ...plan, ...answer.result, checked_in_as: reference };
+    plan = { ...plan, ...answer.result, checked_in_as: reference.toUpperCase() };
     step = "receive";
     render();
     const dock = answer.result.dock;

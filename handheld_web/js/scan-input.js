@@ -36,6 +36,13 @@ const GUARDED_FIELDS =
 // A scanner that sends no suffix: a fast run this long that then goes quiet is a scan too
 // (EAN-8, the shortest product code).
 const MIN_UNSUFFIXED_SCAN = 8;
+// Inside a burst one gap may stretch to 3 × max_interkey_ms, at least 150 ms (a busy
+// handheld delays a key now and then), as long as the burst's average stays under
+// max_interkey_ms; a person's reach from the keypad to the scan trigger takes far longer.
+const BURST_GAP_STRETCH = 3;
+const BURST_GAP_MIN_MS = 150;
+// A suffix-less burst is over when no key came for this long (at least 4 × max_interkey_ms).
+const QUIET_MIN_MS = 500;
 
 function isTextField(el) {
   return Boolean(el && (el.matches("input, textarea, select") || el.isContentEditable));
@@ -244,7 +251,8 @@ class NumberFieldGuard {
       this.field = field;
       this.keys = [];
     }
-    const now = performance.now();
+    // When the key was pressed, not when a busy page got round to it.
+    const now = e.timeStamp || performance.now();
     const plain = !e.ctrlKey && !e.altKey && !e.metaKey && !e.shiftKey;
     if (plain && this.scanInput.settings.suffixes.includes(e.key)) {
       const burst = this.burst(now);
@@ -264,19 +272,22 @@ class NumberFieldGuard {
     }
     this.keys.push({ at: now, before: field.value, text });
     clearTimeout(this.quietTimer);
-    this.quietTimer = setTimeout(() => this.onQuiet(), this.gap * 4);
+    this.quietTimer = setTimeout(() => this.onQuiet(), Math.max(this.gap * 4, QUIET_MIN_MS));
   }
 
   /** The keys at the end that came faster than a person types, if they make a scan. */
   burst(now) {
     const keys = this.keys;
     const last = keys.length - 1;
+    const stretch = Math.max(this.gap * BURST_GAP_STRETCH, BURST_GAP_MIN_MS);
     // The suffix follows the code at once; a person's Enter comes after a look.
-    if (last < 0 || now - keys[last].at >= this.gap * 2) return null;
+    if (last < 0 || now - keys[last].at >= stretch) return null;
     let start = last;
-    while (start > 0 && keys[start].at - keys[start - 1].at < this.gap) start -= 1;
+    while (start > 0 && keys[start].at - keys[start - 1].at < stretch) start -= 1;
     const run = keys.slice(start);
-    return run.length >= MIN_SCANNER_KEYS ? run : null;
+    if (run.length < MIN_SCANNER_KEYS) return null;
+    const averageGap = (run.at(-1).at - run[0].at) / (run.length - 1);
+    return averageGap < this.gap ? run : null;
   }
 
   onQuiet() {

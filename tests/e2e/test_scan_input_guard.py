@@ -25,6 +25,7 @@ pytestmark = pytest.mark.e2e
 
 PERSON_MS = 120
 SCANNER_MS = 5
+REACH_MS = 300  # from the keypad to the scanner's trigger
 
 
 @pytest.fixture
@@ -73,6 +74,7 @@ def test_a_scan_after_a_typed_count_is_a_scan_not_a_quantity(
     count.click()
     page.keyboard.type("12", delay=PERSON_MS)  # the person types the count
     expect(count).to_have_value("12")
+    page.wait_for_timeout(REACH_MS)
     before = inbound.feedback_count(page)
     page.keyboard.type(inbound.gs1(item, lot, 1), delay=SCANNER_MS)  # then scans the carton
     page.keyboard.press("Enter")
@@ -191,3 +193,79 @@ def test_dock_plate_is_chosen_from_the_waiting_lists_and_the_id_is_checked_as_ty
     inbound.expect_feedback(page, "good", before, "The ID number matches")
     expect(page.locator("#check-driver-id")).to_have_attribute("data-state", "done")
     expect(page.locator("#driver-id-form")).to_be_hidden()
+
+
+# Every page with a number field: the field (unhidden here; each page shows it at its own
+# step) keeps what the person typed, and the burst goes to the scan handler.
+NUMBER_FIELDS = [
+    ("receiving.html", "count"),
+    ("move.html", "qty"),
+    ("count.html", "qty"),
+    ("picking.html", "qty"),
+    ("putaway.html", "qty"),
+    ("packing.html", "weight"),
+    ("station.html?name=pack-01", "weight"),
+]
+
+
+def test_no_page_lets_a_scan_into_a_number_field(
+    page: Page, logged_in_as: Callable[[str], None]
+) -> None:
+    logged_in_as("sup01")
+    for path, field_id in NUMBER_FIELDS:
+        page.goto(f"/{path}", wait_until="networkidle")  # shown, or hidden, by now
+        field = page.locator(f"#{field_id}")
+        field.evaluate("f => { for (let n = f; n; n = n.parentElement) n.hidden = false; }")
+        field.click()
+        page.keyboard.type("7", delay=PERSON_MS)
+        page.wait_for_timeout(REACH_MS)
+        before = inbound.feedback_count(page)
+        page.keyboard.type("NOPE-0000001", delay=SCANNER_MS)
+        page.keyboard.press("Enter")
+        expect(field, f"{path}: the typed number stays").to_have_value("7")
+        expect(
+            page.locator("#scan"), f"{path}: the next scan goes to the scan field"
+        ).to_be_focused()
+        page.wait_for_function(
+            "n => Number(document.body.dataset.feedbackSeq || 0) > n", arg=before
+        )  # the page's scan handler answered the scan
+
+
+def test_a_typed_count_above_the_per_scan_maximum_is_asked_about_first(
+    page: Page,
+    logged_in_as: Callable[[str], None],
+    api: inbound.Api,
+    demo_db: sqlite3.Connection,
+) -> None:
+    (item,) = take_items(demo_db, 1)
+    lot = inbound.unique_lot()
+    plan = inbound.open_receiving(
+        page, logged_in_as, api, [{"sku": item.sku, "expected_qty": 3000}], "TGHU5566778"
+    )
+    sent = inbound.receive_requests(page)
+    count = page.locator("#count")
+    count.click()
+    page.keyboard.type("1500", delay=PERSON_MS)
+    page.wait_for_timeout(REACH_MS)
+    page.keyboard.type(inbound.gs1(item, lot, 1), delay=SCANNER_MS)
+    page.keyboard.press("Enter")
+    dialog = page.locator("#large-quantity")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("h3")).to_have_text("一次 1,500 件？")
+    expect(page.locator("#large-quantity-cancel")).to_be_focused()  # a scan's Enter says no
+    page.locator("#large-quantity-cancel").click()
+    expect(dialog).to_be_hidden()
+    assert sent == [] and scanned_rows(demo_db, plan["id"]) == []
+
+    count.click()
+    page.keyboard.type("1500", delay=PERSON_MS)
+    page.wait_for_timeout(REACH_MS)
+    page.keyboard.type(inbound.gs1(item, lot, 1), delay=SCANNER_MS)
+    page.keyboard.press("Enter")
+    before = inbound.feedback_count(page)
+    page.locator("#large-quantity-confirm").click()
+    inbound.expect_feedback(page, "good", before, f"+1,500 {item.sku}")
+    assert [body for _, body in sent] == [
+        {"scan": inbound.gs1(item, lot, 1), "quantity": 1500, "confirmed_large": True}
+    ]
+    assert scanned_rows(demo_db, plan["id"]) == [(item.sku, lot, 1500)]
