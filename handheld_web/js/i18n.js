@@ -1162,6 +1162,7 @@ const TEXTS = {
   },
   "qty.large.cancel": { zh: "不对，重新输入", en: "No, re-enter" },
   "qty.large.confirm": { zh: "确认 {quantity} 件", en: "Yes, {quantity}" },
+  "qty.large.cancelled": { zh: "未记录：请重新输入数量再扫描", en: "Not recorded: enter the count again and scan" },
   "recv.lot.ask": { zh: "{sku}：批次和效期？", en: "{sku}: which lot and expiry?" },
   "recv.lot.same_title": { zh: "{sku}：与上一箱同批次？", en: "{sku}: same lot as the last carton?" },
   "recv.lot.use_last": { zh: "同上一箱", en: "Same as last" },

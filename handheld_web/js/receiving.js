@@ -494,7 +494,7 @@ async function receiveScanned(code) {
   const answer = await askAboutLargeQuantity(body.quantity, scanInput.maxQuantityPerScan);
   if (answer === "cancelled") {
     countField.value = "";
-    note("info", () => t("recv.not_recorded", { sku: code }));
+    note("info", () => t("qty.large.cancelled"), () => code);
     countField.focus();
     return;
   }
@@ -541,10 +541,13 @@ async function askAbout(body, err, asking) {
     renderPrompts();
     const sku = details.sku || body.scan;
     tell("notice", () => t(last.lot ? "recv.lot.same_title" : "recv.lot.ask", { sku }), () => body.scan);
-    const first = needs.has("lot") && !$("lot").value ? $("lot") : $("expiry");
-    first.focus();
-    // Prefilled: a scanned lot label replaces the whole lot, not appends to it.
-    if (last.lot) first.select();
+    if (last.lot) {
+      // Prefilled: a scanned lot label replaces the whole lot, not appends to it.
+      $("lot").focus();
+      $("lot").select();
+      return;
+    }
+    (needs.has("lot") && !$("lot").value ? $("lot") : $("expiry")).focus();
     return;
   }
   if (OVER_CODES.has(err.code)) {
