@@ -1,6 +1,7 @@
 """Every error code the server can answer has its zh-CN and English text on the handheld.
 
-The handheld shows a refusal by its code (handheld_web/js/i18n.js `ERRORS`); a code
+The handheld shows a refusal by its code (handheld_web/js/error-texts.js `ERRORS`, which
+i18n.js loads as a page starts; the few a page needs before any answer are in i18n.js); a code
 without a text would show the server's English message on a Chinese page. The codes are
 read from the server's source: each `code="..."` given to an error, the default code of
 each error class, and the codes of plain HTTP refusals.
@@ -16,6 +17,7 @@ from server.web import HTTP_CODES
 
 ROOT = Path(__file__).resolve().parent.parent
 I18N = ROOT / "handheld_web" / "js" / "i18n.js"
+ERROR_TEXTS = ROOT / "handheld_web" / "js" / "error-texts.js"
 RAISED_CODE = re.compile(r'\bcode="([A-Z][A-Z0-9_]+)"')
 ENTRY = re.compile(r"^  ([A-Z][A-Z0-9_]+): \{(.*?)(?=^  [A-Z][A-Z0-9_]+: \{|^\};)", re.M | re.S)
 TEXT = r'\b{lang}: "[^"]+"'
@@ -32,10 +34,13 @@ def server_error_codes() -> set[str]:
 
 
 def handheld_error_texts() -> dict[str, str]:
-    source = I18N.read_text(encoding="utf-8")
-    start = source.index("const ERRORS = {")
-    block = source[start : source.index("\n};", start) + 3]
-    return {code: body for code, body in ENTRY.findall(block)}
+    found = {}
+    for path in (I18N, ERROR_TEXTS):
+        source = path.read_text(encoding="utf-8")
+        start = source.index("const ERRORS = {")
+        block = source[start : source.index("\n};", start) + 3]
+        found |= {code: body for code, body in ENTRY.findall(block)}
+    return found
 
 
 def test_the_reader_finds_codes_and_texts() -> None:

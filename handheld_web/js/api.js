@@ -1,5 +1,7 @@
 // Talking to the bondfloor server: session token, device id, the one error shape.
 
+import { loadErrorTexts } from "./i18n.js";
+
 const TOKEN_KEY = "bondfloor.token";
 const USER_KEY = "bondfloor.user";
 const DEVICE_KEY = "bondfloor.device";
@@ -78,11 +80,14 @@ async function refusal(response) {
     goToLogin(failure.code);
     return new Promise(() => {}); // the page is leaving; nothing after this call should run
   }
+  await loadErrorTexts(); // resolved already but for a call that is not `call`'s
   throw failure;
 }
 
 async function call(method, path, options = {}) {
-  const response = await send(method, path, options);
+  // Answers may carry codes (refusals, warnings, blocks) the page shows in words: the
+  // error texts come alongside the first call, and no answer is handed over before them.
+  const [response] = await Promise.all([send(method, path, options), loadErrorTexts()]);
   if (!response.ok) return refusal(response);
   return response.json().catch(() => null);
 }

@@ -7,16 +7,20 @@
 // counter. A difference beyond the threshold makes a recount; the recount's
 // differences wait for a supervisor, who approves (stock changes) or rejects each one.
 
+import "./strings/count.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
-import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 import { askAboutLargeQuantity } from "./large-quantity.js";
 import { ScanInput } from "./scan-input.js";
 import { el, keepScanFocus, number, signed } from "./ui.js";
+import { lotText, speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
+const said = speaker(banner);
+const { tell } = said;
 const scanField = $("scan");
 const qtyField = $("qty");
 const MANAGERS = ["supervisor", "admin"];
@@ -28,19 +32,6 @@ let task = null; // the count in progress (blind view for a counter)
 let next = null; // the next open task
 let item = null; // the scanned item waiting for its quantity
 let proposals = [];
-let outcome = null;
-
-function tell(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.signal(kind, banner, text(), detail());
-}
-
-function lotText(row) {
-  const parts = [];
-  if (row.lot) parts.push(`${t("stock.lot")} ${row.lot}`);
-  if (row.expiry) parts.push(`${t("stock.expiry")} ${row.expiry}`);
-  return parts.join(" · ");
-}
 
 // -- rendering ----------------------------------------------------------------------------
 
@@ -253,14 +244,11 @@ async function createCounts(text) {
 
 function relabel() {
   render();
-  if (outcome) feedback.show(outcome.kind, banner, outcome.text(), outcome.detail());
+  said.redo();
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch($("lang"));
-  outbox.mountBadge($("outbox"));
-  document.addEventListener("languagechange", relabel);
+  startPage({ onLanguage: relabel, uploads: false });
   scanInput = new ScanInput($("scan-form"), { onScan });
   keepScanFocus(scanInput, [qtyField, $("new-locations")]);
   qtyField.addEventListener("keydown", (e) => {

@@ -8,10 +8,12 @@
 // every second. When the truck leaves the door is free again; the screen keeps showing the
 // list that just left (departed, with its handover number) until the next truck opens.
 
+import "./strings/dock-screen.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
-import { errorText, language, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, language, t, translatePage } from "./i18n.js";
 import { dateTime, el, number, param, setParams, signed } from "./ui.js";
+import { startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -233,9 +235,7 @@ function choose(name) {
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch($("lang"));
-  document.addEventListener("languagechange", render);
+  startPage({ onLanguage: render, uploads: false, badge: false });
   $("change-door").addEventListener("click", () => {
     door = "";
     remember("");

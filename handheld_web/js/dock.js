@@ -24,16 +24,20 @@
 // make sense while the truck is at the door. Departure keeps its key until it has an
 // answer, so a retry after a lost answer cannot depart twice.
 
+import "./strings/dock.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
-import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 import { attachIdNumberField } from "./id-number.js";
 import { ScanInput } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, number, param, setParams, signed } from "./ui.js";
+import { speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
+const said = speaker(banner);
+const { note, tell } = said;
 const scanField = $("scan");
 const doorField = $("door");
 
@@ -94,17 +98,6 @@ let version = 0; // bumped whenever the page takes a new view: older polls are d
 let polls = 0;
 let latest = 0;
 let uploadPending = false;
-let outcome = null;
-
-function tell(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.signal(kind, banner, text(), detail());
-}
-
-function note(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.show(kind, banner, text(), detail());
-}
 
 /** The text of a refusal; a parcel's customs status may be none yet. */
 function refusalText(err) {
@@ -443,7 +436,7 @@ function relabel() {
     renderCouriers();
     if (problemsShown.length) showProblems(problemsShown, { scroll: false });
   }
-  if (outcome) feedback.show(outcome.kind, banner, outcome.text(), outcome.detail());
+  said.redo();
 }
 
 /** Take the server's view of a list; another list starts with a clean slate. */
@@ -869,11 +862,7 @@ async function poll() {
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch($("lang"));
-  outbox.mountBadge($("outbox"));
-  outbox.start();
-  document.addEventListener("languagechange", relabel);
+  startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
   keepScanFocus(scanInput, [$("remove-note")]);
   driverIdField = attachIdNumberField($("driver-id-input"), {

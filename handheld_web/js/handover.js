@@ -3,10 +3,12 @@
 // the totals, and signatures of the warehouse, the driver and the carrier.
 // `handover.html?list=<loading list id>`; the print button (or Ctrl+P) prints it.
 
+import "./strings/handover.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
-import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, t, translatePage } from "./i18n.js";
 import { dateTime, el, number, param } from "./ui.js";
+import { startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const SIGNATURES = ["doc.sign.warehouse", "doc.sign.driver", "doc.sign.carrier_only"];
@@ -91,9 +93,7 @@ function render() {
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch($("lang"));
-  document.addEventListener("languagechange", render);
+  startPage({ onLanguage: render, uploads: false, badge: false });
   $("print").addEventListener("click", () => window.print());
   const banner = $("banner");
   const listId = param("list");

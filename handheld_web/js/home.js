@@ -1,10 +1,12 @@
 // Home menu: the tiles of the logged-in user's roles.
 
+import "./strings/home.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
-import { errorText, mountLanguageSwitch, pick, t, translatePage } from "./i18n.js";
+import { errorText, pick, t, translatePage } from "./i18n.js";
 import { tilesFor } from "./menu.js";
+import { startPage } from "./shell.js";
 
 const menu = document.getElementById("menu");
 let user = null;
@@ -41,10 +43,7 @@ function render() {
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch(document.getElementById("lang"));
-  outbox.mountBadge(document.getElementById("outbox"));
-  outbox.start();
+  startPage();
   document.getElementById("logout").addEventListener("click", async () => {
     const waiting = outbox.pending();
     if (waiting && !window.confirm(t("outbox.logout_pending", { count: waiting }))) return;

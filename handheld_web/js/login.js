@@ -1,10 +1,12 @@
 // Login page: user code + PIN, or scan a badge. A supervisor's or admin's badge needs the
 // PIN too: after such a scan the page asks for the PIN and sends both.
 
+import "./strings/login.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
-import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
+import { startPage } from "./shell.js";
 
 const banner = document.getElementById("banner");
 const form = document.getElementById("login-form");
@@ -52,8 +54,7 @@ function askPinFor(badgeText) {
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch(document.getElementById("lang"));
+  startPage({ uploads: false, badge: false });
   document.addEventListener("languagechange", () => {
     if (message) feedback.show(...message());
   });

@@ -8,16 +8,20 @@
 // refusal shows its text and plays the error sound. The move goes through the outbox
 // with its own key: lost Wi-Fi neither loses nor doubles it.
 
+import "./strings/move.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
-import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 import { askAboutLargeQuantity } from "./large-quantity.js";
 import { ScanInput } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
+import { lotText, speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
+const said = speaker(banner);
+const { note, tell } = said;
 const scanField = $("scan");
 const qtyField = $("qty");
 const TRAIL_LENGTH = 5;
@@ -29,28 +33,9 @@ let source = null; // {location, type, restricted, stock} of the from-location
 let task = null; // {kind: "item", row, item} | {kind: "carton", sscc, rows} | {kind: "whole"}
 let choices = null; // {item, rows}: the scanned item lies here in several lots
 let trail = []; // the last moves, newest first
-let outcome = null;
 let latest = 0;
 
-function tell(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.signal(kind, banner, text(), detail());
-}
-
-function note(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.show(kind, banner, text(), detail());
-}
-
 // -- rendering ----------------------------------------------------------------------------
-
-function lotText(row) {
-  const parts = [];
-  if (row.lot) parts.push(`${t("stock.lot")} ${row.lot}`);
-  if (row.expiry) parts.push(`${t("stock.expiry")} ${row.expiry}`);
-  if (row.reserved) parts.push(t("move.reserved", { reserved: number(row.reserved) }));
-  return parts.join(" · ");
-}
 
 function rowElement(row, onPick) {
   const item = el("li");
@@ -302,21 +287,17 @@ function changeSource() {
   setParams({ location: null });
   render();
   feedback.hide(banner);
-  outcome = null;
+  said.forget();
   scanInput.focus();
 }
 
 function relabel() {
   render();
-  if (outcome) feedback.show(outcome.kind, banner, outcome.text(), outcome.detail());
+  said.redo();
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch($("lang"));
-  outbox.mountBadge($("outbox"));
-  outbox.start();
-  document.addEventListener("languagechange", relabel);
+  startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
   outbox.onUploaded(() => source && loadSource(source.location));
   keepScanFocus(scanInput, [qtyField]);
@@ -325,8 +306,7 @@ async function main() {
   $("task-cancel").addEventListener("click", () => {
     task = null;
     render();
-    feedback.hide(banner);
-    outcome = null;
+    said.clear();
   });
   render();
   scanInput.focus();

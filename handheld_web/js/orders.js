@@ -3,15 +3,19 @@
 // floor tasks), building a wave, and the open return-to-stock and inspection tasks.
 // Scanning an order number, waybill or tote shows that one order in full.
 
+import "./strings/orders.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
-import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
+import { speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
+const said = speaker(banner);
+const { note, tell } = said;
 
 // The order states in floor order (server/db/migrations.py ORDER_STATES).
 const STATES = [
@@ -45,18 +49,7 @@ let orders = [];
 let tasks = [];
 let wave = null; // the last wave built here: the answer, shown until the next
 let scanned = null; // the order last scanned, in full
-let outcome = null;
 let latest = 0;
-
-function tell(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.signal(kind, banner, text(), detail());
-}
-
-function note(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.show(kind, banner, text(), detail());
-}
 
 /** What customs lets the floor do with an order: waiting, accepted, released, hold, inspection. */
 function customsGate(code) {
@@ -349,15 +342,11 @@ async function lookUp(code) {
 
 function relabel() {
   render();
-  if (outcome) feedback.show(outcome.kind, banner, outcome.text(), outcome.detail());
+  said.redo();
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch($("lang"));
-  outbox.mountBadge($("outbox"));
-  outbox.start();
-  document.addEventListener("languagechange", relabel);
+  startPage({ onLanguage: relabel });
   const scanInput = new ScanInput($("scan-form"), { onScan: lookUp });
   outbox.onUploaded(load);
   keepScanFocus(scanInput, []); // Enter in the wave's "most orders" builds the wave

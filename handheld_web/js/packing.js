@@ -11,15 +11,19 @@
 // A wrong item or one too many is refused with the bad sound; a cancelled order, or
 // one customs holds or inspects, gets the intercept alarm and says where its tote goes.
 
+import "./strings/packing.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
-import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, number, param, setParams } from "./ui.js";
+import { speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
+const said = speaker(banner);
+const { note, tell } = said;
 const scanField = $("scan");
 const weightField = $("weight");
 const stationField = $("station");
@@ -40,23 +44,12 @@ let lastSku = "";
 let done = null; // the parcel just made: {waybill_no, lane, print_job} or {waybill_no, queued}
 let stop = null; // {code, details, task}: why an order must not be packed
 let uploadPending = false; // a scan was saved on the device: once it is up, recount
-let outcome = null;
 let latest = 0;
 let waiting = null; // orders picked and not packed yet (null: not asked yet)
 // How often the list of what waits is asked again while nothing is open at the bench.
 const WAITING_REFRESH_MS = 15_000;
 // A short number typed (not scanned) while the parcel waits for its weight is the weight.
 const TYPED_WEIGHT = /^\d{1,6}$/;
-
-function tell(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.signal(kind, banner, text(), detail());
-}
-
-function note(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.show(kind, banner, text(), detail());
-}
 
 /** The text of a packing refusal: a lot mismatch here is about the tote, not a reservation. */
 function refusalText(err) {
@@ -240,7 +233,7 @@ function cancelLot() {
   step = order && isComplete(order) ? "weigh" : "items";
   render();
   feedback.hide(banner);
-  outcome = null;
+  said.forget();
 }
 
 // -- opening an order ---------------------------------------------------------------------
@@ -441,15 +434,11 @@ function setStation(value) {
 
 function relabel() {
   render();
-  if (outcome) feedback.show(outcome.kind, banner, outcome.text(), outcome.detail());
+  said.redo();
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch($("lang"));
-  outbox.mountBadge($("outbox"));
-  outbox.start();
-  document.addEventListener("languagechange", relabel);
+  startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
   outbox.onUploaded(() => {
     if (!uploadPending) return; // every answered scan empties the queue too
@@ -472,8 +461,7 @@ async function main() {
   });
   $("change-order").addEventListener("click", () => {
     leaveOrder();
-    feedback.hide(banner);
-    outcome = null;
+    said.clear();
   });
   render();
   scanInput.focus();

@@ -13,16 +13,20 @@
 // A confirm renews the lease; an order cancelled or stopped by customs stops the task
 // with its own alarm and a card saying what to do.
 
+import "./strings/picking.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
-import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 import { askAboutLargeQuantity } from "./large-quantity.js";
 import { ScanInput } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
+import { lotText, speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
+const said = speaker(banner);
+const { note, tell } = said;
 const scanField = $("scan");
 const qtyField = $("qty");
 
@@ -46,31 +50,13 @@ let blocked = null; // {code, details}: why the order stopped
 let openLeft = 0; // tasks of the wave still open when none was free for us
 let shortOpen = false;
 let uploadPending = false; // a change was saved on the device: once it is up, ask again
-let outcome = null;
 let latest = 0; // the newest request; older answers are dropped
-
-function tell(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.signal(kind, banner, text(), detail());
-}
-
-function note(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.show(kind, banner, text(), detail());
-}
 
 function refusal(err, detail = () => "") {
   tell("bad", () => errorText(err), detail);
 }
 
 // -- rendering ----------------------------------------------------------------------------
-
-function lotText(row) {
-  const parts = [];
-  if (row.lot) parts.push(t("pick.lot", { lot: row.lot }));
-  if (row.expiry) parts.push(t("pick.expiry", { expiry: row.expiry }));
-  return parts.join(" · ");
-}
 
 function waveElement(item) {
   const li = el("li");
@@ -179,7 +165,7 @@ function chooseWave(item) {
   wave = item;
   setParams({ wave: item.id });
   feedback.hide(banner);
-  outcome = null;
+  said.forget();
   nextTask();
 }
 
@@ -200,7 +186,7 @@ function leaveWave() {
   step = "wave";
   setParams({ wave: null });
   feedback.hide(banner);
-  outcome = null;
+  said.forget();
   render();
   loadWaves();
 }
@@ -242,9 +228,9 @@ async function nextTask({ quiet = false } = {}) {
         step = "none";
       }
       render();
-      if (quiet && outcome) {
+      if (quiet && said.outcome) {
         // Right after a pick or a short: its banner stays; the wave's news goes under it.
-        const { kind, text, detail } = outcome;
+        const { kind, text, detail } = said.outcome;
         note(kind, text, () => [detail(), news()].filter(Boolean).join(" · "));
       } else {
         tell(finished ? "good" : "info", news);
@@ -542,7 +528,7 @@ function onScan(code) {
 
 function relabel() {
   render();
-  if (outcome) feedback.show(outcome.kind, banner, outcome.text(), outcome.detail());
+  said.redo();
 }
 
 function wire() {
@@ -574,11 +560,7 @@ function wire() {
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch($("lang"));
-  outbox.mountBadge($("outbox"));
-  outbox.start();
-  document.addEventListener("languagechange", relabel);
+  startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
   outbox.onUploaded(() => {
     if (!uploadPending) return; // every answered command empties the queue too

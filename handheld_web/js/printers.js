@@ -6,15 +6,19 @@
 // The scan field only names the parcel; the reprint itself is a separate tap, after a
 // reason is chosen: a reprint is audited and a stray scan must not print a label.
 
+import "./strings/printers.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
-import { errorText, language, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, language, t } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, number } from "./ui.js";
+import { speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
+const said = speaker(banner);
+const { note, tell } = said;
 
 const POLL_MS = 2000;
 const RECENT_DONE = 5; // printed jobs shown per printer
@@ -46,17 +50,6 @@ let refreshes = 0;
 let polling = false;
 let stopped = false; // this user may not see the printers: stop asking
 let timer = null;
-let outcome = null;
-
-function tell(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.signal(kind, banner, text(), detail());
-}
-
-function note(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.show(kind, banner, text(), detail());
-}
 
 /** A server time as the clock on the wall says it; with the date when it is not today. */
 function when(iso) {
@@ -508,7 +501,7 @@ function relabel() {
   renderReasons();
   render();
   if (previewJob) openPreview(previewJob);
-  if (outcome) feedback.show(outcome.kind, banner, outcome.text(), outcome.detail());
+  said.redo();
 }
 
 function onPrinterClick(e) {
@@ -530,11 +523,7 @@ function onPrinterClick(e) {
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch($("lang"));
-  outbox.mountBadge($("outbox"));
-  outbox.start();
-  document.addEventListener("languagechange", relabel);
+  startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan: setCode });
   keepScanFocus(scanInput, []); // Enter in the note field submits the reprint
   $("reasons").addEventListener("click", (e) => {

@@ -5,15 +5,19 @@
 // again (segregation, capacity), so a person may choose another place, but never one
 // holding or assigned to another customer's goods: that refusal gets its own sound.
 
+import "./strings/putaway.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
-import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams } from "./ui.js";
+import { lotText, speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
+const said = speaker(banner);
+const { note, tell } = said;
 const scanField = $("scan");
 const qtyField = $("qty");
 const TRAIL_LENGTH = 5;
@@ -27,18 +31,7 @@ let pending = [];
 let task = null; // {row, item} for an item, {sscc} for a carton
 let choices = null; // {item, rows}: the scanned item lies here in several lots
 let trail = []; // the last moves, newest first
-let outcome = null;
 let latest = 0;
-
-function tell(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.signal(kind, banner, text(), detail());
-}
-
-function note(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.show(kind, banner, text(), detail());
-}
 
 /** The SSCC (AI 00) of a carton label scan, or "". */
 function ssccOf(text) {
@@ -51,13 +44,6 @@ function ssccOf(text) {
 }
 
 // -- rendering ----------------------------------------------------------------------------
-
-function lotText(row) {
-  const parts = [];
-  if (row.lot) parts.push(`${t("stock.lot")} ${row.lot}`);
-  if (row.expiry) parts.push(`${t("stock.expiry")} ${row.expiry}`);
-  return parts.join(" · ");
-}
 
 function suggestionText(suggestion) {
   if (!suggestion) return t("put.no_suggestion");
@@ -298,15 +284,11 @@ function setSource(code) {
 
 function relabel() {
   render();
-  if (outcome) feedback.show(outcome.kind, banner, outcome.text(), outcome.detail());
+  said.redo();
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch($("lang"));
-  outbox.mountBadge($("outbox"));
-  outbox.start();
-  document.addEventListener("languagechange", relabel);
+  startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
   outbox.onUploaded(() => loadPending());
   keepScanFocus(scanInput, [qtyField]);
@@ -318,8 +300,7 @@ async function main() {
   $("task-cancel").addEventListener("click", () => {
     task = null;
     render();
-    feedback.hide(banner);
-    outcome = null;
+    said.clear();
   });
   render();
   scanInput.focus();

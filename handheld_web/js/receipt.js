@@ -3,10 +3,12 @@
 // puts the received lots with their customs record numbers first, since that is what
 // goes back to the customer and into the customs book.
 
+import "./strings/receipt.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
-import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, t, translatePage } from "./i18n.js";
 import { dateTime, el, number, param, signed } from "./ui.js";
+import { startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -199,9 +201,7 @@ function render() {
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch($("lang"));
-  document.addEventListener("languagechange", render);
+  startPage({ onLanguage: render, uploads: false, badge: false });
   $("print").addEventListener("click", () => window.print());
   const banner = $("banner");
   const planId = param("plan");

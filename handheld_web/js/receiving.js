@@ -8,16 +8,20 @@
 //   receive – an item (EAN, GS1 with lot/expiry/count, SSCC carton)
 //   closed  – a plan number (the next arrival)
 
+import "./strings/receiving.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
-import { errorText, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, t } from "./i18n.js";
 import { askAboutLargeQuantity } from "./large-quantity.js";
 import { ScanInput } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, normaliseDate, number, param, setParams, signed, today } from "./ui.js";
+import { speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
+const said = speaker(banner);
+const { note, tell } = said;
 const scanField = $("scan");
 const countField = $("count");
 const damagedToggle = $("damaged");
@@ -39,23 +43,12 @@ let checkin = { reference: "", seal: "", active: "reference" };
 let mismatch = null; // {reference, seal, expected} after the server said ARRIVAL_MISMATCH
 let asked = null; // {body, needs:Set, code, details}: a receive scan the server asked about
 let closeQueued = false;
-let outcome = null; // the banner, as functions so a language switch can say it again
 let latest = 0; // the newest plan lookup; older answers are dropped
 
 // -- the banner ---------------------------------------------------------------------------
 
 /** Say `text()` in the banner with the sound of `kind` (good, bad, info, segregation). */
-function tell(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.signal(kind, banner, text(), detail());
-}
-
 /** Put text in the banner without a sound (waiting, or a plain note). */
-function note(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.show(kind, banner, text(), detail());
-}
-
 function refusal(err, detail = () => "") {
   tell("bad", () => errorText(err), detail);
 }
@@ -325,7 +318,7 @@ async function openPlan(id, { scanned = "" } = {}) {
       tell("good", opened, () => scanned);
     } else {
       feedback.hide(banner);
-      outcome = null;
+      said.forget();
     }
   } catch (err) {
     if (mine !== latest) return;
@@ -387,7 +380,7 @@ function leavePlan() {
   step = "choose";
   setParams({ plan: null });
   feedback.hide(banner);
-  outcome = null;
+  said.forget();
   render();
   loadArrivals();
 }
@@ -719,7 +712,7 @@ function onScan(code) {
 
 function relabel() {
   render();
-  if (outcome) feedback.show(outcome.kind, banner, outcome.text(), outcome.detail());
+  said.redo();
 }
 
 function wire() {
@@ -787,11 +780,7 @@ function wire() {
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch($("lang"));
-  outbox.mountBadge($("outbox"));
-  outbox.start();
-  document.addEventListener("languagechange", relabel);
+  startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
   outbox.onUploaded(refreshPlan);
   keepScanFocus(scanInput, [countField, $("dock")]);

@@ -18,15 +18,19 @@
 // out and packing are sent at once or not at all: the pack call weighs whatever order is
 // open at the bench when it arrives, so it must never be replayed later from a queue.
 
+import "./strings/station.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
-import { errorText, language, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, language, t } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, number, param, setParams } from "./ui.js";
+import { speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
+const said = speaker(banner);
+const { note, tell } = said;
 const weightField = $("weight");
 
 const CHOICE_KEY = "bondfloor.station.page";
@@ -73,18 +77,7 @@ let reprints = []; // copies queued from this page: [{waybill_no, job}]
 let jobUpdates = new Map(); // job id -> the job as last read
 let reprintOpen = false;
 let reason = "";
-let outcome = null;
 let atDoor = null; // a dock door's loading list, as the door last said (null: none)
-
-function tell(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.signal(kind, banner, text(), detail());
-}
-
-function note(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.show(kind, banner, text(), detail());
-}
 
 function newKey() {
   const random = crypto.getRandomValues(new Uint32Array(2));
@@ -658,8 +651,7 @@ async function openStation(target) {
     addScans(first);
     remember(target);
     setParams({ name: target });
-    feedback.hide(banner);
-    outcome = null;
+    said.clear();
     live = { ok: true, at: new Date(), error: "" };
     $("station-top").hidden = false;
     $("station-body").hidden = false;
@@ -808,15 +800,11 @@ function relabel() {
   } else {
     renderChooser();
   }
-  if (outcome) feedback.show(outcome.kind, banner, outcome.text(), outcome.detail());
+  said.redo();
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch($("lang"));
-  outbox.mountBadge($("outbox"));
-  outbox.start();
-  document.addEventListener("languagechange", relabel);
+  startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
   keepScanFocus(scanInput, []); // Enter in the weight or the note field submits its form
   $("station-list").addEventListener("click", (e) => {
@@ -825,8 +813,7 @@ async function main() {
   });
   $("change-station").addEventListener("click", () => {
     setParams({ name: null });
-    feedback.hide(banner);
-    outcome = null;
+    said.clear();
     showChooser();
   });
   $("sign-in").addEventListener("click", () => signInOrOut("sign-in"));

@@ -1,17 +1,19 @@
 // Stock lookup: scan a location or an item, see what is where, grouped by customer.
 
+import "./strings/stock.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
-import { errorText, language, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, language, t } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
+import { speaker, startPage } from "./shell.js";
 
 const banner = document.getElementById("banner");
+const said = speaker(banner);
 const result = document.getElementById("result");
 const groups = document.getElementById("groups");
 
 let answer = null; // the last lookup answer shown
-let outcome = null; // what the banner says, as functions so a language switch can redo it
 let latestScan = 0;
 
 function el(tag, className, text) {
@@ -108,9 +110,8 @@ function summary(found) {
 }
 
 function tell(kind, text, scanned, source) {
-  outcome = { kind, text, detail: () => `${scanned} · ${t(`scan.source.${source}`)}` };
   banner.dataset.source = source;
-  feedback.signal(kind, banner, text(), outcome.detail());
+  said.tell(kind, text, () => `${scanned} · ${t(`scan.source.${source}`)}`);
 }
 
 async function lookUp(code, { source }) {
@@ -132,15 +133,11 @@ async function lookUp(code, { source }) {
 
 function relabel() {
   renderResult();
-  if (outcome) feedback.show(outcome.kind, banner, outcome.text(), outcome.detail());
+  said.redo();
 }
 
 async function main() {
-  translatePage();
-  mountLanguageSwitch(document.getElementById("lang"));
-  outbox.mountBadge(document.getElementById("outbox"));
-  outbox.start();
-  document.addEventListener("languagechange", relabel);
+  startPage({ onLanguage: relabel });
   const scanInput = new ScanInput(document.getElementById("scan-form"), { onScan: lookUp });
   scanInput.focus();
 

@@ -12,10 +12,12 @@
 // lost answer cannot acknowledge twice. Approving or rejecting an adjustment is sent the
 // same way.
 
+import "./strings/supervisor.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
-import { errorText, language, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, language, t } from "./i18n.js";
 import { dateTime, el, number, param, setParams, signed } from "./ui.js";
+import { startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -439,8 +441,7 @@ function main() {
     api.goToLogin();
     return;
   }
-  translatePage();
-  mountLanguageSwitch($("lang"));
+  startPage({ uploads: false, badge: false });
   document.addEventListener("languagechange", () => {
     $("adjust-outcome").hidden = true; // said in the other language
     render();

@@ -12,14 +12,18 @@
 // looked at. Each keeps its idempotency key until it has an answer, so pressing again
 // after a lost answer cannot act twice.
 
+import "./strings/sync.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
-import { errorText, language, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, language, t } from "./i18n.js";
 import { dateTime, el, number } from "./ui.js";
+import { speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
+const said = speaker(banner);
+const { note, tell } = said;
 
 const POLL_MS = 2000;
 const MIN_REASON = 3; // the server's SkipIn.reason: 3 to 200 characters
@@ -64,17 +68,6 @@ let denied = false; // this user may not see the link: stop asking
 let timer = null;
 let busy = false; // a retry or skip is on its way
 let attempt = null; // the action being sent and its key, kept until answered
-let outcome = null;
-
-function tell(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.signal(kind, banner, text(), detail());
-}
-
-function note(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.show(kind, banner, text(), detail());
-}
 
 // -- reading the server ------------------------------------------------------------------
 
@@ -386,7 +379,7 @@ function skip() {
 
 function relabel() {
   render();
-  if (outcome) feedback.show(outcome.kind, banner, outcome.text(), outcome.detail());
+  said.redo();
 }
 
 function main() {
@@ -394,11 +387,7 @@ function main() {
     api.goToLogin();
     return;
   }
-  translatePage();
-  mountLanguageSwitch($("lang"));
-  outbox.mountBadge($("outbox"));
-  outbox.start();
-  document.addEventListener("languagechange", relabel);
+  startPage({ onLanguage: relabel });
   $("retry").addEventListener("click", retry);
   $("skip-form").addEventListener("submit", (e) => {
     e.preventDefault();

@@ -7,15 +7,19 @@
 //
 // Nothing here changes data: no outbox, every call is a read.
 
+import "./strings/trace.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
-import { errorText, language, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { errorText, language, t } from "./i18n.js";
 import { ScanInput } from "./scan-input.js";
 import { dateTime, el, number, param, setParams, signed } from "./ui.js";
+import { speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
+const said = speaker(banner);
+const { tell } = said;
 
 const KINDS = ["lot", "sku", "location", "order", "parcel", "user"];
 const EXPLAINABLE = new Set(["sku", "lot", "location"]);
@@ -25,13 +29,7 @@ let query = null; // {kind, value, customer} of the history on screen
 let page = null; // the last page's answer (subject, next_cursor)
 let entries = [];
 let explanation = null;
-let outcome = null;
 let latest = 0;
-
-function tell(kind, text, detail = () => "") {
-  outcome = { kind, text, detail };
-  feedback.signal(kind, banner, text(), detail());
-}
 
 // -- the history --------------------------------------------------------------------------
 
@@ -88,8 +86,7 @@ async function trace(kind, value, customer) {
     if (mine !== latest) return;
     page = answer;
     entries = answer.entries;
-    feedback.hide(banner);
-    outcome = null;
+    said.clear();
   } catch (err) {
     if (mine !== latest) return;
     query = null;
@@ -199,8 +196,7 @@ async function explain(event) {
   if (locationCode) params.location = locationCode;
   try {
     explanation = await api.explainDifference(params);
-    feedback.hide(banner);
-    outcome = null;
+    said.clear();
   } catch (err) {
     explanation = null;
     tell("bad", () => errorText(err));
@@ -227,16 +223,12 @@ function relabel() {
   fillKinds();
   renderHistory();
   renderExplanation();
-  if (outcome) feedback.show(outcome.kind, banner, outcome.text(), outcome.detail());
+  said.redo();
 }
 
 async function main() {
-  translatePage();
   fillKinds();
-  mountLanguageSwitch($("lang"));
-  outbox.mountBadge($("outbox"));
-  outbox.start();
-  document.addEventListener("languagechange", relabel);
+  startPage({ onLanguage: relabel });
   $("customer").value = param("customer") || "";
   const scanInput = new ScanInput($("scan-form"), {
     onScan: (text) => trace($("kind").value, text.trim(), $("customer").value.trim()),
