@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from server.app import create_app
 from server.auth import service as auth
 from server.commands import SYSTEM, run_command
 from server.config import ROLES, DatabaseSettings, Settings
-from server.db import Database
+from server.db import Database, migrations
 
 PIN = "4321"
 _keys = itertools.count(1)
@@ -22,6 +23,44 @@ _keys = itertools.count(1)
 
 def new_key(prefix: str = "t") -> str:
     return f"{prefix}-{next(_keys)}"
+
+
+@pytest.fixture(scope="session")
+def migrated_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """A site file with every migration applied, made once per run by the real path."""
+    path = tmp_path_factory.mktemp("migrated") / "site.db"
+    database = Database(path)
+    names = database.migrate()
+    database.close()
+    return path, names
+
+
+@pytest.fixture(autouse=True)
+def migrate_by_copy(
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    migrated_file: tuple[Path, list[str]],
+) -> None:
+    """A new, empty site file in this process gets the migrated file's pages instead of
+    running every migration again (most of a test's set-up otherwise). A file that holds
+    anything (an upgrade test's old schema) migrates for real, and so does every test
+    marked `real_migrations`."""
+    if request.node.get_closest_marker("real_migrations"):
+        return
+    path, names = migrated_file
+    apply_for_real = migrations.apply_migrations
+
+    def apply(conn: sqlite3.Connection) -> list[str]:
+        if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            return apply_for_real(conn)
+        source = sqlite3.connect(path)
+        try:
+            source.backup(conn)
+        finally:
+            source.close()
+        return list(names)
+
+    monkeypatch.setattr(migrations, "apply_migrations", apply)
 
 
 @pytest.fixture
