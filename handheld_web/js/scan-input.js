@@ -77,6 +77,25 @@ function addCameraButton(input) {
   return button;
 }
 
+/**
+ * The keyboard button as an icon, its word kept for screen readers and tests: at phone
+ * width the word ("Keyboard") took the room the scanned code needs in the field.
+ */
+function iconiseKeyboardButton(button) {
+  if (!button || button.querySelector("svg")) return;
+  const word = document.createElement("span");
+  word.className = "visually-hidden";
+  word.dataset.i18n = button.dataset.i18n || "scan.keyboard";
+  word.textContent = t(word.dataset.i18n);
+  delete button.dataset.i18n;
+  const icon = svgElement("svg", { viewBox: "0 0 24 24", "aria-hidden": "true", focusable: "false" });
+  icon.append(
+    svgElement("rect", { x: "2", y: "6", width: "20", height: "12", rx: "2" }),
+    svgElement("path", { d: "M6 10h.01M10 10h.01M14 10h.01M18 10h.01M7 14h10" }),
+  );
+  button.replaceChildren(icon, word);
+}
+
 function isTextField(el) {
   return Boolean(el && (el.matches("input, textarea, select") || el.isContentEditable));
 }
@@ -99,6 +118,7 @@ export class ScanInput {
     this.input = form.querySelector("input[name=scan]");
     this.okButton = form.querySelector("[data-scan-ok]");
     this.keyboardButton = form.querySelector("[data-scan-keyboard]");
+    iconiseKeyboardButton(this.keyboardButton);
     this.cameraButton = addCameraButton(this.input);
     this.cameraOpen = false;
     this.configure(scan);
