@@ -43,23 +43,32 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 # or referrer header on it does nothing (the page's own govern), yet it went with each of
 # the dozen files a page loads (about 4 KB of its cold load). `nosniff` does matter there.
 # The service worker's script is a worker, whose policy is its own answer's: it keeps them.
+# (An SVG is not among them: opened on its own it is a document and may run script.)
 _SUBRESOURCE_TYPES = (
     b"text/css",
     b"text/javascript",
     b"application/javascript",
     b"application/wasm",
-    b"image/",
+    b"image/png",
+    b"image/jpeg",
+    b"image/webp",
+    b"image/x-icon",
     b"font/",
 )
+# A 304 names no type: its path says what it stands for.
+_SUBRESOURCE_SUFFIXES = (".css", ".js", ".mjs", ".wasm", ".png", ".jpg", ".webp", ".ico")
 _SUBRESOURCE_HEADERS = tuple(h for h in SECURITY_HEADERS if h[0] == b"x-content-type-options")
 WORKER_PATH = "/sw.js"
 
 
 def _is_subresource(headers: list[tuple[bytes, bytes]], scope: Scope) -> bool:
-    if scope.get("path") == WORKER_PATH:
+    path = scope.get("path", "")
+    if path == WORKER_PATH:
         return False
-    media_type = next((v for n, v in headers if n.lower() == b"content-type"), b"").lower()
-    return media_type.startswith(_SUBRESOURCE_TYPES)
+    media_type = next((v for n, v in headers if n.lower() == b"content-type"), None)
+    if media_type is None:
+        return path.endswith(_SUBRESOURCE_SUFFIXES)
+    return media_type.lower().startswith(_SUBRESOURCE_TYPES)
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:

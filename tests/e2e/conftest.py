@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from tests.live_server import free_port, stop_server, wait_for_health
 from tests.printing.fake_printer import FakePrinter
@@ -131,15 +131,22 @@ def site_name(server: Server) -> str:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def playwright_session() -> Iterator[Playwright]:
+    """The run's one Playwright (a second sync one cannot start beside it): tests that need
+    a Chromium of their own (a fake camera, a trusted CA) launch it from this."""
     if not CHROMIUM.exists():
         pytest.skip(f"end-to-end tests need Debian's chromium at {CHROMIUM}")
     with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session: Playwright) -> Iterator[Browser]:
+    chromium = playwright_session.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ import qrcode
 import zxingcpp
 from barcode.writer import ImageWriter
 from PIL import Image
-from playwright.sync_api import Page, Request, Response, expect, sync_playwright
+from playwright.sync_api import Page, Playwright, Request, Response, expect
 
 from server.barcodes import parse_scan
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, Server
@@ -113,60 +113,60 @@ class CameraPhone:
 
 @contextmanager
 def phone_filming(
-    video: Path, server: Server, token: str, language: str = "zh"
+    playwright: Playwright, video: Path, server: Server, token: str, language: str = "zh"
 ) -> Iterator[CameraPhone]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                *CHROMIUM_ARGS,
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={video}",
-            ],
+    # One launch per video: the fake camera plays one file per browser.
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context = browser.new_context(
+            base_url=server.base_url,
+            viewport=PHONE,
+            has_touch=True,
+            is_mobile=True,
+            device_scale_factor=2,
+            locale="zh-CN",
+            permissions=["camera"],
         )
-        try:
-            context = browser.new_context(
-                base_url=server.base_url,
-                viewport=PHONE,
-                has_touch=True,
-                is_mobile=True,
-                device_scale_factor=2,
-                locale="zh-CN",
-                permissions=["camera"],
-            )
-            context.add_init_script(f"sessionStorage.setItem('bondfloor.token', {token!r})")
-            context.add_init_script(f"localStorage.setItem('bondfloor.lang', {language!r})")
-            context.add_init_script(RECORD_STREAMS)
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda err: errors.append(str(err)))
-            # The decoder runs under the server's Content-Security-Policy: nothing refused.
-            page.on(
-                "console",
-                lambda msg: (
-                    errors.append(msg.text)
-                    if "Content Security Policy" in msg.text or msg.text.startswith("Refused")
-                    else None
-                ),
-            )
-            phone = CameraPhone(page, [], [], [])
+        context.add_init_script(f"sessionStorage.setItem('bondfloor.token', {token!r})")
+        context.add_init_script(f"localStorage.setItem('bondfloor.lang', {language!r})")
+        context.add_init_script(RECORD_STREAMS)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda err: errors.append(str(err)))
+        # The decoder runs under the server's Content-Security-Policy: nothing refused.
+        page.on(
+            "console",
+            lambda msg: (
+                errors.append(msg.text)
+                if "Content Security Policy" in msg.text or msg.text.startswith("Refused")
+                else None
+            ),
+        )
+        phone = CameraPhone(page, [], [], [])
 
-            def seen(request: Request) -> None:
-                phone.requests.append(request.url)
-                if urlparse(request.url).path == LOOKUP:
-                    phone.lookups.append(parse_qs(urlparse(request.url).query)["code"][0])
+        def seen(request: Request) -> None:
+            phone.requests.append(request.url)
+            if urlparse(request.url).path == LOOKUP:
+                phone.lookups.append(parse_qs(urlparse(request.url).query)["code"][0])
 
-            page.on("request", seen)
-            page.on(
-                "response",
-                lambda r: phone.wasm_answers.append(r) if r.url.endswith(".wasm") else None,
-            )
-            yield phone
-            assert not errors, f"JavaScript errors or CSP refusals on the page: {errors}"
-        finally:
-            browser.close()
+        page.on("request", seen)
+        page.on(
+            "response",
+            lambda r: phone.wasm_answers.append(r) if r.url.endswith(".wasm") else None,
+        )
+        yield phone
+        assert not errors, f"JavaScript errors or CSP refusals on the page: {errors}"
+    finally:
+        browser.close()
 
 
 def camera_scan_on_stock_page(phone: CameraPhone) -> str:
@@ -221,6 +221,7 @@ def location_with_stock(db: sqlite3.Connection) -> str:
 
 
 def test_camera_scans_arrive_as_scans_with_the_same_parsing_and_nothing_from_outside(
+    playwright_session: Playwright,
     server: Server,
     demo_db: sqlite3.Connection,
     session_token: Callable[[str], str],
@@ -233,7 +234,10 @@ def test_camera_scans_arrive_as_scans_with_the_same_parsing_and_nothing_from_out
 
     # EAN-13 of a demo SKU: the stock page shows that SKU's stock, in Chinese.
     with phone_filming(
-        write_y4m(ean13_image(item["barcode"]), tmp_path / "ean.y4m"), server, token
+        playwright_session,
+        write_y4m(ean13_image(item["barcode"]), tmp_path / "ean.y4m"),
+        server,
+        token,
     ) as phone:
         assert phone.page.evaluate("typeof BarcodeDetector") == "undefined"
         assert camera_scan_on_stock_page(phone) == item["barcode"]
@@ -263,7 +267,7 @@ def test_camera_scans_arrive_as_scans_with_the_same_parsing_and_nothing_from_out
     ]
     for name, image, sent in gs1_codes:
         video = write_y4m(image, tmp_path / f"{name}.y4m")
-        with phone_filming(video, server, token, language="en") as phone:
+        with phone_filming(playwright_session, video, server, token, language="en") as phone:
             assert camera_scan_on_stock_page(phone) == sent, name
             scan = parse_scan(sent)
             assert (scan.gtin, scan.lot, scan.expiry) == (gtin14, "CAM-LOT7", "2027-11-30")
@@ -274,7 +278,9 @@ def test_camera_scans_arrive_as_scans_with_the_same_parsing_and_nothing_from_out
 
     # A location's QR code: the page shows what is at that location. The same phone then
     # stands in for one whose browser has its own BarcodeDetector.
-    with phone_filming(write_y4m(qr_image(location), tmp_path / "qr.y4m"), server, token) as phone:
+    with phone_filming(
+        playwright_session, write_y4m(qr_image(location), tmp_path / "qr.y4m"), server, token
+    ) as phone:
         assert camera_scan_on_stock_page(phone) == location
         expect(phone.page.locator("#result")).to_have_attribute("data-kind", "location")
         expect(phone.page.locator("#result-title")).to_contain_text(location)

@@ -126,12 +126,15 @@ def open_page(
 # Parcels and lists through the API -------------------------------------------------------
 
 
-def packed_orders(api: Api, oms: Api, db: sqlite3.Connection, courier: str, n: int) -> list[Any]:
-    """n orders of our own (one unit each), released by customs, picked and packed."""
+def released_orders(
+    api: Api, oms: Api, db: sqlite3.Connection, courier: str, n: int
+) -> list[sqlite3.Row]:
+    """n orders of our own, one unit each of a SKU without lots, released by customs: a
+    test that takes the demo's orders depends on what today's demo day drew."""
     stocked = well_stocked_sku(db)
     serial = uuid.uuid4().int % 10**8
     party = {"name": "王五", "phone": "13712345678", "city": "深圳市", "address": "前海路九号"}
-    order_nos = [f"E2E-DOCK-{serial:08d}-{i}" for i in range(n)]
+    order_nos = [f"E2E-{courier}-{serial:08d}-{i}" for i in range(n)]
     for i, order_no in enumerate(order_nos):
         api.call(
             "sup01",
@@ -149,6 +152,12 @@ def packed_orders(api: Api, oms: Api, db: sqlite3.Connection, courier: str, n: i
             },
         )
         customs(oms, order_no, 800)
+    return [order_by_no(db, order_no) for order_no in order_nos]
+
+
+def packed_orders(api: Api, oms: Api, db: sqlite3.Connection, courier: str, n: int) -> list[Any]:
+    """n orders of our own (one unit each), released by customs, picked and packed."""
+    order_nos = [o["order_no"] for o in released_orders(api, oms, db, courier, n)]
     wave = api.call("sup01", "POST", "/api/v1/waves", {"order_nos": order_nos})
     assert wave["orders"] == n, wave
     pick_wave(api, db, wave["id"], dict(zip(order_nos, free_totes(db, n), strict=True)))

@@ -105,9 +105,10 @@ def test_packing_lists_what_waits_and_a_typed_weight_is_the_weight_not_an_item(
     page: Page,
     logged_in_as: Callable[[str], None],
     api: inbound.Api,
+    oms: inbound.Api,  # noqa: F811
     demo_db: sqlite3.Connection,
 ) -> None:
-    (order,) = outbound.single_line_orders(demo_db, "SF", 1, without_lots=True)
+    (order,) = dock.released_orders(api, oms, demo_db, "SF", 1)
     wave = api.call("sup01", "POST", "/api/v1/waves", {"order_nos": [order["order_no"]]})
     (tote,) = outbound.free_totes(demo_db, 1)
     printing.pick_wave(api, demo_db, wave["id"], {order["order_no"]: tote})

@@ -27,6 +27,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.conftest import DOCK_DOOR, LABEL_PRINTER, PRINT_DESK, Server
+from tests.e2e.test_dock import oms, released_orders  # noqa: F401 (oms: a fixture)
 from tests.e2e.test_inbound import (
     SPY_ON_SOUND_AND_VIBRATION,
     Api,
@@ -44,7 +45,6 @@ from tests.e2e.test_outbound import (
     order_by_no,
     order_items,
     other_ean,
-    single_line_orders,
 )
 from tests.e2e.test_printing import pick_wave, printed_waybills, well_stocked_sku
 from tests.live_server import DEMO_BADGES
@@ -187,14 +187,15 @@ def test_fixed_scanner_scans_show_live_and_the_packer_packs_at_the_bench(
     page: Page,
     logged_in_as: Callable[[str], None],
     api: Api,
+    oms: Api,  # noqa: F811
     demo_db: sqlite3.Connection,
     fixed_scanner: Callable[[str, str], FixedScanner],
     label_printer: FakePrinter,
     shots: Any,
 ) -> None:
-    # Without lots (the bench's lot-label step is tested in tests/stations), and of SF:
-    # the outbound page tests take the demo's single-line ZTO orders.
-    (order,) = single_line_orders(demo_db, "SF", 1, without_lots=True)
+    # Without lots (the bench's lot-label step is tested in tests/stations), and our own:
+    # the demo day's single-line orders are few and other page tests take them.
+    (order,) = released_orders(api, oms, demo_db, "SF", 1)
     wave = api.call("sup01", "POST", "/api/v1/waves", {"order_nos": [order["order_no"]]})
     assert wave["orders"] == 1, wave
     (tote,) = free_totes(demo_db, 1)
