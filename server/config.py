@@ -7,6 +7,7 @@ file: they come from the environment (see `Secrets`).
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import os
 import tomllib
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
+from urllib.parse import urlsplit
 
 import msgspec
 from msgspec import Meta, Struct, field
@@ -201,12 +203,11 @@ class AlertSettings(Section):
     check_seconds: Annotated[
         float,
         _help(
-            "How often the alert worker checks, in seconds (0: never; the example config "
-            "checks every 30 s); the first check waits one interval so stations and printers "
-            "can report after a restart",
+            "How often the alert worker checks, in seconds (0: never); the first check "
+            "waits one interval so stations and printers can report after a restart",
             ge=0,
         ),
-    ] = 0.0
+    ] = 30.0
     default_safety_level: Annotated[
         int,
         _help("Safety stock of a SKU with no level of its own, in units (0: no alert)", ge=0),
@@ -544,9 +545,43 @@ def check_config_file(path: str | Path) -> list[str]:
     except tomllib.TOMLDecodeError as err:
         return [f"{path}: not valid TOML: {err}"]
     problems = _problems_in(Settings, data, "")
-    if not problems:
-        problems = _cross_reference_problems(msgspec.convert(data, Settings))
+    # One pass: the cross-references are checked too, on the settings without the broken
+    # values (a type error must not hide a printer that names no station).
+    settings = _settings_without(data, problems)
+    if settings is not None:
+        reported = {key for key, _ in problems}
+        problems += [p for p in _cross_reference_problems(settings) if p[0] not in reported]
     return [f"{path}: {key or '(top)'}: {reason}" for key, reason in problems]
+
+
+def _settings_without(data: dict[str, Any], problems: list[tuple[str, str]]) -> Settings | None:
+    """The settings with every broken value taken out (its default stands in); a broken
+    entry of a list of tables takes its whole list out. None when even that fails."""
+    reduced = copy.deepcopy(data)
+    for _ in range(3):
+        if not problems:
+            try:
+                return msgspec.convert(reduced, Settings)
+            except msgspec.ValidationError:
+                return None
+        for key, _ in problems:
+            _remove(reduced, key)
+        problems = _problems_in(Settings, reduced, "")
+    return None
+
+
+def _remove(data: dict[str, Any], key_path: str) -> None:
+    parts = key_path.split(".") if key_path else []
+    if not parts:
+        return
+    if "[" in key_path:  # inside a list of tables: take the list out
+        data.pop(parts[0].split("[")[0], None)
+        return
+    table: Any = data
+    for part in parts[:-1]:
+        table = table.get(part) if isinstance(table, dict) else None
+    if isinstance(table, dict):
+        table.pop(parts[-1], None)
 
 
 def _problems_in(struct_type: type[Struct], data: Any, path: str) -> list[tuple[str, str]]:
@@ -597,8 +632,28 @@ def _problems_in_value(hint: Any, value: Any, path: str) -> list[tuple[str, str]
     try:
         msgspec.convert(value, hint)
     except msgspec.ValidationError as err:
-        return [(path, _reason(err))]
+        allowed = _allowed_values(inner)
+        reason = _reason(err) + (f"; allowed: {', '.join(allowed)}" if allowed else "")
+        return [(path, reason)]
     return []
+
+
+def _allowed_values(hint: Any) -> list[str]:
+    """The values a setting may take, when it is a choice (or a list of choices)."""
+    if get_origin(hint) is Literal:
+        return [str(value) for value in get_args(hint)]
+    if get_origin(hint) is list:
+        return _allowed_values(_unannotated(get_args(hint)[0]))
+    return []
+
+
+def _url_problem(url: str) -> str | None:
+    if not url:
+        return None  # no OMS link (oms.enabled needs one: a cross-reference check)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{url!r} is not an http:// or https:// URL (e.g. https://oms.example.com/events)"
+    return None
 
 
 def _timezone_problem(name: str) -> str | None:
@@ -621,6 +676,7 @@ def _interfaces_problem(addresses: list[str]) -> str | None:
 _VALUE_CHECKS: dict[tuple[str, str], Callable[[Any], str | None]] = {
     ("SiteSettings", "timezone"): _timezone_problem,
     ("DiscoverySettings", "interfaces"): _interfaces_problem,
+    ("OmsSettings", "url"): _url_problem,
 }
 """Checks a type cannot express, by (section, setting)."""
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
+import msgspec
 import pytest
 
 from server.config import (
@@ -134,3 +137,67 @@ def test_an_agent_printer_names_a_configured_station(tmp_path: Path) -> None:
     path.write_text('[[printers]]\nname = "p1"\nvia_station = "bench-9"\n', encoding="utf-8")
     (problem,) = check_config_file(path)
     assert "printers[0].via_station" in problem and "bench-9" in problem
+
+
+def test_check_reports_type_errors_and_cross_references_in_one_pass(tmp_path: Path) -> None:
+    bad = tmp_path / "both.toml"
+    bad.write_text(
+        "[server]\nport = 70000\n"
+        '[[stations]]\nname = "pack-1"\nkind = "pack_bench"\nprinters = ["nope"]\n'
+        '[oms]\nenabled = true\nretry_min_seconds = "soon"\n'
+    )
+    keys = [line.split(": ")[1] for line in check_config_file(bad)]
+    assert keys == ["server.port", "oms.retry_min_seconds", "stations[0].printers", "oms.url"]
+
+
+def test_a_broken_list_entry_does_not_hide_the_other_problems(tmp_path: Path) -> None:
+    bad = tmp_path / "entry.toml"
+    bad.write_text('[[printers]]\nname = "p1"\nkind = "laser"\n[oms]\nenabled = true\n')
+    keys = [line.split(": ")[1] for line in check_config_file(bad)]
+    assert keys == ["printers[0].kind", "oms.url"]
+
+
+def test_a_choice_lists_its_allowed_values(tmp_path: Path) -> None:
+    bad = tmp_path / "choice.toml"
+    bad.write_text(
+        '[inbound]\nexpired_lot_policy = "keep"\n[scan]\nsuffixes = ["Enter", "Space"]\n'
+    )
+    errors = {line.split(": ")[1]: line for line in check_config_file(bad)}
+    assert errors["inbound.expired_lot_policy"].endswith("; allowed: refuse, quarantine")
+    assert errors["scan.suffixes"].endswith("; allowed: Enter, Tab")
+
+
+@pytest.mark.parametrize(
+    "url", ["oms.example.com/events", "ftp://oms.example.com/events", "https://", "http:/x"]
+)
+def test_the_oms_url_needs_a_scheme_and_a_host(tmp_path: Path, url: str) -> None:
+    bad = tmp_path / "url.toml"
+    bad.write_text(f'[oms]\nurl = "{url}"\n')
+    [error] = check_config_file(bad)
+    assert f"oms.url: {url!r} is not an http:// or https:// URL" in error
+
+
+def test_a_good_oms_url_passes(tmp_path: Path) -> None:
+    good = tmp_path / "url.toml"
+    good.write_text('[oms]\nenabled = true\nurl = "https://oms.example.com:8443/bondfloor"\n')
+    assert check_config_file(good) == []
+
+
+def example_values(example: dict[str, Any], defaults: dict[str, Any], path: str = "") -> Any:
+    """(key path, example value, default) of every setting the example file gives a value,
+    but the example entries of lists of tables (printers, scanners, stations)."""
+    for key, value in example.items():
+        key_path = f"{path}.{key}" if path else key
+        default = defaults.get(key, "<not a setting>")
+        if isinstance(value, dict) and isinstance(default, dict) and value and default:
+            yield from example_values(value, default, key_path)
+        elif not (isinstance(value, list) and value and isinstance(value[0], dict)):
+            yield key_path, value, default
+
+
+def test_the_example_config_shows_the_defaults() -> None:
+    with (ROOT / "config" / "bondfloor.example.toml").open("rb") as f:
+        example = tomllib.load(f)
+    values = list(example_values(example, msgspec.to_builtins(Settings())))
+    assert len(values) > 60  # the walk reached the settings
+    assert [(key, value, default) for key, value, default in values if value != default] == []

@@ -373,12 +373,16 @@ def test_the_alerts_csv_never_hands_a_spreadsheet_a_formula(site: Api) -> None:
     assert list(rows[0])[-1] == "code"
 
 
-def test_the_worker_checks_on_its_interval_and_is_off_by_default(settings: Settings) -> None:
+def test_the_worker_checks_on_its_interval_and_only_0_turns_it_off(settings: Settings) -> None:
     from litestar.testing import TestClient
 
     from server.app import create_app
 
-    assert Settings().alerts.check_seconds == 0
+    assert Settings().alerts.check_seconds == 30  # a site watches its floor unless told not to
+    app = create_app(settings)
+    with TestClient(app):
+        assert "alerts" in app.state.workers
+    settings.alerts = AlertSettings(check_seconds=0)
     app = create_app(settings)
     with TestClient(app):
         assert "alerts" not in app.state.workers
