@@ -25,7 +25,6 @@ SAVE_AS_UTF8 = (
     'save it as UTF-8: in Excel, Save As (另存为) > "CSV UTF-8 (逗号分隔)(*.csv)"; in WPS '
     "or Notepad (记事本), Save As (另存为) with encoding (编码) UTF-8"
 )
-_CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
 
 
 class RowProblem(msgspec.Struct):
@@ -110,11 +109,16 @@ def csv_text(body: bytes) -> str:
 
 
 def _looks_like_gb18030(body: bytes) -> bool:
-    """GB18030 decodes most byte soup; Chinese text in it is what makes it likely."""
+    """GB18030 decodes most byte soup; Chinese text is what makes it likely: most of the
+    non-ASCII characters are GB2312's, both bytes at 0xA1 or above (Latin-1 `è` then `m`
+    decodes too, but as a rare character outside that area)."""
     try:
-        return bool(_CJK.search(body.decode("gb18030")))
+        text = body.decode("gb18030")
     except UnicodeDecodeError:
         return False
+    wide = [c for c in text if not c.isascii()]
+    gb2312 = sum(1 for c in wide if min(c.encode("gb18030")) >= 0xA1)
+    return gb2312 > 0 and gb2312 >= 0.8 * len(wide)
 
 
 def check_header(kind: str, header: Collection[str], known: Collection[str]) -> None:
