@@ -21,6 +21,8 @@ MAX_REPORTED_PROBLEMS = 500
 LIST_SEPARATOR = "|"
 """The one separator between the items of a list cell (a SKU's barcodes) in a CSV file."""
 HEADER_LINE = 1
+EXTRA_CELLS = "(extra cells)"
+"""The key of a CSV row's cells past the header's last column."""
 SAVE_AS_UTF8 = (
     'save it as UTF-8: in Excel, Save As (另存为) > "CSV UTF-8 (逗号分隔)(*.csv)"; in WPS '
     "or Notepad (记事本), Save As (另存为) with encoding (编码) UTF-8"
@@ -152,7 +154,7 @@ def _csv_record(record: dict[str | None, Any], list_columns: set[str]) -> dict[s
     out: dict[str, Any] = {}
     for key, value in record.items():
         if key is None:
-            out["(extra columns)"] = value
+            out[EXTRA_CELLS] = value
             continue
         value = (value or "").strip()
         if value == "":
@@ -163,6 +165,21 @@ def _csv_record(record: dict[str | None, Any], list_columns: set[str]) -> dict[s
             else value
         )
     return out
+
+
+def extra_cells_problem(line: int, raw: dict[str, Any]) -> list[RowProblem]:
+    """A row with more cells than the header has columns: often a comma in an unquoted cell."""
+    extra = raw.get(EXTRA_CELLS)
+    if not extra:
+        return []
+    return [
+        RowProblem(
+            line,
+            EXTRA_CELLS,
+            f"{len(extra)} more cell(s) than the header has columns ({', '.join(extra)}); "
+            "a cell holding a comma must be in double quotes",
+        )
+    ]
 
 
 def problem_from(

@@ -174,3 +174,16 @@ def test_every_row_is_counted_once_by_the_progress_callback() -> None:
     body = b"code,name\nC1,A\nC2,B\nC3,C\n"
     service.parse_import("customers", body, "csv", set(), progress=steps.append)
     assert len(steps) == count_rows(body, "csv") == 3
+
+
+@pytest.mark.parametrize(
+    ("kind", "row"),
+    [
+        ("skus", "customer,code,name\nC1,S1,Soap, 500 ml\n"),
+        ("plans", PLAN_HEAD + "C1,P1,sea,MSKU1234565,S1,1,Soap, 500 ml\n"),
+    ],
+)
+def test_a_row_with_more_cells_than_the_header_is_refused_not_cut(kind: str, row: str) -> None:
+    ((line, field, message),) = problems(kind, row.encode())
+    assert (line, field) == (2, "(extra cells)")
+    assert "must be in double quotes" in message

@@ -10,7 +10,14 @@ import msgspec
 
 from server.commands import CommandContext
 from server.errors import DomainError
-from server.imports import RowProblem, csv_column, problem_from, read_rows, reject
+from server.imports import (
+    RowProblem,
+    csv_column,
+    extra_cells_problem,
+    problem_from,
+    read_rows,
+    reject,
+)
 from server.inbound.schemas import PlanIn, PlanLineIn, Transport
 from server.inbound.service import upsert_plan
 
@@ -63,6 +70,7 @@ def parse_plan_import(body: bytes, fmt: str) -> ParsedPlans:
     groups: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
     problems: list[RowProblem] = []
     for line, raw in read_rows(body, fmt, known_columns=KNOWN_COLUMNS, kind="plans"):
+        problems += extra_cells_problem(line, raw)
         groups.setdefault((raw.get("customer", ""), raw.get("plan_no", "")), []).append((line, raw))
     parsed = ParsedPlans([], [])
     for rows in groups.values():

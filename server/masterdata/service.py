@@ -15,7 +15,14 @@ import msgspec
 from server.barcodes import BarcodeError, check_barcode
 from server.commands import CommandContext
 from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
-from server.imports import RowProblem, csv_column, problem_from, read_rows, reject
+from server.imports import (
+    RowProblem,
+    csv_column,
+    extra_cells_problem,
+    problem_from,
+    read_rows,
+    reject,
+)
 from server.ledger.service import PARCEL_CODE_PREFIX, SYSTEM_MANAGED_TYPES, holds_stock
 from server.masterdata.schemas import (
     Customer,
@@ -191,6 +198,9 @@ def parse_import(
     for line, raw in read_rows(
         body, fmt, list_columns=("barcodes",), known_columns=known, kind=kind
     ):
+        if fmt == "csv" and (extra := extra_cells_problem(line, raw)):
+            problems += extra
+            raw = {k: v for k, v in raw.items() if k != extra[0].field}
         try:
             item = msgspec.convert(raw, struct_type, strict=fmt == "json")
         except msgspec.ValidationError as err:

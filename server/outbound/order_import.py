@@ -10,7 +10,14 @@ import msgspec
 
 from server.commands import CommandContext
 from server.errors import DomainError
-from server.imports import RowProblem, csv_column, problem_from, read_rows, reject
+from server.imports import (
+    RowProblem,
+    csv_column,
+    extra_cells_problem,
+    problem_from,
+    read_rows,
+    reject,
+)
 from server.outbound.orders import write_order
 from server.outbound.schemas import OrderIn, OrderLineIn
 
@@ -58,6 +65,7 @@ def parse_order_import(body: bytes, fmt: str) -> ParsedOrders:
         return parsed
     groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for line, raw in read_rows(body, fmt, known_columns=KNOWN_COLUMNS, kind="orders"):
+        problems += extra_cells_problem(line, raw)
         groups.setdefault(raw.get("order_no", ""), []).append((line, raw))
     header_columns = ORDER_COLUMNS + ROUTING_COLUMNS + PARTY_COLUMNS
     for rows in groups.values():
