@@ -124,17 +124,23 @@ def _looks_like_gb18030(body: bytes) -> bool:
 
 
 def check_header(kind: str, header: Collection[str], known: Collection[str]) -> None:
-    """Every unknown column of the header, once, against the header line."""
-    unknown = [c.strip() for c in header if c.strip() not in known]
-    if unknown:
-        columns = ", ".join(known)
-        reject(
-            kind,
-            [
-                RowProblem(HEADER_LINE, c, f"unknown column; the {kind} columns are: {columns}")
-                for c in unknown
-            ],
-        )
+    """Every unknown or repeated column of the header, once, against the header line.
+
+    A nameless column (Excel's trailing comma) is let through: its cells must be empty.
+    """
+    names = [c.strip() for c in header if c.strip()]
+    columns = ", ".join(known)
+    problems = [
+        RowProblem(HEADER_LINE, c, f"unknown column; the {kind} columns are: {columns}")
+        for c in names
+        if c not in known
+    ]
+    problems += [
+        RowProblem(HEADER_LINE, c, "the column is in the header more than once")
+        for c in sorted({c for c in names if names.count(c) > 1})
+    ]
+    if problems:
+        reject(kind, problems)
 
 
 def count_rows(body: bytes, fmt: str) -> int:
@@ -156,10 +162,10 @@ def _csv_record(record: dict[str | None, Any], list_columns: set[str]) -> dict[s
         if key is None:
             out[EXTRA_CELLS] = value
             continue
-        value = (value or "").strip()
+        key, value = key.strip(), (value or "").strip()
         if value == "":
             continue
-        out[key.strip()] = (
+        out[key] = (
             [b.strip() for b in value.split(LIST_SEPARATOR) if b.strip()]
             if key in list_columns
             else value

@@ -187,3 +187,14 @@ def test_a_row_with_more_cells_than_the_header_is_refused_not_cut(kind: str, row
     ((line, field, message),) = problems(kind, row.encode())
     assert (line, field) == (2, "(extra cells)")
     assert "must be in double quotes" in message
+
+
+def test_a_nameless_trailing_column_is_let_through_and_a_repeated_one_is_not() -> None:
+    assert len(parse("customers", b"code,name,\nC1,Acme,\nC2,Beta,\n").rows) == 2
+    assert problems("customers", b"code,name,name\nC1,Acme,Beta\n") == [
+        (1, "name", "the column is in the header more than once")
+    ]
+    nameless_with_a_value = b"code,name,\nC1,Acme,oops\n"
+    assert [(line, field) for line, field, _ in problems("customers", nameless_with_a_value)] == [
+        (2, "")
+    ]
