@@ -198,3 +198,17 @@ def test_a_nameless_trailing_column_is_let_through_and_a_repeated_one_is_not() -
     assert [(line, field) for line, field, _ in problems("customers", nameless_with_a_value)] == [
         (2, "")
     ]
+
+
+def test_the_handheld_has_both_texts_for_every_new_refusal_reason() -> None:
+    js = Path(__file__).parents[1] / "handheld_web" / "js"
+    source = "".join(p.read_text(encoding="utf-8") for p in (js / "i18n.js", js / "error-texts.js"))
+    for key in (
+        "BARCODE_INVALID:scientific",
+        "BARCODE_INVALID:separator",
+        "BARCODE_INVALID:all_zeros",
+        "IMPORT_NOT_UTF8:gb18030",
+    ):
+        entry = source[source.index(f'"{key}": {{') :].split("},", 1)[0]
+        assert 'zh: "' in entry and 'en: "' in entry, key
+    assert "CSV UTF-8 (逗号分隔)" in source
