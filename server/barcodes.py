@@ -28,6 +28,10 @@ _DIGITAL_LINK = re.compile(r"^https?://", re.IGNORECASE)
 # A lot that holds AI 15 or 17 and a real YYMMDD date: the scanner sent no GS after it.
 _SWALLOWED_DATE_AI = re.compile(r"1[57](\d{2})(0[1-9]|1[0-2])(0\d|[12]\d|3[01])")
 LOT_MAY_HOLD_ANOTHER_AI = "LOT_MAY_HOLD_ANOTHER_AI"
+# What a spreadsheet does to a barcode column it takes for numbers: 4.89E+12 (or 4,89E+12).
+_SCIENTIFIC = re.compile(r"^[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+\Z")
+# Several barcodes typed into one cell with the wrong separator.
+_OTHER_SEPARATORS = re.compile(r"[;,，；]|[0-9]\s+[0-9]")
 
 
 class Scan(msgspec.Struct, kw_only=True):
@@ -51,7 +55,8 @@ class BarcodeError(ValueError):
 
     def __init__(self, message: str, reason: str = "format") -> None:
         super().__init__(message)
-        self.reason = reason  # check_digit | gs1_format | empty | format
+        # check_digit | gs1_format | empty | format | scientific | separator | all_zeros
+        self.reason = reason
 
 
 def normalise(raw: str, gs_placeholder: str = "~") -> tuple[str, str]:
@@ -76,7 +81,26 @@ def check_gtin(value: str) -> str:
 
 
 def check_barcode(value: str) -> str:
-    """Validate a barcode for master data: all-digit GTIN lengths must pass the check digit."""
+    """Validate a barcode for master data: all-digit GTIN lengths must pass the check digit.
+
+    A spreadsheet's damage is named: a barcode turned into a number, several barcodes in
+    one entry, a row of zeros standing for "no barcode".
+    """
+    if _SCIENTIFIC.match(value):
+        raise BarcodeError(
+            "Excel turned the barcode into a number; format the column as Text and "
+            "type the barcode again",
+            "scientific",
+        )
+    if _OTHER_SEPARATORS.search(value):
+        raise BarcodeError(
+            "one barcode per entry: in a CSV cell, separate barcodes with | (not ; or , or spaces)",
+            "separator",
+        )
+    if value and not value.strip("0"):
+        raise BarcodeError(
+            "a barcode of only zeros is a placeholder, not an item's code", "all_zeros"
+        )
     if not value or len(value) > 48 or not value.isprintable():
         raise BarcodeError("a barcode is 1 to 48 printable characters")
     if not value.isascii():

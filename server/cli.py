@@ -8,10 +8,12 @@ import os
 import signal
 import sys
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
+import msgspec
 
 from server.commands import Actor, run_command
 from server.config import CONFIG_ENV, ConfigError, Settings, check_config_file, load_settings
@@ -362,22 +364,43 @@ def token_add(obj: Context, name: str, kind: str) -> None:
     click.echo(created["token"])
 
 
-@main.command("import")
+class _ImportCommand(click.Command):
+    """`bondfloor import --help` ends with the columns of each kind, read from the code."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from server.import_reference import KINDS, brief
+
+        with formatter.section("Columns (* required; KIND --columns for types and values)"):
+            formatter.write_dl([(k.name, brief(k)) for k in KINDS])
+        formatter.write_paragraph()
+        formatter.write_text("The reference with an example of each kind: docs/imports.md")
+
+
+@main.command("import", cls=_ImportCommand)
 @click.argument("kind", type=click.Choice(["customers", "skus", "locations", "plans", "orders"]))
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False), required=False)
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "json"]), help="Default: from the file name."
 )
+@click.option("--columns", is_flag=True, help="Print the columns of KIND and stop.")
 @pass_context
-def import_file(obj: Context, kind: str, file: str, fmt: str | None) -> None:
+def import_file(obj: Context, kind: str, file: str | None, fmt: str | None, columns: bool) -> None:
     """Import master data, delivery plans or orders from CSV or JSON: every row or none."""
-    from server.imports import ImportRejected, body_digest
+    from server.imports import ImportRejected, body_digest, count_rows
     from server.inbound import plan_import
     from server.masterdata import service
     from server.outbound import order_import
 
+    if columns:
+        from server.import_reference import BY_NAME, columns_text
+
+        click.echo(columns_text(BY_NAME[kind]))
+        return
+    if file is None:
+        raise click.UsageError("give the FILE to import (or --columns to list its columns)")
     fmt = fmt or ("json" if file.lower().endswith(".json") else "csv")
     body = Path(file).read_bytes()
+    total = count_rows(body, fmt)  # rows, not lines: a quoted cell may hold a line break
     db = obj.database()
     try:
         if kind == "plans":
@@ -388,12 +411,10 @@ def import_file(obj: Context, kind: str, file: str, fmt: str | None) -> None:
             write = order_import.write_order_import
         else:
             customers = db.read(service.customer_codes)
-            total = body.count(b"\n") if fmt == "csv" else None
-            bar: Any
-            with click.progressbar(length=total, label=f"checking {kind}", file=sys.stderr) as bar:
-                parsed = service.parse_import(kind, body, fmt, customers, progress=bar.update)
+            with _progress(total, f"checking {kind}") as step:
+                parsed = service.parse_import(kind, body, fmt, customers, progress=step)
             write = service.write_import
-        click.echo(f"writing {kind}...", err=True)
+        click.echo(f"checked {total} rows of {file}; writing {kind}...", err=True)
         summary = run_command(
             db,
             CLI_ACTOR,
@@ -413,9 +434,21 @@ def import_file(obj: Context, kind: str, file: str, fmt: str | None) -> None:
     if kind in ("plans", "orders"):
         click.echo(f"imported {summary[kind]} {kind} with {summary['lines']} lines")
     else:
+        summary = msgspec.to_builtins(summary)
         click.echo(
-            f"imported {summary['rows']} {kind}: {summary['created']} new, {summary['updated']} updated"
+            f"imported {summary['rows']} {kind}: {summary['created']} new, "
+            f"{summary['updated']} updated, {summary['unchanged']} unchanged"
         )
+
+
+@contextlib.contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A bar on a terminal; elsewhere (a log, a pipe) the caller's one-line summary says it."""
+    if not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
 import msgspec
@@ -17,6 +18,15 @@ import msgspec
 from server.errors import InvalidInput
 
 MAX_REPORTED_PROBLEMS = 500
+LIST_SEPARATOR = "|"
+"""The one separator between the items of a list cell (a SKU's barcodes) in a CSV file."""
+HEADER_LINE = 1
+EXTRA_CELLS = "(extra cells)"
+"""The key of a CSV row's cells past the header's last column."""
+SAVE_AS_UTF8 = (
+    'save it as UTF-8: in Excel, Save As (另存为) > "CSV UTF-8 (逗号分隔)(*.csv)"; in WPS '
+    "or Notepad (记事本), Save As (另存为) with encoding (编码) UTF-8"
+)
 
 
 class RowProblem(msgspec.Struct):
@@ -43,9 +53,17 @@ def reject(kind: str, problems: list[RowProblem]) -> None:
 
 
 def read_rows(
-    body: bytes, fmt: str, *, list_columns: Iterable[str] = ()
+    body: bytes,
+    fmt: str,
+    *,
+    list_columns: Iterable[str] = (),
+    known_columns: Collection[str] | None = None,
+    kind: str = "",
 ) -> Iterator[tuple[int, Any]]:
-    """(line, row) pairs of a CSV or JSON file; CSV cells in `list_columns` split on '|'."""
+    """(line, row) pairs of a CSV or JSON file; CSV cells in `list_columns` split on '|'.
+
+    With `known_columns`, a CSV header naming any other column rejects the file at once.
+    """
     if fmt == "json":
         try:
             data = msgspec.json.decode(body)
@@ -57,14 +75,14 @@ def read_rows(
         return
     if fmt != "csv":
         raise InvalidInput("the format is csv or json", code="IMPORT_FORMAT_UNKNOWN")
+    reader = csv.DictReader(io.StringIO(csv_text(body)))
     try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise InvalidInput("a CSV import must be UTF-8", code="IMPORT_NOT_UTF8") from err
-    reader = csv.DictReader(io.StringIO(text))
-    try:
+        if known_columns is not None:
+            check_header(kind, reader.fieldnames or [], known_columns)
         for record in reader:
-            yield reader.line_num, _csv_record(record, set(list_columns))
+            # The line a record starts on: line_num is where it ends, past quoted line breaks.
+            breaks = sum(v.count("\n") for v in record.values() if isinstance(v, str))
+            yield reader.line_num - breaks, _csv_record(record, set(list_columns))
     except csv.Error as err:
         raise InvalidInput(
             f"line {reader.line_num}: not readable as CSV: {err}",
@@ -73,32 +91,123 @@ def read_rows(
         ) from err
 
 
+def csv_text(body: bytes) -> str:
+    """The text of a CSV file, which must be UTF-8; a GBK file is told how to become one."""
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        if _looks_like_gb18030(body):
+            raise InvalidInput(
+                "a CSV import must be UTF-8, and this file looks like GBK/GB18030 "
+                f"(Chinese Windows' default); {SAVE_AS_UTF8}",
+                code="IMPORT_NOT_UTF8",
+                details={"reason": "gb18030", "encoding": "GB18030", "how_to_fix": SAVE_AS_UTF8},
+            ) from err
+        raise InvalidInput(
+            f"a CSV import must be UTF-8 (byte {err.start} is not); {SAVE_AS_UTF8}",
+            code="IMPORT_NOT_UTF8",
+            details={"byte": err.start, "how_to_fix": SAVE_AS_UTF8},
+        ) from err
+
+
+def _looks_like_gb18030(body: bytes) -> bool:
+    """GB18030 decodes most byte soup; Chinese text is what makes it likely: most of the
+    non-ASCII characters are GB2312's, both bytes at 0xA1 or above (Latin-1 `è` then `m`
+    decodes too, but as a rare character outside that area)."""
+    try:
+        text = body.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    wide = [c for c in text if not c.isascii()]
+    gb2312 = sum(1 for c in wide if min(c.encode("gb18030")) >= 0xA1)
+    return gb2312 > 0 and gb2312 >= 0.8 * len(wide)
+
+
+def check_header(kind: str, header: Collection[str], known: Collection[str]) -> None:
+    """Every unknown or repeated column of the header, once, against the header line.
+
+    A nameless column (Excel's trailing comma) is let through: its cells must be empty.
+    """
+    names = [c.strip() for c in header if c.strip()]
+    columns = ", ".join(known)
+    problems = [
+        RowProblem(HEADER_LINE, c, f"unknown column; the {kind} columns are: {columns}")
+        for c in names
+        if c not in known
+    ]
+    problems += [
+        RowProblem(HEADER_LINE, c, "the column is in the header more than once")
+        for c in sorted({c for c in names if names.count(c) > 1})
+    ]
+    if problems:
+        reject(kind, problems)
+
+
+def count_rows(body: bytes, fmt: str) -> int:
+    """How many rows the file holds (a quoted cell may span lines), for a progress bar."""
+    try:
+        if fmt == "json":
+            data = msgspec.json.decode(body)
+            return len(data) if isinstance(data, list) else 0
+        rows = sum(1 for row in csv.reader(io.StringIO(csv_text(body))) if row)  # as DictReader
+        return max(rows - 1, 0)
+    except (msgspec.DecodeError, RecursionError, InvalidInput, csv.Error):
+        return 0  # read_rows says what is wrong with the file
+
+
 def _csv_record(record: dict[str | None, Any], list_columns: set[str]) -> dict[str, Any]:
     """CSV cells are text: drop empty optional cells, split list columns on '|'."""
     out: dict[str, Any] = {}
     for key, value in record.items():
         if key is None:
-            out["(extra columns)"] = value
+            out[EXTRA_CELLS] = value
             continue
-        value = (value or "").strip()
+        key, value = key.strip(), (value or "").strip()
         if value == "":
             continue
-        out[key.strip()] = (
-            [b.strip() for b in value.split("|") if b.strip()] if key in list_columns else value
+        out[key] = (
+            [b.strip() for b in value.split(LIST_SEPARATOR) if b.strip()]
+            if key in list_columns
+            else value
         )
     return out
 
 
-def problem_from(line: int, err: msgspec.ValidationError) -> RowProblem:
+def extra_cells_problem(line: int, raw: dict[str, Any]) -> list[RowProblem]:
+    """A row with more cells than the header has columns: often a comma in an unquoted cell."""
+    extra = raw.get(EXTRA_CELLS)
+    if not extra:
+        return []
+    return [
+        RowProblem(
+            line,
+            EXTRA_CELLS,
+            f"{len(extra)} more cell(s) than the header has columns ({', '.join(extra)}); "
+            "a cell holding a comma must be in double quotes",
+        )
+    ]
+
+
+def problem_from(
+    line: int, err: msgspec.ValidationError, column: Callable[[str], str] = lambda path: path
+) -> RowProblem:
+    """The row problem for a failed conversion; `column` names a field's path (`transport.type`)
+    as the file's column (`transport_mode`)."""
     message, _, where = str(err).partition(" - at `$")
-    field_name = where.rstrip("`").lstrip(".").split("[")[0] if where else ""
-    if message.startswith("Object contains unknown field"):
-        field_name = message.split("`")[1]
-        message = "unknown column"
-    if message.startswith("Object missing required field"):
-        field_name = message.split("`")[1]
-        message = "required column is missing or empty"
-    return RowProblem(line, field_name, message)
+    path = where.rstrip("`").lstrip(".") if where else ""
+    if message.startswith(("Object contains unknown field", "Object missing required field")):
+        path = ".".join(filter(None, (path, message.split("`")[1])))
+        message = (
+            "unknown column"
+            if message.startswith("Object contains")
+            else "required column is missing or empty"
+        )
+    return RowProblem(line, column(path), message)
+
+
+def csv_column(path: str) -> str:
+    """A CSV row is one flat record: `barcodes[2]` is the `barcodes` column."""
+    return re.sub(r"\[\d+\]", "", path)
 
 
 def body_digest(body: bytes) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import subprocess
@@ -159,14 +160,14 @@ def test_import_reports_bad_lines_and_imports_nothing(config: Path, tmp_path: Pa
     done = bf(config, "import", "locations", str(bad))
     assert done.returncode != 0
     assert f"{bad}:3: type:" in done.stderr
-    assert f"{bad}:4:" in done.stderr
+    assert f"{bad}:4: (extra cells)" in done.stderr
     assert query(config, "SELECT COUNT(*) FROM locations WHERE code LIKE 'X-%'") == [(0,)]
     good = tmp_path / "more.csv"
     good.write_text("code,zone,type\n" + "".join(f"Y-{i},Y,storage\n" for i in range(500)))
     done = bf(config, "import", "locations", str(good))
     assert done.returncode == 0, done.stderr
     assert "imported 500 locations: 500 new" in done.stdout
-    assert "checking locations" in done.stderr  # the progress bar
+    assert f"checked 500 rows of {good}" in done.stderr  # off a terminal: one line, no bar
 
 
 def test_import_plans_from_csv(config: Path, tmp_path: Path) -> None:
@@ -215,3 +216,69 @@ def test_import_orders_from_json(config: Path, tmp_path: Path) -> None:
     assert query(config, "SELECT order_no FROM orders WHERE order_no LIKE 'CLI-%'") == [
         ("CLI-SO-1",)
     ]
+
+
+def test_import_skus_from_json_and_again_reports_them_unchanged(
+    config: Path, tmp_path: Path
+) -> None:
+    bf(config, "demo")
+    skus = tmp_path / "skus.json"
+    rows = [{"customer": "JPHOME", "code": f"J-{i}", "name": f"Item {i}"} for i in range(3)]
+    skus.write_text(json.dumps(rows), encoding="utf-8")
+    done = bf(config, "import", "skus", str(skus))
+    assert done.returncode == 0, done.stderr
+    assert "imported 3 skus: 3 new, 0 updated, 0 unchanged" in done.stdout
+    again = bf(config, "import", "skus", str(skus))
+    assert "imported 3 skus: 0 new, 0 updated, 3 unchanged" in again.stdout
+    rows[0]["name"] = "Renamed"
+    skus.write_text(json.dumps(rows), encoding="utf-8")
+    changed = bf(config, "import", "skus", str(skus))
+    assert "imported 3 skus: 0 new, 1 updated, 2 unchanged" in changed.stdout
+
+
+def test_import_off_a_terminal_prints_one_summary_line_instead_of_a_bar(
+    config: Path, tmp_path: Path
+) -> None:
+    bf(config, "demo")
+    customers = tmp_path / "customers.csv"
+    customers.write_text('code,name\nK1,"Kay, One"\nK2,Two\nK3,Three\n', encoding="utf-8")
+    done = bf(config, "import", "customers", str(customers))
+    assert done.stderr.splitlines()[0] == f"checked 3 rows of {customers}; writing customers..."
+    assert "%" not in done.stderr
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_on_a_terminal_ends_at_100_percent(
+    config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server.cli import main
+
+    bf(config, "init")
+    customers = tmp_path / "customers.csv"
+    customers.write_text("code,name\nK1,One\nK2,Two\nK3,Three\n", encoding="utf-8")
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    main.main(
+        ["--config", str(config), "import", "customers", str(customers)], standalone_mode=False
+    )
+    shown = terminal.getvalue()
+    assert "checking customers" in shown
+    assert "100%" in shown and "75%" not in shown
+
+
+def test_import_help_shows_every_kind_s_columns_and_where_the_reference_is(config: Path) -> None:
+    shown = bf(config, "import", "--help").stdout
+    assert "docs/imports.md" in shown
+    for kind in ("customers", "skus", "locations", "plans", "orders"):
+        assert f"  {kind}  " in shown
+    assert "transport_mode*" in shown and "barcodes" in shown
+    columns = bf(config, "import", "skus", "--columns")
+    assert columns.returncode == 0, columns.stderr
+    assert "barcodes" in columns.stdout and "separated by `|`" in columns.stdout
+    assert "Example:" in columns.stdout
+    no_file = bf(config, "import", "skus")
+    assert no_file.returncode == 2 and "--columns" in no_file.stderr

@@ -33,6 +33,15 @@ export const ERRORS = {
   "BARCODE_INVALID:check_digit": { zh: "条码校验位错误，请重扫", en: "Wrong check digit; scan again" },
   "BARCODE_INVALID:gs1_format": { zh: "GS1 条码格式错误", en: "Malformed GS1 barcode" },
   "BARCODE_INVALID:empty": { zh: "扫描内容为空或含控制字符", en: "Empty scan or control characters" },
+  "BARCODE_INVALID:scientific": {
+    zh: "Excel 把条码变成了数字（如 4.89E+12）：请把该列设为“文本”格式后重新输入条码",
+    en: "Excel turned the barcode into a number (4.89E+12): format the column as Text and type the barcode again",
+  },
+  "BARCODE_INVALID:separator": {
+    zh: "一个条码一格：同一格中的多个条码请用 | 分隔（不要用 ; , 或空格）",
+    en: "One barcode per entry: separate barcodes in one cell with | (not ; , or spaces)",
+  },
+  "BARCODE_INVALID:all_zeros": { zh: "全为 0 的条码是占位符，不是商品条码", en: "An all-zero barcode is a placeholder, not an item's code" },
   LOT_MAY_HOLD_ANOTHER_AI: {
     zh: "批次 {lot} 可能含有效期（扫描枪未发送分隔符），请核对",
     en: "Lot {lot} may hold a date (the scanner sent no separator); check it",
@@ -270,7 +279,14 @@ export const ERRORS = {
   IMPORT_FORMAT_UNKNOWN: { zh: "格式须为 CSV 或 JSON", en: "The format is CSV or JSON" },
   IMPORT_KIND_UNKNOWN: { zh: "不能导入此类数据", en: "This kind of data cannot be imported" },
   IMPORT_NOT_A_LIST: { zh: "JSON 文件须为列表", en: "The JSON file must be a list" },
-  IMPORT_NOT_UTF8: { zh: "CSV 文件须为 UTF-8 编码", en: "A CSV import must be UTF-8" },
+  IMPORT_NOT_UTF8: {
+    zh: "CSV 文件须为 UTF-8 编码：在 Excel 中另存为“CSV UTF-8 (逗号分隔)(*.csv)”；在 WPS 或记事本中另存为时选择编码 UTF-8",
+    en: "A CSV import must be UTF-8: in Excel, Save As \"CSV UTF-8 (Comma delimited)\"; in WPS or Notepad, Save As with encoding UTF-8",
+  },
+  "IMPORT_NOT_UTF8:gb18030": {
+    zh: "文件是 GBK/GB18030 编码，须为 UTF-8：在 Excel 中另存为“CSV UTF-8 (逗号分隔)(*.csv)”；在 WPS 或记事本中另存为时选择编码 UTF-8",
+    en: "The file is GBK/GB18030, not UTF-8: in Excel, Save As \"CSV UTF-8 (Comma delimited)\"; in WPS or Notepad, Save As with encoding UTF-8",
+  },
   MALFORMED_JSON: { zh: "请求内容不是有效的 JSON", en: "The request is not valid JSON" },
   MOVEMENT_SHAPE: { zh: "此类移动的库位不对", en: "This kind of movement has the wrong locations" },
   ORDER_IN_PROGRESS: { zh: "订单已在作业中，不能修改", en: "The order is in progress and cannot be changed" },

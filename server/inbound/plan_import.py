@@ -10,8 +10,15 @@ import msgspec
 
 from server.commands import CommandContext
 from server.errors import DomainError
-from server.imports import RowProblem, problem_from, read_rows, reject
-from server.inbound.schemas import PlanIn, PlanLineIn
+from server.imports import (
+    RowProblem,
+    csv_column,
+    extra_cells_problem,
+    problem_from,
+    read_rows,
+    reject,
+)
+from server.inbound.schemas import PlanIn, PlanLineIn, Transport
 from server.inbound.service import upsert_plan
 
 PLAN_COLUMNS = ("customer", "plan_no", "transport_mode", "expected_arrival", "customs_released")
@@ -32,6 +39,23 @@ TRANSPORT_COLUMNS = (
     "flight",
     "forwarder",
 )
+KNOWN_COLUMNS = PLAN_COLUMNS + TRANSPORT_COLUMNS + LINE_COLUMNS
+TRANSPORT_MODES = tuple(t.__struct_config__.tag for t in Transport.__args__)
+
+
+def _column(path: str) -> str:
+    """The CSV column a plan field comes from: `transport.type` is `transport_mode`."""
+    path = csv_column(path)
+    if path == "transport.type":
+        return "transport_mode"
+    return path.removeprefix("transport.")
+
+
+def _csv_problem(line: int, err: msgspec.ValidationError) -> RowProblem:
+    problem = problem_from(line, err, _column)
+    if problem.field == "transport_mode" and problem.message.startswith("Invalid value"):
+        problem.message += f"; transport_mode is one of {', '.join(TRANSPORT_MODES)}"
+    return problem
 
 
 class ParsedPlans(msgspec.Struct):
@@ -45,9 +69,8 @@ def parse_plan_import(body: bytes, fmt: str) -> ParsedPlans:
         return _parse_json(body)
     groups: dict[tuple[str, str], list[tuple[int, dict[str, Any]]]] = {}
     problems: list[RowProblem] = []
-    for line, raw in read_rows(body, fmt):
-        unknown = set(raw) - set(PLAN_COLUMNS) - set(LINE_COLUMNS) - set(TRANSPORT_COLUMNS)
-        problems += [RowProblem(line, column, "unknown column") for column in sorted(unknown)]
+    for line, raw in read_rows(body, fmt, known_columns=KNOWN_COLUMNS, kind="plans"):
+        problems += extra_cells_problem(line, raw)
         groups.setdefault((raw.get("customer", ""), raw.get("plan_no", "")), []).append((line, raw))
     parsed = ParsedPlans([], [])
     for rows in groups.values():
@@ -59,17 +82,16 @@ def parse_plan_import(body: bytes, fmt: str) -> ParsedPlans:
                     msgspec.convert(_pick(raw, LINE_COLUMNS), PlanLineIn, strict=False)
                 )
             except msgspec.ValidationError as err:
-                problems.append(problem_from(line, err))
+                problems.append(_csv_problem(line, err))
         header = _pick(first, PLAN_COLUMNS[:2] + PLAN_COLUMNS[3:])
-        header["transport"] = {
-            "type": first.get("transport_mode", ""),
-            **_pick(first, TRANSPORT_COLUMNS),
-        }
+        header["transport"] = _pick(first, TRANSPORT_COLUMNS)
+        if "transport_mode" in first:
+            header["transport"]["type"] = first["transport_mode"]
         header["lines"] = [{"sku": "X", "expected_qty": 1}]  # checked above, row by row
         try:
             plan = msgspec.convert(header, PlanIn, strict=False)
         except msgspec.ValidationError as err:
-            problems.append(problem_from(first_line, err))
+            problems.append(_csv_problem(first_line, err))
             continue
         parsed.plans.append(msgspec.structs.replace(plan, lines=plan_lines))
         parsed.lines.append(first_line)

@@ -62,7 +62,11 @@ class PlanIn(Struct, forbid_unknown_fields=True, kw_only=True):
     plan_no: Code
     transport: Transport
     expected_arrival: Annotated[
-        str, Meta(pattern=r"^([0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:.+\-Z]{5,25})?)?\Z")
+        str,
+        Meta(
+            pattern=r"^([0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:.+\-Z]{5,25})?)?\Z",
+            description="Date YYYY-MM-DD, or date and time, e.g. 2026-12-01T09:00+08:00",
+        ),
     ] = ""
     customs_released: bool = False
     lines: Annotated[list[PlanLineIn], Meta(min_length=1, max_length=5000)]

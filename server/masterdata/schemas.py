@@ -57,7 +57,12 @@ class SkuIn(Struct, forbid_unknown_fields=True, kw_only=True):
 
 class LocationIn(Struct, forbid_unknown_fields=True, kw_only=True):
     code: Code
-    zone: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.\-]{1,20}\Z")]
+    zone: Annotated[
+        str,
+        Meta(
+            pattern=r"^[A-Za-z0-9_.\-]{1,20}\Z", description="Letters, digits, _ . - (at most 20)"
+        ),
+    ]
     type: LocationType
     pick_sequence: Annotated[int, Meta(ge=0, le=1_000_000_000)] = 0
     capacity: (
@@ -85,3 +90,4 @@ class ImportSummary(Struct):
     rows: int
     created: int
     updated: int
+    unchanged: int  # rows that read back exactly as they were stored before

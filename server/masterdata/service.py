@@ -15,7 +15,14 @@ import msgspec
 from server.barcodes import BarcodeError, check_barcode
 from server.commands import CommandContext
 from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
-from server.imports import RowProblem, problem_from, read_rows, reject
+from server.imports import (
+    RowProblem,
+    csv_column,
+    extra_cells_problem,
+    problem_from,
+    read_rows,
+    reject,
+)
 from server.ledger.service import PARCEL_CODE_PREFIX, SYSTEM_MANAGED_TYPES, holds_stock
 from server.masterdata.schemas import (
     Customer,
@@ -47,8 +54,9 @@ def upsert_customer(conn: sqlite3.Connection, ctx: CommandContext, c: CustomerIn
 def upsert_sku(conn: sqlite3.Connection, ctx: CommandContext, s: SkuIn) -> Sku:
     problems = _sku_problems(s)
     if problems:
+        field_name, message, reason = problems[0]
         raise InvalidInput(
-            problems[0][1], code="BARCODE_INVALID", details={"field": problems[0][0]}
+            message, code="BARCODE_INVALID", details={"field": field_name, "reason": reason}
         )
     _write_skus(conn, [s], _customer_ids(conn))
     ctx.audit_target = f"sku:{s.customer}/{s.code}"
@@ -186,17 +194,23 @@ def parse_import(
     rows: list[Any] = []
     lines: list[int] = []
     problems: list[RowProblem] = []
-    for line, raw in read_rows(body, fmt, list_columns=("barcodes",)):
+    known = tuple(struct_type.__struct_fields__)
+    for line, raw in read_rows(
+        body, fmt, list_columns=("barcodes",), known_columns=known, kind=kind
+    ):
+        if fmt == "csv" and (extra := extra_cells_problem(line, raw)):
+            problems += extra
+            raw = {k: v for k, v in raw.items() if k != extra[0].field}
         try:
             item = msgspec.convert(raw, struct_type, strict=fmt == "json")
         except msgspec.ValidationError as err:
-            problems.append(problem_from(line, err))
+            problems.append(problem_from(line, err, csv_column if fmt == "csv" else str))
         else:
             rows.append(item)
             lines.append(line)
             problems += _reference_problems(kind, line, item, known_customers)
             if isinstance(item, SkuIn):
-                problems += [RowProblem(line, f, m) for f, m in _sku_problems(item)]
+                problems += [RowProblem(line, f, m) for f, m, _ in _sku_problems(item)]
         if progress:
             progress(1)
     problems += _duplicate_problems(kind, rows, lines)
@@ -222,16 +236,25 @@ def write_import(
         problems += _barcodes_taken_problems(conn, parsed)
     if problems:
         reject(kind, problems)
-    existing = _existing_keys(conn, kind)
-    created = sum(1 for r in rows if _natural_key(kind, r) not in existing)
+    before = _stored_rows(conn, kind)
     if kind == "customers":
         _write_customers(conn, rows)
     elif kind == "skus":
         _write_skus(conn, rows, customers)
     else:
         _write_locations(conn, rows, customers)
+    after = _stored_rows(conn, kind)
+    keys = [_natural_key(kind, r) for r in rows]
+    created = sum(1 for key in keys if key not in before)
+    unchanged = sum(1 for key in keys if key in before and before[key] == after[key])
     ctx.audit_target = f"import:{kind}"
-    return ImportSummary(kind=kind, rows=len(rows), created=created, updated=len(rows) - created)
+    return ImportSummary(
+        kind=kind,
+        rows=len(rows),
+        created=created,
+        updated=len(rows) - created - unchanged,
+        unchanged=unchanged,
+    )
 
 
 def _reference_problems(kind: str, line: int, row: Any, customers: set[str]) -> list[RowProblem]:
@@ -245,15 +268,16 @@ def customer_codes(conn: sqlite3.Connection) -> set[str]:
     return set(_customer_ids(conn))
 
 
-def _sku_problems(s: SkuIn) -> list[tuple[str, str]]:
+def _sku_problems(s: SkuIn) -> list[tuple[str, str, str]]:
+    """(field, message, reason) of each rule the SKU breaks, the same on every route."""
     problems = []
     for barcode in s.barcodes:
         try:
             check_barcode(barcode)
         except BarcodeError as err:
-            problems.append(("barcodes", f"{barcode}: {err}"))
+            problems.append(("barcodes", f"{barcode}: {err}", err.reason))
     if s.expiry_tracked and s.shelf_life_days is None:
-        problems.append(("shelf_life_days", "an expiry-tracked SKU needs its shelf life"))
+        problems.append(("shelf_life_days", "an expiry-tracked SKU needs its shelf life", ""))
     return problems
 
 
@@ -279,14 +303,18 @@ def _duplicate_problems(kind: str, rows: list[Any], lines: list[int]) -> list[Ro
     return problems
 
 
-def _existing_keys(conn: sqlite3.Connection, kind: str) -> set[tuple[str, ...]]:
-    if kind == "skus":
-        rows = conn.execute(
-            "SELECT c.code, s.code FROM skus s JOIN customers c ON c.id = s.customer_id"
-        )
+def _stored_rows(conn: sqlite3.Connection, kind: str) -> dict[tuple[str, ...], Any]:
+    """Every stored row of a kind as it reads back, by natural key: an import compares the
+    rows before and after its write, so a row that came back the same is "unchanged"."""
+    if kind == "customers":
+        found: list[Any] = list_customers(conn)
+    elif kind == "skus":
+        found = [_sku_from_row(r) for r in conn.execute(_SKU_SELECT)]
     else:
-        rows = conn.execute(f"SELECT code FROM {kind}")
-    return {tuple(r) for r in rows}
+        found = [
+            msgspec.convert(dict(r), Location, strict=False) for r in conn.execute(_LOCATION_SELECT)
+        ]
+    return {_natural_key(kind, r): r for r in found}
 
 
 def _customer_ids(conn: sqlite3.Connection) -> dict[str, int]:

@@ -10,7 +10,14 @@ import msgspec
 
 from server.commands import CommandContext
 from server.errors import DomainError
-from server.imports import RowProblem, problem_from, read_rows, reject
+from server.imports import (
+    RowProblem,
+    csv_column,
+    extra_cells_problem,
+    problem_from,
+    read_rows,
+    reject,
+)
 from server.outbound.orders import write_order
 from server.outbound.schemas import OrderIn, OrderLineIn
 
@@ -27,7 +34,15 @@ ROUTING_COLUMNS = ("sort_code", "consolidation_point", "product_type")
 PARTY_FIELDS = ("name", "phone", "province", "city", "district", "address")
 PARTY_COLUMNS = tuple(f"{who}_{f}" for who in ("recipient", "sender") for f in PARTY_FIELDS)
 LINE_COLUMNS = tuple(OrderLineIn.__struct_fields__)
-KNOWN_COLUMNS = frozenset(ORDER_COLUMNS + ROUTING_COLUMNS + PARTY_COLUMNS + LINE_COLUMNS)
+KNOWN_COLUMNS = ORDER_COLUMNS + ROUTING_COLUMNS + PARTY_COLUMNS + LINE_COLUMNS
+
+
+def _column(path: str) -> str:
+    """The CSV column an order field comes from: `recipient.phone` is `recipient_phone`."""
+    path = csv_column(path)
+    if path.startswith(("recipient.", "sender.")):
+        return path.replace(".", "_", 1)
+    return path.removeprefix("routing.")
 
 
 class ParsedOrders(msgspec.Struct):
@@ -49,11 +64,8 @@ def parse_order_import(body: bytes, fmt: str) -> ParsedOrders:
         _finish(problems, parsed)
         return parsed
     groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    for line, raw in read_rows(body, fmt):
-        problems += [
-            RowProblem(line, column, "unknown column")
-            for column in sorted(set(raw) - KNOWN_COLUMNS)
-        ]
+    for line, raw in read_rows(body, fmt, known_columns=KNOWN_COLUMNS, kind="orders"):
+        problems += extra_cells_problem(line, raw)
         groups.setdefault(raw.get("order_no", ""), []).append((line, raw))
     header_columns = ORDER_COLUMNS + ROUTING_COLUMNS + PARTY_COLUMNS
     for rows in groups.values():
@@ -70,7 +82,7 @@ def parse_order_import(body: bytes, fmt: str) -> ParsedOrders:
                     msgspec.convert(_pick(raw, LINE_COLUMNS), OrderLineIn, strict=False)
                 )
             except msgspec.ValidationError as err:
-                problems.append(problem_from(line, err))
+                problems.append(problem_from(line, err, _column))
         header: dict[str, Any] = _pick(first, ORDER_COLUMNS)
         header["routing"] = _pick(first, ROUTING_COLUMNS)
         for who in ("recipient", "sender"):
@@ -79,7 +91,7 @@ def parse_order_import(body: bytes, fmt: str) -> ParsedOrders:
         try:
             order = msgspec.convert(header, OrderIn, strict=False)
         except msgspec.ValidationError as err:
-            problems.append(problem_from(first_line, err))
+            problems.append(problem_from(first_line, err, _column))
             continue
         parsed.orders.append(msgspec.structs.replace(order, lines=order_lines))
         parsed.lines.append(first_line)

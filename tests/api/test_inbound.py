@@ -656,7 +656,7 @@ def test_plans_import_reports_bad_rows_and_imports_nothing(site: Api) -> None:
     )
     answer = site.post("/api/v1/plan-imports?format=csv", content=bad.encode())
     problems = [(p["line"], p["field"]) for p in answer.json()["error"]["details"]["problems"]]
-    assert problems == [(5, "expected_qty"), (6, "transport.type")]
+    assert problems == [(5, "expected_qty"), (6, "transport_mode")]  # the file's column
     assert site.get("/api/v1/plans", params={"open_only": "false"}).json() == []
     unknown_sku = site.post(
         "/api/v1/plan-imports?format=csv",

@@ -75,10 +75,69 @@ def test_csv_import_creates_and_updates(api: Api) -> None:
     seed_basics(api)
     answer = post_import(api, "skus", SKU_CSV.encode(), "csv")
     assert answer.status_code == 200, answer.text  # type: ignore[attr-defined]
-    assert answer.json() == {"kind": "skus", "rows": 2, "created": 2, "updated": 0}  # type: ignore[attr-defined]
+    assert answer.json() == {"kind": "skus", "rows": 2, "created": 2, "updated": 0, "unchanged": 0}  # type: ignore[attr-defined]
     again = post_import(api, "skus", SKU_CSV.replace("Soap", "Soap bar").encode(), "csv")
-    assert again.json() == {"kind": "skus", "rows": 2, "created": 0, "updated": 2}  # type: ignore[attr-defined]
+    assert again.json() == {"kind": "skus", "rows": 2, "created": 0, "updated": 1, "unchanged": 1}  # type: ignore[attr-defined]
     assert api.get("/api/v1/skus/C1/S11").json()["name"] == "Soap bar"
+
+
+def test_a_reimport_of_the_same_rows_reports_them_unchanged(api: Api) -> None:
+    seed_basics(api)
+    post_import(api, "skus", SKU_CSV.encode(), "csv")
+    # The same rows in another order, with the barcodes listed the other way round.
+    lines = SKU_CSV.splitlines()
+    swapped = (
+        "\n".join(
+            [
+                lines[0],
+                lines[2],
+                lines[1].replace("4710000000103|04710000000103", "04710000000103|4710000000103"),
+            ]
+        )
+        + "\n"
+    )
+    again = post_import(api, "skus", swapped.encode(), "csv").json()  # type: ignore[attr-defined]
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 2)
+    moved = post_import(api, "skus", SKU_CSV.replace("|04710000000103", "").encode(), "csv")
+    assert moved.json()["updated"] == 1 and moved.json()["unchanged"] == 1  # type: ignore[attr-defined]
+    locations = b"code,zone,type\nZ-1,Z,storage\nZ-2,Z,storage\n"
+    post_import(api, "locations", locations, "csv")
+    assert post_import(api, "locations", locations, "csv").json()["unchanged"] == 2  # type: ignore[attr-defined]
+    customers = b"code,name\nC1,Customer One\n"
+    post_import(api, "customers", customers, "csv")
+    assert post_import(api, "customers", customers, "csv").json()["unchanged"] == 1  # type: ignore[attr-defined]
+
+
+def test_a_barcode_excel_made_a_number_or_all_zeros_is_refused_on_every_route(api: Api) -> None:
+    seed_basics(api)
+    for barcode, reason, says in (
+        ("4.89E+12", "scientific", "format the column as Text"),
+        ("0000000000000", "all_zeros", "only zeros"),
+        ("6901234567892;4710000000202", "separator", "separate barcodes with |"),
+    ):
+        answer = api.post(
+            "/api/v1/skus",
+            json={"customer": "C1", "code": "S9", "name": "x", "barcodes": [barcode]},
+        )
+        assert answer.status_code == 400
+        error = answer.json()["error"]
+        assert (error["code"], error["details"]["reason"]) == ("BARCODE_INVALID", reason)
+        assert says in error["message"]
+        csv_body = f"customer,code,name,barcodes\nC1,S9,x,{barcode}\n".encode()
+        refused = post_import(api, "skus", csv_body, "csv").json()  # type: ignore[attr-defined]
+        problem = refused["error"]["details"]["problems"][0]
+        assert (problem["line"], problem["field"]) == (2, "barcodes")
+        assert says in problem["message"]
+    assert api.get("/api/v1/skus/C1/S9").status_code == 404
+
+
+def test_a_gbk_file_gets_the_how_to_in_the_answer(api: Api) -> None:
+    seed_basics(api)
+    body = "customer,code,name\nC1,S9,洗发水\n".encode("gbk")
+    error = post_import(api, "skus", body, "csv").json()["error"]  # type: ignore[attr-defined]
+    assert error["code"] == "IMPORT_NOT_UTF8" and "GBK/GB18030" in error["message"]
+    assert error["details"]["reason"] == "gb18030"
+    assert "CSV UTF-8 (逗号分隔)" in error["details"]["how_to_fix"]
 
 
 def test_bad_rows_are_all_reported_by_line_and_nothing_is_imported(api: Api) -> None:
