@@ -216,6 +216,18 @@ def find_plans(conn: sqlite3.Connection, plan_no: str) -> list[dict[str, Any]]:
     return [plan_summary(conn, r[0]) for r in ids]
 
 
+def plan_id_by_number(conn: sqlite3.Connection, customer: str, plan_no: str) -> int:
+    """The plan the OMS knows by customer and plan number (unique together)."""
+    row = conn.execute(
+        "SELECT p.id FROM delivery_plans p JOIN customers c ON c.id = p.customer_id "
+        "WHERE c.code = ? AND p.plan_no = ?",
+        (customer, plan_no),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no delivery plan {plan_no} of {customer}", code="PLAN_NOT_FOUND")
+    return int(row[0])
+
+
 # -- check-in ----------------------------------------------------------------------------
 
 

@@ -241,6 +241,31 @@ def test_receiving_waits_for_customs_release_and_check_in(site: Api) -> None:
     assert code_of(receive(site, plan_id, scan=PLAIN)) == "PLAN_NOT_ARRIVED"
 
 
+def test_the_oms_releases_a_plan_by_its_plan_number(site: Api) -> None:
+    plan_id = new_plan(site, released=False)
+    assert code_of(receive(site, plan_id, scan=PLAIN)) == "PLAN_NOT_RELEASED"
+    body = {"customer": "C1", "plan_no": "ASN-1", "released": True}
+    answer = site.post("/api/v1/plan-releases", role="oms", json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["id"] == plan_id and answer.json()["customs_released"] is True
+    assert receive(site, plan_id, scan=PLAIN).status_code == 200
+    # The floor's id still works, and both forms read the same plan.
+    off = site.post(f"/api/v1/plans/{plan_id}/release", role="oms", json={"released": False})
+    assert off.status_code == 200 and off.json()["customs_released"] is False
+    by_number = site.get("/api/v1/plans/by-number?customer=C1&plan_no=ASN-1", role="oms")
+    by_id = site.get(f"/api/v1/plans/{plan_id}", role="oms")
+    assert by_number.status_code == 200 and by_number.json() == by_id.json()
+
+
+def test_a_plan_number_of_another_customer_is_not_found(site: Api) -> None:
+    new_plan(site, released=False)
+    body = {"customer": "C2", "plan_no": "ASN-1", "released": True}
+    answer = site.post("/api/v1/plan-releases", role="oms", json=body)
+    assert answer.status_code == 404 and code_of(answer) == "PLAN_NOT_FOUND"
+    missing = site.get("/api/v1/plans/by-number?customer=C1&plan_no=ASN-9", role="oms")
+    assert missing.status_code == 404 and code_of(missing) == "PLAN_NOT_FOUND"
+
+
 def test_a_non_bonded_site_receives_without_release(site: Api) -> None:
     site.settings.site.bonded = False
     plan_id = new_plan(site, released=False)
