@@ -149,12 +149,17 @@ def get_plan_by_number(
 @get("/api/v1/plans", opt=allow(MANAGERS, "receiver", "oms"), sync_to_thread=True, tags=["inbound"])
 def list_plans(
     db: NamedDependency[Database],
+    settings: NamedDependency[Settings],
     day: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")] = None,
     open_only: FromQuery[bool] = True,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
 ) -> list[dict[str, Any]]:
     """Today's arrivals: plans expected that day and every plan already at the door."""
-    return db.read(lambda conn: service.list_plans(conn, day=day, open_only=open_only, limit=limit))
+    return db.read(
+        lambda conn: service.list_plans(
+            conn, day=day, open_only=open_only, limit=limit, timezone=settings.site.timezone
+        )
+    )
 
 
 @get("/api/v1/plans/lookup", opt=allow(MANAGERS, "receiver"), sync_to_thread=True, tags=["inbound"])

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 from typing import Any
 
 import msgspec
@@ -186,15 +187,29 @@ def plan_summary(conn: sqlite3.Connection, plan_id: int) -> dict[str, Any]:
 
 
 def list_plans(
-    conn: sqlite3.Connection, *, day: str | None, open_only: bool, limit: int
+    conn: sqlite3.Connection,
+    *,
+    day: str | None,
+    open_only: bool,
+    limit: int,
+    timezone: str = "UTC",
 ) -> list[dict[str, Any]]:
-    """Today's arrivals: plans expected that day, plus every plan already at the door."""
+    """Today's arrivals: plans expected that day, plus every plan already at the door.
+
+    `day` is a day of the site's calendar (`timezone`). An arrival is a date, a local time
+    (no offset: the site's clock) or an instant with an offset or Z, which counts on the
+    site day it falls in, not on its UTC date.
+    """
     where, params = ["1 = 1"], []
     if day:
+        start, end = _utc_bounds(date.fromisoformat(day), timezone)
         where.append(
-            "(substr(p.expected_arrival, 1, 10) = ? OR p.status IN ('arrived', 'receiving'))"
+            "(CASE WHEN substr(p.expected_arrival, 11) GLOB '*[Z+-]*' "
+            "THEN datetime(p.expected_arrival) >= ? AND datetime(p.expected_arrival) < ? "
+            "ELSE substr(p.expected_arrival, 1, 10) = ? END "
+            "OR p.status IN ('arrived', 'receiving'))"
         )
-        params.append(day)
+        params += [start, end, day]
     if open_only:
         where.append("p.status != 'closed'")
     ids = conn.execute(
@@ -203,6 +218,14 @@ def list_plans(
         (*params, limit),
     ).fetchall()
     return [plan_summary(conn, r[0]) for r in ids]
+
+
+def _utc_bounds(day: date, timezone: str) -> tuple[str, str]:
+    """The site day `day` as a half-open UTC range in SQLite's datetime() text form."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(day, time(), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+    return start.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def find_plans(conn: sqlite3.Connection, plan_no: str) -> list[dict[str, Any]]:

@@ -266,6 +266,25 @@ def test_a_plan_number_of_another_customer_is_not_found(site: Api) -> None:
     assert missing.status_code == 404 and code_of(missing) == "PLAN_NOT_FOUND"
 
 
+def test_arrivals_are_listed_on_the_site_day_in_every_form(site: Api) -> None:
+    """Shanghai (UTC+8): a date, a local time and instants with an offset each count on the
+    site's day they fall in; an instant late on the UTC day belongs to the next site day."""
+    arrivals = {
+        "DATE": "2030-06-02",
+        "LOCAL": "2030-06-02T07:30:00",
+        "UTC-EARLY": "2030-06-01T16:00:00Z",  # 00:00 on June 2nd in Shanghai
+        "OFFSET": "2030-06-02T23:59:00+08:00",
+        "UTC-LATE": "2030-06-02T16:00:00Z",  # 00:00 on June 3rd in Shanghai
+    }
+    for plan_no, at in arrivals.items():
+        body = plan_body(plan_no=plan_no, expected_arrival=at)
+        assert site.post("/api/v1/plans", json=body).status_code == 200
+    listed = site.get("/api/v1/plans", role="receiver", params={"day": "2030-06-02"}).json()
+    assert {p["plan_no"] for p in listed} == {"DATE", "LOCAL", "UTC-EARLY", "OFFSET"}
+    next_day = site.get("/api/v1/plans", role="receiver", params={"day": "2030-06-03"}).json()
+    assert [p["plan_no"] for p in next_day] == ["UTC-LATE"]
+
+
 def test_a_non_bonded_site_receives_without_release(site: Api) -> None:
     site.settings.site.bonded = False
     plan_id = new_plan(site, released=False)
