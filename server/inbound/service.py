@@ -12,8 +12,8 @@ import hashlib
 import re
 import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 
