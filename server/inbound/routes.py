@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -150,7 +151,9 @@ def get_plan_by_number(
 def list_plans(
     db: NamedDependency[Database],
     settings: NamedDependency[Settings],
-    day: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")] = None,
+    day: Annotated[
+        date | None, QueryParameter(description="A day of the site's calendar, YYYY-MM-DD")
+    ] = None,
     open_only: FromQuery[bool] = True,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
 ) -> list[dict[str, Any]]:

@@ -189,7 +189,7 @@ def plan_summary(conn: sqlite3.Connection, plan_id: int) -> dict[str, Any]:
 def list_plans(
     conn: sqlite3.Connection,
     *,
-    day: str | None,
+    day: date | None,
     open_only: bool,
     limit: int,
     timezone: str = "UTC",
@@ -202,14 +202,14 @@ def list_plans(
     """
     where, params = ["1 = 1"], []
     if day:
-        start, end = _utc_bounds(date.fromisoformat(day), timezone)
+        start, end = _utc_bounds(day, timezone)
         where.append(
             "(CASE WHEN substr(p.expected_arrival, 11) GLOB '*[Z+-]*' "
             "THEN datetime(p.expected_arrival) >= ? AND datetime(p.expected_arrival) < ? "
             "ELSE substr(p.expected_arrival, 1, 10) = ? END "
             "OR p.status IN ('arrived', 'receiving'))"
         )
-        params += [start, end, day]
+        params += [start, end, day.isoformat()]
     if open_only:
         where.append("p.status != 'closed'")
     ids = conn.execute(
@@ -223,8 +223,11 @@ def list_plans(
 def _utc_bounds(day: date, timezone: str) -> tuple[str, str]:
     """The site day `day` as a half-open UTC range in SQLite's datetime() text form."""
     zone = ZoneInfo(timezone)
-    start = datetime.combine(day, time(), zone).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+    try:
+        start = datetime.combine(day, time(), zone).astimezone(UTC)
+        end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+    except OverflowError:  # the calendar's first or last day: no offset fits; its UTC day
+        return f"{day} 00:00:00", f"{day} 24:00:00"
     return start.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%Y-%m-%d %H:%M:%S")
 
 

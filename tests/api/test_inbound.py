@@ -799,3 +799,16 @@ def test_a_bare_sscc_gets_a_put_away_suggestion_when_the_site_allows_it(site: Ap
     assert answer.status_code == 200, answer.text
     assert answer.json()["sscc"] == SSCC
     assert [(s["sku"], s["quantity"]) for s in answer.json()["stock"]] == [("U1", 6)]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_arrivals_of_the_calendars_first_and_last_day_are_an_empty_list(
+    site: Api, day: str
+) -> None:
+    answer = site.get("/api/v1/plans", role="receiver", params={"day": day})
+    assert answer.status_code == 200 and answer.json() == []
+
+
+def test_an_impossible_day_is_refused_as_bad_input(site: Api) -> None:
+    answer = site.get("/api/v1/plans", role="receiver", params={"day": "0000-00-00"})
+    assert answer.status_code == 400
