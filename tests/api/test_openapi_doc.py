@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from server.api_examples import BODY_EXAMPLES, FILE_EXAMPLES
 from server.commands import check_idempotency_key
 from server.errors import InvalidInput
 from server.openapi_doc import _structs_of, key_is_documented_valid
@@ -196,3 +197,15 @@ def test_every_request_body_has_an_example_the_server_decodes(
                 msgspec.json.decode(msgspec.json.encode(content["example"]), type=structs[name])
             elif media_type == "text/csv":
                 assert isinstance(content["example"], str) and "\n" in content["example"]
+
+
+def test_every_example_belongs_to_a_body_of_the_document(document: dict[str, Any]) -> None:
+    """No example is left behind when a body is renamed or removed."""
+    used = {
+        content["schema"]["$ref"].rsplit("/", 1)[-1]
+        for _, _, op in _operations(document)
+        for content in op.get("requestBody", {}).get("content", {}).values()
+        if "$ref" in content["schema"]
+    }
+    assert set(BODY_EXAMPLES) <= used
+    assert set(FILE_EXAMPLES) <= set(document["paths"])
