@@ -39,11 +39,36 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
+# A script, style sheet, image, font or WebAssembly file is no document: a policy, framing
+# or referrer header on it does nothing (the page's own govern), yet it went with each of
+# the dozen files a page loads (about 4 KB of its cold load). `nosniff` does matter there.
+# The service worker's script is a worker, whose policy is its own answer's: it keeps them.
+_SUBRESOURCE_TYPES = (
+    b"text/css",
+    b"text/javascript",
+    b"application/javascript",
+    b"application/wasm",
+    b"image/",
+    b"font/",
+)
+_SUBRESOURCE_HEADERS = tuple(h for h in SECURITY_HEADERS if h[0] == b"x-content-type-options")
+WORKER_PATH = "/sw.js"
+
+
+def _is_subresource(headers: list[tuple[bytes, bytes]], scope: Scope) -> bool:
+    if scope.get("path") == WORKER_PATH:
+        return False
+    media_type = next((v for n, v in headers if n.lower() == b"content-type"), b"").lower()
+    return media_type.startswith(_SUBRESOURCE_TYPES)
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
-    """Before-send hook: add the headers to the start of every HTTP answer."""
+    """Before-send hook: add the headers to the start of every HTTP answer (only `nosniff`
+    to a script, style sheet or image: the others apply to documents and workers)."""
     if message["type"] != "http.response.start":
         return
     headers = list(message.get("headers") or [])
     present = {name.lower() for name, _ in headers}
-    headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+    wanted = _SUBRESOURCE_HEADERS if _is_subresource(headers, scope) else SECURITY_HEADERS
+    headers.extend(h for h in wanted if h[0] not in present)
     message["headers"] = headers

@@ -12,6 +12,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
+import { askAboutLargeQuantity } from "./large-quantity.js";
 import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { el, elKeepingCodesWhole, keepScanFocus, number, signed } from "./ui.js";
 import { lotText, speaker, startPage } from "./shell.js";
@@ -150,17 +151,27 @@ async function saveLine() {
   if (!item || text === "" || !Number.isInteger(quantity) || quantity < 0) {
     tell("bad", () => t("count.qty.bad"), () => text);
     qtyField.focus();
-    return;
+    return false;
   }
   const scanned = item;
+  const body = { item: scanned, quantity };
+  const large = await askAboutLargeQuantity(quantity, scanInput.maxQuantityPerScan);
+  if (large === "cancelled") {
+    qtyField.focus();
+    qtyField.select();
+    return false;
+  }
+  if (large === "confirmed") body.confirmed_large = true;
   try {
-    task = await api.countLine(task.id, { item: scanned, quantity });
+    task = await api.countLine(task.id, body);
     item = null;
     render();
     tell("good", () => t("count.line_saved", { quantity: number(quantity) }), () => scanned);
     scanInput.focus();
+    return true;
   } catch (err) {
     tell("bad", () => errorText(err), () => scanned);
+    return false;
   }
 }
 
@@ -182,9 +193,15 @@ async function submitCount() {
   }
 }
 
-function onScan(code) {
-  if (task && task.status === "counting") scanItem(code);
-  else startCount(code);
+async function onScan(code) {
+  if (!task || task.status !== "counting") {
+    startCount(code);
+    return;
+  }
+  // The next item scanned with a count typed for this one (the scan never lands in the
+  // count field): the typed count is saved first.
+  if (item && qtyField.value.trim() && !(await saveLine())) return;
+  scanItem(code);
 }
 
 // -- the supervisor's part ----------------------------------------------------------------

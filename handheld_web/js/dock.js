@@ -29,6 +29,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
+import { attachIdNumberField } from "./id-number.js";
 import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, number, param, setParams, signed } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
@@ -77,6 +78,7 @@ const PROBLEM_INPUTS = {
 };
 
 let scanInput = null;
+let driverIdField = null; // the ID number typed on the keypad, checked as it is typed
 let me = null; // the logged-in user
 let doors = []; // the site's dock doors (client-config stations of kind dock_door)
 let door = readDoor();
@@ -197,7 +199,8 @@ function waitingItem(item) {
   const counts = { planned: number(item.planned), loaded: number(item.loaded), driver: item.driver_name, door: item.door || "" };
   const what = item.state === "loading" ? t("dock.waiting.at_door", counts) : t("dock.waiting.item", counts);
   button.append(top, el("span", "plan-item-ref", `${item.list_no} · ${what}`));
-  button.addEventListener("click", () => openAtDoor(item.list_no));
+  // The plate is chosen here: the card is today's truck, so no plate is typed at the door.
+  button.addEventListener("click", () => openAtDoor(item.plate, { listNo: item.list_no }));
   return button;
 }
 
@@ -228,9 +231,22 @@ function setCheck(id, value, state, active) {
   row.querySelector(".dock-check-state").textContent = t(`dock.check.${state}`);
 }
 
+let shownStep = null;
+
 function renderChecks(current) {
   const loading = list.state === "loading";
   setCheck("check-plate", list.plate, list.plate_confirmed ? "done" : "todo", current === "open");
+  $("plate-ok").hidden = !loading || list.plate_confirmed;
+  $("driver-id-form").hidden = current !== "driver";
+  // The scan field keeps the focus (a scanner may read the ID); a tap on the ID field
+  // brings up the numeric keypad.
+  if (current === "driver" && shownStep !== "driver") {
+    $("driver-id-input").value = "";
+    driverIdField.refresh();
+  } else if (shownStep === "driver" && current !== "driver" && document.activeElement === $("driver-id-input")) {
+    scanInput.focus(); // the keypad's field is gone: the seal and parcels are scans
+  }
+  shownStep = current;
   const idState = list.driver_id_verified ? "done" : driverRefused ? "refused" : "todo";
   setCheck("check-driver-id", list.driver_id, idState, current === "driver");
   $("driver-name").textContent = list.driver_name;
@@ -472,7 +488,9 @@ function onScan(text) {
   }
 }
 
-async function openAtDoor(scan) {
+/** Open a list here by a scanned plate or list number, or by the plate of the card tapped
+ * (`listNo`: that list, even when the truck has another). */
+async function openAtDoor(scan, { listNo = "" } = {}) {
   if (!door) {
     tell("bad", () => t("dock.door.choose"), () => scan);
     return;
@@ -480,7 +498,8 @@ async function openAtDoor(scan) {
   const mine = ++latest;
   note("pending", () => t("common.sending"), () => scan);
   try {
-    const opened = await api.sendCommand("/api/v1/dock/open", { scan, door }, newKey());
+    const body = listNo ? { scan, door, list_no: listNo } : { scan, door };
+    const opened = await api.sendCommand("/api/v1/dock/open", body, newKey());
     if (mine !== latest) return;
     newListOpen = false;
     showList(opened);
@@ -490,6 +509,17 @@ async function openAtDoor(scan) {
     if (mine !== latest) return;
     refusal(err, () => scan);
   }
+}
+
+/** The ID number typed on the keypad: sent once it is valid, else what is wrong. */
+function submitDriverId() {
+  const text = $("driver-id-input").value;
+  if (driverIdField.problem() !== null) {
+    tell("bad", () => $("driver-id-status").textContent || t("id.typing", { left: 18 }), () => maskId(text));
+    $("driver-id-input").focus();
+    return;
+  }
+  if (step() === "driver") sendStep("driver-id", { driver_id: text }, maskId(text));
 }
 
 const STEP_DONE = {
@@ -839,6 +869,17 @@ async function main() {
   startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
   keepScanFocus(scanInput, [$("remove-note")]);
+  driverIdField = attachIdNumberField($("driver-id-input"), {
+    xKey: $("driver-id-x"),
+    status: $("driver-id-status"),
+    onValid: submitDriverId,
+  });
+  attachIdNumberField($("nl-driver-id"), { xKey: $("nl-driver-id-x"), status: $("nl-driver-id-status") });
+  $("driver-id-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitDriverId();
+  });
+  $("plate-ok").addEventListener("click", () => list && openAtDoor(list.plate, { listNo: list.list_no }));
   outbox.onUploaded(() => {
     if (!uploadPending) return; // every answered scan empties the queue too
     uploadPending = false;
@@ -850,7 +891,7 @@ async function main() {
     scanInput.focus();
   });
   $("leave-list").addEventListener("click", leaveList);
-  $("open-here").addEventListener("click", () => list && openAtDoor(list.list_no));
+  $("open-here").addEventListener("click", () => list && openAtDoor(list.plate, { listNo: list.list_no }));
   $("name-ok").addEventListener("click", confirmName);
   $("depart").addEventListener("click", depart);
   $("remove-cancel").addEventListener("click", closeRemove);

@@ -200,6 +200,20 @@ const TEXTS = {
   "menu.sync": { zh: "OMS 链路", en: "OMS link" },
   "menu.trace": { zh: "追溯", en: "Trace" },
   "trace.csv": { zh: "下载 CSV", en: "Download CSV" },
+
+  // Input that cannot be mistaken: the large-quantity question, the ID number field
+  "qty.large.title": { zh: "一次 {quantity} 件？", en: "{quantity} units in one scan?" },
+  "qty.large.detail": {
+    zh: "超过单次上限 {maximum} 件。请确认不是条码误入数量栏。",
+    en: "That is more than {maximum}. Make sure it is not a barcode that fell into the quantity.",
+  },
+  "qty.large.cancel": { zh: "不对，重新输入", en: "No, re-enter" },
+  "qty.large.confirm": { zh: "确认 {quantity} 件", en: "Yes, {quantity}" },
+  "qty.large.cancelled": { zh: "未记录：请重新输入数量再扫描", en: "Not recorded: enter the count again and scan" },
+  "id.typing": { zh: "还差 {left} 位", en: "{left} more to type" },
+  "id.ok": { zh: "身份证号有效", en: "Valid ID number" },
+  "id.submit": { zh: "核对身份证号", en: "Check the ID number" },
+  "id.x.label": { zh: "输入校验位 X", en: "Type the check character X" },
 };
 
 // Server error codes → text; unknown codes fall back to the server's own message. Only

@@ -13,6 +13,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
+import { askAboutLargeQuantity } from "./large-quantity.js";
 import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { el, elKeepingCodesWhole, keepScanFocus, number, param, setParams, setTextKeepingCodesWhole } from "./ui.js";
 import { lotText, speaker, startPage } from "./shell.js";
@@ -234,6 +235,13 @@ async function moveTo(target) {
     tell("bad", () => t("put.qty.bad", { max: number(task.row.quantity) }), () => qtyField.value);
     return;
   }
+  const large = await askAboutLargeQuantity(body.quantity, scanInput.maxQuantityPerScan);
+  if (large === "cancelled") {
+    qtyField.focus();
+    qtyField.select();
+    return;
+  }
+  if (large === "confirmed") body.confirmed_large = true;
   const what = taskTitle();
   const lines = queuedLines(body);
   note("pending", () => t("common.sending"), () => `${what} → ${target}`);

@@ -17,7 +17,7 @@ import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
 import { ScanInput, showScanPrompt } from "./scan-input.js";
-import { el, keepScanFocus, number, param, setParams } from "./ui.js";
+import { dateTime, el, keepScanFocus, number, param, setParams } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
 import { openWork } from "./open-work.js";
 
@@ -48,6 +48,11 @@ let uploadPending = false; // a scan was saved on the device: once it is up, rec
 let latest = 0;
 const orderKept = openWork("packing"); // the order open at the bench, back after a reload
 const keptAtLoad = orderKept.load(); // read before the first render keeps the page's state
+let waiting = null; // orders picked and not packed yet (null: not asked yet)
+// How often the list of what waits is asked again while nothing is open at the bench.
+const WAITING_REFRESH_MS = 15_000;
+// A short number typed (not scanned) while the parcel waits for its weight is the weight.
+const TYPED_WEIGHT = /^\d{1,6}$/;
 
 /** The text of a packing refusal: a lot mismatch here is about the tote, not a reservation. */
 function refusalText(err) {
@@ -124,6 +129,7 @@ function render() {
   }
   $("weigh").hidden = step !== "weigh";
   renderLotPrompt();
+  renderWaiting();
 
   $("done").hidden = step !== "done" || !done;
   if (done) {
@@ -150,6 +156,44 @@ function render() {
       $("stop-task").textContent = task.target ? `${where} → ${task.target}` : where;
     }
   }
+}
+
+function waitingElement(row) {
+  const item = el("li");
+  const button = el("button", "plan-item waiting-item");
+  button.type = "button";
+  button.dataset.orderNo = row.order_no;
+  const top = el("span", "plan-item-top");
+  top.append(el("strong", "plan-item-no", row.tote || row.order_no));
+  if (row.priority > 0) top.append(el("span", "chip", t("pack.waiting.priority")));
+  const what = el("span", "plan-item-ref", `${row.order_no} · ${row.courier}`);
+  button.append(top, what);
+  if (row.cutoff_at) {
+    button.append(el("span", "plan-item-units", t("pack.waiting.cutoff", { time: dateTime(row.cutoff_at) })));
+  }
+  button.addEventListener("click", () => openOrder(row.tote || row.order_no));
+  item.append(button);
+  return item;
+}
+
+function renderWaiting() {
+  const idle = !order && step !== "stop" && waiting !== null;
+  $("waiting").hidden = !idle;
+  if (!idle) return;
+  $("waiting-title").textContent = t("pack.waiting.title", { count: number(waiting.length) });
+  $("waiting-list").replaceChildren(...waiting.map(waitingElement));
+  $("waiting-empty").hidden = waiting.length > 0;
+}
+
+/** What waits at packing: picked orders nothing stops (held or cancelled ones are not listed). */
+async function loadWaiting() {
+  try {
+    const rows = await api.listOrders({ state: "picked", limit: 100 });
+    waiting = rows.filter((row) => !row.blocked);
+  } catch {
+    waiting = waiting ?? []; // offline: the scan still opens a tote
+  }
+  renderWaiting();
 }
 
 function renderLotPrompt() {
@@ -251,6 +295,7 @@ function leaveOrder() {
   step = "open";
   setParams({ order: null });
   render();
+  loadWaiting();
 }
 
 /** Say loudly that the order must not be packed, then what to do with its tote. */
@@ -355,6 +400,7 @@ async function pack() {
     }
     done = answer.result;
     render();
+    loadWaiting();
     const result = answer.result;
     const { lane, print_job: job } = result;
     const printer = job.printer;
@@ -370,7 +416,14 @@ async function pack() {
 
 // -- wiring -------------------------------------------------------------------------------
 
-function onScan(code) {
+function onScan(code, { source } = {}) {
+  // "Weigh and enter grams": a short number typed by a person while the parcel waits for
+  // its weight is the weight, not an item (a scanner's code comes as a fast burst).
+  if (step === "weigh" && source !== "scanner" && TYPED_WEIGHT.test(code)) {
+    weightField.value = code;
+    pack();
+    return;
+  }
   if (step === "lot" && lotWanted) packScan(lotWanted.item, { lot: code });
   else if (step === "items" || step === "weigh") packScan(code);
   else openOrder(code);
@@ -435,6 +488,10 @@ async function main() {
   }
   const resumed = param("order") || keptAtLoad?.order_no;
   if (resumed) await openOrder(resumed, { quiet: true }); // a reload: the counts come back
+  await loadWaiting();
+  setInterval(() => {
+    if (!order && document.visibilityState === "visible") loadWaiting();
+  }, WAITING_REFRESH_MS);
 }
 
 main();

@@ -18,6 +18,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
+import { askAboutLargeQuantity } from "./large-quantity.js";
 import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { el, keepScanFocus, number, param, setParams, setTextKeepingCodesWhole } from "./ui.js";
 import { lotText, speaker, startPage } from "./shell.js";
@@ -383,8 +384,14 @@ async function confirm(tote) {
     qtyField.value = String(task.remaining);
     return;
   }
+  const large = await askAboutLargeQuantity(quantity, scanInput.maxQuantityPerScan);
+  if (large === "cancelled") {
+    qtyField.value = String(task.remaining);
+    return;
+  }
   const picking = task;
   const body = { location: scanned.location, item: scanned.item, quantity, tote };
+  if (large === "confirmed") body.confirmed_large = true;
   if (scanned.lot) body.lot = scanned.lot;
   if (scanned.lotChoice) body.lot_choice = scanned.lotChoice;
   const what = `${number(quantity)} × ${picking.sku} → ${tote}`;

@@ -13,6 +13,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
+import { askAboutLargeQuantity } from "./large-quantity.js";
 import { openWork } from "./open-work.js";
 import { ScanInput, showScanPrompt } from "./scan-input.js";
 import {
@@ -149,10 +150,19 @@ function renderHeader() {
   $("plan-ref").textContent = references(plan).join(" / ");
   // Where and when it arrived matters once receiving is done; while scanning, the tally
   // needs the room.
+  // A check-in just made stays on screen while receiving: the dock knows it went through.
   const arrival = $("plan-arrival");
-  arrival.hidden = !plan.dock || step !== "closed";
+  const checkedIn = plan.checked_in_as;
+  arrival.hidden = !plan.dock || !(step === "closed" || (step === "receive" && checkedIn));
   const sealPart = plan.seal_no ? ` · ${t("recv.seal")} ${plan.seal_no}` : "";
   arrival.textContent = plan.dock ? `${plan.dock}${sealPart} · ${dateTime(plan.arrived_at)}` : "";
+  if (step === "receive" && checkedIn) {
+    arrival.textContent = t("recv.checkin.shown", {
+      dock: plan.dock,
+      reference: checkedIn,
+      seal: plan.seal_no || checkin.seal || "—",
+    });
+  }
   $("plan-units").hidden = step === "receive" || step === "close";
   $("plan-units").textContent = unitsText(plan);
 }
@@ -352,8 +362,8 @@ async function refreshPlan() {
   try {
     const found = await api.getPlan(plan.id);
     if (!plan || found.id !== plan.id) return;
-    plan = found;
-    openPlanKept.save(found);
+    plan = { ...found, checked_in_as: plan.checked_in_as };
+    openPlanKept.save(plan);
     if (found.status === "closed" && !closeQueued) step = "closed"; // closed on another handheld
     render();
   } catch {
@@ -431,7 +441,7 @@ async function submitCheckin(overrideReason = "") {
       tell("info", () => t("common.queued"), () => `${reference} · ${body.dock}`);
       return;
     }
-    plan = { ...plan, ...answer.result };
+    plan = { ...plan, ...answer.result, checked_in_as: reference.toUpperCase() };
     openPlanKept.save(plan);
     step = "receive";
     render();
@@ -493,6 +503,20 @@ function receivedDetail(result) {
   };
 }
 
+/** A scan with the typed count: a count above the per-scan maximum is asked about first. */
+async function receiveScanned(code) {
+  const body = receiveBody(code);
+  const answer = await askAboutLargeQuantity(body.quantity, scanInput.maxQuantityPerScan);
+  if (answer === "cancelled") {
+    countField.value = "";
+    note("info", () => t("qty.large.cancelled"), () => code);
+    countField.focus();
+    return;
+  }
+  if (answer === "confirmed") body.confirmed_large = true;
+  receive(body);
+}
+
 /** Send one receiving scan; `needs` carries what an earlier prompt for it already asked. */
 async function receive(body, needs = new Set()) {
   asked = null;
@@ -519,19 +543,26 @@ async function receive(body, needs = new Set()) {
 async function askAbout(body, err, asking) {
   const needs = new Set(asking);
   if (err.code === "LOT_REQUIRED" || err.code === "EXPIRY_REQUIRED") {
+    // A question, not a refusal: a plain EAN carries no lot. Both at once when the SKU
+    // tracks both, prefilled from the last carton of this SKU on this plan.
+    const details = err.details || {};
     needs.add(err.code === "LOT_REQUIRED" ? "lot" : "expiry");
-    if (err.code === "LOT_REQUIRED") {
-      // Ask for both at once when the SKU tracks expiry too: one prompt, not two.
-      const sku = await api.getSku(plan.customer, err.details.sku).catch(() => null);
-      if (sku?.expiry_tracked) needs.add("expiry");
-    }
-    asked = { kind: "lot", body, needs, code: err.code, details: err.details };
-    $("lot").value = body.lot || "";
-    $("expiry").value = body.expiry || "";
+    if (details.lot_tracked) needs.add("lot");
+    if (details.expiry_tracked) needs.add("expiry");
+    const last = { lot: details.last_lot || "", expiry: details.last_expiry || "" };
+    asked = { kind: "lot", body, needs, code: err.code, details, last };
+    $("lot").value = body.lot || last.lot;
+    $("expiry").value = body.expiry || last.expiry;
     renderPrompts();
-    refusal(err, () => body.scan);
-    const first = needs.has("lot") && !body.lot ? $("lot") : $("expiry");
-    first.focus();
+    const sku = details.sku || body.scan;
+    tell("notice", () => t(last.lot ? "recv.lot.same_title" : "recv.lot.ask", { sku }), () => body.scan);
+    if (last.lot) {
+      // Prefilled: a scanned lot label replaces the whole lot, not appends to it.
+      $("lot").focus();
+      $("lot").select();
+      return;
+    }
+    (needs.has("lot") && !$("lot").value ? $("lot") : $("expiry")).focus();
     return;
   }
   if (OVER_CODES.has(err.code)) {
@@ -561,7 +592,9 @@ function renderPrompts() {
   lotPrompt.hidden = asked?.kind !== "lot" || step !== "receive";
   overPrompt.hidden = asked?.kind !== "over" || step !== "receive";
   if (asked?.kind === "lot") {
-    $("lot-prompt-title").textContent = t("recv.lot.title", { sku: asked.details.sku });
+    const title = asked.last.lot ? "recv.lot.same_title" : "recv.lot.title";
+    $("lot-prompt-title").textContent = t(title, { sku: asked.details.sku });
+    $("lot-submit").textContent = t(asked.last.lot ? "recv.lot.use_last" : "recv.lot.submit");
     $("lot").required = asked.needs.has("lot");
     $("expiry").required = asked.needs.has("expiry");
   }
@@ -692,7 +725,7 @@ function onScan(code) {
     takeCheckinScan(code);
   } else if (step === "receive") {
     if (asked) dropAsked(); // a new scan answers "no" to the open question
-    receive(receiveBody(code));
+    receiveScanned(code);
   } else {
     tell("bad", () => t("recv.close.busy"), () => code);
   }
@@ -745,6 +778,12 @@ function wire() {
     submitLotPrompt();
   });
   $("lot-cancel").addEventListener("click", dropAsked);
+  $("lot").addEventListener("input", () => {
+    // Another lot than the last carton's has its own expiry: never keep the old one.
+    if (asked?.kind === "lot" && asked.last.lot && $("expiry").value === asked.last.expiry) {
+      if ($("lot").value.trim() !== asked.last.lot) $("expiry").value = "";
+    }
+  });
   $("over-confirm").addEventListener("click", () => {
     if (asked?.kind !== "over") return;
     // A new command with its own key: the refused scan stays refused in the log.

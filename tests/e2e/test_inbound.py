@@ -323,6 +323,10 @@ def test_receive_close_print_put_away_and_find_the_goods(
     scan_expecting(page, "SL-778812", "good", "已登记到达 DOCK-01")
     expect(page.locator("#step-receive")).to_be_visible()
     expect(page.locator("#plan-status")).to_have_text("已到货")
+    # The check-in stays in sight while receiving, not only in a banner the next scan replaces.
+    expect(page.locator("#plan-arrival")).to_have_text(
+        f"已到货 DOCK-01 · {container} · 封条 SL-778812"
+    )
 
     # Receiving: GS1 labels carrying lot, expiry and count.
     scan_expecting(page, gs1(full, lots[full.sku], 6), "good", f"+6 {full.sku}")
@@ -714,7 +718,7 @@ def receive_requests(page: Page) -> list[tuple[str, dict[str, Any]]]:
     return sent
 
 
-def test_plain_ean_of_a_tracked_sku_asks_for_lot_and_expiry(
+def test_plain_ean_of_a_tracked_sku_asks_for_lot_and_expiry_then_offers_the_last_ones(
     page: Page,
     logged_in_as: Callable[[str], None],
     api: Api,
@@ -728,7 +732,8 @@ def test_plain_ean_of_a_tracked_sku_asks_for_lot_and_expiry(
     )
     sent = receive_requests(page)
 
-    scan_expecting(page, item.ean, "bad", f"{item.sku} 需要批次")
+    # A question, not a refusal: a plain EAN carries no lot.
+    scan_expecting(page, item.ean, "notice", f"{item.sku}：批次和效期？")
     prompt = page.locator("#lot-prompt")
     expect(prompt).to_be_visible()
     expect(prompt).to_contain_text(f"{item.sku} 需要批次和效期")
@@ -746,10 +751,20 @@ def test_plain_ean_of_a_tracked_sku_asks_for_lot_and_expiry(
 
     assert len(sent) == 2 and sent[0][0] != sent[1][0], "the resend is a command of its own"
     assert sent[1][1] == {"scan": item.ean, "lot": lot.lower(), "expiry": good_expiry().isoformat()}
+
+    # The next carton by plain EAN: the last carton's lot and expiry, one tap to accept.
+    scan_expecting(page, item.ean, "notice", f"{item.sku}：与上一箱同批次？")
+    expect(page.locator("#lot-prompt-title")).to_have_text(f"{item.sku}：与上一箱同批次？")
+    expect(page.locator("#lot")).to_have_value(lot.lower())
+    expect(page.locator("#expiry")).to_have_value(good_expiry().isoformat())
+    before = feedback_count(page)
+    page.locator("#lot-submit").click()
+    expect_feedback(page, "good", before, f"+1 {item.sku}")
+    expect_counted(page, item.sku, 2)
     scans = demo_db.execute(
         "SELECT lot, expiry, quantity FROM receipt_scans WHERE plan_id = ?", (plan["id"],)
     ).fetchall()
-    assert [tuple(r) for r in scans] == [(lot.lower(), good_expiry().isoformat(), 1)]
+    assert [tuple(r) for r in scans] == [(lot.lower(), good_expiry().isoformat(), 1)] * 2
 
 
 def test_over_receipt_and_unplanned_item_need_confirmation(

@@ -504,3 +504,23 @@ def test_the_offline_note_shows_while_the_server_is_out_of_reach_on_a_working_ne
     page.unroute("**/api/v1/**")
     scan_expecting(page, "A-01-01-1", "good")
     expect(page.locator("#offline")).to_be_hidden()
+
+
+def test_the_camera_decoder_is_kept_on_the_device_once_used_not_at_install(
+    app_context: BrowserContext, app_page: Page
+) -> None:
+    """The decoder (about 430 KB gzipped) is no part of the first visit's download; once a
+    page has loaded it, it opens offline too."""
+    decoder = "/vendor/zxing-wasm-3.1.8/package.json"
+    app_page.goto("/index.html")
+    wait_for_worker(app_page)
+    cached = shell_files_in_cache(app_page)["files"]
+    assert "/index.html" in cached and not [p for p in cached if p.startswith("/vendor/")]
+    fetch = "(url) => fetch(url).then(a => a.ok ? a.json() : a.status, () => 'failed')"
+    assert app_page.evaluate(fetch, decoder)["name"] == "zxing-wasm"
+    app_context.set_offline(True)
+    try:
+        assert app_page.evaluate(fetch, decoder)["name"] == "zxing-wasm"
+        assert app_page.evaluate(fetch, "/vendor/zxing-wasm-3.1.8/LICENSE") == "failed"
+    finally:
+        app_context.set_offline(False)

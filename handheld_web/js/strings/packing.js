@@ -36,4 +36,10 @@ addTexts({
     en: "Customs holds order {order_no} ({customs_status}): do not pack; set tote {tote} aside until released.",
   },
   "pack.stop.task": { zh: "已生成任务：{kind} {source}", en: "Floor task: {kind} {source}" },
+
+  // What waits at packing while nothing is open at the bench
+  "pack.waiting.title": { zh: "待打包 {count}", en: "Waiting to pack: {count}" },
+  "pack.waiting.empty": { zh: "暂无待打包的周转箱", en: "No totes waiting to be packed" },
+  "pack.waiting.priority": { zh: "加急", en: "Priority" },
+  "pack.waiting.cutoff": { zh: "截单 {time}", en: "Cut-off {time}" },
 });
