@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 CONFIG ?= config/demo.toml
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench browser fonts axe-core vendor-camera clean
+.PHONY: run test lint bench browser fonts axe-core vendor-camera vendor-swagger-ui clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,21 @@ axe-core:
 	mkdir -p $(AXE_CORE_DIR) && \
 	cp $$tmp/package/axe.min.js $$tmp/package/LICENSE $$tmp/package/LICENSE-3RD-PARTY.txt $(AXE_CORE_DIR)/ && \
 	echo "axe-core $(AXE_CORE_VERSION) in $(AXE_CORE_DIR)"
+
+# The interactive API page (/schema/swagger): Swagger UI from the npm registry, vendored with
+# its licence at this pinned version and served by the floor server (a site LAN has no CDN).
+# `make vendor-swagger-ui` fetches it again with npm pack; change server/api_page/__init__.py's
+# SWAGGER_UI_VERSION with it.
+SWAGGER_UI_VERSION := 5.36.0
+SWAGGER_UI_DIR := server/api_page/static/vendor/swagger-ui-dist-$(SWAGGER_UI_VERSION)
+SWAGGER_UI_FILES := LICENSE NOTICE package.json swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css
+vendor-swagger-ui:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	( cd "$$tmp" && npm pack --silent swagger-ui-dist@$(SWAGGER_UI_VERSION) >/dev/null && \
+	  tar xzf swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz ) && \
+	rm -rf $(SWAGGER_UI_DIR) && \
+	for f in $(SWAGGER_UI_FILES); do install -D -m 644 "$$tmp/package/$$f" "$(SWAGGER_UI_DIR)/$$f"; done && \
+	echo "vendored swagger-ui-dist $(SWAGGER_UI_VERSION) into $(SWAGGER_UI_DIR)"
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check server devices tests bench

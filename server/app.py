@@ -18,6 +18,7 @@ from litestar.static_files import create_static_files_router
 from server import __version__
 from server.alerts import routes as alert_routes
 from server.alerts.service import check_alerts
+from server.api_page import FloorSwaggerRenderPlugin
 from server.app_shell import AppShell, long_lived_when_versioned, service_worker_route
 from server.auth import routes as auth_routes
 from server.auth.throttle import LoginGate
@@ -213,7 +214,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="bondfloor",
             version=__version__,
             use_handler_docstrings=True,
-            render_plugins=[FloorJsonRenderPlugin()],
+            render_plugins=[FloorJsonRenderPlugin(), FloorSwaggerRenderPlugin()],
             openapi_router=Router(
                 path="/schema",
                 route_handlers=[],

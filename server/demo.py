@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from server.auth import service as auth
 from server.commands import SYSTEM, run_command
-from server.config import ROLES, Settings
+from server.config import ROLES, Settings, site_today
 from server.db import Database
 from server.inbound import service as inbound
 from server.inbound.schemas import LandTransport, PlanIn, PlanLineIn, SeaTransport
@@ -203,7 +203,7 @@ def seed_demo(db: Database, settings: Settings, log: Callable[[str], None] = pri
             ),
         )
     _seed_stock(db, run)
-    _seed_plans(run)
+    _seed_plans(run, settings)
     totes = demo_totes()
     run(
         "import.locations",
@@ -269,9 +269,9 @@ def _seed_stock(db: Database, run: Callable[..., None]) -> None:
                 )
 
 
-def _seed_plans(run: Callable[..., None]) -> None:
+def _seed_plans(run: Callable[..., None], settings: Settings) -> None:
     """Two of today's arrivals: a released sea container and a truck still waiting for customs."""
-    today = date.today().isoformat()
+    today = site_today(settings).isoformat()  # the site's day: the receiving page lists it
     sea = PlanIn(
         customer="HKBEAUTY",
         plan_no=f"ASN-{today.replace('-', '')}-01",

@@ -11,7 +11,8 @@ cannot know is written here, once for every route, from what each route declares
   `server.commands.check_idempotency_key` applies (the handler still takes it as
   optional, so a missing key keeps its own code IDEMPOTENCY_KEY_REQUIRED);
 - summaries and descriptions from the handler functions (Litestar names the handlers it
-  wrapped for a worker thread "Asynccallable" and takes anyio's docstring).
+  wrapped for a worker thread "Asynccallable" and takes anyio's docstring);
+- an example body for every request body (server/api_examples.py).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.params import RawBody
 from litestar.routes import HTTPRoute
 
+from server.api_examples import BODY_EXAMPLES, FILE_EXAMPLES
 from server.commands import MAX_KEY_LENGTH
 from server.web import MAX_SQLITE_INT, PUBLIC
 
@@ -139,6 +141,7 @@ def describe_floor_api(app: Litestar, generated: dict[str, Any]) -> dict[str, An
         operation = document["paths"].get(path, {}).get(method)
         if operation is not None:
             _describe_operation(operation, method, handler)
+            _add_body_example(operation, path)
             for parameter in operation.get("parameters", []):
                 parameter["schema"] = _tidy(parameter.get("schema", {}))
     return document
@@ -220,7 +223,7 @@ def _describe_operation(operation: dict[str, Any], method: str, handler: HTTPRou
     if PUBLIC in handler.opt.get("roles", frozenset()):
         operation["security"] = []
     if "requestBody" not in operation and _takes_a_file(fn):
-        operation["requestBody"] = FILE_BODY
+        operation["requestBody"] = copy.deepcopy(FILE_BODY)
     for parameter in operation.get("parameters", []):
         if parameter.get("in") == "header" and parameter.get("name") == "Idempotency-Key":
             parameter["required"] = True
@@ -236,6 +239,17 @@ def _describe_operation(operation: dict[str, Any], method: str, handler: HTTPRou
         if status in (429, 503):
             answer["headers"] = RETRY_AFTER
         responses[str(status)] = answer
+
+
+def _add_body_example(operation: dict[str, Any], path: str) -> None:
+    """An example body (server/api_examples.py) on each media type of the request body."""
+    for media_type, content in operation.get("requestBody", {}).get("content", {}).items():
+        ref = content.get("schema", {}).get("$ref", "")
+        name = ref.rsplit("/", 1)[-1]
+        if name in BODY_EXAMPLES:
+            content["example"] = BODY_EXAMPLES[name]
+        elif media_type in FILE_EXAMPLES.get(path, {}):
+            content["example"] = FILE_EXAMPLES[path][media_type]
 
 
 FILE_BODY: dict[str, Any] = {

@@ -7,7 +7,7 @@ import "./strings/handover.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import { errorText, t, translatePage } from "./i18n.js";
-import { dateTime, el, number, param } from "./ui.js";
+import { dateTime, el, number, param, setSiteTimeZone } from "./ui.js";
 import { startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
@@ -104,7 +104,13 @@ async function main() {
   }
   try {
     await api.me();
-    record = await api.getHandover(listId);
+    const [handover, config] = await Promise.all([
+      api.getHandover(listId),
+      api.clientConfig().catch(() => null),
+    ]);
+    // Print time and departure on the site's clock, not the device's or UTC.
+    if (config?.site?.timezone) setSiteTimeZone(config.site.timezone);
+    record = handover;
     render();
     document.body.dataset.ready = "true";
   } catch (err) {

@@ -7,7 +7,7 @@ import "./strings/receipt.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import { errorText, t, translatePage } from "./i18n.js";
-import { dateTime, el, number, param, signed } from "./ui.js";
+import { dateTime, el, number, param, setSiteTimeZone, signed } from "./ui.js";
 import { startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
@@ -217,6 +217,8 @@ async function main() {
       api.getReceipt(planId),
       api.clientConfig().catch(() => null),
     ]);
+    // Print time and the plan's times on the site's clock, not the device's or UTC.
+    if (config?.site?.timezone) setSiteTimeZone(config.site.timezone);
     const customer = await api.getCustomer(receipt.plan.customer).catch(() => null);
     loaded = { receipt, customer, site: config?.site?.name || "" };
     render();

@@ -16,7 +16,18 @@ import { errorText, t } from "./i18n.js";
 import { askAboutLargeQuantity } from "./large-quantity.js";
 import { openWork } from "./open-work.js";
 import { ScanInput, showScanPrompt } from "./scan-input.js";
-import { dateTime, el, keepScanFocus, normaliseDate, number, param, setParams, signed, today } from "./ui.js";
+import {
+  dateTime,
+  el,
+  keepScanFocus,
+  normaliseDate,
+  number,
+  param,
+  setParams,
+  setSiteTimeZone,
+  signed,
+  today,
+} from "./ui.js";
 import { speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
@@ -804,6 +815,7 @@ async function main() {
     const [me, config] = await Promise.all([api.me(), api.clientConfig().catch(() => null)]);
     user = me;
     scanInput.configure(config?.scan);
+    if (config?.site?.timezone) setSiteTimeZone(config.site.timezone); // today's arrivals
   } catch (err) {
     refusal(err);
   }

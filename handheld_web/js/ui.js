@@ -22,11 +22,10 @@ export function signed(n) {
   return "0";
 }
 
-/** Today on this device as YYYY-MM-DD (local time, as the dock sees the calendar). */
+/** Today on the site's calendar as YYYY-MM-DD (the device's own until a page sets the
+ * site's zone with setSiteTimeZone): the day the server files arrivals under. */
 export function today() {
-  const d = new Date();
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  return siteDay(new Date());
 }
 
 // The site's time zone (client-config or the dashboard gives it); until a page sets it,

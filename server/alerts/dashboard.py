@@ -125,15 +125,34 @@ ALERT_COLUMNS = (
 )
 
 
-def alerts_csv(alerts: list[dict[str, Any]]) -> str:
+ALERT_TIMES = frozenset({"first_seen_at", "last_seen_at", "cleared_at", "acked_at"})
+
+
+def alerts_csv(alerts: list[dict[str, Any]], timezone: str = "UTC") -> str:
     """The alerts as CSV, a column per field; text that a spreadsheet would run as a
-    formula (a note, a SKU code from the OMS) is quoted with a leading apostrophe."""
+    formula (a note, a SKU code from the OMS) is quoted with a leading apostrophe. Times
+    are on the site's clock (`timezone`), with their offset: the same instants as stored."""
+    zone = ZoneInfo(timezone)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(ALERT_COLUMNS)
     for alert in alerts:
-        writer.writerow([_cell(alert[c]) for c in ALERT_COLUMNS])
+        writer.writerow(
+            [
+                _site_time(alert[c], zone) if c in ALERT_TIMES else _cell(alert[c])
+                for c in ALERT_COLUMNS
+            ]
+        )
     return out.getvalue()
+
+
+def _site_time(value: str | None, zone: ZoneInfo) -> str:
+    if not value:
+        return ""
+    try:
+        return datetime.fromisoformat(value).astimezone(zone).isoformat(timespec="seconds")
+    except ValueError:
+        return str(_cell(value))
 
 
 def _cell(value: Any) -> Any:

@@ -152,13 +152,14 @@ def throughput_csv(
 )
 def alerts_csv(
     db: NamedDependency[Database],
+    settings: NamedDependency[Settings],
     which: Annotated[Literal["open", "all"], QueryParameter(name="state")] = "all",
     limit: Annotated[int, QueryParameter(ge=1, le=100_000)] = 10_000,
 ) -> Response[bytes]:
-    """The alerts as CSV (default: every alert, newest first)."""
+    """The alerts as CSV (default: every alert, newest first), times on the site's clock."""
     rows = db.read(lambda conn: service.list_alerts(conn, state=which, limit=limit))
     return Response(
-        board.alerts_csv(rows).encode(),
+        board.alerts_csv(rows, settings.site.timezone).encode(),
         media_type=CSV,
         headers={"Content-Disposition": 'attachment; filename="alerts.csv"'},
     )

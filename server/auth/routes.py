@@ -91,6 +91,7 @@ def end_session(
     tags=["auth"],
 )
 def logout(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> dict[str, bool]:
+    """End the session of the token this request carries."""
     token = request.headers.get("authorization", "").partition(" ")[2].strip()
     db.write(lambda conn: service.logout(conn, token))
     return {"logged_out": True}
@@ -113,6 +114,7 @@ def me(actor: NamedDependency[Actor], db: NamedDependency[Database]) -> dict[str
 
 @get("/api/v1/users", opt=allow(MANAGERS), sync_to_thread=True, tags=["auth"])
 def list_users(db: NamedDependency[Database]) -> list[dict[str, Any]]:
+    """Every user: code, name, roles, active, whether a badge is set, failed logins, lock."""
     return db.read(service.list_users)
 
 
@@ -124,6 +126,7 @@ def add_user(
     settings: NamedDependency[Settings],
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
+    """Add a user with their roles, PIN and (optionally) badge."""
     # The PIN stays out of the stored request fingerprint: a hash of a short PIN is guessable.
     payload = {**msgspec.to_builtins(data), "pin": None}
     return run_command(
@@ -158,6 +161,7 @@ def disable_user(
     actor: NamedDependency[Actor],
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
+    """Disable a user: they can no longer log in and their open sessions end."""
     return run_command(
         db,
         actor,
@@ -183,6 +187,7 @@ def reset_pin(
     settings: NamedDependency[Settings],
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
+    """Set a user's new PIN; their open sessions end."""
     return run_command(
         db,
         actor,

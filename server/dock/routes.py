@@ -69,6 +69,7 @@ def lists(
     ] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
 ) -> list[dict[str, Any]]:
+    """Loading lists, filtered by state (open, loading, departed)."""
     return db.read(lambda conn: service.list_lists(conn, settings, state=list_state, limit=limit))
 
 
@@ -119,8 +120,14 @@ def open_at_door(
     )
 
 
-def _step(name: str, path: str, body: type, apply: Any, doc: str, roles: Any = DOCK) -> Any:
-    """One check-out step on a list: the same shape for driver, name, seal, scans."""
+def _step(
+    name: str, path: str, body: type, apply: Any, summary: str, doc: str, roles: Any = DOCK
+) -> Any:
+    """One check-out step on a list: the same shape for driver, name, seal, scans.
+
+    Each step's function is named after its command, so the OpenAPI document's summary
+    and operationId say which step it is (not "Handler" for all seven).
+    """
 
     def handler(
         list_id: ListId,
@@ -143,11 +150,18 @@ def _step(name: str, path: str, body: type, apply: Any, doc: str, roles: Any = D
         )
 
     handler.__doc__ = doc
+    handler.__name__ = handler.__qualname__ = name.removeprefix("loading_list.")
     # The body type differs per step: set it on the function Litestar reads it from.
     handler.__annotations__ = {**handler.__annotations__, "data": JSONBody[body]}  # type: ignore[misc,valid-type]
-    return post(path, opt=roles, sync_to_thread=True, status_code=200, tags=["dock"], name=name)(
-        handler
-    )
+    return post(
+        path,
+        opt=roles,
+        sync_to_thread=True,
+        status_code=200,
+        tags=["dock"],
+        name=name,
+        summary=summary,
+    )(handler)
 
 
 verify_driver = _step(
@@ -155,6 +169,7 @@ verify_driver = _step(
     "/api/v1/loading-lists/{list_id:int}/driver-id",
     DriverId,
     lambda c, x, s, i, d: service.verify_driver_id(c, x, s, i, d.driver_id),
+    "Verify driver ID",
     "The driver's ID number, scanned or typed; a mismatch is refused and audited.",
 )
 confirm_name = _step(
@@ -162,6 +177,7 @@ confirm_name = _step(
     "/api/v1/loading-lists/{list_id:int}/driver-name",
     DriverName,
     lambda c, x, s, i, d: service.confirm_driver_name(c, x, s, i, d.driver_name),
+    "Confirm driver name",
     "The dock confirms the driver's name.",
 )
 confirm_seal = _step(
@@ -169,6 +185,7 @@ confirm_seal = _step(
     "/api/v1/loading-lists/{list_id:int}/seal",
     Seal,
     lambda c, x, s, i, d: service.confirm_seal(c, x, s, i, d.seal_no),
+    "Confirm seal",
     "The seal number on the truck matches the list's.",
 )
 load_scan = _step(
@@ -176,6 +193,7 @@ load_scan = _step(
     "/api/v1/loading-lists/{list_id:int}/scans",
     LoadScan,
     lambda c, x, s, i, d: service.load_scan(c, x, s, i, d.scan),
+    "Load a parcel",
     "A parcel's face sheet scanned onto the truck; refusals carry their own code, a second "
     "scan of a loaded parcel is a notice (outcome `duplicate`), never a second count.",
 )
@@ -184,6 +202,7 @@ remove_parcel = _step(
     "/api/v1/loading-lists/{list_id:int}/remove-parcel",
     RemoveParcel,
     lambda c, x, s, i, d: service.remove_parcel(c, x, s, i, d.waybill_no, d.reason),
+    "Remove parcel from list",
     "A supervisor takes a parcel off the list, with a reason (audited).",
     roles=allow(MANAGERS),
 )
@@ -203,6 +222,7 @@ release_door = _step(
     "/api/v1/loading-lists/{list_id:int}/release-door",
     Reason,
     lambda c, x, s, i, d: service.release_door(c, x, s, i, d.reason),
+    "Release door",
     "A supervisor frees the door of a list that is not leaving from it, with a reason.",
     roles=allow(MANAGERS),
 )
@@ -217,6 +237,7 @@ depart = _step(
     "/api/v1/loading-lists/{list_id:int}/depart",
     Departure,
     lambda c, x, s, i, d: service.depart(c, x, s, i),
+    "Depart",
     "The truck leaves: only when the loaded set equals the list and plate, driver and seal "
     "are confirmed. Ships the stock and returns the handover record.",
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -12,6 +13,7 @@ from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter, 
 from server.commands import Actor, run_command
 from server.config import Settings, site_today
 from server.db import Database
+from server.fields import Code
 from server.imports import body_digest
 from server.inbound import plan_import, service
 from server.inbound.schemas import CheckIn, CloseReceipt, PlanIn, ReceiveScan
@@ -23,6 +25,14 @@ PlanId = Annotated[int, PathParameter(ge=1, le=MAX_SQLITE_INT)]
 
 
 class Release(msgspec.Struct, forbid_unknown_fields=True):
+    released: bool
+
+
+class PlanRelease(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A customs release as the OMS knows the plan: by customer and plan number."""
+
+    customer: Code
+    plan_no: Code
     released: bool
 
 
@@ -80,7 +90,8 @@ def release_plan(
     actor: NamedDependency[Actor],
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    """Mark a plan released (or not) by customs: bonded receiving waits for it."""
+    """Mark a plan released (or not) by customs: bonded receiving waits for it. By the
+    floor's plan id; an OMS names the plan by number with `POST /api/v1/plan-releases`."""
     return run_command(
         db,
         actor,
@@ -91,15 +102,67 @@ def release_plan(
     ).value
 
 
+@post(
+    "/api/v1/plan-releases",
+    opt=PLAN_WRITERS,
+    sync_to_thread=True,
+    status_code=200,
+    tags=["inbound"],
+    summary="Release plan by number",
+)
+def release_plan_by_number(
+    data: JSONBody[PlanRelease],
+    db: NamedDependency[Database],
+    actor: NamedDependency[Actor],
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """Mark a plan released (or not) by customs, named as the OMS knows it: customer and
+    plan number. The same as `POST /api/v1/plans/{plan_id}/release` by the floor's id."""
+
+    def rules(conn: Any, ctx: Any) -> Any:
+        plan_id = service.plan_id_by_number(conn, data.customer, data.plan_no)
+        return service.set_customs_released(conn, ctx, plan_id, data.released)
+
+    return run_command(
+        db, actor, "plan.release", idempotency_key, msgspec.to_builtins(data), rules
+    ).value
+
+
+@get(
+    "/api/v1/plans/by-number",
+    opt=allow(MANAGERS, "receiver", "oms"),
+    sync_to_thread=True,
+    tags=["inbound"],
+    summary="Get plan by number",
+)
+def get_plan_by_number(
+    db: NamedDependency[Database],
+    customer: Annotated[str, QueryParameter(min_length=1, max_length=40)],
+    plan_no: Annotated[str, QueryParameter(min_length=1, max_length=40)],
+) -> dict[str, Any]:
+    """A plan with its live tally, named as the OMS knows it: customer and plan number.
+    The same answer as `GET /api/v1/plans/{plan_id}`."""
+    return db.read(
+        lambda conn: _plan_with_tally(conn, service.plan_id_by_number(conn, customer, plan_no))
+    )
+
+
 @get("/api/v1/plans", opt=allow(MANAGERS, "receiver", "oms"), sync_to_thread=True, tags=["inbound"])
 def list_plans(
     db: NamedDependency[Database],
-    day: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")] = None,
+    settings: NamedDependency[Settings],
+    day: Annotated[
+        date | None, QueryParameter(description="A day of the site's calendar, YYYY-MM-DD")
+    ] = None,
     open_only: FromQuery[bool] = True,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
 ) -> list[dict[str, Any]]:
     """Today's arrivals: plans expected that day and every plan already at the door."""
-    return db.read(lambda conn: service.list_plans(conn, day=day, open_only=open_only, limit=limit))
+    return db.read(
+        lambda conn: service.list_plans(
+            conn, day=day, open_only=open_only, limit=limit, timezone=settings.site.timezone
+        )
+    )
 
 
 @get("/api/v1/plans/lookup", opt=allow(MANAGERS, "receiver"), sync_to_thread=True, tags=["inbound"])
@@ -118,12 +181,14 @@ def lookup_plan(
 )
 def get_plan(plan_id: PlanId, db: NamedDependency[Database]) -> dict[str, Any]:
     """A plan with its live tally: expected vs counted per line."""
-    return db.read(
-        lambda conn: {
-            **service.plan_summary(conn, plan_id),
-            "tally": [msgspec.to_builtins(t) for t in service.tally(conn, plan_id)],
-        }
-    )
+    return db.read(lambda conn: _plan_with_tally(conn, plan_id))
+
+
+def _plan_with_tally(conn: Any, plan_id: int) -> dict[str, Any]:
+    return {
+        **service.plan_summary(conn, plan_id),
+        "tally": [msgspec.to_builtins(t) for t in service.tally(conn, plan_id)],
+    }
 
 
 @post(
@@ -228,6 +293,8 @@ route_handlers = [
     put_plan,
     import_plans,
     release_plan,
+    release_plan_by_number,
+    get_plan_by_number,
     list_plans,
     lookup_plan,
     get_plan,

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -187,15 +188,29 @@ def plan_summary(conn: sqlite3.Connection, plan_id: int) -> dict[str, Any]:
 
 
 def list_plans(
-    conn: sqlite3.Connection, *, day: str | None, open_only: bool, limit: int
+    conn: sqlite3.Connection,
+    *,
+    day: date | None,
+    open_only: bool,
+    limit: int,
+    timezone: str = "UTC",
 ) -> list[dict[str, Any]]:
-    """Today's arrivals: plans expected that day, plus every plan already at the door."""
+    """Today's arrivals: plans expected that day, plus every plan already at the door.
+
+    `day` is a day of the site's calendar (`timezone`). An arrival is a date, a local time
+    (no offset: the site's clock) or an instant with an offset or Z, which counts on the
+    site day it falls in, not on its UTC date.
+    """
     where, params = ["1 = 1"], []
     if day:
+        start, end = _utc_bounds(day, timezone)
         where.append(
-            "(substr(p.expected_arrival, 1, 10) = ? OR p.status IN ('arrived', 'receiving'))"
+            "(CASE WHEN substr(p.expected_arrival, 11) GLOB '*[Z+-]*' "
+            "THEN datetime(p.expected_arrival) >= ? AND datetime(p.expected_arrival) < ? "
+            "ELSE substr(p.expected_arrival, 1, 10) = ? END "
+            "OR p.status IN ('arrived', 'receiving'))"
         )
-        params.append(day)
+        params += [start, end, day.isoformat()]
     if open_only:
         where.append("p.status != 'closed'")
     ids = conn.execute(
@@ -204,6 +219,17 @@ def list_plans(
         (*params, limit),
     ).fetchall()
     return [plan_summary(conn, r[0]) for r in ids]
+
+
+def _utc_bounds(day: date, timezone: str) -> tuple[str, str]:
+    """The site day `day` as a half-open UTC range in SQLite's datetime() text form."""
+    zone = ZoneInfo(timezone)
+    try:
+        start = datetime.combine(day, time(), zone).astimezone(UTC)
+        end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+    except OverflowError:  # the calendar's first or last day: no offset fits; its UTC day
+        return f"{day} 00:00:00", f"{day} 24:00:00"
+    return start.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def find_plans(conn: sqlite3.Connection, plan_no: str) -> list[dict[str, Any]]:
@@ -215,6 +241,18 @@ def find_plans(conn: sqlite3.Connection, plan_no: str) -> list[dict[str, Any]]:
     if not ids:
         raise NotFound(f"no delivery plan {plan_no}", code="PLAN_NOT_FOUND")
     return [plan_summary(conn, r[0]) for r in ids]
+
+
+def plan_id_by_number(conn: sqlite3.Connection, customer: str, plan_no: str) -> int:
+    """The plan the OMS knows by customer and plan number (unique together)."""
+    row = conn.execute(
+        "SELECT p.id FROM delivery_plans p JOIN customers c ON c.id = p.customer_id "
+        "WHERE c.code = ? AND p.plan_no = ?",
+        (customer, plan_no),
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no delivery plan {plan_no} of {customer}", code="PLAN_NOT_FOUND")
+    return int(row[0])
 
 
 # -- check-in ----------------------------------------------------------------------------

@@ -115,6 +115,7 @@ def list_movements(
     sku: FromQuery[str | None] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
+    """Stock movements, newest first, filtered by location and SKU."""
     return db.read(
         lambda conn: service.list_movements(conn, location=location, sku=sku, limit=limit)
     )

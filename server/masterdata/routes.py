@@ -25,11 +25,13 @@ Search = Annotated[str, QueryParameter(max_length=64)]
 
 @get("/api/v1/customers", opt=READERS, sync_to_thread=True, tags=["master data"])
 def list_customers(db: NamedDependency[Database]) -> list[Customer]:
+    """Every customer (cargo owner) with its customs book number."""
     return db.read(service.list_customers)
 
 
 @get("/api/v1/customers/{code:str}", opt=READERS, sync_to_thread=True, tags=["master data"])
 def get_customer(code: FromPath[str], db: NamedDependency[Database]) -> Customer:
+    """One customer by its code."""
     return db.read(lambda conn: service.get_customer(conn, code))
 
 
@@ -59,6 +61,7 @@ def list_skus(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[Sku]:
+    """SKUs, filtered by customer and a search text (`q`); one page at a time."""
     return db.read(
         lambda conn: service.list_skus(
             conn, customer=customer, search=q, limit=limit, offset=offset
@@ -70,6 +73,7 @@ def list_skus(
     "/api/v1/skus/{customer:str}/{code:str}", opt=READERS, sync_to_thread=True, tags=["master data"]
 )
 def get_sku(customer: FromPath[str], code: FromPath[str], db: NamedDependency[Database]) -> Sku:
+    """One SKU of a customer by its code, with its barcodes."""
     return db.read(lambda conn: service.get_sku(conn, customer, code))
 
 
@@ -99,6 +103,7 @@ def list_locations(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[Location]:
+    """Locations, filtered by zone and a code prefix; one page at a time."""
     return db.read(
         lambda conn: service.list_locations(
             conn, zone=zone, prefix=prefix, limit=limit, offset=offset
@@ -108,6 +113,7 @@ def list_locations(
 
 @get("/api/v1/locations/{code:str}", opt=READERS, sync_to_thread=True, tags=["master data"])
 def get_location(code: FromPath[str], db: NamedDependency[Database]) -> Location:
+    """One location by its code."""
     return db.read(lambda conn: service.get_location(conn, code))
 
 
@@ -118,6 +124,7 @@ def put_location(
     actor: NamedDependency[Actor],
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
+    """Create or update a location: zone, type, pick sequence, capacity."""
     return run_command(
         db,
         actor,

@@ -72,6 +72,7 @@ def wave_tasks(
 
 @get("/api/v1/pick-tasks/{task_id:int}", opt=PICKERS, sync_to_thread=True, tags=["picking"])
 def get_task(task_id: TaskId, db: NamedDependency[Database]) -> dict[str, Any]:
+    """One pick task and its state."""
     return db.read(lambda conn: picking.task_view(conn, task_id))
 
 

@@ -274,6 +274,7 @@ def list_waves(
     tags=["outbound"],
 )
 def get_wave(wave_id: WaveId, db: NamedDependency[Database]) -> dict[str, Any]:
+    """One wave: its number, courier, cut-off, state and how many orders it holds."""
     return db.read(lambda conn: waves.wave_view(conn, wave_id))
 
 

@@ -86,6 +86,7 @@ def print_jobs(
 
 @get("/api/v1/print-jobs/{job_id:int}", opt=STATION, sync_to_thread=True, tags=["printing"])
 def print_job(job_id: JobId, db: NamedDependency[Database]) -> dict[str, Any]:
+    """One label print job and its state."""
     return db.read(lambda conn: service.job(conn, job_id))
 
 

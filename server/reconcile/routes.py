@@ -67,6 +67,7 @@ def reconcile(
 def get_reconciliation(
     reconciliation_id: ReconciliationId, db: NamedDependency[Database]
 ) -> ReconciliationReport:
+    """One reconciliation report: the OMS's book against the floor's stock, line by line."""
     return db.read(lambda conn: service.get_reconciliation(conn, reconciliation_id))
 
 

@@ -66,6 +66,7 @@ def stations(
 def station(
     name: StationName, db: NamedDependency[Database], settings: NamedDependency[Settings]
 ) -> dict[str, Any]:
+    """One station: who works there, what is open and its devices."""
     return db.read(lambda conn: service.station_view(conn, settings, name))
 
 
@@ -154,6 +155,7 @@ def sign_out(
     settings: NamedDependency[Settings],
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
+    """Stop working at this station: its scans no longer go to you."""
     where = service.station_settings(settings, name)
     return run_command(
         db,

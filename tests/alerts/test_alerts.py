@@ -485,3 +485,17 @@ def test_a_printer_job_refused_by_its_code_gives_the_code_to_translate(site: Api
     alert = open_alerts(site)[("PRINT_JOB_FAILING", "label-1")]
     assert alert["params"]["error_code"] == "PRINTER_DISABLED"
     assert alert["params"]["last_error"] == failure
+
+
+def test_the_alerts_csv_gives_times_on_the_site_clock(site: Api) -> None:
+    assert site.settings.site.timezone == "Asia/Shanghai"
+    check(site, now())
+    alert = open_alerts(site)[("STATION_AGENT_OFFLINE", "bench-9")]
+    assert site.post(f"/api/v1/alerts/{alert['id']}/ack", json={"note": "ok"}).status_code == 200
+    rows = list(csv.DictReader(io.StringIO(site.get("/api/v1/reports/alerts.csv").text)))
+    ours = next(r for r in rows if r["id"] == str(alert["id"]))
+    for column in ("first_seen_at", "last_seen_at", "acked_at"):
+        shown = datetime.fromisoformat(ours[column])
+        assert shown.utcoffset() == timedelta(hours=8), (column, ours[column])
+    stored = datetime.fromisoformat(alert["first_seen_at"])
+    assert datetime.fromisoformat(ours["first_seen_at"]) == stored.replace(microsecond=0)

@@ -241,6 +241,50 @@ def test_receiving_waits_for_customs_release_and_check_in(site: Api) -> None:
     assert code_of(receive(site, plan_id, scan=PLAIN)) == "PLAN_NOT_ARRIVED"
 
 
+def test_the_oms_releases_a_plan_by_its_plan_number(site: Api) -> None:
+    plan_id = new_plan(site, released=False)
+    assert code_of(receive(site, plan_id, scan=PLAIN)) == "PLAN_NOT_RELEASED"
+    body = {"customer": "C1", "plan_no": "ASN-1", "released": True}
+    answer = site.post("/api/v1/plan-releases", role="oms", json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["id"] == plan_id and answer.json()["customs_released"] is True
+    assert receive(site, plan_id, scan=PLAIN).status_code == 200
+    # The floor's id still works, and both forms read the same plan.
+    off = site.post(f"/api/v1/plans/{plan_id}/release", role="oms", json={"released": False})
+    assert off.status_code == 200 and off.json()["customs_released"] is False
+    by_number = site.get("/api/v1/plans/by-number?customer=C1&plan_no=ASN-1", role="oms")
+    by_id = site.get(f"/api/v1/plans/{plan_id}", role="oms")
+    assert by_number.status_code == 200 and by_number.json() == by_id.json()
+
+
+def test_a_plan_number_of_another_customer_is_not_found(site: Api) -> None:
+    new_plan(site, released=False)
+    body = {"customer": "C2", "plan_no": "ASN-1", "released": True}
+    answer = site.post("/api/v1/plan-releases", role="oms", json=body)
+    assert answer.status_code == 404 and code_of(answer) == "PLAN_NOT_FOUND"
+    missing = site.get("/api/v1/plans/by-number?customer=C1&plan_no=ASN-9", role="oms")
+    assert missing.status_code == 404 and code_of(missing) == "PLAN_NOT_FOUND"
+
+
+def test_arrivals_are_listed_on_the_site_day_in_every_form(site: Api) -> None:
+    """Shanghai (UTC+8): a date, a local time and instants with an offset each count on the
+    site's day they fall in; an instant late on the UTC day belongs to the next site day."""
+    arrivals = {
+        "DATE": "2030-06-02",
+        "LOCAL": "2030-06-02T07:30:00",
+        "UTC-EARLY": "2030-06-01T16:00:00Z",  # 00:00 on June 2nd in Shanghai
+        "OFFSET": "2030-06-02T23:59:00+08:00",
+        "UTC-LATE": "2030-06-02T16:00:00Z",  # 00:00 on June 3rd in Shanghai
+    }
+    for plan_no, at in arrivals.items():
+        body = plan_body(plan_no=plan_no, expected_arrival=at)
+        assert site.post("/api/v1/plans", json=body).status_code == 200
+    listed = site.get("/api/v1/plans", role="receiver", params={"day": "2030-06-02"}).json()
+    assert {p["plan_no"] for p in listed} == {"DATE", "LOCAL", "UTC-EARLY", "OFFSET"}
+    next_day = site.get("/api/v1/plans", role="receiver", params={"day": "2030-06-03"}).json()
+    assert [p["plan_no"] for p in next_day] == ["UTC-LATE"]
+
+
 def test_a_non_bonded_site_receives_without_release(site: Api) -> None:
     site.settings.site.bonded = False
     plan_id = new_plan(site, released=False)
@@ -797,3 +841,16 @@ def test_a_bare_sscc_gets_a_put_away_suggestion_when_the_site_allows_it(site: Ap
     assert answer.status_code == 200, answer.text
     assert answer.json()["sscc"] == SSCC
     assert [(s["sku"], s["quantity"]) for s in answer.json()["stock"]] == [("U1", 6)]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_arrivals_of_the_calendars_first_and_last_day_are_an_empty_list(
+    site: Api, day: str
+) -> None:
+    answer = site.get("/api/v1/plans", role="receiver", params={"day": day})
+    assert answer.status_code == 200 and answer.json() == []
+
+
+def test_an_impossible_day_is_refused_as_bad_input(site: Api) -> None:
+    answer = site.get("/api/v1/plans", role="receiver", params={"day": "0000-00-00"})
+    assert answer.status_code == 400

@@ -3,13 +3,16 @@ the required Idempotency-Key, each route's error answers; and 405 answers name `
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import msgspec
 import pytest
 
+from server.api_examples import BODY_EXAMPLES, FILE_EXAMPLES
 from server.commands import check_idempotency_key
 from server.errors import InvalidInput
-from server.openapi_doc import key_is_documented_valid
+from server.openapi_doc import _structs_of, key_is_documented_valid
 from tests.conftest import Api
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
@@ -167,3 +170,42 @@ def test_a_body_value_of_the_wrong_type_is_refused_not_coerced(
 def test_trace_movement_direction_documents_move(document: dict[str, Any]) -> None:
     direction = document["components"]["schemas"]["MovementLine"]["properties"]["direction"]
     assert set(direction["enum"]) == {"in", "out", "move"}
+
+
+def test_every_operation_has_its_own_summary_and_description(document: dict[str, Any]) -> None:
+    """Walks the whole document: no operation without a summary, none named after a
+    wrapper ("Asynccallable", "Handler"), and no description taken from a library."""
+    for path, method, op in _operations(document):
+        summary = op.get("summary", "")
+        assert summary and summary.lower() not in {"asynccallable", "handler"}, (method, path)
+        assert "Asynccallable" not in op["operationId"] + summary, (method, path)
+        description = op.get("description", "")
+        assert description, (method, path, "no description")
+        assert not re.search(r"anyio|litestar|functools|partial\(", description), (method, path)
+
+
+def test_every_request_body_has_an_example_the_server_decodes(
+    api: Api, document: dict[str, Any]
+) -> None:
+    structs = {s.__name__: s for s in _structs_of(api.client.app)}
+    for path, method, op in _operations(document):
+        for media_type, content in op.get("requestBody", {}).get("content", {}).items():
+            assert "example" in content, (method, path, media_type)
+            name = content["schema"].get("$ref", "").rsplit("/", 1)[-1]
+            if name:
+                # Decoded as the server decodes a body: raises if the example drifted.
+                msgspec.json.decode(msgspec.json.encode(content["example"]), type=structs[name])
+            elif media_type == "text/csv":
+                assert isinstance(content["example"], str) and "\n" in content["example"]
+
+
+def test_every_example_belongs_to_a_body_of_the_document(document: dict[str, Any]) -> None:
+    """No example is left behind when a body is renamed or removed."""
+    used = {
+        content["schema"]["$ref"].rsplit("/", 1)[-1]
+        for _, _, op in _operations(document)
+        for content in op.get("requestBody", {}).get("content", {}).values()
+        if "$ref" in content["schema"]
+    }
+    assert set(BODY_EXAMPLES) <= used
+    assert set(FILE_EXAMPLES) <= set(document["paths"])

@@ -231,11 +231,6 @@ def test_retyping_a_mixed_dock_as_storage_is_refused(site: Api) -> None:  # noqa
 # -- 9. today's arrivals ignore the site's time zone ---------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inbound.list_plans compares the raw date prefix of expected_arrival, not the "
-    "site-local date (Asia/Shanghai by default)",
-)
 def test_todays_arrivals_use_the_site_calendar(site: Api) -> None:  # noqa: F811
     tz = site.settings.site.timezone
     assert tz not in ("UTC", "Etc/UTC")

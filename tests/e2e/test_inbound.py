@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from server.config import load_settings, site_today
 from tests.e2e.conftest import Server
 
 pytestmark = pytest.mark.e2e
@@ -72,7 +73,8 @@ class Api:
                 "customer": CUSTOMER,
                 "plan_no": f"E2E-{uuid.uuid4().hex[:10].upper()}",
                 "transport": transport,
-                "expected_arrival": date.today().isoformat(),
+                # Today on the site's calendar, as the receiving page asks for it.
+                "expected_arrival": site_today(load_settings(self.server.config_path)).isoformat(),
                 "customs_released": True,
                 "lines": lines,
             },
