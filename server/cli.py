@@ -93,6 +93,11 @@ def serve(obj: Context, host: str | None, port: int | None, asgi: str) -> None:
     run_asgi(asgi, host, port)
 
 
+WORKER_STOP_SECONDS = 30
+"""How long a stopping worker may take to finish its requests before it is killed; the
+systemd units allow a little more (TimeoutStopSec)."""
+
+
 def run_asgi(asgi: str, host: str, port: int) -> None:
     if asgi == "uvicorn":
         import uvicorn
@@ -112,6 +117,13 @@ def run_asgi(asgi: str, host: str, port: int) -> None:
         interface=Interfaces.ASGI,
         workers=1,  # one process: the single SQLite writer lives in it
         log_access=False,
+        # A worker that dies (killed, out of memory) is started again at once: the floor
+        # comes back in seconds instead of the whole server exiting. A worker that keeps
+        # dying within seconds makes granian exit non-zero, and systemd restarts it.
+        respawn_failed_workers=True,
+        # SIGTERM: stop accepting, let in-flight requests finish and the lifespan close
+        # the database, but never hang a shutdown for longer than this.
+        workers_kill_timeout=WORKER_STOP_SECONDS,
     ).serve()
 
 
