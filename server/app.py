@@ -20,6 +20,8 @@ from server.alerts import routes as alert_routes
 from server.alerts.service import check_alerts
 from server.auth import routes as auth_routes
 from server.auth.throttle import LoginGate
+from server.backups import CHECK_SECONDS as BACKUP_CHECK_SECONDS
+from server.backups import run_scheduled_backup
 from server.config import Secrets, Settings, load_settings
 from server.counts import routes as count_routes
 from server.counts.service import run_scheduled_counts
@@ -134,6 +136,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.counts.schedule_class_a_days:
             workers["counts"] = Worker(
                 "counts", lambda db: run_scheduled_counts(db, settings), interval_seconds=3600
+            )
+        if settings.backup.enabled:
+            workers["backup"] = Worker(
+                "backup",
+                lambda db: run_scheduled_backup(db, settings),
+                interval_seconds=BACKUP_CHECK_SECONDS,
             )
         if settings.oms.enabled:
             delivery = Outbox(settings)
