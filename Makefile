@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 CONFIG ?= config/demo.toml
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench browser fonts clean vendor-camera
+.PHONY: run test lint bench browser fonts clean vendor-camera restore-drill
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ run: $(INSTALLED) fonts
 
 test: $(INSTALLED) browser fonts
 	$(BIN)/python -m pytest
+
+# Replicate a serving site with Litestream, kill it, restore into a second directory, serve
+# that, and check the ledger and the OMS journal (tests/service/test_restore_drill.py).
+restore-drill: $(INSTALLED)
+	$(BIN)/python -m pytest tests/service/test_restore_drill.py -q -s -p no:cacheprovider
 
 # End-to-end tests drive Debian's chromium (Playwright's own browser download is not used).
 browser:
