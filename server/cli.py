@@ -323,6 +323,30 @@ def restore(obj: Context, backup_path: str) -> None:
     )
 
 
+@main.command("check-ledger")
+@pass_context
+def check_ledger(obj: Context) -> None:
+    """Check that every stock balance equals the sum of its ledger movements (after a
+    restore, say); exit 1 and list the differences when not."""
+    from server.ledger.service import balances_from_movements, stored_balances
+
+    db = obj.database()
+    try:
+        computed, stored = db.read(balances_from_movements), db.read(stored_balances)
+    finally:
+        db.close()
+    differ = sorted(k for k in computed.keys() | stored.keys() if computed.get(k) != stored.get(k))
+    for key in differ[:20]:
+        click.echo(
+            f"(location, customer, sku, lot, expiry) {key}: balance {stored.get(key, 0)}, "
+            f"movements {computed.get(key, 0)}",
+            err=True,
+        )
+    if differ:
+        raise click.ClickException(f"{len(differ)} balance(s) differ from the ledger")
+    click.echo(f"ledger ok: {len(stored)} balances equal the sum of their movements")
+
+
 @main.group()
 def service() -> None:
     """systemd units for this machine (docs/operations.md)."""

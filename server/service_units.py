@@ -12,7 +12,7 @@ Why the options are what they are:
   scanners), `DevicePolicy` left open, and `SupplementaryGroups` for the device nodes:
   `dialout` owns /dev/ttyUSB*/ttyACM* (serial scanners and printers), `input` owns
   /dev/input/event* (HID scanners); a USB printer's /dev/bus/usb node needs a udev rule
-  that gives it to `dialout` (docs/operations.md).
+  that gives it to `dialout` (docs/service.md).
 """
 
 from __future__ import annotations
@@ -81,10 +81,10 @@ def unit_file_name(kind: str) -> str:
 def _server(p: UnitPaths) -> str:
     bondfloor = f"{p.bin_dir}/bondfloor --config {p.config}"
     return f"""\
-# bondfloor floor server. Install: docs/operations.md ("The service").
+# bondfloor floor server. Install: docs/service.md.
 [Unit]
 Description=bondfloor floor server
-Documentation=file:///opt/bondfloor/docs/operations.md
+Documentation=file:///opt/bondfloor/docs/service.md
 Wants=network-online.target
 After=network-online.target
 
@@ -113,10 +113,10 @@ WantedBy=multi-user.target
 
 def _station(p: UnitPaths) -> str:
     return f"""\
-# bondfloor station agent: this PC's scanners and printers. docs/operations.md.
+# bondfloor station agent: this PC's scanners and printers. docs/service.md.
 [Unit]
 Description=bondfloor station agent
-Documentation=file:///opt/bondfloor/docs/operations.md
+Documentation=file:///opt/bondfloor/docs/service.md
 Wants=network-online.target
 After=network-online.target
 
@@ -145,10 +145,10 @@ WantedBy=multi-user.target
 def _litestream(p: UnitPaths) -> str:
     return f"""\
 # Litestream: continuous copy of the site database's WAL to a NAS folder or S3.
-# The config comes from `bondfloor backup litestream-config`. docs/operations.md.
+# The config comes from `bondfloor backup litestream-config`. docs/backups.md.
 [Unit]
 Description=bondfloor database replication (Litestream)
-Documentation=file:///opt/bondfloor/docs/operations.md
+Documentation=file:///opt/bondfloor/docs/backups.md
 Wants=network-online.target
 After=network-online.target bondfloor.service
 
