@@ -109,7 +109,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        db = Database(settings.database.path, busy_timeout_ms=settings.database.busy_timeout_ms)
+        db = Database(
+            settings.database.path,
+            busy_timeout_ms=settings.database.busy_timeout_ms,
+            wal_autocheckpoint=settings.database.wal_autocheckpoint_pages,
+        )
         applied = db.migrate()
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))

@@ -42,6 +42,7 @@ class Context:
             db = Database(
                 self.settings.database.path,
                 busy_timeout_ms=self.settings.database.busy_timeout_ms,
+                wal_autocheckpoint=self.settings.database.wal_autocheckpoint_pages,
             )
         except DatabaseBusy as err:
             raise click.ClickException(str(err)) from err

@@ -57,6 +57,15 @@ class DatabaseSettings(Section):
     busy_timeout_ms: Annotated[
         int, _help("How long a connection waits for a lock before failing", ge=100, le=60_000)
     ] = 5_000
+    wal_autocheckpoint_pages: Annotated[
+        int,
+        _help(
+            "The server checkpoints the WAL (PASSIVE) when it reaches this many pages; 0: "
+            "never, leave checkpoints to Litestream (only while Litestream replicates)",
+            ge=0,
+            le=1_000_000,
+        ),
+    ] = 1000
 
 
 class ServerSettings(Section):

@@ -192,3 +192,20 @@ def test_litestream_config_for_a_folder_and_for_s3() -> None:
         litestream_yaml(db, "relative/folder", "SZ1")
     with pytest.raises(ValueError):
         litestream_yaml(db, "ftp://nas/x", "SZ1")
+
+
+@pytest.mark.parametrize(("pages", "wal_grows"), [(1000, False), (0, True)])
+def test_wal_autocheckpoint_pages_zero_leaves_checkpoints_to_litestream(
+    tmp_path: Path, pages: int, wal_grows: bool
+) -> None:
+    db = Database(tmp_path / "site.db", wal_autocheckpoint=pages)
+    db.write(lambda conn: conn.execute("CREATE TABLE filler (b BLOB)"))
+    for _ in range(30):  # about 3000 pages of 4 KiB, 100 per transaction
+        db.write(
+            lambda conn: conn.executemany(
+                "INSERT INTO filler VALUES (randomblob(4000))", [()] * 100
+            )
+        )
+    wal_pages = (tmp_path / "site.db-wal").stat().st_size // 4096
+    db.close()
+    assert (wal_pages > 2500) is wal_grows, wal_pages
