@@ -7,7 +7,7 @@ checkpoint run while serving (it never truncates or restarts the WAL: the one TR
 checkpoint is in `bondfloor restore`, done offline with the server stopped), and a passive
 checkpoint cannot pass the read transaction Litestream holds, so the two agree. Litestream
 needs WAL mode (every bondfloor connection sets it) and a busy timeout (5 s here, from
-database.busy_timeout_ms).
+database.busy_timeout_ms); `database.wal_autocheckpoint_pages = 0` leaves checkpoints to it.
 """
 
 from __future__ import annotations
