@@ -354,7 +354,7 @@ def service() -> None:
 
 
 @service.command("unit")
-@click.argument("kind", type=click.Choice(["server", "station", "litestream"]))
+@click.argument("kind", type=click.Choice(["server", "station", "agent", "litestream"]))
 @click.option("--user", "unit_user", default="bondfloor", show_default=True)
 @click.option(
     "--bin-dir",
@@ -365,12 +365,12 @@ def service() -> None:
 @click.option("--data-dir", default="/var/lib/bondfloor", show_default=True)
 @click.option("--config-file", default="/etc/bondfloor/bondfloor.toml", show_default=True)
 def service_unit(kind: str, unit_user: str, bin_dir: str, data_dir: str, config_file: str) -> None:
-    """Print the systemd unit for KIND (server, station agent, or Litestream beside the
-    server); deploy/ holds them with the documented default paths."""
+    """Print the systemd unit for KIND (server, station agent (`station` or `agent`), or
+    Litestream beside the server); deploy/ holds them with the documented default paths."""
     from server.service_units import UnitPaths, render_unit
 
     paths = UnitPaths(bin_dir=bin_dir, user=unit_user, data_dir=data_dir, config=config_file)
-    click.echo(render_unit(kind, paths), nl=False)
+    click.echo(render_unit("station" if kind == "agent" else kind, paths), nl=False)
 
 
 @main.group()

@@ -44,6 +44,14 @@ def test_service_unit_command_prints_the_unit_for_this_installation() -> None:
     )
     bin_dir = str(Path(sys.executable).parent)
     assert done.stdout == render_unit("station", UnitPaths(bin_dir=bin_dir, user="floor"))
+    agent = subprocess.run(
+        [str(BONDFLOOR), "service", "unit", "agent", "--user", "floor"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert agent.stdout == done.stdout
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
