@@ -159,3 +159,21 @@ def test_sigterm_finishes_in_flight_requests_closes_the_database_and_releases_it
         assert set(load.acknowledged) <= stored
         with in_use_lock_path(server.db_path).open("a+b") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody holds it any more
+
+
+def test_a_worker_that_keeps_dying_makes_the_server_exit_non_zero_for_systemd(
+    tmp_path: Path,
+) -> None:
+    """granian gives up on a crash loop (a second death within seconds of a respawn): the
+    main process exits 1, and the unit's Restart=on-failure starts the service again."""
+    with running_server(tmp_path, "Crash loop", demo=False) as server:
+        (first,) = worker_pids(server.proc.pid)
+        os.kill(first, signal.SIGKILL)
+        wait_until(
+            "a new worker",
+            lambda: worker_pids(server.proc.pid) not in ([], [first]),
+            10,
+        )
+        (second,) = worker_pids(server.proc.pid)
+        os.kill(second, signal.SIGKILL)
+        assert server.proc.wait(timeout=20) == 1
