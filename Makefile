@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 CONFIG ?= config/demo.toml
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench browser fonts clean vendor-camera restore-drill
+.PHONY: run test lint bench browser fonts clean vendor-camera
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,7 @@ test: $(INSTALLED) browser fonts
 
 # Replicate a serving site with Litestream, kill it, restore into a second directory, serve
 # that, and check the ledger and the OMS journal (tests/service/test_restore_drill.py).
+.PHONY: restore-drill
 restore-drill: $(INSTALLED)
 	$(BIN)/python -m pytest tests/service/test_restore_drill.py -q -s -p no:cacheprovider
 
