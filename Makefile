@@ -26,6 +26,12 @@ run: $(INSTALLED) fonts
 test: $(INSTALLED) browser fonts
 	$(BIN)/python -m pytest
 
+# Replicate a serving site with Litestream, kill it, restore into a second directory, serve
+# that, and check the ledger and the OMS journal (tests/service/test_restore_drill.py).
+.PHONY: restore-drill
+restore-drill: $(INSTALLED)
+	$(BIN)/python -m pytest tests/service/test_restore_drill.py -q -s -p no:cacheprovider
+
 # End-to-end tests drive Debian's chromium (Playwright's own browser download is not used).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \

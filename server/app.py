@@ -22,6 +22,8 @@ from server.api_page import FloorSwaggerRenderPlugin
 from server.app_shell import AppShell, long_lived_when_versioned, service_worker_route
 from server.auth import routes as auth_routes
 from server.auth.throttle import LoginGate
+from server.backups import CHECK_SECONDS as BACKUP_CHECK_SECONDS
+from server.backups import run_scheduled_backup
 from server.config import Secrets, Settings, load_settings
 from server.counts import routes as count_routes
 from server.counts.service import run_scheduled_counts
@@ -109,7 +111,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        db = Database(settings.database.path, busy_timeout_ms=settings.database.busy_timeout_ms)
+        db = Database(
+            settings.database.path,
+            busy_timeout_ms=settings.database.busy_timeout_ms,
+            wal_autocheckpoint=settings.database.wal_autocheckpoint_pages,
+        )
         applied = db.migrate()
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
@@ -136,6 +142,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.counts.schedule_class_a_days:
             workers["counts"] = Worker(
                 "counts", lambda db: run_scheduled_counts(db, settings), interval_seconds=3600
+            )
+        if settings.backup.enabled:
+            workers["backup"] = Worker(
+                "backup",
+                lambda db: run_scheduled_backup(db, settings),
+                interval_seconds=BACKUP_CHECK_SECONDS,
             )
         if settings.oms.enabled:
             delivery = Outbox(settings)

@@ -1,5 +1,5 @@
-"""The `bondfloor` command: serve, init, demo, check-config, backup, restore, user, token,
-import, station (the station agent), discover and oms-sim (a simulated OMS)."""
+"""The `bondfloor` command: serve, init, demo, check-config, backup, restore, service, user,
+token, import, station (the station agent), discover and oms-sim (a simulated OMS)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ class Context:
             db = Database(
                 self.settings.database.path,
                 busy_timeout_ms=self.settings.database.busy_timeout_ms,
+                wal_autocheckpoint=self.settings.database.wal_autocheckpoint_pages,
             )
         except DatabaseBusy as err:
             raise click.ClickException(str(err)) from err
@@ -95,6 +96,11 @@ def serve(obj: Context, host: str | None, port: int | None, asgi: str) -> None:
     run_asgi(asgi, host, port)
 
 
+WORKER_STOP_SECONDS = 30
+"""How long a stopping worker may take to finish its requests before it is killed; the
+systemd units allow a little more (TimeoutStopSec)."""
+
+
 def run_asgi(asgi: str, host: str, port: int) -> None:
     if asgi == "uvicorn":
         import uvicorn
@@ -114,6 +120,13 @@ def run_asgi(asgi: str, host: str, port: int) -> None:
         interface=Interfaces.ASGI,
         workers=1,  # one process: the single SQLite writer lives in it
         log_access=False,
+        # A worker that dies (killed, out of memory) is started again at once: the floor
+        # comes back in seconds instead of the whole server exiting. A worker that keeps
+        # dying within seconds makes granian exit non-zero, and systemd restarts it.
+        respawn_failed_workers=True,
+        # SIGTERM: stop accepting, let in-flight requests finish and the lifespan close
+        # the database, but never hang a shutdown for longer than this.
+        workers_kill_timeout=WORKER_STOP_SECONDS,
     ).serve()
 
 
@@ -191,10 +204,26 @@ def check_config(obj: Context, path: str | None) -> None:
     click.echo(f"{path}: ok")
 
 
-@main.command()
+class _BackupGroup(click.Group):
+    """`bondfloor backup FILE` stays what it was (one copy to FILE): a first argument that
+    names no subcommand is the target of `backup to`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["to", *args]
+        return super().parse_args(ctx, args)
+
+
+@main.group(cls=_BackupGroup)
+def backup() -> None:
+    """Backups: `backup FILE` (one copy), `backup now` (into backup.folder, with
+    retention), `backup litestream-config` (continuous replication)."""
+
+
+@backup.command("to", hidden=True)
 @click.argument("target", type=click.Path(dir_okay=False))
 @pass_context
-def backup(obj: Context, target: str) -> None:
+def backup_to(obj: Context, target: str) -> None:
     """Write a consistent copy of the live database to TARGET (safe while serving)."""
     if Path(target).exists():
         raise click.ClickException(f"{target} exists; choose a new file")
@@ -204,6 +233,67 @@ def backup(obj: Context, target: str) -> None:
     finally:
         db.close()
     click.echo(f"backup written to {target}")
+
+
+@backup.command("now")
+@pass_context
+def backup_now(obj: Context) -> None:
+    """Make a backup into backup.folder now (named by site and time) and prune beyond
+    backup.keep / backup.keep_days, as the server's scheduled backup does."""
+    from datetime import UTC, datetime
+
+    from server.backups import list_backups, make_backup, prune
+
+    settings = obj.settings
+    folder = Path(settings.backup.folder)
+    now = datetime.now(UTC)
+    db = obj.database()
+    try:
+        made = make_backup(db, settings.site.code, folder, now)
+    finally:
+        db.close()
+    removed = prune(list_backups(folder, settings.site.code), settings.backup, now)
+    click.echo(f"backup written to {made}")
+    for path in removed:
+        click.echo(f"  removed {path} (beyond retention)")
+
+
+@backup.command("litestream-config")
+@click.option(
+    "--to",
+    "replica",
+    required=True,
+    help="Replica: an absolute folder (a NAS mount) or s3://BUCKET/PATH; the site code is "
+    "added below it.",
+)
+@click.option("--endpoint", default="", help="S3-compatible store's URL (MinIO, a NAS).")
+@click.option("--region", default="", help="S3 region.")
+@click.option(
+    "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout."
+)
+@pass_context
+def backup_litestream_config(
+    obj: Context, replica: str, endpoint: str, region: str, output: str | None
+) -> None:
+    """Print the litestream.yml that replicates this site's database continuously."""
+    from server.litestream_config import litestream_yaml
+
+    settings = obj.settings
+    try:
+        text = litestream_yaml(
+            Path(settings.database.path).resolve(),
+            replica,
+            settings.site.code,
+            endpoint=endpoint,
+            region=region,
+        )
+    except ValueError as err:
+        raise click.ClickException(str(err)) from err
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"litestream config written to {output}")
+    else:
+        click.echo(text, nl=False)
 
 
 @main.command()
@@ -234,6 +324,55 @@ def restore(obj: Context, backup_path: str) -> None:
         "  events the OMS took after this backup stay there (their keys are never reused); "
         "reconcile what they changed"
     )
+
+
+@main.command("check-ledger")
+@pass_context
+def check_ledger(obj: Context) -> None:
+    """Check that every stock balance equals the sum of its ledger movements (after a
+    restore, say); exit 1 and list the differences when not."""
+    from server.ledger.service import balances_from_movements, stored_balances
+
+    db = obj.database()
+    try:
+        computed, stored = db.read(balances_from_movements), db.read(stored_balances)
+    finally:
+        db.close()
+    differ = sorted(k for k in computed.keys() | stored.keys() if computed.get(k) != stored.get(k))
+    for key in differ[:20]:
+        click.echo(
+            f"(location, customer, sku, lot, expiry) {key}: balance {stored.get(key, 0)}, "
+            f"movements {computed.get(key, 0)}",
+            err=True,
+        )
+    if differ:
+        raise click.ClickException(f"{len(differ)} balance(s) differ from the ledger")
+    click.echo(f"ledger ok: {len(stored)} balances equal the sum of their movements")
+
+
+@main.group()
+def service() -> None:
+    """systemd units for this machine (docs/operations.md)."""
+
+
+@service.command("unit")
+@click.argument("kind", type=click.Choice(["server", "station", "agent", "litestream"]))
+@click.option("--user", "unit_user", default="bondfloor", show_default=True)
+@click.option(
+    "--bin-dir",
+    default=lambda: str(Path(sys.executable).parent),
+    show_default="this installation's bin folder",
+    help="Folder holding bondfloor (and litestream).",
+)
+@click.option("--data-dir", default="/var/lib/bondfloor", show_default=True)
+@click.option("--config-file", default="/etc/bondfloor/bondfloor.toml", show_default=True)
+def service_unit(kind: str, unit_user: str, bin_dir: str, data_dir: str, config_file: str) -> None:
+    """Print the systemd unit for KIND (server, station agent (`station` or `agent`), or
+    Litestream beside the server); deploy/ holds them with the documented default paths."""
+    from server.service_units import UnitPaths, render_unit
+
+    paths = UnitPaths(bin_dir=bin_dir, user=unit_user, data_dir=data_dir, config=config_file)
+    click.echo(render_unit("station" if kind == "agent" else kind, paths), nl=False)
 
 
 @main.group()

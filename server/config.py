@@ -59,6 +59,15 @@ class DatabaseSettings(Section):
     busy_timeout_ms: Annotated[
         int, _help("How long a connection waits for a lock before failing", ge=100, le=60_000)
     ] = 5_000
+    wal_autocheckpoint_pages: Annotated[
+        int,
+        _help(
+            "The server checkpoints the WAL (PASSIVE) when it reaches this many pages; 0: "
+            "never, leave checkpoints to Litestream (only while Litestream replicates)",
+            ge=0,
+            le=1_000_000,
+        ),
+    ] = 1000
 
 
 class ServerSettings(Section):
@@ -418,6 +427,40 @@ class DiscoverySettings(Section):
     ] = field(default_factory=lambda: ["127.0.0.1"])
 
 
+class BackupSettings(Section):
+    enabled: Annotated[
+        bool, _help("Make scheduled online backups of the database (a worker in the server)")
+    ] = False
+    folder: Annotated[
+        str,
+        _help(
+            "Folder of the backup files, named SITE-YYYYmmddTHHMMSSZ.db; relative paths are "
+            "relative to the working directory",
+            min_length=1,
+        ),
+    ] = "var/backups"
+    every_hours: Annotated[
+        float, _help("Hours between two backups (when daily_at is empty)", gt=0, le=8760)
+    ] = 24.0
+    daily_at: Annotated[
+        str,
+        _help(
+            "HH:MM on the site's clock (site.timezone): one backup a day at that time instead "
+            "of every_hours; empty: use every_hours",
+            pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9])?\Z",
+        ),
+    ] = ""
+    keep: Annotated[int, _help("Newest backup files always kept", ge=1, le=10_000)] = 14
+    keep_days: Annotated[
+        float,
+        _help(
+            "Also keep every backup younger than this many days; 0: keep by count only",
+            ge=0,
+            le=3650,
+        ),
+    ] = 0.0
+
+
 def _default_roles() -> dict[str, RoleSettings]:
     labels = {
         "receiver": ("收货员", "Receiver"),
@@ -484,6 +527,9 @@ class Settings(Section):
     )
     discovery: Annotated[DiscoverySettings, _help("mDNS discovery on the LAN")] = field(
         default_factory=DiscoverySettings
+    )
+    backup: Annotated[BackupSettings, _help("Scheduled online backups and their retention")] = (
+        field(default_factory=BackupSettings)
     )
 
 

@@ -43,12 +43,18 @@ def connect(
 class Database:
     """The site database: `write(fn)` for commands, `read(fn)` for queries."""
 
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 5000) -> None:
+    def __init__(
+        self, path: str | Path, *, busy_timeout_ms: int = 5000, wal_autocheckpoint: int = 1000
+    ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._in_use = open_in_use_lock(self.path)
         self._busy_timeout_ms = busy_timeout_ms
         self._writer = connect(self.path, busy_timeout_ms=busy_timeout_ms)
+        # Only the writer commits, so only its setting matters. SQLite's automatic
+        # checkpoint is PASSIVE: it stops at a reader (Litestream holds one), never resets
+        # the WAL under it. 0 leaves checkpoints to Litestream (docs/backups.md).
+        self._writer.execute(f"PRAGMA wal_autocheckpoint = {int(wal_autocheckpoint)}")
         self._write_lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
