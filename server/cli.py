@@ -4,6 +4,7 @@ import, station (the station agent), discover and oms-sim (a simulated OMS)."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import sys
@@ -90,7 +91,11 @@ def serve(obj: Context, host: str | None, port: int | None, asgi: str) -> None:
     if obj.config_path:
         os.environ[CONFIG_ENV] = str(Path(obj.config_path).resolve())
     os.environ[LISTEN_ENV] = f"{host}:{port}"  # what the server advertises by mDNS
-    click.echo(f"bondfloor {settings.site.code} serving on http://{_url_host(host)}:{port}/")
+    # A log line, not an echo: with `[logging] format = "json"` every line is JSON.
+    configure_logging(settings.logging)
+    logging.getLogger("bondfloor").info(
+        "bondfloor %s serving on http://%s:%d/", settings.site.code, _url_host(host), port
+    )
     run_asgi(asgi, host, port, logging_dictconfig(settings.logging))
 
 

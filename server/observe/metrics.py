@@ -3,7 +3,7 @@ database when /metrics is scraped.
 
 Each app has its own registry (prometheus-client's default one is process-global, and the
 tests build many apps in one process). Label values are bounded: a route is its template
-(`/api/v1/orders/{order_id:int}/pack-scans`), never the raw path; a refusal is its error
+(`/api/v1/orders/{order_id}/pack-scans`), never the raw path; a refusal is its error
 code, from a registered table.
 """
 
@@ -25,14 +25,14 @@ from server.sync.outbox import sync_status
 disable_created_metrics()
 
 SCAN_ROUTES = {
-    ("POST", "/api/v1/plans/{plan_id:int}/receive"): "receiving",
+    ("POST", "/api/v1/plans/{plan_id}/receive"): "receiving",
     ("POST", "/api/v1/putaway"): "putaway",
-    ("POST", "/api/v1/pick-tasks/{task_id:int}/check"): "picking",
-    ("POST", "/api/v1/pick-tasks/{task_id:int}/confirm"): "picking",
-    ("POST", "/api/v1/orders/{order_id:int}/pack-scans"): "packing",
-    ("POST", "/api/v1/loading-lists/{list_id:int}/scans"): "dock",
-    ("POST", "/api/v1/stations/{name:str}/scans"): "station",
-    ("POST", "/api/v1/counts/{task_id:int}/lines"): "counting",
+    ("POST", "/api/v1/pick-tasks/{task_id}/check"): "picking",
+    ("POST", "/api/v1/pick-tasks/{task_id}/confirm"): "picking",
+    ("POST", "/api/v1/orders/{order_id}/pack-scans"): "packing",
+    ("POST", "/api/v1/loading-lists/{list_id}/scans"): "dock",
+    ("POST", "/api/v1/stations/{name}/scans"): "station",
+    ("POST", "/api/v1/counts/{task_id}/lines"): "counting",
 }
 """The routes a scan goes to, by flow (a test checks each is a route of the app)."""
 

@@ -64,7 +64,7 @@ class RequestObserver:
 
 def _log_access(scope: Scope, method: str, route: str, status: int, seconds: float) -> None:
     actor = (scope.get("state") or {}).get("actor")
-    user = getattr(actor, "label", "-") if actor is not None else "-"
+    user = actor.label if actor is not None and actor.kind != "anonymous" else "-"
     device = _header(scope, b"x-device")[:64] or "-"
     duration_ms = round(seconds * 1000, 1)
     access_log.info(
