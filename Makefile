@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 CONFIG ?= config/demo.toml
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench browser fonts clean vendor-camera
+.PHONY: run test lint bench browser fonts axe-core vendor-camera clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,17 @@ vendor-camera:
 	rm -rf $(ZXING_WASM_DIR) && \
 	for f in $(ZXING_WASM_FILES); do install -D -m 644 "$$tmp/package/$$f" "$(ZXING_WASM_DIR)/$$f"; done && \
 	echo "vendored zxing-wasm $(ZXING_WASM_VERSION) into $(ZXING_WASM_DIR)"
+
+# axe-core, the accessibility checker the browser tests inject into every page
+# (tests/e2e/test_accessibility.py): vendored from npm with its licence, pinned here.
+AXE_CORE_VERSION := 4.14.1
+AXE_CORE_DIR := tests/e2e/vendor/axe-core-$(AXE_CORE_VERSION)
+axe-core:
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+	(cd $$tmp && npm pack --silent axe-core@$(AXE_CORE_VERSION) >/dev/null && tar xzf axe-core-$(AXE_CORE_VERSION).tgz) && \
+	mkdir -p $(AXE_CORE_DIR) && \
+	cp $$tmp/package/axe.min.js $$tmp/package/LICENSE $$tmp/package/LICENSE-3RD-PARTY.txt $(AXE_CORE_DIR)/ && \
+	echo "axe-core $(AXE_CORE_VERSION) in $(AXE_CORE_DIR)"
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check server devices tests bench

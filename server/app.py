@@ -18,6 +18,7 @@ from litestar.static_files import create_static_files_router
 from server import __version__
 from server.alerts import routes as alert_routes
 from server.alerts.service import check_alerts
+from server.app_shell import AppShell, long_lived_when_versioned, service_worker_route
 from server.auth import routes as auth_routes
 from server.auth.throttle import LoginGate
 from server.config import Secrets, Settings, load_settings
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 worker.stop()
             db.close()
 
+    shell = AppShell(handheld_web_dir())
     static = create_static_files_router(
         path="/",
         directories=[handheld_web_dir()],
@@ -175,13 +177,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         opt=allow(PUBLIC),
         name="handheld",
         file_system=HandheldFiles(),
-        # Revalidate every time: after an upgrade a handheld must not mix old and new modules.
+        # Revalidate every time: after an upgrade a handheld must not mix old and new modules;
+        # answer that revalidation with a 304 when the file has not changed. A URL carrying
+        # the shell's version (the service worker's precache) is kept a year instead.
         cache_control=CacheControlHeader(no_cache=True),
-        # ...and answer that revalidation with a 304 when the file has not changed.
-        after_request=not_modified_when_unchanged,
+        after_request=long_lived_when_versioned(shell, not_modified_when_unchanged),
     )
     app = Litestar(
-        route_handlers=[*(h for s in SLICES for h in s.route_handlers), static],
+        route_handlers=[
+            *(h for s in SLICES for h in s.route_handlers),
+            service_worker_route(shell),
+            static,
+        ],
         guards=[authorize, refuse_repeated_query],
         before_request=check_request,
         dependencies={

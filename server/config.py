@@ -128,6 +128,14 @@ class ScanSettings(Section):
             "right check digit is a carton"
         ),
     ] = False
+    max_quantity_per_scan: Annotated[
+        int,
+        _help(
+            "A typed quantity above this in one scan (receive, move, count, pick) needs the "
+            "person's confirmation",
+            ge=1,
+        ),
+    ] = 999
 
 
 class InboundSettings(Section):

@@ -5,7 +5,8 @@ CSV) and the camera decoder's WebAssembly (946 KB, 411 KB gzipped): face-sheet P
 already compressed and would only cost CPU. The handheld files are sent with
 `Cache-Control: no-cache`, so a handheld revalidates every file on every page change;
 Litestar's static files send an ETag and Last-Modified but never answer the conditional
-request, so `not_modified_when_unchanged` does.
+request, so `not_modified_when_unchanged` does. (With the service worker the pages come
+from its cache instead, and its `?v=` URLs are kept a year: server/app_shell.py.)
 """
 
 from __future__ import annotations

@@ -1,10 +1,14 @@
 // Talking to the bondfloor server: session token, device id, the one error shape.
 
 import { loadErrorTexts } from "./i18n.js";
+import { forgetOpenWork } from "./open-work.js";
 
 const TOKEN_KEY = "bondfloor.token";
 const USER_KEY = "bondfloor.user";
 const DEVICE_KEY = "bondfloor.device";
+// The last answers of `me` and client-config, so a page reloaded offline keeps its session.
+const ME_KEY = "bondfloor.me";
+const CLIENT_CONFIG_KEY = "bondfloor.client-config";
 const LOGIN_PAGE = "index.html";
 const SESSION_OVER = new Set(["UNAUTHENTICATED", "SESSION_EXPIRED"]);
 
@@ -38,6 +42,8 @@ function saveToken(value) {
   if (value) sessionStorage.setItem(TOKEN_KEY, value);
   else sessionStorage.removeItem(TOKEN_KEY);
   sessionStorage.removeItem(USER_KEY);
+  sessionStorage.removeItem(ME_KEY);
+  if (!value) forgetOpenWork();
 }
 
 /** Leave for the login page, saying why (`expired`) when the session ended under us. */
@@ -55,14 +61,38 @@ async function send(method, path, { body, query, key, accept = "application/json
   const bearer = token();
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
   try {
-    return await fetch(url, {
+    const response = await fetch(url, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: "no-store",
     });
+    tellReachable(true);
+    return response;
   } catch (err) {
+    tellReachable(false);
     throw new ApiError(0, "NETWORK_ERROR", String(err));
+  }
+}
+
+/** For js/offline.js's note: the last call reached the server or not (kept on the document
+ * too, for a note mounted after the first call). */
+function tellReachable(reached) {
+  document.documentElement.dataset.server = reached ? "reachable" : "unreachable";
+  window.dispatchEvent(new Event(reached ? "bondfloor:reachable" : "bondfloor:unreachable"));
+}
+
+/** `fetchAnswer()`, kept in `storage` under `name`; when the server cannot be reached, the
+ * answer kept from before (a page reloaded offline keeps working with what it knew). */
+async function keptWhenOffline(storage, name, fetchAnswer) {
+  try {
+    const answer = await fetchAnswer();
+    storage.setItem(name, JSON.stringify(answer));
+    return answer;
+  } catch (err) {
+    const kept = err.code === "NETWORK_ERROR" ? storage.getItem(name) : null;
+    if (kept === null) throw err;
+    return JSON.parse(kept);
   }
 }
 
@@ -95,7 +125,9 @@ async function call(method, path, options = {}) {
 /** Public settings the pages need before login: site name, scan settings, role labels. */
 let clientConfigPromise = null;
 export function clientConfig() {
-  clientConfigPromise ??= call("GET", "/api/v1/client-config");
+  clientConfigPromise ??= keptWhenOffline(localStorage, CLIENT_CONFIG_KEY, () =>
+    call("GET", "/api/v1/client-config"),
+  );
   return clientConfigPromise;
 }
 
@@ -142,7 +174,7 @@ export function me() {
     goToLogin();
     return new Promise(() => {}); // the page is leaving
   }
-  return call("GET", "/api/v1/auth/me");
+  return keptWhenOffline(sessionStorage, ME_KEY, () => call("GET", "/api/v1/auth/me"));
 }
 
 export function lookupStock(code) {

@@ -12,8 +12,9 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
-import { el, keepScanFocus, number, signed } from "./ui.js";
+import { askAboutLargeQuantity } from "./large-quantity.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
+import { el, elKeepingCodesWhole, keepScanFocus, number, signed } from "./ui.js";
 import { lotText, speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
@@ -40,7 +41,7 @@ function lineElement(line) {
   row.dataset.lot = line.lot;
   const top = el("span", "pending-top");
   top.append(el("span", "pending-sku", line.sku), el("span", "pending-qty line-counted", number(line.counted)));
-  row.append(top, el("span", "pending-name", `${line.sku_name} · ${line.customer}`), el("span", "pending-lot", lotText(line)));
+  row.append(top, el("span", "pending-name", `${line.sku_name} · ${line.customer}`), elKeepingCodesWhole("span", "pending-lot", lotText(line)));
   return row;
 }
 
@@ -74,15 +75,14 @@ function proposalElement(p) {
   reject.addEventListener("click", () => decide(p, "reject", "miscount"));
   const actions = el("span", "task-row");
   actions.append(reason, approve, reject);
-  row.append(top, el("span", "pending-name", `${p.sku_name} · ${p.customer}`), el("span", "pending-lot", lotText(p)), figures, actions);
+  row.append(top, el("span", "pending-name", `${p.sku_name} · ${p.customer}`), elKeepingCodesWhole("span", "pending-lot", lotText(p)), figures, actions);
   return row;
 }
 
 function render() {
   const counting = task && task.status === "counting";
   const hint = t(counting ? "count.hint.item" : "count.hint.location");
-  scanField.placeholder = hint;
-  scanField.setAttribute("aria-label", hint);
+  showScanPrompt(scanField, hint);
   document.body.dataset.step = counting ? (item ? "quantity" : "item") : "location";
   $("next").hidden = counting || !next;
   $("next-none").hidden = counting || Boolean(next);
@@ -151,17 +151,27 @@ async function saveLine() {
   if (!item || text === "" || !Number.isInteger(quantity) || quantity < 0) {
     tell("bad", () => t("count.qty.bad"), () => text);
     qtyField.focus();
-    return;
+    return false;
   }
   const scanned = item;
+  const body = { item: scanned, quantity };
+  const large = await askAboutLargeQuantity(quantity, scanInput.maxQuantityPerScan);
+  if (large === "cancelled") {
+    qtyField.focus();
+    qtyField.select();
+    return false;
+  }
+  if (large === "confirmed") body.confirmed_large = true;
   try {
-    task = await api.countLine(task.id, { item: scanned, quantity });
+    task = await api.countLine(task.id, body);
     item = null;
     render();
     tell("good", () => t("count.line_saved", { quantity: number(quantity) }), () => scanned);
     scanInput.focus();
+    return true;
   } catch (err) {
     tell("bad", () => errorText(err), () => scanned);
+    return false;
   }
 }
 
@@ -183,9 +193,15 @@ async function submitCount() {
   }
 }
 
-function onScan(code) {
-  if (task && task.status === "counting") scanItem(code);
-  else startCount(code);
+async function onScan(code) {
+  if (!task || task.status !== "counting") {
+    startCount(code);
+    return;
+  }
+  // The next item scanned with a count typed for this one (the scan never lands in the
+  // count field): the typed count is saved first.
+  if (item && qtyField.value.trim() && !(await saveLine())) return;
+  scanItem(code);
 }
 
 // -- the supervisor's part ----------------------------------------------------------------

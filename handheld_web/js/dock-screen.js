@@ -160,7 +160,9 @@ function render() {
   translatePage();
   renderChooser();
   if (!door) return;
-  $("screen-door").textContent = t("screen.door", { door });
+  // The door's name is a code: it wraps as a whole ("Door" / "door-1"), never at its hyphen.
+  const [before, after] = t("screen.door", { door: "\u0000" }).split("\u0000");
+  $("screen-door").replaceChildren(before, el("span", "code-whole", door), after ?? "");
   const live_ = $("screen-live");
   live_.dataset.live = live.ok ? "ok" : "lost";
   if (live.ok) live_.textContent = t("station.live", { time: clock(live.at) });

@@ -29,9 +29,11 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
+import { attachIdNumberField } from "./id-number.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, number, param, setParams, signed } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
+import { openWork } from "./open-work.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -76,6 +78,7 @@ const PROBLEM_INPUTS = {
 };
 
 let scanInput = null;
+let driverIdField = null; // the ID number typed on the keypad, checked as it is typed
 let me = null; // the logged-in user
 let doors = []; // the site's dock doors (client-config stations of kind dock_door)
 let door = readDoor();
@@ -95,6 +98,7 @@ let problemsShown = []; // the new list's problems, shown again in another langu
 let version = 0; // bumped whenever the page takes a new view: older polls are dropped
 let polls = 0;
 let latest = 0;
+const listKept = openWork("dock"); // the truck's list open at the door, back after a reload
 let uploadPending = false;
 
 /** The text of a refusal; a parcel's customs status may be none yet. */
@@ -195,7 +199,8 @@ function waitingItem(item) {
   const counts = { planned: number(item.planned), loaded: number(item.loaded), driver: item.driver_name, door: item.door || "" };
   const what = item.state === "loading" ? t("dock.waiting.at_door", counts) : t("dock.waiting.item", counts);
   button.append(top, el("span", "plan-item-ref", `${item.list_no} · ${what}`));
-  button.addEventListener("click", () => openAtDoor(item.list_no));
+  // The plate is chosen here: the card is today's truck, so no plate is typed at the door.
+  button.addEventListener("click", () => openAtDoor(item.plate, { listNo: item.list_no }));
   return button;
 }
 
@@ -226,9 +231,22 @@ function setCheck(id, value, state, active) {
   row.querySelector(".dock-check-state").textContent = t(`dock.check.${state}`);
 }
 
+let shownStep = null;
+
 function renderChecks(current) {
   const loading = list.state === "loading";
   setCheck("check-plate", list.plate, list.plate_confirmed ? "done" : "todo", current === "open");
+  $("plate-ok").hidden = !loading || list.plate_confirmed;
+  $("driver-id-form").hidden = current !== "driver";
+  // The scan field keeps the focus (a scanner may read the ID); a tap on the ID field
+  // brings up the numeric keypad.
+  if (current === "driver" && shownStep !== "driver") {
+    $("driver-id-input").value = "";
+    driverIdField.refresh();
+  } else if (shownStep === "driver" && current !== "driver" && document.activeElement === $("driver-id-input")) {
+    scanInput.focus(); // the keypad's field is gone: the seal and parcels are scans
+  }
+  shownStep = current;
   const idState = list.driver_id_verified ? "done" : driverRefused ? "refused" : "todo";
   setCheck("check-driver-id", list.driver_id, idState, current === "driver");
   $("driver-name").textContent = list.driver_name;
@@ -406,8 +424,7 @@ function render() {
   const current = step();
   document.body.dataset.step = current;
   const hint = t(`dock.hint.${current === "departed" ? "departed" : current}`);
-  scanField.placeholder = hint;
-  scanField.setAttribute("aria-label", hint);
+  showScanPrompt(scanField, hint);
   renderDoors();
   renderWaiting();
   $("list").hidden = !list;
@@ -432,6 +449,7 @@ function showList(view) {
     if (departure && departure.list_no !== view.list_no) departure = null;
   }
   list = view;
+  listKept.save(view);
   version += 1;
   setParams({ list: view.id });
   render();
@@ -439,6 +457,7 @@ function showList(view) {
 
 function leaveList() {
   list = null;
+  listKept.clear();
   lastScan = null;
   removing = null;
   version += 1;
@@ -469,7 +488,9 @@ function onScan(text) {
   }
 }
 
-async function openAtDoor(scan) {
+/** Open a list here by a scanned plate or list number, or by the plate of the card tapped
+ * (`listNo`: that list, even when the truck has another). */
+async function openAtDoor(scan, { listNo = "" } = {}) {
   if (!door) {
     tell("bad", () => t("dock.door.choose"), () => scan);
     return;
@@ -477,7 +498,8 @@ async function openAtDoor(scan) {
   const mine = ++latest;
   note("pending", () => t("common.sending"), () => scan);
   try {
-    const opened = await api.sendCommand("/api/v1/dock/open", { scan, door }, newKey());
+    const body = listNo ? { scan, door, list_no: listNo } : { scan, door };
+    const opened = await api.sendCommand("/api/v1/dock/open", body, newKey());
     if (mine !== latest) return;
     newListOpen = false;
     showList(opened);
@@ -487,6 +509,17 @@ async function openAtDoor(scan) {
     if (mine !== latest) return;
     refusal(err, () => scan);
   }
+}
+
+/** The ID number typed on the keypad: sent once it is valid, else what is wrong. */
+function submitDriverId() {
+  const text = $("driver-id-input").value;
+  if (driverIdField.problem() !== null) {
+    tell("bad", () => $("driver-id-status").textContent || t("id.typing", { left: 18 }), () => maskId(text));
+    $("driver-id-input").focus();
+    return;
+  }
+  if (step() === "driver") sendStep("driver-id", { driver_id: text }, maskId(text));
 }
 
 const STEP_DONE = {
@@ -810,6 +843,7 @@ async function refreshList() {
   if (asked !== version || list?.id !== fresh.id) return; // the page took a newer view meanwhile
   if (JSON.stringify(fresh) === JSON.stringify(list)) return;
   list = fresh;
+  listKept.save(fresh);
   render();
 }
 
@@ -835,6 +869,17 @@ async function main() {
   startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
   keepScanFocus(scanInput, [$("remove-note")]);
+  driverIdField = attachIdNumberField($("driver-id-input"), {
+    xKey: $("driver-id-x"),
+    status: $("driver-id-status"),
+    onValid: submitDriverId,
+  });
+  attachIdNumberField($("nl-driver-id"), { xKey: $("nl-driver-id-x"), status: $("nl-driver-id-status") });
+  $("driver-id-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    submitDriverId();
+  });
+  $("plate-ok").addEventListener("click", () => list && openAtDoor(list.plate, { listNo: list.list_no }));
   outbox.onUploaded(() => {
     if (!uploadPending) return; // every answered scan empties the queue too
     uploadPending = false;
@@ -846,7 +891,7 @@ async function main() {
     scanInput.focus();
   });
   $("leave-list").addEventListener("click", leaveList);
-  $("open-here").addEventListener("click", () => list && openAtDoor(list.list_no));
+  $("open-here").addEventListener("click", () => list && openAtDoor(list.plate, { listNo: list.list_no }));
   $("name-ok").addEventListener("click", confirmName);
   $("depart").addEventListener("click", depart);
   $("remove-cancel").addEventListener("click", closeRemove);
@@ -873,13 +918,18 @@ async function main() {
     refusal(err);
   }
   render();
-  const resumed = param("list");
+  const kept = listKept.load();
+  const resumed = param("list") || (kept ? String(kept.id) : "");
   try {
     if (resumed) showList(await api.getLoadingList(resumed)); // a reload comes back to the truck
     else await loadWaiting();
   } catch (err) {
-    if (resumed) setParams({ list: null });
-    refusal(err, () => resumed);
+    if (err.code === "NETWORK_ERROR" && kept && String(kept.id) === resumed) {
+      showList(kept); // offline: the list as last seen; parcel scans wait in the outbox
+    } else {
+      if (resumed) setParams({ list: null });
+      refusal(err, () => resumed);
+    }
   }
   render();
   document.body.dataset.ready = "true";

@@ -14,6 +14,12 @@ export const ERRORS = {
     en: "Too many login attempts; try again in {retry_after} s",
   },
   BADGE_NEEDS_PIN: { zh: "此工牌还需输入 PIN 码", en: "This badge needs your PIN too" },
+  BADGE_UNKNOWN: { zh: "未登记的工牌：请用工号和 PIN 码登录，或请主管登记", en: "This badge is not registered: log in with user code and PIN, or ask a supervisor" },
+  BADGE_PIN_WRONG: { zh: "工牌正确，PIN 码错误", en: "Badge read, but the PIN is wrong" },
+  QUANTITY_ABOVE_SCAN_MAX: {
+    zh: "一次 {quantity} 件超过上限 {maximum} 件，需确认",
+    en: "{quantity} units in one scan is over the {maximum} limit and needs confirming",
+  },
   UNLOCK_NEEDS_ADMIN: { zh: "主管和管理员只能由管理员解锁", en: "Only an admin unlocks a supervisor or an admin" },
   SESSION_NOT_FOUND: { zh: "没有这个会话", en: "No such session of yours" },
   LOGIN_INCOMPLETE: { zh: "请输入工号和 PIN 码，或扫描工牌", en: "Enter user code and PIN, or scan a badge" },

@@ -10,6 +10,8 @@
 // nothing done: a parcel scanned onto the truck a second time, not counted again) is one
 // longer soft low tone and a single short buzz.
 
+import { setTextKeepingCodesWhole } from "./ui.js";
+
 const TONES = {
   good: [{ freq: 1800, start: 0, length: 0.09, type: "sine" }],
   bad: [
@@ -109,8 +111,8 @@ export function show(kind, banner, message, detail = "") {
   if (!banner) return;
   banner.hidden = false;
   banner.dataset.feedback = kind;
-  banner.querySelector(".banner-text").textContent = message;
-  banner.querySelector(".banner-detail").textContent = detail;
+  setTextKeepingCodesWhole(banner.querySelector(".banner-text"), message);
+  setTextKeepingCodesWhole(banner.querySelector(".banner-detail"), detail);
 }
 
 export function hide(banner) {

@@ -9,7 +9,8 @@ const HTML_LANG = { zh: "zh-CN", en: "en" };
 
 const TEXTS = {
   "lang.switch": { zh: "English", en: "中文" },
-  "lang.switch.label": { zh: "切换到英文", en: "Switch to Chinese" },
+  // A spoken name holds the visible one, so "English" / "中文" said aloud presses it too.
+  "lang.switch.label": { zh: "English：切换到英文", en: "中文: switch to Chinese" },
   "outbox.pending": { zh: "待上传 {count}", en: "{count} to upload" },
   "outbox.panel.title": { zh: "上传情况", en: "Uploads" },
   "outbox.panel.pending": {
@@ -19,9 +20,13 @@ const TEXTS = {
   "outbox.panel.clear": { zh: "已知悉，清除", en: "Seen, clear" },
   "outbox.panel.close": { zh: "关闭", en: "Close" },
   "outbox.refused": { zh: "被拒 {count}", en: "{count} refused" },
+
+  // Offline use (js/offline.js, on every page): the device has no connection to the server.
+  "offline.banner": { zh: "离线：扫描存在本机，联网后上传", en: "Offline: scans are kept here and upload later" },
+  "offline.uploaded": { zh: "已上传到服务器", en: "Uploaded to the server" },
+
   "scan.ok": { zh: "确定", en: "OK" },
-  "scan.keyboard": { zh: "键盘", en: "Keys" },
-  "scan.keyboard.label": { zh: "显示/隐藏屏幕键盘", en: "Show or hide the on-screen keyboard" },
+  "scan.keyboard": { zh: "键盘", en: "Keyboard" },
 
   // Camera scanning (js/scan-input.js camera button, js/camera-scan.js view)
   "scan.camera.label": { zh: "用相机扫码", en: "Scan with the camera" },
@@ -195,6 +200,20 @@ const TEXTS = {
   "menu.sync": { zh: "OMS 链路", en: "OMS link" },
   "menu.trace": { zh: "追溯", en: "Trace" },
   "trace.csv": { zh: "下载 CSV", en: "Download CSV" },
+
+  // Input that cannot be mistaken: the large-quantity question, the ID number field
+  "qty.large.title": { zh: "一次 {quantity} 件？", en: "{quantity} units in one scan?" },
+  "qty.large.detail": {
+    zh: "超过单次上限 {maximum} 件。请确认不是条码误入数量栏。",
+    en: "That is more than {maximum}. Make sure it is not a barcode that fell into the quantity.",
+  },
+  "qty.large.cancel": { zh: "不对，重新输入", en: "No, re-enter" },
+  "qty.large.confirm": { zh: "确认 {quantity} 件", en: "Yes, {quantity}" },
+  "qty.large.cancelled": { zh: "未记录：请重新输入数量再扫描", en: "Not recorded: enter the count again and scan" },
+  "id.typing": { zh: "还差 {left} 位", en: "{left} more to type" },
+  "id.ok": { zh: "身份证号有效", en: "Valid ID number" },
+  "id.submit": { zh: "核对身份证号", en: "Check the ID number" },
+  "id.x.label": { zh: "输入校验位 X", en: "Type the check character X" },
 };
 
 // Server error codes → text; unknown codes fall back to the server's own message. Only

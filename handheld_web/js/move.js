@@ -13,9 +13,11 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
-import { el, keepScanFocus, number, param, setParams } from "./ui.js";
+import { askAboutLargeQuantity } from "./large-quantity.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
+import { el, elKeepingCodesWhole, keepScanFocus, number, param, setParams, setTextKeepingCodesWhole } from "./ui.js";
 import { lotText, speaker, startPage } from "./shell.js";
+import { openWork } from "./open-work.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -33,6 +35,7 @@ let task = null; // {kind: "item", row, item} | {kind: "carton", sscc, rows} | {
 let choices = null; // {item, rows}: the scanned item lies here in several lots
 let trail = []; // the last moves, newest first
 let latest = 0;
+const sourceKept = openWork("move"); // the from-location, back after a reload
 
 // -- rendering ----------------------------------------------------------------------------
 
@@ -47,7 +50,7 @@ function rowElement(row, onPick) {
   top.append(el("span", "pending-sku", row.sku), el("span", "pending-qty", number(row.quantity)));
   const name = el("span", "pending-name");
   name.append(el("span", "chip chip-plain", row.customer), " ", row.sku_name);
-  button.append(top, name, el("span", "pending-lot", lotText(row)));
+  button.append(top, name, elKeepingCodesWhole("span", "pending-lot", lotText(row)));
   button.addEventListener("click", () => pick(row, row.sku));
   item.append(button);
   return item;
@@ -70,7 +73,7 @@ function renderTask() {
     box.dataset.sku = row.sku;
     box.dataset.lot = row.lot;
     $("task-name").textContent = `${row.sku_name} · ${row.customer}`;
-    $("task-lot").textContent = lotText(row);
+    setTextKeepingCodesWhole($("task-lot"), lotText(row));
     $("task-available").textContent = t("move.available", { available: number(row.available) });
     $("task-qty").hidden = false;
     return;
@@ -107,8 +110,7 @@ function step() {
 function render() {
   const current = step();
   const hint = t(`move.hint.${current}`);
-  scanField.placeholder = hint;
-  scanField.setAttribute("aria-label", hint);
+  showScanPrompt(scanField, hint);
   document.body.dataset.step = current;
   $("source-box").hidden = !source;
   $("source-code").textContent = source?.location || "";
@@ -133,6 +135,7 @@ async function loadSource(code, { announce = false } = {}) {
     const found = await api.moveSource(code);
     if (mine !== latest) return;
     source = found;
+    sourceKept.save(found);
     setParams({ location: source.location });
     render();
     if (announce) {
@@ -141,6 +144,13 @@ async function loadSource(code, { announce = false } = {}) {
     }
   } catch (err) {
     if (mine !== latest) return;
+    const kept = sourceKept.load();
+    if (err.code === "NETWORK_ERROR" && kept?.location === code.toUpperCase()) {
+      source = kept; // offline: what it held when last seen; the move waits in the outbox
+      setParams({ location: source.location });
+      render();
+      return;
+    }
     tell("bad", () => errorText(err), () => code);
   }
 }
@@ -225,6 +235,13 @@ async function moveTo(target) {
     tell("bad", () => t("put.qty.bad", { max: number(task.row.quantity) }), () => qtyField.value);
     return;
   }
+  const large = await askAboutLargeQuantity(body.quantity, scanInput.maxQuantityPerScan);
+  if (large === "cancelled") {
+    qtyField.focus();
+    qtyField.select();
+    return;
+  }
+  if (large === "confirmed") body.confirmed_large = true;
   const what = taskTitle();
   const lines = queuedLines(body);
   note("pending", () => t("common.sending"), () => `${what} → ${target}`);
@@ -274,6 +291,7 @@ function onScan(code) {
 function changeSource() {
   latest += 1;
   source = null;
+  sourceKept.clear();
   task = null;
   choices = null;
   setParams({ location: null });
@@ -291,7 +309,11 @@ function relabel() {
 async function main() {
   startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
-  outbox.onUploaded(() => source && loadSource(source.location));
+  outbox.onUploaded(() => {
+    trail = trail.map((move) => ({ ...move, queued: false })); // up now: no "to upload" left
+    renderTrail();
+    if (source) loadSource(source.location);
+  });
   keepScanFocus(scanInput, [qtyField]);
   $("whole").addEventListener("click", chooseWhole);
   $("source-change").addEventListener("click", changeSource);
@@ -309,7 +331,7 @@ async function main() {
   } catch (err) {
     tell("bad", () => errorText(err));
   }
-  const from = param("location");
+  const from = param("location") || sourceKept.load()?.location;
   if (from) await loadSource(from);
 }
 

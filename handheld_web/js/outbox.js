@@ -96,6 +96,7 @@ async function drain() {
       if (isTransient(err)) {
         // Everything made on this page so far now waits behind this one: say so.
         for (const queuedCaller of waiting.values()) queuedCaller.resolve({ queued: true });
+        if (waiting.size) window.dispatchEvent(new Event("bondfloor:queued")); // js/offline.js
         waiting.clear();
         retryLater();
         return;

@@ -16,9 +16,10 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
-import { el, keepScanFocus, number, param, setParams } from "./ui.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
+import { dateTime, el, keepScanFocus, number, param, setParams } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
+import { openWork } from "./open-work.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -45,6 +46,13 @@ let done = null; // the parcel just made: {waybill_no, lane, print_job} or {wayb
 let stop = null; // {code, details, task}: why an order must not be packed
 let uploadPending = false; // a scan was saved on the device: once it is up, recount
 let latest = 0;
+const orderKept = openWork("packing"); // the order open at the bench, back after a reload
+const keptAtLoad = orderKept.load(); // read before the first render keeps the page's state
+let waiting = null; // orders picked and not packed yet (null: not asked yet)
+// How often the list of what waits is asked again while nothing is open at the bench.
+const WAITING_REFRESH_MS = 15_000;
+// A short number typed (not scanned) while the parcel waits for its weight is the weight.
+const TYPED_WEIGHT = /^\d{1,6}$/;
 
 /** The text of a packing refusal: a lot mismatch here is about the tote, not a reservation. */
 function refusalText(err) {
@@ -101,10 +109,11 @@ function lineElement(item) {
 }
 
 function render() {
+  if (order) orderKept.save(order);
+  else orderKept.clear();
   const hints = { items: "pack.hint.item", lot: "pack.hint.lot", weigh: "pack.hint.weigh" };
   const hint = t(hints[step] || "pack.hint.open");
-  scanField.placeholder = hint;
-  scanField.setAttribute("aria-label", hint);
+  showScanPrompt(scanField, hint);
   document.body.dataset.step = step;
   if (document.activeElement !== stationField) stationField.value = station;
 
@@ -120,6 +129,7 @@ function render() {
   }
   $("weigh").hidden = step !== "weigh";
   renderLotPrompt();
+  renderWaiting();
 
   $("done").hidden = step !== "done" || !done;
   if (done) {
@@ -129,7 +139,9 @@ function render() {
     $("done-lane").textContent = done.lane ? t("pack.done.lane", { lane: done.lane }) : "";
     $("done-print").textContent = done.queued
       ? t("pack.done.queued")
-      : t("pack.done.print", { printer: done.print_job.printer });
+      : done.uploaded
+        ? t("pack.done.uploaded")
+        : t("pack.done.print", { printer: done.print_job.printer });
   }
 
   $("stop").hidden = step !== "stop" || !stop;
@@ -144,6 +156,44 @@ function render() {
       $("stop-task").textContent = task.target ? `${where} → ${task.target}` : where;
     }
   }
+}
+
+function waitingElement(row) {
+  const item = el("li");
+  const button = el("button", "plan-item waiting-item");
+  button.type = "button";
+  button.dataset.orderNo = row.order_no;
+  const top = el("span", "plan-item-top");
+  top.append(el("strong", "plan-item-no", row.tote || row.order_no));
+  if (row.priority > 0) top.append(el("span", "chip", t("pack.waiting.priority")));
+  const what = el("span", "plan-item-ref", `${row.order_no} · ${row.courier}`);
+  button.append(top, what);
+  if (row.cutoff_at) {
+    button.append(el("span", "plan-item-units", t("pack.waiting.cutoff", { time: dateTime(row.cutoff_at) })));
+  }
+  button.addEventListener("click", () => openOrder(row.tote || row.order_no));
+  item.append(button);
+  return item;
+}
+
+function renderWaiting() {
+  const idle = !order && step !== "stop" && waiting !== null;
+  $("waiting").hidden = !idle;
+  if (!idle) return;
+  $("waiting-title").textContent = t("pack.waiting.title", { count: number(waiting.length) });
+  $("waiting-list").replaceChildren(...waiting.map(waitingElement));
+  $("waiting-empty").hidden = waiting.length > 0;
+}
+
+/** What waits at packing: picked orders nothing stops (held or cancelled ones are not listed). */
+async function loadWaiting() {
+  try {
+    const rows = await api.listOrders({ state: "picked", limit: 100 });
+    waiting = rows.filter((row) => !row.blocked);
+  } catch {
+    waiting = waiting ?? []; // offline: the scan still opens a tote
+  }
+  renderWaiting();
 }
 
 function renderLotPrompt() {
@@ -215,6 +265,10 @@ async function openOrder(code, { quiet = false } = {}) {
       await showStop(err, code);
       return;
     }
+    if (err.code === "NETWORK_ERROR" && quiet && keptAtLoad?.order_no === code) {
+      showOrder(keptAtLoad); // offline: the order as last seen; its scans wait in the outbox
+      return;
+    }
     if (quiet) {
       leaveOrder();
       return;
@@ -241,6 +295,7 @@ function leaveOrder() {
   step = "open";
   setParams({ order: null });
   render();
+  loadWaiting();
 }
 
 /** Say loudly that the order must not be packed, then what to do with its tote. */
@@ -345,6 +400,7 @@ async function pack() {
     }
     done = answer.result;
     render();
+    loadWaiting();
     const result = answer.result;
     const { lane, print_job: job } = result;
     const printer = job.printer;
@@ -360,7 +416,14 @@ async function pack() {
 
 // -- wiring -------------------------------------------------------------------------------
 
-function onScan(code) {
+function onScan(code, { source } = {}) {
+  // "Weigh and enter grams": a short number typed by a person while the parcel waits for
+  // its weight is the weight, not an item (a scanner's code comes as a fast burst).
+  if (step === "weigh" && source !== "scanner" && TYPED_WEIGHT.test(code)) {
+    weightField.value = code;
+    pack();
+    return;
+  }
   if (step === "lot" && lotWanted) packScan(lotWanted.item, { lot: code });
   else if (step === "items" || step === "weigh") packScan(code);
   else openOrder(code);
@@ -388,6 +451,10 @@ async function main() {
   startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
   outbox.onUploaded(() => {
+    if (done?.queued) {
+      done = { ...done, queued: false, uploaded: true }; // the parcel is on the server now
+      render();
+    }
     if (!uploadPending) return; // every answered scan empties the queue too
     uploadPending = false;
     if (order) openOrder(order.order_no, { quiet: true }); // the counts after the upload
@@ -419,8 +486,12 @@ async function main() {
   } catch (err) {
     refusal(err);
   }
-  const resumed = param("order");
+  const resumed = param("order") || keptAtLoad?.order_no;
   if (resumed) await openOrder(resumed, { quiet: true }); // a reload: the counts come back
+  await loadWaiting();
+  setInterval(() => {
+    if (!order && document.visibilityState === "visible") loadWaiting();
+  }, WAITING_REFRESH_MS);
 }
 
 main();

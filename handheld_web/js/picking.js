@@ -18,9 +18,11 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
-import { el, keepScanFocus, number, param, setParams } from "./ui.js";
+import { askAboutLargeQuantity } from "./large-quantity.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
+import { el, keepScanFocus, number, param, setParams, setTextKeepingCodesWhole } from "./ui.js";
 import { lotText, speaker, startPage } from "./shell.js";
+import { openWork } from "./open-work.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -50,6 +52,9 @@ let openLeft = 0; // tasks of the wave still open when none was free for us
 let shortOpen = false;
 let uploadPending = false; // a change was saved on the device: once it is up, ask again
 let latest = 0; // the newest request; older answers are dropped
+let wavesUnreachable = false; // the last wave list failed at the network
+const pickKept = openWork("picking"); // the wave and task, back after a reload
+const keptAtLoad = pickKept.load(); // read before the first render keeps the page's state
 
 function refusal(err, detail = () => "") {
   tell("bad", () => errorText(err), detail);
@@ -91,7 +96,7 @@ function renderTask() {
   $("pick-location").textContent = task.location;
   $("pick-sku").textContent = task.sku;
   $("pick-name").textContent = task.sku_name;
-  $("pick-lot").textContent = lotText(task);
+  setTextKeepingCodesWhole($("pick-lot"), lotText(task));
   $("pick-remaining").textContent = t("pick.of_remaining", { remaining: number(task.remaining) });
   $("pick-tote").textContent = task.tote ? t("pick.tote.own", { tote: task.tote }) : t("pick.tote.empty");
   $("slot-tote").dataset.own = String(Boolean(task.tote));
@@ -110,6 +115,8 @@ function renderTask() {
 }
 
 function render() {
+  if (wave) pickKept.save({ wave, task });
+  else pickKept.clear();
   const hints = {
     wave: "pick.hint.wave",
     none: "pick.hint.wave",
@@ -121,8 +128,7 @@ function render() {
     blocked: "pick.hint.blocked",
   };
   const hint = t(hints[step]);
-  scanField.placeholder = hint;
-  scanField.setAttribute("aria-label", hint);
+  showScanPrompt(scanField, hint);
   document.body.dataset.step = step;
 
   $("step-wave").hidden = step !== "wave";
@@ -150,11 +156,13 @@ async function loadWaves() {
   const mine = ++latest;
   try {
     const found = await api.listWaves("open");
+    wavesUnreachable = false;
     if (mine !== latest) return found;
     waves = found;
     render();
     return found;
   } catch (err) {
+    wavesUnreachable = err.code === "NETWORK_ERROR";
     if (mine === latest) refusal(err);
     return [];
   }
@@ -376,8 +384,14 @@ async function confirm(tote) {
     qtyField.value = String(task.remaining);
     return;
   }
+  const large = await askAboutLargeQuantity(quantity, scanInput.maxQuantityPerScan);
+  if (large === "cancelled") {
+    qtyField.value = String(task.remaining);
+    return;
+  }
   const picking = task;
   const body = { location: scanned.location, item: scanned.item, quantity, tote };
+  if (large === "confirmed") body.confirmed_large = true;
   if (scanned.lot) body.lot = scanned.lot;
   if (scanned.lotChoice) body.lot_choice = scanned.lotChoice;
   const what = `${number(quantity)} × ${picking.sku} → ${tote}`;
@@ -552,6 +566,17 @@ function wire() {
   });
 }
 
+/** Offline after a reload: the wave and task as last seen (scans are checked on upload). */
+function resumeOffline(kept) {
+  wave = kept.wave;
+  setParams({ wave: wave.id });
+  if (kept.task) showTask(kept.task);
+  else {
+    step = "none";
+    render();
+  }
+}
+
 async function main() {
   startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
@@ -573,9 +598,11 @@ async function main() {
     refusal(err);
   }
   const found = await loadWaves();
-  const waveId = param("wave");
+  const kept = keptAtLoad;
+  const waveId = param("wave") || (kept?.wave ? String(kept.wave.id) : "");
   const resumed = waveId && found.find((w) => String(w.id) === waveId);
   if (resumed) chooseWave(resumed); // a reload: the server gives back the task this handheld holds
+  else if (wavesUnreachable && kept?.wave && String(kept.wave.id) === waveId) resumeOffline(kept);
   else setParams({ wave: null });
 }
 

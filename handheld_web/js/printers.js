@@ -86,7 +86,9 @@ function jobRow(job, { next = false, retryable = false } = {}) {
 
   const open = el("button", "job-open");
   open.type = "button";
-  open.setAttribute("aria-label", t("printers.job.open", { id: job.id }));
+  // Said before the visible text, not instead of it (an aria-label would hide the waybill
+  // from speech control and screen readers).
+  open.append(el("span", "visually-hidden", `${t("printers.job.open", { id: job.id })}: `));
   const top = el("span", "job-top");
   const what = job.kind === "test" ? t("printers.job.test") : job.waybill_no || t("printers.job.no", job);
   top.append(el("strong", "job-waybill", what));

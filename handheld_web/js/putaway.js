@@ -10,9 +10,10 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
-import { el, keepScanFocus, number, param, setParams } from "./ui.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
+import { el, elKeepingCodesWhole, keepScanFocus, number, param, setParams, setTextKeepingCodesWhole } from "./ui.js";
 import { lotText, speaker, startPage } from "./shell.js";
+import { openWork } from "./open-work.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -26,7 +27,8 @@ const STALE = new Set(["ITEM_NOT_ON_LOCATION", "INSUFFICIENT_STOCK", "SSCC_NOT_F
 
 let scanInput = null;
 let gsPlaceholder = "~";
-let source = (param("location") || "DOCK-01").toUpperCase();
+const pendingKept = openWork("putaway"); // the location worked from and what waits there
+let source = (param("location") || pendingKept.load()?.location || "DOCK-01").toUpperCase();
 let pending = [];
 let task = null; // {row, item} for an item, {sscc} for a carton
 let choices = null; // {item, rows}: the scanned item lies here in several lots
@@ -63,7 +65,7 @@ function rowElement(row, onPick) {
   top.append(el("span", "pending-sku", row.sku), el("span", "pending-qty", number(row.quantity)));
   const name = el("span", "pending-name");
   name.append(el("span", "chip chip-plain", row.customer), " ", row.sku_name);
-  const lot = el("span", "pending-lot", lotText(row));
+  const lot = elKeepingCodesWhole("span", "pending-lot", lotText(row));
   const where = el("span", "pending-where");
   where.append(
     el("span", "pending-arrow", "→ "),
@@ -97,7 +99,7 @@ function renderTask() {
   box.dataset.lot = row.lot;
   $("task-sku").textContent = row.sku;
   $("task-name").textContent = `${row.sku_name} · ${row.customer}`;
-  $("task-lot").textContent = lotText(row);
+  setTextKeepingCodesWhole($("task-lot"), lotText(row));
   $("task-on-source").textContent = t("put.on_source", { quantity: number(row.quantity) });
   target.hidden = false;
   target.dataset.found = String(Boolean(row.suggestion));
@@ -126,8 +128,7 @@ function renderTrail() {
 
 function render() {
   const hint = t(task ? "put.hint.target" : "put.hint.item");
-  scanField.placeholder = hint;
-  scanField.setAttribute("aria-label", hint);
+  showScanPrompt(scanField, hint);
   document.body.dataset.step = task ? "target" : "item";
   $("source").value = source;
   renderTask();
@@ -148,6 +149,7 @@ async function loadPending({ announce = false } = {}) {
     const rows = await api.putawayPending(source);
     if (mine !== latest) return;
     pending = rows;
+    pendingKept.save({ location: source, rows });
     render();
     if (announce) {
       const text = () => t("put.pending.loaded", { location: source, count: number(pending.length) });
@@ -155,6 +157,12 @@ async function loadPending({ announce = false } = {}) {
     }
   } catch (err) {
     if (mine !== latest) return;
+    const kept = pendingKept.load();
+    if (err.code === "NETWORK_ERROR" && kept?.location === source) {
+      pending = kept.rows; // offline: as last seen; what is put away waits in the outbox
+      render();
+      return;
+    }
     pending = [];
     render();
     tell("bad", () => errorText(err), () => source);
@@ -216,6 +224,7 @@ function takeFromPending(moved, quantity) {
   if (!row) return;
   row.quantity -= quantity;
   if (row.quantity <= 0) pending = pending.filter((r) => r !== row);
+  pendingKept.save({ location: source, rows: pending });
 }
 
 function remember(move) {
@@ -290,7 +299,11 @@ function relabel() {
 async function main() {
   startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
-  outbox.onUploaded(() => loadPending());
+  outbox.onUploaded(() => {
+    trail = trail.map((move) => ({ ...move, queued: false })); // up now: no "to upload" left
+    renderTrail();
+    loadPending();
+  });
   keepScanFocus(scanInput, [qtyField]);
   $("source-form").addEventListener("submit", (e) => {
     e.preventDefault();

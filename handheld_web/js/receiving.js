@@ -13,7 +13,9 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, t } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
+import { askAboutLargeQuantity } from "./large-quantity.js";
+import { openWork } from "./open-work.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, normaliseDate, number, param, setParams, signed, today } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
 
@@ -43,6 +45,7 @@ let mismatch = null; // {reference, seal, expected} after the server said ARRIVA
 let asked = null; // {body, needs:Set, code, details}: a receive scan the server asked about
 let closeQueued = false;
 let latest = 0; // the newest plan lookup; older answers are dropped
+const openPlanKept = openWork("receiving"); // the open plan, back after a reload
 
 // -- the banner ---------------------------------------------------------------------------
 
@@ -75,7 +78,7 @@ function stepFor(summary) {
 
 // -- rendering ----------------------------------------------------------------------------
 
-function placeholder() {
+function showStepPrompt() {
   const keys = {
     choose: "recv.hint.plan",
     closed: "recv.hint.plan",
@@ -84,8 +87,7 @@ function placeholder() {
     close: "recv.hint.item",
   };
   const text = t(keys[step], { ref: plan ? t(`ref.${plan.transport_mode}`) : "" });
-  scanField.placeholder = text;
-  scanField.setAttribute("aria-label", text);
+  showScanPrompt(scanField, text);
 }
 
 function unitsText(summary) {
@@ -137,10 +139,19 @@ function renderHeader() {
   $("plan-ref").textContent = references(plan).join(" / ");
   // Where and when it arrived matters once receiving is done; while scanning, the tally
   // needs the room.
+  // A check-in just made stays on screen while receiving: the dock knows it went through.
   const arrival = $("plan-arrival");
-  arrival.hidden = !plan.dock || step !== "closed";
+  const checkedIn = plan.checked_in_as;
+  arrival.hidden = !plan.dock || !(step === "closed" || (step === "receive" && checkedIn));
   const sealPart = plan.seal_no ? ` · ${t("recv.seal")} ${plan.seal_no}` : "";
   arrival.textContent = plan.dock ? `${plan.dock}${sealPart} · ${dateTime(plan.arrived_at)}` : "";
+  if (step === "receive" && checkedIn) {
+    arrival.textContent = t("recv.checkin.shown", {
+      dock: plan.dock,
+      reference: checkedIn,
+      seal: plan.seal_no || checkin.seal || "—",
+    });
+  }
   $("plan-units").hidden = step === "receive" || step === "close";
   $("plan-units").textContent = unitsText(plan);
 }
@@ -276,7 +287,7 @@ function render() {
   }
   renderArrivals();
   renderPrompts();
-  placeholder();
+  showStepPrompt();
 }
 
 // -- choosing a plan ----------------------------------------------------------------------
@@ -312,12 +323,18 @@ async function openPlan(id, { scanned = "" } = {}) {
     }
   } catch (err) {
     if (mine !== latest) return;
+    const kept = openPlanKept.load();
+    if (err.code === "NETWORK_ERROR" && kept && String(kept.id) === String(id)) {
+      showPlan(kept); // offline: the plan as last seen; scans wait in the outbox
+      return;
+    }
     refusal(err);
   }
 }
 
 function showPlan(found) {
   plan = found;
+  openPlanKept.save(found);
   step = stepFor(found);
   checkin = { reference: "", seal: "", active: "reference" };
   mismatch = null;
@@ -334,7 +351,8 @@ async function refreshPlan() {
   try {
     const found = await api.getPlan(plan.id);
     if (!plan || found.id !== plan.id) return;
-    plan = found;
+    plan = { ...found, checked_in_as: plan.checked_in_as };
+    openPlanKept.save(plan);
     if (found.status === "closed" && !closeQueued) step = "closed"; // closed on another handheld
     render();
   } catch {
@@ -354,6 +372,7 @@ async function lookUpPlan(code) {
     }
     arrivals = found;
     plan = null;
+    openPlanKept.clear();
     step = "choose";
     setParams({ plan: null });
     render();
@@ -366,6 +385,7 @@ async function lookUpPlan(code) {
 
 function leavePlan() {
   plan = null;
+  openPlanKept.clear();
   asked = null;
   step = "choose";
   setParams({ plan: null });
@@ -410,7 +430,8 @@ async function submitCheckin(overrideReason = "") {
       tell("info", () => t("common.queued"), () => `${reference} · ${body.dock}`);
       return;
     }
-    plan = { ...plan, ...answer.result };
+    plan = { ...plan, ...answer.result, checked_in_as: reference.toUpperCase() };
+    openPlanKept.save(plan);
     step = "receive";
     render();
     const dock = answer.result.dock;
@@ -471,6 +492,20 @@ function receivedDetail(result) {
   };
 }
 
+/** A scan with the typed count: a count above the per-scan maximum is asked about first. */
+async function receiveScanned(code) {
+  const body = receiveBody(code);
+  const answer = await askAboutLargeQuantity(body.quantity, scanInput.maxQuantityPerScan);
+  if (answer === "cancelled") {
+    countField.value = "";
+    note("info", () => t("qty.large.cancelled"), () => code);
+    countField.focus();
+    return;
+  }
+  if (answer === "confirmed") body.confirmed_large = true;
+  receive(body);
+}
+
 /** Send one receiving scan; `needs` carries what an earlier prompt for it already asked. */
 async function receive(body, needs = new Set()) {
   asked = null;
@@ -497,19 +532,26 @@ async function receive(body, needs = new Set()) {
 async function askAbout(body, err, asking) {
   const needs = new Set(asking);
   if (err.code === "LOT_REQUIRED" || err.code === "EXPIRY_REQUIRED") {
+    // A question, not a refusal: a plain EAN carries no lot. Both at once when the SKU
+    // tracks both, prefilled from the last carton of this SKU on this plan.
+    const details = err.details || {};
     needs.add(err.code === "LOT_REQUIRED" ? "lot" : "expiry");
-    if (err.code === "LOT_REQUIRED") {
-      // Ask for both at once when the SKU tracks expiry too: one prompt, not two.
-      const sku = await api.getSku(plan.customer, err.details.sku).catch(() => null);
-      if (sku?.expiry_tracked) needs.add("expiry");
-    }
-    asked = { kind: "lot", body, needs, code: err.code, details: err.details };
-    $("lot").value = body.lot || "";
-    $("expiry").value = body.expiry || "";
+    if (details.lot_tracked) needs.add("lot");
+    if (details.expiry_tracked) needs.add("expiry");
+    const last = { lot: details.last_lot || "", expiry: details.last_expiry || "" };
+    asked = { kind: "lot", body, needs, code: err.code, details, last };
+    $("lot").value = body.lot || last.lot;
+    $("expiry").value = body.expiry || last.expiry;
     renderPrompts();
-    refusal(err, () => body.scan);
-    const first = needs.has("lot") && !body.lot ? $("lot") : $("expiry");
-    first.focus();
+    const sku = details.sku || body.scan;
+    tell("notice", () => t(last.lot ? "recv.lot.same_title" : "recv.lot.ask", { sku }), () => body.scan);
+    if (last.lot) {
+      // Prefilled: a scanned lot label replaces the whole lot, not appends to it.
+      $("lot").focus();
+      $("lot").select();
+      return;
+    }
+    (needs.has("lot") && !$("lot").value ? $("lot") : $("expiry")).focus();
     return;
   }
   if (OVER_CODES.has(err.code)) {
@@ -539,7 +581,9 @@ function renderPrompts() {
   lotPrompt.hidden = asked?.kind !== "lot" || step !== "receive";
   overPrompt.hidden = asked?.kind !== "over" || step !== "receive";
   if (asked?.kind === "lot") {
-    $("lot-prompt-title").textContent = t("recv.lot.title", { sku: asked.details.sku });
+    const title = asked.last.lot ? "recv.lot.same_title" : "recv.lot.title";
+    $("lot-prompt-title").textContent = t(title, { sku: asked.details.sku });
+    $("lot-submit").textContent = t(asked.last.lot ? "recv.lot.use_last" : "recv.lot.submit");
     $("lot").required = asked.needs.has("lot");
     $("expiry").required = asked.needs.has("expiry");
   }
@@ -643,6 +687,7 @@ async function submitClose() {
     }
     closeQueued = false;
     plan = { ...answer.result.plan, tally: answer.result.tally };
+    openPlanKept.save(plan);
     render();
     tell("good", () => t("recv.closed"), () => plan.plan_no);
   } catch (err) {
@@ -669,7 +714,7 @@ function onScan(code) {
     takeCheckinScan(code);
   } else if (step === "receive") {
     if (asked) dropAsked(); // a new scan answers "no" to the open question
-    receive(receiveBody(code));
+    receiveScanned(code);
   } else {
     tell("bad", () => t("recv.close.busy"), () => code);
   }
@@ -722,6 +767,12 @@ function wire() {
     submitLotPrompt();
   });
   $("lot-cancel").addEventListener("click", dropAsked);
+  $("lot").addEventListener("input", () => {
+    // Another lot than the last carton's has its own expiry: never keep the old one.
+    if (asked?.kind === "lot" && asked.last.lot && $("expiry").value === asked.last.expiry) {
+      if ($("lot").value.trim() !== asked.last.lot) $("expiry").value = "";
+    }
+  });
   $("over-confirm").addEventListener("click", () => {
     if (asked?.kind !== "over") return;
     // A new command with its own key: the refused scan stays refused in the log.
@@ -756,7 +807,7 @@ async function main() {
   } catch (err) {
     refusal(err);
   }
-  const planId = param("plan");
+  const planId = param("plan") || openPlanKept.load()?.id;
   if (planId) await openPlan(planId);
   else await loadArrivals();
 }

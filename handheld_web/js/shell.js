@@ -19,6 +19,8 @@ export function startPage({ onLanguage = null, uploads = true, badge = true } = 
   if (badgeElement) outbox.mountBadge(badgeElement);
   if (uploads) outbox.start();
   if (onLanguage) document.addEventListener("languagechange", onLanguage);
+  // Offline use (the service worker, the offline note) need not hold up the page's start.
+  import("./offline.js").then((offline) => offline.startOffline());
 }
 
 /**

@@ -23,7 +23,7 @@ import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
 import { errorText, language, t } from "./i18n.js";
-import { ScanInput } from "./scan-input.js";
+import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, number, param, setParams } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
 
@@ -296,8 +296,7 @@ function renderHead() {
   $("agent-buffered").textContent = buffered > 0 ? t("station.agent.buffered", { count: number(buffered) }) : "";
 
   const hint = t(`station.hint.${view.kind}`);
-  $("scan").placeholder = hint;
-  $("scan").setAttribute("aria-label", hint);
+  showScanPrompt($("scan"), hint);
 }
 
 /** The order's lines per SKU (packing counts per SKU; one SKU may stand on two lines). */

@@ -141,3 +141,32 @@ export function keepScanFocus(scanInput, fields) {
     });
   }
 }
+
+// A code in a text (A-02-01-1, LL-20261206-0042, 2029-05-11) wraps as a whole, never at one
+// of its hyphens; one longer than a line may still break, or it would stick out.
+const CODE = /\b[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b/g;
+const LONGEST_WHOLE_CODE = 20;
+
+export function setTextKeepingCodesWhole(node, text) {
+  const value = String(text ?? "");
+  const parts = [];
+  let last = 0;
+  for (const match of value.matchAll(CODE)) {
+    if (match[0].length > LONGEST_WHOLE_CODE) continue;
+    parts.push(value.slice(last, match.index));
+    const code = document.createElement("span");
+    code.className = "code-whole";
+    code.textContent = match[0];
+    parts.push(code);
+    last = match.index + match[0].length;
+  }
+  parts.push(value.slice(last));
+  node.replaceChildren(...parts.filter((part) => part !== ""));
+}
+
+/** A new element whose text keeps its codes whole (see setTextKeepingCodesWhole). */
+export function elKeepingCodesWhole(tag, className, text) {
+  const node = el(tag, className);
+  setTextKeepingCodesWhole(node, text);
+  return node;
+}

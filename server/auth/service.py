@@ -295,6 +295,10 @@ def _record_login(
         return LoginOutcome(refused=(code, message, details or {}))
 
     if found is None:
+        # A badge alone logs in or not, so saying it is unknown tells nothing more; a user
+        # code never says whether the user exists.
+        if attempt.badge:
+            return refuse("BADGE_UNKNOWN", "this badge is not registered")
         return refuse("LOGIN_FAILED", "unknown user or wrong PIN")
     # Read again inside the write: the user may have been disabled, locked, unlocked or
     # given a new PIN since the PIN was checked.
@@ -325,6 +329,8 @@ def _record_login(
             "UPDATE users SET failed_logins = ?, last_failed_at = ?, locked_until = ? WHERE id = ?",
             (failures, now.isoformat(), locked_until, row["id"]),
         )
+        if attempt.badge:  # the badge was known (it asked for the PIN): the PIN is wrong
+            return refuse("BADGE_PIN_WRONG", "the badge is known but the PIN is wrong")
         return refuse("LOGIN_FAILED", "unknown user or wrong PIN")
     throttled = gate.addresses.succeeded(attempt.address)
     token = secrets.token_urlsafe(32)

@@ -105,7 +105,12 @@ def count_line(
         idempotency_key,
         [task_id, data],
         lambda conn, ctx: service.record_line(
-            conn, ctx, settings.scan.gs_placeholder, task_id, data
+            conn,
+            ctx,
+            settings.scan.gs_placeholder,
+            task_id,
+            data,
+            max_per_scan=settings.scan.max_quantity_per_scan,
         ),
     ).value
 

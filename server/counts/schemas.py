@@ -45,6 +45,9 @@ class CountLineIn(Struct, forbid_unknown_fields=True, kw_only=True):
     lot: Lot = ""
     expiry: Expiry = ""
     customer: Annotated[str, text(40, "The owner, when two customers share a barcode")] = ""
+    confirmed_large: Annotated[
+        bool, Meta(description="The person confirmed a quantity above the per-scan maximum")
+    ] = False
 
     def __post_init__(self) -> None:
         check_expiry(self.expiry)

@@ -40,6 +40,7 @@ from server.db import Database
 from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from server.ledger.schemas import MovementIn
 from server.ledger.service import count_document, post_movement, refuse_if_system_managed
+from server.scan_quantity import check_quantity_per_scan
 
 SEES_EXPECTED = frozenset({"supervisor", "admin"})
 """Roles that see expected quantities and differences (counters count blind)."""
@@ -278,8 +279,11 @@ def record_line(
     gs_placeholder: str,
     task_id: int,
     req: CountLineIn,
+    *,
+    max_per_scan: int | None = None,
 ) -> dict[str, Any]:
     """Set the counted quantity of one item (a second entry of the same item replaces it)."""
+    check_quantity_per_scan(req.quantity, max_per_scan, confirmed=req.confirmed_large)
     task = _counting_task(conn, ctx, task_id)
     ctx.audit_target = f"count:{task_id}"
     scan = read_scan(req.item, gs_placeholder)

@@ -113,7 +113,9 @@ def open_at_door(
         "loading_list.open",
         idempotency_key,
         msgspec.to_builtins(data),
-        lambda conn, ctx: service.open_at_door(conn, ctx, settings, data.scan, data.door),
+        lambda conn, ctx: service.open_at_door(
+            conn, ctx, settings, data.scan, data.door, list_no=data.list_no
+        ),
     )
 
 

@@ -33,6 +33,14 @@ class LoadingListIn(Struct, forbid_unknown_fields=True, kw_only=True):
 class OpenAtDoor(Struct, forbid_unknown_fields=True, kw_only=True):
     scan: Annotated[str, Meta(min_length=1, max_length=60, description="Plate or list number")]
     door: Code
+    list_no: Annotated[
+        str,
+        Meta(
+            max_length=40,
+            description="The list whose plate was chosen on the handheld (its card tapped): "
+            "`scan` is then that list's plate, and two lists of one truck stay apart",
+        ),
+    ] = ""
 
 
 class DriverId(Struct, forbid_unknown_fields=True, kw_only=True):

@@ -262,9 +262,16 @@ def _loading(row: sqlite3.Row) -> None:
 
 
 def open_at_door(
-    conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, scanned: str, door: str
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    settings: Settings,
+    scanned: str,
+    door: str,
+    *,
+    list_no: str = "",
 ) -> dict[str, Any]:
-    """The truck is at the door: its plate (or the list number) opens its list here."""
+    """The truck is at the door: its plate (or the list number) opens its list here; with
+    `list_no`, the plate chosen on that list's card (a truck may have two lists)."""
     if not any(s.name == door and s.kind == "dock_door" for s in settings.stations):
         raise NotFound(
             f"no dock door {door}",
@@ -283,12 +290,17 @@ def open_at_door(
             code="PLATE_INVALID",
             details={"field": "scan", "value": scanned, "rule": "empty"},
         )
-    rows = conn.execute(
-        "SELECT *, (plate = ? OR (second_plate != '' AND second_plate = ?)) AS by_plate "
-        "FROM loading_lists WHERE list_no = ? OR plate = ? OR (second_plate != '' "
-        "AND second_plate = ?) ORDER BY state = 'departed', id DESC",
-        (plate, plate, text, plate, plate),
-    ).fetchall()
+    by_plate = "(plate = ? OR (second_plate != '' AND second_plate = ?)) AS by_plate"
+    if list_no:
+        rows = conn.execute(
+            f"SELECT *, {by_plate} FROM loading_lists WHERE list_no = ?", (plate, plate, list_no)
+        ).fetchall()
+    else:
+        rows = conn.execute(
+            f"SELECT *, {by_plate} FROM loading_lists WHERE list_no = ? OR plate = ? OR "
+            "(second_plate != '' AND second_plate = ?) ORDER BY state = 'departed', id DESC",
+            (plate, plate, text, plate, plate),
+        ).fetchall()
     if not rows:
         raise NotFound(
             f"no loading list for {text}", code="LIST_NOT_FOUND", details={"scanned": text}

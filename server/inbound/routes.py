@@ -183,6 +183,7 @@ def receive(
             req=data,
             today=site_today(settings),
             bare_sscc=settings.scan.bare_sscc,
+            max_per_scan=settings.scan.max_quantity_per_scan,
         ),
     ).value
 

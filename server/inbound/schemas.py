@@ -88,6 +88,9 @@ class ReceiveScan(Struct, forbid_unknown_fields=True, kw_only=True):
     expiry: Expiry = ""
     damaged: bool = False
     confirm_over: bool = False
+    confirmed_large: Annotated[
+        bool, Meta(description="The person confirmed a quantity above the per-scan maximum")
+    ] = False
 
     def __post_init__(self) -> None:
         check_expiry(self.expiry)

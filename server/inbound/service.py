@@ -32,6 +32,7 @@ from server.inbound.schemas import (
 )
 from server.ledger.schemas import MovementIn
 from server.ledger.service import post_movement
+from server.scan_quantity import check_quantity_per_scan
 
 # -- delivery plans ---------------------------------------------------------------------
 
@@ -299,6 +300,23 @@ def check_in(
 # -- receiving ---------------------------------------------------------------------------
 
 
+def _lot_question(conn: sqlite3.Connection, plan_id: int, sku: Any) -> dict[str, Any]:
+    """What the page needs to ask for a lot/expiry: the SKU, what it tracks, and the lot and
+    expiry of its last scan on this plan (a plain-EAN carton is usually the same lot)."""
+    last = conn.execute(
+        "SELECT lot, expiry FROM receipt_scans WHERE plan_id = ? AND sku_id = ? AND lot != ''"
+        " ORDER BY id DESC LIMIT 1",
+        (plan_id, sku["id"]),
+    ).fetchone()
+    return {
+        "sku": sku["code"],
+        "lot_tracked": bool(sku["lot_tracked"]),
+        "expiry_tracked": bool(sku["expiry_tracked"]),
+        "last_lot": last[0] if last else "",
+        "last_expiry": last[1] if last else "",
+    }
+
+
 def receive_scan(
     conn: sqlite3.Connection,
     ctx: CommandContext,
@@ -310,7 +328,9 @@ def receive_scan(
     req: ReceiveScan,
     today: date | None = None,
     bare_sscc: bool = False,
+    max_per_scan: int | None = None,
 ) -> dict[str, Any]:
+    check_quantity_per_scan(req.quantity, max_per_scan, confirmed=req.confirmed_large)
     plan = _plan(conn, plan_id)
     if plan["status"] == "closed":
         raise Conflict("the receipt is closed", code="PLAN_CLOSED")
@@ -326,13 +346,15 @@ def receive_scan(
     sku, lot, expiry, quantity, sscc = _what_was_scanned(conn, plan, scan, req)
     if sku["lot_tracked"] and not lot:
         raise Unprocessable(
-            f"{sku['code']} needs its lot", code="LOT_REQUIRED", details={"sku": sku["code"]}
+            f"{sku['code']} needs its lot",
+            code="LOT_REQUIRED",
+            details=_lot_question(conn, plan_id, sku),
         )
     if sku["expiry_tracked"] and not expiry:
         raise Unprocessable(
             f"{sku['code']} needs its expiry date",
             code="EXPIRY_REQUIRED",
-            details={"sku": sku["code"]},
+            details=_lot_question(conn, plan_id, sku),
         )
     condition = "damaged" if req.damaged else "good"
     shelf_problem = _shelf_life_problem(conn, plan["customer_id"], expiry, today or date.today())

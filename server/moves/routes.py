@@ -57,7 +57,12 @@ def move(
         idempotency_key,
         data,
         lambda conn, ctx: service.move_stock(
-            conn, ctx, data, settings.scan.gs_placeholder, bare_sscc=settings.scan.bare_sscc
+            conn,
+            ctx,
+            data,
+            settings.scan.gs_placeholder,
+            bare_sscc=settings.scan.bare_sscc,
+            max_per_scan=settings.scan.max_quantity_per_scan,
         ),
     ).value
 

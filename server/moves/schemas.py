@@ -28,6 +28,9 @@ class MoveRequest(Struct, forbid_unknown_fields=True, kw_only=True):
     whole_location: Annotated[bool, Meta(description="Move everything the from-location holds")] = (
         False
     )
+    confirmed_large: Annotated[
+        bool, Meta(description="The person confirmed a quantity above the per-scan maximum")
+    ] = False
 
 
 class SourceLine(Struct, kw_only=True):

@@ -18,6 +18,7 @@ from server.ledger.schemas import MovementIn
 from server.ledger.service import move_contents, post_movement
 from server.moves.schemas import MovedLine, MoveRequest, MoveResult, MoveSource, SourceLine
 from server.putaway.service import stock_for_item
+from server.scan_quantity import check_quantity_per_scan
 
 MOVABLE_TYPES = frozenset({"dock", "staging", "storage", "pick_face", "quarantine", "inspection"})
 """Where stock rests between flows. Totes, parcels, pack stations and lanes belong to the
@@ -76,8 +77,10 @@ def move_stock(
     gs_placeholder: str,
     *,
     bare_sscc: bool = False,
+    max_per_scan: int | None = None,
 ) -> MoveResult:
     """Move what the request names from one location to another, as `move` movements."""
+    check_quantity_per_scan(req.quantity, max_per_scan, confirmed=req.confirmed_large)
     source = _location(conn, req.from_location, gs_placeholder)
     target = _location(conn, req.to_location, gs_placeholder)
     if source["id"] == target["id"]:

@@ -22,6 +22,7 @@ from server.outbound.lots import confirm_lot
 from server.outbound.orders import order_row, refuse_if_blocked, set_state
 from server.outbound.schemas import PickCheck, PickConfirm, ShortPick
 from server.outbound.waves import finish_wave_if_done, pickable_sql
+from server.scan_quantity import check_quantity_per_scan
 
 
 def lease_holder(actor: Actor) -> str:
@@ -142,6 +143,9 @@ def confirm_pick(
 ) -> dict[str, Any]:
     """Move the picked units from the location into the order's tote."""
     ctx.audit_target = f"pick-task:{task_id}"
+    check_quantity_per_scan(
+        req.quantity, settings.scan.max_quantity_per_scan, confirmed=req.confirmed_large
+    )
     order = order_row(conn, _task(conn, task_id)["order_id"])
     refuse_if_blocked(order)  # a cancelled order's tasks are closed: say why
     task = _open_task(conn, task_id)

@@ -138,6 +138,9 @@ class PickConfirm(Struct, forbid_unknown_fields=True, kw_only=True):
     tote: ScanText
     lot: LotLabel | None = None
     lot_choice: LotChoice | None = None
+    confirmed_large: Annotated[
+        bool, Meta(description="The person confirmed a quantity above the per-scan maximum")
+    ] = False
 
 
 class ShortPick(Struct, forbid_unknown_fields=True, kw_only=True):

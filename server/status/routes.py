@@ -71,6 +71,7 @@ def client_config(settings: NamedDependency[Settings]) -> dict[str, Any]:
             "gs_placeholder": settings.scan.gs_placeholder,
             "max_interkey_ms": settings.scan.max_interkey_ms,
             "suffixes": settings.scan.suffixes,
+            "max_quantity_per_scan": settings.scan.max_quantity_per_scan,
         },
         "roles": {
             role: {"zh": labels.label_zh, "en": labels.label_en}

@@ -30,7 +30,7 @@ def test_login_with_a_badge_scan(api: Api) -> None:
     answer = login(api, badge="BADGE-0042")
     assert answer.status_code == 201  # type: ignore[attr-defined]
     assert answer.json()["user"]["code"] == "pk1"  # type: ignore[attr-defined]
-    assert login(api, badge="BADGE-9999").json()["error"]["code"] == "LOGIN_FAILED"  # type: ignore[attr-defined]
+    assert login(api, badge="BADGE-9999").json()["error"]["code"] == "BADGE_UNKNOWN"  # type: ignore[attr-defined]
 
 
 def test_wrong_pin_is_refused_counted_and_locks_after_the_limit(api: Api) -> None:

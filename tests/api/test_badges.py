@@ -45,7 +45,7 @@ def test_a_managers_badge_logs_in_only_with_the_pin(api: Api, role: str) -> None
     assert alone.json()["error"]["code"] == "BADGE_NEEDS_PIN"
     assert "token" not in alone.text
     wrong = login(api, badge="BADGE-BOSS-0001", pin="0000")
-    assert wrong.json()["error"]["code"] == "LOGIN_FAILED"
+    assert wrong.json()["error"]["code"] == "BADGE_PIN_WRONG"
     both = login(api, badge="BADGE-BOSS-0001", pin=PIN)
     assert both.status_code == 201
     assert both.json()["user"]["code"] == "boss"

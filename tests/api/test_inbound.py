@@ -267,6 +267,48 @@ def test_tracked_sku_needs_lot_and_expiry(site: Api) -> None:
     assert receive(site, plan_id, scan=TRACKED, lot="L1", expiry=FAR, quantity=2).status_code == 200
 
 
+def test_a_plain_scan_of_a_tracked_sku_offers_the_lot_of_its_last_carton_on_the_plan(
+    site: Api,
+) -> None:
+    plan_id = new_plan(site)
+    first = receive(site, plan_id, scan=TRACKED).json()["error"]
+    assert first["code"] == "LOT_REQUIRED"
+    assert first["details"] == {
+        "sku": "T1",
+        "lot_tracked": True,
+        "expiry_tracked": True,
+        "last_lot": "",
+        "last_expiry": "",
+    }
+    assert receive(site, plan_id, scan=gs1(TRACKED, lot="L7", expiry=FAR)).status_code == 200
+    again = receive(site, plan_id, scan=TRACKED).json()["error"]
+    assert (again["code"], again["details"]["last_lot"]) == ("LOT_REQUIRED", "L7")
+    assert again["details"]["last_expiry"] == FAR
+    other_plan = new_plan(site, plan_no="ASN-2")
+    elsewhere = receive(site, other_plan, scan=TRACKED).json()["error"]
+    assert elsewhere["details"]["last_lot"] == ""  # another plan's cartons say nothing
+
+
+def test_a_typed_receiving_quantity_above_the_per_scan_maximum_needs_confirming(
+    site: Api,
+) -> None:
+    plan_id = new_plan(site)
+    before = table_counts(site.db)
+    answer = receive(site, plan_id, scan=PLAIN, quantity=6141)
+    assert code_of(answer) == "QUANTITY_ABOVE_SCAN_MAX"
+    assert answer.json()["error"]["details"] == {"quantity": 6141, "maximum": 999}
+    assert table_counts(site.db) == before
+    # Confirmed, it meets the plan's own rule next: more than planned is confirmed apart.
+    confirmed = receive(site, plan_id, scan=PLAIN, quantity=6141, confirmed_large=True)
+    assert code_of(confirmed) == "RECEIPT_OVER"
+    both = receive(
+        site, plan_id, scan=PLAIN, quantity=6141, confirmed_large=True, confirm_over=True
+    )
+    assert both.status_code == 200, both.text
+    # A carton's own GS1 count (AI 30) is printed, not typed: no question.
+    assert receive(site, plan_id, scan=gs1(PLAIN, count=1200), confirm_over=True).status_code == 200
+
+
 def test_expired_and_short_dated_lots(site: Api) -> None:
     plan_id = new_plan(site)
     past = (date.today() - timedelta(days=1)).isoformat()

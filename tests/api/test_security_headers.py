@@ -37,8 +37,7 @@ def test_the_policy_allows_no_inline_script_or_style_and_no_framing() -> None:
 ANONYMOUS_ANSWERS = [
     ("page", "GET", "/", 200),
     ("page by name", "GET", "/home.html", 200),
-    ("script", "GET", "/js/api.js", 200),
-    ("stylesheet", "GET", "/css/app.css", 200),
+    ("service worker", "GET", "/sw.js", 200),
     ("missing page", "GET", "/no-such-page.html", 404),
     ("missing API route", "GET", "/api/v1/no-such-route", 404),
     ("unauthenticated", "GET", "/api/v1/customers", 401),
@@ -59,6 +58,21 @@ def test_every_kind_of_answer_carries_the_security_headers(
     answer = api.client.request(method, path)
     assert answer.status_code == status, answer.text
     assert_hardened(answer)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/js/api.js", "/css/app.css", "/icons/icon-192.png", "/vendor/zxing-wasm-3.1.8/package.json"],
+)
+def test_a_file_a_page_loads_carries_nosniff_and_no_document_headers(api: Api, path: str) -> None:
+    answer = api.client.get(path)
+    assert answer.status_code == 200
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    if not path.endswith(".json"):  # a JSON file may be opened as a document: all of them
+        assert "content-security-policy" not in answer.headers
+        assert "x-frame-options" not in answer.headers
+    else:
+        assert_hardened(answer)
 
 
 def test_answers_to_logged_in_users_carry_the_security_headers(api: Api) -> None:

@@ -480,3 +480,18 @@ def test_an_inspection_reply_after_departure_leaves_no_floor_task(site: Api) -> 
     ok(site.post(f"/api/v1/loading-lists/{made['id']}/depart", role="dock", json={}))
     answer = ok(customs(site, order["order_no"], 500))
     assert (answer["applied"], answer["state"], answer["tasks"]) == (True, "shipped", [])
+
+
+def test_the_plate_chosen_on_a_lists_card_opens_that_list_even_when_the_truck_has_two(
+    site: Api,
+) -> None:
+    a, b = packed_parcel(site, "T-1"), packed_parcel(site, "T-2")
+    first = ok(site.post("/api/v1/loading-lists", role="dock", json=truck([a["waybill_no"]])))
+    second = ok(site.post("/api/v1/loading-lists", role="dock", json=truck([b["waybill_no"]])))
+    # By the plate alone the newest list opens; the card of the first one names it.
+    body = {"scan": "粤B12345", "door": "D1", "list_no": first["list_no"]}
+    opened = ok(site.post("/api/v1/dock/open", role="dock", json=body))
+    assert (opened["list_no"], opened["plate_confirmed"]) == (first["list_no"], True)
+    assert ok(site.get(f"/api/v1/loading-lists/{second['id']}", role="dock"))["state"] == "open"
+    missing = {"scan": "粤B12345", "door": "D1", "list_no": "LL-NOPE"}
+    refused(site.post("/api/v1/dock/open", role="dock", json=missing), "LIST_NOT_FOUND")

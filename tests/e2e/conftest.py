@@ -143,9 +143,13 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, server: Server) -> Iterator[Page]:
-    """A fresh phone-sized page (own storage: no language or session carried over)."""
+def page(browser: Browser, server: Server, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh phone-sized page (own storage: no language or session carried over). Its
+    service worker is blocked unless the test is marked `service_worker`: precaching the
+    whole shell in every fresh context costs each test time, and the worker has tests of
+    its own (test_offline_app.py)."""
     expect.set_options(timeout=5_000)
+    worker = "allow" if request.node.get_closest_marker("service_worker") else "block"
     context = browser.new_context(
         base_url=server.base_url,
         viewport=PHONE,
@@ -153,6 +157,7 @@ def page(browser: Browser, server: Server) -> Iterator[Page]:
         is_mobile=True,
         device_scale_factor=2,
         locale="zh-CN",
+        service_workers=worker,
     )
     page = context.new_page()
     errors: list[str] = []

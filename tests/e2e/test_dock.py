@@ -213,6 +213,7 @@ def scan_sounding(page: Page, code: str, kind: str, text: str, tones: list[int])
 # The whole truck ------------------------------------------------------------------------
 
 
+@pytest.mark.service_worker  # a reload offline, in the middle of the loading
 def test_a_truck_is_stopped_resolved_and_departs_with_exactly_its_parcels(
     page: Page,
     logged_in_as: Callable[[str], None],
@@ -274,7 +275,7 @@ def test_a_truck_is_stopped_resolved_and_departs_with_exactly_its_parcels(
     expect(page.locator("#list-plate")).to_have_text(PLATE_A)
     expect(page.locator("#list-state")).to_have_text("装车中")
     expect(page.locator("#list-second-plate")).to_have_text("港澳 AB1234")
-    expect(page.locator("#scan")).to_have_attribute("placeholder", "扫描或输入司机身份证号")
+    expect(page.locator("label[for=scan]")).to_have_text("扫描或输入司机身份证号")
     expect(tv.locator("#screen-plate")).to_have_text(PLATE_A)
     expect(tv.locator("#screen-second-plate")).to_have_text("AB1234")
     expect(tv.locator("#screen-driver")).to_have_text(DRIVER)
@@ -322,7 +323,17 @@ def test_a_truck_is_stopped_resolved_and_departs_with_exactly_its_parcels(
         page, "SEAL-0000", "bad", f"封条 SEAL-0000 不是装车单 {list_a['list_no']}", BAD_TONES
     )
     scan_sounding(page, SEAL, "good", f"封条 {SEAL} 一致", GOOD_TONES)
-    expect(page.locator("#scan")).to_have_attribute("placeholder", "逐件扫描包裹面单")
+    expect(page.locator("label[for=scan]")).to_have_text("逐件扫描包裹面单")
+    # A reload with the Wi-Fi gone: the truck's list is back from the device, as last seen.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")  # the pages are on the device
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("#list-plate")).to_have_text(PLATE_A)
+    expect(page.locator("label[for=scan]")).to_have_text("逐件扫描包裹面单")
+    page.context.set_offline(False)
+    page.reload()
+    expect(page.locator("#list-plate")).to_have_text(PLATE_A)
+    expect(page.locator("label[for=scan]")).to_have_text("逐件扫描包裹面单")
     for check in ("plate", "driver", "seal"):
         expect(tv.locator(f'.screen-check[data-check="{check}"]')).to_have_attribute(
             "data-state", "done"

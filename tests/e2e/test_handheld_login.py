@@ -167,12 +167,29 @@ def test_wrong_pin_shows_error_and_stays_on_login(page: Page, language: str, mes
     expect(page).to_have_url(LOGIN)
 
 
-def test_unknown_badge_is_refused(page: Page) -> None:
+def test_a_known_badge_with_a_wrong_pin_says_the_pin_is_wrong(page: Page) -> None:
+    page.goto("/")
+    page.locator("#lang").click()
+    page.locator("#badge").focus()
+    page.keyboard.type(DEMO_BADGES["sup01"], delay=5)
+    page.keyboard.press("Enter")
+    expect(page.locator("#pin")).to_be_focused()
+    page.locator("#pin").fill("0000")
+    page.locator("#login-submit").click()
+
+    expect(page.locator("#banner .banner-text")).to_have_text("Badge read, but the PIN is wrong")
+    expect(page.locator("#pin")).to_be_focused()
+    expect(page.locator("#user-code")).to_be_hidden()  # the badge still waits for its PIN
+
+
+def test_unknown_badge_is_refused_as_unknown_not_as_a_wrong_pin(page: Page) -> None:
     page.goto("/")
     page.keyboard.type("BF-BADGE-0000", delay=5)
     page.keyboard.press("Enter")
 
-    expect(page.locator("#banner .banner-text")).to_have_text("工号或 PIN 码错误")
+    expect(page.locator("#banner .banner-text")).to_have_text(
+        "未登记的工牌：请用工号和 PIN 码登录，或请主管登记"
+    )
     expect(page.locator("body")).to_have_attribute("data-feedback", "bad")
     expect(page).to_have_url(LOGIN)
 

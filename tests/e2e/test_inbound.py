@@ -313,14 +313,18 @@ def test_receive_close_print_put_away_and_find_the_goods(
     expect(page.locator("#plan-released")).to_have_text("海关已放行")
     expect(page.locator("#plan-ref")).to_have_text(container)
     expect(page.locator("#step-checkin")).to_be_visible()
-    expect(page.locator("#scan")).to_have_attribute("placeholder", "扫描集装箱号")
+    expect(page.locator("label[for=scan]")).to_have_text("扫描集装箱号")
     assert_fits_phone(page, shots, "receiving-checkin")
     wedge_scan(page, container.lower())  # case and spacing do not matter
     expect(page.locator("#slot-reference-value")).to_have_text(container.lower())
-    expect(page.locator("#scan")).to_have_attribute("placeholder", "扫描封条号")
+    expect(page.locator("label[for=scan]")).to_have_text("扫描封条号")
     scan_expecting(page, "SL-778812", "good", "已登记到达 DOCK-01")
     expect(page.locator("#step-receive")).to_be_visible()
     expect(page.locator("#plan-status")).to_have_text("已到货")
+    # The check-in stays in sight while receiving, not only in a banner the next scan replaces.
+    expect(page.locator("#plan-arrival")).to_have_text(
+        f"已到货 DOCK-01 · {container} · 封条 SL-778812"
+    )
 
     # Receiving: GS1 labels carrying lot, expiry and count.
     scan_expecting(page, gs1(full, lots[full.sku], 6), "good", f"+6 {full.sku}")
@@ -674,6 +678,9 @@ def test_put_away_made_offline_says_saved_and_moves_once_back_online(
     expect(page.locator("#outbox")).to_be_hidden()
     assert where_is(demo_db, item.sku, lot) == {"STG-02": 1, target: 3}
     expect(row).to_have_attribute("data-quantity", "1")
+    # Uploaded: neither the banner nor the trail says "to upload" any more.
+    expect(page.locator("#banner .banner-text")).to_have_text("已上传到服务器")
+    expect(page.locator(".trail-move").first).not_to_contain_text("待上传")
 
 
 # Receiving questions -----------------------------------------------------------------
@@ -709,7 +716,7 @@ def receive_requests(page: Page) -> list[tuple[str, dict[str, Any]]]:
     return sent
 
 
-def test_plain_ean_of_a_tracked_sku_asks_for_lot_and_expiry(
+def test_plain_ean_of_a_tracked_sku_asks_for_lot_and_expiry_then_offers_the_last_ones(
     page: Page,
     logged_in_as: Callable[[str], None],
     api: Api,
@@ -723,7 +730,8 @@ def test_plain_ean_of_a_tracked_sku_asks_for_lot_and_expiry(
     )
     sent = receive_requests(page)
 
-    scan_expecting(page, item.ean, "bad", f"{item.sku} 需要批次")
+    # A question, not a refusal: a plain EAN carries no lot.
+    scan_expecting(page, item.ean, "notice", f"{item.sku}：批次和效期？")
     prompt = page.locator("#lot-prompt")
     expect(prompt).to_be_visible()
     expect(prompt).to_contain_text(f"{item.sku} 需要批次和效期")
@@ -741,10 +749,20 @@ def test_plain_ean_of_a_tracked_sku_asks_for_lot_and_expiry(
 
     assert len(sent) == 2 and sent[0][0] != sent[1][0], "the resend is a command of its own"
     assert sent[1][1] == {"scan": item.ean, "lot": lot.lower(), "expiry": good_expiry().isoformat()}
+
+    # The next carton by plain EAN: the last carton's lot and expiry, one tap to accept.
+    scan_expecting(page, item.ean, "notice", f"{item.sku}：与上一箱同批次？")
+    expect(page.locator("#lot-prompt-title")).to_have_text(f"{item.sku}：与上一箱同批次？")
+    expect(page.locator("#lot")).to_have_value(lot.lower())
+    expect(page.locator("#expiry")).to_have_value(good_expiry().isoformat())
+    before = feedback_count(page)
+    page.locator("#lot-submit").click()
+    expect_feedback(page, "good", before, f"+1 {item.sku}")
+    expect_counted(page, item.sku, 2)
     scans = demo_db.execute(
         "SELECT lot, expiry, quantity FROM receipt_scans WHERE plan_id = ?", (plan["id"],)
     ).fetchall()
-    assert [tuple(r) for r in scans] == [(lot.lower(), good_expiry().isoformat(), 1)]
+    assert [tuple(r) for r in scans] == [(lot.lower(), good_expiry().isoformat(), 1)] * 2
 
 
 def test_over_receipt_and_unplanned_item_need_confirmation(
@@ -843,7 +861,7 @@ def test_receiver_cannot_check_in_a_truck_that_does_not_match(
     logged_in_as("recv01")
     page.goto("/receiving.html")
     page.locator(f'.plan-item[data-plan-no="{plan["plan_no"]}"]').click()
-    expect(page.locator("#scan")).to_have_attribute("placeholder", "扫描车牌")
+    expect(page.locator("label[for=scan]")).to_have_text("扫描车牌")
     wedge_scan(page, "粤ZB9999港")
     scan_expecting(page, "SEAL-0099", "bad", f"粤ZB9999港 与计划不符（应为 {plate},TV 1234）")
     expect(page.locator("#banner .banner-detail")).to_have_text("请联系主管核实")

@@ -88,7 +88,7 @@ def test_putaway_worker_moves_part_of_a_lot_and_the_lookup_shows_both_places(
     page.locator('[data-menu="move"]').click()
     expect(page).to_have_url(re.compile(r"/move\.html$"))
     expect(page.locator("#scan")).to_be_focused()
-    expect(page.locator("#scan")).to_have_attribute("placeholder", "扫描来源库位")
+    expect(page.locator("label[for=scan]")).to_have_text("扫描来源库位")
 
     before = feedback_count(page)
     wedge_scan(page, source)
@@ -169,6 +169,9 @@ def test_a_move_whose_answer_is_lost_is_sent_again_with_its_key_and_moves_once(
     expect_feedback(page, "info", before)  # kept on the device, to upload
     expect(page.locator("#trail-list .trail-move").first).to_have_attribute("data-queued", "")
     expect(page.locator("#outbox")).to_be_hidden(timeout=10_000)  # sent again after a second
+    # Up now: neither the trail nor the banner says "to upload" any more.
+    expect(page.locator("#trail-list .trail-move").first).not_to_have_attribute("data-queued", "")
+    expect(page.locator("#banner .banner-text")).to_have_text("已上传到服务器")
     assert len(sent_keys) == 2 and sent_keys[0] == sent_keys[1]
     assert on_hand(demo_db, source, item["sku_id"]) == total - 2
     assert on_hand(demo_db, target, item["sku_id"]) == 2

@@ -470,7 +470,7 @@ def test_a_short_pick_and_a_customs_hold_stop_the_task_in_english(
     page.goto("/picking.html")
     page.locator("#lang").click()
     expect(page.locator(".topbar-title")).to_have_text("Picking")
-    expect(page.locator("#scan")).to_have_attribute("placeholder", "Choose or scan a wave")
+    expect(page.locator("label[for=scan]")).to_have_text("Choose or scan a wave")
     expect(page.locator(f'.plan-item[data-wave-no="{wave["wave_no"]}"]')).to_be_visible()
     wedge_scan(page, wave["wave_no"].lower())  # the wave number, scanned off the wave sheet
 

@@ -123,4 +123,7 @@ addTexts({
     en: "No packed parcel of this courier waits for a truck",
   },
   "dock.problem.LIST_EXISTS": { zh: "这个装车单号已存在", en: "This list number exists" },
+
+  // The plate chosen on the list's card: a tap when the list was opened by its number
+  "dock.plate.confirm": { zh: "车牌一致", en: "Plate matches" },
 });

@@ -20,6 +20,7 @@ addTexts({
   "pack.opened": { zh: "订单 {order_no}：{units} 件", en: "Order {order_no}: units {units}" },
   "pack.change": { zh: "换订单", en: "Change" },
   "pack.done.queued": { zh: "封箱已存在本机，联网后上传并打印面单", en: "Saved on this device: uploads and prints when online" },
+  "pack.done.uploaded": { zh: "封箱已上传，面单已排队打印", en: "Packing uploaded; the face sheet is queued for printing" },
   "pack.done.next": { zh: "扫描下一个周转箱", en: "Scan the next tote" },
   "pack.stop.title": { zh: "不要打包", en: "Do not pack" },
   "pack.stop.ORDER_CANCELLED": {
@@ -35,4 +36,10 @@ addTexts({
     en: "Customs holds order {order_no} ({customs_status}): do not pack; set tote {tote} aside until released.",
   },
   "pack.stop.task": { zh: "已生成任务：{kind} {source}", en: "Floor task: {kind} {source}" },
+
+  // What waits at packing while nothing is open at the bench
+  "pack.waiting.title": { zh: "待打包 {count}", en: "Waiting to pack: {count}" },
+  "pack.waiting.empty": { zh: "暂无待打包的周转箱", en: "No totes waiting to be packed" },
+  "pack.waiting.priority": { zh: "加急", en: "Priority" },
+  "pack.waiting.cutoff": { zh: "截单 {time}", en: "Cut-off {time}" },
 });

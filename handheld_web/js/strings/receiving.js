@@ -86,4 +86,10 @@ addTexts({
   "recv.print.tally": { zh: "打印理货单", en: "Print tally record" },
   "recv.print.receipt": { zh: "打印进仓单", en: "Print warehouse receipt" },
   "recv.to_putaway": { zh: "去上架", en: "Go to put-away" },
+
+  // Lot and expiry asked as a question, prefilled from the last carton; the check-in shown
+  "recv.lot.ask": { zh: "{sku}：批次和效期？", en: "{sku}: which lot and expiry?" },
+  "recv.lot.same_title": { zh: "{sku}：与上一箱同批次？", en: "{sku}: same lot as the last carton?" },
+  "recv.lot.use_last": { zh: "同上一箱", en: "Same as last" },
+  "recv.checkin.shown": { zh: "已到货 {dock} · {reference} · 封条 {seal}", en: "Checked in at {dock} · {reference} · seal {seal}" },
 });
