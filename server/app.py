@@ -37,6 +37,9 @@ from server.inbound import routes as inbound_routes
 from server.ledger import routes as ledger_routes
 from server.masterdata import routes as masterdata_routes
 from server.moves import routes as move_routes
+from server.observe import routes as observe_routes
+from server.observe.metrics import FloorMetrics
+from server.observe.requests import RequestObserver
 from server.openapi_doc import FloorJsonRenderPlugin
 from server.outbound import floor_routes as outbound_floor_routes
 from server.outbound import routes as outbound_routes
@@ -92,6 +95,7 @@ SLICES = [
     reconcile_routes,
     trace_routes,
     status_routes,
+    observe_routes,
     count_routes,
 ]
 
@@ -159,6 +163,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             )
         printing = PrintDispatcher(db, settings)
         app.state.db = db
+        app.state.metrics.watch(db, settings)
         app.state.workers = workers
         app.state.printing = printing
         for worker in workers.values():
@@ -191,7 +196,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         cache_control=CacheControlHeader(no_cache=True),
         after_request=long_lived_when_versioned(shell, not_modified_when_unchanged),
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *(h for s in SLICES for h in s.route_handlers),
             service_worker_route(shell),
@@ -236,7 +241,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ),
         debug=False,
+        logging_config=None,  # the server's one format is set by `serve` (server/observe/logs.py)
     )
+    # Outside routing, so unmatched paths are counted and logged too.
+    app.asgi_handler = RequestObserver(
+        app.asgi_handler, app.state.metrics, access=settings.logging.access_log
+    )
+    return app
 
 
 def _initial_state(settings: Settings) -> State:
@@ -246,5 +257,6 @@ def _initial_state(settings: Settings) -> State:
             "started_at": time.monotonic(),
             "workers": {},
             "login_gate": LoginGate.for_settings(settings.auth),
+            "metrics": FloorMetrics(),
         }
     )

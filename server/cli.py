@@ -4,6 +4,7 @@ token, import, station (the station agent), discover and oms-sim (a simulated OM
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import sys
@@ -21,6 +22,7 @@ from server.db import Database
 from server.db.database import DatabaseBusy
 from server.discovery import LISTEN_ENV
 from server.errors import DomainError
+from server.observe.logs import configure_logging, logging_dictconfig
 
 
 class Context:
@@ -92,8 +94,12 @@ def serve(obj: Context, host: str | None, port: int | None, asgi: str) -> None:
     if obj.config_path:
         os.environ[CONFIG_ENV] = str(Path(obj.config_path).resolve())
     os.environ[LISTEN_ENV] = f"{host}:{port}"  # what the server advertises by mDNS
-    click.echo(f"bondfloor {settings.site.code} serving on http://{_url_host(host)}:{port}/")
-    run_asgi(asgi, host, port)
+    # A log line, not an echo: with `[logging] format = "json"` every line is JSON.
+    configure_logging(settings.logging)
+    logging.getLogger("bondfloor").info(
+        "bondfloor %s serving on http://%s:%d/", settings.site.code, _url_host(host), port
+    )
+    run_asgi(asgi, host, port, logging_dictconfig(settings.logging))
 
 
 WORKER_STOP_SECONDS = 30
@@ -101,12 +107,20 @@ WORKER_STOP_SECONDS = 30
 systemd units allow a little more (TimeoutStopSec)."""
 
 
-def run_asgi(asgi: str, host: str, port: int) -> None:
+def run_asgi(asgi: str, host: str, port: int, log_config: dict[str, Any] | None = None) -> None:
+    """Serve the app; `log_config` (server/observe/logs.py) gives the server's lines and the
+    app's one format."""
     if asgi == "uvicorn":
         import uvicorn
 
         uvicorn.run(
-            "server.app:create_app", factory=True, host=host, port=port, log_level="warning"
+            "server.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            log_level="warning",
+            log_config=log_config,
+            access_log=False,  # the app writes its own access log
         )
         return
     from granian.constants import Interfaces
@@ -119,7 +133,8 @@ def run_asgi(asgi: str, host: str, port: int) -> None:
         port=port,
         interface=Interfaces.ASGI,
         workers=1,  # one process: the single SQLite writer lives in it
-        log_access=False,
+        log_access=False,  # the app writes its own access log, with route and user
+        log_dictconfig=log_config,
         # A worker that dies (killed, out of memory) is started again at once: the floor
         # comes back in seconds instead of the whole server exiting. A worker that keeps
         # dying within seconds makes granian exit non-zero, and systemd restarts it.
@@ -633,13 +648,11 @@ def station(
     heartbeat: float,
 ) -> None:
     """Run the station agent: forward this PC's scanners and print on its printers."""
-    import logging
-
     from devices.discovery import find_server
     from devices.station_agent import StationAgent
     from server import __version__
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging(obj.settings.logging)
     where = [] if server_url else _interfaces(obj, interfaces)
 
     def found_by_mdns() -> str | None:
@@ -729,12 +742,10 @@ def oms_sim(
 ) -> None:
     """Run a simulated OMS: take the events journal, send the floor a demo day, and fail
     on demand (POST /sim/faults)."""
-    import logging
-
     from server.omssim.receiver import FaultsIn
     from server.omssim.run import SimOptions, Simulator
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging(obj.settings.logging)
     settings = obj.settings
     host, _, port = listen.rpartition(":")
     beside = Path(settings.database.path).parent

@@ -460,6 +460,40 @@ class BackupSettings(Section):
         ),
     ] = 0.0
 
+class LoggingSettings(Section):
+    format: Annotated[
+        Literal["text", "json"],
+        _help("Log line format: text for people, json (one object a line) for journald"),
+    ] = "text"
+    level: Annotated[
+        Literal["debug", "info", "warning", "error"], _help("Lowest level that is logged")
+    ] = "info"
+    access_log: Annotated[
+        bool,
+        _help(
+            "Log every request: method, route, status, duration, device and user (never "
+            "tokens, PINs or badges)"
+        ),
+    ] = True
+
+
+class MonitoringSettings(Section):
+    metrics_allow_from: Annotated[
+        list[str],
+        _help(
+            "Addresses or networks (CIDR) that may read /metrics without a token; others "
+            "send the bearer token in $BONDFLOOR_METRICS_TOKEN"
+        ),
+    ] = field(default_factory=lambda: ["127.0.0.1", "::1"])
+    oms_down_seconds: Annotated[
+        float,
+        _help("/health/ready fails when the OMS link has failed for longer than this", gt=0),
+    ] = 900.0
+    disk_min_free_mb: Annotated[
+        int,
+        _help("/health/ready fails when the database's disk has less free space than this", ge=0),
+    ] = 500
+
 
 def _default_roles() -> dict[str, RoleSettings]:
     labels = {
@@ -531,6 +565,12 @@ class Settings(Section):
     backup: Annotated[BackupSettings, _help("Scheduled online backups and their retention")] = (
         field(default_factory=BackupSettings)
     )
+    logging: Annotated[LoggingSettings, _help("Log format, level and the access log")] = field(
+        default_factory=LoggingSettings
+    )
+    monitoring: Annotated[
+        MonitoringSettings, _help("Who reads /metrics; when /health/ready fails")
+    ] = field(default_factory=MonitoringSettings)
 
 
 @dataclass(frozen=True)
@@ -540,6 +580,7 @@ class Secrets:
     oms_token: str
     oms_hmac_secret: str
     oms_app_secret: str = ""
+    metrics_token: str = ""
 
     @classmethod
     def from_env(cls) -> Secrets:
@@ -547,6 +588,7 @@ class Secrets:
             oms_token=os.environ.get("BONDFLOOR_OMS_TOKEN", ""),
             oms_hmac_secret=os.environ.get("BONDFLOOR_OMS_HMAC_SECRET", ""),
             oms_app_secret=os.environ.get("BONDFLOOR_OMS_APP_SECRET", ""),
+            metrics_token=os.environ.get("BONDFLOOR_METRICS_TOKEN", ""),
         )
 
 
@@ -719,10 +761,20 @@ def _interfaces_problem(addresses: list[str]) -> str | None:
     return None
 
 
+def _networks_problem(networks: list[str]) -> str | None:
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            return f"{network!r} is not an address or a network like 192.0.2.0/24"
+    return None
+
+
 _VALUE_CHECKS: dict[tuple[str, str], Callable[[Any], str | None]] = {
     ("SiteSettings", "timezone"): _timezone_problem,
     ("DiscoverySettings", "interfaces"): _interfaces_problem,
     ("OmsSettings", "url"): _url_problem,
+    ("MonitoringSettings", "metrics_allow_from"): _networks_problem,
 }
 """Checks a type cannot express, by (section, setting)."""
 

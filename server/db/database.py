@@ -12,6 +12,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TypeVar
@@ -60,10 +61,15 @@ class Database:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._epoch_begun = False
+        self.lock_wait_observer: Callable[[float], object] | None = None
+        """Told how long each write waited for the writer (the /metrics histogram)."""
 
     def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` in one write transaction; commit if it returns, roll back if it raises."""
+        asked = time.perf_counter()
         with self._write_lock:
+            if self.lock_wait_observer is not None:
+                self.lock_wait_observer(time.perf_counter() - asked)
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
             try:

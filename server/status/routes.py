@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from server import __version__
 from server.config import Settings
 from server.db import Database
+from server.observe.readiness import readiness_problems
 from server.stations.agent_link import agents_health
 from server.sync.outbox import sync_status
 from server.web import PUBLIC, allow
@@ -21,12 +22,15 @@ from server.web import PUBLIC, allow
 def health(
     db: NamedDependency[Database], settings: NamedDependency[Settings], state: State
 ) -> dict[str, Any]:
-    """Is the server up and its database readable; where the events journal stands."""
+    """Is the server up and its database readable; where the events journal stands. Always
+    200 while it answers: `status` is `degraded` with `problems` when /health/ready fails."""
     last_seq = db.read(
         lambda conn: conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
     )
+    problems = readiness_problems(db, settings, probe_write=False)
     return {
-        "status": "ok",
+        "status": "degraded" if problems else "ok",
+        "problems": problems,
         "site": settings.site.code,
         "version": __version__,
         "uptime_seconds": round(time.monotonic() - state.started_at, 1),

@@ -29,6 +29,7 @@ from server.db import Database
 from server.db.journal_epoch import epoch_status
 from server.errors import Conflict
 from server.sync.dialects import Answer, Dialect, dialect_for
+from server.sync.link_log import LinkStateLog
 
 STREAM = "oms"
 PASSING = frozenset({408, 425, 429})
@@ -93,6 +94,7 @@ class Outbox:
         self.dialect = dialect or dialect_for(settings, secrets or Secrets.from_env())
         self.rng = random.Random(seed)
         self._probe_until = 0  # after a refused batch: one event at a time up to here
+        self.link_log = LinkStateLog()
 
     def drain(self, db: Database, most: int = 50) -> str:
         """The worker's step: batches while there are some, up to `most` in a row."""
@@ -120,16 +122,19 @@ class Outbox:
         answer = self._send(db, rows)
         if 200 <= answer.status < 300:
             db.write(lambda conn: self._acknowledged(conn, rows[-1]["seq"]))
+            self.link_log.delivered()
             return "sent"
         if 400 <= answer.status < 500 and answer.status not in PASSING:
             if len(rows) == 1:
                 db.write(lambda conn: self._stop(conn, rows[0]["seq"], answer))
+                self.link_log.stopped(rows[0]["seq"], answer.status, answer.detail)
                 return "stopped"
             # Which event is it? One at a time through this batch, until it is found.
             self._probe_until = rows[-1]["seq"]
             db.write(lambda conn: self._failed(conn, answer, retry_now=True))
             return "failed"
         db.write(lambda conn: self._failed(conn, answer, retry_now=False))
+        self.link_log.failed(answer.status, answer.detail)
         return "failed"
 
     def _pending(self, db: Database, after: int, limit: int) -> list[sqlite3.Row]:

@@ -1,0 +1,1 @@
+"""Observability: one log format, the access log, Prometheus metrics and readiness."""
