@@ -5,37 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from litestar.testing import TestClient
-
 from server import app as app_module
-from server.app import create_app
 from server.app_shell import AppShell
-from server.config import Settings
 from server.security_headers import CONTENT_SECURITY_POLICY
 from tests.api.test_security_headers import assert_hardened
 from tests.conftest import Api
 
 IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-@pytest.fixture
-def own_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    pages = tmp_path / "handheld_web"
-    shutil.copytree(app_module.handheld_web_dir(), pages)
-    monkeypatch.setattr(app_module, "handheld_web_dir", lambda: pages)
-    return pages
-
-
-@pytest.fixture
-def own_pages_client(own_pages: Path, settings: Settings) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(settings)) as client:
-        yield client
 
 
 def worker_shell(script: str) -> dict[str, Any]:

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import gzip
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from litestar import Litestar, get
 from litestar.testing import TestClient
 
-from server import app as app_module
-from server.app import create_app
-from server.config import Settings
 from server.transfer import compression_config
 from tests.api.test_error_shape import assert_error
 from tests.api.test_security_headers import assert_hardened
@@ -103,20 +97,6 @@ def test_another_etag_or_an_older_date_gets_the_file(api: Api) -> None:
     assert old.status_code == 200
     nonsense = api.client.get("/css/app.css", headers={"if-modified-since": "yesterday"})
     assert nonsense.status_code == 200
-
-
-@pytest.fixture
-def own_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    pages = tmp_path / "handheld_web"
-    shutil.copytree(app_module.handheld_web_dir(), pages)
-    monkeypatch.setattr(app_module, "handheld_web_dir", lambda: pages)
-    return pages
-
-
-@pytest.fixture
-def own_pages_client(own_pages: Path, settings: Settings) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(settings)) as client:
-        yield client
 
 
 def test_a_changed_file_gets_a_200_with_its_new_bytes(
