@@ -174,9 +174,12 @@ def link_problems(page: Path, text: str) -> list[str]:
             file = (page.parent / path).resolve() if path else page
             if not file.exists():
                 problems.append(f"{page.name}: {target}: no such file")
-            elif anchor and file.suffix == ".md":
-                if anchor not in heading_anchors(file.read_text(encoding="utf-8")):
-                    problems.append(f"{page.name}: {target}: no such heading")
+            elif (
+                anchor
+                and file.suffix == ".md"
+                and anchor not in heading_anchors(file.read_text(encoding="utf-8"))
+            ):
+                problems.append(f"{page.name}: {target}: no such heading")
     return problems
 
 
