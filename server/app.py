@@ -49,6 +49,7 @@ from server.stock import routes as stock_routes
 from server.sync import routes as sync_routes
 from server.sync.outbox import Outbox
 from server.sync.signature import oms_signature_middleware
+from server.tls import routes as tls_routes
 from server.trace import routes as trace_routes
 from server.transfer import compression_config, not_modified_when_unchanged
 from server.web import (
@@ -90,6 +91,7 @@ SLICES = [
     trace_routes,
     status_routes,
     count_routes,
+    tls_routes,
 ]
 
 

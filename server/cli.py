@@ -1,4 +1,4 @@
-"""The `bondfloor` command: serve, init, demo, check-config, backup, restore, user, token,
+"""The `bondfloor` command: serve, init, demo, check-config, tls, backup, restore, user, token,
 import, station (the station agent), discover and oms-sim (a simulated OMS)."""
 
 from __future__ import annotations
@@ -89,16 +89,51 @@ def serve(obj: Context, host: str | None, port: int | None, asgi: str) -> None:
     if obj.config_path:
         os.environ[CONFIG_ENV] = str(Path(obj.config_path).resolve())
     os.environ[LISTEN_ENV] = f"{host}:{port}"  # what the server advertises by mDNS
-    click.echo(f"bondfloor {settings.site.code} serving on http://{_url_host(host)}:{port}/")
-    run_asgi(asgi, host, port)
+    tls = _tls_files(settings, host)
+    scheme = "https" if tls else "http"
+    click.echo(f"bondfloor {settings.site.code} serving on {scheme}://{_url_host(host)}:{port}/")
+    if tls and settings.tls.redirect_port:
+        from server.app import handheld_web_dir
+        from server.tls.plain_http import start_plain_http
+
+        start_plain_http(settings, host, port, handheld_web_dir())
+        click.echo(
+            f"  plain http on port {settings.tls.redirect_port} redirects to https; handhelds "
+            f"install the site CA from http://{_url_host(host)}:{settings.tls.redirect_port}"
+            "/ca.html"
+        )
+    run_asgi(asgi, host, port, tls)
 
 
-def run_asgi(asgi: str, host: str, port: int) -> None:
+def _tls_files(settings: Settings, host: str) -> tuple[str, str] | None:
+    """The certificate and key to serve, after checking them; None for plain HTTP."""
+    from server.tls.service import CertificateProblem, check_certificate, serves_https
+
+    if not serves_https(settings, host):
+        if settings.tls.enabled:
+            click.echo("no certificate yet (bondfloor tls init): plain http on loopback only")
+        return None
+    try:
+        status = check_certificate(settings.tls)
+    except CertificateProblem as err:
+        raise click.ClickException(f"cannot serve HTTPS: {err}") from err
+    click.echo(f"certificate {status.subject}: {status.days_left} days left")
+    return settings.tls.cert, settings.tls.key
+
+
+def run_asgi(asgi: str, host: str, port: int, tls: tuple[str, str] | None = None) -> None:
+    cert, key = tls or (None, None)
     if asgi == "uvicorn":
         import uvicorn
 
         uvicorn.run(
-            "server.app:create_app", factory=True, host=host, port=port, log_level="warning"
+            "server.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            log_level="warning",
+            ssl_certfile=cert,
+            ssl_keyfile=key,
         )
         return
     from granian.constants import Interfaces
@@ -112,6 +147,8 @@ def run_asgi(asgi: str, host: str, port: int) -> None:
         interface=Interfaces.ASGI,
         workers=1,  # one process: the single SQLite writer lives in it
         log_access=False,
+        ssl_cert=Path(cert) if cert else None,
+        ssl_key=Path(key) if key else None,
     ).serve()
 
 
@@ -182,11 +219,40 @@ def check_config(obj: Context, path: str | None) -> None:
         )
         return
     errors = check_config_file(path)
+    if not errors:
+        errors = _certificate_errors(path)
     for line in errors:
         click.echo(line, err=True)
     if errors:
         raise SystemExit(1)
     click.echo(f"{path}: ok")
+    _say_certificate(path)
+
+
+def _certificate_errors(path: str) -> list[str]:
+    """A site with HTTPS on needs a certificate and key that match and have not expired
+    (a loopback server without any yet serves plain HTTP, which is not an error)."""
+    from server.tls.service import CertificateProblem, check_certificate, serves_https
+
+    settings = load_settings(path)
+    if not serves_https(settings, settings.server.host):
+        return []
+    try:
+        check_certificate(settings.tls)
+    except CertificateProblem as err:
+        return [f"{path}: tls: {err}"]
+    return []
+
+
+def _say_certificate(path: str) -> None:
+    from server.tls.service import served_certificate_status
+
+    status = served_certificate_status(load_settings(path))
+    if status is not None:
+        click.echo(
+            f"tls: {status.subject}, valid until {status.not_after:%Y-%m-%d} "
+            f"({status.days_left} days), for {', '.join(status.names)}"
+        )
 
 
 @main.command()
@@ -232,6 +298,36 @@ def restore(obj: Context, backup_path: str) -> None:
         "  events the OMS took after this backup stay there (their keys are never reused); "
         "reconcile what they changed"
     )
+
+
+@main.group()
+def tls() -> None:
+    """HTTPS: the site CA and the server certificate."""
+
+
+@tls.command("init")
+@click.option(
+    "--days", type=int, help="Days the server certificate is valid (default: tls.cert_days)."
+)
+@pass_context
+def tls_init(obj: Context, days: int | None) -> None:
+    """Make the site CA (kept if it exists) and a server certificate for tls.names and
+    tls.addresses; run it again after changing them, or to renew."""
+    from server.tls.service import CertificateProblem, make_site_certificates
+
+    settings = obj.settings
+    try:
+        made = make_site_certificates(settings.tls, settings.site.code, cert_days=days)
+    except CertificateProblem as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"site CA {made.ca_cert} ({'new' if made.ca_made else 'kept'})")
+    names = [*settings.tls.names, *settings.tls.addresses]
+    click.echo(f"server certificate {made.cert}, key {made.key}, for {', '.join(names)}")
+    if made.ca_made:
+        click.echo(
+            "handhelds install the new CA from http://<server>:"
+            f"{settings.tls.redirect_port}/ca.html"
+        )
 
 
 @main.group()
