@@ -14,6 +14,7 @@ from server.config import Settings
 from server.db import Database
 from server.stations.agent_link import agents_health
 from server.sync.outbox import sync_status
+from server.tls.service import tls_health
 from server.web import PUBLIC, allow
 
 
@@ -38,6 +39,7 @@ def health(
         },
         "stations": db.read(lambda conn: agents_health(conn, settings)),
         "sync": db.read(lambda conn: sync_status(conn, settings)),
+        "tls": tls_health(settings),
     }
 
 

@@ -31,15 +31,17 @@ def ca_download_url(settings: Settings, host_header: str) -> str:
     return f"{'https' if settings.tls.enabled else 'http'}://{host_header}/ca.crt"
 
 
-def ca_info(settings: Settings, host_header: str) -> dict[str, object]:
+def ca_info(settings: Settings, host_header: str, site_url: str) -> dict[str, object]:
     """The CA page's facts; `available` false when the site serves a certificate of its
-    own with no site CA to install (its CA is already trusted, or installed some other way)."""
+    own with no site CA to install (its CA is already trusted, or installed some other way).
+    `site_url` is the address the handheld opens once it trusts the site."""
     pem = ca_certificate_pem(settings.tls)
     if pem is None:
-        return {"available": False, "site": settings.site.code}
+        return {"available": False, "site": settings.site.code, "site_url": site_url}
     return {
         "available": True,
         "site": settings.site.code,
+        "site_url": site_url,
         "download_url": ca_download_url(settings, host_header),
         "file_name": ca_file_name(settings),
         "fingerprint_sha256": ca_fingerprint(pem),

@@ -63,7 +63,7 @@ class PlainHttpHandler(BaseHTTPRequestHandler):
             url = ca_download_url(self.settings, host)
             self._send(200, "image/svg+xml", qr_svg(url), with_body)
         elif path == "/api/v1/tls/ca":
-            body = json.dumps(ca_info(self.settings, host)).encode()
+            body = json.dumps(ca_info(self.settings, host, self._https_url("/"))).encode()
             self._send(200, "application/json", body, with_body)
         elif (file := self._page_file(path)) is not None:
             kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
@@ -82,12 +82,16 @@ class PlainHttpHandler(BaseHTTPRequestHandler):
             return None
         return file
 
-    def _redirect(self, status: int) -> None:
+    def _https_url(self, path: str) -> str:
+        """The same host name the reader used, on the HTTPS port."""
         hostname = urlsplit(f"//{self.headers.get('host', '')}").hostname or "localhost"
         if ":" in hostname:
             hostname = f"[{hostname}]"
         port = "" if self.https_port == 443 else f":{self.https_port}"
-        location = f"https://{hostname}{port}{self.path if self.path.startswith('/') else '/'}"
+        return f"https://{hostname}{port}{path if path.startswith('/') else '/'}"
+
+    def _redirect(self, status: int) -> None:
+        location = self._https_url(self.path)
         self._send(status, "text/plain; charset=utf-8", b"", True, [("location", location)])
 
     def _send(

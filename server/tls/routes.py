@@ -42,7 +42,8 @@ def site_ca(
     settings: NamedDependency[Settings], request: Request[Any, Any, Any]
 ) -> dict[str, object]:
     """The site CA's download address, file name and SHA-256 fingerprint (the CA page)."""
-    return ca_info(settings, request.headers.get("host", ""))
+    host = request.headers.get("host", "")
+    return ca_info(settings, host, f"{request.url.scheme}://{host}/")
 
 
 route_handlers = [ca_certificate, ca_qr_code, site_ca]

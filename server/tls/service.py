@@ -194,11 +194,20 @@ def served_certificate_status(
     """The status of the certificate this site serves; None when it serves plain HTTP."""
     if not settings.tls.enabled:
         return None
-    path = Path(settings.tls.cert)
-    if not path.is_file():
-        return None
-    cert = x509.load_pem_x509_certificates(path.read_bytes())[0]
+    try:
+        cert = x509.load_pem_x509_certificates(Path(settings.tls.cert).read_bytes())[0]
+    except (OSError, ValueError):
+        return None  # no file yet, or not one: `serve` and `check-config` say which
     return certificate_status(cert, now or datetime.now(UTC))
+
+
+def tls_health(settings: Settings) -> dict[str, object]:
+    """The /health answer's `tls`: whether HTTPS is on and its certificate's end."""
+    status = served_certificate_status(settings)
+    return {
+        "enabled": settings.tls.enabled,
+        "certificate": status.as_dict() if status is not None else None,
+    }
 
 
 def serves_https(settings: Settings, host: str) -> bool:
