@@ -18,6 +18,13 @@ function fingerprintGroups(fingerprint) {
   return groups;
 }
 
+function codeSpan(text) {
+  const span = document.createElement("span");
+  span.className = "ca-code";
+  span.textContent = text;
+  return span;
+}
+
 function draw() {
   const file = info?.file_name || "bondfloor-ca.crt";
   const address = info?.site_url || `https://${location.host}/`;
@@ -28,18 +35,15 @@ function draw() {
   $("ca-missing").hidden = info.available;
   $("ca-ready").hidden = !info.available;
   if (!info.available) return;
-  $("ca-url").textContent = info.download_url;
+  // Address and path each kept whole: a long host name wraps before the path, not in it.
+  const cut = info.download_url.lastIndexOf("/");
+  $("ca-url").replaceChildren(
+    ...[info.download_url.slice(0, cut), info.download_url.slice(cut)].map(codeSpan),
+  );
   $("ca-qr").alt = t("ca.qr.alt", { url: info.download_url });
   $("ca-download").setAttribute("download", info.file_name);
   const box = $("ca-fingerprint");
-  box.replaceChildren(
-    ...fingerprintGroups(info.fingerprint_sha256).map((group) => {
-      const span = document.createElement("span");
-      span.className = "ca-code";
-      span.textContent = group;
-      return span;
-    }),
-  );
+  box.replaceChildren(...fingerprintGroups(info.fingerprint_sha256).map(codeSpan));
 }
 
 startPage({ onLanguage: draw, uploads: false, badge: false });

@@ -3,7 +3,7 @@
 import { addTexts } from "../i18n.js";
 
 addTexts({
-  "ca.title": { zh: "安装站点证书", en: "Install the site CA" },
+  "ca.title": { zh: "安装站点证书", en: "Site CA" },
   "ca.back": { zh: "登录", en: "Log in" },
   "ca.intro": {
     zh: "每台手持终端安装一次站点证书（CA），之后浏览器才会信任本仓库服务器的 HTTPS。",
@@ -15,12 +15,12 @@ addTexts({
   },
   "ca.qr.alt": { zh: "站点证书下载地址的二维码：{url}", en: "QR code of the site CA's download address: {url}" },
   "ca.url": { zh: "下载地址", en: "Download address" },
-  "ca.download": { zh: "下载证书", en: "Download the certificate" },
+  "ca.download": { zh: "下载证书", en: "Download the CA" },
   "ca.fingerprint": { zh: "SHA-256 指纹（安装前核对）", en: "SHA-256 fingerprint (check it before installing)" },
   "ca.steps.title": { zh: "在 Android 上安装", en: "Install on Android" },
   "ca.step.scan": {
     zh: "用手持终端的相机扫描二维码（或点“下载证书”），保存文件。",
-    en: "Scan the QR code with the handheld's camera (or tap “Download the certificate”) and save the file.",
+    en: "Scan the QR code with the handheld's camera (or tap “Download the CA”) and save the file.",
   },
   "ca.step.settings": {
     zh: "打开 设置 → 安全 → 加密与凭据（部分机型：安全 → 更多安全设置）。",
