@@ -96,7 +96,12 @@ def serve(obj: Context, host: str | None, port: int | None, asgi: str) -> None:
         from server.app import handheld_web_dir
         from server.tls.plain_http import start_plain_http
 
-        start_plain_http(settings, host, port, handheld_web_dir())
+        try:
+            start_plain_http(settings, host, port, handheld_web_dir())
+        except OSError as err:
+            raise click.ClickException(
+                f"cannot listen on plain http port {settings.tls.redirect_port}: {err}"
+            ) from err
         click.echo(
             f"  plain http on port {settings.tls.redirect_port} redirects to https; handhelds "
             f"install the site CA from http://{_url_host(host)}:{settings.tls.redirect_port}"
