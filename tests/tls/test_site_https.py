@@ -329,3 +329,32 @@ def test_chromium_trusting_the_site_ca_opens_the_site_as_a_secure_context(
             )
         finally:
             browser.close()
+
+
+def test_the_certificate_alert_opens_inside_the_warning_days_and_says_expired_after(
+    tmp_path: Path,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import msgspec
+
+    from server.alerts.service import certificate_expiring
+    from server.config import Settings, TlsSettings
+    from server.tls.service import make_site_certificates
+
+    tls = TlsSettings(
+        cert=str(tmp_path / "s.crt"),
+        key=str(tmp_path / "s.key"),
+        ca_cert=str(tmp_path / "ca.crt"),
+        ca_key=str(tmp_path / "ca.key"),
+    )
+    settings = msgspec.structs.replace(Settings(), tls=tls)
+    now = datetime.now(UTC)
+    make_site_certificates(tls, "SITE1", now=now, cert_days=40)
+    assert certificate_expiring(settings, now) == []
+    [soon] = certificate_expiring(settings, now + timedelta(days=15))
+    assert (soon.code, soon.params["days_left"]) == ("CERTIFICATE_EXPIRING", 24)
+    [gone] = certificate_expiring(settings, now + timedelta(days=41))
+    assert (gone.code, gone.params["days_left"]) == ("CERTIFICATE_EXPIRED", 0)
+    plain = msgspec.structs.replace(settings, tls=msgspec.structs.replace(tls, enabled=False))
+    assert certificate_expiring(plain, now + timedelta(days=41)) == []
