@@ -194,6 +194,8 @@ def test_certificate_expiry_shows_in_health_and_raises_an_alert(https_site: Http
     certificate = json.loads(https_site.get("/health"))["tls"]["certificate"]
     assert certificate["days_left"] == 9  # made for 10 days, a few seconds ago
     assert certificate["names"] == [*NAMES, *ADDRESSES]
+    metrics = https_site.get("/metrics").decode()
+    assert "\nbondfloor_tls_certificate_days_left 9.0\n" in metrics
     deadline = time.monotonic() + 15
     row = None
     while row is None and time.monotonic() < deadline:
