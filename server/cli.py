@@ -1,5 +1,5 @@
-"""The `bondfloor` command: serve, init, demo, check-config, backup, restore, service, user,
-token, import, station (the station agent), discover and oms-sim (a simulated OMS)."""
+"""The `bondfloor` command: serve, init, demo, check-config, tls, backup, restore, service,
+user, token, import, station (the station agent), discover and oms-sim (a simulated OMS)."""
 
 from __future__ import annotations
 
@@ -94,12 +94,32 @@ def serve(obj: Context, host: str | None, port: int | None, asgi: str) -> None:
     if obj.config_path:
         os.environ[CONFIG_ENV] = str(Path(obj.config_path).resolve())
     os.environ[LISTEN_ENV] = f"{host}:{port}"  # what the server advertises by mDNS
-    # A log line, not an echo: with `[logging] format = "json"` every line is JSON.
+    # Log lines, not echoes: with `[logging] format = "json"` every line is JSON.
     configure_logging(settings.logging)
-    logging.getLogger("bondfloor").info(
-        "bondfloor %s serving on http://%s:%d/", settings.site.code, _url_host(host), port
+    log = logging.getLogger("bondfloor")
+    tls = _tls_files(settings, host, log)
+    scheme = "https" if tls else "http"
+    log.info(
+        "bondfloor %s serving on %s://%s:%d/", settings.site.code, scheme, _url_host(host), port
     )
-    run_asgi(asgi, host, port, logging_dictconfig(settings.logging))
+    if tls and settings.tls.redirect_port:
+        from server.app import handheld_web_dir
+        from server.tls.plain_http import start_plain_http
+
+        try:
+            start_plain_http(settings, host, port, handheld_web_dir())
+        except OSError as err:
+            raise click.ClickException(
+                f"cannot listen on plain http port {settings.tls.redirect_port}: {err}"
+            ) from err
+        log.info(
+            "plain http on port %d redirects to https; handhelds install the site CA from "
+            "http://%s:%d/ca.html",
+            settings.tls.redirect_port,
+            _url_host(host),
+            settings.tls.redirect_port,
+        )
+    run_asgi(asgi, host, port, logging_dictconfig(settings.logging), tls)
 
 
 WORKER_STOP_SECONDS = 30
@@ -107,9 +127,32 @@ WORKER_STOP_SECONDS = 30
 systemd units allow a little more (TimeoutStopSec)."""
 
 
-def run_asgi(asgi: str, host: str, port: int, log_config: dict[str, Any] | None = None) -> None:
+def _tls_files(settings: Settings, host: str, log: logging.Logger) -> tuple[str, str] | None:
+    """The certificate and key to serve, after checking them; None for plain HTTP."""
+    from server.tls.service import CertificateProblem, check_certificate, serves_https
+
+    if not serves_https(settings, host):
+        if settings.tls.enabled:
+            log.info("no certificate yet (bondfloor tls init): plain http on loopback only")
+        return None
+    try:
+        status = check_certificate(settings.tls)
+    except CertificateProblem as err:
+        raise click.ClickException(f"cannot serve HTTPS: {err}") from err
+    log.info("certificate %s: %d days left", status.subject, status.days_left)
+    return settings.tls.cert, settings.tls.key
+
+
+def run_asgi(
+    asgi: str,
+    host: str,
+    port: int,
+    log_config: dict[str, Any] | None = None,
+    tls: tuple[str, str] | None = None,
+) -> None:
     """Serve the app; `log_config` (server/observe/logs.py) gives the server's lines and the
-    app's one format."""
+    app's one format; `tls` is the certificate and key to serve HTTPS with."""
+    cert, key = tls or (None, None)
     if asgi == "uvicorn":
         import uvicorn
 
@@ -121,6 +164,8 @@ def run_asgi(asgi: str, host: str, port: int, log_config: dict[str, Any] | None 
             log_level="warning",
             log_config=log_config,
             access_log=False,  # the app writes its own access log
+            ssl_certfile=cert,
+            ssl_keyfile=key,
         )
         return
     from granian.constants import Interfaces
@@ -142,6 +187,8 @@ def run_asgi(asgi: str, host: str, port: int, log_config: dict[str, Any] | None 
         # SIGTERM: stop accepting, let in-flight requests finish and the lifespan close
         # the database, but never hang a shutdown for longer than this.
         workers_kill_timeout=WORKER_STOP_SECONDS,
+        ssl_cert=Path(cert) if cert else None,
+        ssl_key=Path(key) if key else None,
     ).serve()
 
 
@@ -212,11 +259,40 @@ def check_config(obj: Context, path: str | None) -> None:
         )
         return
     errors = check_config_file(path)
+    if not errors:
+        errors = _certificate_errors(path)
     for line in errors:
         click.echo(line, err=True)
     if errors:
         raise SystemExit(1)
     click.echo(f"{path}: ok")
+    _say_certificate(path)
+
+
+def _certificate_errors(path: str) -> list[str]:
+    """A site with HTTPS on needs a certificate and key that match and have not expired
+    (a loopback server without any yet serves plain HTTP, which is not an error)."""
+    from server.tls.service import CertificateProblem, check_certificate, serves_https
+
+    settings = load_settings(path)
+    if not serves_https(settings, settings.server.host):
+        return []
+    try:
+        check_certificate(settings.tls)
+    except CertificateProblem as err:
+        return [f"{path}: tls: {err}"]
+    return []
+
+
+def _say_certificate(path: str) -> None:
+    from server.tls.service import served_certificate_status
+
+    status = served_certificate_status(load_settings(path))
+    if status is not None:
+        click.echo(
+            f"tls: {status.subject}, valid until {status.not_after:%Y-%m-%d} "
+            f"({status.days_left} days), for {', '.join(status.names)}"
+        )
 
 
 class _BackupGroup(click.Group):
@@ -388,6 +464,36 @@ def service_unit(kind: str, unit_user: str, bin_dir: str, data_dir: str, config_
 
     paths = UnitPaths(bin_dir=bin_dir, user=unit_user, data_dir=data_dir, config=config_file)
     click.echo(render_unit("station" if kind == "agent" else kind, paths), nl=False)
+
+
+@main.group()
+def tls() -> None:
+    """HTTPS: the site CA and the server certificate."""
+
+
+@tls.command("init")
+@click.option(
+    "--days", type=int, help="Days the server certificate is valid (default: tls.cert_days)."
+)
+@pass_context
+def tls_init(obj: Context, days: int | None) -> None:
+    """Make the site CA (kept if it exists) and a server certificate for tls.names and
+    tls.addresses; run it again after changing them, or to renew."""
+    from server.tls.service import CertificateProblem, make_site_certificates
+
+    settings = obj.settings
+    try:
+        made = make_site_certificates(settings.tls, settings.site.code, cert_days=days)
+    except CertificateProblem as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"site CA {made.ca_cert} ({'new' if made.ca_made else 'kept'})")
+    names = [*settings.tls.names, *settings.tls.addresses]
+    click.echo(f"server certificate {made.cert}, key {made.key}, for {', '.join(names)}")
+    if made.ca_made:
+        click.echo(
+            "handhelds install the new CA from http://<server>:"
+            f"{settings.tls.redirect_port}/ca.html"
+        )
 
 
 @main.group()

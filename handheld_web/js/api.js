@@ -437,3 +437,8 @@ export function decideAdjustment(id, decision, key) {
 export function ackAlert(alertId, note, key) {
   return sendCommand(`/api/v1/alerts/${encodeURIComponent(alertId)}/ack`, { note }, key);
 }
+
+/** The site CA's download address, file name and fingerprint (public: the CA page). */
+export function siteCa() {
+  return call("GET", "/api/v1/tls/ca");
+}
