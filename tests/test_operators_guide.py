@@ -242,3 +242,21 @@ def test_the_checks_catch_what_a_stale_guide_would_say(tmp_path: Path) -> None:
         "guide.md: missing.md: no such file",
         "guide.md: #nowhere: no such heading",
     ]
+
+
+def test_no_page_installs_bondfloor_from_a_package_registry() -> None:
+    """bondfloor is installed from its checkout (`pip install '/opt/bondfloor[...]'`): a
+    `pip install 'bondfloor[...]'` would ask PyPI for whatever has that name."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    found = [
+        f"{page.name}: {m.group(0)}"
+        for page in pages
+        for m in re.finditer(r"pip install\s+['\"]?bondfloor\b", page.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_the_scrape_config_targets_the_servers_port() -> None:
+    text = (ROOT / "docs" / "monitoring.md").read_text(encoding="utf-8")
+    ports = {int(p) for p in re.findall(r'targets: \["[^"]+:(\d+)"\]', text)}
+    assert ports == {Settings().server.port}
