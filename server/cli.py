@@ -443,7 +443,7 @@ def check_ledger(obj: Context) -> None:
 
 @main.group()
 def service() -> None:
-    """systemd units for this machine (docs/operations.md)."""
+    """systemd units for this machine (docs/service.md)."""
 
 
 @service.command("unit")
