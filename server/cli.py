@@ -20,6 +20,7 @@ from server.commands import Actor, run_command
 from server.config import CONFIG_ENV, ConfigError, Settings, check_config_file, load_settings
 from server.db import Database
 from server.db.database import DatabaseBusy
+from server.db.migrations import NewerDatabase
 from server.discovery import LISTEN_ENV
 from server.errors import DomainError
 from server.observe.logs import configure_logging, logging_dictconfig
@@ -50,8 +51,16 @@ class Context:
             )
         except DatabaseBusy as err:
             raise click.ClickException(str(err)) from err
-        db.migrate()
+        _migrate(db)
         return db
+
+
+def _migrate(db: Database) -> list[str]:
+    try:
+        return db.migrate()
+    except NewerDatabase as err:
+        db.close()
+        raise click.ClickException(str(err)) from err
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -201,7 +210,7 @@ def _url_host(host: str) -> str:
 def init(obj: Context) -> None:
     """Create the database (or apply pending migrations)."""
     db = Database(obj.settings.database.path)
-    applied = db.migrate()
+    applied = _migrate(db)
     db.close()
     click.echo(
         f"database {obj.settings.database.path}: "
