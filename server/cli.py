@@ -752,6 +752,13 @@ def _interfaces(obj: Context, given: tuple[str, ...]) -> list[str]:
     help="Local file that keeps scans until the server has them.",
 )
 @click.option("--heartbeat", default=10.0, show_default=True, help="Seconds between heartbeats.")
+@click.option(
+    "--ca-file",
+    envvar="BONDFLOOR_CA_FILE",
+    type=click.Path(dir_okay=False, exists=True),
+    help="The site CA (the server's var/tls/ca.crt) an HTTPS server is checked against; "
+    "or $BONDFLOOR_CA_FILE. Default: this machine's trusted certificates.",
+)
 @pass_context
 def station(
     obj: Context,
@@ -761,6 +768,7 @@ def station(
     interfaces: tuple[str, ...],
     spool: str,
     heartbeat: float,
+    ca_file: str | None,
 ) -> None:
     """Run the station agent: forward this PC's scanners and print on its printers."""
     from devices.discovery import find_server
@@ -783,6 +791,7 @@ def station(
         find_server=None if server_url else found_by_mdns,
         heartbeat_seconds=heartbeat,
         version=__version__,
+        ca_file=ca_file,
     )
     signal.signal(signal.SIGTERM, lambda *_: agent.request_stop())
     with contextlib.suppress(KeyboardInterrupt):

@@ -95,7 +95,6 @@ def check_backup(backup: Path) -> None:
         )
 
 
-
 def restore_database(backup: Path, target: Path, restored_by: str) -> Restored:
     """Replace `target` by a checked, migrated copy of `backup` in a new journal epoch."""
     backup, target = backup.resolve(), target.resolve()
