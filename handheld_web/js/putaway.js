@@ -130,7 +130,6 @@ function render() {
   const hint = t(task ? "put.hint.target" : "put.hint.item");
   showScanPrompt(scanField, hint);
   document.body.dataset.step = task ? "target" : "item";
-  $("source").value = source;
   renderTask();
   $("choices").hidden = !choices;
   const lots = choices?.rows || [];
@@ -284,6 +283,7 @@ function setSource(code) {
   const value = code.trim().toUpperCase();
   if (!value) return;
   source = value;
+  $("source").value = source;
   task = null;
   choices = null;
   setParams({ location: source });
@@ -315,6 +315,9 @@ async function main() {
     render();
     said.clear();
   });
+  // Set once here and by setSource only: a render while the page loads must not put the
+  // old location back over one the user is typing.
+  $("source").value = source;
   render();
   scanInput.focus();
 

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from server.config import load_settings, site_today
 from tests.e2e.conftest import Server
@@ -965,3 +965,28 @@ def test_a_lot_that_may_hold_a_date_is_received_with_a_warning(
     swallowed = f"]C101{item.ean.zfill(14)}17{yymmdd}10A117{yymmdd}"
     scan_expecting(page, swallowed, "notice", f"+1 {item.sku}")
     expect(page.locator("#banner")).to_contain_text(f"批次 A117{yymmdd} 可能含有效期")
+
+
+def test_a_location_typed_while_the_putaway_page_loads_is_the_one_opened(
+    page: Page, logged_in_as: Callable[[str], None]
+) -> None:
+    """The page's first look-up of what waits must not put its location back over the one
+    the user is typing."""
+    logged_in_as("put01")
+    held: list[Route] = []  # the first look-up's answer waits until the user has typed
+    page.route("**/api/v1/putaway/pending?location=DOCK-01", lambda route: held.append(route))
+    page.goto("/putaway.html")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    page.locator("#source").fill("dock-03")
+    held[0].continue_()
+    # The first look-up has drawn the page (it keeps what it found, then draws at once).
+    page.wait_for_function(
+        "() => (sessionStorage.getItem('bondfloor.open.putaway') || '').includes('DOCK-01')"
+    )
+    expect(page.locator("#source")).to_have_value("dock-03")
+    page.locator("#source").press("Enter")
+    expect(page.locator("#pending-title")).to_contain_text("DOCK-03")
+    expect(page.locator("#source")).to_have_value("DOCK-03")
