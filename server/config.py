@@ -460,6 +460,7 @@ class BackupSettings(Section):
         ),
     ] = 0.0
 
+
 class LoggingSettings(Section):
     format: Annotated[
         Literal["text", "json"],

@@ -150,7 +150,9 @@ def _keep_an_admin(
         )
     others = [
         r
-        for r in conn.execute("SELECT code, roles, active FROM users WHERE code != ?", (row["code"],))
+        for r in conn.execute(
+            "SELECT code, roles, active FROM users WHERE code != ?", (row["code"],)
+        )
         if _is_admin(r)
     ]
     if not others:
@@ -656,8 +658,7 @@ def add_api_token(
 def list_api_tokens(conn: sqlite3.Connection) -> list[dict[str, object]]:
     """Every working token: name, kind, made and last used; never the token or its hash."""
     rows = conn.execute(
-        "SELECT name, kind, created_at, last_used_at FROM api_tokens WHERE active = 1 "
-        "ORDER BY name"
+        "SELECT name, kind, created_at, last_used_at FROM api_tokens WHERE active = 1 ORDER BY name"
     )
     return [dict(r) for r in rows]
 
