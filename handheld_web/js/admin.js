@@ -83,9 +83,10 @@ function fillLanguageSelect(select, chosen) {
   );
 }
 
-function roleBoxes(fieldset, held, idPrefix) {
-  const legend = fieldset.querySelector("legend");
-  fieldset.replaceChildren(legend);
+/** The role checkboxes of `group`, after its title, `held` ones ticked. */
+function roleBoxes(group, held, idPrefix) {
+  const title = group.querySelector(".admin-roles-title");
+  group.replaceChildren(title);
   for (const role of Object.keys(roleLabels)) {
     const label = el("label", "admin-role");
     const box = el("input");
@@ -95,12 +96,12 @@ function roleBoxes(fieldset, held, idPrefix) {
     box.id = `${idPrefix}-${role}`;
     box.checked = held.includes(role);
     label.append(box, el("span", "", roleName(role)));
-    fieldset.append(label);
+    group.append(label);
   }
 }
 
-function checkedRoles(fieldset) {
-  return [...fieldset.querySelectorAll("input[name=role]:checked")].map((box) => box.value);
+function checkedRoles(group) {
+  return [...group.querySelectorAll("input[name=role]:checked")].map((box) => box.value);
 }
 
 function chip(text, kind = "") {
@@ -169,8 +170,12 @@ function userCard(u) {
   card.append(facts);
 
   // Roles
-  const roles = el("fieldset", "admin-roles");
-  roles.append(el("legend", "", t("admin.user.roles")));
+  const roles = el("div", "admin-roles");
+  const rolesTitle = el("span", "admin-roles-title", t("admin.user.roles"));
+  rolesTitle.id = `roles-title-${u.code}`;
+  roles.setAttribute("role", "group");
+  roles.setAttribute("aria-labelledby", rolesTitle.id);
+  roles.append(rolesTitle);
   roleBoxes(roles, u.roles, `roles-${u.code}`);
   card.append(
     form("admin-roles-form", [roles], t("admin.user.roles.save"), () =>
