@@ -32,7 +32,7 @@ let secret = null; // what the one-time card shows: {title: () => text, value}
 async function change(path, body, done) {
   const what = JSON.stringify([path, body ?? null]);
   if (attempt?.what !== what) attempt = { what, key: api.newKey() };
-  tell("pending", () => t("common.sending"));
+  said.note("pending", () => t("common.sending"));
   try {
     const answer = await api.sendCommand(path, body, attempt.key);
     attempt = null;
