@@ -9,6 +9,7 @@ screenshots, and a token is made (shown once) and revoked.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -58,6 +59,14 @@ def fresh_handheld_login(browser: Browser, server: Server, code: str) -> tuple[A
     page.locator("#pin").fill(PIN)
     page.locator("#login-submit").click()
     return context, page
+
+
+def saved_language(server: Server, code: str) -> str:
+    conn = sqlite3.connect(f"file:{server.db_path}?mode=ro", uri=True)
+    try:
+        return str(conn.execute("SELECT language FROM users WHERE code = ?", (code,)).fetchone()[0])
+    finally:
+        conn.close()
 
 
 def measure(page: Page) -> dict[str, Any]:
@@ -132,6 +141,12 @@ def test_admin_disables_a_user_and_sets_a_language_the_users_next_login_takes(
     handheld.wait_for_url(re.compile(r"/home\.html$"))
     expect(handheld.locator("html")).to_have_attribute("lang", "en")
     expect(handheld.locator("#lang")).to_have_text("中文")
+    # Their own choice on the switch, logged in, becomes theirs for the next login.
+    with handheld.expect_response("**/api/v1/auth/me/language") as saved:
+        handheld.locator("#lang").click()
+    assert saved.value.ok
+    expect(handheld.locator("html")).to_have_attribute("lang", "zh-CN")
+    assert saved_language(server, "e2e-lang") == "zh"
     context.close()
 
     # The disabled user cannot log in there.
