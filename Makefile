@@ -32,11 +32,12 @@ test: $(INSTALLED) browser fonts
 restore-drill: $(INSTALLED)
 	$(BIN)/python -m pytest tests/service/test_restore_drill.py -q -s -p no:cacheprovider
 
-# End-to-end tests drive Debian's chromium (Playwright's own browser download is not used).
+# End-to-end tests drive Debian's chromium (Playwright's own browser download is not used);
+# the HTTPS test makes it trust the site CA with NSS's certutil (libnss3-tools).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium && command -v certutil; } >/dev/null 2>&1 || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium libnss3-tools; }
 
 # Face sheets are drawn with a CJK font so Chinese prints on any ESC/POS printer.
 fonts:

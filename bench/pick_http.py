@@ -125,6 +125,13 @@ async def send_settled(conn: HttpConnection, raw: bytes) -> tuple[int, bytes, fl
 class PickServer(ReceivingServer):
     """The demo on `bondfloor serve`, plus logins for handhelds."""
 
+    def seed(self) -> None:
+        super().seed()
+        # Every simulated picker logs in as the one demo picker from its own handheld; beyond
+        # `auth.max_sessions_per_user` a login would end another picker's session.
+        with self.config.open("a", encoding="utf-8") as config:
+            config.write("[auth]\nmax_sessions_per_user = 64\n")
+
     def login(self, user: str, pin: str, device: str) -> str:
         conn = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
         try:

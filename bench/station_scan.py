@@ -157,6 +157,11 @@ class Site:
             f'[database]\npath = "{self.db_path}"\n'
             f'[server]\nhost = "{HOST}"\nport = {self.port}\n'
             "[discovery]\nadvertise = false\n"
+            # The opening stock of both orders is one correction; above this it would wait
+            # for a second supervisor's approval and the orders would find no stock.
+            "[ledger]\napproval_over_units = 1000000\n"
+            # Each order is picked whole in one confirmation (1,000 units), not one by one.
+            "[scan]\nmax_quantity_per_scan = 1000000\n"
             f'[[printers]]\nname = "{PRINTER}"\nkind = "file"\n'
             f'folder = "{self.folder / "printouts"}"\n'
             f'[[scanners]]\nname = "{SCANNER}"\nkind = "serial"\n'

@@ -33,7 +33,8 @@ class Found:
     @property
     def url(self) -> str:
         address = self.addresses[0] if self.addresses else "127.0.0.1"
-        return f"http://{address}:{self.port}"
+        scheme = "https" if self.properties.get("scheme") == "https" else "http"
+        return f"{scheme}://{address}:{self.port}"
 
 
 def open_zeroconf(interfaces: list[str]) -> Zeroconf:

@@ -8,6 +8,7 @@ gives, errors included, is an `Answer` for the caller to judge.
 from __future__ import annotations
 
 import http.client
+import ssl
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,17 @@ class Answer:
 
 
 class ServerLink:
-    def __init__(self, base_url: str, token: str, *, device: str = "", timeout: float = 10.0):
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        device: str = "",
+        timeout: float = 10.0,
+        ca_file: str | None = None,
+    ):
+        """`ca_file`: the site CA (PEM) an HTTPS server's certificate is checked against;
+        without it, the machine's trusted certificates."""
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not a server URL: {base_url!r}")
@@ -47,6 +58,7 @@ class ServerLink:
             "X-Device": device[:64],
         }
         self.timeout = timeout
+        self._tls = ssl.create_default_context(cafile=ca_file) if self._https else None
         self._local = threading.local()
 
     def request(
@@ -82,8 +94,12 @@ class ServerLink:
         if conn is not None and getattr(self._local, "timeout", None) == timeout:
             return conn, True
         self._drop()
-        cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-        conn = cls(self._host, self._port, timeout=timeout)
+        if self._tls is not None:
+            conn = http.client.HTTPSConnection(
+                self._host, self._port, timeout=timeout, context=self._tls
+            )
+        else:
+            conn = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
         self._local.conn, self._local.timeout = conn, timeout
         return conn, False
 

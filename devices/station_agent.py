@@ -58,6 +58,7 @@ class StationAgent:
         find_server: Callable[[], str | None] | None = None,
         heartbeat_seconds: float = 10.0,
         version: str = "",
+        ca_file: str | None = None,
     ) -> None:
         if not server_url and find_server is None:
             raise ValueError("give the server's URL or a way to find it")
@@ -66,6 +67,7 @@ class StationAgent:
         self.server_url = server_url
         self._find_server = find_server
         self.heartbeat_seconds = heartbeat_seconds
+        self.ca_file = ca_file
         self.version = version
         self.config: dict[str, Any] | None = None
         self.link: ServerLink | None = None
@@ -168,7 +170,9 @@ class StationAgent:
             if not url:
                 self._link("down", "no server found by mDNS")
                 return None
-            self.link = ServerLink(url, self.token, device=f"agent@{Path.cwd().name}")
+            self.link = ServerLink(
+                url, self.token, device=f"agent@{Path.cwd().name}", ca_file=self.ca_file
+            )
         return self.link
 
     def _link(self, state: str, detail: str) -> None:

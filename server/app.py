@@ -55,6 +55,7 @@ from server.stock import routes as stock_routes
 from server.sync import routes as sync_routes
 from server.sync.outbox import Outbox
 from server.sync.signature import oms_signature_middleware
+from server.tls import routes as tls_routes
 from server.trace import routes as trace_routes
 from server.transfer import compression_config, not_modified_when_unchanged
 from server.web import (
@@ -97,6 +98,7 @@ SLICES = [
     status_routes,
     observe_routes,
     count_routes,
+    tls_routes,
 ]
 
 

@@ -1,5 +1,5 @@
-"""The `bondfloor` command: serve, init, demo, check-config, backup, restore, service, user,
-token, import, station (the station agent), discover and oms-sim (a simulated OMS)."""
+"""The `bondfloor` command: serve, init, demo, check-config, tls, backup, restore, service,
+user, token, import, station (the station agent), discover and oms-sim (a simulated OMS)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from server.commands import Actor, run_command
 from server.config import CONFIG_ENV, ConfigError, Settings, check_config_file, load_settings
 from server.db import Database
 from server.db.database import DatabaseBusy
+from server.db.migrations import NewerDatabase
 from server.discovery import LISTEN_ENV
 from server.errors import DomainError
 from server.observe.logs import configure_logging, logging_dictconfig
@@ -51,8 +52,16 @@ class Context:
             )
         except DatabaseBusy as err:
             raise click.ClickException(str(err)) from err
-        db.migrate()
+        _migrate(db)
         return db
+
+
+def _migrate(db: Database) -> list[str]:
+    try:
+        return db.migrate()
+    except NewerDatabase as err:
+        db.close()
+        raise click.ClickException(str(err)) from err
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -95,12 +104,32 @@ def serve(obj: Context, host: str | None, port: int | None, asgi: str) -> None:
     if obj.config_path:
         os.environ[CONFIG_ENV] = str(Path(obj.config_path).resolve())
     os.environ[LISTEN_ENV] = f"{host}:{port}"  # what the server advertises by mDNS
-    # A log line, not an echo: with `[logging] format = "json"` every line is JSON.
+    # Log lines, not echoes: with `[logging] format = "json"` every line is JSON.
     configure_logging(settings.logging)
-    logging.getLogger("bondfloor").info(
-        "bondfloor %s serving on http://%s:%d/", settings.site.code, _url_host(host), port
+    log = logging.getLogger("bondfloor")
+    tls = _tls_files(settings, host, log)
+    scheme = "https" if tls else "http"
+    log.info(
+        "bondfloor %s serving on %s://%s:%d/", settings.site.code, scheme, _url_host(host), port
     )
-    run_asgi(asgi, host, port, logging_dictconfig(settings.logging))
+    if tls and settings.tls.redirect_port:
+        from server.app import handheld_web_dir
+        from server.tls.plain_http import start_plain_http
+
+        try:
+            start_plain_http(settings, host, port, handheld_web_dir())
+        except OSError as err:
+            raise click.ClickException(
+                f"cannot listen on plain http port {settings.tls.redirect_port}: {err}"
+            ) from err
+        log.info(
+            "plain http on port %d redirects to https; handhelds install the site CA from "
+            "http://%s:%d/ca.html",
+            settings.tls.redirect_port,
+            _url_host(host),
+            settings.tls.redirect_port,
+        )
+    run_asgi(asgi, host, port, logging_dictconfig(settings.logging), tls)
 
 
 WORKER_STOP_SECONDS = 30
@@ -108,9 +137,32 @@ WORKER_STOP_SECONDS = 30
 systemd units allow a little more (TimeoutStopSec)."""
 
 
-def run_asgi(asgi: str, host: str, port: int, log_config: dict[str, Any] | None = None) -> None:
+def _tls_files(settings: Settings, host: str, log: logging.Logger) -> tuple[str, str] | None:
+    """The certificate and key to serve, after checking them; None for plain HTTP."""
+    from server.tls.service import CertificateProblem, check_certificate, serves_https
+
+    if not serves_https(settings, host):
+        if settings.tls.enabled:
+            log.info("no certificate yet (bondfloor tls init): plain http on loopback only")
+        return None
+    try:
+        status = check_certificate(settings.tls)
+    except CertificateProblem as err:
+        raise click.ClickException(f"cannot serve HTTPS: {err}") from err
+    log.info("certificate %s: %d days left", status.subject, status.days_left)
+    return settings.tls.cert, settings.tls.key
+
+
+def run_asgi(
+    asgi: str,
+    host: str,
+    port: int,
+    log_config: dict[str, Any] | None = None,
+    tls: tuple[str, str] | None = None,
+) -> None:
     """Serve the app; `log_config` (server/observe/logs.py) gives the server's lines and the
-    app's one format."""
+    app's one format; `tls` is the certificate and key to serve HTTPS with."""
+    cert, key = tls or (None, None)
     if asgi == "uvicorn":
         import uvicorn
 
@@ -122,6 +174,8 @@ def run_asgi(asgi: str, host: str, port: int, log_config: dict[str, Any] | None 
             log_level="warning",
             log_config=log_config,
             access_log=False,  # the app writes its own access log
+            ssl_certfile=cert,
+            ssl_keyfile=key,
         )
         return
     from granian.constants import Interfaces
@@ -143,6 +197,8 @@ def run_asgi(asgi: str, host: str, port: int, log_config: dict[str, Any] | None 
         # SIGTERM: stop accepting, let in-flight requests finish and the lifespan close
         # the database, but never hang a shutdown for longer than this.
         workers_kill_timeout=WORKER_STOP_SECONDS,
+        ssl_cert=Path(cert) if cert else None,
+        ssl_key=Path(key) if key else None,
     ).serve()
 
 
@@ -155,7 +211,7 @@ def _url_host(host: str) -> str:
 def init(obj: Context) -> None:
     """Create the database (or apply pending migrations)."""
     db = Database(obj.settings.database.path)
-    applied = db.migrate()
+    applied = _migrate(db)
     db.close()
     click.echo(
         f"database {obj.settings.database.path}: "
@@ -213,11 +269,40 @@ def check_config(obj: Context, path: str | None) -> None:
         )
         return
     errors = check_config_file(path)
+    if not errors:
+        errors = _certificate_errors(path)
     for line in errors:
         click.echo(line, err=True)
     if errors:
         raise SystemExit(1)
     click.echo(f"{path}: ok")
+    _say_certificate(path)
+
+
+def _certificate_errors(path: str) -> list[str]:
+    """A site with HTTPS on needs a certificate and key that match and have not expired
+    (a loopback server without any yet serves plain HTTP, which is not an error)."""
+    from server.tls.service import CertificateProblem, check_certificate, serves_https
+
+    settings = load_settings(path)
+    if not serves_https(settings, settings.server.host):
+        return []
+    try:
+        check_certificate(settings.tls)
+    except CertificateProblem as err:
+        return [f"{path}: tls: {err}"]
+    return []
+
+
+def _say_certificate(path: str) -> None:
+    from server.tls.service import served_certificate_status
+
+    status = served_certificate_status(load_settings(path))
+    if status is not None:
+        click.echo(
+            f"tls: {status.subject}, valid until {status.not_after:%Y-%m-%d} "
+            f"({status.days_left} days), for {', '.join(status.names)}"
+        )
 
 
 class _BackupGroup(click.Group):
@@ -368,7 +453,7 @@ def check_ledger(obj: Context) -> None:
 
 @main.group()
 def service() -> None:
-    """systemd units for this machine (docs/operations.md)."""
+    """systemd units for this machine (docs/service.md)."""
 
 
 @service.command("unit")
@@ -389,6 +474,36 @@ def service_unit(kind: str, unit_user: str, bin_dir: str, data_dir: str, config_
 
     paths = UnitPaths(bin_dir=bin_dir, user=unit_user, data_dir=data_dir, config=config_file)
     click.echo(render_unit("station" if kind == "agent" else kind, paths), nl=False)
+
+
+@main.group()
+def tls() -> None:
+    """HTTPS: the site CA and the server certificate."""
+
+
+@tls.command("init")
+@click.option(
+    "--days", type=int, help="Days the server certificate is valid (default: tls.cert_days)."
+)
+@pass_context
+def tls_init(obj: Context, days: int | None) -> None:
+    """Make the site CA (kept if it exists) and a server certificate for tls.names and
+    tls.addresses; run it again after changing them, or to renew."""
+    from server.tls.service import CertificateProblem, make_site_certificates
+
+    settings = obj.settings
+    try:
+        made = make_site_certificates(settings.tls, settings.site.code, cert_days=days)
+    except CertificateProblem as err:
+        raise click.ClickException(str(err)) from err
+    click.echo(f"site CA {made.ca_cert} ({'new' if made.ca_made else 'kept'})")
+    names = [*settings.tls.names, *settings.tls.addresses]
+    click.echo(f"server certificate {made.cert}, key {made.key}, for {', '.join(names)}")
+    if made.ca_made:
+        click.echo(
+            "handhelds install the new CA from http://<server>:"
+            f"{settings.tls.redirect_port}/ca.html"
+        )
 
 
 @main.group()
@@ -744,6 +859,13 @@ def _interfaces(obj: Context, given: tuple[str, ...]) -> list[str]:
     help="Local file that keeps scans until the server has them.",
 )
 @click.option("--heartbeat", default=10.0, show_default=True, help="Seconds between heartbeats.")
+@click.option(
+    "--ca-file",
+    envvar="BONDFLOOR_CA_FILE",
+    type=click.Path(dir_okay=False, exists=True),
+    help="The site CA (the server's var/tls/ca.crt) an HTTPS server is checked against; "
+    "or $BONDFLOOR_CA_FILE. Default: this machine's trusted certificates.",
+)
 @pass_context
 def station(
     obj: Context,
@@ -753,6 +875,7 @@ def station(
     interfaces: tuple[str, ...],
     spool: str,
     heartbeat: float,
+    ca_file: str | None,
 ) -> None:
     """Run the station agent: forward this PC's scanners and print on its printers."""
     from devices.discovery import find_server
@@ -775,6 +898,7 @@ def station(
         find_server=None if server_url else found_by_mdns,
         heartbeat_seconds=heartbeat,
         version=__version__,
+        ca_file=ca_file,
     )
     signal.signal(signal.SIGTERM, lambda *_: agent.request_stop())
     with contextlib.suppress(KeyboardInterrupt):

@@ -496,6 +496,48 @@ class MonitoringSettings(Section):
     ] = 500
 
 
+class TlsSettings(Section):
+    enabled: Annotated[
+        bool,
+        _help(
+            "Serve HTTPS (plain HTTP then only redirects and gives out the site CA); a "
+            "loopback server without certificate files stays on plain HTTP"
+        ),
+    ] = True
+    cert: Annotated[
+        str,
+        _help("Server certificate (PEM, with its chain) that `tls init` writes or the site brings"),
+    ] = "var/tls/server.crt"
+    key: Annotated[str, _help("Private key of the server certificate (PEM, unencrypted)")] = (
+        "var/tls/server.key"
+    )
+    ca_cert: Annotated[str, _help("Site CA certificate that handhelds install (PEM)")] = (
+        "var/tls/ca.crt"
+    )
+    ca_key: Annotated[str, _help("Site CA private key that signs the server certificate")] = (
+        "var/tls/ca.key"
+    )
+    names: Annotated[
+        list[str], _help("DNS names of this server on the LAN, put in the certificate")
+    ] = field(default_factory=lambda: ["localhost"])
+    addresses: Annotated[
+        list[str], _help("IP addresses of this server on the LAN, put in the certificate")
+    ] = field(default_factory=lambda: ["127.0.0.1"])
+    redirect_port: Annotated[
+        int,
+        _help(
+            "Plain HTTP port that redirects to HTTPS and serves the CA; 0 = none", ge=0, le=65535
+        ),
+    ] = 8081
+    cert_days: Annotated[
+        int, _help("Days a server certificate made by `tls init` is valid", ge=1, le=825)
+    ] = 825
+    ca_days: Annotated[int, _help("Days the site CA made by `tls init` is valid", ge=1)] = 3650
+    expiry_alert_days: Annotated[
+        int, _help("Raise an alert this many days before the certificate expires", ge=1)
+    ] = 30
+
+
 def _default_roles() -> dict[str, RoleSettings]:
     labels = {
         "receiver": ("收货员", "Receiver"),
@@ -572,6 +614,9 @@ class Settings(Section):
     monitoring: Annotated[
         MonitoringSettings, _help("Who reads /metrics; when /health/ready fails")
     ] = field(default_factory=MonitoringSettings)
+    tls: Annotated[TlsSettings, _help("HTTPS: the site CA and the server certificate")] = field(
+        default_factory=TlsSettings
+    )
 
 
 @dataclass(frozen=True)
@@ -771,11 +816,21 @@ def _networks_problem(networks: list[str]) -> str | None:
     return None
 
 
+def _ip_addresses_problem(addresses: list[str]) -> str | None:
+    for address in addresses:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            return f"{address!r} is not an IP address (names go in tls.names)"
+    return None
+
+
 _VALUE_CHECKS: dict[tuple[str, str], Callable[[Any], str | None]] = {
     ("SiteSettings", "timezone"): _timezone_problem,
     ("DiscoverySettings", "interfaces"): _interfaces_problem,
     ("OmsSettings", "url"): _url_problem,
     ("MonitoringSettings", "metrics_allow_from"): _networks_problem,
+    ("TlsSettings", "addresses"): _ip_addresses_problem,
 }
 """Checks a type cannot express, by (section, setting)."""
 
@@ -878,6 +933,7 @@ __all__ = [
     "ConfigError",
     "Secrets",
     "Settings",
+    "TlsSettings",
     "check_config_file",
     "load_settings",
     "setting_help",

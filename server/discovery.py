@@ -19,6 +19,7 @@ from zeroconf.asyncio import AsyncZeroconf
 from devices.discovery import HTTP_TYPE, SERVER_TYPE
 from server import __version__
 from server.config import Settings
+from server.tls.service import serves_https
 
 log = logging.getLogger("bondfloor.discovery")
 
@@ -43,6 +44,8 @@ def service_infos(settings: Settings, host: str, port: int) -> list[ServiceInfo]
         "version": __version__,
         "api": "/api/v1",
         "path": "/",
+        # A station agent reaches the server at scheme://address:port (HTTPS on a site).
+        "scheme": "https" if serves_https(settings, host) else "http",
     }
     instance = f"bondfloor {settings.site.code}"
     hostname = f"bondfloor-{settings.site.code.lower()}-{port}.local."

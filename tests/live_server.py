@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -47,13 +48,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_health(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+def wait_for_health(
+    url: str, proc: subprocess.Popen[bytes], log: Path, context: ssl.SSLContext | None = None
+) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"bondfloor serve exited early:\n{log.read_text()}")
         try:
-            with urllib.request.urlopen(url, timeout=1) as answer:
+            with urllib.request.urlopen(url, timeout=1, context=context) as answer:
                 if answer.status == 200:
                     return
         except OSError:
@@ -96,24 +99,47 @@ class LiveServer:
     config: Path
     log: Path
     proc: subprocess.Popen[bytes]
+    verify: ssl.SSLContext | bool = True
+    """What an HTTP client verifies the server with: a context trusting the site CA over
+    HTTPS."""
 
 
 @contextlib.contextmanager
 def running_server(
-    folder: Path, site_name: str, extra_config: str = "", *, demo: bool = True
+    folder: Path,
+    site_name: str,
+    extra_config: str = "",
+    *,
+    demo: bool = True,
+    https: bool = False,
 ) -> Iterator[LiveServer]:
     """`bondfloor serve` on a free 127.0.0.1 port with its own config and `site.db` in
     `folder` (seeded with `bondfloor demo` unless demo=False), healthy when this yields,
-    its process group stopped on exit. `extra_config` is TOML appended after [server]."""
+    its process group stopped on exit. `extra_config` is TOML appended after [server].
+    With `https`, `bondfloor tls init` first makes the site CA and a certificate for
+    localhost, and the server answers https://localhost:PORT only."""
     port = free_port()
     db_path = folder / "site.db"
     config = folder / "bondfloor.toml"
+    tls = '\n[tls]\nnames = ["localhost"]\naddresses = ["127.0.0.1"]\nredirect_port = 0\n'
     config.write_text(
         f'[site]\nname = "{site_name}"\n'
         f'[database]\npath = "{db_path}"\n'
-        f'[server]\nhost = "127.0.0.1"\nport = {port}\n' + extra_config,
+        f'[server]\nhost = "127.0.0.1"\nport = {port}\n' + extra_config + (tls if https else ""),
         encoding="utf-8",
     )
+    context: ssl.SSLContext | None = None
+    base_url = f"http://127.0.0.1:{port}"
+    if https:
+        subprocess.run(
+            [str(BONDFLOOR), "--config", str(config), "tls", "init"],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        context = ssl.create_default_context(cafile=folder / "var" / "tls" / "ca.crt")
+        base_url = f"https://localhost:{port}"
     if demo:
         subprocess.run(
             [str(BONDFLOOR), "--config", str(config), "demo"],
@@ -124,9 +150,8 @@ def running_server(
         )
     log = folder / "serve.log"
     proc = start_serve(folder, config, port, log)
-    base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_for_health(f"{base_url}/health", proc, log)
-        yield LiveServer(base_url, db_path, config, log, proc)
+        wait_for_health(f"{base_url}/health", proc, log, context)
+        yield LiveServer(base_url, db_path, config, log, proc, context or True)
     finally:
         stop_server(proc)

@@ -447,6 +447,11 @@ export function ackAlert(alertId, note, key) {
   return sendCommand(`/api/v1/alerts/${encodeURIComponent(alertId)}/ack`, { note }, key);
 }
 
+/** The site CA's download address, file name and fingerprint (public: the CA page). */
+export function siteCa() {
+  return call("GET", "/api/v1/tls/ca");
+}
+
 // Administration (admins): users and API tokens. Every change is sent at once with its key.
 
 /** Every user: roles, enabled, locked, language, last login, the badge masked. */

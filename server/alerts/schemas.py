@@ -38,6 +38,10 @@ ALERT_KINDS: dict[str, tuple[Severity, str]] = {
     "SCANNER_UNAVAILABLE": ("warning", "a fixed scanner is unavailable"),
     "UNUSUAL_REFUSALS": ("warning", "many refused or denied attempts by one user"),
     "UNUSUAL_ADJUSTMENTS": ("warning", "many stock adjustments by one user"),
+    "CERTIFICATE_EXPIRING": (
+        "critical",
+        "the server's HTTPS certificate expires soon: handhelds will refuse the site",
+    ),
 }
 """Every alert kind: its stable code, its severity and what it means."""
 
@@ -65,6 +69,9 @@ ALERT_MESSAGES: dict[str, str] = {
     "UNUSUAL_REFUSALS": "refused or denied in {window_minutes} min: {count} (last: {action} "
     "{error_code})",
     "UNUSUAL_ADJUSTMENTS": "adjustments in {window_minutes} min: {count} ({units} units)",
+    "CERTIFICATE_EXPIRING": "expires {expires_at}, in {days_left} days: renew with "
+    "`bondfloor tls init`",
+    "CERTIFICATE_EXPIRED": "expired {expires_at}: renew with `bondfloor tls init`",
 }
 """Every alert message code and its English text. An alert carries the code and its
 parameters (times as ISO 8601 UTC, `*_at` and `since`), so the handheld says it in the

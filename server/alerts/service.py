@@ -30,6 +30,7 @@ from server.db.migrations import ORDER_STATES
 from server.errors import Conflict, NotFound, Unprocessable
 from server.outbound.customs import HOLD_CODES, RELEASED_CODES
 from server.stations.agent_link import AGENT_SILENT_SECONDS, agent_printers
+from server.tls.service import served_certificate_status
 
 PICKABLE = ("storage", "pick_face")
 # Orders still on the floor, spelled out so the query reads orders (state, ...) for the
@@ -92,6 +93,7 @@ def find_conditions(conn: sqlite3.Connection, settings: Settings, now: datetime)
         *sync_trouble(conn, settings, now),
         *devices_away(conn, settings, now),
         *unusual_activity(conn, settings, now),
+        *certificate_expiring(settings, now),
     ]
 
 
@@ -353,6 +355,25 @@ def sync_trouble(conn: sqlite3.Connection, settings: Settings, now: datetime) ->
             "SYNC_LAG",
             {"seq": oldest["seq"], "lag_seconds": int(lag), "oldest_at": oldest["at"]},
             {"seq": oldest["seq"], "lag_seconds": int(lag)},
+        )
+    ]
+
+
+def certificate_expiring(settings: Settings, now: datetime) -> list[Finding]:
+    """The served HTTPS certificate within tls.expiry_alert_days of its end (or past it):
+    once it ends, every handheld refuses the site."""
+    status = served_certificate_status(settings, now)
+    if status is None or status.days_left >= settings.tls.expiry_alert_days:
+        return []
+    expired = status.not_after <= now
+    params = {"expires_at": iso(status.not_after), "days_left": max(status.days_left, 0)}
+    return [
+        Finding(
+            "CERTIFICATE_EXPIRING",
+            "tls",
+            "CERTIFICATE_EXPIRED" if expired else "CERTIFICATE_EXPIRING",
+            params,
+            {"not_after": iso(status.not_after)},
         )
     ]
 

@@ -1146,8 +1146,42 @@ def _badge_digest(badge: str | None) -> str | None:
     return None if badge is None else hashlib.sha256(badge.encode()).hexdigest()
 
 
+class NewerDatabase(Exception):
+    """The database holds migrations this version does not know: a newer bondfloor made it,
+    and this one would misread it (the way back from an upgrade is the backup before it)."""
+
+
+def applied_migrations(conn: sqlite3.Connection) -> list[str]:
+    """The names of the migrations applied to `conn`'s database, oldest first."""
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+    ).fetchone()
+    if found is None:
+        return []
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY id",
+            (migrations.name,),
+        )
+    ]
+
+
+def unknown_migrations(applied: list[str]) -> list[str]:
+    """Applied migrations this version does not have."""
+    return sorted(set(applied) - {m.name for m in migrations._migrations})
+
+
 def apply_migrations(conn: sqlite3.Connection) -> list[str]:
-    """Apply what is pending on `conn`; returns the names applied."""
+    """Apply what is pending on `conn`; returns the names applied. A database from a newer
+    version is refused (NewerDatabase) before anything is written."""
+    unknown = unknown_migrations(applied_migrations(conn))
+    if unknown:
+        raise NewerDatabase(
+            f"the database has migrations this version does not know ({', '.join(unknown)}): "
+            "a newer bondfloor made it; install that version, or restore the backup taken "
+            "before the upgrade (docs/operators-guide.md)"
+        )
     db = sqlite_utils.Database(conn, execute_plugins=False)
     pending = [m.name for m in migrations.pending(db)]
     migrations.apply(db)

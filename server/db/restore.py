@@ -23,7 +23,7 @@ from typing import IO
 
 from server.db.database import connect, in_use_lock_path
 from server.db.journal_epoch import begin_epoch, last_event_seq
-from server.db.migrations import apply_migrations, migrations
+from server.db.migrations import applied_migrations, apply_migrations, unknown_migrations
 
 SIDECARS = ("-wal", "-shm")
 
@@ -80,34 +80,19 @@ def check_backup(backup: Path) -> None:
             raise RestoreRefused(
                 "BACKUP_DAMAGED", f"{backup} fails the integrity check: {'; '.join(problems)}"
             )
-        applied = _applied_migrations(conn)
+        applied = applied_migrations(conn)
     except sqlite3.DatabaseError as err:
         raise RestoreRefused("BACKUP_DAMAGED", f"{backup}: {err}") from err
     finally:
         conn.close()
     if not applied:
         raise RestoreRefused("NOT_A_BONDFLOOR_DATABASE", f"{backup} has no bondfloor migrations")
-    unknown = sorted(set(applied) - {m.name for m in migrations._migrations})
+    unknown = unknown_migrations(applied)
     if unknown:
         raise RestoreRefused(
             "BACKUP_FROM_NEWER_VERSION",
             f"{backup} has migrations this version does not know: {', '.join(unknown)}",
         )
-
-
-def _applied_migrations(conn: sqlite3.Connection) -> list[str]:
-    found = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
-    ).fetchone()
-    if found is None:
-        return []
-    return [
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY id",
-            (migrations.name,),
-        )
-    ]
 
 
 def restore_database(backup: Path, target: Path, restored_by: str) -> Restored:

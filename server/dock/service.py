@@ -497,6 +497,12 @@ def _waybill(scanned: str, settings: Settings) -> str:
     return text.removeprefix("PCL-")
 
 
+def _stated(reason: str) -> None:
+    """A supervisor's reason is read later in the audit: blanks say nothing."""
+    if not reason.strip():
+        raise InvalidInput("a reason is needed", code="REASON_REQUIRED")
+
+
 def remove_parcel(
     conn: sqlite3.Connection,
     ctx: CommandContext,
@@ -506,6 +512,7 @@ def remove_parcel(
     reason: str,
 ) -> dict[str, Any]:
     """A supervisor takes a parcel off the list (it goes back to the outbound lane)."""
+    _stated(reason)
     row = list_row(conn, list_id)
     _not_departed(row)
     ctx.audit_target = f"loading-list:{row['list_no']}"
@@ -561,6 +568,7 @@ def release_door(
     """A supervisor frees the door of a list that is not leaving from it (the truck moved
     away, the list was emptied): the list waits again, with what is loaded on it, and its
     plate and driver are checked again wherever it is opened next."""
+    _stated(reason)
     row = list_row(conn, list_id)
     _loading(row)
     ctx.audit_target = f"loading-list:{row['list_no']}"

@@ -20,6 +20,7 @@ from prometheus_client.registry import Collector
 from server.config import Settings
 from server.db import Database
 from server.sync.outbox import sync_status
+from server.tls.service import served_certificate_status
 
 # `*_created` series double the exposition and no dashboard here reads them.
 disable_created_metrics()
@@ -109,9 +110,21 @@ class FloorStateCollector(Collector):
         ):
             alerts.add_metric([kind, severity], count)
         sync: dict[str, Any] = sync_status(conn, self._settings)
+        certificate = served_certificate_status(self._settings)
         return [
             jobs,
             alerts,
+            *(
+                [
+                    GaugeMetricFamily(
+                        "bondfloor_tls_certificate_days_left",
+                        "Whole days until the served HTTPS certificate expires",
+                        value=certificate.days_left,
+                    )
+                ]
+                if certificate is not None
+                else []
+            ),
             GaugeMetricFamily(
                 "bondfloor_sync_backlog_events",
                 "Events in the journal not yet acknowledged by the OMS",

@@ -15,6 +15,7 @@ from server.db import Database
 from server.observe.readiness import readiness_problems
 from server.stations.agent_link import agents_health
 from server.sync.outbox import sync_status
+from server.tls.service import tls_health
 from server.web import PUBLIC, allow
 
 
@@ -42,6 +43,7 @@ def health(
         },
         "stations": db.read(lambda conn: agents_health(conn, settings)),
         "sync": db.read(lambda conn: sync_status(conn, settings)),
+        "tls": tls_health(settings),
     }
 
 

@@ -430,9 +430,12 @@ def test_a_supervisor_frees_a_door_held_by_a_list_that_will_not_leave(site: Api)
         )
     )
     ready(site, stuck["id"])
+    blank = {"waybill_no": a["waybill_no"], "reason": "  "}
+    remove = f"/api/v1/loading-lists/{stuck['id']}/remove-parcel"
+    refused(site.post(remove, role="supervisor", json=blank), "REASON_REQUIRED")
     ok(
         site.post(
-            f"/api/v1/loading-lists/{stuck['id']}/remove-parcel",
+            remove,
             role="supervisor",
             json={"waybill_no": a["waybill_no"], "reason": "order moved"},
         )
@@ -441,7 +444,7 @@ def test_a_supervisor_frees_a_door_held_by_a_list_that_will_not_leave(site: Api)
     refused(busy, "DOOR_BUSY")
     path = f"/api/v1/loading-lists/{stuck['id']}/release-door"
     refused(site.post(path, role="dock", json={"reason": "truck gone"}), "ROLE_NOT_ALLOWED")
-    refused(site.post(path, role="supervisor", json={"reason": " "}), "VALIDATION_FAILED")
+    refused(site.post(path, role="supervisor", json={"reason": " \u3000"}), "REASON_REQUIRED")
     freed = ok(site.post(path, role="supervisor", json={"reason": "truck gone"}))
     assert (freed["state"], freed["door"], freed["plate_confirmed"]) == ("open", None, False)
     opened = ok(

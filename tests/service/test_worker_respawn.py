@@ -2,6 +2,7 @@
 answer acknowledged is lost; SIGTERM stops the server cleanly.
 
 Real processes: `bondfloor serve` (granian's main process and its one worker) on loopback,
+over HTTPS with the site CA from `tls init` as a site runs it,
 a client thread sending durable commands with idempotency keys in a loop, retrying a key
 until it gets an answer. The worker (not the main process) is killed with SIGKILL mid-load.
 """
@@ -13,6 +14,7 @@ import fcntl
 import os
 import signal
 import sqlite3
+import ssl
 import threading
 import time
 from pathlib import Path
@@ -38,9 +40,9 @@ def wait_until(what: str, ok: object, seconds: float) -> float:
     raise AssertionError(f"{what}: not within {seconds} s")
 
 
-def healthy(base_url: str) -> bool:
+def healthy(base_url: str, verify: ssl.SSLContext | bool = True) -> bool:
     try:
-        return httpx.get(f"{base_url}/health", timeout=1).status_code == 200
+        return httpx.get(f"{base_url}/health", timeout=1, verify=verify).status_code == 200
     except httpx.HTTPError:
         return False
 
@@ -50,9 +52,12 @@ class Load:
     other; a key that gets no answer (connection reset, timeout) is sent again, as a
     handheld's retry would, until it is answered."""
 
-    def __init__(self, base_url: str, token: str) -> None:
+    def __init__(self, base_url: str, token: str, verify: ssl.SSLContext | bool = True) -> None:
         self.client = httpx.Client(
-            base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=5
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=5,
+            verify=verify,
         )
         self.acknowledged: list[str] = []
         self.retries = 0
@@ -97,14 +102,17 @@ class Load:
 def test_a_killed_worker_is_respawned_under_load_and_no_acknowledged_command_is_lost(
     tmp_path: Path,
 ) -> None:
-    with running_server(tmp_path, "Respawn") as server:
+    with running_server(tmp_path, "Respawn", https=True) as server:
+        assert server.base_url.startswith("https://")
         token = (tmp_path / "oms-sim.token").read_text().strip()
         (first,) = worker_pids(server.proc.pid)
-        with Load(server.base_url, token) as load:
+        with Load(server.base_url, token, server.verify) as load:
             wait_until("load running", lambda: len(load.acknowledged) >= 30, 30)
             os.kill(first, signal.SIGKILL)
             killed_at = len(load.acknowledged)
-            back_after = wait_until("health answers again", lambda: healthy(server.base_url), 15)
+            back_after = wait_until(
+                "health answers again", lambda: healthy(server.base_url, server.verify), 15
+            )
             wait_until(
                 "commands acknowledged again",
                 lambda: len(load.acknowledged) >= killed_at + 30,

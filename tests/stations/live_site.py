@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import ssl
 import subprocess
 import sys
 import time
@@ -46,6 +47,7 @@ class LiveSite:
     site: str = field(default_factory=lambda: f"T{uuid.uuid4().hex[:6].upper()}")
     port: int = field(default_factory=free_port)
     advertise: bool = True
+    https: bool = False  # serve HTTPS with a site CA from `tls init`, as a site does
     server: subprocess.Popen[bytes] | None = None
     agent: subprocess.Popen[bytes] | None = None
     token: str = ""
@@ -66,7 +68,15 @@ class LiveSite:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        # The certificate from `tls init` names 127.0.0.1, the address mDNS gives the agent.
+        return f"{'https' if self.https else 'http'}://127.0.0.1:{self.port}"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.folder / "var" / "tls" / "ca.crt"
+
+    def tls_context(self) -> ssl.SSLContext | None:
+        return ssl.create_default_context(cafile=self.ca_file) if self.https else None
 
     def write_config(self) -> None:
         self.config.write_text(
@@ -81,7 +91,12 @@ class LiveSite:
             f'[[scanners]]\nname = "bench-scanner"\nkind = "serial"\n'
             f'device = "{self.scanner.link}"\nbaud = 9600\nsuffix = "CR"\n'
             f'[[stations]]\nname = "{BENCH}"\nkind = "pack_bench"\n'
-            f'printers = ["{PRINTER}"]\nscanners = ["bench-scanner"]\n',
+            f'printers = ["{PRINTER}"]\nscanners = ["bench-scanner"]\n'
+            + (
+                '[tls]\nnames = ["localhost"]\naddresses = ["127.0.0.1"]\nredirect_port = 0\n'
+                if self.https
+                else ""
+            ),
             encoding="utf-8",
         )
 
@@ -99,6 +114,8 @@ class LiveSite:
         """Config, the demo warehouse and the bench's token."""
         self.write_config()
         self.cli("demo")
+        if self.https:
+            self.cli("tls", "init")
         self.token = self.cli("token", "add", BENCH, "--kind", "station").strip().splitlines()[-1]
 
     # -- the two processes -------------------------------------------------------------
@@ -113,7 +130,7 @@ class LiveSite:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        wait_for_health(f"{self.base_url}/health", self.server, log)
+        wait_for_health(f"{self.base_url}/health", self.server, log, self.tls_context())
         self._sessions.clear()
 
     def stop_server(self) -> None:
@@ -125,6 +142,8 @@ class LiveSite:
         args = ["--interface", "127.0.0.1", "--site", self.site] if by_mdns else []
         if not by_mdns:
             args = ["--server", self.base_url]
+        if self.https:
+            args += ["--ca-file", str(self.ca_file)]
         log = self.folder / "agent.log"
         with log.open("ab") as out:
             self.agent = subprocess.Popen(
@@ -185,7 +204,7 @@ class LiveSite:
             method=method,
         )
         try:
-            with urllib.request.urlopen(request, timeout=15) as answer:
+            with urllib.request.urlopen(request, timeout=15, context=self.tls_context()) as answer:
                 return json.load(answer)
         except urllib.error.HTTPError as err:
             raise Refused(err.code, json.load(err)) from err

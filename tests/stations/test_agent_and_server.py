@@ -1,6 +1,7 @@
 """The station agent and the server as two real processes over HTTP on loopback.
 
-The agent finds the server by mDNS on 127.0.0.1, reads the bench's pseudo-terminal
+The agent finds the server by mDNS on 127.0.0.1 (an HTTPS server, as on a site, checked
+against the site CA given to the agent), reads the bench's pseudo-terminal
 scanner and drives the bench's network label printer; the server is stopped and started
 again while scans wait in the agent's spool, and answers the agent never recorded are
 sent again: every scan is applied once, in the order it was read.
@@ -22,10 +23,11 @@ from tests.stations.live_site import BENCH, PACKER_BADGE, LiveSite
 
 
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[LiveSite]:
+def live(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LiveSite]:
     printer = FakePrinter().start()
     scanner = Pty(tmp_path / "ttyBenchScanner")
-    site = LiveSite(folder=tmp_path, printer=printer, scanner=scanner)
+    https = request.node.get_closest_marker("https") is not None
+    site = LiveSite(folder=tmp_path, printer=printer, scanner=scanner, https=https)
     site.prepare()
     try:
         yield site
@@ -40,13 +42,16 @@ def outcomes(rows: list[sqlite3.Row]) -> list[tuple[str, str, str]]:
     return [(r["code"], r["outcome"], r["error_code"]) for r in rows]
 
 
+@pytest.mark.https
 def test_an_agent_found_by_mdns_packs_from_its_serial_scanner_and_prints_the_face_sheet(
     live: LiveSite,
 ) -> None:
     live.start_server()
+    assert live.base_url.startswith("https://")
     order, tote, items = live.picked_order()
     live.start_agent(by_mdns=True)
     wait_for(lambda: "found bondfloor " + live.site in live.log("agent"), timeout=20)
+    assert f"at https://127.0.0.1:{live.port}" in live.log("agent")
     wait_for(lambda: live.read("SELECT agent_seen_at FROM station_state"), timeout=10)
     live.wait_for_scanner()
 

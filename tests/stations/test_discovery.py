@@ -67,6 +67,7 @@ def test_a_running_server_advertises_site_version_and_api_path(tmp_path: Path) -
     assert found.properties["site"] == settings.site.code
     assert found.properties["version"] == __version__
     assert found.properties["api"] == "/api/v1"
+    assert found.properties["scheme"] == "http"  # no certificate yet: plain on loopback
     assert found.url == f"http://127.0.0.1:{settings.server.port}"
 
 

@@ -121,6 +121,7 @@ addTexts({
   "alert.SCANNER_UNAVAILABLE": { zh: "扫描枪不可用", en: "Scanner unavailable" },
   "alert.UNUSUAL_REFUSALS": { zh: "同一用户多次被拒", en: "Many refusals by one user" },
   "alert.UNUSUAL_ADJUSTMENTS": { zh: "同一用户频繁调整库存", en: "Many adjustments by one user" },
+  "alert.CERTIFICATE_EXPIRING": { zh: "HTTPS 证书即将过期", en: "HTTPS certificate expiring" },
 
   // Alert messages by code (server/alerts/schemas.py ALERT_MESSAGES, tests/test_alert_translations.py).
   // Times ({…_at}, {since}) are shown in the site's time zone; the device's own words
@@ -172,6 +173,14 @@ addTexts({
   "alert.msg.PRINTER_UNAVAILABLE": { zh: "自 {since} 起{state}", en: "{state} since {since}" },
   "alert.msg.STATION_AGENT_OFFLINE": { zh: "最后联系：{seen_at}", en: "Last heard from: {seen_at}" },
   "alert.msg.STATION_AGENT_NEVER_SEEN": { zh: "从未联系过", en: "Never heard from" },
+  "alert.msg.CERTIFICATE_EXPIRING": {
+    zh: "{expires_at} 过期，还剩 {days_left} 天：请运行 bondfloor tls init 续期",
+    en: "Expires {expires_at}, in {days_left} days: renew with bondfloor tls init",
+  },
+  "alert.msg.CERTIFICATE_EXPIRED": {
+    zh: "已于 {expires_at} 过期：请运行 bondfloor tls init 续期",
+    en: "Expired {expires_at}: renew with bondfloor tls init",
+  },
   "alert.msg.SCANNER_UNAVAILABLE": { zh: "工作站 {station} 报告不可用", en: "Reported unavailable by station {station}" },
   "alert.msg.UNUSUAL_REFUSALS": {
     zh: "{window_minutes} 分钟内被拒 {count} 次；最近：{action}，{error}",
