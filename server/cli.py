@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sys
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -507,7 +508,52 @@ def tls_init(obj: Context, days: int | None) -> None:
 
 @main.group()
 def user() -> None:
-    """Add, disable, unlock users, reset PINs."""
+    """List, add, disable, enable, unlock users, reset PINs."""
+
+
+def _echo_table(headers: list[str], rows: list[list[str]]) -> None:
+    """Columns padded by their width on a terminal (a Chinese character takes two)."""
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    widths = [max(width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    for row in [headers, *rows]:
+        cells = [cell + " " * (w - width(cell)) for cell, w in zip(row, widths, strict=True)]
+        click.echo("  ".join(cells).rstrip())
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array instead of a table.")
+@pass_context
+def user_list(obj: Context, as_json: bool) -> None:
+    """Every user: roles, enabled, locked, language, last login, badge (masked)."""
+    from server.auth import service
+
+    db = obj.database()
+    try:
+        users = db.read(service.list_users)
+    finally:
+        db.close()
+    if as_json:
+        click.echo(msgspec.json.encode(users).decode())
+        return
+    _echo_table(
+        ["CODE", "NAME", "ROLES", "ENABLED", "LOCKED", "LANGUAGE", "LAST LOGIN", "BADGE"],
+        [
+            [
+                str(u["code"]),
+                str(u["name"]),
+                ",".join(u["roles"]),  # type: ignore[arg-type]
+                "yes" if u["enabled"] else "no",
+                "yes" if u["locked"] else "no",
+                str(u["language"] or "-"),
+                str(u["last_login_at"] or "never")[:19],
+                str(u["badge"] or "-"),
+            ]
+            for u in users
+        ],
+    )
 
 
 def _run(obj: Context, name: str, payload: Any, rules: Any) -> Any:
@@ -565,6 +611,22 @@ def user_disable(obj: Context, code: str) -> None:
         lambda conn, ctx: service.set_user_active(conn, ctx, code, False),
     )
     click.echo(f"user {code} disabled")
+
+
+@user.command("enable")
+@click.argument("code")
+@pass_context
+def user_enable(obj: Context, code: str) -> None:
+    """Enable a disabled user: they can log in again."""
+    from server.auth import service
+
+    _run(
+        obj,
+        "user.enable",
+        {"code": code},
+        lambda conn, ctx: service.set_user_active(conn, ctx, code, True),
+    )
+    click.echo(f"user {code} enabled")
 
 
 @user.command("reset-pin")
@@ -631,6 +693,51 @@ def token_add(obj: Context, name: str, kind: str) -> None:
     finally:
         db.close()
     click.echo(created["token"])
+
+
+@token.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array instead of a table.")
+@pass_context
+def token_list(obj: Context, as_json: bool) -> None:
+    """Every station and OMS token: kind, made, last used (never the token)."""
+    from server.auth import service
+
+    db = obj.database()
+    try:
+        tokens = db.read(service.list_api_tokens)
+    finally:
+        db.close()
+    if as_json:
+        click.echo(msgspec.json.encode(tokens).decode())
+        return
+    _echo_table(
+        ["NAME", "KIND", "CREATED", "LAST USED"],
+        [
+            [
+                str(t["name"]),
+                str(t["kind"]),
+                str(t["created_at"])[:19],
+                str(t["last_used_at"] or "never")[:19],
+            ]
+            for t in tokens
+        ],
+    )
+
+
+@token.command("revoke")
+@click.argument("name")
+@pass_context
+def token_revoke(obj: Context, name: str) -> None:
+    """Revoke a token: it stops working at once."""
+    from server.auth import service
+
+    _run(
+        obj,
+        "token.revoke",
+        {"name": name},
+        lambda conn, ctx: service.revoke_api_token(conn, ctx, name),
+    )
+    click.echo(f"token {name} revoked")
 
 
 class _ImportCommand(click.Command):

@@ -282,3 +282,75 @@ def test_import_help_shows_every_kind_s_columns_and_where_the_reference_is(confi
     assert "Example:" in columns.stdout
     no_file = bf(config, "import", "skus")
     assert no_file.returncode == 2 and "--columns" in no_file.stderr
+
+
+def test_user_list_shows_each_user_without_credentials(config: Path) -> None:
+    for code, role in (("wu01", "picker"), ("boss", "admin")):
+        added = bf(config, "user", "add", code, "--name", "吴", "--role", role, "--pin", "2468")
+        assert added.returncode == 0, added.stderr
+    badge = bf(
+        config,
+        "user",
+        "add",
+        "zh01",
+        "--name",
+        "Z",
+        "--role",
+        "packer",
+        "--pin",
+        "2468",
+        "--badge",
+        "BADGE-SECRET-0042",
+    )
+    assert badge.returncode == 0, badge.stderr
+    assert bf(config, "user", "disable", "wu01").returncode == 0
+    table = bf(config, "user", "list")
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == [
+        "CODE",
+        "NAME",
+        "ROLES",
+        "ENABLED",
+        "LOCKED",
+        "LANGUAGE",
+        "LAST",
+        "LOGIN",
+        "BADGE",
+    ]
+    assert lines[3].split() == ["zh01", "Z", "packer", "yes", "no", "-", "never", "****42"]
+    assert lines[2].split()[:4] == ["wu01", "吴", "picker", "no"]
+    assert "BADGE-SECRET" not in table.stdout
+    as_json = json.loads(bf(config, "user", "list", "--json").stdout)
+    assert [u["code"] for u in as_json] == ["boss", "wu01", "zh01"]
+    assert bf(config, "user", "enable", "wu01").returncode == 0
+    assert query(config, "SELECT active FROM users WHERE code = 'wu01'") == [(1,)]
+
+
+def test_the_last_enabled_admin_is_never_disabled_from_the_command_line(config: Path) -> None:
+    assert bf(config, "user", "add", "boss", "--name", "B", "--role", "admin", "--pin", "2468")
+    refused = bf(config, "user", "disable", "boss")
+    assert refused.returncode != 0 and "LAST_ADMIN" in refused.stderr
+    assert query(config, "SELECT active FROM users WHERE code = 'boss'") == [(1,)]
+
+
+def test_token_list_and_revoke(config: Path) -> None:
+    token = bf(config, "token", "add", "pack-bench-1", "--kind", "station").stdout.strip()
+    assert bf(config, "token", "add", "oms", "--kind", "oms").returncode == 0
+    listed = bf(config, "token", "list")
+    lines = listed.stdout.splitlines()
+    assert lines[0].split() == ["NAME", "KIND", "CREATED", "LAST", "USED"]
+    assert [line.split()[:2] for line in lines[1:]] == [["oms", "oms"], ["pack-bench-1", "station"]]
+    assert lines[2].split()[-1] == "never"
+    assert token not in listed.stdout
+    revoked = bf(config, "token", "revoke", "pack-bench-1")
+    assert revoked.returncode == 0 and "pack-bench-1 revoked" in revoked.stdout
+    assert query(config, "SELECT name FROM api_tokens") == [("oms",)]
+    again = bf(config, "token", "revoke", "pack-bench-1")
+    assert again.returncode != 0 and "TOKEN_NOT_FOUND" in again.stderr
+    assert json.loads(bf(config, "token", "list", "--json").stdout)[0]["name"] == "oms"
+    assert query(config, "SELECT action, outcome FROM audit WHERE target LIKE 'token:pack%'") == [
+        ("token.add", "ok"),
+        ("token.revoke", "ok"),
+        ("token.revoke", "refused"),
+    ]

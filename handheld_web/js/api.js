@@ -1,6 +1,6 @@
 // Talking to the bondfloor server: session token, device id, the one error shape.
 
-import { loadErrorTexts } from "./i18n.js";
+import { loadErrorTexts, setLanguage } from "./i18n.js";
 import { forgetOpenWork } from "./open-work.js";
 
 const TOKEN_KEY = "bondfloor.token";
@@ -136,7 +136,16 @@ export async function login(credentials) {
   const answer = await call("POST", "/api/v1/auth/login", { body: credentials });
   saveToken(answer.token);
   sessionStorage.setItem(USER_KEY, answer.user.code);
+  // The user's language follows them to any handheld ('' leaves this one's own choice).
+  if (answer.user.language) setLanguage(answer.user.language);
   return answer.user;
+}
+
+/** Keep the language chosen on the switch as the logged-in user's (best effort: the
+ * switch works on this handheld whatever the answer). */
+export function saveMyLanguage(language) {
+  if (!token()) return Promise.resolve(null);
+  return sendCommand("/api/v1/auth/me/language", { language }, newKey()).catch(() => null);
 }
 
 /** The logged-in user's code (asked of the server once per session). */
@@ -441,4 +450,16 @@ export function ackAlert(alertId, note, key) {
 /** The site CA's download address, file name and fingerprint (public: the CA page). */
 export function siteCa() {
   return call("GET", "/api/v1/tls/ca");
+}
+
+// Administration (admins): users and API tokens. Every change is sent at once with its key.
+
+/** Every user: roles, enabled, locked, language, last login, the badge masked. */
+export function listUsers() {
+  return call("GET", "/api/v1/users");
+}
+
+/** Station and OMS tokens: name, kind, made, last used (never the token). */
+export function listTokens() {
+  return call("GET", "/api/v1/tokens");
 }

@@ -306,5 +306,16 @@ export const ERRORS = {
   TOKEN_KIND_UNKNOWN: { zh: "令牌类型须为工作站或 OMS", en: "A token is for a station or the OMS" },
   TRACE_KIND_UNKNOWN: { zh: "无法追溯此类对象", en: "This kind of thing cannot be traced" },
   USER_EXISTS: { zh: "此工号已存在", en: "This user code exists already" },
+  LAST_ADMIN: {
+    zh: "这是最后一位启用的管理员：请先指定另一位管理员",
+    en: "This is the last enabled admin: make someone else an admin first",
+  },
+  ADMIN_SELF_DISABLE: { zh: "不能停用自己，请由另一位管理员操作", en: "You cannot disable yourself; another admin can" },
+  ADMIN_SELF_DEMOTE: {
+    zh: "不能取消自己的管理员角色，请由另一位管理员操作",
+    en: "You cannot remove your own admin role; another admin can",
+  },
+  LANGUAGE_UNKNOWN: { zh: "语言须为中文或英文", en: "The language is Chinese or English" },
+  TOKEN_NOT_FOUND: { zh: "没有这个令牌", en: "No token of this name" },
   WAYBILL_TAKEN: { zh: "运单号已在另一订单上", en: "This waybill number is on another order" },
 };

@@ -199,6 +199,7 @@ const TEXTS = {
   "doc.sign.date": { zh: "日期", en: "Date" },
   "menu.sync": { zh: "OMS 链路", en: "OMS link" },
   "menu.trace": { zh: "追溯", en: "Trace" },
+  "menu.admin": { zh: "用户与令牌", en: "Users & tokens" },
   "trace.csv": { zh: "下载 CSV", en: "Download CSV" },
 
   // Input that cannot be mistaken: the large-quantity question, the ID number field

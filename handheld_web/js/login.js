@@ -54,7 +54,8 @@ function askPinFor(badgeText) {
 }
 
 async function main() {
-  startPage({ uploads: false, badge: false });
+  // Not logged in yet: the switch is this handheld's choice; the login may bring the user's.
+  startPage({ uploads: false, badge: false, rememberLanguage: false });
   document.addEventListener("languagechange", () => {
     if (message) feedback.show(...message());
   });

@@ -114,6 +114,14 @@ export const MENU = [
     href: "supervisor.html",
     ready: true,
   },
+  // Users (roles, language, PIN, badge) and the station and OMS tokens.
+  {
+    id: "admin",
+    label: "menu.admin",
+    roles: ["admin"],
+    href: "admin.html",
+    ready: true,
+  },
   // Everyone but counters, who count blind (the server refuses them the lookup too).
   {
     id: "stock",

@@ -1,20 +1,31 @@
 // What every page does when it starts and when it speaks: one place, so a new page is
 // its own logic and nothing else.
 
+import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import * as outbox from "./outbox.js";
-import { loadErrorTexts, mountLanguageSwitch, t, translatePage } from "./i18n.js";
+import { language, loadErrorTexts, mountLanguageSwitch, t, translatePage } from "./i18n.js";
 import { number } from "./ui.js";
 
 /**
  * Start the page: its strings, the language switch, the outbox badge and (for pages that
  * queue changes) the outbox's uploads. `onLanguage` redraws what the page drew itself.
+ * A logged-in user's choice on the switch is kept as theirs (`rememberLanguage`), so it
+ * follows them to the next handheld they log in to.
  */
-export function startPage({ onLanguage = null, uploads = true, badge = true } = {}) {
+export function startPage({
+  onLanguage = null,
+  uploads = true,
+  badge = true,
+  rememberLanguage = true,
+} = {}) {
   translatePage();
   loadErrorTexts(); // in the background: no page waits for them to show itself
   const switcher = document.getElementById("lang");
   if (switcher) mountLanguageSwitch(switcher);
+  if (switcher && rememberLanguage) {
+    switcher.addEventListener("click", () => api.saveMyLanguage(language()));
+  }
   const badgeElement = badge && document.getElementById("outbox");
   if (badgeElement) outbox.mountBadge(badgeElement);
   if (uploads) outbox.start();

@@ -1,4 +1,4 @@
-"""Login, logout, who am I, users and the audit log."""
+"""Login, logout, who am I, users and the audit log (the admin's other routes: admin_routes)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from server.auth import service
+from server.auth import admin_routes, service
 from server.auth.schemas import LoginRequest, PinReset, RolesChange, UserCreate
 from server.commands import Actor, run_command
 from server.config import Settings
@@ -101,20 +101,23 @@ def logout(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> di
     "/api/v1/auth/me", opt=allow(FLOOR_ROLES, "station", "oms"), sync_to_thread=True, tags=["auth"]
 )
 def me(actor: NamedDependency[Actor], db: NamedDependency[Database]) -> dict[str, Any]:
-    """Who the token belongs to: kind, code, name and roles."""
-    name = db.read(lambda conn: service.display_name(conn, actor))
+    """Who the token belongs to: kind, code, name, roles and (users) language."""
+    name, language = db.read(
+        lambda conn: (service.display_name(conn, actor), service.user_language(conn, actor))
+    )
     return {
         "kind": actor.kind,
         "code": actor.code,
         "name": name,
         "roles": sorted(actor.roles),
         "device": actor.device,
+        "language": language,
     }
 
 
 @get("/api/v1/users", opt=allow(MANAGERS), sync_to_thread=True, tags=["auth"])
 def list_users(db: NamedDependency[Database]) -> list[dict[str, Any]]:
-    """Every user: code, name, roles, active, whether a badge is set, failed logins, lock."""
+    """Every user: code, name, roles, enabled, locked, language, last login, masked badge."""
     return db.read(service.list_users)
 
 
@@ -144,6 +147,7 @@ def add_user(
             roles=data.roles,
             pin=data.pin,
             badge=data.badge,
+            language=data.language,
         ),
     ).value
 
@@ -187,15 +191,21 @@ def reset_pin(
     settings: NamedDependency[Settings],
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    """Set a user's new PIN; their open sessions end."""
-    return run_command(
+    """Set a user's new PIN, given or (no `pin`) made by the server and answered once; their
+    open sessions end."""
+    pin = data.pin or service.generate_pin(settings.auth)
+    result = run_command(
         db,
         actor,
         "user.reset_pin",
         idempotency_key,
-        {"code": code},
-        lambda conn, ctx: service.reset_pin(conn, ctx, settings.auth, code, data.pin),
-    ).value
+        {"code": code, "generated": data.pin is None},
+        lambda conn, ctx: service.reset_pin(conn, ctx, settings.auth, code, pin),
+    )
+    if data.pin is None and not result.replayed:
+        # Shown this once: the stored answer (for replays) never holds it.
+        return {**result.value, "pin": pin}
+    return result.value
 
 
 @post(
@@ -270,4 +280,5 @@ route_handlers = [
     unlock_user,
     set_roles,
     list_audit,
+    *admin_routes.route_handlers,
 ]

@@ -27,6 +27,9 @@ from server.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthent
 # PINs offline slow, cheap enough for a login.
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 TOKEN_KINDS = ("station", "oms")
+LANGUAGES = ("zh", "en")
+"""A user's language on any handheld; '' leaves it to the handheld's own switch."""
+GENERATED_PIN_LENGTH = 6
 MANAGER_ROLES = frozenset({"supervisor", "admin"})
 _DUMMY_PIN_HASH = "scrypt$16384$8$1$" + "00" * 16 + "$" + "00" * 64
 
@@ -57,6 +60,22 @@ def check_pin_rules(pin: str, settings: AuthSettings) -> None:
         raise InvalidInput(f"a PIN is {settings.pin_min_length} to 12 digits", code="PIN_INVALID")
 
 
+def check_language(language: str) -> str:
+    if language not in ("", *LANGUAGES):
+        raise InvalidInput(
+            f"language is one of {', '.join(LANGUAGES)}, or '' for the handheld's own choice",
+            code="LANGUAGE_UNKNOWN",
+            details={"allowed": list(LANGUAGES)},
+        )
+    return language
+
+
+def generate_pin(settings: AuthSettings) -> str:
+    """A random PIN by the site's rules, for an admin to hand over once."""
+    length = max(settings.pin_min_length, GENERATED_PIN_LENGTH)
+    return "".join(str(secrets.randbelow(10)) for _ in range(length))
+
+
 def check_roles(roles: list[str]) -> list[str]:
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
@@ -78,30 +97,79 @@ def add_user(
     roles: list[str],
     pin: str,
     badge: str | None = None,
+    language: str = "",
 ) -> dict[str, object]:
     check_pin_rules(pin, settings)
     roles = check_roles(roles)
+    check_language(language)
     if conn.execute("SELECT 1 FROM users WHERE code = ?", (code,)).fetchone():
         raise Conflict(f"user {code} exists already", code="USER_EXISTS")
     badge_hash = hash_badge(badge) if badge else None
-    if (
-        badge_hash
-        and conn.execute("SELECT 1 FROM users WHERE badge_hash = ?", (badge_hash,)).fetchone()
-    ):
-        raise Conflict("this badge belongs to another user", code="BADGE_IN_USE")
+    if badge_hash:
+        _check_badge_free(conn, badge_hash, code)
     conn.execute(
-        "INSERT INTO users (code, name, roles, pin_hash, badge_hash, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (code, name, ",".join(roles), hash_pin(pin), badge_hash, ctx.at),
+        "INSERT INTO users (code, name, roles, pin_hash, badge_hash, badge_mask, language, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            code,
+            name,
+            ",".join(roles),
+            hash_pin(pin),
+            badge_hash,
+            mask_badge(badge) if badge else "",
+            language,
+            ctx.at,
+        ),
     )
     ctx.audit_target = f"user:{code}"
-    return {"code": code, "name": name, "roles": roles, "active": True}
+    return {"code": code, "name": name, "roles": roles, "active": True, "language": language}
+
+
+def _check_badge_free(conn: sqlite3.Connection, badge_hash: str, code: str) -> None:
+    owner = conn.execute("SELECT code FROM users WHERE badge_hash = ?", (badge_hash,)).fetchone()
+    if owner is not None and owner["code"] != code:
+        raise Conflict("this badge belongs to another user", code="BADGE_IN_USE")
+
+
+def _is_admin(row: sqlite3.Row) -> bool:
+    return bool(row["active"]) and "admin" in row["roles"].split(",")
+
+
+def _keep_an_admin(
+    conn: sqlite3.Connection, ctx: CommandContext, row: sqlite3.Row, *, demoted: bool
+) -> None:
+    """An enabled admin about to be disabled (or to lose the role): never oneself, never
+    the last one, so the site always keeps someone who can manage users."""
+    if not _is_admin(row):
+        return
+    if ctx.actor.kind == "user" and ctx.actor.code == row["code"]:
+        code = "ADMIN_SELF_DEMOTE" if demoted else "ADMIN_SELF_DISABLE"
+        what = "remove your own admin role" if demoted else "disable yourself"
+        raise Conflict(
+            f"you cannot {what}; another admin can", code=code, details={"user": row["code"]}
+        )
+    others = [
+        r
+        for r in conn.execute(
+            "SELECT code, roles, active FROM users WHERE code != ?", (row["code"],)
+        )
+        if _is_admin(r)
+    ]
+    if not others:
+        raise Conflict(
+            f"{row['code']} is the last enabled admin; make another admin first",
+            code="LAST_ADMIN",
+            details={"user": row["code"]},
+        )
 
 
 def set_user_active(
     conn: sqlite3.Connection, ctx: CommandContext, code: str, active: bool
 ) -> dict[str, object]:
-    _user_row(conn, code)
+    ctx.audit_target = f"user:{code}"  # a refusal below is audited against the user too
+    user = _user_row(conn, code)
+    if not active:
+        _keep_an_admin(conn, ctx, user, demoted=False)
     conn.execute("UPDATE users SET active = ? WHERE code = ?", (int(active), code))
     if not active:
         end_user_sessions(conn, code, ctx.at)
@@ -336,9 +404,9 @@ def _record_login(
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=settings.session_hours)
     conn.execute(
-        "UPDATE users SET failed_logins = 0, last_failed_at = NULL, locked_until = NULL "
-        "WHERE id = ?",
-        (row["id"],),
+        "UPDATE users SET failed_logins = 0, last_failed_at = NULL, locked_until = NULL, "
+        "last_login_at = ? WHERE id = ?",
+        (now.isoformat(), row["id"]),
     )
     conn.execute(
         "INSERT INTO sessions (token_hash, public_id, user_id, device, address, created_at, "
@@ -370,7 +438,12 @@ def _record_login(
         answer={
             "token": token,
             "expires_at": expires.isoformat(timespec="seconds"),
-            "user": {"code": row["code"], "name": row["name"], "roles": row["roles"].split(",")},
+            "user": {
+                "code": row["code"],
+                "name": row["name"],
+                "roles": row["roles"].split(","),
+                "language": row["language"],
+            },
         }
     )
 
@@ -406,9 +479,10 @@ def authenticate(db: Database, settings: AuthSettings, token: str, device: str) 
     now = datetime.now(UTC)
     actor, stale = db.read(lambda conn: actor_for_token(conn, token, device, settings, now))
     if stale:
+        table = "sessions" if actor.kind == "user" else "api_tokens"
         db.write(
             lambda conn: conn.execute(
-                "UPDATE sessions SET last_used_at = ? WHERE token_hash = ?",
+                f"UPDATE {table} SET last_used_at = ? WHERE token_hash = ?",
                 (now.isoformat(), hash_token(token)),
             )
         )
@@ -452,7 +526,8 @@ def actor_for_token(
         )
         return actor, idle > SESSION_TOUCH_SECONDS
     api = conn.execute(
-        "SELECT name, kind FROM api_tokens WHERE token_hash = ? AND active = 1", (digest,)
+        "SELECT name, kind, last_used_at FROM api_tokens WHERE token_hash = ? AND active = 1",
+        (digest,),
     ).fetchone()
     if api is not None:
         actor = Actor(
@@ -461,7 +536,11 @@ def actor_for_token(
             roles=frozenset({api["kind"]}),
             device=device or api["name"],
         )
-        return actor, False
+        last = api["last_used_at"]
+        stale = last is None or (now - datetime.fromisoformat(last)).total_seconds() > (
+            SESSION_TOUCH_SECONDS
+        )
+        return actor, stale
     raise Unauthenticated("unknown or ended session; log in again", code="UNAUTHENTICATED")
 
 
@@ -534,31 +613,100 @@ def set_user_roles(
     conn: sqlite3.Connection, ctx: CommandContext, code: str, roles: list[str]
 ) -> dict[str, object]:
     """Give a user new roles; their sessions end, so no screen keeps what the old role saw."""
+    ctx.audit_target = f"user:{code}"  # a refusal below is audited against the user too
     roles = check_roles(roles)
-    _user_row(conn, code)
+    user = _user_row(conn, code)
+    if "admin" not in roles:
+        _keep_an_admin(conn, ctx, user, demoted=True)
     conn.execute("UPDATE users SET roles = ? WHERE code = ?", (",".join(roles), code))
     end_user_sessions(conn, code, ctx.at)
     ctx.audit_target = f"user:{code}"
     return {"code": code, "roles": roles}
 
 
-def add_api_token(
-    conn: sqlite3.Connection, ctx: CommandContext, name: str, kind: str
+def new_api_token(kind: str) -> str:
+    return f"bf_{kind}_{secrets.token_urlsafe(32)}"
+
+
+def register_api_token(
+    conn: sqlite3.Connection, ctx: CommandContext, name: str, kind: str, token: str
 ) -> dict[str, object]:
-    """Create a station or OMS token; the plain token is shown once and never stored."""
+    """Keep the hash of a new station or OMS token; the answer never holds the token (a
+    command's answer is stored for replays)."""
     if kind not in TOKEN_KINDS:
         raise InvalidInput(
             f"token kind is one of {', '.join(TOKEN_KINDS)}", code="TOKEN_KIND_UNKNOWN"
         )
     if conn.execute("SELECT 1 FROM api_tokens WHERE name = ?", (name,)).fetchone():
         raise Conflict(f"a token named {name} exists already", code="TOKEN_EXISTS")
-    token = f"bf_{kind}_{secrets.token_urlsafe(32)}"
     conn.execute(
         "INSERT INTO api_tokens (name, kind, token_hash, created_at) VALUES (?, ?, ?, ?)",
         (name, kind, hash_token(token), ctx.at),
     )
     ctx.audit_target = f"token:{name}"
-    return {"name": name, "kind": kind, "token": token}
+    return {"name": name, "kind": kind, "created_at": ctx.at}
+
+
+def add_api_token(
+    conn: sqlite3.Connection, ctx: CommandContext, name: str, kind: str
+) -> dict[str, object]:
+    """Create a station or OMS token; the plain token is shown once and never stored."""
+    token = new_api_token(kind)
+    return {**register_api_token(conn, ctx, name, kind, token), "token": token}
+
+
+def list_api_tokens(conn: sqlite3.Connection) -> list[dict[str, object]]:
+    """Every working token: name, kind, made and last used; never the token or its hash."""
+    rows = conn.execute(
+        "SELECT name, kind, created_at, last_used_at FROM api_tokens WHERE active = 1 ORDER BY name"
+    )
+    return [dict(r) for r in rows]
+
+
+def revoke_api_token(conn: sqlite3.Connection, ctx: CommandContext, name: str) -> dict[str, object]:
+    """The token stops working at once; the name is free again (the audit log keeps it)."""
+    ctx.audit_target = f"token:{name}"
+    gone = conn.execute("DELETE FROM api_tokens WHERE name = ?", (name,)).rowcount
+    if not gone:
+        raise NotFound(f"no token named {name}", code="TOKEN_NOT_FOUND", details={"name": name})
+    ctx.audit_target = f"token:{name}"
+    return {"name": name, "revoked": True}
+
+
+def set_badge(
+    conn: sqlite3.Connection, ctx: CommandContext, code: str, badge: str | None
+) -> dict[str, object]:
+    """Give a user a badge (kept hashed, shown masked), or take it away (None)."""
+    _user_row(conn, code)
+    badge_hash = hash_badge(badge) if badge else None
+    if badge_hash:
+        _check_badge_free(conn, badge_hash, code)
+    mask = mask_badge(badge) if badge else ""
+    conn.execute(
+        "UPDATE users SET badge_hash = ?, badge_mask = ? WHERE code = ?", (badge_hash, mask, code)
+    )
+    ctx.audit_target = f"user:{code}"
+    return {"code": code, "badge": mask or None}
+
+
+def set_user_language(
+    conn: sqlite3.Connection, ctx: CommandContext, code: str, language: str
+) -> dict[str, object]:
+    """The language the handheld takes at this user's login ('' = the handheld's own)."""
+    check_language(language)
+    _user_row(conn, code)
+    conn.execute("UPDATE users SET language = ? WHERE code = ?", (language, code))
+    ctx.audit_target = f"user:{code}"
+    return {"code": code, "language": language}
+
+
+def set_own_language(
+    conn: sqlite3.Connection, ctx: CommandContext, language: str
+) -> dict[str, object]:
+    """A user's own choice on the language switch, kept for their next login anywhere."""
+    if ctx.actor.kind != "user":
+        raise Forbidden("only a user has a language", code="ROLE_NOT_ALLOWED")
+    return set_user_language(conn, ctx, ctx.actor.code, language)
 
 
 def renew_api_token(
@@ -570,19 +718,36 @@ def renew_api_token(
 
 
 def list_users(conn: sqlite3.Connection) -> list[dict[str, object]]:
+    """Every user with what an admin manages; the badge only masked, never a credential."""
+    now = datetime.now(UTC)
     rows = conn.execute(
-        "SELECT code, name, roles, active, badge_hash IS NOT NULL AS has_badge, "
-        "failed_logins, locked_until FROM users ORDER BY code"
+        "SELECT code, name, roles, active, badge_hash IS NOT NULL AS has_badge, badge_mask, "
+        "failed_logins, locked_until, language, last_login_at FROM users ORDER BY code"
     ).fetchall()
     return [
         {
-            **dict(r),
+            "code": r["code"],
+            "name": r["name"],
             "roles": r["roles"].split(","),
             "active": bool(r["active"]),
+            "enabled": bool(r["active"]),
+            "locked": _locked(r, now),
+            "failed_logins": r["failed_logins"],
+            "locked_until": r["locked_until"],
             "has_badge": bool(r["has_badge"]),
+            "badge": (r["badge_mask"] or "****") if r["has_badge"] else None,
+            "language": r["language"],
+            "last_login_at": r["last_login_at"],
         }
         for r in rows
     ]
+
+
+def user_language(conn: sqlite3.Connection, actor: Actor) -> str:
+    if actor.kind != "user":
+        return ""
+    row = conn.execute("SELECT language FROM users WHERE code = ?", (actor.code,)).fetchone()
+    return str(row["language"]) if row else ""
 
 
 def list_audit(

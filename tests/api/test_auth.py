@@ -20,7 +20,12 @@ def test_login_with_pin_opens_a_session(api: Api) -> None:
     answer = login(api, user_code="rx1", pin=PIN)
     assert answer.status_code == 201  # type: ignore[attr-defined]
     body = answer.json()  # type: ignore[attr-defined]
-    assert body["user"] == {"code": "rx1", "name": "rx1 name", "roles": ["receiver"]}
+    assert body["user"] == {
+        "code": "rx1",
+        "name": "rx1 name",
+        "roles": ["receiver"],
+        "language": "",
+    }
     me = api.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {body['token']}"})
     assert me.json()["code"] == "rx1" and me.json()["roles"] == ["receiver"]
 

@@ -32,6 +32,15 @@ SENSITIVE: list[tuple[str, str, set[str], str]] = [
     # refuses a supervisor another manager's (UNLOCK_NEEDS_ADMIN).
     ("POST", "/api/v1/users/{code:str}/unlock", MANAGERS, "lift a login lock"),
     ("GET", "/api/v1/users", MANAGERS, "list users and their roles"),
+    # The admin page: everything else about a user is an admin's, as creating one is.
+    ("POST", "/api/v1/users/{code:str}/enable", ADMIN, "enable a disabled user"),
+    ("POST", "/api/v1/users/{code:str}/badge", ADMIN, "give a user a badge (a credential)"),
+    ("POST", "/api/v1/users/{code:str}/badge/clear", ADMIN, "take a badge away"),
+    ("POST", "/api/v1/users/{code:str}/language", ADMIN, "set a user's language"),
+    # -- API tokens: stations and the OMS get in with these --------------------------------
+    ("GET", "/api/v1/tokens", ADMIN, "list tokens and their last use"),
+    ("POST", "/api/v1/tokens", ADMIN, "make a station or OMS token"),
+    ("POST", "/api/v1/tokens/{name:str}/revoke", ADMIN, "revoke a token"),
     ("GET", "/api/v1/audit", MANAGERS, "read the audit log"),
     # -- printers: configuration lives in the server's TOML (admin); the API's one printer
     # action that is not floor work is the test print ------------------------------------
@@ -118,7 +127,9 @@ def test_only_an_admin_holds_the_keys_to_users_and_printers(api: Api) -> None:
         if key[0] != "GET" and re.match(r"/api/v1/(users|tokens|api-tokens|printers)(/|$)", key[1])
     }
     assert user_or_printer_setup <= {(m, p) for m, p, _, _ in SENSITIVE}
-    assert not any(p.startswith("/api/v1/tokens") for _, p in declared)  # tokens: CLI only
+    # Tokens were the command line's only; the admin page manages them now, admins only.
+    token_routes = {key: roles for key, roles in declared.items() if "/tokens" in key[1]}
+    assert token_routes and all(roles == frozenset(ADMIN) for roles in token_routes.values())
 
 
 def test_a_supervisor_resets_a_floor_workers_pin_but_not_a_managers(api: Api) -> None:

@@ -174,6 +174,29 @@ def page(browser: Browser, server: Server, request: pytest.FixtureRequest) -> It
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
+def forget_saved_languages_on(server: Server) -> None:
+    conn = sqlite3.connect(server.db_path, timeout=10)
+    try:
+        with conn:
+            conn.execute("UPDATE users SET language = '' WHERE language != ''")
+    finally:
+        conn.close()
+
+
+@pytest.fixture(autouse=True)
+def forget_saved_languages(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test starts and ends with no user's language saved: a language switched while
+    logged in is kept as that user's and taken at their next login, which would carry one
+    test's choice into another's login on the shared server."""
+    if "server" not in request.fixturenames:
+        yield
+        return
+    server: Server = request.getfixturevalue("server")
+    forget_saved_languages_on(server)
+    yield
+    forget_saved_languages_on(server)
+
+
 @pytest.fixture
 def demo_db(server: Server) -> Iterator[sqlite3.Connection]:
     """Read-only view of the server's database, to know what the pages should show."""
