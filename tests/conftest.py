@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
+from playwright.sync_api import Playwright, sync_playwright
 
 from server.app import create_app
 from server.auth import service as auth
@@ -263,3 +264,16 @@ __all__ = [
     "seed_basics",
     "table_counts",
 ]
+
+
+@pytest.fixture(scope="session")
+def playwright_session() -> Iterator[Playwright]:
+    """The run's one Playwright (a second sync one cannot start beside it): the e2e pages'
+    browser, and tests that need a Chromium of their own (a fake camera, a trusted site CA),
+    launch from this."""
+    from tests.e2e.conftest import CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"end-to-end tests need Debian's chromium at {CHROMIUM}")
+    with sync_playwright() as p:
+        yield p

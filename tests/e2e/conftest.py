@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect
 
 from tests.live_server import free_port, stop_server, wait_for_health
 from tests.printing.fake_printer import FakePrinter
@@ -128,16 +128,6 @@ def server(
 def site_name(server: Server) -> str:
     """The site name the server was configured with (shown on the login page)."""
     return server.site_name
-
-
-@pytest.fixture(scope="session")
-def playwright_session() -> Iterator[Playwright]:
-    """The run's one Playwright (a second sync one cannot start beside it): tests that need
-    a Chromium of their own (a fake camera, a trusted CA) launch it from this."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"end-to-end tests need Debian's chromium at {CHROMIUM}")
-    with sync_playwright() as p:
-        yield p
 
 
 @pytest.fixture(scope="session")

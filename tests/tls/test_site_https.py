@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from playwright.sync_api import Playwright
 
 from tests.live_server import BONDFLOOR, free_port, stop_server
 
@@ -260,13 +261,11 @@ def test_a_lan_server_without_a_certificate_refuses_to_serve_plain_http(tmp_path
 
 @pytest.mark.e2e
 def test_chromium_trusting_the_site_ca_opens_the_site_as_a_secure_context(
-    https_site: HttpsSite, tmp_path: Path
+    https_site: HttpsSite, tmp_path: Path, playwright_session: Playwright
 ) -> None:
     """Chromium on Linux takes its trust from the NSS database in $HOME/.pki/nssdb, as a
     handheld's browser takes it from the CA installed in Android's settings: no flag
     that ignores certificate errors."""
-    from playwright.sync_api import sync_playwright
-
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 
     if not CHROMIUM.exists() or not Path("/usr/bin/certutil").exists():
@@ -282,55 +281,52 @@ def test_chromium_trusting_the_site_ca_opens_the_site_as_a_secure_context(
         capture_output=True,
     )
     site = f"https://localhost:{https_site.port}"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
+    browser = playwright_session.chromium.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=CHROMIUM_ARGS,
+        env={"HOME": str(home), "PATH": "/usr/bin:/bin"},
+    )
+    try:
+        page = browser.new_context(viewport=PHONE).new_page()
+        answer = page.goto(f"{site}/index.html")
+        assert answer is not None and answer.ok
+        assert page.evaluate("window.isSecureContext") is True
+        script = page.evaluate(
+            "navigator.serviceWorker.ready.then((r) => r.active && r.active.scriptURL)"
         )
-        try:
-            page = browser.new_context(viewport=PHONE).new_page()
-            answer = page.goto(f"{site}/index.html")
-            assert answer is not None and answer.ok
-            assert page.evaluate("window.isSecureContext") is True
-            script = page.evaluate(
-                "navigator.serviceWorker.ready.then((r) => r.active && r.active.scriptURL)"
-            )
-            assert script == f"{site}/sw.js"
-            page.goto(f"{site}/ca.html")
-            fingerprint = page.locator("#ca-fingerprint")
-            fingerprint.locator("span").first.wait_for()
-            from server.tls.service import ca_fingerprint
+        assert script == f"{site}/sw.js"
+        page.goto(f"{site}/ca.html")
+        fingerprint = page.locator("#ca-fingerprint")
+        fingerprint.locator("span").first.wait_for()
+        from server.tls.service import ca_fingerprint
 
-            shown = ":".join(fingerprint.locator("span").all_inner_texts())
-            assert shown == ca_fingerprint(https_site.ca_file.read_bytes())
-            assert page.evaluate("document.getElementById('ca-qr').naturalWidth") > 0
-            assert "".join(page.locator("#ca-url span").all_inner_texts()) == (
-                f"http://localhost:{https_site.redirect_port}/ca.crt"
-            )
-            shots = https_site.folder / "screenshots"
-            page.screenshot(path=str(shots / "ca-zh.png"), full_page=True)
-            assert "安装站点证书" in page.locator("h1").inner_text()
-            page.locator("#lang").click()
-            assert page.locator("h1").inner_text() == "Site CA"
-            assert "Choose the downloaded file bondfloor-SITE1-ca.crt." in page.content()
-            page.screenshot(path=str(shots / "ca-en.png"), full_page=True)
-            targets = page.evaluate(
-                "[...document.querySelectorAll('a, button')].map((e) => "
-                "[e.id, e.getBoundingClientRect().height])"
-            )
-            assert all(height >= 48 for _, height in targets), targets
-            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-            # A handheld that does not trust the site yet: the same page over plain HTTP.
-            plain = browser.new_context(viewport=PHONE).new_page()
-            plain.goto(f"http://127.0.0.1:{https_site.redirect_port}/ca.html")
-            plain.locator("#ca-fingerprint span").first.wait_for()
-            assert plain.locator("#ca-download").get_attribute("download") == (
-                "bondfloor-SITE1-ca.crt"
-            )
-        finally:
-            browser.close()
+        shown = ":".join(fingerprint.locator("span").all_inner_texts())
+        assert shown == ca_fingerprint(https_site.ca_file.read_bytes())
+        assert page.evaluate("document.getElementById('ca-qr').naturalWidth") > 0
+        assert "".join(page.locator("#ca-url span").all_inner_texts()) == (
+            f"http://localhost:{https_site.redirect_port}/ca.crt"
+        )
+        shots = https_site.folder / "screenshots"
+        page.screenshot(path=str(shots / "ca-zh.png"), full_page=True)
+        assert "安装站点证书" in page.locator("h1").inner_text()
+        page.locator("#lang").click()
+        assert page.locator("h1").inner_text() == "Site CA"
+        assert "Choose the downloaded file bondfloor-SITE1-ca.crt." in page.content()
+        page.screenshot(path=str(shots / "ca-en.png"), full_page=True)
+        targets = page.evaluate(
+            "[...document.querySelectorAll('a, button')].map((e) => "
+            "[e.id, e.getBoundingClientRect().height])"
+        )
+        assert all(height >= 48 for _, height in targets), targets
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        # A handheld that does not trust the site yet: the same page over plain HTTP.
+        plain = browser.new_context(viewport=PHONE).new_page()
+        plain.goto(f"http://127.0.0.1:{https_site.redirect_port}/ca.html")
+        plain.locator("#ca-fingerprint span").first.wait_for()
+        assert plain.locator("#ca-download").get_attribute("download") == ("bondfloor-SITE1-ca.crt")
+    finally:
+        browser.close()
 
 
 def test_the_certificate_alert_opens_inside_the_warning_days_and_says_expired_after(
