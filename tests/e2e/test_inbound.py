@@ -553,9 +553,6 @@ def test_putaway_refuses_other_customer_location_with_its_own_alarm(
     page.add_init_script(SPY_ON_SOUND_AND_VIBRATION)
     logged_in_as("put01")
     page.goto("/putaway.html")
-    # The page shows its first location (DOCK-01) once its list has come: every render
-    # writes the location into the field, so a dock typed before that would be overwritten.
-    page.wait_for_load_state("networkidle")
     # The source location is a field: tap it, scan or type the dock, Enter.
     page.locator("#source").fill("dock-03")
     before = feedback_count(page)
