@@ -24,7 +24,7 @@ run: $(INSTALLED) fonts
 	$(BIN)/bondfloor --config $(CONFIG) serve
 
 test: $(INSTALLED) browser fonts
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Replicate a serving site with Litestream, kill it, restore into a second directory, serve
 # that, and check the ledger and the OMS journal (tests/service/test_restore_drill.py).

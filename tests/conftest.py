@@ -64,6 +64,33 @@ def migrate_by_copy(
     monkeypatch.setattr(migrations, "apply_migrations", apply)
 
 
+# scrypt is deterministic: a PIN and a stored hash always verify the same way, so the run
+# keeps each answer once. A PIN is hashed once per run too (one salt per PIN in tests):
+# hundreds of tests each add a user with the same PIN and log in, and two scrypt calls of
+# ~40 ms for every one of them were a large part of the in-process suite. The hashes are
+# the real ones (same format, same cost parameters), only not recomputed.
+_pin_hashes: dict[str, str] = {}
+_pin_checks: dict[tuple[str, str], bool] = {}
+
+
+@pytest.fixture(autouse=True)
+def pins_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_hash, real_verify = auth.hash_pin, auth.verify_pin
+
+    def hash_pin(pin: str) -> str:
+        if pin not in _pin_hashes:
+            _pin_hashes[pin] = real_hash(pin)
+        return _pin_hashes[pin]
+
+    def verify_pin(pin: str, stored: str) -> bool:
+        if (pin, stored) not in _pin_checks:
+            _pin_checks[pin, stored] = real_verify(pin, stored)
+        return _pin_checks[pin, stored]
+
+    monkeypatch.setattr(auth, "hash_pin", hash_pin)
+    monkeypatch.setattr(auth, "verify_pin", verify_pin)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(database=DatabaseSettings(path=str(tmp_path / "site.db")))
