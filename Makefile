@@ -109,6 +109,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/trace.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/handheld_bytes.py
+	$(BIN)/python bench/https_cost.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -294,7 +294,7 @@ def test_slow_typing_with_ok_button_is_manual_and_empty_scans_are_ignored(
     expect(page.locator("#scan")).to_be_focused()
 
     before = feedback_count(page)
-    page.keyboard.type(location, delay=60)  # a person: slower than max_interkey_ms
+    page.keyboard.type(location, delay=120)  # a person: slower than max_interkey_ms
     page.get_by_role("button", name="确定").click()
 
     expect_feedback(page, "good", before)
@@ -304,7 +304,7 @@ def test_slow_typing_with_ok_button_is_manual_and_empty_scans_are_ignored(
     expect(page.locator("#scan")).to_be_focused()
 
     # A person typing and pressing Enter is still a person.
-    page.keyboard.type(location, delay=60)
+    page.keyboard.type(location, delay=120)
     page.keyboard.press("Enter")
     expect_feedback(page, "good", before + 1)
     expect(page.locator("#banner")).to_have_attribute("data-source", "manual")
