@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import signal
+import sqlite3
 import sys
 import unicodedata
 import uuid
@@ -523,6 +524,21 @@ def _echo_table(headers: list[str], rows: list[list[str]]) -> None:
         click.echo("  ".join(cells).rstrip())
 
 
+def _listed(
+    obj: Context, read: Callable[[sqlite3.Connection], list[dict[str, object]]], as_json: bool
+) -> list[dict[str, object]] | None:
+    """What `read` lists; printed as one JSON array (and None returned) with --json."""
+    db = obj.database()
+    try:
+        rows = db.read(read)
+    finally:
+        db.close()
+    if as_json:
+        click.echo(msgspec.json.encode(rows).decode())
+        return None
+    return rows
+
+
 @user.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON array instead of a table.")
 @pass_context
@@ -530,13 +546,8 @@ def user_list(obj: Context, as_json: bool) -> None:
     """Every user: roles, enabled, locked, language, last login, badge (masked)."""
     from server.auth import service
 
-    db = obj.database()
-    try:
-        users = db.read(service.list_users)
-    finally:
-        db.close()
-    if as_json:
-        click.echo(msgspec.json.encode(users).decode())
+    users = _listed(obj, service.list_users, as_json)
+    if users is None:
         return
     _echo_table(
         ["CODE", "NAME", "ROLES", "ENABLED", "LOCKED", "LANGUAGE", "LAST LOGIN", "BADGE"],
@@ -702,13 +713,8 @@ def token_list(obj: Context, as_json: bool) -> None:
     """Every station and OMS token: kind, made, last used (never the token)."""
     from server.auth import service
 
-    db = obj.database()
-    try:
-        tokens = db.read(service.list_api_tokens)
-    finally:
-        db.close()
-    if as_json:
-        click.echo(msgspec.json.encode(tokens).decode())
+    tokens = _listed(obj, service.list_api_tokens, as_json)
+    if tokens is None:
         return
     _echo_table(
         ["NAME", "KIND", "CREATED", "LAST USED"],
