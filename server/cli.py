@@ -110,9 +110,7 @@ def serve(obj: Context, host: str | None, port: int | None, asgi: str) -> None:
     log = logging.getLogger("bondfloor")
     tls = _tls_files(settings, host, log)
     scheme = "https" if tls else "http"
-    log.info(
-        "bondfloor %s serving on %s://%s:%d/", settings.site.code, scheme, _url_host(host), port
-    )
+    log.info("site %s serving on %s://%s:%d/", settings.site.code, scheme, _url_host(host), port)
     if tls and settings.tls.redirect_port:
         from server.app import handheld_web_dir
         from server.tls.plain_http import start_plain_http
