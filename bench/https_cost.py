@@ -42,7 +42,7 @@ def wrk(url: str, token: str, seconds: float, connections: int) -> tuple[float, 
             "wrk",
             "-t1",
             f"-c{connections}",
-            f"-d{seconds}s",
+            f"-d{round(seconds)}s",
             "--latency",
             "-H",
             f"Authorization: Bearer {token}",
@@ -82,7 +82,7 @@ def serve(folder: Path, https: bool) -> tuple[Proc, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=5.0, help="Length of one wrk run.")
+    parser.add_argument("--seconds", type=int, default=5, help="Length of one wrk run.")
     parser.add_argument("--rounds", type=int, default=3, help="Alternating rounds per row.")
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
