@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from server.alerts.service import list_alerts
 from server.config import Settings
-from server.db.migrations import ORDER_STATES
 from server.outbound.customs import HOLD_CODES
+from server.outbound.states import ORDER_STATES
 from server.stations.agent_link import agents_health
 from server.sync.outbox import sync_status
 

@@ -26,9 +26,9 @@ from server.alerts.schemas import (
 from server.commands import SYSTEM, Actor, CommandContext, append_event, run_command
 from server.config import Settings
 from server.db import Database
-from server.db.migrations import ORDER_STATES
 from server.errors import Conflict, NotFound, Unprocessable
 from server.outbound.customs import HOLD_CODES, RELEASED_CODES
+from server.outbound.states import ORDER_STATES
 from server.stations.agent_link import AGENT_SILENT_SECONDS, agent_printers
 from server.tls.service import served_certificate_status
 

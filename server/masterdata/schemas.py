@@ -6,8 +6,23 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct, field
 
-from server.db.migrations import LOCATION_TYPES, OUTBOUND_LOCATION_TYPES
 from server.fields import Code, Name, text
+
+LOCATION_TYPES = (
+    "dock",
+    "staging",
+    "storage",
+    "pick_face",
+    "pack_station",
+    "quarantine",
+    "inspection",
+    "outbound_lane",
+)
+OUTBOUND_LOCATION_TYPES = ("tote", "parcel")
+"""Picked stock sits in a tote, packed stock on its parcel, until it ships.
+
+The locations table's CHECK holds both lists (migrations 0001 and 0006 keep their own
+copies); a test keeps them equal."""
 
 LocationType = Literal[
     "dock",

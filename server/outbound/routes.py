@@ -13,10 +13,10 @@ from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter, 
 from server.commands import Actor, run_command
 from server.config import Settings, site_today
 from server.db import Database
-from server.db.migrations import ORDER_STATES
 from server.imports import body_digest
 from server.outbound import order_import, orders, waves
 from server.outbound.schemas import CancelIn, CustomsBatchIn, CustomsStatusIn, OrderIn, WaveIn
+from server.outbound.states import ORDER_STATES
 from server.privacy import sees_personal_data
 from server.web import MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
 

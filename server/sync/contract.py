@@ -48,7 +48,7 @@ Expiry = Annotated[str, Meta(description="Expiry date YYYY-MM-DD, empty if not t
 SkuCode = Annotated[str, Meta(description="The SKU code")]
 SkuName = Annotated[str, Meta(description="The SKU's name")]
 FloorId = Annotated[int, Meta(description="The floor's own row id; prefer the code beside it")]
-# The floor's ORDER_STATES (server/db/migrations.py), spelled out for the type checker;
+# The floor's ORDER_STATES (server/outbound/states.py), spelled out for the type checker;
 # tests/sync/test_contract.py keeps the two equal.
 OrderState = Literal[
     "new",

@@ -21,8 +21,8 @@ import pytest
 
 from server.alerts.service import check_alerts
 from server.config import Settings, StationSettings
-from server.db.migrations import ORDER_STATES
 from server.demo import DEMO_PIN, DEMO_USERS, ean13, seed_demo
+from server.outbound.states import ORDER_STATES
 from server.sync.contract import CONTRACT, EventBatch, OrderState, render_markdown
 from server.sync.dialects import batch_body
 from tests.conftest import Api
