@@ -1,0 +1,33 @@
+"""As shipped, frozen: never edit it. A change is a new migration (see __init__.py)."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Where delivery of the events journal to the OMS stands, and what a supervisor skipped."""
+    db.executescript(
+        """
+        CREATE TABLE sync_cursor (
+            stream TEXT PRIMARY KEY,
+            delivered_seq INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL DEFAULT '',
+            last_error TEXT NOT NULL DEFAULT '',
+            stopped_seq INTEGER,
+            stopped_error TEXT NOT NULL DEFAULT '',
+            last_ok_at TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE sync_skips (
+            id INTEGER PRIMARY KEY,
+            stream TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            error TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            skipped_by TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        """
+    )
