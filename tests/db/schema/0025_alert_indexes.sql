@@ -1,0 +1,1 @@
+-- no change to the schema of a new database
