@@ -39,6 +39,16 @@ def normalised_schema(conn: sqlite3.Connection) -> str:
     return "".join(f"-- {key}\n{objects[key]};\n\n" for key in sorted(objects))
 
 
+def new_database_schema() -> str:
+    """The whole schema every migration makes on a new database."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        migrations.apply(sqlite_utils.Database(conn, execute_plugins=False))
+        return normalised_schema(conn)
+    finally:
+        conn.close()
+
+
 def schema_change(before: dict[str, str], after: dict[str, str]) -> str:
     added_or_changed = [key for key in sorted(after) if before.get(key) != after[key]]
     dropped = [key for key in sorted(before) if key not in after]

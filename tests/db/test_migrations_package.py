@@ -10,11 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlite_utils
+from sqlite_utils import Migrations
 
 from server.db import migrations as package
 from server.db.migrations import apply_migrations, load_migrations, migrations
 from server.masterdata.schemas import LOCATION_TYPES, OUTBOUND_LOCATION_TYPES
 from server.outbound.states import ORDER_STATES
+from tests.db.schema_snapshots import new_database_schema, normalised_schema
 
 # What sites have in their _sqlite_migrations, as the releases before this package wrote it.
 SHIPPED_BEFORE_THE_PACKAGE = [
@@ -71,6 +74,18 @@ def test_a_migration_imports_only_the_standard_library_and_sqlite_utils(path: Pa
         elif isinstance(node, ast.ImportFrom):
             imported.add("." if node.level else (node.module or "").split(".")[0])
     assert imported - {"sqlite_utils"} <= set(sys.stdlib_module_names)
+
+
+def test_a_database_that_applied_0016_and_0017_without_0015_gets_0015_and_the_rest() -> None:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    older = Migrations(migrations.name)  # a site upgraded before 0015_counts was added
+    for m in migrations._migrations:
+        if m.name < "0018" and m.name != "0015_counts":
+            older(name=m.name, transactional=m.transactional)(m.fn)
+    older.apply(sqlite_utils.Database(conn))
+    applied = apply_migrations(conn)
+    assert applied[0] == "0015_counts" and applied[1] == "0018_seal_locations"
+    assert normalised_schema(conn) == new_database_schema()
 
 
 def _check_list(conn: sqlite3.Connection, table: str, column: str) -> set[str]:

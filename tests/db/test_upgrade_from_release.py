@@ -9,8 +9,8 @@ import sqlite3
 from pathlib import Path
 
 from server.db import Database
-from server.db.migrations import applied_migrations, apply_migrations
-from tests.db.schema_snapshots import normalised_schema
+from server.db.migrations import applied_migrations
+from tests.db.schema_snapshots import new_database_schema, normalised_schema
 
 RELEASE_DUMP = Path(__file__).parent / "fixtures" / "release-3b468bb.sql.gz"
 INDEXES_ADDED_TO_0017_AFTER_IT_SHIPPED = ("loading_list_parcels_loaded", "print_jobs_status")
@@ -30,15 +30,6 @@ def migrate(path: Path) -> list[str]:
         return database.migrate()
     finally:
         database.close()
-
-
-def new_database_schema() -> str:
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    try:
-        apply_migrations(conn)
-        return normalised_schema(conn)
-    finally:
-        conn.close()
 
 
 def row_counts(conn: sqlite3.Connection) -> dict[str, int]:

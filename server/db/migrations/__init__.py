@@ -5,8 +5,10 @@ A new database gets them in name order. An existing one keeps what it has (sqlit
 matches by name) and gets only what it lacks, so a site that applied them in an older
 order (0015_counts came after 0017_alerts until they moved here) sees no change.
 
-Never edit a shipped migration: add the next number. tests/db/schema/ holds the schema
-each one made and a test fails when it changes. A migration imports nothing of the live
+Never edit a shipped migration: add the next number, `mNNNN_name.py` with a
+`migrate(db)` (and `TRANSACTIONAL = False` if it runs its own transaction), then write its
+schema snapshot with `python -m tests.db.schema_snapshots`. tests/db/schema/ holds what
+each migration did to the schema, and a test fails when that changes. A migration imports nothing of the live
 code: it keeps its own copy of any constant it needs, as that constant was when it shipped.
 """
 
