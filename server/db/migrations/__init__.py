@@ -8,8 +8,10 @@ order (0015_counts came after 0017_alerts until they moved here) sees no change.
 Never edit a shipped migration: add the next number, `mNNNN_name.py` with a
 `migrate(db)` (and `TRANSACTIONAL = False` if it runs its own transaction), then write its
 schema snapshot with `python -m tests.db.schema_snapshots`. tests/db/schema/ holds what
-each migration did to the schema, and a test fails when that changes. A migration imports nothing of the live
-code: it keeps its own copy of any constant it needs, as that constant was when it shipped.
+each migration did to the schema, and a test fails when that changes.
+
+A migration imports nothing of the live code: it keeps its own copy of any constant it
+needs, as that constant was when it shipped.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Iterable
 import sqlite_utils
 from sqlite_utils import Migrations
 
-MODULE_NAME = re.compile(r"m(?P<number>\d{4})_[a-z0-9_]+")
+MODULE_NAME = re.compile(r"m\d{4}_[a-z0-9_]+")
 
 
 def load_migrations(package: str, path: Iterable[str]) -> Migrations:
