@@ -88,6 +88,25 @@ def test_a_database_that_applied_0016_and_0017_without_0015_gets_0015_and_the_re
     assert normalised_schema(conn) == new_database_schema()
 
 
+RUNNER = {"migrations", "apply_migrations", "applied_migrations", "unknown_migrations"}
+
+
+def test_live_code_takes_only_the_runner_from_the_migrations_never_a_constant() -> None:
+    server = Path(package.__file__).parents[2]
+    taken = set()
+    for path in server.rglob("*.py"):
+        if path.is_relative_to(Path(package.__file__).parent):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "server.db.migrations"
+            ):
+                taken |= {(node.module, alias.name) for alias in node.names}
+    allowed = RUNNER | {"NewerDatabase"}
+    assert {(module, name) for module, name in taken if name not in allowed} == set()
+    assert {module for module, _ in taken} <= {"server.db.migrations"}
+
+
 def _check_list(conn: sqlite3.Connection, table: str, column: str) -> set[str]:
     sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
     found = re.search(rf"\b{column} TEXT NOT NULL[^,]*CHECK \({column} IN \(([^)]*)\)\)", sql)
