@@ -55,6 +55,18 @@ class Unprocessable(DomainError):
     code = "REFUSED"
 
 
+class ImportRejected(InvalidInput):
+    """A file import with bad rows: nothing was imported; the details list every row."""
+
+    code = "IMPORT_REJECTED"
+
+
+class ReconciliationRejected(Unprocessable):
+    """The OMS's stock lines had problems: nothing was stored; the details list them."""
+
+    code = "RECONCILIATION_REJECTED"
+
+
 class TooManyRequests(DomainError):
     """Come back later: the answer carries Retry-After (seconds)."""
 
