@@ -537,6 +537,7 @@ class ErrorCodes:
     PARCELS_TO_PULL_OFF = ErrorCode(None, "parcels to take off the truck: {waybills}")
     PLATE_NOT_CONFIRMED = ErrorCode(None, "the truck's plate is not confirmed")
     PRINTER_ERROR = ErrorCode(None, "the printer refused the job")
+    PRINTER_UNAVAILABLE = ErrorCode(None, "the printer is away; the job waits for it")
     QUANTITY_NEGATIVE = ErrorCode(None, "line {line}: a quantity cannot be negative")
     SEAL_NOT_CONFIRMED = ErrorCode(None, "the truck's seal is not confirmed")
     WAVE_FULL = ErrorCode(None, "order {order_no} did not fit in the wave")
@@ -580,5 +581,69 @@ def by_code(code: str) -> ErrorCode:
     return entry
 
 
-__all__ = ["ERR", "ErrorCode", "by_code", "every_code"]
-_UNUSED = (Conflict, Forbidden, NotFound, TooManyRequests, Unauthenticated, Unprocessable)
+def _row(entry: ErrorCode) -> str:
+    template = entry.template.replace("|", "\\|")
+    params = ", ".join(f"`{p}`" for p in entry.params) or "-"
+    status = entry.status if entry.status is not None else ""
+    if entry.also:
+        status = f"{status} (also {', '.join(str(k.status_code) for k in entry.also)})"
+    notes = [
+        note
+        for flag, note in (
+            (entry.framework, "answered by the framework"),
+            (not entry.handheld, "not shown on a handheld"),
+        )
+        if flag
+    ]
+    return f"| `{entry.code}` | {status} | {template} | {params} | {'; '.join(notes)} |"
+
+
+def render_markdown() -> str:
+    """docs/errors.md, from the table: every code a client or an operator can meet."""
+    entries = sorted(every_code(), key=lambda e: e.code)
+    answers = [e for e in entries if e.status is not None]
+    reasons = [e for e in entries if e.status is None and not e.command_line]
+    command_line = [e for e in entries if e.command_line]
+    header = [
+        "| code | status | message (English) | parameters | notes |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    out = [
+        "# Error codes",
+        "",
+        "<!-- Rendered by `python -m server.error_codes > docs/errors.md`: edit "
+        "server/error_codes.py, not this file. -->",
+        "",
+        "Every refusal answers one JSON shape, "
+        '`{"error": {"code": "...", "message": "...", "details": {...}}}`, and changes '
+        "nothing. The `code` is stable: a client keys on it (the handheld shows its own zh-CN "
+        "or English text for each code, handheld_web/js/error-texts.js). The `message` is the "
+        "template below filled from the details and the raise site's parameters; it is for "
+        "people and may be reworded. A few codes answer another status at some places "
+        "(shown as *also*), kept for clients that rely on it.",
+        "",
+        f"## Answers ({len(answers)})",
+        "",
+        *header,
+        *(_row(e) for e in answers),
+        "",
+        f"## Reason codes ({len(reasons)})",
+        "",
+        "Named inside the details of another answer: a departure's `reasons`, a wave's "
+        "`skipped` orders, an import's `problems`, a scan's warning.",
+        "",
+        *header,
+        *(_row(e) for e in reasons),
+        "",
+        f"## Command line ({len(command_line)})",
+        "",
+        "Refusals of `bondfloor restore`, printed as `CODE: message`; nothing was changed.",
+        "",
+        *header,
+        *(_row(e) for e in command_line),
+    ]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    print(render_markdown(), end="")

@@ -92,9 +92,12 @@ def csv_text(body: bytes) -> str:
     except UnicodeDecodeError as err:
         if _looks_like_gb18030(body):
             raise ERR.IMPORT_NOT_UTF8(
-                {"reason": "gb18030", "encoding": "GB18030", "how_to_fix": SAVE_AS_UTF8}
+                {"reason": "gb18030", "encoding": "GB18030", "how_to_fix": SAVE_AS_UTF8},
+                problem="this file looks like GBK/GB18030 (Chinese Windows' default)",
             ) from err
-        raise ERR.IMPORT_NOT_UTF8({"byte": err.start, "how_to_fix": SAVE_AS_UTF8}) from err
+        raise ERR.IMPORT_NOT_UTF8(
+            {"byte": err.start, "how_to_fix": SAVE_AS_UTF8}, problem=f"byte {err.start} is not"
+        ) from err
 
 
 def _looks_like_gb18030(body: bytes) -> bool:

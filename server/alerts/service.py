@@ -679,7 +679,11 @@ def set_safety_levels(
         else:
             resolved.append((row["customer_id"], row["id"], level.quantity))
     if problems:
-        raise ERR.SKU_NOT_FOUND.answered_as(Unprocessable, {"problems": problems})
+        raise ERR.SKU_NOT_FOUND.answered_as(
+            Unprocessable,
+            {"problems": problems},
+            sku=", ".join(p["message"].removeprefix("no SKU ") for p in problems),
+        )
     ctx.audit_target = f"safety_levels:{len(resolved)}"
     conn.executemany(
         "INSERT INTO safety_levels (customer_id, sku_id, quantity, set_by, set_at) "

@@ -103,7 +103,9 @@ def _resolve_lines(
         if line.sku not in skus
     ]
     if missing:
-        raise ERR.SKU_NOT_FOUND({"lines": missing})
+        raise ERR.SKU_NOT_FOUND(
+            {"lines": missing}, sku=f"{', '.join(m['sku'] for m in missing)} of {plan.customer}"
+        )
     return [
         (i, skus[line.sku], line.expected_qty, line.lot, line.expiry, line.sscc)
         for i, line in enumerate(plan.lines, start=1)

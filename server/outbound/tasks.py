@@ -24,7 +24,7 @@ def complete_task(
     if task is None:
         raise ERR.TASK_NOT_FOUND(task_id=task_id)
     if task["status"] != "open":
-        raise ERR.TASK_CLOSED(task_id=task_id)
+        raise ERR.TASK_CLOSED(task_id=task_id, status="done")
     _, code = normalise(req.location, settings.scan.gs_placeholder)
     target = conn.execute(
         "SELECT id, code, type FROM locations WHERE code = ? AND active = 1", (code.strip(),)
