@@ -53,10 +53,9 @@ def _where(path: Path, node: ast.AST) -> str:
 
 def _registry_name(node: ast.AST) -> str | None:
     """`X` of an `ERR.X` expression."""
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        if node.value.id == "ERR":
-            return node.attr
-    return None
+    if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+        return None
+    return node.attr if node.value.id == "ERR" else None
 
 
 def _docstrings(tree: ast.Module) -> set[int]:
@@ -85,11 +84,12 @@ def _raise_sites() -> Iterator[tuple[str, ErrorCode, ast.Call, str | None]]:
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):
                 continue
-            name, kind, func = None, None, node.func
-            if (name := _registry_name(func)) is None and isinstance(func, ast.Attribute):
-                if func.attr == "answered_as" and (name := _registry_name(func.value)):
-                    first = node.args[0] if node.args else None
-                    kind = first.id if isinstance(first, ast.Name) else "?"
+            kind, func = None, node.func
+            name = _registry_name(func)
+            if name is None and isinstance(func, ast.Attribute) and func.attr == "answered_as":
+                name = _registry_name(func.value)
+                first = node.args[0] if node.args else None
+                kind = first.id if isinstance(first, ast.Name) else "?"
             if name is not None and name in REGISTERED:
                 yield _where(path, node), REGISTERED[name], node, kind
 
@@ -110,9 +110,7 @@ def test_a_refusal_answers_its_code_status_and_filled_template() -> None:
     alert = ERR.ALERT_NOT_FOUND(alert_id=7)
     assert (alert.message, alert.details) == ("no alert 7", {})
     # Another status where the entry allows it.
-    other = ERR.PARCEL_NOT_ON_LIST.answered_as(
-        NotFound, {"waybill_no": "SF1", "list_no": "L-1"}
-    )
+    other = ERR.PARCEL_NOT_ON_LIST.answered_as(NotFound, {"waybill_no": "SF1", "list_no": "L-1"})
     assert (other.status_code, other.code, other.message) == (
         404,
         "PARCEL_NOT_ON_LIST",

@@ -104,7 +104,8 @@ def _resolve_lines(
     ]
     if missing:
         raise ERR.SKU_NOT_FOUND(
-            {"lines": missing}, sku=f"{', '.join(m['sku'] for m in missing)} of {plan.customer}"
+            {"lines": missing},
+            sku=f"{', '.join(str(m['sku']) for m in missing)} of {plan.customer}",
         )
     return [
         (i, skus[line.sku], line.expected_qty, line.lot, line.expiry, line.sscc)
