@@ -72,7 +72,7 @@ def check_idempotency_key(key: str | None) -> str:
     if not key:
         raise ERR.IDEMPOTENCY_KEY_REQUIRED()
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise ERR.IDEMPOTENCY_KEY_INVALID(MAX_KEY_LENGTH=MAX_KEY_LENGTH)
+        raise ERR.IDEMPOTENCY_KEY_INVALID(max_length=MAX_KEY_LENGTH)
     return key
 
 

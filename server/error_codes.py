@@ -172,7 +172,7 @@ class ErrorCodes:
     FONT_NOT_FOUND = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     FORBIDDEN = ErrorCode(Forbidden, "this is not allowed", framework=True)
     IDEMPOTENCY_KEY_INVALID = ErrorCode(
-        InvalidInput, "the Idempotency-Key must be at most {MAX_KEY_LENGTH} printable characters"
+        InvalidInput, "the Idempotency-Key must be at most {max_length} printable characters"
     )
     IDEMPOTENCY_KEY_REQUIRED = ErrorCode(
         InvalidInput, "every change needs an Idempotency-Key header"
@@ -180,10 +180,10 @@ class ErrorCodes:
     IDEMPOTENCY_KEY_REUSED = ErrorCode(
         Conflict, "this Idempotency-Key was already used for a different request"
     )
-    IMPORT_CSV_INVALID = ErrorCode(InvalidInput, "line {line}: not readable as CSV: {err}")
+    IMPORT_CSV_INVALID = ErrorCode(InvalidInput, "line {line}: not readable as CSV: {problem}")
     IMPORT_EMPTY = ErrorCode(InvalidInput, "the {kind} file has no rows")
     IMPORT_FORMAT_UNKNOWN = ErrorCode(InvalidInput, "the format is csv or json")
-    IMPORT_KIND_UNKNOWN = ErrorCode(NotFound, "cannot import {kind!r}; kinds are {IMPORT_KINDS}")
+    IMPORT_KIND_UNKNOWN = ErrorCode(NotFound, "cannot import {kind!r}; kinds are {kinds}")
     IMPORT_NOT_A_LIST = ErrorCode(InvalidInput, "a JSON import is an array of objects")
     IMPORT_NOT_UTF8 = ErrorCode(InvalidInput, "a CSV import must be UTF-8: {problem}; {how_to_fix}")
     IMPORT_REJECTED = ErrorCode(
@@ -207,10 +207,10 @@ class ErrorCodes:
     LABEL_TEXT_TOO_LONG = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     LANE_MISSING = ErrorCode(Unprocessable, "the outbound lane {lane_code} does not exist")
     LANGUAGE_UNKNOWN = ErrorCode(
-        InvalidInput, "language is one of {LANGUAGES}, or '' for the handheld's own choice"
+        InvalidInput, "language is one of {languages}, or '' for the handheld's own choice"
     )
     LAST_ADMIN = ErrorCode(Conflict, "{user} is the last enabled admin; make another admin first")
-    LIMIT_OUT_OF_RANGE = ErrorCode(InvalidInput, "limit must be 1 to {MAX_LIMIT}")
+    LIMIT_OUT_OF_RANGE = ErrorCode(InvalidInput, "limit must be 1 to {max_limit}")
     LIST_AT_OTHER_DOOR = ErrorCode(Conflict, "list {list_no} is being loaded at {door}")
     LIST_DEPARTED = ErrorCode(
         Conflict, "the truck of list {list_no} has departed: the list cannot change"
@@ -263,7 +263,7 @@ class ErrorCodes:
     MALFORMED_JSON = ErrorCode(InvalidInput, "the {what} is not valid JSON")
     MANUAL_KIND_REFUSED = ErrorCode(
         Unprocessable,
-        "a {kind} movement happens in its flow, not by hand; corrections are {MANUAL_KINDS}",
+        "a {kind} movement happens in its flow, not by hand; corrections are {manual_kinds}",
     )
     METHOD_NOT_ALLOWED = ErrorCode(
         None, http_status=405, template="this route does not take that method", framework=True
@@ -398,7 +398,7 @@ class ErrorCodes:
         Unprocessable, "returns go to storage, a pick face or staging, not {type}"
     )
     ROLE_NOT_ALLOWED = ErrorCode(Forbidden, "your role may not do this")
-    ROLE_UNKNOWN = ErrorCode(InvalidInput, "roles must be some of {ROLES}")
+    ROLE_UNKNOWN = ErrorCode(InvalidInput, "roles must be some of {roles}")
     ROUTE_NOT_CLASSIFIED = ErrorCode(Forbidden, "this route declares no roles")
     SEAL_MISMATCH = ErrorCode(Unprocessable, "seal {scanned} is not the seal on list {list_no}")
     SEQ_BEYOND_JOURNAL = ErrorCode(
@@ -477,7 +477,7 @@ class ErrorCodes:
     TASK_NOT_FOUND = ErrorCode(NotFound, "no task {task_id}")
     TIME_OUT_OF_RANGE = ErrorCode(InvalidInput, "{moment} is out of range")
     TOKEN_EXISTS = ErrorCode(Conflict, "a token named {name} exists already")
-    TOKEN_KIND_UNKNOWN = ErrorCode(InvalidInput, "token kind is one of {TOKEN_KINDS}")
+    TOKEN_KIND_UNKNOWN = ErrorCode(InvalidInput, "token kind is one of {kinds}")
     TOKEN_NOT_FOUND = ErrorCode(NotFound, "no token named {name}")
     TOO_MANY_REQUESTS = ErrorCode(
         TooManyRequests, "too many requests; try again later", framework=True

@@ -82,7 +82,7 @@ def read_rows(
             breaks = sum(v.count("\n") for v in record.values() if isinstance(v, str))
             yield reader.line_num - breaks, _csv_record(record, set(list_columns))
     except csv.Error as err:
-        raise ERR.IMPORT_CSV_INVALID({"line": reader.line_num}, err=err) from err
+        raise ERR.IMPORT_CSV_INVALID({"line": reader.line_num}, problem=err) from err
 
 
 def csv_text(body: bytes) -> str:

@@ -63,7 +63,7 @@ def check_pin_rules(pin: str, settings: AuthSettings) -> None:
 
 def check_language(language: str) -> str:
     if language not in ("", *LANGUAGES):
-        raise ERR.LANGUAGE_UNKNOWN({"allowed": list(LANGUAGES)}, LANGUAGES=", ".join(LANGUAGES))
+        raise ERR.LANGUAGE_UNKNOWN({"allowed": list(LANGUAGES)}, languages=", ".join(LANGUAGES))
     return language
 
 
@@ -76,7 +76,7 @@ def generate_pin(settings: AuthSettings) -> str:
 def check_roles(roles: list[str]) -> list[str]:
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
-        raise ERR.ROLE_UNKNOWN({"unknown": unknown}, ROLES=", ".join(ROLES))
+        raise ERR.ROLE_UNKNOWN({"unknown": unknown}, roles=", ".join(ROLES))
     return sorted(set(roles))
 
 
@@ -600,7 +600,7 @@ def register_api_token(
     """Keep the hash of a new station or OMS token; the answer never holds the token (a
     command's answer is stored for replays)."""
     if kind not in TOKEN_KINDS:
-        raise ERR.TOKEN_KIND_UNKNOWN(TOKEN_KINDS=", ".join(TOKEN_KINDS))
+        raise ERR.TOKEN_KIND_UNKNOWN(kinds=", ".join(TOKEN_KINDS))
     if conn.execute("SELECT 1 FROM api_tokens WHERE name = ?", (name,)).fetchone():
         raise ERR.TOKEN_EXISTS(name=name)
     conn.execute(

@@ -44,7 +44,7 @@ def post_correction(
     if r.kind not in MANUAL_KINDS:
         raise ERR.MANUAL_KIND_REFUSED(
             {"kind": r.kind, "allowed": sorted(MANUAL_KINDS)},
-            MANUAL_KINDS=", ".join(sorted(MANUAL_KINDS)),
+            manual_kinds=", ".join(sorted(MANUAL_KINDS)),
         )
     if r.document.upper().startswith(RESERVED_DOCUMENT_PREFIXES):
         raise ERR.DOCUMENT_RESERVED({"document": r.document})

@@ -185,7 +185,7 @@ def parse_import(
 ) -> ParsedImport:
     """Parse and check every row; raise ImportRejected listing every bad one."""
     if kind not in IMPORT_KINDS:
-        raise ERR.IMPORT_KIND_UNKNOWN(kind=kind, IMPORT_KINDS=", ".join(IMPORT_KINDS))
+        raise ERR.IMPORT_KIND_UNKNOWN(kind=kind, kinds=", ".join(IMPORT_KINDS))
     struct_type = IMPORT_KINDS[kind]
     rows: list[Any] = []
     lines: list[int] = []

@@ -106,7 +106,7 @@ def trace_page(
 ) -> TracePage:
     """One page of a history, newest first; `before` is the previous page's next_cursor."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise ERR.LIMIT_OUT_OF_RANGE({"limit": limit}, MAX_LIMIT=MAX_LIMIT)
+        raise ERR.LIMIT_OUT_OF_RANGE({"limit": limit}, max_limit=MAX_LIMIT)
     return _read_page(conn, kind, value, customer, sku, before, limit)
 
 
