@@ -36,8 +36,8 @@ from server.errors import (
 
 
 class _KeepUnknown(dict[str, Any]):
-    """Format values where a parameter was not given keep their `{name}`: a refusal must
-    never become a 500 because of its own wording (the tests catch the omission)."""
+    """A parameter not given keeps its `{name}` in the message: a refusal must never become
+    a 500 because of its own wording (tests/test_error_codes.py catches the omission)."""
 
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -59,7 +59,7 @@ class ErrorCode:
     framework: bool = field(default=False, kw_only=True)
     # False for codes only the OMS or an operator's tool can meet (no handheld text).
     handheld: bool = field(default=True, kw_only=True)
-    # A refusal of a `bondfloor` command, printed to the operator (handheld False).
+    # A refusal of a `bondfloor` command, printed to the operator, never an HTTP answer.
     command_line: bool = field(default=False, kw_only=True)
     code: str = field(default="", init=False)
 
@@ -97,7 +97,8 @@ FACE_SHEET = "the face sheet cannot be printed: {problem}"
 
 
 class ErrorCodes:
-    """The table. Alphabetical; the attribute name is the code."""
+    """The table: answers, then reason codes, then command-line refusals, each alphabetical;
+    the attribute name is the code."""
 
     ADMIN_SELF_DEMOTE = ErrorCode(
         Conflict, "you cannot remove your own admin role; another admin can"
