@@ -232,6 +232,10 @@ class ErrorCodes:
     LOCATION_FROZEN = ErrorCode(
         Conflict, "location {location} is being counted; it is frozen until the count is in"
     )
+    LOCATION_FULL = ErrorCode(Unprocessable, "location {location} has room for {room} more")
+    LOCATION_NOT_EMPTY = ErrorCode(
+        Conflict, "{location} holds stock: empty it before changing its {what}"
+    )
     LOCATION_NOT_FOUND = ErrorCode(NotFound, "no location {location}")
     LOCATION_OTHER_CUSTOMER = ErrorCode(
         Unprocessable,
@@ -253,6 +257,9 @@ class ErrorCodes:
     LOT_AMBIGUOUS = ErrorCode(
         Unprocessable,
         "this item lies here in several lots or for several customers; scan its GS1 label or give the lot and customer",
+    )
+    LOT_CONFIRMATION_REQUIRED = ErrorCode(
+        Unprocessable, "{sku} is tracked by lot: scan its lot label (or choose the lot)"
     )
     LOT_EXPIRED = ErrorCode(Unprocessable, "this lot expired on {expiry}")
     LOT_MISMATCH = ErrorCode(Unprocessable, "lot {scanned} is not the lot expected here")
@@ -294,6 +301,9 @@ class ErrorCodes:
     NO_ORDER_OPEN = ErrorCode(
         Unprocessable, "no order is open here: scan a tote, order or waybill number first"
     )
+    NO_SITE_CA = ErrorCode(
+        NotFound, "this site serves a certificate of its own: no site CA to install"
+    )
     ORDER_ALREADY_PACKED = ErrorCode(Conflict, "order {order_no} is packed already")
     ORDER_CANCELLED = ErrorCode(
         Conflict,
@@ -332,7 +342,6 @@ class ErrorCodes:
     PARCEL_NOT_ON_LIST = ErrorCode(
         Unprocessable, "{waybill_no} is not on list {list_no}", also=(NotFound,)
     )
-    PARCEL_NOT_PACKED = ErrorCode(None, "{waybill_no}: the order is not packed")
     PARCEL_ON_HOLD = ErrorCode(
         Conflict, "{waybill_no}: customs holds it or has not released it (status {customs_status})"
     )
@@ -345,6 +354,7 @@ class ErrorCodes:
     PAYLOAD_TOO_LARGE = ErrorCode(
         None, http_status=413, template="the request body is too large", framework=True
     )
+    PICK_LOT_EXPIRED = ErrorCode(Unprocessable, "lot {lot} expired on {expiry}: report a shortage")
     PICK_OVER = ErrorCode(Unprocessable, "only {remaining} left to pick on this task")
     PIN_INVALID = ErrorCode(InvalidInput, "a PIN is {pin_min_length} to 12 digits")
     PIN_RESET_NEEDS_ADMIN = ErrorCode(
@@ -510,32 +520,22 @@ class ErrorCodes:
     WRONG_ITEM = ErrorCode(Unprocessable, "wrong item: this task is {expected} {sku}")
     WRONG_LOCATION = ErrorCode(Unprocessable, "wrong location: go to {expected}")
 
-    LOCATION_FULL = ErrorCode(Unprocessable, "location {location} has room for {room} more")
-    LOCATION_NOT_EMPTY = ErrorCode(
-        Conflict, "{location} holds stock: empty it before changing its {what}"
-    )
-    LOT_CONFIRMATION_REQUIRED = ErrorCode(
-        Unprocessable, "{sku} is tracked by lot: scan its lot label (or choose the lot)"
-    )
-    NO_SITE_CA = ErrorCode(
-        NotFound, "this site serves a certificate of its own: no site CA to install"
-    )
-    PICK_LOT_EXPIRED = ErrorCode(Unprocessable, "lot {lot} expired on {expiry}: report a shortage")
-
     # -- reason codes: named inside the details of another refusal or answer --
+
     ALREADY_LOADED = ErrorCode(
         None, "{waybill_no} is loaded already (not counted again)", handheld=False
     )
+    DUPLICATE_LINE = ErrorCode(None, "line {line} repeats an earlier line")
+    LIST_EMPTY = ErrorCode(None, "the loading list has no parcels")
     LIST_EXISTS = ErrorCode(None, "list {list_no} exists")
     LOT_MAY_HOLD_ANOTHER_AI = ErrorCode(
         None, "lot {lot} may hold a date (the scanner sent no separator)"
     )
-    DUPLICATE_LINE = ErrorCode(None, "line {line} repeats an earlier line")
-    LIST_EMPTY = ErrorCode(None, "the loading list has no parcels")
     ORDER_ALREADY_WAVED = ErrorCode(None, "order {order_no} is in a wave already")
     OTHER_CUSTOMER = ErrorCode(None, "line {line} names another customer")
     PARCELS_MISSING = ErrorCode(None, "{count} parcel(s) of the list are not loaded")
     PARCELS_TO_PULL_OFF = ErrorCode(None, "parcels to take off the truck: {waybills}")
+    PARCEL_NOT_PACKED = ErrorCode(None, "{waybill_no}: the order is not packed")
     PLATE_NOT_CONFIRMED = ErrorCode(None, "the truck's plate is not confirmed")
     PRINTER_ERROR = ErrorCode(None, "the printer refused the job")
     PRINTER_UNAVAILABLE = ErrorCode(None, "the printer is away; the job waits for it")
@@ -544,6 +544,7 @@ class ErrorCodes:
     WAVE_FULL = ErrorCode(None, "order {order_no} did not fit in the wave")
 
     # -- refusals of the command line (`bondfloor restore`), never an HTTP answer --
+
     BACKUP_DAMAGED = ErrorCode(
         None, "{backup} fails the integrity check: {problem}", command_line=True
     )
