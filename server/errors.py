@@ -1,6 +1,8 @@
 """Domain errors: each carries a stable code and an HTTP status.
 
-Services raise these; one handler in app.py turns them into the one JSON error shape
+Services raise these through the error registry (server/error_codes.py: `raise
+ERR.LOCATION_NOT_FOUND(...)`), which gives each its code and message; one handler in app.py
+turns them into the one JSON error shape
 `{"error": {"code": ..., "message": ..., "details": {...}}}`.
 """
 
