@@ -16,7 +16,7 @@ from biip.gs1_messages import GS1Message
 from biip.gtin import Gtin
 from biip.sscc import Sscc
 
-from server.errors import InvalidInput
+from server.error_codes import ERR
 
 GS = "\x1d"
 _AIM_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
@@ -27,7 +27,7 @@ _GS1_SYMBOLOGIES = ("]C1", "]d2", "]Q3", "]e0")
 _DIGITAL_LINK = re.compile(r"^https?://", re.IGNORECASE)
 # A lot that holds AI 15 or 17 and a real YYMMDD date: the scanner sent no GS after it.
 _SWALLOWED_DATE_AI = re.compile(r"1[57](\d{2})(0[1-9]|1[0-2])(0\d|[12]\d|3[01])")
-LOT_MAY_HOLD_ANOTHER_AI = "LOT_MAY_HOLD_ANOTHER_AI"
+LOT_MAY_HOLD_ANOTHER_AI = ERR.LOT_MAY_HOLD_ANOTHER_AI.code
 # What a spreadsheet does to a barcode column it takes for numbers: 4.89E+12 (or 4,89E+12).
 _SCIENTIFIC = re.compile(r"^[0-9]+([.,][0-9]+)?[eE][+-]?[0-9]+\Z")
 # Several barcodes typed into one cell with the wrong separator.
@@ -193,9 +193,7 @@ def read_scan(raw: str, gs_placeholder: str = "~", *, bare_sscc: bool = False) -
     try:
         return parse_scan(raw, gs_placeholder, bare_sscc=bare_sscc)
     except BarcodeError as err:
-        raise InvalidInput(
-            str(err), code="BARCODE_INVALID", details={"scanned": raw, "reason": err.reason}
-        ) from err
+        raise ERR.BARCODE_INVALID({"scanned": raw, "reason": err.reason}, problem=str(err)) from err
 
 
 def _looks_like_gs1(text: str) -> bool:

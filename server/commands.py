@@ -20,7 +20,8 @@ import msgspec
 
 from server.db import Database
 from server.db.journal_epoch import CURRENT_EPOCH_SQL
-from server.errors import Conflict, DomainError, InvalidInput
+from server.error_codes import ERR
+from server.errors import DomainError
 from server.sync.contract import version_of
 
 MAX_KEY_LENGTH = 128
@@ -69,14 +70,9 @@ def request_fingerprint(name: str, payload: Any) -> str:
 
 def check_idempotency_key(key: str | None) -> str:
     if not key:
-        raise InvalidInput(
-            "every change needs an Idempotency-Key header", code="IDEMPOTENCY_KEY_REQUIRED"
-        )
+        raise ERR.IDEMPOTENCY_KEY_REQUIRED()
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidInput(
-            f"the Idempotency-Key must be at most {MAX_KEY_LENGTH} printable characters",
-            code="IDEMPOTENCY_KEY_INVALID",
-        )
+        raise ERR.IDEMPOTENCY_KEY_INVALID(max_length=MAX_KEY_LENGTH)
     return key
 
 
@@ -100,11 +96,7 @@ def run_command(
         ).fetchone()
         if row is not None:
             if row["name"] != name or row["request_hash"] != fingerprint:
-                raise Conflict(
-                    "this Idempotency-Key was already used for a different request",
-                    code="IDEMPOTENCY_KEY_REUSED",
-                    details={"key": key, "first_command": row["name"]},
-                )
+                raise ERR.IDEMPOTENCY_KEY_REUSED({"key": key, "first_command": row["name"]})
             return CommandResult(msgspec.json.decode(row["result"]), replayed=True)
         ctx = CommandContext(actor=actor, key=key)
         tried.append(ctx)
@@ -120,7 +112,7 @@ def run_command(
     try:
         return db.write(transaction)
     except DomainError as err:
-        if err.code != "IDEMPOTENCY_KEY_REUSED":
+        if err.code != ERR.IDEMPOTENCY_KEY_REUSED.code:
             target = tried[-1].audit_target if tried else ""
             record_refusal(db, actor, name, err, details={"key": key}, target=target)
         raise

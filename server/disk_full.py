@@ -17,6 +17,7 @@ from typing import Any
 
 from litestar import Request, Response
 
+from server.error_codes import ERR
 from server.web import error_response, handle_unexpected
 
 log = logging.getLogger("bondfloor.storage")
@@ -27,11 +28,8 @@ RETRY_AFTER_SECONDS = 30
 LOG_EVERY_SECONDS = 60.0
 
 STORAGE_CODES = {
-    SQLITE_FULL: ("DISK_FULL", "the server's disk is full; the change was not made, try again"),
-    SQLITE_IOERR: (
-        "STORAGE_ERROR",
-        "the server cannot read or write its disk; nothing was changed, try again",
-    ),
+    SQLITE_FULL: (ERR.DISK_FULL.code, ERR.DISK_FULL.message()),
+    SQLITE_IOERR: (ERR.STORAGE_ERROR.code, ERR.STORAGE_ERROR.message()),
 }
 
 

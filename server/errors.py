@@ -1,6 +1,8 @@
 """Domain errors: each carries a stable code and an HTTP status.
 
-Services raise these; one handler in app.py turns them into the one JSON error shape
+Services raise these through the error registry (server/error_codes.py: `raise
+ERR.LOCATION_NOT_FOUND(...)`), which gives each its code and message; one handler in app.py
+turns them into the one JSON error shape
 `{"error": {"code": ..., "message": ..., "details": {...}}}`.
 """
 
@@ -53,6 +55,18 @@ class Unprocessable(DomainError):
 
     status_code = 422
     code = "REFUSED"
+
+
+class ImportRejected(InvalidInput):
+    """A file import with bad rows: nothing was imported; the details list every row."""
+
+    code = "IMPORT_REJECTED"
+
+
+class ReconciliationRejected(Unprocessable):
+    """The OMS's stock lines had problems: nothing was stored; the details list them."""
+
+    code = "RECONCILIATION_REJECTED"
 
 
 class TooManyRequests(DomainError):

@@ -15,6 +15,8 @@ from typing import Any
 
 import msgspec
 
+from server.error_codes import ERR
+from server.errors import ImportRejected as ImportRejected
 from server.errors import InvalidInput
 
 MAX_REPORTED_PROBLEMS = 500
@@ -37,18 +39,14 @@ class RowProblem(msgspec.Struct):
     message: str
 
 
-class ImportRejected(InvalidInput):
-    code = "IMPORT_REJECTED"
-
-
 def reject(kind: str, problems: list[RowProblem]) -> None:
     problems.sort(key=lambda p: p.line)
-    raise ImportRejected(
-        f"{len(problems)} problem(s) in the {kind} import; nothing was imported",
-        details={
+    raise ERR.IMPORT_REJECTED(
+        {
             "problems": [msgspec.to_builtins(p) for p in problems[:MAX_REPORTED_PROBLEMS]],
             "problem_count": len(problems),
         },
+        kind=kind,
     )
 
 
@@ -68,13 +66,13 @@ def read_rows(
         try:
             data = msgspec.json.decode(body)
         except (msgspec.DecodeError, RecursionError, UnicodeDecodeError) as err:
-            raise InvalidInput(f"the file is not valid JSON: {err}", code="MALFORMED_JSON") from err
+            raise ERR.MALFORMED_JSON(what=f"file (JSON error: {err})") from err
         if not isinstance(data, list):
-            raise InvalidInput("a JSON import is an array of objects", code="IMPORT_NOT_A_LIST")
+            raise ERR.IMPORT_NOT_A_LIST()
         yield from enumerate(data, start=1)
         return
     if fmt != "csv":
-        raise InvalidInput("the format is csv or json", code="IMPORT_FORMAT_UNKNOWN")
+        raise ERR.IMPORT_FORMAT_UNKNOWN()
     reader = csv.DictReader(io.StringIO(csv_text(body)))
     try:
         if known_columns is not None:
@@ -84,11 +82,7 @@ def read_rows(
             breaks = sum(v.count("\n") for v in record.values() if isinstance(v, str))
             yield reader.line_num - breaks, _csv_record(record, set(list_columns))
     except csv.Error as err:
-        raise InvalidInput(
-            f"line {reader.line_num}: not readable as CSV: {err}",
-            code="IMPORT_CSV_INVALID",
-            details={"line": reader.line_num},
-        ) from err
+        raise ERR.IMPORT_CSV_INVALID({"line": reader.line_num}, problem=err) from err
 
 
 def csv_text(body: bytes) -> str:
@@ -97,16 +91,12 @@ def csv_text(body: bytes) -> str:
         return body.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         if _looks_like_gb18030(body):
-            raise InvalidInput(
-                "a CSV import must be UTF-8, and this file looks like GBK/GB18030 "
-                f"(Chinese Windows' default); {SAVE_AS_UTF8}",
-                code="IMPORT_NOT_UTF8",
-                details={"reason": "gb18030", "encoding": "GB18030", "how_to_fix": SAVE_AS_UTF8},
+            raise ERR.IMPORT_NOT_UTF8(
+                {"reason": "gb18030", "encoding": "GB18030", "how_to_fix": SAVE_AS_UTF8},
+                problem="this file looks like GBK/GB18030 (Chinese Windows' default)",
             ) from err
-        raise InvalidInput(
-            f"a CSV import must be UTF-8 (byte {err.start} is not); {SAVE_AS_UTF8}",
-            code="IMPORT_NOT_UTF8",
-            details={"byte": err.start, "how_to_fix": SAVE_AS_UTF8},
+        raise ERR.IMPORT_NOT_UTF8(
+            {"byte": err.start, "how_to_fix": SAVE_AS_UTF8}, problem=f"byte {err.start} is not"
         ) from err
 
 

@@ -7,15 +7,11 @@ takes a typed quantity refuses it unless the request says it was confirmed.
 
 from __future__ import annotations
 
-from server.errors import Unprocessable
+from server.error_codes import ERR
 
 
 def check_quantity_per_scan(quantity: int | None, maximum: int | None, *, confirmed: bool) -> None:
     """Refuse `quantity` above `maximum` unless confirmed; None (no quantity or no limit) passes."""
     if quantity is None or maximum is None or confirmed or quantity <= maximum:
         return
-    raise Unprocessable(
-        f"{quantity} units in one scan is more than {maximum}: confirm it is not a mistake",
-        code="QUANTITY_ABOVE_SCAN_MAX",
-        details={"quantity": quantity, "maximum": maximum},
-    )
+    raise ERR.QUANTITY_ABOVE_SCAN_MAX({"quantity": quantity, "maximum": maximum})

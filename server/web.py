@@ -23,7 +23,8 @@ from server.auth.service import authenticate
 from server.commands import Actor, record_refusal
 from server.config import ROLES, Settings
 from server.db import Database
-from server.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
+from server.error_codes import ERR, ErrorCode
+from server.errors import DomainError
 from server.validation import every_problem
 
 log = logging.getLogger("bondfloor.web")
@@ -58,21 +59,17 @@ def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRoute
     if connection.scope.get("method") == "OPTIONS":
         return  # Litestar's automatic answer: which methods a path has, nothing more
     if allowed is None:
-        raise Forbidden("this route declares no roles", code="ROUTE_NOT_CLASSIFIED")
+        raise ERR.ROUTE_NOT_CLASSIFIED()
     if PUBLIC in allowed:
         connection.state.actor = ANONYMOUS
         return
     db: Database = connection.app.state.db
     scheme, _, token = connection.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise Unauthenticated("log in first", code="UNAUTHENTICATED")
+        raise ERR.UNAUTHENTICATED()
     actor = authenticate(db, connection.app.state.settings.auth, token.strip(), device)
     if not actor.roles & allowed:
-        err = Forbidden(
-            "your role may not do this",
-            code="ROLE_NOT_ALLOWED",
-            details={"needs": sorted(allowed), "have": sorted(actor.roles)},
-        )
+        err = ERR.ROLE_NOT_ALLOWED({"needs": sorted(allowed), "have": sorted(actor.roles)})
         record_refusal(
             db, actor, f"{connection.scope.get('method', 'WS')} {connection.url.path}", err
         )
@@ -88,11 +85,7 @@ def refuse_repeated_query(
     names = [name for name, _ in connection.query_params.multi_items()]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
-        raise InvalidInput(
-            f"query parameter given more than once: {', '.join(repeated)}",
-            code="QUERY_PARAMETER_REPEATED",
-            details={"parameters": repeated},
-        )
+        raise ERR.QUERY_PARAMETER_REPEATED({"parameters": repeated}, repeated=", ".join(repeated))
 
 
 async def check_request(request: Request[Any, Any, Any]) -> Response[Any] | None:
@@ -197,16 +190,29 @@ def handle_domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response
     return response
 
 
+def refusal_response(
+    refusal: ErrorCode, details: dict[str, Any] | None = None, /, **params: Any
+) -> Response[Any]:
+    """The answer of a registered code the framework meets (no DomainError is raised)."""
+    return error_response(
+        refusal.status or 400, refusal.code, refusal.message(details, **params), details
+    )
+
+
+# The code of each plain HTTP refusal (the message is the framework's own, or below).
 HTTP_CODES = {
-    400: "BAD_REQUEST",
-    401: "UNAUTHENTICATED",
-    403: "FORBIDDEN",
-    404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
-    406: "NOT_ACCEPTABLE",
-    413: "PAYLOAD_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
-    429: "TOO_MANY_REQUESTS",
+    e.status: e.code
+    for e in (
+        ERR.BAD_REQUEST,
+        ERR.UNAUTHENTICATED,
+        ERR.FORBIDDEN,
+        ERR.NOT_FOUND,
+        ERR.METHOD_NOT_ALLOWED,
+        ERR.NOT_ACCEPTABLE,
+        ERR.PAYLOAD_TOO_LARGE,
+        ERR.UNSUPPORTED_MEDIA_TYPE,
+        ERR.TOO_MANY_REQUESTS,
+    )
 }
 
 
@@ -216,13 +222,13 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     status = exc.status_code
     if status >= 500:
         log.error("server error: %s", exc.detail)
-        return error_response(500, "INTERNAL_ERROR", "the server failed; the change was not made")
+        return refusal_response(ERR.INTERNAL_ERROR)
     if isinstance(exc.__cause__, SerializationException):
-        return error_response(400, "MALFORMED_JSON", "the request body is not valid JSON")
-    code = HTTP_CODES.get(status, "BAD_REQUEST")
+        return refusal_response(ERR.MALFORMED_JSON, what="request body")
+    code = HTTP_CODES.get(status, ERR.BAD_REQUEST.code)
     message = {
-        404: "no such page or API route",
-        413: "the request body is too large",
+        404: ERR.NOT_FOUND.message(),
+        413: ERR.PAYLOAD_TOO_LARGE.message(),
     }.get(status, exc.detail)
     return error_response(status, code, message, headers=_answer_headers(request, exc))
 
@@ -284,9 +290,9 @@ def _validation_response(
             f"{p['field']}: {p['message']}" for p in problems[:5]
         )
     if "unknown field" in text:
-        return error_response(400, "UNKNOWN_FIELD", text, {"problems": problems})
-    return error_response(
-        400, "VALIDATION_FAILED", text or "the request is not valid", {"problems": problems}
+        return refusal_response(ERR.UNKNOWN_FIELD, {"problems": problems}, problem=text)
+    return refusal_response(
+        ERR.VALIDATION_FAILED, {"problems": problems}, problem=text or "the request is not valid"
     )
 
 
@@ -297,10 +303,10 @@ def _field_name(key: Any) -> str:
 def not_found_as_error_shape(response: Response[Any]) -> Response[Any]:
     """After-request hook for routers that answer a miss with a page of their own."""
     if response.status_code == 404:
-        return error_response(404, "NOT_FOUND", "no such page or API route")
+        return refusal_response(ERR.NOT_FOUND)
     return response
 
 
 def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unexpected error", exc_info=exc)
-    return error_response(500, "INTERNAL_ERROR", "the server failed; the change was not made")
+    return refusal_response(ERR.INTERNAL_ERROR)

@@ -16,7 +16,7 @@ from server.alerts.schemas import AckRequest, SafetyLevels
 from server.commands import Actor, check_idempotency_key, run_command
 from server.config import Settings, site_today
 from server.db import Database
-from server.errors import InvalidInput
+from server.error_codes import ERR
 from server.web import MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
 
 SUPERVISORS = allow(MANAGERS)
@@ -28,11 +28,7 @@ CSV = "text/csv; charset=utf-8"
 def _day(settings: Settings, day: date | None) -> date:
     chosen = day or site_today(settings)
     if not 2000 <= chosen.year <= 2999:
-        raise InvalidInput(
-            "the day must be between 2000 and 2999",
-            code="DAY_OUT_OF_RANGE",
-            details={"day": str(chosen)},
-        )
+        raise ERR.DAY_OUT_OF_RANGE({"day": str(chosen)})
     return chosen
 
 

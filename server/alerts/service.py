@@ -26,7 +26,8 @@ from server.alerts.schemas import (
 from server.commands import SYSTEM, Actor, CommandContext, append_event, run_command
 from server.config import Settings
 from server.db import Database
-from server.errors import Conflict, NotFound, Unprocessable
+from server.error_codes import ERR
+from server.errors import Unprocessable
 from server.outbound.customs import HOLD_CODES, RELEASED_CODES
 from server.outbound.states import ORDER_STATES
 from server.stations.agent_link import AGENT_SILENT_SECONDS, agent_printers
@@ -648,12 +649,10 @@ def acknowledge(
     ctx.audit_target = f"alert:{alert_id}"
     row = conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no alert {alert_id}", code="ALERT_NOT_FOUND")
+        raise ERR.ALERT_NOT_FOUND(alert_id=alert_id)
     if row["acked_at"] is not None:
-        raise Conflict(
-            f"alert {alert_id} was acknowledged by {row['acked_by']}",
-            code="ALERT_ALREADY_ACKED",
-            details={"acked_by": row["acked_by"], "acked_at": row["acked_at"]},
+        raise ERR.ALERT_ALREADY_ACKED(
+            {"acked_by": row["acked_by"], "acked_at": row["acked_at"]}, alert_id=alert_id
         )
     conn.execute(
         "UPDATE alerts SET acked_by = ?, acked_at = ?, ack_note = ? WHERE id = ?",
@@ -680,10 +679,10 @@ def set_safety_levels(
         else:
             resolved.append((row["customer_id"], row["id"], level.quantity))
     if problems:
-        raise Unprocessable(
-            f"{len(problems)} unknown SKUs, nothing was changed",
-            code="SKU_NOT_FOUND",
-            details={"problems": problems},
+        raise ERR.SKU_NOT_FOUND.answered_as(
+            Unprocessable,
+            {"problems": problems},
+            sku=", ".join(p["message"].removeprefix("no SKU ") for p in problems),
         )
     ctx.audit_target = f"safety_levels:{len(resolved)}"
     conn.executemany(

@@ -14,7 +14,7 @@ from server.auth.schemas import LoginRequest, PinReset, RolesChange, UserCreate
 from server.commands import Actor, run_command
 from server.config import Settings
 from server.db import Database
-from server.errors import InvalidInput
+from server.error_codes import ERR
 from server.web import FLOOR_ROLES, MANAGERS, PUBLIC, IdempotencyKey, allow
 
 
@@ -36,7 +36,7 @@ def login(
     Too many attempts from one address or for one user, or too many logins at once,
     answer 429 LOGIN_THROTTLED with Retry-After."""
     if not data.badge and not (data.user_code and data.pin):
-        raise InvalidInput("give user_code and pin, or badge", code="LOGIN_INCOMPLETE")
+        raise ERR.LOGIN_INCOMPLETE()
     attempt = service.LoginAttempt(
         device=request.headers.get("x-device", "")[:64],
         address=request.client.host if request.client else "",

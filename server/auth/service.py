@@ -21,7 +21,8 @@ from server.auth.throttle import LoginGate, delay_after, login_throttled
 from server.commands import Actor, CommandContext, utc_now, write_audit
 from server.config import ROLES, AuthSettings
 from server.db import Database
-from server.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from server.error_codes import ERR, ErrorCode
+from server.errors import Unauthenticated
 
 # scrypt cost: ~50 ms per check on a small machine; enough to make guessing 4-6 digit
 # PINs offline slow, cheap enough for a login.
@@ -57,16 +58,12 @@ def hash_token(token: str) -> str:
 
 def check_pin_rules(pin: str, settings: AuthSettings) -> None:
     if not (pin.isascii() and pin.isdigit()) or not settings.pin_min_length <= len(pin) <= 12:
-        raise InvalidInput(f"a PIN is {settings.pin_min_length} to 12 digits", code="PIN_INVALID")
+        raise ERR.PIN_INVALID(pin_min_length=settings.pin_min_length)
 
 
 def check_language(language: str) -> str:
     if language not in ("", *LANGUAGES):
-        raise InvalidInput(
-            f"language is one of {', '.join(LANGUAGES)}, or '' for the handheld's own choice",
-            code="LANGUAGE_UNKNOWN",
-            details={"allowed": list(LANGUAGES)},
-        )
+        raise ERR.LANGUAGE_UNKNOWN({"allowed": list(LANGUAGES)}, languages=", ".join(LANGUAGES))
     return language
 
 
@@ -79,11 +76,7 @@ def generate_pin(settings: AuthSettings) -> str:
 def check_roles(roles: list[str]) -> list[str]:
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
-        raise InvalidInput(
-            f"roles must be some of {', '.join(ROLES)}",
-            code="ROLE_UNKNOWN",
-            details={"unknown": unknown},
-        )
+        raise ERR.ROLE_UNKNOWN({"unknown": unknown}, roles=", ".join(ROLES))
     return sorted(set(roles))
 
 
@@ -103,7 +96,7 @@ def add_user(
     roles = check_roles(roles)
     check_language(language)
     if conn.execute("SELECT 1 FROM users WHERE code = ?", (code,)).fetchone():
-        raise Conflict(f"user {code} exists already", code="USER_EXISTS")
+        raise ERR.USER_EXISTS(code=code)
     badge_hash = hash_badge(badge) if badge else None
     if badge_hash:
         _check_badge_free(conn, badge_hash, code)
@@ -128,7 +121,7 @@ def add_user(
 def _check_badge_free(conn: sqlite3.Connection, badge_hash: str, code: str) -> None:
     owner = conn.execute("SELECT code FROM users WHERE badge_hash = ?", (badge_hash,)).fetchone()
     if owner is not None and owner["code"] != code:
-        raise Conflict("this badge belongs to another user", code="BADGE_IN_USE")
+        raise ERR.BADGE_IN_USE()
 
 
 def _is_admin(row: sqlite3.Row) -> bool:
@@ -143,11 +136,8 @@ def _keep_an_admin(
     if not _is_admin(row):
         return
     if ctx.actor.kind == "user" and ctx.actor.code == row["code"]:
-        code = "ADMIN_SELF_DEMOTE" if demoted else "ADMIN_SELF_DISABLE"
-        what = "remove your own admin role" if demoted else "disable yourself"
-        raise Conflict(
-            f"you cannot {what}; another admin can", code=code, details={"user": row["code"]}
-        )
+        refusal = ERR.ADMIN_SELF_DEMOTE if demoted else ERR.ADMIN_SELF_DISABLE
+        raise refusal({"user": row["code"]})
     others = [
         r
         for r in conn.execute(
@@ -156,11 +146,7 @@ def _keep_an_admin(
         if _is_admin(r)
     ]
     if not others:
-        raise Conflict(
-            f"{row['code']} is the last enabled admin; make another admin first",
-            code="LAST_ADMIN",
-            details={"user": row["code"]},
-        )
+        raise ERR.LAST_ADMIN({"user": row["code"]})
 
 
 def set_user_active(
@@ -186,11 +172,7 @@ def reset_pin(
     # A new PIN is a way into the account: only an admin opens a manager's (else a
     # supervisor could log in as an admin and hand out roles).
     if held & MANAGER_ROLES and "admin" not in ctx.actor.roles:
-        raise Forbidden(
-            f"only an admin resets the PIN of {code}, who holds {', '.join(sorted(held))}",
-            code="PIN_RESET_NEEDS_ADMIN",
-            details={"user": code},
-        )
+        raise ERR.PIN_RESET_NEEDS_ADMIN({"user": code}, held=", ".join(sorted(held)))
     conn.execute(
         "UPDATE users SET pin_hash = ?, failed_logins = 0, last_failed_at = NULL, "
         "locked_until = NULL WHERE code = ?",
@@ -205,7 +187,7 @@ def reset_pin(
 def _user_row(conn: sqlite3.Connection, code: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM users WHERE code = ?", (code,)).fetchone()
     if row is None:
-        raise NotFound(f"no user {code}", code="USER_NOT_FOUND")
+        raise ERR.USER_NOT_FOUND(user=code)
     return row
 
 
@@ -274,7 +256,7 @@ def _login(
     needs_pin = not attempt.badge or bool(attempt.pin)
     if attempt.badge and row is not None and set(row["roles"].split(",")) & pin_roles:
         if not attempt.pin:
-            raise Unauthenticated("this badge needs the PIN too", code="BADGE_NEEDS_PIN")
+            raise ERR.BADGE_NEEDS_PIN()
         needs_pin = True
     pin_ok = row is not None and not needs_pin
     if needs_pin and not (row is not None and _locked(row, now) and not trusted):
@@ -289,8 +271,8 @@ def _login(
         )
     )
     if outcome.refused is not None:
-        code, message, details = outcome.refused
-        raise Unauthenticated(message, code=code, details=details)
+        refusal, details = outcome.refused
+        raise refusal.answered_as(Unauthenticated, details)
     return outcome.answer or {}
 
 
@@ -331,7 +313,7 @@ class LoginOutcome:
     """A session (`answer`) or a refusal (`refused` = code, message, details); never both."""
 
     answer: dict[str, object] | None = None
-    refused: tuple[str, str, dict[str, object]] | None = None
+    refused: tuple[ErrorCode, dict[str, object]] | None = None
 
 
 def _record_login(
@@ -350,7 +332,7 @@ def _record_login(
         kind="user", code=who.split(":", 1)[1], roles=frozenset(), device=attempt.device
     )
 
-    def refuse(code: str, message: str, details: dict[str, object] | None = None) -> LoginOutcome:
+    def refuse(refusal: ErrorCode, details: dict[str, object] | None = None) -> LoginOutcome:
         failures, throttled = gate.addresses.failed(attempt.address, settings)
         # One line per failed attempt that got this far (the pool and the throttles keep
         # them few); attempts answered 429 meanwhile are told here, as one number.
@@ -358,34 +340,30 @@ def _record_login(
         if throttled:
             audit["throttled_meanwhile"] = throttled
         write_audit(
-            conn, anonymous, "login", target=who, outcome="denied", code=code, details=audit
+            conn, anonymous, "login", target=who, outcome="denied", code=refusal.code, details=audit
         )
-        return LoginOutcome(refused=(code, message, details or {}))
+        return LoginOutcome(refused=(refusal, details or {}))
 
     if found is None:
         # A badge alone logs in or not, so saying it is unknown tells nothing more; a user
         # code never says whether the user exists.
         if attempt.badge:
-            return refuse("BADGE_UNKNOWN", "this badge is not registered")
-        return refuse("LOGIN_FAILED", "unknown user or wrong PIN")
+            return refuse(ERR.BADGE_UNKNOWN)
+        return refuse(ERR.LOGIN_FAILED)
     # Read again inside the write: the user may have been disabled, locked, unlocked or
     # given a new PIN since the PIN was checked.
     row = conn.execute("SELECT * FROM users WHERE id = ?", (found["id"],)).fetchone()
     if not row["active"]:
-        return refuse("USER_DISABLED", "this user is disabled")
+        return refuse(ERR.USER_DISABLED)
     if (
         attempt.badge
         and not attempt.pin
         and set(row["roles"].split(",")) & set(settings.badge_pin_roles)
     ):
-        return refuse("BADGE_NEEDS_PIN", "this badge needs the PIN too")
+        return refuse(ERR.BADGE_NEEDS_PIN)
     if _locked(row, now) and not trusted:
         seconds = max(1, int((datetime.fromisoformat(row["locked_until"]) - now).total_seconds()))
-        return refuse(
-            "USER_LOCKED",
-            "too many failed logins; wait, or ask a supervisor to unlock",
-            {"retry_after": seconds},
-        )
+        return refuse(ERR.USER_LOCKED, {"retry_after": seconds})
     if not pin_ok or row["pin_hash"] != found["pin_hash"]:
         failures = 1 if _lock_ran_out(row, now) else row["failed_logins"] + 1
         locked_until = None
@@ -398,8 +376,8 @@ def _record_login(
             (failures, now.isoformat(), locked_until, row["id"]),
         )
         if attempt.badge:  # the badge was known (it asked for the PIN): the PIN is wrong
-            return refuse("BADGE_PIN_WRONG", "the badge is known but the PIN is wrong")
-        return refuse("LOGIN_FAILED", "unknown user or wrong PIN")
+            return refuse(ERR.BADGE_PIN_WRONG)
+        return refuse(ERR.LOGIN_FAILED)
     throttled = gate.addresses.succeeded(attempt.address)
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=settings.session_hours)
@@ -509,15 +487,11 @@ def actor_for_token(
     ).fetchone()
     if row is not None:
         if datetime.fromisoformat(row["expires_at"]) <= now:
-            raise Unauthenticated("the session has expired; log in again", code="SESSION_EXPIRED")
+            raise ERR.SESSION_EXPIRED()
         last_used = datetime.fromisoformat(row["last_used_at"] or row["created_at"])
         idle = (now - last_used).total_seconds()
         if idle > settings.session_idle_minutes * 60:
-            raise Unauthenticated(
-                "the session was idle too long; log in again",
-                code="SESSION_EXPIRED",
-                details={"reason": "idle"},
-            )
+            raise ERR.SESSION_EXPIRED({"reason": "idle"})
         actor = Actor(
             kind="user",
             code=row["code"],
@@ -541,7 +515,7 @@ def actor_for_token(
             SESSION_TOUCH_SECONDS
         )
         return actor, stale
-    raise Unauthenticated("unknown or ended session; log in again", code="UNAUTHENTICATED")
+    raise ERR.UNAUTHENTICATED()
 
 
 def list_sessions(
@@ -581,11 +555,7 @@ def end_own_session(
         (ctx.at, session_id, ctx.actor.code),
     ).rowcount
     if not ended or ctx.actor.kind != "user":
-        raise NotFound(
-            f"you have no open session {session_id}",
-            code="SESSION_NOT_FOUND",
-            details={"session": session_id},
-        )
+        raise ERR.SESSION_NOT_FOUND({"session": session_id})
     ctx.audit_target = f"session:{session_id}"
     return {"id": session_id, "ended": True}
 
@@ -595,11 +565,7 @@ def unlock_user(conn: sqlite3.Connection, ctx: CommandContext, code: str) -> dic
     user = _user_row(conn, code)
     held = set(user["roles"].split(","))
     if held & MANAGER_ROLES and "admin" not in ctx.actor.roles:
-        raise Forbidden(
-            f"only an admin unlocks {code}, who holds {', '.join(sorted(held))}",
-            code="UNLOCK_NEEDS_ADMIN",
-            details={"user": code},
-        )
+        raise ERR.UNLOCK_NEEDS_ADMIN({"user": code}, held=", ".join(sorted(held)))
     conn.execute(
         "UPDATE users SET failed_logins = 0, last_failed_at = NULL, locked_until = NULL "
         "WHERE code = ?",
@@ -634,11 +600,9 @@ def register_api_token(
     """Keep the hash of a new station or OMS token; the answer never holds the token (a
     command's answer is stored for replays)."""
     if kind not in TOKEN_KINDS:
-        raise InvalidInput(
-            f"token kind is one of {', '.join(TOKEN_KINDS)}", code="TOKEN_KIND_UNKNOWN"
-        )
+        raise ERR.TOKEN_KIND_UNKNOWN(kinds=", ".join(TOKEN_KINDS))
     if conn.execute("SELECT 1 FROM api_tokens WHERE name = ?", (name,)).fetchone():
-        raise Conflict(f"a token named {name} exists already", code="TOKEN_EXISTS")
+        raise ERR.TOKEN_EXISTS(name=name)
     conn.execute(
         "INSERT INTO api_tokens (name, kind, token_hash, created_at) VALUES (?, ?, ?, ?)",
         (name, kind, hash_token(token), ctx.at),
@@ -668,7 +632,7 @@ def revoke_api_token(conn: sqlite3.Connection, ctx: CommandContext, name: str) -
     ctx.audit_target = f"token:{name}"
     gone = conn.execute("DELETE FROM api_tokens WHERE name = ?", (name,)).rowcount
     if not gone:
-        raise NotFound(f"no token named {name}", code="TOKEN_NOT_FOUND", details={"name": name})
+        raise ERR.TOKEN_NOT_FOUND({"name": name})
     ctx.audit_target = f"token:{name}"
     return {"name": name, "revoked": True}
 
@@ -705,7 +669,7 @@ def set_own_language(
 ) -> dict[str, object]:
     """A user's own choice on the language switch, kept for their next login anywhere."""
     if ctx.actor.kind != "user":
-        raise Forbidden("only a user has a language", code="ROLE_NOT_ALLOWED")
+        raise ERR.ROLE_NOT_ALLOWED()
     return set_user_language(conn, ctx, ctx.actor.code, language)
 
 

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from server.config import AuthSettings
+from server.error_codes import ERR
 from server.errors import TooManyRequests
 
 Clock = Callable[[], float]
@@ -45,10 +46,11 @@ def delay_after(failures: int, settings: AuthSettings) -> float:
 
 def login_throttled(retry_after: float, why: str) -> TooManyRequests:
     seconds = max(1, math.ceil(retry_after))
+    details = {"retry_after": seconds, "why": why}
     return TooManyRequests(
-        f"too many login attempts; try again in {seconds} s",
-        code="LOGIN_THROTTLED",
-        details={"retry_after": seconds, "why": why},
+        ERR.LOGIN_THROTTLED.message(details),
+        code=ERR.LOGIN_THROTTLED.code,
+        details=details,
         retry_after=seconds,
     )
 

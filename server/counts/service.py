@@ -37,7 +37,7 @@ from server.counts.schemas import (
     Decision,
 )
 from server.db import Database
-from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from server.error_codes import ERR
 from server.ledger.schemas import MovementIn
 from server.ledger.service import count_document, post_movement, refuse_if_system_managed
 from server.scan_quantity import check_quantity_per_scan
@@ -63,9 +63,7 @@ def create_tasks(
     """Tasks for the named locations, a zone, a SKU's locations or an ABC class."""
     scopes = [bool(req.locations), bool(req.zone), req.sku is not None, bool(req.abc_class)]
     if sum(scopes) != 1:
-        raise InvalidInput(
-            "name exactly one of locations, zone, sku or abc_class", code="COUNT_SCOPE"
-        )
+        raise ERR.COUNT_SCOPE()
     types = ",".join(f"'{t}'" for t in COUNTABLE_TYPES)
     if req.locations:
         origin = "location"
@@ -88,14 +86,14 @@ def create_tasks(
             (req.sku.customer, req.sku.sku),
         ).fetchone()
         if sku is None:
-            raise NotFound(f"no SKU {req.sku.sku} for {req.sku.customer}", code="SKU_NOT_FOUND")
+            raise ERR.SKU_NOT_FOUND(sku=req.sku.sku)
         ids = _locations_holding(conn, [sku["id"]])
     else:
         origin = "abc"
         classes = abc_classes(conn, settings.abc_window_days, now=ctx.at)
         ids = _locations_holding(conn, [s for s, c in classes.items() if c == req.abc_class])
     if not ids:
-        raise Unprocessable("there is nothing to count there", code="NOTHING_TO_COUNT")
+        raise ERR.NOTHING_TO_COUNT()
     created, skipped = [], []
     for location_id in ids:
         task_id = _new_task(conn, ctx, location_id, origin)
@@ -237,10 +235,8 @@ def start_count(conn: sqlite3.Connection, ctx: CommandContext, req: CountStart) 
     ).fetchone()
     if counting is not None:
         if counting["counter"] != ctx.actor.code:
-            raise Conflict(
-                f"{location['code']} is being counted by {counting['counter']}",
-                code="LOCATION_BEING_COUNTED",
-                details={"location": location["code"], "counter": counting["counter"]},
+            raise ERR.LOCATION_BEING_COUNTED(
+                {"location": location["code"], "counter": counting["counter"]}
             )
         return task_view(conn, counting["id"], blind=is_blind(ctx.actor))  # resumed
     mine = conn.execute(
@@ -249,11 +245,7 @@ def start_count(conn: sqlite3.Connection, ctx: CommandContext, req: CountStart) 
         (ctx.actor.code,),
     ).fetchone()
     if mine is not None:
-        raise Conflict(
-            f"finish the count of {mine['code']} first",
-            code="COUNT_IN_PROGRESS",
-            details={"location": mine["code"]},
-        )
+        raise ERR.COUNT_IN_PROGRESS({"location": mine["code"]})
     open_task = conn.execute(
         "SELECT id FROM count_tasks WHERE location_id = ? AND status = 'open' ORDER BY id LIMIT 1",
         (location["id"],),
@@ -296,15 +288,11 @@ def record_line(
     if not lot:
         lots = sorted({r["lot"] for r in expected})
         if len(lots) > 1:
-            raise Unprocessable(
-                "several lots of this item are here: scan the lot or choose it",
-                code="LOT_REQUIRED",
-                details={"lots": lots},
-            )
+            raise ERR.LOT_REQUIRED({"lots": lots})
         if lots:
             lot = lots[0]
     if sku["lot_tracked"] and not lot:
-        raise Unprocessable("this item is lot-tracked: give its lot", code="LOT_REQUIRED")
+        raise ERR.LOT_REQUIRED()
     if not expiry:
         same = [r["expiry"] for r in expected if r["lot"] == lot]
         expiry = same[0] if len(same) == 1 else ""
@@ -426,11 +414,7 @@ def cancel_count(conn: sqlite3.Connection, ctx: CommandContext, task_id: int) ->
     task = _task(conn, task_id)
     ctx.audit_target = f"count:{task_id}"
     if task["status"] not in LIVE:
-        raise Conflict(
-            f"count {task_id} is {task['status']}",
-            code="COUNT_NOT_OPEN",
-            details={"status": task["status"]},
-        )
+        raise ERR.COUNT_NOT_OPEN({"status": task["status"]}, task_id=task_id)
     conn.execute(
         "UPDATE count_tasks SET status = 'cancelled', outcome = 'cancelled', submitted_at = ? "
         "WHERE id = ?",
@@ -462,15 +446,13 @@ def approve_proposal(
         ),
     ).fetchone()
     if moved is not None:
-        raise Conflict(
-            f"{p['sku']} at {p['location']} moved after it was counted: count it again",
-            code="STOCK_MOVED_SINCE_COUNT",
-            details={
+        raise ERR.STOCK_MOVED_SINCE_COUNT(
+            {
                 "location": p["location"],
                 "sku": p["sku"],
                 "movement": moved["id"],
                 "recount": True,
-            },
+            }
         )
     where = "to_location_id" if p["delta"] > 0 else "from_location_id"
     movement = post_movement(
@@ -541,21 +523,17 @@ def _pending_proposal(
 ) -> sqlite3.Row:
     p = conn.execute(f"{_PROPOSAL} WHERE p.id = ?", (proposal_id,)).fetchone()
     if p is None:
-        raise NotFound(f"no count proposal {proposal_id}", code="PROPOSAL_NOT_FOUND")
+        raise ERR.PROPOSAL_NOT_FOUND(proposal_id=proposal_id)
     ctx.audit_target = f"count-proposal:{proposal_id}"
     if p["status"] != "pending":
-        raise Conflict(
-            f"this difference was already {p['status']}",
-            code="PROPOSAL_DECIDED",
-            details={"status": p["status"], "decided_by": p["decided_by"]},
-        )
+        raise ERR.PROPOSAL_DECIDED({"status": p["status"], "decided_by": p["decided_by"]})
     return p
 
 
 def proposal_view(conn: sqlite3.Connection, proposal_id: int) -> dict[str, Any]:
     row = conn.execute(f"{_PROPOSAL} WHERE p.id = ?", (proposal_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no count proposal {proposal_id}", code="PROPOSAL_NOT_FOUND")
+        raise ERR.PROPOSAL_NOT_FOUND(proposal_id=proposal_id)
     return {k: row[k] for k in _PROPOSAL_FIELDS}
 
 
@@ -632,24 +610,17 @@ def list_tasks(conn: sqlite3.Connection, *, status: str, limit: int) -> list[dic
 def _task(conn: sqlite3.Connection, task_id: int) -> sqlite3.Row:
     row = conn.execute(f"{_TASK} WHERE t.id = ?", (task_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no count task {task_id}", code="COUNT_NOT_FOUND")
+        raise ERR.COUNT_NOT_FOUND(task_id=task_id)
     return row
 
 
 def _counting_task(conn: sqlite3.Connection, ctx: CommandContext, task_id: int) -> sqlite3.Row:
     task = _task(conn, task_id)
     if task["status"] != "counting":
-        raise Conflict(
-            f"count {task_id} is {task['status']}: scan its location to start it",
-            code="COUNT_NOT_STARTED" if task["status"] == "open" else "COUNT_NOT_OPEN",
-            details={"status": task["status"], "location": task["location"]},
-        )
+        refusal = ERR.COUNT_NOT_STARTED if task["status"] == "open" else ERR.COUNT_NOT_OPEN
+        raise refusal({"status": task["status"], "location": task["location"]}, task_id=task_id)
     if task["counter"] != ctx.actor.code and is_blind(ctx.actor):
-        raise Conflict(
-            f"{task['location']} is being counted by {task['counter']}",
-            code="LOCATION_BEING_COUNTED",
-            details={"location": task["location"], "counter": task["counter"]},
-        )
+        raise ERR.LOCATION_BEING_COUNTED({"location": task["location"], "counter": task["counter"]})
     return task
 
 
@@ -667,7 +638,7 @@ def _location(conn: sqlite3.Connection, code: str) -> sqlite3.Row:
         "SELECT id, code, type, customer_id FROM locations WHERE code = ? AND active = 1", (code,)
     ).fetchone()
     if row is None:
-        raise NotFound(f"no location {code}", code="LOCATION_NOT_FOUND", details={"location": code})
+        raise ERR.LOCATION_NOT_FOUND({"location": code})
     # A count freezes its location: a frozen parcel or tote would stop its order's flow.
     refuse_if_system_managed(row)
     return row
@@ -712,11 +683,7 @@ def _resolve_sku(
         }
         rows = [r for r in rows if r["customer_id"] in here] or rows
     if not rows:
-        raise NotFound(f"no item {text}", code="ITEM_UNKNOWN", details={"scanned": text})
+        raise ERR.ITEM_UNKNOWN({"scanned": text})
     if len(rows) > 1:
-        raise Unprocessable(
-            "two customers have this barcode: choose the owner",
-            code="ITEM_AMBIGUOUS",
-            details={"customers": sorted(r["customer"] for r in rows)},
-        )
+        raise ERR.ITEM_AMBIGUOUS({"customers": sorted(r["customer"] for r in rows)})
     return rows[0]

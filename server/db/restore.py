@@ -24,6 +24,7 @@ from typing import IO
 from server.db.database import connect, in_use_lock_path
 from server.db.journal_epoch import begin_epoch, last_event_seq
 from server.db.migrations import applied_migrations, apply_migrations, unknown_migrations
+from server.error_codes import ERR, ErrorCode
 
 SIDECARS = ("-wal", "-shm")
 
@@ -31,10 +32,10 @@ SIDECARS = ("-wal", "-shm")
 class RestoreRefused(Exception):
     """The restore did not start; nothing was changed. `code` is stable."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
+    def __init__(self, refusal: ErrorCode, **params: object) -> None:
+        self.code = refusal.code
+        self.message = refusal.message(**params)
+        super().__init__(f"{self.code}: {self.message}")
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,7 @@ def exclusive_use(target: Path) -> Iterator[IO[bytes]]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as err:
-            raise RestoreRefused(
-                "DATABASE_IN_USE",
-                f"a bondfloor server or command has {target} open; stop it, then restore",
-            ) from err
+            raise RestoreRefused(ERR.DATABASE_IN_USE, target=target) from err
         yield handle
     finally:
         handle.close()
@@ -69,29 +67,26 @@ def exclusive_use(target: Path) -> Iterator[IO[bytes]]:
 def check_backup(backup: Path) -> None:
     """Refuses a file that is not a sound bondfloor database this version can run."""
     if not backup.is_file():
-        raise RestoreRefused("BACKUP_NOT_FOUND", f"{backup} is not a file")
+        raise RestoreRefused(ERR.BACKUP_NOT_FOUND, backup=backup)
     try:
         conn = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
     except sqlite3.Error as err:
-        raise RestoreRefused("BACKUP_UNREADABLE", f"{backup}: {err}") from err
+        raise RestoreRefused(ERR.BACKUP_UNREADABLE, backup=backup, problem=err) from err
     try:
         problems = [r[0] for r in conn.execute("PRAGMA integrity_check(20)")]
         if problems != ["ok"]:
-            raise RestoreRefused(
-                "BACKUP_DAMAGED", f"{backup} fails the integrity check: {'; '.join(problems)}"
-            )
+            raise RestoreRefused(ERR.BACKUP_DAMAGED, backup=backup, problem="; ".join(problems))
         applied = applied_migrations(conn)
     except sqlite3.DatabaseError as err:
-        raise RestoreRefused("BACKUP_DAMAGED", f"{backup}: {err}") from err
+        raise RestoreRefused(ERR.BACKUP_DAMAGED, backup=backup, problem=err) from err
     finally:
         conn.close()
     if not applied:
-        raise RestoreRefused("NOT_A_BONDFLOOR_DATABASE", f"{backup} has no bondfloor migrations")
+        raise RestoreRefused(ERR.NOT_A_BONDFLOOR_DATABASE, backup=backup)
     unknown = unknown_migrations(applied)
     if unknown:
         raise RestoreRefused(
-            "BACKUP_FROM_NEWER_VERSION",
-            f"{backup} has migrations this version does not know: {', '.join(unknown)}",
+            ERR.BACKUP_FROM_NEWER_VERSION, backup=backup, unknown=", ".join(unknown)
         )
 
 
@@ -99,7 +94,7 @@ def restore_database(backup: Path, target: Path, restored_by: str) -> Restored:
     """Replace `target` by a checked, migrated copy of `backup` in a new journal epoch."""
     backup, target = backup.resolve(), target.resolve()
     if backup == target:
-        raise RestoreRefused("BACKUP_IS_THE_DATABASE", f"{backup} is the site database itself")
+        raise RestoreRefused(ERR.BACKUP_IS_THE_DATABASE, backup=backup)
     check_backup(backup)
     with exclusive_use(target):
         staged = target.with_name(f".{target.name}.restoring")

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from server.errors import InvalidInput
+from server.error_codes import ERR, ErrorCode
+from server.errors import DomainError
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _OFFICE = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I, no O
@@ -30,8 +31,8 @@ _MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 _LANDLINE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}$")
 
 
-def _refuse(code: str, field: str, value: str, rule: str, message: str) -> InvalidInput:
-    return InvalidInput(message, code=code, details={"field": field, "value": value, "rule": rule})
+def _refuse(refusal: ErrorCode, field: str, value: str, rule: str, problem: str) -> DomainError:
+    return refusal({"field": field, "value": value, "rule": rule}, problem=problem)
 
 
 def masked_tail(text: str) -> str:
@@ -51,7 +52,7 @@ def check_plate(plate: str, field: str = "plate") -> str:
     text = normalise_plate(plate)
     if not text or text[0] not in PROVINCES:
         raise _refuse(
-            "PLATE_INVALID",
+            ERR.PLATE_INVALID,
             field,
             plate,
             "province",
@@ -59,7 +60,7 @@ def check_plate(plate: str, field: str = "plate") -> str:
         )
     if len(text) < 2 or text[1] not in _OFFICE:
         raise _refuse(
-            "PLATE_INVALID",
+            ERR.PLATE_INVALID,
             field,
             plate,
             "office_letter",
@@ -71,7 +72,7 @@ def check_plate(plate: str, field: str = "plate") -> str:
     if len(rest) == 6 and _NEW_ENERGY.match(rest):
         return text
     raise _refuse(
-        "PLATE_INVALID",
+        ERR.PLATE_INVALID,
         field,
         plate,
         "serial",
@@ -85,7 +86,7 @@ def check_second_plate(plate: str) -> str:
     text = normalise_plate(plate)
     if text and not _SECOND_PLATE.match(text):
         raise _refuse(
-            "PLATE_INVALID",
+            ERR.PLATE_INVALID,
             "second_plate",
             plate,
             "hk_macau",
@@ -103,7 +104,7 @@ def check_driver_id(number: str, field: str = "driver_id") -> str:
     text = number.strip().upper()
     if len(text) != 18:
         raise _refuse(
-            "DRIVER_ID_INVALID",
+            ERR.DRIVER_ID_INVALID,
             field,
             masked_tail(number),
             "length",
@@ -111,7 +112,7 @@ def check_driver_id(number: str, field: str = "driver_id") -> str:
         )
     if not text.isascii() or not text[:17].isdigit() or not (text[17].isdigit() or text[17] == "X"):
         raise _refuse(
-            "DRIVER_ID_INVALID",
+            ERR.DRIVER_ID_INVALID,
             field,
             masked_tail(number),
             "characters",
@@ -123,7 +124,7 @@ def check_driver_id(number: str, field: str = "driver_id") -> str:
         born = None
     if born is None or born > date.today() or born.year < 1900:
         raise _refuse(
-            "DRIVER_ID_INVALID",
+            ERR.DRIVER_ID_INVALID,
             field,
             masked_tail(number),
             "birth_date",
@@ -132,7 +133,7 @@ def check_driver_id(number: str, field: str = "driver_id") -> str:
     expected = id_check_character(text[:17])
     if text[17] != expected:
         raise _refuse(
-            "DRIVER_ID_INVALID",
+            ERR.DRIVER_ID_INVALID,
             field,
             masked_tail(number),
             "check_character",
@@ -145,7 +146,7 @@ def check_phone(phone: str) -> str:
     text = re.sub(r"[\s]", "", phone)
     if not (_MOBILE.match(text) or _LANDLINE.match(text)):
         raise _refuse(
-            "DRIVER_PHONE_INVALID",
+            ERR.DRIVER_PHONE_INVALID,
             "driver_phone",
             masked_tail(phone),
             "format",

@@ -27,7 +27,8 @@ from server.commands import CommandContext, append_event
 from server.config import Settings
 from server.dock import identity
 from server.dock.schemas import LoadingListIn
-from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from server.error_codes import ERR, ErrorCode
+from server.errors import InvalidInput, NotFound
 from server.ledger.service import move_contents
 from server.outbound import customs
 from server.outbound.orders import set_state
@@ -76,7 +77,7 @@ def create_list(
         problems.append(
             {
                 "field": "waybills",
-                "code": "LIST_EMPTY",
+                "code": ERR.LIST_EMPTY.code,
                 "message": "name waybills, a courier or an outbound lane",
             }
         )
@@ -84,14 +85,10 @@ def create_list(
     list_no = req.list_no or _next_list_no(conn, settings)
     if conn.execute("SELECT 1 FROM loading_lists WHERE list_no = ?", (list_no,)).fetchone():
         problems.append(
-            {"field": "list_no", "code": "LIST_EXISTS", "message": f"list {list_no} exists"}
+            {"field": "list_no", "code": ERR.LIST_EXISTS.code, "message": f"list {list_no} exists"}
         )
     if problems:
-        raise Unprocessable(
-            f"the loading list has {len(problems)} problem(s)",
-            code="LOADING_LIST_INVALID",
-            details={"problems": problems},
-        )
+        raise ERR.LOADING_LIST_INVALID({"problems": problems}, count=len(problems))
     planned_weight = sum(p["weight_g"] for p in parcels)
     list_id = conn.execute(
         "INSERT INTO loading_lists (list_no, plate, second_plate, driver_name, driver_id, "
@@ -143,7 +140,7 @@ def _planned_parcels(
                 problems.append(
                     {
                         "field": "waybills",
-                        "code": "WAYBILL_UNKNOWN",
+                        "code": ERR.WAYBILL_UNKNOWN.code,
                         "waybill": waybill,
                         "message": f"no parcel with waybill {waybill}",
                     }
@@ -163,7 +160,7 @@ def _planned_parcels(
             problems.append(
                 {
                     "field": "courier" if req.courier else "lane",
-                    "code": "LIST_EMPTY",
+                    "code": ERR.LIST_EMPTY.code,
                     "message": f"no packed parcels {what} wait for a truck",
                 }
             )
@@ -175,43 +172,40 @@ def _planned_parcels(
             problems.append(
                 {
                     "field": "waybills",
-                    "code": reason[0],
+                    "code": reason.code,
                     "waybill": row["waybill_no"],
-                    "message": reason[1],
+                    "message": reason.message(
+                        {
+                            "waybill_no": row["waybill_no"],
+                            "other_list_no": row["other_list"],
+                            "customs_status": row["customs_status"],
+                        }
+                    ),
                 }
             )
     return rows
 
 
-def _parcel_problem(row: sqlite3.Row, bonded: bool) -> tuple[str, str] | None:
+def _parcel_problem(row: sqlite3.Row, bonded: bool) -> ErrorCode | None:
     if row["other_list"] is not None:
-        return "PARCEL_OTHER_LIST", f"{row['waybill_no']} is on list {row['other_list']}"
+        return ERR.PARCEL_OTHER_LIST
     problem = _release_problem(row, bonded)
     if problem is None and row["state"] != "packed":
-        return "PARCEL_NOT_PACKED", f"{row['waybill_no']}: order is {row['state']}"
+        return ERR.PARCEL_NOT_PACKED
     return problem
 
 
-def _release_problem(row: sqlite3.Row, bonded: bool) -> tuple[str, str] | None:
+def _release_problem(row: sqlite3.Row, bonded: bool) -> ErrorCode | None:
     """Why a parcel must not leave: cancelled, held or under inspection, not released, or
     intercepted after loading and not scanned back on since."""
     if row["state"] == "cancelled" or row["cancelled_at"]:
-        return "PARCEL_CANCELLED", f"{row['waybill_no']}: the order is cancelled"
-    if customs.is_hold(row["customs_status"]):
-        return (
-            "PARCEL_ON_HOLD",
-            f"{row['waybill_no']}: customs holds it ({row['customs_status']})",
-        )
-    if not customs.may_ship(row["customs_status"], bonded=bonded):
-        return (
-            "PARCEL_ON_HOLD",
-            f"{row['waybill_no']}: not released by customs (800) yet",
-        )
+        return ERR.PARCEL_CANCELLED
+    if customs.is_hold(row["customs_status"]) or not customs.may_ship(
+        row["customs_status"], bonded=bonded
+    ):
+        return ERR.PARCEL_ON_HOLD
     if "intercepted" in row.keys() and row["intercepted"]:  # noqa: SIM118 (a Row: keys)
-        return (
-            "PARCEL_INTERCEPTED",
-            f"{row['waybill_no']} was held or cancelled after loading: scan it again or remove it",
-        )
+        return ERR.PARCEL_INTERCEPTED
     return None
 
 
@@ -235,27 +229,19 @@ def list_row(conn: sqlite3.Connection, list_id: int) -> sqlite3.Row:
         "SELECT * FROM loading_lists WHERE id = ?", (list_id,)
     ).fetchone()
     if row is None:
-        raise NotFound(f"no loading list {list_id}", code="LIST_NOT_FOUND")
+        raise ERR.LIST_NOT_FOUND(list=list_id)
     return row
 
 
 def _not_departed(row: sqlite3.Row) -> None:
     if row["state"] == "departed":
-        raise Conflict(
-            f"the truck of list {row['list_no']} has departed: the list cannot change",
-            code="LIST_DEPARTED",
-            details={"list_no": row["list_no"]},
-        )
+        raise ERR.LIST_DEPARTED({"list_no": row["list_no"]})
 
 
 def _loading(row: sqlite3.Row) -> None:
     _not_departed(row)
     if row["state"] != "loading":
-        raise Conflict(
-            f"open list {row['list_no']} at the door first (scan or type the plate)",
-            code="LIST_NOT_OPEN",
-            details={"list_no": row["list_no"]},
-        )
+        raise ERR.LIST_NOT_OPEN({"list_no": row["list_no"]})
 
 
 # -- at the door ---------------------------------------------------------------------------
@@ -273,22 +259,19 @@ def open_at_door(
     """The truck is at the door: its plate (or the list number) opens its list here; with
     `list_no`, the plate chosen on that list's card (a truck may have two lists)."""
     if not any(s.name == door and s.kind == "dock_door" for s in settings.stations):
-        raise NotFound(
-            f"no dock door {door}",
-            code="DOOR_UNKNOWN",
-            details={
+        raise ERR.DOOR_UNKNOWN(
+            {
                 "door": door,
                 "known": [s.name for s in settings.stations if s.kind == "dock_door"],
-            },
+            }
         )
     _, text = normalise(scanned, settings.scan.gs_placeholder)
     text = text.strip()
     plate = identity.normalise_plate(text)
     if not plate:
-        raise InvalidInput(
-            "scan or type the truck's plate or the list number",
-            code="PLATE_INVALID",
-            details={"field": "scan", "value": scanned, "rule": "empty"},
+        raise ERR.PLATE_INVALID(
+            {"field": "scan", "value": scanned, "rule": "empty"},
+            problem="scan or type the truck's plate or the list number",
         )
     by_plate = "(plate = ? OR (second_plate != '' AND second_plate = ?)) AS by_plate"
     if list_no:
@@ -302,9 +285,7 @@ def open_at_door(
             (plate, plate, text, plate, plate),
         ).fetchall()
     if not rows:
-        raise NotFound(
-            f"no loading list for {text}", code="LIST_NOT_FOUND", details={"scanned": text}
-        )
+        raise ERR.LIST_NOT_FOUND({"scanned": text}, list=text)
     row = rows[0]
     _not_departed(row)
     busy = conn.execute(
@@ -312,17 +293,9 @@ def open_at_door(
         (door, row["id"]),
     ).fetchone()
     if busy is not None:
-        raise Conflict(
-            f"list {busy['list_no']} is being loaded at {door}",
-            code="DOOR_BUSY",
-            details={"door": door, "list_no": busy["list_no"]},
-        )
+        raise ERR.DOOR_BUSY({"door": door, "list_no": busy["list_no"]})
     if row["state"] == "loading" and row["door"] not in (None, door):
-        raise Conflict(
-            f"list {row['list_no']} is being loaded at {row['door']}",
-            code="LIST_AT_OTHER_DOOR",
-            details={"door": row["door"], "list_no": row["list_no"]},
-        )
+        raise ERR.LIST_AT_OTHER_DOOR({"door": row["door"], "list_no": row["list_no"]})
     # Opened by its number, the list still waits for the truck's plate to be checked.
     conn.execute(
         "UPDATE loading_lists SET state = 'loading', door = ?, "
@@ -341,11 +314,7 @@ def verify_driver_id(
     ctx.audit_target = f"loading-list:{row['list_no']}"
     given = identity.check_driver_id(number)
     if given != row["driver_id"]:
-        raise Unprocessable(
-            f"this ID number is not the driver's on list {row['list_no']}",
-            code="DRIVER_MISMATCH",
-            details={"list_no": row["list_no"], "scanned_ends": given[-4:]},
-        )
+        raise ERR.DRIVER_MISMATCH({"list_no": row["list_no"], "scanned_ends": given[-4:]})
     conn.execute(
         "UPDATE loading_lists SET driver_id_verified_at = ?, driver_verified_by = ? WHERE id = ?",
         (ctx.at, ctx.actor.code, list_id),
@@ -361,11 +330,7 @@ def confirm_driver_name(
     _loading(row)
     ctx.audit_target = f"loading-list:{row['list_no']}"
     if not name.strip() or name.strip() != row["driver_name"]:
-        raise Unprocessable(
-            f"the name is not the driver's on list {row['list_no']}",
-            code="DRIVER_NAME_MISMATCH",
-            details={"list_no": row["list_no"]},
-        )
+        raise ERR.DRIVER_NAME_MISMATCH({"list_no": row["list_no"]})
     conn.execute(
         "UPDATE loading_lists SET driver_name_confirmed_at = ? WHERE id = ?", (ctx.at, list_id)
     )
@@ -379,11 +344,7 @@ def confirm_seal(
     _loading(row)
     ctx.audit_target = f"loading-list:{row['list_no']}"
     if not seal.strip() or seal.strip().upper() != row["seal_no"].upper():
-        raise Unprocessable(
-            f"seal {seal} is not the seal on list {row['list_no']}",
-            code="SEAL_MISMATCH",
-            details={"list_no": row["list_no"], "scanned": seal},
-        )
+        raise ERR.SEAL_MISMATCH({"list_no": row["list_no"], "scanned": seal})
     conn.execute("UPDATE loading_lists SET seal_confirmed_at = ? WHERE id = ?", (ctx.at, list_id))
     return progress(conn, settings, list_id)
 
@@ -396,11 +357,7 @@ def load_scan(
     ctx.audit_target = f"loading-list:{row['list_no']}"
     _loading(row)
     if row["driver_id_verified_at"] is None or row["driver_name_confirmed_at"] is None:
-        raise Conflict(
-            "verify the driver before loading",
-            code="DRIVER_NOT_VERIFIED",
-            details={"list_no": row["list_no"]},
-        )
+        raise ERR.DRIVER_NOT_VERIFIED({"list_no": row["list_no"]})
     waybill = _waybill(scanned, settings)
     parcel = conn.execute(
         "SELECT p.id, p.waybill_no, p.weight_g, o.id AS order_id, o.order_no, o.state, "
@@ -409,11 +366,7 @@ def load_scan(
         (waybill,),
     ).fetchone()
     if parcel is None:
-        raise NotFound(
-            f"no parcel with waybill {waybill}",
-            code="WAYBILL_UNKNOWN",
-            details={"scanned": waybill},
-        )
+        raise ERR.WAYBILL_UNKNOWN({"scanned": waybill})
     entry = conn.execute(
         f"SELECT lp.*, {INTERCEPTED_SQL} AS intercepted FROM loading_list_parcels lp "
         "JOIN parcels p ON p.id = lp.parcel_id JOIN orders o ON o.id = p.order_id "
@@ -428,39 +381,29 @@ def load_scan(
         ).fetchone()
         details = {"waybill_no": waybill, "list_no": row["list_no"]}
         if other is not None:
-            raise Unprocessable(
-                f"{waybill} belongs on list {other['list_no']} ({other['plate']}), not this truck",
-                code="PARCEL_OTHER_LIST",
-                details={
+            raise ERR.PARCEL_OTHER_LIST(
+                {
                     **details,
                     "other_list_no": other["list_no"],
                     "other_plate": other["plate"],
                 },
             )
         if entry is not None:
-            raise Unprocessable(
-                f"{waybill} was taken off this list: {entry['removed_reason']}",
-                code="PARCEL_REMOVED",
-                details=details,
-            )
-        raise Unprocessable(
-            f"{waybill} is not on list {row['list_no']}", code="PARCEL_NOT_ON_LIST", details=details
-        )
+            raise ERR.PARCEL_REMOVED(details, removed_reason=entry["removed_reason"])
+        raise ERR.PARCEL_NOT_ON_LIST(details)
     problem = _release_problem(parcel, settings.site.bonded)
     if problem is not None:
-        raise Conflict(
-            problem[1],
-            code=problem[0],
-            details={
+        raise problem(
+            {
                 "waybill_no": waybill,
                 "order_no": parcel["order_no"],
                 "customs_status": parcel["customs_status"],
-            },
+            }
         )
     if entry["loaded_at"] is not None and not entry["intercepted"]:
         return {
             "outcome": "duplicate",
-            "notice": "ALREADY_LOADED",
+            "notice": ERR.ALREADY_LOADED.code,
             "message": f"{waybill} is loaded already (not counted again)",
             "waybill_no": waybill,
             "summary": summary(conn, settings, list_id),
@@ -500,7 +443,7 @@ def _waybill(scanned: str, settings: Settings) -> str:
 def _stated(reason: str) -> None:
     """A supervisor's reason is read later in the audit: blanks say nothing."""
     if not reason.strip():
-        raise InvalidInput("a reason is needed", code="REASON_REQUIRED")
+        raise ERR.REASON_REQUIRED()
 
 
 def remove_parcel(
@@ -523,10 +466,8 @@ def remove_parcel(
         (list_id, waybill),
     ).fetchone()
     if entry is None:
-        raise NotFound(
-            f"{waybill} is not on list {row['list_no']}",
-            code="PARCEL_NOT_ON_LIST",
-            details={"waybill_no": waybill, "list_no": row["list_no"]},
+        raise ERR.PARCEL_NOT_ON_LIST.answered_as(
+            NotFound, {"waybill_no": waybill, "list_no": row["list_no"]}
         )
     conn.execute(
         "UPDATE loading_list_parcels SET removed_at = ?, removed_by = ?, removed_reason = ? "
@@ -599,24 +540,24 @@ def departure_blockers(
     """Everything that stops the truck leaving; empty when it may go."""
     reasons: list[dict[str, Any]] = []
     if row["state"] != "loading":
-        reasons.append({"code": "LIST_NOT_OPEN"})
+        reasons.append({"code": ERR.LIST_NOT_OPEN.code})
     if row["plate_confirmed_at"] is None:
-        reasons.append({"code": "PLATE_NOT_CONFIRMED"})
+        reasons.append({"code": ERR.PLATE_NOT_CONFIRMED.code})
     if row["driver_id_verified_at"] is None or row["driver_name_confirmed_at"] is None:
-        reasons.append({"code": "DRIVER_NOT_VERIFIED"})
+        reasons.append({"code": ERR.DRIVER_NOT_VERIFIED.code})
     if row["seal_confirmed_at"] is None:
-        reasons.append({"code": "SEAL_NOT_CONFIRMED"})
+        reasons.append({"code": ERR.SEAL_NOT_CONFIRMED.code})
     parcels = _list_parcels(conn, row["id"]) if parcels is None else parcels
     if not parcels:
-        reasons.append({"code": "LIST_EMPTY"})
+        reasons.append({"code": ERR.LIST_EMPTY.code})
     missing = [p["waybill_no"] for p in parcels if p["loaded_at"] is None]
     if missing:
         reasons.append(
-            {"code": "PARCELS_MISSING", "count": len(missing), "waybills": missing[:LISTED]}
+            {"code": ERR.PARCELS_MISSING.code, "count": len(missing), "waybills": missing[:LISTED]}
         )
     pull_off = [p["waybill_no"] for p in parcels if p["loaded_at"] and _release_problem(p, bonded)]
     if pull_off:
-        reasons.append({"code": "PARCELS_TO_PULL_OFF", "waybills": pull_off})
+        reasons.append({"code": ERR.PARCELS_TO_PULL_OFF.code, "waybills": pull_off})
     return reasons
 
 
@@ -628,11 +569,7 @@ def depart(
     ctx.audit_target = f"loading-list:{row['list_no']}"
     reasons = departure_blockers(conn, row, settings.site.bonded)
     if reasons:
-        raise Conflict(
-            f"list {row['list_no']} cannot depart yet",
-            code="DEPARTURE_BLOCKED",
-            details={"list_no": row["list_no"], "reasons": reasons},
-        )
+        raise ERR.DEPARTURE_BLOCKED({"list_no": row["list_no"], "reasons": reasons})
     parcels = _list_parcels(conn, list_id)
     handover_no = f"HO{row['id']:08d}"
     # The list departs first: the database lets a ship movement in only under a departed
@@ -782,7 +719,7 @@ def progress(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict
             for p in missing[:LISTED]
         ],
         "to_pull_off": [
-            {"waybill_no": p["waybill_no"], "order_no": p["order_no"], "code": problem[0]}
+            {"waybill_no": p["waybill_no"], "order_no": p["order_no"], "code": problem.code}
             for p in loaded
             if (problem := _release_problem(p, settings.site.bonded)) is not None
         ],
@@ -859,11 +796,7 @@ def handover(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict
     """The handover record (交接单) of a departed truck: exactly the parcels loaded."""
     row = list_row(conn, list_id)
     if row["state"] != "departed":
-        raise Conflict(
-            f"list {row['list_no']} has not departed: no handover record yet",
-            code="LIST_NOT_DEPARTED",
-            details={"list_no": row["list_no"]},
-        )
+        raise ERR.LIST_NOT_DEPARTED({"list_no": row["list_no"]})
     parcels = _list_parcels(conn, list_id)
     return {
         "site": {"code": settings.site.code, "name": settings.site.name},

@@ -20,7 +20,7 @@ import msgspec
 from server.barcodes import Scan, gtin_candidates, read_scan
 from server.commands import CommandContext, append_event
 from server.config import InboundSettings
-from server.errors import Conflict, Forbidden, NotFound, Unprocessable
+from server.error_codes import ERR, ErrorCode
 from server.inbound.schemas import (
     AirTransport,
     CheckIn,
@@ -55,10 +55,8 @@ def upsert_plan(conn: sqlite3.Connection, ctx: CommandContext, plan: PlanIn) -> 
     if existing is not None:
         if existing["content_hash"] != content_hash:
             if existing["status"] in ("receiving", "closed"):
-                raise Conflict(
-                    f"plan {plan.plan_no} is being received; it cannot be changed",
-                    code="PLAN_BEING_RECEIVED",
-                    details={"plan_no": plan.plan_no, "status": existing["status"]},
+                raise ERR.PLAN_BEING_RECEIVED(
+                    {"plan_no": plan.plan_no, "status": existing["status"]}
                 )
             _write_plan_content(conn, existing["id"], plan, lines, content_hash)
         if plan.customs_released:
@@ -105,10 +103,9 @@ def _resolve_lines(
         if line.sku not in skus
     ]
     if missing:
-        raise NotFound(
-            f"{len(missing)} line(s) name SKUs that {plan.customer} does not have",
-            code="SKU_NOT_FOUND",
-            details={"lines": missing},
+        raise ERR.SKU_NOT_FOUND(
+            {"lines": missing},
+            sku=f"{', '.join(str(m['sku']) for m in missing)} of {plan.customer}",
         )
     return [
         (i, skus[line.sku], line.expected_qty, line.lot, line.expiry, line.sscc)
@@ -147,7 +144,7 @@ def set_customs_released(
 ) -> dict[str, Any]:
     plan = _plan(conn, plan_id)
     if plan["status"] == "closed":
-        raise Conflict("the receipt is closed", code="PLAN_CLOSED")
+        raise ERR.PLAN_CLOSED()
     conn.execute(
         "UPDATE delivery_plans SET customs_released = ? WHERE id = ?", (int(released), plan_id)
     )
@@ -165,7 +162,7 @@ def plan_summary(conn: sqlite3.Connection, plan_id: int) -> dict[str, Any]:
         (plan_id,),
     ).fetchone()
     if row is None:
-        raise NotFound(f"no delivery plan {plan_id}", code="PLAN_NOT_FOUND")
+        raise ERR.PLAN_NOT_FOUND(plan=plan_id)
     return {
         "id": row["id"],
         "plan_no": row["plan_no"],
@@ -239,7 +236,7 @@ def find_plans(conn: sqlite3.Connection, plan_no: str) -> list[dict[str, Any]]:
         (plan_no.strip(), plan_no.strip().upper()),
     ).fetchall()
     if not ids:
-        raise NotFound(f"no delivery plan {plan_no}", code="PLAN_NOT_FOUND")
+        raise ERR.PLAN_NOT_FOUND(plan=plan_no)
     return [plan_summary(conn, r[0]) for r in ids]
 
 
@@ -251,7 +248,7 @@ def plan_id_by_number(conn: sqlite3.Connection, customer: str, plan_no: str) -> 
         (customer, plan_no),
     ).fetchone()
     if row is None:
-        raise NotFound(f"no delivery plan {plan_no} of {customer}", code="PLAN_NOT_FOUND")
+        raise ERR.PLAN_NOT_FOUND(plan=plan_no)
     return int(row[0])
 
 
@@ -277,41 +274,30 @@ def check_in(
 ) -> dict[str, Any]:
     plan = _plan(conn, plan_id)
     if plan["status"] == "closed":
-        raise Conflict("the receipt is closed", code="PLAN_CLOSED")
+        raise ERR.PLAN_CLOSED()
     transport = msgspec.json.decode(
         plan["transport"], type=SeaTransport | LandTransport | AirTransport
     )
     if plan["status"] == "receiving":
-        raise Conflict(
-            f"plan {plan['plan_no']} is being received; its arrival is recorded already",
-            code="PLAN_BEING_RECEIVED",
-            details={"dock_location_id": plan["dock_location_id"]},
+        raise ERR.PLAN_BEING_RECEIVED(
+            {"dock_location_id": plan["dock_location_id"]}, plan_no=plan["plan_no"]
         )
     expected = expected_refs(transport)
     override = ""
     scanned = _normalise_ref(arrival.reference)
     if not scanned or scanned not in {_normalise_ref(r) for r in expected}:
         if not arrival.override_reason:
-            raise Unprocessable(
-                f"{arrival.reference} does not match plan {plan['plan_no']}",
-                code="ARRIVAL_MISMATCH",
-                details={"scanned": arrival.reference, "expected": expected},
+            raise ERR.ARRIVAL_MISMATCH(
+                {"scanned": arrival.reference, "expected": expected}, plan_no=plan["plan_no"]
             )
         if not ctx.actor.roles & {"supervisor", "admin"}:
-            raise Forbidden(
-                "only a supervisor may accept a mismatching arrival",
-                code="OVERRIDE_NEEDS_SUPERVISOR",
-            )
+            raise ERR.OVERRIDE_NEEDS_SUPERVISOR()
         override = f"{arrival.reference}: {arrival.override_reason}"
     dock = conn.execute(
         "SELECT id, type FROM locations WHERE code = ? AND active = 1", (arrival.dock,)
     ).fetchone()
     if dock is None or dock["type"] not in ("dock", "staging"):
-        raise Unprocessable(
-            f"{arrival.dock} is not a dock or staging location",
-            code="DOCK_NOT_FOUND",
-            details={"dock": arrival.dock},
-        )
+        raise ERR.DOCK_NOT_FOUND({"dock": arrival.dock})
     conn.execute(
         "UPDATE delivery_plans SET status = CASE status WHEN 'planned' THEN 'arrived' ELSE status END, "
         "arrival_ref = ?, seal_no = ?, arrival_override = ?, dock_location_id = ?, "
@@ -371,34 +357,23 @@ def receive_scan(
     check_quantity_per_scan(req.quantity, max_per_scan, confirmed=req.confirmed_large)
     plan = _plan(conn, plan_id)
     if plan["status"] == "closed":
-        raise Conflict("the receipt is closed", code="PLAN_CLOSED")
+        raise ERR.PLAN_CLOSED()
     if bonded and not plan["customs_released"]:
-        raise Unprocessable(
-            f"plan {plan['plan_no']} is not released by customs yet",
-            code="PLAN_NOT_RELEASED",
-        )
+        raise ERR.PLAN_NOT_RELEASED(plan_no=plan["plan_no"])
     if plan["dock_location_id"] is None:
-        raise Unprocessable("check the arrival in at the dock first", code="PLAN_NOT_ARRIVED")
+        raise ERR.PLAN_NOT_ARRIVED()
     scan = read_scan(req.scan, gs_placeholder, bare_sscc=bare_sscc)
 
     sku, lot, expiry, quantity, sscc = _what_was_scanned(conn, plan, scan, req)
     if sku["lot_tracked"] and not lot:
-        raise Unprocessable(
-            f"{sku['code']} needs its lot",
-            code="LOT_REQUIRED",
-            details=_lot_question(conn, plan_id, sku),
-        )
+        raise ERR.LOT_REQUIRED(_lot_question(conn, plan_id, sku))
     if sku["expiry_tracked"] and not expiry:
-        raise Unprocessable(
-            f"{sku['code']} needs its expiry date",
-            code="EXPIRY_REQUIRED",
-            details=_lot_question(conn, plan_id, sku),
-        )
+        raise ERR.EXPIRY_REQUIRED(_lot_question(conn, plan_id, sku), sku=sku["code"])
     condition = "damaged" if req.damaged else "good"
     shelf_problem = _shelf_life_problem(conn, plan["customer_id"], expiry, today or date.today())
     if shelf_problem is not None:
         if settings.expired_lot_policy == "refuse":
-            raise Unprocessable(shelf_problem[1], code=shelf_problem[0], details={"expiry": expiry})
+            raise shelf_problem[0]({"expiry": expiry}, **shelf_problem[1])
         condition = "quarantine" if condition == "good" else condition
 
     expected, counted, line = _planned_and_counted(conn, plan_id, sku["id"], lot)
@@ -406,18 +381,12 @@ def receive_scan(
         1 + settings.over_tolerance_percent / 100
     )
     if over and not req.confirm_over:
-        code = {"unplanned_sku": "SKU_NOT_ON_PLAN", "unplanned_lot": "LOT_NOT_ON_PLAN"}.get(
-            line, "RECEIPT_OVER"
+        refusal = {"unplanned_sku": ERR.SKU_NOT_ON_PLAN, "unplanned_lot": ERR.LOT_NOT_ON_PLAN}.get(
+            line, ERR.RECEIPT_OVER
         )
-        raise Unprocessable(
-            f"{sku['code']}: {counted + quantity} would exceed the {expected} planned; confirm to record it as over",
-            code=code,
-            details={
-                "sku": sku["code"],
-                "expected": expected,
-                "counted": counted,
-                "quantity": quantity,
-            },
+        raise refusal(
+            {"sku": sku["code"], "expected": expected, "counted": counted, "quantity": quantity},
+            total=counted + quantity,
         )
 
     location_id = plan["dock_location_id"]
@@ -490,20 +459,12 @@ def _what_was_scanned(
             (plan["id"], scan.sscc),
         ).fetchone()
         if line is None:
-            raise Unprocessable(
-                f"carton {scan.sscc} is not on plan {plan['plan_no']}",
-                code="SSCC_NOT_ON_PLAN",
-                details={"sscc": scan.sscc},
-            )
+            raise ERR.SSCC_NOT_ON_PLAN({"sscc": scan.sscc}, plan_no=plan["plan_no"])
         done = conn.execute(
             "SELECT 1 FROM receipt_scans WHERE plan_id = ? AND sscc = ?", (plan["id"], scan.sscc)
         ).fetchone()
         if done is not None:
-            raise Conflict(
-                f"carton {scan.sscc} is received already",
-                code="SSCC_ALREADY_RECEIVED",
-                details={"sscc": scan.sscc},
-            )
+            raise ERR.SSCC_ALREADY_RECEIVED({"sscc": scan.sscc})
         return (
             _sku(conn, line["sku_id"]),
             line["lot"],
@@ -518,31 +479,25 @@ def _what_was_scanned(
         (plan["customer_id"], *codes),
     ).fetchone()
     if row is None:
-        raise NotFound(
-            f"{scan.gtin or scan.text} is no barcode of {plan['plan_no']}'s customer",
-            code="BARCODE_UNKNOWN",
-            details={"scanned": scan.gtin or scan.text},
-        )
+        raise ERR.BARCODE_UNKNOWN({"scanned": scan.gtin or scan.text}, plan_no=plan["plan_no"])
     quantity = req.quantity or scan.count or 1
     return _sku(conn, row["sku_id"]), scan.lot or req.lot, scan.expiry or req.expiry, quantity, ""
 
 
 def _shelf_life_problem(
     conn: sqlite3.Connection, customer_id: int, expiry: str, today: date
-) -> tuple[str, str] | None:
+) -> tuple[ErrorCode, dict[str, int]] | None:
+    """What refuses a receipt of this expiry, with its message's parameters, or None."""
     if not expiry:
         return None
     days_left = (date.fromisoformat(expiry) - today).days
     if days_left < 0:
-        return "LOT_EXPIRED", f"this lot expired on {expiry}"
+        return ERR.LOT_EXPIRED, {}
     minimum = conn.execute(
         "SELECT min_shelf_life_days FROM customers WHERE id = ?", (customer_id,)
     ).fetchone()[0]
     if days_left < minimum:
-        return (
-            "SHELF_LIFE_TOO_SHORT",
-            f"{days_left} days of shelf life left; the customer requires {minimum}",
-        )
+        return ERR.SHELF_LIFE_TOO_SHORT, {"days_left": days_left, "minimum": minimum}
     return None
 
 
@@ -586,10 +541,7 @@ def _quarantine_location(conn: sqlite3.Connection, settings: InboundSettings) ->
         (settings.quarantine_location,),
     ).fetchone()
     if row is None:
-        raise Unprocessable(
-            f"the quarantine location {settings.quarantine_location} does not exist",
-            code="QUARANTINE_LOCATION_MISSING",
-        )
+        raise ERR.QUARANTINE_LOCATION_MISSING(quarantine_location=settings.quarantine_location)
     return int(row["id"])
 
 
@@ -685,9 +637,9 @@ def close_receipt(
 ) -> dict[str, Any]:
     plan = _plan(conn, plan_id)
     if plan["status"] == "closed":
-        raise Conflict("the receipt is closed already", code="PLAN_CLOSED")
+        raise ERR.PLAN_CLOSED()
     if plan["status"] == "planned":
-        raise Unprocessable("nothing has arrived for this plan", code="PLAN_NOT_ARRIVED")
+        raise ERR.PLAN_NOT_ARRIVED()
     lines = tally(conn, plan_id)
     given = {(d.sku, d.lot): d for d in req.differences}
     missing = [
@@ -696,11 +648,7 @@ def close_receipt(
         if needs_reason(line) and (line.sku, line.lot) not in given
     ]
     if missing:
-        raise Unprocessable(
-            f"{len(missing)} line(s) differ from the plan and need a reason",
-            code="DIFFERENCE_REASON_REQUIRED",
-            details={"lines": missing},
-        )
+        raise ERR.DIFFERENCE_REASON_REQUIRED({"lines": missing}, count=len(missing))
     contradicting = [
         {"sku": line.sku, "lot": line.lot, "reason": given[(line.sku, line.lot)].reason}
         for line in lines
@@ -709,11 +657,7 @@ def close_receipt(
         and not reason_fits(given[(line.sku, line.lot)].reason, line)
     ]
     if contradicting:
-        raise Unprocessable(
-            "a reason does not fit its line's count",
-            code="DIFFERENCE_REASON_MISMATCH",
-            details={"lines": contradicting},
-        )
+        raise ERR.DIFFERENCE_REASON_MISMATCH({"lines": contradicting})
     sku_ids = {
         r["code"]: r["id"]
         for r in conn.execute(
@@ -790,14 +734,14 @@ def receipt_document(conn: sqlite3.Connection, plan_id: int) -> dict[str, Any]:
 def _plan(conn: sqlite3.Connection, plan_id: int) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM delivery_plans WHERE id = ?", (plan_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no delivery plan {plan_id}", code="PLAN_NOT_FOUND")
+        raise ERR.PLAN_NOT_FOUND(plan=plan_id)
     return row
 
 
 def _customer(conn: sqlite3.Connection, code: str) -> sqlite3.Row:
     row = conn.execute("SELECT id, code FROM customers WHERE code = ?", (code,)).fetchone()
     if row is None:
-        raise NotFound(f"no customer {code}", code="CUSTOMER_NOT_FOUND")
+        raise ERR.CUSTOMER_NOT_FOUND(customer=code)
     return row
 
 
@@ -806,5 +750,5 @@ def _sku(conn: sqlite3.Connection, sku_id: int) -> sqlite3.Row:
         "SELECT id, code, name, lot_tracked, expiry_tracked FROM skus WHERE id = ?", (sku_id,)
     ).fetchone()
     if row is None:
-        raise NotFound(f"no SKU {sku_id}", code="SKU_NOT_FOUND")
+        raise ERR.SKU_NOT_FOUND(sku=sku_id)
     return row

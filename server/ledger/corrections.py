@@ -16,7 +16,7 @@ import msgspec
 
 from server.commands import CommandContext
 from server.config import LedgerSettings
-from server.errors import Conflict, Forbidden, InvalidInput, NotFound, Unprocessable
+from server.error_codes import ERR
 from server.ledger.schemas import MovementIn, MovementRequest
 from server.ledger.service import (
     check_shape,
@@ -40,24 +40,14 @@ def post_correction(
 ) -> dict[str, Any]:
     """Post the correction, or keep it as a pending proposal when it is over the limit."""
     if r.kind == "ship":
-        raise Conflict(
-            "goods leave the ledger only when their truck departs",
-            code="SHIP_ONLY_AT_DEPARTURE",
-            details={"kind": r.kind},
-        )
+        raise ERR.SHIP_ONLY_AT_DEPARTURE({"kind": r.kind})
     if r.kind not in MANUAL_KINDS:
-        raise Unprocessable(
-            f"a {r.kind} movement happens in its flow, not by hand; corrections are "
-            f"{', '.join(sorted(MANUAL_KINDS))}",
-            code="MANUAL_KIND_REFUSED",
-            details={"kind": r.kind, "allowed": sorted(MANUAL_KINDS)},
+        raise ERR.MANUAL_KIND_REFUSED(
+            {"kind": r.kind, "allowed": sorted(MANUAL_KINDS)},
+            manual_kinds=", ".join(sorted(MANUAL_KINDS)),
         )
     if r.document.upper().startswith(RESERVED_DOCUMENT_PREFIXES):
-        raise InvalidInput(
-            f"{r.document} is a document the floor gives itself",
-            code="DOCUMENT_RESERVED",
-            details={"document": r.document},
-        )
+        raise ERR.DOCUMENT_RESERVED({"document": r.document})
     m = resolve_movement(conn, r)
     check_shape(m)  # a proposal is checked like the movement it becomes
     _check_locations(conn, m)
@@ -76,11 +66,8 @@ def _check_locations(conn: sqlite3.Connection, m: MovementIn) -> None:
         ).fetchone()
         refuse_if_system_managed(location)
         if location["type"] not in CORRECTION_TYPES:
-            raise Unprocessable(
-                f"{location['code']} is a {location['type']} location: corrections are made "
-                "on storage, pick faces, quarantine, inspection and staging",
-                code="CORRECTION_LOCATION_TYPE",
-                details={"location": location["code"], "type": location["type"]},
+            raise ERR.CORRECTION_LOCATION_TYPE(
+                {"location": location["code"], "type": location["type"]}
             )
 
 
@@ -163,27 +150,19 @@ def reject_adjustment(
 def _pending(conn: sqlite3.Connection, ctx: CommandContext, proposal_id: int) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM adjustment_proposals WHERE id = ?", (proposal_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no adjustment proposal {proposal_id}", code="PROPOSAL_NOT_FOUND")
+        raise ERR.PROPOSAL_NOT_FOUND(proposal_id=proposal_id)
     ctx.audit_target = f"adjustment-proposal:{proposal_id}"
     if row["status"] != "pending":
-        raise Conflict(
-            f"this adjustment was already {row['status']}",
-            code="PROPOSAL_DECIDED",
-            details={"status": row["status"], "decided_by": row["decided_by"]},
-        )
+        raise ERR.PROPOSAL_DECIDED({"status": row["status"], "decided_by": row["decided_by"]})
     if row["proposed_by"] == ctx.actor.code:
-        raise Forbidden(
-            "a second supervisor decides an adjustment, not the one who proposed it",
-            code="APPROVER_IS_PROPOSER",
-            details={"proposed_by": row["proposed_by"]},
-        )
+        raise ERR.APPROVER_IS_PROPOSER({"proposed_by": row["proposed_by"]})
     return row
 
 
 def proposal_view(conn: sqlite3.Connection, proposal_id: int) -> dict[str, Any]:
     row = conn.execute(f"{_PROPOSAL} WHERE p.id = ?", (proposal_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no adjustment proposal {proposal_id}", code="PROPOSAL_NOT_FOUND")
+        raise ERR.PROPOSAL_NOT_FOUND(proposal_id=proposal_id)
     return dict(row)
 
 

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import msgspec
 
 from server.commands import CommandContext, append_event
-from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from server.error_codes import ERR
 from server.ledger.schemas import Movement, MovementEvent, MovementIn, MovementRequest
 
 SEGREGATED_TYPES = frozenset({"storage", "pick_face"})
@@ -55,24 +55,16 @@ def post_movement(
     """
     check_shape(m)
     if m.kind in OUTBOUND_KINDS and flow != "departure":
-        raise Conflict(
-            "goods leave the ledger only when their truck departs",
-            code="SHIP_ONLY_AT_DEPARTURE",
-            details={"kind": m.kind},
-        )
+        raise ERR.SHIP_ONLY_AT_DEPARTURE({"kind": m.kind})
     sku = conn.execute(
         "SELECT s.id, s.customer_id, s.code, c.code AS customer_code FROM skus s "
         "JOIN customers c ON c.id = s.customer_id WHERE s.id = ? AND s.active = 1",
         (m.sku_id,),
     ).fetchone()
     if sku is None:
-        raise NotFound(f"no active SKU with id {m.sku_id}", code="SKU_NOT_FOUND")
+        raise ERR.SKU_NOT_FOUND(sku=m.sku_id)
     if sku["customer_id"] != m.customer_id:
-        raise Unprocessable(
-            "this SKU belongs to another customer",
-            code="SKU_OTHER_CUSTOMER",
-            details={"sku_id": m.sku_id, "customer_id": m.customer_id},
-        )
+        raise ERR.SKU_OTHER_CUSTOMER({"sku_id": m.sku_id, "customer_id": m.customer_id})
     source = _location(conn, m.from_location_id) if m.from_location_id is not None else None
     target = _location(conn, m.to_location_id) if m.to_location_id is not None else None
     for location in (source, target):
@@ -89,11 +81,7 @@ def post_movement(
     except sqlite3.IntegrityError as err:
         if SHIP_TRIGGER_CODE not in str(err):
             raise
-        raise Conflict(
-            "goods leave the ledger only when their truck departs",
-            code="SHIP_ONLY_AT_DEPARTURE",
-            details={"kind": m.kind, "document": m.document},
-        ) from err
+        raise ERR.SHIP_ONLY_AT_DEPARTURE({"kind": m.kind, "document": m.document}) from err
     movement = Movement(
         id=int(cur.lastrowid or 0),
         at=ctx.at,
@@ -179,12 +167,7 @@ def move_contents(
 def refuse_if_system_managed(location: sqlite3.Row) -> None:
     """Outside its flows, a tote, parcel, pack station or lane is not a place for goods."""
     if location["type"] in SYSTEM_MANAGED_TYPES:
-        raise Unprocessable(
-            f"{location['code']} is a {location['type']}: only its flow puts goods in or "
-            "takes them out",
-            code="LOCATION_SYSTEM_MANAGED",
-            details={"location": location["code"], "type": location["type"]},
-        )
+        raise ERR.LOCATION_SYSTEM_MANAGED({"location": location["code"], "type": location["type"]})
 
 
 def refuse_if_frozen(conn: sqlite3.Connection, location_id: int, *, document: str = "") -> None:
@@ -195,11 +178,7 @@ def refuse_if_frozen(conn: sqlite3.Connection, location_id: int, *, document: st
         (location_id,),
     ).fetchone()
     if row is not None and document != count_document(row["id"]):
-        raise Conflict(
-            f"location {row['code']} is being counted; it is frozen until the count is in",
-            code="LOCATION_FROZEN",
-            details={"location": row["code"], "count_task": row["id"]},
-        )
+        raise ERR.LOCATION_FROZEN({"location": row["code"], "count_task": row["id"]})
 
 
 def count_document(task_id: int) -> str:
@@ -227,13 +206,9 @@ def check_shape(m: MovementIn) -> None:
     else:
         ok = has_from != has_to  # a correction adds to one place or takes from one place
     if not ok:
-        raise InvalidInput(
-            f"a {m.kind} movement has the wrong locations",
-            code="MOVEMENT_SHAPE",
-            details={"kind": m.kind},
-        )
+        raise ERR.MOVEMENT_SHAPE({"kind": m.kind})
     if m.kind in CORRECTION_KINDS and not m.reason:
-        raise InvalidInput("an adjustment needs a reason", code="REASON_REQUIRED")
+        raise ERR.REASON_REQUIRED()
 
 
 def _location(conn: sqlite3.Connection, location_id: int) -> sqlite3.Row:
@@ -242,7 +217,7 @@ def _location(conn: sqlite3.Connection, location_id: int) -> sqlite3.Row:
         (location_id,),
     ).fetchone()
     if row is None:
-        raise NotFound(f"no active location with id {location_id}", code="LOCATION_NOT_FOUND")
+        raise ERR.LOCATION_NOT_FOUND(location=location_id)
     return row
 
 
@@ -260,16 +235,12 @@ def _take(conn: sqlite3.Connection, location_id: int, m: MovementIn) -> None:
     on_hand = row["quantity"] if row else 0
     reserved = _reserved(conn, location_id, m)
     if on_hand - reserved < m.quantity and on_hand >= m.quantity:
-        raise Unprocessable(
-            f"{reserved} of the {on_hand} here are reserved for orders",
-            code="STOCK_RESERVED",
-            details={"location_id": location_id, "on_hand": on_hand, "reserved": reserved},
+        raise ERR.STOCK_RESERVED(
+            {"location_id": location_id, "on_hand": on_hand, "reserved": reserved}
         )
     if on_hand < m.quantity:
-        raise Unprocessable(
-            f"only {on_hand} on hand, cannot take {m.quantity}",
-            code="INSUFFICIENT_STOCK",
-            details={"location_id": location_id, "on_hand": on_hand, "requested": m.quantity},
+        raise ERR.INSUFFICIENT_STOCK(
+            {"location_id": location_id, "on_hand": on_hand, "requested": m.quantity}
         )
     if on_hand == m.quantity:
         conn.execute(f"DELETE FROM balances WHERE {_KEY_WHERE}", _key(location_id, m))
@@ -289,36 +260,23 @@ def _reserved(conn: sqlite3.Connection, location_id: int, m: MovementIn) -> int:
 
 def _put(conn: sqlite3.Connection, location: sqlite3.Row, m: MovementIn, at: str) -> None:
     if location["customer_id"] is not None and location["customer_id"] != m.customer_id:
-        raise Unprocessable(
-            f"location {location['code']} is assigned to another customer",
-            code="LOCATION_OTHER_CUSTOMER",
-            details={"location": location["code"]},
-        )
+        raise ERR.LOCATION_OTHER_CUSTOMER({"location": location["code"]})
     if location["type"] in SEGREGATED_TYPES:
         other = conn.execute(
             "SELECT 1 FROM balances WHERE location_id = ? AND customer_id != ? LIMIT 1",
             (location["id"], m.customer_id),
         ).fetchone()
         if other is not None:
-            raise Unprocessable(
-                f"location {location['code']} holds another customer's goods",
-                code="LOCATION_OTHER_CUSTOMER",
-                details={"location": location["code"]},
-            )
+            raise ERR.LOCATION_OTHER_CUSTOMER({"location": location["code"]})
     if location["capacity"] is not None:
         held = conn.execute(
             "SELECT COALESCE(SUM(quantity), 0) FROM balances WHERE location_id = ?",
             (location["id"],),
         ).fetchone()[0]
         if held + m.quantity > location["capacity"]:
-            raise Unprocessable(
-                f"location {location['code']} has room for {location['capacity'] - held} more",
-                code="LOCATION_FULL",
-                details={
-                    "location": location["code"],
-                    "capacity": location["capacity"],
-                    "held": held,
-                },
+            raise ERR.LOCATION_FULL(
+                {"location": location["code"], "capacity": location["capacity"], "held": held},
+                room=location["capacity"] - held,
             )
     conn.execute(
         "INSERT INTO balances (location_id, customer_id, sku_id, lot, expiry, quantity, since) "
@@ -355,12 +313,12 @@ def resolve_movement(conn: sqlite3.Connection, r: MovementRequest) -> MovementIn
     """Turn floor codes (customer, SKU, locations) into a ledger movement."""
     customer = conn.execute("SELECT id FROM customers WHERE code = ?", (r.customer,)).fetchone()
     if customer is None:
-        raise NotFound(f"no customer {r.customer}", code="CUSTOMER_NOT_FOUND")
+        raise ERR.CUSTOMER_NOT_FOUND(customer=r.customer)
     sku = conn.execute(
         "SELECT id FROM skus WHERE customer_id = ? AND code = ?", (customer["id"], r.sku)
     ).fetchone()
     if sku is None:
-        raise NotFound(f"no SKU {r.sku} for {r.customer}", code="SKU_NOT_FOUND")
+        raise ERR.SKU_NOT_FOUND(sku=r.sku)
     return MovementIn(
         kind=r.kind,
         customer_id=customer["id"],
@@ -380,7 +338,7 @@ def _location_id(conn: sqlite3.Connection, code: str | None) -> int | None:
         return None
     row = conn.execute("SELECT id FROM locations WHERE code = ?", (code,)).fetchone()
     if row is None:
-        raise NotFound(f"no location {code}", code="LOCATION_NOT_FOUND", details={"location": code})
+        raise ERR.LOCATION_NOT_FOUND({"location": code})
     return int(row["id"])
 
 

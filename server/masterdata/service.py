@@ -14,7 +14,8 @@ import msgspec
 
 from server.barcodes import BarcodeError, check_barcode
 from server.commands import CommandContext
-from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from server.error_codes import ERR
+from server.errors import InvalidInput
 from server.imports import (
     RowProblem,
     csv_column,
@@ -55,9 +56,7 @@ def upsert_sku(conn: sqlite3.Connection, ctx: CommandContext, s: SkuIn) -> Sku:
     problems = _sku_problems(s)
     if problems:
         field_name, message, reason = problems[0]
-        raise InvalidInput(
-            message, code="BARCODE_INVALID", details={"field": field_name, "reason": reason}
-        )
+        raise ERR.BARCODE_INVALID({"field": field_name, "reason": reason}, problem=message)
     _write_skus(conn, [s], _customer_ids(conn))
     ctx.audit_target = f"sku:{s.customer}/{s.code}"
     return get_sku(conn, s.customer, s.code)
@@ -78,7 +77,7 @@ def sku_code(conn: sqlite3.Connection, sku_id: int) -> str:
 def get_customer(conn: sqlite3.Connection, code: str) -> Customer:
     row = conn.execute("SELECT * FROM customers WHERE code = ?", (code,)).fetchone()
     if row is None:
-        raise NotFound(f"no customer {code}", code="CUSTOMER_NOT_FOUND")
+        raise ERR.CUSTOMER_NOT_FOUND(customer=code)
     return msgspec.convert(dict(row), Customer, strict=False)
 
 
@@ -106,7 +105,7 @@ def get_sku(conn: sqlite3.Connection, customer: str, code: str) -> Sku:
         f"{_SKU_SELECT} WHERE c.code = ? AND s.code = ?", (customer, code)
     ).fetchone()
     if row is None:
-        raise NotFound(f"no SKU {code} for customer {customer}", code="SKU_NOT_FOUND")
+        raise ERR.SKU_NOT_FOUND(sku=code)
     return _sku_from_row(row)
 
 
@@ -146,7 +145,7 @@ _LOCATION_SELECT = (
 def get_location(conn: sqlite3.Connection, code: str) -> Location:
     row = conn.execute(f"{_LOCATION_SELECT} WHERE l.code = ?", (code,)).fetchone()
     if row is None:
-        raise NotFound(f"no location {code}", code="LOCATION_NOT_FOUND")
+        raise ERR.LOCATION_NOT_FOUND(location=code)
     return msgspec.convert(dict(row), Location, strict=False)
 
 
@@ -186,10 +185,7 @@ def parse_import(
 ) -> ParsedImport:
     """Parse and check every row; raise ImportRejected listing every bad one."""
     if kind not in IMPORT_KINDS:
-        raise NotFound(
-            f"cannot import {kind!r}; kinds are {', '.join(IMPORT_KINDS)}",
-            code="IMPORT_KIND_UNKNOWN",
-        )
+        raise ERR.IMPORT_KIND_UNKNOWN(kind=kind, kinds=", ".join(IMPORT_KINDS))
     struct_type = IMPORT_KINDS[kind]
     rows: list[Any] = []
     lines: list[int] = []
@@ -215,7 +211,7 @@ def parse_import(
             progress(1)
     problems += _duplicate_problems(kind, rows, lines)
     if not rows and not problems:
-        raise InvalidInput(f"the {kind} file has no rows", code="IMPORT_EMPTY")
+        raise ERR.IMPORT_EMPTY(kind=kind)
     if problems:
         reject(kind, problems)
     return ParsedImport(kind, rows, lines)
@@ -323,7 +319,7 @@ def _customer_ids(conn: sqlite3.Connection) -> dict[str, int]:
 
 def _customer_id(customers: dict[str, int], code: str) -> int:
     if code not in customers:
-        raise NotFound(f"no customer {code}", code="CUSTOMER_NOT_FOUND")
+        raise ERR.CUSTOMER_NOT_FOUND(customer=code)
     return customers[code]
 
 
@@ -399,11 +395,7 @@ def _write_skus(conn: sqlite3.Connection, rows: list[SkuIn], customers: dict[str
                 (customer_id, barcode),
             ).fetchone()
             if taken is not None:
-                raise InvalidInput(
-                    f"barcode {barcode} already belongs to SKU {taken[0]} of {s.customer}",
-                    code="BARCODE_IN_USE",
-                    details={"barcode": barcode, "sku": taken[0]},
-                )
+                raise ERR.BARCODE_IN_USE({"barcode": barcode, "sku": taken[0]}, customer=s.customer)
             conn.execute(
                 "INSERT INTO sku_barcodes (customer_id, barcode, sku_id) VALUES (?, ?, ?)",
                 (customer_id, barcode, sku_id),
@@ -421,12 +413,7 @@ def _write_locations(
                 (loc.code,),
             ).fetchone()[0]
             if owners > 1:
-                raise InvalidInput(
-                    f"location {loc.code} holds goods of {owners} customers; "
-                    f"it cannot become {loc.type}",
-                    code="LOCATION_OTHER_CUSTOMER",
-                    details={"location": loc.code},
-                )
+                raise ERR.LOCATION_OTHER_CUSTOMER.answered_as(InvalidInput, {"location": loc.code})
         if loc.customer is None:
             continue
         other = conn.execute(
@@ -435,11 +422,7 @@ def _write_locations(
             (loc.code, loc.customer),
         ).fetchone()
         if other is not None:
-            raise InvalidInput(
-                f"location {loc.code} holds goods of {other[0]}; it cannot be given to {loc.customer}",
-                code="LOCATION_OTHER_CUSTOMER",
-                details={"location": loc.code},
-            )
+            raise ERR.LOCATION_OTHER_CUSTOMER.answered_as(InvalidInput, {"location": loc.code})
     for loc in rows:
         _check_location_change(conn, loc, customers)
     conn.executemany(
@@ -472,11 +455,7 @@ def _check_location_change(
     exists; the parcel namespace belongs to packing.
     """
     if loc.code.upper().startswith(PARCEL_CODE_PREFIX):
-        raise Unprocessable(
-            f"{loc.code}: codes starting {PARCEL_CODE_PREFIX} are parcels, made by packing",
-            code="LOCATION_CODE_RESERVED",
-            details={"location": loc.code, "prefix": PARCEL_CODE_PREFIX},
-        )
+        raise ERR.LOCATION_CODE_RESERVED({"location": loc.code, "prefix": PARCEL_CODE_PREFIX})
     old = conn.execute(
         "SELECT id, code, type, zone, customer_id, active FROM locations WHERE code = ?",
         (loc.code,),
@@ -495,17 +474,7 @@ def _check_location_change(
     ]
     details = {"location": loc.code, "type": old["type"], "changed": changed}
     if changed and (old["type"] in SYSTEM_MANAGED_TYPES or loc.type in SYSTEM_MANAGED_TYPES):
-        raise Unprocessable(
-            f"{loc.code} is or would become a system-managed location: its "
-            f"{', '.join(changed)} cannot change",
-            code="LOCATION_SYSTEM_MANAGED",
-            details=details,
-        )
+        raise ERR.LOCATION_SYSTEM_MANAGED(details, location=loc.code)
     holds = holds_stock(conn, old["id"])
     if holds and (changed or (old["active"] and not loc.active)):
-        raise Conflict(
-            f"{loc.code} holds stock: empty it before changing its "
-            f"{', '.join(changed) or 'active flag'}",
-            code="LOCATION_NOT_EMPTY",
-            details=details,
-        )
+        raise ERR.LOCATION_NOT_EMPTY(details, what=", ".join(changed) or "active flag")

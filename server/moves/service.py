@@ -13,7 +13,7 @@ from typing import Any
 
 from server.barcodes import normalise, read_scan
 from server.commands import CommandContext
-from server.errors import Forbidden, InvalidInput, NotFound, Unprocessable
+from server.error_codes import ERR
 from server.ledger.schemas import MovementIn
 from server.ledger.service import move_contents, post_movement
 from server.moves.schemas import MovedLine, MoveRequest, MoveResult, MoveSource, SourceLine
@@ -84,31 +84,20 @@ def move_stock(
     source = _location(conn, req.from_location, gs_placeholder)
     target = _location(conn, req.to_location, gs_placeholder)
     if source["id"] == target["id"]:
-        raise Unprocessable(
-            f"{source['code']} is where the goods are already: scan another location",
-            code="MOVE_SAME_LOCATION",
-            details={"location": source["code"]},
-        )
+        raise ERR.MOVE_SAME_LOCATION({"location": source["code"]})
     for loc in (source, target):
         _check_type(loc, ctx)
     sscc = req.sscc or (_sscc_of(req.item, gs_placeholder, bare_sscc) if req.item else "")
     chosen = [bool(sscc), bool(req.item) and not sscc, req.whole_location]
     if sum(chosen) != 1 or (chosen[1] and req.quantity is None):
-        raise InvalidInput(
-            "give one of: a scanned item with a quantity, an SSCC, or the whole location",
-            code="MOVE_INCOMPLETE",
-        )
+        raise ERR.MOVE_INCOMPLETE()
     move_no = _next_move_no(conn)
     if req.whole_location:
         rows = conn.execute(
             f"{_SOURCE_SQL} ORDER BY c.code, s.code, b.expiry, b.lot", (source["id"],)
         ).fetchall()
         if not rows:
-            raise Unprocessable(
-                f"{source['code']} holds nothing to move",
-                code="LOCATION_EMPTY",
-                details={"location": source["code"]},
-            )
+            raise ERR.LOCATION_EMPTY({"location": source["code"]})
         move_contents(
             conn,
             ctx,
@@ -125,16 +114,13 @@ def move_stock(
         else:
             rows = _item_rows(conn, source, req.item, gs_placeholder, req.lot, req.customer)
             if len(rows) > 1:
-                raise Unprocessable(
-                    "this item lies here in several lots or for several customers; "
-                    "scan its GS1 label or give the lot and customer",
-                    code="LOT_AMBIGUOUS",
-                    details={
+                raise ERR.LOT_AMBIGUOUS(
+                    {
                         "lots": [
                             {"customer": r["customer"], "lot": r["lot"], "quantity": r["quantity"]}
                             for r in rows
                         ]
-                    },
+                    }
                 )
             lines = [(rows[0], int(req.quantity or 0))]
         for row, quantity in lines:
@@ -172,25 +158,15 @@ def _location(conn: sqlite3.Connection, scanned: str, gs_placeholder: str) -> sq
         (code, code.upper()),
     ).fetchone()
     if row is None:
-        raise NotFound(f"no location {code}", code="LOCATION_NOT_FOUND", details={"location": code})
+        raise ERR.LOCATION_NOT_FOUND({"location": code})
     return row
 
 
 def _check_type(location: sqlite3.Row, ctx: CommandContext) -> None:
     if location["type"] not in MOVABLE_TYPES:
-        raise Unprocessable(
-            f"{location['code']} is a {location['type']} location: stock there moves by "
-            "picking, packing and loading",
-            code="MOVE_LOCATION_TYPE",
-            details={"location": location["code"], "type": location["type"]},
-        )
+        raise ERR.MOVE_LOCATION_TYPE({"location": location["code"], "type": location["type"]})
     if location["type"] in RESTRICTED_TYPES and not ctx.actor.roles & RESTRICTED_ROLES:
-        raise Forbidden(
-            f"{location['code']} is a {location['type']} location: only a supervisor moves "
-            "goods in or out",
-            code="LOCATION_RESTRICTED",
-            details={"location": location["code"], "type": location["type"]},
-        )
+        raise ERR.LOCATION_RESTRICTED({"location": location["code"], "type": location["type"]})
 
 
 def _sscc_of(item: str, gs_placeholder: str, bare_sscc: bool) -> str:
@@ -207,11 +183,7 @@ def _item_rows(
 ) -> list[sqlite3.Row]:
     found = stock_for_item(conn, source["id"], item, gs_placeholder, lot=lot, customer=customer)
     if not found:
-        raise NotFound(
-            f"no {item} on {source['code']}",
-            code="ITEM_NOT_ON_LOCATION",
-            details={"item": item, "location": source["code"]},
-        )
+        raise ERR.ITEM_NOT_ON_LOCATION({"item": item, "location": source["code"]})
     keys = [(r["customer_id"], r["sku_id"], r["lot"], r["expiry"]) for r in found]
     rows = conn.execute(f"{_SOURCE_SQL} ORDER BY b.expiry, b.lot", (source["id"],)).fetchall()
     return [r for r in rows if (r["customer_id"], r["sku_id"], r["lot"], r["expiry"]) in keys]
@@ -228,11 +200,7 @@ def _carton_on_location(
         (sscc,),
     ).fetchall()
     if not contents:
-        raise NotFound(
-            f"carton {sscc} was never received",
-            code="SSCC_NOT_FOUND",
-            details={"sscc": sscc, "location": source["code"]},
-        )
+        raise ERR.SSCC_NOT_FOUND({"sscc": sscc, "location": source["code"]})
     here = {
         (r["customer_id"], r["sku_id"], r["lot"], r["expiry"]): r
         for r in conn.execute(_SOURCE_SQL, (source["id"],)).fetchall()
@@ -241,11 +209,7 @@ def _carton_on_location(
     for c in contents:
         row = here.get((c["customer_id"], c["sku_id"], c["lot"], c["expiry"]))
         if row is None or row["quantity"] < c["quantity"]:
-            raise NotFound(
-                f"carton {sscc} is not on {source['code']}",
-                code="ITEM_NOT_ON_LOCATION",
-                details={"item": sscc, "sscc": sscc, "location": source["code"]},
-            )
+            raise ERR.ITEM_NOT_ON_LOCATION({"item": sscc, "sscc": sscc, "location": source["code"]})
         lines.append({**dict(row), "quantity": c["quantity"]})
     return lines
 

@@ -19,7 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from server.config import Secrets, Settings
 from server.db import Database
-from server.errors import Unauthenticated
+from server.error_codes import ERR
 from server.observe.readiness import readiness_problems
 from server.web import PUBLIC, allow
 
@@ -48,10 +48,7 @@ def metrics(
 ) -> Response[bytes]:
     """Prometheus text exposition of this server's metrics."""
     if not _may_read_metrics(request, settings):
-        raise Unauthenticated(
-            "metrics are read from an allowed address or with the metrics token",
-            code="UNAUTHENTICATED",
-        )
+        raise ERR.UNAUTHENTICATED()
     return Response(
         generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST, status_code=200
     )

@@ -18,7 +18,7 @@ LOT_CONFIRMATION_REQUIRED, with the policy and the expected lots so the handheld
 from __future__ import annotations
 
 from server.barcodes import read_scan
-from server.errors import Unprocessable
+from server.error_codes import ERR
 
 
 def lot_from_label(raw: str, gs_placeholder: str) -> str:
@@ -42,42 +42,35 @@ def confirm_lot(
     lots = sorted({lot for lot in expected if lot})
     label = lot_from_label(lot_scan, gs_placeholder) if lot_scan else ""
     if item_lot and label and item_lot != label:
-        raise Unprocessable(
-            f"the item's lot {item_lot} and the lot label {label} differ",
-            code="LOT_MISMATCH",
-            details={
+        raise ERR.LOT_MISMATCH(
+            {
                 "sku": sku,
                 "lot": label,
                 "expected": item_lot,
                 "scanned": label,
                 "lots": lots,
-            },
+            }
         )
     confirmed = item_lot or label
     if not confirmed and lot_choice and policy == "choose":
         confirmed = lot_choice
     if not confirmed:
-        raise Unprocessable(
-            f"{sku} is tracked by lot: scan its lot label"
-            + (" or choose the lot" if policy == "choose" else ""),
-            code="LOT_CONFIRMATION_REQUIRED",
-            details={
+        raise ERR.LOT_CONFIRMATION_REQUIRED(
+            {
                 "sku": sku,
                 "policy": policy,
                 "lots": lots,
                 "chosen_refused": bool(lot_choice),
-            },
+            }
         )
     if confirmed not in lots:
-        raise Unprocessable(
-            f"lot {confirmed} is not {' or '.join(lots) or 'expected here'}",
-            code="LOT_MISMATCH",
-            details={
+        raise ERR.LOT_MISMATCH(
+            {
                 "sku": sku,
                 "lot": confirmed,
                 "expected": " / ".join(lots),
                 "scanned": confirmed,
                 "lots": lots,
-            },
+            }
         )
     return confirmed

@@ -16,7 +16,7 @@ import msgspec
 
 from server.barcodes import normalise
 from server.commands import CommandContext, append_event
-from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from server.error_codes import ERR, ErrorCode
 from server.ledger.service import holds_stock
 from server.outbound import customs
 from server.outbound.allocation import release_open_allocations
@@ -36,9 +36,7 @@ def utc_text(moment: datetime) -> str:
     try:
         return moment.astimezone(UTC).isoformat(timespec="milliseconds")
     except OverflowError as err:  # an offset pushes year 1 or 9999 off the calendar
-        raise InvalidInput(
-            f"{moment.isoformat()} is out of range", code="TIME_OUT_OF_RANGE"
-        ) from err
+        raise ERR.TIME_OUT_OF_RANGE(moment=moment.isoformat()) from err
 
 
 # -- upsert -----------------------------------------------------------------------------
@@ -56,7 +54,7 @@ def write_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) -
         "SELECT id FROM customers WHERE code = ? AND active = 1", (order.customer,)
     ).fetchone()
     if customer is None:
-        raise NotFound(f"no customer {order.customer}", code="CUSTOMER_NOT_FOUND")
+        raise ERR.CUSTOMER_NOT_FOUND(customer=order.customer)
     lines = _resolve_lines(conn, customer["id"], order)
     label = {
         "routing": msgspec.to_builtins(order.routing),
@@ -77,11 +75,7 @@ def write_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) -
         (order.order_no,),
     ).fetchone()
     if existing is not None and existing["customer_id"] != customer["id"]:
-        raise Conflict(
-            f"order number {order.order_no} belongs to another customer",
-            code="ORDER_NO_TAKEN",
-            details={"order_no": order.order_no},
-        )
+        raise ERR.ORDER_NO_TAKEN({"order_no": order.order_no})
     if existing is not None and existing["content_hash"] == content_hash:
         return int(existing["id"])
     waybill_owner = conn.execute(
@@ -89,10 +83,8 @@ def write_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) -
         (order.waybill_no, order.order_no),
     ).fetchone()
     if waybill_owner is not None:
-        raise Conflict(
-            f"waybill {order.waybill_no} is already on order {waybill_owner['order_no']}",
-            code="WAYBILL_TAKEN",
-            details={"waybill_no": order.waybill_no, "order_no": waybill_owner["order_no"]},
+        raise ERR.WAYBILL_TAKEN(
+            {"waybill_no": order.waybill_no, "order_no": waybill_owner["order_no"]}
         )
     fields = (
         order.courier,
@@ -116,11 +108,7 @@ def write_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) -
             "SELECT 1 FROM allocations WHERE order_id = ? LIMIT 1", (order_id,)
         ).fetchone()
         if existing["state"] not in ("new", "backorder") or reserved is not None:
-            raise Conflict(
-                f"order {order.order_no} is {existing['state']}; it can no longer be changed",
-                code="ORDER_IN_PROGRESS",
-                details={"order_no": order.order_no, "state": existing["state"]},
-            )
+            raise ERR.ORDER_IN_PROGRESS({"order_no": order.order_no, "state": existing["state"]})
         conn.execute("DELETE FROM order_lines WHERE order_id = ?", (order_id,))
         conn.execute(
             "UPDATE orders SET courier = ?, waybill_no = ?, label = ?, cutoff_at = ?, "
@@ -149,12 +137,7 @@ def _resolve_lines(
             lines.append((sku["id"], line.quantity, line.lot))
     if missing:  # every line named at once, the first also on its own as before
         first = missing[0]
-        raise NotFound(
-            f"line {first['line']}: no SKU {first['sku']} for {order.customer}"
-            + (f" (and {len(missing) - 1} more line(s))" if len(missing) > 1 else ""),
-            code="SKU_NOT_FOUND",
-            details={**first, "lines": missing},
-        )
+        raise ERR.SKU_NOT_FOUND({**first, "lines": missing})
     return lines
 
 
@@ -177,16 +160,13 @@ def customs_time_ahead(status: CustomsStatusIn, now: str, max_ahead_seconds: int
 
 def refuse_future_customs_time(status: CustomsStatusIn, now: str, max_ahead_seconds: int) -> None:
     if customs_time_ahead(status, now, max_ahead_seconds) > 0:
-        raise Unprocessable(
-            f"customs time {status.status_at.isoformat()} is more than {max_ahead_seconds} s "
-            "ahead of the server clock: check the sender's clock and time zone",
-            code="CUSTOMS_TIME_IN_FUTURE",
-            details={
+        raise ERR.CUSTOMS_TIME_IN_FUTURE(
+            {
                 "order_no": status.order_no,
                 "status_at": status.status_at.isoformat(),
                 "server_time": now,
                 "max_ahead_seconds": max_ahead_seconds,
-            },
+            }
         )
 
 
@@ -200,11 +180,7 @@ def apply_customs_status(
 ) -> dict[str, Any]:
     """Record a customs list reply; it takes effect if it wins by precedence."""
     if not customs.is_known(status.code):
-        raise InvalidInput(
-            f"{status.code} is not a customs list status",
-            code="CUSTOMS_STATUS_UNKNOWN",
-            details={"code": status.code},
-        )
+        raise ERR.CUSTOMS_STATUS_UNKNOWN({"code": status.code})
     ctx.audit_target = f"order:{status.order_no}"
     refuse_future_customs_time(status, ctx.at, max_ahead_seconds)
     order = order_by_number(conn, status.order_no)
@@ -275,16 +251,14 @@ def apply_customs_batch(
                 {
                     "line": i + 1,
                     "field": "status_at",
-                    "code": "CUSTOMS_TIME_IN_FUTURE",
+                    "code": ERR.CUSTOMS_TIME_IN_FUTURE.code,
                     "message": f"{status.status_at.isoformat()} is more than "
                     f"{max_ahead_seconds} s ahead of the server clock ({ctx.at})",
                 }
             )
     if problems:
-        raise InvalidInput(
-            f"{len(problems)} problem(s) in the batch of {len(statuses)}; nothing was applied",
-            code="BATCH_REJECTED",
-            details={"problems": problems[:500], "problem_count": len(problems)},
+        raise ERR.BATCH_REJECTED(
+            {"problems": problems[:500], "problem_count": len(problems)}, count=len(statuses)
         )
     applied = [
         apply_customs_status(
@@ -350,11 +324,7 @@ def cancel_order(conn: sqlite3.Connection, ctx: CommandContext, cancel: CancelIn
     if order["state"] == "cancelled":
         return order_view(conn, order["id"])
     if order["state"] == "shipped":
-        raise Conflict(
-            f"order {cancel.order_no} has left the warehouse",
-            code="CANCEL_TOO_LATE",
-            details={"order_no": cancel.order_no},
-        )
+        raise ERR.CANCEL_TOO_LATE({"order_no": cancel.order_no})
     release_open_allocations(conn, order["id"])
     if order["wave_id"] is not None:
         still_open = conn.execute(
@@ -429,43 +399,34 @@ def set_state(
     )
 
 
-def blocked(order: sqlite3.Row) -> tuple[str, str] | None:
-    """Why the floor must not go on with this order, as (code, message), or None."""
+def blocked(order: sqlite3.Row) -> ErrorCode | None:
+    """Why the floor must not go on with this order, or None."""
     if order["state"] == "cancelled" or order["cancelled_at"]:
-        return "ORDER_CANCELLED", f"order {order['order_no']} is cancelled: return it to stock"
+        return ERR.ORDER_CANCELLED
     if customs.is_hold(order["customs_status"]):
         if order["customs_status"] == customs.INSPECTION_CODE:
-            return (
-                "ORDER_INSPECTION",
-                f"customs inspects {order['order_no']}: take it to inspection",
-            )
-        return "ORDER_ON_HOLD", f"customs holds {order['order_no']} ({order['customs_status']})"
+            return ERR.ORDER_INSPECTION
+        return ERR.ORDER_ON_HOLD
     return None
 
 
 def refuse_if_blocked(order: sqlite3.Row) -> None:
     reason = blocked(order)
     if reason is not None:
-        raise Conflict(
-            reason[1],
-            code=reason[0],
-            details={"order_no": order["order_no"], "customs_status": order["customs_status"]},
-        )
+        raise reason({"order_no": order["order_no"], "customs_status": order["customs_status"]})
 
 
 def order_by_number(conn: sqlite3.Connection, order_no: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM orders WHERE order_no = ?", (order_no,)).fetchone()
     if row is None:
-        raise NotFound(
-            f"no order {order_no}", code="ORDER_NOT_FOUND", details={"order_no": order_no}
-        )
+        raise ERR.ORDER_NOT_FOUND({"order_no": order_no}, order=order_no)
     return row
 
 
 def order_row(conn: sqlite3.Connection, order_id: int) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM orders WHERE id = ?", (order_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no order {order_id}", code="ORDER_NOT_FOUND", details={"id": order_id})
+        raise ERR.ORDER_NOT_FOUND({"id": order_id}, order=order_id)
     return row
 
 
@@ -487,10 +448,8 @@ def find_order_by_scan(conn: sqlite3.Connection, scanned: str, gs_placeholder: s
         ).fetchone()
         if row is not None and holds_stock(conn, tote["id"]):
             return row
-        raise Unprocessable(f"tote {text} is empty", code="TOTE_EMPTY", details={"tote": text})
-    raise NotFound(
-        f"{text} is no order, waybill or tote", code="ORDER_NOT_FOUND", details={"scanned": text}
-    )
+        raise ERR.TOTE_EMPTY({"tote": text})
+    raise ERR.ORDER_NOT_FOUND({"scanned": text}, order=text)
 
 
 # -- views ------------------------------------------------------------------------------
@@ -508,7 +467,7 @@ def order_view(
         (order_id,),
     ).fetchone()
     if o is None:
-        raise NotFound(f"no order {order_id}", code="ORDER_NOT_FOUND")
+        raise ERR.ORDER_NOT_FOUND(order=order_id)
     lines = conn.execute(
         "SELECT l.line_no, s.code AS sku, s.name AS sku_name, l.quantity, l.lot, "
         "(SELECT COALESCE(SUM(CASE WHEN a.status IN ('open', 'picked') THEN a.quantity "
@@ -553,7 +512,7 @@ def order_view(
         "customs_status": o["customs_status"],
         "customs_at": o["customs_at"],
         "customs_gate": customs.gate(o["customs_status"]).name.lower(),
-        "blocked": reason[0] if reason else None,
+        "blocked": reason.code if reason else None,
         "cutoff_at": o["cutoff_at"],
         "priority": o["priority"],
         "wave": o["wave_no"],
@@ -612,7 +571,7 @@ def list_orders(
             {
                 **dict(r),
                 "customs_gate": customs.gate(r["customs_status"]).name.lower(),
-                "blocked": reason[0] if reason else None,
+                "blocked": reason.code if reason else None,
             }
         )
     return out

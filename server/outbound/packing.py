@@ -15,7 +15,8 @@ from devices import facesheet
 from server.barcodes import gtin_candidates, read_scan
 from server.commands import CommandContext, append_event
 from server.config import Settings, StationSettings
-from server.errors import Conflict, NotFound, Unprocessable
+from server.error_codes import ERR, by_code
+from server.errors import Unprocessable
 from server.ledger.service import PARCEL_CODE_PREFIX, move_contents
 from server.masterdata.service import sku_code
 from server.outbound import customs
@@ -41,17 +42,9 @@ def open_for_packing(conn: sqlite3.Connection, settings: Settings, scanned: str)
 def _check_packable(order: sqlite3.Row) -> None:
     refuse_if_blocked(order)
     if order["state"] in ("packed", "loaded", "shipped"):
-        raise Conflict(
-            f"order {order['order_no']} is packed already",
-            code="ORDER_ALREADY_PACKED",
-            details={"order_no": order["order_no"]},
-        )
+        raise ERR.ORDER_ALREADY_PACKED({"order_no": order["order_no"]})
     if order["state"] != "picked":
-        raise Conflict(
-            f"order {order['order_no']} is not fully picked ({order['state']})",
-            code="ORDER_NOT_PICKED",
-            details={"order_no": order["order_no"], "state": order["state"]},
-        )
+        raise ERR.ORDER_NOT_PICKED({"order_no": order["order_no"], "state": order["state"]})
 
 
 def pack_scan(
@@ -78,17 +71,13 @@ def pack_scan(
         (order_id, scan.text, order["customer_id"], *codes),
     ).fetchone()
     if line is None:
-        raise Unprocessable(
-            f"{scan.gtin or scan.text} is not on order {order['order_no']}",
-            code="ITEM_NOT_ON_ORDER",
-            details={"scanned": scan.gtin or scan.text, "order_no": order["order_no"]},
+        raise ERR.ITEM_NOT_ON_ORDER(
+            {"scanned": scan.gtin or scan.text, "order_no": order["order_no"]}
         )
     packed = _packed(conn, order_id, line["sku_id"])
     if packed + 1 > line["ordered"]:
-        raise Unprocessable(
-            f"{line['sku']}: all {line['ordered']} are packed already",
-            code="ITEM_OVER_PACKED",
-            details={"sku": line["sku"], "ordered": line["ordered"], "packed": packed},
+        raise ERR.ITEM_OVER_PACKED(
+            {"sku": line["sku"], "ordered": line["ordered"], "packed": packed}
         )
     lot = _confirmed_lot(conn, settings, order, line, scan.lot, req)
     if lot:
@@ -103,11 +92,7 @@ def pack_scan(
             (order_id, line["sku_id"], lot),
         ).fetchone()[0]
         if packed_lot + 1 > in_tote:
-            raise Unprocessable(
-                f"lot {lot} of {line['sku']} was not picked for this order",
-                code="LOT_MISMATCH",
-                details={"sku": line["sku"], "lot": lot, "scanned": lot, "expected": ""},
-            )
+            raise ERR.LOT_MISMATCH({"sku": line["sku"], "lot": lot, "scanned": lot, "expected": ""})
     conn.execute(
         "INSERT INTO pack_scans (order_id, sku_id, lot, quantity, station, user_code, device, at, "
         "command_key) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
@@ -205,20 +190,14 @@ def complete_pack(
         if item["packed"] < item["quantity"]
     ]
     if missing:
-        raise Unprocessable(
-            "scan every item before weighing", code="PACK_INCOMPLETE", details={"missing": missing}
-        )
+        raise ERR.PACK_INCOMPLETE({"missing": missing})
     if not customs.may_ship(order["customs_status"], bonded=settings.site.bonded):
-        raise Conflict(
-            f"order {order['order_no']} is not released by customs (800) yet",
-            code="PACK_NOT_RELEASED",
-            details={"order_no": order["order_no"], "customs_status": order["customs_status"]},
+        raise ERR.PACK_NOT_RELEASED(
+            {"order_no": order["order_no"], "customs_status": order["customs_status"]}
         )
     if req.weight_g > settings.outbound.max_parcel_weight_g:
-        raise Unprocessable(
-            f"{req.weight_g} g is more than the {settings.outbound.max_parcel_weight_g} g allowed",
-            code="WEIGHT_OUT_OF_RANGE",
-            details={"weight_g": req.weight_g, "max": settings.outbound.max_parcel_weight_g},
+        raise ERR.WEIGHT_OUT_OF_RANGE(
+            {"weight_g": req.weight_g, "max": settings.outbound.max_parcel_weight_g}
         )
     lane_code = settings.outbound.courier_lanes.get(order["courier"], settings.outbound.parcel_lane)
     lane = conn.execute(
@@ -226,7 +205,7 @@ def complete_pack(
         (lane_code,),
     ).fetchone()
     if lane is None:
-        raise Unprocessable(f"the outbound lane {lane_code} does not exist", code="LANE_MISSING")
+        raise ERR.LANE_MISSING(lane_code=lane_code)
     # The view's recipient is masked already; masking a masked value leaves it as it is.
     label = face_sheet(
         order_view(conn, order_id), weight_g=req.weight_g, parcel_count=req.parcel_count, day=day
@@ -306,17 +285,9 @@ def check_label_prints(label: dict[str, Any], settings: Settings, printer_name: 
     """Refuse at the bench a face sheet that could not be drawn, before any parcel exists."""
     printer = next((p for p in settings.printers if p.name == printer_name), None)
     if printer is None:
-        raise Unprocessable(
-            f"printer {printer_name} is not configured",
-            code="PRINTER_UNKNOWN",
-            details={"printer": printer_name},
-        )
+        raise ERR.PRINTER_UNKNOWN.answered_as(Unprocessable, {"printer": printer_name})
     if not printer.enabled:
-        raise Unprocessable(
-            f"the bench's printer {printer_name} is disabled",
-            code="PRINTER_DISABLED",
-            details={"printer": printer_name},
-        )
+        raise ERR.PRINTER_DISABLED({"printer": printer_name})
     try:
         facesheet.plan_face_sheet(
             label,
@@ -326,26 +297,20 @@ def check_label_prints(label: dict[str, Any], settings: Settings, printer_name: 
             font=settings.printing.font,
         )
     except facesheet.LabelError as err:
-        if err.code == "FONT_NOT_FOUND":
+        if err.code == ERR.FONT_NOT_FOUND.code:
             return  # the site's setup, not this parcel: the job fails visibly at the printer
-        raise Unprocessable(err.message, code=err.code, details={"field": err.field}) from err
+        raise by_code(err.code)({"field": err.field}, problem=err.message) from err
 
 
 def pack_station(settings: Settings, name: str) -> StationSettings:
     for station in settings.stations:
         if station.name == name and station.kind == "pack_bench":
             if not station.printers:
-                raise Unprocessable(
-                    f"pack bench {name} has no printer configured",
-                    code="STATION_HAS_NO_PRINTER",
-                    details={"station": name},
-                )
+                raise ERR.STATION_HAS_NO_PRINTER({"station": name})
             return station
-    raise NotFound(
-        f"no pack bench {name}",
-        code="STATION_UNKNOWN",
-        details={
+    raise ERR.STATION_UNKNOWN(
+        {
             "station": name,
             "known": [s.name for s in settings.stations if s.kind == "pack_bench"],
-        },
+        }
     )

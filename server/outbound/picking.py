@@ -12,7 +12,7 @@ from typing import Any
 from server.barcodes import gtin_candidates, normalise, read_scan
 from server.commands import Actor, CommandContext, append_event
 from server.config import Settings, site_day
-from server.errors import Conflict, NotFound, Unprocessable
+from server.error_codes import ERR
 from server.ledger.schemas import MovementIn
 from server.ledger.service import holds_stock, post_movement, refuse_if_frozen
 from server.masterdata.service import sku_code
@@ -102,11 +102,7 @@ def _lease(conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, ta
 def _check_lease(task: sqlite3.Row, ctx: CommandContext) -> None:
     holder = task["lease_holder"]
     if holder and holder != lease_holder(ctx.actor) and task["lease_expires_at"] > ctx.at:
-        raise Conflict(
-            "another handheld is picking this task",
-            code="TASK_LEASED",
-            details={"holder": holder.split("@")[0], "until": task["lease_expires_at"]},
-        )
+        raise ERR.TASK_LEASED({"holder": holder.split("@")[0], "until": task["lease_expires_at"]})
 
 
 def check_pick(
@@ -155,10 +151,8 @@ def confirm_pick(
         bonded=settings.site.bonded,
         pick_before_release=settings.outbound.pick_before_release,
     ):
-        raise Conflict(
-            f"order {order['order_no']} is not released by customs",
-            code="ORDER_NOT_RELEASED",
-            details={"order_no": order["order_no"], "customs_status": order["customs_status"]},
+        raise ERR.ORDER_NOT_RELEASED(
+            {"order_no": order["order_no"], "customs_status": order["customs_status"]}
         )
     _check_location(conn, task, req.location, settings)
     item = _check_item(conn, task, req.item, settings)
@@ -174,11 +168,7 @@ def confirm_pick(
     tote_id, tote_code = _check_tote(conn, task, req.tote, settings)
     remaining = task["quantity"] - task["picked_qty"]
     if req.quantity > remaining:
-        raise Unprocessable(
-            f"only {remaining} left to pick on this task",
-            code="PICK_OVER",
-            details={"remaining": remaining, "quantity": req.quantity},
-        )
+        raise ERR.PICK_OVER({"remaining": remaining, "quantity": req.quantity})
     done = req.quantity == remaining
     # The reservation shrinks first, so the ledger sees these units as free to take.
     conn.execute(
@@ -337,11 +327,7 @@ def _check_location(
         "SELECT code FROM locations WHERE id = ?", (task["location_id"],)
     ).fetchone()["code"]
     if text.strip().upper() != expected.upper():
-        raise Unprocessable(
-            f"wrong location: go to {expected}",
-            code="WRONG_LOCATION",
-            details={"expected": expected, "scanned": text},
-        )
+        raise ERR.WRONG_LOCATION({"expected": expected, "scanned": text})
 
 
 def _check_item(
@@ -358,23 +344,13 @@ def _check_item(
         (task["customer_id"], *codes, task["sku_id"]),
     ).fetchone()
     if hit is None and scan.text != sku["code"]:
-        raise Unprocessable(
-            f"wrong item: this task is {sku['code']} {sku['name']}",
-            code="WRONG_ITEM",
-            details={"expected": sku["code"], "scanned": scan.gtin or scan.text},
+        raise ERR.WRONG_ITEM(
+            {"expected": sku["code"], "scanned": scan.gtin or scan.text}, sku=sku["name"]
         )
     if scan.lot and scan.lot != task["lot"]:
-        raise Unprocessable(
-            f"lot {scan.lot} is not the reserved lot {task['lot'] or '(none)'}",
-            code="LOT_MISMATCH",
-            details={"expected": task["lot"], "scanned": scan.lot},
-        )
+        raise ERR.LOT_MISMATCH({"expected": task["lot"], "scanned": scan.lot})
     if scan.expiry and task["expiry"] and scan.expiry != task["expiry"]:
-        raise Unprocessable(
-            f"expiry {scan.expiry} is not the reserved {task['expiry']}",
-            code="EXPIRY_MISMATCH",
-            details={"expected": task["expiry"], "scanned": scan.expiry},
-        )
+        raise ERR.EXPIRY_MISMATCH({"expected": task["expiry"], "scanned": scan.expiry})
     return {"sku": sku["code"], "lot": scan.lot, "count": scan.count}
 
 
@@ -412,10 +388,9 @@ def refuse_if_expired(task: sqlite3.Row, today: date) -> None:
     """Stock reserved before its expiry may have expired since: never pick it (the
     picker reports a shortage; allocation offers no expired stock)."""
     if task["expiry"] and task["expiry"] < today.isoformat():
-        raise Unprocessable(
-            f"lot {task['lot'] or '(none)'} expired on {task['expiry']}: report a shortage",
-            code="PICK_LOT_EXPIRED",
-            details={"lot": task["lot"], "expiry": task["expiry"], "today": today.isoformat()},
+        raise ERR.PICK_LOT_EXPIRED(
+            {"lot": task["lot"], "expiry": task["expiry"], "today": today.isoformat()},
+            lot=task["lot"] or "(none)",
         )
 
 
@@ -428,18 +403,14 @@ def _check_tote(
         "SELECT id, code, type FROM locations WHERE code = ? AND active = 1", (text.strip(),)
     ).fetchone()
     if tote is None:
-        raise NotFound(f"no tote {text}", code="TOTE_UNKNOWN", details={"scanned": text})
+        raise ERR.TOTE_UNKNOWN({"scanned": text})
     if tote["type"] != "tote":
-        raise Unprocessable(f"{text} is not a tote", code="NOT_A_TOTE", details={"scanned": text})
+        raise ERR.NOT_A_TOTE({"scanned": text})
     order = order_row(conn, task["order_id"])
     own = order["tote_location_id"]
     if own is not None and own != tote["id"] and holds_stock(conn, own):
         current = conn.execute("SELECT code FROM locations WHERE id = ?", (own,)).fetchone()
-        raise Conflict(
-            f"this order is in tote {current['code']}",
-            code="ORDER_IN_OTHER_TOTE",
-            details={"tote": current["code"]},
-        )
+        raise ERR.ORDER_IN_OTHER_TOTE({"tote": current["code"]})
     if holds_stock(conn, tote["id"]):
         other = conn.execute(
             "SELECT order_no FROM orders WHERE tote_location_id = ? AND id != ? "
@@ -447,10 +418,8 @@ def _check_tote(
             (tote["id"], order["id"]),
         ).fetchone()
         if other is not None or own != tote["id"]:
-            raise Conflict(
-                f"tote {tote['code']} holds another order",
-                code="TOTE_IN_USE",
-                details={"tote": tote["code"], "order_no": other["order_no"] if other else None},
+            raise ERR.TOTE_IN_USE(
+                {"tote": tote["code"], "order_no": other["order_no"] if other else None}
             )
     return int(tote["id"]), tote["code"]
 
@@ -463,18 +432,14 @@ def _task(conn: sqlite3.Connection, task_id: int) -> sqlite3.Row:
         "SELECT * FROM allocations WHERE id = ? AND wave_id IS NOT NULL", (task_id,)
     ).fetchone()
     if row is None:
-        raise NotFound(f"no pick task {task_id}", code="TASK_NOT_FOUND")
+        raise ERR.TASK_NOT_FOUND(task_id=task_id)
     return row
 
 
 def _open_task(conn: sqlite3.Connection, task_id: int) -> sqlite3.Row:
     task = _task(conn, task_id)
     if task["status"] != "open":
-        raise Conflict(
-            f"pick task {task_id} is {task['status']}",
-            code="TASK_CLOSED",
-            details={"status": task["status"]},
-        )
+        raise ERR.TASK_CLOSED({"status": task["status"]}, task_id=task_id)
     return task
 
 
@@ -492,7 +457,7 @@ def task_view(conn: sqlite3.Connection, task_id: int) -> dict[str, Any]:
         (task_id,),
     ).fetchone()
     if t is None:
-        raise NotFound(f"no pick task {task_id}", code="TASK_NOT_FOUND")
+        raise ERR.TASK_NOT_FOUND(task_id=task_id)
     return {
         **dict(t),
         "remaining": t["quantity"] - t["picked_qty"],

@@ -9,7 +9,7 @@ from typing import Any
 from server.barcodes import normalise
 from server.commands import CommandContext, append_event
 from server.config import Settings
-from server.errors import Conflict, NotFound, Unprocessable
+from server.error_codes import ERR
 from server.ledger.service import move_contents
 from server.outbound import customs
 from server.outbound.schemas import TaskDone
@@ -22,24 +22,20 @@ def complete_task(
 ) -> dict[str, Any]:
     task = conn.execute("SELECT * FROM order_tasks WHERE id = ?", (task_id,)).fetchone()
     if task is None:
-        raise NotFound(f"no floor task {task_id}", code="TASK_NOT_FOUND")
+        raise ERR.TASK_NOT_FOUND(task_id=task_id)
     if task["status"] != "open":
-        raise Conflict(f"floor task {task_id} is done", code="TASK_CLOSED")
+        raise ERR.TASK_CLOSED(task_id=task_id, status="done")
     _, code = normalise(req.location, settings.scan.gs_placeholder)
     target = conn.execute(
         "SELECT id, code, type FROM locations WHERE code = ? AND active = 1", (code.strip(),)
     ).fetchone()
     if target is None:
-        raise NotFound(f"no location {code}", code="LOCATION_NOT_FOUND", details={"location": code})
+        raise ERR.LOCATION_NOT_FOUND({"location": code})
     order = conn.execute("SELECT order_no FROM orders WHERE id = ?", (task["order_id"],)).fetchone()
     ctx.audit_target = f"order:{order['order_no']}"
     if task["kind"] == "to_inspection":
         if target["type"] != "inspection":
-            raise Unprocessable(
-                f"{target['code']} is not an inspection lane",
-                code="NOT_AN_INSPECTION_LANE",
-                details={"location": target["code"]},
-            )
+            raise ERR.NOT_AN_INSPECTION_LANE({"location": target["code"]})
         # The goods stay in their tote or parcel; the container is now at the lane.
         conn.execute(
             "UPDATE parcels SET lane_location_id = ? WHERE location_id = ?",
@@ -48,11 +44,7 @@ def complete_task(
     else:
         _refuse_while_held(conn, task["order_id"])
         if target["type"] not in RETURN_TARGET_TYPES:
-            raise Unprocessable(
-                f"returns go to storage, a pick face or staging, not {target['type']}",
-                code="RETURN_LOCATION_INVALID",
-                details={"location": target["code"], "type": target["type"]},
-            )
+            raise ERR.RETURN_LOCATION_INVALID({"location": target["code"], "type": target["type"]})
         move_contents(
             conn,
             ctx,
@@ -92,11 +84,8 @@ def _refuse_while_held(conn: sqlite3.Connection, order_id: int) -> None:
         "SELECT order_no, customs_status FROM orders WHERE id = ?", (order_id,)
     ).fetchone()
     if customs.is_hold(order["customs_status"]):
-        raise Conflict(
-            f"customs holds order {order['order_no']} ({order['customs_status']}): its goods "
-            "stay until the hold is over",
-            code="ORDER_HELD_BY_CUSTOMS",
-            details={"order_no": order["order_no"], "customs_status": order["customs_status"]},
+        raise ERR.ORDER_HELD_BY_CUSTOMS(
+            {"order_no": order["order_no"], "customs_status": order["customs_status"]}
         )
 
 
@@ -109,7 +98,7 @@ def task_view(conn: sqlite3.Connection, task_id: int) -> dict[str, Any]:
         (task_id,),
     ).fetchone()
     if row is None:
-        raise NotFound(f"no floor task {task_id}", code="TASK_NOT_FOUND")
+        raise ERR.TASK_NOT_FOUND(task_id=task_id)
     return dict(row)
 
 
@@ -145,9 +134,9 @@ def resolve_shortage(
         "SELECT resolved_at FROM pick_shortages WHERE id = ?", (shortage_id,)
     ).fetchone()
     if row is None:
-        raise NotFound(f"no shortage {shortage_id}", code="SHORTAGE_NOT_FOUND")
+        raise ERR.SHORTAGE_NOT_FOUND(shortage_id=shortage_id)
     if row["resolved_at"] is not None:
-        raise Conflict(f"shortage {shortage_id} is settled already", code="SHORTAGE_RESOLVED")
+        raise ERR.SHORTAGE_RESOLVED(shortage_id=shortage_id)
     conn.execute(
         "UPDATE pick_shortages SET resolved_by = ?, resolved_at = ?, resolution = ? WHERE id = ?",
         (ctx.actor.code, ctx.at, resolution, shortage_id),

@@ -10,7 +10,8 @@ from typing import Any
 from server.commands import SYSTEM, CommandContext, append_event, run_command, utc_now
 from server.config import Settings, site_today
 from server.db import Database
-from server.errors import Conflict, NotFound, Unprocessable
+from server.error_codes import ERR
+from server.errors import Unprocessable
 from server.outbound import customs
 from server.outbound.allocation import allocate_order
 from server.outbound.orders import (
@@ -52,7 +53,9 @@ def build_wave(
         candidates, skipped = _named_candidates(conn, settings, req.order_nos)
         # Named orders are all taken unless a limit is asked for; those left out say so.
         limit = req.max_orders or len(candidates)
-        skipped += [{"order_no": o["order_no"], "code": "WAVE_FULL"} for o in candidates[limit:]]
+        skipped += [
+            {"order_no": o["order_no"], "code": ERR.WAVE_FULL.code} for o in candidates[limit:]
+        ]
     else:
         where = [pickable_sql(settings), "o.wave_id IS NULL"]
         params: list[Any] = []
@@ -78,11 +81,7 @@ def build_wave(
             backordered.append(order["order_no"])
             set_state(conn, ctx, order, "backorder")
     if not candidates:
-        raise Unprocessable(
-            "no order is released and waiting to be picked",
-            code="NOTHING_TO_WAVE",
-            details={"skipped": skipped},
-        )
+        raise ERR.NOTHING_TO_WAVE({"skipped": skipped})
     if not joined:
         # What could be reserved stays reserved: the back-orders are the news here.
         return {
@@ -138,13 +137,13 @@ def _named_candidates(
             (order_no,),
         ).fetchone()
         if row is None:
-            skipped.append({"order_no": order_no, "code": "ORDER_NOT_FOUND"})
+            skipped.append({"order_no": order_no, "code": ERR.ORDER_NOT_FOUND.code})
         elif (reason := blocked(row)) is not None:
-            skipped.append({"order_no": order_no, "code": reason[0]})
+            skipped.append({"order_no": order_no, "code": reason.code})
         elif not row["pickable"]:
-            skipped.append({"order_no": order_no, "code": "ORDER_NOT_RELEASED"})
+            skipped.append({"order_no": order_no, "code": ERR.ORDER_NOT_RELEASED.code})
         elif row["state"] not in WAVE_CANDIDATE_STATES or row["wave_id"] is not None:
-            skipped.append({"order_no": order_no, "code": "ORDER_ALREADY_WAVED"})
+            skipped.append({"order_no": order_no, "code": ERR.ORDER_ALREADY_WAVED.code})
         else:
             candidates.append(row)
     return candidates, skipped
@@ -210,7 +209,7 @@ def wave_view(conn: sqlite3.Connection, wave_id: int) -> dict[str, Any]:
         (wave_id,),
     ).fetchone()
     if row is None:
-        raise NotFound(f"no wave {wave_id}", code="WAVE_NOT_FOUND")
+        raise ERR.WAVE_NOT_FOUND(wave_id=wave_id)
     return {**dict(row), "automatic": bool(row["automatic"])}
 
 
@@ -230,11 +229,7 @@ def retry_allocation(
     ctx.audit_target = f"order:{order['order_no']}"
     refuse_if_blocked(order)
     if order["state"] not in ("new", "backorder", "allocated", "waved", "picking", "short"):
-        raise Conflict(
-            f"order {order['order_no']} is {order['state']}: nothing to reserve",
-            code="ORDER_NOT_ALLOCATABLE",
-            details={"state": order["state"]},
-        )
+        raise ERR.ORDER_NOT_ALLOCATABLE({"state": order["state"]}, order_no=order["order_no"])
     covered = allocate_order(conn, order_id, today=today, at=ctx.at, wave_id=order["wave_id"])
     if order["wave_id"] is None:
         set_state(conn, ctx, order, "allocated" if covered else "backorder")

@@ -12,6 +12,7 @@ from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from server.commands import Actor, run_command
 from server.config import Settings, site_today
 from server.db import Database
+from server.error_codes import by_code
 from server.errors import InvalidInput
 from server.printing import service
 from server.printing.dispatch import PrintDispatcher, render_job
@@ -108,7 +109,8 @@ def preview(
     try:
         image = render_job(job, printer, settings)
     except facesheet.LabelError as err:
-        raise InvalidInput(err.message, code=err.code, details={"field": err.field}) from err
+        refusal = by_code(err.code)
+        raise refusal.answered_as(InvalidInput, {"field": err.field}, problem=err.message) from err
     return Response(facesheet.to_png(image), media_type="image/png")
 
 

@@ -19,7 +19,7 @@ import msgspec
 from server.barcodes import normalise
 from server.commands import CommandContext
 from server.config import PrinterSettings, Settings
-from server.errors import Conflict, NotFound, Unprocessable
+from server.error_codes import ERR
 
 SAMPLE_LABEL: dict[str, Any] = {
     "courier": "TEST",
@@ -157,11 +157,7 @@ def printer_settings(settings: Settings, name: str) -> PrinterSettings:
     for printer in settings.printers:
         if printer.name == name:
             return printer
-    raise NotFound(
-        f"no printer {name}",
-        code="PRINTER_UNKNOWN",
-        details={"printer": name, "known": [p.name for p in settings.printers]},
-    )
+    raise ERR.PRINTER_UNKNOWN({"printer": name, "known": [p.name for p in settings.printers]})
 
 
 def list_printers(conn: sqlite3.Connection, settings: Settings) -> list[dict[str, Any]]:
@@ -218,7 +214,7 @@ def list_jobs(
 def job(conn: sqlite3.Connection, job_id: int) -> dict[str, Any]:
     found = list_jobs(conn, printer=None, status=None, limit=1, job_id=job_id)
     if not found:
-        raise NotFound(f"no print job {job_id}", code="PRINT_JOB_NOT_FOUND")
+        raise ERR.PRINT_JOB_NOT_FOUND(job_id=job_id)
     return found[0]
 
 
@@ -241,27 +237,17 @@ def reprint(
         (text, text, text),
     ).fetchone()
     if original is None:
-        raise NotFound(
-            f"no face sheet for {text}", code="PARCEL_NOT_FOUND", details={"scanned": text}
-        )
+        raise ERR.PARCEL_NOT_FOUND({"scanned": text})
     status = conn.execute(
         "SELECT o.state, o.order_no FROM parcels p JOIN orders o ON o.id = p.order_id "
         "WHERE p.id = ?",
         (original["parcel_id"],),
     ).fetchone()
     if status["state"] == "cancelled":
-        raise Conflict(
-            "the order is cancelled: its label must not be printed again",
-            code="ORDER_CANCELLED",
-            details={"scanned": text, "order_no": status["order_no"]},
-        )
+        raise ERR.ORDER_CANCELLED({"scanned": text, "order_no": status["order_no"]})
     target = printer_settings(settings, printer or original["printer"])
     if not target.enabled:
-        raise Unprocessable(
-            f"printer {target.name} is disabled",
-            code="PRINTER_DISABLED",
-            details={"printer": target.name},
-        )
+        raise ERR.PRINTER_DISABLED({"printer": target.name})
     copies = conn.execute(
         "SELECT COUNT(*) FROM print_jobs WHERE copy_of = ?", (original["id"],)
     ).fetchone()[0]
@@ -302,11 +288,7 @@ def test_print(
 ) -> dict[str, Any]:
     target = printer_settings(settings, printer)
     if not target.enabled:
-        raise Unprocessable(
-            f"printer {target.name} is disabled",
-            code="PRINTER_DISABLED",
-            details={"printer": target.name},
-        )
+        raise ERR.PRINTER_DISABLED({"printer": target.name})
     payload = {**SAMPLE_LABEL, "date": day}
     job_id = conn.execute(
         "INSERT INTO print_jobs (printer, kind, payload, created_by, created_at) "
@@ -323,16 +305,12 @@ def retry_failed(
     """A supervisor sends a failed job again (after fixing the printer's configuration)."""
     row = conn.execute("SELECT status, printer FROM print_jobs WHERE id = ?", (job_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no print job {job_id}", code="PRINT_JOB_NOT_FOUND")
+        raise ERR.PRINT_JOB_NOT_FOUND(job_id=job_id)
     printer = printer_settings(settings, row["printer"])  # no queue without its printer
     if not printer.enabled:
-        raise Unprocessable(
-            f"printer {printer.name} is disabled",
-            code="PRINTER_DISABLED",
-            details={"printer": printer.name},
-        )
+        raise ERR.PRINTER_DISABLED({"printer": printer.name})
     if row["status"] != "failed":
-        raise Conflict(f"job {job_id} is {row['status']}, not failed", code="PRINT_JOB_NOT_FAILED")
+        raise ERR.PRINT_JOB_NOT_FAILED(job_id=job_id, status=row["status"])
     conn.execute(
         "UPDATE print_jobs SET status = 'queued', next_attempt_at = '', done_at = NULL "
         "WHERE id = ?",

@@ -14,7 +14,7 @@ from typing import Any
 
 from server.barcodes import gtin_candidates, normalise, read_scan
 from server.commands import CommandContext
-from server.errors import Conflict, InvalidInput, NotFound, Unprocessable
+from server.error_codes import ERR
 from server.ledger.schemas import MovementIn
 from server.ledger.service import post_movement
 from server.putaway.schemas import PutawayRequest, Suggestion
@@ -112,18 +112,10 @@ def putaway(
     """Move stock from a dock/staging location to the scanned storage location."""
     source = _location(conn, req.from_location)
     if source["type"] not in SOURCE_TYPES:
-        raise Unprocessable(
-            f"{source['code']} is a {source['type']} location; put away from a dock or staging",
-            code="PUTAWAY_SOURCE_TYPE",
-            details={"location": source["code"], "type": source["type"]},
-        )
+        raise ERR.PUTAWAY_SOURCE_TYPE({"location": source["code"], "type": source["type"]})
     target = _location(conn, normalise(req.to_location, gs_placeholder)[1])
     if target["type"] not in PUTAWAY_TYPES:
-        raise Unprocessable(
-            f"{target['code']} is a {target['type']} location; put away into storage or a pick face",
-            code="PUTAWAY_LOCATION_TYPE",
-            details={"location": target["code"], "type": target["type"]},
-        )
+        raise ERR.PUTAWAY_LOCATION_TYPE({"location": target["code"], "type": target["type"]})
     items = _items_to_move(conn, source, req, gs_placeholder)
     moved = []
     for item in items:
@@ -164,42 +156,26 @@ def _items_to_move(
             (req.sscc, source["id"]),
         ).fetchone()
         if done is not None:
-            raise Conflict(
-                f"carton {req.sscc} is put away already",
-                code="SSCC_ALREADY_PUT_AWAY",
-                details={"sscc": req.sscc},
-            )
+            raise ERR.SSCC_ALREADY_PUT_AWAY({"sscc": req.sscc})
         rows = _carton_contents(conn, source, req.sscc)
         if not rows:
-            raise NotFound(
-                f"carton {req.sscc} was not received onto {source['code']}",
-                code="SSCC_NOT_FOUND",
-                details={"sscc": req.sscc, "location": source["code"]},
-            )
+            raise ERR.SSCC_NOT_FOUND({"sscc": req.sscc, "location": source["code"]})
         return rows
     if not req.item or req.quantity is None:
-        raise InvalidInput(
-            "give the scanned item and a quantity, or an SSCC", code="PUTAWAY_INCOMPLETE"
-        )
+        raise ERR.PUTAWAY_INCOMPLETE()
     stock = stock_for_item(
         conn, source["id"], req.item, gs_placeholder, lot=req.lot, customer=req.customer
     )
     if not stock:
-        raise NotFound(
-            f"no {req.item} waiting on {source['code']}",
-            code="ITEM_NOT_ON_LOCATION",
-            details={"item": req.item, "location": source["code"]},
-        )
+        raise ERR.ITEM_NOT_ON_LOCATION({"item": req.item, "location": source["code"]})
     if len(stock) > 1:
-        raise Unprocessable(
-            "this item lies here in several lots or for several customers; scan its GS1 label or give the lot and customer",
-            code="LOT_AMBIGUOUS",
-            details={
+        raise ERR.LOT_AMBIGUOUS(
+            {
                 "lots": [
                     {"customer": s["customer"], "lot": s["lot"], "quantity": s["quantity"]}
                     for s in stock
                 ]
-            },
+            }
         )
     return [{**stock[0], "quantity": req.quantity}]
 
@@ -280,7 +256,7 @@ def _location(conn: sqlite3.Connection, code: str) -> sqlite3.Row:
         (code, code.upper()),
     ).fetchone()
     if row is None:
-        raise NotFound(f"no location {code}", code="LOCATION_NOT_FOUND", details={"location": code})
+        raise ERR.LOCATION_NOT_FOUND({"location": code})
     return row
 
 
@@ -303,11 +279,7 @@ def suggest_for_scan(
     else:
         stock = stock_for_item(conn, source["id"], item, gs_placeholder, lot=lot, customer=customer)
     if not stock:
-        raise NotFound(
-            f"no {item} waiting on {source['code']}",
-            code="ITEM_NOT_ON_LOCATION",
-            details={"item": item, "location": source["code"]},
-        )
+        raise ERR.ITEM_NOT_ON_LOCATION({"item": item, "location": source["code"]})
     return {
         "location": source["code"],
         "sscc": sscc,

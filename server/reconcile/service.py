@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import msgspec
 
 from server.commands import CommandContext, append_event, utc_now
-from server.errors import NotFound, Unprocessable
+from server.error_codes import ERR
 from server.imports import MAX_REPORTED_PROBLEMS
 from server.reconcile.schemas import (
     CustomerTotal,
@@ -78,10 +78,6 @@ _QUANTITIES_AS_OF = """
 """
 
 
-class ReconciliationRejected(Unprocessable):
-    code = "RECONCILIATION_REJECTED"
-
-
 def latest_seq(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
 
@@ -92,11 +88,7 @@ def checked_as_of(conn: sqlite3.Connection, as_of_seq: int | None) -> int:
     if as_of_seq is None:
         return latest
     if as_of_seq > latest:
-        raise Unprocessable(
-            f"the events journal ends at {latest}; there is no stock at {as_of_seq} yet",
-            code="SEQ_BEYOND_JOURNAL",
-            details={"as_of_seq": as_of_seq, "latest_seq": latest},
-        )
+        raise ERR.SEQ_BEYOND_JOURNAL({"as_of_seq": as_of_seq, "latest_seq": latest})
     return as_of_seq
 
 
@@ -246,11 +238,7 @@ def get_reconciliation(conn: sqlite3.Connection, reconciliation_id: int) -> Reco
         (reconciliation_id,),
     ).fetchone()
     if row is None:
-        raise NotFound(
-            f"no reconciliation {reconciliation_id}",
-            code="RECONCILIATION_NOT_FOUND",
-            details={"id": reconciliation_id},
-        )
+        raise ERR.RECONCILIATION_NOT_FOUND({"id": reconciliation_id})
     differences = conn.execute(
         f"SELECT {', '.join(CSV_COLUMNS)} FROM reconciliation_differences "
         "WHERE reconciliation_id = ? ORDER BY position",
@@ -320,7 +308,7 @@ def _checked_lines(
                 LineProblem(
                     line=0,
                     field="customer",
-                    code="CUSTOMER_NOT_FOUND",
+                    code=ERR.CUSTOMER_NOT_FOUND.code,
                     message=f"no customer {request.customer}",
                 )
             )
@@ -337,7 +325,7 @@ def _checked_lines(
                 LineProblem(
                     line=number,
                     field="",
-                    code="DUPLICATE_LINE",
+                    code=ERR.DUPLICATE_LINE.code,
                     message=f"same customer, SKU and lot as line {seen}",
                 )
             )
@@ -346,12 +334,11 @@ def _checked_lines(
             oms[(customers[line.customer], sku[0], line.lot)] = line.quantity
             skus[sku[0]] = (line.customer, line.sku, sku[1])
     if problems:
-        raise ReconciliationRejected(
-            f"{len(problems)} problem(s) in the OMS's lines; nothing was stored",
-            details={
+        raise ERR.RECONCILIATION_REJECTED(
+            {
                 "problems": [msgspec.to_builtins(p) for p in problems[:MAX_REPORTED_PROBLEMS]],
                 "problem_count": len(problems),
-            },
+            }
         )
     return scope, oms, skus
 
@@ -367,28 +354,28 @@ def _line_problems(
         yield LineProblem(
             line=number,
             field="customer",
-            code="CUSTOMER_NOT_FOUND",
+            code=ERR.CUSTOMER_NOT_FOUND.code,
             message=f"no customer {line.customer}",
         )
     elif scope is not None and line.customer != scope:
         yield LineProblem(
             line=number,
             field="customer",
-            code="OTHER_CUSTOMER",
+            code=ERR.OTHER_CUSTOMER.code,
             message=f"this reconciliation is for {scope} only",
         )
     elif (line.customer, line.sku) not in sku_ids:
         yield LineProblem(
             line=number,
             field="sku",
-            code="SKU_NOT_FOUND",
+            code=ERR.SKU_NOT_FOUND.code,
             message=f"no SKU {line.sku} for {line.customer}",
         )
     if line.quantity < 0:
         yield LineProblem(
             line=number,
             field="quantity",
-            code="QUANTITY_NEGATIVE",
+            code=ERR.QUANTITY_NEGATIVE.code,
             message=f"a book cannot hold {line.quantity}",
         )
 
@@ -411,7 +398,7 @@ def _sku_ids(
 def _customer_id(conn: sqlite3.Connection, code: str) -> int:
     row = conn.execute("SELECT id FROM customers WHERE code = ?", (code,)).fetchone()
     if row is None:
-        raise NotFound(f"no customer {code}", code="CUSTOMER_NOT_FOUND", details={"customer": code})
+        raise ERR.CUSTOMER_NOT_FOUND({"customer": code})
     return int(row["id"])
 
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import msgspec
 
 from server.config import PrinterSettings, Settings, StationSettings
-from server.errors import Forbidden, NotFound
+from server.error_codes import ERR
 from server.printing import service as printing
 
 
@@ -84,11 +84,7 @@ def record_heartbeat(
 def agent_printer(settings: Settings, station: StationSettings, name: str) -> PrinterSettings:
     printer = printing.printer_settings(settings, name)
     if printer.via_station != station.name:
-        raise Forbidden(
-            f"printer {name} is not driven by station {station.name}",
-            code="PRINTER_NOT_AT_STATION",
-            details={"printer": name, "station": station.name},
-        )
+        raise ERR.PRINTER_NOT_AT_STATION({"printer": name, "station": station.name})
     return printer
 
 
@@ -99,7 +95,7 @@ def job_of_station(
         "SELECT id, printer, status, attempts FROM print_jobs WHERE id = ?", (job_id,)
     ).fetchone()
     if row is None:
-        raise NotFound(f"no print job {job_id}", code="PRINT_JOB_NOT_FOUND")
+        raise ERR.PRINT_JOB_NOT_FOUND(job_id=job_id)
     agent_printer(settings, station, row["printer"])
     return row
 

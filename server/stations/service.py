@@ -26,7 +26,8 @@ from server.commands import Actor, CommandContext, write_audit
 from server.config import Settings, StationSettings
 from server.dock import service as dock
 from server.dock.identity import masked_tail
-from server.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
+from server.error_codes import ERR
+from server.errors import DomainError, Forbidden, NotFound
 from server.outbound import packing
 from server.outbound.orders import find_order_by_scan, order_view
 from server.outbound.schemas import PackComplete, PackScan
@@ -51,21 +52,13 @@ def station_settings(settings: Settings, name: str) -> StationSettings:
     for station in settings.stations:
         if station.name == name:
             return station
-    raise NotFound(
-        f"no station {name}",
-        code="STATION_UNKNOWN",
-        details={"station": name, "known": [s.name for s in settings.stations]},
-    )
+    raise ERR.STATION_UNKNOWN({"station": name, "known": [s.name for s in settings.stations]})
 
 
 def check_caller(actor: Actor, station: StationSettings) -> None:
     """A station token acts for its own station only; users by their roles."""
     if actor.kind == "station" and actor.code != station.name:
-        raise Forbidden(
-            f"this token belongs to station {actor.code}, not {station.name}",
-            code="STATION_MISMATCH",
-            details={"token_station": actor.code, "station": station.name},
-        )
+        raise ERR.STATION_MISMATCH({"token_station": actor.code, "station": station.name})
 
 
 # -- scans -------------------------------------------------------------------------------
@@ -90,7 +83,7 @@ def record_scan(
     except DomainError as err:
         conn.execute("ROLLBACK TO station_scan")
         conn.execute("RELEASE station_scan")
-        if err.code == "LOT_CONFIRMATION_REQUIRED":  # the item is right: its lot label next
+        if err.code == ERR.LOT_CONFIRMATION_REQUIRED.code:  # the item is right: its lot label next
             _set_state(conn, station.name, ctx.at, lot_wanted_for=scan.code)
         action = attempt.action
         outcome, code, message = "refused", err.code, err.message
@@ -175,11 +168,7 @@ def _route(
     if station.kind == "printer_station":
         return "lookup", parcel_labels(conn, text)
     if worker is None:
-        raise Unprocessable(
-            f"nobody is signed in at {station.name}: scan your badge first",
-            code="STATION_NO_USER",
-            details={"station": station.name},
-        )
+        raise ERR.STATION_NO_USER({"station": station.name})
     work = CommandContext(actor=worker, key=ctx.key, at=ctx.at)
     if station.kind == "dock_door":
         return _at_the_door(conn, work, settings, station, text, attempt)
@@ -193,11 +182,7 @@ def _route(
         _set_state(conn, station.name, ctx.at, order_id=order["id"])
         return "open", {"message": f"order {view['order_no']} is open", "order": view}
     if state["order_id"] is None:
-        raise Unprocessable(
-            "scan a tote, order or waybill number first",
-            code="NO_ORDER_OPEN",
-            details={"scanned": text},
-        )
+        raise ERR.NO_ORDER_OPEN({"scanned": text})
     item, lot = scan.code, None
     if state["lot_wanted_for"] and not _is_item(scan.code, settings):
         item, lot = state["lot_wanted_for"], scan.code  # the lot label of the waiting item
@@ -267,19 +252,13 @@ def _sign_in(
 ) -> dict[str, Any]:
     roles = frozenset(user["roles"].split(","))
     if not user["active"]:
-        raise Forbidden("this user is disabled", code="USER_DISABLED")
+        raise ERR.USER_DISABLED()
     if roles & set(settings.auth.badge_pin_roles):
         # A fixed scanner has no PIN pad: a manager takes a station from its page, logged in.
-        raise Forbidden(
-            "this badge needs the PIN too: sign in on the station's page",
-            code="BADGE_NEEDS_PIN",
-            details={"station": station.name},
-        )
+        raise ERR.BADGE_NEEDS_PIN.answered_as(Forbidden, {"station": station.name})
     if not roles & STATION_ROLES[station.kind]:
-        raise Forbidden(
-            f"{user['name']} may not work at a {station.kind.replace('_', ' ')}",
-            code="ROLE_NOT_ALLOWED",
-            details={"needs": sorted(STATION_ROLES[station.kind]), "have": sorted(roles)},
+        raise ERR.ROLE_NOT_ALLOWED(
+            {"needs": sorted(STATION_ROLES[station.kind]), "have": sorted(roles)}
         )
     _set_state(conn, station.name, ctx.at, user_code=user["code"])
     return {"message": f"{user['name']} is signed in", "user": user["code"], "name": user["name"]}
@@ -292,11 +271,7 @@ def _worker(
     device = f"station:{station.name}"
     if ctx.actor.kind == "user":
         if not ctx.actor.roles & STATION_ROLES[station.kind]:
-            raise Forbidden(
-                f"your role may not work at a {station.kind.replace('_', ' ')}",
-                code="ROLE_NOT_ALLOWED",
-                details={"needs": sorted(STATION_ROLES[station.kind])},
-            )
+            raise ERR.ROLE_NOT_ALLOWED({"needs": sorted(STATION_ROLES[station.kind])})
         if state["user_code"] != ctx.actor.code:
             _set_state(conn, station.name, ctx.at, user_code=ctx.actor.code)
         return Actor(kind="user", code=ctx.actor.code, roles=ctx.actor.roles, device=device)
@@ -324,7 +299,7 @@ def parcel_labels(conn: sqlite3.Connection, text: str) -> dict[str, Any]:
         (text, text, text),
     ).fetchone()
     if parcel is None:
-        raise NotFound(f"no parcel for {text}", code="PARCEL_NOT_FOUND", details={"scanned": text})
+        raise ERR.PARCEL_NOT_FOUND({"scanned": text})
     jobs = conn.execute(
         "SELECT id, printer, status, copy_of, reason, created_by, created_at, done_at, "
         "last_error FROM print_jobs WHERE parcel_id = ? ORDER BY id",
@@ -417,24 +392,18 @@ def complete_at_bench(
     """Weigh and make the parcel of the order open at the bench (the one named, when the
     caller names it: a late retry never packs whatever happens to be open by then)."""
     if station.kind != "pack_bench":
-        raise Unprocessable(f"{station.name} is not a pack bench", code="STATION_NOT_PACK_BENCH")
+        raise ERR.STATION_NOT_PACK_BENCH(station=station.name)
     state = _state(conn, station.name, ctx.at)
     worker = _worker(conn, ctx, station, state)
     if state["order_id"] is None or worker is None:
-        raise Unprocessable(
-            "no order is open at this bench",
-            code="NO_ORDER_OPEN",
-            details={"station": station.name},
-        )
+        raise ERR.NO_ORDER_OPEN({"station": station.name})
     if order_no is not None:
         open_no = conn.execute(
             "SELECT order_no FROM orders WHERE id = ?", (state["order_id"],)
         ).fetchone()[0]
         if open_no != order_no:
-            raise Conflict(
-                f"order {order_no} is not the one open at {station.name} ({open_no})",
-                code="ORDER_NOT_OPEN_HERE",
-                details={"order_no": order_no, "open": open_no, "station": station.name},
+            raise ERR.ORDER_NOT_OPEN_HERE(
+                {"order_no": order_no, "open": open_no, "station": station.name}
             )
     work = CommandContext(actor=worker, key=ctx.key, at=ctx.at)
     parcel = packing.complete_pack(

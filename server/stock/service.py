@@ -7,7 +7,7 @@ import sqlite3
 import msgspec
 
 from server.barcodes import gtin_candidates, read_scan
-from server.errors import NotFound
+from server.error_codes import ERR
 from server.ledger.schemas import StockRow
 
 MAX_ROWS = 500
@@ -44,11 +44,7 @@ def lookup_stock(conn: sqlite3.Connection, raw: str, gs_placeholder: str = "~") 
         return _answer(scan.text, "location", f"{location['code']} ({location['zone']})", rows)
     sku_ids = _skus_for(conn, scan.gtin, scan.text)
     if not sku_ids:
-        raise NotFound(
-            f"{scan.text} is no location, barcode or SKU code here",
-            code="CODE_NOT_FOUND",
-            details={"scanned": scan.text},
-        )
+        raise ERR.CODE_NOT_FOUND({"scanned": scan.text})
     marks = ",".join("?" * len(sku_ids))
     rows = conn.execute(
         f"{_STOCK_SELECT} WHERE b.sku_id IN ({marks}) "

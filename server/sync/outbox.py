@@ -27,7 +27,7 @@ from server.commands import CommandContext, utc_now
 from server.config import Secrets, Settings
 from server.db import Database
 from server.db.journal_epoch import epoch_status
-from server.errors import Conflict
+from server.error_codes import ERR
 from server.sync.dialects import Answer, Dialect, dialect_for
 from server.sync.link_log import LinkStateLog
 
@@ -225,7 +225,7 @@ def retry_stopped(conn: sqlite3.Connection, ctx: CommandContext) -> dict[str, An
     """Send the refused event again (the OMS was fixed, or its data was)."""
     row = _cursor(conn)
     if row["stopped_seq"] is None:
-        raise Conflict("delivery is not stopped", code="SYNC_NOT_STOPPED")
+        raise ERR.SYNC_NOT_STOPPED()
     ctx.audit_target = f"event:{row['stopped_seq']}"
     conn.execute(
         "UPDATE sync_cursor SET stopped_seq = NULL, stopped_error = '', attempts = 0, "
@@ -242,13 +242,9 @@ def skip_stopped(
     ctx.audit_target = f"event:{seq}"
     row = _cursor(conn)
     if row["stopped_seq"] is None:
-        raise Conflict("delivery is not stopped", code="SYNC_NOT_STOPPED")
+        raise ERR.SYNC_NOT_STOPPED()
     if row["stopped_seq"] != seq:
-        raise Conflict(
-            f"delivery is stopped at event {row['stopped_seq']}, not {seq}",
-            code="SYNC_STOPPED_ELSEWHERE",
-            details={"stopped_seq": row["stopped_seq"]},
-        )
+        raise ERR.SYNC_STOPPED_ELSEWHERE({"stopped_seq": row["stopped_seq"]}, seq=seq)
     ctx.audit_target = f"event:{seq}"
     conn.execute(
         "INSERT INTO sync_skips (stream, seq, error, reason, skipped_by, at) "

@@ -25,6 +25,8 @@ from litestar.types import (
     Send,
 )
 
+from server.error_codes import ERR
+
 OMS_TOKEN_PREFIX = "bf_oms_"
 
 
@@ -40,18 +42,21 @@ def check(
     timestamp = headers.get("x-timestamp", "")
     given = headers.get("x-signature", "")
     if not timestamp or not given:
-        return "SIGNATURE_MISSING", "sign OMS requests: X-Timestamp and X-Signature headers"
+        return ERR.SIGNATURE_MISSING.code, ERR.SIGNATURE_MISSING.message()
     try:
         skew = abs(now - float(timestamp))
     except ValueError:
-        return "SIGNATURE_INVALID", "X-Timestamp is Unix seconds"
+        return ERR.SIGNATURE_INVALID.code, ERR.SIGNATURE_INVALID.message(
+            problem="X-Timestamp is Unix seconds"
+        )
     if skew > max_skew:
-        return (
-            "SIGNATURE_EXPIRED",
-            f"X-Timestamp is {skew:.0f} s from the server's clock (at most {max_skew:g} s)",
+        return ERR.SIGNATURE_EXPIRED.code, ERR.SIGNATURE_EXPIRED.message(
+            skew=f"{skew:.0f}", max_skew=f"{max_skew:g}"
         )
     if not hmac.compare_digest(sign(secret, timestamp, body), given):
-        return "SIGNATURE_INVALID", "the signature does not match the body"
+        return ERR.SIGNATURE_INVALID.code, ERR.SIGNATURE_INVALID.message(
+            problem="the signature does not match the body"
+        )
     return None
 
 

@@ -9,7 +9,7 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency
 
 from server.config import Settings
-from server.errors import NotFound
+from server.error_codes import ERR
 from server.tls.ca_page import CA_CONTENT_TYPE, ca_download_url, ca_file_name, ca_info, qr_svg
 from server.tls.service import ca_certificate_pem
 from server.web import PUBLIC, allow
@@ -20,7 +20,7 @@ def ca_certificate(settings: NamedDependency[Settings]) -> Response[bytes]:
     """The site CA certificate (PEM) to install on a handheld."""
     pem = ca_certificate_pem(settings.tls)
     if pem is None:
-        raise NotFound("this site serves a certificate of its own: no site CA to install")
+        raise ERR.NO_SITE_CA()
     return Response(
         pem,
         media_type=CA_CONTENT_TYPE,

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from server.errors import InvalidInput, NotFound, Unprocessable
+from server.error_codes import ERR
 from server.reconcile.service import _cell as spreadsheet_safe
 from server.trace.schemas import (
     Candidate,
@@ -106,9 +106,7 @@ def trace_page(
 ) -> TracePage:
     """One page of a history, newest first; `before` is the previous page's next_cursor."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(
-            f"limit must be 1 to {MAX_LIMIT}", code="LIMIT_OUT_OF_RANGE", details={"limit": limit}
-        )
+        raise ERR.LIMIT_OUT_OF_RANGE({"limit": limit}, max_limit=MAX_LIMIT)
     return _read_page(conn, kind, value, customer, sku, before, limit)
 
 
@@ -226,11 +224,7 @@ def _bounds(before: str | None, streams: int) -> list[int]:
         return [MAX_ID] * streams
     parts = before.split(".") if CURSOR.match(before) else []
     if len(parts) != streams or any(int(p) > MAX_ID for p in parts):
-        raise InvalidInput(
-            "this cursor does not belong to this trace: start again from the first page",
-            code="INVALID_CURSOR",
-            details={"before": before[:80]},
-        )
+        raise ERR.INVALID_CURSOR({"before": before[:80]})
     return [int(p) for p in parts]
 
 
@@ -246,7 +240,7 @@ def _subject(
 ) -> _Subject:
     value = value.strip()
     if not value:
-        raise InvalidInput("say what to trace", code="TRACE_VALUE_MISSING")
+        raise ERR.TRACE_VALUE_MISSING()
     customer_id = _customer_id(conn, customer) if customer else None
     if kind == "sku":
         row = _sku(conn, value, customer)
@@ -267,9 +261,7 @@ def _subject(
             params.append(customer_id)
         seen = conn.execute(f"SELECT 1 FROM movements m WHERE {where} LIMIT 1", params).fetchone()
         if seen is None:
-            raise NotFound(
-                f"no stock ever had lot {value}", code="LOT_NOT_FOUND", details={"lot": value}
-            )
+            raise ERR.LOT_NOT_FOUND({"lot": value})
         return _Subject(kind, value, customer or "", sku or "", [_movements(where, tuple(params))])
     if kind == "location":
         loc = conn.execute(
@@ -278,9 +270,7 @@ def _subject(
             (value,),
         ).fetchone()
         if loc is None:
-            raise NotFound(
-                f"no location {value}", code="LOCATION_NOT_FOUND", details={"location": value}
-            )
+            raise ERR.LOCATION_NOT_FOUND({"location": value})
         return _Subject(
             kind,
             value,
@@ -298,8 +288,8 @@ def _subject(
             (value, customer_id) if customer_id is not None else (value,),
         ).fetchone()
         if order is None:
-            code = "ORDER_NOT_FOUND" if kind == "order" else "PARCEL_NOT_FOUND"
-            raise NotFound(f"no {kind} {value}", code=code, details={kind: value, "scanned": value})
+            refusal = ERR.ORDER_NOT_FOUND if kind == "order" else ERR.PARCEL_NOT_FOUND
+            raise refusal({kind: value, "scanned": value}, order=value)
         parcel = order["location_id"]
         streams = []
         if kind == "order":
@@ -327,7 +317,7 @@ def _subject(
     if kind == "user":
         user = conn.execute("SELECT name FROM users WHERE code = ?", (value,)).fetchone()
         if user is None and not _ever_acted(conn, value):
-            raise NotFound(f"no user {value}", code="USER_NOT_FOUND", details={"user": value})
+            raise ERR.USER_NOT_FOUND({"user": value})
         return _Subject(
             kind,
             value,
@@ -335,7 +325,7 @@ def _subject(
             user["name"] if user else "",
             [_movements("m.user_code = ?", (value,)), _audit(f"user:{value}")],
         )
-    raise InvalidInput(f"cannot trace a {kind}", code="TRACE_KIND_UNKNOWN")
+    raise ERR.TRACE_KIND_UNKNOWN(kind=kind)
 
 
 def _ever_acted(conn: sqlite3.Connection, code: str) -> bool:
@@ -348,7 +338,7 @@ def _ever_acted(conn: sqlite3.Connection, code: str) -> bool:
 def _customer_id(conn: sqlite3.Connection, code: str) -> int:
     row = conn.execute("SELECT id FROM customers WHERE code = ?", (code,)).fetchone()
     if row is None:
-        raise NotFound(f"no customer {code}", code="CUSTOMER_NOT_FOUND", details={"customer": code})
+        raise ERR.CUSTOMER_NOT_FOUND({"customer": code})
     return int(row["id"])
 
 
@@ -363,17 +353,9 @@ def _sku(conn: sqlite3.Connection, code: str, customer: str | None) -> sqlite3.R
     if not rows:
         if customer:
             _customer_id(conn, customer)
-        raise NotFound(
-            f"no SKU {code}" + (f" for customer {customer}" if customer else ""),
-            code="SKU_NOT_FOUND",
-            details={"sku": code, "customer": customer or ""},
-        )
+        raise ERR.SKU_NOT_FOUND({"sku": code, "customer": customer or ""})
     if len(rows) > 1:
-        raise Unprocessable(
-            f"SKU {code} exists for more than one customer: name the customer",
-            code="SKU_AMBIGUOUS",
-            details={"sku": code, "customers": sorted(r["customer"] for r in rows)},
-        )
+        raise ERR.SKU_AMBIGUOUS({"sku": code, "customers": sorted(r["customer"] for r in rows)})
     row: sqlite3.Row = rows[0]
     return row
 
@@ -515,7 +497,7 @@ def explain_difference(
     """Explain a count against the ledger: the balance now, what moved since the last count
     or adjustment, what is in totes and on parcels, what is reserved, and the candidates."""
     if counted < 0:
-        raise InvalidInput("a count cannot be negative", code="COUNT_NEGATIVE")
+        raise ERR.COUNT_NEGATIVE()
     s = _sku(conn, sku, customer)
     key, key_args = "sku_id = ?", [s["id"]]
     if lot is not None:
@@ -525,9 +507,7 @@ def explain_difference(
     if location is not None:
         row = conn.execute("SELECT id FROM locations WHERE code = ?", (location,)).fetchone()
         if row is None:
-            raise NotFound(
-                f"no location {location}", code="LOCATION_NOT_FOUND", details={"location": location}
-            )
+            raise ERR.LOCATION_NOT_FOUND({"location": location})
         loc_id = int(row["id"])
     at_loc = "" if loc_id is None else " AND location_id = ?"
     loc_args = [] if loc_id is None else [loc_id]
