@@ -21,11 +21,13 @@ from server.db import Database
 from server.declare import command, query, request_fingerprint_payload
 from server.errors import DomainError
 from server.web import PUBLIC, allow, handle_domain_error
+from tests.conftest import Api
 
 ROOT = Path(__file__).resolve().parent.parent
 HAND_WRITTEN_COMMANDS_LEFT = 53
 """`run_command(` written out in routes modules; it may only go down, to 0."""
 DECLARED_SLICES = ("masterdata", "inbound", "dock")
+DECLARED_TAGS = {"master data", "inbound", "dock"}
 
 
 def routes_modules() -> list[Path]:
@@ -46,6 +48,21 @@ def test_declared_slices_write_only_through_their_declarations() -> None:
         text = (ROOT / "server" / slice_name / "routes.py").read_text()
         by_hand = re.findall(r"\.write\(|run_command\(|Database\b", text)
         assert by_hand == [], (slice_name, by_hand)
+
+
+def test_declared_slices_document_a_typed_answer_on_every_route(api: Api) -> None:
+    """Not `{}` or "any object": the answer's struct, which the fuzz test holds every
+    2xx answer to."""
+    document = api.client.get("/schema/openapi.json").json()
+    untyped = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if not set(operation.get("tags", [])) & DECLARED_TAGS:
+                continue
+            schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+            if "$ref" not in schema.get("items", schema):
+                untyped.append(f"{method} {path}: {schema}")
+    assert untyped == []
 
 
 # -- a declared command and a declared query on a small app of their own -------------------
