@@ -81,6 +81,10 @@ def command(
         rules_params = _route_parameters(rules, skip=2)
         prepare_params = _route_parameters(prepare, skip=1) if prepare is not None else {}
         takes_prepared = rules_params.pop("prepared", None) is not None
+        if takes_prepared != (prepare is not None):
+            raise TypeError(
+                f"{rules.__qualname__} takes `prepared` exactly when `prepare=` is declared"
+            )
         params = {**prepare_params, **rules_params}
         if payload is not None:
             _check_body(rules, params, payload)

@@ -188,3 +188,16 @@ def test_a_declaration_whose_payload_is_not_its_body_fails_at_import() -> None:
         @command(post, "/x", name="x", roles=allow(PUBLIC), payload=Badge, answer=Noted, tags=[])
         def wrong(conn: sqlite3.Connection, ctx: CommandContext, data: Noted) -> Noted:
             return data
+
+
+def test_a_declaration_whose_rules_miss_the_prepared_request_fails_at_import() -> None:
+    def read_file(conn: sqlite3.Connection, body: bytes) -> int:
+        return len(body)
+
+    with pytest.raises(TypeError, match="takes `prepared` exactly when"):
+
+        @command(
+            post, "/y", name="y", roles=allow(PUBLIC), answer=Noted, tags=[], prepare=read_file
+        )
+        def forgets(conn: sqlite3.Connection, ctx: CommandContext) -> Noted:
+            return Noted(thing=0, note="")
