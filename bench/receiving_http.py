@@ -75,7 +75,15 @@ from server.commands import Actor, CommandContext, run_command
 from server.config import Settings
 from server.db import Database
 from server.inbound import service as inbound
-from server.inbound.schemas import CheckIn, LandTransport, PlanIn, PlanLineIn, ReceiveScan
+from server.inbound.schemas import (
+    CheckIn,
+    LandTransport,
+    PlanIn,
+    PlanLineIn,
+    PlanSummary,
+    ReceiveAnswer,
+    ReceiveScan,
+)
 
 CUSTOMER = "JPHOME"
 PLATE = "粤B12345"
@@ -366,12 +374,12 @@ def inprocess_plan(run: InProcess, item: Item) -> None:
         lines=[PlanLineIn(sku=item.sku, expected_qty=EXPECTED_PER_SKU)],
     )
 
-    def create(conn: sqlite3.Connection, ctx: CommandContext) -> dict[str, Any]:
+    def create(conn: sqlite3.Connection, ctx: CommandContext) -> PlanSummary:
         return inbound.upsert_plan(conn, ctx, plan)
 
     run.plan_id = run_command(run.db, ACTOR, "plan.upsert", "one-plan", 1, create).value["id"]
 
-    def check_in(conn: sqlite3.Connection, ctx: CommandContext) -> dict[str, Any]:
+    def check_in(conn: sqlite3.Connection, ctx: CommandContext) -> PlanSummary:
         return inbound.check_in(conn, ctx, run.plan_id, CheckIn(reference=PLATE))
 
     run_command(run.db, ACTOR, "plan.check_in", "one-checkin", 1, check_in)
@@ -380,7 +388,7 @@ def inprocess_plan(run: InProcess, item: Item) -> None:
 def inprocess_scan(run: InProcess, req: ReceiveScan) -> None:
     """One receiving scan exactly as the route runs it, minus HTTP."""
 
-    def rules(conn: sqlite3.Connection, ctx: CommandContext) -> dict[str, Any]:
+    def rules(conn: sqlite3.Connection, ctx: CommandContext) -> ReceiveAnswer:
         return inbound.receive_scan(
             conn,
             ctx,

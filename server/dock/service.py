@@ -26,7 +26,22 @@ from server.barcodes import normalise
 from server.commands import CommandContext, append_event
 from server.config import Settings
 from server.dock import identity
-from server.dock.schemas import LoadingListIn
+from server.dock.schemas import (
+    Departed,
+    DepartureBlocker,
+    HandedOverParcel,
+    HandoverRecord,
+    ListCounts,
+    ListProgress,
+    LoadAnswer,
+    LoadingListIn,
+    LoadWeight,
+    MissingParcel,
+    ParcelToPullOff,
+    QueuedSlip,
+    RemovedParcel,
+    Site,
+)
 from server.error_codes import ERR, ErrorCode
 from server.errors import InvalidInput, NotFound
 from server.ledger.service import move_contents
@@ -52,7 +67,7 @@ LISTED = 200
 
 def create_list(
     conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, req: LoadingListIn
-) -> dict[str, Any]:
+) -> ListProgress:
     """A loading list from named waybills or from a courier's packed parcels; every
     problem is reported at once and nothing is made unless there are none."""
     problems: list[dict[str, Any]] = []
@@ -255,7 +270,7 @@ def open_at_door(
     door: str,
     *,
     list_no: str = "",
-) -> dict[str, Any]:
+) -> ListProgress:
     """The truck is at the door: its plate (or the list number) opens its list here; with
     `list_no`, the plate chosen on that list's card (a truck may have two lists)."""
     if not any(s.name == door and s.kind == "dock_door" for s in settings.stations):
@@ -308,7 +323,7 @@ def open_at_door(
 
 def verify_driver_id(
     conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, list_id: int, number: str
-) -> dict[str, Any]:
+) -> ListProgress:
     row = list_row(conn, list_id)
     _loading(row)
     ctx.audit_target = f"loading-list:{row['list_no']}"
@@ -324,7 +339,7 @@ def verify_driver_id(
 
 def confirm_driver_name(
     conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, list_id: int, name: str
-) -> dict[str, Any]:
+) -> ListProgress:
     """The dock worker confirms the driver in front of them is the one named on the list."""
     row = list_row(conn, list_id)
     _loading(row)
@@ -339,7 +354,7 @@ def confirm_driver_name(
 
 def confirm_seal(
     conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, list_id: int, seal: str
-) -> dict[str, Any]:
+) -> ListProgress:
     row = list_row(conn, list_id)
     _loading(row)
     ctx.audit_target = f"loading-list:{row['list_no']}"
@@ -351,7 +366,7 @@ def confirm_seal(
 
 def load_scan(
     conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, list_id: int, scanned: str
-) -> dict[str, Any]:
+) -> LoadAnswer:
     """A parcel's face sheet scanned onto the truck."""
     row = list_row(conn, list_id)
     ctx.audit_target = f"loading-list:{row['list_no']}"
@@ -401,13 +416,13 @@ def load_scan(
             }
         )
     if entry["loaded_at"] is not None and not entry["intercepted"]:
-        return {
-            "outcome": "duplicate",
-            "notice": ERR.ALREADY_LOADED.code,
-            "message": f"{waybill} is loaded already (not counted again)",
-            "waybill_no": waybill,
-            "summary": summary(conn, settings, list_id),
-        }
+        return LoadAnswer(
+            outcome="duplicate",
+            notice=ERR.ALREADY_LOADED.code,
+            message=f"{waybill} is loaded already (not counted again)",
+            waybill_no=waybill,
+            summary=summary(conn, settings, list_id),
+        )
     conn.execute(
         "UPDATE loading_list_parcels SET loaded_at = ?, loaded_by = ?, loaded_device = ? "
         "WHERE list_id = ? AND parcel_id = ?",
@@ -427,12 +442,12 @@ def load_scan(
             "plate": row["plate"],
         },
     )
-    return {
-        "outcome": "loaded",
-        "message": f"{waybill} loaded",
-        "waybill_no": waybill,
-        "summary": summary(conn, settings, list_id),
-    }
+    return LoadAnswer(
+        outcome="loaded",
+        message=f"{waybill} loaded",
+        waybill_no=waybill,
+        summary=summary(conn, settings, list_id),
+    )
 
 
 def _waybill(scanned: str, settings: Settings) -> str:
@@ -453,7 +468,7 @@ def remove_parcel(
     list_id: int,
     waybill: str,
     reason: str,
-) -> dict[str, Any]:
+) -> ListProgress:
     """A supervisor takes a parcel off the list (it goes back to the outbound lane)."""
     _stated(reason)
     row = list_row(conn, list_id)
@@ -505,7 +520,7 @@ def remove_parcel(
 
 def release_door(
     conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, list_id: int, reason: str
-) -> dict[str, Any]:
+) -> ListProgress:
     """A supervisor frees the door of a list that is not leaving from it (the truck moved
     away, the list was emptied): the list waits again, with what is loaded on it, and its
     plate and driver are checked again wherever it is opened next."""
@@ -563,7 +578,7 @@ def departure_blockers(
 
 def depart(
     conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, list_id: int
-) -> dict[str, Any]:
+) -> Departed:
     row = list_row(conn, list_id)
     _not_departed(row)
     ctx.audit_target = f"loading-list:{row['list_no']}"
@@ -602,7 +617,8 @@ def depart(
                 "list_no": row["list_no"],
             },
         )
-    record = handover(conn, settings, list_id)
+    handed_over = handover(conn, settings, list_id)
+    record = msgspec.to_builtins(handed_over)
     slip = _queue_handover_slip(conn, ctx, settings, row["door"], record)
     append_event(
         conn,
@@ -627,7 +643,7 @@ def depart(
             )
         },
     )
-    return {**record, "print_job": slip}
+    return Departed(**msgspec.structs.asdict(handed_over), print_job=slip)
 
 
 def _queue_handover_slip(
@@ -636,7 +652,7 @@ def _queue_handover_slip(
     settings: Settings,
     door: str | None,
     record: dict[str, Any],
-) -> dict[str, Any] | None:
+) -> QueuedSlip | None:
     """The driver's copy, on the door's printer when the door has one. The slip prints the
     driver's ID and phone masked; the job keeps them so, as the print queue is floor work."""
     station = next((s for s in settings.stations if s.name == door), None)
@@ -648,7 +664,7 @@ def _queue_handover_slip(
         "VALUES (?, 'handover', ?, ?, ?) RETURNING id",
         (printer, msgspec.json.encode(masked_driver(record)).decode(), ctx.actor.label, ctx.at),
     ).fetchone()[0]
-    return {"id": job_id, "printer": printer, "status": "queued"}
+    return QueuedSlip(id=job_id, printer=printer, status="queued")
 
 
 def masked_driver(record: dict[str, Any]) -> dict[str, Any]:
@@ -674,7 +690,7 @@ def _list_parcels(conn: sqlite3.Connection, list_id: int) -> list[sqlite3.Row]:
 # -- views -------------------------------------------------------------------------------
 
 
-def progress(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict[str, Any]:
+def progress(conn: sqlite3.Connection, settings: Settings, list_id: int) -> ListProgress:
     """The list as the door and its screen see it: what is loaded, missing, to pull off."""
     row = list_row(conn, list_id)
     parcels = _list_parcels(conn, list_id)
@@ -695,48 +711,50 @@ def progress(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict
         else []
     )
     missing = [p for p in parcels if not p["loaded_at"]]
-    return {
-        "id": row["id"],
-        "list_no": row["list_no"],
-        "state": row["state"],
-        "door": row["door"],
-        "plate": row["plate"],
-        "second_plate": row["second_plate"],
-        "driver_name": row["driver_name"],
-        "driver_id": mask_id(row["driver_id"]),
-        "driver_phone": mask_phone(row["driver_phone"]),
-        "seal_no": row["seal_no"],
-        "carrier": row["carrier"],
-        "plate_confirmed": row["plate_confirmed_at"] is not None,
-        "driver_id_verified": row["driver_id_verified_at"] is not None,
-        "driver_name_confirmed": row["driver_name_confirmed_at"] is not None,
-        "seal_confirmed": row["seal_confirmed_at"] is not None,
-        "planned": len(parcels),
-        "loaded": len(loaded),
-        "missing_count": len(missing),
-        "missing": [
-            {"waybill_no": p["waybill_no"], "order_no": p["order_no"], "weight_g": p["weight_g"]}
+    return ListProgress(
+        id=row["id"],
+        list_no=row["list_no"],
+        state=row["state"],
+        door=row["door"],
+        plate=row["plate"],
+        second_plate=row["second_plate"],
+        driver_name=row["driver_name"],
+        driver_id=mask_id(row["driver_id"]),
+        driver_phone=mask_phone(row["driver_phone"]),
+        seal_no=row["seal_no"],
+        carrier=row["carrier"],
+        plate_confirmed=row["plate_confirmed_at"] is not None,
+        driver_id_verified=row["driver_id_verified_at"] is not None,
+        driver_name_confirmed=row["driver_name_confirmed_at"] is not None,
+        seal_confirmed=row["seal_confirmed_at"] is not None,
+        planned=len(parcels),
+        loaded=len(loaded),
+        missing_count=len(missing),
+        missing=[
+            MissingParcel(
+                waybill_no=p["waybill_no"], order_no=p["order_no"], weight_g=p["weight_g"]
+            )
             for p in missing[:LISTED]
         ],
-        "to_pull_off": [
-            {"waybill_no": p["waybill_no"], "order_no": p["order_no"], "code": problem.code}
+        to_pull_off=[
+            ParcelToPullOff(waybill_no=p["waybill_no"], order_no=p["order_no"], code=problem.code)
             for p in loaded
             if (problem := _release_problem(p, settings.site.bonded)) is not None
         ],
-        "removed": [dict(r) for r in removed],
-        "weight": {
-            "expected_g": expected,
-            "loaded_g": loaded_weight,
-            "planned_g": sum(p["weight_g"] for p in parcels),
-            "off_by_percent": round(off_by, 1),
-            "tolerance_percent": tolerance,
-            "warning": len(loaded) == len(parcels) and abs(off_by) > tolerance,
-        },
-        "can_depart": not reasons and row["state"] == "loading",
-        "blockers": reasons,
-        "departed_at": row["departed_at"],
-        "handover_no": row["handover_no"],
-    }
+        removed=[RemovedParcel(**dict(r)) for r in removed],
+        weight=LoadWeight(
+            expected_g=expected,
+            loaded_g=loaded_weight,
+            planned_g=sum(p["weight_g"] for p in parcels),
+            off_by_percent=round(off_by, 1),
+            tolerance_percent=tolerance,
+            warning=len(loaded) == len(parcels) and abs(off_by) > tolerance,
+        ),
+        can_depart=not reasons and row["state"] == "loading",
+        blockers=[DepartureBlocker(**reason) for reason in reasons],
+        departed_at=row["departed_at"],
+        handover_no=row["handover_no"],
+    )
 
 
 def _site_time(settings: Settings, at: str) -> str:
@@ -745,7 +763,7 @@ def _site_time(settings: Settings, at: str) -> str:
     return f"{local:%Y-%m-%d %H:%M} ({settings.site.timezone})"
 
 
-def summary(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict[str, Any]:
+def summary(conn: sqlite3.Connection, settings: Settings, list_id: int) -> ListCounts:
     """What a scan's answer carries: the counts that change, from aggregates (a scan must
     not rebuild a 2,000-parcel view while it holds the site's one writer)."""
     row = list_row(conn, list_id)
@@ -774,66 +792,66 @@ def summary(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict[
             "seal_confirmed_at",
         )
     )
-    return {
-        "id": row["id"],
-        "list_no": row["list_no"],
-        "state": row["state"],
-        "planned": planned,
-        "loaded": loaded,
-        "missing_count": planned - loaded,
-        "to_pull_off_count": to_pull_off,
-        "loaded_g": loaded_g,
-        "expected_g": row["expected_weight_g"],
-        "can_depart": row["state"] == "loading"
+    return ListCounts(
+        id=row["id"],
+        list_no=row["list_no"],
+        state=row["state"],
+        planned=planned,
+        loaded=loaded,
+        missing_count=planned - loaded,
+        to_pull_off_count=to_pull_off,
+        loaded_g=loaded_g,
+        expected_g=row["expected_weight_g"],
+        can_depart=row["state"] == "loading"
         and confirmed
         and planned > 0
         and loaded == planned
         and to_pull_off == 0,
-    }
+    )
 
 
-def handover(conn: sqlite3.Connection, settings: Settings, list_id: int) -> dict[str, Any]:
+def handover(conn: sqlite3.Connection, settings: Settings, list_id: int) -> HandoverRecord:
     """The handover record (交接单) of a departed truck: exactly the parcels loaded."""
     row = list_row(conn, list_id)
     if row["state"] != "departed":
         raise ERR.LIST_NOT_DEPARTED({"list_no": row["list_no"]})
     parcels = _list_parcels(conn, list_id)
-    return {
-        "site": {"code": settings.site.code, "name": settings.site.name},
-        "handover_no": row["handover_no"],
-        "list_no": row["list_no"],
-        "plate": row["plate"],
-        "second_plate": row["second_plate"],
-        "driver_name": row["driver_name"],
-        "driver_id": row["driver_id"],
-        "driver_phone": row["driver_phone"],
-        "seal_no": row["seal_no"],
-        "carrier": row["carrier"],
-        "door": row["door"],
-        "departed_at": row["departed_at"],
-        "departed_local": _site_time(settings, row["departed_at"]),
-        "departed_by": row["departed_by"],
-        "parcels": [
-            {
-                "waybill_no": p["waybill_no"],
-                "order_no": p["order_no"],
-                "courier": p["courier"],
-                "weight_g": p["weight_g"],
-                "parcel_count": p["parcel_count"],
-                "loaded_at": p["loaded_at"],
-                "loaded_by": p["loaded_by"],
-            }
+    return HandoverRecord(
+        site=Site(code=settings.site.code, name=settings.site.name),
+        handover_no=row["handover_no"],
+        list_no=row["list_no"],
+        plate=row["plate"],
+        second_plate=row["second_plate"],
+        driver_name=row["driver_name"],
+        driver_id=row["driver_id"],
+        driver_phone=row["driver_phone"],
+        seal_no=row["seal_no"],
+        carrier=row["carrier"],
+        door=row["door"],
+        departed_at=row["departed_at"],
+        departed_local=_site_time(settings, row["departed_at"]),
+        departed_by=row["departed_by"],
+        parcels=[
+            HandedOverParcel(
+                waybill_no=p["waybill_no"],
+                order_no=p["order_no"],
+                courier=p["courier"],
+                weight_g=p["weight_g"],
+                parcel_count=p["parcel_count"],
+                loaded_at=p["loaded_at"],
+                loaded_by=p["loaded_by"],
+            )
             for p in parcels
         ],
-        "parcel_count": sum(p["parcel_count"] for p in parcels),
-        "loaded_weight_g": sum(p["weight_g"] for p in parcels),
-        "expected_weight_g": row["expected_weight_g"],
-    }
+        parcel_count=sum(p["parcel_count"] for p in parcels),
+        loaded_weight_g=sum(p["weight_g"] for p in parcels),
+        expected_weight_g=row["expected_weight_g"],
+    )
 
 
 def list_lists(
     conn: sqlite3.Connection, settings: Settings, *, state: str | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[ListProgress]:
     ids = conn.execute(
         "SELECT id FROM loading_lists WHERE (? IS NULL OR state = ?) ORDER BY id DESC LIMIT ?",
         (state, state, limit),

@@ -18,7 +18,7 @@ from server.imports import (
     read_rows,
     reject,
 )
-from server.inbound.schemas import PlanIn, PlanLineIn, Transport
+from server.inbound.schemas import PlanImportSummary, PlanIn, PlanLineIn, Transport
 from server.inbound.service import upsert_plan
 
 PLAN_COLUMNS = ("customer", "plan_no", "transport_mode", "expected_arrival", "customs_released")
@@ -129,7 +129,7 @@ def _finish(problems: list[RowProblem], parsed: ParsedPlans) -> None:
 
 def write_plan_import(
     conn: sqlite3.Connection, ctx: CommandContext, parsed: ParsedPlans
-) -> dict[str, Any]:
+) -> PlanImportSummary:
     """Upsert every plan in the caller's transaction; any refusal rejects the whole file."""
     problems = []
     for line, plan in zip(parsed.lines, parsed.plans, strict=True):
@@ -140,11 +140,11 @@ def write_plan_import(
     if problems:
         reject("plans", problems)
     ctx.audit_target = "import:plans"
-    return {
-        "kind": "plans",
-        "plans": len(parsed.plans),
-        "lines": sum(len(p.lines) for p in parsed.plans),
-    }
+    return PlanImportSummary(
+        kind="plans",
+        plans=len(parsed.plans),
+        lines=sum(len(p.lines) for p in parsed.plans),
+    )
 
 
 def _pick(raw: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:

@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter, RawBody
+from litestar.params import FromQuery, PathParameter, QueryParameter, RawBody
 
-from server.commands import Actor, run_command
+from server.commands import CommandContext
 from server.config import Settings, site_today
-from server.db import Database
+from server.declare import command, query
 from server.fields import Code
-from server.imports import body_digest
 from server.inbound import plan_import, service
-from server.inbound.schemas import CheckIn, CloseReceipt, PlanIn, ReceiveScan
-from server.web import MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
+from server.inbound.schemas import (
+    CheckIn,
+    CloseReceipt,
+    PlanImportSummary,
+    PlanIn,
+    PlanSummary,
+    PlanWithTally,
+    ReceiptDocument,
+    ReceiveAnswer,
+    ReceiveScan,
+)
+from server.web import MANAGERS, MAX_SQLITE_INT, allow
 
 PLAN_WRITERS = allow(MANAGERS, "oms")
+PLAN_READERS = allow(MANAGERS, "receiver", "oms")
 RECEIVERS = allow(MANAGERS, "receiver")
+TAGS = ["inbound"]
 PlanId = Annotated[int, PathParameter(ge=1, le=MAX_SQLITE_INT)]
 
 
@@ -36,257 +48,207 @@ class PlanRelease(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     released: bool
 
 
-@post("/api/v1/plans", opt=PLAN_WRITERS, sync_to_thread=True, status_code=200, tags=["inbound"])
-def put_plan(
-    data: JSONBody[PlanIn],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+@command(
+    post,
+    "/api/v1/plans",
+    name="plan.upsert",
+    roles=PLAN_WRITERS,
+    payload=PlanIn,
+    answer=PlanSummary,
+    tags=TAGS,
+)
+def put_plan(conn: sqlite3.Connection, ctx: CommandContext, data: PlanIn) -> PlanSummary:
     """Create a delivery plan (ASN) or take a re-send of it."""
-    return run_command(
-        db,
-        actor,
-        "plan.upsert",
-        idempotency_key,
-        msgspec.to_builtins(data),
-        lambda conn, ctx: service.upsert_plan(conn, ctx, data),
-    ).value
+    return service.upsert_plan(conn, ctx, data)
 
 
-@post(
-    "/api/v1/plan-imports", opt=PLAN_WRITERS, sync_to_thread=True, status_code=200, tags=["inbound"]
+def read_plan_file(
+    conn: sqlite3.Connection, body: RawBody, format: FromQuery[Literal["csv", "json"]] = "json"
+) -> plan_import.ParsedPlans:
+    """Every plan of the file parsed and checked before the write begins."""
+    return plan_import.parse_plan_import(body, format)
+
+
+@command(
+    post,
+    "/api/v1/plan-imports",
+    name="import.plans",
+    roles=PLAN_WRITERS,
+    answer=PlanImportSummary,
+    tags=TAGS,
+    prepare=read_plan_file,
 )
 def import_plans(
-    body: RawBody,
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    format: FromQuery[Literal["csv", "json"]] = "json",
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, prepared: plan_import.ParsedPlans
+) -> PlanImportSummary:
     """Import delivery plans from a file: every plan or none."""
-    parsed = plan_import.parse_plan_import(body, format)
-    return run_command(
-        db,
-        actor,
-        "import.plans",
-        idempotency_key,
-        {"body": body_digest(body), "format": format},
-        lambda conn, ctx: plan_import.write_plan_import(conn, ctx, parsed),
-    ).value
+    return plan_import.write_plan_import(conn, ctx, prepared)
 
 
-@post(
+@command(
+    post,
     "/api/v1/plans/{plan_id:int}/release",
-    opt=PLAN_WRITERS,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["inbound"],
+    name="plan.release",
+    roles=PLAN_WRITERS,
+    payload=Release,
+    answer=PlanSummary,
+    tags=TAGS,
 )
 def release_plan(
-    plan_id: PlanId,
-    data: JSONBody[Release],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, plan_id: PlanId, data: Release
+) -> PlanSummary:
     """Mark a plan released (or not) by customs: bonded receiving waits for it. By the
     floor's plan id; an OMS names the plan by number with `POST /api/v1/plan-releases`."""
-    return run_command(
-        db,
-        actor,
-        "plan.release",
-        idempotency_key,
-        {"plan": plan_id, "released": data.released},
-        lambda conn, ctx: service.set_customs_released(conn, ctx, plan_id, data.released),
-    ).value
+    return service.set_customs_released(conn, ctx, plan_id, data.released)
 
 
-@post(
+@command(
+    post,
     "/api/v1/plan-releases",
-    opt=PLAN_WRITERS,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["inbound"],
+    name="plan.release",
+    roles=PLAN_WRITERS,
+    payload=PlanRelease,
+    answer=PlanSummary,
+    tags=TAGS,
     summary="Release plan by number",
 )
 def release_plan_by_number(
-    data: JSONBody[PlanRelease],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, data: PlanRelease
+) -> PlanSummary:
     """Mark a plan released (or not) by customs, named as the OMS knows it: customer and
     plan number. The same as `POST /api/v1/plans/{plan_id}/release` by the floor's id."""
-
-    def rules(conn: Any, ctx: Any) -> Any:
-        plan_id = service.plan_id_by_number(conn, data.customer, data.plan_no)
-        return service.set_customs_released(conn, ctx, plan_id, data.released)
-
-    return run_command(
-        db, actor, "plan.release", idempotency_key, msgspec.to_builtins(data), rules
-    ).value
+    plan_id = service.plan_id_by_number(conn, data.customer, data.plan_no)
+    return service.set_customs_released(conn, ctx, plan_id, data.released)
 
 
-@get(
+@query(
+    get,
     "/api/v1/plans/by-number",
-    opt=allow(MANAGERS, "receiver", "oms"),
-    sync_to_thread=True,
-    tags=["inbound"],
+    roles=PLAN_READERS,
+    answer=PlanWithTally,
+    tags=TAGS,
     summary="Get plan by number",
 )
 def get_plan_by_number(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     customer: Annotated[str, QueryParameter(min_length=1, max_length=40)],
     plan_no: Annotated[str, QueryParameter(min_length=1, max_length=40)],
-) -> dict[str, Any]:
+) -> PlanWithTally:
     """A plan with its live tally, named as the OMS knows it: customer and plan number.
     The same answer as `GET /api/v1/plans/{plan_id}`."""
-    return db.read(
-        lambda conn: _plan_with_tally(conn, service.plan_id_by_number(conn, customer, plan_no))
-    )
+    return service.plan_with_tally(conn, service.plan_id_by_number(conn, customer, plan_no))
 
 
-@get("/api/v1/plans", opt=allow(MANAGERS, "receiver", "oms"), sync_to_thread=True, tags=["inbound"])
+@query(get, "/api/v1/plans", roles=PLAN_READERS, answer=list[PlanSummary], tags=TAGS)
 def list_plans(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     settings: NamedDependency[Settings],
     day: Annotated[
         date | None, QueryParameter(description="A day of the site's calendar, YYYY-MM-DD")
     ] = None,
     open_only: FromQuery[bool] = True,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-) -> list[dict[str, Any]]:
+) -> list[PlanSummary]:
     """Today's arrivals: plans expected that day and every plan already at the door."""
-    return db.read(
-        lambda conn: service.list_plans(
-            conn, day=day, open_only=open_only, limit=limit, timezone=settings.site.timezone
-        )
+    return service.list_plans(
+        conn, day=day, open_only=open_only, limit=limit, timezone=settings.site.timezone
     )
 
 
-@get("/api/v1/plans/lookup", opt=allow(MANAGERS, "receiver"), sync_to_thread=True, tags=["inbound"])
-def lookup_plan(
-    db: NamedDependency[Database], code: Annotated[str, QueryParameter(min_length=1, max_length=64)]
-) -> list[dict[str, Any]]:
-    """Plans with a scanned plan number (unique per customer, so maybe several)."""
-    return db.read(lambda conn: service.find_plans(conn, code))
-
-
-@get(
-    "/api/v1/plans/{plan_id:int}",
-    opt=allow(MANAGERS, "receiver", "oms"),
-    sync_to_thread=True,
-    tags=["inbound"],
+@query(
+    get,
+    "/api/v1/plans/lookup",
+    roles=allow(MANAGERS, "receiver"),
+    answer=list[PlanSummary],
+    tags=TAGS,
 )
-def get_plan(plan_id: PlanId, db: NamedDependency[Database]) -> dict[str, Any]:
+def lookup_plan(
+    conn: sqlite3.Connection,
+    code: Annotated[str, QueryParameter(min_length=1, max_length=64)],
+) -> list[PlanSummary]:
+    """Plans with a scanned plan number (unique per customer, so maybe several)."""
+    return service.find_plans(conn, code)
+
+
+@query(get, "/api/v1/plans/{plan_id:int}", roles=PLAN_READERS, answer=PlanWithTally, tags=TAGS)
+def get_plan(conn: sqlite3.Connection, plan_id: PlanId) -> PlanWithTally:
     """A plan with its live tally: expected vs counted per line."""
-    return db.read(lambda conn: _plan_with_tally(conn, plan_id))
+    return service.plan_with_tally(conn, plan_id)
 
 
-def _plan_with_tally(conn: Any, plan_id: int) -> dict[str, Any]:
-    return {
-        **service.plan_summary(conn, plan_id),
-        "tally": [msgspec.to_builtins(t) for t in service.tally(conn, plan_id)],
-    }
-
-
-@post(
+@command(
+    post,
     "/api/v1/plans/{plan_id:int}/check-in",
-    opt=RECEIVERS,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["inbound"],
+    name="plan.check_in",
+    roles=RECEIVERS,
+    payload=CheckIn,
+    answer=PlanSummary,
+    tags=TAGS,
 )
 def check_in(
-    plan_id: PlanId,
-    data: JSONBody[CheckIn],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, plan_id: PlanId, data: CheckIn
+) -> PlanSummary:
     """The truck or container at the door: its reference must match the plan."""
-    return run_command(
-        db,
-        actor,
-        "plan.check_in",
-        idempotency_key,
-        {"plan": plan_id, **msgspec.to_builtins(data)},
-        lambda conn, ctx: service.check_in(conn, ctx, plan_id, data),
-    ).value
+    return service.check_in(conn, ctx, plan_id, data)
 
 
-@post(
+@command(
+    post,
     "/api/v1/plans/{plan_id:int}/receive",
-    opt=RECEIVERS,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["inbound"],
+    name="plan.receive",
+    roles=RECEIVERS,
+    payload=ReceiveScan,
+    answer=ReceiveAnswer,
+    tags=TAGS,
 )
 def receive(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
     plan_id: PlanId,
-    data: JSONBody[ReceiveScan],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
+    data: ReceiveScan,
     settings: NamedDependency[Settings],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+) -> ReceiveAnswer:
     """One receiving scan (EAN, GS1 with lot/expiry/count, or an SSCC carton)."""
-    return run_command(
-        db,
-        actor,
-        "plan.receive",
-        idempotency_key,
-        {"plan": plan_id, **msgspec.to_builtins(data)},
-        lambda conn, ctx: service.receive_scan(
-            conn,
-            ctx,
-            settings.inbound,
-            bonded=settings.site.bonded,
-            gs_placeholder=settings.scan.gs_placeholder,
-            plan_id=plan_id,
-            req=data,
-            today=site_today(settings),
-            bare_sscc=settings.scan.bare_sscc,
-            max_per_scan=settings.scan.max_quantity_per_scan,
-        ),
-    ).value
+    return service.receive_scan(
+        conn,
+        ctx,
+        settings.inbound,
+        bonded=settings.site.bonded,
+        gs_placeholder=settings.scan.gs_placeholder,
+        plan_id=plan_id,
+        req=data,
+        today=site_today(settings),
+        bare_sscc=settings.scan.bare_sscc,
+        max_per_scan=settings.scan.max_quantity_per_scan,
+    )
 
 
-@post(
+@command(
+    post,
     "/api/v1/plans/{plan_id:int}/close",
-    opt=RECEIVERS,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["inbound"],
+    name="plan.close",
+    roles=RECEIVERS,
+    payload=CloseReceipt,
+    answer=ReceiptDocument,
+    tags=TAGS,
 )
 def close(
-    plan_id: PlanId,
-    data: JSONBody[CloseReceipt],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, plan_id: PlanId, data: CloseReceipt
+) -> ReceiptDocument:
     """Close the receipt: every difference needs its reason; answers the receipt document."""
-    return run_command(
-        db,
-        actor,
-        "plan.close",
-        idempotency_key,
-        {"plan": plan_id, **msgspec.to_builtins(data)},
-        lambda conn, ctx: service.close_receipt(conn, ctx, plan_id, data),
-    ).value
+    return service.close_receipt(conn, ctx, plan_id, data)
 
 
-@get(
+@query(
+    get,
     "/api/v1/plans/{plan_id:int}/receipt",
-    opt=allow(MANAGERS, "receiver", "oms"),
-    sync_to_thread=True,
-    tags=["inbound"],
+    roles=PLAN_READERS,
+    answer=ReceiptDocument,
+    tags=TAGS,
 )
-def receipt(plan_id: PlanId, db: NamedDependency[Database]) -> dict[str, Any]:
+def receipt(conn: sqlite3.Connection, plan_id: PlanId) -> ReceiptDocument:
     """What the tally record and the warehouse receipt (进仓单) print."""
-    return db.read(lambda conn: service.receipt_document(conn, plan_id))
+    return service.receipt_document(conn, plan_id)
 
 
 route_handlers = [

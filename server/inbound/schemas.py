@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from msgspec import Meta, Struct, field
 
 from server.fields import Code, Expiry, Lot, Quantity, check_expiry, text
+from server.sync.contract import ReceivedLot
 
 Ref = Annotated[str, text(40)]
 Plate = Annotated[str, Meta(max_length=16, pattern=r"^[^\x00-\x1f\x7f]*\Z")]
@@ -126,3 +127,70 @@ class TallyLine(Struct, kw_only=True):
     difference: int
     reason: str = ""
     note: str = ""
+
+
+# -- answers ------------------------------------------------------------------------------
+
+PlanStatus = Literal["planned", "arrived", "receiving", "closed"]
+ReceivedCondition = Literal["good", "damaged", "quarantine"]
+
+
+class PlanSummary(Struct, kw_only=True):
+    """A delivery plan as the floor and the OMS read it, with its totals."""
+
+    id: int
+    plan_no: str
+    customer: str
+    customer_name: str
+    transport_mode: Literal["sea", "land", "air"]
+    transport: Transport
+    expected_arrival: str
+    customs_released: bool
+    status: PlanStatus
+    arrival_ref: str
+    seal_no: str
+    arrival_override: str
+    dock: str | None
+    arrived_at: str | None
+    closed_at: str | None
+    expected: int
+    counted: int
+
+
+class PlanWithTally(PlanSummary, kw_only=True):
+    """A plan with its live tally: expected vs counted per line."""
+
+    tally: list[TallyLine]
+
+
+class ReceiveAnswer(Struct, kw_only=True):
+    """What one receiving scan recorded, and the line's count after it."""
+
+    sku: str
+    sku_name: str
+    lot: str
+    expiry: str
+    quantity: int
+    condition: ReceivedCondition
+    over: bool
+    sscc: str
+    serial: str
+    warnings: list[str]  # e.g. LOT_MAY_HOLD_ANOTHER_AI: recorded as scanned, shown on the handheld
+    location: str
+    expected: int
+    counted: int
+
+
+class ReceiptDocument(Struct, kw_only=True):
+    """Everything the tally record and the warehouse receipt (进仓单) print."""
+
+    plan: PlanSummary
+    tally: list[TallyLine]
+    received_lots: list[ReceivedLot]
+    received_by: list[str]
+
+
+class PlanImportSummary(Struct, kw_only=True):
+    kind: Literal["plans"]
+    plans: int
+    lines: int

@@ -27,18 +27,25 @@ from server.inbound.schemas import (
     CloseReceipt,
     LandTransport,
     PlanIn,
+    PlanSummary,
+    PlanWithTally,
+    ReceiptDocument,
+    ReceiveAnswer,
+    ReceivedCondition,
     ReceiveScan,
     SeaTransport,
     TallyLine,
+    Transport,
 )
 from server.ledger.schemas import MovementIn
 from server.ledger.service import post_movement
 from server.scan_quantity import check_quantity_per_scan
+from server.sync.contract import ReceivedLot
 
 # -- delivery plans ---------------------------------------------------------------------
 
 
-def upsert_plan(conn: sqlite3.Connection, ctx: CommandContext, plan: PlanIn) -> dict[str, Any]:
+def upsert_plan(conn: sqlite3.Connection, ctx: CommandContext, plan: PlanIn) -> PlanSummary:
     """Create a plan, or take a re-send: the same content changes nothing, a change is
     applied only while nothing has been received against the plan."""
     customer = _customer(conn, plan.customer)
@@ -141,7 +148,7 @@ def _write_plan_content(
 
 def set_customs_released(
     conn: sqlite3.Connection, ctx: CommandContext, plan_id: int, released: bool
-) -> dict[str, Any]:
+) -> PlanSummary:
     plan = _plan(conn, plan_id)
     if plan["status"] == "closed":
         raise ERR.PLAN_CLOSED()
@@ -152,7 +159,7 @@ def set_customs_released(
     return plan_summary(conn, plan_id)
 
 
-def plan_summary(conn: sqlite3.Connection, plan_id: int) -> dict[str, Any]:
+def plan_summary(conn: sqlite3.Connection, plan_id: int) -> PlanSummary:
     row = conn.execute(
         "SELECT p.*, c.code AS customer, c.name AS customer_name, l.code AS dock, "
         "(SELECT COALESCE(SUM(expected_qty), 0) FROM plan_lines WHERE plan_id = p.id) AS expected, "
@@ -163,25 +170,30 @@ def plan_summary(conn: sqlite3.Connection, plan_id: int) -> dict[str, Any]:
     ).fetchone()
     if row is None:
         raise ERR.PLAN_NOT_FOUND(plan=plan_id)
-    return {
-        "id": row["id"],
-        "plan_no": row["plan_no"],
-        "customer": row["customer"],
-        "customer_name": row["customer_name"],
-        "transport_mode": row["transport_mode"],
-        "transport": msgspec.json.decode(row["transport"]),
-        "expected_arrival": row["expected_arrival"],
-        "customs_released": bool(row["customs_released"]),
-        "status": row["status"],
-        "arrival_ref": row["arrival_ref"],
-        "seal_no": row["seal_no"],
-        "arrival_override": row["arrival_override"],
-        "dock": row["dock"],
-        "arrived_at": row["arrived_at"],
-        "closed_at": row["closed_at"],
-        "expected": row["expected"],
-        "counted": row["counted"],
-    }
+    return PlanSummary(
+        id=row["id"],
+        plan_no=row["plan_no"],
+        customer=row["customer"],
+        customer_name=row["customer_name"],
+        transport_mode=row["transport_mode"],
+        transport=msgspec.json.decode(row["transport"], type=Transport),
+        expected_arrival=row["expected_arrival"],
+        customs_released=bool(row["customs_released"]),
+        status=row["status"],
+        arrival_ref=row["arrival_ref"],
+        seal_no=row["seal_no"],
+        arrival_override=row["arrival_override"],
+        dock=row["dock"],
+        arrived_at=row["arrived_at"],
+        closed_at=row["closed_at"],
+        expected=row["expected"],
+        counted=row["counted"],
+    )
+
+
+def plan_with_tally(conn: sqlite3.Connection, plan_id: int) -> PlanWithTally:
+    summary = plan_summary(conn, plan_id)
+    return PlanWithTally(**msgspec.structs.asdict(summary), tally=tally(conn, plan_id))
 
 
 def list_plans(
@@ -191,7 +203,7 @@ def list_plans(
     open_only: bool,
     limit: int,
     timezone: str = "UTC",
-) -> list[dict[str, Any]]:
+) -> list[PlanSummary]:
     """Today's arrivals: plans expected that day, plus every plan already at the door.
 
     `day` is a day of the site's calendar (`timezone`). An arrival is a date, a local time
@@ -229,7 +241,7 @@ def _utc_bounds(day: date, timezone: str) -> tuple[str, str]:
     return start.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def find_plans(conn: sqlite3.Connection, plan_no: str) -> list[dict[str, Any]]:
+def find_plans(conn: sqlite3.Connection, plan_no: str) -> list[PlanSummary]:
     """A scanned plan number: plan numbers are unique per customer, so maybe several."""
     ids = conn.execute(
         "SELECT id FROM delivery_plans WHERE plan_no = ? OR plan_no = ? ORDER BY id",
@@ -271,7 +283,7 @@ def expected_refs(transport: SeaTransport | LandTransport | AirTransport) -> lis
 
 def check_in(
     conn: sqlite3.Connection, ctx: CommandContext, plan_id: int, arrival: CheckIn
-) -> dict[str, Any]:
+) -> PlanSummary:
     plan = _plan(conn, plan_id)
     if plan["status"] == "closed":
         raise ERR.PLAN_CLOSED()
@@ -312,7 +324,7 @@ def check_in(
         "inbound.arrived",
         {
             "plan_no": plan["plan_no"],
-            "customer": summary["customer"],
+            "customer": summary.customer,
             "reference": arrival.reference,
             "seal_no": arrival.seal_no,
             "override": override,
@@ -353,7 +365,7 @@ def receive_scan(
     today: date | None = None,
     bare_sscc: bool = False,
     max_per_scan: int | None = None,
-) -> dict[str, Any]:
+) -> ReceiveAnswer:
     check_quantity_per_scan(req.quantity, max_per_scan, confirmed=req.confirmed_large)
     plan = _plan(conn, plan_id)
     if plan["status"] == "closed":
@@ -369,7 +381,7 @@ def receive_scan(
         raise ERR.LOT_REQUIRED(_lot_question(conn, plan_id, sku))
     if sku["expiry_tracked"] and not expiry:
         raise ERR.EXPIRY_REQUIRED(_lot_question(conn, plan_id, sku), sku=sku["code"])
-    condition = "damaged" if req.damaged else "good"
+    condition: ReceivedCondition = "damaged" if req.damaged else "good"
     shelf_problem = _shelf_life_problem(conn, plan["customer_id"], expiry, today or date.today())
     if shelf_problem is not None:
         if settings.expired_lot_policy == "refuse":
@@ -429,24 +441,23 @@ def receive_scan(
     )
     conn.execute("UPDATE delivery_plans SET status = 'receiving' WHERE id = ?", (plan_id,))
     ctx.audit_target = f"plan:{plan['plan_no']}"
-    return {
-        "sku": sku["code"],
-        "sku_name": sku["name"],
-        "lot": lot,
-        "expiry": expiry,
-        "quantity": quantity,
-        "condition": condition,
-        "over": over,
-        "sscc": sscc,
-        "serial": scan.serial,
-        # e.g. LOT_MAY_HOLD_ANOTHER_AI: recorded as scanned, but the handheld shows it.
-        "warnings": scan.warnings,
-        "location": conn.execute(
-            "SELECT code FROM locations WHERE id = ?", (location_id,)
-        ).fetchone()[0],
-        "expected": expected,
-        "counted": counted + quantity,
-    }
+    return ReceiveAnswer(
+        sku=sku["code"],
+        sku_name=sku["name"],
+        lot=lot,
+        expiry=expiry,
+        quantity=quantity,
+        condition=condition,
+        over=over,
+        sscc=sscc,
+        serial=scan.serial,
+        warnings=scan.warnings,
+        location=conn.execute("SELECT code FROM locations WHERE id = ?", (location_id,)).fetchone()[
+            0
+        ],
+        expected=expected,
+        counted=counted + quantity,
+    )
 
 
 def _what_was_scanned(
@@ -634,7 +645,7 @@ def reason_fits(reason: str, line: TallyLine) -> bool:
 
 def close_receipt(
     conn: sqlite3.Connection, ctx: CommandContext, plan_id: int, req: CloseReceipt
-) -> dict[str, Any]:
+) -> ReceiptDocument:
     plan = _plan(conn, plan_id)
     if plan["status"] == "closed":
         raise ERR.PLAN_CLOSED()
@@ -693,16 +704,16 @@ def close_receipt(
         "receipt.closed",
         {
             "plan_no": plan["plan_no"],
-            "customer": document["plan"]["customer"],
+            "customer": document.plan.customer,
             "closed_at": ctx.at,
-            "lines": document["tally"],
-            "received_lots": document["received_lots"],
+            "lines": document.tally,
+            "received_lots": document.received_lots,
         },
     )
     return document
 
 
-def receipt_document(conn: sqlite3.Connection, plan_id: int) -> dict[str, Any]:
+def receipt_document(conn: sqlite3.Connection, plan_id: int) -> ReceiptDocument:
     """Everything the tally record and the warehouse receipt (进仓单) print."""
     summary = plan_summary(conn, plan_id)
     lots = conn.execute(
@@ -720,12 +731,12 @@ def receipt_document(conn: sqlite3.Connection, plan_id: int) -> dict[str, Any]:
             (plan_id,),
         )
     ]
-    return {
-        "plan": summary,
-        "tally": [msgspec.to_builtins(line) for line in tally(conn, plan_id)],
-        "received_lots": [dict(r) for r in lots],
-        "received_by": receivers,
-    }
+    return ReceiptDocument(
+        plan=summary,
+        tally=tally(conn, plan_id),
+        received_lots=[ReceivedLot(**dict(r)) for r in lots],
+        received_by=receivers,
+    )
 
 
 # -- small lookups -----------------------------------------------------------------------

@@ -2,166 +2,145 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Annotated, Any, Literal
 
-import msgspec
 from litestar import Request, get, post
-from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBody
+from litestar.params import FromPath, FromQuery, QueryParameter, RawBody
 
-from server.commands import Actor, run_command
-from server.db import Database
-from server.imports import body_digest
+from server.commands import CommandContext
+from server.declare import command, query
 from server.masterdata import service
-from server.masterdata.schemas import Customer, CustomerIn, Location, LocationIn, Sku, SkuIn
-from server.web import FLOOR_ROLES, MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
+from server.masterdata.schemas import (
+    Customer,
+    CustomerIn,
+    ImportSummary,
+    Location,
+    LocationIn,
+    Sku,
+    SkuIn,
+)
+from server.web import FLOOR_ROLES, MANAGERS, MAX_SQLITE_INT, allow
 
 WRITERS = allow(MANAGERS, "oms")
 READERS = allow(FLOOR_ROLES, "oms", "station")
+TAGS = ["master data"]
 Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
 Offset = Annotated[int, QueryParameter(ge=0, le=MAX_SQLITE_INT)]
 Search = Annotated[str, QueryParameter(max_length=64)]
 
 
-@get("/api/v1/customers", opt=READERS, sync_to_thread=True, tags=["master data"])
-def list_customers(db: NamedDependency[Database]) -> list[Customer]:
+@query(get, "/api/v1/customers", roles=READERS, answer=list[Customer], tags=TAGS)
+def list_customers(conn: sqlite3.Connection) -> list[Customer]:
     """Every customer (cargo owner) with its customs book number."""
-    return db.read(service.list_customers)
+    return service.list_customers(conn)
 
 
-@get("/api/v1/customers/{code:str}", opt=READERS, sync_to_thread=True, tags=["master data"])
-def get_customer(code: FromPath[str], db: NamedDependency[Database]) -> Customer:
+@query(get, "/api/v1/customers/{code:str}", roles=READERS, answer=Customer, tags=TAGS)
+def get_customer(conn: sqlite3.Connection, code: FromPath[str]) -> Customer:
     """One customer by its code."""
-    return db.read(lambda conn: service.get_customer(conn, code))
+    return service.get_customer(conn, code)
 
 
-@post("/api/v1/customers", opt=WRITERS, sync_to_thread=True, status_code=200, tags=["master data"])
-def put_customer(
-    data: JSONBody[CustomerIn],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+@command(
+    post,
+    "/api/v1/customers",
+    name="customer.upsert",
+    roles=WRITERS,
+    payload=CustomerIn,
+    answer=Customer,
+    tags=TAGS,
+)
+def put_customer(conn: sqlite3.Connection, ctx: CommandContext, data: CustomerIn) -> Customer:
     """Create or update a customer (cargo owner)."""
-    return run_command(
-        db,
-        actor,
-        "customer.upsert",
-        idempotency_key,
-        msgspec.to_builtins(data),
-        lambda conn, ctx: service.upsert_customer(conn, ctx, data),
-    ).value
+    return service.upsert_customer(conn, ctx, data)
 
 
-@get("/api/v1/skus", opt=READERS, sync_to_thread=True, tags=["master data"])
+@query(get, "/api/v1/skus", roles=READERS, answer=list[Sku], tags=TAGS)
 def list_skus(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     customer: Annotated[str | None, QueryParameter(max_length=64)] = None,
     q: Search = "",
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[Sku]:
     """SKUs, filtered by customer and a search text (`q`); one page at a time."""
-    return db.read(
-        lambda conn: service.list_skus(
-            conn, customer=customer, search=q, limit=limit, offset=offset
-        )
-    )
+    return service.list_skus(conn, customer=customer, search=q, limit=limit, offset=offset)
 
 
-@get(
-    "/api/v1/skus/{customer:str}/{code:str}", opt=READERS, sync_to_thread=True, tags=["master data"]
-)
-def get_sku(customer: FromPath[str], code: FromPath[str], db: NamedDependency[Database]) -> Sku:
+@query(get, "/api/v1/skus/{customer:str}/{code:str}", roles=READERS, answer=Sku, tags=TAGS)
+def get_sku(conn: sqlite3.Connection, customer: FromPath[str], code: FromPath[str]) -> Sku:
     """One SKU of a customer by its code, with its barcodes."""
-    return db.read(lambda conn: service.get_sku(conn, customer, code))
+    return service.get_sku(conn, customer, code)
 
 
-@post("/api/v1/skus", opt=WRITERS, sync_to_thread=True, status_code=200, tags=["master data"])
-def put_sku(
-    data: JSONBody[SkuIn],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+@command(
+    post, "/api/v1/skus", name="sku.upsert", roles=WRITERS, payload=SkuIn, answer=Sku, tags=TAGS
+)
+def put_sku(conn: sqlite3.Connection, ctx: CommandContext, data: SkuIn) -> Sku:
     """Create or update a SKU of a customer, with all its barcodes."""
-    return run_command(
-        db,
-        actor,
-        "sku.upsert",
-        idempotency_key,
-        msgspec.to_builtins(data),
-        lambda conn, ctx: service.upsert_sku(conn, ctx, data),
-    ).value
+    return service.upsert_sku(conn, ctx, data)
 
 
-@get("/api/v1/locations", opt=READERS, sync_to_thread=True, tags=["master data"])
+@query(get, "/api/v1/locations", roles=READERS, answer=list[Location], tags=TAGS)
 def list_locations(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     zone: Annotated[str | None, QueryParameter(max_length=64)] = None,
     prefix: Search = "",
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[Location]:
     """Locations, filtered by zone and a code prefix; one page at a time."""
-    return db.read(
-        lambda conn: service.list_locations(
-            conn, zone=zone, prefix=prefix, limit=limit, offset=offset
-        )
-    )
+    return service.list_locations(conn, zone=zone, prefix=prefix, limit=limit, offset=offset)
 
 
-@get("/api/v1/locations/{code:str}", opt=READERS, sync_to_thread=True, tags=["master data"])
-def get_location(code: FromPath[str], db: NamedDependency[Database]) -> Location:
+@query(get, "/api/v1/locations/{code:str}", roles=READERS, answer=Location, tags=TAGS)
+def get_location(conn: sqlite3.Connection, code: FromPath[str]) -> Location:
     """One location by its code."""
-    return db.read(lambda conn: service.get_location(conn, code))
+    return service.get_location(conn, code)
 
 
-@post("/api/v1/locations", opt=WRITERS, sync_to_thread=True, status_code=200, tags=["master data"])
-def put_location(
-    data: JSONBody[LocationIn],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
-    """Create or update a location: zone, type, pick sequence, capacity."""
-    return run_command(
-        db,
-        actor,
-        "location.upsert",
-        idempotency_key,
-        msgspec.to_builtins(data),
-        lambda conn, ctx: service.upsert_location(conn, ctx, data),
-    ).value
-
-
-@post(
-    "/api/v1/import/{kind:str}",
-    opt=WRITERS,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["master data"],
+@command(
+    post,
+    "/api/v1/locations",
+    name="location.upsert",
+    roles=WRITERS,
+    payload=LocationIn,
+    answer=Location,
+    tags=TAGS,
 )
-def import_rows(
+def put_location(conn: sqlite3.Connection, ctx: CommandContext, data: LocationIn) -> Location:
+    """Create or update a location: zone, type, pick sequence, capacity."""
+    return service.upsert_location(conn, ctx, data)
+
+
+def read_import_file(
+    conn: sqlite3.Connection,
     kind: FromPath[str],
     request: Request[Any, Any, Any],
     body: RawBody,
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
     format: FromQuery[Literal["csv", "json"] | None] = None,
-) -> Any:
-    """Import customers, SKUs or locations from CSV or JSON: all rows or none."""
+) -> service.ParsedImport:
+    """Every row parsed and checked before the write begins (the format from the query,
+    else from the content type)."""
     fmt = format or ("json" if "json" in request.headers.get("content-type", "") else "csv")
-    parsed = service.parse_import(kind, body, fmt, db.read(service.customer_codes))
-    return run_command(
-        db,
-        actor,
-        f"import.{kind}",
-        idempotency_key,
-        {"kind": kind, "format": fmt, "body": body_digest(body)},
-        lambda conn, ctx: service.write_import(conn, ctx, parsed),
-    ).value
+    return service.parse_import(kind, body, fmt, service.customer_codes(conn))
+
+
+@command(
+    post,
+    "/api/v1/import/{kind:str}",
+    name="import.{kind}",
+    roles=WRITERS,
+    answer=ImportSummary,
+    tags=TAGS,
+    prepare=read_import_file,
+)
+def import_rows(
+    conn: sqlite3.Connection, ctx: CommandContext, prepared: service.ParsedImport
+) -> ImportSummary:
+    """Import customers, SKUs or locations from CSV or JSON: all rows or none."""
+    return service.write_import(conn, ctx, prepared)
 
 
 route_handlers = [

@@ -220,7 +220,7 @@ def _at_the_door(
         attempt.action = "open_list"
         opened = dock.open_at_door(conn, work, settings, text, station.name)
         return "open_list", {
-            "message": f"list {opened['list_no']} ({opened['plate']}) is open",
+            "message": f"list {opened.list_no} ({opened.plate}) is open",
             "list": opened,
         }
     loading = dock.list_row(conn, list_id)
@@ -237,7 +237,7 @@ def _at_the_door(
         return "seal", {"message": f"seal {text} confirmed", "list": view}
     attempt.action = "load"
     loaded = dock.load_scan(conn, work, settings, list_id, text)
-    return "load", loaded
+    return "load", msgspec.to_builtins(loaded)
 
 
 _ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")
