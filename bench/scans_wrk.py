@@ -265,6 +265,7 @@ def profile(
             worker,
             "-r",
             "200",
+            "--gil",
             "--format",
             "raw",
             "--threads",
@@ -283,26 +284,28 @@ def profile(
     return run
 
 
-# Frames whose inclusive share of the worker's samples answers "where does a scan's time
-# go" (py-spy sees Python frames; C work such as SQLite shows as the Python line calling it).
+# Where a scan's time goes: the server is bound by Python's GIL (one core of Python for
+# every request), so py-spy samples only the thread holding the GIL (--gil), and each
+# bucket is the share of those samples whose stack holds the frame. C work without the
+# GIL (SQLite's fsync, granian's Rust threads) does not show.
 PROFILE_BUCKETS = {
-    "granian/ASGI to litestar and back (every request)": "litestar/app.py",
-    "  handler's thread hand-off (sync_to_thread)": "run_sync",
-    "  writer: every batch (BEGIN ... COMMIT)": "_commit_batch",
-    "    run_command's transaction (key check, rules, result, audit)": "transaction (server/commands.py",
+    "event loop thread (granian glue, litestar, middleware, encoding)": "MainThread",
+    "  access log and metrics middleware (server/observe/)": "server/observe/",
+    "handler threads (sync_to_thread)": ": asyncio_",
+    "  token check (actor_for_token)": "actor_for_token",
+    "  writer: whole batches, BEGIN .. COMMIT (_commit_batch)": "_commit_batch",
+    "    run_command's transaction (key, rules, result, audit)": "transaction (server/commands.py",
     "      receive_scan (the rules)": "receive_scan (server/inbound/service.py",
-    "    COMMIT (fsync, GIL released)": 'COMMIT")',
-    "  auth: token check": "server/auth/",
-    "  msgspec/JSON encode and decode": "msgspec",
-    "  access log and metrics": "server/observe/",
+    "  group-commit queue (waiting, handing over)": "Database.write (server/db/database.py",
+    "logging (any thread)": "logging/__init__.py",
+    "other threads (workers)": "worker-",
 }
 
 
 def summarise_profile(path: Path) -> None:
-    """Inclusive share of samples per bucket, from py-spy's collapsed stacks."""
+    """Share of GIL-holding samples per bucket, from py-spy's collapsed stacks."""
     total, hits = 0, dict.fromkeys(PROFILE_BUCKETS, 0)
-    lines = path.read_text().splitlines()
-    for line in lines:
+    for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
@@ -310,15 +313,9 @@ def summarise_profile(path: Path) -> None:
         for name, needle in PROFILE_BUCKETS.items():
             if needle in stack:
                 hits[name] += int(count)
-    idle = sum(
-        int(line.rpartition(" ")[2])
-        for line in lines
-        if line.rpartition(" ")[2].isdigit() and "wait (threading.py" in line
-    )
-    print(f"py-spy: {total} samples of the worker's threads (all threads, 200/s), {path}")
+    print(f"py-spy --gil: {total} samples of the thread holding the GIL, {path}")
     for name, n in hits.items():
-        print(f"  {name:68} {n / total:6.1%}" if total else name)
-    print(f"  {'threads waiting (queue, events, idle pool)':68} {idle / total:6.1%}")
+        print(f"  {name:62} {n / max(total, 1):6.1%}")
 
 
 def report(runs: list[Run], levels: list[int]) -> None:

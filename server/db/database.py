@@ -118,7 +118,8 @@ class Database:
         job = _Write(fn, time.perf_counter())
         with self._queue_changed:
             self._queue.append(job)
-            self._queue_changed.notify()  # a leader gathering a batch counts arrivals
+            if self._group_wait_s:
+                self._queue_changed.notify()  # a leader gathering a batch counts arrivals
             lead = not self._leading
             self._leading = True
         if not lead:
@@ -195,14 +196,19 @@ class Database:
             try:
                 value = job.fn(conn)
             except BaseException as err:
-                if not conn.in_transaction or not self._undo_member(conn):
+                undone = conn.in_transaction and self._undo_member(conn)
+                job.settle(error=err)
+                if not undone:
                     # SQLite rolled the whole transaction back (I/O error, disk full):
                     # this write failed by itself, the others run again alone.
-                    job.settle(error=err)
                     return False
-                job.settle(error=err)
                 continue
-            conn.execute("RELEASE group_commit_member")
+            try:
+                conn.execute("RELEASE group_commit_member")
+            except sqlite3.Error:
+                # The write swallowed an error that cost the transaction: it too runs again.
+                self._roll_back(conn)
+                return False
             results.append((job, value))
         if not results:
             self._roll_back(conn)
