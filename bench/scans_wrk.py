@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import json
 import os
 import re
@@ -35,10 +36,20 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 from asgi_servers import tree_cpu_seconds
-from processes import HOST, Proc, TimedClient, bondfloor_exe, free_port, seed_demo_site
+from processes import (
+    HOST,
+    Proc,
+    TimedClient,
+    bondfloor_exe,
+    free_port,
+    health_ok,
+    seed_demo_site,
+    wait_for,
+)
 
 CUSTOMER = "HKBEAUTY"  # lot- and expiry-tracked in the demo
 LOT, EXPIRY = "BENCH-LOT", "2031-12-31"
@@ -66,6 +77,7 @@ end
 
 @dataclass
 class Run:
+    site: str
     route: str
     connections: int
     rate: float
@@ -74,6 +86,7 @@ class Run:
     answered: int
     cpu_ms_per_request: float
     loadavg: str
+    writes_per_commit: float = float("nan")
 
 
 def ensure_wrk() -> None:
@@ -128,6 +141,48 @@ def lot_tracked_item(db_path: Path) -> tuple[str, str]:
     return str(row[0]), str(row[1])
 
 
+@dataclass
+class Site:
+    """One `bondfloor serve` on its own copy of the seeded demo."""
+
+    name: str
+    folder: Path
+    port: int
+    proc: Proc
+    token: str = ""
+    plan_id: int = 0
+
+    @property
+    def db_path(self) -> Path:
+        return self.folder / "site.db"
+
+
+def start_site(
+    name: str, seeded: Path, tmp: Path, settings: list[str], pythonpath: str | None
+) -> Site:
+    """Copy the seeded demo, point its config at the copy and a free port, serve it (with
+    `pythonpath` first on the path: an older checkout's server), log in, open the plan."""
+    folder = tmp / name
+    shutil.copytree(seeded, folder)
+    port = free_port()
+    config = folder / "bondfloor.toml"
+    text = config.read_text().replace(str(seeded), str(folder))
+    text = re.sub(r"port = \d+", f"port = {port}", text)
+    extra = "".join(f"{setting}\n" for setting in settings)
+    config.write_text(text.replace("[database]\n", f"[database]\n{extra}"))
+    env = {**os.environ, "PYTHONPATH": pythonpath} if pythonpath else None
+    site = Site(name, folder, port, Proc(name, folder / "serve.log"))
+    site.proc.start([bondfloor_exe(), "--config", str(config), "serve"], folder, env)
+    wait_for(lambda: health_ok(port) or not site.proc.alive(), 60, f"{name} healthy")
+    if not site.proc.alive():
+        sys.exit(f"{name}: bondfloor serve exited\n{site.proc.log(3000)}")
+    client = TimedClient(port)
+    client.login()
+    site.token = client.token
+    site.plan_id = open_plan(client, lot_tracked_item(site.db_path)[0])
+    return site
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10, help="length of one wrk run")
@@ -146,35 +201,40 @@ def main() -> None:
         metavar="SETTING=VALUE",
         help="a [database] setting for the server, e.g. group_commit_wait_ms=1 (repeatable)",
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="also serve the same demo from an older checkout (DIR: its top folder, with "
+        "server/ and handheld_web/, e.g. made by `git worktree add`), in alternating rounds "
+        "with this one: before and after measured in the same minutes of a shared machine",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="rounds per server")
     args = parser.parse_args()
     levels = [int(c) for c in args.connections.split(",")]
     ensure_wrk()
     with tempfile.TemporaryDirectory(prefix="bf-scans-wrk-") as tmp:
-        folder = Path(tmp)
-        port = free_port()
-        db_path, config = seed_demo_site(folder, port)
-        sku, barcode = lot_tracked_item(db_path)
-        extra = "".join(f"{setting}\n" for setting in args.database)
-        config.write_text(config.read_text().replace("[database]\n", f"[database]\n{extra}"))
-        proc = Proc("serve", folder / "serve.log")
-        proc.start_server(
-            [bondfloor_exe(), "--config", str(config), "serve", "--port", str(port)],
-            folder,
-            port,
-            timeout=60,
-        )
+        seeded = Path(tmp) / "seed"
+        seeded.mkdir()
+        seed_demo_site(seeded, free_port())
+        _, barcode = lot_tracked_item(seeded / "site.db")
+        sites: list[Site] = []
+        runs: list[Run] = []
         try:
-            client = TimedClient(port)
-            client.login()
-            plan_id = open_plan(client, sku)
-            runs = drive(proc, port, client.token, plan_id, barcode, levels, args.seconds)
+            sites.append(start_site("this", seeded, Path(tmp), args.database, None))
+            if args.baseline:
+                sites.append(start_site("baseline", seeded, Path(tmp), [], args.baseline))
+            for n in range(args.rounds):
+                for site in sites if n % 2 == 0 else sites[::-1]:
+                    runs += drive(site, barcode, levels, args.seconds)
             if args.profile:
-                profiled = profile(proc, port, client.token, plan_id, barcode, max(levels), args)
-                runs.append(profiled)
+                runs.append(profile(sites[0], barcode, max(levels), args))
         finally:
-            proc.stop()
-        report(runs, levels)
-        check(db_path, plan_id, sum(r.answered for r in runs if r.route != "health"))
+            for site in sites:
+                site.proc.stop()
+        report(runs, levels, [s.name for s in sites])
+        for site in sites:
+            mine = [r for r in runs if r.site == site.name and r.route != "health"]
+            check(site, sum(r.answered for r in mine))
         if args.profile:
             summarise_profile(args.profile)
 
@@ -213,24 +273,21 @@ def keyed(client: TimedClient, path: str, body: object, key: str) -> tuple[int, 
 
 
 def drive(
-    proc: Proc,
-    port: int,
-    token: str,
-    plan_id: int,
+    site: Site,
     barcode: str,
     levels: list[int],
     seconds: float,
     routes: tuple[str, ...] = ("health", "scans"),
 ) -> list[Run]:
     """At each connection count: /health, then scans; CPU of the server tree per run."""
-    base = f"http://{HOST}:{port}"
+    base = f"http://{HOST}:{site.port}"
     body = json.dumps({"scan": barcode, "lot": LOT, "expiry": EXPIRY})
     runs: list[Run] = []
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         # json.dumps of the body is a valid Lua string literal (no non-ASCII in it).
         script.write(f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\n{SCAN_LUA}')
         script.flush()
-        scans_url = f"{base}/api/v1/plans/{plan_id}/receive"
+        scans_url = f"{base}/api/v1/plans/{site.plan_id}/receive"
         for connections in levels:
             for route in routes:
                 if route == "health":
@@ -238,25 +295,28 @@ def drive(
                 else:
                     prefix = f"wrk-{connections}-{time.monotonic_ns()}"
                     extra = ["-s", script.name, scans_url, "--", prefix]
-                cpu0 = tree_cpu_seconds(proc.pid)
-                rate, p50, p99, answered = wrk(token, seconds, connections, extra)
-                cpu = tree_cpu_seconds(proc.pid) - cpu0
+                cpu0, batches0 = tree_cpu_seconds(site.proc.pid), write_batches(site.port)
+                rate, p50, p99, answered = wrk(site.token, seconds, connections, extra)
+                cpu = tree_cpu_seconds(site.proc.pid) - cpu0
+                batches1 = write_batches(site.port)
+                batches, writes = batches1[0] - batches0[0], batches1[1] - batches0[1]
                 loadavg = " ".join(Path("/proc/loadavg").read_text().split()[:3])
                 per = cpu * 1000 / answered
-                runs.append(Run(route, connections, rate, p50, p99, answered, per, loadavg))
+                run = Run(site.name, route, connections, rate, p50, p99, answered, per, loadavg)
+                run.writes_per_commit = writes / batches if batches else float("nan")
+                runs.append(run)
     return runs
 
 
-def profile(
-    proc: Proc, port: int, token: str, plan_id: int, barcode: str, connections: int, args: Any
-) -> Run:
+def profile(site: Site, barcode: str, connections: int, args: Any) -> Run:
     """One more scans run with py-spy sampling the granian worker (not counted as a figure:
     sampling slows the server)."""
     py_spy = Path(sys.executable).parent / "py-spy"
     if not py_spy.exists():
         sys.exit("--profile needs py-spy: .venv/bin/pip install py-spy")
-    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-    worker = children[0] if children else str(proc.pid)
+    pid = site.proc.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    worker = children[0] if children else str(pid)
     spy = subprocess.Popen(
         [
             str(py_spy),
@@ -278,9 +338,9 @@ def profile(
         stderr=subprocess.DEVNULL,
     )
     time.sleep(0.5)  # py-spy attaches
-    (run,) = drive(proc, port, token, plan_id, barcode, [connections], args.seconds, ("scans",))
+    (run,) = drive(site, barcode, [connections], args.seconds, ("scans",))
     spy.wait(timeout=60)
-    run.route = "scans (profiled)"
+    run.route = "scans, profiled"
     return run
 
 
@@ -318,35 +378,60 @@ def summarise_profile(path: Path) -> None:
         print(f"  {name:62} {n / max(total, 1):6.1%}")
 
 
-def report(runs: list[Run], levels: list[int]) -> None:
-    print("wrk -t1, one run per row (route order: health then scans, per connection count)")
+def write_batches(port: int) -> tuple[float, float]:
+    """(transactions, writes) the server's writer has committed so far, from /metrics
+    (read from loopback): writes / transactions is the group commit's batch size."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode()
+    finally:
+        conn.close()
+    found = dict(re.findall(r"^bondfloor_db_write_batch_size_(count|sum) ([\d.e+]+)$", text, re.M))
+    return float(found.get("count", "nan")), float(found.get("sum", "nan"))
+
+
+def report(runs: list[Run], levels: list[int], sites: list[str]) -> None:
+    print("wrk -t1, one run per row, in the order run")
     print(
-        f"{'route':7} {'conns':>5} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'answered':>8} "
-        f"{'srv CPU ms/req':>14}  loadavg after"
+        f"{'server':8} {'route':16} {'conns':>5} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'answered':>8} {'CPU ms/req':>10} {'writes/commit':>13}  loadavg after"
     )
     for r in runs:
         print(
-            f"{r.route:7} {r.connections:>5} {r.rate:>8.0f} {r.p50:>7.2f} {r.p99:>7.2f} "
-            f"{r.answered:>8} {r.cpu_ms_per_request:>14.2f}  {r.loadavg}"
+            f"{r.site:8} {r.route:16} {r.connections:>5} {r.rate:>8.0f} {r.p50:>7.2f} "
+            f"{r.p99:>7.2f} {r.answered:>8} {r.cpu_ms_per_request:>10.2f} "
+            f"{r.writes_per_commit:>13.1f}  {r.loadavg}"
         )
-    for c in levels:
-        health = next(r for r in runs if r.route == "health" and r.connections == c)
-        scans = next(r for r in runs if r.route == "scans" and r.connections == c)
-        print(f"scans / health at {c} connections: {scans.rate / health.rate:.2f}")
+    print("medians per server and connection count (scans / health: of the medians)")
+    for site in sites:
+        for c in levels:
+            health = [r for r in runs if (r.site, r.route, r.connections) == (site, "health", c)]
+            scans = [r for r in runs if (r.site, r.route, r.connections) == (site, "scans", c)]
+            if not health or not scans:
+                continue
+            rate, health_rate = median(r.rate for r in scans), median(r.rate for r in health)
+            print(
+                f"  {site:8} c={c:<3} scans/s {rate:5.0f}, p99 {median(r.p99 for r in scans):5.1f}"
+                f" ms, CPU per scan {median(r.cpu_ms_per_request for r in scans):.2f} ms, "
+                f"writes per commit {median(r.writes_per_commit for r in scans):.1f}; "
+                f"health {health_rate:5.0f} req/s; scans / health {rate / health_rate:.2f}"
+            )
 
 
-def check(db_path: Path, plan_id: int, answered: int) -> None:
-    with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
+def check(site: Site, answered: int) -> None:
+    with contextlib.closing(sqlite3.connect(f"file:{site.db_path}?mode=ro", uri=True)) as conn:
         one = lambda sql, *a: int(conn.execute(sql, a).fetchone()[0])  # noqa: E731
-        scans = one("SELECT COUNT(*) FROM receipt_scans WHERE plan_id = ?", plan_id)
+        scans = one("SELECT COUNT(*) FROM receipt_scans WHERE plan_id = ?", site.plan_id)
         keys = one("SELECT COUNT(*) FROM commands WHERE key LIKE 'wrk-%-%-%'")
         counted = one(
-            "SELECT COALESCE(SUM(quantity), 0) FROM receipt_counts WHERE plan_id = ?", plan_id
+            "SELECT COALESCE(SUM(quantity), 0) FROM receipt_counts WHERE plan_id = ?",
+            site.plan_id,
         )
     ok = scans >= answered and keys == scans and counted == scans
     print(
-        f"check: {answered} scans answered 200, {scans} in the file, {keys} keyed commands, "
-        f"running count {counted}: {'ok' if ok else 'FAILED'}"
+        f"check {site.name}: {answered} scans answered 200, {scans} in the file, {keys} keyed "
+        f"commands, running count {counted}: {'ok' if ok else 'FAILED'}"
     )
     if not ok:
         sys.exit(1)

@@ -101,6 +101,8 @@ class Database:
         self._epoch_begun = False
         self.lock_wait_observer: Callable[[float], object] | None = None
         """Told how long each write waited for the writer (the /metrics histogram)."""
+        self.batch_observer: Callable[[int], object] | None = None
+        """Told how many writes each transaction of the writer took (group commit)."""
 
     def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` in a write transaction; commit if it returns, roll back if it raises.
@@ -168,6 +170,8 @@ class Database:
                 started = time.perf_counter()
                 for job in batch:
                     self.lock_wait_observer(started - job.asked)
+            if self.batch_observer is not None:
+                self.batch_observer(len(batch))
             try:
                 if len(batch) == 1 or not self._run_together(batch):
                     for job in batch:
