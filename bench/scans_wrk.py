@@ -350,13 +350,16 @@ def profile(site: Site, barcode: str, connections: int, args: Any) -> Run:
 # GIL (SQLite's fsync, granian's Rust threads) does not show.
 PROFILE_BUCKETS = {
     "event loop thread (granian glue, litestar, middleware, encoding)": "MainThread",
-    "  access log and metrics middleware (server/observe/)": "server/observe/",
+    "  a request inside litestar (middleware, routing, guard, answer)": "Litestar.__call__",
+    "  dependency resolution (litestar's anyio task groups)": "resolve_dependencies",
+    "  the route guard (authorize_connection)": "authorize_connection",
+    "  access log line and metrics (RequestObserver._record)": "RequestObserver._record",
     "handler threads (sync_to_thread)": ": asyncio_",
     "  token check (actor_for_token)": "actor_for_token",
     "  writer: whole batches, BEGIN .. COMMIT (_commit_batch)": "_commit_batch",
     "    run_command's transaction (key, rules, result, audit)": "transaction (server/commands.py",
     "      receive_scan (the rules)": "receive_scan (server/inbound/service.py",
-    "  group-commit queue (waiting, handing over)": "Database.write (server/db/database.py",
+    "  Database.write, all of it (queue and batches)": "Database.write (server/db/database.py",
     "logging (any thread)": "logging/__init__.py",
     "other threads (workers)": "worker-",
 }

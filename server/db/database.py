@@ -2,7 +2,8 @@
 
 Writes are plain synchronous functions `fn(conn)` run inside `BEGIN IMMEDIATE` on the
 single writer connection, so two commands never interleave and a failing command leaves
-nothing behind. Reads run on their own connections (WAL lets them go on while a write is
+nothing behind. Writes that arrive together share one transaction and one fsync, each in
+its own savepoint (group commit, see `Database.write`). Reads run on their own connections (WAL lets them go on while a write is
 in progress) inside a deferred transaction, so each read sees one consistent snapshot.
 """
 

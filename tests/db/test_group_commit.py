@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from server.commands import SYSTEM, CommandContext, CommandResult, run_command
+from server.config import Settings
 from server.db import Database
 from server.errors import Conflict, DomainError
 from server.masterdata import service as masterdata
@@ -252,7 +253,7 @@ def test_keys_apply_once_under_free_running_concurrency(db: Database) -> None:
     assert applied == 40
 
 
-def test_a_batch_is_bounded_by_its_size(settings: Any) -> None:
+def test_a_batch_is_bounded_by_its_size(settings: Settings) -> None:
     small = Database(settings.database.path, group_commit_max=2)
     try:
         small.migrate()
