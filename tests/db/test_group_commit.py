@@ -265,3 +265,43 @@ def test_a_batch_is_bounded_by_its_size(settings: Settings) -> None:
         assert after_holder.count("COMMIT") == 3  # 2 + 2 + 1
     finally:
         small.close()
+
+
+def test_a_lone_write_never_waits_for_company(settings: Settings) -> None:
+    patient = Database(settings.database.path, group_commit_wait_ms=2_000)
+    try:
+        patient.migrate()
+        started = time.monotonic()
+        create_customer(patient, "QUICK")()
+        assert time.monotonic() - started < 1.0
+    finally:
+        patient.close()
+
+
+def test_a_leader_with_others_queued_waits_for_more_up_to_the_batch_size(
+    settings: Settings,
+) -> None:
+    patient = Database(settings.database.path, group_commit_max=3, group_commit_wait_ms=5_000)
+    try:
+        patient.migrate()
+        recorded = RecordingConnection(patient._writer)
+        patient._writer = recorded  # type: ignore[assignment]
+        late = threading.Thread(target=create_customer(patient, "LATE"))
+        with writer_held(patient):
+            early = [threading.Thread(target=create_customer(patient, f"E{i}")) for i in (1, 2)]
+            for t in early:
+                t.start()
+            wait_until("two queued", lambda: patient.waiting_writes == 2)
+        # The holder is done; the next leader found two queued and waits for a third.
+        time.sleep(0.1)
+        started = time.monotonic()
+        late.start()
+        for t in [*early, late]:
+            t.join(10)
+        assert time.monotonic() - started < 4.0, "the full batch began without the wait"
+        after_holder = recorded.statements[recorded.statements.index("COMMIT") + 1 :]
+        assert after_holder.count("COMMIT") == 1
+        assert after_holder.count("SAVEPOINT group_commit_member") == 3
+        assert customers(patient) == {"E1", "E2", "LATE"}
+    finally:
+        patient.close()
