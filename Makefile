@@ -110,6 +110,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/handheld_bytes.py
 	$(BIN)/python bench/https_cost.py
+	$(BIN)/python bench/scans_wrk.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -121,6 +121,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             settings.database.path,
             busy_timeout_ms=settings.database.busy_timeout_ms,
             wal_autocheckpoint=settings.database.wal_autocheckpoint_pages,
+            group_commit_max=settings.database.group_commit_max,
+            group_commit_wait_ms=settings.database.group_commit_wait_ms,
         )
         applied = db.migrate()
         if applied:

@@ -50,6 +50,8 @@ class Context:
                 self.settings.database.path,
                 busy_timeout_ms=self.settings.database.busy_timeout_ms,
                 wal_autocheckpoint=self.settings.database.wal_autocheckpoint_pages,
+                group_commit_max=self.settings.database.group_commit_max,
+                group_commit_wait_ms=self.settings.database.group_commit_wait_ms,
             )
         except DatabaseBusy as err:
             raise click.ClickException(str(err)) from err

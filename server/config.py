@@ -68,6 +68,18 @@ class DatabaseSettings(Section):
             le=1_000_000,
         ),
     ] = 1000
+    group_commit_max: Annotated[
+        int,
+        _help("Concurrent writes committed together (one fsync) at most; 1: no grouping", ge=1),
+    ] = 64
+    group_commit_wait_ms: Annotated[
+        float,
+        _help(
+            "How long a write that finds others queued waits for more to share its commit",
+            ge=0,
+            le=50,
+        ),
+    ] = 0.0
 
 
 class ServerSettings(Section):

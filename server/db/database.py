@@ -2,7 +2,8 @@
 
 Writes are plain synchronous functions `fn(conn)` run inside `BEGIN IMMEDIATE` on the
 single writer connection, so two commands never interleave and a failing command leaves
-nothing behind. Reads run on their own connections (WAL lets them go on while a write is
+nothing behind. Writes that arrive together share one transaction and one fsync, each in
+its own savepoint (group commit, see `Database.write`). Reads run on their own connections (WAL lets them go on while a write is
 in progress) inside a deferred transaction, so each read sees one consistent snapshot.
 """
 
@@ -14,12 +15,39 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 from server.db.journal_epoch import begin_epoch, has_journal_epochs
 
 T = TypeVar("T")
+
+GROUP_COMMIT_MAX = 64
+"""Writes committed together at most: bounds how long the first of a batch waits."""
+GROUP_COMMIT_WAIT_MS = 0.0
+"""How long a leader that finds others queued waits for more before it begins."""
+
+
+@dataclass(eq=False)
+class _Write:
+    """One caller's write on its way through the queue."""
+
+    fn: Callable[[sqlite3.Connection], Any]
+    asked: float
+    wake: threading.Event = field(default_factory=threading.Event)
+    done: bool = False
+    value: Any = None
+    error: BaseException | None = None
+
+    def settle(self, *, value: Any = None, error: BaseException | None = None) -> None:
+        self.value, self.error, self.done = value, error, True
+        self.wake.set()
+
+    def outcome(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.value
 
 
 def connect(
@@ -45,7 +73,13 @@ class Database:
     """The site database: `write(fn)` for commands, `read(fn)` for queries."""
 
     def __init__(
-        self, path: str | Path, *, busy_timeout_ms: int = 5000, wal_autocheckpoint: int = 1000
+        self,
+        path: str | Path,
+        *,
+        busy_timeout_ms: int = 5000,
+        wal_autocheckpoint: int = 1000,
+        group_commit_max: int = GROUP_COMMIT_MAX,
+        group_commit_wait_ms: float = GROUP_COMMIT_WAIT_MS,
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,34 +90,176 @@ class Database:
         # checkpoint is PASSIVE: it stops at a reader (Litestream holds one), never resets
         # the WAL under it. 0 leaves checkpoints to Litestream (docs/backups.md).
         self._writer.execute(f"PRAGMA wal_autocheckpoint = {int(wal_autocheckpoint)}")
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.Lock()  # the writer connection's owner
+        self._queue: list[_Write] = []  # writes waiting for a transaction, oldest first
+        self._queue_changed = threading.Condition(threading.Lock())
+        self._leading = False  # one waiting write leads: it runs the batches
+        self._group_max = group_commit_max
+        self._group_wait_s = group_commit_wait_ms / 1000
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._epoch_begun = False
         self.lock_wait_observer: Callable[[float], object] | None = None
         """Told how long each write waited for the writer (the /metrics histogram)."""
+        self.batch_observer: Callable[[int], object] | None = None
+        """Told how many writes each transaction of the writer took (group commit)."""
 
     def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn` in one write transaction; commit if it returns, roll back if it raises."""
-        asked = time.perf_counter()
+        """Run `fn` in a write transaction; commit if it returns, roll back if it raises.
+
+        Group commit: writes that arrive while another is committing wait in a queue, and
+        the next one to lead runs up to `group_commit_max` of them in one `BEGIN IMMEDIATE`
+        transaction, each in its own SAVEPOINT, and commits them with one fsync. A write
+        that raises (a refused command, or any other error) is rolled back to its savepoint
+        alone; the others commit. No write returns before the COMMIT that holds it has
+        returned, so an answer still means durable (synchronous=FULL). If SQLite loses
+        the whole transaction (an I/O error, disk full) or the COMMIT fails, each write
+        that had not failed by itself runs again alone: none is acknowledged without its
+        commit, none fails for another's fault. A lone write commits at once.
+        """
+        job = _Write(fn, time.perf_counter())
+        with self._queue_changed:
+            self._queue.append(job)
+            if self._group_wait_s:
+                self._queue_changed.notify()  # a leader gathering a batch counts arrivals
+            lead = not self._leading
+            self._leading = True
+        if not lead:
+            job.wake.wait()  # set when done, or when it is this write's turn to lead
+            if job.done:
+                return job.outcome()
+        try:
+            while not job.done:
+                self._commit_batch(self._take_batch())
+        finally:
+            self._hand_over()
+        return job.outcome()
+
+    @property
+    def waiting_writes(self) -> int:
+        """Writes queued for the writer now (not counting the batch being run)."""
+        with self._queue_changed:
+            return len(self._queue)
+
+    def _take_batch(self) -> list[_Write]:
+        """The next writes in arrival order, at most `group_commit_max`. Only when others
+        are already queued (the writer is busy) wait up to `group_commit_wait_s` for more."""
+        with self._queue_changed:
+            if 1 < len(self._queue) < self._group_max and self._group_wait_s > 0:
+                deadline = time.perf_counter() + self._group_wait_s
+                while len(self._queue) < self._group_max:
+                    left = deadline - time.perf_counter()
+                    if left <= 0:
+                        break
+                    self._queue_changed.wait(left)
+            batch = self._queue[: self._group_max]
+            del self._queue[: self._group_max]
+            return batch
+
+    def _hand_over(self) -> None:
+        """The leader's own write is done: the oldest waiting write leads next."""
+        with self._queue_changed:
+            if self._queue:
+                self._queue[0].wake.set()
+            else:
+                self._leading = False
+
+    def _commit_batch(self, batch: list[_Write]) -> None:
         with self._write_lock:
             if self.lock_wait_observer is not None:
-                self.lock_wait_observer(time.perf_counter() - asked)
-            conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
+                started = time.perf_counter()
+                for job in batch:
+                    self.lock_wait_observer(started - job.asked)
+            if self.batch_observer is not None:
+                self.batch_observer(len(batch))
             try:
-                begun = self._epoch_begun or self._begin_epoch(conn)
-                result = fn(conn)
-                conn.execute("COMMIT")
-                self._epoch_begun = begun
-            except BaseException:
-                # A failed COMMIT (disk full, deferred constraint) leaves the transaction
-                # open: roll it back, or the one writer could never begin again.
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                if len(batch) == 1 or not self._run_together(batch):
+                    for job in batch:
+                        if not job.done:
+                            self._run_alone(job)
+            except BaseException as err:  # the batch machinery itself failed: tell everyone
+                self._roll_back(self._writer)
+                for job in batch:
+                    if not job.done:
+                        job.settle(error=err)
                 raise
-            return result
+
+    def _run_together(self, batch: list[_Write]) -> bool:
+        """One transaction, one savepoint per write, one COMMIT; settles each write. False
+        when the transaction was lost: the writes left unsettled must run alone."""
+        conn = self._writer
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            begun = self._epoch_begun or self._begin_epoch(conn)
+        except BaseException:
+            self._roll_back(conn)
+            raise
+        results: list[tuple[_Write, object]] = []
+        for job in batch:
+            conn.execute("SAVEPOINT group_commit_member")
+            try:
+                value = job.fn(conn)
+            except BaseException as err:
+                undone = conn.in_transaction and self._undo_member(conn)
+                job.settle(error=err)
+                if not undone:
+                    # SQLite rolled the whole transaction back (I/O error, disk full):
+                    # this write failed by itself, the others run again alone.
+                    return False
+                continue
+            try:
+                conn.execute("RELEASE group_commit_member")
+            except sqlite3.Error:
+                # The write swallowed an error that cost the transaction: it too runs again.
+                self._roll_back(conn)
+                return False
+            results.append((job, value))
+        if not results:
+            self._roll_back(conn)
+            return True
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            self._roll_back(conn)
+            return False  # nothing of it is durable: each runs again alone
+        self._epoch_begun = begun
+        for job, value in results:
+            job.settle(value=value)
+        return True
+
+    def _run_alone(self, job: _Write) -> None:
+        """One write in its own transaction (the lone write, or a batch's retry)."""
+        conn = self._writer
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            begun = self._epoch_begun or self._begin_epoch(conn)
+            value = job.fn(conn)
+            conn.execute("COMMIT")
+            self._epoch_begun = begun
+        except BaseException as err:
+            self._roll_back(conn)
+            job.settle(error=err)
+            return
+        job.settle(value=value)
+
+    @staticmethod
+    def _undo_member(conn: sqlite3.Connection) -> bool:
+        """Roll one write back to its savepoint; False if even that failed."""
+        try:
+            conn.execute("ROLLBACK TO group_commit_member")
+            conn.execute("RELEASE group_commit_member")
+        except sqlite3.Error:
+            Database._roll_back(conn)
+            return False
+        return True
+
+    @staticmethod
+    def _roll_back(conn: sqlite3.Connection) -> None:
+        # A failed COMMIT (disk full, deferred constraint) leaves the transaction open:
+        # roll it back, or the one writer could never begin again.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
 
     def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` on this thread's read connection, in one snapshot."""

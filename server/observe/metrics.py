@@ -39,6 +39,7 @@ SCAN_ROUTES = {
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 LOCK_WAIT_BUCKETS = (0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64)
 
 
 class FloorMetrics:
@@ -71,11 +72,18 @@ class FloorMetrics:
             buckets=LOCK_WAIT_BUCKETS,
             registry=self.registry,
         )
+        self.write_batch = Histogram(
+            "bondfloor_db_write_batch_size",
+            "Writes committed together in one transaction (group commit: one fsync each)",
+            buckets=BATCH_BUCKETS,
+            registry=self.registry,
+        )
 
     def watch(self, db: Database, settings: Settings) -> None:
         """Read the floor's state from `db` at each scrape, and time its write lock."""
         self.registry.register(FloorStateCollector(db, settings))
         db.lock_wait_observer = self.write_lock_wait.observe
+        db.batch_observer = self.write_batch.observe
 
 
 class FloorStateCollector(Collector):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 
 import pytest
 from litestar.routes import HTTPRoute
@@ -139,6 +140,38 @@ def test_the_writers_lock_wait_is_measured(api: Api) -> None:
     assert value(samples, "bondfloor_db_write_lock_wait_seconds_bucket", le="0.1") < value(
         samples, "bondfloor_db_write_lock_wait_seconds_count"
     )
+
+
+def test_writes_committed_together_are_counted_as_one_batch(api: Api) -> None:
+    db = api.db
+    before = scrape(api)
+    release = threading.Event()
+    holder = threading.Thread(target=lambda: db.write(lambda conn: release.wait(5)))
+    holder.start()
+    deadline = time.monotonic() + 5
+    while not (db._leading and db.waiting_writes == 0):
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    queued = [threading.Thread(target=lambda: db.write(lambda c: c.execute("SELECT 1")))]
+    queued += [threading.Thread(target=lambda: db.write(lambda c: c.execute("SELECT 2")))]
+    queued += [threading.Thread(target=lambda: db.write(lambda c: c.execute("SELECT 3")))]
+    for t in queued:
+        t.start()
+    while db.waiting_writes < 3:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    release.set()
+    for t in [holder, *queued]:
+        t.join(5)
+    after = scrape(api)
+    count = "bondfloor_db_write_batch_size_count"
+    assert value(after, count) - value(before, count) >= 2  # the holder, then the three
+
+    def three_or_four(samples: dict[tuple[str, frozenset[tuple[str, str]]], float]) -> float:
+        bucket = "bondfloor_db_write_batch_size_bucket"
+        return value(samples, bucket, le="4.0") - value(samples, bucket, le="2.0")
+
+    assert three_or_four(after) - three_or_four(before) >= 1
 
 
 def test_print_queue_alerts_and_sync_are_read_from_the_database(api: Api) -> None:
