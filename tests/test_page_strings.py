@@ -159,3 +159,13 @@ def test_a_page_strings_file_belongs_to_a_page_that_loads_it_and_uses_its_keys()
             if f'"{key}"' not in source and not any(key.startswith(p) for p in built):
                 problems.append(f"{path.name}: {key} is not used by {page.html.name}")
     assert problems == []
+
+
+def test_no_form_of_the_handheld_submits_natively() -> None:
+    """An Enter before a page's script has started must not send the form as a page load:
+    it would lose the scan, and a login form would put the PIN in the address. A form
+    with method="dialog" outside a dialog does nothing on its own; the script handles it."""
+    root = Path(__file__).resolve().parent.parent / "handheld_web"
+    for page in sorted(root.glob("*.html")):
+        for form in re.findall(r"<form\b[^>]*>", page.read_text(encoding="utf-8")):
+            assert 'method="dialog"' in form, f"{page.name}: {form}"

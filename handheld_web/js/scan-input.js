@@ -144,6 +144,8 @@ export class ScanInput {
       this.submit("key");
     });
     this.okButton?.addEventListener("click", () => this.submit("button"));
+    // The page's own handling is on: until now a key's Enter did nothing (method="dialog").
+    form.dataset.ready = "true";
     this.keyboardButton?.addEventListener("click", () => this.toggleKeyboard());
     this.cameraButton?.addEventListener("click", () => this.scanWithCamera());
     document.addEventListener("visibilitychange", () => {

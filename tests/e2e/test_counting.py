@@ -66,7 +66,9 @@ def gs1_scan(row: sqlite3.Row) -> str:
 
 
 def wedge_scan(page: Page, code: str) -> None:
-    """Type like a keyboard-wedge scanner into the focused scan field, then Enter."""
+    """Type like a keyboard-wedge scanner into the focused scan field, then Enter (once
+    the page handles its scan form: before, an Enter does nothing)."""
+    page.wait_for_selector("#scan-form[data-ready]", state="attached")
     expect(page.locator("#scan")).to_be_focused()
     page.keyboard.type(code, delay=5)
     page.keyboard.press("Enter")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -76,7 +76,9 @@ def open_stock_lookup(page: Page, logged_in_as: Callable[[str], None]) -> None:
 
 
 def wedge_scan(page: Page, code: str, suffix: str = "Enter") -> None:
-    """Type like a keyboard-wedge scanner: keystrokes a few ms apart, then the suffix key."""
+    """Type like a keyboard-wedge scanner: keystrokes a few ms apart, then the suffix key
+    (once the page handles its scan form: before, an Enter does nothing)."""
+    page.wait_for_selector("#scan-form[data-ready]", state="attached")
     page.keyboard.type(code, delay=5)
     page.keyboard.press(suffix)
 
@@ -381,3 +383,23 @@ def test_stock_lookup_fits_a_phone_screen(
     for button in page.locator("main button:visible").all():
         box = button.bounding_box()
         assert box and box["height"] >= 44, f"touch target too small: {box}"
+
+
+def test_an_enter_before_the_page_script_runs_does_not_reload_the_page(
+    page: Page, logged_in_as: Callable[[str], None]
+) -> None:
+    logged_in_as("pick01")
+    held: list[Route] = []  # the page's script waits until the scan was typed
+    page.route("**/js/stock.js*", lambda route: held.append(route))
+    page.goto("/stock.html", wait_until="commit")  # a module script holds DOMContentLoaded
+    page.locator("#scan").fill("DOCK-04")
+    page.locator("#scan").press("Enter")
+    assert page.url.endswith("/stock.html"), page.url
+    expect(page.locator("#scan")).to_have_value("DOCK-04")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    page.wait_for_selector("#scan-form[data-ready]", state="attached")
+    assert page.url.endswith("/stock.html"), page.url
