@@ -865,6 +865,23 @@ async function poll() {
   }
 }
 
+/** A reload comes back to the truck being loaded; else the trucks waiting. */
+async function resumeList() {
+  const kept = listKept.load();
+  const resumed = param("list") || (kept ? String(kept.id) : "");
+  try {
+    if (resumed) showList(await api.getLoadingList(resumed));
+    else await loadWaiting();
+  } catch (err) {
+    if (err.code === "NETWORK_ERROR" && kept && String(kept.id) === resumed) {
+      showList(kept); // offline: the list as last seen; parcel scans wait in the outbox
+    } else {
+      if (resumed) setParams({ list: null });
+      refusal(err, () => resumed);
+    }
+  }
+}
+
 async function main() {
   startPage({ onLanguage: relabel });
   scanInput = new ScanInput($("scan-form"), { onScan });
@@ -918,19 +935,7 @@ async function main() {
     refusal(err);
   }
   render();
-  const kept = listKept.load();
-  const resumed = param("list") || (kept ? String(kept.id) : "");
-  try {
-    if (resumed) showList(await api.getLoadingList(resumed)); // a reload comes back to the truck
-    else await loadWaiting();
-  } catch (err) {
-    if (err.code === "NETWORK_ERROR" && kept && String(kept.id) === resumed) {
-      showList(kept); // offline: the list as last seen; parcel scans wait in the outbox
-    } else {
-      if (resumed) setParams({ list: null });
-      refusal(err, () => resumed);
-    }
-  }
+  await scanInput.holdUntil(resumeList()); // a parcel scanned meanwhile belongs to that truck
   render();
   document.body.dataset.ready = "true";
   setTimeout(poll, POLL_MS);

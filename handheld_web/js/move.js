@@ -332,7 +332,7 @@ async function main() {
     tell("bad", () => errorText(err));
   }
   const from = param("location") || sourceKept.load()?.location;
-  if (from) await loadSource(from);
+  if (from) await scanInput.holdUntil(loadSource(from)); // a scan now belongs to that location
 }
 
 main();

@@ -487,7 +487,8 @@ async function main() {
     refusal(err);
   }
   const resumed = param("order") || keptAtLoad?.order_no;
-  if (resumed) await openOrder(resumed, { quiet: true }); // a reload: the counts come back
+  // A reload: the counts come back, and a scan made meanwhile belongs to that order.
+  if (resumed) await scanInput.holdUntil(openOrder(resumed, { quiet: true }));
   await loadWaiting();
   setInterval(() => {
     if (!order && document.visibilityState === "visible") loadWaiting();

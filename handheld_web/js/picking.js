@@ -173,7 +173,7 @@ function chooseWave(item) {
   setParams({ wave: item.id });
   feedback.hide(banner);
   said.forget();
-  nextTask();
+  return nextTask();
 }
 
 async function chooseWaveByCode(code) {
@@ -597,11 +597,16 @@ async function main() {
   } catch (err) {
     refusal(err);
   }
+  await scanInput.holdUntil(resumeWave()); // a scan meanwhile belongs to the resumed task
+}
+
+/** After a reload: back to the wave (and the task this handheld holds), else the list. */
+async function resumeWave() {
   const found = await loadWaves();
   const kept = keptAtLoad;
   const waveId = param("wave") || (kept?.wave ? String(kept.wave.id) : "");
   const resumed = waveId && found.find((w) => String(w.id) === waveId);
-  if (resumed) chooseWave(resumed); // a reload: the server gives back the task this handheld holds
+  if (resumed) await chooseWave(resumed); // the server gives back the task this handheld holds
   else if (wavesUnreachable && kept?.wave && String(kept.wave.id) === waveId) resumeOffline(kept);
   else setParams({ wave: null });
 }

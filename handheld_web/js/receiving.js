@@ -820,7 +820,7 @@ async function main() {
     refusal(err);
   }
   const planId = param("plan") || openPlanKept.load()?.id;
-  if (planId) await openPlan(planId);
+  if (planId) await scanInput.holdUntil(openPlan(planId)); // a scan now belongs to that plan
   else await loadArrivals();
 }
 

@@ -162,7 +162,28 @@ export class ScanInput {
   /** A scan that arrived somewhere else (a number field): as if it came through this field. */
   takeScan(text) {
     if (this.keepFocus) this.focus();
-    if (text) this.onScan(text, { source: "scanner" });
+    if (text) this.deliver(text, { source: "scanner" });
+  }
+
+  /**
+   * Keep scans until `work` settles (the page opening what its address or a reload names),
+   * then hand them over in order: a container number scanned while its plan loads is a
+   * check-in, not a plan-number lookup on the still empty page.
+   */
+  async holdUntil(work) {
+    const held = [];
+    this.held = held;
+    try {
+      return await work;
+    } finally {
+      if (this.held === held) this.held = null;
+      for (const [text, info] of held) this.onScan(text, info);
+    }
+  }
+
+  deliver(text, info) {
+    if (this.held) this.held.push([text, info]);
+    else this.onScan(text, info);
   }
 
   /** Take the site's scan settings (client-config `scan`); defaults until they arrive. */
@@ -275,7 +296,7 @@ export class ScanInput {
     this.input.value = "";
     this.reset();
     if (this.keepFocus) this.focus();
-    if (text) this.onScan(text, { source });
+    if (text) this.deliver(text, { source });
   }
 
   /** Open the camera view; a read is a scan like any other, with source "camera". */
@@ -293,7 +314,7 @@ export class ScanInput {
       if (this.keepFocus) this.focus();
     }
     text = text?.replaceAll(GS, this.separator).trim();
-    if (text) this.onScan(text, { source: "camera" });
+    if (text) this.deliver(text, { source: "camera" });
   }
 
   toggleKeyboard() {

@@ -917,6 +917,36 @@ def test_supervisor_accepts_a_mismatching_container_with_a_reason(
     assert row["arrival_override"] == "TCLU5550010: 箱号喷涂错误，已核对提单"
 
 
+def test_a_container_scanned_while_its_plan_loads_is_the_check_in(
+    page: Page,
+    logged_in_as: Callable[[str], None],
+    api: Api,
+    items: Callable[[int], list[Item]],
+) -> None:
+    """On a page opened for a plan, a scan before the plan has arrived belongs to that plan:
+    it must not be looked up as a plan number on the still empty page."""
+    (item,) = items(1)
+    plan = api.plan(
+        [{"sku": item.sku, "expected_qty": 1}], {"type": "sea", "container_no": "TCLU5550028"}
+    )
+    logged_in_as("recv01")
+    held: list[Route] = []  # the plan's answer waits until the container has been scanned
+    page.route(f"**/api/v1/plans/{plan['id']}", lambda route: held.append(route))
+    lookups: list[str] = []
+    page.on("request", lambda r: lookups.append(r.url) if "/plans/lookup" in r.url else None)
+    page.goto(f"/receiving.html?plan={plan['id']}")
+    page.wait_for_selector("#scan-form[data-ready]", state="attached")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    wedge_scan(page, "TCLU5550028")
+    held[0].continue_()
+    expect(page.locator("body")).to_have_attribute("data-step", "checkin")
+    expect(page.locator("#slot-reference-value")).to_have_text("TCLU5550028")
+    assert lookups == []
+
+
 def test_a_lot_the_plan_does_not_name_asks_before_it_is_received(
     page: Page,
     logged_in_as: Callable[[str], None],

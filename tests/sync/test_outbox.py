@@ -246,6 +246,9 @@ def test_the_worker_delivers_what_commands_journal(tmp_path: Any, oms: FakeOms) 
         while len(set(oms.keys())) < 7 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert list(dict.fromkeys(oms.keys())) == keys_of(app.state.db, range(1, 8))
+        # The worker marks a batch delivered after the OMS has answered it: wait for the mark.
+        while client.get("/health").json()["sync"]["backlog"] and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert client.get("/health").json()["sync"]["backlog"] == 0
 
 
