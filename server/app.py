@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             wal_autocheckpoint=settings.database.wal_autocheckpoint_pages,
             group_commit_max=settings.database.group_commit_max,
             group_commit_wait_ms=settings.database.group_commit_wait_ms,
+            bulk_chunk_ms=settings.database.bulk_chunk_ms,
         )
         applied = db.migrate()
         if applied:
