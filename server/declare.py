@@ -24,6 +24,7 @@ send the same request.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import sqlite3
 import typing
@@ -36,7 +37,7 @@ from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import JSONBody
 
-from server.chunked import run_chunked_command
+from server.chunked import floor_first, run_chunked_command
 from server.commands import Actor, CommandContext, run_command
 from server.db import Database
 from server.imports import body_digest
@@ -108,11 +109,12 @@ def command(
             stored = request_fingerprint_payload(
                 fingerprint(**request) if fingerprint is not None else request, keep_out
             )
-            prepared = (
-                db.read(lambda conn: prepare(conn, **_pick(kwargs, prepare_params)))
-                if prepare is not None
-                else None
-            )
+            with floor_first() if chunked else contextlib.nullcontext():
+                prepared = (
+                    db.read(lambda conn: prepare(conn, **_pick(kwargs, prepare_params)))
+                    if prepare is not None
+                    else None
+                )
             chosen = _pick(kwargs, rules_params)
             if takes_prepared:
                 chosen["prepared"] = prepared

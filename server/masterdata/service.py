@@ -220,7 +220,7 @@ def parse_import(
     return ParsedImport(kind, rows, lines)
 
 
-IMPORT_BATCH_ROWS = 250
+IMPORT_BATCH_ROWS = 100
 """Rows written per statement batch; a chunk writes batches until its time is up."""
 
 
@@ -311,9 +311,10 @@ class ImportJob:
             _write_skus(conn, rows, customers, in_file=self.in_file)
         else:
             _write_locations(conn, rows, customers)
-        after = _stored_rows(conn, kind, keys)
+        # Only a row that was stored before can have come back unchanged.
+        after = _stored_rows(conn, kind, list(before)) if before else {}
         created = sum(1 for key in keys if key not in before)
-        unchanged = sum(1 for key in keys if key in before and before[key] == after[key])
+        unchanged = sum(1 for key in before if before[key] == after[key])
         return created, unchanged
 
     @property
@@ -391,6 +392,8 @@ def _stored_rows(
     """The stored rows of these natural keys as they read back: an import compares the rows
     before and after its write, so a row that came back the same is "unchanged"."""
     codes = sorted({key[-1] for key in keys})
+    if not codes:
+        return {}
     marks = ", ".join("?" * len(codes))
     if kind == "customers":
         found: list[Any] = [
@@ -525,7 +528,10 @@ def _write_skus(
 def _write_locations(
     conn: sqlite3.Connection, rows: list[LocationIn], customers: dict[str, int]
 ) -> None:
+    existing = _existing_location_codes(conn, [loc.code for loc in rows])
     for loc in rows:
+        if loc.code not in existing:
+            continue  # a new location holds no goods
         if loc.type in ("storage", "pick_face"):
             owners = conn.execute(
                 "SELECT COUNT(DISTINCT b.customer_id) FROM balances b "
@@ -544,7 +550,7 @@ def _write_locations(
         if other is not None:
             raise ERR.LOCATION_OTHER_CUSTOMER.answered_as(InvalidInput, {"location": loc.code})
     for loc in rows:
-        _check_location_change(conn, loc, customers)
+        _check_location_change(conn, loc, customers, stored=loc.code in existing)
     conn.executemany(
         "INSERT INTO locations (code, zone, type, pick_sequence, capacity, customer_id, active) "
         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET zone = excluded.zone, "
@@ -565,8 +571,19 @@ def _write_locations(
     )
 
 
+def _existing_location_codes(conn: sqlite3.Connection, codes: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(codes), IMPORT_BATCH_ROWS):
+        part = codes[start : start + IMPORT_BATCH_ROWS]
+        marks = ", ".join("?" * len(part))
+        found.update(
+            r[0] for r in conn.execute(f"SELECT code FROM locations WHERE code IN ({marks})", part)
+        )
+    return found
+
+
 def _check_location_change(
-    conn: sqlite3.Connection, loc: LocationIn, customers: dict[str, int]
+    conn: sqlite3.Connection, loc: LocationIn, customers: dict[str, int], *, stored: bool = True
 ) -> None:
     """Master data describes places; it never moves goods by renaming what holds them.
 
@@ -576,6 +593,8 @@ def _check_location_change(
     """
     if loc.code.upper().startswith(PARCEL_CODE_PREFIX):
         raise ERR.LOCATION_CODE_RESERVED({"location": loc.code, "prefix": PARCEL_CODE_PREFIX})
+    if not stored:
+        return
     old = conn.execute(
         "SELECT id, code, type, zone, customer_id, active FROM locations WHERE code = ?",
         (loc.code,),
