@@ -242,9 +242,9 @@ class ImportJob:
     so a clean file goes in whole. A chunk can still be refused by a change made on the
     floor while the import ran (a location that received stock, a barcode given to another
     SKU): then the chunks before it stay written, the refusal names the row and says how
-    many rows are in (`details.job.done`), and the caller fixes the row (or the site) and
-    sends the file again: with the same key it resumes at the refused row; with a new key
-    it goes through the whole file, and the rows already in come back `unchanged`.
+    many rows are in (`details.job.done`). The caller fixes the site and sends the same
+    file with the same key (the job resumes at the refused row), or fixes the file and
+    sends it with a new key (the rows already in come back `unchanged`).
     """
 
     def __init__(self, parsed: ParsedImport) -> None:

@@ -9,7 +9,10 @@ import time
 from datetime import date
 from typing import Any
 
-from server.commands import SYSTEM, CommandContext, append_event, run_command, utc_now
+import msgspec
+
+from server.chunked import run_chunked_command
+from server.commands import SYSTEM, CommandContext, append_event, utc_now
 from server.config import Settings, site_today
 from server.db import Database
 from server.error_codes import ERR
@@ -90,6 +93,7 @@ class WaveRelease:
             "backordered": [],
             "skipped": skipped,
             "audit_target": "",
+            "request": msgspec.to_builtins(self.req),
         }
 
     def progress(self, state: dict[str, Any]) -> tuple[int, int]:
@@ -248,43 +252,38 @@ def _named_candidates(
     return candidates, skipped
 
 
-def build_waves_automatically(
-    conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, *, today: date
-) -> list[str]:
-    """One wave per courier with orders ready to pick, earliest cut-off first."""
-    couriers = [
-        r[0]
-        for r in conn.execute(
-            f"SELECT DISTINCT o.courier FROM orders o WHERE o.state IN ('new', 'allocated') "
-            f"AND o.wave_id IS NULL AND {pickable_sql(settings)} ORDER BY o.courier"
-        )
-    ]
-    built = []
-    for courier in couriers:
-        try:
-            wave = build_wave(
-                conn, ctx, settings, WaveIn(courier=courier), today=today, automatic=True
+def run_automatic_waves(db: Database, settings: Settings) -> list[str]:
+    """The wave worker's step: one wave per courier with orders ready to pick, each a
+    chunked command. A wave the worker left unfinished (the server stopped mid-way) is
+    finished first, under its own key."""
+    today = site_today(settings)
+    unfinished = db.read(
+        lambda conn: [
+            (r["key"], msgspec.json.decode(r["state"])["request"]["courier"])
+            for r in conn.execute(
+                "SELECT key, state FROM command_jobs WHERE name = 'wave.auto' ORDER BY started_at"
             )
+        ]
+    )
+    stamp = utc_now()
+    due = db.read(
+        lambda conn: [
+            (f"auto-wave:{stamp}:{r[0]}", r[0])
+            for r in conn.execute(
+                f"SELECT DISTINCT o.courier FROM orders o WHERE o.state IN ('new', 'allocated') "
+                f"AND o.wave_id IS NULL AND {pickable_sql(settings)} ORDER BY o.courier"
+            )
+        ]
+    )
+    built = []
+    for key, courier in unfinished + due:
+        job = WaveRelease(settings, WaveIn(courier=courier), today=today, automatic=True)
+        try:
+            wave = run_chunked_command(db, SYSTEM, "wave.auto", key, {"courier": courier}, job)
         except Unprocessable:
             continue  # everything for this courier is waiting for stock
-        if wave["wave_no"]:
-            built.append(wave["wave_no"])
-    return built
-
-
-def run_automatic_waves(db: Database, settings: Settings) -> list[str]:
-    """The wave worker's step: one command that builds whatever waves are due."""
-    result = run_command(
-        db,
-        SYSTEM,
-        "wave.auto",
-        f"auto-wave:{utc_now()}",
-        {},
-        lambda conn, ctx: build_waves_automatically(
-            conn, ctx, settings, today=site_today(settings)
-        ),
-    )
-    built: list[str] = result.value
+        if wave.value["wave_no"] and not wave.replayed:
+            built.append(wave.value["wave_no"])
     return built
 
 

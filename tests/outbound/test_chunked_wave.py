@@ -113,3 +113,27 @@ def test_an_order_taken_by_another_wave_between_chunks_is_skipped_with_its_reaso
     wave = site.post("/api/v1/waves", key="wave-key-2", json={"order_nos": order_nos}).json()
     assert wave["orders"] == 3
     assert wave["skipped"] == [{"order_no": order_nos[2], "code": "ORDER_ALREADY_WAVED"}]
+
+
+def test_the_wave_worker_finishes_a_wave_it_left_unfinished_before_building_new_ones(
+    site: Api,
+) -> None:
+    from server.commands import SYSTEM
+    from server.outbound.waves import run_automatic_waves
+
+    put_stock(site, "A-1", "S1", 100)
+    order_nos = [released_order(site, [{"sku": "S1", "quantity": 1}])["order_no"] for _ in range(3)]
+    job = WaveRelease(
+        site.settings, WaveIn(courier="SF"), today=site_today(site.settings), automatic=True
+    )
+    with pytest.raises(PowerCut):
+        run_chunked_command(
+            site.db, SYSTEM, "wave.auto", "auto-wave:cut:SF", {"courier": "SF"},
+            CutAfter(job, 2), chunk_ms=0,
+        )  # fmt: skip
+    assert run_automatic_waves(site.db, site.settings) == [
+        site.get("/api/v1/waves").json()[0]["wave_no"]
+    ]
+    waves = site.get("/api/v1/waves").json()
+    assert [(w["orders"], w["automatic"]) for w in waves] == [(3, True)]
+    assert [e["orders"] for e in events(site, "wave.built")] == [order_nos]
