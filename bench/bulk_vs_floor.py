@@ -17,7 +17,10 @@ a released receiving plan of one lot-tracked SKU, its truck checked in, and thre
 
 Printed per phase: the bulk request's seconds, the scans answered, their p50 / p99 / max,
 and how many took longer than 200 ms (the target: none). A scan's time is the client's
-(send to answer), so it holds the wait for the writer plus HTTP and a shared CPU. Checks:
+(send to answer), so it holds the wait for the writer plus HTTP and a shared CPU; the
+server's own histogram of writer waits (/metrics `bondfloor_db_write_lock_wait_seconds`,
+every write of the phase: the floor's and the bulk job's) gives how many writes waited
+more than 100 ms and more than 250 ms for the one writer. Checks:
 the wave holds every order, the import created every row, every scan answered 200.
 
 `--baseline DIR` runs the same phases on an older checkout's server first (PYTHONPATH=DIR,
@@ -33,6 +36,7 @@ import http.client
 import itertools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -176,6 +180,21 @@ def serve(name: str, seeded: Path, tmp: Path, pythonpath: str | None) -> Server:
 # --------------------------------------------------------------------------- the phases
 
 
+def writer_waits(port: int) -> dict[str, float]:
+    """The server's histogram of how long writes waited for the one writer (/metrics):
+    cumulative count per bucket bound, "+Inf" for all."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode()
+    finally:
+        conn.close()
+    found = re.findall(
+        r'^bondfloor_db_write_lock_wait_seconds_bucket\{le="([^"]+)"\} ([\d.e+]+)$', text, re.M
+    )
+    return {le: float(n) for le, n in found}
+
+
 @dataclass
 class Phase:
     site: str
@@ -186,6 +205,11 @@ class Phase:
     scans_ms: list[float] = field(default_factory=list)
     failed: int = 0
     loadavg: str = ""
+    waits: dict[str, float] = field(default_factory=dict)  # writer waits during the phase
+
+    def waited_over(self, bound: str) -> int:
+        """Writes (the floor's and the bulk job's chunks) that waited longer than `bound` s."""
+        return int(self.waits.get("+Inf", 0) - self.waits.get(bound, 0))
 
 
 class Scanner(threading.Thread):
@@ -239,6 +263,7 @@ def phase(
     time.sleep(1.0)  # every client is scanning before the bulk request goes
     for s in scanners:
         s.times.clear()
+    waits_before = writer_waits(server.port)
     if bulk is None:
         time.sleep(quiet_seconds)
     else:
@@ -257,6 +282,8 @@ def phase(
         result.bulk_status = resp.status
         result.bulk_answer = json.loads(raw)
         conn.close()
+    waits_after = writer_waits(server.port)
+    result.waits = {le: n - waits_before.get(le, 0) for le, n in waits_after.items()}
     stop.set()
     for s in scanners:
         s.join(60)
@@ -297,14 +324,16 @@ def run_site(
 def report(phases: list[Phase]) -> None:
     print(
         f"\n{'server':9} {'phase':7} {'bulk s':>8} {'scans':>6} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'max ms':>8} {'>200ms':>7}  load"
+        f"{'max ms':>8} {'>200ms':>7} {'writes':>7} {'w>100ms':>7} {'w>250ms':>7}  load"
     )
     for p in phases:
         bulk = f"{p.bulk_seconds:8.2f}" if p.name != "quiet" else f"{'-':>8}"
         slow = sum(1 for t in p.scans_ms if t > TARGET_MS)
         print(
             f"{p.site:9} {p.name:7} {bulk} {len(p.scans_ms):6d} {pct(p.scans_ms, 50):8.1f} "
-            f"{pct(p.scans_ms, 99):8.1f} {max(p.scans_ms, default=0):8.1f} {slow:7d}  {p.loadavg}"
+            f"{pct(p.scans_ms, 99):8.1f} {max(p.scans_ms, default=0):8.1f} {slow:7d} "
+            f"{int(p.waits.get('+Inf', 0)):7d} {p.waited_over('0.1'):7d} "
+            f"{p.waited_over('0.25'):7d}  {p.loadavg}"
         )
 
 
