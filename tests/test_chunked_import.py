@@ -168,3 +168,20 @@ def test_a_chunk_refused_mid_import_keeps_the_chunks_before_it_and_says_how_far(
     kept = api.get("/api/v1/locations", params={"prefix": "B-", "limit": 1000}).json()
     assert len(kept) == done
     assert api.get("/api/v1/locations/A-1").json()["zone"] == "A"
+
+
+def test_a_barcode_moved_between_skus_of_one_file_moves_across_chunks(api: Api) -> None:
+    seed_basics(api)  # S1 of C1 has 6901234567892
+    filler = [f"C1,F{i:04d},Filler {i}," for i in range(IMPORT_BATCH_ROWS + 10)]
+    rows = ["C1,S21,Gel,6901234567892", *filler, "C1,S1,Soap,4710000000202"]
+    body = "\n".join(["customer,code,name,barcodes", *rows]).encode()
+    parsed = api.db.read(
+        lambda conn: service.parse_import("skus", body, "csv", service.customer_codes(conn))
+    )
+    api.db.read(lambda conn: service.check_import_against_site(conn, parsed))
+    answer = run_chunked_command(
+        api.db, OMS, "import.skus", "imp-3", {}, ImportJob(parsed), chunk_ms=0
+    )
+    assert answer.value["rows"] == len(rows)
+    assert api.get("/api/v1/skus/C1/S21").json()["barcodes"] == ["6901234567892"]
+    assert api.get("/api/v1/skus/C1/S1").json()["barcodes"] == ["4710000000202"]
