@@ -185,3 +185,16 @@ def test_a_barcode_moved_between_skus_of_one_file_moves_across_chunks(api: Api) 
     assert answer.value["rows"] == len(rows)
     assert api.get("/api/v1/skus/C1/S21").json()["barcodes"] == ["6901234567892"]
     assert api.get("/api/v1/skus/C1/S1").json()["barcodes"] == ["4710000000202"]
+
+
+def test_threads_switch_faster_only_while_bulk_work_runs() -> None:
+    import sys
+
+    from server.chunked import BULK_SWITCH_INTERVAL_S, floor_first
+
+    before = sys.getswitchinterval()
+    with floor_first():
+        with floor_first():  # two bulk jobs at once
+            assert sys.getswitchinterval() == min(before, BULK_SWITCH_INTERVAL_S)
+        assert sys.getswitchinterval() == min(before, BULK_SWITCH_INTERVAL_S)
+    assert sys.getswitchinterval() == before
