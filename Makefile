@@ -106,6 +106,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/station_scan.py
 	$(BIN)/python bench/dock_checkout.py
 	$(BIN)/python bench/oms_sync.py
+	$(BIN)/python bench/bulk_vs_floor.py
 	$(BIN)/python bench/trace.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/handheld_bytes.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             wal_autocheckpoint=settings.database.wal_autocheckpoint_pages,
             group_commit_max=settings.database.group_commit_max,
             group_commit_wait_ms=settings.database.group_commit_wait_ms,
+            bulk_chunk_ms=settings.database.bulk_chunk_ms,
         )
         applied = db.migrate()
         if applied:
@@ -176,9 +178,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         advertiser = Advertiser(settings) if settings.discovery.advertise else None
         if advertiser is not None:
             await advertiser.start()
+        # What import and start-up made lives as long as the server: out of the cycle
+        # collector's sight, a full collection (which stops every thread) walks only what
+        # requests and bulk work leave, not ~70,000 more objects (170 ms on a busy 2 cores).
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             if advertiser is not None:
                 await advertiser.stop()
             printing.stop()

@@ -18,6 +18,7 @@ from typing import Any
 import click
 import msgspec
 
+from server.chunked import run_chunked_command
 from server.commands import Actor, run_command
 from server.config import CONFIG_ENV, ConfigError, Settings, check_config_file, load_settings
 from server.db import Database
@@ -52,6 +53,7 @@ class Context:
                 wal_autocheckpoint=self.settings.database.wal_autocheckpoint_pages,
                 group_commit_max=self.settings.database.group_commit_max,
                 group_commit_wait_ms=self.settings.database.group_commit_wait_ms,
+                bulk_chunk_ms=self.settings.database.bulk_chunk_ms,
             )
         except DatabaseBusy as err:
             raise click.ClickException(str(err)) from err
@@ -795,16 +797,22 @@ def import_file(obj: Context, kind: str, file: str | None, fmt: str | None, colu
             customers = db.read(service.customer_codes)
             with _progress(total, f"checking {kind}") as step:
                 parsed = service.parse_import(kind, body, fmt, customers, progress=step)
-            write = service.write_import
+            db.read(lambda conn: service.check_import_against_site(conn, parsed))
         click.echo(f"checked {total} rows of {file}; writing {kind}...", err=True)
-        summary = run_command(
-            db,
-            CLI_ACTOR,
-            f"import.{kind}",
-            f"cli:{uuid.uuid4()}",
-            {"kind": kind, "format": fmt, "body": body_digest(body)},
-            lambda conn, ctx: write(conn, ctx, parsed),
-        ).value
+        request = {"kind": kind, "format": fmt, "body": body_digest(body)}
+        key = f"cli:{uuid.uuid4()}"
+        if kind in ("plans", "orders"):
+            summary = run_command(
+                db,
+                CLI_ACTOR,
+                f"import.{kind}",
+                key,
+                request,
+                lambda conn, ctx: write(conn, ctx, parsed),
+            ).value
+        else:  # in chunks: a server on the same file goes on serving the floor meanwhile
+            job = service.ImportJob(parsed)
+            summary = run_chunked_command(db, CLI_ACTOR, f"import.{kind}", key, request, job).value
     except ImportRejected as err:
         for p in err.details["problems"]:
             click.echo(f"{file}:{p['line']}: {p['field']}: {p['message']}", err=True)

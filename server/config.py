@@ -80,6 +80,15 @@ class DatabaseSettings(Section):
             le=50,
         ),
     ] = 0.0
+    bulk_chunk_ms: Annotated[
+        float,
+        _help(
+            "How long one chunk of a bulk command (a wave, an import) holds the writer "
+            "before floor writes get their turn",
+            ge=5,
+            le=5_000,
+        ),
+    ] = 50.0
 
 
 class ServerSettings(Section):

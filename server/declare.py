@@ -24,6 +24,7 @@ send the same request.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import sqlite3
 import typing
@@ -36,6 +37,7 @@ from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import JSONBody
 
+from server.chunked import floor_first, run_chunked_command
 from server.commands import Actor, CommandContext, run_command
 from server.db import Database
 from server.imports import body_digest
@@ -66,6 +68,8 @@ def command(
     payload: type[msgspec.Struct] | None = None,
     secrets: Secrets = (),
     prepare: Callable[..., Any] | None = None,
+    chunked: bool = False,
+    fingerprint: Callable[..., dict[str, Any]] | None = None,
     summary: str | None = None,
     opt: dict[str, Any] | None = None,
 ) -> Callable[[F], HTTPRouteHandler]:
@@ -75,10 +79,15 @@ def command(
     reads the request outside the write transaction on a read-only connection (parsing an
     import file must not hold the site's one writer); its result reaches the rules as
     their `prepared` parameter.
+
+    `chunked=True` declares a bulk command: the function takes no connection or context
+    and returns a `server.chunked.ChunkedJob`, run in short transactions under the one key.
+    `fingerprint(**request values)`, when given, is the request as the fingerprint holds
+    it, instead of the values themselves (to keep the fingerprint older releases stored).
     """
 
     def declare(rules: F) -> HTTPRouteHandler:
-        rules_params = _route_parameters(rules, skip=2)
+        rules_params = _route_parameters(rules, skip=0 if chunked else 2)
         prepare_params = _route_parameters(prepare, skip=1) if prepare is not None else {}
         takes_prepared = rules_params.pop("prepared", None) is not None
         if takes_prepared != (prepare is not None):
@@ -96,23 +105,29 @@ def command(
             db: Database = kwargs.pop("db")
             actor: Actor = kwargs.pop("actor")
             key: str | None = kwargs.pop("idempotency_key")
-            fingerprint = request_fingerprint_payload(
-                {n: kwargs[n] for n in request_names}, keep_out
+            request = {n: kwargs[n] for n in request_names}
+            stored = request_fingerprint_payload(
+                fingerprint(**request) if fingerprint is not None else request, keep_out
             )
-            prepared = (
-                db.read(lambda conn: prepare(conn, **_pick(kwargs, prepare_params)))
-                if prepare is not None
-                else None
-            )
+            with floor_first() if chunked else contextlib.nullcontext():
+                prepared = (
+                    db.read(lambda conn: prepare(conn, **_pick(kwargs, prepare_params)))
+                    if prepare is not None
+                    else None
+                )
             chosen = _pick(kwargs, rules_params)
             if takes_prepared:
                 chosen["prepared"] = prepared
 
+            command_name = name.format(**kwargs) if "{" in name else name
+            if chunked:
+                job = rules(**chosen)
+                return run_chunked_command(db, actor, command_name, key, stored, job).value
+
             def run(conn: sqlite3.Connection, ctx: CommandContext) -> Any:
                 return rules(conn, ctx, **chosen)
 
-            command_name = name.format(**kwargs) if "{" in name else name
-            return run_command(db, actor, command_name, key, fingerprint, run).value
+            return run_command(db, actor, command_name, key, stored, run).value
 
         _dress(handler, rules, {**params, **_plumbing_parameters()}, answer)
         return route(

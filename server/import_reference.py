@@ -296,6 +296,15 @@ def render_markdown() -> str:
         "- **All or nothing.** Every row is checked first; every bad row is reported with "
         "its line number (line 1 is the header) and the column as it is named in the file; "
         "only a clean file is written.",
+        "- **Big master data files go in chunks.** A clean customers, SKUs or locations "
+        "file is written a few hundred rows per short transaction, so scans on the floor go "
+        "on meanwhile; one Idempotency-Key names the whole import. If the site changes under "
+        "a running import so that a row is refused (a location in the file received goods), "
+        "the rows before it stay written and the answer says how many (`details.job.done`). "
+        "Fix the site and send the same file with the same key: it goes on from the refused "
+        "row; or fix the file and send it with a new key: the rows already in come back "
+        "`unchanged`. "
+        "Plans and orders are written in one transaction.",
         "- **CSV.** UTF-8 (a BOM is fine), comma separated, a header row naming the columns. "
         f"Column names are exact and lower case, in any order; an unknown column is refused. "
         f"A file in GBK/GB18030 is refused: {SAVE_AS_UTF8}.",

@@ -27,6 +27,8 @@ GROUP_COMMIT_MAX = 64
 """Writes committed together at most: bounds how long the first of a batch waits."""
 GROUP_COMMIT_WAIT_MS = 0.0
 """How long a leader that finds others queued waits for more before it begins."""
+BULK_CHUNK_MS = 50.0
+"""How long one chunk of a bulk command may work before it commits (server/chunked.py)."""
 
 
 @dataclass(eq=False)
@@ -80,6 +82,7 @@ class Database:
         wal_autocheckpoint: int = 1000,
         group_commit_max: int = GROUP_COMMIT_MAX,
         group_commit_wait_ms: float = GROUP_COMMIT_WAIT_MS,
+        bulk_chunk_ms: float = BULK_CHUNK_MS,
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,6 +103,8 @@ class Database:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._epoch_begun = False
+        self.bulk_chunk_ms = bulk_chunk_ms
+        """How long one chunk of a bulk command holds the writer (server/chunked.py)."""
         self.lock_wait_observer: Callable[[float], object] | None = None
         """Told how long each write waited for the writer (the /metrics histogram)."""
         self.batch_observer: Callable[[int], object] | None = None

@@ -43,7 +43,10 @@ assert set(LocationType.__args__) | {"parcel"} == set(  # type: ignore[attr-defi
 )
 
 
-class CustomerIn(Struct, forbid_unknown_fields=True, kw_only=True):
+# gc=False: an import holds a million of these; untracked by the cycle collector, they
+# do not make its full collections (which stop every thread) longer. They hold only text,
+# numbers and lists of text, so they can never be part of a reference cycle.
+class CustomerIn(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
     code: Code
     name: Name
     customs_book_no: Annotated[str, text(32, "Customs book (账册) number of this cargo owner")] = ""
@@ -53,7 +56,7 @@ class CustomerIn(Struct, forbid_unknown_fields=True, kw_only=True):
     active: bool = True
 
 
-class SkuIn(Struct, forbid_unknown_fields=True, kw_only=True):
+class SkuIn(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
     customer: Code
     code: Code
     name: Name
@@ -70,7 +73,7 @@ class SkuIn(Struct, forbid_unknown_fields=True, kw_only=True):
     active: bool = True
 
 
-class LocationIn(Struct, forbid_unknown_fields=True, kw_only=True):
+class LocationIn(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
     code: Code
     zone: Annotated[
         str,

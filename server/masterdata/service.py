@@ -1,12 +1,15 @@
 """Master data rules: upsert customers, SKUs (with barcodes) and locations; bulk import.
 
-An import is all or nothing: every row is checked first and every bad row is reported
-with its line number; only a clean file is written, in one transaction.
+An import checks every row first and reports every bad row with its line number; only a
+clean file is written, in chunks of short transactions (ImportJob) so the floor's scans
+go on meanwhile.
 """
 
 from __future__ import annotations
 
+import math
 import sqlite3
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -217,40 +220,124 @@ def parse_import(
     return ParsedImport(kind, rows, lines)
 
 
+IMPORT_BATCH_ROWS = 100
+"""Rows written per statement batch; a chunk writes batches until its time is up."""
+
+
+def check_import_against_site(conn: sqlite3.Connection, parsed: ParsedImport) -> None:
+    """What the site can refuse in a checked file, on a read snapshot before any write:
+    every barcode that belongs to a SKU outside the file, by line (nothing is written)."""
+    if parsed.kind == "skus":
+        in_file = _keys_in_file(parsed)
+        problems = _barcodes_taken_problems(conn, parsed.rows, parsed.lines, in_file)
+        if problems:
+            reject(parsed.kind, problems)
+
+
+class ImportJob:
+    """A checked import written in chunks (server/chunked.py), `IMPORT_BATCH_ROWS` rows at a
+    time in file order; every row is a whole upsert (a SKU with all its barcodes).
+
+    Every row was checked before the job began (parse_import, check_import_against_site),
+    so a clean file goes in whole. A chunk can still be refused by a change made on the
+    floor while the import ran (a location that received stock, a barcode given to another
+    SKU): then the chunks before it stay written, the refusal names the row and says how
+    many rows are in (`details.job.done`). The caller fixes the site and sends the same
+    file with the same key (the job resumes at the refused row), or fixes the file and
+    sends it with a new key (the rows already in come back `unchanged`).
+    """
+
+    def __init__(self, parsed: ParsedImport) -> None:
+        self.parsed = parsed
+        self._in_file: set[tuple[str, ...]] | None = None
+
+    def begin(self, conn: sqlite3.Connection, ctx: CommandContext) -> dict[str, Any]:
+        return {
+            "done": 0,
+            "created": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "audit_target": f"import:{self.parsed.kind}",
+        }
+
+    def progress(self, state: dict[str, Any]) -> tuple[int, int]:
+        return state["done"], len(self.parsed.rows)
+
+    def step(
+        self, conn: sqlite3.Connection, ctx: CommandContext, state: dict[str, Any], deadline: float
+    ) -> bool:
+        total = len(self.parsed.rows)
+        while state["done"] < total:
+            end = min(state["done"] + IMPORT_BATCH_ROWS, total)
+            created, unchanged = self._write_batch(conn, state["done"], end)
+            state["created"] += created
+            state["unchanged"] += unchanged
+            state["updated"] += end - state["done"] - created - unchanged
+            state["done"] = end
+            if time.perf_counter() >= deadline:
+                break
+        return state["done"] >= total
+
+    def finish(
+        self, conn: sqlite3.Connection, ctx: CommandContext, state: dict[str, Any]
+    ) -> ImportSummary:
+        return ImportSummary(
+            kind=self.parsed.kind,
+            rows=len(self.parsed.rows),
+            created=state["created"],
+            updated=state["updated"],
+            unchanged=state["unchanged"],
+        )
+
+    def _write_batch(self, conn: sqlite3.Connection, start: int, end: int) -> tuple[int, int]:
+        """Write rows [start, end); (created, unchanged) among them."""
+        kind = self.parsed.kind
+        rows, lines = self.parsed.rows[start:end], self.parsed.lines[start:end]
+        customers = _customer_ids(conn)
+        problems = [
+            p
+            for line, row in zip(lines, rows, strict=True)
+            for p in _reference_problems(kind, line, row, set(customers))
+        ]
+        if kind == "skus":
+            problems += _barcodes_taken_problems(conn, rows, lines, self.in_file)
+        if problems:
+            reject(kind, problems)
+        keys = [_natural_key(kind, r) for r in rows]
+        before = _stored_rows(conn, kind, keys)
+        if kind == "customers":
+            _write_customers(conn, rows)
+        elif kind == "skus":
+            _write_skus(conn, rows, customers, in_file=self.in_file)
+        else:
+            _write_locations(conn, rows, customers)
+        # Only a row that was stored before can have come back unchanged.
+        after = _stored_rows(conn, kind, list(before)) if before else {}
+        created = sum(1 for key in keys if key not in before)
+        unchanged = sum(1 for key in before if before[key] == after[key])
+        return created, unchanged
+
+    @property
+    def in_file(self) -> set[tuple[str, ...]]:
+        if self._in_file is None:
+            self._in_file = _keys_in_file(self.parsed)
+        return self._in_file
+
+
 def write_import(
     conn: sqlite3.Connection, ctx: CommandContext, parsed: ParsedImport
 ) -> ImportSummary:
-    """Write checked rows in the caller's transaction; references are checked here."""
-    kind, rows = parsed.kind, parsed.rows
-    customers = _customer_ids(conn)
-    problems = [
-        p
-        for line, row in zip(parsed.lines, rows, strict=True)
-        for p in _reference_problems(kind, line, row, set(customers))
-    ]
-    if kind == "skus":
-        problems += _barcodes_taken_problems(conn, parsed)
-    if problems:
-        reject(kind, problems)
-    before = _stored_rows(conn, kind)
-    if kind == "customers":
-        _write_customers(conn, rows)
-    elif kind == "skus":
-        _write_skus(conn, rows, customers)
-    else:
-        _write_locations(conn, rows, customers)
-    after = _stored_rows(conn, kind)
-    keys = [_natural_key(kind, r) for r in rows]
-    created = sum(1 for key in keys if key not in before)
-    unchanged = sum(1 for key in keys if key in before and before[key] == after[key])
-    ctx.audit_target = f"import:{kind}"
-    return ImportSummary(
-        kind=kind,
-        rows=len(rows),
-        created=created,
-        updated=len(rows) - created - unchanged,
-        unchanged=unchanged,
-    )
+    """A checked import in the caller's one transaction (the demo's small files)."""
+    check_import_against_site(conn, parsed)
+    job = ImportJob(parsed)
+    state = job.begin(conn, ctx)
+    job.step(conn, ctx, state, deadline=math.inf)
+    ctx.audit_target = state["audit_target"]
+    return job.finish(conn, ctx, state)
+
+
+def _keys_in_file(parsed: ParsedImport) -> set[tuple[str, ...]]:
+    return {_natural_key(parsed.kind, row) for row in parsed.rows}
 
 
 def _reference_problems(kind: str, line: int, row: Any, customers: set[str]) -> list[RowProblem]:
@@ -299,18 +386,32 @@ def _duplicate_problems(kind: str, rows: list[Any], lines: list[int]) -> list[Ro
     return problems
 
 
-def _stored_rows(conn: sqlite3.Connection, kind: str) -> dict[tuple[str, ...], Any]:
-    """Every stored row of a kind as it reads back, by natural key: an import compares the
-    rows before and after its write, so a row that came back the same is "unchanged"."""
+def _stored_rows(
+    conn: sqlite3.Connection, kind: str, keys: list[tuple[str, ...]]
+) -> dict[tuple[str, ...], Any]:
+    """The stored rows of these natural keys as they read back: an import compares the rows
+    before and after its write, so a row that came back the same is "unchanged"."""
+    codes = sorted({key[-1] for key in keys})
+    if not codes:
+        return {}
+    marks = ", ".join("?" * len(codes))
     if kind == "customers":
-        found: list[Any] = list_customers(conn)
+        found: list[Any] = [
+            msgspec.convert(dict(r), Customer, strict=False)
+            for r in conn.execute(f"SELECT * FROM customers WHERE code IN ({marks})", codes)
+        ]
     elif kind == "skus":
-        found = [_sku_from_row(r) for r in conn.execute(_SKU_SELECT)]
+        found = [
+            _sku_from_row(r)
+            for r in conn.execute(f"{_SKU_SELECT} WHERE s.code IN ({marks})", codes)
+        ]
     else:
         found = [
-            msgspec.convert(dict(r), Location, strict=False) for r in conn.execute(_LOCATION_SELECT)
+            msgspec.convert(dict(r), Location, strict=False)
+            for r in conn.execute(f"{_LOCATION_SELECT} WHERE l.code IN ({marks})", codes)
         ]
-    return {_natural_key(kind, r): r for r in found}
+    wanted = set(keys)
+    return {key: r for r in found if (key := _natural_key(kind, r)) in wanted}
 
 
 def _customer_ids(conn: sqlite3.Connection) -> dict[str, int]:
@@ -333,18 +434,13 @@ def _write_customers(conn: sqlite3.Connection, rows: list[CustomerIn]) -> None:
     )
 
 
-def _barcodes_taken_problems(conn: sqlite3.Connection, parsed: ParsedImport) -> list[RowProblem]:
+def _barcodes_taken_problems(
+    conn: sqlite3.Connection, rows: list[Any], lines: list[int], in_file: set[tuple[str, ...]]
+) -> list[RowProblem]:
     """Barcodes the file gives to a SKU that already belong to another SKU not in the file."""
-    in_file = {(row.customer, row.code) for row in parsed.rows}
-    owners = {
-        (r["customer"], r["barcode"]): r["sku"]
-        for r in conn.execute(
-            "SELECT c.code AS customer, b.barcode, s.code AS sku FROM sku_barcodes b "
-            "JOIN skus s ON s.id = b.sku_id JOIN customers c ON c.id = b.customer_id"
-        )
-    }
+    owners = _barcode_owners(conn, sorted({b for row in rows for b in row.barcodes}))
     problems = []
-    for line, row in zip(parsed.lines, parsed.rows, strict=True):
+    for line, row in zip(lines, rows, strict=True):
         for barcode in row.barcodes:
             owner = owners.get((row.customer, barcode))
             if owner is not None and owner != row.code and (row.customer, owner) not in in_file:
@@ -352,11 +448,33 @@ def _barcodes_taken_problems(conn: sqlite3.Connection, parsed: ParsedImport) -> 
     return problems
 
 
-def _write_skus(conn: sqlite3.Connection, rows: list[SkuIn], customers: dict[str, int]) -> None:
+def _barcode_owners(conn: sqlite3.Connection, barcodes: list[str]) -> dict[tuple[str, str], str]:
+    """(customer, barcode) -> the code of the SKU holding it, for these barcodes."""
+    owners = {}
+    for start in range(0, len(barcodes), IMPORT_BATCH_ROWS):
+        part = barcodes[start : start + IMPORT_BATCH_ROWS]
+        for r in conn.execute(
+            "SELECT c.code AS customer, b.barcode, s.code AS sku FROM sku_barcodes b "
+            "JOIN skus s ON s.id = b.sku_id JOIN customers c ON c.id = b.customer_id "
+            f"WHERE b.barcode IN ({', '.join('?' * len(part))})",
+            part,
+        ):
+            owners[(r["customer"], r["barcode"])] = r["sku"]
+    return owners
+
+
+def _write_skus(
+    conn: sqlite3.Connection,
+    rows: list[SkuIn],
+    customers: dict[str, int],
+    *,
+    in_file: set[tuple[str, ...]] = frozenset(),  # type: ignore[assignment]
+) -> None:
     """Upsert the SKUs, then give each exactly its listed barcodes.
 
-    All of the file's old barcodes go before any new one is added, so a file may move a
-    barcode from one of its SKUs to another in any order.
+    A barcode held by another SKU of the same file moves: the file lists it on one line
+    only, so taking it from the other SKU is the file's end state, whichever line comes
+    first (an import writes its rows in chunks).
     """
     placed: list[tuple[SkuIn, int, int]] = []
     for s in rows:
@@ -394,7 +512,12 @@ def _write_skus(conn: sqlite3.Connection, rows: list[SkuIn], customers: dict[str
                 "WHERE b.customer_id = ? AND b.barcode = ?",
                 (customer_id, barcode),
             ).fetchone()
-            if taken is not None:
+            if taken is not None and (s.customer, taken[0]) in in_file:
+                conn.execute(
+                    "DELETE FROM sku_barcodes WHERE customer_id = ? AND barcode = ?",
+                    (customer_id, barcode),
+                )
+            elif taken is not None:
                 raise ERR.BARCODE_IN_USE({"barcode": barcode, "sku": taken[0]}, customer=s.customer)
             conn.execute(
                 "INSERT INTO sku_barcodes (customer_id, barcode, sku_id) VALUES (?, ?, ?)",
@@ -405,7 +528,10 @@ def _write_skus(conn: sqlite3.Connection, rows: list[SkuIn], customers: dict[str
 def _write_locations(
     conn: sqlite3.Connection, rows: list[LocationIn], customers: dict[str, int]
 ) -> None:
+    existing = _existing_location_codes(conn, [loc.code for loc in rows])
     for loc in rows:
+        if loc.code not in existing:
+            continue  # a new location holds no goods
         if loc.type in ("storage", "pick_face"):
             owners = conn.execute(
                 "SELECT COUNT(DISTINCT b.customer_id) FROM balances b "
@@ -424,7 +550,7 @@ def _write_locations(
         if other is not None:
             raise ERR.LOCATION_OTHER_CUSTOMER.answered_as(InvalidInput, {"location": loc.code})
     for loc in rows:
-        _check_location_change(conn, loc, customers)
+        _check_location_change(conn, loc, customers, stored=loc.code in existing)
     conn.executemany(
         "INSERT INTO locations (code, zone, type, pick_sequence, capacity, customer_id, active) "
         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET zone = excluded.zone, "
@@ -445,8 +571,19 @@ def _write_locations(
     )
 
 
+def _existing_location_codes(conn: sqlite3.Connection, codes: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(codes), IMPORT_BATCH_ROWS):
+        part = codes[start : start + IMPORT_BATCH_ROWS]
+        marks = ", ".join("?" * len(part))
+        found.update(
+            r[0] for r in conn.execute(f"SELECT code FROM locations WHERE code IN ({marks})", part)
+        )
+    return found
+
+
 def _check_location_change(
-    conn: sqlite3.Connection, loc: LocationIn, customers: dict[str, int]
+    conn: sqlite3.Connection, loc: LocationIn, customers: dict[str, int], *, stored: bool = True
 ) -> None:
     """Master data describes places; it never moves goods by renaming what holds them.
 
@@ -456,6 +593,8 @@ def _check_location_change(
     """
     if loc.code.upper().startswith(PARCEL_CODE_PREFIX):
         raise ERR.LOCATION_CODE_RESERVED({"location": loc.code, "prefix": PARCEL_CODE_PREFIX})
+    if not stored:
+        return
     old = conn.execute(
         "SELECT id, code, type, zone, customer_id, active FROM locations WHERE code = ?",
         (loc.code,),

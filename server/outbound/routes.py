@@ -10,6 +10,7 @@ from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter, RawBody
 
+from server.chunked import run_chunked_command
 from server.commands import Actor, run_command
 from server.config import Settings, site_today
 from server.db import Database
@@ -246,14 +247,11 @@ def build_wave(
     settings: NamedDependency[Settings],
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    """Build a wave: by courier and cut-off, or from the orders named."""
-    return run_command(
-        db,
-        actor,
-        "wave.build",
-        idempotency_key,
-        msgspec.to_builtins(data),
-        lambda conn, ctx: waves.build_wave(conn, ctx, settings, data, today=site_today(settings)),
+    """Build a wave: by courier and cut-off, or from the orders named (in chunks: the
+    floor's scans go on while thousands of orders are reserved)."""
+    job = waves.WaveRelease(settings, data, today=site_today(settings))
+    return run_chunked_command(
+        db, actor, "wave.build", idempotency_key, msgspec.to_builtins(data), job
     ).value
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
+from server.commands import request_fingerprint
+from server.imports import body_digest
 from tests.conftest import Api, seed_basics, table_counts
 
 SKU_CSV = (
@@ -239,3 +241,33 @@ def test_an_import_giving_a_used_barcode_to_another_sku_names_the_line(api: Api)
     swap = b"customer,code,name,barcodes\nC1,S21,Gel,6901234567892\nC1,S1,Soap,4710000000202\n"
     assert post_import(api, "skus", swap, "csv").status_code == 200  # type: ignore[attr-defined]
     assert api.get("/api/v1/skus/C1/S21").json()["barcodes"] == ["6901234567892"]
+
+
+def test_an_import_key_stored_before_the_upgrade_replays_when_the_file_is_sent_again(
+    api: Api,
+) -> None:
+    """An older release stored the format as read (from the content type when the query
+    had none): the OMS re-sending that file with that key after an upgrade gets the first
+    answer, not IDEMPOTENCY_KEY_REUSED."""
+    seed_basics(api)
+    key = "oms-import-7"
+    oms = api.headers("oms", key)
+    old_fingerprint = request_fingerprint(
+        "import.skus",
+        ["oms:oms-token", {"kind": "skus", "format": "csv", "body": body_digest(SKU_CSV.encode())}],
+    )
+    first = {"kind": "skus", "rows": 2, "created": 2, "updated": 0, "unchanged": 0}
+    api.db.write(
+        lambda conn: conn.execute(
+            "INSERT INTO commands (key, name, request_hash, result, actor, at) "
+            "VALUES (?, 'import.skus', ?, ?, 'oms:oms-token', '2026-11-30T08:00:00.000+00:00')",
+            (key, old_fingerprint, msgspec.json.encode(first).decode()),
+        )
+    )
+    again = api.client.post(
+        "/api/v1/import/skus", content=SKU_CSV.encode(), headers={**oms, "Content-Type": "text/csv"}
+    )
+    assert again.status_code == 200, again.text
+    assert again.json() == first
+    with_query = api.client.post("/api/v1/import/skus?format=csv", content=SKU_CSV, headers=oms)
+    assert with_query.json() == first  # the same file in the same format: the same request
