@@ -24,10 +24,10 @@ from server.web import PUBLIC, allow, handle_domain_error
 from tests.conftest import Api
 
 ROOT = Path(__file__).resolve().parent.parent
-HAND_WRITTEN_COMMANDS_LEFT = 53
+HAND_WRITTEN_COMMANDS_LEFT = 36
 """`run_command(` written out in routes modules; it may only go down, to 0."""
-DECLARED_SLICES = ("masterdata", "inbound", "dock")
-DECLARED_TAGS = {"master data", "inbound", "dock"}
+DECLARED_SLICES = ("masterdata", "inbound", "dock", "outbound", "putaway")
+DECLARED_TAGS = {"master data", "inbound", "dock", "outbound", "picking", "packing", "put-away"}
 
 
 def routes_modules() -> list[Path]:
@@ -45,9 +45,9 @@ def test_hand_written_commands_in_routes_only_go_down() -> None:
 
 def test_declared_slices_write_only_through_their_declarations() -> None:
     for slice_name in DECLARED_SLICES:
-        text = (ROOT / "server" / slice_name / "routes.py").read_text()
-        by_hand = re.findall(r"\.write\(|run_command\(|Database\b", text)
-        assert by_hand == [], (slice_name, by_hand)
+        for module in sorted((ROOT / "server" / slice_name).glob("*routes.py")):
+            by_hand = re.findall(r"\.write\(|run_command\(|Database\b", module.read_text())
+            assert by_hand == [], (module.name, by_hand)
 
 
 def test_declared_slices_document_a_typed_answer_on_every_route(api: Api) -> None:

@@ -7,6 +7,8 @@ import sqlite3
 from datetime import date
 from typing import Any
 
+import msgspec
+
 from server.commands import SYSTEM, CommandContext, append_event, run_command, utc_now
 from server.config import Settings, site_today
 from server.db import Database
@@ -22,7 +24,7 @@ from server.outbound.orders import (
     set_state,
     utc_text,
 )
-from server.outbound.schemas import WaveIn
+from server.outbound.schemas import OrderView, SkippedOrder, WaveBuilt, WaveIn, WaveView
 
 WAVE_CANDIDATE_STATES = ("new", "backorder", "allocated")
 
@@ -45,7 +47,7 @@ def build_wave(
     *,
     today: date,
     automatic: bool = False,
-) -> dict[str, Any]:
+) -> WaveBuilt:
     """Reserve stock for the chosen orders; those fully covered make the wave."""
     limit = req.max_orders or settings.outbound.wave_max_orders
     skipped: list[dict[str, Any]] = []
@@ -84,13 +86,13 @@ def build_wave(
         raise ERR.NOTHING_TO_WAVE({"skipped": skipped})
     if not joined:
         # What could be reserved stays reserved: the back-orders are the news here.
-        return {
-            "id": None,
-            "wave_no": None,
-            "orders": 0,
-            "backordered": backordered,
-            "skipped": skipped,
-        }
+        return WaveBuilt(
+            id=None,
+            wave_no=None,
+            orders=0,
+            backordered=backordered,
+            skipped=[SkippedOrder(**s) for s in skipped],
+        )
     couriers = sorted({o["courier"] for o in joined})
     wave_id = conn.execute(
         "INSERT INTO waves (wave_no, courier, cutoff_before, automatic, created_by, created_at) "
@@ -120,11 +122,11 @@ def build_wave(
         {"wave_no": wave_no, "orders": [o["order_no"] for o in joined], "automatic": automatic},
     )
     ctx.audit_target = f"wave:{wave_no}"
-    return {
-        **wave_view(conn, wave_id),
-        "backordered": backordered,
-        "skipped": skipped,
-    }
+    return WaveBuilt(
+        **msgspec.structs.asdict(wave_view(conn, wave_id)),
+        backordered=backordered,
+        skipped=[SkippedOrder(**s) for s in skipped],
+    )
 
 
 def _named_candidates(
@@ -168,8 +170,8 @@ def build_waves_automatically(
             )
         except Unprocessable:
             continue  # everything for this courier is waiting for stock
-        if wave["wave_no"]:
-            built.append(wave["wave_no"])
+        if wave.wave_no:
+            built.append(wave.wave_no)
     return built
 
 
@@ -199,7 +201,7 @@ def finish_wave_if_done(conn: sqlite3.Connection, wave_id: int | None) -> None:
         conn.execute("UPDATE waves SET status = 'done' WHERE id = ?", (wave_id,))
 
 
-def wave_view(conn: sqlite3.Connection, wave_id: int) -> dict[str, Any]:
+def wave_view(conn: sqlite3.Connection, wave_id: int) -> WaveView:
     row = conn.execute(
         "SELECT w.id, w.wave_no, w.courier, w.cutoff_before, w.automatic, w.status, w.created_at, "
         "(SELECT COUNT(*) FROM orders o WHERE o.wave_id = w.id) AS orders, "
@@ -210,10 +212,10 @@ def wave_view(conn: sqlite3.Connection, wave_id: int) -> dict[str, Any]:
     ).fetchone()
     if row is None:
         raise ERR.WAVE_NOT_FOUND(wave_id=wave_id)
-    return {**dict(row), "automatic": bool(row["automatic"])}
+    return WaveView(**{**dict(row), "automatic": bool(row["automatic"])})
 
 
-def list_waves(conn: sqlite3.Connection, *, status: str | None, limit: int) -> list[dict[str, Any]]:
+def list_waves(conn: sqlite3.Connection, *, status: str | None, limit: int) -> list[WaveView]:
     ids = conn.execute(
         "SELECT id FROM waves WHERE (? IS NULL OR status = ?) ORDER BY id DESC LIMIT ?",
         (status, status, limit),
@@ -223,7 +225,7 @@ def list_waves(conn: sqlite3.Connection, *, status: str | None, limit: int) -> l
 
 def retry_allocation(
     conn: sqlite3.Connection, ctx: CommandContext, order_id: int, *, today: date
-) -> dict[str, Any]:
+) -> OrderView:
     """Reserve what a back-ordered or short order still misses (after a restock or a count)."""
     order = order_row(conn, order_id)
     ctx.audit_target = f"order:{order['order_no']}"
