@@ -279,7 +279,7 @@ def seed(db: Database, settings: Settings, n: int, rng: random.Random) -> Seeded
     for part in chunks(planned, CHUNK):
 
         def upsert(c: sqlite3.Connection, x: Any, part: list[OrderIn] = part) -> list[Any]:
-            return [(o.order_no, orders.upsert_order(c, x, o)["id"]) for o in part]
+            return [(o.order_no, orders.upsert_order(c, x, o).id) for o in part]
 
         order_ids.update(run(OMS, "order.upsert", len(part), upsert))
 
@@ -320,14 +320,15 @@ def seed(db: Database, settings: Settings, n: int, rng: random.Random) -> Seeded
         def pick(c: sqlite3.Connection, x: Any, count: int = len(part)) -> list[str]:
             picked = []
             for tote in totes[:count]:
-                task = picking.lease_next_task(c, x, settings, wave["id"])["task"]
+                task = picking.lease_next_task(c, x, settings, wave["id"]).task
+                assert task is not None, "the wave ran out of tasks"
                 confirm = PickConfirm(
-                    location=task["location"],
-                    item=task["barcodes"][0],
-                    quantity=task["remaining"],
+                    location=task.location,
+                    item=task.barcodes[0],
+                    quantity=task.remaining,
                     tote=tote,
                 )
-                picked.append(picking.confirm_pick(c, x, settings, task["id"], confirm)["order_no"])
+                picked.append(picking.confirm_pick(c, x, settings, task.id, confirm).order_no)
             return picked
 
         picked: list[str] = run(PICKER, "pick.confirm", len(part), pick)

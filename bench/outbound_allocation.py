@@ -397,7 +397,7 @@ def create_orders(db: Database, site: Site, planned: list[PlannedOrder]) -> None
     def setup(conn: sqlite3.Connection) -> None:
         ctx = CommandContext(actor=SYSTEM, key="bench-setup")
         for p in planned:
-            p.id = orders.upsert_order(conn, ctx, p.order_in(site))["id"]
+            p.id = orders.upsert_order(conn, ctx, p.order_in(site)).id
 
     db.write(setup)
 

@@ -109,7 +109,7 @@ def create_released(db: Database, site: Site, planned: list[PlannedOrder]) -> No
     def setup(conn: sqlite3.Connection) -> None:
         ctx = CommandContext(actor=SUPERVISOR, key="bench-setup")
         for p in planned:
-            p.id = orders.upsert_order(conn, ctx, p.order_in(site))["id"]
+            p.id = orders.upsert_order(conn, ctx, p.order_in(site)).id
             status = CustomsStatusIn(order_no=p.order_no, code=800, status_at=released_at)
             orders.apply_customs_status(
                 conn,

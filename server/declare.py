@@ -70,6 +70,7 @@ def command(
     prepare: Callable[..., Any] | None = None,
     chunked: bool = False,
     fingerprint: Callable[..., dict[str, Any]] | None = None,
+    after_commit: Callable[..., None] | None = None,
     summary: str | None = None,
     opt: dict[str, Any] | None = None,
 ) -> Callable[[F], HTTPRouteHandler]:
@@ -78,7 +79,8 @@ def command(
     `name` may name path parameters (`"import.{kind}"`). `prepare(conn, ...)`, when given,
     reads the request outside the write transaction on a read-only connection (parsing an
     import file must not hold the site's one writer); its result reaches the rules as
-    their `prepared` parameter.
+    their `prepared` parameter. `after_commit(answer, ...)`, when given, runs once the
+    command is committed (or replayed), with the answer as JSON builtins.
 
     `chunked=True` declares a bulk command: the function takes no connection or context
     and returns a `server.chunked.ChunkedJob`, run in short transactions under the one key.
@@ -89,12 +91,13 @@ def command(
     def declare(rules: F) -> HTTPRouteHandler:
         rules_params = _route_parameters(rules, skip=0 if chunked else 2)
         prepare_params = _route_parameters(prepare, skip=1) if prepare is not None else {}
+        after_params = _after_commit_parameters(after_commit)
         takes_prepared = rules_params.pop("prepared", None) is not None
         if takes_prepared != (prepare is not None):
             raise TypeError(
                 f"{rules.__qualname__} takes `prepared` exactly when `prepare=` is declared"
             )
-        params = {**prepare_params, **rules_params}
+        params = {**prepare_params, **after_params, **rules_params}
         if payload is not None:
             _check_body(rules, params, payload)
             params["data"] = params["data"].replace(annotation=JSONBody[payload])  # type: ignore[misc,valid-type]
@@ -127,7 +130,10 @@ def command(
             def run(conn: sqlite3.Connection, ctx: CommandContext) -> Any:
                 return rules(conn, ctx, **chosen)
 
-            return run_command(db, actor, command_name, key, stored, run).value
+            answer = run_command(db, actor, command_name, key, stored, run).value
+            if after_commit is not None:
+                after_commit(answer, **_pick(kwargs, after_params))
+            return answer
 
         _dress(handler, rules, {**params, **_plumbing_parameters()}, answer)
         return route(
@@ -169,6 +175,7 @@ def query(
             path,
             opt={**roles, **(opt or {})},
             sync_to_thread=True,
+            status_code=200,  # a read sent as a POST (a check that changes nothing) too
             tags=tags,
             summary=summary,
         )(handler)
@@ -219,6 +226,22 @@ def _route_parameters(fn: Callable[..., Any], *, skip: int) -> dict[str, inspect
             annotation=hints.get(param.name, inspect.Parameter.empty),
         )
     return found
+
+
+def _after_commit_parameters(
+    after_commit: Callable[..., Any] | None,
+) -> dict[str, inspect.Parameter]:
+    """What an after-commit step takes besides the answer: named dependencies only (a
+    print dispatcher to wake), so it adds nothing to the request or its fingerprint."""
+    if after_commit is None:
+        return {}
+    params = _route_parameters(after_commit, skip=1)
+    for param in params.values():
+        if not _is_dependency(param.annotation):
+            raise TypeError(
+                f"{after_commit.__qualname__} may take only named dependencies after the answer"
+            )
+    return params
 
 
 def _plumbing_parameters() -> dict[str, inspect.Parameter]:

@@ -3,6 +3,7 @@ return-to-stock and inspection tasks."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -10,340 +11,294 @@ from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
-from server.commands import Actor, run_command
+from server.commands import CommandContext
 from server.config import Settings, site_today
-from server.db import Database
+from server.declare import command, query
 from server.outbound import packing, picking, tasks
 from server.outbound.schemas import (
+    NextTask,
+    OrderTask,
+    OrderView,
     PackComplete,
+    PackedParcel,
     PackScan,
+    PackScanned,
     PickCheck,
+    PickChecked,
     PickConfirm,
+    PickConfirmed,
+    PickShortage,
+    PickTask,
     ShortPick,
+    ShortPicked,
     TaskDone,
 )
 from server.printing.dispatch import PrintDispatcher
-from server.web import MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
+from server.web import MANAGERS, MAX_SQLITE_INT, allow
 
 PICKERS = allow(MANAGERS, "picker")
 PACKERS = allow(MANAGERS, "packer")
+PICKING = ["picking"]
+PACKING = ["packing"]
+OUTBOUND = ["outbound"]
 TaskId = Annotated[int, PathParameter(ge=1, le=MAX_SQLITE_INT)]
 OrderId = Annotated[int, PathParameter(ge=1, le=MAX_SQLITE_INT)]
 WaveId = Annotated[int, PathParameter(ge=1, le=MAX_SQLITE_INT)]
 
 
-@post(
+@command(
+    post,
     "/api/v1/waves/{wave_id:int}/next-task",
-    opt=PICKERS,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["picking"],
+    name="pick.next_task",
+    roles=PICKERS,
+    answer=NextTask,
+    tags=PICKING,
 )
 def next_task(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
     wave_id: WaveId,
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
     settings: NamedDependency[Settings],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+) -> NextTask:
     """Lease the next pick task of the wave to this handheld (or give back its current one)."""
-    return run_command(
-        db,
-        actor,
-        "pick.next_task",
-        idempotency_key,
-        {"wave": wave_id},
-        lambda conn, ctx: picking.lease_next_task(conn, ctx, settings, wave_id),
-    ).value
+    return picking.lease_next_task(conn, ctx, settings, wave_id)
 
 
-@get("/api/v1/waves/{wave_id:int}/tasks", opt=PICKERS, sync_to_thread=True, tags=["picking"])
+@query(get, "/api/v1/waves/{wave_id:int}/tasks", roles=PICKERS, answer=list[PickTask], tags=PICKING)
 def wave_tasks(
+    conn: sqlite3.Connection,
     wave_id: WaveId,
-    db: NamedDependency[Database],
     status: FromQuery[Literal["open", "picked", "short", "released"] | None] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=5000)] = 500,
-) -> list[dict[str, Any]]:
+) -> list[PickTask]:
     """The wave's pick tasks in pick-walk order."""
-    return db.read(
-        lambda conn: picking.list_tasks(conn, wave_id=wave_id, status=status, limit=limit)
-    )
+    return picking.list_tasks(conn, wave_id=wave_id, status=status, limit=limit)
 
 
-@get("/api/v1/pick-tasks/{task_id:int}", opt=PICKERS, sync_to_thread=True, tags=["picking"])
-def get_task(task_id: TaskId, db: NamedDependency[Database]) -> dict[str, Any]:
+@query(get, "/api/v1/pick-tasks/{task_id:int}", roles=PICKERS, answer=PickTask, tags=PICKING)
+def get_task(conn: sqlite3.Connection, task_id: TaskId) -> PickTask:
     """One pick task and its state."""
-    return db.read(lambda conn: picking.task_view(conn, task_id))
+    return picking.task_view(conn, task_id)
 
 
-@post(
+@command(
+    post,
     "/api/v1/pick-tasks/{task_id:int}/lease",
-    opt=PICKERS,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["picking"],
+    name="pick.lease",
+    roles=PICKERS,
+    answer=PickTask,
+    tags=PICKING,
 )
 def lease_task(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
     task_id: TaskId,
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
     settings: NamedDependency[Settings],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+) -> PickTask:
     """Take one pick task; refused while another handheld holds it."""
-    return run_command(
-        db,
-        actor,
-        "pick.lease",
-        idempotency_key,
-        {"task": task_id},
-        lambda conn, ctx: picking.lease_task(conn, ctx, settings, task_id),
-    ).value
+    return picking.lease_task(conn, ctx, settings, task_id)
 
 
-@post(
+@command(
+    post,
     "/api/v1/pick-tasks/{task_id:int}/release",
-    opt=PICKERS,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["picking"],
+    name="pick.release",
+    roles=PICKERS,
+    answer=PickTask,
+    tags=PICKING,
 )
-def release_task(
-    task_id: TaskId,
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+def release_task(conn: sqlite3.Connection, ctx: CommandContext, task_id: TaskId) -> PickTask:
     """Give the task back to the pool."""
-    return run_command(
-        db,
-        actor,
-        "pick.release",
-        idempotency_key,
-        {"task": task_id},
-        lambda conn, ctx: picking.release_lease(conn, ctx, task_id),
-    ).value
+    return picking.release_lease(conn, ctx, task_id)
 
 
-@post(
-    "/api/v1/pick-tasks/{task_id:int}/check",
-    opt=PICKERS,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["picking"],
+@query(
+    post, "/api/v1/pick-tasks/{task_id:int}/check", roles=PICKERS, answer=PickChecked, tags=PICKING
 )
 def check_pick(
+    conn: sqlite3.Connection,
     task_id: TaskId,
     data: JSONBody[PickCheck],
-    db: NamedDependency[Database],
     settings: NamedDependency[Settings],
-) -> dict[str, Any]:
+) -> PickChecked:
     """Check a location, item or tote scan against the task; changes nothing."""
-    return db.read(
-        lambda conn: picking.check_pick(conn, settings, task_id, data, today=site_today(settings))
-    )
+    return picking.check_pick(conn, settings, task_id, data, today=site_today(settings))
 
 
-@post(
+@command(
+    post,
     "/api/v1/pick-tasks/{task_id:int}/confirm",
-    opt=PICKERS,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["picking"],
+    name="pick.confirm",
+    roles=PICKERS,
+    payload=PickConfirm,
+    answer=PickConfirmed,
+    tags=PICKING,
 )
 def confirm_pick(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
     task_id: TaskId,
-    data: JSONBody[PickConfirm],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
+    data: PickConfirm,
     settings: NamedDependency[Settings],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+) -> PickConfirmed:
     """Picked: the units move from the location into the order's tote."""
-    return run_command(
-        db,
-        actor,
-        "pick.confirm",
-        idempotency_key,
-        {"task": task_id, **msgspec.to_builtins(data)},
-        lambda conn, ctx: picking.confirm_pick(conn, ctx, settings, task_id, data),
-    ).value
+    return picking.confirm_pick(conn, ctx, settings, task_id, data)
 
 
-@post(
+@command(
+    post,
     "/api/v1/pick-tasks/{task_id:int}/short",
-    opt=PICKERS,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["picking"],
+    name="pick.short",
+    roles=PICKERS,
+    payload=ShortPick,
+    answer=ShortPicked,
+    tags=PICKING,
 )
 def short_pick(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
     task_id: TaskId,
-    data: JSONBody[ShortPick],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
+    data: ShortPick,
     settings: NamedDependency[Settings],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+) -> ShortPicked:
     """The rest is not at the location: another location is tried, or the order goes short."""
-    return run_command(
-        db,
-        actor,
-        "pick.short",
-        idempotency_key,
-        {"task": task_id, **msgspec.to_builtins(data)},
-        lambda conn, ctx: picking.short_pick(
-            conn, ctx, settings, task_id, data, today=site_today(settings)
-        ),
-    ).value
+    return picking.short_pick(conn, ctx, settings, task_id, data, today=site_today(settings))
 
 
 # A cancelled order scanned at the pack station is a conflict to resolve (409).
-@get(
-    "/api/v1/packing/open", opt={**PACKERS, "errors": {409}}, sync_to_thread=True, tags=["packing"]
+@query(
+    get,
+    "/api/v1/packing/open",
+    roles=PACKERS,
+    opt={"errors": {409}},
+    answer=OrderView,
+    tags=PACKING,
 )
 def open_for_packing(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     settings: NamedDependency[Settings],
     scan: Annotated[str, QueryParameter(min_length=1, max_length=200)],
-) -> dict[str, Any]:
+) -> OrderView:
     """The order behind a scanned tote, order or waybill number, if it may be packed."""
-    return db.read(lambda conn: packing.open_for_packing(conn, settings, scan))
+    return packing.open_for_packing(conn, settings, scan)
 
 
-@post(
+@command(
+    post,
     "/api/v1/orders/{order_id:int}/pack-scans",
-    opt=PACKERS,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["packing"],
+    name="pack.scan",
+    roles=PACKERS,
+    payload=PackScan,
+    answer=PackScanned,
+    tags=PACKING,
 )
 def pack_scan(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
     order_id: OrderId,
-    data: JSONBody[PackScan],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
+    data: PackScan,
     settings: NamedDependency[Settings],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+) -> PackScanned:
     """One item into the parcel, checked against the order lines."""
-    return run_command(
-        db,
-        actor,
-        "pack.scan",
-        idempotency_key,
-        {"order": order_id, **msgspec.to_builtins(data)},
-        lambda conn, ctx: packing.pack_scan(conn, ctx, settings, order_id, data),
-    ).value
+    return packing.pack_scan(conn, ctx, settings, order_id, data)
 
 
-@post(
+def wake_the_printer(answer: Any, printing: NamedDependency[PrintDispatcher]) -> None:
+    """The label leaves now, not at the print worker's next poll."""
+    printing.notify(answer["print_job"]["printer"])
+
+
+@command(
+    post,
     "/api/v1/orders/{order_id:int}/pack",
-    opt=PACKERS,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["packing"],
+    name="pack.complete",
+    roles=PACKERS,
+    payload=PackComplete,
+    answer=PackedParcel,
+    tags=PACKING,
+    after_commit=wake_the_printer,
 )
 def complete_pack(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
     order_id: OrderId,
-    data: JSONBody[PackComplete],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
+    data: PackComplete,
     settings: NamedDependency[Settings],
-    printing: NamedDependency[PrintDispatcher],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+) -> PackedParcel:
     """Weighed: the parcel is made with the order's waybill and its face sheet is queued."""
-    result = run_command(
-        db,
-        actor,
-        "pack.complete",
-        idempotency_key,
-        {"order": order_id, **msgspec.to_builtins(data)},
-        lambda conn, ctx: packing.complete_pack(
-            conn, ctx, settings, order_id, data, day=site_today(settings).isoformat()
-        ),
-    ).value
-    printing.notify(result["print_job"]["printer"])  # the label leaves now, not at the next poll
-    return result
+    return packing.complete_pack(
+        conn, ctx, settings, order_id, data, day=site_today(settings).isoformat()
+    )
 
 
-@get(
+@query(
+    get,
     "/api/v1/order-tasks",
-    opt=allow(MANAGERS, "picker", "packer", "putaway", "dock"),
-    sync_to_thread=True,
-    tags=["outbound"],
+    roles=allow(MANAGERS, "picker", "packer", "putaway", "dock"),
+    answer=list[OrderTask],
+    tags=OUTBOUND,
 )
 def open_tasks(
-    db: NamedDependency[Database], limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200
-) -> list[dict[str, Any]]:
+    conn: sqlite3.Connection, limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200
+) -> list[OrderTask]:
     """Open return-to-stock and to-inspection tasks."""
-    return db.read(lambda conn: tasks.list_open_tasks(conn, limit=limit))
+    return tasks.list_open_tasks(conn, limit=limit)
 
 
-@post(
+@command(
+    post,
     "/api/v1/order-tasks/{task_id:int}/complete",
-    opt=allow(MANAGERS, "picker", "packer", "putaway"),
-    sync_to_thread=True,
-    status_code=200,
-    tags=["outbound"],
+    name="order_task.complete",
+    roles=allow(MANAGERS, "picker", "packer", "putaway"),
+    payload=TaskDone,
+    answer=OrderTask,
+    tags=OUTBOUND,
 )
 def complete_task(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
     task_id: TaskId,
-    data: JSONBody[TaskDone],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
+    data: TaskDone,
     settings: NamedDependency[Settings],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+) -> OrderTask:
     """Done: the goods are where the scanned location says."""
-    return run_command(
-        db,
-        actor,
-        "order_task.complete",
-        idempotency_key,
-        {"task": task_id, **msgspec.to_builtins(data)},
-        lambda conn, ctx: tasks.complete_task(conn, ctx, settings, task_id, data),
-    ).value
+    return tasks.complete_task(conn, ctx, settings, task_id, data)
 
 
 class Resolution(msgspec.Struct, forbid_unknown_fields=True):
     resolution: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
-@get("/api/v1/pick-shortages", opt=allow(MANAGERS), sync_to_thread=True, tags=["picking"])
+@query(
+    get,
+    "/api/v1/pick-shortages",
+    roles=allow(MANAGERS),
+    answer=list[PickShortage],
+    tags=PICKING,
+)
 def pick_shortages(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     open_only: FromQuery[bool] = True,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
-) -> list[dict[str, Any]]:
+) -> list[PickShortage]:
     """Stock pickers did not find; allocation avoids it until it is settled."""
-    return db.read(lambda conn: tasks.list_shortages(conn, open_only=open_only, limit=limit))
+    return tasks.list_shortages(conn, open_only=open_only, limit=limit)
 
 
-@post(
+@command(
+    post,
     "/api/v1/pick-shortages/{shortage_id:int}/resolve",
-    opt=allow(MANAGERS),
-    sync_to_thread=True,
-    status_code=200,
-    tags=["picking"],
+    name="pick_shortage.resolve",
+    roles=allow(MANAGERS),
+    payload=Resolution,
+    answer=PickShortage,
+    tags=PICKING,
 )
 def resolve_shortage(
-    shortage_id: TaskId,
-    data: JSONBody[Resolution],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, shortage_id: TaskId, data: Resolution
+) -> PickShortage:
     """Settled (counted or adjusted): the location's stock may be reserved again."""
-    return run_command(
-        db,
-        actor,
-        "pick_shortage.resolve",
-        idempotency_key,
-        {"shortage": shortage_id, **msgspec.to_builtins(data)},
-        lambda conn, ctx: tasks.resolve_shortage(conn, ctx, shortage_id, data.resolution),
-    ).value
+    return tasks.resolve_shortage(conn, ctx, shortage_id, data.resolution)
 
 
 route_handlers = [

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
+from server.outbound.schemas import OrderLabel
+
 
 def mask_name(name: str) -> str:
     """张三丰 -> 张*丰, 张三 -> 张*, Li Lei -> L****i."""
@@ -46,9 +50,18 @@ def masked_party(party: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def masked_label(label: dict[str, Any]) -> dict[str, Any]:
+def masked_label(label: OrderLabel) -> OrderLabel:
     """An order's label data with its recipient masked (the sender is the merchant)."""
-    return {**label, "recipient": masked_party(label["recipient"])}
+    recipient = label.recipient
+    return msgspec.structs.replace(
+        label,
+        recipient=msgspec.structs.replace(
+            recipient,
+            name=mask_name(recipient.name),
+            phone=mask_phone(recipient.phone),
+            address=mask_address(recipient.address),
+        ),
+    )
 
 
 def face_sheet(

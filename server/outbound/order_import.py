@@ -19,7 +19,7 @@ from server.imports import (
     reject,
 )
 from server.outbound.orders import write_order
-from server.outbound.schemas import OrderIn, OrderLineIn
+from server.outbound.schemas import OrderImportSummary, OrderIn, OrderLineIn
 
 ORDER_COLUMNS = (
     "customer",
@@ -127,7 +127,7 @@ def _finish(problems: list[RowProblem], parsed: ParsedOrders) -> None:
 
 def write_order_import(
     conn: sqlite3.Connection, ctx: CommandContext, parsed: ParsedOrders
-) -> dict[str, Any]:
+) -> OrderImportSummary:
     """Upsert every order in the caller's transaction; any refusal rejects the whole file."""
     problems = []
     for line, order in zip(parsed.lines, parsed.orders, strict=True):
@@ -138,11 +138,11 @@ def write_order_import(
     if problems:
         reject("orders", problems)
     ctx.audit_target = "import:orders"
-    return {
-        "kind": "orders",
-        "orders": len(parsed.orders),
-        "lines": sum(len(o.lines) for o in parsed.orders),
-    }
+    return OrderImportSummary(
+        kind="orders",
+        orders=len(parsed.orders),
+        lines=sum(len(o.lines) for o in parsed.orders),
+    )
 
 
 def _pick(raw: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:

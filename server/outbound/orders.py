@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import msgspec
 
@@ -21,7 +20,20 @@ from server.ledger.service import holds_stock
 from server.outbound import customs
 from server.outbound.allocation import release_open_allocations
 from server.outbound.label import masked_label
-from server.outbound.schemas import CancelIn, CustomsStatusIn, OrderIn
+from server.outbound.schemas import (
+    CancelIn,
+    CustomsApplied,
+    CustomsBatchApplied,
+    CustomsStatusIn,
+    OrderCounts,
+    OrderIn,
+    OrderLabel,
+    OrderLineView,
+    OrderListRow,
+    OrderTaskBrief,
+    OrderView,
+    ParcelView,
+)
 
 HOLD_SQL = "(o.customs_status < 0 OR o.customs_status IN ({}))".format(
     ", ".join(str(c) for c in sorted(customs.HOLD_CODES))
@@ -42,7 +54,7 @@ def utc_text(moment: datetime) -> str:
 # -- upsert -----------------------------------------------------------------------------
 
 
-def upsert_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) -> dict[str, Any]:
+def upsert_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) -> OrderView:
     """Create an order, or take a re-send of it, and answer the order as it now is."""
     return order_view(conn, write_order(conn, ctx, order))
 
@@ -177,7 +189,7 @@ def apply_customs_status(
     *,
     inspection_lane: str,
     max_ahead_seconds: int,
-) -> dict[str, Any]:
+) -> CustomsApplied:
     """Record a customs list reply; it takes effect if it wins by precedence."""
     if not customs.is_known(status.code):
         raise ERR.CUSTOMS_STATUS_UNKNOWN({"code": status.code})
@@ -219,7 +231,7 @@ def apply_customs_status(
                 "state": order["state"],
             },
         )
-    return {**order_view(conn, order["id"]), "applied": wins}
+    return CustomsApplied(**msgspec.structs.asdict(order_view(conn, order["id"])), applied=wins)
 
 
 def apply_customs_batch(
@@ -229,7 +241,7 @@ def apply_customs_batch(
     *,
     inspection_lane: str,
     max_ahead_seconds: int,
-) -> dict[str, Any]:
+) -> CustomsBatchApplied:
     """Many customs replies in one message: every reply is checked first and a bad one
     refuses the whole batch with every problem listed; then each applies in order."""
     ctx.audit_target = f"customs-batch:{len(statuses)}"  # a refusal's audit line says so too
@@ -263,11 +275,13 @@ def apply_customs_batch(
     applied = [
         apply_customs_status(
             conn, ctx, status, inspection_lane=inspection_lane, max_ahead_seconds=max_ahead_seconds
-        )["applied"]
+        ).applied
         for status in statuses
     ]
     ctx.audit_target = f"customs-batch:{len(statuses)}"
-    return {"received": len(statuses), "applied": sum(applied), "superseded": applied.count(False)}
+    return CustomsBatchApplied(
+        received=len(statuses), applied=sum(applied), superseded=applied.count(False)
+    )
 
 
 def follow_inspection_status(
@@ -317,7 +331,7 @@ def _send_to_inspection(
         )
 
 
-def cancel_order(conn: sqlite3.Connection, ctx: CommandContext, cancel: CancelIn) -> dict[str, Any]:
+def cancel_order(conn: sqlite3.Connection, ctx: CommandContext, cancel: CancelIn) -> OrderView:
     """Intercept an order wherever it is: unreserve, or leave a return-to-stock task."""
     order = order_by_number(conn, cancel.order_no)
     ctx.audit_target = f"order:{cancel.order_no}"
@@ -455,9 +469,7 @@ def find_order_by_scan(conn: sqlite3.Connection, scanned: str, gs_placeholder: s
 # -- views ------------------------------------------------------------------------------
 
 
-def order_view(
-    conn: sqlite3.Connection, order_id: int, *, personal: bool = False
-) -> dict[str, Any]:
+def order_view(conn: sqlite3.Connection, order_id: int, *, personal: bool = False) -> OrderView:
     """An order as the floor and the supervisor see it; the recipient masked as on the face
     sheet unless `personal` (see server/privacy.py: who may see it whole)."""
     o = conn.execute(
@@ -501,30 +513,31 @@ def order_view(
         (order_id,),
     ).fetchall()
     reason = blocked(o)
-    label = msgspec.json.decode(o["label"])
-    return {
-        "id": o["id"],
-        "order_no": o["order_no"],
-        "customer": o["customer"],
-        "courier": o["courier"],
-        "waybill_no": o["waybill_no"],
-        "state": o["state"],
-        "customs_status": o["customs_status"],
-        "customs_at": o["customs_at"],
-        "customs_gate": customs.gate(o["customs_status"]).name.lower(),
-        "blocked": reason.code if reason else None,
-        "cutoff_at": o["cutoff_at"],
-        "priority": o["priority"],
-        "wave": o["wave_no"],
-        "tote": o["tote"],
-        "label": label if personal else masked_label(label),
-        "lines": [
-            {**dict(line), "packed": packed.get(sku_ids[line["line_no"]], 0)} for line in lines
+    label = msgspec.json.decode(o["label"], type=OrderLabel)
+    return OrderView(
+        id=o["id"],
+        order_no=o["order_no"],
+        customer=o["customer"],
+        courier=o["courier"],
+        waybill_no=o["waybill_no"],
+        state=o["state"],
+        customs_status=o["customs_status"],
+        customs_at=o["customs_at"],
+        customs_gate=customs.gate(o["customs_status"]).name.lower(),
+        blocked=reason.code if reason else None,
+        cutoff_at=o["cutoff_at"],
+        priority=o["priority"],
+        wave=o["wave_no"],
+        tote=o["tote"],
+        label=label if personal else masked_label(label),
+        lines=[
+            OrderLineView(**dict(line), packed=packed.get(sku_ids[line["line_no"]], 0))
+            for line in lines
         ],
-        "parcel": dict(parcel) if parcel else None,
-        "tasks": [dict(t) for t in tasks],
-        "cancelled_at": o["cancelled_at"],
-    }
+        parcel=ParcelView(**dict(parcel)) if parcel else None,
+        tasks=[OrderTaskBrief(**dict(t)) for t in tasks],
+        cancelled_at=o["cancelled_at"],
+    )
 
 
 def list_orders(
@@ -535,7 +548,7 @@ def list_orders(
     courier: str | None,
     limit: int,
     wave: str | None = None,
-) -> list[dict[str, Any]]:
+) -> list[OrderListRow]:
     """Orders for the supervisor: by state, wave, courier, or only those needing attention."""
     where, params = ["1 = 1"], []
     if wave:
@@ -568,16 +581,16 @@ def list_orders(
     for r in rows:
         reason = blocked(r)
         out.append(
-            {
+            OrderListRow(
                 **dict(r),
-                "customs_gate": customs.gate(r["customs_status"]).name.lower(),
-                "blocked": reason.code if reason else None,
-            }
+                customs_gate=customs.gate(r["customs_status"]).name.lower(),
+                blocked=reason.code if reason else None,
+            )
         )
     return out
 
 
-def order_counts(conn: sqlite3.Connection) -> dict[str, Any]:
+def order_counts(conn: sqlite3.Connection) -> OrderCounts:
     """How many orders are at each step, on hold, short, and with open floor tasks."""
     by_state = dict(conn.execute("SELECT state, COUNT(*) FROM orders GROUP BY state").fetchall())
     holds = conn.execute(
@@ -591,9 +604,4 @@ def order_counts(conn: sqlite3.Connection) -> dict[str, Any]:
     shortages = conn.execute(
         "SELECT COUNT(*) FROM pick_shortages WHERE resolved_at IS NULL"
     ).fetchone()[0]
-    return {
-        "by_state": by_state,
-        "on_hold": holds,
-        "open_tasks": tasks,
-        "open_shortages": shortages,
-    }
+    return OrderCounts(by_state=by_state, on_hold=holds, open_tasks=tasks, open_shortages=shortages)

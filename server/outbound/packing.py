@@ -29,10 +29,19 @@ from server.outbound.orders import (
     refuse_if_blocked,
     set_state,
 )
-from server.outbound.schemas import PackComplete, PackScan
+from server.outbound.schemas import (
+    FaceSheet,
+    OrderLineView,
+    OrderView,
+    PackComplete,
+    PackedParcel,
+    PackScan,
+    PackScanned,
+    PrintJobQueued,
+)
 
 
-def open_for_packing(conn: sqlite3.Connection, settings: Settings, scanned: str) -> dict[str, Any]:
+def open_for_packing(conn: sqlite3.Connection, settings: Settings, scanned: str) -> OrderView:
     """The order behind a scanned tote, order or waybill number, if it may be packed."""
     order = find_order_by_scan(conn, scanned, settings.scan.gs_placeholder)
     _check_packable(order)
@@ -53,7 +62,7 @@ def pack_scan(
     settings: Settings,
     order_id: int,
     req: PackScan,
-) -> dict[str, Any]:
+) -> PackScanned:
     """One item into the parcel: it must be on the order and not one too many."""
     order = order_row(conn, order_id)
     ctx.audit_target = f"order:{order['order_no']}"
@@ -108,13 +117,13 @@ def pack_scan(
         ),
     )
     view = order_view(conn, order_id)
-    return {
-        "sku": line["sku"],
-        "packed": packed + 1,
-        "ordered": line["ordered"],
-        "complete": all(item["packed"] >= item["quantity"] for item in _by_sku(view["lines"])),
-        "order": view,
-    }
+    return PackScanned(
+        sku=line["sku"],
+        packed=packed + 1,
+        ordered=line["ordered"],
+        complete=all(item["packed"] >= item["quantity"] for item in _by_sku(view.lines)),
+        order=view,
+    )
 
 
 def _confirmed_lot(
@@ -151,13 +160,13 @@ def _confirmed_lot(
     )
 
 
-def _by_sku(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _by_sku(lines: list[OrderLineView]) -> list[dict[str, Any]]:
     """Lines summed per SKU (an order may name one SKU on two lines)."""
     merged: dict[str, dict[str, Any]] = {}
     for line in lines:
-        m = merged.setdefault(line["sku"], {"sku": line["sku"], "quantity": 0, "packed": 0})
-        m["quantity"] += line["quantity"]
-        m["packed"] = line["packed"]  # packed is already per SKU
+        m = merged.setdefault(line.sku, {"sku": line.sku, "quantity": 0, "packed": 0})
+        m["quantity"] += line.quantity
+        m["packed"] = line.packed  # packed is already per SKU
     return list(merged.values())
 
 
@@ -178,7 +187,7 @@ def complete_pack(
     req: PackComplete,
     *,
     day: str,
-) -> dict[str, Any]:
+) -> PackedParcel:
     """Make the parcel: every item scanned, customs released, weight in range."""
     order = order_row(conn, order_id)
     ctx.audit_target = f"order:{order['order_no']}"
@@ -186,7 +195,7 @@ def complete_pack(
     station = pack_station(settings, req.station)
     missing = [
         {"sku": item["sku"], "missing": item["quantity"] - item["packed"]}
-        for item in _by_sku(order_view(conn, order_id)["lines"])
+        for item in _by_sku(order_view(conn, order_id).lines)
         if item["packed"] < item["quantity"]
     ]
     if missing:
@@ -208,7 +217,10 @@ def complete_pack(
         raise ERR.LANE_MISSING(lane_code=lane_code)
     # The view's recipient is masked already; masking a masked value leaves it as it is.
     label = face_sheet(
-        order_view(conn, order_id), weight_g=req.weight_g, parcel_count=req.parcel_count, day=day
+        msgspec.to_builtins(order_view(conn, order_id)),
+        weight_g=req.weight_g,
+        parcel_count=req.parcel_count,
+        day=day,
     )
     printer = station.printers[0]
     check_label_prints(label, settings, printer)
@@ -271,14 +283,14 @@ def complete_pack(
             ],
         },
     )
-    return {
-        "order_no": order["order_no"],
-        "waybill_no": order["waybill_no"],
-        "weight_g": req.weight_g,
-        "lane": lane_code,
-        "print_job": {"id": job_id, "printer": printer, "status": "queued"},
-        "label": label,
-    }
+    return PackedParcel(
+        order_no=order["order_no"],
+        waybill_no=order["waybill_no"],
+        weight_g=req.weight_g,
+        lane=lane_code,
+        print_job=PrintJobQueued(id=job_id, printer=printer, status="queued"),
+        label=msgspec.convert(label, FaceSheet),
+    )
 
 
 def check_label_prints(label: dict[str, Any], settings: Settings, printer_name: str) -> None:

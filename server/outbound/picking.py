@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from server.barcodes import gtin_candidates, normalise, read_scan
 from server.commands import Actor, CommandContext, append_event
@@ -20,7 +19,17 @@ from server.outbound import customs
 from server.outbound.allocation import reserve_line
 from server.outbound.lots import confirm_lot
 from server.outbound.orders import order_row, refuse_if_blocked, set_state
-from server.outbound.schemas import PickCheck, PickConfirm, ShortPick
+from server.outbound.schemas import (
+    ItemChecked,
+    NextTask,
+    PickCheck,
+    PickChecked,
+    PickConfirm,
+    PickConfirmed,
+    PickTask,
+    ShortPick,
+    ShortPicked,
+)
 from server.outbound.waves import finish_wave_if_done, pickable_sql
 from server.scan_quantity import check_quantity_per_scan
 
@@ -37,7 +46,7 @@ def _lease_until(settings: Settings, at: str) -> str:
 
 def lease_next_task(
     conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, wave_id: int
-) -> dict[str, Any]:
+) -> NextTask:
     """The caller's current task in the wave, else the next free one in the pick walk."""
     holder = lease_holder(ctx.actor)
     mine = conn.execute(
@@ -64,14 +73,14 @@ def lease_next_task(
         remaining = conn.execute(
             "SELECT COUNT(*) FROM allocations WHERE wave_id = ? AND status = 'open'", (wave_id,)
         ).fetchone()[0]
-        return {"task": None, "open_tasks": remaining}
+        return NextTask(task=None, open_tasks=remaining)
     _lease(conn, ctx, settings, row["id"])
-    return {"task": task_view(conn, row["id"])}
+    return NextTask(task=task_view(conn, row["id"]))
 
 
 def lease_task(
     conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, task_id: int
-) -> dict[str, Any]:
+) -> PickTask:
     """Take one task by its id; refused while another handheld holds it."""
     task = _open_task(conn, task_id)
     refuse_if_blocked(order_row(conn, task["order_id"]))
@@ -80,7 +89,7 @@ def lease_task(
     return task_view(conn, task_id)
 
 
-def release_lease(conn: sqlite3.Connection, ctx: CommandContext, task_id: int) -> dict[str, Any]:
+def release_lease(conn: sqlite3.Connection, ctx: CommandContext, task_id: int) -> PickTask:
     task = _task(conn, task_id)
     if task["lease_holder"] == lease_holder(ctx.actor):
         conn.execute(
@@ -107,26 +116,30 @@ def _check_lease(task: sqlite3.Row, ctx: CommandContext) -> None:
 
 def check_pick(
     conn: sqlite3.Connection, settings: Settings, task_id: int, req: PickCheck, *, today: date
-) -> dict[str, Any]:
+) -> PickChecked:
     """Check one scan of a pick before the units are confirmed; changes nothing."""
     refuse_if_blocked(order_row(conn, _task(conn, task_id)["order_id"]))
     task = _open_task(conn, task_id)
-    out: dict[str, Any] = {"task": task["id"]}
+    out = PickChecked(task=task["id"])
     if req.location is not None:
         _check_location(conn, task, req.location, settings)
         refuse_if_frozen(conn, task["location_id"])
-        out["location"] = "ok"
+        out.location = "ok"
     if req.item is not None:
-        item = _check_item(conn, task, req.item, settings)
+        sku, lot, count = _check_item(conn, task, req.item, settings)
         refuse_if_expired(task, today)
-        # Said at the item scan, so the handheld asks for the lot label before the tote.
-        item["lot_needed"] = _lot_tracked(conn, task) and not item["lot"]
-        item["lot_policy"] = settings.outbound.lot_confirmation
-        out["item"] = item
+        out.item = ItemChecked(
+            sku=sku,
+            lot=lot,
+            count=count,
+            # Said at the item scan, so the handheld asks for the lot label before the tote.
+            lot_needed=_lot_tracked(conn, task) and not lot,
+            lot_policy=settings.outbound.lot_confirmation,
+        )
     if req.lot is not None:
-        out["lot"] = _confirm_task_lot(conn, settings, task, item_lot="", lot_scan=req.lot)
+        out.lot = _confirm_task_lot(conn, settings, task, item_lot="", lot_scan=req.lot)
     if req.tote is not None:
-        out["tote"] = _check_tote(conn, task, req.tote, settings)[1]
+        out.tote = _check_tote(conn, task, req.tote, settings)[1]
     return out
 
 
@@ -136,7 +149,7 @@ def confirm_pick(
     settings: Settings,
     task_id: int,
     req: PickConfirm,
-) -> dict[str, Any]:
+) -> PickConfirmed:
     """Move the picked units from the location into the order's tote."""
     ctx.audit_target = f"pick-task:{task_id}"
     check_quantity_per_scan(
@@ -155,13 +168,13 @@ def confirm_pick(
             {"order_no": order["order_no"], "customs_status": order["customs_status"]}
         )
     _check_location(conn, task, req.location, settings)
-    item = _check_item(conn, task, req.item, settings)
+    _, item_lot, _ = _check_item(conn, task, req.item, settings)
     refuse_if_expired(task, site_day(settings, ctx.at))
     _confirm_task_lot(
         conn,
         settings,
         task,
-        item_lot=item["lot"],
+        item_lot=item_lot,
         lot_scan=req.lot,
         lot_choice=req.lot_choice,
     )
@@ -201,12 +214,9 @@ def confirm_pick(
     conn.execute("UPDATE orders SET tote_location_id = ? WHERE id = ?", (tote_id, order["id"]))
     state = refresh_pick_state(conn, ctx, order["id"])
     finish_wave_if_done(conn, task["wave_id"])
-    return {
-        "task": task_view(conn, task_id),
-        "tote": tote_code,
-        "order_no": order["order_no"],
-        "order_state": state,
-    }
+    return PickConfirmed(
+        task=task_view(conn, task_id), tote=tote_code, order_no=order["order_no"], order_state=state
+    )
 
 
 def short_pick(
@@ -217,7 +227,7 @@ def short_pick(
     req: ShortPick,
     *,
     today: date,
-) -> dict[str, Any]:
+) -> ShortPicked:
     """The rest of the task is not there: try another location of the same customer, or
     mark the order short for the supervisor."""
     task = _open_task(conn, task_id)
@@ -284,12 +294,12 @@ def short_pick(
     else:
         refresh_pick_state(conn, ctx, order["id"])
     finish_wave_if_done(conn, task["wave_id"])
-    return {
-        "task": task_view(conn, task_id),
-        "missing": missing,
-        "reallocated": found,
-        "order_state": order_row(conn, order["id"])["state"],
-    }
+    return ShortPicked(
+        task=task_view(conn, task_id),
+        missing=missing,
+        reallocated=found,
+        order_state=order_row(conn, order["id"])["state"],
+    )
 
 
 def refresh_pick_state(conn: sqlite3.Connection, ctx: CommandContext, order_id: int) -> str:
@@ -332,8 +342,9 @@ def _check_location(
 
 def _check_item(
     conn: sqlite3.Connection, task: sqlite3.Row, scanned: str, settings: Settings
-) -> dict[str, Any]:
-    """The scanned item must be the task's SKU, and a lot or expiry it carries must match."""
+) -> tuple[str, str, int | None]:
+    """The scanned item must be the task's SKU, and a lot or expiry it carries must match:
+    the SKU's code, and the scan's lot and count."""
     scan = read_scan(scanned, settings.scan.gs_placeholder)
     sku = conn.execute("SELECT id, code, name FROM skus WHERE id = ?", (task["sku_id"],)).fetchone()
     codes = gtin_candidates(scan.gtin) if scan.gtin else [scan.text]
@@ -351,7 +362,7 @@ def _check_item(
         raise ERR.LOT_MISMATCH({"expected": task["lot"], "scanned": scan.lot})
     if scan.expiry and task["expiry"] and scan.expiry != task["expiry"]:
         raise ERR.EXPIRY_MISMATCH({"expected": task["expiry"], "scanned": scan.expiry})
-    return {"sku": sku["code"], "lot": scan.lot, "count": scan.count}
+    return sku["code"], scan.lot, scan.count
 
 
 def _lot_tracked(conn: sqlite3.Connection, task: sqlite3.Row) -> bool:
@@ -443,7 +454,7 @@ def _open_task(conn: sqlite3.Connection, task_id: int) -> sqlite3.Row:
     return task
 
 
-def task_view(conn: sqlite3.Connection, task_id: int) -> dict[str, Any]:
+def task_view(conn: sqlite3.Connection, task_id: int) -> PickTask:
     t = conn.execute(
         "SELECT a.id, a.status, a.quantity, a.picked_qty, a.lot, a.expiry, a.lease_holder, "
         "a.lease_expires_at, l.code AS location, l.zone, s.code AS sku, s.name AS sku_name, "
@@ -458,18 +469,20 @@ def task_view(conn: sqlite3.Connection, task_id: int) -> dict[str, Any]:
     ).fetchone()
     if t is None:
         raise ERR.TASK_NOT_FOUND(task_id=task_id)
-    return {
-        **dict(t),
-        "remaining": t["quantity"] - t["picked_qty"],
-        "lot_to_confirm": bool(t["lot_to_confirm"]),
-        "lease_holder": t["lease_holder"].split("@")[0],
-        "barcodes": (t["barcodes"] or "").split(",") if t["barcodes"] else [],
-    }
+    return PickTask(
+        **{
+            **dict(t),
+            "lot_to_confirm": bool(t["lot_to_confirm"]),
+            "lease_holder": t["lease_holder"].split("@")[0],
+            "barcodes": (t["barcodes"] or "").split(",") if t["barcodes"] else [],
+        },
+        remaining=t["quantity"] - t["picked_qty"],
+    )
 
 
 def list_tasks(
     conn: sqlite3.Connection, *, wave_id: int, status: str | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[PickTask]:
     ids = conn.execute(
         "SELECT id FROM allocations WHERE wave_id = ? AND (? IS NULL OR status = ?) "
         "ORDER BY pick_sequence, id LIMIT ?",

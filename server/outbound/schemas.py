@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from server.fields import Code, Lot, Quantity, text
 
@@ -169,3 +169,308 @@ class TaskDone(Struct, forbid_unknown_fields=True, kw_only=True):
     """A return-to-stock or inspection task finished: where the goods were taken."""
 
     location: ScanText
+
+
+# -- answers ------------------------------------------------------------------------------
+# In the JSON shape the clients know: field order is key order, and `X | None` is a null
+# the answer has always sent. A key sent only sometimes is `X | UnsetType = UNSET`.
+
+
+class LabelRouting(Struct, kw_only=True):
+    sort_code: str
+    consolidation_point: str = ""
+    product_type: str = ""
+
+
+class LabelParty(Struct, kw_only=True):
+    name: str
+    phone: str
+    province: str = ""
+    city: str = ""
+    district: str = ""
+    address: str
+
+
+class OrderLabel(Struct, kw_only=True):
+    """What the face sheet prints for the order, as the OMS sent it."""
+
+    routing: LabelRouting
+    recipient: LabelParty
+    sender: LabelParty
+    remarks: str = ""
+
+
+class OrderLineView(Struct, kw_only=True):
+    line_no: int
+    sku: str
+    sku_name: str
+    quantity: int
+    lot: str
+    allocated: int
+    picked: int
+    packed: int
+
+
+class ParcelView(Struct, kw_only=True):
+    waybill_no: str
+    weight_g: int
+    parcel_count: int
+    status: str
+    packed_at: str
+    station: str
+    lane: str | None
+
+
+class OrderTaskBrief(Struct, kw_only=True):
+    id: int
+    kind: str
+    status: str
+    outcome: str
+    source: str | None
+    target: str | None
+
+
+class OrderView(Struct, kw_only=True):
+    """One order with its lines, parcel and floor tasks (recipient masked for the floor)."""
+
+    id: int
+    order_no: str
+    customer: str
+    courier: str
+    waybill_no: str
+    state: str
+    customs_status: int | None
+    customs_at: str
+    customs_gate: str
+    blocked: str | None
+    cutoff_at: str
+    priority: int
+    wave: str | None
+    tote: str | None
+    label: OrderLabel
+    lines: list[OrderLineView]
+    parcel: ParcelView | None
+    tasks: list[OrderTaskBrief]
+    cancelled_at: str | None
+
+
+class CustomsApplied(OrderView, kw_only=True):
+    """The order after a customs reply, and whether the reply took effect."""
+
+    applied: bool
+
+
+class CustomsBatchApplied(Struct, kw_only=True):
+    received: int
+    applied: int
+    superseded: int
+
+
+class OrderListRow(Struct, kw_only=True):
+    id: int
+    order_no: str
+    customer: str
+    courier: str
+    waybill_no: str
+    state: str
+    customs_status: int | None
+    cutoff_at: str
+    priority: int
+    cancelled_at: str | None
+    wave: str | None
+    tote: str | None
+    open_tasks: int
+    customs_gate: str
+    blocked: str | None
+
+
+class OrderCounts(Struct, kw_only=True):
+    by_state: dict[str, int]
+    on_hold: int
+    open_tasks: dict[str, int]
+    open_shortages: int
+
+
+class OrderImportSummary(Struct, kw_only=True):
+    kind: Literal["orders"]
+    orders: int
+    lines: int
+
+
+class WaveView(Struct, kw_only=True):
+    id: int
+    wave_no: str
+    courier: str
+    cutoff_before: str
+    automatic: bool
+    status: str
+    created_at: str
+    orders: int
+    tasks: int
+    open_tasks: int
+
+
+class SkippedOrder(Struct, kw_only=True):
+    order_no: str
+    code: str
+
+
+class WaveBuilt(Struct, kw_only=True):
+    """The wave built; when no order could be fully reserved there is no wave (`id` null)
+    and only the back-orders and the skipped orders are the news."""
+
+    id: int | None
+    wave_no: str | None
+    courier: str | UnsetType = UNSET
+    cutoff_before: str | UnsetType = UNSET
+    automatic: bool | UnsetType = UNSET
+    status: str | UnsetType = UNSET
+    created_at: str | UnsetType = UNSET
+    orders: int
+    tasks: int | UnsetType = UNSET
+    open_tasks: int | UnsetType = UNSET
+    backordered: list[str]
+    skipped: list[SkippedOrder]
+
+
+class PickTask(Struct, kw_only=True):
+    id: int
+    status: str
+    quantity: int
+    picked_qty: int
+    lot: str
+    expiry: str
+    lease_holder: str
+    lease_expires_at: str
+    location: str
+    zone: str
+    sku: str
+    sku_name: str
+    lot_to_confirm: bool
+    order_no: str
+    order_id: int
+    customer: str
+    wave_no: str | None
+    tote: str | None
+    barcodes: list[str]
+    remaining: int
+
+
+class NextTask(Struct, kw_only=True):
+    """The leased task, or none with how many tasks are still open (held by others)."""
+
+    task: PickTask | None
+    open_tasks: int | UnsetType = UNSET
+
+
+class ItemChecked(Struct, kw_only=True):
+    sku: str
+    lot: str
+    count: int | None
+    lot_needed: bool
+    lot_policy: str
+
+
+class PickChecked(Struct, kw_only=True):
+    """Each scan sent is answered under its own name; an unsent one is left out."""
+
+    task: int
+    location: Literal["ok"] | UnsetType = UNSET
+    item: ItemChecked | UnsetType = UNSET
+    lot: str | UnsetType = UNSET
+    tote: str | UnsetType = UNSET
+
+
+class PickConfirmed(Struct, kw_only=True):
+    task: PickTask
+    tote: str
+    order_no: str
+    order_state: str
+
+
+class ShortPicked(Struct, kw_only=True):
+    task: PickTask
+    missing: int
+    reallocated: int
+    order_state: str
+
+
+class PackScanned(Struct, kw_only=True):
+    sku: str
+    packed: int
+    ordered: int
+    complete: bool
+    order: OrderView
+
+
+class PrintJobQueued(Struct, kw_only=True):
+    id: int
+    printer: str
+    status: str
+
+
+class SheetParty(Struct, kw_only=True):
+    name: str
+    phone: str
+    region: str
+    address: str
+
+
+class FaceSheet(Struct, kw_only=True):
+    """What the face sheet prints, recipient masked (see server/outbound/label.py)."""
+
+    courier: str
+    product_type: str
+    date: str
+    waybill_no: str
+    sort_code: str
+    consolidation_point: str
+    qr: str
+    recipient: SheetParty
+    sender: SheetParty
+    order_no: str
+    weight_g: int
+    parcel_count: int
+    remarks: str
+    checked_mark: str
+
+
+class PackedParcel(Struct, kw_only=True):
+    order_no: str
+    waybill_no: str
+    weight_g: int
+    lane: str
+    print_job: PrintJobQueued
+    label: FaceSheet
+
+
+class OrderTask(Struct, kw_only=True):
+    """A return-to-stock or to-inspection task."""
+
+    id: int
+    kind: str
+    status: str
+    outcome: str
+    created_at: str
+    done_at: str | None
+    done_by: str
+    order_no: str
+    source: str | None
+    target: str | None
+
+
+class PickShortage(Struct, kw_only=True):
+    id: int
+    location: str
+    customer: str
+    sku: str
+    lot: str
+    expiry: str
+    missing: int
+    order_no: str
+    reason: str
+    reported_by: str
+    reported_at: str
+    resolved_by: str
+    resolved_at: str | None
+    resolution: str

@@ -4,7 +4,6 @@ back to stock, take an inspected parcel (or tote) to the inspection lane."""
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
 from server.barcodes import normalise
 from server.commands import CommandContext, append_event
@@ -12,14 +11,14 @@ from server.config import Settings
 from server.error_codes import ERR
 from server.ledger.service import move_contents
 from server.outbound import customs
-from server.outbound.schemas import TaskDone
+from server.outbound.schemas import OrderTask, PickShortage, TaskDone
 
 RETURN_TARGET_TYPES = frozenset({"storage", "pick_face", "staging"})
 
 
 def complete_task(
     conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, task_id: int, req: TaskDone
-) -> dict[str, Any]:
+) -> OrderTask:
     task = conn.execute("SELECT * FROM order_tasks WHERE id = ?", (task_id,)).fetchone()
     if task is None:
         raise ERR.TASK_NOT_FOUND(task_id=task_id)
@@ -89,7 +88,7 @@ def _refuse_while_held(conn: sqlite3.Connection, order_id: int) -> None:
         )
 
 
-def task_view(conn: sqlite3.Connection, task_id: int) -> dict[str, Any]:
+def task_view(conn: sqlite3.Connection, task_id: int) -> OrderTask:
     row = conn.execute(
         "SELECT t.id, t.kind, t.status, t.outcome, t.created_at, t.done_at, t.done_by, o.order_no, "
         "s.code AS source, d.code AS target FROM order_tasks t JOIN orders o ON o.id = t.order_id "
@@ -99,10 +98,10 @@ def task_view(conn: sqlite3.Connection, task_id: int) -> dict[str, Any]:
     ).fetchone()
     if row is None:
         raise ERR.TASK_NOT_FOUND(task_id=task_id)
-    return dict(row)
+    return OrderTask(**dict(row))
 
 
-def list_open_tasks(conn: sqlite3.Connection, *, limit: int) -> list[dict[str, Any]]:
+def list_open_tasks(conn: sqlite3.Connection, *, limit: int) -> list[OrderTask]:
     ids = conn.execute(
         "SELECT id FROM order_tasks WHERE status = 'open' ORDER BY id LIMIT ?", (limit,)
     ).fetchall()
@@ -111,7 +110,7 @@ def list_open_tasks(conn: sqlite3.Connection, *, limit: int) -> list[dict[str, A
 
 def list_shortages(
     conn: sqlite3.Connection, *, open_only: bool, limit: int, shortage_id: int | None = None
-) -> list[dict[str, Any]]:
+) -> list[PickShortage]:
     """Stock pickers did not find where the ledger has it (to be settled by a count)."""
     rows = conn.execute(
         "SELECT p.id, l.code AS location, c.code AS customer, s.code AS sku, p.lot, p.expiry, "
@@ -122,12 +121,12 @@ def list_shortages(
         "AND (? IS NULL OR p.id = ?) ORDER BY p.id DESC LIMIT ?",
         (int(open_only), shortage_id, shortage_id, limit),
     ).fetchall()
-    return [dict(r) for r in rows]
+    return [PickShortage(**dict(r)) for r in rows]
 
 
 def resolve_shortage(
     conn: sqlite3.Connection, ctx: CommandContext, shortage_id: int, resolution: str
-) -> dict[str, Any]:
+) -> PickShortage:
     """A supervisor settles a shortage (after a count or an adjustment): the location's
     stock may be reserved again."""
     row = conn.execute(
@@ -142,6 +141,4 @@ def resolve_shortage(
         (ctx.actor.code, ctx.at, resolution, shortage_id),
     )
     ctx.audit_target = f"shortage:{shortage_id}"
-    return next(
-        s for s in list_shortages(conn, open_only=False, limit=1_000_000) if s["id"] == shortage_id
-    )
+    return list_shortages(conn, open_only=False, limit=1, shortage_id=shortage_id)[0]

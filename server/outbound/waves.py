@@ -27,7 +27,7 @@ from server.outbound.orders import (
     set_state,
     utc_text,
 )
-from server.outbound.schemas import WaveIn
+from server.outbound.schemas import OrderView, WaveIn, WaveView
 
 WAVE_CANDIDATE_STATES = ("new", "backorder", "allocated")
 
@@ -144,7 +144,7 @@ class WaveRelease:
             "UPDATE waves SET courier = ? WHERE id = ?",
             (couriers[0] if len(couriers) == 1 else "", wave_id),
         )
-        wave = wave_view(conn, wave_id)
+        wave = msgspec.to_builtins(wave_view(conn, wave_id))
         append_event(
             conn,
             ctx,
@@ -297,7 +297,7 @@ def finish_wave_if_done(conn: sqlite3.Connection, wave_id: int | None) -> None:
         conn.execute("UPDATE waves SET status = 'done' WHERE id = ?", (wave_id,))
 
 
-def wave_view(conn: sqlite3.Connection, wave_id: int) -> dict[str, Any]:
+def wave_view(conn: sqlite3.Connection, wave_id: int) -> WaveView:
     row = conn.execute(
         "SELECT w.id, w.wave_no, w.courier, w.cutoff_before, w.automatic, w.status, w.created_at, "
         "(SELECT COUNT(*) FROM orders o WHERE o.wave_id = w.id) AS orders, "
@@ -308,10 +308,10 @@ def wave_view(conn: sqlite3.Connection, wave_id: int) -> dict[str, Any]:
     ).fetchone()
     if row is None:
         raise ERR.WAVE_NOT_FOUND(wave_id=wave_id)
-    return {**dict(row), "automatic": bool(row["automatic"])}
+    return WaveView(**{**dict(row), "automatic": bool(row["automatic"])})
 
 
-def list_waves(conn: sqlite3.Connection, *, status: str | None, limit: int) -> list[dict[str, Any]]:
+def list_waves(conn: sqlite3.Connection, *, status: str | None, limit: int) -> list[WaveView]:
     ids = conn.execute(
         "SELECT id FROM waves WHERE (? IS NULL OR status = ?) ORDER BY id DESC LIMIT ?",
         (status, status, limit),
@@ -321,7 +321,7 @@ def list_waves(conn: sqlite3.Connection, *, status: str | None, limit: int) -> l
 
 def retry_allocation(
     conn: sqlite3.Connection, ctx: CommandContext, order_id: int, *, today: date
-) -> dict[str, Any]:
+) -> OrderView:
     """Reserve what a back-ordered or short order still misses (after a restock or a count)."""
     order = order_row(conn, order_id)
     ctx.audit_target = f"order:{order['order_no']}"

@@ -2,69 +2,69 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import sqlite3
+from typing import Annotated
 
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import QueryParameter
 
-from server.commands import Actor, run_command
+from server.commands import CommandContext
 from server.config import Settings
-from server.db import Database
+from server.declare import command, query
 from server.putaway import service
-from server.putaway.schemas import PutawayRequest
-from server.web import MANAGERS, IdempotencyKey, allow
+from server.putaway.schemas import PutAway, PutawayRequest, ScanSuggestion, StockToPutAway
+from server.web import MANAGERS, allow
 
 PUTAWAY = allow(MANAGERS, "putaway", "receiver")
+TAGS = ["put-away"]
 LocationCode = Annotated[str, QueryParameter(min_length=1, max_length=40)]
 
 
-@get("/api/v1/putaway/pending", opt=PUTAWAY, sync_to_thread=True, tags=["put-away"])
-def pending(db: NamedDependency[Database], location: LocationCode) -> list[dict[str, Any]]:
+@query(get, "/api/v1/putaway/pending", roles=PUTAWAY, answer=list[StockToPutAway], tags=TAGS)
+def pending(conn: sqlite3.Connection, location: LocationCode) -> list[StockToPutAway]:
     """Stock waiting on a dock or staging location, each with its suggested location."""
-    return db.read(lambda conn: service.pending_putaway(conn, location))
+    return service.pending_putaway(conn, location)
 
 
-@get("/api/v1/putaway/suggest", opt=PUTAWAY, sync_to_thread=True, tags=["put-away"])
+@query(get, "/api/v1/putaway/suggest", roles=PUTAWAY, answer=ScanSuggestion, tags=TAGS)
 def suggest(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     settings: NamedDependency[Settings],
     location: LocationCode,
     item: Annotated[str, QueryParameter(min_length=1, max_length=200)],
     lot: Annotated[str, QueryParameter(max_length=40)] = "",
     customer: Annotated[str, QueryParameter(max_length=40)] = "",
-) -> dict[str, Any]:
+) -> ScanSuggestion:
     """For an item scanned on a dock/staging location: what it is and where it should go."""
-    return db.read(
-        lambda conn: service.suggest_for_scan(
-            conn,
-            location,
-            item,
-            settings.scan.gs_placeholder,
-            lot,
-            customer,
-            bare_sscc=settings.scan.bare_sscc,
-        )
+    return service.suggest_for_scan(
+        conn,
+        location,
+        item,
+        settings.scan.gs_placeholder,
+        lot,
+        customer,
+        bare_sscc=settings.scan.bare_sscc,
     )
 
 
-@post("/api/v1/putaway", opt=PUTAWAY, sync_to_thread=True, status_code=200, tags=["put-away"])
+@command(
+    post,
+    "/api/v1/putaway",
+    name="putaway",
+    roles=PUTAWAY,
+    payload=PutawayRequest,
+    answer=PutAway,
+    tags=TAGS,
+)
 def put_away(
-    data: JSONBody[PutawayRequest],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    data: PutawayRequest,
     settings: NamedDependency[Settings],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+) -> PutAway:
     """Move the item (or SSCC carton) to the scanned location, under the ledger's rules."""
-    return run_command(
-        db,
-        actor,
-        "putaway",
-        idempotency_key,
-        data,
-        lambda conn, ctx: service.putaway(conn, ctx, data, settings.scan.gs_placeholder),
-    ).value
+    return service.putaway(conn, ctx, data, settings.scan.gs_placeholder)
 
 
 route_handlers = [pending, suggest, put_away]

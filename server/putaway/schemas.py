@@ -30,3 +30,40 @@ class PutawayRequest(Struct, forbid_unknown_fields=True, kw_only=True):
     ] = ""
     quantity: Annotated[int, Meta(gt=0, le=10_000_000)] | None = None
     sscc: Annotated[str, Meta(pattern=r"^([0-9]{18})?\Z")] = ""
+
+
+# -- answers ------------------------------------------------------------------------------
+
+
+class StockToPutAway(Struct, kw_only=True):
+    """Stock on a dock or staging location, with where it should go (none when nothing fits)."""
+
+    sku: str
+    sku_name: str
+    customer: str
+    lot: str
+    expiry: str
+    quantity: int
+    suggestion: Suggestion | None
+
+
+class ScanSuggestion(Struct, kw_only=True):
+    """The scanned item (or SSCC carton, `sscc` not empty) on a location, and where it goes."""
+
+    location: str
+    sscc: str
+    stock: list[StockToPutAway]
+
+
+class MovedStock(Struct, kw_only=True):
+    sku: str
+    lot: str
+    expiry: str
+    quantity: int
+    movement_id: int
+
+
+class PutAway(Struct, kw_only=True):
+    from_location: str
+    to_location: str
+    moved: list[MovedStock]

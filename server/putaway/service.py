@@ -17,7 +17,14 @@ from server.commands import CommandContext
 from server.error_codes import ERR
 from server.ledger.schemas import MovementIn
 from server.ledger.service import post_movement
-from server.putaway.schemas import PutawayRequest, Suggestion
+from server.putaway.schemas import (
+    MovedStock,
+    PutAway,
+    PutawayRequest,
+    ScanSuggestion,
+    StockToPutAway,
+    Suggestion,
+)
 
 PUTAWAY_TYPES = ("storage", "pick_face")
 SOURCE_TYPES = ("dock", "staging")
@@ -108,7 +115,7 @@ def _nearest_empty(
 
 def putaway(
     conn: sqlite3.Connection, ctx: CommandContext, req: PutawayRequest, gs_placeholder: str
-) -> dict[str, Any]:
+) -> PutAway:
     """Move stock from a dock/staging location to the scanned storage location."""
     source = _location(conn, req.from_location)
     if source["type"] not in SOURCE_TYPES:
@@ -135,16 +142,16 @@ def putaway(
             ),
         )
         moved.append(
-            {
-                "sku": item["sku"],
-                "lot": movement.lot,
-                "expiry": movement.expiry,
-                "quantity": movement.quantity,
-                "movement_id": movement.id,
-            }
+            MovedStock(
+                sku=item["sku"],
+                lot=movement.lot,
+                expiry=movement.expiry,
+                quantity=movement.quantity,
+                movement_id=movement.id,
+            )
         )
     ctx.audit_target = f"location:{target['code']}"
-    return {"from_location": source["code"], "to_location": target["code"], "moved": moved}
+    return PutAway(from_location=source["code"], to_location=target["code"], moved=moved)
 
 
 def _items_to_move(
@@ -223,7 +230,7 @@ def stock_for_item(
     return [dict(r) for r in rows]
 
 
-def pending_putaway(conn: sqlite3.Connection, location: str) -> list[dict[str, Any]]:
+def pending_putaway(conn: sqlite3.Connection, location: str) -> list[StockToPutAway]:
     """What waits on a dock or staging location, each with its suggested location."""
     source = _location(conn, location)
     rows = conn.execute(
@@ -232,22 +239,25 @@ def pending_putaway(conn: sqlite3.Connection, location: str) -> list[dict[str, A
         "JOIN customers c ON c.id = b.customer_id WHERE b.location_id = ? ORDER BY c.code, s.code, b.lot",
         (source["id"],),
     ).fetchall()
-    result = []
-    for r in rows:
-        suggestion = suggest_putaway_location(
+    return [_with_suggestion(conn, dict(r)) for r in rows]
+
+
+def _with_suggestion(conn: sqlite3.Connection, stock: dict[str, Any]) -> StockToPutAway:
+    return StockToPutAway(
+        sku=stock["sku"],
+        sku_name=stock["sku_name"],
+        customer=stock["customer"],
+        lot=stock["lot"],
+        expiry=stock["expiry"],
+        quantity=stock["quantity"],
+        suggestion=suggest_putaway_location(
             conn,
-            customer_id=r["customer_id"],
-            sku_id=r["sku_id"],
-            lot=r["lot"],
-            quantity=r["quantity"],
-        )
-        result.append(
-            {
-                **{k: r[k] for k in ("sku", "sku_name", "customer", "lot", "expiry", "quantity")},
-                "suggestion": suggestion,
-            }
-        )
-    return result
+            customer_id=stock["customer_id"],
+            sku_id=stock["sku_id"],
+            lot=stock["lot"],
+            quantity=stock["quantity"],
+        ),
+    )
 
 
 def _location(conn: sqlite3.Connection, code: str) -> sqlite3.Row:
@@ -269,7 +279,7 @@ def suggest_for_scan(
     customer: str = "",
     *,
     bare_sscc: bool = False,
-) -> dict[str, Any]:
+) -> ScanSuggestion:
     """The handheld's first put-away step: the scanned item (or SSCC carton) on this
     location, and where it should go."""
     source = _location(conn, location)
@@ -280,20 +290,6 @@ def suggest_for_scan(
         stock = stock_for_item(conn, source["id"], item, gs_placeholder, lot=lot, customer=customer)
     if not stock:
         raise ERR.ITEM_NOT_ON_LOCATION({"item": item, "location": source["code"]})
-    return {
-        "location": source["code"],
-        "sscc": sscc,
-        "stock": [
-            {
-                **{k: s[k] for k in ("sku", "sku_name", "customer", "lot", "expiry", "quantity")},
-                "suggestion": suggest_putaway_location(
-                    conn,
-                    customer_id=s["customer_id"],
-                    sku_id=s["sku_id"],
-                    lot=s["lot"],
-                    quantity=s["quantity"],
-                ),
-            }
-            for s in stock
-        ],
-    }
+    return ScanSuggestion(
+        location=source["code"], sscc=sscc, stock=[_with_suggestion(conn, s) for s in stock]
+    )

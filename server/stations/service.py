@@ -30,7 +30,7 @@ from server.error_codes import ERR
 from server.errors import DomainError, Forbidden, NotFound
 from server.outbound import packing
 from server.outbound.orders import find_order_by_scan, order_view
-from server.outbound.schemas import PackComplete, PackScan
+from server.outbound.schemas import PackComplete, PackedParcel, PackScan
 from server.stations.agent_link import agent_state
 
 STATION_ROLES = {
@@ -180,7 +180,7 @@ def _route(
         attempt.action = "open"
         view = packing.open_for_packing(conn, settings, order["order_no"])
         _set_state(conn, station.name, ctx.at, order_id=order["id"])
-        return "open", {"message": f"order {view['order_no']} is open", "order": view}
+        return "open", {"message": f"order {view.order_no} is open", "order": view}
     if state["order_id"] is None:
         raise ERR.NO_ORDER_OPEN({"scanned": text})
     item, lot = scan.code, None
@@ -190,10 +190,10 @@ def _route(
         conn, work, settings, state["order_id"], PackScan(scan=item, station=station.name, lot=lot)
     )
     _set_state(conn, station.name, ctx.at, lot_wanted_for="")
-    message = f"{packed['sku']} {packed['packed']}/{packed['ordered']}"
-    if packed["complete"]:
+    message = f"{packed.sku} {packed.packed}/{packed.ordered}"
+    if packed.complete:
         message += ": every item is scanned, weigh the parcel"
-    return "pack_scan", {"message": message, **packed}
+    return "pack_scan", {"message": message, **msgspec.structs.asdict(packed)}
 
 
 def _is_item(code: str, settings: Settings) -> bool:
@@ -388,7 +388,7 @@ def complete_at_bench(
     parcel_count: int,
     day: str,
     order_no: str | None = None,
-) -> dict[str, Any]:
+) -> PackedParcel:
     """Weigh and make the parcel of the order open at the bench (the one named, when the
     caller names it: a late retry never packs whatever happens to be open by then)."""
     if station.kind != "pack_bench":
