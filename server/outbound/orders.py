@@ -18,6 +18,7 @@ from server.barcodes import normalise
 from server.commands import CommandContext, append_event
 from server.error_codes import ERR, ErrorCode
 from server.ledger.service import holds_stock
+from server.masterdata.lookups import customer_by_code
 from server.outbound import customs
 from server.outbound.allocation import release_open_allocations
 from server.outbound.label import masked_label
@@ -50,12 +51,8 @@ def upsert_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) 
 def write_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) -> int:
     """Create an order, or take a re-send of it: the same content changes nothing; a
     change is applied only while no stock is reserved for it yet. Returns its id."""
-    customer = conn.execute(
-        "SELECT id FROM customers WHERE code = ? AND active = 1", (order.customer,)
-    ).fetchone()
-    if customer is None:
-        raise ERR.CUSTOMER_NOT_FOUND(customer=order.customer)
-    lines = _resolve_lines(conn, customer["id"], order)
+    customer = customer_by_code(conn, order.customer, active_only=True)
+    lines = _resolve_lines(conn, customer.id, order)
     label = {
         "routing": msgspec.to_builtins(order.routing),
         "recipient": msgspec.to_builtins(order.recipient),
@@ -74,7 +71,7 @@ def write_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) -
         "SELECT id, customer_id, state, content_hash FROM orders WHERE order_no = ?",
         (order.order_no,),
     ).fetchone()
-    if existing is not None and existing["customer_id"] != customer["id"]:
+    if existing is not None and existing["customer_id"] != customer.id:
         raise ERR.ORDER_NO_TAKEN({"order_no": order.order_no})
     if existing is not None and existing["content_hash"] == content_hash:
         return int(existing["id"])
@@ -100,7 +97,7 @@ def write_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) -
             "INSERT INTO orders (courier, waybill_no, label, cutoff_at, priority, content_hash, "
             "updated_at, customer_id, order_no, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "RETURNING id",
-            (*fields, customer["id"], order.order_no, ctx.at),
+            (*fields, customer.id, order.order_no, ctx.at),
         ).fetchone()[0]
     else:
         order_id = existing["id"]
