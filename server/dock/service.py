@@ -47,6 +47,8 @@ from server.errors import InvalidInput, NotFound
 from server.ledger.service import move_contents
 from server.outbound import customs
 from server.outbound.orders import set_state
+from server.outbound.parcels import set_parcel_status
+from server.printing.jobs import queue_label
 
 HOLDS_SQL = ", ".join(str(c) for c in sorted(customs.HOLD_CODES))
 INTERCEPTED_SQL = (
@@ -428,7 +430,7 @@ def load_scan(
         "WHERE list_id = ? AND parcel_id = ?",
         (ctx.at, ctx.actor.code, ctx.actor.device, list_id, parcel["id"]),
     )
-    conn.execute("UPDATE parcels SET status = 'loaded' WHERE id = ?", (parcel["id"],))
+    set_parcel_status(conn, parcel["id"], "loaded")
     order = conn.execute("SELECT * FROM orders WHERE id = ?", (parcel["order_id"],)).fetchone()
     set_state(conn, ctx, order, "loaded")
     append_event(
@@ -497,10 +499,7 @@ def remove_parcel(
     )
     order = conn.execute("SELECT * FROM orders WHERE id = ?", (entry["order_id"],)).fetchone()
     if entry["loaded_at"] is not None:
-        conn.execute(
-            "UPDATE parcels SET status = 'packed' WHERE id = ? AND status = 'loaded'",
-            (entry["parcel_id"],),
-        )
+        set_parcel_status(conn, entry["parcel_id"], "packed", only_from="loaded")
         if order["state"] == "loaded":
             set_state(conn, ctx, order, "packed")
     append_event(
@@ -604,7 +603,7 @@ def depart(
             document=row["list_no"],
             flow="departure",
         )
-        conn.execute("UPDATE parcels SET status = 'shipped' WHERE id = ?", (parcel["parcel_id"],))
+        set_parcel_status(conn, parcel["parcel_id"], "shipped")
         order = conn.execute("SELECT * FROM orders WHERE id = ?", (parcel["order_id"],)).fetchone()
         set_state(conn, ctx, order, "shipped")
         append_event(
@@ -659,11 +658,7 @@ def _queue_handover_slip(
     if station is None or not station.printers:
         return None
     printer = station.printers[0]
-    job_id = conn.execute(
-        "INSERT INTO print_jobs (printer, kind, payload, created_by, created_at) "
-        "VALUES (?, 'handover', ?, ?, ?) RETURNING id",
-        (printer, msgspec.json.encode(masked_driver(record)).decode(), ctx.actor.label, ctx.at),
-    ).fetchone()[0]
+    job_id = queue_label(conn, ctx, printer=printer, kind="handover", payload=masked_driver(record))
     return QueuedSlip(id=job_id, printer=printer, status="queued")
 
 

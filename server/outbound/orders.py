@@ -23,6 +23,7 @@ from server.outbound import customs
 from server.outbound.allocation import release_open_allocations
 from server.outbound.label import masked_label
 from server.outbound.schemas import CancelIn, CustomsStatusIn, OrderIn
+from server.printing.jobs import cancel_order_labels
 
 HOLD_SQL = "(o.customs_status < 0 OR o.customs_status IN ({}))".format(
     ", ".join(str(c) for c in sorted(customs.HOLD_CODES))
@@ -338,13 +339,7 @@ def cancel_order(conn: sqlite3.Connection, ctx: CommandContext, cancel: CancelIn
             "VALUES (?, 'return_to_stock', ?, ?)",
             (order["id"], source, ctx.at),
         )
-    conn.execute(
-        # A label being sent right now may come out; it is never tried again.
-        "UPDATE print_jobs SET status = 'cancelled' WHERE status IN ('queued', 'sending') "
-        "AND parcel_id IN "
-        "(SELECT id FROM parcels WHERE order_id = ?)",
-        (order["id"],),
-    )
+    cancel_order_labels(conn, order["id"])
     conn.execute(
         "UPDATE orders SET cancelled_at = ?, cancel_reason = ? WHERE id = ?",
         (ctx.at, cancel.reason, order["id"]),

@@ -9,16 +9,14 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-import msgspec
-
 from devices import facesheet
 from server.barcodes import gtin_candidates, read_scan
 from server.commands import CommandContext, append_event
 from server.config import Settings, StationSettings
 from server.error_codes import ERR, by_code
 from server.errors import Unprocessable
-from server.ledger.service import PARCEL_CODE_PREFIX, move_contents
-from server.masterdata.service import sku_code
+from server.ledger.service import move_contents
+from server.masterdata.service import add_parcel_location, sku_code
 from server.outbound import customs
 from server.outbound.label import face_sheet
 from server.outbound.lots import confirm_lot
@@ -30,6 +28,7 @@ from server.outbound.orders import (
     set_state,
 )
 from server.outbound.schemas import PackComplete, PackScan
+from server.printing.jobs import queue_label
 
 
 def open_for_packing(conn: sqlite3.Connection, settings: Settings, scanned: str) -> dict[str, Any]:
@@ -212,10 +211,7 @@ def complete_pack(
     )
     printer = station.printers[0]
     check_label_prints(label, settings, printer)
-    parcel_location = conn.execute(
-        "INSERT INTO locations (code, zone, type) VALUES (?, 'PARCEL', 'parcel') RETURNING id",
-        (f"{PARCEL_CODE_PREFIX}{order['waybill_no']}",),
-    ).fetchone()[0]
+    parcel_location = add_parcel_location(conn, order["waybill_no"])
     contents = move_contents(
         conn,
         ctx,
@@ -241,11 +237,9 @@ def complete_pack(
             ctx.at,
         ),
     ).fetchone()[0]
-    job_id = conn.execute(
-        "INSERT INTO print_jobs (printer, kind, parcel_id, payload, created_by, created_at) "
-        "VALUES (?, 'face_sheet', ?, ?, ?, ?) RETURNING id",
-        (printer, parcel_id, msgspec.json.encode(label).decode(), ctx.actor.label, ctx.at),
-    ).fetchone()[0]
+    job_id = queue_label(
+        conn, ctx, printer=printer, kind="face_sheet", payload=label, parcel_id=parcel_id
+    )
     # The tote is empty now: it is free for the next order.
     conn.execute("UPDATE orders SET tote_location_id = NULL WHERE id = ?", (order_id,))
     set_state(conn, ctx, order, "packed")
