@@ -22,7 +22,7 @@ from server.db import Database
 from server.db.journal_epoch import CURRENT_EPOCH_SQL
 from server.error_codes import ERR
 from server.errors import DomainError
-from server.sync.contract import version_of
+from server.sync.contract import CONTRACT
 
 MAX_KEY_LENGTH = 128
 
@@ -118,12 +118,21 @@ def run_command(
         raise
 
 
-def append_event(conn: sqlite3.Connection, ctx: CommandContext, type_: str, payload: Any) -> int:
-    """Append to the events journal (the OMS outbox) inside the command's transaction."""
+def append_event(
+    conn: sqlite3.Connection, ctx: CommandContext, type_: str, payload: msgspec.Struct
+) -> int:
+    """Append to the events journal (the OMS outbox) inside the command's transaction.
+
+    The payload is its type's struct in the contract (server/sync/contract.py): a field
+    misnamed or left out fails where the event is built, not at the OMS."""
+    registered = CONTRACT.get(type_)
+    if registered is None or type(payload) is not registered.payload:
+        expected = registered.payload.__name__ if registered else "a type of the contract"
+        raise TypeError(f"a {type_} event is built from {expected}, not {type(payload).__name__}")
     cur = conn.execute(
         "INSERT INTO events (at, type, version, payload, command_key, epoch) "
         f"VALUES (?, ?, ?, ?, ?, {CURRENT_EPOCH_SQL})",
-        (ctx.at, type_, version_of(type_), msgspec.json.encode(payload).decode(), ctx.key),
+        (ctx.at, type_, registered.version, msgspec.json.encode(payload).decode(), ctx.key),
     )
     return int(cur.lastrowid or 0)
 

@@ -49,6 +49,14 @@ from server.outbound import customs
 from server.outbound.orders import set_state
 from server.outbound.parcels import set_parcel_status
 from server.printing.jobs import queue_label
+from server.sync.contract import (
+    DoorReleased,
+    LoadingListCreated,
+    LoadingListDeparted,
+    OrderLoaded,
+    OrderShipped,
+    ParcelRemoved,
+)
 
 HOLDS_SQL = ", ".join(str(c) for c in sorted(customs.HOLD_CODES))
 INTERCEPTED_SQL = (
@@ -134,7 +142,9 @@ def create_list(
         conn,
         ctx,
         "loading_list.created",
-        {"list_no": list_no, "plate": plate, "waybills": [p["waybill_no"] for p in parcels]},
+        LoadingListCreated(
+            list_no=list_no, plate=plate, waybills=[p["waybill_no"] for p in parcels]
+        ),
     )
     return progress(conn, settings, list_id)
 
@@ -437,12 +447,12 @@ def load_scan(
         conn,
         ctx,
         "order.loaded",
-        {
-            "order_no": parcel["order_no"],
-            "waybill_no": waybill,
-            "list_no": row["list_no"],
-            "plate": row["plate"],
-        },
+        OrderLoaded(
+            order_no=parcel["order_no"],
+            waybill_no=waybill,
+            list_no=row["list_no"],
+            plate=row["plate"],
+        ),
     )
     return LoadAnswer(
         outcome="loaded",
@@ -506,13 +516,13 @@ def remove_parcel(
         conn,
         ctx,
         "loading_list.parcel_removed",
-        {
-            "list_no": row["list_no"],
-            "waybill_no": waybill,
-            "order_no": order["order_no"],
-            "reason": reason,
-            "was_loaded": entry["loaded_at"] is not None,
-        },
+        ParcelRemoved(
+            list_no=row["list_no"],
+            waybill_no=waybill,
+            order_no=order["order_no"],
+            reason=reason,
+            was_loaded=entry["loaded_at"] is not None,
+        ),
     )
     return progress(conn, settings, list_id)
 
@@ -537,7 +547,7 @@ def release_door(
         conn,
         ctx,
         "loading_list.door_released",
-        {"list_no": row["list_no"], "door": row["door"], "reason": reason},
+        DoorReleased(list_no=row["list_no"], door=row["door"], reason=reason),
     )
     return progress(conn, settings, list_id)
 
@@ -610,38 +620,17 @@ def depart(
             conn,
             ctx,
             "order.shipped",
-            {
-                "order_no": parcel["order_no"],
-                "waybill_no": parcel["waybill_no"],
-                "list_no": row["list_no"],
-            },
+            OrderShipped(
+                order_no=parcel["order_no"],
+                waybill_no=parcel["waybill_no"],
+                list_no=row["list_no"],
+            ),
         )
     handed_over = handover(conn, settings, list_id)
     record = msgspec.to_builtins(handed_over)
     slip = _queue_handover_slip(conn, ctx, settings, row["door"], record)
-    append_event(
-        conn,
-        ctx,
-        "loading_list.departed",
-        {
-            key: record[key]
-            for key in (
-                "list_no",
-                "handover_no",
-                "plate",
-                "second_plate",
-                "driver_name",
-                "driver_id",
-                "driver_phone",
-                "seal_no",
-                "carrier",
-                "departed_at",
-                "parcels",
-                "loaded_weight_g",
-                "expected_weight_g",
-            )
-        },
-    )
+    # The handover record less what only the floor's copy shows (site, door, who departed).
+    append_event(conn, ctx, "loading_list.departed", msgspec.convert(record, LoadingListDeparted))
     return Departed(**msgspec.structs.asdict(handed_over), print_job=slip)
 
 

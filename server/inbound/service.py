@@ -41,7 +41,7 @@ from server.ledger.schemas import MovementIn
 from server.ledger.service import post_movement
 from server.masterdata.lookups import SkuRow, customer_by_code, sku_by_id
 from server.scan_quantity import check_quantity_per_scan
-from server.sync.contract import ReceivedLot
+from server.sync.contract import InboundArrived, ReceiptClosed, ReceiptLine, ReceivedLot
 
 # -- delivery plans ---------------------------------------------------------------------
 
@@ -323,13 +323,13 @@ def check_in(
         conn,
         ctx,
         "inbound.arrived",
-        {
-            "plan_no": plan["plan_no"],
-            "customer": summary.customer,
-            "reference": arrival.reference,
-            "seal_no": arrival.seal_no,
-            "override": override,
-        },
+        InboundArrived(
+            plan_no=plan["plan_no"],
+            customer=summary.customer,
+            reference=arrival.reference,
+            seal_no=arrival.seal_no,
+            override=override,
+        ),
     )
     return summary
 
@@ -709,13 +709,14 @@ def close_receipt(
         conn,
         ctx,
         "receipt.closed",
-        {
-            "plan_no": plan["plan_no"],
-            "customer": document.plan.customer,
-            "closed_at": ctx.at,
-            "lines": document.tally,
-            "received_lots": document.received_lots,
-        },
+        ReceiptClosed(
+            plan_no=plan["plan_no"],
+            customer=document.plan.customer,
+            closed_at=ctx.at,
+            # The tally's reasons are the contract's: converting checks each line.
+            lines=msgspec.convert(msgspec.to_builtins(document.tally), list[ReceiptLine]),
+            received_lots=document.received_lots,
+        ),
     )
     return document
 

@@ -19,7 +19,7 @@ import msgspec
 
 from server.commands import CommandContext, append_event
 from server.error_codes import ERR
-from server.ledger.schemas import Movement, MovementEvent, MovementIn, MovementRequest
+from server.ledger.schemas import Movement, MovementIn, MovementRequest
 from server.masterdata.lookups import (
     LocationRow,
     customer_by_code,
@@ -28,6 +28,7 @@ from server.masterdata.lookups import (
     sku_by_id,
     sku_of_customer,
 )
+from server.sync.contract import StockMoved
 
 SEGREGATED_TYPES = frozenset({"storage", "pick_face"})
 """Location types where goods rest: one customer at a time (bonded segregation)."""
@@ -92,12 +93,25 @@ def post_movement(
         **{f: getattr(m, f) for f in MovementIn.__struct_fields__},
     )
     # The OMS knows codes, not our row ids: the event carries both.
-    event = MovementEvent(
-        **msgspec.structs.asdict(movement),
+    event = StockMoved(
+        id=movement.id,
+        at=movement.at,
+        kind=m.kind,
         customer=sku.customer,
+        customer_id=m.customer_id,
         sku=sku.code,
+        sku_id=m.sku_id,
+        quantity=m.quantity,
+        lot=m.lot,
+        expiry=m.expiry,
         from_location=source.code if source else None,
+        from_location_id=m.from_location_id,
         to_location=target.code if target else None,
+        to_location_id=m.to_location_id,
+        reason=m.reason,
+        document=m.document,
+        user_code=movement.user_code,
+        device=movement.device,
     )
     append_event(conn, ctx, f"stock.{m.kind}", event)
     return movement

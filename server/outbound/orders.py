@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
@@ -24,6 +24,7 @@ from server.outbound.allocation import release_open_allocations
 from server.outbound.label import masked_label
 from server.outbound.schemas import CancelIn, CustomsStatusIn, OrderIn
 from server.printing.jobs import cancel_order_labels
+from server.sync.contract import GateName, OrderCustomsStatus, OrderState, OrderStateChanged
 
 HOLD_SQL = "(o.customs_status < 0 OR o.customs_status IN ({}))".format(
     ", ".join(str(c) for c in sorted(customs.HOLD_CODES))
@@ -209,13 +210,13 @@ def apply_customs_status(
             conn,
             ctx,
             "order.customs_status",
-            {
-                "order_no": status.order_no,
-                "code": status.code,
-                "status_at": status_at,
-                "gate": customs.gate(status.code).name.lower(),
-                "state": order["state"],
-            },
+            OrderCustomsStatus(
+                order_no=status.order_no,
+                code=status.code,
+                status_at=status_at,
+                gate=cast(GateName, customs.gate(status.code).name.lower()),
+                state=order["state"],
+            ),
         )
     return {**order_view(conn, order["id"]), "applied": wins}
 
@@ -387,7 +388,10 @@ def set_state(
         conn,
         ctx,
         "order.state_changed",
-        {"order_no": order["order_no"], "from": order["state"], "to": state},
+        # orders.state's CHECK holds every state to ORDER_STATES, the contract's OrderState.
+        OrderStateChanged(
+            order_no=order["order_no"], from_=order["state"], to=cast(OrderState, state)
+        ),
     )
 
 

@@ -29,6 +29,7 @@ from server.outbound.orders import (
 )
 from server.outbound.schemas import PackComplete, PackScan
 from server.printing.jobs import queue_label
+from server.sync.contract import OrderPacked, PackedItem
 
 
 def open_for_packing(conn: sqlite3.Connection, settings: Settings, scanned: str) -> dict[str, Any]:
@@ -247,23 +248,23 @@ def complete_pack(
         conn,
         ctx,
         "order.packed",
-        {
-            "order_no": order["order_no"],
-            "waybill_no": order["waybill_no"],
-            "weight_g": req.weight_g,
-            "parcel_count": req.parcel_count,
-            "station": station.name,
-            "items": [
-                {
-                    "sku_id": r["sku_id"],
-                    "sku": sku_code(conn, r["sku_id"]),
-                    "lot": r["lot"],
-                    "expiry": r["expiry"],
-                    "quantity": r["quantity"],
-                }
+        OrderPacked(
+            order_no=order["order_no"],
+            waybill_no=order["waybill_no"],
+            weight_g=req.weight_g,
+            parcel_count=req.parcel_count,
+            station=station.name,
+            items=[
+                PackedItem(
+                    sku_id=r["sku_id"],
+                    sku=sku_code(conn, r["sku_id"]),
+                    lot=r["lot"],
+                    expiry=r["expiry"],
+                    quantity=r["quantity"],
+                )
                 for r in contents
             ],
-        },
+        ),
     )
     return {
         "order_no": order["order_no"],

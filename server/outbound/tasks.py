@@ -14,6 +14,7 @@ from server.ledger.service import move_contents
 from server.masterdata.lookups import location_by_code
 from server.outbound import customs
 from server.outbound.schemas import TaskDone
+from server.sync.contract import OrderTaskDone
 
 RETURN_TARGET_TYPES = frozenset({"storage", "pick_face", "staging"})
 
@@ -69,7 +70,7 @@ def complete_task(
         conn,
         ctx,
         f"order.{task['kind']}",
-        {"order_no": order["order_no"], "location": target.code},
+        OrderTaskDone(order_no=order["order_no"], location=target.code),
     )
     return task_view(conn, task_id)
 

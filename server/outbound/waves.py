@@ -23,6 +23,7 @@ from server.outbound.orders import (
     utc_text,
 )
 from server.outbound.schemas import WaveIn
+from server.sync.contract import WaveBuilt
 
 WAVE_CANDIDATE_STATES = ("new", "backorder", "allocated")
 
@@ -117,7 +118,7 @@ def build_wave(
         conn,
         ctx,
         "wave.built",
-        {"wave_no": wave_no, "orders": [o["order_no"] for o in joined], "automatic": automatic},
+        WaveBuilt(wave_no=wave_no, orders=[o["order_no"] for o in joined], automatic=automatic),
     )
     ctx.audit_target = f"wave:{wave_no}"
     return {

@@ -64,6 +64,9 @@ OrderState = Literal[
     "cancelled",
 ]
 
+# The floor's customs gates (server/outbound/customs.py Gate), by name in lower case.
+GateName = Literal["waiting", "accepted", "released", "hold"]
+
 
 # -- the envelope ------------------------------------------------------------------------
 
@@ -256,7 +259,7 @@ class OrderCustomsStatus(Struct, kw_only=True):
     ]
     status_at: Annotated[str, Meta(description="The reply's customs time (returnTime), UTC")]
     gate: Annotated[
-        Literal["waiting", "accepted", "released", "hold"],
+        GateName,
         Meta(description="What the status lets the floor do with the order"),
     ]
     state: Annotated[
