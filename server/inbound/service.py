@@ -713,7 +713,7 @@ def close_receipt(
             plan_no=plan["plan_no"],
             customer=document.plan.customer,
             closed_at=ctx.at,
-            # The tally's reasons are the contract's: converting checks each line.
+            # Converted, not copied: a line the contract would not accept fails here.
             lines=msgspec.convert(msgspec.to_builtins(document.tally), list[ReceiptLine]),
             received_lots=document.received_lots,
         ),
