@@ -788,13 +788,6 @@ CONTRACT: dict[str, EventType] = {
 }
 
 
-def version_of(event_type: str) -> int:
-    """The version an event of this type is written with (1 for a type not in the
-    contract; tests/sync/test_contract.py refuses those)."""
-    known = CONTRACT.get(event_type)
-    return known.version if known else 1
-
-
 # -- the published contract: JSON schema and markdown --------------------------------------
 
 
