@@ -7,7 +7,7 @@ each part has its own temp folder, config and SQLite file.
 
 1. Backlog drain. A site file is made in-process with 100,000 events in its journal:
    `run_command` of a rule that `append_event`s 10,000 `stock.*` events per command (ten
-   write transactions), each payload a `MovementEvent` of about 370 bytes of JSON, like
+   write transactions), each payload a `StockMoved` of about 370 bytes of JSON, like
    the ledger's (the contract's examples are 367-399). Per --drains: batch_size 100 (the
    default) and 500 with `poll_seconds = 0.05`, then the shipped defaults (100, 1 s), each
    on a fresh copy of that file and a fresh simulator store: `bondfloor oms-sim --no-feed`
@@ -78,9 +78,9 @@ from receiving_http import fsync_ms
 from server.commands import SYSTEM, CommandContext, append_event, run_command
 from server.db import Database
 from server.demo import demo_skus, ean13
-from server.ledger.schemas import MovementEvent
 from server.omssim.feeder import COURIERS
 from server.omssim.feeder import order_body as simulated_order
+from server.sync.contract import StockMoved
 
 SITE = "BENCH"
 CHUNK = 10_000  # events per write transaction when the journal is made
@@ -150,14 +150,14 @@ class Cpu:
 # --------------------------------------------------------------------------- 1. drain
 
 
-def movement_event(n: int, rng: random.Random) -> MovementEvent:
+def movement_event(n: int, rng: random.Random) -> StockMoved:
     """A believable stock movement as the journal tells it (about 400 bytes of JSON)."""
     kind = KINDS[n % len(KINDS)]
     customer, prefix = (("HKBEAUTY", "HK"), ("AUNUTRI", "AU"), ("JPHOME", "JP"))[n % 3]
     sku = 1 + rng.randrange(100)
     source = None if kind == "receive" else f"A-{1 + n % 4:02d}-{1 + n % 8:02d}-{1 + n % 3}"
     target = None if kind == "ship" else f"P{prefix[0]}-{1 + n % 12:02d}"
-    return MovementEvent(
+    return StockMoved(
         id=n,
         at="",  # set below: the command's time
         user_code=("recv01", "put01", "pick01", "pack01", "dock01")[n % 5],

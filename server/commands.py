@@ -22,7 +22,7 @@ from server.db import Database
 from server.db.journal_epoch import CURRENT_EPOCH_SQL
 from server.error_codes import ERR
 from server.errors import DomainError
-from server.sync.contract import version_of
+from server.sync.contract import CONTRACT
 
 MAX_KEY_LENGTH = 128
 
@@ -118,12 +118,26 @@ def run_command(
         raise
 
 
-def append_event(conn: sqlite3.Connection, ctx: CommandContext, type_: str, payload: Any) -> int:
-    """Append to the events journal (the OMS outbox) inside the command's transaction."""
+def append_event(
+    conn: sqlite3.Connection, ctx: CommandContext, type_: str, payload: msgspec.Struct
+) -> int:
+    """Append to the events journal (the OMS outbox) inside the command's transaction.
+
+    The payload is its type's struct in the contract (server/sync/contract.py): a field
+    misnamed or left out fails where the event is built, not at the OMS."""
+    registered = CONTRACT.get(type_)
+    expected = registered.payload if registered else msgspec.Struct
+    if not isinstance(payload, expected) or (registered and type(payload) is not expected):
+        raise TypeError(
+            f"a {type_} event is built from {expected.__name__}, not {type(payload).__name__}"
+        )
+    # A type the contract lacks (the ledger's `stock.load`, which no flow posts) is written
+    # at version 1; tests/sync/test_contract.py refuses such types in the floor's flows.
+    version = registered.version if registered else 1
     cur = conn.execute(
         "INSERT INTO events (at, type, version, payload, command_key, epoch) "
         f"VALUES (?, ?, ?, ?, ?, {CURRENT_EPOCH_SQL})",
-        (ctx.at, type_, version_of(type_), msgspec.json.encode(payload).decode(), ctx.key),
+        (ctx.at, type_, version, msgspec.json.encode(payload).decode(), ctx.key),
     )
     return int(cur.lastrowid or 0)
 

@@ -40,6 +40,7 @@ from server.db import Database
 from server.error_codes import ERR
 from server.ledger.schemas import MovementIn
 from server.ledger.service import count_document, post_movement, refuse_if_system_managed
+from server.masterdata.lookups import LocationRow, location_by_code, sku_of_customer
 from server.scan_quantity import check_quantity_per_scan
 
 SEES_EXPECTED = frozenset({"supervisor", "admin"})
@@ -67,7 +68,7 @@ def create_tasks(
     types = ",".join(f"'{t}'" for t in COUNTABLE_TYPES)
     if req.locations:
         origin = "location"
-        ids = [_location(conn, code)["id"] for code in dict.fromkeys(req.locations)]
+        ids = [_location(conn, code).id for code in dict.fromkeys(req.locations)]
     elif req.zone:
         origin = "zone"
         ids = [
@@ -80,14 +81,7 @@ def create_tasks(
         ]
     elif req.sku is not None:
         origin = "sku"
-        sku = conn.execute(
-            "SELECT s.id FROM skus s JOIN customers c ON c.id = s.customer_id "
-            "WHERE c.code = ? AND s.code = ?",
-            (req.sku.customer, req.sku.sku),
-        ).fetchone()
-        if sku is None:
-            raise ERR.SKU_NOT_FOUND(sku=req.sku.sku)
-        ids = _locations_holding(conn, [sku["id"]])
+        ids = _locations_holding(conn, [sku_of_customer(conn, req.sku.customer, req.sku.sku).id])
     else:
         origin = "abc"
         classes = abc_classes(conn, settings.abc_window_days, now=ctx.at)
@@ -228,15 +222,15 @@ def next_task(conn: sqlite3.Connection, actor: Actor) -> dict[str, Any] | None:
 def start_count(conn: sqlite3.Connection, ctx: CommandContext, req: CountStart) -> dict[str, Any]:
     """The location is scanned: freeze it and snapshot what the ledger expects there."""
     location = _location(conn, normalise(req.location)[1].strip().upper())
-    ctx.audit_target = f"location:{location['code']}"
+    ctx.audit_target = f"location:{location.code}"
     counting = conn.execute(
         "SELECT id, counter FROM count_tasks WHERE location_id = ? AND status = 'counting'",
-        (location["id"],),
+        (location.id,),
     ).fetchone()
     if counting is not None:
         if counting["counter"] != ctx.actor.code:
             raise ERR.LOCATION_BEING_COUNTED(
-                {"location": location["code"], "counter": counting["counter"]}
+                {"location": location.code, "counter": counting["counter"]}
             )
         return task_view(conn, counting["id"], blind=is_blind(ctx.actor))  # resumed
     mine = conn.execute(
@@ -248,9 +242,9 @@ def start_count(conn: sqlite3.Connection, ctx: CommandContext, req: CountStart) 
         raise ERR.COUNT_IN_PROGRESS({"location": mine["code"]})
     open_task = conn.execute(
         "SELECT id FROM count_tasks WHERE location_id = ? AND status = 'open' ORDER BY id LIMIT 1",
-        (location["id"],),
+        (location.id,),
     ).fetchone()
-    task_id = open_task["id"] if open_task else _new_task(conn, ctx, location["id"], "scan")
+    task_id = open_task["id"] if open_task else _new_task(conn, ctx, location.id, "scan")
     last = conn.execute("SELECT COALESCE(MAX(id), 0) FROM movements").fetchone()[0]
     conn.execute(
         "UPDATE count_tasks SET status = 'counting', counter = ?, started_at = ?, "
@@ -260,7 +254,7 @@ def start_count(conn: sqlite3.Connection, ctx: CommandContext, req: CountStart) 
     conn.execute(
         "INSERT INTO count_lines (task_id, customer_id, sku_id, lot, expiry, expected) "
         "SELECT ?, customer_id, sku_id, lot, expiry, quantity FROM balances WHERE location_id = ?",
-        (task_id, location["id"]),
+        (task_id, location.id),
     )
     return task_view(conn, int(task_id or 0), blind=is_blind(ctx.actor))
 
@@ -633,15 +627,11 @@ def _lines(conn: sqlite3.Connection, task_id: int) -> list[sqlite3.Row]:
     ).fetchall()
 
 
-def _location(conn: sqlite3.Connection, code: str) -> sqlite3.Row:
-    row = conn.execute(
-        "SELECT id, code, type, customer_id FROM locations WHERE code = ? AND active = 1", (code,)
-    ).fetchone()
-    if row is None:
-        raise ERR.LOCATION_NOT_FOUND({"location": code})
+def _location(conn: sqlite3.Connection, code: str) -> LocationRow:
+    location = location_by_code(conn, code)
     # A count freezes its location: a frozen parcel or tote would stop its order's flow.
-    refuse_if_system_managed(row)
-    return row
+    refuse_if_system_managed(location)
+    return location
 
 
 def _location_code(conn: sqlite3.Connection, location_id: int) -> str:

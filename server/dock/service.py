@@ -47,6 +47,16 @@ from server.errors import InvalidInput, NotFound
 from server.ledger.service import move_contents
 from server.outbound import customs
 from server.outbound.orders import set_state
+from server.outbound.parcels import set_parcel_status
+from server.printing.jobs import queue_label
+from server.sync.contract import (
+    DoorReleased,
+    LoadingListCreated,
+    LoadingListDeparted,
+    OrderLoaded,
+    OrderShipped,
+    ParcelRemoved,
+)
 
 HOLDS_SQL = ", ".join(str(c) for c in sorted(customs.HOLD_CODES))
 INTERCEPTED_SQL = (
@@ -132,7 +142,9 @@ def create_list(
         conn,
         ctx,
         "loading_list.created",
-        {"list_no": list_no, "plate": plate, "waybills": [p["waybill_no"] for p in parcels]},
+        LoadingListCreated(
+            list_no=list_no, plate=plate, waybills=[p["waybill_no"] for p in parcels]
+        ),
     )
     return progress(conn, settings, list_id)
 
@@ -428,19 +440,19 @@ def load_scan(
         "WHERE list_id = ? AND parcel_id = ?",
         (ctx.at, ctx.actor.code, ctx.actor.device, list_id, parcel["id"]),
     )
-    conn.execute("UPDATE parcels SET status = 'loaded' WHERE id = ?", (parcel["id"],))
+    set_parcel_status(conn, parcel["id"], "loaded")
     order = conn.execute("SELECT * FROM orders WHERE id = ?", (parcel["order_id"],)).fetchone()
     set_state(conn, ctx, order, "loaded")
     append_event(
         conn,
         ctx,
         "order.loaded",
-        {
-            "order_no": parcel["order_no"],
-            "waybill_no": waybill,
-            "list_no": row["list_no"],
-            "plate": row["plate"],
-        },
+        OrderLoaded(
+            order_no=parcel["order_no"],
+            waybill_no=waybill,
+            list_no=row["list_no"],
+            plate=row["plate"],
+        ),
     )
     return LoadAnswer(
         outcome="loaded",
@@ -497,23 +509,20 @@ def remove_parcel(
     )
     order = conn.execute("SELECT * FROM orders WHERE id = ?", (entry["order_id"],)).fetchone()
     if entry["loaded_at"] is not None:
-        conn.execute(
-            "UPDATE parcels SET status = 'packed' WHERE id = ? AND status = 'loaded'",
-            (entry["parcel_id"],),
-        )
+        set_parcel_status(conn, entry["parcel_id"], "packed", only_from="loaded")
         if order["state"] == "loaded":
             set_state(conn, ctx, order, "packed")
     append_event(
         conn,
         ctx,
         "loading_list.parcel_removed",
-        {
-            "list_no": row["list_no"],
-            "waybill_no": waybill,
-            "order_no": order["order_no"],
-            "reason": reason,
-            "was_loaded": entry["loaded_at"] is not None,
-        },
+        ParcelRemoved(
+            list_no=row["list_no"],
+            waybill_no=waybill,
+            order_no=order["order_no"],
+            reason=reason,
+            was_loaded=entry["loaded_at"] is not None,
+        ),
     )
     return progress(conn, settings, list_id)
 
@@ -538,7 +547,7 @@ def release_door(
         conn,
         ctx,
         "loading_list.door_released",
-        {"list_no": row["list_no"], "door": row["door"], "reason": reason},
+        DoorReleased(list_no=row["list_no"], door=row["door"], reason=reason),
     )
     return progress(conn, settings, list_id)
 
@@ -604,45 +613,24 @@ def depart(
             document=row["list_no"],
             flow="departure",
         )
-        conn.execute("UPDATE parcels SET status = 'shipped' WHERE id = ?", (parcel["parcel_id"],))
+        set_parcel_status(conn, parcel["parcel_id"], "shipped")
         order = conn.execute("SELECT * FROM orders WHERE id = ?", (parcel["order_id"],)).fetchone()
         set_state(conn, ctx, order, "shipped")
         append_event(
             conn,
             ctx,
             "order.shipped",
-            {
-                "order_no": parcel["order_no"],
-                "waybill_no": parcel["waybill_no"],
-                "list_no": row["list_no"],
-            },
+            OrderShipped(
+                order_no=parcel["order_no"],
+                waybill_no=parcel["waybill_no"],
+                list_no=row["list_no"],
+            ),
         )
     handed_over = handover(conn, settings, list_id)
     record = msgspec.to_builtins(handed_over)
     slip = _queue_handover_slip(conn, ctx, settings, row["door"], record)
-    append_event(
-        conn,
-        ctx,
-        "loading_list.departed",
-        {
-            key: record[key]
-            for key in (
-                "list_no",
-                "handover_no",
-                "plate",
-                "second_plate",
-                "driver_name",
-                "driver_id",
-                "driver_phone",
-                "seal_no",
-                "carrier",
-                "departed_at",
-                "parcels",
-                "loaded_weight_g",
-                "expected_weight_g",
-            )
-        },
-    )
+    # The handover record less what only the floor's copy shows (site, door, who departed).
+    append_event(conn, ctx, "loading_list.departed", msgspec.convert(record, LoadingListDeparted))
     return Departed(**msgspec.structs.asdict(handed_over), print_job=slip)
 
 
@@ -659,11 +647,7 @@ def _queue_handover_slip(
     if station is None or not station.printers:
         return None
     printer = station.printers[0]
-    job_id = conn.execute(
-        "INSERT INTO print_jobs (printer, kind, payload, created_by, created_at) "
-        "VALUES (?, 'handover', ?, ?, ?) RETURNING id",
-        (printer, msgspec.json.encode(masked_driver(record)).decode(), ctx.actor.label, ctx.at),
-    ).fetchone()[0]
+    job_id = queue_label(conn, ctx, printer=printer, kind="handover", payload=masked_driver(record))
     return QueuedSlip(id=job_id, printer=printer, status="queued")
 
 

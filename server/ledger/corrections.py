@@ -25,6 +25,7 @@ from server.ledger.service import (
     refuse_if_system_managed,
     resolve_movement,
 )
+from server.masterdata.lookups import location_by_id
 
 CORRECTION_TYPES = frozenset({"storage", "pick_face", "quarantine", "inspection", "staging"})
 """Where a supervisor may correct stock by hand."""
@@ -61,14 +62,10 @@ def _check_locations(conn: sqlite3.Connection, m: MovementIn) -> None:
     for location_id in (m.from_location_id, m.to_location_id):
         if location_id is None:
             continue
-        location = conn.execute(
-            "SELECT id, code, type FROM locations WHERE id = ?", (location_id,)
-        ).fetchone()
+        location = location_by_id(conn, location_id, active_only=False)
         refuse_if_system_managed(location)
-        if location["type"] not in CORRECTION_TYPES:
-            raise ERR.CORRECTION_LOCATION_TYPE(
-                {"location": location["code"], "type": location["type"]}
-            )
+        if location.type not in CORRECTION_TYPES:
+            raise ERR.CORRECTION_LOCATION_TYPE({"location": location.code, "type": location.type})
 
 
 # -- proposals ----------------------------------------------------------------------------

@@ -38,15 +38,6 @@ class Movement(MovementIn, kw_only=True):
     device: str
 
 
-class MovementEvent(Movement, kw_only=True):
-    """A movement as the events journal tells it to the OMS: with the floor's codes."""
-
-    customer: str
-    sku: str
-    from_location: str | None
-    to_location: str | None
-
-
 CorrectionReason = Literal[
     "opening_balance",
     "found",

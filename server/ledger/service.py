@@ -19,7 +19,16 @@ import msgspec
 
 from server.commands import CommandContext, append_event
 from server.error_codes import ERR
-from server.ledger.schemas import Movement, MovementEvent, MovementIn, MovementRequest
+from server.ledger.schemas import Movement, MovementIn, MovementRequest
+from server.masterdata.lookups import (
+    LocationRow,
+    customer_by_code,
+    location_by_code,
+    location_by_id,
+    sku_by_id,
+    sku_of_customer,
+)
+from server.sync.contract import StockMoved
 
 SEGREGATED_TYPES = frozenset({"storage", "pick_face"})
 """Location types where goods rest: one customer at a time (bonded segregation)."""
@@ -56,24 +65,18 @@ def post_movement(
     check_shape(m)
     if m.kind in OUTBOUND_KINDS and flow != "departure":
         raise ERR.SHIP_ONLY_AT_DEPARTURE({"kind": m.kind})
-    sku = conn.execute(
-        "SELECT s.id, s.customer_id, s.code, c.code AS customer_code FROM skus s "
-        "JOIN customers c ON c.id = s.customer_id WHERE s.id = ? AND s.active = 1",
-        (m.sku_id,),
-    ).fetchone()
-    if sku is None:
-        raise ERR.SKU_NOT_FOUND(sku=m.sku_id)
-    if sku["customer_id"] != m.customer_id:
+    sku = sku_by_id(conn, m.sku_id, active_only=True)
+    if sku.customer_id != m.customer_id:
         raise ERR.SKU_OTHER_CUSTOMER({"sku_id": m.sku_id, "customer_id": m.customer_id})
-    source = _location(conn, m.from_location_id) if m.from_location_id is not None else None
-    target = _location(conn, m.to_location_id) if m.to_location_id is not None else None
+    source = location_by_id(conn, m.from_location_id) if m.from_location_id is not None else None
+    target = location_by_id(conn, m.to_location_id) if m.to_location_id is not None else None
     for location in (source, target):
         if location is not None:
             if flow is None:
                 refuse_if_system_managed(location)
-            refuse_if_frozen(conn, location["id"], document=m.document)
+            refuse_if_frozen(conn, location.id, document=m.document)
     if source is not None:
-        _take(conn, source["id"], m)
+        _take(conn, source.id, m)
     if target is not None:
         _put(conn, target, m, ctx.at)
     try:
@@ -90,12 +93,25 @@ def post_movement(
         **{f: getattr(m, f) for f in MovementIn.__struct_fields__},
     )
     # The OMS knows codes, not our row ids: the event carries both.
-    event = MovementEvent(
-        **msgspec.structs.asdict(movement),
-        customer=sku["customer_code"],
-        sku=sku["code"],
-        from_location=source["code"] if source else None,
-        to_location=target["code"] if target else None,
+    event = StockMoved(
+        id=movement.id,
+        at=movement.at,
+        kind=m.kind,
+        customer=sku.customer,
+        customer_id=m.customer_id,
+        sku=sku.code,
+        sku_id=m.sku_id,
+        quantity=m.quantity,
+        lot=m.lot,
+        expiry=m.expiry,
+        from_location=source.code if source else None,
+        from_location_id=m.from_location_id,
+        to_location=target.code if target else None,
+        to_location_id=m.to_location_id,
+        reason=m.reason,
+        document=m.document,
+        user_code=movement.user_code,
+        device=movement.device,
     )
     append_event(conn, ctx, f"stock.{m.kind}", event)
     return movement
@@ -164,10 +180,10 @@ def move_contents(
     return list(contents)
 
 
-def refuse_if_system_managed(location: sqlite3.Row) -> None:
+def refuse_if_system_managed(location: LocationRow) -> None:
     """Outside its flows, a tote, parcel, pack station or lane is not a place for goods."""
-    if location["type"] in SYSTEM_MANAGED_TYPES:
-        raise ERR.LOCATION_SYSTEM_MANAGED({"location": location["code"], "type": location["type"]})
+    if location.type in SYSTEM_MANAGED_TYPES:
+        raise ERR.LOCATION_SYSTEM_MANAGED({"location": location.code, "type": location.type})
 
 
 def refuse_if_frozen(conn: sqlite3.Connection, location_id: int, *, document: str = "") -> None:
@@ -211,16 +227,6 @@ def check_shape(m: MovementIn) -> None:
         raise ERR.REASON_REQUIRED()
 
 
-def _location(conn: sqlite3.Connection, location_id: int) -> sqlite3.Row:
-    row = conn.execute(
-        "SELECT id, code, type, capacity, customer_id FROM locations WHERE id = ? AND active = 1",
-        (location_id,),
-    ).fetchone()
-    if row is None:
-        raise ERR.LOCATION_NOT_FOUND(location=location_id)
-    return row
-
-
 def _key(location_id: int, m: MovementIn) -> tuple[Any, ...]:
     return (location_id, m.customer_id, m.sku_id, m.lot, m.expiry)
 
@@ -258,31 +264,31 @@ def _reserved(conn: sqlite3.Connection, location_id: int, m: MovementIn) -> int:
     return int(row["quantity"]) if row else 0
 
 
-def _put(conn: sqlite3.Connection, location: sqlite3.Row, m: MovementIn, at: str) -> None:
-    if location["customer_id"] is not None and location["customer_id"] != m.customer_id:
-        raise ERR.LOCATION_OTHER_CUSTOMER({"location": location["code"]})
-    if location["type"] in SEGREGATED_TYPES:
+def _put(conn: sqlite3.Connection, location: LocationRow, m: MovementIn, at: str) -> None:
+    if location.customer_id is not None and location.customer_id != m.customer_id:
+        raise ERR.LOCATION_OTHER_CUSTOMER({"location": location.code})
+    if location.type in SEGREGATED_TYPES:
         other = conn.execute(
             "SELECT 1 FROM balances WHERE location_id = ? AND customer_id != ? LIMIT 1",
-            (location["id"], m.customer_id),
+            (location.id, m.customer_id),
         ).fetchone()
         if other is not None:
-            raise ERR.LOCATION_OTHER_CUSTOMER({"location": location["code"]})
-    if location["capacity"] is not None:
+            raise ERR.LOCATION_OTHER_CUSTOMER({"location": location.code})
+    if location.capacity is not None:
         held = conn.execute(
             "SELECT COALESCE(SUM(quantity), 0) FROM balances WHERE location_id = ?",
-            (location["id"],),
+            (location.id,),
         ).fetchone()[0]
-        if held + m.quantity > location["capacity"]:
+        if held + m.quantity > location.capacity:
             raise ERR.LOCATION_FULL(
-                {"location": location["code"], "capacity": location["capacity"], "held": held},
-                room=location["capacity"] - held,
+                {"location": location.code, "capacity": location.capacity, "held": held},
+                room=location.capacity - held,
             )
     conn.execute(
         "INSERT INTO balances (location_id, customer_id, sku_id, lot, expiry, quantity, since) "
         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (location_id, customer_id, sku_id, lot, expiry) "
         "DO UPDATE SET quantity = quantity + excluded.quantity",
-        (*_key(location["id"], m), m.quantity, at),
+        (*_key(location.id, m), m.quantity, at),
     )
 
 
@@ -311,18 +317,12 @@ def stored_balances(conn: sqlite3.Connection) -> dict[tuple[Any, ...], int]:
 
 def resolve_movement(conn: sqlite3.Connection, r: MovementRequest) -> MovementIn:
     """Turn floor codes (customer, SKU, locations) into a ledger movement."""
-    customer = conn.execute("SELECT id FROM customers WHERE code = ?", (r.customer,)).fetchone()
-    if customer is None:
-        raise ERR.CUSTOMER_NOT_FOUND(customer=r.customer)
-    sku = conn.execute(
-        "SELECT id FROM skus WHERE customer_id = ? AND code = ?", (customer["id"], r.sku)
-    ).fetchone()
-    if sku is None:
-        raise ERR.SKU_NOT_FOUND(sku=r.sku)
+    customer = customer_by_code(conn, r.customer)
+    sku = sku_of_customer(conn, r.customer, r.sku)
     return MovementIn(
         kind=r.kind,
-        customer_id=customer["id"],
-        sku_id=sku["id"],
+        customer_id=customer.id,
+        sku_id=sku.id,
         quantity=r.quantity,
         lot=r.lot,
         expiry=r.expiry,
@@ -336,10 +336,7 @@ def resolve_movement(conn: sqlite3.Connection, r: MovementRequest) -> MovementIn
 def _location_id(conn: sqlite3.Connection, code: str | None) -> int | None:
     if code is None:
         return None
-    row = conn.execute("SELECT id FROM locations WHERE code = ?", (code,)).fetchone()
-    if row is None:
-        raise ERR.LOCATION_NOT_FOUND({"location": code})
-    return int(row["id"])
+    return location_by_code(conn, code, active_only=False).id
 
 
 def list_movements(

@@ -71,6 +71,16 @@ def upsert_location(conn: sqlite3.Connection, ctx: CommandContext, loc: Location
     return get_location(conn, loc.code)
 
 
+def add_parcel_location(conn: sqlite3.Connection, waybill_no: str) -> int:
+    """The location a packed parcel is (`PCL-<waybill>`): packing makes one per parcel, so
+    the ledger follows the goods into it and onto the truck. Returns its id."""
+    row = conn.execute(
+        "INSERT INTO locations (code, zone, type) VALUES (?, 'PARCEL', 'parcel') RETURNING id",
+        (f"{PARCEL_CODE_PREFIX}{waybill_no}",),
+    ).fetchone()
+    return int(row[0])
+
+
 def sku_code(conn: sqlite3.Connection, sku_id: int) -> str:
     """The code people and the OMS know a SKU by, for its row id."""
     row = conn.execute("SELECT code FROM skus WHERE id = ?", (sku_id,)).fetchone()

@@ -16,6 +16,7 @@ from server.commands import CommandContext
 from server.error_codes import ERR
 from server.ledger.schemas import MovementIn
 from server.ledger.service import move_contents, post_movement
+from server.masterdata.lookups import LocationRow, location_by_code
 from server.moves.schemas import MovedLine, MoveRequest, MoveResult, MoveSource, SourceLine
 from server.putaway.service import stock_for_item
 from server.scan_quantity import check_quantity_per_scan
@@ -59,12 +60,12 @@ def move_source(
             rows = _item_rows(conn, source, item, gs_placeholder, lot, customer)
     else:
         rows = conn.execute(
-            f"{_SOURCE_SQL} ORDER BY c.code, s.code, b.expiry, b.lot LIMIT 1000", (source["id"],)
+            f"{_SOURCE_SQL} ORDER BY c.code, s.code, b.expiry, b.lot LIMIT 1000", (source.id,)
         ).fetchall()
     return MoveSource(
-        location=source["code"],
-        type=source["type"],
-        restricted=source["type"] in RESTRICTED_TYPES,
+        location=source.code,
+        type=source.type,
+        restricted=source.type in RESTRICTED_TYPES,
         sscc=sscc,
         stock=[_source_line(r) for r in rows],
     )
@@ -83,8 +84,8 @@ def move_stock(
     check_quantity_per_scan(req.quantity, max_per_scan, confirmed=req.confirmed_large)
     source = _location(conn, req.from_location, gs_placeholder)
     target = _location(conn, req.to_location, gs_placeholder)
-    if source["id"] == target["id"]:
-        raise ERR.MOVE_SAME_LOCATION({"location": source["code"]})
+    if source.id == target.id:
+        raise ERR.MOVE_SAME_LOCATION({"location": source.code})
     for loc in (source, target):
         _check_type(loc, ctx)
     sscc = req.sscc or (_sscc_of(req.item, gs_placeholder, bare_sscc) if req.item else "")
@@ -94,16 +95,16 @@ def move_stock(
     move_no = _next_move_no(conn)
     if req.whole_location:
         rows = conn.execute(
-            f"{_SOURCE_SQL} ORDER BY c.code, s.code, b.expiry, b.lot", (source["id"],)
+            f"{_SOURCE_SQL} ORDER BY c.code, s.code, b.expiry, b.lot", (source.id,)
         ).fetchall()
         if not rows:
-            raise ERR.LOCATION_EMPTY({"location": source["code"]})
+            raise ERR.LOCATION_EMPTY({"location": source.code})
         move_contents(
             conn,
             ctx,
             kind="move",
-            from_location_id=source["id"],
-            to_location_id=target["id"],
+            from_location_id=source.id,
+            to_location_id=target.id,
             document=move_no,
         )
         moved = [_moved(r, r["quantity"]) for r in rows]
@@ -134,8 +135,8 @@ def move_stock(
                     quantity=quantity,
                     lot=row["lot"],
                     expiry=row["expiry"],
-                    from_location_id=source["id"],
-                    to_location_id=target["id"],
+                    from_location_id=source.id,
+                    to_location_id=target.id,
                     document=move_no,
                 ),
             )
@@ -143,30 +144,24 @@ def move_stock(
     ctx.audit_target = f"move:{move_no}"
     return MoveResult(
         move_no=move_no,
-        from_location=source["code"],
-        to_location=target["code"],
+        from_location=source.code,
+        to_location=target.code,
         sscc=sscc,
         whole_location=req.whole_location,
         moved=moved,
     )
 
 
-def _location(conn: sqlite3.Connection, scanned: str, gs_placeholder: str) -> sqlite3.Row:
-    code = normalise(scanned, gs_placeholder)[1].strip()
-    row = conn.execute(
-        "SELECT id, code, type FROM locations WHERE (code = ? OR code = ?) AND active = 1",
-        (code, code.upper()),
-    ).fetchone()
-    if row is None:
-        raise ERR.LOCATION_NOT_FOUND({"location": code})
-    return row
+def _location(conn: sqlite3.Connection, scanned: str, gs_placeholder: str) -> LocationRow:
+    # A location typed on a handheld may be in lower case.
+    return location_by_code(conn, normalise(scanned, gs_placeholder)[1].strip(), any_case=True)
 
 
-def _check_type(location: sqlite3.Row, ctx: CommandContext) -> None:
-    if location["type"] not in MOVABLE_TYPES:
-        raise ERR.MOVE_LOCATION_TYPE({"location": location["code"], "type": location["type"]})
-    if location["type"] in RESTRICTED_TYPES and not ctx.actor.roles & RESTRICTED_ROLES:
-        raise ERR.LOCATION_RESTRICTED({"location": location["code"], "type": location["type"]})
+def _check_type(location: LocationRow, ctx: CommandContext) -> None:
+    if location.type not in MOVABLE_TYPES:
+        raise ERR.MOVE_LOCATION_TYPE({"location": location.code, "type": location.type})
+    if location.type in RESTRICTED_TYPES and not ctx.actor.roles & RESTRICTED_ROLES:
+        raise ERR.LOCATION_RESTRICTED({"location": location.code, "type": location.type})
 
 
 def _sscc_of(item: str, gs_placeholder: str, bare_sscc: bool) -> str:
@@ -175,22 +170,22 @@ def _sscc_of(item: str, gs_placeholder: str, bare_sscc: bool) -> str:
 
 def _item_rows(
     conn: sqlite3.Connection,
-    source: sqlite3.Row,
+    source: LocationRow,
     item: str,
     gs_placeholder: str,
     lot: str,
     customer: str,
 ) -> list[sqlite3.Row]:
-    found = stock_for_item(conn, source["id"], item, gs_placeholder, lot=lot, customer=customer)
+    found = stock_for_item(conn, source.id, item, gs_placeholder, lot=lot, customer=customer)
     if not found:
-        raise ERR.ITEM_NOT_ON_LOCATION({"item": item, "location": source["code"]})
+        raise ERR.ITEM_NOT_ON_LOCATION({"item": item, "location": source.code})
     keys = [(r["customer_id"], r["sku_id"], r["lot"], r["expiry"]) for r in found]
-    rows = conn.execute(f"{_SOURCE_SQL} ORDER BY b.expiry, b.lot", (source["id"],)).fetchall()
+    rows = conn.execute(f"{_SOURCE_SQL} ORDER BY b.expiry, b.lot", (source.id,)).fetchall()
     return [r for r in rows if (r["customer_id"], r["sku_id"], r["lot"], r["expiry"]) in keys]
 
 
 def _carton_on_location(
-    conn: sqlite3.Connection, source: sqlite3.Row, sscc: str
+    conn: sqlite3.Connection, source: LocationRow, sscc: str
 ) -> list[dict[str, Any]]:
     """A carton's contents as received, each found on this location in full."""
     contents = conn.execute(
@@ -200,16 +195,16 @@ def _carton_on_location(
         (sscc,),
     ).fetchall()
     if not contents:
-        raise ERR.SSCC_NOT_FOUND({"sscc": sscc, "location": source["code"]})
+        raise ERR.SSCC_NOT_FOUND({"sscc": sscc, "location": source.code})
     here = {
         (r["customer_id"], r["sku_id"], r["lot"], r["expiry"]): r
-        for r in conn.execute(_SOURCE_SQL, (source["id"],)).fetchall()
+        for r in conn.execute(_SOURCE_SQL, (source.id,)).fetchall()
     }
     lines = []
     for c in contents:
         row = here.get((c["customer_id"], c["sku_id"], c["lot"], c["expiry"]))
         if row is None or row["quantity"] < c["quantity"]:
-            raise ERR.ITEM_NOT_ON_LOCATION({"item": sscc, "sscc": sscc, "location": source["code"]})
+            raise ERR.ITEM_NOT_ON_LOCATION({"item": sscc, "sscc": sscc, "location": source.code})
         lines.append({**dict(row), "quantity": c["quantity"]})
     return lines
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import msgspec
 
@@ -17,6 +18,7 @@ from server.barcodes import normalise
 from server.commands import CommandContext, append_event
 from server.error_codes import ERR, ErrorCode
 from server.ledger.service import holds_stock
+from server.masterdata.lookups import customer_by_code
 from server.outbound import customs
 from server.outbound.allocation import release_open_allocations
 from server.outbound.label import masked_label
@@ -34,6 +36,8 @@ from server.outbound.schemas import (
     OrderView,
     ParcelView,
 )
+from server.printing.jobs import cancel_order_labels
+from server.sync.contract import GateName, OrderCustomsStatus, OrderState, OrderStateChanged
 
 HOLD_SQL = "(o.customs_status < 0 OR o.customs_status IN ({}))".format(
     ", ".join(str(c) for c in sorted(customs.HOLD_CODES))
@@ -62,12 +66,8 @@ def upsert_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) 
 def write_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) -> int:
     """Create an order, or take a re-send of it: the same content changes nothing; a
     change is applied only while no stock is reserved for it yet. Returns its id."""
-    customer = conn.execute(
-        "SELECT id FROM customers WHERE code = ? AND active = 1", (order.customer,)
-    ).fetchone()
-    if customer is None:
-        raise ERR.CUSTOMER_NOT_FOUND(customer=order.customer)
-    lines = _resolve_lines(conn, customer["id"], order)
+    customer = customer_by_code(conn, order.customer, active_only=True)
+    lines = _resolve_lines(conn, customer.id, order)
     label = {
         "routing": msgspec.to_builtins(order.routing),
         "recipient": msgspec.to_builtins(order.recipient),
@@ -86,7 +86,7 @@ def write_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) -
         "SELECT id, customer_id, state, content_hash FROM orders WHERE order_no = ?",
         (order.order_no,),
     ).fetchone()
-    if existing is not None and existing["customer_id"] != customer["id"]:
+    if existing is not None and existing["customer_id"] != customer.id:
         raise ERR.ORDER_NO_TAKEN({"order_no": order.order_no})
     if existing is not None and existing["content_hash"] == content_hash:
         return int(existing["id"])
@@ -112,7 +112,7 @@ def write_order(conn: sqlite3.Connection, ctx: CommandContext, order: OrderIn) -
             "INSERT INTO orders (courier, waybill_no, label, cutoff_at, priority, content_hash, "
             "updated_at, customer_id, order_no, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "RETURNING id",
-            (*fields, customer["id"], order.order_no, ctx.at),
+            (*fields, customer.id, order.order_no, ctx.at),
         ).fetchone()[0]
     else:
         order_id = existing["id"]
@@ -223,13 +223,13 @@ def apply_customs_status(
             conn,
             ctx,
             "order.customs_status",
-            {
-                "order_no": status.order_no,
-                "code": status.code,
-                "status_at": status_at,
-                "gate": customs.gate(status.code).name.lower(),
-                "state": order["state"],
-            },
+            OrderCustomsStatus(
+                order_no=status.order_no,
+                code=status.code,
+                status_at=status_at,
+                gate=cast(GateName, customs.gate(status.code).name.lower()),
+                state=order["state"],
+            ),
         )
     return CustomsApplied(**msgspec.structs.asdict(order_view(conn, order["id"])), applied=wins)
 
@@ -355,13 +355,7 @@ def cancel_order(conn: sqlite3.Connection, ctx: CommandContext, cancel: CancelIn
             "VALUES (?, 'return_to_stock', ?, ?)",
             (order["id"], source, ctx.at),
         )
-    conn.execute(
-        # A label being sent right now may come out; it is never tried again.
-        "UPDATE print_jobs SET status = 'cancelled' WHERE status IN ('queued', 'sending') "
-        "AND parcel_id IN "
-        "(SELECT id FROM parcels WHERE order_id = ?)",
-        (order["id"],),
-    )
+    cancel_order_labels(conn, order["id"])
     conn.execute(
         "UPDATE orders SET cancelled_at = ?, cancel_reason = ? WHERE id = ?",
         (ctx.at, cancel.reason, order["id"]),
@@ -409,7 +403,10 @@ def set_state(
         conn,
         ctx,
         "order.state_changed",
-        {"order_no": order["order_no"], "from": order["state"], "to": state},
+        # orders.state's CHECK holds every state to ORDER_STATES, the contract's OrderState.
+        OrderStateChanged(
+            order_no=order["order_no"], from_=order["state"], to=cast(OrderState, state)
+        ),
     )
 
 

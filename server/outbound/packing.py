@@ -17,8 +17,8 @@ from server.commands import CommandContext, append_event
 from server.config import Settings, StationSettings
 from server.error_codes import ERR, by_code
 from server.errors import Unprocessable
-from server.ledger.service import PARCEL_CODE_PREFIX, move_contents
-from server.masterdata.service import sku_code
+from server.ledger.service import move_contents
+from server.masterdata.service import add_parcel_location, sku_code
 from server.outbound import customs
 from server.outbound.label import face_sheet
 from server.outbound.lots import confirm_lot
@@ -39,6 +39,8 @@ from server.outbound.schemas import (
     PackScanned,
     PrintJobQueued,
 )
+from server.printing.jobs import queue_label
+from server.sync.contract import OrderPacked, PackedItem
 
 
 def open_for_packing(conn: sqlite3.Connection, settings: Settings, scanned: str) -> OrderView:
@@ -224,10 +226,7 @@ def complete_pack(
     )
     printer = station.printers[0]
     check_label_prints(label, settings, printer)
-    parcel_location = conn.execute(
-        "INSERT INTO locations (code, zone, type) VALUES (?, 'PARCEL', 'parcel') RETURNING id",
-        (f"{PARCEL_CODE_PREFIX}{order['waybill_no']}",),
-    ).fetchone()[0]
+    parcel_location = add_parcel_location(conn, order["waybill_no"])
     contents = move_contents(
         conn,
         ctx,
@@ -253,11 +252,9 @@ def complete_pack(
             ctx.at,
         ),
     ).fetchone()[0]
-    job_id = conn.execute(
-        "INSERT INTO print_jobs (printer, kind, parcel_id, payload, created_by, created_at) "
-        "VALUES (?, 'face_sheet', ?, ?, ?, ?) RETURNING id",
-        (printer, parcel_id, msgspec.json.encode(label).decode(), ctx.actor.label, ctx.at),
-    ).fetchone()[0]
+    job_id = queue_label(
+        conn, ctx, printer=printer, kind="face_sheet", payload=label, parcel_id=parcel_id
+    )
     # The tote is empty now: it is free for the next order.
     conn.execute("UPDATE orders SET tote_location_id = NULL WHERE id = ?", (order_id,))
     set_state(conn, ctx, order, "packed")
@@ -265,23 +262,23 @@ def complete_pack(
         conn,
         ctx,
         "order.packed",
-        {
-            "order_no": order["order_no"],
-            "waybill_no": order["waybill_no"],
-            "weight_g": req.weight_g,
-            "parcel_count": req.parcel_count,
-            "station": station.name,
-            "items": [
-                {
-                    "sku_id": r["sku_id"],
-                    "sku": sku_code(conn, r["sku_id"]),
-                    "lot": r["lot"],
-                    "expiry": r["expiry"],
-                    "quantity": r["quantity"],
-                }
+        OrderPacked(
+            order_no=order["order_no"],
+            waybill_no=order["waybill_no"],
+            weight_g=req.weight_g,
+            parcel_count=req.parcel_count,
+            station=station.name,
+            items=[
+                PackedItem(
+                    sku_id=r["sku_id"],
+                    sku=sku_code(conn, r["sku_id"]),
+                    lot=r["lot"],
+                    expiry=r["expiry"],
+                    quantity=r["quantity"],
+                )
                 for r in contents
             ],
-        },
+        ),
     )
     return PackedParcel(
         order_no=order["order_no"],

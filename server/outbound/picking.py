@@ -32,6 +32,7 @@ from server.outbound.schemas import (
 )
 from server.outbound.waves import finish_wave_if_done, pickable_sql
 from server.scan_quantity import check_quantity_per_scan
+from server.sync.contract import PickShort
 
 
 def lease_holder(actor: Actor) -> str:
@@ -278,16 +279,16 @@ def short_pick(
         conn,
         ctx,
         "pick.short",
-        {
-            "order_no": order["order_no"],
-            "location": location,
-            "sku_id": task["sku_id"],
-            "sku": sku_code(conn, task["sku_id"]),
-            "lot": task["lot"],
-            "missing": missing,
-            "reallocated": found,
-            "reason": req.reason,
-        },
+        PickShort(
+            order_no=order["order_no"],
+            location=location,
+            sku_id=task["sku_id"],
+            sku=sku_code(conn, task["sku_id"]),
+            lot=task["lot"],
+            missing=missing,
+            reallocated=found,
+            reason=req.reason,
+        ),
     )
     if found < missing:
         set_state(conn, ctx, order, "short")

@@ -10,8 +10,10 @@ from server.commands import CommandContext, append_event
 from server.config import Settings
 from server.error_codes import ERR
 from server.ledger.service import move_contents
+from server.masterdata.lookups import location_by_code
 from server.outbound import customs
 from server.outbound.schemas import OrderTask, PickShortage, TaskDone
+from server.sync.contract import OrderTaskDone
 
 RETURN_TARGET_TYPES = frozenset({"storage", "pick_face", "staging"})
 
@@ -25,31 +27,27 @@ def complete_task(
     if task["status"] != "open":
         raise ERR.TASK_CLOSED(task_id=task_id, status="done")
     _, code = normalise(req.location, settings.scan.gs_placeholder)
-    target = conn.execute(
-        "SELECT id, code, type FROM locations WHERE code = ? AND active = 1", (code.strip(),)
-    ).fetchone()
-    if target is None:
-        raise ERR.LOCATION_NOT_FOUND({"location": code})
+    target = location_by_code(conn, code.strip())
     order = conn.execute("SELECT order_no FROM orders WHERE id = ?", (task["order_id"],)).fetchone()
     ctx.audit_target = f"order:{order['order_no']}"
     if task["kind"] == "to_inspection":
-        if target["type"] != "inspection":
-            raise ERR.NOT_AN_INSPECTION_LANE({"location": target["code"]})
+        if target.type != "inspection":
+            raise ERR.NOT_AN_INSPECTION_LANE({"location": target.code})
         # The goods stay in their tote or parcel; the container is now at the lane.
         conn.execute(
             "UPDATE parcels SET lane_location_id = ? WHERE location_id = ?",
-            (target["id"], task["source_location_id"]),
+            (target.id, task["source_location_id"]),
         )
     else:
         _refuse_while_held(conn, task["order_id"])
-        if target["type"] not in RETURN_TARGET_TYPES:
-            raise ERR.RETURN_LOCATION_INVALID({"location": target["code"], "type": target["type"]})
+        if target.type not in RETURN_TARGET_TYPES:
+            raise ERR.RETURN_LOCATION_INVALID({"location": target.code, "type": target.type})
         move_contents(
             conn,
             ctx,
             kind="move",
             from_location_id=task["source_location_id"],
-            to_location_id=target["id"],
+            to_location_id=target.id,
             document=order["order_no"],
             reason="return_to_stock",
             flow="return_to_stock",
@@ -65,13 +63,13 @@ def complete_task(
     conn.execute(
         "UPDATE order_tasks SET status = 'done', outcome = 'moved', target_location_id = ?, "
         "done_by = ?, done_at = ? WHERE id = ?",
-        (target["id"], ctx.actor.code, ctx.at, task_id),
+        (target.id, ctx.actor.code, ctx.at, task_id),
     )
     append_event(
         conn,
         ctx,
         f"order.{task['kind']}",
-        {"order_no": order["order_no"], "location": target["code"]},
+        OrderTaskDone(order_no=order["order_no"], location=target.code),
     )
     return task_view(conn, task_id)
 

@@ -28,6 +28,7 @@ from server.outbound.orders import (
     utc_text,
 )
 from server.outbound.schemas import OrderView, WaveIn, WaveView
+from server.sync.contract import WaveBuilt as WaveBuiltEvent
 
 WAVE_CANDIDATE_STATES = ("new", "backorder", "allocated")
 
@@ -149,11 +150,11 @@ class WaveRelease:
             conn,
             ctx,
             "wave.built",
-            {
-                "wave_no": wave["wave_no"],
-                "orders": [o["order_no"] for o in joined],
-                "automatic": self.automatic,
-            },
+            WaveBuiltEvent(
+                wave_no=wave["wave_no"],
+                orders=[o["order_no"] for o in joined],
+                automatic=self.automatic,
+            ),
         )
         return {**wave, "backordered": state["backordered"], "skipped": state["skipped"]}
 

@@ -20,6 +20,7 @@ from server.barcodes import normalise
 from server.commands import CommandContext
 from server.config import PrinterSettings, Settings
 from server.error_codes import ERR
+from server.printing.jobs import queue_label
 
 SAMPLE_LABEL: dict[str, Any] = {
     "courier": "TEST",
@@ -259,19 +260,16 @@ def reprint(
         "copy": copies + 1,
         "remarks": f"{mark} {payload.get('remarks', '')}".strip(),
     }
-    job_id = conn.execute(
-        "INSERT INTO print_jobs (printer, kind, parcel_id, payload, copy_of, reason, created_by, "
-        "created_at) VALUES (?, 'face_sheet', ?, ?, ?, ?, ?, ?) RETURNING id",
-        (
-            target.name,
-            original["parcel_id"],
-            msgspec.json.encode(payload).decode(),
-            original["id"],
-            reason,
-            ctx.actor.label,
-            ctx.at,
-        ),
-    ).fetchone()[0]
+    job_id = queue_label(
+        conn,
+        ctx,
+        printer=target.name,
+        kind="face_sheet",
+        payload=payload,
+        parcel_id=original["parcel_id"],
+        copy_of=original["id"],
+        reason=reason,
+    )
     ctx.audit_target = f"parcel:{payload['waybill_no']}"
     return {
         "id": job_id,
@@ -290,11 +288,7 @@ def test_print(
     if not target.enabled:
         raise ERR.PRINTER_DISABLED({"printer": target.name})
     payload = {**SAMPLE_LABEL, "date": day}
-    job_id = conn.execute(
-        "INSERT INTO print_jobs (printer, kind, payload, created_by, created_at) "
-        "VALUES (?, 'test', ?, ?, ?) RETURNING id",
-        (target.name, msgspec.json.encode(payload).decode(), ctx.actor.label, ctx.at),
-    ).fetchone()[0]
+    job_id = queue_label(conn, ctx, printer=target.name, kind="test", payload=payload)
     ctx.audit_target = f"printer:{target.name}"
     return {"id": job_id, "printer": target.name, "status": "queued"}
 

@@ -17,6 +17,7 @@ from server.commands import CommandContext
 from server.error_codes import ERR
 from server.ledger.schemas import MovementIn
 from server.ledger.service import post_movement
+from server.masterdata.lookups import LocationRow, location_by_code
 from server.putaway.schemas import (
     MovedStock,
     PutAway,
@@ -118,11 +119,11 @@ def putaway(
 ) -> PutAway:
     """Move stock from a dock/staging location to the scanned storage location."""
     source = _location(conn, req.from_location)
-    if source["type"] not in SOURCE_TYPES:
-        raise ERR.PUTAWAY_SOURCE_TYPE({"location": source["code"], "type": source["type"]})
+    if source.type not in SOURCE_TYPES:
+        raise ERR.PUTAWAY_SOURCE_TYPE({"location": source.code, "type": source.type})
     target = _location(conn, normalise(req.to_location, gs_placeholder)[1])
-    if target["type"] not in PUTAWAY_TYPES:
-        raise ERR.PUTAWAY_LOCATION_TYPE({"location": target["code"], "type": target["type"]})
+    if target.type not in PUTAWAY_TYPES:
+        raise ERR.PUTAWAY_LOCATION_TYPE({"location": target.code, "type": target.type})
     items = _items_to_move(conn, source, req, gs_placeholder)
     moved = []
     for item in items:
@@ -136,8 +137,8 @@ def putaway(
                 quantity=item["quantity"],
                 lot=item["lot"],
                 expiry=item["expiry"],
-                from_location_id=source["id"],
-                to_location_id=target["id"],
+                from_location_id=source.id,
+                to_location_id=target.id,
                 document=req.sscc or "",
             ),
         )
@@ -150,31 +151,31 @@ def putaway(
                 movement_id=movement.id,
             )
         )
-    ctx.audit_target = f"location:{target['code']}"
-    return PutAway(from_location=source["code"], to_location=target["code"], moved=moved)
+    ctx.audit_target = f"location:{target.code}"
+    return PutAway(from_location=source.code, to_location=target.code, moved=moved)
 
 
 def _items_to_move(
-    conn: sqlite3.Connection, source: sqlite3.Row, req: PutawayRequest, gs_placeholder: str
+    conn: sqlite3.Connection, source: LocationRow, req: PutawayRequest, gs_placeholder: str
 ) -> list[dict[str, Any]]:
     if req.sscc:
         done = conn.execute(
             "SELECT 1 FROM movements WHERE kind = 'putaway' AND document = ? AND from_location_id = ?",
-            (req.sscc, source["id"]),
+            (req.sscc, source.id),
         ).fetchone()
         if done is not None:
             raise ERR.SSCC_ALREADY_PUT_AWAY({"sscc": req.sscc})
         rows = _carton_contents(conn, source, req.sscc)
         if not rows:
-            raise ERR.SSCC_NOT_FOUND({"sscc": req.sscc, "location": source["code"]})
+            raise ERR.SSCC_NOT_FOUND({"sscc": req.sscc, "location": source.code})
         return rows
     if not req.item or req.quantity is None:
         raise ERR.PUTAWAY_INCOMPLETE()
     stock = stock_for_item(
-        conn, source["id"], req.item, gs_placeholder, lot=req.lot, customer=req.customer
+        conn, source.id, req.item, gs_placeholder, lot=req.lot, customer=req.customer
     )
     if not stock:
-        raise ERR.ITEM_NOT_ON_LOCATION({"item": req.item, "location": source["code"]})
+        raise ERR.ITEM_NOT_ON_LOCATION({"item": req.item, "location": source.code})
     if len(stock) > 1:
         raise ERR.LOT_AMBIGUOUS(
             {
@@ -188,7 +189,7 @@ def _items_to_move(
 
 
 def _carton_contents(
-    conn: sqlite3.Connection, source: sqlite3.Row, sscc: str
+    conn: sqlite3.Connection, source: LocationRow, sscc: str
 ) -> list[dict[str, Any]]:
     """What a carton brought onto this location, as received."""
     rows = conn.execute(
@@ -196,7 +197,7 @@ def _carton_contents(
         "r.lot, r.expiry, SUM(r.quantity) AS quantity FROM receipt_scans r "
         "JOIN skus s ON s.id = r.sku_id JOIN customers c ON c.id = s.customer_id "
         "WHERE r.sscc = ? AND r.location_id = ? GROUP BY r.sku_id, r.lot, r.expiry",
-        (sscc, source["id"]),
+        (sscc, source.id),
     ).fetchall()
     return [dict(r) for r in rows]
 
@@ -237,7 +238,7 @@ def pending_putaway(conn: sqlite3.Connection, location: str) -> list[StockToPutA
         "SELECT b.sku_id, s.code AS sku, s.name AS sku_name, b.customer_id, c.code AS customer, "
         "b.lot, b.expiry, b.quantity FROM balances b JOIN skus s ON s.id = b.sku_id "
         "JOIN customers c ON c.id = b.customer_id WHERE b.location_id = ? ORDER BY c.code, s.code, b.lot",
-        (source["id"],),
+        (source.id,),
     ).fetchall()
     return [_with_suggestion(conn, dict(r)) for r in rows]
 
@@ -260,14 +261,9 @@ def _with_suggestion(conn: sqlite3.Connection, stock: dict[str, Any]) -> StockTo
     )
 
 
-def _location(conn: sqlite3.Connection, code: str) -> sqlite3.Row:
-    row = conn.execute(
-        "SELECT id, code, type FROM locations WHERE (code = ? OR code = ?) AND active = 1",
-        (code, code.upper()),
-    ).fetchone()
-    if row is None:
-        raise ERR.LOCATION_NOT_FOUND({"location": code})
-    return row
+def _location(conn: sqlite3.Connection, code: str) -> LocationRow:
+    # A location typed on a handheld may be in lower case.
+    return location_by_code(conn, code, any_case=True)
 
 
 def suggest_for_scan(
@@ -287,9 +283,9 @@ def suggest_for_scan(
     if sscc:
         stock = _carton_contents(conn, source, sscc)
     else:
-        stock = stock_for_item(conn, source["id"], item, gs_placeholder, lot=lot, customer=customer)
+        stock = stock_for_item(conn, source.id, item, gs_placeholder, lot=lot, customer=customer)
     if not stock:
-        raise ERR.ITEM_NOT_ON_LOCATION({"item": item, "location": source["code"]})
+        raise ERR.ITEM_NOT_ON_LOCATION({"item": item, "location": source.code})
     return ScanSuggestion(
-        location=source["code"], sscc=sscc, stock=[_with_suggestion(conn, s) for s in stock]
+        location=source.code, sscc=sscc, stock=[_with_suggestion(conn, s) for s in stock]
     )

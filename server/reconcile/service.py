@@ -20,6 +20,7 @@ import msgspec
 from server.commands import CommandContext, append_event, utc_now
 from server.error_codes import ERR
 from server.imports import MAX_REPORTED_PROBLEMS
+from server.masterdata.lookups import customer_by_code
 from server.reconcile.schemas import (
     CustomerTotal,
     Difference,
@@ -105,7 +106,7 @@ def stock_snapshot(
     conn: sqlite3.Connection, *, as_of_seq: int | None = None, customer: str | None = None
 ) -> StockSnapshot:
     """Run inside one read snapshot, so the balances and the journal agree."""
-    customer_id = _customer_id(conn, customer) if customer is not None else None
+    customer_id = customer_by_code(conn, customer).id if customer is not None else None
     as_of = checked_as_of(conn, as_of_seq)
     rows = stock_as_of(conn, as_of, customer_id)
     lines = [
@@ -393,13 +394,6 @@ def _sku_ids(
         ):
             found[(r["customer"], r["code"])] = (r["id"], r["customs_record_no"])
     return found
-
-
-def _customer_id(conn: sqlite3.Connection, code: str) -> int:
-    row = conn.execute("SELECT id FROM customers WHERE code = ?", (code,)).fetchone()
-    if row is None:
-        raise ERR.CUSTOMER_NOT_FOUND({"customer": code})
-    return int(row["id"])
 
 
 def _event_time(conn: sqlite3.Connection, seq: int) -> str:

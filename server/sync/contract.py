@@ -64,6 +64,9 @@ OrderState = Literal[
     "cancelled",
 ]
 
+# The floor's customs gates (server/outbound/customs.py Gate), by name in lower case.
+GateName = Literal["waiting", "accepted", "released", "hold"]
+
 
 # -- the envelope ------------------------------------------------------------------------
 
@@ -256,7 +259,7 @@ class OrderCustomsStatus(Struct, kw_only=True):
     ]
     status_at: Annotated[str, Meta(description="The reply's customs time (returnTime), UTC")]
     gate: Annotated[
-        Literal["waiting", "accepted", "released", "hold"],
+        GateName,
         Meta(description="What the status lets the floor do with the order"),
     ]
     state: Annotated[
@@ -783,13 +786,6 @@ CONTRACT: dict[str, EventType] = {
         },
     ),
 }
-
-
-def version_of(event_type: str) -> int:
-    """The version an event of this type is written with (1 for a type not in the
-    contract; tests/sync/test_contract.py refuses those)."""
-    known = CONTRACT.get(event_type)
-    return known.version if known else 1
 
 
 # -- the published contract: JSON schema and markdown --------------------------------------

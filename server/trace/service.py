@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from server.error_codes import ERR
+from server.masterdata.lookups import customer_by_code, location_by_code, sku_by_code
 from server.reconcile.service import _cell as spreadsheet_safe
 from server.trace.schemas import (
     Candidate,
@@ -241,21 +242,17 @@ def _subject(
     value = value.strip()
     if not value:
         raise ERR.TRACE_VALUE_MISSING()
-    customer_id = _customer_id(conn, customer) if customer else None
+    customer_id = customer_by_code(conn, customer).id if customer else None
     if kind == "sku":
-        row = _sku(conn, value, customer)
+        row = sku_by_code(conn, value, customer)
         return _Subject(
-            kind,
-            value,
-            row["customer"],
-            row["name"],
-            [_movements("m.sku_id = ?", (row["id"],))],
+            kind, value, row.customer, row.name, [_movements("m.sku_id = ?", (row.id,))]
         )
     if kind == "lot":
         where, params = "m.lot = ? AND m.lot != ''", list[Any]([value])
         if sku:
             where += " AND m.sku_id = ?"
-            params.append(_sku(conn, sku, customer)["id"])
+            params.append(sku_by_code(conn, sku, customer).id)
         elif customer_id is not None:
             where += " AND m.customer_id = ?"
             params.append(customer_id)
@@ -264,19 +261,14 @@ def _subject(
             raise ERR.LOT_NOT_FOUND({"lot": value})
         return _Subject(kind, value, customer or "", sku or "", [_movements(where, tuple(params))])
     if kind == "location":
-        loc = conn.execute(
-            "SELECT l.id, l.zone, l.type, COALESCE(c.code, '') AS customer FROM locations l "
-            "LEFT JOIN customers c ON c.id = l.customer_id WHERE l.code = ?",
-            (value,),
-        ).fetchone()
-        if loc is None:
-            raise ERR.LOCATION_NOT_FOUND({"location": value})
+        # A location closed since still names the goods that passed it.
+        loc = location_by_code(conn, value, active_only=False)
         return _Subject(
             kind,
             value,
-            loc["customer"],
-            f"{loc['type']} · {loc['zone']}",
-            [_movements("m.from_location_id = ?", (loc["id"],), "m.to_location_id = ?")],
+            loc.customer,
+            f"{loc.type} · {loc.zone}",
+            [_movements("m.from_location_id = ?", (loc.id,), "m.to_location_id = ?")],
         )
     if kind in ("order", "parcel"):
         column = "order_no" if kind == "order" else "waybill_no"
@@ -333,31 +325,6 @@ def _ever_acted(conn: sqlite3.Connection, code: str) -> bool:
         conn.execute("SELECT 1 FROM movements WHERE user_code = ? LIMIT 1", (code,)).fetchone()
         is not None
     )
-
-
-def _customer_id(conn: sqlite3.Connection, code: str) -> int:
-    row = conn.execute("SELECT id FROM customers WHERE code = ?", (code,)).fetchone()
-    if row is None:
-        raise ERR.CUSTOMER_NOT_FOUND({"customer": code})
-    return int(row["id"])
-
-
-def _sku(conn: sqlite3.Connection, code: str, customer: str | None) -> sqlite3.Row:
-    sql = (
-        "SELECT s.id, s.name, s.customer_id, c.code AS customer FROM skus s "
-        "JOIN customers c ON c.id = s.customer_id WHERE s.code = ?"
-    )
-    rows = conn.execute(
-        sql + (" AND c.code = ?" if customer else ""), (code, customer) if customer else (code,)
-    ).fetchall()
-    if not rows:
-        if customer:
-            _customer_id(conn, customer)
-        raise ERR.SKU_NOT_FOUND({"sku": code, "customer": customer or ""})
-    if len(rows) > 1:
-        raise ERR.SKU_AMBIGUOUS({"sku": code, "customers": sorted(r["customer"] for r in rows)})
-    row: sqlite3.Row = rows[0]
-    return row
 
 
 # -- the streams --------------------------------------------------------------------------
@@ -498,17 +465,14 @@ def explain_difference(
     or adjustment, what is in totes and on parcels, what is reserved, and the candidates."""
     if counted < 0:
         raise ERR.COUNT_NEGATIVE()
-    s = _sku(conn, sku, customer)
-    key, key_args = "sku_id = ?", [s["id"]]
+    s = sku_by_code(conn, sku, customer)
+    key, key_args = "sku_id = ?", list[Any]([s.id])
     if lot is not None:
         key += " AND lot = ?"
         key_args.append(lot)
     loc_id = None
     if location is not None:
-        row = conn.execute("SELECT id FROM locations WHERE code = ?", (location,)).fetchone()
-        if row is None:
-            raise ERR.LOCATION_NOT_FOUND({"location": location})
-        loc_id = int(row["id"])
+        loc_id = location_by_code(conn, location, active_only=False).id
     at_loc = "" if loc_id is None else " AND location_id = ?"
     loc_args = [] if loc_id is None else [loc_id]
     ledger = int(
@@ -553,7 +517,7 @@ def explain_difference(
     ]
     difference = counted - ledger
     return Explanation(
-        customer=s["customer"],
+        customer=s.customer,
         sku=sku,
         lot=lot,
         location=location,

@@ -13,11 +13,19 @@ from server.commands import SYSTEM, append_event, run_command
 from server.db import Database
 from server.db.database import DatabaseBusy
 from server.db.restore import exclusive_use
+from server.sync.contract import WaveBuilt
+
+WAVE = WaveBuilt(wave_no="W1", orders=[], automatic=False)
 
 
 def add_event(db: Database, key: str) -> None:
     run_command(
-        db, SYSTEM, "test.event", key, {}, lambda conn, ctx: append_event(conn, ctx, "t", {})
+        db,
+        SYSTEM,
+        "test.event",
+        key,
+        {},
+        lambda conn, ctx: append_event(conn, ctx, "wave.built", WAVE),
     )
 
 

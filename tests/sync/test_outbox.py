@@ -18,6 +18,7 @@ import pytest
 from server.commands import SYSTEM, append_event, run_command
 from server.config import DatabaseSettings, OmsSettings, Secrets, Settings, SiteSettings
 from server.db import Database
+from server.sync.contract import WaveBuilt
 from server.sync.outbox import Outbox, sync_status
 from tests.conftest import Api
 from tests.live_server import free_port
@@ -111,7 +112,9 @@ def site(tmp_path: Any, url: str, **oms: Any) -> Settings:
 def add_events(db: Database, count: int) -> None:
     def rules(conn: Any, ctx: Any) -> None:
         for n in range(count):
-            append_event(conn, ctx, "test.happened", {"n": n})
+            append_event(
+                conn, ctx, "wave.built", WaveBuilt(wave_no=f"W{n}", orders=[], automatic=True)
+            )
 
     run_command(db, SYSTEM, "test.events", f"events-{next(_keys)}", {}, rules)
 
