@@ -66,6 +66,7 @@ def command(
     payload: type[msgspec.Struct] | None = None,
     secrets: Secrets = (),
     prepare: Callable[..., Any] | None = None,
+    then: Callable[..., Any] | None = None,
     summary: str | None = None,
     opt: dict[str, Any] | None = None,
 ) -> Callable[[F], HTTPRouteHandler]:
@@ -74,7 +75,8 @@ def command(
     `name` may name path parameters (`"import.{kind}"`). `prepare(conn, ...)`, when given,
     reads the request outside the write transaction on a read-only connection (parsing an
     import file must not hold the site's one writer); its result reaches the rules as
-    their `prepared` parameter.
+    their `prepared` parameter. `then(conn, result, ...)`, when given, runs once the
+    command has committed (or replayed), on a read-only connection, and gives the answer.
     """
 
     def declare(rules: F) -> HTTPRouteHandler:
@@ -85,7 +87,8 @@ def command(
             raise TypeError(
                 f"{rules.__qualname__} takes `prepared` exactly when `prepare=` is declared"
             )
-        params = {**prepare_params, **rules_params}
+        then_params = _route_parameters(then, skip=2) if then is not None else {}
+        params = {**prepare_params, **then_params, **rules_params}
         if payload is not None:
             _check_body(rules, params, payload)
             params["data"] = params["data"].replace(annotation=JSONBody[payload])  # type: ignore[misc,valid-type]
@@ -112,7 +115,10 @@ def command(
                 return rules(conn, ctx, **chosen)
 
             command_name = name.format(**kwargs) if "{" in name else name
-            return run_command(db, actor, command_name, key, fingerprint, run).value
+            result = run_command(db, actor, command_name, key, fingerprint, run).value
+            if then is None:
+                return result
+            return db.read(lambda conn: then(conn, result, **_pick(kwargs, then_params)))
 
         _dress(handler, rules, {**params, **_plumbing_parameters()}, answer)
         return route(
@@ -136,8 +142,13 @@ def query(
     tags: list[str],
     summary: str | None = None,
     opt: dict[str, Any] | None = None,
+    media_type: str | None = None,
 ) -> Callable[[F], HTTPRouteHandler]:
-    """Declare a read route; the decorated function gets a read-only connection first."""
+    """Declare a read route; the decorated function gets a read-only connection first.
+
+    A read that answers a file (a PNG, a CSV) returns a litestar `Response` and declares
+    its `media_type` for the OpenAPI document.
+    """
 
     def declare(read: F) -> HTTPRouteHandler:
         params = _route_parameters(read, skip=1)
@@ -156,6 +167,7 @@ def query(
             sync_to_thread=True,
             tags=tags,
             summary=summary,
+            **({"media_type": media_type} if media_type else {}),
         )(handler)
 
     return declare
