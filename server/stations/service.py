@@ -32,6 +32,7 @@ from server.outbound import packing
 from server.outbound.orders import find_order_by_scan, order_view
 from server.outbound.schemas import PackComplete, PackScan
 from server.stations.agent_link import agent_state
+from server.stations.schemas import StationScanRecord, StationWorker
 
 STATION_ROLES = {
     "pack_bench": frozenset({"packer", "supervisor", "admin"}),
@@ -70,7 +71,7 @@ def record_scan(
     settings: Settings,
     station: StationSettings,
     scan: StationScan,
-) -> dict[str, Any]:
+) -> StationScanRecord:
     """Route one scan to what is open at the station and record it with its outcome."""
     check_caller(ctx.actor, station)
     ctx.audit_target = f"station:{station.name}"
@@ -362,20 +363,20 @@ def _set_state(
 
 def sign_in(
     conn: sqlite3.Connection, ctx: CommandContext, station: StationSettings
-) -> dict[str, Any]:
+) -> StationWorker:
     """The user at the station's page takes the station."""
     state = _state(conn, station.name, ctx.at)
     _worker(conn, ctx, station, state)
     ctx.audit_target = f"station:{station.name}"
-    return {"station": station.name, "user": ctx.actor.code}
+    return StationWorker(station=station.name, user=ctx.actor.code)
 
 
 def sign_out(
     conn: sqlite3.Connection, ctx: CommandContext, station: StationSettings
-) -> dict[str, Any]:
+) -> StationWorker:
     _set_state(conn, station.name, ctx.at, user_code=None, order_id=None)
     ctx.audit_target = f"station:{station.name}"
-    return {"station": station.name, "user": None}
+    return StationWorker(station=station.name, user=None)
 
 
 def complete_at_bench(
@@ -465,7 +466,7 @@ def list_stations(conn: sqlite3.Connection, settings: Settings) -> list[dict[str
 
 def scan_feed(
     conn: sqlite3.Connection, settings: Settings, name: str, *, after: int, limit: int
-) -> list[dict[str, Any]]:
+) -> list[StationScanRecord]:
     """The station's scans after `after`, oldest first; with `after` 0, the newest `limit`."""
     station_settings(settings, name)
     if after:
@@ -482,7 +483,7 @@ def scan_feed(
     return [_scan_view(r) for r in rows]
 
 
-def _scan_view(row: sqlite3.Row) -> dict[str, Any]:
-    view = dict(row)
-    view["effect"] = msgspec.json.decode(row["effect"])
-    return view
+def _scan_view(row: sqlite3.Row) -> StationScanRecord:
+    return msgspec.convert(
+        {**dict(row), "effect": msgspec.json.decode(row["effect"])}, StationScanRecord
+    )
