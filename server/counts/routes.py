@@ -131,7 +131,7 @@ def submit_count(
     ctx: CommandContext,
     task_id: TaskId,
     settings: NamedDependency[Settings],
-) -> CountSubmitted:
+) -> CountSubmitted | CheckedCountSubmitted:
     """The count is in: the freeze ends; a recount or proposals for the differences."""
     return service.submit_count(conn, ctx, settings.counts, task_id)
 

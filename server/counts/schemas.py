@@ -156,16 +156,22 @@ class CountsCreated(Struct, kw_only=True):
     already_planned: Annotated[list[str], _d("Locations that already have a live count")]
 
 
-class CountSubmitted(Struct, kw_only=True):
-    """A submitted count as its counter learns it: the outcome, never the differences."""
-
+class _Submitted(Struct, kw_only=True):
     task: int
     location: str
     outcome: str
     recount_task: int | None
 
 
-class CheckedCountSubmitted(CountSubmitted, kw_only=True):
+class CountSubmitted(_Submitted, kw_only=True, omit_defaults=True):
+    """A submitted count as its counter learns it: the outcome, never the differences."""
+
+    # Never sent: a `view` that can only be null keeps this answer apart from a
+    # supervisor's in the API document (a union is documented as `oneOf`).
+    view: None = None
+
+
+class CheckedCountSubmitted(_Submitted, kw_only=True):
     """A submitted count as a supervisor learns it: with the checked view."""
 
     view: CheckedCount

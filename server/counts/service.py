@@ -324,7 +324,7 @@ def record_line(
 
 def submit_count(
     conn: sqlite3.Connection, ctx: CommandContext, settings: CountSettings, task_id: int
-) -> CountSubmitted:
+) -> CountSubmitted | CheckedCountSubmitted:
     """End the count (and the freeze): a recount, or proposals for the differences."""
     task = _counting_task(conn, ctx, task_id)
     ctx.audit_target = f"count:{task_id}"

@@ -10,12 +10,18 @@ import msgspec
 
 from server.commands import Actor
 from server.counts import service
-from server.counts.schemas import BlindCount, BlindLine, CheckedCount, CountSubmitted
+from server.counts.schemas import (
+    BlindCount,
+    BlindLine,
+    CheckedCount,
+    CheckedCountSubmitted,
+    CountSubmitted,
+)
 from tests.conftest import Api
 from tests.counts.helpers import ok
 from tests.counts.test_counts_api import SOAP, seeded
 
-EXPECTATIONS = {"expected", "difference", "delta", "view"}
+EXPECTATIONS = {"expected", "difference", "delta"}
 
 
 def reachable_fields(kind: Any) -> set[str]:
@@ -30,6 +36,7 @@ def test_a_counters_answer_types_have_no_place_for_expected_quantities() -> None
     for answer in (BlindCount, BlindLine, CountSubmitted):
         assert reachable_fields(answer) & EXPECTATIONS == set(), answer
     assert {"expected", "difference"} <= reachable_fields(CheckedCount)
+    assert {"expected", "difference"} <= reachable_fields(CheckedCountSubmitted)
 
 
 def test_a_task_view_is_blind_by_its_type_for_a_counter_and_checked_for_a_supervisor(
@@ -63,3 +70,17 @@ def test_the_api_document_shows_a_counters_view_without_expected_quantities(api:
         "counted",
     }
     assert "expected" in schemas["CheckedLine"]["properties"]
+
+
+def test_a_counters_and_a_supervisors_submit_answers_are_told_apart_by_the_document(
+    api: Api,
+) -> None:
+    schemas = api.client.get("/schema/openapi.json").json()["components"]["schemas"]
+    # A counter's answer never has a view; a supervisor's always has one.
+    assert schemas["CountSubmitted"]["properties"]["view"] == {"type": "null"}
+    assert "view" not in schemas["CountSubmitted"].get("required", [])
+    assert "view" in schemas["CheckedCountSubmitted"]["required"]
+    assert (
+        schemas["BlindCount"]["properties"]["blind"]
+        != schemas["CheckedCount"]["properties"]["blind"]
+    )
