@@ -20,7 +20,7 @@ from server.declare import command, query
 from server.printing import service as printing_service
 from server.printing.dispatch import PrintDispatcher, render_job
 from server.stations import agent_link, service
-from server.stations.schemas import StationScanRecord, StationWorker
+from server.stations.schemas import StationScanRecord, StationView, StationWorker
 from server.stations.service import StationScan
 from server.web import MANAGERS, MAX_SQLITE_INT, allow
 
@@ -65,16 +65,16 @@ def station_of(
     return service.station_settings(settings, name)
 
 
-@query(get, "/api/v1/stations", roles=VIEWERS, answer=list[dict[str, Any]], tags=TAGS)
-def stations(conn: sqlite3.Connection, settings: NamedDependency[Settings]) -> list[dict[str, Any]]:
+@query(get, "/api/v1/stations", roles=VIEWERS, answer=list[StationView], tags=TAGS)
+def stations(conn: sqlite3.Connection, settings: NamedDependency[Settings]) -> list[StationView]:
     """Every station: who works there, what is open, its agent and devices."""
     return service.list_stations(conn, settings)
 
 
-@query(get, "/api/v1/stations/{name:str}", roles=VIEWERS, answer=dict[str, Any], tags=TAGS)
+@query(get, "/api/v1/stations/{name:str}", roles=VIEWERS, answer=StationView, tags=TAGS)
 def station(
     conn: sqlite3.Connection, name: StationName, settings: NamedDependency[Settings]
-) -> dict[str, Any]:
+) -> StationView:
     """One station: who works there, what is open and its devices."""
     return service.station_view(conn, settings, name)
 

@@ -31,3 +31,41 @@ class StationWorker(Struct, kw_only=True):
 
     station: str
     user: str | None
+
+
+class StationUser(Struct, kw_only=True):
+    code: str
+    name: str
+
+
+class LastParcel(Struct, kw_only=True):
+    """The last parcel packed at the station."""
+
+    waybill_no: str
+    order_no: str
+    weight_g: int
+    packed_at: str
+    packed_by: str
+
+
+class AgentState(Struct, kw_only=True):
+    """The station agent on the station's PC: online, offline or never seen."""
+
+    state: str
+    seen_at: str | None
+    version: str
+    devices: dict[str, Any]
+
+
+class StationView(Struct, kw_only=True):
+    """A station: who works there, what is open, its last parcel and scan, its agent."""
+
+    name: str
+    kind: Literal["pack_bench", "printer_station", "dock_door"]
+    printers: list[str]
+    scanners: list[str]
+    user: StationUser | None
+    order: dict[str, Any] | None
+    last_parcel: LastParcel | None
+    last_scan_id: int
+    agent: AgentState

@@ -32,7 +32,14 @@ from server.outbound import packing
 from server.outbound.orders import find_order_by_scan, order_view
 from server.outbound.schemas import PackComplete, PackScan
 from server.stations.agent_link import agent_state
-from server.stations.schemas import StationScanRecord, StationWorker
+from server.stations.schemas import (
+    AgentState,
+    LastParcel,
+    StationScanRecord,
+    StationUser,
+    StationView,
+    StationWorker,
+)
 
 STATION_ROLES = {
     "pack_bench": frozenset({"packer", "supervisor", "admin"}),
@@ -423,7 +430,7 @@ def complete_at_bench(
 # -- what the station's page shows ------------------------------------------------------
 
 
-def station_view(conn: sqlite3.Connection, settings: Settings, name: str) -> dict[str, Any]:
+def station_view(conn: sqlite3.Connection, settings: Settings, name: str) -> StationView:
     station = station_settings(settings, name)
     row = conn.execute("SELECT * FROM station_state WHERE station = ?", (name,)).fetchone()
     state = dict(row) if row else {}
@@ -432,7 +439,7 @@ def station_view(conn: sqlite3.Connection, settings: Settings, name: str) -> dic
         found = conn.execute(
             "SELECT code, name FROM users WHERE code = ?", (state["user_code"],)
         ).fetchone()
-        user = dict(found) if found else {"code": state["user_code"], "name": ""}
+        user = StationUser(code=state["user_code"], name=found["name"] if found else "")
     order = order_view(conn, state["order_id"]) if state.get("order_id") else None
     last_parcel = conn.execute(
         "SELECT p.waybill_no, o.order_no, p.weight_g, p.packed_at, p.packed_by FROM parcels p "
@@ -442,25 +449,25 @@ def station_view(conn: sqlite3.Connection, settings: Settings, name: str) -> dic
     last = conn.execute("SELECT MAX(id) FROM station_scans WHERE station = ?", (name,)).fetchone()[
         0
     ]
-    return {
-        "name": station.name,
-        "kind": station.kind,
-        "printers": station.printers,
-        "scanners": station.scanners,
-        "user": user,
-        "order": order,
-        "last_parcel": dict(last_parcel) if last_parcel else None,
-        "last_scan_id": last or 0,
-        "agent": {
-            "state": agent_state(state.get("agent_seen_at")),
-            "seen_at": state.get("agent_seen_at"),
-            "version": state.get("agent_version", ""),
-            "devices": msgspec.json.decode(state.get("devices") or "{}"),
-        },
-    }
+    return StationView(
+        name=station.name,
+        kind=station.kind,
+        printers=station.printers,
+        scanners=station.scanners,
+        user=user,
+        order=order,
+        last_parcel=LastParcel(**dict(last_parcel)) if last_parcel else None,
+        last_scan_id=last or 0,
+        agent=AgentState(
+            state=agent_state(state.get("agent_seen_at")),
+            seen_at=state.get("agent_seen_at"),
+            version=state.get("agent_version", ""),
+            devices=msgspec.json.decode(state.get("devices") or "{}"),
+        ),
+    )
 
 
-def list_stations(conn: sqlite3.Connection, settings: Settings) -> list[dict[str, Any]]:
+def list_stations(conn: sqlite3.Connection, settings: Settings) -> list[StationView]:
     return [station_view(conn, settings, s.name) for s in settings.stations]
 
 
