@@ -71,6 +71,7 @@ def command(
     chunked: bool = False,
     fingerprint: Callable[..., dict[str, Any]] | None = None,
     after_commit: Callable[..., None] | None = None,
+    then: Callable[..., Any] | None = None,
     summary: str | None = None,
     opt: dict[str, Any] | None = None,
 ) -> Callable[[F], HTTPRouteHandler]:
@@ -79,7 +80,9 @@ def command(
     `name` may name path parameters (`"import.{kind}"`). `prepare(conn, ...)`, when given,
     reads the request outside the write transaction on a read-only connection (parsing an
     import file must not hold the site's one writer); its result reaches the rules as
-    their `prepared` parameter. `after_commit(answer, ...)`, when given, runs once the
+    their `prepared` parameter. `then(conn, result, ...)`, when given, runs once the
+    command has committed (or replayed), on a read-only connection, and gives the answer.
+    `after_commit(answer, ...)`, when given, runs once the
     command is committed (or replayed), with the answer as JSON builtins.
 
     `chunked=True` declares a bulk command: the function takes no connection or context
@@ -97,7 +100,8 @@ def command(
             raise TypeError(
                 f"{rules.__qualname__} takes `prepared` exactly when `prepare=` is declared"
             )
-        params = {**prepare_params, **after_params, **rules_params}
+        then_params = _route_parameters(then, skip=2) if then is not None else {}
+        params = {**prepare_params, **after_params, **then_params, **rules_params}
         if payload is not None:
             _check_body(rules, params, payload)
             params["data"] = params["data"].replace(annotation=JSONBody[payload])  # type: ignore[misc,valid-type]
@@ -130,10 +134,12 @@ def command(
             def run(conn: sqlite3.Connection, ctx: CommandContext) -> Any:
                 return rules(conn, ctx, **chosen)
 
-            answer = run_command(db, actor, command_name, key, stored, run).value
+            result = run_command(db, actor, command_name, key, stored, run).value
             if after_commit is not None:
-                after_commit(answer, **_pick(kwargs, after_params))
-            return answer
+                after_commit(result, **_pick(kwargs, after_params))
+            if then is None:
+                return result
+            return db.read(lambda conn: then(conn, result, **_pick(kwargs, then_params)))
 
         _dress(handler, rules, {**params, **_plumbing_parameters()}, answer)
         return route(
@@ -157,8 +163,13 @@ def query(
     tags: list[str],
     summary: str | None = None,
     opt: dict[str, Any] | None = None,
+    media_type: str | None = None,
 ) -> Callable[[F], HTTPRouteHandler]:
-    """Declare a read route; the decorated function gets a read-only connection first."""
+    """Declare a read route; the decorated function gets a read-only connection first.
+
+    A read that answers a file (a PNG, a CSV) returns a litestar `Response` and declares
+    its `media_type` for the OpenAPI document.
+    """
 
     def declare(read: F) -> HTTPRouteHandler:
         params = _route_parameters(read, skip=1)
@@ -178,6 +189,7 @@ def query(
             status_code=200,  # a read sent as a POST (a check that changes nothing) too
             tags=tags,
             summary=summary,
+            **({"media_type": media_type} if media_type else {}),
         )(handler)
 
     return declare

@@ -2,224 +2,191 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import sqlite3
+from typing import Annotated, Literal
 
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.params import PathParameter, QueryParameter
 
-from server.commands import Actor, run_command
+from server.commands import Actor, CommandContext
 from server.config import Settings
 from server.counts import service
-from server.counts.schemas import CountCreate, CountLineIn, CountStart, Decision
-from server.db import Database
-from server.web import MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
+from server.counts.schemas import (
+    CheckedCountSubmitted,
+    CountCreate,
+    CountLineIn,
+    CountProposal,
+    CountsCreated,
+    CountStart,
+    CountSubmitted,
+    CountTask,
+    CountView,
+    Decision,
+)
+from server.declare import command, query
+from server.web import MANAGERS, MAX_SQLITE_INT, allow
 
 COUNTING = allow(MANAGERS, "counter")
 DECIDING = allow(MANAGERS)
+TAGS = ["counts"]
 TaskId = Annotated[int, PathParameter(ge=1, le=MAX_SQLITE_INT)]
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 TaskStatus = Annotated[Literal["open", "counting", "submitted", "cancelled", ""], QueryParameter()]
 ProposalStatus = Annotated[Literal["pending", "approved", "rejected", ""], QueryParameter()]
 
 
-@post("/api/v1/counts", opt=DECIDING, sync_to_thread=True, status_code=200, tags=["counts"])
+@command(
+    post,
+    "/api/v1/counts",
+    name="count.create",
+    roles=DECIDING,
+    payload=CountCreate,
+    answer=CountsCreated,
+    tags=TAGS,
+)
 def create_counts(
-    data: JSONBody[CountCreate],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    data: CountCreate,
     settings: NamedDependency[Settings],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+) -> CountsCreated:
     """Count tasks for locations, a zone, a SKU's locations or an ABC class (one per location)."""
-    return run_command(
-        db,
-        actor,
-        "count.create",
-        idempotency_key,
-        data,
-        lambda conn, ctx: service.create_tasks(conn, ctx, settings.counts, data),
-    ).value
+    return service.create_tasks(conn, ctx, settings.counts, data)
 
 
-@get("/api/v1/counts", opt=COUNTING, sync_to_thread=True, tags=["counts"])
+@query(get, "/api/v1/counts", roles=COUNTING, answer=list[CountTask], tags=TAGS)
 def list_counts(
-    db: NamedDependency[Database], status: TaskStatus = "open", limit: Limit = 100
-) -> list[dict[str, Any]]:
+    conn: sqlite3.Connection, status: TaskStatus = "open", limit: Limit = 100
+) -> list[CountTask]:
     """Count tasks, newest first (no quantities: those are in a task's own view)."""
-    return db.read(lambda conn: service.list_tasks(conn, status=status, limit=limit))
+    return service.list_tasks(conn, status=status, limit=limit)
 
 
-@get("/api/v1/counts/next", opt=COUNTING, sync_to_thread=True, tags=["counts"])
-def next_count(db: NamedDependency[Database], actor: NamedDependency[Actor]) -> Any:
+@query(get, "/api/v1/counts/next", roles=COUNTING, answer=CountView | None, tags=TAGS)
+def next_count(conn: sqlite3.Connection, actor: NamedDependency[Actor]) -> CountView | None:
     """The caller's count in progress, else the next open task; null when there is none."""
-    return db.read(lambda conn: service.next_task(conn, actor))
+    return service.next_task(conn, actor)
 
 
-@get("/api/v1/counts/{task_id:int}", opt=COUNTING, sync_to_thread=True, tags=["counts"])
+@query(get, "/api/v1/counts/{task_id:int}", roles=COUNTING, answer=CountView, tags=TAGS)
 def get_count(
-    db: NamedDependency[Database], actor: NamedDependency[Actor], task_id: TaskId
-) -> dict[str, Any]:
+    conn: sqlite3.Connection, actor: NamedDependency[Actor], task_id: TaskId
+) -> CountView:
     """A task and its lines; counters see only what they counted, never the expected."""
-    return db.read(lambda conn: service.task_view(conn, task_id, blind=service.is_blind(actor)))
+    return service.task_view(conn, task_id, actor)
 
 
-@post("/api/v1/counts/start", opt=COUNTING, sync_to_thread=True, status_code=200, tags=["counts"])
-def start_count(
-    data: JSONBody[CountStart],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+@command(
+    post,
+    "/api/v1/counts/start",
+    name="count.start",
+    roles=COUNTING,
+    payload=CountStart,
+    answer=CountView,
+    tags=TAGS,
+)
+def start_count(conn: sqlite3.Connection, ctx: CommandContext, data: CountStart) -> CountView:
     """The scanned location's count starts: the location is frozen until it is submitted."""
-    return run_command(
-        db,
-        actor,
-        "count.start",
-        idempotency_key,
-        data,
-        lambda conn, ctx: service.start_count(conn, ctx, data),
-    ).value
+    return service.start_count(conn, ctx, data)
 
 
-@post(
+@command(
+    post,
     "/api/v1/counts/{task_id:int}/lines",
-    opt=COUNTING,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["counts"],
+    name="count.line",
+    roles=COUNTING,
+    payload=CountLineIn,
+    answer=CountView,
+    tags=TAGS,
 )
 def count_line(
-    data: JSONBody[CountLineIn],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    settings: NamedDependency[Settings],
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
     task_id: TaskId,
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    data: CountLineIn,
+    settings: NamedDependency[Settings],
+) -> CountView:
     """Set how many of the scanned item were counted (an item not expected is a find)."""
-    return run_command(
-        db,
-        actor,
-        "count.line",
-        idempotency_key,
-        [task_id, data],
-        lambda conn, ctx: service.record_line(
-            conn,
-            ctx,
-            settings.scan.gs_placeholder,
-            task_id,
-            data,
-            max_per_scan=settings.scan.max_quantity_per_scan,
-        ),
-    ).value
+    return service.record_line(
+        conn,
+        ctx,
+        settings.scan.gs_placeholder,
+        task_id,
+        data,
+        max_per_scan=settings.scan.max_quantity_per_scan,
+    )
 
 
-@post(
+@command(
+    post,
     "/api/v1/counts/{task_id:int}/submit",
-    opt=COUNTING,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["counts"],
+    name="count.submit",
+    roles=COUNTING,
+    answer=CountSubmitted | CheckedCountSubmitted,
+    tags=TAGS,
 )
 def submit_count(
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    task_id: TaskId,
     settings: NamedDependency[Settings],
-    task_id: TaskId,
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+) -> CountSubmitted | CheckedCountSubmitted:
     """The count is in: the freeze ends; a recount or proposals for the differences."""
-    return run_command(
-        db,
-        actor,
-        "count.submit",
-        idempotency_key,
-        task_id,
-        lambda conn, ctx: service.submit_count(conn, ctx, settings.counts, task_id),
-    ).value
+    return service.submit_count(conn, ctx, settings.counts, task_id)
 
 
-@post(
+@command(
+    post,
     "/api/v1/counts/{task_id:int}/cancel",
-    opt=DECIDING,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["counts"],
+    name="count.cancel",
+    roles=DECIDING,
+    answer=CountTask,
+    tags=TAGS,
 )
-def cancel_count(
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    task_id: TaskId,
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+def cancel_count(conn: sqlite3.Connection, ctx: CommandContext, task_id: TaskId) -> CountTask:
     """Call a count off (its location is no longer frozen)."""
-    return run_command(
-        db,
-        actor,
-        "count.cancel",
-        idempotency_key,
-        task_id,
-        lambda conn, ctx: service.cancel_count(conn, ctx, task_id),
-    ).value
+    return service.cancel_count(conn, ctx, task_id)
 
 
-@get("/api/v1/count-proposals", opt=DECIDING, sync_to_thread=True, tags=["counts"])
+@query(get, "/api/v1/count-proposals", roles=DECIDING, answer=list[CountProposal], tags=TAGS)
 def list_proposals(
-    db: NamedDependency[Database], status: ProposalStatus = "pending", limit: Limit = 200
-) -> list[dict[str, Any]]:
+    conn: sqlite3.Connection, status: ProposalStatus = "pending", limit: Limit = 200
+) -> list[CountProposal]:
     """Differences of finished counts, with expected and counted, newest first."""
-    return db.read(lambda conn: service.list_proposals(conn, status=status, limit=limit))
+    return service.list_proposals(conn, status=status, limit=limit)
 
 
-@post(
+@command(
+    post,
     "/api/v1/count-proposals/{proposal_id:int}/approve",
-    opt=DECIDING,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["counts"],
+    name="count.approve",
+    roles=DECIDING,
+    payload=Decision,
+    answer=CountProposal,
+    tags=TAGS,
 )
 def approve_proposal(
-    data: JSONBody[Decision],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    proposal_id: TaskId,
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, proposal_id: TaskId, data: Decision
+) -> CountProposal:
     """Apply the difference to the ledger (a `count` movement with the reason)."""
-    return run_command(
-        db,
-        actor,
-        "count.approve",
-        idempotency_key,
-        [proposal_id, data],
-        lambda conn, ctx: service.approve_proposal(conn, ctx, proposal_id, data),
-    ).value
+    return service.approve_proposal(conn, ctx, proposal_id, data)
 
 
-@post(
+@command(
+    post,
     "/api/v1/count-proposals/{proposal_id:int}/reject",
-    opt=DECIDING,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["counts"],
+    name="count.reject",
+    roles=DECIDING,
+    payload=Decision,
+    answer=CountProposal,
+    tags=TAGS,
 )
 def reject_proposal(
-    data: JSONBody[Decision],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    proposal_id: TaskId,
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, proposal_id: TaskId, data: Decision
+) -> CountProposal:
     """Leave the stock as it is; the difference is closed with the reason."""
-    return run_command(
-        db,
-        actor,
-        "count.reject",
-        idempotency_key,
-        [proposal_id, data],
-        lambda conn, ctx: service.reject_proposal(conn, ctx, proposal_id, data),
-    ).value
+    return service.reject_proposal(conn, ctx, proposal_id, data)
 
 
 route_handlers = [

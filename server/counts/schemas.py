@@ -84,3 +84,116 @@ class CountFinished(Struct, kw_only=True):
     lines: Annotated[list[CountedLine], _d("Every stock key expected or found there")]
     recount: Annotated[bool, _d("A difference was beyond the threshold: counted again")]
     recount_task: Annotated[int | None, _d("The recount's task number, or null")]
+
+
+# -- answers: a counter's view has no expected quantity, as a type -------------------------
+
+TaskStatus = Literal["open", "counting", "submitted", "cancelled"]
+
+
+class CountTask(Struct, kw_only=True):
+    """A count task, without its lines."""
+
+    id: int
+    location: str
+    zone: str
+    status: TaskStatus
+    origin: str
+    recount_of: int | None
+    outcome: str
+    counter: str
+    created_by: str
+    created_at: str
+    started_at: str | None
+    submitted_at: str | None
+
+
+class BlindLine(Struct, kw_only=True):
+    """What the counter entered for one item: never what the ledger expects."""
+
+    customer: str
+    sku: str
+    sku_name: str
+    lot: str
+    expiry: str
+    counted: int
+
+
+class CheckedLine(Struct, kw_only=True):
+    """A line as a supervisor sees it: expected, counted (null: not yet) and the difference."""
+
+    customer: str
+    sku: str
+    sku_name: str
+    lot: str
+    expiry: str
+    expected: int
+    counted: int | None
+    difference: int | None
+
+
+class BlindCount(CountTask, kw_only=True):
+    """A task as its counter sees it: only the lines counted, never the expected."""
+
+    lines: list[BlindLine]
+    blind: Literal[True] = True
+
+
+class CheckedCount(CountTask, kw_only=True):
+    """A task as a supervisor sees it: every expected line with its difference."""
+
+    lines: list[CheckedLine]
+    blind: Literal[False] = False
+
+
+CountView = BlindCount | CheckedCount
+"""A task with its lines as the asker may see it: a counter's (no expected quantities) or a
+supervisor's."""
+
+
+class CountsCreated(Struct, kw_only=True):
+    created: list[CountTask]
+    already_planned: Annotated[list[str], _d("Locations that already have a live count")]
+
+
+class _Submitted(Struct, kw_only=True):
+    task: int
+    location: str
+    outcome: str
+    recount_task: int | None
+
+
+class CountSubmitted(_Submitted, kw_only=True, omit_defaults=True):
+    """A submitted count as its counter learns it: the outcome, never the differences."""
+
+    # Never sent: a `view` that can only be null keeps this answer apart from a
+    # supervisor's in the API document (a union is documented as `oneOf`).
+    view: None = None
+
+
+class CheckedCountSubmitted(_Submitted, kw_only=True):
+    """A submitted count as a supervisor learns it: with the checked view."""
+
+    view: CheckedCount
+
+
+class CountProposal(Struct, kw_only=True):
+    """A difference of a finished count, waiting for (or given) a supervisor's decision."""
+
+    id: int
+    task_id: int
+    location: str
+    customer: str
+    sku: str
+    sku_name: str
+    lot: str
+    expiry: str
+    expected: int
+    counted: int
+    delta: int
+    status: Literal["pending", "approved", "rejected"]
+    reason: str
+    decided_by: str
+    decided_at: str | None
+    movement_id: int | None
+    created_at: str

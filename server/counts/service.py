@@ -23,17 +23,29 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
+
+import msgspec
 
 from server.barcodes import gtin_candidates, normalise, read_scan
 from server.commands import SYSTEM, Actor, CommandContext, append_event, run_command, utc_now
 from server.config import CountSettings, Settings
 from server.counts.schemas import (
+    BlindCount,
+    BlindLine,
+    CheckedCount,
+    CheckedCountSubmitted,
+    CheckedLine,
     CountCreate,
     CountedLine,
     CountFinished,
     CountLineIn,
+    CountProposal,
+    CountsCreated,
     CountStart,
+    CountSubmitted,
+    CountTask,
+    CountView,
     Decision,
 )
 from server.db import Database
@@ -42,6 +54,8 @@ from server.ledger.schemas import MovementIn
 from server.ledger.service import count_document, post_movement, refuse_if_system_managed
 from server.masterdata.lookups import LocationRow, location_by_code, sku_of_customer
 from server.scan_quantity import check_quantity_per_scan
+
+S = TypeVar("S", bound=msgspec.Struct)
 
 SEES_EXPECTED = frozenset({"supervisor", "admin"})
 """Roles that see expected quantities and differences (counters count blind)."""
@@ -60,7 +74,7 @@ def is_blind(actor: Actor) -> bool:
 
 def create_tasks(
     conn: sqlite3.Connection, ctx: CommandContext, settings: CountSettings, req: CountCreate
-) -> dict[str, Any]:
+) -> CountsCreated:
     """Tasks for the named locations, a zone, a SKU's locations or an ABC class."""
     scopes = [bool(req.locations), bool(req.zone), req.sku is not None, bool(req.abc_class)]
     if sum(scopes) != 1:
@@ -88,7 +102,8 @@ def create_tasks(
         ids = _locations_holding(conn, [s for s, c in classes.items() if c == req.abc_class])
     if not ids:
         raise ERR.NOTHING_TO_COUNT()
-    created, skipped = [], []
+    created: list[CountTask] = []
+    skipped: list[str] = []
     for location_id in ids:
         task_id = _new_task(conn, ctx, location_id, origin)
         if task_id is None:
@@ -96,7 +111,7 @@ def create_tasks(
         else:
             created.append(task_summary(conn, task_id))
     ctx.audit_target = f"count:{origin}"
-    return {"created": created, "already_planned": skipped}
+    return CountsCreated(created=created, already_planned=skipped)
 
 
 def _new_task(
@@ -203,7 +218,7 @@ def run_scheduled_counts(db: Database, settings: Settings) -> list[int]:
 # -- counting -----------------------------------------------------------------------------
 
 
-def next_task(conn: sqlite3.Connection, actor: Actor) -> dict[str, Any] | None:
+def next_task(conn: sqlite3.Connection, actor: Actor) -> CountView | None:
     """The counter's own count in progress, else the oldest open task (a recount is
     offered to someone other than the first counter before it is offered to them)."""
     row = conn.execute(
@@ -216,10 +231,10 @@ def next_task(conn: sqlite3.Connection, actor: Actor) -> dict[str, Any] | None:
             "ORDER BY avoid_counter = ?, id LIMIT 1",
             (actor.code,),
         ).fetchone()
-    return task_view(conn, row["id"], blind=is_blind(actor)) if row else None
+    return task_view(conn, row["id"], actor) if row else None
 
 
-def start_count(conn: sqlite3.Connection, ctx: CommandContext, req: CountStart) -> dict[str, Any]:
+def start_count(conn: sqlite3.Connection, ctx: CommandContext, req: CountStart) -> CountView:
     """The location is scanned: freeze it and snapshot what the ledger expects there."""
     location = _location(conn, normalise(req.location)[1].strip().upper())
     ctx.audit_target = f"location:{location.code}"
@@ -232,7 +247,7 @@ def start_count(conn: sqlite3.Connection, ctx: CommandContext, req: CountStart) 
             raise ERR.LOCATION_BEING_COUNTED(
                 {"location": location.code, "counter": counting["counter"]}
             )
-        return task_view(conn, counting["id"], blind=is_blind(ctx.actor))  # resumed
+        return task_view(conn, counting["id"], ctx.actor)  # resumed
     mine = conn.execute(
         "SELECT l.code FROM count_tasks t JOIN locations l ON l.id = t.location_id "
         "WHERE t.status = 'counting' AND t.counter = ?",
@@ -256,7 +271,7 @@ def start_count(conn: sqlite3.Connection, ctx: CommandContext, req: CountStart) 
         "SELECT ?, customer_id, sku_id, lot, expiry, quantity FROM balances WHERE location_id = ?",
         (task_id, location.id),
     )
-    return task_view(conn, int(task_id or 0), blind=is_blind(ctx.actor))
+    return task_view(conn, int(task_id or 0), ctx.actor)
 
 
 def record_line(
@@ -267,7 +282,7 @@ def record_line(
     req: CountLineIn,
     *,
     max_per_scan: int | None = None,
-) -> dict[str, Any]:
+) -> CountView:
     """Set the counted quantity of one item (a second entry of the same item replaces it)."""
     check_quantity_per_scan(req.quantity, max_per_scan, confirmed=req.confirmed_large)
     task = _counting_task(conn, ctx, task_id)
@@ -298,12 +313,12 @@ def record_line(
         "DO UPDATE SET counted = excluded.counted, counted_at = excluded.counted_at",
         (*key, req.quantity, ctx.at),
     )
-    return task_view(conn, task["id"], blind=is_blind(ctx.actor))
+    return task_view(conn, task["id"], ctx.actor)
 
 
 def submit_count(
     conn: sqlite3.Connection, ctx: CommandContext, settings: CountSettings, task_id: int
-) -> dict[str, Any]:
+) -> CountSubmitted | CheckedCountSubmitted:
     """End the count (and the freeze): a recount, or proposals for the differences."""
     task = _counting_task(conn, ctx, task_id)
     ctx.audit_target = f"count:{task_id}"
@@ -383,15 +398,17 @@ def submit_count(
         recount_task=recount_task,
     )
     append_event(conn, ctx, "count.finished", event)
-    answer = {
-        "task": task_id,
-        "location": task["location"],
-        "outcome": outcome,
-        "recount_task": recount_task,
-    }
-    if not is_blind(ctx.actor):
-        answer["view"] = task_view(conn, task_id, blind=False)
-    return answer
+    if is_blind(ctx.actor):
+        return CountSubmitted(
+            task=task_id, location=task["location"], outcome=outcome, recount_task=recount_task
+        )
+    return CheckedCountSubmitted(
+        task=task_id,
+        location=task["location"],
+        outcome=outcome,
+        recount_task=recount_task,
+        view=checked_view(conn, task_id),
+    )
 
 
 def beyond_threshold(expected: int, counted: int, settings: CountSettings) -> bool:
@@ -403,7 +420,7 @@ def beyond_threshold(expected: int, counted: int, settings: CountSettings) -> bo
     )
 
 
-def cancel_count(conn: sqlite3.Connection, ctx: CommandContext, task_id: int) -> dict[str, Any]:
+def cancel_count(conn: sqlite3.Connection, ctx: CommandContext, task_id: int) -> CountTask:
     """A supervisor calls a count off: the freeze ends, nothing is proposed."""
     task = _task(conn, task_id)
     ctx.audit_target = f"count:{task_id}"
@@ -422,7 +439,7 @@ def cancel_count(conn: sqlite3.Connection, ctx: CommandContext, task_id: int) ->
 
 def approve_proposal(
     conn: sqlite3.Connection, ctx: CommandContext, proposal_id: int, decision: Decision
-) -> dict[str, Any]:
+) -> CountProposal:
     """Apply one difference to the ledger, unless the stock moved since it was counted."""
     p = _pending_proposal(conn, ctx, proposal_id)
     moved = conn.execute(
@@ -474,7 +491,7 @@ def approve_proposal(
 
 def reject_proposal(
     conn: sqlite3.Connection, ctx: CommandContext, proposal_id: int, decision: Decision
-) -> dict[str, Any]:
+) -> CountProposal:
     _pending_proposal(conn, ctx, proposal_id)
     conn.execute(
         "UPDATE count_proposals SET status = 'rejected', reason = ?, decided_by = ?, "
@@ -491,25 +508,6 @@ FROM count_proposals p JOIN count_tasks t ON t.id = p.task_id
 JOIN locations l ON l.id = p.location_id JOIN customers c ON c.id = p.customer_id
 JOIN skus s ON s.id = p.sku_id
 """
-_PROPOSAL_FIELDS = (
-    "id",
-    "task_id",
-    "location",
-    "customer",
-    "sku",
-    "sku_name",
-    "lot",
-    "expiry",
-    "expected",
-    "counted",
-    "delta",
-    "status",
-    "reason",
-    "decided_by",
-    "decided_at",
-    "movement_id",
-    "created_at",
-)
 
 
 def _pending_proposal(
@@ -524,19 +522,19 @@ def _pending_proposal(
     return p
 
 
-def proposal_view(conn: sqlite3.Connection, proposal_id: int) -> dict[str, Any]:
+def proposal_view(conn: sqlite3.Connection, proposal_id: int) -> CountProposal:
     row = conn.execute(f"{_PROPOSAL} WHERE p.id = ?", (proposal_id,)).fetchone()
     if row is None:
         raise ERR.PROPOSAL_NOT_FOUND(proposal_id=proposal_id)
-    return {k: row[k] for k in _PROPOSAL_FIELDS}
+    return _struct_of(row, CountProposal)
 
 
-def list_proposals(conn: sqlite3.Connection, *, status: str, limit: int) -> list[dict[str, Any]]:
+def list_proposals(conn: sqlite3.Connection, *, status: str, limit: int) -> list[CountProposal]:
     where, params = ("p.status = ?", [status]) if status else ("1 = 1", [])
     rows = conn.execute(
         f"{_PROPOSAL} WHERE {where} ORDER BY p.id DESC LIMIT ?", (*params, limit)
     ).fetchall()
-    return [{k: r[k] for k in _PROPOSAL_FIELDS} for r in rows]
+    return [_struct_of(r, CountProposal) for r in rows]
 
 
 # -- views --------------------------------------------------------------------------------
@@ -545,57 +543,71 @@ _TASK = """
 SELECT t.*, l.code AS location, l.zone FROM count_tasks t
 JOIN locations l ON l.id = t.location_id
 """
-_TASK_FIELDS = (
-    "id",
-    "location",
-    "zone",
-    "status",
-    "origin",
-    "recount_of",
-    "outcome",
-    "counter",
-    "created_by",
-    "created_at",
-    "started_at",
-    "submitted_at",
-)
 
 
-def task_summary(conn: sqlite3.Connection, task_id: int) -> dict[str, Any]:
-    row = _task(conn, task_id)
-    return {k: row[k] for k in _TASK_FIELDS}
+def task_summary(conn: sqlite3.Connection, task_id: int) -> CountTask:
+    return _struct_of(_task(conn, task_id), CountTask)
 
 
-def task_view(conn: sqlite3.Connection, task_id: int, *, blind: bool) -> dict[str, Any]:
-    """A task with its lines: for a blind view only what was counted, never the expected."""
-    view = task_summary(conn, task_id)
-    lines = _lines(conn, task_id)
-    if blind:
-        view["lines"] = [
-            {k: r[k] for k in ("customer", "sku", "sku_name", "lot", "expiry", "counted")}
-            for r in lines
+def task_view(conn: sqlite3.Connection, task_id: int, actor: Actor) -> CountView:
+    """A task with its lines as `actor` may see it: blind for a counter."""
+    return blind_view(conn, task_id) if is_blind(actor) else checked_view(conn, task_id)
+
+
+def blind_view(conn: sqlite3.Connection, task_id: int) -> BlindCount:
+    """Only what was counted: the answer's type has no place for the expected."""
+    return BlindCount(
+        **_task_fields(_task(conn, task_id)),
+        lines=[
+            BlindLine(
+                customer=r["customer"],
+                sku=r["sku"],
+                sku_name=r["sku_name"],
+                lot=r["lot"],
+                expiry=r["expiry"],
+                counted=r["counted"],
+            )
+            for r in _lines(conn, task_id)
             if r["counted"] is not None
-        ]
-    else:
-        view["lines"] = [
-            {
-                **{k: r[k] for k in ("customer", "sku", "sku_name", "lot", "expiry")},
-                "expected": r["expected"],
-                "counted": r["counted"],
-                "difference": None if r["counted"] is None else r["counted"] - r["expected"],
-            }
-            for r in lines
-        ]
-    view["blind"] = blind
-    return view
+        ],
+    )
 
 
-def list_tasks(conn: sqlite3.Connection, *, status: str, limit: int) -> list[dict[str, Any]]:
+def checked_view(conn: sqlite3.Connection, task_id: int) -> CheckedCount:
+    """Every expected line with what was counted and the difference (a supervisor's view)."""
+    return CheckedCount(
+        **_task_fields(_task(conn, task_id)),
+        lines=[
+            CheckedLine(
+                customer=r["customer"],
+                sku=r["sku"],
+                sku_name=r["sku_name"],
+                lot=r["lot"],
+                expiry=r["expiry"],
+                expected=r["expected"],
+                counted=r["counted"],
+                difference=None if r["counted"] is None else r["counted"] - r["expected"],
+            )
+            for r in _lines(conn, task_id)
+        ],
+    )
+
+
+def list_tasks(conn: sqlite3.Connection, *, status: str, limit: int) -> list[CountTask]:
     where, params = ("t.status = ?", [status]) if status else ("1 = 1", [])
     rows = conn.execute(
         f"{_TASK} WHERE {where} ORDER BY t.id DESC LIMIT ?", (*params, limit)
     ).fetchall()
-    return [{k: r[k] for k in _TASK_FIELDS} for r in rows]
+    return [_struct_of(r, CountTask) for r in rows]
+
+
+def _task_fields(row: sqlite3.Row) -> dict[str, Any]:
+    return {name: row[name] for name in CountTask.__struct_fields__}
+
+
+def _struct_of(row: sqlite3.Row, kind: type[S]) -> S:
+    """The row's columns of the struct's fields, in the struct's field order."""
+    return kind(**{name: row[name] for name in kind.__struct_fields__})
 
 
 # -- helpers ------------------------------------------------------------------------------

@@ -10,14 +10,13 @@ proposal until a second supervisor approves it, as count differences do.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
 import msgspec
 
 from server.commands import CommandContext
 from server.config import LedgerSettings
 from server.error_codes import ERR
-from server.ledger.schemas import MovementIn, MovementRequest
+from server.ledger.schemas import AdjustmentProposal, Movement, MovementIn, MovementRequest
 from server.ledger.service import (
     check_shape,
     count_document,
@@ -38,7 +37,7 @@ RESERVED_DOCUMENT_PREFIXES = (count_document(0)[:-1],)
 
 def post_correction(
     conn: sqlite3.Connection, ctx: CommandContext, settings: LedgerSettings, r: MovementRequest
-) -> dict[str, Any]:
+) -> Movement | AdjustmentProposal:
     """Post the correction, or keep it as a pending proposal when it is over the limit."""
     if r.kind == "ship":
         raise ERR.SHIP_ONLY_AT_DEPARTURE({"kind": r.kind})
@@ -55,7 +54,7 @@ def post_correction(
     ctx.audit_target = f"ledger:{r.kind}"
     if r.kind in ADJUSTMENT_KINDS and r.quantity > settings.approval_over_units:
         return _propose(conn, ctx, m)
-    return msgspec.to_builtins(post_movement(conn, ctx, m))
+    return post_movement(conn, ctx, m)
 
 
 def _check_locations(conn: sqlite3.Connection, m: MovementIn) -> None:
@@ -81,7 +80,7 @@ LEFT JOIN locations lt ON lt.id = p.to_location_id
 """
 
 
-def _propose(conn: sqlite3.Connection, ctx: CommandContext, m: MovementIn) -> dict[str, Any]:
+def _propose(conn: sqlite3.Connection, ctx: CommandContext, m: MovementIn) -> AdjustmentProposal:
     cur = conn.execute(
         "INSERT INTO adjustment_proposals (kind, customer_id, sku_id, lot, expiry, quantity, "
         "from_location_id, to_location_id, reason, document, proposed_by, proposed_at) "
@@ -107,7 +106,7 @@ def _propose(conn: sqlite3.Connection, ctx: CommandContext, m: MovementIn) -> di
 
 def approve_adjustment(
     conn: sqlite3.Connection, ctx: CommandContext, proposal_id: int
-) -> dict[str, Any]:
+) -> AdjustmentProposal:
     """A second supervisor applies the adjustment; the rules are checked again now."""
     row = _pending(conn, ctx, proposal_id)
     m = MovementIn(
@@ -134,7 +133,7 @@ def approve_adjustment(
 
 def reject_adjustment(
     conn: sqlite3.Connection, ctx: CommandContext, proposal_id: int
-) -> dict[str, Any]:
+) -> AdjustmentProposal:
     _pending(conn, ctx, proposal_id)
     conn.execute(
         "UPDATE adjustment_proposals SET status = 'rejected', decided_by = ?, decided_at = ? "
@@ -156,16 +155,18 @@ def _pending(conn: sqlite3.Connection, ctx: CommandContext, proposal_id: int) ->
     return row
 
 
-def proposal_view(conn: sqlite3.Connection, proposal_id: int) -> dict[str, Any]:
+def proposal_view(conn: sqlite3.Connection, proposal_id: int) -> AdjustmentProposal:
     row = conn.execute(f"{_PROPOSAL} WHERE p.id = ?", (proposal_id,)).fetchone()
     if row is None:
         raise ERR.PROPOSAL_NOT_FOUND(proposal_id=proposal_id)
-    return dict(row)
+    return msgspec.convert(dict(row), AdjustmentProposal)
 
 
-def list_proposals(conn: sqlite3.Connection, *, status: str, limit: int) -> list[dict[str, Any]]:
+def list_proposals(
+    conn: sqlite3.Connection, *, status: str, limit: int
+) -> list[AdjustmentProposal]:
     rows = conn.execute(
         f"{_PROPOSAL} WHERE ? = '' OR p.status = ? ORDER BY p.id DESC LIMIT ?",
         (status, status, limit),
     ).fetchall()
-    return [dict(r) for r in rows]
+    return [msgspec.convert(dict(r), AdjustmentProposal) for r in rows]

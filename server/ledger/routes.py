@@ -3,132 +3,118 @@ the events journal."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import sqlite3
+from typing import Annotated, Literal
 
-import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
+from litestar.params import FromQuery, PathParameter, QueryParameter
 
-from server.commands import Actor, run_command
+from server.commands import CommandContext
 from server.config import Settings
-from server.db import Database
+from server.declare import command, query
 from server.ledger import corrections, service
-from server.ledger.schemas import MovementRequest
-from server.web import MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
-
-
-@post(
-    "/api/v1/ledger/movements",
-    opt=allow(MANAGERS),
-    sync_to_thread=True,
-    status_code=200,
-    tags=["ledger"],
+from server.ledger.schemas import (
+    AdjustmentProposal,
+    JournalEvent,
+    LedgerMovement,
+    Movement,
+    MovementRequest,
 )
-def post_movement(
-    data: JSONBody[MovementRequest],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    settings: NamedDependency[Settings],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
-    """Correct stock by hand, with a reason code: the movement, or (over
-    `[ledger] approval_over_units`) a pending proposal with `status` for a second supervisor."""
-    return run_command(
-        db,
-        actor,
-        "ledger.movement",
-        idempotency_key,
-        msgspec.to_builtins(data),
-        lambda conn, ctx: corrections.post_correction(conn, ctx, settings.ledger, data),
-    ).value
+from server.web import MANAGERS, MAX_SQLITE_INT, allow
 
-
+TAGS = ["ledger"]
 ProposalState = Annotated[Literal["pending", "approved", "rejected", ""], QueryParameter()]
-
-
-@get("/api/v1/ledger/adjustments", opt=allow(MANAGERS), sync_to_thread=True, tags=["ledger"])
-def list_adjustments(
-    db: NamedDependency[Database],
-    status: ProposalState = "pending",
-    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
-    """Manual adjustments waiting for (or given) a second supervisor's decision."""
-    return db.read(lambda conn: corrections.list_proposals(conn, status=status, limit=limit))
-
-
 ProposalId = Annotated[int, PathParameter(ge=1, le=MAX_SQLITE_INT)]
 
 
-@post(
+@command(
+    post,
+    "/api/v1/ledger/movements",
+    name="ledger.movement",
+    roles=allow(MANAGERS),
+    payload=MovementRequest,
+    answer=Movement | AdjustmentProposal,
+    tags=TAGS,
+)
+def post_movement(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    data: MovementRequest,
+    settings: NamedDependency[Settings],
+) -> Movement | AdjustmentProposal:
+    """Correct stock by hand, with a reason code: the movement, or (over
+    `[ledger] approval_over_units`) a pending proposal with `status` for a second supervisor."""
+    return corrections.post_correction(conn, ctx, settings.ledger, data)
+
+
+@query(
+    get,
+    "/api/v1/ledger/adjustments",
+    roles=allow(MANAGERS),
+    answer=list[AdjustmentProposal],
+    tags=TAGS,
+)
+def list_adjustments(
+    conn: sqlite3.Connection,
+    status: ProposalState = "pending",
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+) -> list[AdjustmentProposal]:
+    """Manual adjustments waiting for (or given) a second supervisor's decision."""
+    return corrections.list_proposals(conn, status=status, limit=limit)
+
+
+@command(
+    post,
     "/api/v1/ledger/adjustments/{proposal_id:int}/approve",
-    opt=allow(MANAGERS),
-    sync_to_thread=True,
-    status_code=200,
-    tags=["ledger"],
+    name="ledger.adjustment.approve",
+    roles=allow(MANAGERS),
+    answer=AdjustmentProposal,
+    tags=TAGS,
 )
 def approve_adjustment(
-    proposal_id: ProposalId,
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, proposal_id: ProposalId
+) -> AdjustmentProposal:
     """A second supervisor applies a pending manual adjustment to the ledger."""
-    return run_command(
-        db,
-        actor,
-        "ledger.adjustment.approve",
-        idempotency_key,
-        [proposal_id],
-        lambda conn, ctx: corrections.approve_adjustment(conn, ctx, proposal_id),
-    ).value
+    return corrections.approve_adjustment(conn, ctx, proposal_id)
 
 
-@post(
+@command(
+    post,
     "/api/v1/ledger/adjustments/{proposal_id:int}/reject",
-    opt=allow(MANAGERS),
-    sync_to_thread=True,
-    status_code=200,
-    tags=["ledger"],
+    name="ledger.adjustment.reject",
+    roles=allow(MANAGERS),
+    answer=AdjustmentProposal,
+    tags=TAGS,
 )
 def reject_adjustment(
-    proposal_id: ProposalId,
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, proposal_id: ProposalId
+) -> AdjustmentProposal:
     """A second supervisor turns down a pending manual adjustment."""
-    return run_command(
-        db,
-        actor,
-        "ledger.adjustment.reject",
-        idempotency_key,
-        [proposal_id],
-        lambda conn, ctx: corrections.reject_adjustment(conn, ctx, proposal_id),
-    ).value
+    return corrections.reject_adjustment(conn, ctx, proposal_id)
 
 
-@get("/api/v1/ledger/movements", opt=allow(MANAGERS), sync_to_thread=True, tags=["ledger"])
+@query(
+    get, "/api/v1/ledger/movements", roles=allow(MANAGERS), answer=list[LedgerMovement], tags=TAGS
+)
 def list_movements(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     location: FromQuery[str | None] = None,
     sku: FromQuery[str | None] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
+) -> list[LedgerMovement]:
     """Stock movements, newest first, filtered by location and SKU."""
-    return db.read(
-        lambda conn: service.list_movements(conn, location=location, sku=sku, limit=limit)
-    )
+    return service.list_movements(conn, location=location, sku=sku, limit=limit)
 
 
-@get("/api/v1/events", opt=allow(MANAGERS, "oms"), sync_to_thread=True, tags=["ledger"])
+@query(get, "/api/v1/events", roles=allow(MANAGERS, "oms"), answer=list[JournalEvent], tags=TAGS)
 def list_events(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     after: Annotated[int, QueryParameter(ge=0, le=MAX_SQLITE_INT)] = 0,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
+) -> list[JournalEvent]:
     """The events journal in sequence order, after a given sequence number."""
-    return db.read(lambda conn: service.list_events(conn, after=after, limit=limit))
+    return service.list_events(conn, after=after, limit=limit)
 
 
 route_handlers = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from msgspec import Struct
 
@@ -85,3 +85,56 @@ class StockRow(Struct):
     lot: str
     expiry: str
     quantity: int
+
+
+class AdjustmentProposal(Struct, kw_only=True):
+    """A manual adjustment over the approval limit, waiting for (or given) a second
+    supervisor's decision."""
+
+    id: int
+    kind: str
+    customer: str
+    sku: str
+    lot: str
+    expiry: str
+    quantity: int
+    from_location: str | None
+    to_location: str | None
+    reason: str
+    document: str
+    status: Literal["pending", "approved", "rejected"]
+    proposed_by: str
+    proposed_at: str
+    decided_by: str
+    decided_at: str | None
+    movement_id: int | None
+
+
+class LedgerMovement(Struct, kw_only=True):
+    """A movement as the movement list shows it: with the floor's codes."""
+
+    id: int
+    at: str
+    kind: MovementKind
+    customer: str
+    sku: str
+    lot: str
+    expiry: str
+    quantity: int
+    from_location: str | None
+    to_location: str | None
+    reason: str
+    document: str
+    user_code: str
+    device: str
+
+
+class JournalEvent(Struct, kw_only=True):
+    """One event of the journal (the OMS outbox), its payload decoded."""
+
+    seq: int
+    epoch: str
+    at: str
+    type: str
+    version: int
+    payload: dict[str, Any]

@@ -19,7 +19,13 @@ import msgspec
 
 from server.commands import CommandContext, append_event
 from server.error_codes import ERR
-from server.ledger.schemas import Movement, MovementIn, MovementRequest
+from server.ledger.schemas import (
+    JournalEvent,
+    LedgerMovement,
+    Movement,
+    MovementIn,
+    MovementRequest,
+)
 from server.masterdata.lookups import (
     LocationRow,
     customer_by_code,
@@ -341,7 +347,7 @@ def _location_id(conn: sqlite3.Connection, code: str | None) -> int | None:
 
 def list_movements(
     conn: sqlite3.Connection, *, location: str | None, sku: str | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[LedgerMovement]:
     where, params = ["1 = 1"], []
     if location:
         where.append("(lf.code = ? OR lt.code = ?)")
@@ -358,13 +364,23 @@ def list_movements(
         f"WHERE {' AND '.join(where)} ORDER BY m.id DESC LIMIT ?",
         (*params, limit),
     ).fetchall()
-    return [dict(r) for r in rows]
+    return [msgspec.convert(dict(r), LedgerMovement) for r in rows]
 
 
-def list_events(conn: sqlite3.Connection, *, after: int, limit: int) -> list[dict[str, Any]]:
+def list_events(conn: sqlite3.Connection, *, after: int, limit: int) -> list[JournalEvent]:
     rows = conn.execute(
         "SELECT seq, epoch, at, type, version, payload FROM events WHERE seq > ? "
         "ORDER BY seq LIMIT ?",
         (after, limit),
     ).fetchall()
-    return [{**dict(r), "payload": msgspec.json.decode(r["payload"])} for r in rows]
+    return [
+        JournalEvent(
+            seq=r["seq"],
+            epoch=r["epoch"],
+            at=r["at"],
+            type=r["type"],
+            version=r["version"],
+            payload=msgspec.json.decode(r["payload"]),
+        )
+        for r in rows
+    ]

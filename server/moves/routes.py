@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import sqlite3
+from typing import Annotated
 
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import QueryParameter
 
-from server.commands import Actor, run_command
+from server.commands import CommandContext
 from server.config import Settings
-from server.db import Database
+from server.declare import command, query
 from server.moves import service
-from server.moves.schemas import MoveRequest, MoveSource
-from server.web import MANAGERS, IdempotencyKey, allow
+from server.moves.schemas import MoveRequest, MoveResult, MoveSource
+from server.web import MANAGERS, allow
 
 MOVERS = allow(MANAGERS, "putaway")
+TAGS = ["moves"]
 
 
-@get("/api/v1/moves/source", opt=MOVERS, sync_to_thread=True, tags=["moves"])
+@query(get, "/api/v1/moves/source", roles=MOVERS, answer=MoveSource, tags=TAGS)
 def move_source(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     settings: NamedDependency[Settings],
     location: Annotated[str, QueryParameter(min_length=1, max_length=40)],
     item: Annotated[str, QueryParameter(max_length=200)] = "",
@@ -28,43 +30,41 @@ def move_source(
     customer: Annotated[str, QueryParameter(max_length=40)] = "",
 ) -> MoveSource:
     """What a location holds (with reserved units); with `item`, only that item or carton."""
-    return db.read(
-        lambda conn: service.move_source(
-            conn,
-            location,
-            settings.scan.gs_placeholder,
-            item=item,
-            lot=lot,
-            customer=customer,
-            bare_sscc=settings.scan.bare_sscc,
-        )
+    return service.move_source(
+        conn,
+        location,
+        settings.scan.gs_placeholder,
+        item=item,
+        lot=lot,
+        customer=customer,
+        bare_sscc=settings.scan.bare_sscc,
     )
 
 
-@post("/api/v1/moves", opt=MOVERS, sync_to_thread=True, status_code=200, tags=["moves"])
+@command(
+    post,
+    "/api/v1/moves",
+    name="move",
+    roles=MOVERS,
+    payload=MoveRequest,
+    answer=MoveResult,
+    tags=TAGS,
+)
 def move(
-    data: JSONBody[MoveRequest],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    data: MoveRequest,
     settings: NamedDependency[Settings],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+) -> MoveResult:
     """Move an item, an SSCC carton or a whole location to the scanned location."""
-    return run_command(
-        db,
-        actor,
-        "move",
-        idempotency_key,
+    return service.move_stock(
+        conn,
+        ctx,
         data,
-        lambda conn, ctx: service.move_stock(
-            conn,
-            ctx,
-            data,
-            settings.scan.gs_placeholder,
-            bare_sscc=settings.scan.bare_sscc,
-            max_per_scan=settings.scan.max_quantity_per_scan,
-        ),
-    ).value
+        settings.scan.gs_placeholder,
+        bare_sscc=settings.scan.bare_sscc,
+        max_per_scan=settings.scan.max_quantity_per_scan,
+    )
 
 
 route_handlers = [move_source, move]

@@ -21,6 +21,7 @@ from server.commands import CommandContext
 from server.config import PrinterSettings, Settings
 from server.error_codes import ERR
 from server.printing.jobs import queue_label
+from server.printing.schemas import PrinterView, PrintJob, ReprintQueued, TestPrintQueued
 
 SAMPLE_LABEL: dict[str, Any] = {
     "courier": "TEST",
@@ -161,7 +162,7 @@ def printer_settings(settings: Settings, name: str) -> PrinterSettings:
     raise ERR.PRINTER_UNKNOWN({"printer": name, "known": [p.name for p in settings.printers]})
 
 
-def list_printers(conn: sqlite3.Connection, settings: Settings) -> list[dict[str, Any]]:
+def list_printers(conn: sqlite3.Connection, settings: Settings) -> list[PrinterView]:
     """Every configured printer with its state and its queue."""
     states = {r["printer"]: dict(r) for r in conn.execute("SELECT * FROM printer_status")}
     counts: dict[tuple[str, str], int] = {
@@ -175,19 +176,19 @@ def list_printers(conn: sqlite3.Connection, settings: Settings) -> list[dict[str
     for p in settings.printers:
         state = states.get(p.name, {})
         out.append(
-            {
-                "name": p.name,
-                "kind": p.kind,
-                "via_station": p.via_station,
-                "enabled": p.enabled,
-                "label_mm": [p.label_width_mm, p.label_height_mm],
-                "dpi": p.dpi,
-                "state": state.get("state", "unknown" if p.enabled else "disabled"),
-                "detail": state.get("detail", ""),
-                "since": state.get("since", ""),
-                "queued": counts.get((p.name, "queued"), 0) + counts.get((p.name, "sending"), 0),
-                "failed": counts.get((p.name, "failed"), 0),
-            }
+            PrinterView(
+                name=p.name,
+                kind=p.kind,
+                via_station=p.via_station,
+                enabled=p.enabled,
+                label_mm=[p.label_width_mm, p.label_height_mm],
+                dpi=p.dpi,
+                state=state.get("state", "unknown" if p.enabled else "disabled"),
+                detail=state.get("detail", ""),
+                since=state.get("since", ""),
+                queued=counts.get((p.name, "queued"), 0) + counts.get((p.name, "sending"), 0),
+                failed=counts.get((p.name, "failed"), 0),
+            )
         )
     return out
 
@@ -199,7 +200,7 @@ def list_jobs(
     status: str | None,
     limit: int,
     job_id: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[PrintJob]:
     rows = conn.execute(
         "SELECT j.id, j.printer, j.kind, j.status, j.attempts, j.last_error, j.next_attempt_at, "
         "j.copy_of, j.reason, j.created_by, j.created_at, j.done_at, j.payload, p.waybill_no, "
@@ -209,10 +210,13 @@ def list_jobs(
         "AND (? IS NULL OR j.id = ?) ORDER BY j.id DESC LIMIT ?",
         (printer, printer, status, status, job_id, job_id, limit),
     ).fetchall()
-    return [{**dict(r), "payload": msgspec.json.decode(r["payload"])} for r in rows]
+    return [
+        msgspec.convert({**dict(r), "payload": msgspec.json.decode(r["payload"])}, PrintJob)
+        for r in rows
+    ]
 
 
-def job(conn: sqlite3.Connection, job_id: int) -> dict[str, Any]:
+def job(conn: sqlite3.Connection, job_id: int) -> PrintJob:
     found = list_jobs(conn, printer=None, status=None, limit=1, job_id=job_id)
     if not found:
         raise ERR.PRINT_JOB_NOT_FOUND(job_id=job_id)
@@ -227,7 +231,7 @@ def reprint(
     scanned: str,
     reason: str,
     printer: str | None,
-) -> dict[str, Any]:
+) -> ReprintQueued:
     """A copy of a parcel's face sheet, found by its waybill, parcel or order number."""
     _, text = normalise(scanned, settings.scan.gs_placeholder)
     original = conn.execute(
@@ -271,31 +275,31 @@ def reprint(
         reason=reason,
     )
     ctx.audit_target = f"parcel:{payload['waybill_no']}"
-    return {
-        "id": job_id,
-        "printer": target.name,
-        "copy_of": original["id"],
-        "copy": copies + 1,
-        "waybill_no": payload["waybill_no"],
-        "status": "queued",
-    }
+    return ReprintQueued(
+        id=job_id,
+        printer=target.name,
+        copy_of=original["id"],
+        copy=copies + 1,
+        waybill_no=payload["waybill_no"],
+        status="queued",
+    )
 
 
 def test_print(
     conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, printer: str, day: str
-) -> dict[str, Any]:
+) -> TestPrintQueued:
     target = printer_settings(settings, printer)
     if not target.enabled:
         raise ERR.PRINTER_DISABLED({"printer": target.name})
     payload = {**SAMPLE_LABEL, "date": day}
     job_id = queue_label(conn, ctx, printer=target.name, kind="test", payload=payload)
     ctx.audit_target = f"printer:{target.name}"
-    return {"id": job_id, "printer": target.name, "status": "queued"}
+    return TestPrintQueued(id=job_id, printer=target.name, status="queued")
 
 
 def retry_failed(
     conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, job_id: int
-) -> dict[str, Any]:
+) -> PrintJob:
     """A supervisor sends a failed job again (after fixing the printer's configuration)."""
     row = conn.execute("SELECT status, printer FROM print_jobs WHERE id = ?", (job_id,)).fetchone()
     if row is None:

@@ -2,87 +2,88 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import sqlite3
+from typing import Annotated, Any
 
-import msgspec
 from litestar import Response, get, post
-from litestar.di import NamedDependency
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.params import PathParameter, QueryParameter
 
-from server.commands import Actor, run_command
-from server.db import Database
+from server.commands import CommandContext
+from server.declare import command, query
 from server.reconcile import service
-from server.reconcile.schemas import ReconciliationIn, ReconciliationReport, StockSnapshot
-from server.web import MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
+from server.reconcile.schemas import (
+    ReconciliationIn,
+    ReconciliationKept,
+    ReconciliationReport,
+    StockSnapshot,
+)
+from server.web import MANAGERS, MAX_SQLITE_INT, allow
 
 BOOKKEEPERS = allow(MANAGERS, "oms")
+TAGS = ["reconciliation"]
 ReconciliationId = Annotated[int, PathParameter(ge=1, le=MAX_SQLITE_INT)]
 
 
-@get("/api/v1/stock/snapshot", opt=BOOKKEEPERS, sync_to_thread=True, tags=["reconciliation"])
+@query(get, "/api/v1/stock/snapshot", roles=BOOKKEEPERS, answer=StockSnapshot, tags=TAGS)
 def stock_snapshot(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     as_of_seq: Annotated[int | None, QueryParameter(ge=0, le=MAX_SQLITE_INT)] = None,
     customer: Annotated[str | None, QueryParameter(max_length=64)] = None,
 ) -> StockSnapshot:
     """Stock per customer / SKU / lot / expiry in the building right after event `as_of_seq`
     (default: the journal's end)."""
-    return db.read(
-        lambda conn: service.stock_snapshot(conn, as_of_seq=as_of_seq, customer=customer)
-    )
+    return service.stock_snapshot(conn, as_of_seq=as_of_seq, customer=customer)
 
 
-@post(
+def read_report(conn: sqlite3.Connection, kept: dict[str, Any]) -> ReconciliationReport:
+    """The stored report, first run or replay alike."""
+    return service.get_reconciliation(conn, kept["id"])
+
+
+@command(
+    post,
     "/api/v1/reconciliations",
-    opt=BOOKKEEPERS,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["reconciliation"],
+    name="reconciliation.run",
+    roles=BOOKKEEPERS,
+    payload=ReconciliationIn,
+    answer=ReconciliationReport,
+    tags=TAGS,
+    then=read_report,
 )
 def reconcile(
-    data: JSONBody[ReconciliationIn],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> ReconciliationReport:
+    conn: sqlite3.Connection, ctx: CommandContext, data: ReconciliationIn
+) -> ReconciliationKept:
     """Compare the OMS's book with the floor's stock at `as_of_seq` and keep the report."""
-    # The key keeps only the report's id: the report itself is stored once, unchangeable.
-    result = run_command(
-        db,
-        actor,
-        "reconciliation.run",
-        idempotency_key,
-        msgspec.to_builtins(data),
-        lambda conn, ctx: {"id": service.reconcile(conn, ctx, data).id},
-    )
-    return db.read(lambda conn: service.get_reconciliation(conn, result.value["id"]))
+    return ReconciliationKept(id=service.reconcile(conn, ctx, data).id)
 
 
-@get(
+@query(
+    get,
     "/api/v1/reconciliations/{reconciliation_id:int}",
-    opt=BOOKKEEPERS,
-    sync_to_thread=True,
-    tags=["reconciliation"],
+    roles=BOOKKEEPERS,
+    answer=ReconciliationReport,
+    tags=TAGS,
 )
 def get_reconciliation(
-    reconciliation_id: ReconciliationId, db: NamedDependency[Database]
+    conn: sqlite3.Connection, reconciliation_id: ReconciliationId
 ) -> ReconciliationReport:
     """One reconciliation report: the OMS's book against the floor's stock, line by line."""
-    return db.read(lambda conn: service.get_reconciliation(conn, reconciliation_id))
+    return service.get_reconciliation(conn, reconciliation_id)
 
 
-@get(
+@query(
+    get,
     "/api/v1/reconciliations/{reconciliation_id:int}/report.csv",
-    opt=allow(MANAGERS),
-    sync_to_thread=True,
-    tags=["reconciliation"],
+    roles=allow(MANAGERS),
+    answer=Response[bytes],
+    tags=TAGS,
     media_type="text/csv",
 )
 def reconciliation_csv(
-    reconciliation_id: ReconciliationId, db: NamedDependency[Database]
+    conn: sqlite3.Connection, reconciliation_id: ReconciliationId
 ) -> Response[bytes]:
     """A report's differences as a CSV file, for a supervisor's spreadsheet."""
-    report = db.read(lambda conn: service.get_reconciliation(conn, reconciliation_id))
+    report = service.get_reconciliation(conn, reconciliation_id)
     return Response(
         service.report_csv(report).encode(),
         media_type="text/csv; charset=utf-8",

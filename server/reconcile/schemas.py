@@ -119,3 +119,10 @@ class ReconciliationFinished(Struct, kw_only=True):
     as_of_seq: int
     matched: int
     difference_count: int
+
+
+class ReconciliationKept(Struct, kw_only=True):
+    """What a reconciliation's idempotency key keeps: the report's id, not the report (the
+    report is stored once, unchangeable, and read back for the answer)."""
+
+    id: int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import sqlite3
 import time
 from typing import Annotated, Any
 
@@ -12,18 +13,22 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from server import __version__
-from server.commands import Actor, run_command, utc_now
-from server.config import Settings, site_today
+from server.commands import Actor, CommandContext, utc_now
+from server.config import Settings, StationSettings, site_today
 from server.db import Database
+from server.declare import command, query
+from server.outbound.schemas import PackedParcel
 from server.printing import service as printing_service
 from server.printing.dispatch import PrintDispatcher, render_job
 from server.stations import agent_link, service
+from server.stations.schemas import StationScanRecord, StationView, StationWorker
 from server.stations.service import StationScan
-from server.web import MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
+from server.web import MANAGERS, MAX_SQLITE_INT, allow
 
 VIEWERS = allow(MANAGERS, "packer", "dock")
 SCANNERS = allow(MANAGERS, "packer", "dock", "station")
 AGENT = allow("station")
+TAGS = ["stations"]
 StationName = Annotated[str, PathParameter(min_length=1, max_length=64)]
 JobId = Annotated[int, PathParameter(ge=1, le=MAX_SQLITE_INT)]
 LONGEST_WAIT_SECONDS = 25.0
@@ -54,156 +59,140 @@ class PackIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ) = None
 
 
-@get("/api/v1/stations", opt=VIEWERS, sync_to_thread=True, tags=["stations"])
-def stations(
-    db: NamedDependency[Database], settings: NamedDependency[Settings]
-) -> list[dict[str, Any]]:
+def station_of(
+    conn: sqlite3.Connection, name: StationName, settings: NamedDependency[Settings]
+) -> StationSettings:
+    """The named station, refused (STATION_UNKNOWN) before the command begins."""
+    return service.station_settings(settings, name)
+
+
+@query(get, "/api/v1/stations", roles=VIEWERS, answer=list[StationView], tags=TAGS)
+def stations(conn: sqlite3.Connection, settings: NamedDependency[Settings]) -> list[StationView]:
     """Every station: who works there, what is open, its agent and devices."""
-    return db.read(lambda conn: service.list_stations(conn, settings))
+    return service.list_stations(conn, settings)
 
 
-@get("/api/v1/stations/{name:str}", opt=VIEWERS, sync_to_thread=True, tags=["stations"])
+@query(get, "/api/v1/stations/{name:str}", roles=VIEWERS, answer=StationView, tags=TAGS)
 def station(
-    name: StationName, db: NamedDependency[Database], settings: NamedDependency[Settings]
-) -> dict[str, Any]:
+    conn: sqlite3.Connection, name: StationName, settings: NamedDependency[Settings]
+) -> StationView:
     """One station: who works there, what is open and its devices."""
-    return db.read(lambda conn: service.station_view(conn, settings, name))
+    return service.station_view(conn, settings, name)
 
 
-@get("/api/v1/stations/{name:str}/scans", opt=VIEWERS, sync_to_thread=True, tags=["stations"])
+@query(
+    get,
+    "/api/v1/stations/{name:str}/scans",
+    roles=VIEWERS,
+    answer=list[StationScanRecord],
+    tags=TAGS,
+)
 def scans(
+    conn: sqlite3.Connection,
     name: StationName,
-    db: NamedDependency[Database],
     settings: NamedDependency[Settings],
     after: Annotated[int, QueryParameter(ge=0, le=MAX_SQLITE_INT)] = 0,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-) -> list[dict[str, Any]]:
+) -> list[StationScanRecord]:
     """The station's scans after `after` (the page polls with the last id it has)."""
-    return db.read(lambda conn: service.scan_feed(conn, settings, name, after=after, limit=limit))
+    return service.scan_feed(conn, settings, name, after=after, limit=limit)
 
 
-@post(
+@command(
+    post,
     "/api/v1/stations/{name:str}/scans",
-    opt=SCANNERS,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["stations"],
+    name="station.scan",
+    roles=SCANNERS,
+    payload=ScanIn,
+    answer=StationScanRecord,
+    tags=TAGS,
+    prepare=station_of,
 )
 def scan(
-    name: StationName,
-    data: JSONBody[ScanIn],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    data: ScanIn,
     settings: NamedDependency[Settings],
-    printing: NamedDependency[PrintDispatcher],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    prepared: StationSettings,
+) -> StationScanRecord:
     """A scan at the station, routed to what is open there; refused scans are recorded too.
 
     The answer's `outcome` is `ok` or `refused` (with `error_code`); a replay of the same
     Idempotency-Key returns the first answer and changes nothing.
     """
-    where = service.station_settings(settings, name)
     request = StationScan(**msgspec.structs.asdict(data))
-    return run_command(
-        db,
-        actor,
-        "station.scan",
-        idempotency_key,
-        {"station": name, **msgspec.to_builtins(data)},
-        lambda conn, ctx: service.record_scan(conn, ctx, settings, where, request),
-    ).value
+    return service.record_scan(conn, ctx, settings, prepared, request)
 
 
-@post(
+@command(
+    post,
     "/api/v1/stations/{name:str}/sign-in",
-    opt=allow(MANAGERS, "packer", "dock"),
-    sync_to_thread=True,
-    status_code=200,
-    tags=["stations"],
+    name="station.sign_in",
+    roles=allow(MANAGERS, "packer", "dock"),
+    answer=StationWorker,
+    tags=TAGS,
+    prepare=station_of,
 )
 def sign_in(
-    name: StationName,
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    settings: NamedDependency[Settings],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, prepared: StationSettings
+) -> StationWorker:
     """Work at this station: its fixed scanners' scans are yours from now on."""
-    where = service.station_settings(settings, name)
-    return run_command(
-        db,
-        actor,
-        "station.sign_in",
-        idempotency_key,
-        {"station": name},
-        lambda conn, ctx: service.sign_in(conn, ctx, where),
-    ).value
+    return service.sign_in(conn, ctx, prepared)
 
 
-@post(
+@command(
+    post,
     "/api/v1/stations/{name:str}/sign-out",
-    opt=allow(MANAGERS, "packer", "dock"),
-    sync_to_thread=True,
-    status_code=200,
-    tags=["stations"],
+    name="station.sign_out",
+    roles=allow(MANAGERS, "packer", "dock"),
+    answer=StationWorker,
+    tags=TAGS,
+    prepare=station_of,
 )
 def sign_out(
-    name: StationName,
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    settings: NamedDependency[Settings],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, prepared: StationSettings
+) -> StationWorker:
     """Stop working at this station: its scans no longer go to you."""
-    where = service.station_settings(settings, name)
-    return run_command(
-        db,
-        actor,
-        "station.sign_out",
-        idempotency_key,
-        {"station": name},
-        lambda conn, ctx: service.sign_out(conn, ctx, where),
-    ).value
+    return service.sign_out(conn, ctx, prepared)
 
 
-@post(
+def wake_label_printer(
+    conn: sqlite3.Connection, packed: dict[str, Any], printing: NamedDependency[PrintDispatcher]
+) -> dict[str, Any]:
+    """The parcel's label leaves now, not at the printer's next poll."""
+    printing.notify(packed["print_job"]["printer"])
+    return packed
+
+
+@command(
+    post,
     "/api/v1/stations/{name:str}/pack",
-    opt=allow(MANAGERS, "packer"),
-    sync_to_thread=True,
-    status_code=200,
-    tags=["stations"],
+    name="pack.complete",
+    roles=allow(MANAGERS, "packer"),
+    payload=PackIn,
+    answer=PackedParcel,
+    tags=TAGS,
+    prepare=station_of,
+    then=wake_label_printer,
 )
 def pack(
-    name: StationName,
-    data: JSONBody[PackIn],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    data: PackIn,
     settings: NamedDependency[Settings],
-    printing: NamedDependency[PrintDispatcher],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    prepared: StationSettings,
+) -> PackedParcel:
     """Weighed: the parcel of the order open at this bench is made and its label queued."""
-    where = service.station_settings(settings, name)
-    result = run_command(
-        db,
-        actor,
-        "pack.complete",
-        idempotency_key,
-        {"station": name, **msgspec.to_builtins(data)},
-        lambda conn, ctx: service.complete_at_bench(
-            conn,
-            ctx,
-            settings,
-            where,
-            weight_g=data.weight_g,
-            parcel_count=data.parcel_count,
-            day=site_today(settings).isoformat(),
-            order_no=data.order_no,
-        ),
-    ).value
-    printing.notify(result["print_job"]["printer"])
-    return result
+    return service.complete_at_bench(
+        conn,
+        ctx,
+        settings,
+        prepared,
+        weight_g=data.weight_g,
+        parcel_count=data.parcel_count,
+        day=site_today(settings).isoformat(),
+        order_no=data.order_no,
+    )
 
 
 # -- the station agent -------------------------------------------------------------------

@@ -32,6 +32,14 @@ from server.outbound import packing
 from server.outbound.orders import find_order_by_scan, order_view
 from server.outbound.schemas import PackComplete, PackedParcel, PackScan
 from server.stations.agent_link import agent_state
+from server.stations.schemas import (
+    AgentState,
+    LastParcel,
+    StationScanRecord,
+    StationUser,
+    StationView,
+    StationWorker,
+)
 
 STATION_ROLES = {
     "pack_bench": frozenset({"packer", "supervisor", "admin"}),
@@ -70,7 +78,7 @@ def record_scan(
     settings: Settings,
     station: StationSettings,
     scan: StationScan,
-) -> dict[str, Any]:
+) -> StationScanRecord:
     """Route one scan to what is open at the station and record it with its outcome."""
     check_caller(ctx.actor, station)
     ctx.audit_target = f"station:{station.name}"
@@ -362,20 +370,20 @@ def _set_state(
 
 def sign_in(
     conn: sqlite3.Connection, ctx: CommandContext, station: StationSettings
-) -> dict[str, Any]:
+) -> StationWorker:
     """The user at the station's page takes the station."""
     state = _state(conn, station.name, ctx.at)
     _worker(conn, ctx, station, state)
     ctx.audit_target = f"station:{station.name}"
-    return {"station": station.name, "user": ctx.actor.code}
+    return StationWorker(station=station.name, user=ctx.actor.code)
 
 
 def sign_out(
     conn: sqlite3.Connection, ctx: CommandContext, station: StationSettings
-) -> dict[str, Any]:
+) -> StationWorker:
     _set_state(conn, station.name, ctx.at, user_code=None, order_id=None)
     ctx.audit_target = f"station:{station.name}"
-    return {"station": station.name, "user": None}
+    return StationWorker(station=station.name, user=None)
 
 
 def complete_at_bench(
@@ -422,7 +430,7 @@ def complete_at_bench(
 # -- what the station's page shows ------------------------------------------------------
 
 
-def station_view(conn: sqlite3.Connection, settings: Settings, name: str) -> dict[str, Any]:
+def station_view(conn: sqlite3.Connection, settings: Settings, name: str) -> StationView:
     station = station_settings(settings, name)
     row = conn.execute("SELECT * FROM station_state WHERE station = ?", (name,)).fetchone()
     state = dict(row) if row else {}
@@ -431,7 +439,7 @@ def station_view(conn: sqlite3.Connection, settings: Settings, name: str) -> dic
         found = conn.execute(
             "SELECT code, name FROM users WHERE code = ?", (state["user_code"],)
         ).fetchone()
-        user = dict(found) if found else {"code": state["user_code"], "name": ""}
+        user = StationUser(code=state["user_code"], name=found["name"] if found else "")
     order = order_view(conn, state["order_id"]) if state.get("order_id") else None
     last_parcel = conn.execute(
         "SELECT p.waybill_no, o.order_no, p.weight_g, p.packed_at, p.packed_by FROM parcels p "
@@ -441,31 +449,31 @@ def station_view(conn: sqlite3.Connection, settings: Settings, name: str) -> dic
     last = conn.execute("SELECT MAX(id) FROM station_scans WHERE station = ?", (name,)).fetchone()[
         0
     ]
-    return {
-        "name": station.name,
-        "kind": station.kind,
-        "printers": station.printers,
-        "scanners": station.scanners,
-        "user": user,
-        "order": order,
-        "last_parcel": dict(last_parcel) if last_parcel else None,
-        "last_scan_id": last or 0,
-        "agent": {
-            "state": agent_state(state.get("agent_seen_at")),
-            "seen_at": state.get("agent_seen_at"),
-            "version": state.get("agent_version", ""),
-            "devices": msgspec.json.decode(state.get("devices") or "{}"),
-        },
-    }
+    return StationView(
+        name=station.name,
+        kind=station.kind,
+        printers=station.printers,
+        scanners=station.scanners,
+        user=user,
+        order=order,
+        last_parcel=LastParcel(**dict(last_parcel)) if last_parcel else None,
+        last_scan_id=last or 0,
+        agent=AgentState(
+            state=agent_state(state.get("agent_seen_at")),
+            seen_at=state.get("agent_seen_at"),
+            version=state.get("agent_version", ""),
+            devices=msgspec.json.decode(state.get("devices") or "{}"),
+        ),
+    )
 
 
-def list_stations(conn: sqlite3.Connection, settings: Settings) -> list[dict[str, Any]]:
+def list_stations(conn: sqlite3.Connection, settings: Settings) -> list[StationView]:
     return [station_view(conn, settings, s.name) for s in settings.stations]
 
 
 def scan_feed(
     conn: sqlite3.Connection, settings: Settings, name: str, *, after: int, limit: int
-) -> list[dict[str, Any]]:
+) -> list[StationScanRecord]:
     """The station's scans after `after`, oldest first; with `after` 0, the newest `limit`."""
     station_settings(settings, name)
     if after:
@@ -482,7 +490,7 @@ def scan_feed(
     return [_scan_view(r) for r in rows]
 
 
-def _scan_view(row: sqlite3.Row) -> dict[str, Any]:
-    view = dict(row)
-    view["effect"] = msgspec.json.decode(row["effect"])
-    return view
+def _scan_view(row: sqlite3.Row) -> StationScanRecord:
+    return msgspec.convert(
+        {**dict(row), "effect": msgspec.json.decode(row["effect"])}, StationScanRecord
+    )
