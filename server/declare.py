@@ -68,13 +68,17 @@ def command(
     prepare: Callable[..., Any] | None = None,
     summary: str | None = None,
     opt: dict[str, Any] | None = None,
+    status_code: int = 200,
+    shown_once: tuple[str, ...] = (),
 ) -> Callable[[F], HTTPRouteHandler]:
     """Declare a command route; the decorated function is the command's rules.
 
     `name` may name path parameters (`"import.{kind}"`). `prepare(conn, ...)`, when given,
     reads the request outside the write transaction on a read-only connection (parsing an
     import file must not hold the site's one writer); its result reaches the rules as
-    their `prepared` parameter.
+    their `prepared` parameter. `status_code` is the success status (201 where a route
+    creates). `shown_once` names answer fields (a new token, a generated PIN) that only the
+    first caller sees: they are never stored, so a replay answers without them.
     """
 
     def declare(rules: F) -> HTTPRouteHandler:
@@ -108,23 +112,37 @@ def command(
             if takes_prepared:
                 chosen["prepared"] = prepared
 
+            once: dict[str, Any] = {}
+
             def run(conn: sqlite3.Connection, ctx: CommandContext) -> Any:
-                return rules(conn, ctx, **chosen)
+                answer = rules(conn, ctx, **chosen)
+                return _set_aside(answer, shown_once, once) if shown_once else answer
 
             command_name = name.format(**kwargs) if "{" in name else name
-            return run_command(db, actor, command_name, key, fingerprint, run).value
+            result = run_command(db, actor, command_name, key, fingerprint, run)
+            return result.value if result.replayed else {**result.value, **once}
 
         _dress(handler, rules, {**params, **_plumbing_parameters()}, answer)
         return route(
             path,
             opt={**roles, **(opt or {})},
             sync_to_thread=True,
-            status_code=200,
+            status_code=status_code,
             tags=tags,
             summary=summary,
         )(handler)
 
     return declare
+
+
+def _set_aside(answer: Any, fields: tuple[str, ...], once: dict[str, Any]) -> dict[str, Any]:
+    """The answer as stored for replays, without `fields`; they go to `once`, for the first
+    caller only (a stored token or PIN would be readable by anyone who reads the database)."""
+    stored: dict[str, Any] = msgspec.to_builtins(answer)
+    for field in fields:
+        if field in stored:
+            once[field] = stored.pop(field)
+    return stored
 
 
 def query(
@@ -136,8 +154,13 @@ def query(
     tags: list[str],
     summary: str | None = None,
     opt: dict[str, Any] | None = None,
+    media_type: str | None = None,
 ) -> Callable[[F], HTTPRouteHandler]:
-    """Declare a read route; the decorated function gets a read-only connection first."""
+    """Declare a read route; the decorated function gets a read-only connection first.
+
+    `media_type` documents a file answer (`"text/csv"`): the function then answers a
+    litestar `Response` with its bytes, headers and media type.
+    """
 
     def declare(read: F) -> HTTPRouteHandler:
         params = _route_parameters(read, skip=1)
@@ -156,6 +179,7 @@ def query(
             sync_to_thread=True,
             tags=tags,
             summary=summary,
+            **({"media_type": media_type} if media_type else {}),
         )(handler)
 
     return declare
