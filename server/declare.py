@@ -120,7 +120,7 @@ def command(
 
             command_name = name.format(**kwargs) if "{" in name else name
             result = run_command(db, actor, command_name, key, fingerprint, run)
-            return result.value if result.replayed else {**result.value, **once}
+            return {**result.value, **once} if once and not result.replayed else result.value
 
         _dress(handler, rules, {**params, **_plumbing_parameters()}, answer)
         return route(

@@ -24,10 +24,10 @@ from server.web import PUBLIC, allow, handle_domain_error
 from tests.conftest import Api
 
 ROOT = Path(__file__).resolve().parent.parent
-HAND_WRITTEN_COMMANDS_LEFT = 53
+HAND_WRITTEN_COMMANDS_LEFT = 36
 """`run_command(` written out in routes modules; it may only go down, to 0."""
-DECLARED_SLICES = ("masterdata", "inbound", "dock")
-DECLARED_TAGS = {"master data", "inbound", "dock"}
+DECLARED_SLICES = ("masterdata", "inbound", "dock", "alerts", "sync")
+DECLARED_TAGS = {"master data", "inbound", "dock", "alerts", "dashboard", "sync", "auth"}
 
 
 def routes_modules() -> list[Path]:
@@ -59,7 +59,10 @@ def test_declared_slices_document_a_typed_answer_on_every_route(api: Api) -> Non
         for method, operation in item.items():
             if not set(operation.get("tags", [])) & DECLARED_TAGS:
                 continue
-            schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+            success = next(r for code, r in operation["responses"].items() if code[0] == "2")
+            if "application/json" not in success["content"]:
+                continue  # a file (a CSV report): its media type is its answer
+            schema = success["content"]["application/json"]["schema"]
             if "$ref" not in schema.get("items", schema):
                 untyped.append(f"{method} {path}: {schema}")
     assert untyped == []
