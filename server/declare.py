@@ -74,13 +74,18 @@ def command(
     then: Callable[..., Any] | None = None,
     summary: str | None = None,
     opt: dict[str, Any] | None = None,
+    status_code: int = 200,
+    shown_once: tuple[str, ...] = (),
 ) -> Callable[[F], HTTPRouteHandler]:
     """Declare a command route; the decorated function is the command's rules.
 
     `name` may name path parameters (`"import.{kind}"`). `prepare(conn, ...)`, when given,
     reads the request outside the write transaction on a read-only connection (parsing an
     import file must not hold the site's one writer); its result reaches the rules as
-    their `prepared` parameter. `then(conn, result, ...)`, when given, runs once the
+    their `prepared` parameter. `status_code` is the success status (201 where a route
+    creates). `shown_once` names answer fields (a new token, a generated PIN) that only the
+    first caller sees: they are never stored, so a replay answers without them.
+    `then(conn, result, ...)`, when given, runs once the
     command has committed (or replayed), on a read-only connection, and gives the answer.
     `after_commit(answer, ...)`, when given, runs once the
     command is committed (or replayed), with the answer as JSON builtins.
@@ -130,11 +135,14 @@ def command(
             if chunked:
                 job = rules(**chosen)
                 return run_chunked_command(db, actor, command_name, key, stored, job).value
+            once: dict[str, Any] = {}
 
             def run(conn: sqlite3.Connection, ctx: CommandContext) -> Any:
-                return rules(conn, ctx, **chosen)
+                answer = rules(conn, ctx, **chosen)
+                return _set_aside(answer, shown_once, once) if shown_once else answer
 
-            result = run_command(db, actor, command_name, key, stored, run).value
+            outcome = run_command(db, actor, command_name, key, stored, run)
+            result = {**outcome.value, **once} if once and not outcome.replayed else outcome.value
             if after_commit is not None:
                 after_commit(result, **_pick(kwargs, after_params))
             if then is None:
@@ -146,12 +154,22 @@ def command(
             path,
             opt={**roles, **(opt or {})},
             sync_to_thread=True,
-            status_code=200,
+            status_code=status_code,
             tags=tags,
             summary=summary,
         )(handler)
 
     return declare
+
+
+def _set_aside(answer: Any, fields: tuple[str, ...], once: dict[str, Any]) -> dict[str, Any]:
+    """The answer as stored for replays, without `fields`; they go to `once`, for the first
+    caller only (a stored token or PIN would be readable by anyone who reads the database)."""
+    stored: dict[str, Any] = msgspec.to_builtins(answer)
+    for field in fields:
+        if field in stored:
+            once[field] = stored.pop(field)
+    return stored
 
 
 def query(

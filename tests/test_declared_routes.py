@@ -24,7 +24,7 @@ from server.web import PUBLIC, allow, handle_domain_error
 from tests.conftest import Api
 
 ROOT = Path(__file__).resolve().parent.parent
-HAND_WRITTEN_COMMANDS_LEFT = 17
+HAND_WRITTEN_COMMANDS_LEFT = 0
 """`run_command(` written out in routes modules; it may only go down, to 0."""
 DECLARED_SLICES = (
     "masterdata",
@@ -37,6 +37,8 @@ DECLARED_SLICES = (
     "moves",
     "printing",
     "reconcile",
+    "alerts",
+    "sync",
 )
 DECLARED_TAGS = {
     "master data",
@@ -51,6 +53,10 @@ DECLARED_TAGS = {
     "moves",
     "printing",
     "reconciliation",
+    "alerts",
+    "dashboard",
+    "sync",
+    "auth",
 }
 
 
@@ -83,10 +89,10 @@ def test_declared_slices_document_a_typed_answer_on_every_route(api: Api) -> Non
         for method, operation in item.items():
             if not set(operation.get("tags", [])) & DECLARED_TAGS:
                 continue
-            content = operation["responses"]["200"]["content"]
-            if "application/json" not in content:
-                continue  # a file (a label's PNG, a report's CSV)
-            schema = content["application/json"]["schema"]
+            success = next(r for code, r in operation["responses"].items() if code[0] == "2")
+            if "application/json" not in success["content"]:
+                continue  # a file (a label's PNG, a report's CSV): its media type is its answer
+            schema = success["content"]["application/json"]["schema"]
             if not is_typed(schema.get("items", schema)):
                 untyped.append(f"{method} {path}: {schema}")
     assert untyped == []

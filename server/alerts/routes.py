@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Response, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.params import PathParameter, QueryParameter
 
 from server.alerts import dashboard as board
 from server.alerts import service
-from server.alerts.schemas import AckRequest, SafetyLevels
-from server.commands import Actor, check_idempotency_key, run_command
+from server.alerts.schemas import (
+    AckRequest,
+    AlertsChecked,
+    AlertView,
+    Dashboard,
+    SafetyLevels,
+    SafetyLevelView,
+)
+from server.commands import CommandContext
 from server.config import Settings, site_today
-from server.db import Database
+from server.declare import command, query
 from server.error_codes import ERR
-from server.web import MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
+from server.web import MANAGERS, MAX_SQLITE_INT, allow
 
 SUPERVISORS = allow(MANAGERS)
 AlertId = Annotated[int, PathParameter(ge=1, le=MAX_SQLITE_INT)]
@@ -32,106 +40,107 @@ def _day(settings: Settings, day: date | None) -> date:
     return chosen
 
 
-@get("/api/v1/alerts", opt=SUPERVISORS, sync_to_thread=True, tags=["alerts"])
+@query(get, "/api/v1/alerts", roles=SUPERVISORS, answer=list[AlertView], tags=["alerts"])
 def alerts(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     which: Annotated[Literal["open", "all"], QueryParameter(name="state")] = "open",
     limit: Annotated[int, QueryParameter(ge=1, le=5000)] = 500,
-) -> list[dict[str, Any]]:
+) -> list[AlertView]:
     """Open alerts, gravest first (`state=all`: every alert, newest first)."""
-    return db.read(lambda conn: service.list_alerts(conn, state=which, limit=limit))
+    return msgspec.convert(service.list_alerts(conn, state=which, limit=limit), list[AlertView])
 
 
-@post(
+@command(
+    post,
     "/api/v1/alerts/{alert_id:int}/ack",
-    opt=SUPERVISORS,
-    sync_to_thread=True,
-    status_code=200,
+    name="alert.ack",
+    roles=SUPERVISORS,
+    payload=AckRequest,
+    answer=AlertView,
     tags=["alerts"],
 )
 def acknowledge(
-    alert_id: AlertId,
-    data: JSONBody[AckRequest],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, alert_id: AlertId, data: AckRequest
+) -> AlertView:
     """Acknowledge an alert with a note (once; it still clears when its condition ends)."""
-    return run_command(
-        db,
-        actor,
-        "alert.ack",
-        idempotency_key,
-        {"alert_id": alert_id, "note": data.note},
-        lambda conn, ctx: service.acknowledge(conn, ctx, alert_id, data.note),
-    ).value
+    return service.acknowledge(conn, ctx, alert_id, data.note)
 
 
-@post(
+def conditions_now(
+    conn: sqlite3.Connection, settings: NamedDependency[Settings]
+) -> service.ConditionsNow:
+    return service.conditions_now(conn, settings)
+
+
+@command(
+    post,
     "/api/v1/alerts/check",
-    opt=SUPERVISORS,
-    sync_to_thread=True,
-    status_code=200,
+    name="alerts.check",
+    roles=SUPERVISORS,
+    answer=AlertsChecked,
     tags=["alerts"],
+    # The conditions are read before the write transaction: they never hold the writer.
+    prepare=conditions_now,
 )
 def check_now(
-    db: NamedDependency[Database],
-    settings: NamedDependency[Settings],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> dict[str, list[int]]:
+    conn: sqlite3.Connection, ctx: CommandContext, prepared: service.ConditionsNow
+) -> AlertsChecked:
     """Check every alert condition now (as the worker does): the ids raised and cleared."""
-    key = check_idempotency_key(idempotency_key)
-    return service.check_alerts(db, settings, actor=actor, key=key)
+    return service.apply_conditions(conn, ctx, prepared)
 
 
-@get("/api/v1/alerts/safety-levels", opt=SUPERVISORS, sync_to_thread=True, tags=["alerts"])
-def safety_levels(db: NamedDependency[Database]) -> list[dict[str, Any]]:
+@query(
+    get,
+    "/api/v1/alerts/safety-levels",
+    roles=SUPERVISORS,
+    answer=list[SafetyLevelView],
+    tags=["alerts"],
+)
+def safety_levels(conn: sqlite3.Connection) -> list[SafetyLevelView]:
     """Safety stock per customer and SKU set by supervisors."""
-    return db.read(service.list_safety_levels)
+    return service.list_safety_levels(conn)
 
 
-@put("/api/v1/alerts/safety-levels", opt=SUPERVISORS, sync_to_thread=True, tags=["alerts"])
+@command(
+    put,
+    "/api/v1/alerts/safety-levels",
+    name="alert.safety_levels",
+    roles=SUPERVISORS,
+    payload=SafetyLevels,
+    answer=list[SafetyLevelView],
+    tags=["alerts"],
+)
 def set_safety_levels(
-    data: JSONBody[SafetyLevels],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, data: SafetyLevels
+) -> list[SafetyLevelView]:
     """Set safety stock levels (all or none); the next check raises or clears alerts."""
-    return run_command(
-        db,
-        actor,
-        "alert.safety_levels",
-        idempotency_key,
-        msgspec.to_builtins(data),
-        lambda conn, ctx: service.set_safety_levels(conn, ctx, data),
-    ).value
+    return service.set_safety_levels(conn, ctx, data)
 
 
-@get("/api/v1/dashboard", opt=SUPERVISORS, sync_to_thread=True, tags=["dashboard"])
+@query(get, "/api/v1/dashboard", roles=SUPERVISORS, answer=Dashboard, tags=["dashboard"])
 def dashboard(
-    db: NamedDependency[Database], settings: NamedDependency[Settings], day: Day = None
-) -> dict[str, Any]:
+    conn: sqlite3.Connection, settings: NamedDependency[Settings], day: Day = None
+) -> Dashboard:
     """The day's throughput per site hour and step, open work, holds, alerts, devices and
     the OMS link: everything the supervisor page shows, in one call."""
     chosen = _day(settings, day)
-    return db.read(lambda conn: board.dashboard(conn, settings, chosen))
+    return msgspec.convert(board.dashboard(conn, settings, chosen), Dashboard)
 
 
-@get(
+@query(
+    get,
     "/api/v1/reports/throughput.csv",
-    opt=SUPERVISORS,
-    sync_to_thread=True,
+    roles=SUPERVISORS,
+    answer=Response[bytes],
     media_type="text/csv",
     tags=["dashboard"],
 )
 def throughput_csv(
-    db: NamedDependency[Database], settings: NamedDependency[Settings], day: Day = None
+    conn: sqlite3.Connection, settings: NamedDependency[Settings], day: Day = None
 ) -> Response[bytes]:
     """The day's throughput, one row per site hour and a column per step."""
     chosen = _day(settings, day)
-    report = db.read(lambda conn: board.throughput(conn, settings, chosen))
+    report = board.throughput(conn, settings, chosen)
     return Response(
         board.throughput_csv(report).encode(),
         media_type=CSV,
@@ -139,21 +148,22 @@ def throughput_csv(
     )
 
 
-@get(
+@query(
+    get,
     "/api/v1/reports/alerts.csv",
-    opt=SUPERVISORS,
-    sync_to_thread=True,
+    roles=SUPERVISORS,
+    answer=Response[bytes],
     media_type="text/csv",
     tags=["dashboard"],
 )
 def alerts_csv(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     settings: NamedDependency[Settings],
     which: Annotated[Literal["open", "all"], QueryParameter(name="state")] = "all",
     limit: Annotated[int, QueryParameter(ge=1, le=100_000)] = 10_000,
 ) -> Response[bytes]:
     """The alerts as CSV (default: every alert, newest first), times on the site's clock."""
-    rows = db.read(lambda conn: service.list_alerts(conn, state=which, limit=limit))
+    rows = service.list_alerts(conn, state=which, limit=limit)
     return Response(
         board.alerts_csv(rows, settings.site.timezone).encode(),
         media_type=CSV,

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from msgspec import Meta, Struct
 
 from server.fields import Code
+from server.sync.schemas import SyncStatus
 
 Severity = Literal["info", "warning", "critical"]
 MAX_SAFETY_LEVEL = 1_000_000_000
@@ -136,3 +137,126 @@ class AlertCleared(Struct, kw_only=True):
     subject: AlertSubject
     first_seen_at: Annotated[str, Meta(description="UTC time the worker first saw it")]
     cleared_at: Annotated[str, Meta(description="UTC time the worker saw it gone")]
+
+
+# -- answers -------------------------------------------------------------------------------
+
+
+class AlertView(Struct, kw_only=True):
+    """An alert as supervisors see it: what holds, since when, who acknowledged it."""
+
+    id: int
+    kind: AlertKind
+    severity: Severity
+    subject: AlertSubject
+    message: str
+    code: str
+    params: dict[str, Any]
+    details: dict[str, Any]
+    first_seen_at: str
+    last_seen_at: str
+    cleared_at: str | None
+    acked_by: str | None
+    acked_at: str | None
+    ack_note: str
+
+
+class AlertsChecked(Struct, kw_only=True):
+    """The ids of the alerts a check raised and cleared."""
+
+    raised: list[int]
+    cleared: list[int]
+
+
+class SafetyLevelView(Struct, kw_only=True):
+    customer: str
+    sku: str
+    quantity: int
+    set_by: str
+    set_at: str
+
+
+class DashboardSite(Struct, kw_only=True):
+    code: str
+    name: str
+    timezone: str
+
+
+class StepThroughput(Struct, kw_only=True):
+    step: str
+    unit: str
+    per_hour: list[int]
+    total: int
+
+
+class Throughput(Struct, kw_only=True):
+    """Units (parcels for loading) per step and site hour of a day."""
+
+    day: str
+    timezone: str
+    hours: list[str]
+    steps: list[StepThroughput]
+
+
+class OpenWork(Struct, kw_only=True):
+    """What waits for each step now."""
+
+    plans_to_receive: int
+    units_to_put_away: int
+    orders_waiting: int
+    orders_to_pick: int
+    orders_short: int
+    orders_to_pack: int
+    orders_to_load: int
+    orders_loaded: int
+    open_floor_tasks: int
+    adjustments_to_approve: int
+
+
+class HeldOrder(Struct, kw_only=True):
+    order_no: str
+    waybill_no: str
+    state: str
+    customs_status: int | None
+    customs_at: str
+
+
+class Holds(Struct, kw_only=True):
+    customs_holds: int
+    held_orders: list[HeldOrder]
+    open_pick_shortages: int
+    failed_print_jobs: int
+
+
+class PrinterState(Struct, kw_only=True):
+    name: str
+    state: str
+    detail: str
+    since: str
+    queued: int
+    failed: int
+
+
+class StationAgent(Struct, kw_only=True):
+    agent: str
+    seen_at: str | None
+    buffered_scans: int
+    scanners: dict[str, str]
+
+
+class Devices(Struct, kw_only=True):
+    printers: list[PrinterState]
+    stations: dict[str, StationAgent]
+
+
+class Dashboard(Struct, kw_only=True):
+    """Everything the supervisor page shows, in one answer."""
+
+    site: DashboardSite
+    generated_at: str
+    throughput: Throughput
+    open_work: OpenWork
+    holds: Holds
+    alerts: list[AlertView]
+    devices: Devices
+    sync: SyncStatus

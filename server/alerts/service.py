@@ -20,10 +20,13 @@ from server.alerts.schemas import (
     ALERT_MESSAGES,
     AlertCleared,
     AlertRaised,
+    AlertsChecked,
+    AlertView,
     SafetyLevels,
+    SafetyLevelView,
     alert_message,
 )
-from server.commands import SYSTEM, Actor, CommandContext, append_event, run_command
+from server.commands import SYSTEM, CommandContext, append_event, run_command
 from server.config import Settings
 from server.db import Database
 from server.error_codes import ERR
@@ -476,7 +479,7 @@ def unusual_activity(conn: sqlite3.Connection, settings: Settings, now: datetime
 
 def apply_findings(
     conn: sqlite3.Connection, ctx: CommandContext, findings: list[Finding]
-) -> dict[str, list[int]]:
+) -> AlertsChecked:
     """Raise what is new, clear what is gone, note the rest as seen again."""
     wanted = {(f.kind, f.subject): f for f in findings}
     open_rows = {
@@ -540,7 +543,7 @@ def apply_findings(
             ),
         )
         raised.append(alert_id)
-    return {"raised": raised, "cleared": cleared}
+    return AlertsChecked(raised=raised, cleared=cleared)
 
 
 def _seen_again(conn: sqlite3.Connection, alert_id: int, f: Finding, at: str) -> None:
@@ -564,13 +567,10 @@ def check_alerts(
     db: Database,
     settings: Settings,
     now: datetime | None = None,
-    *,
-    actor: Actor = SYSTEM,
-    key: str | None = None,
 ) -> dict[str, list[int]]:
-    """The alert worker's step (or a supervisor's "check now" under `key`): read every
-    condition, then raise and clear in one command. Nothing changed: no command, audit
-    line or event, only `last_seen_at` moves."""
+    """The alert worker's step: read every condition, then raise and clear in one command.
+    Nothing changed: no command, audit line or event, only `last_seen_at` moves. (A
+    supervisor's "check now" is a declared command: see `conditions_now`.)"""
     now = now or datetime.now(UTC)
     findings = db.read(lambda conn: find_conditions(conn, settings, now))
     wanted = {(f.kind, f.subject): f for f in findings}
@@ -590,16 +590,35 @@ def check_alerts(
         db.write(seen_again)
         return {"raised": [], "cleared": []}
 
-    def rules(conn: sqlite3.Connection, ctx: CommandContext) -> dict[str, list[int]]:
+    def rules(conn: sqlite3.Connection, ctx: CommandContext) -> AlertsChecked:
         ctx.at = at
         return apply_findings(conn, ctx, findings)
 
-    if key is None:
-        result = run_command(db, actor, "alerts.check", f"alerts:{at}", {"at": at}, rules)
-    else:
-        result = run_command(db, actor, "alerts.check", key, {}, rules)
+    result = run_command(db, SYSTEM, "alerts.check", f"alerts:{at}", {"at": at}, rules)
     value: dict[str, list[int]] = result.value
     return value
+
+
+@dataclass(frozen=True)
+class ConditionsNow:
+    """Every alert condition as read at `at`, before the check's write transaction."""
+
+    at: str
+    findings: list[Finding]
+
+
+def conditions_now(conn: sqlite3.Connection, settings: Settings) -> ConditionsNow:
+    """Read every condition on a read-only connection: the reads never hold the writer."""
+    now = datetime.now(UTC)
+    return ConditionsNow(at=iso(now), findings=find_conditions(conn, settings, now))
+
+
+def apply_conditions(
+    conn: sqlite3.Connection, ctx: CommandContext, read: ConditionsNow
+) -> AlertsChecked:
+    """A supervisor's "check now": raise and clear what `conditions_now` found, at its time."""
+    ctx.at = read.at
+    return apply_findings(conn, ctx, read.findings)
 
 
 # -- what supervisors ask for ------------------------------------------------------------
@@ -645,7 +664,7 @@ def list_alerts(
 
 def acknowledge(
     conn: sqlite3.Connection, ctx: CommandContext, alert_id: int, note: str
-) -> dict[str, Any]:
+) -> AlertView:
     ctx.audit_target = f"alert:{alert_id}"
     row = conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
     if row is None:
@@ -658,12 +677,13 @@ def acknowledge(
         "UPDATE alerts SET acked_by = ?, acked_at = ?, ack_note = ? WHERE id = ?",
         (ctx.actor.code, ctx.at, note.strip(), alert_id),
     )
-    return _alert_view(conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone())
+    row = conn.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+    return msgspec.convert(_alert_view(row), AlertView)
 
 
 def set_safety_levels(
     conn: sqlite3.Connection, ctx: CommandContext, body: SafetyLevels
-) -> list[dict[str, Any]]:
+) -> list[SafetyLevelView]:
     """Set every level or none: an unknown customer or SKU is listed with the others."""
     problems, resolved = [], []
     for n, level in enumerate(body.levels):
@@ -694,9 +714,9 @@ def set_safety_levels(
     return list_safety_levels(conn)
 
 
-def list_safety_levels(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+def list_safety_levels(conn: sqlite3.Connection) -> list[SafetyLevelView]:
     return [
-        dict(r)
+        SafetyLevelView(**dict(r))
         for r in conn.execute(
             "SELECT c.code AS customer, s.code AS sku, l.quantity, l.set_by, l.set_at "
             "FROM safety_levels l JOIN customers c ON c.id = l.customer_id "

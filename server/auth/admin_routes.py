@@ -3,192 +3,144 @@ languages and API tokens; and a user's own language choice."""
 
 from __future__ import annotations
 
-from typing import Any
+import sqlite3
 
+import msgspec
 from litestar import get, post
-from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath
 
 from server.auth import service
-from server.auth.schemas import BadgeSet, LanguageChange, TokenCreate
-from server.commands import Actor, run_command
-from server.db import Database
-from server.web import FLOOR_ROLES, IdempotencyKey, allow
+from server.auth.schemas import (
+    BadgeSet,
+    LanguageChange,
+    TokenAdded,
+    TokenCreate,
+    TokenRevoked,
+    TokenView,
+    UserActive,
+    UserBadge,
+    UserLanguage,
+)
+from server.commands import CommandContext
+from server.declare import command, query
+from server.web import FLOOR_ROLES, allow
 
 ADMIN = allow("admin")
+TAGS = ["auth"]
 
 
-@post(
+@command(
+    post,
     "/api/v1/users/{code:str}/enable",
-    opt=ADMIN,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["auth"],
+    name="user.enable",
+    roles=ADMIN,
+    answer=UserActive,
+    tags=TAGS,
 )
-def enable_user(
-    code: FromPath[str],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+def enable_user(conn: sqlite3.Connection, ctx: CommandContext, code: FromPath[str]) -> UserActive:
     """Enable a disabled user: they can log in again."""
-    return run_command(
-        db,
-        actor,
-        "user.enable",
-        idempotency_key,
-        {"code": code},
-        lambda conn, ctx: service.set_user_active(conn, ctx, code, active=True),
-    ).value
+    return service.set_user_active(conn, ctx, code, active=True)
 
 
-@post(
+@command(
+    post,
     "/api/v1/users/{code:str}/badge",
-    opt=ADMIN,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["auth"],
+    name="user.set_badge",
+    roles=ADMIN,
+    payload=BadgeSet,
+    answer=UserBadge,
+    tags=TAGS,
+    # The badge stays out of the stored request fingerprint, as a PIN does.
+    secrets={"badge": service.mask_badge},
 )
 def set_badge(
-    code: FromPath[str],
-    data: JSONBody[BadgeSet],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, code: FromPath[str], data: BadgeSet
+) -> UserBadge:
     """Give a user a badge for scan login (kept hashed; the answer shows it masked)."""
-    # The badge stays out of the stored request fingerprint, as a PIN does.
-    return run_command(
-        db,
-        actor,
-        "user.set_badge",
-        idempotency_key,
-        {"code": code, "badge": service.mask_badge(data.badge)},
-        lambda conn, ctx: service.set_badge(conn, ctx, code, data.badge),
-    ).value
+    return service.set_badge(conn, ctx, code, data.badge)
 
 
-@post(
+@command(
+    post,
     "/api/v1/users/{code:str}/badge/clear",
-    opt=ADMIN,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["auth"],
+    name="user.clear_badge",
+    roles=ADMIN,
+    answer=UserBadge,
+    tags=TAGS,
 )
-def clear_badge(
-    code: FromPath[str],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+def clear_badge(conn: sqlite3.Connection, ctx: CommandContext, code: FromPath[str]) -> UserBadge:
     """Take a user's badge away (a lost badge): it no longer logs anyone in."""
-    return run_command(
-        db,
-        actor,
-        "user.clear_badge",
-        idempotency_key,
-        {"code": code},
-        lambda conn, ctx: service.set_badge(conn, ctx, code, None),
-    ).value
+    return service.set_badge(conn, ctx, code, None)
 
 
-@post(
+@command(
+    post,
     "/api/v1/users/{code:str}/language",
-    opt=ADMIN,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["auth"],
+    name="user.set_language",
+    roles=ADMIN,
+    payload=LanguageChange,
+    answer=UserLanguage,
+    tags=TAGS,
 )
 def set_language(
-    code: FromPath[str],
-    data: JSONBody[LanguageChange],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, code: FromPath[str], data: LanguageChange
+) -> UserLanguage:
     """Set the language every handheld takes when this user logs in ('' = the handheld's)."""
-    return run_command(
-        db,
-        actor,
-        "user.set_language",
-        idempotency_key,
-        {"code": code, "language": data.language},
-        lambda conn, ctx: service.set_user_language(conn, ctx, code, data.language),
-    ).value
+    return service.set_user_language(conn, ctx, code, data.language)
 
 
-@post(
+@command(
+    post,
     "/api/v1/auth/me/language",
-    opt=allow(FLOOR_ROLES),
-    sync_to_thread=True,
-    status_code=200,
-    tags=["auth"],
+    name="user.set_own_language",
+    roles=allow(FLOOR_ROLES),
+    payload=LanguageChange,
+    answer=UserLanguage,
+    tags=TAGS,
 )
 def set_own_language(
-    data: JSONBody[LanguageChange],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, data: LanguageChange
+) -> UserLanguage:
     """Keep the language you chose on the switch for your next login on any handheld."""
-    return run_command(
-        db,
-        actor,
-        "user.set_own_language",
-        idempotency_key,
-        {"language": data.language},
-        lambda conn, ctx: service.set_own_language(conn, ctx, data.language),
-    ).value
+    return service.set_own_language(conn, ctx, data.language)
 
 
-@get("/api/v1/tokens", opt=ADMIN, sync_to_thread=True, tags=["auth"])
-def list_tokens(db: NamedDependency[Database]) -> list[dict[str, Any]]:
+@query(get, "/api/v1/tokens", roles=ADMIN, answer=list[TokenView], tags=TAGS)
+def list_tokens(conn: sqlite3.Connection) -> list[TokenView]:
     """Station and OMS tokens: name, kind, created, last used; never the token."""
-    return db.read(service.list_api_tokens)
+    return msgspec.convert(service.list_api_tokens(conn), list[TokenView])
 
 
-@post("/api/v1/tokens", opt=ADMIN, sync_to_thread=True, tags=["auth"])
-def add_token(
-    data: JSONBody[TokenCreate],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+@command(
+    post,
+    "/api/v1/tokens",
+    name="token.add",
+    roles=ADMIN,
+    payload=TokenCreate,
+    answer=TokenAdded,
+    tags=TAGS,
+    status_code=201,
+    shown_once=("token",),
+)
+def add_token(conn: sqlite3.Connection, ctx: CommandContext, data: TokenCreate) -> TokenAdded:
     """Make a station or OMS token; the answer shows it once (a replay answers without it)."""
     token = service.new_api_token(data.kind)
-    result = run_command(
-        db,
-        actor,
-        "token.add",
-        idempotency_key,
-        {"name": data.name, "kind": data.kind},
-        lambda conn, ctx: service.register_api_token(conn, ctx, data.name, data.kind, token),
-    )
-    return result.value if result.replayed else {**result.value, "token": token}
+    return service.register_api_token(conn, ctx, data.name, data.kind, token)
 
 
-@post(
+@command(
+    post,
     "/api/v1/tokens/{name:str}/revoke",
-    opt=ADMIN,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["auth"],
+    name="token.revoke",
+    roles=ADMIN,
+    answer=TokenRevoked,
+    tags=TAGS,
 )
 def revoke_token(
-    name: FromPath[str],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, name: FromPath[str]
+) -> TokenRevoked:
     """Revoke a token: it stops working at once."""
-    return run_command(
-        db,
-        actor,
-        "token.revoke",
-        idempotency_key,
-        {"name": name},
-        lambda conn, ctx: service.revoke_api_token(conn, ctx, name),
-    ).value
+    return service.revoke_api_token(conn, ctx, name)
 
 
 route_handlers = [

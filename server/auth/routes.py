@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Annotated, Any
 
 import msgspec
@@ -10,12 +11,33 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from server.auth import admin_routes, service
-from server.auth.schemas import LoginRequest, PinReset, RolesChange, UserCreate
-from server.commands import Actor, run_command
+from server.auth.schemas import (
+    AuditLine,
+    LoggedOut,
+    LoginAnswer,
+    LoginRequest,
+    Me,
+    PinReset,
+    PinWasReset,
+    RolesChange,
+    SessionEnded,
+    SessionView,
+    UserActive,
+    UserAdded,
+    UserCreate,
+    UserRoles,
+    UserUnlocked,
+    UserView,
+)
+from server.commands import Actor, CommandContext
 from server.config import Settings
 from server.db import Database
+from server.declare import command, query
 from server.error_codes import ERR
-from server.web import FLOOR_ROLES, MANAGERS, PUBLIC, IdempotencyKey, allow
+from server.web import FLOOR_ROLES, MANAGERS, PUBLIC, allow
+
+TAGS = ["auth"]
+ADMIN = allow("admin")
 
 
 # Public, yet it refuses wrong credentials (401) and too many attempts (429).
@@ -30,7 +52,7 @@ def login(
     request: Request[Any, Any, Any],
     db: NamedDependency[Database],
     settings: NamedDependency[Settings],
-) -> dict[str, Any]:
+) -> LoginAnswer:
     """Open a session with user code + PIN, a badge scan, or (managers) a badge + PIN.
 
     Too many attempts from one address or for one user, or too many logins at once,
@@ -47,40 +69,34 @@ def login(
     return service.login(db, settings.auth, request.app.state.login_gate, attempt)
 
 
-@get("/api/v1/auth/sessions", opt=allow(FLOOR_ROLES), sync_to_thread=True, tags=["auth"])
+def bearer_token(request: Request[Any, Any, Any]) -> str:
+    return request.headers.get("authorization", "").partition(" ")[2].strip()
+
+
+@query(get, "/api/v1/auth/sessions", roles=allow(FLOOR_ROLES), answer=list[SessionView], tags=TAGS)
 def list_sessions(
+    conn: sqlite3.Connection,
     request: Request[Any, Any, Any],
     actor: NamedDependency[Actor],
-    db: NamedDependency[Database],
     settings: NamedDependency[Settings],
-) -> list[dict[str, Any]]:
+) -> list[SessionView]:
     """Your open sessions (device, address, when opened and last used); never the tokens."""
-    token = request.headers.get("authorization", "").partition(" ")[2].strip()
-    return db.read(lambda conn: service.list_sessions(conn, settings.auth, actor.code, token))
+    return service.list_sessions(conn, settings.auth, actor.code, bearer_token(request))
 
 
-@post(
+@command(
+    post,
     "/api/v1/auth/sessions/{session_id:str}/end",
-    opt=allow(FLOOR_ROLES),
-    sync_to_thread=True,
-    status_code=200,
-    tags=["auth"],
+    name="session.end",
+    roles=allow(FLOOR_ROLES),
+    answer=SessionEnded,
+    tags=TAGS,
 )
 def end_session(
-    session_id: FromPath[str],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, session_id: FromPath[str]
+) -> SessionEnded:
     """End one of your own sessions, e.g. on a handheld left logged in."""
-    return run_command(
-        db,
-        actor,
-        "session.end",
-        idempotency_key,
-        {"session": session_id},
-        lambda conn, ctx: service.end_own_session(conn, ctx, session_id),
-    ).value
+    return service.end_own_session(conn, ctx, session_id)
 
 
 @post(
@@ -90,181 +106,143 @@ def end_session(
     status_code=200,
     tags=["auth"],
 )
-def logout(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> dict[str, bool]:
+def logout(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> LoggedOut:
     """End the session of the token this request carries."""
     token = request.headers.get("authorization", "").partition(" ")[2].strip()
     db.write(lambda conn: service.logout(conn, token))
-    return {"logged_out": True}
+    return LoggedOut(logged_out=True)
 
 
-@get(
-    "/api/v1/auth/me", opt=allow(FLOOR_ROLES, "station", "oms"), sync_to_thread=True, tags=["auth"]
-)
-def me(actor: NamedDependency[Actor], db: NamedDependency[Database]) -> dict[str, Any]:
+@query(get, "/api/v1/auth/me", roles=allow(FLOOR_ROLES, "station", "oms"), answer=Me, tags=TAGS)
+def me(conn: sqlite3.Connection, actor: NamedDependency[Actor]) -> Me:
     """Who the token belongs to: kind, code, name, roles and (users) language."""
-    name, language = db.read(
-        lambda conn: (service.display_name(conn, actor), service.user_language(conn, actor))
+    return Me(
+        kind=actor.kind,
+        code=actor.code,
+        name=service.display_name(conn, actor),
+        roles=sorted(actor.roles),
+        device=actor.device,
+        language=service.user_language(conn, actor),
     )
-    return {
-        "kind": actor.kind,
-        "code": actor.code,
-        "name": name,
-        "roles": sorted(actor.roles),
-        "device": actor.device,
-        "language": language,
-    }
 
 
-@get("/api/v1/users", opt=allow(MANAGERS), sync_to_thread=True, tags=["auth"])
-def list_users(db: NamedDependency[Database]) -> list[dict[str, Any]]:
+@query(get, "/api/v1/users", roles=allow(MANAGERS), answer=list[UserView], tags=TAGS)
+def list_users(conn: sqlite3.Connection) -> list[UserView]:
     """Every user: code, name, roles, enabled, locked, language, last login, masked badge."""
-    return db.read(service.list_users)
+    return msgspec.convert(service.list_users(conn), list[UserView])
 
 
-@post("/api/v1/users", opt=allow("admin"), sync_to_thread=True, tags=["auth"])
-def add_user(
-    data: JSONBody[UserCreate],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    settings: NamedDependency[Settings],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
-    """Add a user with their roles, PIN and (optionally) badge."""
-    # The PIN stays out of the stored request fingerprint: a hash of a short PIN is guessable.
-    payload = {**msgspec.to_builtins(data), "pin": None}
-    return run_command(
-        db,
-        actor,
-        "user.add",
-        idempotency_key,
-        payload,
-        lambda conn, ctx: service.add_user(
-            conn,
-            ctx,
-            settings.auth,
-            code=data.code,
-            name=data.name,
-            roles=data.roles,
-            pin=data.pin,
-            badge=data.badge,
-            language=data.language,
-        ),
-    ).value
+def _keep_badge_masked(badge: str | None) -> str | None:
+    return None if badge is None else service.mask_badge(badge)
 
 
-@post(
-    "/api/v1/users/{code:str}/disable",
-    opt=allow("admin"),
-    sync_to_thread=True,
-    status_code=200,
-    tags=["auth"],
+@command(
+    post,
+    "/api/v1/users",
+    name="user.add",
+    roles=ADMIN,
+    payload=UserCreate,
+    answer=UserAdded,
+    tags=TAGS,
+    status_code=201,
+    # A hash of a short PIN is guessable, so the PIN never enters the stored fingerprint
+    # (it stands there as null, as before routes were declared); the badge only masked.
+    secrets={"pin": lambda _pin: None, "badge": _keep_badge_masked},
 )
-def disable_user(
-    code: FromPath[str],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+def add_user(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    data: UserCreate,
+    settings: NamedDependency[Settings],
+) -> UserAdded:
+    """Add a user with their roles, PIN and (optionally) badge."""
+    return service.add_user(
+        conn,
+        ctx,
+        settings.auth,
+        code=data.code,
+        name=data.name,
+        roles=data.roles,
+        pin=data.pin,
+        badge=data.badge,
+        language=data.language,
+    )
+
+
+@command(
+    post,
+    "/api/v1/users/{code:str}/disable",
+    name="user.disable",
+    roles=ADMIN,
+    answer=UserActive,
+    tags=TAGS,
+)
+def disable_user(conn: sqlite3.Connection, ctx: CommandContext, code: FromPath[str]) -> UserActive:
     """Disable a user: they can no longer log in and their open sessions end."""
-    return run_command(
-        db,
-        actor,
-        "user.disable",
-        idempotency_key,
-        {"code": code},
-        lambda conn, ctx: service.set_user_active(conn, ctx, code, active=False),
-    ).value
+    return service.set_user_active(conn, ctx, code, active=False)
 
 
-@post(
+@command(
+    post,
     "/api/v1/users/{code:str}/reset-pin",
-    opt=allow(MANAGERS),
-    sync_to_thread=True,
-    status_code=200,
-    tags=["auth"],
+    name="user.reset_pin",
+    roles=allow(MANAGERS),
+    payload=PinReset,
+    answer=PinWasReset,
+    tags=TAGS,
+    # The fingerprint says whether a PIN was given, never the PIN.
+    secrets={"pin": lambda pin: "given" if pin else "generated"},
+    shown_once=("pin",),
 )
 def reset_pin(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
     code: FromPath[str],
-    data: JSONBody[PinReset],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
+    data: PinReset,
     settings: NamedDependency[Settings],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+) -> PinWasReset:
     """Set a user's new PIN, given or (no `pin`) made by the server and answered once; their
     open sessions end."""
-    pin = data.pin or service.generate_pin(settings.auth)
-    result = run_command(
-        db,
-        actor,
-        "user.reset_pin",
-        idempotency_key,
-        {"code": code, "generated": data.pin is None},
-        lambda conn, ctx: service.reset_pin(conn, ctx, settings.auth, code, pin),
-    )
-    if data.pin is None and not result.replayed:
-        # Shown this once: the stored answer (for replays) never holds it.
-        return {**result.value, "pin": pin}
-    return result.value
+    return service.reset_pin(conn, ctx, settings.auth, code, data.pin)
 
 
-@post(
+@command(
+    post,
     "/api/v1/users/{code:str}/unlock",
-    opt=allow(MANAGERS),
-    sync_to_thread=True,
-    status_code=200,
-    tags=["auth"],
+    name="user.unlock",
+    roles=allow(MANAGERS),
+    answer=UserUnlocked,
+    tags=TAGS,
 )
-def unlock_user(
-    code: FromPath[str],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+def unlock_user(conn: sqlite3.Connection, ctx: CommandContext, code: FromPath[str]) -> UserUnlocked:
     """Lift a user's lock after failed logins (a supervisor for floor users, an admin anyone)."""
-    return run_command(
-        db,
-        actor,
-        "user.unlock",
-        idempotency_key,
-        {"code": code},
-        lambda conn, ctx: service.unlock_user(conn, ctx, code),
-    ).value
+    return service.unlock_user(conn, ctx, code)
 
 
-@post(
+@command(
+    post,
     "/api/v1/users/{code:str}/roles",
-    opt=allow("admin"),
-    sync_to_thread=True,
-    status_code=200,
-    tags=["auth"],
+    name="user.set_roles",
+    roles=ADMIN,
+    payload=RolesChange,
+    answer=UserRoles,
+    tags=TAGS,
 )
 def set_roles(
-    code: FromPath[str],
-    data: JSONBody[RolesChange],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+    conn: sqlite3.Connection, ctx: CommandContext, code: FromPath[str], data: RolesChange
+) -> UserRoles:
     """Give a user new roles; their open sessions end."""
-    return run_command(
-        db,
-        actor,
-        "user.set_roles",
-        idempotency_key,
-        {"code": code, "roles": data.roles},
-        lambda conn, ctx: service.set_user_roles(conn, ctx, code, data.roles),
-    ).value
+    return service.set_user_roles(conn, ctx, code, data.roles)
 
 
-@get("/api/v1/audit", opt=allow(MANAGERS), sync_to_thread=True, tags=["auth"])
+@query(get, "/api/v1/audit", roles=allow(MANAGERS), answer=list[AuditLine], tags=TAGS)
 def list_audit(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     outcome: Annotated[str | None, QueryParameter(pattern="^(ok|denied|refused)$")] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-) -> list[dict[str, Any]]:
+) -> list[AuditLine]:
     """The newest audit lines first: every change and every denied or refused attempt."""
-    return db.read(lambda conn: service.list_audit(conn, outcome=outcome, limit=limit))
+    return service.list_audit(conn, outcome=outcome, limit=limit)
 
 
 route_handlers = [

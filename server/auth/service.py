@@ -17,6 +17,22 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
+from server.auth.schemas import (
+    AuditLine,
+    LoginAnswer,
+    LoginUser,
+    PinWasReset,
+    SessionEnded,
+    SessionView,
+    TokenAdded,
+    TokenRevoked,
+    UserActive,
+    UserAdded,
+    UserBadge,
+    UserLanguage,
+    UserRoles,
+    UserUnlocked,
+)
 from server.auth.throttle import LoginGate, delay_after, login_throttled
 from server.commands import Actor, CommandContext, utc_now, write_audit
 from server.config import ROLES, AuthSettings
@@ -91,7 +107,7 @@ def add_user(
     pin: str,
     badge: str | None = None,
     language: str = "",
-) -> dict[str, object]:
+) -> UserAdded:
     check_pin_rules(pin, settings)
     roles = check_roles(roles)
     check_language(language)
@@ -115,7 +131,7 @@ def add_user(
         ),
     )
     ctx.audit_target = f"user:{code}"
-    return {"code": code, "name": name, "roles": roles, "active": True, "language": language}
+    return UserAdded(code=code, name=name, roles=roles, active=True, language=language)
 
 
 def _check_badge_free(conn: sqlite3.Connection, badge_hash: str, code: str) -> None:
@@ -151,7 +167,7 @@ def _keep_an_admin(
 
 def set_user_active(
     conn: sqlite3.Connection, ctx: CommandContext, code: str, active: bool
-) -> dict[str, object]:
+) -> UserActive:
     ctx.audit_target = f"user:{code}"  # a refusal below is audited against the user too
     user = _user_row(conn, code)
     if not active:
@@ -160,13 +176,20 @@ def set_user_active(
     if not active:
         end_user_sessions(conn, code, ctx.at)
     ctx.audit_target = f"user:{code}"
-    return {"code": code, "active": active}
+    return UserActive(code=code, active=active)
 
 
 def reset_pin(
-    conn: sqlite3.Connection, ctx: CommandContext, settings: AuthSettings, code: str, pin: str
-) -> dict[str, object]:
-    check_pin_rules(pin, settings)
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    settings: AuthSettings,
+    code: str,
+    pin: str | None,
+) -> PinWasReset:
+    """Set a user's new PIN; with none given, the server makes one and the answer holds it
+    (the route shows it once: it is never stored)."""
+    new_pin = generate_pin(settings) if pin is None else pin
+    check_pin_rules(new_pin, settings)
     user = _user_row(conn, code)
     held = set(user["roles"].split(","))
     # A new PIN is a way into the account: only an admin opens a manager's (else a
@@ -176,12 +199,12 @@ def reset_pin(
     conn.execute(
         "UPDATE users SET pin_hash = ?, failed_logins = 0, last_failed_at = NULL, "
         "locked_until = NULL WHERE code = ?",
-        (hash_pin(pin), code),
+        (hash_pin(new_pin), code),
     )
     # Whoever knew the old PIN may hold a session: it ends with the PIN.
     end_user_sessions(conn, code, ctx.at)
     ctx.audit_target = f"user:{code}"
-    return {"code": code, "pin_reset": True}
+    return PinWasReset(code=code, pin_reset=True, pin=new_pin if pin is None else None)
 
 
 def _user_row(conn: sqlite3.Connection, code: str) -> sqlite3.Row:
@@ -224,7 +247,7 @@ class LoginAttempt:
 
 def login(
     db: Database, settings: AuthSettings, gate: LoginGate, attempt: LoginAttempt
-) -> dict[str, object]:
+) -> LoginAnswer:
     """Check a PIN and/or a badge and open a session; raises on refusal.
 
     In order, each cheaper than the next: the client address's throttle (429, nothing
@@ -241,7 +264,7 @@ def login(
 
 def _login(
     db: Database, settings: AuthSettings, gate: LoginGate, attempt: LoginAttempt
-) -> dict[str, object]:
+) -> LoginAnswer:
     if attempt.badge:
         where, value = "badge_hash = ?", hash_badge(attempt.badge)
     else:
@@ -270,10 +293,10 @@ def _login(
             conn, settings, gate, row, attempt, pin_ok=pin_ok, trusted=trusted, now=now
         )
     )
-    if outcome.refused is not None:
-        refusal, details = outcome.refused
+    if outcome.refused is not None or outcome.answer is None:
+        refusal, details = outcome.refused or (ERR.LOGIN_FAILED, {})
         raise refusal.answered_as(Unauthenticated, details)
-    return outcome.answer or {}
+    return outcome.answer
 
 
 def _login_user(
@@ -312,7 +335,7 @@ def _lock_ran_out(row: sqlite3.Row, now: datetime) -> bool:
 class LoginOutcome:
     """A session (`answer`) or a refusal (`refused` = code, message, details); never both."""
 
-    answer: dict[str, object] | None = None
+    answer: LoginAnswer | None = None
     refused: tuple[ErrorCode, dict[str, object]] | None = None
 
 
@@ -413,16 +436,16 @@ def _record_login(
     }
     write_audit(conn, actor, "login", target=f"user:{row['code']}", details=details)
     return LoginOutcome(
-        answer={
-            "token": token,
-            "expires_at": expires.isoformat(timespec="seconds"),
-            "user": {
-                "code": row["code"],
-                "name": row["name"],
-                "roles": row["roles"].split(","),
-                "language": row["language"],
-            },
-        }
+        answer=LoginAnswer(
+            token=token,
+            expires_at=expires.isoformat(timespec="seconds"),
+            user=LoginUser(
+                code=row["code"],
+                name=row["name"],
+                roles=row["roles"].split(","),
+                language=row["language"],
+            ),
+        )
     )
 
 
@@ -520,7 +543,7 @@ def actor_for_token(
 
 def list_sessions(
     conn: sqlite3.Connection, settings: AuthSettings, user_code: str, token: str
-) -> list[dict[str, object]]:
+) -> list[SessionView]:
     """The caller's open sessions (not expired, not idle), newest first; never their tokens."""
     now = datetime.now(UTC)
     idle_since = (now - timedelta(minutes=settings.session_idle_minutes)).isoformat()
@@ -531,23 +554,21 @@ def list_sessions(
         (hash_token(token), user_code),
     ).fetchall()
     return [
-        {
-            "id": r["public_id"],
-            "device": r["device"],
-            "address": r["address"],
-            "created_at": r["created_at"],
-            "last_used_at": r["last_used_at"],
-            "expires_at": r["expires_at"],
-            "current": bool(r["current"]),
-        }
+        SessionView(
+            id=r["public_id"],
+            device=r["device"],
+            address=r["address"],
+            created_at=r["created_at"],
+            last_used_at=r["last_used_at"],
+            expires_at=r["expires_at"],
+            current=bool(r["current"]),
+        )
         for r in rows
         if r["expires_at"] > now.isoformat() and (r["last_used_at"] or "") > idle_since
     ]
 
 
-def end_own_session(
-    conn: sqlite3.Connection, ctx: CommandContext, session_id: str
-) -> dict[str, object]:
+def end_own_session(conn: sqlite3.Connection, ctx: CommandContext, session_id: str) -> SessionEnded:
     """End one of the caller's own sessions (a handheld left logged in somewhere)."""
     ended = conn.execute(
         "UPDATE sessions SET ended_at = ? WHERE public_id = ? AND ended_at IS NULL AND "
@@ -557,10 +578,10 @@ def end_own_session(
     if not ended or ctx.actor.kind != "user":
         raise ERR.SESSION_NOT_FOUND({"session": session_id})
     ctx.audit_target = f"session:{session_id}"
-    return {"id": session_id, "ended": True}
+    return SessionEnded(id=session_id, ended=True)
 
 
-def unlock_user(conn: sqlite3.Connection, ctx: CommandContext, code: str) -> dict[str, object]:
+def unlock_user(conn: sqlite3.Connection, ctx: CommandContext, code: str) -> UserUnlocked:
     """Lift a lock and the failure count; a supervisor unlocks floor users, an admin anyone."""
     user = _user_row(conn, code)
     held = set(user["roles"].split(","))
@@ -572,12 +593,12 @@ def unlock_user(conn: sqlite3.Connection, ctx: CommandContext, code: str) -> dic
         (code,),
     )
     ctx.audit_target = f"user:{code}"
-    return {"code": code, "unlocked": True}
+    return UserUnlocked(code=code, unlocked=True)
 
 
 def set_user_roles(
     conn: sqlite3.Connection, ctx: CommandContext, code: str, roles: list[str]
-) -> dict[str, object]:
+) -> UserRoles:
     """Give a user new roles; their sessions end, so no screen keeps what the old role saw."""
     ctx.audit_target = f"user:{code}"  # a refusal below is audited against the user too
     roles = check_roles(roles)
@@ -587,7 +608,7 @@ def set_user_roles(
     conn.execute("UPDATE users SET roles = ? WHERE code = ?", (",".join(roles), code))
     end_user_sessions(conn, code, ctx.at)
     ctx.audit_target = f"user:{code}"
-    return {"code": code, "roles": roles}
+    return UserRoles(code=code, roles=roles)
 
 
 def new_api_token(kind: str) -> str:
@@ -596,9 +617,10 @@ def new_api_token(kind: str) -> str:
 
 def register_api_token(
     conn: sqlite3.Connection, ctx: CommandContext, name: str, kind: str, token: str
-) -> dict[str, object]:
-    """Keep the hash of a new station or OMS token; the answer never holds the token (a
-    command's answer is stored for replays)."""
+) -> TokenAdded:
+    """Keep the hash of a new station or OMS token. The answer holds the token for its first
+    caller only: the route declares it `shown_once`, so the stored answer (for replays)
+    never holds it."""
     if kind not in TOKEN_KINDS:
         raise ERR.TOKEN_KIND_UNKNOWN(kinds=", ".join(TOKEN_KINDS))
     if conn.execute("SELECT 1 FROM api_tokens WHERE name = ?", (name,)).fetchone():
@@ -608,15 +630,17 @@ def register_api_token(
         (name, kind, hash_token(token), ctx.at),
     )
     ctx.audit_target = f"token:{name}"
-    return {"name": name, "kind": kind, "created_at": ctx.at}
+    return TokenAdded(name=name, kind=kind, created_at=ctx.at, token=token)
 
 
 def add_api_token(
     conn: sqlite3.Connection, ctx: CommandContext, name: str, kind: str
 ) -> dict[str, object]:
     """Create a station or OMS token; the plain token is shown once and never stored."""
-    token = new_api_token(kind)
-    return {**register_api_token(conn, ctx, name, kind, token), "token": token}
+    added: dict[str, object] = msgspec.to_builtins(
+        register_api_token(conn, ctx, name, kind, new_api_token(kind))
+    )
+    return added
 
 
 def list_api_tokens(conn: sqlite3.Connection) -> list[dict[str, object]]:
@@ -627,19 +651,19 @@ def list_api_tokens(conn: sqlite3.Connection) -> list[dict[str, object]]:
     return [dict(r) for r in rows]
 
 
-def revoke_api_token(conn: sqlite3.Connection, ctx: CommandContext, name: str) -> dict[str, object]:
+def revoke_api_token(conn: sqlite3.Connection, ctx: CommandContext, name: str) -> TokenRevoked:
     """The token stops working at once; the name is free again (the audit log keeps it)."""
     ctx.audit_target = f"token:{name}"
     gone = conn.execute("DELETE FROM api_tokens WHERE name = ?", (name,)).rowcount
     if not gone:
         raise ERR.TOKEN_NOT_FOUND({"name": name})
     ctx.audit_target = f"token:{name}"
-    return {"name": name, "revoked": True}
+    return TokenRevoked(name=name, revoked=True)
 
 
 def set_badge(
     conn: sqlite3.Connection, ctx: CommandContext, code: str, badge: str | None
-) -> dict[str, object]:
+) -> UserBadge:
     """Give a user a badge (kept hashed, shown masked), or take it away (None)."""
     _user_row(conn, code)
     badge_hash = hash_badge(badge) if badge else None
@@ -650,23 +674,21 @@ def set_badge(
         "UPDATE users SET badge_hash = ?, badge_mask = ? WHERE code = ?", (badge_hash, mask, code)
     )
     ctx.audit_target = f"user:{code}"
-    return {"code": code, "badge": mask or None}
+    return UserBadge(code=code, badge=mask or None)
 
 
 def set_user_language(
     conn: sqlite3.Connection, ctx: CommandContext, code: str, language: str
-) -> dict[str, object]:
+) -> UserLanguage:
     """The language the handheld takes at this user's login ('' = the handheld's own)."""
     check_language(language)
     _user_row(conn, code)
     conn.execute("UPDATE users SET language = ? WHERE code = ?", (language, code))
     ctx.audit_target = f"user:{code}"
-    return {"code": code, "language": language}
+    return UserLanguage(code=code, language=language)
 
 
-def set_own_language(
-    conn: sqlite3.Connection, ctx: CommandContext, language: str
-) -> dict[str, object]:
+def set_own_language(conn: sqlite3.Connection, ctx: CommandContext, language: str) -> UserLanguage:
     """A user's own choice on the language switch, kept for their next login anywhere."""
     if ctx.actor.kind != "user":
         raise ERR.ROLE_NOT_ALLOWED()
@@ -714,12 +736,10 @@ def user_language(conn: sqlite3.Connection, actor: Actor) -> str:
     return str(row["language"]) if row else ""
 
 
-def list_audit(
-    conn: sqlite3.Connection, *, outcome: str | None, limit: int
-) -> list[dict[str, object]]:
+def list_audit(conn: sqlite3.Connection, *, outcome: str | None, limit: int) -> list[AuditLine]:
     where, params = ("WHERE outcome = ?", [outcome]) if outcome else ("", [])
     rows = conn.execute(f"SELECT * FROM audit {where} ORDER BY id DESC LIMIT ?", (*params, limit))
-    return [{**dict(r), "details": msgspec.json.decode(r["details"])} for r in rows]
+    return [AuditLine(**{**dict(r), "details": msgspec.json.decode(r["details"])}) for r in rows]
 
 
 def display_name(conn: sqlite3.Connection, actor: Actor) -> str:

@@ -30,6 +30,7 @@ from server.db.journal_epoch import epoch_status
 from server.error_codes import ERR
 from server.sync.dialects import Answer, Dialect, dialect_for
 from server.sync.link_log import LinkStateLog
+from server.sync.schemas import Retrying, Skipped
 
 STREAM = "oms"
 PASSING = frozenset({408, 425, 429})
@@ -221,7 +222,7 @@ def sync_status(conn: sqlite3.Connection, settings: Settings) -> dict[str, Any]:
     }
 
 
-def retry_stopped(conn: sqlite3.Connection, ctx: CommandContext) -> dict[str, Any]:
+def retry_stopped(conn: sqlite3.Connection, ctx: CommandContext) -> Retrying:
     """Send the refused event again (the OMS was fixed, or its data was)."""
     row = _cursor(conn)
     if row["stopped_seq"] is None:
@@ -232,12 +233,10 @@ def retry_stopped(conn: sqlite3.Connection, ctx: CommandContext) -> dict[str, An
         "next_attempt_at = '', updated_at = ? WHERE stream = ?",
         (ctx.at, STREAM),
     )
-    return {"retrying_seq": row["stopped_seq"]}
+    return Retrying(retrying_seq=row["stopped_seq"])
 
 
-def skip_stopped(
-    conn: sqlite3.Connection, ctx: CommandContext, seq: int, reason: str
-) -> dict[str, Any]:
+def skip_stopped(conn: sqlite3.Connection, ctx: CommandContext, seq: int, reason: str) -> Skipped:
     """Pass over the refused event, with a reason; it is kept and the skip is audited."""
     ctx.audit_target = f"event:{seq}"
     row = _cursor(conn)
@@ -256,4 +255,4 @@ def skip_stopped(
         "attempts = 0, next_attempt_at = '', last_error = '', updated_at = ? WHERE stream = ?",
         (seq, ctx.at, STREAM),
     )
-    return {"skipped_seq": seq, "reason": reason}
+    return Skipped(skipped_seq=seq, reason=reason)

@@ -3,18 +3,22 @@ contract of the events sent, for the OMS."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import sqlite3
+from typing import Annotated
 
 import msgspec
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
 
-from server.commands import Actor, run_command
+from server.commands import CommandContext
 from server.config import Settings
-from server.db import Database
+from server.declare import command, query
 from server.sync import contract, outbox
-from server.web import MANAGERS, MAX_SQLITE_INT, IdempotencyKey, allow
+from server.sync.schemas import Retrying, Skipped, SyncStatus
+from server.web import MANAGERS, MAX_SQLITE_INT, allow
+
+SUPERVISORS = allow(MANAGERS)
+TAGS = ["sync"]
 
 
 class SkipIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -24,40 +28,33 @@ class SkipIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ]
 
 
-@get("/api/v1/sync", opt=allow(MANAGERS), sync_to_thread=True, tags=["sync"])
-def status(db: NamedDependency[Database], settings: NamedDependency[Settings]) -> dict[str, Any]:
+@query(get, "/api/v1/sync", roles=SUPERVISORS, answer=SyncStatus, tags=TAGS)
+def status(conn: sqlite3.Connection, settings: NamedDependency[Settings]) -> SyncStatus:
     """Delivery of the events journal to the OMS: backlog, lag, last error, a stop."""
-    return db.read(lambda conn: outbox.sync_status(conn, settings))
+    # The same status feeds /health and the metrics as a dict: typed here, at the answer.
+    return msgspec.convert(outbox.sync_status(conn, settings), SyncStatus)
 
 
-@post(
-    "/api/v1/sync/retry", opt=allow(MANAGERS), sync_to_thread=True, status_code=200, tags=["sync"]
+@command(
+    post, "/api/v1/sync/retry", name="sync.retry", roles=SUPERVISORS, answer=Retrying, tags=TAGS
 )
-def retry(
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+def retry(conn: sqlite3.Connection, ctx: CommandContext) -> Retrying:
     """Send the event the OMS refused again."""
-    return run_command(db, actor, "sync.retry", idempotency_key, {}, outbox.retry_stopped).value
+    return outbox.retry_stopped(conn, ctx)
 
 
-@post("/api/v1/sync/skip", opt=allow(MANAGERS), sync_to_thread=True, status_code=200, tags=["sync"])
-def skip(
-    data: JSONBody[SkipIn],
-    db: NamedDependency[Database],
-    actor: NamedDependency[Actor],
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
+@command(
+    post,
+    "/api/v1/sync/skip",
+    name="sync.skip",
+    roles=SUPERVISORS,
+    payload=SkipIn,
+    answer=Skipped,
+    tags=TAGS,
+)
+def skip(conn: sqlite3.Connection, ctx: CommandContext, data: SkipIn) -> Skipped:
     """Pass over the event the OMS refused, with a reason (kept and audited)."""
-    return run_command(
-        db,
-        actor,
-        "sync.skip",
-        idempotency_key,
-        msgspec.to_builtins(data),
-        lambda conn, ctx: outbox.skip_stopped(conn, ctx, data.seq, data.reason),
-    ).value
+    return outbox.skip_stopped(conn, ctx, data.seq, data.reason)
 
 
 @get("/api/v1/events/schema", opt=allow(MANAGERS, "oms"), sync_to_thread=False, tags=["sync"])

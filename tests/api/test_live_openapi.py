@@ -142,8 +142,10 @@ class LiveSite:
     base_url: str
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
+    # A fresh site per run: the admin's run may disable or re-PIN the demo users it finds
+    # in the typed user list, and the picker's run must still be able to log in.
     folder: Path = tmp_path_factory.mktemp("live-openapi")
     # The run logs in again after each logout and sends the login route wrong PINs from
     # one address: the throttle and the session cap are tested elsewhere

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from server.auth import service
-from server.commands import SYSTEM, run_command
+from server.commands import SYSTEM, request_fingerprint, run_command
 from server.errors import Conflict
 from tests.conftest import PIN, Api, add_user, new_key
 
@@ -277,3 +277,44 @@ def test_a_station_has_no_language_of_its_own(api: Api) -> None:
         headers=api.headers("station", key=new_key()),
     )
     assert answer.json()["error"]["code"] == "ROLE_NOT_ALLOWED"
+
+
+def test_a_new_users_pin_and_badge_never_enter_the_stored_fingerprint(api: Api) -> None:
+    key = new_key("user")
+    body = {"code": "pk9", "name": "P K", "roles": ["picker"], "pin": "97531"}
+    body["badge"] = "BADGE-NEW-9931"
+    assert admin_post(api, "/api/v1/users", body, key=key).status_code == 201
+    stored = api.db.read(
+        lambda conn: conn.execute(
+            "SELECT actor, request_hash FROM commands WHERE key = ?", (key,)
+        ).fetchone()
+    )
+    # The PIN stands as null (as it always did), the badge as its masked end only.
+    without_secrets = {**body, "pin": None, "badge": "****31", "language": ""}
+    expected = request_fingerprint("user.add", [stored["actor"], without_secrets])
+    assert stored["request_hash"] == expected
+
+
+def test_a_pin_reset_key_sent_again_with_a_pin_is_refused_not_replayed(api: Api) -> None:
+    add_user(api.db, api.settings, "pk10", ["picker"])
+    key = new_key("pin")
+    assert "pin" in admin_post(api, "/api/v1/users/pk10/reset-pin", {}, key=key).json()
+    given = admin_post(api, "/api/v1/users/pk10/reset-pin", {"pin": "8642"}, key=key)
+    assert (given.status_code, given.json()["error"]["code"]) == (409, "IDEMPOTENCY_KEY_REUSED")
+
+
+def test_no_pin_badge_or_token_reaches_an_audit_line(api: Api) -> None:
+    user = {"code": "pk11", "name": "P K", "roles": ["picker"], "pin": "97531"}
+    assert admin_post(api, "/api/v1/users", {**user, "badge": "BADGE-AUDIT-0011"}).status_code
+    assert admin_post(api, "/api/v1/users", {**user, "code": "pk12", "pin": "1"}).status_code
+    admin_post(api, "/api/v1/users/pk11/badge", {"badge": "BADGE-AUDIT-0012"})
+    pin = admin_post(api, "/api/v1/users/pk11/reset-pin", {}).json()["pin"]
+    token = admin_post(api, "/api/v1/tokens", {"name": "audit-1", "kind": "oms"}).json()["token"]
+    lines = api.db.read(
+        lambda conn: "\n".join(
+            f"{r[0]} {r[1]}" for r in conn.execute("SELECT target, details FROM audit")
+        )
+    )
+    assert "pk11" in lines and "audit-1" in lines
+    for secret in ("97531", "BADGE-AUDIT-0011", "BADGE-AUDIT-0012", pin, token):
+        assert secret not in lines
