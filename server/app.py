@@ -62,8 +62,8 @@ from server.web import (
     PUBLIC,
     FloorRequest,
     allow,
-    authorize,
     check_request,
+    guard_request,
     handle_domain_error,
     handle_http_exception,
     handle_unexpected,
@@ -72,7 +72,7 @@ from server.web import (
     provide_db,
     provide_printing,
     provide_settings,
-    refuse_repeated_query,
+    resolve_dependencies_without_task_groups,
 )
 from server.workers import Worker, end_expired_sessions
 
@@ -114,6 +114,7 @@ def handheld_web_dir() -> Path:
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the application; settings default to $BONDFLOOR_CONFIG or the built-in defaults."""
     settings = settings or load_settings()
+    resolve_dependencies_without_task_groups()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -206,7 +207,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             service_worker_route(shell),
             static,
         ],
-        guards=[authorize, refuse_repeated_query],
+        guards=[guard_request],
         before_request=check_request,
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
