@@ -392,6 +392,7 @@ def report(runs: list[Run], levels: list[int], sites: list[str]) -> None:
 
 def check(site: Site, picks: int) -> None:
     with contextlib.closing(sqlite3.connect(f"file:{site.db_path}?mode=ro", uri=True)) as conn:
+        conn.row_factory = sqlite3.Row
         one = lambda sql, *a: int(conn.execute(sql, a).fetchone()[0] or 0)  # noqa: E731
         movements = one("SELECT COUNT(*) FROM movements WHERE kind = 'pick'")
         movements -= site.picks_before[0]

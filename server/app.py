@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -118,6 +120,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # Sync handlers run in the loop's default pool, which asyncio sizes by CPUs (6
+        # threads on 2 cores): a handler waiting for its commit holds one, so no more than
+        # 6 writes could ever share a commit however many handhelds were waiting.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(settings.server.handler_threads, thread_name_prefix="handler")
+        )
         db = Database(
             settings.database.path,
             busy_timeout_ms=settings.database.busy_timeout_ms,

@@ -139,6 +139,11 @@ def answer_options(request: Request[Any, Any, Any]) -> Response[Any] | None:
     return None
 
 
+_STRICT_DECODERS: dict[type, msgspec.json.Decoder[Any]] = {}
+"""One strict decoder per body struct, made on its first request (a struct's decoder is
+built once, not on every body)."""
+
+
 async def refuse_loose_body(request: Request[Any, Any, Any]) -> None:
     """A JSON body must fit its struct as sent: `"active": "false"` or `"quantity": "5"`
     is refused, not coerced.
@@ -151,8 +156,11 @@ async def refuse_loose_body(request: Request[Any, Any, Any]) -> None:
     if not (isinstance(struct, type) and issubclass(struct, msgspec.Struct)):
         return
     body = await request.body()
+    decoder = _STRICT_DECODERS.get(struct)
+    if decoder is None:
+        decoder = _STRICT_DECODERS[struct] = msgspec.json.Decoder(struct, strict=True)
     try:
-        msgspec.json.decode(body, type=struct, strict=True)
+        decoder.decode(body)
     except msgspec.ValidationError as err:
         raise ValidationException(
             str(err), extra=[{"message": str(err), "key": "", "source": "body"}]

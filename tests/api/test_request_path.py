@@ -4,12 +4,14 @@ guard's token lookup on the event loop (no thread hop), and its answers unchange
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import litestar._kwargs.kwargs_model as kwargs_model
 import pytest
 
 import server.web as web
+from server.db import Database
 from tests.conftest import Api
 
 
@@ -65,3 +67,21 @@ def test_the_guard_still_refuses_in_its_order(api: Api) -> None:
         ).fetchone()[0]
     )
     assert denied == 1
+
+
+def test_handlers_run_in_the_servers_own_handler_pool(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not asyncio's default pool (CPUs + 4 threads: 6 on a 2-core site), which capped how
+    many writes could wait together for one commit."""
+    api.get("/api/v1/customers")
+    threads: list[str] = []
+    real_read = Database.read
+
+    def spy(self: Database, fn: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real_read(self, fn)
+
+    monkeypatch.setattr(Database, "read", spy)
+    assert api.get("/api/v1/customers").status_code == 200
+    assert any(name.startswith("handler") for name in threads), threads
