@@ -17,6 +17,9 @@ In-process benches have no HTTP and say so (`NO_HTTP`).
 from __future__ import annotations
 
 import http.client
+import re
+import shutil
+import subprocess
 import time
 from dataclasses import dataclass
 from statistics import median
@@ -80,3 +83,34 @@ def latency_ratio_line(what: str, p50_ms: float, health: Health) -> str:
     against /health's over one keep-alive connection, measured in the same run."""
     rate = 1000 / p50_ms if p50_ms else float("nan")
     return ratio_line(what, rate, 1000 / health.p50_ms) + " at one request at a time (1000/p50)"
+
+
+def print_health_ratios(port: int, medians: list[tuple[str, float]]) -> Health:
+    """Measure /health now (one keep-alive connection) and print each figure's ratio to it:
+    `medians` are (what, p50 ms) of requests sent one at a time."""
+    health = measure_health(port)
+    print(health.describe())
+    for what, p50 in medians:
+        print("  " + latency_ratio_line(what, p50, health))
+    return health
+
+
+def wrk_health_rate(port: int, connections: int, seconds: float = 3.0, host: str = HOST) -> float:
+    """/health requests per second under Debian's `wrk` (one thread, `connections`
+    keep-alive connections); NaN when wrk is not installed (scans_wrk.py installs it)."""
+    if shutil.which("wrk") is None:
+        return float("nan")
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            f"http://{host}:{port}/health",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    return float(found.group(1)) if found else float("nan")
