@@ -74,7 +74,7 @@ from server.web import (
     provide_db,
     provide_printing,
     provide_settings,
-    resolve_dependencies_without_task_groups,
+    streamline_litestar,
 )
 from server.workers import Worker, end_expired_sessions
 
@@ -116,7 +116,7 @@ def handheld_web_dir() -> Path:
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the application; settings default to $BONDFLOOR_CONFIG or the built-in defaults."""
     settings = settings or load_settings()
-    resolve_dependencies_without_task_groups()
+    streamline_litestar()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -203,9 +203,24 @@ async def resolve_dependencies_in_turn(
     return cleanup_group
 
 
-def resolve_dependencies_without_task_groups() -> None:
-    """Install `resolve_dependencies_in_turn` in Litestar (process-wide, idempotent)."""
+async def authorize_without_copy(
+    handler: BaseRouteHandler, connection: ASGIConnection[Any, Any, Any, Any]
+) -> None:
+    """Litestar's `BaseRouteHandler.authorize_connection`, without a copy of the handler.
+
+    Litestar hands each guard a `copy()` of the route handler, in case a guard changes it:
+    a copy per request was about 7 % of a scan's time on the event loop. The app's one
+    guard (`guard_request`) only reads the handler's `opt`.
+    """
+    for guard in handler.resolve_guards():
+        await guard(connection, handler)  # type: ignore[misc]
+
+
+def streamline_litestar() -> None:
+    """Install `resolve_dependencies_in_turn` and `authorize_without_copy` in Litestar
+    (process-wide, idempotent): the same behaviour with less work per request."""
     KwargsModel.resolve_dependencies = resolve_dependencies_in_turn  # type: ignore[method-assign,assignment]
+    BaseRouteHandler.authorize_connection = authorize_without_copy  # type: ignore[method-assign,assignment]
 
 
 def provide_db(state: State) -> Database:

@@ -1,5 +1,6 @@
 """The per-request path stays cheap: no task group to resolve a handler's dependencies, the
-guard's token lookup on the event loop (no thread hop), and its answers unchanged."""
+guard's token lookup on the event loop (no thread hop) with no copy of the route handler,
+handlers in the server's own pool; and the guard's answers unchanged."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import threading
 from typing import Any
 
 import litestar._kwargs.kwargs_model as kwargs_model
+import litestar.handlers.base as handlers_base
 import pytest
 
 import server.web as web
@@ -85,3 +87,16 @@ def test_handlers_run_in_the_servers_own_handler_pool(
     monkeypatch.setattr(Database, "read", spy)
     assert api.get("/api/v1/customers").status_code == 200
     assert any(name.startswith("handler") for name in threads), threads
+
+
+def test_the_guard_gets_the_route_handler_without_a_copy(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api.get("/api/v1/customers")
+
+    def no_copy(_: Any) -> Any:
+        raise AssertionError("the route handler was copied for a guard")
+
+    monkeypatch.setattr(handlers_base, "copy", no_copy)
+    assert api.get("/api/v1/customers").status_code == 200
+    assert api.client.get("/api/v1/customers").status_code == 401
