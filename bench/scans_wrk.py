@@ -354,13 +354,16 @@ def profile(site: Site, barcode: str, connections: int, args: Any) -> Run:
 # every request), so py-spy samples only the thread holding the GIL (--gil), and each
 # bucket is the share of those samples whose stack holds the frame. C work without the
 # GIL (SQLite's fsync, granian's Rust threads) does not show.
-PROFILE_BUCKETS = {
+PROFILE_BUCKETS: dict[str, str | tuple[str, ...]] = {
     "event loop thread (granian glue, litestar, middleware, encoding)": "MainThread",
     "  a request inside litestar (middleware, routing, guard, answer)": "Litestar.__call__",
-    "  dependency resolution (litestar's anyio task groups)": "resolve_dependencies",
-    "  the route guard (authorize_connection)": "authorize_connection",
+    "  dependency resolution (resolve_dependencies)": "resolve_dependencies",
+    "  the route guard (authorize_connection / guard_request)": (
+        "authorize_connection",
+        "guard_request",
+    ),
     "  access log line and metrics (RequestObserver._record)": "RequestObserver._record",
-    "handler threads (sync_to_thread)": ": asyncio_",
+    "handler threads (the handler pool: handler_N, before asyncio_N)": "_WorkItem.run",
     "  token check (actor_for_token)": "actor_for_token",
     "  writer: whole batches, BEGIN .. COMMIT (_commit_batch)": "_commit_batch",
     "    run_command's transaction (key, rules, result, audit)": "transaction (server/commands.py",
@@ -379,8 +382,8 @@ def summarise_profile(path: Path) -> None:
         if not count.isdigit():
             continue
         total += int(count)
-        for name, needle in PROFILE_BUCKETS.items():
-            if needle in stack:
+        for name, needles in PROFILE_BUCKETS.items():
+            if any(n in stack for n in ((needles,) if isinstance(needles, str) else needles)):
                 hits[name] += int(count)
     print(f"py-spy --gil: {total} samples of the thread holding the GIL, {path}")
     for name, n in hits.items():
