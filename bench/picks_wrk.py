@@ -22,7 +22,8 @@ counts the pick movements committed in the file during the run (read-only, besid
 server), p50/p99 are wrk's over both requests. Server CPU per pick is the server's process
 tree's user+system time (/proc) over the run divided by the picks. Checks: no request
 answered other than 2xx, and after the server stops every confirm is one pick movement of
-one unit into its order's tote, balances = sum of movements.
+one unit into its order's tote (at least as many as the runs counted: wrk stops with some
+in flight), balances = sum of movements.
 """
 
 from __future__ import annotations
@@ -358,6 +359,11 @@ def drive(site: Site, waves: list[int], levels: list[int], seconds: float) -> li
                         wave,
                     )
                 runs.append(run)
+                print(  # as it goes: a later failure keeps the figures
+                    f"  {site.name} {route} c={connections}: {run.rate:.0f}/s, p99 {p99:.1f} ms, "
+                    f"CPU {run.cpu_ms:.2f} ms, loadavg {loadavg}",
+                    flush=True,
+                )
     return runs
 
 
@@ -407,7 +413,8 @@ def check(site: Site, picks: int) -> None:
             "WHERE m.kind = 'pick' AND o.order_no LIKE 'WP%' AND t.code != 'T-' || o.order_no"
         )
         ledger_ok = balances_from_movements(conn) == stored_balances(conn)
-    ok = movements == picks == confirms == units and not wrong_tote and ledger_ok
+    # wrk stops with some picks in flight: they commit after the run's count was taken.
+    ok = movements >= picks and movements == confirms == units and not wrong_tote and ledger_ok
     print(
         f"check {site.name}: {picks} picks counted, {movements} pick movements of {units} units, "
         f"{confirms} confirm commands, {wrong_tote} in another order's tote, balances = "
