@@ -160,13 +160,17 @@ async def refuse_loose_body(request: Request[Any, Any, Any]) -> None:
     if decoder is None:
         decoder = _STRICT_DECODERS[struct] = msgspec.json.Decoder(struct, strict=True)
     try:
-        decoder.decode(body)
+        data = decoder.decode(body)
     except msgspec.ValidationError as err:
         raise ValidationException(
             str(err), extra=[{"message": str(err), "key": "", "source": "body"}]
         ) from err
     except (msgspec.DecodeError, RecursionError, UnicodeDecodeError):
         return  # malformed JSON: Litestar's own parsing refuses it with its code
+    # Litestar would decode the body again, to plain values, and convert those to the
+    # struct: it gets the struct checked here (msgspec's convert passes an instance of the
+    # asked type through as it is).
+    ScopeState.from_scope(request.scope).json = data
 
 
 class FloorRequest(Request[Any, Any, Any]):

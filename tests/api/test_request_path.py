@@ -9,6 +9,7 @@ import threading
 from typing import Any
 
 import litestar._kwargs.kwargs_model as kwargs_model
+import litestar.connection.request as request_module
 import litestar.handlers.base as handlers_base
 import pytest
 
@@ -100,3 +101,21 @@ def test_the_guard_gets_the_route_handler_without_a_copy(
     monkeypatch.setattr(handlers_base, "copy", no_copy)
     assert api.get("/api/v1/customers").status_code == 200
     assert api.client.get("/api/v1/customers").status_code == 401
+
+
+def test_a_json_body_is_decoded_once_into_its_struct(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The strict check before the handler decodes the body into its struct; Litestar's
+    own decoding to plain values and conversion would do it a second time."""
+    api.get("/api/v1/customers")
+
+    def no_second_decode(*_: Any, **__: Any) -> Any:
+        raise AssertionError("the body was decoded a second time")
+
+    monkeypatch.setattr(request_module, "decode_json", no_second_decode)
+    answer = api.post("/api/v1/customers", json={"code": "ONCE", "name": "Decoded once"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["code"] == "ONCE"
+    loose = api.post("/api/v1/customers", json={"code": "ONCE2", "name": 5})
+    assert loose.status_code == 400
