@@ -54,7 +54,7 @@ from processes import (
 CUSTOMER = "HKBEAUTY"  # lot- and expiry-tracked in the demo
 LOT, EXPIRY = "BENCH-LOT", "2031-12-31"
 PLATE = "粤B12345"
-LATENCY = re.compile(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s|m|h)$", re.M)
+LATENCY = re.compile(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s|m|h)\s*$", re.M)
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 
 # One thread of wrk runs this: a counter makes every request's key new. init() gets the
