@@ -112,6 +112,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/handheld_bytes.py
 	$(BIN)/python bench/https_cost.py
 	$(BIN)/python bench/scans_wrk.py
+	$(BIN)/python bench/picks_wrk.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

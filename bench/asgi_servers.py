@@ -42,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from health_ratio import ratio_line
 from processes import HOST, bondfloor_exe, free_port, read_log, start_in_group, stop_group
 
 SERVERS = ("granian", "uvicorn")
@@ -753,6 +754,12 @@ def main() -> None:
                     f"(was {t.on_hand_b}); {moves_recorded(s.db_path)} moves recorded"
                 )
 
+    print()
+    print("ratio to the same server's /health at the same concurrency, same run:")
+    for (name, workload, c), r in results.items():
+        health = results.get((name, "health", c))
+        if workload != "health" and health is not None and r.rps:
+            print(f"  {name:8} c={c:<3} {ratio_line(workload, r.rps, health.rps)}")
     print()
     print("errors (first per row):")
     errors = [r for r in results.values() if r.errors]

@@ -45,6 +45,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from health_ratio import print_health_ratios
 from pick_http import pct
 from processes import Proc, TimedClient, bondfloor_exe, free_port, seed_demo_site
 
@@ -314,14 +315,17 @@ def main() -> None:
             print("| request | p50 | p99 | max | answer bytes |")
             print("|---|---|---|---|---|")
             answers = {}
+            medians = []
             for name, path in cases:
                 times, raw = timed(client, path, args.requests)
                 answers[name] = raw
+                medians.append((name, statistics.median(times)))
                 print(
                     f"| {name} | {statistics.median(times):.2f} | {pct(times, 99):.2f} | "
                     f"{max(times):.2f} | {len(raw):,} |",
                     flush=True,
                 )
+            print_health_ratios(port, medians)
             board = json.loads(answers[cases[0][0]])
             totals = {s["step"]: s["total"] for s in board["throughput"]["steps"]}
             assert all(totals[step] == units for step, units in truth.items()), (totals, truth)

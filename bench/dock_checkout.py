@@ -73,6 +73,7 @@ from asgi_servers import (
     tree_cpu_seconds,
     version,
 )
+from health_ratio import print_health_ratios
 from pick_http import pct
 from processes import HOST, Proc, bondfloor_exe, free_port
 from receiving_http import fsync_ms
@@ -475,6 +476,7 @@ def check_out(site: Site, seeded: Seeded, rng: random.Random) -> Run:
             0.0, machine_busy_seconds() - cpu[2] - run.server_cpu_s - run.me_cpu_s
         )
         run.door_after = dock.must("GET", f"/api/v1/dock-doors/{DOOR}")
+        print_health_ratios(site.port, [("dock scans", pct(run.scans_ms, 50))])
         cpu0 = tree_cpu_seconds(site.server.pid)
         run.depart = dock.request("POST", f"{base}/depart", {})
         run.depart_cpu_s = tree_cpu_seconds(site.server.pid) - cpu0

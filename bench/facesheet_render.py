@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from health_ratio import NO_HTTP
+
 from devices.facesheet import find_cjk_font, render_face_sheet, to_escpos, to_png
 from server.outbound.label import face_sheet
 
@@ -129,6 +131,7 @@ def main() -> int:
         "(docs/facesheet-sample.png is made this way)",
     )
     args = parser.parse_args()
+    print(NO_HTTP)
     if args.sample:
         args.sample.write_bytes(to_png(render_face_sheet(sample_label())))
         print(f"sample label written to {args.sample}")

@@ -32,15 +32,18 @@ import argparse
 import gzip
 import http.client
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from posixpath import dirname, join, normpath
 
 from browser_bytes import CHROMIUM, measure, report
+from health_ratio import print_health_ratios
 from processes import HOST, Proc, bondfloor_exe, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +110,16 @@ class Client:
         )
 
 
+def page_fetch_ms(client: Client, times: int = 200) -> float:
+    """p50 of fetching the first page, gzip, one request at a time (its /health ratio)."""
+    took = []
+    for _ in range(times):
+        t0 = time.perf_counter()
+        client.get("/index.html", "gzip")
+        took.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(took)
+
+
 def shell_of(client: Client, page: str) -> tuple[list[str], list[str]]:
     """The page and every file it pulls before it shows, in fetch order; then what its
     scripts import once they run (and what those pull)."""
@@ -165,6 +178,7 @@ def main() -> None:
                 [bondfloor_exe(), "--config", str(config), "serve"], work, port, timeout=60
             )
             failures = run(Client(port), pages)
+            print_health_ratios(port, [("GET /index.html (gzip)", page_fetch_ms(Client(port)))])
             if not args.no_browser and CHROMIUM.exists():
                 failures += report(measure(port, BENCH_USER, BENCH_PIN))
             elif not args.no_browser:

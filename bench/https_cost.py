@@ -28,9 +28,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+from health_ratio import ratio_line
 from processes import HOST, Proc, bondfloor_exe, free_port, seed_demo_site
 
-ROUTES = {"health": "/health", "lookup": "/api/v1/stock/lookup?code={code}"}
+HEALTH = "health"
+ROUTES = {HEALTH: "/health", "lookup": "/api/v1/stock/lookup?code={code}"}
 LATENCY = re.compile(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)$", re.M)
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -107,6 +109,7 @@ def main() -> None:
             print(
                 f"{'route':8} {'scheme':6} {'req/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7}"
             )
+            means: dict[tuple[str, str], float] = {}
             for name, path in ROUTES.items():
                 rates: dict[str, list[float]] = {"http": [], "https": []}
                 lat: dict[str, dict[str, list[float]]] = {"http": {}, "https": {}}
@@ -120,10 +123,15 @@ def main() -> None:
                             lat[scheme].setdefault(k, []).append(v)
                 for scheme in ("http", "https"):
                     mean = sum(rates[scheme]) / len(rates[scheme])
+                    means[name, scheme] = mean
                     ps = [max(lat[scheme][p]) for p in ("p50", "p90", "p99")]
                     print(f"{name:8} {scheme:6} {mean:8.0f} {ps[0]:7.2f} {ps[1]:7.2f} {ps[2]:7.2f}")
                 ratio = sum(rates["https"]) / sum(rates["http"])
                 print(f"{name:8} HTTPS/HTTP throughput {ratio:.2f}")
+            for (name, scheme), mean in means.items():
+                health = means.get((HEALTH, scheme))
+                if name != HEALTH and health:
+                    print(f"{name:8} {scheme:6} {ratio_line(name, mean, health)}")
         finally:
             for proc, _ in procs.values():
                 proc.stop()

@@ -71,6 +71,7 @@ from asgi_servers import (
     tree_cpu_seconds,
     version,
 )
+from health_ratio import ratio_line, wrk_health_rate
 from pick_http import pct
 from processes import HOST, Proc, bondfloor_exe, free_port, health_ok, wait_for
 from receiving_http import fsync_ms
@@ -521,6 +522,7 @@ class Inbox:
     sku_count: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    health_rate: float = float("nan")  # /health req/s, wrk at `clients` connections
 
 
 def inbox(
@@ -580,6 +582,7 @@ def inbox(
         ]
         run.singles, first = send_many(port, token, clients, messages, server.pid)
         run.counts["after messages"] = count(db_path, order_count) - run.imported.probe_taken
+        run.health_rate = wrk_health_rate(port, clients)
         bad = [(i, a and a.status) for i, a in enumerate(first) if a is None or a.status != 200]
         if bad:
             run.failures.append(f"{len(bad)} single orders not taken, e.g. {bad[:3]}")
@@ -766,6 +769,9 @@ def table(drains: list[Drain], run: Inbox | None) -> None:
                 f"server {run.singles.cpu['server']:.1f} s",
             )
         )
+    if run is not None and run.singles.ms:
+        rate = len(run.singles.ms) / run.singles.seconds
+        print(f"  {ratio_line('single orders', rate, run.health_rate)} (wrk -c{run.clients})")
     if run is not None and run.resent.ms:
         ms = run.resent.ms
         rows.append(

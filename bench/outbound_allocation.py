@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from asgi_servers import filesystem_of, machine_busy_seconds, self_cpu_seconds
+from health_ratio import NO_HTTP
 
 from server.commands import SYSTEM, CommandContext, run_command
 from server.db import Database
@@ -684,6 +685,7 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the site")
     args = parser.parse_args()
+    print(NO_HTTP)
     rng = random.Random(args.seed)
     t_start = time.perf_counter()
     failures: list[str] = []

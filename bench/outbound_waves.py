@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from asgi_servers import filesystem_of, machine_busy_seconds, self_cpu_seconds
+from health_ratio import NO_HTTP
 from outbound_allocation import (
     TODAY,
     Model,
@@ -248,6 +249,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="never scale the wave down")
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the site")
     args = parser.parse_args()
+    print(NO_HTTP)
     rng = random.Random(args.seed)
     t_start = time.perf_counter()
     failures: list[str] = []

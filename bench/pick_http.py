@@ -65,6 +65,7 @@ from asgi_servers import (
     tree_cpu_seconds,
     version,
 )
+from health_ratio import ratio_line, wrk_health_rate
 from receiving_http import ReceivingServer, fsync_ms
 
 from server.ledger.service import balances_from_movements, stored_balances
@@ -659,6 +660,10 @@ def main() -> None:
                     row(level) + f"   (wave of {len(orders)} orders built in {wave_s:.2f} s)",
                     flush=True,
                 )
+                if level.seconds and name != "warm-up":
+                    rate = level.confirms / level.seconds
+                    health = wrk_health_rate(server.port, c)
+                    print(f"    {ratio_line('picks', rate, health)} (wrk -c{c} /health)")
             print()
             for lv in levels:
                 for err, n in lv.errors.items():

@@ -85,6 +85,7 @@ from asgi_servers import (
     tree_cpu_seconds,
     version,
 )
+from health_ratio import print_health_ratios
 from pick_http import Floor, Level, PickServer, build_wave, create_orders, pct, run_level
 from receiving_http import fsync_ms
 
@@ -766,6 +767,11 @@ def main() -> None:
                 )
                 print()
                 p95 = report(parcels)
+                scan_ms = [(p.t_scan - p.t0) * 1000 for p in parcels if p.t_scan]
+                if scan_ms:
+                    print_health_ratios(
+                        server.port, [("last pack scans", statistics.median(scan_ms))]
+                    )
                 print()
             finally:
                 server.stop()

@@ -52,6 +52,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from asgi_servers import filesystem_of, machine_busy_seconds, self_cpu_seconds
+from health_ratio import NO_HTTP
 
 from server.db import Database
 from server.demo import ean13
@@ -511,6 +512,7 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=2024, help="random seed of the site")
     args = parser.parse_args()
+    print(NO_HTTP)
     rng = random.Random(args.seed)
     t_start = time.perf_counter()
     print("bondfloor put-away suggestion on a large site (the shipped code and schema)")

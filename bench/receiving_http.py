@@ -70,6 +70,7 @@ from asgi_servers import (
     tree_cpu_seconds,
     version,
 )
+from health_ratio import ratio_line, wrk_health_rate
 
 from server.commands import Actor, CommandContext, run_command
 from server.config import Settings
@@ -592,6 +593,10 @@ def main() -> None:
                 levels.append(level)
                 timed = len(level.latencies)
                 print(row(level, timed, level.accepted), flush=True)
+                if level.seconds:
+                    rate = level.accepted / level.seconds
+                    health = wrk_health_rate(server.port, c)
+                    print(f"    {ratio_line('scans', rate, health)} (wrk -c{c} /health)")
 
             all_scans = [s for lv in levels for s in lv.scans]
             accepted = [s for s in all_scans if s.status == 200]

@@ -54,8 +54,8 @@ from processes import (
 CUSTOMER = "HKBEAUTY"  # lot- and expiry-tracked in the demo
 LOT, EXPIRY = "BENCH-LOT", "2031-12-31"
 PLATE = "粤B12345"
-LATENCY = re.compile(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s)$", re.M)
-UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+LATENCY = re.compile(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s|m|h)\s*$", re.M)
+UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 
 # One thread of wrk runs this: a counter makes every request's key new. init() gets the
 # run's prefix after `--`, so keys never repeat across runs on the same database.
@@ -98,13 +98,13 @@ def ensure_wrk() -> None:
 
 
 def wrk(
-    token: str, seconds: float, connections: int, extra: list[str]
+    token: str, seconds: float, connections: int, extra: list[str], threads: int = 1
 ) -> tuple[float, float, float, int]:
     """(requests/s, p50 ms, p99 ms, requests answered) of one wrk run; exits on any error."""
     done = subprocess.run(
         [
             "wrk",
-            "-t1",
+            f"-t{threads}",
             f"-c{connections}",
             f"-d{round(seconds)}s",
             "--latency",
@@ -125,7 +125,8 @@ def wrk(
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     answered = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     lat = {p: float(v) * UNIT_MS[u] for p, v, u in LATENCY.findall(out)}
-    return rate, lat["50"], lat["99"], answered
+    nan = float("nan")
+    return rate, lat.get("50", nan), lat.get("99", nan), answered
 
 
 def lot_tracked_item(db_path: Path) -> tuple[str, str]:
@@ -305,6 +306,11 @@ def drive(
                 run = Run(site.name, route, connections, rate, p50, p99, answered, per, loadavg)
                 run.writes_per_commit = writes / batches if batches else float("nan")
                 runs.append(run)
+                print(  # as it goes: a later failure keeps the figures
+                    f"  {site.name} {route} c={connections}: {rate:.0f}/s, p99 {p99:.1f} ms, "
+                    f"CPU {per:.2f} ms per request, loadavg {loadavg}",
+                    flush=True,
+                )
     return runs
 
 
@@ -348,13 +354,16 @@ def profile(site: Site, barcode: str, connections: int, args: Any) -> Run:
 # every request), so py-spy samples only the thread holding the GIL (--gil), and each
 # bucket is the share of those samples whose stack holds the frame. C work without the
 # GIL (SQLite's fsync, granian's Rust threads) does not show.
-PROFILE_BUCKETS = {
+PROFILE_BUCKETS: dict[str, str | tuple[str, ...]] = {
     "event loop thread (granian glue, litestar, middleware, encoding)": "MainThread",
     "  a request inside litestar (middleware, routing, guard, answer)": "Litestar.__call__",
-    "  dependency resolution (litestar's anyio task groups)": "resolve_dependencies",
-    "  the route guard (authorize_connection)": "authorize_connection",
+    "  dependency resolution (resolve_dependencies)": "resolve_dependencies",
+    "  the route guard (authorize_connection / guard_request)": (
+        "authorize_connection",
+        "guard_request",
+    ),
     "  access log line and metrics (RequestObserver._record)": "RequestObserver._record",
-    "handler threads (sync_to_thread)": ": asyncio_",
+    "handler threads (the handler pool: handler_N, before asyncio_N)": "_WorkItem.run",
     "  token check (actor_for_token)": "actor_for_token",
     "  writer: whole batches, BEGIN .. COMMIT (_commit_batch)": "_commit_batch",
     "    run_command's transaction (key, rules, result, audit)": "transaction (server/commands.py",
@@ -373,8 +382,8 @@ def summarise_profile(path: Path) -> None:
         if not count.isdigit():
             continue
         total += int(count)
-        for name, needle in PROFILE_BUCKETS.items():
-            if needle in stack:
+        for name, needles in PROFILE_BUCKETS.items():
+            if any(n in stack for n in ((needles,) if isinstance(needles, str) else needles)):
                 hits[name] += int(count)
     print(f"py-spy --gil: {total} samples of the thread holding the GIL, {path}")
     for name, n in hits.items():

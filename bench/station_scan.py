@@ -75,6 +75,7 @@ from asgi_servers import (
     tree_cpu_seconds,
     version,
 )
+from health_ratio import print_health_ratios
 from pick_http import pct
 from processes import HOST, Proc, bondfloor_exe, free_port, wait_for
 from receiving_http import fsync_ms
@@ -694,6 +695,9 @@ def main() -> None:
             )
             print()
             e2e = sequential_report(site, scans, first_id)
+            # The scan crosses the agent and the serial line as well as HTTP: this ratio
+            # says how much of /health's pace one scanner's scans keep.
+            print_health_ratios(site.port, [("station scans, end to end", pct(e2e, 50))])
             print()
             if args.burst:
                 print(

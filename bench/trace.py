@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from health_ratio import print_health_ratios
 from pick_http import pct
 from processes import Proc, TimedClient, bondfloor_exe, free_port, seed_demo_site
 
@@ -276,13 +277,16 @@ def main() -> None:
             print(f"\nserver healthy in {startup:.2f} s; {args.requests} requests each, ms:")
             print("| trace | rows in history | p50 | p99 | max | answer bytes |")
             print("|---|---|---|---|---|---|")
+            medians = []
             for name, params, check, rows in cases:
                 times, size = time_pages(client, params, args.requests, check)
+                medians.append((name, statistics.median(times)))
                 print(
                     f"| {name} | {rows:,} | {statistics.median(times):.2f} | "
                     f"{pct(times, 99):.2f} | {max(times):.2f} | {size:,} |",
                     flush=True,
                 )
+            print_health_ratios(port, medians)
             print("\nCSV export of the lot's whole history:")
             path = "/api/v1/trace/export?" + urlencode({"kind": "lot", "value": site["lot"]})
             for _ in range(3):

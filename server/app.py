@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -63,8 +65,8 @@ from server.web import (
     PUBLIC,
     FloorRequest,
     allow,
-    authorize,
     check_request,
+    guard_request,
     handle_domain_error,
     handle_http_exception,
     handle_unexpected,
@@ -73,7 +75,7 @@ from server.web import (
     provide_db,
     provide_printing,
     provide_settings,
-    refuse_repeated_query,
+    streamline_litestar,
 )
 from server.workers import Worker, end_expired_sessions
 
@@ -115,9 +117,16 @@ def handheld_web_dir() -> Path:
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the application; settings default to $BONDFLOOR_CONFIG or the built-in defaults."""
     settings = settings or load_settings()
+    streamline_litestar()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # Sync handlers run in the loop's default pool, which asyncio sizes by CPUs (6
+        # threads on 2 cores): a handler waiting for its commit holds one, so no more than
+        # 6 writes could ever share a commit however many handhelds were waiting.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(settings.server.handler_threads, thread_name_prefix="handler")
+        )
         db = Database(
             settings.database.path,
             busy_timeout_ms=settings.database.busy_timeout_ms,
@@ -213,7 +222,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             service_worker_route(shell),
             static,
         ],
-        guards=[authorize, refuse_repeated_query],
+        guards=[guard_request],
         before_request=check_request,
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),

@@ -97,6 +97,10 @@ class ServerSettings(Section):
     max_body_bytes: Annotated[
         int, _help("Largest request body accepted; bigger ones get PAYLOAD_TOO_LARGE", ge=1024)
     ] = 20 * 1024 * 1024
+    handler_threads: Annotated[
+        int,
+        _help("Threads running request handlers; writes waiting there share one commit", ge=1),
+    ] = 32
 
 
 class AuthSettings(Section):

@@ -79,6 +79,24 @@ class FloorMetrics:
             registry=self.registry,
         )
 
+        self._request_series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def request_series(self, method: str, route: str, status: int) -> tuple[Any, Any]:
+        """The request counter and latency histogram of one method, route and status.
+
+        Kept per label set: `labels()` takes a lock and builds its key on every call, and
+        this runs for every request. The label sets are bounded (route templates, statuses).
+        """
+        key = (method, route, status)
+        series = self._request_series.get(key)
+        if series is None:
+            series = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._request_series[key] = series
+        return series
+
     def watch(self, db: Database, settings: Settings) -> None:
         """Read the floor's state from `db` at each scrape, and time its write lock."""
         self.registry.register(FloorStateCollector(db, settings))

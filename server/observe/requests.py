@@ -50,15 +50,16 @@ class RequestObserver:
         method = str(scope.get("method", ""))
         route = scope.get("path_template") or UNMATCHED
         status = answer.status or 500  # no answer started: the client went or the app failed
-        self.metrics.requests.labels(method, route, str(status)).inc()
-        self.metrics.latency.labels(method, route).observe(seconds)
+        count, timing = self.metrics.request_series(method, route, status)
+        count.inc()
+        timing.observe(seconds)
         flow = SCAN_ROUTES.get((method, route))
         if flow is not None:
             if status < 400:
                 self.metrics.scans.labels(flow, "ok", "").inc()
             else:
                 self.metrics.scans.labels(flow, "refused", answer.error_code()).inc()
-        if self.access:
+        if self.access and access_log.isEnabledFor(logging.INFO):
             _log_access(scope, method, route, status, seconds)
 
 
@@ -67,14 +68,16 @@ def _log_access(scope: Scope, method: str, route: str, status: int, seconds: flo
     user = actor.label if actor is not None and actor.kind != "anonymous" else "-"
     device = _header(scope, b"x-device")[:64] or "-"
     duration_ms = round(seconds * 1000, 1)
-    access_log.info(
+    # The record is made and handed on directly: `Logger.info` would also walk the stack to
+    # name the calling line, which the access log never shows (about a fifth of its cost).
+    record = access_log.makeRecord(
+        access_log.name,
+        logging.INFO,
+        __file__,
+        0,
         "%s %s %d %.1fms device=%s user=%s",
-        method,
-        route,
-        status,
-        duration_ms,
-        device,
-        user,
+        (method, route, status, duration_ms, device, user),
+        None,
         extra={
             "method": method,
             "route": route,
@@ -86,6 +89,7 @@ def _log_access(scope: Scope, method: str, route: str, status: int, seconds: flo
             "user": user,
         },
     )
+    access_log.handle(record)
 
 
 def _header(scope: Scope, name: bytes) -> str:
