@@ -138,7 +138,7 @@ class Api:
     def token(self, role: str) -> str:
         if role not in self._tokens:
             if role in ("station", "oms"):
-                self._tokens[role] = self.db.write(
+                self._tokens[role] = self.db._write(
                     lambda conn: auth.add_api_token(conn, _ctx(), f"{role}-token", role)["token"]
                 )
             else:

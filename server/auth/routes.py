@@ -9,6 +9,7 @@ from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from server import system_writes
 from server.auth import admin_routes, service
 from server.auth.schemas import LoginRequest, PinReset, RolesChange, UserCreate
 from server.commands import Actor, run_command
@@ -93,7 +94,7 @@ def end_session(
 def logout(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> dict[str, bool]:
     """End the session of the token this request carries."""
     token = request.headers.get("authorization", "").partition(" ")[2].strip()
-    db.write(lambda conn: service.logout(conn, token))
+    system_writes.end_session_of_token(db, token)
     return {"logged_out": True}
 
 

@@ -17,8 +17,9 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
+from server import system_writes
 from server.auth.throttle import LoginGate, delay_after, login_throttled
-from server.commands import Actor, CommandContext, utc_now, write_audit
+from server.commands import Actor, CommandContext, write_audit
 from server.config import ROLES, AuthSettings
 from server.db import Database
 from server.error_codes import ERR, ErrorCode
@@ -265,10 +266,8 @@ def _login(
             # Unknown users cost the same hash as known ones: timing does not tell who exists.
             stored = row["pin_hash"] if row else _DUMMY_PIN_HASH
             pin_ok = verify_pin(attempt.pin or "", stored) and row is not None
-    outcome = db.write(
-        lambda conn: _record_login(
-            conn, settings, gate, row, attempt, pin_ok=pin_ok, trusted=trusted, now=now
-        )
+    outcome = system_writes.record_login(
+        db, settings, gate, row, attempt, pin_ok=pin_ok, trusted=trusted, now=now
     )
     if outcome.refused is not None:
         refusal, details = outcome.refused
@@ -316,7 +315,7 @@ class LoginOutcome:
     refused: tuple[ErrorCode, dict[str, object]] | None = None
 
 
-def _record_login(
+def record_login(
     conn: sqlite3.Connection,
     settings: AuthSettings,
     gate: LoginGate,
@@ -445,10 +444,33 @@ def end_user_sessions(conn: sqlite3.Connection, code: str, at: str) -> int:
     ).rowcount
 
 
-def logout(conn: sqlite3.Connection, token: str) -> None:
+def logout(conn: sqlite3.Connection, token: str, at: str) -> None:
     conn.execute(
         "UPDATE sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL",
-        (utc_now(), hash_token(token)),
+        (at, hash_token(token)),
+    )
+
+
+def note_token_used(conn: sqlite3.Connection, kind: str, token: str, at: str) -> None:
+    """A session's (kind `user`) or API token's last use."""
+    table = "sessions" if kind == "user" else "api_tokens"
+    conn.execute(
+        f"UPDATE {table} SET last_used_at = ? WHERE token_hash = ?", (at, hash_token(token))
+    )
+
+
+def end_expired_sessions(conn: sqlite3.Connection, now: str, idle_since: str) -> int:
+    """Close sessions past their expiry at `now`, or last used before `idle_since` ('' for
+    no idle limit); how many were closed."""
+    return (
+        conn.execute(
+            "UPDATE sessions SET ended_at = expires_at WHERE ended_at IS NULL AND expires_at < ?",
+            (now,),
+        ).rowcount
+        + conn.execute(
+            "UPDATE sessions SET ended_at = ? WHERE ended_at IS NULL AND last_used_at < ?",
+            (now, idle_since),
+        ).rowcount
     )
 
 
@@ -457,13 +479,7 @@ def authenticate(db: Database, settings: AuthSettings, token: str, device: str) 
     now = datetime.now(UTC)
     actor, stale = db.read(lambda conn: actor_for_token(conn, token, device, settings, now))
     if stale:
-        table = "sessions" if actor.kind == "user" else "api_tokens"
-        db.write(
-            lambda conn: conn.execute(
-                f"UPDATE {table} SET last_used_at = ? WHERE token_hash = ?",
-                (now.isoformat(), hash_token(token)),
-            )
-        )
+        system_writes.note_token_used(db, actor.kind, token, now.isoformat())
     return actor
 
 

@@ -186,7 +186,7 @@ def test_a_pin_reset_during_login_wins(api: Api, monkeypatch: object) -> None:
 
     def reset_meanwhile(pin: str, stored: str) -> bool:
         ok = real_verify(pin, stored)
-        api.db.write(
+        api.db._write(
             lambda conn: conn.execute("UPDATE users SET pin_hash = 'changed' WHERE code = 'rx6'")
         )
         return ok

@@ -51,7 +51,7 @@ def move_user_clock_back(api: Api, code: str, seconds: float) -> None:
         return (datetime.fromisoformat(value) - timedelta(seconds=seconds)).isoformat()
 
     row = user_row(api, code)
-    api.db.write(
+    api.db._write(
         lambda conn: conn.execute(
             "UPDATE users SET last_failed_at = ?, locked_until = ? WHERE code = ?",
             (back(row["last_failed_at"]), back(row["locked_until"]), code),
@@ -211,7 +211,7 @@ def test_a_lock_expires(api: Api) -> None:
 
 def lock(api: Api, code: str) -> None:
     until = (datetime.now(UTC) + timedelta(minutes=15)).isoformat()
-    api.db.write(
+    api.db._write(
         lambda conn: conn.execute(
             "UPDATE users SET failed_logins = 5, locked_until = ? WHERE code = ?", (until, code)
         )

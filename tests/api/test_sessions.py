@@ -46,7 +46,7 @@ def test_an_idle_session_ends(api: Api) -> None:
     token = log_in(api, "pk3")
     idle = api.settings.auth.session_idle_minutes
     earlier = (datetime.now(UTC) - timedelta(minutes=idle + 1)).isoformat()
-    api.db.write(lambda conn: conn.execute("UPDATE sessions SET last_used_at = ?", (earlier,)))
+    api.db._write(lambda conn: conn.execute("UPDATE sessions SET last_used_at = ?", (earlier,)))
     answer = me(api, token)
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == "SESSION_EXPIRED"
@@ -60,7 +60,7 @@ def test_a_used_session_notes_its_last_use(api: Api) -> None:
     add_user(api.db, api.settings, "pk4", ["picker"])
     token = log_in(api, "pk4")
     earlier = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
-    api.db.write(lambda conn: conn.execute("UPDATE sessions SET last_used_at = ?", (earlier,)))
+    api.db._write(lambda conn: conn.execute("UPDATE sessions SET last_used_at = ?", (earlier,)))
     assert me(api, token).status_code == 200
     last = api.db.read(lambda conn: conn.execute("SELECT last_used_at FROM sessions").fetchone())
     assert last[0] > earlier
@@ -121,7 +121,7 @@ def test_the_sessions_worker_ends_idle_sessions(api: Api) -> None:
     add_user(api.db, api.settings, "pk8", ["picker"])
     idle, fresh = log_in(api, "pk8", "hh-idle"), log_in(api, "pk8", "hh-fresh")
     earlier = (datetime.now(UTC) - timedelta(minutes=61)).isoformat()
-    api.db.write(
+    api.db._write(
         lambda conn: conn.execute(
             "UPDATE sessions SET last_used_at = ? WHERE device = 'hh-idle'", (earlier,)
         )

@@ -155,7 +155,7 @@ def test_jobs_for_unknown_or_disabled_printers_fail_visibly(
     with TestClient(first) as client:
         db = first.state.db
         for name in ("ghost", "off-1"):
-            db.write(
+            db._write(
                 lambda c, n=name: c.execute(
                     "INSERT INTO print_jobs (printer, kind, payload, created_by, created_at) "
                     "VALUES (?, 'test', '{}', 'test', '2026-11-23')",
