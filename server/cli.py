@@ -339,13 +339,12 @@ def backup_to(obj: Context, target: str) -> None:
 def backup_now(obj: Context) -> None:
     """Make a backup into backup.folder now (named by site and time) and prune beyond
     backup.keep / backup.keep_days, as the server's scheduled backup does."""
-    from datetime import UTC, datetime
-
+    from server import clock
     from server.backups import list_backups, make_backup, prune
 
     settings = obj.settings
     folder = Path(settings.backup.folder)
-    now = datetime.now(UTC)
+    now = clock.now()
     db = obj.database()
     try:
         made = make_backup(db, settings.site.code, folder, now)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from server import system_writes
+from server import clock, system_writes
 from server.db import Database
 from server.disk_full import log_background_failure
 
@@ -76,6 +76,6 @@ class Worker:
 def end_expired_sessions(db: Database, idle_minutes: float | None = None) -> int:
     """Close sessions past their expiry, or idle longer than `idle_minutes`, so the session
     list shows who is really on shift."""
-    now = datetime.now(UTC)
+    now = clock.now()
     idle_since = (now - timedelta(minutes=idle_minutes)).isoformat() if idle_minutes else ""
     return system_writes.end_expired_sessions(db, now.isoformat(), idle_since)

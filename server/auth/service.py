@@ -13,11 +13,11 @@ import hmac
 import secrets
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import msgspec
 
-from server import system_writes
+from server import clock, system_writes
 from server.auth.throttle import LoginGate, delay_after, login_throttled
 from server.commands import Actor, CommandContext, write_audit
 from server.config import ROLES, AuthSettings
@@ -247,7 +247,7 @@ def _login(
         where, value = "badge_hash = ?", hash_badge(attempt.badge)
     else:
         where, value = "code = ?", attempt.user_code or ""
-    now = datetime.now(UTC)
+    now = clock.now()
     row, trusted = db.read(lambda conn: _login_user(conn, where, value, attempt.address, now))
     if row is not None and not trusted:
         wait = _user_wait(row, settings, now)
@@ -476,7 +476,7 @@ def end_expired_sessions(conn: sqlite3.Connection, now: str, idle_since: str) ->
 
 def authenticate(db: Database, settings: AuthSettings, token: str, device: str) -> Actor:
     """The actor behind a bearer token; a session's last use is noted about once a minute."""
-    now = datetime.now(UTC)
+    now = clock.now()
     actor, stale = db.read(lambda conn: actor_for_token(conn, token, device, settings, now))
     if stale:
         system_writes.note_token_used(db, actor.kind, token, now.isoformat())
@@ -493,7 +493,7 @@ def actor_for_token(
     """The user session or API token behind a bearer token, or Unauthenticated; and whether
     the session's last use is old enough to be written again."""
     settings = settings or AuthSettings()
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     digest = hash_token(token)
     row = conn.execute(
         "SELECT u.code, u.roles, s.expires_at, s.device, s.last_used_at, s.created_at "
@@ -538,7 +538,7 @@ def list_sessions(
     conn: sqlite3.Connection, settings: AuthSettings, user_code: str, token: str
 ) -> list[dict[str, object]]:
     """The caller's open sessions (not expired, not idle), newest first; never their tokens."""
-    now = datetime.now(UTC)
+    now = clock.now()
     idle_since = (now - timedelta(minutes=settings.session_idle_minutes)).isoformat()
     rows = conn.execute(
         "SELECT s.public_id, s.device, s.address, s.created_at, s.last_used_at, s.expires_at, "
@@ -699,7 +699,7 @@ def renew_api_token(
 
 def list_users(conn: sqlite3.Connection) -> list[dict[str, object]]:
     """Every user with what an admin manages; the badge only masked, never a credential."""
-    now = datetime.now(UTC)
+    now = clock.now()
     rows = conn.execute(
         "SELECT code, name, roles, active, badge_hash IS NOT NULL AS has_badge, badge_mask, "
         "failed_logins, locked_until, language, last_login_at FROM users ORDER BY code"
