@@ -58,6 +58,10 @@ class PrintDispatcher:
         self._failing: dict[str, bool] = {}  # a job is being retried: its error is the state
         self.sent = 0
         self.last_error = ""
+        self.passes: dict[str, int] = {}
+        """Passes of each printer's loop so far (each takes one job at most): a test waits
+        for the next ones instead of sleeping and hoping they came."""
+        self._passed = threading.Condition()
 
     def start(self) -> None:
         at = utc_now()
@@ -102,6 +106,12 @@ class PrintDispatcher:
         for thread in self._threads:
             thread.join(timeout=10)
 
+    def wait_for_passes(self, printer: str, more: int, timeout: float) -> bool:
+        """Block until `printer`'s loop made `more` passes from now; False on timeout."""
+        with self._passed:
+            target = self.passes.get(printer, 0) + more
+            return self._passed.wait_for(lambda: self.passes.get(printer, 0) >= target, timeout)
+
     def status(self) -> dict[str, Any]:
         alive = sum(t.is_alive() for t in self._threads)
         return {
@@ -125,6 +135,9 @@ class PrintDispatcher:
                 self.last_error = f"{type(err).__name__}: {err}"
                 log_background_failure(log, f"printer {settings.name}: unexpected failure", err)
                 sent = False
+            with self._passed:
+                self.passes[settings.name] = self.passes.get(settings.name, 0) + 1
+                self._passed.notify_all()
             if sent:
                 continue
             if time.monotonic() - last_check > STATUS_CHECK_SECONDS:
