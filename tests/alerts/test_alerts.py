@@ -480,7 +480,9 @@ def test_a_printer_job_refused_by_its_code_gives_the_code_to_translate(site: Api
     queued = site.post("/api/v1/printers/label-1/test", role="admin")
     assert queued.status_code == 200, queued.text
     failure = "PRINTER_DISABLED: the printer is disabled"
-    site.db._write(lambda conn: printing.mark_failed(conn, queued.json()["id"], failure, iso(now())))
+    site.db._write(
+        lambda conn: printing.mark_failed(conn, queued.json()["id"], failure, iso(now()))
+    )
     check(site, now())
     alert = open_alerts(site)[("PRINT_JOB_FAILING", "label-1")]
     assert alert["params"]["error_code"] == "PRINTER_DISABLED"

@@ -80,7 +80,9 @@ def test_the_schedule_plans_class_a_locations_not_counted_lately(tmp_path: objec
     assert db._write(plan) == []  # already planned: nothing twice
     off = CountSettings(schedule_class_a_days=0)
     assert (
-        db._write(lambda c: service.create_due_tasks(c, CommandContext(actor=SYSTEM, key="k2"), off))
+        db._write(
+            lambda c: service.create_due_tasks(c, CommandContext(actor=SYSTEM, key="k2"), off)
+        )
         == []
     )
     # the worker's step runs the same as one command
