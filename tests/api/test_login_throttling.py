@@ -116,7 +116,10 @@ def test_the_pin_check_pool_refuses_beyond_its_workers_and_queue() -> None:
 
         queued = threading.Thread(target=wait_in_queue)
         queued.start()
-        time.sleep(0.05)  # the queued check is admitted and waits for the slot
+        deadline = time.monotonic() + 5
+        while pool._admitted < 2:  # the queued check is admitted and waits for the slot
+            assert time.monotonic() < deadline, "the second check was never admitted"
+            time.sleep(0.005)
         with pytest.raises(TooManyRequests) as refused, pool.slot():
             pass
         assert refused.value.code == "LOGIN_THROTTLED" and refused.value.retry_after >= 1
