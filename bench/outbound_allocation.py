@@ -19,7 +19,7 @@ enough to span several stock rows, 2% more than the site holds (a partial reserv
 10% of the tracked lines asking for one lot (sometimes an expired one: nothing to give).
 
 Timed: `server.outbound.allocation.allocate_order` as shipped, one order per write
-transaction (`Database.write`: BEGIN IMMEDIATE ... COMMIT, synchronous=FULL), one after
+transaction (`Database._write`: BEGIN IMMEDIATE ... COMMIT, synchronous=FULL), one after
 another on distinct orders, so reservations pile up as they would on the floor. Reported:
 p50/p95/p99/max of allocate_order itself and of the whole transaction (incl. the commit's
 fsync), per block of orders (does it slow down as allocations pile up?), then:
@@ -251,7 +251,7 @@ def build_site(
             balance_rows,
         )
 
-    db.write(insert)
+    db._write(insert)
     return site
 
 
@@ -400,7 +400,7 @@ def create_orders(db: Database, site: Site, planned: list[PlannedOrder]) -> None
         for p in planned:
             p.id = orders.upsert_order(conn, ctx, p.order_in(site)).id
 
-    db.write(setup)
+    db._write(setup)
 
 
 # --------------------------------------------------------------------------- timing
@@ -451,7 +451,7 @@ def time_allocations(
             return covered
 
         t0 = time.perf_counter()
-        covered = db.write(tx)
+        covered = db._write(tx)
         out.outer.append((time.perf_counter() - t0) * 1000)
         out.inner.append(inner[0])
         out.cpu.append(inner[1])
@@ -542,7 +542,7 @@ def captured_statements(db: Database, order_id: int) -> list[str]:
         raise Undo
 
     with contextlib.suppress(Undo):
-        db.write(tx)
+        db._write(tx)
     for sql in calls:
         flat = " ".join(sql.split())
         if flat.upper().startswith("SELECT"):
@@ -612,7 +612,7 @@ def add_history(db: Database, site: Site, rng: random.Random, allocations: int) 
         )
         return len(order_rows)
 
-    return db.write(insert)
+    return db._write(insert)
 
 
 # --------------------------------------------------------------------------- main

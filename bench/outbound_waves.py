@@ -120,7 +120,7 @@ def create_released(db: Database, site: Site, planned: list[PlannedOrder]) -> No
                 max_ahead_seconds=SETTINGS.outbound.customs_time_ahead_seconds,
             )
 
-    db.write(setup)
+    db._write(setup)
 
 
 def wave_command(db: Database, key: str, req: WaveIn) -> tuple[dict[str, Any], float, float]:
@@ -223,7 +223,7 @@ def picking_on_the_wave(db: Database, wave_id: int) -> tuple[list[float], list[f
 
     for _ in range(LEASES):
         with contextlib.suppress(Undo):
-            db.write(lease)
+            db._write(lease)
     list_ms = []
     for _ in range(3):
         t0 = time.perf_counter()

@@ -270,7 +270,7 @@ def build_site(db: Database, rng: random.Random) -> Site:
             balance_rows,
         )
 
-    db.write(insert)
+    db._write(insert)
     return site
 
 

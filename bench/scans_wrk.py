@@ -368,7 +368,7 @@ PROFILE_BUCKETS: dict[str, str | tuple[str, ...]] = {
     "  writer: whole batches, BEGIN .. COMMIT (_commit_batch)": "_commit_batch",
     "    run_command's transaction (key, rules, result, audit)": "transaction (server/commands.py",
     "      receive_scan (the rules)": "receive_scan (server/inbound/service.py",
-    "  Database.write, all of it (queue and batches)": "Database.write (server/db/database.py",
+    "  Database._write, all of it (queue and batches)": "Database._write (server/db/database.py",
     "logging (any thread)": "logging/__init__.py",
     "other threads (workers)": "worker-",
 }

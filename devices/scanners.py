@@ -111,6 +111,9 @@ class _ScannerThread:
         self.retry_seconds = retry_seconds
         self.state = "starting"  # available | unavailable
         self.detail = ""
+        self.tries = 0
+        """Times the device was opened or tried so far: a test waits for retries to happen
+        instead of sleeping for them."""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -129,6 +132,7 @@ class _ScannerThread:
                 self._read_until_lost()
             except Exception as err:
                 self._set_state("unavailable", f"{type(err).__name__}: {err}")
+            self.tries += 1
             self._stop.wait(self.retry_seconds)
 
     def _read_until_lost(self) -> None:

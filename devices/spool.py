@@ -14,11 +14,12 @@ import sqlite3
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import msgspec
+
+from devices import clock
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,7 +38,7 @@ CREATE INDEX IF NOT EXISTS scans_unsent ON scans (seq) WHERE sent_at IS NULL;
 
 
 def now_utc() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return clock.stamp()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+from server import clock
 from server.config import BackupSettings, Settings
 from server.db import Database
 
@@ -70,7 +71,7 @@ def is_due(settings: Settings, last: datetime | None, now: datetime) -> bool:
 
 def make_backup(db: Database, site: str, folder: Path, now: datetime | None = None) -> Path:
     """A consistent copy of the live database in `folder`, named by site and time."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / backup_name(site, now)
     partial = target.with_name(f".{target.name}.partial")
@@ -98,7 +99,7 @@ def run_scheduled_backup(
     db: Database, settings: Settings, now: datetime | None = None
 ) -> Path | None:
     """The worker's step: make a backup when one is due, then prune. Returns the new file."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     folder = Path(settings.backup.folder)
     site = settings.site.code
     existing = list_backups(folder, site)

@@ -153,7 +153,7 @@ def run_chunked_command(
     try:
         with floor_first():
             while True:
-                result = db.write(chunk)
+                result = db._write(chunk)
                 if result is not None:
                     return result
                 if db.waiting_writes:

@@ -247,15 +247,12 @@ def demo(obj: Context) -> None:
 
 def _write_sim_token(db: Database, settings: Settings) -> Path:
     """The demo's simulated OMS gets a fresh OMS token, kept beside the database."""
-    from server.auth import service
-    from server.commands import CommandContext
+    from server import system_writes
 
-    def renew(conn: Any) -> dict[str, object]:
-        ctx = CommandContext(actor=CLI_ACTOR, key=f"cli:{uuid.uuid4()}")
-        return service.renew_api_token(conn, ctx, "oms-sim", "oms")
-
+    key = f"cli:{uuid.uuid4()}"
+    made = system_writes.issue_api_token(db, CLI_ACTOR, key, "oms-sim", "oms", replace=True)
     path = Path(settings.database.path).parent / "oms-sim.token"
-    path.write_text(f"{db.write(renew)['token']}\n", encoding="utf-8")
+    path.write_text(f"{made['token']}\n", encoding="utf-8")
     path.chmod(0o600)
     return path
 
@@ -344,13 +341,12 @@ def backup_to(obj: Context, target: str) -> None:
 def backup_now(obj: Context) -> None:
     """Make a backup into backup.folder now (named by site and time) and prune beyond
     backup.keep / backup.keep_days, as the server's scheduled backup does."""
-    from datetime import UTC, datetime
-
+    from server import clock
     from server.backups import list_backups, make_backup, prune
 
     settings = obj.settings
     folder = Path(settings.backup.folder)
-    now = datetime.now(UTC)
+    now = clock.now()
     db = obj.database()
     try:
         made = make_backup(db, settings.site.code, folder, now)
@@ -688,19 +684,11 @@ def token() -> None:
 @pass_context
 def token_add(obj: Context, name: str, kind: str) -> None:
     """Create a token; it is printed once and only its hash is kept."""
-    from server.auth import service
-    from server.commands import CommandContext, write_audit
+    from server import system_writes
 
     db = obj.database()
-
-    def create(conn: Any) -> dict[str, object]:
-        ctx = CommandContext(actor=CLI_ACTOR, key=f"cli:{uuid.uuid4()}")
-        created = service.add_api_token(conn, ctx, name, kind)
-        write_audit(conn, CLI_ACTOR, "token.add", target=f"token:{name}")
-        return created
-
     try:
-        created = db.write(create)
+        created = system_writes.issue_api_token(db, CLI_ACTOR, f"cli:{uuid.uuid4()}", name, kind)
     except DomainError as err:
         raise click.ClickException(f"{err.code}: {err.message}") from err
     finally:

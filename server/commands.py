@@ -13,11 +13,11 @@ import hashlib
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 
+from server import clock
 from server.db import Database
 from server.db.journal_epoch import CURRENT_EPOCH_SQL
 from server.error_codes import ERR
@@ -51,6 +51,7 @@ class CommandContext:
     actor: Actor
     key: str
     at: str = field(default_factory=lambda: utc_now())
+    """When the command runs, as stored: read once from the site's clock."""
     audit_target: str = ""
 
 
@@ -61,7 +62,8 @@ class CommandResult:
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    """The site clock's now, as stored (server/clock.py)."""
+    return clock.stamp()
 
 
 def request_fingerprint(name: str, payload: Any) -> str:
@@ -110,7 +112,7 @@ def run_command(
         return CommandResult(msgspec.json.decode(encoded), replayed=False)
 
     try:
-        return db.write(transaction)
+        return db._write(transaction)
     except DomainError as err:
         if err.code != ERR.IDEMPOTENCY_KEY_REUSED.code:
             target = tried[-1].audit_target if tried else ""
@@ -181,7 +183,7 @@ def record_refusal(
     """Audit a refused or denied attempt in its own small transaction: what was refused,
     on what, and the refusal's details (which list, which ID ending, which rule)."""
     outcome = "denied" if err.status_code in (401, 403) else "refused"
-    db.write(
+    db._write(
         lambda conn: write_audit(
             conn,
             actor,

@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 import msgspec
 from msgspec import Meta, Struct, field
 
+from server import clock
+
 ROLES = ("receiver", "putaway", "picker", "packer", "dock", "counter", "supervisor", "admin")
 """Roles a floor user can hold. Station and OMS tokens have the roles `station` / `oms`."""
 
@@ -673,7 +675,7 @@ class ConfigError(Exception):
 
 def site_today(settings: Settings) -> date:
     """Today on the site's calendar: shelf life is counted in the warehouse's days."""
-    return datetime.now(zoneinfo.ZoneInfo(settings.site.timezone)).date()
+    return clock.today(settings.site.timezone)
 
 
 def site_day(settings: Settings, at: str) -> date:

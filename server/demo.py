@@ -9,9 +9,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from server import clock
 from server.auth import service as auth
 from server.commands import SYSTEM, run_command
 from server.config import ROLES, Settings, site_today
@@ -235,7 +236,7 @@ def _seed_stock(db: Database, run: Callable[..., None]) -> None:
             "loc": {r[0]: r[1] for r in conn.execute("SELECT code, id FROM locations")},
         }
     )
-    today = date.today()
+    today = clock.now().date()
     for code, _, _, _, zone, _ in CUSTOMERS:
         for i in range(1, SKUS_PER_CUSTOMER + 1, 2):
             sku_code = f"{code[:2]}{i:04d}"
@@ -340,7 +341,7 @@ def demo_order_no(day: date, n: int) -> str:
 def _seed_orders(run: Callable[..., None], settings: Settings) -> int:
     """Today's parcels: most released by customs, a few accepted only, held or inspected."""
     tz = ZoneInfo(settings.site.timezone)
-    day = datetime.now(tz).date()
+    day = clock.today(settings.site.timezone)
     rng = random.Random(day.toordinal())
     for n in range(1, DEMO_ORDERS + 1):
         code, customer_name, *_ = CUSTOMERS[n % 3]
@@ -386,9 +387,7 @@ def _seed_orders(run: Callable[..., None], settings: Settings) -> int:
         )
         status = DEMO_CUSTOMS.get(n, 800)
         if status is not None:
-            reply = CustomsStatusIn(
-                order_no=order.order_no, code=status, status_at=datetime.now(UTC)
-            )
+            reply = CustomsStatusIn(order_no=order.order_no, code=status, status_at=clock.now())
             run(
                 "order.customs_status",
                 f"customs:{order.order_no}",

@@ -7,7 +7,6 @@ nothing is refused to everyone (fail closed), and the role-matrix test walks eve
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -24,6 +23,7 @@ from litestar.params import HeaderParameter
 from litestar.routes import HTTPRoute
 from litestar.utils.scope.state import ScopeState
 
+from server import clock
 from server.auth.service import actor_for_token, authenticate
 from server.commands import Actor, record_refusal
 from server.config import ROLES, Settings
@@ -94,7 +94,7 @@ async def authorize(
         raise ERR.UNAUTHENTICATED()
     token = token.strip()
     settings = connection.app.state.settings.auth
-    now = datetime.now(UTC)
+    now = clock.now()
     actor, stale = db.read(lambda conn: actor_for_token(conn, token, device, settings, now))
     if stale:
         actor = await sync_to_thread(authenticate, db, settings, token, device)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from server import clock, system_writes
 from server.db import Database
 from server.disk_full import log_background_failure
 
@@ -75,18 +76,6 @@ class Worker:
 def end_expired_sessions(db: Database, idle_minutes: float | None = None) -> int:
     """Close sessions past their expiry, or idle longer than `idle_minutes`, so the session
     list shows who is really on shift."""
-    idle_since = (
-        (datetime.now(UTC) - timedelta(minutes=idle_minutes)).isoformat() if idle_minutes else ""
-    )
-    return db.write(
-        lambda conn: (
-            conn.execute(
-                "UPDATE sessions SET ended_at = expires_at WHERE ended_at IS NULL "
-                "AND expires_at < strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')"
-            ).rowcount
-            + conn.execute(
-                "UPDATE sessions SET ended_at = ? WHERE ended_at IS NULL AND last_used_at < ?",
-                (datetime.now(UTC).isoformat(), idle_since),
-            ).rowcount
-        )
-    )
+    now = clock.now()
+    idle_since = (now - timedelta(minutes=idle_minutes)).isoformat() if idle_minutes else ""
+    return system_writes.end_expired_sessions(db, now.isoformat(), idle_since)

@@ -12,8 +12,10 @@ import pytest
 from litestar.testing import TestClient
 from playwright.sync_api import Playwright, sync_playwright
 
+from server import clock
 from server.app import create_app
 from server.auth import service as auth
+from server.clock import ManualClock
 from server.commands import SYSTEM, run_command
 from server.config import ROLES, DatabaseSettings, Settings
 from server.db import Database, migrations
@@ -138,7 +140,7 @@ class Api:
     def token(self, role: str) -> str:
         if role not in self._tokens:
             if role in ("station", "oms"):
-                self._tokens[role] = self.db.write(
+                self._tokens[role] = self.db._write(
                     lambda conn: auth.add_api_token(conn, _ctx(), f"{role}-token", role)["token"]
                 )
             else:
@@ -304,3 +306,12 @@ def playwright_session() -> Iterator[Playwright]:
         pytest.skip(f"end-to-end tests need Debian's chromium at {CHROMIUM}")
     with sync_playwright() as p:
         yield p
+
+
+@pytest.fixture
+def site_clock() -> Iterator[ManualClock]:
+    """The site's clock for this test (server/clock.py): it follows the machine's clock
+    until the test moves it forward with `advance(...)`, instead of sleeping for time to
+    pass. Every thread of the in-process app reads it (handlers, workers, the guard)."""
+    with clock.use(ManualClock()) as manual:
+        yield manual

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from server import clock
 from server.alerts.service import list_alerts
 from server.config import Settings
 from server.outbound.customs import HOLD_CODES
@@ -260,7 +261,7 @@ def dashboard(conn: sqlite3.Connection, settings: Settings, day: date) -> dict[s
             "name": settings.site.name,
             "timezone": settings.site.timezone,
         },
-        "generated_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "generated_at": clock.stamp(),
         "throughput": throughput(conn, settings, day),
         "open_work": open_work(conn),
         "holds": holds_and_exceptions(conn),

@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from server import clock, system_writes
 from server.alerts.schemas import (
     ALERT_KINDS,
     ALERT_MESSAGES,
@@ -546,9 +547,14 @@ def apply_findings(
     return AlertsChecked(raised=raised, cleared=cleared)
 
 
+def note_seen_again(conn: sqlite3.Connection, seen: list[tuple[int, Finding]], at: str) -> None:
+    """Open alerts seen again say what holds now: a cut-off that was near is now past,
+    the stock count moved. Their kinds and subjects, and so their events, stay the same."""
+    for alert_id, f in seen:
+        _seen_again(conn, alert_id, f, at)
+
+
 def _seen_again(conn: sqlite3.Connection, alert_id: int, f: Finding, at: str) -> None:
-    """An open alert seen again says what holds now: a cut-off that was near is now past,
-    the stock count moved. Its kind and subject, and so its events, stay the same."""
     conn.execute(
         "UPDATE alerts SET last_seen_at = ?, message = ?, details = ?, code = ?, params = ? "
         "WHERE id = ?",
@@ -571,7 +577,7 @@ def check_alerts(
     """The alert worker's step: read every condition, then raise and clear in one command.
     Nothing changed: no command, audit line or event, only `last_seen_at` moves. (A
     supervisor's "check now" is a declared command: see `conditions_now`.)"""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     findings = db.read(lambda conn: find_conditions(conn, settings, now))
     wanted = {(f.kind, f.subject): f for f in findings}
     open_now = db.read(
@@ -582,12 +588,8 @@ def check_alerts(
     )
     at = iso(now)
     if wanted.keys() == open_now.keys():
-
-        def seen_again(conn: sqlite3.Connection) -> None:
-            for key, alert_id in open_now.items():
-                _seen_again(conn, alert_id, wanted[key], at)
-
-        db.write(seen_again)
+        seen = [(alert_id, wanted[key]) for key, alert_id in open_now.items()]
+        system_writes.note_alerts_seen_again(db, seen, at)
         return {"raised": [], "cleared": []}
 
     def rules(conn: sqlite3.Connection, ctx: CommandContext) -> AlertsChecked:
@@ -609,7 +611,7 @@ class ConditionsNow:
 
 def conditions_now(conn: sqlite3.Connection, settings: Settings) -> ConditionsNow:
     """Read every condition on a read-only connection: the reads never hold the writer."""
-    now = datetime.now(UTC)
+    now = clock.now()
     return ConditionsNow(at=iso(now), findings=find_conditions(conn, settings, now))
 
 

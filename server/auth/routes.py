@@ -10,6 +10,7 @@ from litestar import Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from server import system_writes
 from server.auth import admin_routes, service
 from server.auth.schemas import (
     AuditLine,
@@ -109,7 +110,7 @@ def end_session(
 def logout(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> LoggedOut:
     """End the session of the token this request carries."""
     token = request.headers.get("authorization", "").partition(" ")[2].strip()
-    db.write(lambda conn: service.logout(conn, token))
+    system_writes.end_session_of_token(db, token)
     return LoggedOut(logged_out=True)
 
 

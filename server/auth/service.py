@@ -13,10 +13,11 @@ import hmac
 import secrets
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import msgspec
 
+from server import clock, system_writes
 from server.auth.schemas import (
     AuditLine,
     LoginAnswer,
@@ -34,7 +35,7 @@ from server.auth.schemas import (
     UserUnlocked,
 )
 from server.auth.throttle import LoginGate, delay_after, login_throttled
-from server.commands import Actor, CommandContext, utc_now, write_audit
+from server.commands import Actor, CommandContext, write_audit
 from server.config import ROLES, AuthSettings
 from server.db import Database
 from server.error_codes import ERR, ErrorCode
@@ -269,7 +270,7 @@ def _login(
         where, value = "badge_hash = ?", hash_badge(attempt.badge)
     else:
         where, value = "code = ?", attempt.user_code or ""
-    now = datetime.now(UTC)
+    now = clock.now()
     row, trusted = db.read(lambda conn: _login_user(conn, where, value, attempt.address, now))
     if row is not None and not trusted:
         wait = _user_wait(row, settings, now)
@@ -288,10 +289,8 @@ def _login(
             # Unknown users cost the same hash as known ones: timing does not tell who exists.
             stored = row["pin_hash"] if row else _DUMMY_PIN_HASH
             pin_ok = verify_pin(attempt.pin or "", stored) and row is not None
-    outcome = db.write(
-        lambda conn: _record_login(
-            conn, settings, gate, row, attempt, pin_ok=pin_ok, trusted=trusted, now=now
-        )
+    outcome = system_writes.record_login(
+        db, settings, gate, row, attempt, pin_ok=pin_ok, trusted=trusted, now=now
     )
     if outcome.refused is not None or outcome.answer is None:
         refusal, details = outcome.refused or (ERR.LOGIN_FAILED, {})
@@ -339,7 +338,7 @@ class LoginOutcome:
     refused: tuple[ErrorCode, dict[str, object]] | None = None
 
 
-def _record_login(
+def record_login(
     conn: sqlite3.Connection,
     settings: AuthSettings,
     gate: LoginGate,
@@ -468,25 +467,42 @@ def end_user_sessions(conn: sqlite3.Connection, code: str, at: str) -> int:
     ).rowcount
 
 
-def logout(conn: sqlite3.Connection, token: str) -> None:
+def logout(conn: sqlite3.Connection, token: str, at: str) -> None:
     conn.execute(
         "UPDATE sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL",
-        (utc_now(), hash_token(token)),
+        (at, hash_token(token)),
+    )
+
+
+def note_token_used(conn: sqlite3.Connection, kind: str, token: str, at: str) -> None:
+    """A session's (kind `user`) or API token's last use."""
+    table = "sessions" if kind == "user" else "api_tokens"
+    conn.execute(
+        f"UPDATE {table} SET last_used_at = ? WHERE token_hash = ?", (at, hash_token(token))
+    )
+
+
+def end_expired_sessions(conn: sqlite3.Connection, now: str, idle_since: str) -> int:
+    """Close sessions past their expiry at `now`, or last used before `idle_since` ('' for
+    no idle limit); how many were closed."""
+    return (
+        conn.execute(
+            "UPDATE sessions SET ended_at = expires_at WHERE ended_at IS NULL AND expires_at < ?",
+            (now,),
+        ).rowcount
+        + conn.execute(
+            "UPDATE sessions SET ended_at = ? WHERE ended_at IS NULL AND last_used_at < ?",
+            (now, idle_since),
+        ).rowcount
     )
 
 
 def authenticate(db: Database, settings: AuthSettings, token: str, device: str) -> Actor:
     """The actor behind a bearer token; a session's last use is noted about once a minute."""
-    now = datetime.now(UTC)
+    now = clock.now()
     actor, stale = db.read(lambda conn: actor_for_token(conn, token, device, settings, now))
     if stale:
-        table = "sessions" if actor.kind == "user" else "api_tokens"
-        db.write(
-            lambda conn: conn.execute(
-                f"UPDATE {table} SET last_used_at = ? WHERE token_hash = ?",
-                (now.isoformat(), hash_token(token)),
-            )
-        )
+        system_writes.note_token_used(db, actor.kind, token, now.isoformat())
     return actor
 
 
@@ -500,7 +516,7 @@ def actor_for_token(
     """The user session or API token behind a bearer token, or Unauthenticated; and whether
     the session's last use is old enough to be written again."""
     settings = settings or AuthSettings()
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     digest = hash_token(token)
     row = conn.execute(
         "SELECT u.code, u.roles, s.expires_at, s.device, s.last_used_at, s.created_at "
@@ -545,7 +561,7 @@ def list_sessions(
     conn: sqlite3.Connection, settings: AuthSettings, user_code: str, token: str
 ) -> list[SessionView]:
     """The caller's open sessions (not expired, not idle), newest first; never their tokens."""
-    now = datetime.now(UTC)
+    now = clock.now()
     idle_since = (now - timedelta(minutes=settings.session_idle_minutes)).isoformat()
     rows = conn.execute(
         "SELECT s.public_id, s.device, s.address, s.created_at, s.last_used_at, s.expires_at, "
@@ -705,7 +721,7 @@ def renew_api_token(
 
 def list_users(conn: sqlite3.Connection) -> list[dict[str, object]]:
     """Every user with what an admin manages; the badge only masked, never a credential."""
-    now = datetime.now(UTC)
+    now = clock.now()
     rows = conn.execute(
         "SELECT code, name, roles, active, badge_hash IS NOT NULL AS has_badge, badge_mask, "
         "failed_logins, locked_until, language, last_login_at FROM users ORDER BY code"

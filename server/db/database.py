@@ -3,8 +3,14 @@
 Writes are plain synchronous functions `fn(conn)` run inside `BEGIN IMMEDIATE` on the
 single writer connection, so two commands never interleave and a failing command leaves
 nothing behind. Writes that arrive together share one transaction and one fsync, each in
-its own savepoint (group commit, see `Database.write`). Reads run on their own connections (WAL lets them go on while a write is
-in progress) inside a deferred transaction, so each read sees one consistent snapshot.
+its own savepoint (group commit, see `Database._write`). Reads run on their own connections
+(WAL lets them go on while a write is in progress) inside a deferred transaction, so each
+read sees one consistent snapshot.
+
+`_write` is private to the two modules that may change the site: server/commands.py (every
+floor fact is a command) and server/system_writes.py (named bookkeeping writes that are not
+commands). Everything else is handed this object to read; tests/test_one_write_path.py
+holds the rule.
 """
 
 from __future__ import annotations
@@ -72,7 +78,8 @@ def connect(
 
 
 class Database:
-    """The site database: `write(fn)` for commands, `read(fn)` for queries."""
+    """The site database: `read(fn)` for queries; `_write(fn)` only for server/commands.py
+    and server/system_writes.py (the one write path)."""
 
     def __init__(
         self,
@@ -110,7 +117,7 @@ class Database:
         self.batch_observer: Callable[[int], object] | None = None
         """Told how many writes each transaction of the writer took (group commit)."""
 
-    def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` in a write transaction; commit if it returns, roll back if it raises.
 
         Group commit: writes that arrive while another is committing wait in a queue, and

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-from datetime import UTC, datetime
 from typing import Any
+
+from server import clock
 
 REASONS = ("open", "restore")
 
@@ -53,7 +54,7 @@ def begin_epoch(conn: sqlite3.Connection, reason: str = "open", detail: str = ""
             last_event_seq(conn),
             reason,
             detail,
-            datetime.now(UTC).isoformat(timespec="milliseconds"),
+            clock.stamp(),
         ),
     )
     return epoch

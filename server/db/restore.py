@@ -17,10 +17,10 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+from server import clock
 from server.db.database import connect, in_use_lock_path
 from server.db.journal_epoch import begin_epoch, last_event_seq
 from server.db.migrations import applied_migrations, apply_migrations, unknown_migrations
@@ -151,7 +151,7 @@ def _prepare(staged: Path, backup: Path, restored_by: str) -> tuple[str, int, in
 def _put_aside(target: Path) -> Path | None:
     if not target.exists():
         return None
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
     aside = target.with_name(f"{target.name}.replaced-{stamp}")
     # The WAL goes with its database, and first: left behind, SQLite would replay it into
     # the backup.

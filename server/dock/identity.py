@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from server import clock
 from server.error_codes import ERR, ErrorCode
 from server.errors import DomainError
 
@@ -122,7 +123,7 @@ def check_driver_id(number: str, field: str = "driver_id") -> str:
         born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
         born = None
-    if born is None or born > date.today() or born.year < 1900:
+    if born is None or born > clock.now().date() or born.year < 1900:
         raise _refuse(
             ERR.DRIVER_ID_INVALID,
             field,

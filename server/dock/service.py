@@ -22,6 +22,7 @@ from typing import Any
 import msgspec
 
 from devices.handover_slip import mask_id, mask_phone
+from server import clock
 from server.barcodes import normalise
 from server.commands import CommandContext, append_event
 from server.config import Settings
@@ -238,7 +239,7 @@ def _release_problem(row: sqlite3.Row, bonded: bool) -> ErrorCode | None:
 
 def _next_list_no(conn: sqlite3.Connection, settings: Settings) -> str:
     """LL<site date>-NNNN, the first number of the day still free."""
-    day = datetime.now(zoneinfo.ZoneInfo(settings.site.timezone)).strftime("%Y%m%d")
+    day = clock.today(settings.site.timezone).strftime("%Y%m%d")
     n = conn.execute(
         "SELECT COUNT(*) FROM loading_lists WHERE list_no LIKE ?", (f"LL{day}-%",)
     ).fetchone()[0]

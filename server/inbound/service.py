@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from server import clock
 from server.barcodes import Scan, gtin_candidates, read_scan
 from server.commands import CommandContext, append_event
 from server.config import InboundSettings
@@ -383,7 +384,9 @@ def receive_scan(
     if sku.expiry_tracked and not expiry:
         raise ERR.EXPIRY_REQUIRED(_lot_question(conn, plan_id, sku), sku=sku.code)
     condition: ReceivedCondition = "damaged" if req.damaged else "good"
-    shelf_problem = _shelf_life_problem(conn, plan["customer_id"], expiry, today or date.today())
+    shelf_problem = _shelf_life_problem(
+        conn, plan["customer_id"], expiry, today or clock.now().date()
+    )
     if shelf_problem is not None:
         if settings.expired_lot_policy == "refuse":
             raise shelf_problem[0]({"expiry": expiry}, **shelf_problem[1])

@@ -9,6 +9,7 @@ import sqlite3
 from typing import Any
 from urllib.parse import urlsplit
 
+from server import system_writes
 from server.config import Settings
 from server.db import Database
 from server.sync.outbox import sync_status
@@ -24,7 +25,7 @@ def readiness_problems(
     problems: list[dict[str, str]] = []
     if probe_write:
         try:
-            db.write(lambda conn: conn.execute("SELECT 1"))
+            system_writes.probe_writer(db)
         except sqlite3.Error as err:
             problems.append({"check": "database", "detail": f"cannot write: {err}"})
     try:

@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass
 from datetime import date
 
+from server import clock
 from server.omssim.feeder import FloorClient, feed_day
 from server.omssim.receiver import Receiver
 from server.omssim.store import SimStore
@@ -51,7 +52,7 @@ class Simulator:
             feed_day(
                 client,
                 self.store,
-                self.options.day or date.today(),
+                self.options.day or clock.now().date(),
                 self.options.orders,
                 self.options.pace_seconds,
                 stopping=self._stop.is_set,

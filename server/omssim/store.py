@@ -14,9 +14,10 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from server import clock
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -101,7 +102,7 @@ def _upgrade(conn: sqlite3.Connection) -> None:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return clock.stamp()
 
 
 class SimStore:

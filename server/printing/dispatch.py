@@ -16,11 +16,11 @@ import msgspec
 
 from devices import facesheet, handover_slip
 from devices.printers import Printer, PrinterError, PrinterUnavailable, open_configured
+from server import system_writes
 from server.commands import utc_now
 from server.config import PrinterSettings, Settings
 from server.db import Database
 from server.disk_full import log_background_failure
-from server.printing import service
 
 log = logging.getLogger("bondfloor.printing")
 
@@ -58,11 +58,15 @@ class PrintDispatcher:
         self._failing: dict[str, bool] = {}  # a job is being retried: its error is the state
         self.sent = 0
         self.last_error = ""
+        self.passes: dict[str, int] = {}
+        """Passes of each printer's loop so far (each takes one job at most): a test waits
+        for the next ones instead of sleeping and hoping they came."""
+        self._passed = threading.Condition()
 
     def start(self) -> None:
         at = utc_now()
-        again = self._db.write(service.requeue_interrupted)
-        failed = self._db.write(lambda c: service.fail_unprintable(c, self._settings, at))
+        again = system_writes.requeue_interrupted_print_jobs(self._db)
+        failed = system_writes.fail_unprintable_print_jobs(self._db, self._settings, at)
         if again or failed:
             log.warning("print queue at start: %d job(s) sent again, %d failed", again, failed)
         for printer in self._settings.printers:
@@ -102,6 +106,12 @@ class PrintDispatcher:
         for thread in self._threads:
             thread.join(timeout=10)
 
+    def wait_for_passes(self, printer: str, more: int, timeout: float) -> bool:
+        """Block until `printer`'s loop made `more` passes from now; False on timeout."""
+        with self._passed:
+            target = self.passes.get(printer, 0) + more
+            return self._passed.wait_for(lambda: self.passes.get(printer, 0) >= target, timeout)
+
     def status(self) -> dict[str, Any]:
         alive = sum(t.is_alive() for t in self._threads)
         return {
@@ -125,6 +135,9 @@ class PrintDispatcher:
                 self.last_error = f"{type(err).__name__}: {err}"
                 log_background_failure(log, f"printer {settings.name}: unexpected failure", err)
                 sent = False
+            with self._passed:
+                self.passes[settings.name] = self.passes.get(settings.name, 0) + 1
+                self._passed.notify_all()
             if sent:
                 continue
             if time.monotonic() - last_check > STATUS_CHECK_SECONDS:
@@ -136,7 +149,7 @@ class PrintDispatcher:
 
     def _send_next(self, printer: Printer, settings: PrinterSettings) -> bool:
         """Send the head of this printer's queue; True when a job was settled."""
-        job = self._db.write(lambda c: service.claim_next_job(c, settings.name, utc_now()))
+        job = system_writes.claim_print_job(self._db, settings.name, utc_now())
         if job is None:
             return False
         try:
@@ -145,33 +158,31 @@ class PrintDispatcher:
             preview = facesheet.to_png(image) if settings.kind == "file" else None
         except facesheet.LabelError as err:
             error = f"{err.code}: {err.message}"
-            self._db.write(lambda c: service.mark_failed(c, job["id"], error, utc_now()))
+            system_writes.mark_print_job_failed(self._db, job["id"], error, utc_now())
             log.error("printer %s: job %d cannot be drawn: %s", settings.name, job["id"], error)
             return True
         try:
             printer.print_job(data, job_id=job["id"], preview_png=preview)
         except PrinterUnavailable as err:
             reason = str(err)
-            self._db.write(
-                lambda c: service.mark_retry(c, job["id"], reason, job["attempts"], self._settings)
+            system_writes.retry_print_job_later(
+                self._db, job["id"], reason, job["attempts"], self._settings
             )
             self._failing[settings.name] = True
             self._record(settings.name, err.state, reason)
             return False
         except PrinterError as err:
             failure = f"{err.code}: {err}"
-            self._db.write(lambda c: service.mark_failed(c, job["id"], failure, utc_now()))
+            system_writes.mark_print_job_failed(self._db, job["id"], failure, utc_now())
             return True
-        self._db.write(lambda c: service.mark_done(c, job["id"], utc_now()))
+        system_writes.mark_print_job_done(self._db, job["id"], utc_now())
         self._failing[settings.name] = False
         self._record(settings.name, "online", "")
         self.sent += 1
         return True
 
     def _record(self, printer: str, state: str, detail: str) -> None:
-        changed = self._db.write(
-            lambda c: service.set_printer_state(c, printer, state, detail, utc_now())
-        )
+        changed = system_writes.record_printer_state(self._db, printer, state, detail, utc_now())
         if changed:  # once when lost, once when back
             if state in ("online", "unknown"):
                 log.info("printer %s is %s", printer, state)

@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from server import clock
 from server.barcodes import normalise
 from server.commands import CommandContext
 from server.config import PrinterSettings, Settings
@@ -119,7 +120,7 @@ def mark_retry(
     conn: sqlite3.Connection, job_id: int, error: str, attempts: int, settings: Settings
 ) -> str:
     wait = backoff_seconds(attempts, settings)
-    next_at = utc(datetime.now(UTC) + timedelta(seconds=wait))
+    next_at = utc(clock.now() + timedelta(seconds=wait))
     conn.execute(
         "UPDATE print_jobs SET status = 'queued', last_error = ?, next_attempt_at = ? "
         "WHERE id = ? AND status = 'sending'",

@@ -10,11 +10,12 @@ went; a job it never answers for is sent again at its next claim, never lost.
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
 
+from server import clock
 from server.config import PrinterSettings, Settings, StationSettings
 from server.error_codes import ERR
 from server.printing import service as printing
@@ -132,7 +133,7 @@ def agent_state(seen_at: str | None) -> str:
     """online, offline (silent too long) or never seen, by the server's clock."""
     if seen_at is None:
         return "never seen"
-    silent = (datetime.now(UTC) - datetime.fromisoformat(seen_at)).total_seconds()
+    silent = (clock.now() - datetime.fromisoformat(seen_at)).total_seconds()
     return "offline" if silent > AGENT_SILENT_SECONDS else "online"
 
 

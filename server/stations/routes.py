@@ -12,13 +12,12 @@ from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from server import __version__
+from server import __version__, system_writes
 from server.commands import Actor, CommandContext, utc_now
 from server.config import Settings, StationSettings, site_today
 from server.db import Database
 from server.declare import command, query
 from server.outbound.schemas import PackedParcel
-from server.printing import service as printing_service
 from server.printing.dispatch import PrintDispatcher, render_job
 from server.stations import agent_link, service
 from server.stations.schemas import StationScanRecord, StationView, StationWorker
@@ -224,7 +223,7 @@ def heartbeat(
 ) -> dict[str, Any]:
     """The agent is alive; how its scanners and printers are."""
     where = service.station_settings(settings, actor.code)
-    db.write(lambda conn: agent_link.record_heartbeat(conn, settings, where, data, utc_now()))
+    system_writes.record_agent_heartbeat(db, settings, where, data, utc_now())
     return {"station": where.name, "at": utc_now()}
 
 
@@ -252,7 +251,7 @@ def next_job(
     printer = agent_link.agent_printer(settings, where, name)
     deadline = time.monotonic() + wait
     while True:
-        job = db.write(lambda conn: printing_service.claim_next_job(conn, name, utc_now()))
+        job = system_writes.claim_print_job(db, name, utc_now())
         if job is not None:
             break
         left = deadline - time.monotonic()
@@ -265,7 +264,7 @@ def next_job(
         image = render_job(job, printer, settings)
     except facesheet.LabelError as err:
         error = f"{err.code}: {err.message}"
-        db.write(lambda conn: printing_service.mark_failed(conn, job["id"], error, utc_now()))
+        system_writes.mark_print_job_failed(db, job["id"], error, utc_now())
         return Response(content=None, status_code=204)
     return Response(
         content={
@@ -297,9 +296,7 @@ def job_result(
 ) -> dict[str, Any]:
     """How a claimed job went: printed, printer unavailable (tried again later), or failed."""
     where = service.station_settings(settings, actor.code)
-    return db.write(
-        lambda conn: agent_link.record_job_result(conn, settings, where, job_id, data, utc_now())
-    )
+    return system_writes.record_agent_job_result(db, settings, where, job_id, data, utc_now())
 
 
 route_handlers = [

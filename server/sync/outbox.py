@@ -19,10 +19,12 @@ from __future__ import annotations
 import http.client
 import random
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from server import clock, system_writes
+from server.clock import stamp
 from server.commands import CommandContext, utc_now
 from server.config import Secrets, Settings
 from server.db import Database
@@ -56,10 +58,11 @@ def post_json(url: str, body: bytes, headers: dict[str, str], timeout: float) ->
         conn.close()
 
 
-def _cursor(conn: sqlite3.Connection) -> sqlite3.Row:
+def cursor_row(conn: sqlite3.Connection, at: str) -> sqlite3.Row:
+    """The delivery cursor, made at `at` if this is the first look."""
     conn.execute(
         "INSERT INTO sync_cursor (stream, updated_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-        (STREAM, utc_now()),
+        (STREAM, at),
     )
     row = _read_cursor(conn)
     assert row is not None
@@ -110,7 +113,7 @@ class Outbox:
         """Send the next batch if its time has come: `sent`, `idle`, `waiting`, `failed`,
         `stopped`."""
         # Read the cursor without taking the one writer; write only to make it the first time.
-        cursor = db.read(_read_cursor) or db.write(_cursor)
+        cursor = db.read(_read_cursor) or system_writes.open_sync_cursor(db, utc_now())
         if cursor["stopped_seq"] is not None:
             return "stopped"
         if cursor["next_attempt_at"] and cursor["next_attempt_at"] > utc_now():
@@ -122,19 +125,19 @@ class Outbox:
             return "idle"
         answer = self._send(db, rows)
         if 200 <= answer.status < 300:
-            db.write(lambda conn: self._acknowledged(conn, rows[-1]["seq"]))
+            system_writes.mark_events_delivered(db, rows[-1]["seq"], utc_now())
             self.link_log.delivered()
             return "sent"
         if 400 <= answer.status < 500 and answer.status not in PASSING:
             if len(rows) == 1:
-                db.write(lambda conn: self._stop(conn, rows[0]["seq"], answer))
+                system_writes.stop_delivery(db, rows[0]["seq"], answer, utc_now())
                 self.link_log.stopped(rows[0]["seq"], answer.status, answer.detail)
                 return "stopped"
             # Which event is it? One at a time through this batch, until it is found.
             self._probe_until = rows[-1]["seq"]
-            db.write(lambda conn: self._failed(conn, answer, retry_now=True))
+            self._note_failed(db, answer, retry_now=True)
             return "failed"
-        db.write(lambda conn: self._failed(conn, answer, retry_now=False))
+        self._note_failed(db, answer, retry_now=False)
         self.link_log.failed(answer.status, answer.detail)
         return "failed"
 
@@ -158,33 +161,52 @@ class Outbox:
                 return answer
         return Answer(200, f"{len(calls)} call(s) taken")
 
-    def _acknowledged(self, conn: sqlite3.Connection, seq: int) -> None:
-        now = utc_now()
-        conn.execute(
-            "UPDATE sync_cursor SET delivered_seq = MAX(delivered_seq, ?), attempts = 0, "
-            "next_attempt_at = '', last_error = '', last_ok_at = ?, updated_at = ? "
-            "WHERE stream = ?",
-            (seq, now, now, STREAM),
+    def _note_failed(self, db: Database, answer: Answer, *, retry_now: bool) -> None:
+        system_writes.note_delivery_failed(
+            db, answer, settings=self.settings, rng=self.rng, retry_now=retry_now
         )
 
-    def _failed(self, conn: sqlite3.Connection, answer: Answer, *, retry_now: bool) -> None:
-        cursor = _cursor(conn)
-        attempts = cursor["attempts"] + 1
-        wait = 0.0 if retry_now else backoff_seconds(attempts, self.settings, self.rng)
-        next_at = (datetime.now(UTC) + timedelta(seconds=wait)).isoformat(timespec="milliseconds")
-        error = f"{answer.status or 'no answer'}: {answer.detail}"[:500]
-        conn.execute(
-            "UPDATE sync_cursor SET attempts = ?, next_attempt_at = ?, last_error = ?, "
-            "updated_at = ? WHERE stream = ?",
-            (attempts, next_at, error, utc_now(), STREAM),
-        )
 
-    def _stop(self, conn: sqlite3.Connection, seq: int, answer: Answer) -> None:
-        conn.execute(
-            "UPDATE sync_cursor SET stopped_seq = ?, stopped_error = ?, last_error = ?, "
-            "updated_at = ? WHERE stream = ?",
-            (seq, f"{answer.status}: {answer.detail}"[:500], f"{answer.status}", utc_now(), STREAM),
-        )
+def mark_delivered(conn: sqlite3.Connection, seq: int, at: str) -> None:
+    """The OMS took every event up to `seq`."""
+    conn.execute(
+        "UPDATE sync_cursor SET delivered_seq = MAX(delivered_seq, ?), attempts = 0, "
+        "next_attempt_at = '', last_error = '', last_ok_at = ?, updated_at = ? "
+        "WHERE stream = ?",
+        (seq, at, at, STREAM),
+    )
+
+
+def note_failed(
+    conn: sqlite3.Connection,
+    answer: Answer,
+    now: datetime,
+    *,
+    settings: Settings,
+    rng: random.Random,
+    retry_now: bool,
+) -> None:
+    """A batch not taken: one more attempt, the next after a backoff (or at once)."""
+    at = stamp(now)
+    cursor = cursor_row(conn, at)
+    attempts = cursor["attempts"] + 1
+    wait = 0.0 if retry_now else backoff_seconds(attempts, settings, rng)
+    next_at = stamp(now + timedelta(seconds=wait))
+    error = f"{answer.status or 'no answer'}: {answer.detail}"[:500]
+    conn.execute(
+        "UPDATE sync_cursor SET attempts = ?, next_attempt_at = ?, last_error = ?, "
+        "updated_at = ? WHERE stream = ?",
+        (attempts, next_at, error, at, STREAM),
+    )
+
+
+def stop_at(conn: sqlite3.Connection, seq: int, answer: Answer, at: str) -> None:
+    """The OMS refused event `seq`: delivery stops before it."""
+    conn.execute(
+        "UPDATE sync_cursor SET stopped_seq = ?, stopped_error = ?, last_error = ?, "
+        "updated_at = ? WHERE stream = ?",
+        (seq, f"{answer.status}: {answer.detail}"[:500], f"{answer.status}", at, STREAM),
+    )
 
 
 # -- what supervisors see and do -------------------------------------------------------
@@ -200,7 +222,7 @@ def sync_status(conn: sqlite3.Connection, settings: Settings) -> dict[str, Any]:
         (delivered,),
     ).fetchone()
     lag = (
-        round((datetime.now(UTC) - datetime.fromisoformat(oldest_at)).total_seconds(), 1)
+        round((clock.now() - datetime.fromisoformat(oldest_at)).total_seconds(), 1)
         if oldest_at
         else 0.0
     )
@@ -224,7 +246,7 @@ def sync_status(conn: sqlite3.Connection, settings: Settings) -> dict[str, Any]:
 
 def retry_stopped(conn: sqlite3.Connection, ctx: CommandContext) -> Retrying:
     """Send the refused event again (the OMS was fixed, or its data was)."""
-    row = _cursor(conn)
+    row = cursor_row(conn, ctx.at)
     if row["stopped_seq"] is None:
         raise ERR.SYNC_NOT_STOPPED()
     ctx.audit_target = f"event:{row['stopped_seq']}"
@@ -239,7 +261,7 @@ def retry_stopped(conn: sqlite3.Connection, ctx: CommandContext) -> Retrying:
 def skip_stopped(conn: sqlite3.Connection, ctx: CommandContext, seq: int, reason: str) -> Skipped:
     """Pass over the refused event, with a reason; it is kept and the skip is audited."""
     ctx.audit_target = f"event:{seq}"
-    row = _cursor(conn)
+    row = cursor_row(conn, ctx.at)
     if row["stopped_seq"] is None:
         raise ERR.SYNC_NOT_STOPPED()
     if row["stopped_seq"] != seq:

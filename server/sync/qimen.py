@@ -21,12 +21,13 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 
 import msgspec
 
+from server import clock
 from server.config import Secrets, Settings
 from server.sync.dialects import Answer, Call, row_key
 
@@ -196,7 +197,7 @@ class Qimen:
     def _call(self, method: str, body: bytes) -> Call:
         params = {
             "method": method,
-            "timestamp": datetime.now(UTC).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S"),
+            "timestamp": clock.now().astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S"),
             "format": "xml",
             "app_key": self.settings.oms.qimen_app_key,
             "v": "2.0",

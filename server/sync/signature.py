@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from typing import Any
 
 import msgspec
@@ -25,6 +24,7 @@ from litestar.types import (
     Send,
 )
 
+from server import clock
 from server.error_codes import ERR
 
 OMS_TOKEN_PREFIX = "bf_oms_"
@@ -79,7 +79,7 @@ def oms_signature_middleware(secret: str, max_skew: float) -> Any:
                 if not message.get("more_body", False):
                     break
             headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-            refused = check(secret, headers, body, max_skew, time.time())
+            refused = check(secret, headers, body, max_skew, clock.now().timestamp())
             if refused is not None:
                 await _refuse(send, *refused)
                 return

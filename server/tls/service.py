@@ -12,7 +12,7 @@ import hashlib
 import ipaddress
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from server import clock
 from server.config import Settings, TlsSettings
 
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
@@ -60,7 +61,7 @@ def make_site_certificates(
 ) -> MadeFiles:
     """Make the site CA (kept when it exists: handhelds already trust it) and a new server
     certificate signed by it for every configured name and address."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     ca_cert_path, ca_key_path = Path(tls.ca_cert), Path(tls.ca_key)
     ca_made = not (ca_cert_path.exists() and ca_key_path.exists())
     if ca_made:
@@ -141,7 +142,7 @@ def make_site_certificates(
 
 def check_certificate(tls: TlsSettings, now: datetime | None = None) -> CertificateStatus:
     """The served certificate's status; CertificateProblem when it cannot be served."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     cert_path, key_path = Path(tls.cert), Path(tls.key)
     for path, what in ((cert_path, "certificate"), (key_path, "key")):
         if not path.is_file():
@@ -198,7 +199,7 @@ def served_certificate_status(
         cert = x509.load_pem_x509_certificates(Path(settings.tls.cert).read_bytes())[0]
     except (OSError, ValueError):
         return None  # no file yet, or not one: `serve` and `check-config` say which
-    return certificate_status(cert, now or datetime.now(UTC))
+    return certificate_status(cert, now or clock.now())
 
 
 def tls_health(settings: Settings) -> dict[str, object]:

@@ -215,7 +215,7 @@ def test_a_failed_print_job_until_it_is_retried(site: Api) -> None:
     job_id = queued.json()["id"]
     check(site, now())
     assert "PRINT_JOB_FAILING" not in kinds(site)
-    site.db.write(lambda conn: printing.mark_failed(conn, job_id, "no such printer", iso(now())))
+    site.db._write(lambda conn: printing.mark_failed(conn, job_id, "no such printer", iso(now())))
     check(site, now())
     assert ("PRINT_JOB_FAILING", "label-1") in open_alerts(site)
     assert site.post(f"/api/v1/print-jobs/{job_id}/retry").status_code == 200
@@ -232,7 +232,7 @@ def test_oms_sync_lag_and_stop(site: Api) -> None:
     assert "SYNC_LAG" not in kinds(site)
     check(site, now() + timedelta(seconds=400), linked)
     assert ("SYNC_LAG", "oms") in open_alerts(site)
-    site.db.write(
+    site.db._write(
         lambda conn: conn.execute(
             "INSERT INTO sync_cursor (stream, delivered_seq, stopped_seq, stopped_error, "
             "updated_at) VALUES ('oms', 0, 1, 'HTTP 422: unknown SKU', ?)",
@@ -247,7 +247,7 @@ def test_oms_sync_lag_and_stop(site: Api) -> None:
 
 def test_printer_and_station_devices_away(site: Api) -> None:
     since = now()
-    site.db.write(
+    site.db._write(
         lambda conn: printing.set_printer_state(
             conn, "label-1", "paper_out", "roll empty", iso(since)
         )
@@ -256,7 +256,7 @@ def test_printer_and_station_devices_away(site: Api) -> None:
     assert "PRINTER_UNAVAILABLE" not in kinds(site)
     check(site, since + timedelta(seconds=61))
     assert ("PRINTER_UNAVAILABLE", "label-1") in open_alerts(site)
-    site.db.write(
+    site.db._write(
         lambda conn: printing.set_printer_state(conn, "label-1", "online", "", iso(now()))
     )
 
@@ -264,7 +264,7 @@ def test_printer_and_station_devices_away(site: Api) -> None:
     assert ("STATION_AGENT_OFFLINE", "bench-9") in open_alerts(site)
     station = site.settings.stations[-1]
     beat = Heartbeat(scanners={"sc-1": DeviceReport(state="unavailable", detail="unplugged")})
-    site.db.write(lambda conn: record_heartbeat(conn, site.settings, station, beat, iso(now())))
+    site.db._write(lambda conn: record_heartbeat(conn, site.settings, station, beat, iso(now())))
     check(site, now() + timedelta(seconds=62))
     found = kinds(site)
     assert "PRINTER_UNAVAILABLE" not in found
@@ -437,7 +437,7 @@ def test_every_alert_carries_a_registered_code_and_utc_times_in_its_parameters(
     site: Api,
 ) -> None:
     since = now()
-    site.db.write(
+    site.db._write(
         lambda conn: printing.set_printer_state(
             conn, "label-1", "paper_out", "roll empty", iso(since)
         )
@@ -464,7 +464,7 @@ def test_an_alert_stored_before_alerts_had_codes_is_listed_with_its_message(
     site: Api,
 ) -> None:
     # A database upgraded with an alert open: its row has the columns' defaults.
-    site.db.write(
+    site.db._write(
         lambda conn: conn.execute(
             "INSERT INTO alerts (kind, subject, severity, message, details, first_seen_at, "
             "last_seen_at) VALUES ('SYNC_LAG', 'oms', 'warning', 'event 7 waits 400 s', "
@@ -480,7 +480,9 @@ def test_a_printer_job_refused_by_its_code_gives_the_code_to_translate(site: Api
     queued = site.post("/api/v1/printers/label-1/test", role="admin")
     assert queued.status_code == 200, queued.text
     failure = "PRINTER_DISABLED: the printer is disabled"
-    site.db.write(lambda conn: printing.mark_failed(conn, queued.json()["id"], failure, iso(now())))
+    site.db._write(
+        lambda conn: printing.mark_failed(conn, queued.json()["id"], failure, iso(now()))
+    )
     check(site, now())
     alert = open_alerts(site)[("PRINT_JOB_FAILING", "label-1")]
     assert alert["params"]["error_code"] == "PRINTER_DISABLED"

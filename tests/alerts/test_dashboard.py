@@ -53,7 +53,7 @@ def plant(
     ctx = CommandContext(
         actor=SYSTEM, key=f"plant-{at}-{kind}", at=at.isoformat(timespec="milliseconds")
     )
-    api.db.write(lambda conn: post_movement(conn, ctx, movement))
+    api.db._write(lambda conn: post_movement(conn, ctx, movement))
 
 
 def utc(hour: int, minute: int = 0, day: int = 23) -> datetime:

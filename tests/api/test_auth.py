@@ -5,8 +5,9 @@ sees and ends: test_sessions.py."""
 
 from __future__ import annotations
 
-import time
+from typing import Any
 
+from server.clock import ManualClock
 from server.config import AuthSettings
 from tests.conftest import PIN, Api, add_user
 
@@ -77,14 +78,20 @@ def test_disabled_user_cannot_log_in_and_loses_sessions(api: Api) -> None:
     assert login(api, user_code="dk1", pin=PIN).json()["error"]["code"] == "USER_DISABLED"  # type: ignore[attr-defined]
 
 
-def test_sessions_expire(api: Api) -> None:
+def test_sessions_expire(api: Api, site_clock: ManualClock) -> None:
     add_user(api.db, api.settings, "pk2", ["packer"])
-    api.settings.auth.session_hours = 0.5 / 3600  # half a second
+    api.settings.auth.session_hours = 1  # (idle sessions end after two hours)
     token = login(api, user_code="pk2", pin=PIN).json()["token"]  # type: ignore[attr-defined]
-    time.sleep(0.8)
-    answer = api.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    site_clock.advance(minutes=59)
+    assert me_answer(api, token).status_code == 200
+    site_clock.advance(minutes=2)
+    answer = me_answer(api, token)
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == "SESSION_EXPIRED"
+
+
+def me_answer(api: Api, token: str) -> Any:
+    return api.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
 
 
 def test_logout_ends_the_session(api: Api) -> None:
@@ -186,7 +193,7 @@ def test_a_pin_reset_during_login_wins(api: Api, monkeypatch: object) -> None:
 
     def reset_meanwhile(pin: str, stored: str) -> bool:
         ok = real_verify(pin, stored)
-        api.db.write(
+        api.db._write(
             lambda conn: conn.execute("UPDATE users SET pin_hash = 'changed' WHERE code = 'rx6'")
         )
         return ok

@@ -25,13 +25,13 @@ from tests.conftest import Api, new_key, seed_basics, table_counts
 
 def fill_the_disk(api: Api) -> int:
     """Cap the database at the pages it has now; returns the cap to lift it later."""
-    pages = api.db.write(lambda conn: conn.execute("PRAGMA page_count").fetchone()[0])
-    api.db.write(lambda conn: conn.execute(f"PRAGMA max_page_count = {pages}"))
+    pages = api.db._write(lambda conn: conn.execute("PRAGMA page_count").fetchone()[0])
+    api.db._write(lambda conn: conn.execute(f"PRAGMA max_page_count = {pages}"))
     return int(pages)
 
 
 def make_room(api: Api) -> None:
-    api.db.write(lambda conn: conn.execute("PRAGMA max_page_count = 1073741823"))
+    api.db._write(lambda conn: conn.execute("PRAGMA max_page_count = 1073741823"))
 
 
 def customer(n: int) -> dict[str, str]:
@@ -146,14 +146,14 @@ def test_a_worker_on_a_full_disk_logs_once_per_burst_not_a_traceback_per_run(
 ) -> None:
     monkeypatch.setattr(disk_full, "_background", BurstLog(logging.getLogger("bondfloor.storage")))
     db = Database(tmp_path / "full.db")
-    db.write(lambda conn: conn.execute("CREATE TABLE t (x)"))
-    db.write(lambda conn: conn.execute("PRAGMA max_page_count = 2"))
+    db._write(lambda conn: conn.execute("CREATE TABLE t (x)"))
+    db._write(lambda conn: conn.execute("PRAGMA max_page_count = 2"))
     runs = threading.Event()
 
     def step(db: Database) -> None:
         if worker.runs >= 30:
             runs.set()
-        db.write(lambda conn: conn.execute("INSERT INTO t VALUES (?)", ("x" * 3000,)))
+        db._write(lambda conn: conn.execute("INSERT INTO t VALUES (?)", ("x" * 3000,)))
 
     worker = Worker("filler", step, interval_seconds=0.001)
     caplog.set_level(logging.INFO)

@@ -732,7 +732,7 @@ def test_receipt_scans_are_append_only(site: Api) -> None:
     receive(site, plan_id, scan=PLAIN, quantity=2)
     for sql in ("UPDATE receipt_scans SET quantity = 9", "DELETE FROM receipt_scans"):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            site.db.write(lambda conn, sql=sql: conn.execute(sql))
+            site.db._write(lambda conn, sql=sql: conn.execute(sql))
     assert site.get(f"/api/v1/plans/{plan_id}").json()["counted"] == 2
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from server.auth import service
 from server.auth.throttle import AddressThrottle, LoginGate, PinCheckPool, delay_after
+from server.clock import ManualClock
 from server.config import AuthSettings
 from server.errors import DomainError, TooManyRequests
 from tests.conftest import PIN, Api, add_user
@@ -39,23 +40,6 @@ def try_login(api: Api, code: str, pin: str, address: str) -> str:
 def user_row(api: Api, code: str) -> Any:
     return api.db.read(
         lambda conn: conn.execute("SELECT * FROM users WHERE code = ?", (code,)).fetchone()
-    )
-
-
-def move_user_clock_back(api: Api, code: str, seconds: float) -> None:
-    """As if `seconds` passed for the user's failure time and lock."""
-
-    def back(value: str | None) -> str | None:
-        if value is None:
-            return None
-        return (datetime.fromisoformat(value) - timedelta(seconds=seconds)).isoformat()
-
-    row = user_row(api, code)
-    api.db.write(
-        lambda conn: conn.execute(
-            "UPDATE users SET last_failed_at = ?, locked_until = ? WHERE code = ?",
-            (back(row["last_failed_at"]), back(row["locked_until"]), code),
-        )
     )
 
 
@@ -116,7 +100,10 @@ def test_the_pin_check_pool_refuses_beyond_its_workers_and_queue() -> None:
 
         queued = threading.Thread(target=wait_in_queue)
         queued.start()
-        time.sleep(0.05)  # the queued check is admitted and waits for the slot
+        deadline = time.monotonic() + 5
+        while pool._admitted < 2:  # the queued check is admitted and waits for the slot
+            assert time.monotonic() < deadline, "the second check was never admitted"
+            time.sleep(0.005)
         with pytest.raises(TooManyRequests) as refused, pool.slot():
             pass
         assert refused.value.code == "LOGIN_THROTTLED" and refused.value.retry_after >= 1
@@ -153,7 +140,9 @@ def test_an_address_that_keeps_failing_gets_429_with_retry_after_and_no_pin_chec
     assert len(login_audit(api)) == free  # ... and no audit line of its own
 
 
-def test_throttled_attempts_are_audited_once_per_burst_as_a_count(api: Api) -> None:
+def test_throttled_attempts_are_audited_once_per_burst_as_a_count(
+    api: Api, site_clock: ManualClock
+) -> None:
     clock = FakeClock()
     api.client.app.state.login_gate = LoginGate.for_settings(api.settings.auth, clock)
     add_user(api.db, api.settings, "rx2", ["receiver"])
@@ -162,7 +151,7 @@ def test_throttled_attempts_are_audited_once_per_burst_as_a_count(api: Api) -> N
     for _ in range(10):
         assert login(api, user_code="rx2", pin="0000").status_code == 429
     clock.now += 60
-    move_user_clock_back(api, "rx2", 60)
+    site_clock.advance(seconds=60)
     assert login(api, user_code="rx2", pin="0000").json()["error"]["code"] == "LOGIN_FAILED"
     lines = login_audit(api)
     assert len(lines) == 4
@@ -184,18 +173,20 @@ def test_one_address_cannot_lock_out_the_managers_or_the_floor(api: Api) -> None
         assert try_login(api, code, PIN, f"10.0.0.{len(code)}") == "ok"
 
 
-def test_a_user_locked_from_elsewhere_still_logs_in_on_their_own_handheld(api: Api) -> None:
+def test_a_user_locked_from_elsewhere_still_logs_in_on_their_own_handheld(
+    api: Api, site_clock: ManualClock
+) -> None:
     add_user(api.db, api.settings, "sup8", ["supervisor"])
     assert try_login(api, "sup8", PIN, "10.0.0.7") == "ok"  # the supervisor's handheld
     for n in range(api.settings.auth.max_failed_logins):  # from many addresses
         assert try_login(api, "sup8", "0000", f"10.0.1.{n}") == "LOGIN_FAILED"
-        move_user_clock_back(api, "sup8", 600)  # the user's own delay passes
+        site_clock.advance(seconds=600)  # the user's own delay passes
     assert user_row(api, "sup8")["locked_until"] is not None
     assert try_login(api, "sup8", PIN, "10.0.2.1") == "USER_LOCKED"
     assert try_login(api, "sup8", PIN, "10.0.0.7") == "ok"
 
 
-def test_a_lock_expires(api: Api) -> None:
+def test_a_lock_expires(api: Api, site_clock: ManualClock) -> None:
     api.settings.auth.login_free_failures = 100  # no delays: this is about the lock
     add_user(api.db, api.settings, "rx3", ["receiver"])
     for _ in range(api.settings.auth.max_failed_logins):
@@ -203,7 +194,7 @@ def test_a_lock_expires(api: Api) -> None:
     locked = login(api, user_code="rx3", pin=PIN).json()["error"]
     assert locked["code"] == "USER_LOCKED"
     assert 0 < locked["details"]["retry_after"] <= api.settings.auth.lockout_minutes * 60
-    move_user_clock_back(api, "rx3", api.settings.auth.lockout_minutes * 60 + 1)
+    site_clock.advance(minutes=api.settings.auth.lockout_minutes, seconds=1)
     # After the lock, one more mistake does not lock again at once: the count starts over.
     assert login(api, user_code="rx3", pin="0000").json()["error"]["code"] == "LOGIN_FAILED"
     assert login(api, user_code="rx3", pin=PIN).status_code == 201
@@ -211,7 +202,7 @@ def test_a_lock_expires(api: Api) -> None:
 
 def lock(api: Api, code: str) -> None:
     until = (datetime.now(UTC) + timedelta(minutes=15)).isoformat()
-    api.db.write(
+    api.db._write(
         lambda conn: conn.execute(
             "UPDATE users SET failed_logins = 5, locked_until = ? WHERE code = ?", (until, code)
         )

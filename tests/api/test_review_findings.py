@@ -250,8 +250,8 @@ def test_a_failed_commit_does_not_wedge_the_writer(db: Database) -> None:
         conn.execute("INSERT INTO skus (customer_id, code, name) VALUES (999, 'X', 'orphan')")
 
     with pytest.raises(sqlite3.IntegrityError):
-        db.write(bad)
-    db.write(lambda conn: conn.execute("SELECT 1"))  # the next command must still run
+        db._write(bad)
+    db._write(lambda conn: conn.execute("SELECT 1"))  # the next command must still run
 
 
 # -- 11. a GS1 count bypasses the quantity limit -------------------------------------------

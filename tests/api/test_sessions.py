@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from server.clock import ManualClock
 from tests.conftest import PIN, Api, add_user
 
 
@@ -41,12 +42,10 @@ def test_a_role_change_ends_the_users_sessions(api: Api) -> None:
     assert refused.status_code == 403
 
 
-def test_an_idle_session_ends(api: Api) -> None:
+def test_an_idle_session_ends(api: Api, site_clock: ManualClock) -> None:
     add_user(api.db, api.settings, "pk3", ["picker"])
     token = log_in(api, "pk3")
-    idle = api.settings.auth.session_idle_minutes
-    earlier = (datetime.now(UTC) - timedelta(minutes=idle + 1)).isoformat()
-    api.db.write(lambda conn: conn.execute("UPDATE sessions SET last_used_at = ?", (earlier,)))
+    site_clock.advance(minutes=api.settings.auth.session_idle_minutes + 1)
     answer = me(api, token)
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == "SESSION_EXPIRED"
@@ -56,14 +55,16 @@ def test_an_idle_session_ends(api: Api) -> None:
     assert [s["device"] for s in listed.json()] == ["hh-02"]  # the idle one is not open
 
 
-def test_a_used_session_notes_its_last_use(api: Api) -> None:
+def test_a_used_session_notes_its_last_use(api: Api, site_clock: ManualClock) -> None:
     add_user(api.db, api.settings, "pk4", ["picker"])
     token = log_in(api, "pk4")
-    earlier = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
-    api.db.write(lambda conn: conn.execute("UPDATE sessions SET last_used_at = ?", (earlier,)))
+    earlier = api.db.read(lambda conn: conn.execute("SELECT last_used_at FROM sessions").fetchone())
+    site_clock.advance(minutes=5)
     assert me(api, token).status_code == 200
     last = api.db.read(lambda conn: conn.execute("SELECT last_used_at FROM sessions").fetchone())
-    assert last[0] > earlier
+    assert datetime.fromisoformat(last[0]) - datetime.fromisoformat(earlier[0]) >= timedelta(
+        minutes=5
+    )
 
 
 def test_a_user_has_at_most_the_cap_of_sessions_and_the_oldest_ends(api: Api) -> None:
@@ -121,7 +122,7 @@ def test_the_sessions_worker_ends_idle_sessions(api: Api) -> None:
     add_user(api.db, api.settings, "pk8", ["picker"])
     idle, fresh = log_in(api, "pk8", "hh-idle"), log_in(api, "pk8", "hh-fresh")
     earlier = (datetime.now(UTC) - timedelta(minutes=61)).isoformat()
-    api.db.write(
+    api.db._write(
         lambda conn: conn.execute(
             "UPDATE sessions SET last_used_at = ? WHERE device = 'hh-idle'", (earlier,)
         )

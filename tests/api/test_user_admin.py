@@ -51,7 +51,7 @@ def test_a_locked_user_is_listed_as_locked(api: Api) -> None:
     add_user(api.db, api.settings, "pk2", ["picker"])
     assert user(api, "pk2")["locked"] is False
     # As the failed logins leave it (their throttles are tested in test_login_throttling).
-    api.db.write(
+    api.db._write(
         lambda conn: conn.execute(
             "UPDATE users SET failed_logins = 5, locked_until = '2999-01-01T00:00:00+00:00' "
             "WHERE code = 'pk2'"

@@ -46,7 +46,7 @@ def site(db: Database) -> None:
                     ((NOW - timedelta(days=2)).isoformat(), n, n),
                 )
 
-    db.write(seed)
+    db._write(seed)
 
 
 def test_abc_classes_rank_skus_by_their_share_of_picks(tmp_path: object) -> None:
@@ -72,19 +72,21 @@ def test_the_schedule_plans_class_a_locations_not_counted_lately(tmp_path: objec
             conn, CommandContext(actor=SYSTEM, key="k", at=NOW.isoformat()), every_week
         )
 
-    first = db.write(plan)
+    first = db._write(plan)
     planned = db.read(
         lambda c: [r[0] for r in c.execute("SELECT location_id FROM count_tasks ORDER BY 1")]
     )
     assert len(first) == 2 and planned == [1, 2]
-    assert db.write(plan) == []  # already planned: nothing twice
+    assert db._write(plan) == []  # already planned: nothing twice
     off = CountSettings(schedule_class_a_days=0)
     assert (
-        db.write(lambda c: service.create_due_tasks(c, CommandContext(actor=SYSTEM, key="k2"), off))
+        db._write(
+            lambda c: service.create_due_tasks(c, CommandContext(actor=SYSTEM, key="k2"), off)
+        )
         == []
     )
     # the worker's step runs the same as one command
-    db.write(lambda c: c.execute("UPDATE count_tasks SET status = 'cancelled'"))
+    db._write(lambda c: c.execute("UPDATE count_tasks SET status = 'cancelled'"))
     settings = Settings(counts=CountSettings(schedule_class_a_days=7, abc_window_days=3660))
     assert len(service.run_scheduled_counts(db, settings)) == 2
     db.close()

@@ -58,7 +58,7 @@ class CountMachine(RuleBasedStateMachine):
         self.folder = Path(tempfile.mkdtemp())
         self.db = Database(self.folder / "counts.db")
         self.db.migrate()
-        self.db.write(self._seed)
+        self.db._write(self._seed)
         self.keys = itertools.count()
         self.truth: Counter[tuple[int, int, str]] = Counter()  # (loc, sku, lot) -> units
         self.version: Counter[int] = Counter()  # changes per location (ledger or physical)

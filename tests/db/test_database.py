@@ -48,12 +48,12 @@ def test_a_failed_write_leaves_nothing(db: Database) -> None:
         raise RuntimeError("rules refused")
 
     with pytest.raises(RuntimeError):
-        db.write(half_then_fail)
+        db._write(half_then_fail)
     assert db.read(lambda conn: conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0]) == 0
 
 
 def test_writes_from_many_threads_are_serialised(db: Database) -> None:
-    db.write(
+    db._write(
         lambda conn: conn.execute(
             "INSERT INTO customers (code, name, min_shelf_life_days) VALUES ('C', 'c', 0)"
         )
@@ -65,7 +65,7 @@ def test_writes_from_many_threads_are_serialised(db: Database) -> None:
         conn.execute("UPDATE customers SET min_shelf_life_days = ? WHERE code = 'C'", (n + 1,))
 
     threads = [
-        threading.Thread(target=lambda: [db.write(bump) for _ in range(25)]) for _ in range(8)
+        threading.Thread(target=lambda: [db._write(bump) for _ in range(25)]) for _ in range(8)
     ]
     for t in threads:
         t.start()
@@ -81,7 +81,7 @@ def test_writes_from_many_threads_are_serialised(db: Database) -> None:
 
 def test_foreign_keys_are_enforced(db: Database) -> None:
     with pytest.raises(sqlite3.IntegrityError):
-        db.write(
+        db._write(
             lambda conn: conn.execute(
                 "INSERT INTO skus (customer_id, code, name) VALUES (99, 'S', 's')"
             )
@@ -95,7 +95,7 @@ def test_backup_is_a_consistent_copy_taken_while_writing(db: Database, tmp_path:
         i = 0
         while not stop.is_set():
             i += 1
-            db.write(
+            db._write(
                 lambda conn, i=i: conn.execute(
                     "INSERT INTO customers (code, name) VALUES (?, 'x')", (f"C{i}",)
                 )

@@ -59,7 +59,7 @@ def wait_until(what: str, ok: Callable[[], bool], seconds: float = 10) -> None:
 def writer_held(db: Database) -> Iterator[None]:
     """Holds the writer with one write until the body has queued the others behind it."""
     release = threading.Event()
-    holder = threading.Thread(target=lambda: db.write(lambda conn: release.wait(10)))
+    holder = threading.Thread(target=lambda: db._write(lambda conn: release.wait(10)))
     holder.start()
     wait_until("the holder is writing", lambda: db.waiting_writes == 0 and db._leading)
     try:
@@ -163,7 +163,7 @@ def test_an_unexpected_error_in_a_batch_rolls_back_only_that_write(db: Database)
         conn.execute("INSERT INTO customers (code, name) VALUES ('BROKEN', 'b')")
         raise RuntimeError("a bug in one command")
 
-    calls = [create_customer(db, "ONE"), lambda: db.write(broken), create_customer(db, "TWO")]
+    calls = [create_customer(db, "ONE"), lambda: db._write(broken), create_customer(db, "TWO")]
     one, error, two = in_threads(calls, db)
 
     assert isinstance(error, RuntimeError)
@@ -181,7 +181,7 @@ def test_when_sqlite_loses_the_batch_the_others_run_again_alone_and_commit(
 
     calls = [
         create_customer(db, "EARLIER"),
-        lambda: db.write(loses_the_transaction),
+        lambda: db._write(loses_the_transaction),
         create_customer(db, "LATER"),
     ]
     earlier, error, later = in_threads(calls, db)
@@ -200,11 +200,11 @@ def test_a_failed_commit_fails_only_the_write_that_caused_it(db: Database) -> No
             "DEFERRABLE INITIALLY DEFERRED)"
         )
 
-    db.write(tables)
+    db._write(tables)
     orphan = "INSERT INTO child (parent_id) VALUES (42)"  # fails only at COMMIT
     calls = [
         create_customer(db, "FIRST"),
-        lambda: db.write(lambda conn: conn.execute(orphan)),
+        lambda: db._write(lambda conn: conn.execute(orphan)),
         create_customer(db, "SECOND"),
     ]
     first, error, second = in_threads(calls, db)

@@ -144,7 +144,7 @@ def test_the_replaced_database_keeps_its_wal_and_the_backup_gets_none_of_it(
             "import os, sys\n"
             "from server.db import Database\n"
             "db = Database(sys.argv[1])\n"
-            "db.write(lambda c: c.execute(\"UPDATE users SET active = 0 WHERE code = 'pick01'\"))\n"
+            "db._write(lambda c: c.execute(\"UPDATE users SET active = 0 WHERE code = 'pick01'\"))\n"
             "os._exit(0)\n",
             str(database),
         ],

@@ -101,7 +101,8 @@ def test_a_serial_scanner_through_a_pty_survives_unplug_and_replug(
         ]
         port.unplug()
         wait_for(lambda: scanner.state == "unavailable")
-        time.sleep(0.5)  # several retries while it is away: still one log line
+        tried = scanner.tries
+        wait_for(lambda: scanner.tries >= tried + 3)  # retries while it is away: one log line
         port = Pty(tmp_path / "ttyScanner")
         wait_for(lambda: scanner.state == "available")
         port.send(b"]E04006381333931\r")
@@ -125,7 +126,8 @@ def test_a_hid_scanner_that_is_not_there_is_unavailable_and_said_once(
     scanner.start()
     try:
         wait_for(lambda: scanner.state == "unavailable")
-        time.sleep(0.3)  # several retries
+        tried = scanner.tries
+        wait_for(lambda: scanner.tries >= tried + 3)  # several retries
     finally:
         scanner.stop()
     assert scanner.detail  # why: no evdev package, or no such device

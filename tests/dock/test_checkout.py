@@ -282,7 +282,7 @@ def test_the_database_refuses_an_incomplete_departure_and_changes_after_it(site:
     a = packed_parcel(site, "T-1")
     made = ok(site.post("/api/v1/loading-lists", role="dock", json=truck([a["waybill_no"]])))
     with pytest.raises(sqlite3.IntegrityError, match="DEPARTURE_BLOCKED"):
-        site.db.write(
+        site.db._write(
             lambda c: c.execute(
                 "UPDATE loading_lists SET state = 'departed' WHERE id = ?", (made["id"],)
             )
@@ -291,7 +291,7 @@ def test_the_database_refuses_an_incomplete_departure_and_changes_after_it(site:
     ok(scan(site, made["id"], a["waybill_no"]))
     ok(site.post(f"/api/v1/loading-lists/{made['id']}/depart", role="dock", json={}))
     with pytest.raises(sqlite3.IntegrityError, match="LIST_DEPARTED"):
-        site.db.write(
+        site.db._write(
             lambda c: c.execute(
                 "UPDATE loading_list_parcels SET removed_at = 'x' WHERE list_id = ?", (made["id"],)
             )
@@ -307,7 +307,7 @@ def test_the_door_s_fixed_scanner_checks_out_a_truck(site: Api) -> None:
         StationSettings(name="door-1", kind="dock_door", printers=["label-1"])
     )
     add_user(site.db, site.settings, "dk1", ["dock"], badge="BF-BADGE-9005")
-    token = site.db.write(lambda c: auth.add_api_token(c, _ctx(), "door-1", "station"))["token"]
+    token = site.db._write(lambda c: auth.add_api_token(c, _ctx(), "door-1", "station"))["token"]
     a, b = packed_parcel(site, "T-1"), packed_parcel(site, "T-2")
     made = ok(site.post("/api/v1/loading-lists", role="dock", json=truck([a["waybill_no"]])))
     n = iter(range(100))

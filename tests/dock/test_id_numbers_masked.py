@@ -86,7 +86,7 @@ def test_an_id_number_scanned_at_the_door_is_kept_only_by_its_ending(site: Api) 
 
     site.settings.stations.append(StationSettings(name="door-1", kind="dock_door"))
     add_user(site.db, site.settings, "dk1", ["dock"], badge="BF-BADGE-9005")
-    token = site.db.write(lambda c: auth.add_api_token(c, _ctx(), "door-1", "station"))["token"]
+    token = site.db._write(lambda c: auth.add_api_token(c, _ctx(), "door-1", "station"))["token"]
     a = packed_parcel(site, "T-1")
     ok(site.post("/api/v1/loading-lists", role="dock", json=truck([a["waybill_no"]])))
     wrong = WRONG_IDS["check_character"]

@@ -97,7 +97,7 @@ def test_the_database_refuses_a_ship_movement_without_its_departed_list(site: Ap
         )
 
     with pytest.raises(sqlite3.IntegrityError, match="SHIP_WITHOUT_DEPARTURE"):
-        site.db.write(insert_ship)
+        site.db._write(insert_ship)
 
 
 def test_a_flow_that_ships_without_a_departed_list_gets_a_stable_code(site: Api) -> None:

@@ -36,7 +36,7 @@ def ids(db: Database) -> dict[str, int]:
         )
         return {"dock": 1, "a1": 2, "a2": 3, "a3_c2": 4, "out": 5}
 
-    return db.write(seed)
+    return db._write(seed)
 
 
 def move(db: Database, key: str | None = None, **fields: object) -> dict[str, object]:
@@ -145,7 +145,7 @@ def test_storage_refuses_a_second_customer(db: Database, ids: dict[str, int]) ->
 def test_the_database_itself_refuses_mixing_customers(db: Database, ids: dict[str, int]) -> None:
     move(db, kind="receive", **C1, quantity=5, to_location_id=ids["a1"])
     with pytest.raises(sqlite3.IntegrityError, match="LOCATION_OTHER_CUSTOMER"):
-        db.write(
+        db._write(
             lambda conn: conn.execute(
                 "INSERT INTO balances (location_id, customer_id, sku_id, quantity) VALUES (?, 2, 2, 1)",
                 (ids["a1"],),
@@ -235,7 +235,7 @@ def test_movements_are_append_only(db: Database, ids: dict[str, int]) -> None:
     move(db, kind="receive", **C1, quantity=1, to_location_id=ids["dock"])
     for sql in ("UPDATE movements SET quantity = 99", "DELETE FROM movements"):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            db.write(lambda conn, sql=sql: conn.execute(sql))
+            db._write(lambda conn, sql=sql: conn.execute(sql))
 
 
 def test_events_are_written_in_the_same_transaction_with_rising_sequence(

@@ -62,7 +62,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self._dir = tempfile.TemporaryDirectory()
         self.db = Database(Path(self._dir.name) / "ledger.db")
         self.db.migrate()
-        self.db.write(self._seed)
+        self.db._write(self._seed)
         self.model: Counter[tuple[int, int, int, str]] = Counter()  # (loc, cust, sku, lot) -> qty
         self.done: list[tuple[str, dict[str, Any], Any]] = []
         self.n = 0

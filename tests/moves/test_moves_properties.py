@@ -58,7 +58,7 @@ class MoveMachine(RuleBasedStateMachine):
         self._dir = tempfile.TemporaryDirectory()
         self.db = Database(Path(self._dir.name) / "moves.db")
         self.db.migrate()
-        self.db.write(self._seed)
+        self.db._write(self._seed)
         self.model: Counter[Key] = Counter()
         self.n = 0
 

@@ -125,14 +125,14 @@ def test_the_writers_lock_wait_is_measured(api: Api) -> None:
             held.set()
             release.wait(5)
 
-        db.write(wait)
+        db._write(wait)
 
     holder = threading.Thread(target=hold_the_writer)
     holder.start()
     held.wait(5)
     timer = threading.Timer(0.2, release.set)
     timer.start()
-    db.write(lambda conn: conn.execute("SELECT 1"))  # waits for the holder
+    db._write(lambda conn: conn.execute("SELECT 1"))  # waits for the holder
     holder.join()
     samples = scrape(api)
     assert value(samples, "bondfloor_db_write_lock_wait_seconds_count") >= before + 2
@@ -146,15 +146,15 @@ def test_writes_committed_together_are_counted_as_one_batch(api: Api) -> None:
     db = api.db
     before = scrape(api)
     release = threading.Event()
-    holder = threading.Thread(target=lambda: db.write(lambda conn: release.wait(5)))
+    holder = threading.Thread(target=lambda: db._write(lambda conn: release.wait(5)))
     holder.start()
     deadline = time.monotonic() + 5
     while not (db._leading and db.waiting_writes == 0):
         assert time.monotonic() < deadline
         time.sleep(0.005)
-    queued = [threading.Thread(target=lambda: db.write(lambda c: c.execute("SELECT 1")))]
-    queued += [threading.Thread(target=lambda: db.write(lambda c: c.execute("SELECT 2")))]
-    queued += [threading.Thread(target=lambda: db.write(lambda c: c.execute("SELECT 3")))]
+    queued = [threading.Thread(target=lambda: db._write(lambda c: c.execute("SELECT 1")))]
+    queued += [threading.Thread(target=lambda: db._write(lambda c: c.execute("SELECT 2")))]
+    queued += [threading.Thread(target=lambda: db._write(lambda c: c.execute("SELECT 3")))]
     for t in queued:
         t.start()
     while db.waiting_writes < 3:
@@ -194,7 +194,7 @@ def test_print_queue_alerts_and_sync_are_read_from_the_database(api: Api) -> Non
             ],
         )
 
-    api.db.write(seed)
+    api.db._write(seed)
     samples = scrape(api)
     assert value(samples, "bondfloor_print_jobs", printer="label-1", state="done") == 2
     assert value(samples, "bondfloor_print_jobs", printer="label-2", state="cancelled") == 1

@@ -88,8 +88,8 @@ def test_ready_fails_when_the_oms_link_has_failed_longer_than_the_threshold(
         def failing_since(minutes: int) -> None:
             """The oldest undelivered event is this old, and the last try failed."""
             at = (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat()
-            db.write(lambda conn: conn.execute("UPDATE events SET at = ?", (at,)))
-            db.write(
+            db._write(lambda conn: conn.execute("UPDATE events SET at = ?", (at,)))
+            db._write(
                 lambda conn: conn.execute(
                     "INSERT INTO sync_cursor (stream, attempts, last_error, updated_at) "
                     "VALUES (?, 3, '0: ConnectionRefusedError', ?) ON CONFLICT (stream) DO UPDATE "

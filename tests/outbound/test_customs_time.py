@@ -91,7 +91,7 @@ def test_a_reply_dated_a_year_ahead_is_refused_and_a_real_hold_still_applies(sit
 def test_a_future_status_taken_before_the_rule_gives_way_to_a_real_reply(site: Api) -> None:
     order = packed_order(site, "T-1")
     ahead = (datetime.now(UTC) + timedelta(days=365)).isoformat(timespec="milliseconds")
-    site.db.write(  # as an older version stored it
+    site.db._write(  # as an older version stored it
         lambda conn: conn.execute(
             "UPDATE orders SET customs_status = 800, customs_at = ? WHERE id = ?",
             (ahead, order["id"]),

@@ -196,7 +196,7 @@ def test_a_reserved_lot_that_expired_since_is_not_picked_and_is_reported_short(
 
     def confirm_at(at: str) -> Any:
         ctx = CommandContext(actor=picker, key=f"pick-at-{at}", at=at)
-        return site.db.write(
+        return site.db._write(
             lambda conn: picking.confirm_pick(conn, ctx, site.settings, task["id"], body)
         )
 

@@ -198,7 +198,7 @@ def test_a_silent_handhelds_lease_expires(site: Api) -> None:
     mine = next_task(site, built["id"], role="picker")
     assert next_task(site, built["id"], role="supervisor") is None
     # The handheld goes silent: move its lease end into the past instead of waiting.
-    site.db.write(
+    site.db._write(
         lambda c: c.execute(
             "UPDATE allocations SET lease_expires_at = '2000-01-01T00:00:00.000+00:00'"
         )

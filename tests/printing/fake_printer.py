@@ -26,6 +26,8 @@ class FakePrinter:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._open = 0  # connections accepted and not yet recorded
+        self._quiet = threading.Condition(self._lock)
 
     # -- switching it on and off -------------------------------------------------------
 
@@ -64,6 +66,13 @@ class FakePrinter:
             time.sleep(0.02)
         return self.received()
 
+    def wait_until_quiet(self, timeout: float = 10.0) -> bool:
+        """Every connection accepted so far has ended and its job is in `jobs`. The
+        dispatcher asks for the printer's status after a job's bytes, so a job it has sent
+        was accepted here before its send returned."""
+        with self._quiet:
+            return self._quiet.wait_for(lambda: self._open == 0, timeout)
+
     # -- the wire ----------------------------------------------------------------------
 
     def _serve(self) -> None:
@@ -75,7 +84,17 @@ class FakePrinter:
                 continue
             except OSError:
                 return
-            threading.Thread(target=self._session, args=(conn,), daemon=True).start()
+            with self._lock:
+                self._open += 1
+            threading.Thread(target=self._recorded_session, args=(conn,), daemon=True).start()
+
+    def _recorded_session(self, conn: socket.socket) -> None:
+        try:
+            self._session(conn)
+        finally:
+            with self._quiet:
+                self._open -= 1
+                self._quiet.notify_all()
 
     def _session(self, conn: socket.socket) -> None:
         data = b""

@@ -120,7 +120,11 @@ def test_a_printer_switched_off_keeps_the_labels_and_prints_each_once_when_back(
     printer.start()
     received = printer.wait_for_jobs(3)
     eventually(lambda: all(j["status"] == "done" for j in jobs(site)))
-    time.sleep(0.5)  # nothing more comes
+    # Nothing more comes: two more passes of the printer's loop, the second begun after
+    # every job was done, had their chance to send one again, and the printer has
+    # recorded whatever they sent.
+    assert site.client.app.state.printing.wait_for_passes("label-1", 2, timeout=10)
+    assert printer.wait_until_quiet()
     received = printer.received()
     waybills = [decoded(raster_images(data)[0])["Code128"] for data in received]
     assert waybills == [o["waybill_no"] for o in orders]  # in order, each once
@@ -155,7 +159,7 @@ def test_jobs_for_unknown_or_disabled_printers_fail_visibly(
     with TestClient(first) as client:
         db = first.state.db
         for name in ("ghost", "off-1"):
-            db.write(
+            db._write(
                 lambda c, n=name: c.execute(
                     "INSERT INTO print_jobs (printer, kind, payload, created_by, created_at) "
                     "VALUES (?, 'test', '{}', 'test', '2026-11-23')",

@@ -430,7 +430,7 @@ def test_snapshot_as_of_any_seq_equals_the_balances_recorded_then(ops: list[Any]
         db = Database(Path(tmp) / "prop.db")
         try:
             db.migrate()
-            db.write(_seed_prop)
+            db._write(_seed_prop)
             recorded: dict[int, Counter[tuple[Any, ...]]] = {0: Counter()}
             for op in ops:
                 m = db.read(lambda conn, op=op: _movement(conn, op))

@@ -88,8 +88,8 @@ def test_retention_keeps_the_newest_n_and_anything_younger_than_keep_days(tmp_pa
 def test_a_backup_is_made_while_a_write_transaction_is_open_and_is_whole(tmp_path: Path) -> None:
     db = Database(tmp_path / "site.db")
     db.migrate()
-    db.write(lambda conn: conn.execute("CREATE TABLE probe (n INTEGER)"))
-    db.write(
+    db._write(lambda conn: conn.execute("CREATE TABLE probe (n INTEGER)"))
+    db._write(
         lambda conn: conn.executemany("INSERT INTO probe VALUES (?)", [(i,) for i in range(500)])
     )
     holding = threading.Event()
@@ -100,7 +100,7 @@ def test_a_backup_is_made_while_a_write_transaction_is_open_and_is_whole(tmp_pat
         holding.set()
         release.wait(10)
 
-    writer = threading.Thread(target=db.write, args=(hold_the_writer,))
+    writer = threading.Thread(target=db._write, args=(hold_the_writer,))
     writer.start()
     try:
         assert holding.wait(5)
@@ -174,10 +174,14 @@ def test_backup_file_and_backup_now_from_the_command_line(tmp_path: Path) -> Non
     assert (tmp_path / "one.db").is_file()
     first = bf("backup", "now")
     assert first.returncode == 0, first.stderr
-    time.sleep(1.1)  # names have seconds
+    # As if it was made a minute ago (names have seconds), instead of waiting for one to pass.
+    (made,) = list_backups(tmp_path / "backups", "SITE1")
+    older = made.path.with_name(backup_name("SITE1", made.at - timedelta(minutes=1)))
+    made.path.rename(older)
     second = bf("backup", "now")
     assert "removed" in second.stdout  # keep = 1
-    assert len(list_backups(tmp_path / "backups", "SITE1")) == 1
+    (kept,) = list_backups(tmp_path / "backups", "SITE1")
+    assert kept.path != older and not older.exists()
 
 
 def test_litestream_config_for_a_folder_and_for_s3() -> None:
@@ -199,9 +203,9 @@ def test_wal_autocheckpoint_pages_zero_leaves_checkpoints_to_litestream(
     tmp_path: Path, pages: int, wal_grows: bool
 ) -> None:
     db = Database(tmp_path / "site.db", wal_autocheckpoint=pages)
-    db.write(lambda conn: conn.execute("CREATE TABLE filler (b BLOB)"))
+    db._write(lambda conn: conn.execute("CREATE TABLE filler (b BLOB)"))
     for _ in range(30):  # about 3000 pages of 4 KiB, 100 per transaction
-        db.write(
+        db._write(
             lambda conn: conn.executemany(
                 "INSERT INTO filler VALUES (randomblob(4000))", [()] * 100
             )

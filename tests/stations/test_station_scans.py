@@ -49,7 +49,7 @@ def settings(tmp_path: Any) -> Settings:
 
 
 def station_token(api: Api, name: str) -> str:
-    return str(api.db.write(lambda c: auth.add_api_token(c, _ctx(), name, "station"))["token"])
+    return str(api.db._write(lambda c: auth.add_api_token(c, _ctx(), name, "station"))["token"])
 
 
 class Station:
@@ -247,7 +247,7 @@ def test_an_agent_printer_is_claimed_by_its_agent_and_settled_by_its_answer(site
     assert away.json()["status"] == "queued"
     printers = {p["name"]: p for p in site.get("/api/v1/printers").json()}
     assert printers["bench-2"]["state"] == "offline"
-    site.db.write(lambda c: c.execute("UPDATE print_jobs SET next_attempt_at = ''"))
+    site.db._write(lambda c: c.execute("UPDATE print_jobs SET next_attempt_at = ''"))
     again = site.client.post("/api/v1/station/printers/bench-2/next-job", headers=bench.headers)
     assert again.json()["id"] == job_id and again.json()["attempts"] == 2
     done = site.client.post(

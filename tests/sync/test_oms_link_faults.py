@@ -88,6 +88,10 @@ class Link:
             health: dict[str, Any] = json.loads(answer.read())
         return health
 
+    def delivery_passes(self) -> int:
+        """Passes of the floor's sync worker so far (`/health` workers.sync.runs)."""
+        return int(self.sync_status()["workers"]["sync"]["runs"])
+
 
 def stop_server_hard(proc: Any) -> None:
     import os
@@ -184,7 +188,8 @@ def test_oms_away_for_a_while_then_back_gets_everything_once(link: Link) -> None
     wait_for(lambda: link.sync_status()["sync"]["last_error"], "a failed delivery")
     status = link.sync_status()["sync"]
     assert status["backlog"] > 0 and status["attempts"] >= 1, status
-    time.sleep(1.0)
+    # Away for a while: the floor has tried again, and failed again, since.
+    wait_for(lambda: link.sync_status()["sync"]["attempts"] >= 3, "two more failed deliveries")
     link.sim.start()  # same store: it remembers what it took
     journal = settle(link)
     assert_exactly_once_in_order(link, journal)
@@ -209,7 +214,10 @@ def test_refused_event_stops_delivery_until_a_supervisor_skips_it(link: Link) ->
         lambda: (link.sync_status()["sync"].get("stopped") or {}).get("seq") == refused,
         f"stopped at {refused}",
     )
-    time.sleep(0.5)
+    # Two more passes of the delivery worker, the second begun after the stop was recorded,
+    # had their chance to send past it (an OMS takes an event before it answers).
+    passes = link.delivery_passes()
+    wait_for(lambda: link.delivery_passes() >= passes + 2, "two more delivery passes")
     assert max(e["seq"] for e in link.sim.taken(SITE)) == refused - 1, "nothing after the stop"
     sup = login(link.server.base_url, "sup01")
     skip = post(
