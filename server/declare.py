@@ -12,8 +12,11 @@ declaration's job.
         "Close the receipt: every difference needs its reason."
         return service.close_receipt(conn, ctx, plan_id, data)
 
-A read is declared with `@query` and gets a read-only connection (one snapshot); no
-declared route ever holds the database, so none can write around a command.
+A read is declared with `@query` and gets a read-only connection (one snapshot). A route
+whose only writes are the server's own bookkeeping (a login, an agent's heartbeat) is
+declared with `@bookkeeping` and gets `books`: reads and the named writes of
+server/system_writes.py. No declared route ever holds the database, so none can write
+around a command.
 
 The function's other parameters are the route's, as Litestar reads them: path and query
 parameters, `data` (the body, of the declared `payload`), a raw `body`, and named

@@ -17,10 +17,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.testing import TestClient
 
+from server import system_writes
 from server.commands import SYSTEM, CommandContext, request_fingerprint
 from server.db import Database
-from server.declare import command, query, request_fingerprint_payload
+from server.declare import bookkeeping, command, query, request_fingerprint_payload
 from server.errors import Conflict, DomainError
+from server.system_writes import Books
 from server.web import PUBLIC, allow, handle_domain_error
 from tests.conftest import Api
 
@@ -422,3 +424,40 @@ def test_a_declared_query_sent_as_a_post_answers_200(
     answer = client.post("/things/check", json={"thing": 1, "note": "x"})
     assert answer.status_code == 200
     assert answer.json() == {"thing": 1, "note": "x"}
+
+
+# -- bookkeeping: a route whose only writes are system writes ------------------------------
+
+
+class Seen(msgspec.Struct, kw_only=True):
+    events: int
+
+
+@bookkeeping(post, "/things/seen", roles=allow(PUBLIC), answer=Seen, tags=["test"], status_code=201)
+def see_things(books: Books) -> Seen:
+    """Read through the books; no database in sight."""
+    return Seen(
+        events=books.read(lambda conn: conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+    )
+
+
+def test_a_bookkeeping_route_takes_books_not_the_database_and_answers_its_status(
+    db: Database,
+) -> None:
+    # The handler litestar sees takes the database; the declared function gets books.
+    assert "db" in see_things.fn.__signature__.parameters
+    app = Litestar(
+        route_handlers=[see_things],
+        dependencies={"db": Provide(lambda: db, sync_to_thread=False)},
+    )
+    with TestClient(app) as client:
+        answer = client.post("/things/seen")
+    assert answer.status_code == 201, answer.text
+    assert answer.json() == {"events": 0}
+
+
+def test_books_run_only_the_named_system_writes(db: Database) -> None:
+    books = Books(db)
+    with pytest.raises(TypeError, match="is not a system write"):
+        books.record(lambda db: db)  # type: ignore[arg-type]
+    books.record(system_writes.probe_writer)  # a named one runs
