@@ -12,8 +12,11 @@ declaration's job.
         "Close the receipt: every difference needs its reason."
         return service.close_receipt(conn, ctx, plan_id, data)
 
-A read is declared with `@query` and gets a read-only connection (one snapshot); no
-declared route ever holds the database, so none can write around a command.
+A read is declared with `@query` and gets a read-only connection (one snapshot). A route
+whose only writes are the server's own bookkeeping (a login, an agent's heartbeat) is
+declared with `@bookkeeping` and gets `books`: reads and the named writes of
+server/system_writes.py. No declared route ever holds the database, so none can write
+around a command.
 
 The function's other parameters are the route's, as Litestar reads them: path and query
 parameters, `data` (the body, of the declared `payload`), a raw `body`, and named
@@ -41,6 +44,7 @@ from server.chunked import floor_first, run_chunked_command
 from server.commands import Actor, CommandContext, run_command
 from server.db import Database
 from server.imports import body_digest
+from server.system_writes import Books
 from server.web import IdempotencyKey
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -182,11 +186,15 @@ def query(
     summary: str | None = None,
     opt: dict[str, Any] | None = None,
     media_type: str | None = None,
+    paged: bool = False,
 ) -> Callable[[F], HTTPRouteHandler]:
     """Declare a read route; the decorated function gets a read-only connection first.
 
     A read that answers a file (a PNG, a CSV) returns a litestar `Response` and declares
-    its `media_type` for the OpenAPI document.
+    its `media_type` for the OpenAPI document. `paged=True` declares a read streamed page
+    by page (a whole history as CSV): the function gets `read` instead of a connection, a
+    function that runs one page's read on a read-only connection (its own snapshot), so a
+    long download holds no reader between pages.
     """
 
     def declare(read: F) -> HTTPRouteHandler:
@@ -194,12 +202,11 @@ def query(
 
         def handler(**kwargs: Any) -> Any:
             db: Database = kwargs.pop("db")
+            if paged:
+                return read(db.read, **kwargs)
             return db.read(lambda conn: read(conn, **kwargs))
 
-        db_param = inspect.Parameter(
-            "db", inspect.Parameter.KEYWORD_ONLY, annotation=NamedDependency[Database]
-        )
-        _dress(handler, read, {**params, "db": db_param}, answer)
+        _dress(handler, read, {**params, "db": _db_parameter()}, answer)
         return route(
             path,
             opt={**roles, **(opt or {})},
@@ -211,6 +218,54 @@ def query(
         )(handler)
 
     return declare
+
+
+def bookkeeping(
+    route: RouteDecorator,
+    path: str,
+    *,
+    roles: dict[str, Any],
+    answer: Any,
+    tags: list[str],
+    payload: type[msgspec.Struct] | None = None,
+    summary: str | None = None,
+    opt: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Callable[[F], HTTPRouteHandler]:
+    """Declare a route whose only writes are the server's own bookkeeping: a login, a
+    logout, a station agent's heartbeat, print-job claim and report (each write in
+    server/system_writes.py says why it is not a command). The decorated function gets
+    `books` first (`server.system_writes.Books`): reads, and those named writes; never the
+    database. `status_code` is the success status (201 for a login: a session is made).
+    """
+
+    def declare(keeps: F) -> HTTPRouteHandler:
+        params = _route_parameters(keeps, skip=1)
+        if payload is not None:
+            _check_body(keeps, params, payload)
+            params["data"] = params["data"].replace(annotation=JSONBody[payload])  # type: ignore[misc,valid-type]
+
+        def handler(**kwargs: Any) -> Any:
+            db: Database = kwargs.pop("db")
+            return keeps(Books(db), **kwargs)
+
+        _dress(handler, keeps, {**params, "db": _db_parameter()}, answer)
+        return route(
+            path,
+            opt={**roles, **(opt or {})},
+            sync_to_thread=True,
+            status_code=status_code,
+            tags=tags,
+            summary=summary,
+        )(handler)
+
+    return declare
+
+
+def _db_parameter() -> inspect.Parameter:
+    return inspect.Parameter(
+        "db", inspect.Parameter.KEYWORD_ONLY, annotation=NamedDependency[Database]
+    )
 
 
 def request_fingerprint_payload(

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from server import clock
 from server.alerts import service as alerts
@@ -34,6 +35,32 @@ from server.printing import service as printing
 from server.stations import agent_link
 from server.sync import outbox
 from server.sync.dialects import Answer
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Books:
+    """What a route declared `@bookkeeping` (server/declare.py) is handed instead of the
+    database: reads on a read-only connection, and the writes named in this module. It has
+    no other way to write, so such a route cannot change a floor fact around a command."""
+
+    __slots__ = ("_db",)
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def read(self, reads: Callable[[sqlite3.Connection], T]) -> T:
+        return self._db.read(reads)
+
+    def record(
+        self, write: Callable[Concatenate[Database, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run one of this module's writes (or a login, which ends in `record_login`)."""
+        if write.__module__ != __name__ and write is not auth.login:
+            raise TypeError(f"{write.__qualname__} is not a system write")
+        return write(self._db, *args, **kwargs)
+
 
 # -- sessions and tokens ---------------------------------------------------------------
 
@@ -231,7 +258,7 @@ def record_agent_job_result(
     job_id: int,
     result: agent_link.JobResult,
     at: str,
-) -> dict[str, Any]:
+) -> agent_link.JobSettled:
     """How a print job claimed by a station's agent went.
 
     Not a command: what the printer said, relayed by the agent (as the dispatcher does for

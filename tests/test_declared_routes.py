@@ -3,6 +3,7 @@ the declaration's job, and the slices converted to it write nothing by hand."""
 
 from __future__ import annotations
 
+import ast
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -16,10 +17,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.testing import TestClient
 
+from server import system_writes
 from server.commands import SYSTEM, CommandContext, request_fingerprint
 from server.db import Database
-from server.declare import command, query, request_fingerprint_payload
+from server.declare import bookkeeping, command, query, request_fingerprint_payload
 from server.errors import Conflict, DomainError
+from server.system_writes import Books
 from server.web import PUBLIC, allow, handle_domain_error
 from tests.conftest import Api
 
@@ -39,6 +42,10 @@ DECLARED_SLICES = (
     "reconcile",
     "alerts",
     "sync",
+    "stock",
+    "trace",
+    "stations",
+    "auth",
 )
 DECLARED_TAGS = {
     "master data",
@@ -57,7 +64,32 @@ DECLARED_TAGS = {
     "dashboard",
     "sync",
     "auth",
+    "stock",
+    "trace",
+    "stations",
+    "station agent",
 }
+LITESTAR_ROUTE_DECORATORS = {"get", "post", "put", "patch", "delete", "head", "route"}
+UNDECLARED_INFRASTRUCTURE = {
+    ("server/status/routes.py", "health"): "monitoring: reports the workers, the print "
+    "dispatcher and the uptime from the app's state beside the database, and must answer "
+    "while the floor API is in trouble",
+    ("server/status/routes.py", "client_config"): "public settings before login; reads no database",
+    ("server/sync/routes.py", "event_schema"): "the published events contract, built from "
+    "code and the site code; reads no database",
+    ("server/observe/routes.py", "live"): "liveness probe; touches nothing",
+    ("server/observe/routes.py", "ready"): "readiness probe: takes the writer for an empty "
+    "transaction (system_writes.probe_writer) and checks disk and OMS, answering 503",
+    ("server/observe/routes.py", "metrics"): "Prometheus text from the process's registry; "
+    "reads no database",
+    ("server/tls/routes.py", "ca_certificate"): "the site CA file; reads no database",
+    ("server/tls/routes.py", "ca_qr_code"): "a QR code of the CA's address; reads no database",
+    ("server/tls/routes.py", "site_ca"): "the CA's facts from its file; reads no database",
+    ("server/app_shell.py", "service_worker"): "the handheld app's service worker script, "
+    "built from the page files; reads no database",
+}
+"""Routes left as bare litestar routes, each with why: infrastructure, not the floor API.
+(The page files and the OpenAPI document are served by litestar's own routers.)"""
 
 
 def routes_modules() -> list[Path]:
@@ -71,6 +103,43 @@ def test_hand_written_commands_in_routes_only_go_down() -> None:
     assert sum(counts.values()) <= HAND_WRITTEN_COMMANDS_LEFT, {
         path: n for path, n in counts.items() if n
     }
+
+
+def bare_route_handlers(source: str) -> list[str]:
+    """The functions decorated straight with a litestar route decorator (`@get(...)`),
+    not through a declaration (`@query(get, ...)`)."""
+    bare = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for decorator in node.decorator_list:
+            called = decorator.func if isinstance(decorator, ast.Call) else decorator
+            if isinstance(called, ast.Name) and called.id in LITESTAR_ROUTE_DECORATORS:
+                bare.append(node.name)
+    return bare
+
+
+def test_every_route_is_declared_or_allowlisted_as_infrastructure() -> None:
+    # Every module under server/, not only the routes modules: a route written elsewhere
+    # is still a route.
+    bare = {
+        (str(p.relative_to(ROOT)), name)
+        for p in sorted((ROOT / "server").rglob("*.py"))
+        for name in bare_route_handlers(p.read_text())
+    }
+    assert sorted(bare - UNDECLARED_INFRASTRUCTURE.keys()) == []
+    # An entry whose route was declared since (or is gone) leaves the list.
+    assert sorted(UNDECLARED_INFRASTRUCTURE.keys() - bare) == []
+
+
+def test_a_bare_route_decorator_is_found_and_a_declared_one_is_not() -> None:
+    source = (
+        "@get('/a', opt=X)\ndef a(db): ...\n"
+        "@post\ndef b(): ...\n"
+        "@query(get, '/c', roles=X, answer=int, tags=[])\ndef c(conn): ...\n"
+        "@bookkeeping(post, '/d', roles=X, answer=int, tags=[])\ndef d(books): ...\n"
+    )
+    assert bare_route_handlers(source) == ["a", "b"]
 
 
 def test_declared_slices_write_only_through_their_declarations() -> None:
@@ -355,3 +424,40 @@ def test_a_declared_query_sent_as_a_post_answers_200(
     answer = client.post("/things/check", json={"thing": 1, "note": "x"})
     assert answer.status_code == 200
     assert answer.json() == {"thing": 1, "note": "x"}
+
+
+# -- bookkeeping: a route whose only writes are system writes ------------------------------
+
+
+class Seen(msgspec.Struct, kw_only=True):
+    events: int
+
+
+@bookkeeping(post, "/things/seen", roles=allow(PUBLIC), answer=Seen, tags=["test"], status_code=201)
+def see_things(books: Books) -> Seen:
+    """Read through the books; no database in sight."""
+    return Seen(
+        events=books.read(lambda conn: conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+    )
+
+
+def test_a_bookkeeping_route_takes_books_not_the_database_and_answers_its_status(
+    db: Database,
+) -> None:
+    # The handler litestar sees takes the database; the declared function gets books.
+    assert "db" in see_things.fn.__signature__.parameters
+    app = Litestar(
+        route_handlers=[see_things],
+        dependencies={"db": Provide(lambda: db, sync_to_thread=False)},
+    )
+    with TestClient(app) as client:
+        answer = client.post("/things/seen")
+    assert answer.status_code == 201, answer.text
+    assert answer.json() == {"events": 0}
+
+
+def test_books_run_only_the_named_system_writes(db: Database) -> None:
+    books = Books(db)
+    with pytest.raises(TypeError, match="is not a system write"):
+        books.record(lambda db: db)  # type: ignore[arg-type]
+    books.record(system_writes.probe_writer)  # a named one runs

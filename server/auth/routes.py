@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from server import system_writes
 from server.auth import admin_routes, service
@@ -32,9 +32,9 @@ from server.auth.schemas import (
 )
 from server.commands import Actor, CommandContext
 from server.config import Settings
-from server.db import Database
-from server.declare import command, query
+from server.declare import bookkeeping, command, query
 from server.error_codes import ERR
+from server.system_writes import Books
 from server.web import FLOOR_ROLES, MANAGERS, PUBLIC, allow
 
 TAGS = ["auth"]
@@ -42,16 +42,20 @@ ADMIN = allow("admin")
 
 
 # Public, yet it refuses wrong credentials (401) and too many attempts (429).
-@post(
+@bookkeeping(
+    post,
     "/api/v1/auth/login",
-    opt={**allow(PUBLIC), "errors": {401, 429}},
-    sync_to_thread=True,
-    tags=["auth"],
+    roles=allow(PUBLIC),
+    opt={"errors": {401, 429}},
+    payload=LoginRequest,
+    answer=LoginAnswer,
+    tags=TAGS,
+    status_code=201,
 )
 def login(
-    data: JSONBody[LoginRequest],
+    books: Books,
+    data: LoginRequest,
     request: Request[Any, Any, Any],
-    db: NamedDependency[Database],
     settings: NamedDependency[Settings],
 ) -> LoginAnswer:
     """Open a session with user code + PIN, a badge scan, or (managers) a badge + PIN.
@@ -67,7 +71,7 @@ def login(
         pin=data.pin,
         badge=data.badge,
     )
-    return service.login(db, settings.auth, request.app.state.login_gate, attempt)
+    return books.record(service.login, settings.auth, request.app.state.login_gate, attempt)
 
 
 def bearer_token(request: Request[Any, Any, Any]) -> str:
@@ -100,17 +104,10 @@ def end_session(
     return service.end_own_session(conn, ctx, session_id)
 
 
-@post(
-    "/api/v1/auth/logout",
-    opt=allow(FLOOR_ROLES),
-    sync_to_thread=True,
-    status_code=200,
-    tags=["auth"],
-)
-def logout(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> LoggedOut:
+@bookkeeping(post, "/api/v1/auth/logout", roles=allow(FLOOR_ROLES), answer=LoggedOut, tags=TAGS)
+def logout(books: Books, request: Request[Any, Any, Any]) -> LoggedOut:
     """End the session of the token this request carries."""
-    token = request.headers.get("authorization", "").partition(" ")[2].strip()
-    system_writes.end_session_of_token(db, token)
+    books.record(system_writes.end_session_of_token, bearer_token(request))
     return LoggedOut(logged_out=True)
 
 

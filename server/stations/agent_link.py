@@ -16,7 +16,7 @@ from typing import Any, Literal
 import msgspec
 
 from server import clock
-from server.config import PrinterSettings, Settings, StationSettings
+from server.config import PrinterSettings, ScannerSettings, Settings, StationSettings
 from server.error_codes import ERR
 from server.printing import service as printing
 
@@ -39,22 +39,53 @@ class JobResult(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     detail: str = ""
 
 
+class AgentConfig(msgspec.Struct, kw_only=True):
+    """The station behind an agent's token and the devices the agent opens."""
+
+    station: str
+    kind: str
+    site: str
+    server_version: str
+    scanners: list[ScannerSettings]
+    printers: list[PrinterSettings]
+
+
+class HeartbeatSeen(msgspec.Struct, kw_only=True):
+    station: str
+    at: str
+
+
+class ClaimedJob(msgspec.Struct, kw_only=True):
+    """A print job claimed for the agent's printer, rendered for it."""
+
+    id: int
+    kind: str
+    attempts: int
+    escpos: str
+    preview_png: str
+
+
+class JobSettled(msgspec.Struct, kw_only=True):
+    """Where a job stands once the agent's report is recorded."""
+
+    id: int
+    status: str
+
+
 def agent_printers(settings: Settings, station: StationSettings) -> list[PrinterSettings]:
     return [p for p in settings.printers if p.via_station == station.name]
 
 
-def agent_config(settings: Settings, station: StationSettings, version: str) -> dict[str, Any]:
+def agent_config(settings: Settings, station: StationSettings, version: str) -> AgentConfig:
     """The devices the agent opens, as configured for its station."""
-    return {
-        "station": station.name,
-        "kind": station.kind,
-        "site": settings.site.code,
-        "server_version": version,
-        "scanners": [
-            msgspec.to_builtins(s) for s in settings.scanners if s.name in station.scanners
-        ],
-        "printers": [msgspec.to_builtins(p) for p in agent_printers(settings, station)],
-    }
+    return AgentConfig(
+        station=station.name,
+        kind=station.kind,
+        site=settings.site.code,
+        server_version=version,
+        scanners=[s for s in settings.scanners if s.name in station.scanners],
+        printers=agent_printers(settings, station),
+    )
 
 
 def record_heartbeat(
@@ -108,7 +139,7 @@ def record_job_result(
     job_id: int,
     result: JobResult,
     at: str,
-) -> dict[str, Any]:
+) -> JobSettled:
     """Settle a claimed job as the agent reports it; a late or repeated answer changes nothing."""
     row = job_of_station(conn, settings, station, job_id)
     detail = result.detail[:300]
@@ -122,7 +153,7 @@ def record_job_result(
         state = result.state or ("unavailable" if result.outcome == "unavailable" else "online")
         printing.set_printer_state(conn, row["printer"], state[:32], detail, at)
     status = conn.execute("SELECT status FROM print_jobs WHERE id = ?", (job_id,)).fetchone()[0]
-    return {"id": job_id, "status": status}
+    return JobSettled(id=job_id, status=status)
 
 
 AGENT_SILENT_SECONDS = 30

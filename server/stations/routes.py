@@ -10,24 +10,25 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.params import PathParameter, QueryParameter
 
 from server import __version__, system_writes
 from server.commands import Actor, CommandContext, utc_now
 from server.config import Settings, StationSettings, site_today
-from server.db import Database
-from server.declare import command, query
+from server.declare import bookkeeping, command, query
 from server.outbound.schemas import PackedParcel
 from server.printing.dispatch import PrintDispatcher, render_job
 from server.stations import agent_link, service
 from server.stations.schemas import StationScanRecord, StationView, StationWorker
 from server.stations.service import StationScan
+from server.system_writes import Books
 from server.web import MANAGERS, MAX_SQLITE_INT, allow
 
 VIEWERS = allow(MANAGERS, "packer", "dock")
 SCANNERS = allow(MANAGERS, "packer", "dock", "station")
 AGENT = allow("station")
 TAGS = ["stations"]
+AGENT_TAGS = ["station agent"]
 StationName = Annotated[str, PathParameter(min_length=1, max_length=64)]
 JobId = Annotated[int, PathParameter(ge=1, le=MAX_SQLITE_INT)]
 LONGEST_WAIT_SECONDS = 25.0
@@ -197,51 +198,52 @@ def pack(
 # -- the station agent -------------------------------------------------------------------
 
 
-@get("/api/v1/station/config", opt=AGENT, sync_to_thread=True, tags=["station agent"])
+@query(get, "/api/v1/station/config", roles=AGENT, answer=agent_link.AgentConfig, tags=AGENT_TAGS)
 def agent_config(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     actor: NamedDependency[Actor],
     settings: NamedDependency[Settings],
-) -> dict[str, Any]:
+) -> agent_link.AgentConfig:
     """The station behind the token, with the scanners and printers its agent opens."""
     where = service.station_settings(settings, actor.code)
     return agent_link.agent_config(settings, where, __version__)
 
 
-@post(
+@bookkeeping(
+    post,
     "/api/v1/station/heartbeat",
-    opt=AGENT,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["station agent"],
+    roles=AGENT,
+    payload=agent_link.Heartbeat,
+    answer=agent_link.HeartbeatSeen,
+    tags=AGENT_TAGS,
 )
 def heartbeat(
-    data: JSONBody[agent_link.Heartbeat],
-    db: NamedDependency[Database],
+    books: Books,
+    data: agent_link.Heartbeat,
     actor: NamedDependency[Actor],
     settings: NamedDependency[Settings],
-) -> dict[str, Any]:
+) -> agent_link.HeartbeatSeen:
     """The agent is alive; how its scanners and printers are."""
     where = service.station_settings(settings, actor.code)
-    system_writes.record_agent_heartbeat(db, settings, where, data, utc_now())
-    return {"station": where.name, "at": utc_now()}
+    books.record(system_writes.record_agent_heartbeat, settings, where, data, utc_now())
+    return agent_link.HeartbeatSeen(station=where.name, at=utc_now())
 
 
-@post(
+@bookkeeping(
+    post,
     "/api/v1/station/printers/{name:str}/next-job",
-    opt=AGENT,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["station agent"],
+    roles=AGENT,
+    answer=Response[agent_link.ClaimedJob],
+    tags=AGENT_TAGS,
 )
 def next_job(
+    books: Books,
     name: StationName,
-    db: NamedDependency[Database],
     actor: NamedDependency[Actor],
     settings: NamedDependency[Settings],
     printing: NamedDependency[PrintDispatcher],
     wait: Annotated[float, QueryParameter(ge=0, le=LONGEST_WAIT_SECONDS)] = 0,
-) -> Response[Any]:
+) -> Response[agent_link.ClaimedJob]:
     """Claim the head of this printer's queue, rendered as ESC/POS (204 when there is none).
 
     With `wait`, the call waits up to that many seconds for a job to be queued. A claimed
@@ -251,12 +253,12 @@ def next_job(
     printer = agent_link.agent_printer(settings, where, name)
     deadline = time.monotonic() + wait
     while True:
-        job = system_writes.claim_print_job(db, name, utc_now())
+        job = books.record(system_writes.claim_print_job, name, utc_now())
         if job is not None:
             break
         left = deadline - time.monotonic()
         if left <= 0 or printing.stopping:
-            return Response(content=None, status_code=204)
+            return Response(content=None, status_code=204)  # type: ignore[arg-type]
         printing.wait_for_job(name, min(left, 1.0))
     from devices import facesheet
 
@@ -264,39 +266,40 @@ def next_job(
         image = render_job(job, printer, settings)
     except facesheet.LabelError as err:
         error = f"{err.code}: {err.message}"
-        system_writes.mark_print_job_failed(db, job["id"], error, utc_now())
-        return Response(content=None, status_code=204)
-    return Response(
-        content={
-            "id": job["id"],
-            "kind": job["kind"],
-            "attempts": job["attempts"],
-            "escpos": base64.b64encode(facesheet.to_escpos(image)).decode(),
-            "preview_png": (
-                base64.b64encode(facesheet.to_png(image)).decode() if printer.kind == "file" else ""
-            ),
-        },
-        status_code=200,
+        books.record(system_writes.mark_print_job_failed, job["id"], error, utc_now())
+        return Response(content=None, status_code=204)  # type: ignore[arg-type]
+    claimed = agent_link.ClaimedJob(
+        id=job["id"],
+        kind=job["kind"],
+        attempts=job["attempts"],
+        escpos=base64.b64encode(facesheet.to_escpos(image)).decode(),
+        preview_png=(
+            base64.b64encode(facesheet.to_png(image)).decode() if printer.kind == "file" else ""
+        ),
     )
+    return Response(content=claimed, status_code=200)
 
 
-@post(
+@bookkeeping(
+    post,
     "/api/v1/station/print-jobs/{job_id:int}/result",
-    opt=AGENT,
-    sync_to_thread=True,
-    status_code=200,
-    tags=["station agent"],
+    roles=AGENT,
+    payload=agent_link.JobResult,
+    answer=agent_link.JobSettled,
+    tags=AGENT_TAGS,
 )
 def job_result(
+    books: Books,
     job_id: JobId,
-    data: JSONBody[agent_link.JobResult],
-    db: NamedDependency[Database],
+    data: agent_link.JobResult,
     actor: NamedDependency[Actor],
     settings: NamedDependency[Settings],
-) -> dict[str, Any]:
+) -> agent_link.JobSettled:
     """How a claimed job went: printed, printer unavailable (tried again later), or failed."""
     where = service.station_settings(settings, actor.code)
-    return system_writes.record_agent_job_result(db, settings, where, job_id, data, utc_now())
+    return books.record(
+        system_writes.record_agent_job_result, settings, where, job_id, data, utc_now()
+    )
 
 
 route_handlers = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Annotated
 
 from litestar import get
@@ -9,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from server.config import Settings
-from server.db import Database
+from server.declare import query
 from server.stock.service import StockLookup, lookup_stock
 from server.web import FLOOR_ROLES, allow
 
@@ -17,14 +18,14 @@ from server.web import FLOOR_ROLES, allow
 STOCK_READERS = allow(FLOOR_ROLES - {"counter"})
 
 
-@get("/api/v1/stock/lookup", opt=STOCK_READERS, sync_to_thread=True, tags=["stock"])
+@query(get, "/api/v1/stock/lookup", roles=STOCK_READERS, answer=StockLookup, tags=["stock"])
 def stock_lookup(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     settings: NamedDependency[Settings],
     code: Annotated[str, QueryParameter(min_length=1, max_length=200)],
 ) -> StockLookup:
     """What is where: a location's contents, or where an item (barcode, GS1, SKU code) lies."""
-    return db.read(lambda conn: lookup_stock(conn, code, settings.scan.gs_placeholder))
+    return lookup_stock(conn, code, settings.scan.gs_placeholder)
 
 
 route_handlers = [stock_lookup]

@@ -6,7 +6,8 @@ more than a receiver or a picker needs (they have the stock lookup).
 
 from __future__ import annotations
 
-from typing import Annotated
+import sqlite3
+from typing import Annotated, Any
 
 from litestar import get
 from litestar.di import NamedDependency
@@ -14,21 +15,22 @@ from litestar.params import QueryParameter
 from litestar.response import Stream
 
 from server.config import Settings
-from server.db import Database
+from server.declare import query
 from server.trace import service
 from server.trace.schemas import Explanation, TraceKind, TracePage
 from server.web import MANAGERS, allow
 
 TRACERS = allow(MANAGERS)
+TAGS = ["trace"]
 Kind = Annotated[TraceKind, QueryParameter(description="What the value names")]
 Value = Annotated[str, QueryParameter(min_length=1, max_length=80, description="What to trace")]
 Customer = Annotated[str | None, QueryParameter(max_length=40, description="Customer code")]
 Sku = Annotated[str | None, QueryParameter(max_length=40, description="SKU code (for a lot)")]
 
 
-@get("/api/v1/trace", opt=TRACERS, sync_to_thread=True, tags=["trace"])
+@query(get, "/api/v1/trace", roles=TRACERS, answer=TracePage, tags=TAGS)
 def trace(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     kind: Kind,
     value: Value,
     customer: Customer = None,
@@ -39,29 +41,29 @@ def trace(
     limit: Annotated[int, QueryParameter(ge=1, le=service.MAX_LIMIT)] = 50,
 ) -> TracePage:
     """The history of a SKU, lot, location, order, parcel (waybill) or user, newest first."""
-    return db.read(
-        lambda conn: service.trace_page(
-            conn, kind, value, customer=customer, sku=sku, before=before, limit=limit
-        )
+    return service.trace_page(
+        conn, kind, value, customer=customer, sku=sku, before=before, limit=limit
     )
 
 
-@get(
+@query(
+    get,
     "/api/v1/trace/export",
-    opt=TRACERS,
-    sync_to_thread=True,
-    tags=["trace"],
+    roles=TRACERS,
+    answer=Stream,
+    tags=TAGS,
     media_type="text/csv",
+    paged=True,
 )
 def trace_csv(
-    db: NamedDependency[Database],
+    read: service.Reader[Any],
     kind: Kind,
     value: Value,
     customer: Customer = None,
     sku: Sku = None,
 ) -> Stream:
     """The whole history as a CSV file (UTF-8 with BOM), streamed newest first."""
-    chunks = service.csv_chunks(db.read, kind, value, customer=customer, sku=sku)
+    chunks = service.csv_chunks(read, kind, value, customer=customer, sku=sku)
     return Stream(
         chunks,
         media_type="text/csv; charset=utf-8",
@@ -71,9 +73,9 @@ def trace_csv(
     )
 
 
-@get("/api/v1/trace/explain", opt=TRACERS, sync_to_thread=True, tags=["trace"])
+@query(get, "/api/v1/trace/explain", roles=TRACERS, answer=Explanation, tags=TAGS)
 def explain(
-    db: NamedDependency[Database],
+    conn: sqlite3.Connection,
     settings: NamedDependency[Settings],
     sku: Annotated[str, QueryParameter(min_length=1, max_length=40)],
     counted: Annotated[int, QueryParameter(ge=0, le=10_000_000)],
@@ -86,16 +88,14 @@ def explain(
     ] = None,
 ) -> Explanation:
     """Where did it go: a counted quantity against the ledger, and what explains the gap."""
-    return db.read(
-        lambda conn: service.explain_difference(
-            conn,
-            sku=sku,
-            counted=counted,
-            customer=customer,
-            lot=lot,
-            location=location or None,
-            timezone=settings.site.timezone,
-        )
+    return service.explain_difference(
+        conn,
+        sku=sku,
+        counted=counted,
+        customer=customer,
+        lot=lot,
+        location=location or None,
+        timezone=settings.site.timezone,
     )
 
 
