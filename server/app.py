@@ -117,6 +117,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # The site's settings as the app holds them: the same object in a server, and a
+        # test that serves another site file from an app built once gives its own.
+        settings: Settings = app.state.settings
         db = Database(
             settings.database.path,
             busy_timeout_ms=settings.database.busy_timeout_ms,
