@@ -15,6 +15,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from playwright.sync_api import Playwright, sync_playwright
 
+from server import app as app_module
 from server.app import _initial_state as initial_state
 from server.app import create_app
 from server.auth import service as auth
@@ -200,7 +201,8 @@ def app_for(settings: Settings, built: dict[bytes, Litestar]) -> Litestar:
         settings, database=msgspec.structs.replace(settings.database, path="")
     )
     environment = sorted((k, v) for k, v in os.environ.items() if k.startswith("BONDFLOOR_"))
-    key = msgspec.json.encode([site, environment])
+    pages = str(app_module.handheld_web_dir())  # a test may serve its own copy (own_pages)
+    key = msgspec.json.encode([site, environment, pages])
     app = built.get(key)
     if app is None:
         app = built[key] = create_app(settings)
