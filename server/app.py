@@ -121,6 +121,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # The site's settings as the app holds them: the same object in a server, and a
+        # test that serves another site file from an app built once gives its own.
+        settings: Settings = app.state.settings
         # Sync handlers run in the loop's default pool, which asyncio sizes by CPUs (6
         # threads on 2 cores): a handler waiting for its commit holds one, so no more than
         # 6 writes could ever share a commit however many handhelds were waiting.

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import itertools
+import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
+from litestar import Litestar
 from litestar.testing import TestClient
 from playwright.sync_api import Playwright, sync_playwright
 
+from server import app as app_module
 from server import clock
+from server.app import _initial_state as initial_state
 from server.app import create_app
 from server.auth import service as auth
 from server.clock import ManualClock
 from server.commands import SYSTEM, run_command
 from server.config import ROLES, DatabaseSettings, Settings
 from server.db import Database, migrations
+from server.observe.requests import RequestObserver
 
 PIN = "4321"
 _keys = itertools.count(1)
@@ -146,12 +152,18 @@ class Api:
             else:
                 code = f"{role}01"
                 add_user(self.db, self.settings, code, [role])
-                answer = self.client.post(
-                    "/api/v1/auth/login", json={"user_code": code, "pin": PIN}
-                )
-                assert answer.status_code == 201, answer.text
-                self._tokens[role] = answer.json()["token"]
+                self._tokens[role] = self.log_in(code)
         return self._tokens[role]
+
+    def log_in(self, code: str) -> str:
+        """A session for `code` as the login route opens one (same service, same gate,
+        the in-process client's address), without the HTTP round trip: most tests are not
+        about logging in, and those that are post to /api/v1/auth/login themselves."""
+        app = self.client.app
+        assert isinstance(app, Litestar)
+        attempt = auth.LoginAttempt(device="", address="testclient", user_code=code, pin=PIN)
+        answer = auth.login(self.db, self.settings.auth, app.state.login_gate, attempt)
+        return str(answer["token"])
 
     def headers(self, role: str, key: str | None = None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.token(role)}", "X-Device": f"test-{role}"}
@@ -175,36 +187,86 @@ def _ctx() -> Any:
     return CommandContext(actor=SYSTEM, key=new_key("token"))
 
 
+@pytest.fixture(scope="module")
+def apps_of_module() -> dict[bytes, Litestar]:
+    """The apps built in this module, by what they were built from (see `app_for`)."""
+    return {}
+
+
+def app_for(settings: Settings, built: dict[bytes, Litestar]) -> Litestar:
+    """An app for this test's site: built once per module for the same settings (all but
+    the database file) and environment, since building one registers every route again
+    (about a tenth of a second). A reused app starts afresh: its state is made anew from
+    this test's settings (login throttles, metrics, workers) and its lifespan opens this
+    test's database, as a new app's would."""
+    site = msgspec.structs.replace(
+        settings, database=msgspec.structs.replace(settings.database, path="")
+    )
+    environment = sorted((k, v) for k, v in os.environ.items() if k.startswith("BONDFLOOR_"))
+    pages = str(app_module.handheld_web_dir())  # a test may serve its own copy (own_pages)
+    key = msgspec.json.encode([site, environment, pages])
+    app = built.get(key)
+    if app is None:
+        app = built[key] = create_app(settings)
+        return app
+    app.state = initial_state(settings)
+    observer = app.asgi_handler
+    assert isinstance(observer, RequestObserver), observer
+    observer.metrics = app.state.metrics  # it counts into the state's metrics
+    return app
+
+
 @pytest.fixture
-def api(settings: Settings) -> Iterator[Api]:
-    app = create_app(settings)
+def api(settings: Settings, apps_of_module: dict[bytes, Litestar]) -> Iterator[Api]:
+    app = app_for(settings, apps_of_module)
     with TestClient(app) as client:
         yield Api(client, app.state.db, settings)
 
 
 def seed_basics(api: Api) -> None:
-    """Two customers, a SKU each, a dock and three storage locations."""
+    """Two customers, a SKU each, a dock and three storage locations, written by the master
+    data commands as their routes run them (by the supervisor, one key each), without the
+    HTTP round trips: tests/api/test_masterdata.py is where those routes are tested."""
+    from server.masterdata import service as masterdata
+    from server.masterdata.schemas import CustomerIn, LocationIn, SkuIn
+
     for code in ("C1", "C2"):
-        assert (
-            api.post(
-                "/api/v1/customers", json={"code": code, "name": f"Customer {code}"}
-            ).status_code
-            == 200
-        )
+        customer = msgspec.convert({"code": code, "name": f"Customer {code}"}, CustomerIn)
+        command_by_service(api, "customer.upsert", customer, masterdata.upsert_customer)
     skus = [
         {"customer": "C1", "code": "S1", "name": "Soap", "barcodes": ["6901234567892"]},
         {"customer": "C2", "code": "S2", "name": "Gel", "barcodes": ["4006381333931"]},
     ]
     for sku in skus:
-        assert api.post("/api/v1/skus", json=sku).status_code == 200, sku
+        command_by_service(api, "sku.upsert", msgspec.convert(sku, SkuIn), masterdata.upsert_sku)
     for code, type_ in (
         ("DOCK-1", "dock"),
         ("A-1", "storage"),
         ("A-2", "storage"),
         ("A-3", "storage"),
     ):
-        answer = api.post("/api/v1/locations", json={"code": code, "zone": code[0], "type": type_})
-        assert answer.status_code == 200, answer.text
+        location = msgspec.convert({"code": code, "zone": code[0], "type": type_}, LocationIn)
+        command_by_service(api, "location.upsert", location, masterdata.upsert_location)
+
+
+def command_by_service(
+    api: Api,
+    name: str,
+    data: msgspec.Struct,
+    rules: Callable[[Any, Any, Any], Any],
+    role: str = "supervisor",
+) -> Any:
+    """A declared command with a JSON body, run as its route runs it (`role`'s user, a new
+    key, the same fingerprint), for seeding a test that is not about that route."""
+    from server.commands import Actor
+    from server.declare import request_fingerprint_payload
+
+    api.token(role)  # the user exists and has a session, as after a login
+    actor = Actor(kind="user", code=f"{role}01", roles=frozenset({role}), device=f"test-{role}")
+    fingerprint = request_fingerprint_payload({"data": data}, {})
+    return run_command(
+        api.db, actor, name, new_key(), fingerprint, lambda conn, ctx: rules(conn, ctx, data)
+    ).value
 
 
 def movement_by_service(
@@ -287,6 +349,7 @@ __all__ = [
     "ROLES",
     "Api",
     "add_user",
+    "command_by_service",
     "movement_by_service",
     "new_key",
     "receive_by_flow",

@@ -6,6 +6,8 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from server.config import (
     DatabaseSettings,
     OutboundSettings,
@@ -14,7 +16,9 @@ from server.config import (
     Settings,
     StationSettings,
 )
-from tests.conftest import Api
+from server.masterdata import service as masterdata
+from server.masterdata.schemas import CustomerIn, LocationIn, SkuIn
+from tests.conftest import Api, command_by_service
 
 SOAP = "6901234567892"  # C1 / S1
 GEL = "4006381333931"  # C2 / S2
@@ -34,8 +38,11 @@ def outbound_settings(tmp_path: Any, **outbound: Any) -> Settings:
 
 
 def seed_outbound(api: Api) -> None:
+    """The site's master data, written by the master data commands as their routes run
+    them, without the HTTP round trips (tests/api/test_masterdata.py tests those routes)."""
     for code in ("C1", "C2"):
-        assert api.post("/api/v1/customers", json={"code": code, "name": code}).status_code == 200
+        customer = msgspec.convert({"code": code, "name": code}, CustomerIn)
+        command_by_service(api, "customer.upsert", customer, masterdata.upsert_customer)
     skus = [
         {"customer": "C1", "code": "S1", "name": "Soap", "barcodes": [SOAP]},
         {"customer": "C2", "code": "S2", "name": "Gel", "barcodes": [GEL]},
@@ -50,19 +57,18 @@ def seed_outbound(api: Api) -> None:
         },
     ]
     for sku in skus:
-        answer = api.post("/api/v1/skus", json=sku)
-        assert answer.status_code == 200, answer.text
+        command_by_service(api, "sku.upsert", msgspec.convert(sku, SkuIn), masterdata.upsert_sku)
     locations = [("DOCK-1", "dock", 0)]
     locations += [(f"A-{i}", "storage", i) for i in range(1, 7)]
     locations += [(f"T-{i}", "tote", 0) for i in range(1, 9)]
     locations += [("OUT-01", "outbound_lane", 0), ("INSP-01", "inspection", 0)]
     locations += [("STG-1", "staging", 0)]
     for code, type_, seq in locations:
-        answer = api.post(
-            "/api/v1/locations",
-            json={"code": code, "zone": code.split("-")[0], "type": type_, "pick_sequence": seq},
+        location = msgspec.convert(
+            {"code": code, "zone": code.split("-")[0], "type": type_, "pick_sequence": seq},
+            LocationIn,
         )
-        assert answer.status_code == 200, answer.text
+        command_by_service(api, "location.upsert", location, masterdata.upsert_location)
 
 
 def put_stock(
