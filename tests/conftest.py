@@ -163,7 +163,7 @@ class Api:
         assert isinstance(app, Litestar)
         attempt = auth.LoginAttempt(device="", address="testclient", user_code=code, pin=PIN)
         answer = auth.login(self.db, self.settings.auth, app.state.login_gate, attempt)
-        return str(answer["token"])
+        return answer.token
 
     def headers(self, role: str, key: str | None = None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.token(role)}", "X-Device": f"test-{role}"}
