@@ -257,7 +257,7 @@ def test_an_import_key_stored_before_the_upgrade_replays_when_the_file_is_sent_a
         ["oms:oms-token", {"kind": "skus", "format": "csv", "body": body_digest(SKU_CSV.encode())}],
     )
     first = {"kind": "skus", "rows": 2, "created": 2, "updated": 0, "unchanged": 0}
-    api.db.write(
+    api.db._write(
         lambda conn: conn.execute(
             "INSERT INTO commands (key, name, request_hash, result, actor, at) "
             "VALUES (?, 'import.skus', ?, ?, 'oms:oms-token', '2026-11-30T08:00:00.000+00:00')",

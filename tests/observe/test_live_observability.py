@@ -5,6 +5,7 @@ and prints it saw, and every log line is JSON with an access line per request.""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 import uuid
@@ -198,7 +199,12 @@ def test_every_log_line_is_json_and_requests_have_an_access_line_without_secrets
     }
     assert line["level"] == "info" and line["duration_ms"] >= 0 and line["time"]
     text = site.server.log.read_text("utf-8")
-    for secret in (token, DEMO_PIN, DEMO_BADGES["recv01"], *site.tokens.values()):
+    for secret in (token, DEMO_BADGES["recv01"], *site.tokens.values()):
         assert secret not in text
+    # A PIN is four digits: as a number of its own, not inside a PID or a time of day.
+    pin = re.compile(rf"(?<![\d:.]){re.escape(DEMO_PIN)}(?![\d:.])")
+    for logged in site.log_lines():
+        fields = {k: v for k, v in json.loads(logged).items() if k not in ("time", "duration_ms")}
+        assert not pin.search(json.dumps(fields, ensure_ascii=False)), fields
     loggers = {json.loads(line)["logger"] for line in site.log_lines()}
     assert {"bondfloor", "_granian", "bondfloor.access"} <= loggers  # one format for all
