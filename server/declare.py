@@ -74,7 +74,6 @@ def command(
     prepare: Callable[..., Any] | None = None,
     chunked: bool = False,
     fingerprint: Callable[..., dict[str, Any]] | None = None,
-    after_commit: Callable[..., None] | None = None,
     then: Callable[..., Any] | None = None,
     summary: str | None = None,
     opt: dict[str, Any] | None = None,
@@ -91,8 +90,6 @@ def command(
     first caller sees: they are never stored, so a replay answers without them.
     `then(conn, result, ...)`, when given, runs once the
     command has committed (or replayed), on a read-only connection, and gives the answer.
-    `after_commit(answer, ...)`, when given, runs once the
-    command is committed (or replayed), with the answer as JSON builtins.
 
     `chunked=True` declares a bulk command: the function takes no connection or context
     and returns a `server.chunked.ChunkedJob`, run in short transactions under the one key.
@@ -103,14 +100,13 @@ def command(
     def declare(rules: F) -> HTTPRouteHandler:
         rules_params = _route_parameters(rules, skip=0 if chunked else 2)
         prepare_params = _route_parameters(prepare, skip=1) if prepare is not None else {}
-        after_params = _after_commit_parameters(after_commit)
         takes_prepared = rules_params.pop("prepared", None) is not None
         if takes_prepared != (prepare is not None):
             raise TypeError(
                 f"{rules.__qualname__} takes `prepared` exactly when `prepare=` is declared"
             )
         then_params = _route_parameters(then, skip=2) if then is not None else {}
-        params = {**prepare_params, **after_params, **then_params, **rules_params}
+        params = {**prepare_params, **then_params, **rules_params}
         if payload is not None:
             _check_body(rules, params, payload)
             params["data"] = params["data"].replace(annotation=JSONBody[payload])  # type: ignore[misc,valid-type]
@@ -147,8 +143,6 @@ def command(
 
             outcome = run_command(db, actor, command_name, key, stored, run)
             result = {**outcome.value, **once} if once and not outcome.replayed else outcome.value
-            if after_commit is not None:
-                after_commit(result, **_pick(kwargs, after_params))
             if then is None:
                 return result
             return db.read(lambda conn: then(conn, result, **_pick(kwargs, then_params)))
@@ -311,22 +305,6 @@ def _route_parameters(fn: Callable[..., Any], *, skip: int) -> dict[str, inspect
             annotation=hints.get(param.name, inspect.Parameter.empty),
         )
     return found
-
-
-def _after_commit_parameters(
-    after_commit: Callable[..., Any] | None,
-) -> dict[str, inspect.Parameter]:
-    """What an after-commit step takes besides the answer: named dependencies only (a
-    print dispatcher to wake), so it adds nothing to the request or its fingerprint."""
-    if after_commit is None:
-        return {}
-    params = _route_parameters(after_commit, skip=1)
-    for param in params.values():
-        if not _is_dependency(param.annotation):
-            raise TypeError(
-                f"{after_commit.__qualname__} may take only named dependencies after the answer"
-            )
-    return params
 
 
 def _plumbing_parameters() -> dict[str, inspect.Parameter]:

@@ -313,7 +313,7 @@ def test_a_declaration_whose_rules_miss_the_prepared_request_fails_at_import() -
             return Noted(thing=0, note="")
 
 
-# -- after_commit: a step once the command is committed (wake a printer) -------------------
+# -- then: a step once the command is committed (wake a printer), on its replay too ---------
 
 
 class Bell:
@@ -324,13 +324,14 @@ class Bell:
         self.db = db
         self.rung: list[tuple[Any, int]] = []
 
-    def ring(self, answer: Any) -> None:
-        noted = self.db.read(lambda conn: conn.execute("SELECT COUNT(*) FROM noted").fetchone()[0])
+    def ring(self, conn: sqlite3.Connection, answer: Any) -> None:
+        noted = conn.execute("SELECT COUNT(*) FROM noted").fetchone()[0]
         self.rung.append((answer, noted))
 
 
-def ring_the_bell(answer: Any, bell: NamedDependency[Bell]) -> None:
-    bell.ring(answer)
+def ring_the_bell(conn: sqlite3.Connection, answer: Any, bell: NamedDependency[Bell]) -> Any:
+    bell.ring(conn, answer)
+    return answer
 
 
 @command(
@@ -341,7 +342,7 @@ def ring_the_bell(answer: Any, bell: NamedDependency[Bell]) -> None:
     payload=Badge,
     answer=Noted,
     tags=["test"],
-    after_commit=ring_the_bell,
+    then=ring_the_bell,
 )
 def rung_thing(
     conn: sqlite3.Connection, ctx: CommandContext, thing_id: FromPath[int], data: Badge
@@ -376,7 +377,7 @@ def bell_app(db: Database) -> Iterator[tuple[TestClient[Any], Bell]]:
         yield client, bell
 
 
-def test_after_commit_runs_once_the_command_is_committed_and_on_its_replay(
+def test_then_runs_once_the_command_is_committed_and_on_its_replay(
     bell_app: tuple[TestClient[Any], Bell],
 ) -> None:
     client, bell = bell_app
@@ -388,7 +389,7 @@ def test_after_commit_runs_once_the_command_is_committed_and_on_its_replay(
     assert bell.rung == [({"thing": 7, "note": "n"}, 1), ({"thing": 7, "note": "n"}, 1)]
 
 
-def test_after_commit_does_not_run_for_a_refused_command(
+def test_then_does_not_ring_for_a_refused_command(
     bell_app: tuple[TestClient[Any], Bell],
 ) -> None:
     client, bell = bell_app
@@ -396,25 +397,6 @@ def test_after_commit_does_not_run_for_a_refused_command(
     answer = client.post("/things/7/rung", json=body, headers={"Idempotency-Key": "r2"})
     assert answer.status_code == 409
     assert bell.rung == []
-
-
-def test_after_commit_takes_no_request_parameter_so_the_fingerprint_stays_whole() -> None:
-    def peeks(answer: Any, thing_id: FromPath[int]) -> None:
-        pass
-
-    with pytest.raises(TypeError, match="only named dependencies"):
-
-        @command(
-            post,
-            "/z/{thing_id:int}",
-            name="z",
-            roles=allow(PUBLIC),
-            answer=Noted,
-            tags=[],
-            after_commit=peeks,
-        )
-        def z(conn: sqlite3.Connection, ctx: CommandContext, thing_id: FromPath[int]) -> Noted:
-            return Noted(thing=thing_id, note="")
 
 
 def test_a_declared_query_sent_as_a_post_answers_200(

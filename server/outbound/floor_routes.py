@@ -4,7 +4,7 @@ return-to-stock and inspection tasks."""
 from __future__ import annotations
 
 import sqlite3
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import get, post
@@ -33,7 +33,7 @@ from server.outbound.schemas import (
     ShortPicked,
     TaskDone,
 )
-from server.printing.dispatch import PrintDispatcher
+from server.printing.routes import wake_parcel_printer
 from server.web import MANAGERS, MAX_SQLITE_INT, allow
 
 PICKERS = allow(MANAGERS, "picker")
@@ -203,11 +203,6 @@ def pack_scan(
     return packing.pack_scan(conn, ctx, settings, order_id, data)
 
 
-def wake_the_printer(answer: Any, printing: NamedDependency[PrintDispatcher]) -> None:
-    """The label leaves now, not at the print worker's next poll."""
-    printing.notify(answer["print_job"]["printer"])
-
-
 @command(
     post,
     "/api/v1/orders/{order_id:int}/pack",
@@ -216,7 +211,7 @@ def wake_the_printer(answer: Any, printing: NamedDependency[PrintDispatcher]) ->
     payload=PackComplete,
     answer=PackedParcel,
     tags=PACKING,
-    after_commit=wake_the_printer,
+    then=wake_parcel_printer,
 )
 def complete_pack(
     conn: sqlite3.Connection,

@@ -45,6 +45,14 @@ def wake_printer(
     return queued
 
 
+def wake_parcel_printer(
+    conn: sqlite3.Connection, packed: dict[str, Any], printing: NamedDependency[PrintDispatcher]
+) -> dict[str, Any]:
+    """A packed parcel's label leaves now, not at its printer's next poll."""
+    wake_printer(conn, packed["print_job"], printing)
+    return packed
+
+
 @query(get, "/api/v1/printers", roles=STATION, answer=list[PrinterView], tags=TAGS)
 def printers(conn: sqlite3.Connection, settings: NamedDependency[Settings]) -> list[PrinterView]:
     """Every printer with its state (online, unavailable, paper out…) and its queue."""

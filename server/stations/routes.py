@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import sqlite3
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Response, get, post
@@ -18,6 +18,7 @@ from server.config import Settings, StationSettings, site_today
 from server.declare import bookkeeping, command, query
 from server.outbound.schemas import PackedParcel
 from server.printing.dispatch import PrintDispatcher, render_job
+from server.printing.routes import wake_parcel_printer
 from server.stations import agent_link, service
 from server.stations.schemas import StationScanRecord, StationView, StationWorker
 from server.stations.service import StationScan
@@ -156,14 +157,6 @@ def sign_out(
     return service.sign_out(conn, ctx, prepared)
 
 
-def wake_label_printer(
-    conn: sqlite3.Connection, packed: dict[str, Any], printing: NamedDependency[PrintDispatcher]
-) -> dict[str, Any]:
-    """The parcel's label leaves now, not at the printer's next poll."""
-    printing.notify(packed["print_job"]["printer"])
-    return packed
-
-
 @command(
     post,
     "/api/v1/stations/{name:str}/pack",
@@ -173,7 +166,7 @@ def wake_label_printer(
     answer=PackedParcel,
     tags=TAGS,
     prepare=station_of,
-    then=wake_label_printer,
+    then=wake_parcel_printer,
 )
 def pack(
     conn: sqlite3.Connection,
