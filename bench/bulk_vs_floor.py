@@ -50,8 +50,9 @@ from typing import Any
 
 from dock_checkout import CUSTOMER, EAN, OMS, SKU, STORAGE, SUPERVISOR, order_in
 from pick_http import pct
-from processes import HOST, Proc, TimedClient, bondfloor_exe, free_port, health_ok, wait_for
+from processes import HOST, bondfloor_exe, free_port, loadavg, metrics_text, serve_logged_in
 from scans_wrk import EXPIRY, LOT, lot_tracked_item, open_plan
+from scans_wrk import Site as Server
 
 from server.commands import run_command
 from server.config import Settings
@@ -145,16 +146,6 @@ def location_file(rows: int) -> bytes:
     return "\n".join(lines).encode()
 
 
-@dataclass
-class Server:
-    name: str
-    folder: Path
-    port: int
-    proc: Proc
-    token: str = ""
-    plan_id: int = 0
-
-
 def serve(name: str, seeded: Path, tmp: Path, pythonpath: str | None) -> Server:
     folder = tmp / name
     shutil.copytree(seeded, folder)
@@ -164,15 +155,8 @@ def serve(name: str, seeded: Path, tmp: Path, pythonpath: str | None) -> Server:
         f'[database]\npath = "{folder / "site.db"}"\n'
         f"[server]\nport = {port}\nmax_body_bytes = {MAX_BODY}\n"
     )
-    env = {**os.environ, "PYTHONPATH": pythonpath} if pythonpath else None
-    server = Server(name, folder, port, Proc(name, folder / "serve.log"))
-    server.proc.start([bondfloor_exe(), "--config", str(config), "serve"], folder, env)
-    wait_for(lambda: health_ok(port) or not server.proc.alive(), 120, f"{name} healthy")
-    if not server.proc.alive():
-        sys.exit(f"{name}: bondfloor serve exited\n{server.proc.log(3000)}")
-    client = TimedClient(port)
-    client.login()
-    server.token = client.token
+    proc, client = serve_logged_in(name, folder, config, port, pythonpath, timeout=120)
+    server = Server(name, folder, port, proc, client.token)
     server.plan_id = open_plan(client, lot_tracked_item(folder / "site.db")[0])
     return server
 
@@ -183,14 +167,10 @@ def serve(name: str, seeded: Path, tmp: Path, pythonpath: str | None) -> Server:
 def writer_waits(port: int) -> dict[str, float]:
     """The server's histogram of how long writes waited for the one writer (/metrics):
     cumulative count per bucket bound, "+Inf" for all."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=30)
-    try:
-        conn.request("GET", "/metrics")
-        text = conn.getresponse().read().decode()
-    finally:
-        conn.close()
     found = re.findall(
-        r'^bondfloor_db_write_lock_wait_seconds_bucket\{le="([^"]+)"\} ([\d.e+]+)$', text, re.M
+        r'^bondfloor_db_write_lock_wait_seconds_bucket\{le="([^"]+)"\} ([\d.e+]+)$',
+        metrics_text(port),
+        re.M,
     )
     return {le: float(n) for le, n in found}
 
@@ -289,7 +269,7 @@ def phase(
         s.join(60)
         result.scans_ms += s.times
         result.failed += s.failed
-    result.loadavg = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    result.loadavg = loadavg()
     return result
 
 

@@ -31,32 +31,29 @@ from __future__ import annotations
 import argparse
 import contextlib
 import itertools
-import os
-import re
-import shutil
 import sqlite3
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from statistics import median
 from typing import Any
 
-from asgi_servers import tree_cpu_seconds
 from health_ratio import ratio_line
-from processes import (
-    HOST,
-    Proc,
-    TimedClient,
-    bondfloor_exe,
-    free_port,
-    health_ok,
-    seed_demo_site,
-    wait_for,
+from processes import HOST, Proc, free_port, seed_demo_site, serve_logged_in
+from wrk_load import (
+    Run,
+    alternating,
+    copy_demo,
+    ensure_wrk,
+    measured,
+    medians_beside_health,
+    read_only,
+    wrk,
 )
-from scans_wrk import ensure_wrk, wrk
 
 from server.commands import Actor, run_command
 from server.config import load_settings, site_today
@@ -137,16 +134,9 @@ end
 
 
 @dataclass
-class Run:
-    site: str
-    route: str
-    connections: int
-    rate: float  # picks/s for picks (requests/s for health)
-    p50: float
-    p99: float
-    answered: int  # picks for picks (requests for health)
-    cpu_ms: float
-    loadavg: str
+class PickRun(Run):
+    """rate: picks/s for picks (requests/s for health); answered: picks (requests)."""
+
     wave_left: int = -1
 
 
@@ -275,20 +265,9 @@ def seed_picks(folder: Path, waves: int) -> list[int]:
 def start_site(name: str, seeded: Path, tmp: Path, pythonpath: str | None) -> Site:
     """Serve a copy of the seeded file (`pythonpath` first on the path: an older checkout)."""
     folder = tmp / name
-    shutil.copytree(seeded, folder)
-    port = free_port()
-    config = folder / "bondfloor.toml"
-    text = config.read_text().replace(str(seeded), str(folder))
-    config.write_text(re.sub(r"port = \d+", f"port = {port}", text))
-    env = {**os.environ, "PYTHONPATH": pythonpath} if pythonpath else None
-    site = Site(name, folder, port, Proc(name, folder / "serve.log"))
-    site.proc.start([bondfloor_exe(), "--config", str(config), "serve"], folder, env)
-    wait_for(lambda: health_ok(port) or not site.proc.alive(), 60, f"{name} healthy")
-    if not site.proc.alive():
-        sys.exit(f"{name}: bondfloor serve exited\n{site.proc.log(3000)}")
-    client = TimedClient(port)
-    client.login("pick01")
-    site.token = client.token
+    config, port = copy_demo(seeded, folder)
+    proc, client = serve_logged_in(name, folder, config, port, pythonpath, user="pick01")
+    site = Site(name, folder, port, proc, client.token)
     site.picks_before = (
         picks_in(site.db_path),
         count(site.db_path, "SELECT SUM(quantity) FROM movements WHERE kind = 'pick'"),
@@ -297,7 +276,7 @@ def start_site(name: str, seeded: Path, tmp: Path, pythonpath: str | None) -> Si
 
 
 def count(db_path: Path, sql: str, *args: Any) -> int:
-    with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
+    with read_only(db_path) as conn:
         return int(conn.execute(sql, args).fetchone()[0] or 0)
 
 
@@ -305,69 +284,66 @@ def picks_in(db_path: Path) -> int:
     return count(db_path, "SELECT COUNT(*) FROM movements WHERE kind = 'pick'")
 
 
-def drive(site: Site, waves: list[int], levels: list[int], seconds: float) -> list[Run]:
+def drive(site: Site, waves: list[int], levels: list[int], seconds: float) -> list[PickRun]:
     base = f"http://{HOST}:{site.port}"
-    runs: list[Run] = []
+    runs: list[PickRun] = []
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(PICK_LUA)
         script.flush()
+
+        def picks(wave: int, connections: int) -> tuple[float, float, float, int]:
+            """One wrk run of pickers: picks/s and picks counted in the file, wrk's p50/p99."""
+            picks0 = picks_in(site.db_path)
+            prefix = f"wrk-{site.name}-{connections}-{time.monotonic_ns()}"
+            _, p50, p99, _ = wrk(
+                site.token,
+                seconds,
+                connections,
+                [
+                    "-s",
+                    script.name,
+                    f"{base}/health",
+                    "--",
+                    prefix,
+                    f"/api/v1/waves/{wave}/next-task",
+                    site.token,
+                ],
+                threads=connections,
+            )
+            answered = picks_in(site.db_path) - picks0
+            return answered / seconds, p50, p99, answered
+
         for connections in levels:
-            for route in ("health", "picks"):
-                cpu0, picks0 = tree_cpu_seconds(site.proc.pid), picks_in(site.db_path)
-                if route == "health":
-                    rate, p50, p99, answered = wrk(
-                        site.token, seconds, connections, [f"{base}/health"]
-                    )
-                else:
-                    wave = waves[site.waves_used]
-                    site.waves_used += 1
-                    prefix = f"wrk-{site.name}-{connections}-{time.monotonic_ns()}"
-                    _, p50, p99, _ = wrk(
-                        site.token,
-                        seconds,
-                        connections,
-                        [
-                            "-s",
-                            script.name,
-                            f"{base}/health",
-                            "--",
-                            prefix,
-                            f"/api/v1/waves/{wave}/next-task",
-                            site.token,
-                        ],
-                        threads=connections,
-                    )
-                    answered = picks_in(site.db_path) - picks0
-                    rate = answered / seconds
-                cpu = tree_cpu_seconds(site.proc.pid) - cpu0
-                loadavg = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-                run = Run(
-                    site.name,
-                    route,
-                    connections,
-                    rate,
-                    p50,
-                    p99,
-                    answered,
-                    cpu * 1000 / max(answered, 1),
-                    loadavg,
-                )
-                if route == "picks":
-                    run.wave_left = count(
-                        site.db_path,
-                        "SELECT COUNT(*) FROM allocations WHERE wave_id = ? AND status = 'open'",
-                        wave,
-                    )
-                runs.append(run)
-                print(  # as it goes: a later failure keeps the figures
-                    f"  {site.name} {route} c={connections}: {run.rate:.0f}/s, p99 {p99:.1f} ms, "
-                    f"CPU {run.cpu_ms:.2f} ms, loadavg {loadavg}",
-                    flush=True,
-                )
+            run = measured(
+                PickRun,
+                site.name,
+                "health",
+                connections,
+                site.proc.pid,
+                partial(wrk, site.token, seconds, connections, [f"{base}/health"]),
+                cpu_unit="ms",
+            )
+            wave = waves[site.waves_used]
+            site.waves_used += 1
+            run2 = measured(
+                PickRun,
+                site.name,
+                "picks",
+                connections,
+                site.proc.pid,
+                partial(picks, wave, connections),
+                cpu_unit="ms",
+            )
+            run2.wave_left = count(
+                site.db_path,
+                "SELECT COUNT(*) FROM allocations WHERE wave_id = ? AND status = 'open'",
+                wave,
+            )
+            runs += [run, run2]
     return runs
 
 
-def report(runs: list[Run], levels: list[int], sites: list[str]) -> None:
+def report(runs: list[PickRun], levels: list[int], sites: list[str]) -> None:
     print("one row per wrk run, in the order run (picks: wrk -tN -cN, a picker per connection)")
     print(
         f"{'server':8} {'route':7} {'conns':>5} {'rate/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
@@ -382,22 +358,16 @@ def report(runs: list[Run], levels: list[int], sites: list[str]) -> None:
     print("rate: picks/s (a pick = next-task + confirm, both committed) or /health req/s;")
     print("p50/p99: wrk's, over both requests of a pick; CPU ms: server CPU per pick or request")
     print("medians per server and connection count")
-    for site in sites:
-        for c in levels:
-            health = [r for r in runs if (r.site, r.route, r.connections) == (site, "health", c)]
-            picks = [r for r in runs if (r.site, r.route, r.connections) == (site, "picks", c)]
-            if not health or not picks:
-                continue
-            rate, health_rate = median(r.rate for r in picks), median(r.rate for r in health)
-            print(
-                f"  {site:8} c={c:<3} picks/s {rate:5.0f}, p99 {median(r.p99 for r in picks):6.1f}"
-                f" ms, CPU per pick {median(r.cpu_ms for r in picks):.2f} ms; "
-                + ratio_line("picks", rate, health_rate)
-            )
+    for site, c, picks, rate, health_rate in medians_beside_health(runs, sites, levels, "picks"):
+        print(
+            f"  {site:8} c={c:<3} picks/s {rate:5.0f}, p99 {median(r.p99 for r in picks):6.1f}"
+            f" ms, CPU per pick {median(r.cpu_ms for r in picks):.2f} ms; "
+            + ratio_line("picks", rate, health_rate)
+        )
 
 
 def check(site: Site, picks: int) -> None:
-    with contextlib.closing(sqlite3.connect(f"file:{site.db_path}?mode=ro", uri=True)) as conn:
+    with read_only(site.db_path) as conn:
         conn.row_factory = sqlite3.Row
         one = lambda sql, *a: int(conn.execute(sql, a).fetchone()[0] or 0)  # noqa: E731
         movements = one("SELECT COUNT(*) FROM movements WHERE kind = 'pick'")
@@ -446,14 +416,13 @@ def main() -> None:
         with contextlib.closing(sqlite3.connect(seeded / "site.db")) as raw:
             raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         sites: list[Site] = []
-        runs: list[Run] = []
+        runs: list[PickRun] = []
         try:
             sites.append(start_site("this", seeded, Path(tmp), None))
             if args.baseline:
                 sites.append(start_site("baseline", seeded, Path(tmp), args.baseline))
-            for n in range(args.rounds):
-                for site in sites if n % 2 == 0 else sites[::-1]:
-                    runs += drive(site, waves, levels, args.seconds)
+            for site in alternating(sites, args.rounds):
+                runs += drive(site, waves, levels, args.seconds)
         finally:
             for site in sites:
                 site.proc.stop()
