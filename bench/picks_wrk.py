@@ -42,18 +42,9 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
+import wrk_load
 from health_ratio import ratio_line
-from processes import HOST, Proc, free_port, seed_demo_site, serve_logged_in
-from wrk_load import (
-    Run,
-    alternating,
-    copy_demo,
-    ensure_wrk,
-    measured,
-    medians_beside_health,
-    read_only,
-    wrk,
-)
+from processes import HOST, serve_logged_in
 
 from server.commands import Actor, run_command
 from server.config import load_settings, site_today
@@ -134,25 +125,16 @@ end
 
 
 @dataclass
-class PickRun(Run):
+class PickRun(wrk_load.Run):
     """rate: picks/s for picks (requests/s for health); answered: picks (requests)."""
 
     wave_left: int = -1
 
 
 @dataclass
-class Site:
-    name: str
-    folder: Path
-    port: int
-    proc: Proc
-    token: str = ""
+class Site(wrk_load.WrkSite):
     waves_used: int = 0
     picks_before: tuple[int, int] = (0, 0)  # the demo's own pick movements and units
-
-    @property
-    def db_path(self) -> Path:
-        return self.folder / "site.db"
 
 
 def seed_picks(folder: Path, waves: int) -> list[int]:
@@ -265,7 +247,7 @@ def seed_picks(folder: Path, waves: int) -> list[int]:
 def start_site(name: str, seeded: Path, tmp: Path, pythonpath: str | None) -> Site:
     """Serve a copy of the seeded file (`pythonpath` first on the path: an older checkout)."""
     folder = tmp / name
-    config, port = copy_demo(seeded, folder)
+    config, port = wrk_load.copy_demo(seeded, folder)
     proc, client = serve_logged_in(name, folder, config, port, pythonpath, user="pick01")
     site = Site(name, folder, port, proc, client.token)
     site.picks_before = (
@@ -276,7 +258,7 @@ def start_site(name: str, seeded: Path, tmp: Path, pythonpath: str | None) -> Si
 
 
 def count(db_path: Path, sql: str, *args: Any) -> int:
-    with read_only(db_path) as conn:
+    with wrk_load.read_only(db_path) as conn:
         return int(conn.execute(sql, args).fetchone()[0] or 0)
 
 
@@ -295,7 +277,7 @@ def drive(site: Site, waves: list[int], levels: list[int], seconds: float) -> li
             """One wrk run of pickers: picks/s and picks counted in the file, wrk's p50/p99."""
             picks0 = picks_in(site.db_path)
             prefix = f"wrk-{site.name}-{connections}-{time.monotonic_ns()}"
-            _, p50, p99, _ = wrk(
+            _, p50, p99, _ = wrk_load.wrk(
                 site.token,
                 seconds,
                 connections,
@@ -314,18 +296,18 @@ def drive(site: Site, waves: list[int], levels: list[int], seconds: float) -> li
             return answered / seconds, p50, p99, answered
 
         for connections in levels:
-            run = measured(
+            run = wrk_load.measured(
                 PickRun,
                 site.name,
                 "health",
                 connections,
                 site.proc.pid,
-                partial(wrk, site.token, seconds, connections, [f"{base}/health"]),
+                partial(wrk_load.wrk, site.token, seconds, connections, [f"{base}/health"]),
                 cpu_unit="ms",
             )
             wave = waves[site.waves_used]
             site.waves_used += 1
-            run2 = measured(
+            run2 = wrk_load.measured(
                 PickRun,
                 site.name,
                 "picks",
@@ -358,7 +340,9 @@ def report(runs: list[PickRun], levels: list[int], sites: list[str]) -> None:
     print("rate: picks/s (a pick = next-task + confirm, both committed) or /health req/s;")
     print("p50/p99: wrk's, over both requests of a pick; CPU ms: server CPU per pick or request")
     print("medians per server and connection count")
-    for site, c, picks, rate, health_rate in medians_beside_health(runs, sites, levels, "picks"):
+    for site, c, picks, rate, health_rate in wrk_load.medians_beside_health(
+        runs, sites, levels, "picks"
+    ):
         print(
             f"  {site:8} c={c:<3} picks/s {rate:5.0f}, p99 {median(r.p99 for r in picks):6.1f}"
             f" ms, CPU per pick {median(r.cpu_ms for r in picks):.2f} ms; "
@@ -367,7 +351,7 @@ def report(runs: list[PickRun], levels: list[int], sites: list[str]) -> None:
 
 
 def check(site: Site, picks: int) -> None:
-    with read_only(site.db_path) as conn:
+    with wrk_load.read_only(site.db_path) as conn:
         conn.row_factory = sqlite3.Row
         one = lambda sql, *a: int(conn.execute(sql, a).fetchone()[0] or 0)  # noqa: E731
         movements = one("SELECT COUNT(*) FROM movements WHERE kind = 'pick'")
@@ -401,12 +385,9 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="DIR", help="an older checkout, as scans_wrk.py")
     parser.add_argument("--rounds", type=int, default=1, help="rounds per server")
     args = parser.parse_args()
-    levels = [int(c) for c in args.connections.split(",")]
-    ensure_wrk()
+    levels = wrk_load.connection_counts(args.connections)
     with tempfile.TemporaryDirectory(prefix="bf-picks-wrk-") as tmp:
-        seeded = Path(tmp) / "seed"
-        seeded.mkdir()
-        seed_demo_site(seeded, free_port())
+        seeded = wrk_load.seeded_demo(tmp)
         t0 = time.perf_counter()
         waves = seed_picks(seeded, args.rounds * len(levels))
         print(
@@ -417,15 +398,12 @@ def main() -> None:
             raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         sites: list[Site] = []
         runs: list[PickRun] = []
-        try:
+        with wrk_load.stopped_after(sites):
             sites.append(start_site("this", seeded, Path(tmp), None))
             if args.baseline:
                 sites.append(start_site("baseline", seeded, Path(tmp), args.baseline))
-            for site in alternating(sites, args.rounds):
+            for site in wrk_load.alternating(sites, args.rounds):
                 runs += drive(site, waves, levels, args.seconds)
-        finally:
-            for site in sites:
-                site.proc.stop()
         report(runs, levels, [s.name for s in sites])
         if any(r.wave_left == 0 for r in runs):
             print("note: a wave ran out of tasks during a run: that run's rate is too low")

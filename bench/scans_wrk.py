@@ -36,23 +36,18 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from processes import (
-    HOST,
-    Proc,
-    TimedClient,
-    free_port,
-    metrics_text,
-    seed_demo_site,
-    serve_logged_in,
-)
+from processes import HOST, TimedClient, metrics_text, serve_logged_in
 from wrk_load import (
     Run,
+    WrkSite,
     alternating,
+    connection_counts,
     copy_demo,
-    ensure_wrk,
     measured,
     medians_beside_health,
     read_only,
+    seeded_demo,
+    stopped_after,
     wrk,
 )
 
@@ -97,19 +92,8 @@ def lot_tracked_item(db_path: Path) -> tuple[str, str]:
 
 
 @dataclass
-class Site:
-    """One `bondfloor serve` on its own copy of the seeded demo."""
-
-    name: str
-    folder: Path
-    port: int
-    proc: Proc
-    token: str = ""
+class Site(WrkSite):
     plan_id: int = 0
-
-    @property
-    def db_path(self) -> Path:
-        return self.folder / "site.db"
 
 
 def start_site(
@@ -152,16 +136,13 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=1, help="rounds per server")
     args = parser.parse_args()
-    levels = [int(c) for c in args.connections.split(",")]
-    ensure_wrk()
+    levels = connection_counts(args.connections)
     with tempfile.TemporaryDirectory(prefix="bf-scans-wrk-") as tmp:
-        seeded = Path(tmp) / "seed"
-        seeded.mkdir()
-        seed_demo_site(seeded, free_port())
+        seeded = seeded_demo(tmp)
         _, barcode = lot_tracked_item(seeded / "site.db")
         sites: list[Site] = []
         runs: list[ScanRun] = []
-        try:
+        with stopped_after(sites):
             sites.append(start_site("this", seeded, Path(tmp), args.database, None))
             if args.baseline:
                 sites.append(start_site("baseline", seeded, Path(tmp), [], args.baseline))
@@ -169,9 +150,6 @@ def main() -> None:
                 runs += drive(site, barcode, levels, args.seconds)
             if args.profile:
                 runs.append(profile(sites[0], barcode, max(levels), args))
-        finally:
-            for site in sites:
-                site.proc.stop()
         report(runs, levels, [s.name for s in sites])
         for site in sites:
             mine = [r for r in runs if r.site == site.name and r.route != "health"]

@@ -20,13 +20,14 @@ from statistics import median
 from typing import TypeVar
 
 from asgi_servers import tree_cpu_seconds
-from processes import free_port, loadavg
+from processes import Proc, free_port, loadavg, seed_demo_site
 
 LATENCY = re.compile(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s|m|h)\s*$", re.M)
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 
 
 def ensure_wrk() -> None:
+    """Debian's wrk, installed with apt-get when missing and this runs as root."""
     if shutil.which("wrk"):
         return
     if os.geteuid() != 0:
@@ -71,6 +72,20 @@ def read_only(db_path: Path) -> contextlib.closing[sqlite3.Connection]:
     return contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True))
 
 
+def connection_counts(connections: str) -> list[int]:
+    """The comma-separated connection counts, once wrk is there to drive them."""
+    ensure_wrk()
+    return [int(c) for c in connections.split(",")]
+
+
+def seeded_demo(tmp: str) -> Path:
+    """The demo warehouse seeded with the real CLI into `tmp`/seed, to be copied per server."""
+    seeded = Path(tmp) / "seed"
+    seeded.mkdir()
+    seed_demo_site(seeded, free_port())
+    return seeded
+
+
 def copy_demo(seeded: Path, folder: Path, database: Sequence[str] = ()) -> tuple[Path, int]:
     """Copy the seeded demo into `folder`, its config pointed at the copy, a free port and
     the extra `[database]` settings (`name = value` lines): (the config, the port)."""
@@ -82,6 +97,34 @@ def copy_demo(seeded: Path, folder: Path, database: Sequence[str] = ()) -> tuple
     extra = "".join(f"{setting}\n" for setting in database)
     config.write_text(text.replace("[database]\n", f"[database]\n{extra}"))
     return config, port
+
+
+@dataclass
+class WrkSite:
+    """One `bondfloor serve` on its own copy of the seeded demo."""
+
+    name: str
+    folder: Path
+    port: int
+    proc: Proc
+    token: str = ""
+
+    @property
+    def db_path(self) -> Path:
+        return self.folder / "site.db"
+
+
+W = TypeVar("W", bound=WrkSite)
+
+
+@contextlib.contextmanager
+def stopped_after(sites: list[W]) -> Iterator[list[W]]:
+    """The servers started into `sites` inside the block, each stopped when it ends."""
+    try:
+        yield sites
+    finally:
+        for site in sites:
+            site.proc.stop()
 
 
 @dataclass
