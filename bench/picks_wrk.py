@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import itertools
 import sqlite3
 import sys
 import tempfile
@@ -45,16 +44,14 @@ from typing import Any
 import wrk_load
 from health_ratio import ratio_line
 from processes import HOST, serve_logged_in
+from seed_floor import OMS, SUPERVISOR, Seeder, release
 
-from server.commands import Actor, run_command
 from server.config import load_settings, site_today
 from server.db import Database
-from server.ledger.schemas import MovementIn
-from server.ledger.service import balances_from_movements, post_movement, stored_balances
-from server.masterdata import service as masterdata
-from server.masterdata.schemas import CustomerIn, LocationIn, SkuIn
+from server.ledger.service import balances_from_movements, stored_balances
+from server.masterdata.schemas import LocationIn
 from server.outbound import orders
-from server.outbound.schemas import CustomsStatusIn, OrderIn, OrderLineIn, Party, Routing, WaveIn
+from server.outbound.schemas import OrderIn, OrderLineIn, Party, Routing, WaveIn
 from server.outbound.waves import build_wave
 
 CUSTOMER, SKU = "WRKPICK", "WRK-PICK-1"
@@ -69,8 +66,6 @@ EAN = ean13("690987654321")
 STORAGE = [f"WP-{i:02d}-01" for i in range(1, 41)]
 WAVE_ORDERS = 5_000  # WaveIn.order_nos holds at most 5,000
 CHUNK = 500  # orders per seeding command
-SUPERVISOR = Actor(kind="user", code="sup01", roles=frozenset({"supervisor"}), device="bench")
-OMS = Actor(kind="oms", code="oms-1", roles=frozenset({"oms"}), device="")
 
 # Each wrk thread runs this with one connection: its Lua state is one picker. setup() runs
 # in wrk's main state once per thread and numbers them; request() and response() then
@@ -141,59 +136,21 @@ def seed_picks(folder: Path, waves: int) -> list[int]:
     """The picking site in the demo's file, in-process; returns the waves' ids."""
     settings = load_settings(folder / "bondfloor.toml")
     db = Database(folder / "site.db")
-    keys = itertools.count(1)
-
-    def run(actor: Actor, name: str, payload: Any, rules: Any) -> Any:
-        return run_command(db, actor, name, f"wrk-seed:{next(keys)}", payload, rules).value
-
+    seeder = Seeder(db, "wrk-seed")
     n = waves * WAVE_ORDERS
     nos = [f"WP{i:06d}" for i in range(1, n + 1)]
     try:
-        run(
-            SUPERVISOR,
-            "customer.upsert",
-            CUSTOMER,
-            lambda c, x: masterdata.upsert_customer(c, x, CustomerIn(code=CUSTOMER, name="Wrk")),
-        )
-        run(
-            SUPERVISOR,
-            "sku.upsert",
-            SKU,
-            lambda c, x: masterdata.upsert_sku(
-                c, x, SkuIn(customer=CUSTOMER, code=SKU, name="香皂", barcodes=[EAN])
-            ),
-        )
-        locations = [
-            LocationIn(code=code, zone="WP", type="storage", pick_sequence=i)
-            for i, code in enumerate(STORAGE, start=1)
-        ] + [LocationIn(code=f"T-{no}", zone="TOTE", type="tote") for no in nos]
-
-        def add_locations(c: sqlite3.Connection, x: Any) -> None:
-            for loc in locations:
-                masterdata.upsert_location(c, x, loc)
-
-        run(SUPERVISOR, "location.upsert", len(locations), add_locations)
-        sku_id, customer_id = db.read(
-            lambda c: c.execute(
-                "SELECT id, customer_id FROM skus WHERE code = ?", (SKU,)
-            ).fetchone()
+        seeder.product(CUSTOMER, "Wrk", SKU, EAN)
+        seeder.locations(
+            [
+                LocationIn(code=code, zone="WP", type="storage", pick_sequence=i)
+                for i, code in enumerate(STORAGE, start=1)
+            ]
+            + [LocationIn(code=f"T-{no}", zone="TOTE", type="tote") for no in nos]
         )
         per_location = -(-n // len(STORAGE))
         for code in STORAGE:
-            location_id = db.read(
-                lambda c, code=code: c.execute(
-                    "SELECT id FROM locations WHERE code = ?", (code,)
-                ).fetchone()[0]
-            )
-            receive = MovementIn(
-                kind="receive",
-                customer_id=customer_id,
-                sku_id=sku_id,
-                quantity=per_location,
-                to_location_id=location_id,
-                document="WRK-ASN",
-            )
-            run(SUPERVISOR, "ledger.receive", code, lambda c, x, m=receive: post_movement(c, x, m))
+            seeder.receive(CUSTOMER, SKU, code, per_location, "WRK-ASN")
         party = Party(name="张三丰", phone="13812345678", address="科技园南路十八号")
         for start in range(0, n, CHUNK):
             part = nos[start : start + CHUNK]
@@ -212,19 +169,13 @@ def seed_picks(folder: Path, waves: int) -> list[int]:
                         lines=[OrderLineIn(sku=SKU, quantity=1)],
                     )
                     orders.upsert_order(c, x, order)
-                    orders.apply_customs_status(
-                        c,
-                        x,
-                        CustomsStatusIn(order_no=no, code=800, status_at=at),
-                        inspection_lane=settings.outbound.inspection_lane,
-                        max_ahead_seconds=settings.outbound.customs_time_ahead_seconds,
-                    )
+                    release(c, x, settings, no, at)
 
-            run(OMS, "order.upsert", len(part), upsert)
+            seeder.run(OMS, "order.upsert", len(part), upsert)
         ids = []
         for w in range(waves):
             part = nos[w * WAVE_ORDERS : (w + 1) * WAVE_ORDERS]
-            wave = run(
+            wave = seeder.run(
                 SUPERVISOR,
                 "wave.build",
                 {"order_nos": len(part)},
