@@ -278,16 +278,13 @@ def drive(site: Site, waves: list[int], levels: list[int], seconds: float) -> li
 
 def report(runs: list[PickRun], levels: list[int], sites: list[str]) -> None:
     print("one row per wrk run, in the order run (picks: wrk -tN -cN, a picker per connection)")
-    print(
-        f"{'server':8} {'route':7} {'conns':>5} {'rate/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'answered':>8} {'CPU ms':>7} {'tasks left':>10}  loadavg after"
+    wrk_load.print_rows(
+        runs,
+        7,
+        "rate/s",
+        ("CPU ms", 7),
+        ("tasks left", 10, lambda r: "" if r.wave_left < 0 else str(r.wave_left)),
     )
-    for r in runs:
-        left = "" if r.wave_left < 0 else str(r.wave_left)
-        print(
-            f"{r.site:8} {r.route:7} {r.connections:>5} {r.rate:>8.0f} {r.p50:>7.2f} "
-            f"{r.p99:>7.2f} {r.answered:>8} {r.cpu_ms:>7.2f} {left:>10}  {r.loadavg}"
-        )
     print("rate: picks/s (a pick = next-task + confirm, both committed) or /health req/s;")
     print("p50/p99: wrk's, over both requests of a pick; CPU ms: server CPU per pick or request")
     print("medians per server and connection count")

@@ -45,6 +45,7 @@ from wrk_load import (
     copy_demo,
     measured,
     medians_beside_health,
+    print_rows,
     read_only,
     seeded_demo,
     stopped_after,
@@ -316,16 +317,13 @@ def write_batches(port: int) -> tuple[float, float]:
 
 def report(runs: list[ScanRun], levels: list[int], sites: list[str]) -> None:
     print("wrk -t1, one run per row, in the order run")
-    print(
-        f"{'server':8} {'route':16} {'conns':>5} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'answered':>8} {'CPU ms/req':>10} {'writes/commit':>13}  loadavg after"
+    print_rows(
+        runs,
+        16,
+        "req/s",
+        ("CPU ms/req", 10),
+        ("writes/commit", 13, lambda r: f"{r.writes_per_commit:.1f}"),
     )
-    for r in runs:
-        print(
-            f"{r.site:8} {r.route:16} {r.connections:>5} {r.rate:>8.0f} {r.p50:>7.2f} "
-            f"{r.p99:>7.2f} {r.answered:>8} {r.cpu_ms:>10.2f} "
-            f"{r.writes_per_commit:>13.1f}  {r.loadavg}"
-        )
     print("medians per server and connection count (scans / health: of the medians)")
     for site, c, scans, rate, health_rate in medians_beside_health(runs, sites, levels, "scans"):
         print(

@@ -172,6 +172,30 @@ def measured(
     return run
 
 
+def print_rows(
+    runs: Sequence[R],
+    route_width: int,
+    rate_head: str,
+    cpu: tuple[str, int],
+    last: tuple[str, int, Callable[[R], str]],
+) -> None:
+    """The table of runs, one row each in the order run. A bench's own: the route column's
+    width, the rate's heading, the CPU column's (heading, width), and a last column's
+    (heading, width, cell) before the load average."""
+    (cpu_head, cpu_width), (last_head, last_width, cell) = cpu, last
+    print(
+        f"{'server':8} {'route':{route_width}} {'conns':>5} {rate_head:>8} {'p50 ms':>7} "
+        f"{'p99 ms':>7} {'answered':>8} {cpu_head:>{cpu_width}} {last_head:>{last_width}}  "
+        "loadavg after"
+    )
+    for r in runs:
+        print(
+            f"{r.site:8} {r.route:{route_width}} {r.connections:>5} {r.rate:>8.0f} {r.p50:>7.2f} "
+            f"{r.p99:>7.2f} {r.answered:>8} {r.cpu_ms:>{cpu_width}.2f} "
+            f"{cell(r):>{last_width}}  {r.loadavg}"
+        )
+
+
 def alternating(sites: Sequence[S], rounds: int) -> Iterator[S]:
     """Each server once a round, the order reversed every other round: before and after
     measured in the same minutes of a shared machine."""
