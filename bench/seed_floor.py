@@ -65,7 +65,7 @@ class Seeder:
 
     def receive(self, customer: str, sku: str, location: str, quantity: int, document: str) -> None:
         """`quantity` of the customer's SKU received onto `location`."""
-        sku_id, customer_id, location_id = self.db.read(
+        row = self.db.read(
             lambda c: c.execute(
                 "SELECT s.id, s.customer_id, (SELECT id FROM locations WHERE code = ?) "
                 "FROM skus s JOIN customers k ON k.id = s.customer_id "
@@ -73,14 +73,8 @@ class Seeder:
                 (location, sku, customer),
             ).fetchone()
         )
-        movement = MovementIn(
-            kind="receive",
-            customer_id=customer_id,
-            sku_id=sku_id,
-            quantity=quantity,
-            to_location_id=location_id,
-            document=document,
-        )
+        ids = dict(zip(("sku_id", "customer_id", "to_location_id"), row, strict=True))
+        movement = MovementIn(kind="receive", quantity=quantity, document=document, **ids)
         self.run(SUPERVISOR, "ledger.receive", location, lambda c, x: post_movement(c, x, movement))
 
 
