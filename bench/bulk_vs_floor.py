@@ -48,20 +48,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dock_checkout import CUSTOMER, EAN, OMS, SKU, STORAGE, SUPERVISOR, order_in
+from dock_checkout import CUSTOMER, EAN, SKU, STORAGE, order_in
 from pick_http import pct
-from processes import HOST, Proc, TimedClient, bondfloor_exe, free_port, health_ok, wait_for
+from processes import HOST, bondfloor_exe, free_port, loadavg, metrics_text, serve_logged_in
 from scans_wrk import EXPIRY, LOT, lot_tracked_item, open_plan
+from scans_wrk import Site as Server
+from seed_floor import OMS, Seeder, release
 
-from server.commands import run_command
 from server.config import Settings
 from server.db import Database
-from server.ledger.schemas import MovementIn
-from server.ledger.service import post_movement
-from server.masterdata import service as masterdata
-from server.masterdata.schemas import CustomerIn, LocationIn, SkuIn
+from server.masterdata.schemas import LocationIn
 from server.outbound import orders
-from server.outbound.schemas import CustomsStatusIn
 
 TARGET_MS = 200.0
 CHUNK = 250  # orders per setup command
@@ -84,36 +81,12 @@ def seed(folder: Path, pythonpath: str | None, n_orders: int) -> list[str]:
         env=env,
     )
     db = Database(folder / "site.db")  # not migrated: the seeding checkout's schema stays
-    keys = itertools.count(1)
+    seeder = Seeder(db, "bench-seed")
     settings = Settings()
-
-    def run(actor: Any, name: str, rules: Any) -> Any:
-        return run_command(db, actor, name, f"bench-seed:{next(keys)}", {}, rules).value
-
     try:
-        run(SUPERVISOR, "customer.upsert", lambda c, x: masterdata.upsert_customer(
-            c, x, CustomerIn(code=CUSTOMER, name="Bulk Co")))  # fmt: skip
-        run(SUPERVISOR, "sku.upsert", lambda c, x: masterdata.upsert_sku(
-            c, x, SkuIn(customer=CUSTOMER, code=SKU, name="香皂", barcodes=[EAN])))  # fmt: skip
-        run(SUPERVISOR, "location.upsert", lambda c, x: masterdata.upsert_location(
-            c, x, LocationIn(code=STORAGE, zone="A", type="storage", pick_sequence=1)))  # fmt: skip
-        ids = db.read(
-            lambda c: c.execute(
-                "SELECT s.id, s.customer_id, (SELECT id FROM locations WHERE code = ?) "
-                "FROM skus s JOIN customers k ON k.id = s.customer_id "
-                "WHERE s.code = ? AND k.code = ?",
-                (STORAGE, SKU, CUSTOMER),
-            ).fetchone()
-        )
-        receive = MovementIn(
-            kind="receive",
-            customer_id=ids[1],
-            sku_id=ids[0],
-            quantity=n_orders,
-            to_location_id=ids[2],
-            document="BENCH-ASN",
-        )
-        run(SUPERVISOR, "ledger.receive", lambda c, x: post_movement(c, x, receive))
+        seeder.product(CUSTOMER, "Bulk Co", SKU, EAN)
+        seeder.locations([LocationIn(code=STORAGE, zone="A", type="storage", pick_sequence=1)])
+        seeder.receive(CUSTOMER, SKU, STORAGE, n_orders, "BENCH-ASN")
         day = datetime.now(UTC)
         planned = [
             order_in(f"BK{day:%y%m%d}{i:05d}", f"BW{day:%y%m%d}{i:06d}", i)
@@ -125,15 +98,9 @@ def seed(folder: Path, pythonpath: str | None, n_orders: int) -> list[str]:
             def upsert_and_release(c: Any, x: Any, part: list[Any] = part) -> None:
                 for o in part:
                     orders.upsert_order(c, x, o)
-                    orders.apply_customs_status(
-                        c,
-                        x,
-                        CustomsStatusIn(order_no=o.order_no, code=800, status_at=datetime.now(UTC)),
-                        inspection_lane=settings.outbound.inspection_lane,
-                        max_ahead_seconds=settings.outbound.customs_time_ahead_seconds,
-                    )
+                    release(c, x, settings, o.order_no)
 
-            run(OMS, "order.upsert", upsert_and_release)
+            seeder.run(OMS, "order.upsert", len(part), upsert_and_release)
     finally:
         db.close()
     return [o.order_no for o in planned]
@@ -145,16 +112,6 @@ def location_file(rows: int) -> bytes:
     return "\n".join(lines).encode()
 
 
-@dataclass
-class Server:
-    name: str
-    folder: Path
-    port: int
-    proc: Proc
-    token: str = ""
-    plan_id: int = 0
-
-
 def serve(name: str, seeded: Path, tmp: Path, pythonpath: str | None) -> Server:
     folder = tmp / name
     shutil.copytree(seeded, folder)
@@ -164,15 +121,8 @@ def serve(name: str, seeded: Path, tmp: Path, pythonpath: str | None) -> Server:
         f'[database]\npath = "{folder / "site.db"}"\n'
         f"[server]\nport = {port}\nmax_body_bytes = {MAX_BODY}\n"
     )
-    env = {**os.environ, "PYTHONPATH": pythonpath} if pythonpath else None
-    server = Server(name, folder, port, Proc(name, folder / "serve.log"))
-    server.proc.start([bondfloor_exe(), "--config", str(config), "serve"], folder, env)
-    wait_for(lambda: health_ok(port) or not server.proc.alive(), 120, f"{name} healthy")
-    if not server.proc.alive():
-        sys.exit(f"{name}: bondfloor serve exited\n{server.proc.log(3000)}")
-    client = TimedClient(port)
-    client.login()
-    server.token = client.token
+    proc, client = serve_logged_in(name, folder, config, port, pythonpath, timeout=120)
+    server = Server(name, folder, port, proc, client.token)
     server.plan_id = open_plan(client, lot_tracked_item(folder / "site.db")[0])
     return server
 
@@ -183,14 +133,10 @@ def serve(name: str, seeded: Path, tmp: Path, pythonpath: str | None) -> Server:
 def writer_waits(port: int) -> dict[str, float]:
     """The server's histogram of how long writes waited for the one writer (/metrics):
     cumulative count per bucket bound, "+Inf" for all."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=30)
-    try:
-        conn.request("GET", "/metrics")
-        text = conn.getresponse().read().decode()
-    finally:
-        conn.close()
     found = re.findall(
-        r'^bondfloor_db_write_lock_wait_seconds_bucket\{le="([^"]+)"\} ([\d.e+]+)$', text, re.M
+        r'^bondfloor_db_write_lock_wait_seconds_bucket\{le="([^"]+)"\} ([\d.e+]+)$',
+        metrics_text(port),
+        re.M,
     )
     return {le: float(n) for le, n in found}
 
@@ -289,7 +235,7 @@ def phase(
         s.join(60)
         result.scans_ms += s.times
         result.failed += s.failed
-    result.loadavg = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    result.loadavg = loadavg()
     return result
 
 

@@ -60,7 +60,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,19 +76,17 @@ from health_ratio import print_health_ratios
 from pick_http import pct
 from processes import HOST, Proc, bondfloor_exe, free_port
 from receiving_http import fsync_ms
+from seed_floor import OMS, SUPERVISOR, Seeder, release
 
 from server.auth import service as auth
-from server.commands import SYSTEM, Actor, run_command
+from server.commands import SYSTEM, Actor
 from server.config import Settings, load_settings, site_today
 from server.db import Database
 from server.dock.identity import id_check_character
-from server.ledger.schemas import MovementIn
-from server.ledger.service import balances_from_movements, post_movement, stored_balances
-from server.masterdata import service as masterdata
-from server.masterdata.schemas import CustomerIn, LocationIn, SkuIn
+from server.ledger.service import balances_from_movements, stored_balances
+from server.masterdata.schemas import LocationIn
 from server.outbound import orders, packing, picking
 from server.outbound.schemas import (
-    CustomsStatusIn,
     OrderIn,
     OrderLineIn,
     PackComplete,
@@ -105,8 +102,6 @@ PIN = "1234"
 USERS = (("sup01", "supervisor"), ("pick01", "picker"), ("pack01", "packer"), ("dock01", "dock"))
 PICKER = Actor(kind="user", code="pick01", roles=frozenset({"picker"}), device="bench-seed")
 PACKER = Actor(kind="user", code="pack01", roles=frozenset({"packer"}), device="bench-seed")
-OMS = Actor(kind="oms", code="oms-1", roles=frozenset({"oms"}), device="")
-SUPERVISOR = Actor(kind="user", code="sup01", roles=frozenset({"supervisor"}), device="bench")
 DOCK_USER, DEVICE = "dock01", "HH-DOCK-01"
 CUSTOMER, SKU, EAN = "DOCKCO", "SOAP-1", "6901234567892"
 STORAGE, LANE, INSPECTION = "A-01-01", "OUT-01", "INSP-01"
@@ -208,11 +203,9 @@ def order_in(order_no: str, waybill: str, n: int) -> OrderIn:
 
 def seed(db: Database, settings: Settings, n: int, rng: random.Random) -> Seeded:
     """The site and n packed, released parcels, through run_command and the services."""
-    keys = itertools.count(1)
+    seeder = Seeder(db, "seed")
+    run = seeder.run
     seconds: dict[str, float] = {}
-
-    def run(actor: Actor, name: str, payload: Any, rules: Callable[..., Any]) -> Any:
-        return run_command(db, actor, name, f"seed:{next(keys)}", payload, rules).value
 
     def chunks(items: list[Any], size: int) -> list[list[Any]]:
         return [items[i : i + size] for i in range(0, len(items), size)]
@@ -227,48 +220,15 @@ def seed(db: Database, settings: Settings, n: int, rng: random.Random) -> Seeded
                 c, x, settings.auth, code=code, name=code, roles=[role], pin=PIN
             ),
         )
-    run(
-        SUPERVISOR,
-        "customer.upsert",
-        CUSTOMER,
-        lambda c, x: masterdata.upsert_customer(c, x, CustomerIn(code=CUSTOMER, name="Dock Co")),
-    )
-    run(
-        SUPERVISOR,
-        "sku.upsert",
-        SKU,
-        lambda c, x: masterdata.upsert_sku(
-            c, x, SkuIn(customer=CUSTOMER, code=SKU, name="香皂", barcodes=[EAN])
-        ),
-    )
+    seeder.product(CUSTOMER, "Dock Co", SKU, EAN)
     totes = [f"TOTE-{i:03d}" for i in range(1, TOTES + 1)]
     locations = [
         LocationIn(code=STORAGE, zone="A", type="storage", pick_sequence=1),
         LocationIn(code=LANE, zone="OUT", type="outbound_lane"),
         LocationIn(code=INSPECTION, zone="INSP", type="inspection"),
     ] + [LocationIn(code=t, zone="TOTE", type="tote") for t in totes]
-
-    def add_locations(c: sqlite3.Connection, x: Any) -> None:
-        for loc in locations:
-            masterdata.upsert_location(c, x, loc)
-
-    run(SUPERVISOR, "location.upsert", len(locations), add_locations)
-    ids = db.read(
-        lambda c: c.execute(
-            "SELECT s.id, s.customer_id, (SELECT id FROM locations WHERE code = ?) FROM skus s "
-            "WHERE s.code = ?",
-            (STORAGE, SKU),
-        ).fetchone()
-    )
-    receive = MovementIn(
-        kind="receive",
-        customer_id=ids[1],
-        sku_id=ids[0],
-        quantity=n,
-        to_location_id=ids[2],
-        document="BENCH-ASN",
-    )
-    run(SUPERVISOR, "ledger.receive", n, lambda c, x: post_movement(c, x, receive))
+    seeder.locations(locations)
+    seeder.receive(CUSTOMER, SKU, STORAGE, n, "BENCH-ASN")
     seconds["site"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -284,18 +244,11 @@ def seed(db: Database, settings: Settings, n: int, rng: random.Random) -> Seeded
 
         order_ids.update(run(OMS, "order.upsert", len(part), upsert))
 
-        def release(c: sqlite3.Connection, x: Any, part: list[OrderIn] = part) -> None:
+        def release_part(c: sqlite3.Connection, x: Any, part: list[OrderIn] = part) -> None:
             for o in part:
-                status = CustomsStatusIn(order_no=o.order_no, code=800, status_at=datetime.now(UTC))
-                orders.apply_customs_status(
-                    c,
-                    x,
-                    status,
-                    inspection_lane=settings.outbound.inspection_lane,
-                    max_ahead_seconds=settings.outbound.customs_time_ahead_seconds,
-                )
+                release(c, x, settings, o.order_no)
 
-        run(OMS, "order.customs_status", len(part), release)
+        run(OMS, "order.customs_status", len(part), release_part)
     seconds["orders"] = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -30,43 +30,28 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import itertools
-import os
-import re
-import shutil
 import sqlite3
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from statistics import median
 from typing import Any
 
-from asgi_servers import tree_cpu_seconds
+import wrk_load
 from health_ratio import ratio_line
-from processes import (
-    HOST,
-    Proc,
-    TimedClient,
-    bondfloor_exe,
-    free_port,
-    health_ok,
-    seed_demo_site,
-    wait_for,
-)
-from scans_wrk import ensure_wrk, wrk
+from processes import HOST, serve_logged_in
+from seed_floor import OMS, SUPERVISOR, Seeder, release
 
-from server.commands import Actor, run_command
 from server.config import load_settings, site_today
 from server.db import Database
-from server.ledger.schemas import MovementIn
-from server.ledger.service import balances_from_movements, post_movement, stored_balances
-from server.masterdata import service as masterdata
-from server.masterdata.schemas import CustomerIn, LocationIn, SkuIn
+from server.ledger.service import balances_from_movements, stored_balances
+from server.masterdata.schemas import LocationIn
 from server.outbound import orders
-from server.outbound.schemas import CustomsStatusIn, OrderIn, OrderLineIn, Party, Routing, WaveIn
+from server.outbound.schemas import OrderIn, OrderLineIn, Party, Routing, WaveIn
 from server.outbound.waves import build_wave
 
 CUSTOMER, SKU = "WRKPICK", "WRK-PICK-1"
@@ -81,8 +66,6 @@ EAN = ean13("690987654321")
 STORAGE = [f"WP-{i:02d}-01" for i in range(1, 41)]
 WAVE_ORDERS = 5_000  # WaveIn.order_nos holds at most 5,000
 CHUNK = 500  # orders per seeding command
-SUPERVISOR = Actor(kind="user", code="sup01", roles=frozenset({"supervisor"}), device="bench")
-OMS = Actor(kind="oms", code="oms-1", roles=frozenset({"oms"}), device="")
 
 # Each wrk thread runs this with one connection: its Lua state is one picker. setup() runs
 # in wrk's main state once per thread and numbers them; request() and response() then
@@ -137,91 +120,37 @@ end
 
 
 @dataclass
-class Run:
-    site: str
-    route: str
-    connections: int
-    rate: float  # picks/s for picks (requests/s for health)
-    p50: float
-    p99: float
-    answered: int  # picks for picks (requests for health)
-    cpu_ms: float
-    loadavg: str
+class PickRun(wrk_load.Run):
+    """rate: picks/s for picks (requests/s for health); answered: picks (requests)."""
+
     wave_left: int = -1
 
 
 @dataclass
-class Site:
-    name: str
-    folder: Path
-    port: int
-    proc: Proc
-    token: str = ""
+class Site(wrk_load.WrkSite):
     waves_used: int = 0
     picks_before: tuple[int, int] = (0, 0)  # the demo's own pick movements and units
-
-    @property
-    def db_path(self) -> Path:
-        return self.folder / "site.db"
 
 
 def seed_picks(folder: Path, waves: int) -> list[int]:
     """The picking site in the demo's file, in-process; returns the waves' ids."""
     settings = load_settings(folder / "bondfloor.toml")
     db = Database(folder / "site.db")
-    keys = itertools.count(1)
-
-    def run(actor: Actor, name: str, payload: Any, rules: Any) -> Any:
-        return run_command(db, actor, name, f"wrk-seed:{next(keys)}", payload, rules).value
-
+    seeder = Seeder(db, "wrk-seed")
     n = waves * WAVE_ORDERS
     nos = [f"WP{i:06d}" for i in range(1, n + 1)]
     try:
-        run(
-            SUPERVISOR,
-            "customer.upsert",
-            CUSTOMER,
-            lambda c, x: masterdata.upsert_customer(c, x, CustomerIn(code=CUSTOMER, name="Wrk")),
-        )
-        run(
-            SUPERVISOR,
-            "sku.upsert",
-            SKU,
-            lambda c, x: masterdata.upsert_sku(
-                c, x, SkuIn(customer=CUSTOMER, code=SKU, name="香皂", barcodes=[EAN])
-            ),
-        )
-        locations = [
-            LocationIn(code=code, zone="WP", type="storage", pick_sequence=i)
-            for i, code in enumerate(STORAGE, start=1)
-        ] + [LocationIn(code=f"T-{no}", zone="TOTE", type="tote") for no in nos]
-
-        def add_locations(c: sqlite3.Connection, x: Any) -> None:
-            for loc in locations:
-                masterdata.upsert_location(c, x, loc)
-
-        run(SUPERVISOR, "location.upsert", len(locations), add_locations)
-        sku_id, customer_id = db.read(
-            lambda c: c.execute(
-                "SELECT id, customer_id FROM skus WHERE code = ?", (SKU,)
-            ).fetchone()
+        seeder.product(CUSTOMER, "Wrk", SKU, EAN)
+        seeder.locations(
+            [
+                LocationIn(code=code, zone="WP", type="storage", pick_sequence=i)
+                for i, code in enumerate(STORAGE, start=1)
+            ]
+            + [LocationIn(code=f"T-{no}", zone="TOTE", type="tote") for no in nos]
         )
         per_location = -(-n // len(STORAGE))
         for code in STORAGE:
-            location_id = db.read(
-                lambda c, code=code: c.execute(
-                    "SELECT id FROM locations WHERE code = ?", (code,)
-                ).fetchone()[0]
-            )
-            receive = MovementIn(
-                kind="receive",
-                customer_id=customer_id,
-                sku_id=sku_id,
-                quantity=per_location,
-                to_location_id=location_id,
-                document="WRK-ASN",
-            )
-            run(SUPERVISOR, "ledger.receive", code, lambda c, x, m=receive: post_movement(c, x, m))
+            seeder.receive(CUSTOMER, SKU, code, per_location, "WRK-ASN")
         party = Party(name="张三丰", phone="13812345678", address="科技园南路十八号")
         for start in range(0, n, CHUNK):
             part = nos[start : start + CHUNK]
@@ -240,19 +169,13 @@ def seed_picks(folder: Path, waves: int) -> list[int]:
                         lines=[OrderLineIn(sku=SKU, quantity=1)],
                     )
                     orders.upsert_order(c, x, order)
-                    orders.apply_customs_status(
-                        c,
-                        x,
-                        CustomsStatusIn(order_no=no, code=800, status_at=at),
-                        inspection_lane=settings.outbound.inspection_lane,
-                        max_ahead_seconds=settings.outbound.customs_time_ahead_seconds,
-                    )
+                    release(c, x, settings, no, at)
 
-            run(OMS, "order.upsert", len(part), upsert)
+            seeder.run(OMS, "order.upsert", len(part), upsert)
         ids = []
         for w in range(waves):
             part = nos[w * WAVE_ORDERS : (w + 1) * WAVE_ORDERS]
-            wave = run(
+            wave = seeder.run(
                 SUPERVISOR,
                 "wave.build",
                 {"order_nos": len(part)},
@@ -275,20 +198,9 @@ def seed_picks(folder: Path, waves: int) -> list[int]:
 def start_site(name: str, seeded: Path, tmp: Path, pythonpath: str | None) -> Site:
     """Serve a copy of the seeded file (`pythonpath` first on the path: an older checkout)."""
     folder = tmp / name
-    shutil.copytree(seeded, folder)
-    port = free_port()
-    config = folder / "bondfloor.toml"
-    text = config.read_text().replace(str(seeded), str(folder))
-    config.write_text(re.sub(r"port = \d+", f"port = {port}", text))
-    env = {**os.environ, "PYTHONPATH": pythonpath} if pythonpath else None
-    site = Site(name, folder, port, Proc(name, folder / "serve.log"))
-    site.proc.start([bondfloor_exe(), "--config", str(config), "serve"], folder, env)
-    wait_for(lambda: health_ok(port) or not site.proc.alive(), 60, f"{name} healthy")
-    if not site.proc.alive():
-        sys.exit(f"{name}: bondfloor serve exited\n{site.proc.log(3000)}")
-    client = TimedClient(port)
-    client.login("pick01")
-    site.token = client.token
+    config, port = wrk_load.copy_demo(seeded, folder)
+    proc, client = serve_logged_in(name, folder, config, port, pythonpath, user="pick01")
+    site = Site(name, folder, port, proc, client.token)
     site.picks_before = (
         picks_in(site.db_path),
         count(site.db_path, "SELECT SUM(quantity) FROM movements WHERE kind = 'pick'"),
@@ -297,7 +209,7 @@ def start_site(name: str, seeded: Path, tmp: Path, pythonpath: str | None) -> Si
 
 
 def count(db_path: Path, sql: str, *args: Any) -> int:
-    with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
+    with wrk_load.read_only(db_path) as conn:
         return int(conn.execute(sql, args).fetchone()[0] or 0)
 
 
@@ -305,99 +217,89 @@ def picks_in(db_path: Path) -> int:
     return count(db_path, "SELECT COUNT(*) FROM movements WHERE kind = 'pick'")
 
 
-def drive(site: Site, waves: list[int], levels: list[int], seconds: float) -> list[Run]:
+def drive(site: Site, waves: list[int], levels: list[int], seconds: float) -> list[PickRun]:
     base = f"http://{HOST}:{site.port}"
-    runs: list[Run] = []
+    runs: list[PickRun] = []
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(PICK_LUA)
         script.flush()
+
+        def picks(wave: int, connections: int) -> tuple[float, float, float, int]:
+            """One wrk run of pickers: picks/s and picks counted in the file, wrk's p50/p99."""
+            picks0 = picks_in(site.db_path)
+            prefix = f"wrk-{site.name}-{connections}-{time.monotonic_ns()}"
+            _, p50, p99, _ = wrk_load.wrk(
+                site.token,
+                seconds,
+                connections,
+                [
+                    "-s",
+                    script.name,
+                    f"{base}/health",
+                    "--",
+                    prefix,
+                    f"/api/v1/waves/{wave}/next-task",
+                    site.token,
+                ],
+                threads=connections,
+            )
+            answered = picks_in(site.db_path) - picks0
+            return answered / seconds, p50, p99, answered
+
         for connections in levels:
-            for route in ("health", "picks"):
-                cpu0, picks0 = tree_cpu_seconds(site.proc.pid), picks_in(site.db_path)
-                if route == "health":
-                    rate, p50, p99, answered = wrk(
-                        site.token, seconds, connections, [f"{base}/health"]
-                    )
-                else:
-                    wave = waves[site.waves_used]
-                    site.waves_used += 1
-                    prefix = f"wrk-{site.name}-{connections}-{time.monotonic_ns()}"
-                    _, p50, p99, _ = wrk(
-                        site.token,
-                        seconds,
-                        connections,
-                        [
-                            "-s",
-                            script.name,
-                            f"{base}/health",
-                            "--",
-                            prefix,
-                            f"/api/v1/waves/{wave}/next-task",
-                            site.token,
-                        ],
-                        threads=connections,
-                    )
-                    answered = picks_in(site.db_path) - picks0
-                    rate = answered / seconds
-                cpu = tree_cpu_seconds(site.proc.pid) - cpu0
-                loadavg = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-                run = Run(
-                    site.name,
-                    route,
-                    connections,
-                    rate,
-                    p50,
-                    p99,
-                    answered,
-                    cpu * 1000 / max(answered, 1),
-                    loadavg,
-                )
-                if route == "picks":
-                    run.wave_left = count(
-                        site.db_path,
-                        "SELECT COUNT(*) FROM allocations WHERE wave_id = ? AND status = 'open'",
-                        wave,
-                    )
-                runs.append(run)
-                print(  # as it goes: a later failure keeps the figures
-                    f"  {site.name} {route} c={connections}: {run.rate:.0f}/s, p99 {p99:.1f} ms, "
-                    f"CPU {run.cpu_ms:.2f} ms, loadavg {loadavg}",
-                    flush=True,
-                )
+            run = wrk_load.measured(
+                PickRun,
+                site.name,
+                "health",
+                connections,
+                site.proc.pid,
+                partial(wrk_load.wrk, site.token, seconds, connections, [f"{base}/health"]),
+                cpu_unit="ms",
+            )
+            wave = waves[site.waves_used]
+            site.waves_used += 1
+            run2 = wrk_load.measured(
+                PickRun,
+                site.name,
+                "picks",
+                connections,
+                site.proc.pid,
+                partial(picks, wave, connections),
+                cpu_unit="ms",
+            )
+            run2.wave_left = count(
+                site.db_path,
+                "SELECT COUNT(*) FROM allocations WHERE wave_id = ? AND status = 'open'",
+                wave,
+            )
+            runs += [run, run2]
     return runs
 
 
-def report(runs: list[Run], levels: list[int], sites: list[str]) -> None:
+def report(runs: list[PickRun], levels: list[int], sites: list[str]) -> None:
     print("one row per wrk run, in the order run (picks: wrk -tN -cN, a picker per connection)")
-    print(
-        f"{'server':8} {'route':7} {'conns':>5} {'rate/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'answered':>8} {'CPU ms':>7} {'tasks left':>10}  loadavg after"
+    wrk_load.print_rows(
+        runs,
+        7,
+        "rate/s",
+        ("CPU ms", 7),
+        ("tasks left", 10, lambda r: "" if r.wave_left < 0 else str(r.wave_left)),
     )
-    for r in runs:
-        left = "" if r.wave_left < 0 else str(r.wave_left)
-        print(
-            f"{r.site:8} {r.route:7} {r.connections:>5} {r.rate:>8.0f} {r.p50:>7.2f} "
-            f"{r.p99:>7.2f} {r.answered:>8} {r.cpu_ms:>7.2f} {left:>10}  {r.loadavg}"
-        )
     print("rate: picks/s (a pick = next-task + confirm, both committed) or /health req/s;")
     print("p50/p99: wrk's, over both requests of a pick; CPU ms: server CPU per pick or request")
     print("medians per server and connection count")
-    for site in sites:
-        for c in levels:
-            health = [r for r in runs if (r.site, r.route, r.connections) == (site, "health", c)]
-            picks = [r for r in runs if (r.site, r.route, r.connections) == (site, "picks", c)]
-            if not health or not picks:
-                continue
-            rate, health_rate = median(r.rate for r in picks), median(r.rate for r in health)
-            print(
-                f"  {site:8} c={c:<3} picks/s {rate:5.0f}, p99 {median(r.p99 for r in picks):6.1f}"
-                f" ms, CPU per pick {median(r.cpu_ms for r in picks):.2f} ms; "
-                + ratio_line("picks", rate, health_rate)
-            )
+    for site, c, picks, rate, health_rate in wrk_load.medians_beside_health(
+        runs, sites, levels, "picks"
+    ):
+        print(
+            f"  {site:8} c={c:<3} picks/s {rate:5.0f}, p99 {median(r.p99 for r in picks):6.1f}"
+            f" ms, CPU per pick {median(r.cpu_ms for r in picks):.2f} ms; "
+            + ratio_line("picks", rate, health_rate)
+        )
 
 
 def check(site: Site, picks: int) -> None:
-    with contextlib.closing(sqlite3.connect(f"file:{site.db_path}?mode=ro", uri=True)) as conn:
+    with wrk_load.read_only(site.db_path) as conn:
         conn.row_factory = sqlite3.Row
         one = lambda sql, *a: int(conn.execute(sql, a).fetchone()[0] or 0)  # noqa: E731
         movements = one("SELECT COUNT(*) FROM movements WHERE kind = 'pick'")
@@ -431,12 +333,9 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="DIR", help="an older checkout, as scans_wrk.py")
     parser.add_argument("--rounds", type=int, default=1, help="rounds per server")
     args = parser.parse_args()
-    levels = [int(c) for c in args.connections.split(",")]
-    ensure_wrk()
+    levels = wrk_load.connection_counts(args.connections)
     with tempfile.TemporaryDirectory(prefix="bf-picks-wrk-") as tmp:
-        seeded = Path(tmp) / "seed"
-        seeded.mkdir()
-        seed_demo_site(seeded, free_port())
+        seeded = wrk_load.seeded_demo(tmp)
         t0 = time.perf_counter()
         waves = seed_picks(seeded, args.rounds * len(levels))
         print(
@@ -446,17 +345,13 @@ def main() -> None:
         with contextlib.closing(sqlite3.connect(seeded / "site.db")) as raw:
             raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         sites: list[Site] = []
-        runs: list[Run] = []
-        try:
+        runs: list[PickRun] = []
+        with wrk_load.stopped_after(sites):
             sites.append(start_site("this", seeded, Path(tmp), None))
             if args.baseline:
                 sites.append(start_site("baseline", seeded, Path(tmp), args.baseline))
-            for n in range(args.rounds):
-                for site in sites if n % 2 == 0 else sites[::-1]:
-                    runs += drive(site, waves, levels, args.seconds)
-        finally:
-            for site in sites:
-                site.proc.stop()
+            for site in wrk_load.alternating(sites, args.rounds):
+                runs += drive(site, waves, levels, args.seconds)
         report(runs, levels, [s.name for s in sites])
         if any(r.wave_left == 0 for r in runs):
             print("note: a wave ran out of tasks during a run: that run's rate is too low")

@@ -183,3 +183,42 @@ def seed_demo_site(workdir: Path, port: int) -> tuple[Path, Path]:
         cwd=workdir,
     )
     return db_path, config
+
+
+def serve_logged_in(
+    name: str,
+    folder: Path,
+    config: Path,
+    port: int,
+    pythonpath: str | None,
+    *,
+    user: str = "sup01",
+    timeout: float = 60,
+) -> tuple[Proc, TimedClient]:
+    """`bondfloor serve` with `config` in `folder` (`pythonpath` first on the path: an
+    older checkout's server), once healthy a client logged in as `user`; exits with the
+    log's tail when the server does."""
+    env = {**os.environ, "PYTHONPATH": pythonpath} if pythonpath else None
+    proc = Proc(name, folder / "serve.log")
+    proc.start([bondfloor_exe(), "--config", str(config), "serve"], folder, env)
+    wait_for(lambda: health_ok(port) or not proc.alive(), timeout, f"{name} healthy")
+    if not proc.alive():
+        sys.exit(f"{name}: bondfloor serve exited\n{proc.log(3000)}")
+    client = TimedClient(port)
+    client.login(user)
+    return proc, client
+
+
+def metrics_text(port: int, timeout: float = 30) -> str:
+    """The server's /metrics (Prometheus text), read from loopback."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request("GET", "/metrics")
+        return conn.getresponse().read().decode()
+    finally:
+        conn.close()
+
+
+def loadavg() -> str:
+    """The machine's 1, 5 and 15 minute load averages: it may be shared."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])

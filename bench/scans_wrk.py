@@ -23,39 +23,38 @@ with some in flight), each key once, and the plan's running count equals their s
 from __future__ import annotations
 
 import argparse
-import contextlib
-import http.client
 import json
 import os
 import re
-import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from statistics import median
 from typing import Any
 
-from asgi_servers import tree_cpu_seconds
-from processes import (
-    HOST,
-    Proc,
-    TimedClient,
-    bondfloor_exe,
-    free_port,
-    health_ok,
-    seed_demo_site,
-    wait_for,
+from processes import HOST, TimedClient, metrics_text, serve_logged_in
+from wrk_load import (
+    Run,
+    WrkSite,
+    alternating,
+    connection_counts,
+    copy_demo,
+    measured,
+    medians_beside_health,
+    print_rows,
+    read_only,
+    seeded_demo,
+    stopped_after,
+    wrk,
 )
 
 CUSTOMER = "HKBEAUTY"  # lot- and expiry-tracked in the demo
 LOT, EXPIRY = "BENCH-LOT", "2031-12-31"
 PLATE = "粤B12345"
-LATENCY = re.compile(r"^\s+(50|90|99)%\s+([\d.]+)(us|ms|s|m|h)\s*$", re.M)
-UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 
 # One thread of wrk runs this: a counter makes every request's key new. init() gets the
 # run's prefix after `--`, so keys never repeat across runs on the same database.
@@ -76,61 +75,12 @@ end
 
 
 @dataclass
-class Run:
-    site: str
-    route: str
-    connections: int
-    rate: float
-    p50: float
-    p99: float
-    answered: int
-    cpu_ms_per_request: float
-    loadavg: str
+class ScanRun(Run):
     writes_per_commit: float = float("nan")
 
 
-def ensure_wrk() -> None:
-    if shutil.which("wrk"):
-        return
-    if os.geteuid() != 0:
-        sys.exit("needs Debian's wrk: apt-get install wrk")
-    subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, capture_output=True)
-
-
-def wrk(
-    token: str, seconds: float, connections: int, extra: list[str], threads: int = 1
-) -> tuple[float, float, float, int]:
-    """(requests/s, p50 ms, p99 ms, requests answered) of one wrk run; exits on any error."""
-    done = subprocess.run(
-        [
-            "wrk",
-            f"-t{threads}",
-            f"-c{connections}",
-            f"-d{round(seconds)}s",
-            "--latency",
-            "--timeout",
-            "10s",
-            "-H",
-            f"Authorization: Bearer {token}",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    out = done.stdout
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: .*", out)
-    if bad:
-        sys.exit(f"{extra}: errors\n{out}")
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    answered = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    lat = {p: float(v) * UNIT_MS[u] for p, v, u in LATENCY.findall(out)}
-    nan = float("nan")
-    return rate, lat.get("50", nan), lat.get("99", nan), answered
-
-
 def lot_tracked_item(db_path: Path) -> tuple[str, str]:
-    with contextlib.closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
+    with read_only(db_path) as conn:
         row = conn.execute(
             "SELECT s.code, b.barcode FROM skus s JOIN customers c ON c.id = s.customer_id "
             "JOIN sku_barcodes b ON b.sku_id = s.id WHERE c.code = ? AND s.lot_tracked = 1 "
@@ -143,19 +93,8 @@ def lot_tracked_item(db_path: Path) -> tuple[str, str]:
 
 
 @dataclass
-class Site:
-    """One `bondfloor serve` on its own copy of the seeded demo."""
-
-    name: str
-    folder: Path
-    port: int
-    proc: Proc
-    token: str = ""
+class Site(WrkSite):
     plan_id: int = 0
-
-    @property
-    def db_path(self) -> Path:
-        return self.folder / "site.db"
 
 
 def start_site(
@@ -164,22 +103,9 @@ def start_site(
     """Copy the seeded demo, point its config at the copy and a free port, serve it (with
     `pythonpath` first on the path: an older checkout's server), log in, open the plan."""
     folder = tmp / name
-    shutil.copytree(seeded, folder)
-    port = free_port()
-    config = folder / "bondfloor.toml"
-    text = config.read_text().replace(str(seeded), str(folder))
-    text = re.sub(r"port = \d+", f"port = {port}", text)
-    extra = "".join(f"{setting}\n" for setting in settings)
-    config.write_text(text.replace("[database]\n", f"[database]\n{extra}"))
-    env = {**os.environ, "PYTHONPATH": pythonpath} if pythonpath else None
-    site = Site(name, folder, port, Proc(name, folder / "serve.log"))
-    site.proc.start([bondfloor_exe(), "--config", str(config), "serve"], folder, env)
-    wait_for(lambda: health_ok(port) or not site.proc.alive(), 60, f"{name} healthy")
-    if not site.proc.alive():
-        sys.exit(f"{name}: bondfloor serve exited\n{site.proc.log(3000)}")
-    client = TimedClient(port)
-    client.login()
-    site.token = client.token
+    config, port = copy_demo(seeded, folder, settings)
+    proc, client = serve_logged_in(name, folder, config, port, pythonpath)
+    site = Site(name, folder, port, proc, client.token)
     site.plan_id = open_plan(client, lot_tracked_item(site.db_path)[0])
     return site
 
@@ -211,27 +137,20 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=1, help="rounds per server")
     args = parser.parse_args()
-    levels = [int(c) for c in args.connections.split(",")]
-    ensure_wrk()
+    levels = connection_counts(args.connections)
     with tempfile.TemporaryDirectory(prefix="bf-scans-wrk-") as tmp:
-        seeded = Path(tmp) / "seed"
-        seeded.mkdir()
-        seed_demo_site(seeded, free_port())
+        seeded = seeded_demo(tmp)
         _, barcode = lot_tracked_item(seeded / "site.db")
         sites: list[Site] = []
-        runs: list[Run] = []
-        try:
+        runs: list[ScanRun] = []
+        with stopped_after(sites):
             sites.append(start_site("this", seeded, Path(tmp), args.database, None))
             if args.baseline:
                 sites.append(start_site("baseline", seeded, Path(tmp), [], args.baseline))
-            for n in range(args.rounds):
-                for site in sites if n % 2 == 0 else sites[::-1]:
-                    runs += drive(site, barcode, levels, args.seconds)
+            for site in alternating(sites, args.rounds):
+                runs += drive(site, barcode, levels, args.seconds)
             if args.profile:
                 runs.append(profile(sites[0], barcode, max(levels), args))
-        finally:
-            for site in sites:
-                site.proc.stop()
         report(runs, levels, [s.name for s in sites])
         for site in sites:
             mine = [r for r in runs if r.site == site.name and r.route != "health"]
@@ -279,11 +198,11 @@ def drive(
     levels: list[int],
     seconds: float,
     routes: tuple[str, ...] = ("health", "scans"),
-) -> list[Run]:
+) -> list[ScanRun]:
     """At each connection count: /health, then scans; CPU of the server tree per run."""
     base = f"http://{HOST}:{site.port}"
     body = json.dumps({"scan": barcode, "lot": LOT, "expiry": EXPIRY})
-    runs: list[Run] = []
+    runs: list[ScanRun] = []
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         # json.dumps of the body is a valid Lua string literal (no non-ASCII in it).
         script.write(f'wrk.method = "POST"\nwrk.body = {json.dumps(body)}\n{SCAN_LUA}')
@@ -296,25 +215,23 @@ def drive(
                 else:
                     prefix = f"wrk-{connections}-{time.monotonic_ns()}"
                     extra = ["-s", script.name, scans_url, "--", prefix]
-                cpu0, batches0 = tree_cpu_seconds(site.proc.pid), write_batches(site.port)
-                rate, p50, p99, answered = wrk(site.token, seconds, connections, extra)
-                cpu = tree_cpu_seconds(site.proc.pid) - cpu0
+                batches0 = write_batches(site.port)
+                run = measured(
+                    ScanRun,
+                    site.name,
+                    route,
+                    connections,
+                    site.proc.pid,
+                    partial(wrk, site.token, seconds, connections, extra),
+                )
                 batches1 = write_batches(site.port)
                 batches, writes = batches1[0] - batches0[0], batches1[1] - batches0[1]
-                loadavg = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-                per = cpu * 1000 / answered
-                run = Run(site.name, route, connections, rate, p50, p99, answered, per, loadavg)
                 run.writes_per_commit = writes / batches if batches else float("nan")
                 runs.append(run)
-                print(  # as it goes: a later failure keeps the figures
-                    f"  {site.name} {route} c={connections}: {rate:.0f}/s, p99 {p99:.1f} ms, "
-                    f"CPU {per:.2f} ms per request, loadavg {loadavg}",
-                    flush=True,
-                )
     return runs
 
 
-def profile(site: Site, barcode: str, connections: int, args: Any) -> Run:
+def profile(site: Site, barcode: str, connections: int, args: Any) -> ScanRun:
     """One more scans run with py-spy sampling the granian worker (not counted as a figure:
     sampling slows the server)."""
     py_spy = Path(sys.executable).parent / "py-spy"
@@ -393,46 +310,32 @@ def summarise_profile(path: Path) -> None:
 def write_batches(port: int) -> tuple[float, float]:
     """(transactions, writes) the server's writer has committed so far, from /metrics
     (read from loopback): writes / transactions is the group commit's batch size."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=10)
-    try:
-        conn.request("GET", "/metrics")
-        text = conn.getresponse().read().decode()
-    finally:
-        conn.close()
+    text = metrics_text(port, timeout=10)
     found = dict(re.findall(r"^bondfloor_db_write_batch_size_(count|sum) ([\d.e+]+)$", text, re.M))
     return float(found.get("count", "nan")), float(found.get("sum", "nan"))
 
 
-def report(runs: list[Run], levels: list[int], sites: list[str]) -> None:
+def report(runs: list[ScanRun], levels: list[int], sites: list[str]) -> None:
     print("wrk -t1, one run per row, in the order run")
-    print(
-        f"{'server':8} {'route':16} {'conns':>5} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'answered':>8} {'CPU ms/req':>10} {'writes/commit':>13}  loadavg after"
+    print_rows(
+        runs,
+        16,
+        "req/s",
+        ("CPU ms/req", 10),
+        ("writes/commit", 13, lambda r: f"{r.writes_per_commit:.1f}"),
     )
-    for r in runs:
-        print(
-            f"{r.site:8} {r.route:16} {r.connections:>5} {r.rate:>8.0f} {r.p50:>7.2f} "
-            f"{r.p99:>7.2f} {r.answered:>8} {r.cpu_ms_per_request:>10.2f} "
-            f"{r.writes_per_commit:>13.1f}  {r.loadavg}"
-        )
     print("medians per server and connection count (scans / health: of the medians)")
-    for site in sites:
-        for c in levels:
-            health = [r for r in runs if (r.site, r.route, r.connections) == (site, "health", c)]
-            scans = [r for r in runs if (r.site, r.route, r.connections) == (site, "scans", c)]
-            if not health or not scans:
-                continue
-            rate, health_rate = median(r.rate for r in scans), median(r.rate for r in health)
-            print(
-                f"  {site:8} c={c:<3} scans/s {rate:5.0f}, p99 {median(r.p99 for r in scans):5.1f}"
-                f" ms, CPU per scan {median(r.cpu_ms_per_request for r in scans):.2f} ms, "
-                f"writes per commit {median(r.writes_per_commit for r in scans):.1f}; "
-                f"health {health_rate:5.0f} req/s; scans / health {rate / health_rate:.2f}"
-            )
+    for site, c, scans, rate, health_rate in medians_beside_health(runs, sites, levels, "scans"):
+        print(
+            f"  {site:8} c={c:<3} scans/s {rate:5.0f}, p99 {median(r.p99 for r in scans):5.1f}"
+            f" ms, CPU per scan {median(r.cpu_ms for r in scans):.2f} ms, "
+            f"writes per commit {median(r.writes_per_commit for r in scans):.1f}; "
+            f"health {health_rate:5.0f} req/s; scans / health {rate / health_rate:.2f}"
+        )
 
 
 def check(site: Site, answered: int) -> None:
-    with contextlib.closing(sqlite3.connect(f"file:{site.db_path}?mode=ro", uri=True)) as conn:
+    with read_only(site.db_path) as conn:
         one = lambda sql, *a: int(conn.execute(sql, a).fetchone()[0])  # noqa: E731
         scans = one("SELECT COUNT(*) FROM receipt_scans WHERE plan_id = ?", site.plan_id)
         keys = one("SELECT COUNT(*) FROM commands WHERE key LIKE 'wrk-%-%-%'")
