@@ -335,7 +335,7 @@ def main() -> None:
     args = parser.parse_args()
     levels = wrk_load.connection_counts(args.connections)
     with tempfile.TemporaryDirectory(prefix="bf-picks-wrk-") as tmp:
-        seeded = wrk_load.seeded_demo(tmp)
+        seeded = wrk_load.seeded_demo(tmp, args.baseline)
         t0 = time.perf_counter()
         waves = seed_picks(seeded, args.rounds * len(levels))
         print(

@@ -171,8 +171,9 @@ class TimedClient:
         self.token = json.loads(raw)["token"]
 
 
-def seed_demo_site(workdir: Path, port: int) -> tuple[Path, Path]:
-    """A config for `workdir/site.db` on `port`, and the demo warehouse seeded into it."""
+def seed_demo_site(workdir: Path, port: int, pythonpath: str | None = None) -> tuple[Path, Path]:
+    """A config for `workdir/site.db` on `port`, and the demo warehouse seeded into it (by
+    an older checkout's code when `pythonpath` names one)."""
     db_path = workdir / "site.db"
     config = workdir / "bondfloor.toml"
     config.write_text(f'[database]\npath = "{db_path}"\n[server]\nport = {port}\n')
@@ -181,6 +182,7 @@ def seed_demo_site(workdir: Path, port: int) -> tuple[Path, Path]:
         check=True,
         stdout=subprocess.DEVNULL,
         cwd=workdir,
+        env={**os.environ, "PYTHONPATH": pythonpath} if pythonpath else None,
     )
     return db_path, config
 

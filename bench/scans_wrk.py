@@ -139,7 +139,7 @@ def main() -> None:
     args = parser.parse_args()
     levels = connection_counts(args.connections)
     with tempfile.TemporaryDirectory(prefix="bf-scans-wrk-") as tmp:
-        seeded = seeded_demo(tmp)
+        seeded = seeded_demo(tmp, args.baseline)
         _, barcode = lot_tracked_item(seeded / "site.db")
         sites: list[Site] = []
         runs: list[ScanRun] = []

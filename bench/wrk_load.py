@@ -78,11 +78,13 @@ def connection_counts(connections: str) -> list[int]:
     return [int(c) for c in connections.split(",")]
 
 
-def seeded_demo(tmp: str) -> Path:
-    """The demo warehouse seeded with the real CLI into `tmp`/seed, to be copied per server."""
+def seeded_demo(tmp: str, baseline: str | None = None) -> Path:
+    """The demo warehouse seeded with the real CLI into `tmp`/seed, to be copied per server.
+    With a baseline, its (older) code seeds: a newer server upgrades its copy when it
+    starts, and an older one refuses a database with migrations it does not know."""
     seeded = Path(tmp) / "seed"
     seeded.mkdir()
-    seed_demo_site(seeded, free_port())
+    seed_demo_site(seeded, free_port(), baseline)
     return seeded
 
 
