@@ -1,12 +1,14 @@
-"""Face sheet (电子面单) renderer: one layout, a PNG preview and ESC/POS bytes.
+"""Face sheet (电子面单) renderer: a layout drawn, a PNG preview and ESC/POS bytes.
 
 The label is drawn as a 1-bit image with a CJK font (Chinese prints the same on any
 ESC/POS printer, whatever code pages it knows), then sent as a `GS v 0` raster made by
 python-escpos. The PNG preview and the raster carry the same pixels.
 
-Top to bottom (domain.md, "Face sheet"): header (courier, product type, date); the
-waybill number as Code128 with its text under it; the sort code (大头笔) in big
-characters; the consolidation point (集包地) beside the QR code; recipient (收) and
+What goes where is data: a layout per courier family and label size
+(devices/label_layouts.py, the files in devices/layouts/). The `standard` layout is the
+one every courier got before (domain.md, "Face sheet"): header (courier, product type,
+date); the waybill number as Code128 with its text under it; the sort code (大头笔) in
+big characters; the consolidation point (集包地) beside the QR code; recipient (收) and
 sender (寄); order number, weight, parcel count, remarks and the 已验视 mark.
 
 `plan_face_sheet` checks everything and lays the label out without drawing, so a bad
@@ -22,6 +24,7 @@ from __future__ import annotations
 import functools
 import io
 import shutil
+import string
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -33,6 +36,17 @@ import qrcode
 from barcode.charsets import code128 as code128_tables
 from escpos.printer import Dummy
 from PIL import Image, ImageDraw, ImageFont
+
+from devices.label_layouts import (
+    BoxElement,
+    Code128Element,
+    Layout,
+    QrElement,
+    RuleElement,
+    TextElement,
+    pick_layout,
+    template_fields,
+)
 
 __all__ = [
     "FaceSheetPlan",
@@ -356,8 +370,9 @@ class FaceSheetPlan:
     dpi: int
     ops: tuple[_Op, ...]
     fonts: _Fonts
-    module_dots: int  # width of one Code128 module in dots
+    module_dots: int  # width of one Code128 module in dots (the narrowest barcode's)
     qr_module_dots: int  # 0 when the label has no QR content
+    layout: str = "standard"  # the layout family drawn
 
     def texts(self) -> list[str]:
         """Every string the label prints, top to bottom."""
@@ -593,212 +608,161 @@ class _Layout:
         self.ops.append(_Rect((0, y, self.W - 1, y + self.rule - 1), fill=0))
         return y + self.rule
 
-    # ------------------------------------------------------------------ bands
+    def box(self, el: Any) -> tuple[int, int, int, int]:
+        """An element's box in dots: x, y, width, height."""
+        return self.dots(el.x), self.dots(el.y), self.dots(el.w), self.dots(el.h)
 
-    def header(self, y: int) -> int:
-        f = self.f
-        band = self.d(8)
-        mid = y + band // 2
-        date_size = self.d(2.8)
-        date_w = round(self.length(f.date, date_size)) if f.date else 0
-        gap = self.d(2.5)
-        room = self.inner - date_w - (gap if date_w else 0)
-        courier_size, product_size = self.d(4.4), self.d(3.4)
-        pad = self.d(1.2)
-        for factor in (1.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7):
-            cs, ps = round(courier_size * factor), round(product_size * factor)
-            cw = self.length(f.courier, cs, True)
-            pw = self.length(f.product_type, ps, True) + 2 * pad if f.product_type else 0
-            if cw + (gap + pw if pw else 0) <= room:
-                break
-        else:
-            field = "product_type" if f.product_type else "courier"
-            raise LabelError(
-                "LABEL_TEXT_TOO_LONG",
-                "courier and product type do not fit on the label's header line",
-                field=field,
-            )
-        x = self.margin
-        self.text(x, mid, f.courier, cs, bold=True)
-        if f.product_type:
-            px = x + round(cw) + gap
-            half = round(ps * 0.75)
-            self.ops.append(
-                _Rect((px, mid - half, px + round(pw), mid + half), fill=0, radius=self.d(0.8))
-            )
-            self.ops.append(_Text(px + round(pw) // 2, mid, f.product_type, ps, True, "mm", 255))
-        self.text(self.W - self.margin, mid, f.date, date_size, anchor="rm")
-        return self.hrule(y + band)
+    # --------------------------------------------------------------- elements
 
-    def waybill(self, y: int, modules: str, module: int) -> int:
-        pad = self.d(1.8)
-        bar_h = self.d(14)
-        row = Image.frombytes(
-            "L", (len(modules), 1), bytes(0 if m == "1" else 255 for m in modules)
-        )
-        bars = row.resize((len(modules) * module, bar_h), Image.Resampling.NEAREST)
-        x = (self.W - bars.width) // 2
-        self.ops.append(_Bitmap(x, y + pad, bars))
-        size = self.fit_line(
-            self.f.waybill_no, self.inner, self.d(3.4), self.d(2.4), True, "waybill_no"
-        )
-        text_y = y + pad + bar_h + self.d(0.6) + round(size * 0.6)
-        self.text(self.W // 2, text_y, self.f.waybill_no, size, bold=True, anchor="mm")
-        return self.hrule(text_y + round(size * 0.6) + pad)
-
-    def sort_code(self, y: int) -> int:
-        band = self.d(14)
-        text = self.f.sort_code
-        max_size, min_size = self.d(12), self.d(6)
-        font, stroke = self.font(100, True)
-        per_dot = (font.getlength(text) + 2 * stroke) / 100
-        size = min(max_size, int(self.inner / per_dot))
-        size = self.fit_line(text, self.inner, max(size, min_size), min_size, True, "sort_code")
-        self.text(self.W // 2, y + band // 2, text, size, bold=True, anchor="mm")
-        return self.hrule(y + band)
-
-    def routing_and_qr(self, y: int) -> tuple[int, int]:
-        side = self.d(22)
-        pad = self.d(1.0)
-        qr_module = 0
-        if self.f.qr:
-            code = qrcode.QRCode(
-                error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=0
-            )
-            code.add_data(self.f.qr)
-            try:
-                code.make(fit=True)
-            except Exception as err:  # qrcode's DataOverflowError and kin
-                raise LabelError(
-                    "LABEL_TEXT_TOO_LONG",
-                    f"the QR content cannot be encoded ({len(self.f.qr)} characters): {err}",
-                    field="qr",
-                ) from err
-            matrix = code.get_matrix()
-            n = len(matrix)
-            qr_module = side // (n + 8)  # 4 modules of quiet zone on each side
-            if qr_module < max(2, self.dots(0.33)):
-                raise LabelError(
-                    "LABEL_TEXT_TOO_LONG",
-                    f"the QR content is too long for the label ({len(self.f.qr)} characters)",
-                    field="qr",
-                )
-            raw = bytes(0 if cell else 255 for line in matrix for cell in line)
-            image = Image.frombytes("L", (n, n), raw).resize(
-                (n * qr_module, n * qr_module), Image.Resampling.NEAREST
-            )
-            qx = self.W - self.margin - side + (side - image.width) // 2
-            self.ops.append(_Bitmap(qx, y + pad + (side - image.height) // 2, image))
-        left_w = self.inner - side - self.d(2)
-        if self.f.consolidation_point:
-            label_size = self.d(2.8)
-            self.text(self.margin, y + pad + round(label_size * 0.8), "集包地", label_size)
-            top = y + pad + round(label_size * 1.8)
-            size, line_h, lines = self.fit_block(
-                self.f.consolidation_point,
-                left_w,
-                side - (top - y),
-                self.d(5.2),
-                self.d(3.2),
-                True,
-                "consolidation_point",
-                max_lines=3,
-            )
-            for i, line in enumerate(lines):
-                self.text(self.margin, top + i * line_h + line_h // 2, line, size, bold=True)
-        return self.hrule(y + side + 2 * pad), qr_module
-
-    def party(self, y: int, height: int, mark: str, party: _Party, key: str, big: bool) -> None:
-        pad = self.d(1.0)
-        mark_w = self.d(7.5 if big else 6.5)
-        self.ops.append(
-            _Rect(
-                (self.margin, y + pad, self.margin + mark_w, y + pad + mark_w),
-                fill=0,
-                radius=self.d(1.2),
-            )
-        )
-        self.ops.append(
-            _Text(
-                self.margin + mark_w // 2,
-                y + pad + mark_w // 2,
-                mark,
-                round(mark_w * 0.72),
-                True,
-                "mm",
-                255,
-            )
-        )
-        x = self.margin + mark_w + self.d(2)
-        width = self.W - self.margin - x
-        first = "  ".join(p for p in (party.name, party.phone) if p)
-        name_size = self.fit_line(
-            first,
-            width,
-            self.d(4.4 if big else 3.4),
-            self.d(2.8 if big else 2.5),
-            True,
-            f"{key}.name",
-        )
-        name_h = round(name_size * 1.35)
-        self.text(x, y + pad + name_h // 2, first, name_size, bold=True)
-        body = " ".join(p for p in (party.region, party.address) if p)
-        if not body:
+    def draw_text(self, el: TextElement, values: dict[str, str]) -> None:
+        if el.show_if and not values[el.show_if]:
             return
-        top = y + pad + name_h
-        size, line_h, lines = self.fit_block(
-            body,
-            width,
-            y + height - pad - top,
-            self.d(3.6 if big else 3.0),
-            self.d(2.7 if big else 2.4),
-            big,
-            f"{key}.address",
+        names = template_fields(el.text)
+        if names and not any(values[name] for name in names):
+            return  # nothing to say: no caption without its value
+        text = _fill(el.text, values).strip()
+        if not text:
+            return
+        field = el.field or (names[0] if names else "layout")
+        x, y, w, h = self.box(el)
+        pad = self.dots(0.8) if el.style != "plain" else 0
+        size = max(1, self.dots(el.size))
+        min_size = max(1, self.dots(el.min_size or el.size * 0.7))
+        fill = 255 if el.style == "inverse" else 0
+        if el.style == "inverse":
+            self.ops.append(_Rect((x, y, x + w, y + h), fill=0, radius=self.dots(1.0)))
+        elif el.style == "outline":
+            self.ops.append(_Rect((x, y, x + w, y + h), fill=None, outline=0, width=self.rule))
+        anchor_x = {"left": x + pad, "center": x + w // 2, "right": x + w - pad}[el.align]
+        anchor = {"left": "l", "center": "m", "right": "r"}[el.align]
+        if el.lines == 1:
+            fit = self.fit_line(text, w - 2 * pad, size, min_size, el.bold, field)
+            self.ops.append(_Text(anchor_x, y + h // 2, text, fit, el.bold, anchor + "m", fill))
+            return
+        fit, line_h, lines = self.fit_block(
+            text, w - 2 * pad, h, size, min_size, el.bold, field, max_lines=el.lines
         )
         for i, line in enumerate(lines):
-            self.text(x, top + i * line_h + line_h // 2, line, size, bold=big)
-
-    def footer(self, y: int, height: int) -> None:
-        f = self.f
-        pad = self.d(1.0)
-        size = self.d(2.9)
-        line_h = round(size * 1.3)
-        mark_w = 0
-        if f.checked_mark:
-            mark_size = self.d(3.8)
-            mark_w = round(self.length(f.checked_mark, mark_size, True)) + 2 * self.d(1.5)
-            mark_h = round(mark_size * 1.6)
-            mx = self.W - self.margin - mark_w
-            my = y + (height - mark_h) // 2
             self.ops.append(
-                _Rect((mx, my, mx + mark_w, my + mark_h), fill=None, outline=0, width=self.rule)
+                _Text(anchor_x, y + i * line_h + line_h // 2, line, fit, el.bold, anchor + "m", fill)
             )
-            self.text(mx + mark_w // 2, my + mark_h // 2, f.checked_mark, mark_size, True, "mm")
-        width = self.inner - (mark_w + self.d(2) if mark_w else 0)
-        lines: list[tuple[str, int, int]] = []  # text, size, line height
-        if f.order_no:
-            text = f"订单号 {f.order_no}"
-            fit = self.fit_line(text, width, size, self.d(2.3), False, "order_no")
-            lines.append((text, fit, line_h))
-        facts = []
-        if f.weight_g is not None:
-            facts.append(f"重量 {f.weight_g / 1000:.3f} kg")
-        if f.parcel_count is not None:
-            facts.append(f"件数 {f.parcel_count}")
-        if facts:
-            text = "    ".join(facts)
-            fit = self.fit_line(text, width, size, self.d(2.3), False, "weight_g")
-            lines.append((text, fit, line_h))
-        if f.remarks:
-            room = height - 2 * pad - len(lines) * line_h
-            r_size, r_line_h, r_lines = self.fit_block(
-                f"备注 {f.remarks}", width, room, size, self.d(2.3), False, "remarks", max_lines=3
+
+    def draw_code128(self, el: Code128Element, values: dict[str, str]) -> int:
+        """Bars centred in the element, the widest module (0.25-0.5 mm, at least 2 dots)
+        that fits with a quiet zone of 10 modules on the label. Returns the module."""
+        text = _fill(el.text, values)
+        modules = _waybill_modules(text)
+        x, y, w, h = self.box(el)
+        module = 0
+        for m in range(max(2, self.dots(0.5)), max(2, self.dots(0.25)) - 1, -1):
+            left = x + (w - len(modules) * m) // 2
+            if len(modules) * m <= w and left >= 10 * m and left + len(modules) * m + 10 * m <= self.W:
+                module = m
+                break
+        if not module:
+            raise LabelError(
+                "WAYBILL_TOO_LONG",
+                f"waybill number {text!r} ({len(text)} characters) is too long for a "
+                f"scannable Code128 {el.w:g} mm wide",
+                field="waybill_no",
             )
-            lines += [(line, r_size, r_line_h) for line in r_lines]
-        cy = y + pad
-        for text, line_size, height_of_line in lines:
-            self.text(self.margin, cy + height_of_line // 2, text, line_size)
-            cy += height_of_line
+        row = Image.frombytes("L", (len(modules), 1), bytes(0 if c == "1" else 255 for c in modules))
+        bars = row.resize((len(modules) * module, h), Image.Resampling.NEAREST)
+        self.ops.append(_Bitmap(x + (w - bars.width) // 2, y, bars))
+        if el.human_readable:
+            size = self.fit_line(
+                text, w, self.dots(el.text_size), self.dots(el.text_size * 0.7), True, "waybill_no"
+            )
+            text_y = y + h + self.dots(0.6) + round(size * 0.6)
+            self.ops.append(_Text(x + w // 2, text_y, text, size, True, "mm"))
+        return module
+
+    def draw_qr(self, el: QrElement, values: dict[str, str]) -> int:
+        content = _fill(el.text, values)
+        if not content:
+            return 0
+        side = self.dots(el.size)
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=0)
+        code.add_data(content)
+        try:
+            code.make(fit=True)
+        except Exception as err:  # qrcode's DataOverflowError and kin
+            raise LabelError(
+                "LABEL_TEXT_TOO_LONG",
+                f"the QR content cannot be encoded ({len(content)} characters): {err}",
+                field="qr",
+            ) from err
+        matrix = code.get_matrix()
+        n = len(matrix)
+        qr_module = side // (n + 8)  # 4 modules of quiet zone on each side
+        if qr_module < max(2, self.dots(0.33)):
+            raise LabelError(
+                "LABEL_TEXT_TOO_LONG",
+                f"the QR content is too long for the label ({len(content)} characters)",
+                field="qr",
+            )
+        raw = bytes(0 if cell else 255 for line in matrix for cell in line)
+        image = Image.frombytes("L", (n, n), raw).resize(
+            (n * qr_module, n * qr_module), Image.Resampling.NEAREST
+        )
+        x, y = self.dots(el.x), self.dots(el.y)
+        self.ops.append(_Bitmap(x + (side - image.width) // 2, y + (side - image.height) // 2, image))
+        return qr_module
+
+    def draw_rule(self, el: RuleElement) -> None:
+        x, y, w = self.dots(el.x), self.dots(el.y), self.dots(el.w)
+        thick = max(2, self.dots(el.h))
+        right = min(x + w, self.W) - 1
+        if not el.dashed:
+            self.ops.append(_Rect((x, y, right, y + thick - 1), fill=0))
+            return
+        dash = self.dots(2.0)
+        for start in range(x, right, 2 * dash):
+            self.ops.append(_Rect((start, y, min(start + dash, right), y + thick - 1), fill=0))
+
+    def draw_box(self, el: BoxElement) -> None:
+        x, y, w, h = self.box(el)
+        line = max(2, self.dots(el.line)) if el.line else 0
+        self.ops.append(
+            _Rect(
+                (x, y, min(x + w, self.W - 1), min(y + h, self.H - 1)),
+                fill=0 if el.fill else None,
+                outline=0 if line else None,
+                width=line,
+                radius=self.dots(el.radius),
+            )
+        )
+
+
+def _values(f: _Fields) -> dict[str, str]:
+    """Every template field as text."""
+    values = {
+        "courier": f.courier,
+        "product_type": f.product_type,
+        "date": f.date,
+        "waybill_no": f.waybill_no,
+        "sort_code": f.sort_code,
+        "consolidation_point": f.consolidation_point,
+        "qr": f.qr,
+        "order_no": f.order_no,
+        "weight_g": "" if f.weight_g is None else str(f.weight_g),
+        "weight_kg": "" if f.weight_g is None else f"{f.weight_g / 1000:.3f}",
+        "parcel_count": "" if f.parcel_count is None else str(f.parcel_count),
+        "remarks": f.remarks,
+        "checked_mark": f.checked_mark,
+    }
+    for key, party in (("recipient", f.recipient), ("sender", f.sender)):
+        for part in ("name", "phone", "region", "address"):
+            values[f"{key}.{part}"] = getattr(party, part)
+    return values
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    """A template with its fields filled in ("{recipient.name}" is one field's name)."""
+    return "".join(
+        literal + (values[name] if name is not None else "")
+        for literal, name, _, _ in string.Formatter().parse(template)
+    )
 
 
 def plan_face_sheet(
@@ -808,21 +772,30 @@ def plan_face_sheet(
     height_mm: int = 130,
     dpi: int = 203,
     font: str = "",
+    layout: Layout | None = None,
 ) -> FaceSheetPlan:
     """Check a face-sheet payload and lay it out, drawing nothing.
+
+    `layout` is what to draw (devices/label_layouts.py), stretched to the label size when
+    it was made for another; None draws the `standard` layout.
 
     Raises LabelError: WAYBILL_NOT_CODE128 / WAYBILL_TOO_LONG, LABEL_FIELD_MISSING,
     LABEL_FIELD_INVALID, LABEL_TEXT_TOO_LONG, LABEL_SIZE_UNSUPPORTED, FONT_NOT_FOUND.
     """
     with _FONT_LOCK:
-        return _plan(label, width_mm, height_mm, dpi, font)
+        return _plan(label, width_mm, height_mm, dpi, font, layout)
 
 
 def _plan(
-    label: dict[str, Any], width_mm: int, height_mm: int, dpi: int, font: str
+    label: dict[str, Any],
+    width_mm: int,
+    height_mm: int,
+    dpi: int,
+    font: str,
+    layout: Layout | None,
 ) -> FaceSheetPlan:
     fields = _fields(label)
-    modules = _waybill_modules(fields.waybill_no)
+    _waybill_modules(fields.waybill_no)  # a waybill Code128 cannot carry is refused first
     if not (150 <= dpi <= 600) or width_mm < 70 or height_mm < 100:
         raise LabelError(
             "LABEL_SIZE_UNSUPPORTED",
@@ -830,50 +803,29 @@ def _plan(
             f"{width_mm}×{height_mm} mm at {dpi} dpi",
             field="size",
         )
+    if layout is None:
+        layout = pick_layout("standard", width_mm, height_mm)
+    layout = layout.scaled_to(width_mm, height_mm)
     width, height = label_size_px(width_mm, height_mm, dpi)
     fonts = _fonts(font)
-    scale = min(width_mm / 76, height_mm / 130)
-    lay = _Layout(fields, fonts, width, height, dpi, scale)
-
-    # Code128: modules of at least 0.25 mm (2 dots at 203 dpi) and a quiet zone of
-    # 10 modules on both sides (it may run into the margin, which is blank anyway).
-    min_module, max_module = max(2, lay.dots(0.25)), max(2, lay.dots(0.5))
-    module = 0
-    for m in range(max_module, min_module - 1, -1):
-        if len(modules) * m + 2 * max(10 * m, lay.margin) <= width:
-            module = m
-            break
-    if not module:
-        raise LabelError(
-            "WAYBILL_TOO_LONG",
-            f"waybill number {fields.waybill_no!r} ({len(fields.waybill_no)} characters) is too "
-            f"long for a scannable Code128 on a {width_mm} mm wide label",
-            field="waybill_no",
-        )
-
-    y = lay.dots(1.5)
-    y = lay.header(y)
-    y = lay.waybill(y, modules, module)
-    y = lay.sort_code(y)
-    y, qr_module = lay.routing_and_qr(y)
-
-    footer_h = round(lay.d(2.9) * 1.3) * 4 + 2 * lay.d(1.0)
-    footer_top = height - lay.dots(1.5) - footer_h
-    parties_h = footer_top - lay.rule - y
-    if parties_h < lay.d(30):
-        raise LabelError(
-            "LABEL_SIZE_UNSUPPORTED",
-            f"a {width_mm}×{height_mm} mm label leaves no room for the addresses",
-            field="size",
-        )
-    recipient_h = round((parties_h - lay.rule) * 0.58)
-    lay.party(y, recipient_h, "收", fields.recipient, "recipient", big=True)
-    y = lay.hrule(y + recipient_h)
-    lay.party(y, footer_top - lay.rule - y, "寄", fields.sender, "sender", big=False)
-    y = lay.hrule(footer_top - lay.rule)
-    lay.footer(y, height - y)
-    return FaceSheetPlan(width, height, dpi, tuple(lay.ops), fonts, module, qr_module)
-
+    lay = _Layout(fields, fonts, width, height, dpi, 1.0)
+    values = _values(fields)
+    module_dots: list[int] = []
+    qr_module = 0
+    for el in layout.elements:
+        if isinstance(el, TextElement):
+            lay.draw_text(el, values)
+        elif isinstance(el, Code128Element):
+            module_dots.append(lay.draw_code128(el, values))
+        elif isinstance(el, QrElement):
+            qr_module = lay.draw_qr(el, values) or qr_module
+        elif isinstance(el, RuleElement):
+            lay.draw_rule(el)
+        else:
+            lay.draw_box(el)
+    return FaceSheetPlan(
+        width, height, dpi, tuple(lay.ops), fonts, min(module_dots), qr_module, layout.family
+    )
 
 def draw_face_sheet(plan: FaceSheetPlan) -> Image.Image:
     """Paint a plan: a 1-bit image (mode "1", black = printed dot)."""
@@ -918,12 +870,16 @@ def render_face_sheet(
     height_mm: int = 130,
     dpi: int = 203,
     font: str = "",
+    layout: Layout | None = None,
 ) -> Image.Image:
     """The face sheet as a 1-bit image (mode "1", black = printed dot) of
-    `label_size_px(width_mm, height_mm, dpi)` dots. Checks first (see
-    `plan_face_sheet`): a bad label raises LabelError and nothing is drawn."""
+    `label_size_px(width_mm, height_mm, dpi)` dots, drawn after `layout` (None: the
+    `standard` one). Checks first (see `plan_face_sheet`): a bad label raises LabelError
+    and nothing is drawn."""
     with _FONT_LOCK:
-        plan = plan_face_sheet(label, width_mm=width_mm, height_mm=height_mm, dpi=dpi, font=font)
+        plan = plan_face_sheet(
+            label, width_mm=width_mm, height_mm=height_mm, dpi=dpi, font=font, layout=layout
+        )
         return _draw(plan)
 
 

@@ -350,7 +350,7 @@ def test_overlong_address_is_refused_whole(width_mm: int, height_mm: int) -> Non
         ("sort_code", "342-081-00 052 " * 4, "sort_code"),
         ("remarks", "易碎品轻拿轻放" * 40, "remarks"),
         ("qr", "X" * 1500, "qr"),
-        ("courier", "中通快递" * 10, "product_type"),
+        ("courier", "中通快递" * 10, "courier"),  # the courier has its own box
     ],
 )
 def test_other_overlong_text_is_refused(key: str, value: str, field: str) -> None:
