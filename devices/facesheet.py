@@ -644,7 +644,9 @@ class _Layout:
         )
         for i, line in enumerate(lines):
             self.ops.append(
-                _Text(anchor_x, y + i * line_h + line_h // 2, line, fit, el.bold, anchor + "m", fill)
+                _Text(
+                    anchor_x, y + i * line_h + line_h // 2, line, fit, el.bold, anchor + "m", fill
+                )
             )
 
     def draw_code128(self, el: Code128Element, values: dict[str, str]) -> int:
@@ -656,7 +658,11 @@ class _Layout:
         module = 0
         for m in range(max(2, self.dots(0.5)), max(2, self.dots(0.25)) - 1, -1):
             left = x + (w - len(modules) * m) // 2
-            if len(modules) * m <= w and left >= 10 * m and left + len(modules) * m + 10 * m <= self.W:
+            if (
+                len(modules) * m <= w
+                and left >= 10 * m
+                and left + len(modules) * m + 10 * m <= self.W
+            ):
                 module = m
                 break
         if not module:
@@ -666,7 +672,9 @@ class _Layout:
                 f"scannable Code128 {el.w:g} mm wide",
                 field="waybill_no",
             )
-        row = Image.frombytes("L", (len(modules), 1), bytes(0 if c == "1" else 255 for c in modules))
+        row = Image.frombytes(
+            "L", (len(modules), 1), bytes(0 if c == "1" else 255 for c in modules)
+        )
         bars = row.resize((len(modules) * module, h), Image.Resampling.NEAREST)
         self.ops.append(_Bitmap(x + (w - bars.width) // 2, y, bars))
         if el.human_readable:
@@ -682,7 +690,9 @@ class _Layout:
         if not content:
             return 0
         side = self.dots(el.size)
-        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=0)
+        code = qrcode.QRCode(
+            error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=0
+        )
         code.add_data(content)
         try:
             code.make(fit=True)
@@ -706,7 +716,9 @@ class _Layout:
             (n * qr_module, n * qr_module), Image.Resampling.NEAREST
         )
         x, y = self.dots(el.x), self.dots(el.y)
-        self.ops.append(_Bitmap(x + (side - image.width) // 2, y + (side - image.height) // 2, image))
+        self.ops.append(
+            _Bitmap(x + (side - image.width) // 2, y + (side - image.height) // 2, image)
+        )
         return qr_module
 
     def draw_rule(self, el: RuleElement) -> None:
@@ -826,6 +838,7 @@ def _plan(
     return FaceSheetPlan(
         width, height, dpi, tuple(lay.ops), fonts, min(module_dots), qr_module, layout.family
     )
+
 
 def draw_face_sheet(plan: FaceSheetPlan) -> Image.Image:
     """Paint a plan: a 1-bit image (mode "1", black = printed dot)."""

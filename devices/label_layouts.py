@@ -294,7 +294,8 @@ def _check_static(layout: Layout) -> None:
         in_stub = [el for el in barcodes if el.y >= layout.stub_at_mm]
         if not in_stub or len(in_stub) == len(barcodes):
             raise LayoutError(
-                layout.source, "a two-part layout has a waybill Code128 in the main part and in the stub"
+                layout.source,
+                "a two-part layout has a waybill Code128 in the main part and in the stub",
             )
 
 

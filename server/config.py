@@ -291,6 +291,17 @@ class DockSettings(Section):
     ] = 5.0
 
 
+#: Which layout family (devices/layouts/) draws each courier's face sheet.
+DEFAULT_COURIER_LAYOUTS = {
+    "SF": "sf",
+    "YTO": "cainiao",
+    "ZTO": "cainiao",
+    "STO": "cainiao",
+    "JD": "jd",
+    "EMS": "ems",
+}
+
+
 class PrintingSettings(Section):
     font: Annotated[
         str, _help("CJK font file for labels; empty: found on the system (fonts-noto-cjk)")
@@ -304,6 +315,14 @@ class PrintingSettings(Section):
     poll_seconds: Annotated[
         float, _help("How often an idle printer looks for jobs it was not told about", gt=0)
     ] = 2.0
+    layouts_dir: Annotated[
+        str,
+        _help("Folder of the site's own face-sheet layouts (add or override shipped ones)"),
+    ] = ""
+    courier_layouts: Annotated[
+        dict[str, str],
+        _help("Face-sheet layout family per courier code; any other courier: standard"),
+    ] = field(default_factory=lambda: dict(DEFAULT_COURIER_LAYOUTS))
 
 
 class CountSettings(Section):
@@ -906,6 +925,29 @@ def _cross_reference_problems(settings: Settings) -> list[tuple[str, str]]:
                 problems.append((f"stations[{i}].scanners", f"no scanner named {name!r}"))
     if settings.oms.enabled and not settings.oms.url:
         problems.append(("oms.url", "the OMS link is enabled but has no url"))
+    problems += _layout_problems(settings)
+    return problems
+
+
+def _layout_problems(settings: Settings) -> list[tuple[str, str]]:
+    """Bad face-sheet layout files, and couriers mapped to a layout that does not exist."""
+    from devices import label_layouts
+
+    printing = settings.printing
+    dpis = {p.dpi for p in settings.printers} or {203}
+    bad = label_layouts.layout_problems(printing.layouts_dir, dpis)
+    problems = [("printing.layouts_dir", reason) for reason in bad]
+    if bad:
+        return problems
+    known = label_layouts.families(printing.layouts_dir)
+    for courier, family in printing.courier_layouts.items():
+        if family not in known:
+            problems.append(
+                (
+                    f"printing.courier_layouts.{courier}",
+                    f"no layout {family!r}; the layouts are {', '.join(sorted(known))}",
+                )
+            )
     return problems
 
 

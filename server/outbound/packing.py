@@ -40,6 +40,7 @@ from server.outbound.schemas import (
     PrintJobQueued,
 )
 from server.printing.jobs import queue_label
+from server.printing.layouts import face_sheet_layout
 from server.sync.contract import OrderPacked, PackedItem
 
 
@@ -304,6 +305,9 @@ def check_label_prints(label: dict[str, Any], settings: Settings, printer_name: 
             height_mm=printer.label_height_mm,
             dpi=printer.dpi,
             font=settings.printing.font,
+            layout=face_sheet_layout(
+                settings, printer, label.get("courier") if isinstance(label, dict) else None
+            ),
         )
     except facesheet.LabelError as err:
         if err.code == ERR.FONT_NOT_FOUND.code:

@@ -21,6 +21,7 @@ from server.commands import utc_now
 from server.config import PrinterSettings, Settings
 from server.db import Database
 from server.disk_full import log_background_failure
+from server.printing.layouts import face_sheet_layout
 
 log = logging.getLogger("bondfloor.printing")
 
@@ -29,7 +30,8 @@ STATUS_CHECK_SECONDS = 10.0
 
 def render_job(job: dict[str, Any], printer: PrinterSettings, settings: Settings) -> Any:
     """The image of a job, at the printer's width and resolution: a handover slip as long
-    as it needs, anything else a face sheet at the printer's label size."""
+    as it needs, anything else a face sheet at the printer's label size, in the layout of
+    the label's courier."""
     payload = job["payload"]
     if job["kind"] == "handover":
         return handover_slip.render_handover_slip(
@@ -41,7 +43,12 @@ def render_job(job: dict[str, Any], printer: PrinterSettings, settings: Settings
         height_mm=printer.label_height_mm,
         dpi=printer.dpi,
         font=settings.printing.font,
+        layout=face_sheet_layout(settings, printer, _courier(payload)),
     )
+
+
+def _courier(payload: Any) -> Any:
+    return payload.get("courier") if isinstance(payload, dict) else None
 
 
 def connect(printer: PrinterSettings) -> Printer:
