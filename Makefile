@@ -94,6 +94,10 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check server devices tests bench
 	$(BIN)/mypy
 
+.PHONY: layout-previews
+layout-previews: $(INSTALLED)
+	$(BIN)/python -m devices.layout_previews docs/layouts
+
 bench: $(INSTALLED)
 	$(BIN)/python bench/asgi_servers.py
 	$(BIN)/python bench/putaway_suggest.py
