@@ -340,12 +340,15 @@ def _load(site_dir: str) -> dict[tuple[str, int, int], Layout]:
 @functools.lru_cache(maxsize=8)
 def load_layouts(site_dir: str = "") -> dict[tuple[str, int, int], Layout]:
     """Every layout by (family, width, height): the shipped ones, then the site's (which
-    override a shipped file of the same name). Raises LayoutError on the first bad file."""
+    override a shipped file of the same name). Raises LayoutError on the first bad file.
+    Read once per directory: a changed layout is drawn after the server restarts."""
     return _load(site_dir)
 
 
 def families(site_dir: str = "") -> set[str]:
-    return {family for family, _, _ in load_layouts(site_dir)}
+    """The layout families there are, read now (not the cached ones: check-config runs
+    after files changed)."""
+    return {family for family, _, _ in _load(site_dir)}
 
 
 def pick_layout(family: str, width_mm: int, height_mm: int, site_dir: str = "") -> Layout:

@@ -91,6 +91,14 @@ def decoded(image: Any) -> dict[str, str]:
     return {r.format.name: r.text for r in zxingcpp.read_barcodes(image)}
 
 
+def decoded_all(image: Any) -> dict[str, list[str]]:
+    """Every barcode read, by format (a two-part sheet has the waybill twice)."""
+    found: dict[str, list[str]] = {}
+    for result in zxingcpp.read_barcodes(image):
+        found.setdefault(result.format.name, []).append(result.text)
+    return found
+
+
 def test_a_packed_parcel_prints_its_waybill_on_the_printer(site: Api, printer: FakePrinter) -> None:
     order = packed(site)
     (data,) = printer.wait_for_jobs(1)

@@ -1,0 +1,110 @@
+"""The dispatcher draws each face sheet in its courier's layout at the printer's label
+size: a packed SF parcel on a 100×180 mm network printer (a real TCP printer on
+loopback) arrives as the two-part SF sheet, both barcodes reading as the waybill."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devices import facesheet
+from devices.label_layouts import pick_layout
+from server.config import (
+    DatabaseSettings,
+    PrinterSettings,
+    PrintingSettings,
+    Settings,
+    StationSettings,
+)
+from server.printing.dispatch import render_job
+from server.printing.layouts import face_sheet_layout
+from tests.conftest import Api
+from tests.devices.escpos_raster import raster_images
+from tests.outbound.helpers import put_stock, seed_outbound
+from tests.printing.fake_printer import FakePrinter
+from tests.printing.test_print_queue import decoded_all, packed
+
+
+@pytest.fixture
+def printer() -> Iterator[FakePrinter]:
+    fake = FakePrinter().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, printer: FakePrinter) -> Settings:
+    return Settings(
+        database=DatabaseSettings(path=str(tmp_path / "site.db")),
+        printers=[
+            PrinterSettings(
+                name="label-1",
+                kind="network",
+                host=printer.host,
+                port=printer.port,
+                timeout_seconds=0.5,
+                label_width_mm=100,
+                label_height_mm=180,
+            )
+        ],
+        stations=[StationSettings(name="pack-01", kind="pack_bench", printers=["label-1"])],
+        printing=PrintingSettings(poll_seconds=0.1, retry_min_seconds=0.1, retry_max_seconds=0.3),
+    )
+
+
+def test_the_printer_gets_the_couriers_two_part_sheet_at_its_size(
+    api: Api, printer: FakePrinter, settings: Settings
+) -> None:
+    seed_outbound(api)
+    put_stock(api, "A-1", "S1", 100)
+    order = packed(api)  # an SF order
+    (data,) = printer.wait_for_jobs(1)
+    (label,) = raster_images(data)
+    assert label.size == facesheet.label_size_px(100, 180, 203)
+    found = decoded_all(label)
+    assert found["Code128"] == [order["waybill_no"]] * 2  # the parcel's and the stub's
+    assert found["QRCode"][0].split("|")[:2] == ["SF", order["waybill_no"]]
+    # Pixel for pixel the SF 100×180 layout, not the standard one stretched.
+    (job,) = api.get("/api/v1/print-jobs", role="packer").json()
+    payload = api.db.read(lambda c: c.execute("SELECT payload FROM print_jobs").fetchone()[0])
+    sheet = facesheet.render_face_sheet(
+        json.loads(payload), width_mm=100, height_mm=180, layout=pick_layout("sf", 100, 180)
+    )
+    assert sheet.tobytes() == label.convert("1").tobytes()
+    assert job["waybill_no"] == order["waybill_no"]
+
+
+@pytest.mark.parametrize(
+    ("courier", "size", "family"),
+    [
+        ("SF", (76, 130), "sf"),
+        ("SF", (100, 180), "sf"),
+        ("YTO", (100, 180), "cainiao"),
+        ("ZTO", (76, 130), "cainiao"),
+        ("sto", (76, 130), "cainiao"),
+        ("JD", (100, 180), "jd"),
+        ("EMS", (76, 130), "ems"),
+        ("YD", (76, 130), "standard"),
+        ("YD", (100, 150), "standard"),
+    ],
+)
+def test_the_courier_and_the_label_size_pick_the_layout(
+    courier: str, size: tuple[int, int], family: str
+) -> None:
+    printer = PrinterSettings(name="p", label_width_mm=size[0], label_height_mm=size[1])
+    layout = face_sheet_layout(Settings(), printer, courier)
+    assert (layout.family, layout.width_mm, layout.height_mm) == (family, *size)
+
+
+def test_the_config_map_moves_a_courier_to_another_layout() -> None:
+    settings = Settings(printing=PrintingSettings(courier_layouts={"SF": "jd"}))
+    printer = PrinterSettings(name="p", label_width_mm=76, label_height_mm=130)
+    assert face_sheet_layout(settings, printer, "SF").family == "jd"
+    assert face_sheet_layout(settings, printer, "YTO").family == "standard"
+    job: dict[str, Any] = {"kind": "label", "payload": {"courier": "SF"}}
+    with pytest.raises(facesheet.LabelError):  # the payload is checked whatever the layout
+        render_job(job, printer, settings)
