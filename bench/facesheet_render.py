@@ -1,12 +1,13 @@
 """How long does a face sheet take to render, as PNG and as ESC/POS bytes?
 
-Run with `.venv/bin/python bench/facesheet_render.py`. For 76×130 mm and 100×150 mm at
-203 dpi it renders `--labels` (200) distinct labels (payloads made by the server's
+Run with `.venv/bin/python bench/facesheet_render.py`. For every shipped layout
+(devices/layouts/: each courier family and label size) at 203 dpi it renders `--labels`
+(200) distinct labels (payloads made by the server's
 `outbound/label.py face_sheet`, so masked as printed) with `devices.facesheet` and times,
 per label: `render_face_sheet` (check + layout + draw), `to_png` and `to_escpos`
 (python-escpos `GS v 0` raster). The first label of each size (font files opened,
-caches cold) is reported apart. Prints p50/p95/max per step. Target: render p95 well
-under 100 ms.
+caches cold) is reported apart. Prints p50/p95/max per step and layout. Target: render
+p95 well under 100 ms for every layout.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from health_ratio import NO_HTTP
 
 from devices.facesheet import find_cjk_font, render_face_sheet, to_escpos, to_png
+from devices.label_layouts import load_layouts
 from server.outbound.label import face_sheet
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -140,13 +142,14 @@ def main() -> int:
     rng = random.Random(args.seed)
     labels = [make_label(rng, n) for n in range(args.labels)]
     worst_render_p95 = 0.0
-    for width_mm, height_mm in ((76, 130), (100, 150)):
+    summary: list[tuple[str, float, float]] = []
+    for (family, width_mm, height_mm), layout in sorted(load_layouts().items()):
         times: dict[str, list[float]] = {"render": [], "png": [], "escpos": [], "total": []}
         first: dict[str, float] = {}
         size = (0, 0)
         for i, label in enumerate(labels):
             t0 = time.perf_counter()
-            image = render_face_sheet(label, width_mm=width_mm, height_mm=height_mm)
+            image = render_face_sheet(label, width_mm=width_mm, height_mm=height_mm, layout=layout)
             t1 = time.perf_counter()
             png = to_png(image)
             t2 = time.perf_counter()
@@ -166,7 +169,7 @@ def main() -> int:
             for key, value in step.items():
                 times[key].append(value * 1000)
         print(
-            f"\n{width_mm}×{height_mm} mm at 203 dpi ({size[0]}×{size[1]} dots), "
+            f"\n{family} {width_mm}×{height_mm} mm at 203 dpi ({size[0]}×{size[1]} dots), "
             f"{len(labels) - 1} labels after the first"
         )
         print(
@@ -178,6 +181,16 @@ def main() -> int:
                 f"{statistics.fmean(values):8.1f} {first[key] * 1000:9.1f}"
             )
         worst_render_p95 = max(worst_render_p95, pct(times["render"], 0.95))
+        summary.append(
+            (
+                f"{family}_{width_mm}x{height_mm}",
+                pct(times["render"], 0.5),
+                pct(times["render"], 0.95),
+            )
+        )
+    print(f"\n  {'layout':<20} {'render p50 ms':>14} {'render p95 ms':>14}")
+    for name, p50, p95 in summary:
+        print(f"  {name:<20} {p50:14.1f} {p95:14.1f}")
     verdict = "OK" if worst_render_p95 < 100 else "SLOW"
     print(f"\nverdict: {verdict}: render p95 {worst_render_p95:.1f} ms (target < 100 ms)")
     return 0 if verdict == "OK" else 1
