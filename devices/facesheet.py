@@ -535,22 +535,17 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int) -
 
 
 class _Layout:
-    def __init__(self, fields: _Fields, fonts: _Fonts, width: int, height: int, dpi: int, s: float):
-        self.f = fields
+    """Draws a layout's elements into a list of ops, in dots at the printer's resolution."""
+
+    def __init__(self, fonts: _Fonts, width: int, height: int, dpi: int):
         self.fonts = fonts
-        self.W, self.H, self.dpi, self.s = width, height, dpi, s
+        self.W, self.H, self.dpi = width, height, dpi
         self.ops: list[_Op] = []
-        self.margin = self.dots(2.0)
-        self.inner = width - 2 * self.margin
         self.rule = max(2, self.dots(0.3))
 
     def dots(self, mm: float) -> int:
-        """Millimetres to dots, unscaled."""
+        """Millimetres to dots."""
         return round(mm * self.dpi / 25.4)
-
-    def d(self, mm: float) -> int:
-        """Millimetres to dots, scaled with the label size (fonts, band heights)."""
-        return round(mm * self.s * self.dpi / 25.4)
 
     def font(self, size: int, bold: bool = False) -> tuple[ImageFont.FreeTypeFont, int]:
         return self.fonts.get(size, bold)
@@ -597,16 +592,6 @@ class _Layout:
             f"{field} is too long for the label ({len(text)} characters)",
             field=field,
         )
-
-    def text(
-        self, x: int, y: int, text: str, size: int, bold: bool = False, anchor: str = "lm"
-    ) -> None:
-        if text:
-            self.ops.append(_Text(x, y, text, size, bold, anchor))
-
-    def hrule(self, y: int) -> int:
-        self.ops.append(_Rect((0, y, self.W - 1, y + self.rule - 1), fill=0))
-        return y + self.rule
 
     def box(self, el: Any) -> tuple[int, int, int, int]:
         """An element's box in dots: x, y, width, height."""
@@ -820,7 +805,7 @@ def _plan(
     layout = layout.scaled_to(width_mm, height_mm)
     width, height = label_size_px(width_mm, height_mm, dpi)
     fonts = _fonts(font)
-    lay = _Layout(fields, fonts, width, height, dpi, 1.0)
+    lay = _Layout(fonts, width, height, dpi)
     values = _values(fields)
     module_dots: list[int] = []
     qr_module = 0
