@@ -1,9 +1,10 @@
 """PNG previews of every shipped face-sheet layout, drawn for a demo parcel.
 
-    python -m devices.layout_previews docs/layouts
+    python -m devices.layout_previews docs/layouts [SITE_LAYOUTS_DIR]
 
-writes `<family>_<width>x<height>.png` for each layout in devices/layouts/ (203 dpi, the
-pixels a printer gets) and prints how long each took to draw. The demo parcel is
+writes `<family>_<width>x<height>.png` for each layout in devices/layouts/ (and in the
+site's layouts folder when named; its files win) at 203 dpi, the pixels a printer gets,
+and prints how long each took to draw. The demo parcel is
 already masked, as packing stores it (server/outbound/label.py).
 """
 
@@ -58,11 +59,11 @@ def demo_label(family: str) -> dict[str, Any]:
     }
 
 
-def write_previews(folder: Path) -> list[tuple[str, float]]:
-    """Draw every shipped layout into `folder`; (file name, milliseconds) for each."""
+def write_previews(folder: Path, site_dir: str = "") -> list[tuple[str, float]]:
+    """Draw every layout into `folder`; (file name, milliseconds) for each."""
     folder.mkdir(parents=True, exist_ok=True)
     timings = []
-    for (family, width, height), layout in sorted(load_layouts().items()):
+    for (family, width, height), layout in sorted(load_layouts(site_dir).items()):
         label = demo_label(family)
         render_face_sheet(label, width_mm=width, height_mm=height, layout=layout)  # warm
         started = time.perf_counter()
@@ -76,7 +77,7 @@ def write_previews(folder: Path) -> list[tuple[str, float]]:
 
 def main(argv: list[str]) -> int:
     folder = Path(argv[0] if argv else "docs/layouts")
-    for name, ms in write_previews(folder):
+    for name, ms in write_previews(folder, argv[1] if len(argv) > 1 else ""):
         print(f"{folder / name}  drawn in {ms:.1f} ms")
     return 0
 

@@ -4,13 +4,14 @@ says, the Chinese is drawn in glyphs, not .notdef boxes. Each layout is drawn on
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 import zxingcpp
 from PIL import Image
 
-from devices import facesheet
+from devices import facesheet, layout_previews
 from devices.facesheet import plan_face_sheet, render_face_sheet
 from devices.label_layouts import (
     SHIPPED_DIR,
@@ -129,3 +130,17 @@ def test_the_docs_show_every_shipped_layout() -> None:
         name = f"{family}_{width}x{height}"
         assert f"layouts/{name}.png" in docs, name
         assert (previews / f"{name}.png").is_file(), name
+
+
+def test_the_preview_command_draws_every_layout_and_the_sites(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "kerry_76x130.toml").write_text(
+        (SHIPPED_DIR / "sf_76x130.toml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    out = tmp_path / "previews"
+    assert layout_previews.main([str(out), str(site)]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert names == {f"{f}_{w}x{h}.png" for f, w, h in SHIPPED} | {"kerry_76x130.png"}
+    kerry = Image.open(out / "kerry_76x130.png")
+    assert decoded(kerry).get("Code128") == [layout_previews.demo_label("kerry")["waybill_no"]]
