@@ -304,6 +304,11 @@ def code128_module_dots(el: Code128Element, waybill_modules: int, dpi: int) -> i
     return int(el.w * dpi / 25.4) // waybill_modules
 
 
+def check_at_dpi(layout: Layout, dpi: int) -> None:
+    """Raise LayoutError when a Code128 of the layout is too narrow to scan at `dpi`."""
+    _check_dpi(layout, dpi)
+
+
 def _check_dpi(layout: Layout, dpi: int) -> None:
     from devices.facesheet import code128_modules  # the bars the renderer draws
 
@@ -353,7 +358,8 @@ def families(site_dir: str = "") -> set[str]:
 
 def pick_layout(family: str, width_mm: int, height_mm: int, site_dir: str = "") -> Layout:
     """The family's layout for the label size: its own file for that size, else its file
-    of the nearest shape stretched to the size. An unknown family draws `standard`."""
+    of the nearest width (then shape) stretched to the size. An unknown family draws
+    `standard`."""
     layouts = load_layouts(site_dir)
     exact = layouts.get((family, width_mm, height_mm))
     if exact is not None:
@@ -361,12 +367,13 @@ def pick_layout(family: str, width_mm: int, height_mm: int, site_dir: str = "") 
     own = [lay for (fam, _, _), lay in layouts.items() if fam == family]
     if not own:
         return pick_layout("standard", width_mm, height_mm, site_dir)
+    # The nearest width first (barcodes and text lines keep their size), then the shape.
     aspect = height_mm / width_mm
     nearest = min(
         own,
         key=lambda lay: (
-            abs(lay.height_mm / lay.width_mm - aspect),
             abs(lay.width_mm - width_mm),
+            abs(lay.height_mm / lay.width_mm - aspect),
         ),
     )
     return nearest.scaled_to(width_mm, height_mm)

@@ -948,6 +948,24 @@ def _layout_problems(settings: Settings) -> list[tuple[str, str]]:
                     f"no layout {family!r}; the layouts are {', '.join(sorted(known))}",
                 )
             )
+    # A printer whose size has no file of a family gets the family's layout stretched:
+    # its barcodes must still scan there.
+    used = {f for f in printing.courier_layouts.values() if f in known} | {"standard"}
+    for i, printer in enumerate(settings.printers):
+        for family in sorted(used):
+            layout = label_layouts.pick_layout(
+                family, printer.label_width_mm, printer.label_height_mm, printing.layouts_dir
+            )
+            try:
+                label_layouts.check_at_dpi(layout, printer.dpi)
+            except label_layouts.LayoutError as err:
+                problems.append(
+                    (
+                        f"printers[{i}]",
+                        f"{family} layout stretched to {printer.label_width_mm}×"
+                        f"{printer.label_height_mm} mm: {err.element}: {err.problem}",
+                    )
+                )
     return problems
 
 

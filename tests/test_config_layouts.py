@@ -157,3 +157,27 @@ def test_check_config_command_refuses_a_bad_layout(tmp_path: Path) -> None:
     done = subprocess.run([BONDFLOOR, "check-config", str(path)], capture_output=True, text=True)
     assert done.returncode == 1
     assert "kerry_76x130.toml: element 4 (text x): unknown field 'nope'" in done.stderr
+
+
+def test_a_printer_size_that_squeezes_a_barcode_too_thin_is_refused(tmp_path: Path) -> None:
+    layouts = tmp_path / "layouts"
+    layouts.mkdir()
+    path = tmp_path / "site.toml"
+    # No layout is made for a 70 mm wide label: a family's 76×130 one is squeezed to it.
+    path.write_text(
+        f'[printing]\nlayouts_dir = "{layouts}"\n'
+        '[[printers]]\nname = "p1"\nkind = "file"\nlabel_width_mm = 70\nlabel_height_mm = 130\n',
+        encoding="utf-8",
+    )
+    # 49 mm holds a 21-character waybill (189 modules) at 2 dots a module, 45 mm not.
+    narrow = GOOD_ELEMENTS.replace("w = 72, h = 14", "w = 49, h = 14")
+    layout_file(layouts, "kerry_76x130.toml", narrow)
+    assert check_config_file(path) == []  # kerry is not mapped to a courier yet
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "[[printers]]", 'courier_layouts = { KERRY = "kerry" }\n[[printers]]'
+        ),
+        encoding="utf-8",
+    )
+    errors = errors_of(path)
+    assert "printers[0]: kerry layout stretched to 70×130 mm: element 2 (code128 waybill)" in errors

@@ -104,12 +104,15 @@ def test_every_layout_prints_the_chinese_in_glyphs(drawn: Any, key: Any) -> None
 
 
 def test_a_size_without_its_own_file_stretches_the_nearest_layout() -> None:
+    # 100×150: the family's 100 mm wide two-part sheet, squeezed to 150 mm, stub and all.
     layout = pick_layout("sf", 100, 150)
-    assert (layout.family, layout.width_mm, layout.height_mm) == ("sf", 100, 150)
+    assert (layout.family, layout.width_mm, layout.height_mm, layout.parts) == ("sf", 100, 150, 2)
     label = demo_label("sf")
     found = decoded(render_face_sheet(label, width_mm=100, height_mm=150, layout=layout))
-    assert found.get("Code128") == [label["waybill_no"]]
+    assert found.get("Code128") == [label["waybill_no"]] * 2
     assert found.get("QRCode") == [label["qr"]]
+    # 70 mm wide: the 76 mm one, so the barcode keeps its modules.
+    assert pick_layout("sf", 70, 130).parts == 1
     # An unknown family draws the standard layout.
     assert pick_layout("nobody", 76, 130).family == "standard"
 
