@@ -309,10 +309,17 @@ def check_at_dpi(layout: Layout, dpi: int) -> None:
     _check_dpi(layout, dpi)
 
 
-def _check_dpi(layout: Layout, dpi: int) -> None:
-    from devices.facesheet import code128_modules  # the bars the renderer draws
+@functools.cache
+def _check_waybill_modules() -> int:
+    """Modules of the check waybill's Code128, as python-barcode builds it for the
+    renderer (imported here, not the renderer: check-config need not load Pillow)."""
+    import barcode
 
-    modules = len(code128_modules(CHECK_WAYBILL))
+    return len(barcode.Code128(CHECK_WAYBILL).build()[0])
+
+
+def _check_dpi(layout: Layout, dpi: int) -> None:
+    modules = _check_waybill_modules()
     for i, el in enumerate(layout.elements):
         if isinstance(el, Code128Element):
             module = code128_module_dots(el, modules, dpi)
@@ -350,23 +357,54 @@ def load_layouts(site_dir: str = "") -> dict[tuple[str, int, int], Layout]:
     return _load(site_dir)
 
 
+def _signature(site_dir: str) -> tuple[tuple[str, int, int], ...]:
+    """What the layout files are now: path, modification time and size of each."""
+    folders = [SHIPPED_DIR] + ([Path(site_dir).expanduser()] if site_dir else [])
+    found = []
+    for folder in folders:
+        if folder.is_dir():
+            for path in _layout_files(folder):
+                stat = path.stat()
+                found.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_signed(
+    site_dir: str, signature: tuple[tuple[str, int, int], ...]
+) -> dict[tuple[str, int, int], Layout]:
+    return _load(site_dir)
+
+
+def current_layouts(site_dir: str = "") -> dict[tuple[str, int, int], Layout]:
+    """The layouts as the files are now (check-config): read again when a file changed,
+    unlike `load_layouts`, which a running server reads once."""
+    return _load_signed(site_dir, _signature(site_dir))
+
+
 def families(site_dir: str = "") -> set[str]:
-    """The layout families there are, read now (not the cached ones: check-config runs
-    after files changed)."""
-    return {family for family, _, _ in _load(site_dir)}
+    """The layout families there are, as the files are now."""
+    return {family for family, _, _ in current_layouts(site_dir)}
 
 
-def pick_layout(family: str, width_mm: int, height_mm: int, site_dir: str = "") -> Layout:
+def pick_layout(
+    family: str,
+    width_mm: int,
+    height_mm: int,
+    site_dir: str = "",
+    layouts: dict[tuple[str, int, int], Layout] | None = None,
+) -> Layout:
     """The family's layout for the label size: its own file for that size, else its file
     of the nearest width (then shape) stretched to the size. An unknown family draws
     `standard`."""
-    layouts = load_layouts(site_dir)
+    if layouts is None:
+        layouts = load_layouts(site_dir)
     exact = layouts.get((family, width_mm, height_mm))
     if exact is not None:
         return exact
     own = [lay for (fam, _, _), lay in layouts.items() if fam == family]
     if not own:
-        return pick_layout("standard", width_mm, height_mm, site_dir)
+        return pick_layout("standard", width_mm, height_mm, site_dir, layouts)
     # The nearest width first (barcodes and text lines keep their size), then the shape.
     aspect = height_mm / width_mm
     nearest = min(
@@ -381,13 +419,21 @@ def pick_layout(family: str, width_mm: int, height_mm: int, site_dir: str = "") 
 
 def layout_problems(site_dir: str, dpis: set[int]) -> list[str]:
     """Every bad layout file (shipped or the site's) as `file: element: reason`, each
-    Code128 measured at every configured print resolution."""
+    Code128 measured at every configured print resolution. Worked out again only when a
+    file changed (settings are checked each time they are loaded)."""
+    return list(_problems_signed(site_dir, _signature(site_dir), frozenset(dpis)))
+
+
+@functools.lru_cache(maxsize=16)
+def _problems_signed(
+    site_dir: str, signature: tuple[tuple[str, int, int], ...], dpis: frozenset[int]
+) -> tuple[str, ...]:
     problems: list[str] = []
     folders = [SHIPPED_DIR]
     if site_dir:
         folder = Path(site_dir).expanduser()
         if not folder.is_dir():
-            return [f"{site_dir}: the layouts directory does not exist"]
+            return (f"{site_dir}: the layouts directory does not exist",)
         folders.append(folder)
     for folder in folders:
         for path in _layout_files(folder):
@@ -397,4 +443,4 @@ def layout_problems(site_dir: str, dpis: set[int]) -> list[str]:
                     _check_dpi(layout, dpi)
             except LayoutError as err:
                 problems.append(str(err))
-    return problems
+    return tuple(problems)

@@ -939,7 +939,8 @@ def _layout_problems(settings: Settings) -> list[tuple[str, str]]:
     problems = [("printing.layouts_dir", reason) for reason in bad]
     if bad:
         return problems
-    known = label_layouts.families(printing.layouts_dir)
+    layouts = label_layouts.current_layouts(printing.layouts_dir)
+    known = {family for family, _, _ in layouts}
     for courier, family in printing.courier_layouts.items():
         if family not in known:
             problems.append(
@@ -954,7 +955,7 @@ def _layout_problems(settings: Settings) -> list[tuple[str, str]]:
     for i, printer in enumerate(settings.printers):
         for family in sorted(used):
             layout = label_layouts.pick_layout(
-                family, printer.label_width_mm, printer.label_height_mm, printing.layouts_dir
+                family, printer.label_width_mm, printer.label_height_mm, layouts=layouts
             )
             try:
                 label_layouts.check_at_dpi(layout, printer.dpi)

@@ -147,3 +147,9 @@ def test_the_preview_command_draws_every_layout_and_the_sites(tmp_path: Path) ->
     assert names == {f"{f}_{w}x{h}.png" for f, w, h in SHIPPED} | {"kerry_76x130.png"}
     kerry = Image.open(out / "kerry_76x130.png")
     assert decoded(kerry).get("Code128") == [layout_previews.demo_label("kerry")["waybill_no"]]
+
+
+def test_check_config_measures_the_bars_the_renderer_draws() -> None:
+    from devices.label_layouts import CHECK_WAYBILL, _check_waybill_modules
+
+    assert _check_waybill_modules() == len(facesheet.code128_modules(CHECK_WAYBILL)) == 189
