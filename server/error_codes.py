@@ -452,6 +452,7 @@ class ErrorCodes:
         Unprocessable, "{sku} is not on this plan; confirm to record it as over"
     )
     SKU_OTHER_CUSTOMER = ErrorCode(Unprocessable, "this SKU belongs to another customer")
+    SCALE_NOT_AT_STATION = ErrorCode(Forbidden, "scale {scale} is not at station {station}")
     SSCC_ALREADY_PUT_AWAY = ErrorCode(Conflict, "carton {sscc} is put away already")
     SSCC_ALREADY_RECEIVED = ErrorCode(Conflict, "carton {sscc} is received already")
     SSCC_NOT_FOUND = ErrorCode(NotFound, "carton {sscc} was not received here")
@@ -517,6 +518,9 @@ class ErrorCodes:
     WAYBILL_TOO_LONG = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     WAYBILL_UNKNOWN = ErrorCode(NotFound, "no parcel with waybill {scanned}")
     WEIGHT_OUT_OF_RANGE = ErrorCode(Unprocessable, "{weight_g} g is more than the {max} g allowed")
+    WEIGHT_READING_INCOMPLETE = ErrorCode(
+        InvalidInput, "a scale reading gives its grams; a scale that is gone gives its state"
+    )
     WRONG_ITEM = ErrorCode(Unprocessable, "wrong item: this task is {expected} {sku}")
     WRONG_LOCATION = ErrorCode(Unprocessable, "wrong location: go to {expected}")
 
