@@ -139,11 +139,12 @@ class StationAgent:
             return  # stopped before the server or a kept configuration was found
         station = self.config["station"]
         log.info(
-            "station %s (%s): %d scanner(s), %d printer(s)",
+            "station %s (%s): %d scanner(s), %d printer(s), %d scale(s)",
             station,
             self.config["kind"],
             len(self.config["scanners"]),
             len(self.config["printers"]),
+            len(self.config.get("scales", [])),
         )
         for scanner in self.config["scanners"]:
             self._open_scanner(scanner)
