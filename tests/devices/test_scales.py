@@ -4,10 +4,12 @@ unplug and replug)."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import select
 import threading
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -331,3 +333,71 @@ def test_a_scale_whose_device_is_not_there_is_unplugged(
     wait_for(lambda: scale.report() == {"state": "unplugged", "scale": "bench-scale"})
     with pytest.raises(ValueError):
         scale.tare()  # a continuous scale takes no commands
+
+
+# -- the agent's pace --------------------------------------------------------------------------
+
+
+class RecordingLink:
+    """Stands in for the server link: keeps what was posted and when."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[float, dict[str, object]]] = []
+
+    def request(self, method: str, path: str, body: object = None, **kw: object) -> object:
+        from devices.server_link import Answer
+
+        assert (method, path) == ("POST", "/api/v1/stations/pack-01/agent/weight")
+        self.posts.append((time.monotonic(), dict(body)))  # type: ignore[call-overload]
+        return Answer(200, {"station": "pack-01", "state": "reading"})
+
+
+class ChangingScale:
+    name = "bench-scale"
+
+    def __init__(self) -> None:
+        self.grams = 0
+
+    def report(self) -> dict[str, object]:
+        return {"grams": self.grams, "stable": False, "scale": self.name}
+
+
+def test_the_agent_posts_changes_at_most_five_a_second_and_a_keep_alive_when_still(
+    tmp_path: Path,
+) -> None:
+    from devices.station_agent import StationAgent
+
+    agent = StationAgent(token="t", spool_path=tmp_path / "spool.db", server_url="http://x")
+    agent.config = {"station": "pack-01"}
+    link = RecordingLink()
+    agent._connect = lambda: link  # type: ignore[method-assign,assignment,return-value]
+    scale, changed = ChangingScale(), threading.Event()
+    poster = threading.Thread(
+        target=agent._post_weights,
+        args=(scale, changed),
+        daemon=True,  # type: ignore[arg-type]
+    )
+    poster.start()
+    try:
+        settling_from = time.monotonic()
+        for grams in range(1, 101):  # a parcel settling: a new weight every 10 ms for 1 s
+            scale.grams = grams
+            changed.set()
+            time.sleep(0.01)
+        settled_at = time.monotonic()
+        wait_for(lambda: link.posts and link.posts[-1][1]["grams"] == 100, timeout=2)
+        still_from = time.monotonic()
+        wait_for(lambda: len([t for t, _ in link.posts if t > still_from]) >= 2, timeout=3.5)
+    finally:
+        agent._stop.set()
+        changed.set()
+        poster.join(timeout=3)
+        agent.spool.close()
+    during = [t for t, _ in link.posts if settling_from <= t <= settled_at]
+    span = settled_at - settling_from
+    assert len(during) <= 5 * span + 2  # at most about 5 a second
+    assert len(during) >= 3  # but the changes do go out while it settles
+    gaps = [b - a for a, b in itertools.pairwise(during)]
+    assert min(gaps) >= 0.19
+    keep_alives = [t for t, _ in link.posts if t > still_from]
+    assert 0.8 <= keep_alives[1] - keep_alives[0] <= 1.5  # about once a second while still
