@@ -18,6 +18,9 @@ thread that reads one.
   unit (the scale's `unit` setting) nor whether the weight is still: a weight counts as
   stable once it has not changed for `settle_seconds`.
 
+None of the three sends the tare's value: a net weight says a tare is in (`net`), and
+`tare_g` stays 0 ("not told"), never a guess.
+
 Weights become integer grams: kg × 1000, lb × 453.59237 (the international pound), g as
 is, computed in decimal and rounded half away from zero (1.2345 kg is 1235 g, a
 pound is 454 g). A frame that cannot be read is skipped and counted (`garbled`), with a log
