@@ -411,6 +411,7 @@ class ErrorCodes:
     ROLE_NOT_ALLOWED = ErrorCode(Forbidden, "your role may not do this")
     ROLE_UNKNOWN = ErrorCode(InvalidInput, "roles must be some of {roles}")
     ROUTE_NOT_CLASSIFIED = ErrorCode(Forbidden, "this route declares no roles")
+    SCALE_NOT_AT_STATION = ErrorCode(Forbidden, "scale {scale} is not at station {station}")
     SEAL_MISMATCH = ErrorCode(Unprocessable, "seal {scanned} is not the seal on list {list_no}")
     SEQ_BEYOND_JOURNAL = ErrorCode(
         Unprocessable,
@@ -517,6 +518,9 @@ class ErrorCodes:
     WAYBILL_TOO_LONG = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     WAYBILL_UNKNOWN = ErrorCode(NotFound, "no parcel with waybill {scanned}")
     WEIGHT_OUT_OF_RANGE = ErrorCode(Unprocessable, "{weight_g} g is more than the {max} g allowed")
+    WEIGHT_READING_INCOMPLETE = ErrorCode(
+        InvalidInput, "a scale reading gives its grams; a scale that is gone gives its state"
+    )
     WRONG_ITEM = ErrorCode(Unprocessable, "wrong item: this task is {expected} {sku}")
     WRONG_LOCATION = ErrorCode(Unprocessable, "wrong location: go to {expected}")
 
