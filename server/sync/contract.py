@@ -660,6 +660,8 @@ CONTRACT: dict[str, EventType] = {
                     "quantity": 1,
                 }
             ],
+            "expected_weight_g": 820,
+            "weight_confirmed": False,
         },
     ),
     "order.return_to_stock": EventType(
