@@ -155,6 +155,16 @@ BODY_EXAMPLES: dict[str, Any] = {
         "buffered_scans": 0,
     },
     "JobResult": {"outcome": "printed"},
+    "WeightReport": {
+        "grams": 1234,
+        "stable": True,
+        "net": False,
+        "tare_g": 0,
+        "unit": "kg",
+        "raw": "ST,GS,+  1.234kg",
+        "scale": "pack-01-scale",
+        "read_at": "2026-12-07T13:05:12.250+08:00",
+    },
     "SkipIn": {"seq": 1207, "reason": "the OMS has this order already; confirmed by phone"},
     "ReconciliationIn": {
         "reference": "OMS-BOOK-20261206",

@@ -414,6 +414,30 @@ class ScannerSettings(Section):
     layout: Annotated[Literal["us"], _help("Keyboard layout a HID scanner types in")] = "us"
 
 
+class ScaleSettings(Section):
+    name: Annotated[str, _help("Scale name, unique on the site", min_length=1)]
+    kind: Annotated[
+        Literal["toledo8217", "continuous"],
+        _help(
+            "Protocol: toledo8217 (asked with W, Mettler Toledo 8217) or continuous "
+            "(the scale sends ST,GS,+  1.234kg lines or XK3190 = frames by itself)"
+        ),
+    ] = "continuous"
+    device: Annotated[str, _help("Serial device path, e.g. /dev/ttyUSB0")] = ""
+    baud: Annotated[int, _help("Serial baud rate", gt=0)] = 9600
+    parity: Annotated[Literal["N", "E", "O"], _help("Serial parity: none, even or odd")] = "N"
+    bytesize: Annotated[
+        Literal[7, 8], _help("Serial data bits (8217 scales often use 7, even)")
+    ] = 8
+    poll_seconds: Annotated[
+        float, _help("How often a request-response scale is asked for its weight", gt=0, le=10)
+    ] = 0.2
+    stale_seconds: Annotated[
+        float,
+        _help("A station's weight older than this is shown stale, not as a reading", gt=0, le=60),
+    ] = 3.0
+
+
 class StationSettings(Section):
     name: Annotated[str, _help("Station name, unique on the site", min_length=1)]
     kind: Annotated[
@@ -423,6 +447,9 @@ class StationSettings(Section):
         default_factory=list
     )
     scanners: Annotated[list[str], _help("Names of the fixed scanners at this station")] = field(
+        default_factory=list
+    )
+    scales: Annotated[list[str], _help("Names of the scales at this station")] = field(
         default_factory=list
     )
 
@@ -641,6 +668,9 @@ class Settings(Section):
         default_factory=list
     )
     scanners: Annotated[list[ScannerSettings], _help("Fixed barcode scanners")] = field(
+        default_factory=list
+    )
+    scales: Annotated[list[ScaleSettings], _help("Scales the station agents read")] = field(
         default_factory=list
     )
     stations: Annotated[list[StationSettings], _help("Pack benches, printer stations, docks")] = (
@@ -898,6 +928,7 @@ def _cross_reference_problems(settings: Settings) -> list[tuple[str, str]]:
     named = (
         ("printers", [p.name for p in settings.printers]),
         ("scanners", [s.name for s in settings.scanners]),
+        ("scales", [s.name for s in settings.scales]),
     )
     for kind, names in named:
         seen: set[str] = set()
@@ -927,8 +958,24 @@ def _cross_reference_problems(settings: Settings) -> list[tuple[str, str]]:
         for name in station.scanners:
             if name not in scanner_names:
                 problems.append((f"stations[{i}].scanners", f"no scanner named {name!r}"))
+        problems.extend(_station_scale_problems(settings, i, station))
     if settings.oms.enabled and not settings.oms.url:
         problems.append(("oms.url", "the OMS link is enabled but has no url"))
+    return problems
+
+
+def _station_scale_problems(
+    settings: Settings, i: int, station: StationSettings
+) -> list[tuple[str, str]]:
+    """A station's scales exist and have a device (its agent opens them)."""
+    scales = {s.name: s for s in settings.scales}
+    problems = []
+    for name in station.scales:
+        scale = scales.get(name)
+        if scale is None:
+            problems.append((f"stations[{i}].scales", f"no scale named {name!r}"))
+        elif not scale.device:
+            problems.append((f"stations[{i}].scales", f"scale {name!r} has no device"))
     return problems
 
 

@@ -452,6 +452,7 @@ class ErrorCodes:
         Unprocessable, "{sku} is not on this plan; confirm to record it as over"
     )
     SKU_OTHER_CUSTOMER = ErrorCode(Unprocessable, "this SKU belongs to another customer")
+    SCALE_NOT_AT_STATION = ErrorCode(Forbidden, "scale {scale} is not at station {station}")
     SSCC_ALREADY_PUT_AWAY = ErrorCode(Conflict, "carton {sscc} is put away already")
     SSCC_ALREADY_RECEIVED = ErrorCode(Conflict, "carton {sscc} is received already")
     SSCC_NOT_FOUND = ErrorCode(NotFound, "carton {sscc} was not received here")
@@ -520,6 +521,9 @@ class ErrorCodes:
     WEIGHT_OUTSIDE_EXPECTED = ErrorCode(
         Unprocessable,
         "{weight_g} g is outside the expected {min_g}–{max_g} g: weigh again, or confirm to pack",
+    )
+    WEIGHT_READING_INCOMPLETE = ErrorCode(
+        InvalidInput, "a scale reading gives its grams; a scale that is gone gives its state"
     )
     WRONG_ITEM = ErrorCode(Unprocessable, "wrong item: this task is {expected} {sku}")
     WRONG_LOCATION = ErrorCode(Unprocessable, "wrong location: go to {expected}")

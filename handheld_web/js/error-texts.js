@@ -217,6 +217,8 @@ export const ERRORS = {
     en: "Customs has not released {waybill_no} ({customs_status}): do not load it, call a supervisor",
   },
   DEPARTURE_BLOCKED: { zh: "装车单 {list_no} 还不能发车", en: "List {list_no} cannot depart yet" },
+  SCALE_NOT_AT_STATION: { zh: "秤 {scale} 不属于工作站 {station}", en: "Scale {scale} is not at station {station}" },
+  WEIGHT_READING_INCOMPLETE: { zh: "秤的读数须包含克数；秤断开时只报状态", en: "A scale reading gives its grams; a scale that is gone gives its state" },
   PRINTER_NOT_AT_STATION: { zh: "打印机 {printer} 不属于工作站 {station}", en: "Printer {printer} is not driven by station {station}" },
   STATION_HAS_NO_PRINTER: { zh: "打包台 {station} 没有配置打印机", en: "Pack bench {station} has no printer" },
   LANE_MISSING: { zh: "出库道口不存在，请联系主管", en: "The outbound lane is missing; call a supervisor" },

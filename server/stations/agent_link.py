@@ -16,9 +16,16 @@ from typing import Any, Literal
 import msgspec
 
 from server import clock
-from server.config import PrinterSettings, ScannerSettings, Settings, StationSettings
+from server.config import (
+    PrinterSettings,
+    ScaleSettings,
+    ScannerSettings,
+    Settings,
+    StationSettings,
+)
 from server.error_codes import ERR
 from server.printing import service as printing
+from server.stations.live_weight import WeightReport
 
 
 class DeviceReport(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -48,6 +55,7 @@ class AgentConfig(msgspec.Struct, kw_only=True):
     server_version: str
     scanners: list[ScannerSettings]
     printers: list[PrinterSettings]
+    scales: list[ScaleSettings] = msgspec.field(default_factory=list)
 
 
 class HeartbeatSeen(msgspec.Struct, kw_only=True):
@@ -85,7 +93,25 @@ def agent_config(settings: Settings, station: StationSettings, version: str) -> 
         server_version=version,
         scanners=[s for s in settings.scanners if s.name in station.scanners],
         printers=agent_printers(settings, station),
+        scales=station_scales(settings, station),
     )
+
+
+def station_scales(settings: Settings, station: StationSettings) -> list[ScaleSettings]:
+    return [s for s in settings.scales if s.name in station.scales]
+
+
+def stale_seconds(settings: Settings, station: StationSettings) -> float:
+    """A station's weight goes stale after the longest `stale_seconds` of its scales."""
+    return max((s.stale_seconds for s in station_scales(settings, station)), default=3.0)
+
+
+def check_weight_report(station: StationSettings, report: WeightReport) -> None:
+    """A report names one of the station's scales; a reading carries its grams."""
+    if report.scale not in station.scales:
+        raise ERR.SCALE_NOT_AT_STATION({"scale": report.scale, "station": station.name})
+    if report.state == "reading" and report.grams is None:
+        raise ERR.WEIGHT_READING_INCOMPLETE()
 
 
 def record_heartbeat(
@@ -176,7 +202,7 @@ def agents_health(conn: sqlite3.Connection, settings: Settings) -> dict[str, Any
     }
     out: dict[str, Any] = {}
     for station in settings.stations:
-        if not station.scanners and not agent_printers(settings, station):
+        if not station.scanners and not station.scales and not agent_printers(settings, station):
             continue
         row = seen.get(station.name)
         at = row["agent_seen_at"] if row else None

@@ -19,13 +19,14 @@ from server.declare import bookkeeping, command, query
 from server.outbound.schemas import PackedParcel
 from server.printing.dispatch import PrintDispatcher, render_job
 from server.printing.routes import wake_parcel_printer
-from server.stations import agent_link, service
+from server.stations import agent_link, live_weight, service
 from server.stations.schemas import StationScanRecord, StationView, StationWorker
 from server.stations.service import StationScan
 from server.system_writes import Books
 from server.web import MANAGERS, MAX_SQLITE_INT, allow
 
 VIEWERS = allow(MANAGERS, "packer", "dock")
+WEIGHT_READERS = allow(MANAGERS, "packer", "station")
 SCANNERS = allow(MANAGERS, "packer", "dock", "station")
 AGENT = allow("station")
 TAGS = ["stations"]
@@ -300,6 +301,55 @@ def job_result(
     )
 
 
+@query(
+    get,
+    "/api/v1/stations/{name:str}/weight",
+    roles=WEIGHT_READERS,
+    answer=live_weight.WeightView,
+    tags=TAGS,
+)
+def weight(
+    conn: sqlite3.Connection, name: StationName, settings: NamedDependency[Settings]
+) -> live_weight.WeightView:
+    """The live weight on the station's scale, as its agent last reported it.
+
+    `state` is `reading`, `no_scale` (none configured), `unplugged` or `no_answer` (the
+    agent says the scale is gone) or `stale` (nothing heard for the scale's
+    `stale_seconds`); `grams` is null unless it is `reading`.
+    """
+    where = service.station_settings(settings, name)
+    return live_weight.view(
+        where.name, bool(where.scales), agent_link.stale_seconds(settings, where)
+    )
+
+
+@bookkeeping(
+    post,
+    "/api/v1/stations/{name:str}/agent/weight",
+    roles=AGENT,
+    payload=live_weight.WeightReport,
+    answer=live_weight.WeightSeen,
+    tags=AGENT_TAGS,
+)
+def agent_weight(
+    books: Books,
+    name: StationName,
+    data: live_weight.WeightReport,
+    actor: NamedDependency[Actor],
+    settings: NamedDependency[Settings],
+) -> live_weight.WeightSeen:
+    """The agent's latest reading of a station scale (or that it is gone), kept in memory.
+
+    Device state, not a floor fact: nothing is written to the database. The agent sends one
+    on each change (at most about 5 a second) and about once a second while it holds still.
+    """
+    where = service.station_settings(settings, name)
+    service.check_caller(actor, where)
+    agent_link.check_weight_report(where, data)
+    live_weight.keep(where.name, data)
+    return live_weight.WeightSeen(station=where.name, state=data.state)
+
+
 route_handlers = [
     stations,
     station,
@@ -312,4 +362,6 @@ route_handlers = [
     heartbeat,
     next_job,
     job_result,
+    weight,
+    agent_weight,
 ]
