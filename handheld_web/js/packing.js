@@ -56,6 +56,7 @@ let stop = null; // {code, details, task}: why an order must not be packed
 let uploadPending = false; // a scan was saved on the device: once it is up, recount
 let latest = 0;
 let scale = null; // the bench's scale (bench-scale.js)
+let shownStep = ""; // the step the page showed last
 let scaleTake = "tap"; // the site's choice: "tap" or "auto" (client config)
 let packInFlight = false; // a pack is on its way: no second one, no auto-take
 let autoTried = null; // {order_no, grams}: auto-take packs one stable weight once
@@ -142,6 +143,9 @@ function render() {
     $("lines-body").replaceChildren(...itemsOf(order).map(lineElement));
   }
   $("weigh").hidden = step !== "weigh";
+  // All items in: bring the scale, the weight and the pack button on screen.
+  if (step === "weigh" && shownStep !== "weigh") $("pack-submit").scrollIntoView({ block: "nearest" });
+  shownStep = step;
   if (packing) renderWeight();
   scale?.setStation(station);
   scale?.setActive(packing, step === "weigh" && !packInFlight);
