@@ -128,7 +128,9 @@ export class BenchScale {
     const state = this.part("state");
     state.hidden = r.state === "reading";
     const age = r.age_ms == null ? "—" : String(Math.round(r.age_ms / 1000));
-    state.textContent = r.state === "reading" ? "" : t(`pack.scale.${r.state}`, { age });
+    // Stale with no age: the agent has sent nothing since the server started.
+    const said = r.state === "stale" && r.age_ms == null ? "silent" : r.state;
+    state.textContent = r.state === "reading" ? "" : t(`pack.scale.${said}`, { age });
     const take = this.part("take");
     take.disabled = !this.takeAllowed || this.stableGrams() === null;
   }

@@ -57,6 +57,7 @@ let uploadPending = false; // a scan was saved on the device: once it is up, rec
 let latest = 0;
 let scale = null; // the bench's scale (bench-scale.js)
 let shownStep = ""; // the step the page showed last
+let scaledFor = ""; // the order whose weighing step has shown the scale
 let scaleTake = "tap"; // the site's choice: "tap" or "auto" (client config)
 let packInFlight = false; // a pack is on its way: no second one, no auto-take
 let autoTried = null; // {order_no, grams}: auto-take packs one stable weight once
@@ -489,6 +490,10 @@ function takeWeight() {
 
 /** Auto-take: every item is in and the same weight has stayed stable a moment. */
 function onScaleReading() {
+  if (step === "weigh" && order && scaledFor !== order.order_no && !$("scale").hidden) {
+    scaledFor = order.order_no; // the panel came in above the button: keep the button on screen
+    $("pack-submit").scrollIntoView({ block: "nearest" });
+  }
   if (scaleTake !== "auto" || step !== "weigh" || !order || packInFlight) return;
   const grams = scale.stableGrams();
   if (grams === null || scale.stableFor() < AUTO_STABLE_MS) return;

@@ -54,6 +54,7 @@ addTexts({
   "pack.scale.unplugged": { zh: "电子秤已断开：请检查连线，或输入重量", en: "Scale unplugged: check its cable, or type the weight" },
   "pack.scale.no_answer": { zh: "电子秤无应答：请检查电源，或输入重量", en: "Scale not answering: check its power, or type the weight" },
   "pack.scale.stale": { zh: "读数已过时（{age} 秒前）：请检查电子秤", en: "Old reading ({age} s ago): check the scale" },
+  "pack.scale.silent": { zh: "电子秤还没有读数：请检查工作站程序", en: "No reading from the scale yet: check the station's agent" },
   "pack.scale.offline": { zh: "连不上服务器：读不到电子秤", en: "Server not reachable: no scale reading" },
   "pack.expected": { zh: "预计 {expected} kg（{min}–{max}）", en: "Expected {expected} kg ({min}–{max})" },
   "pack.expected.unknown": { zh: "预计重量未知：{skus} 没有重量资料", en: "Expected weight unknown: no weight for {skus}" },
