@@ -224,3 +224,17 @@ def _packed_event(site: Api, order_no: str) -> dict[str, Any]:
     found = [json.loads(r[0]) for r in rows if json.loads(r[0])["order_no"] == order_no]
     assert len(found) == 1
     return dict(found[0])
+
+
+def test_the_client_config_tells_the_pack_page_how_the_scales_weight_is_taken(
+    tmp_path: Any,
+) -> None:
+    from litestar.testing import TestClient
+
+    from server.app import create_app
+
+    for take in ("tap", "auto"):
+        app = create_app(outbound_settings(tmp_path / take, scale_take=take))
+        with TestClient(app) as client:
+            config = client.get("/api/v1/client-config").json()
+        assert config["packing"] == {"scale_take": take}
