@@ -30,7 +30,6 @@ from server.outbound.orders import (
     set_state,
 )
 from server.outbound.schemas import (
-    ExpectedWeight,
     FaceSheet,
     OrderLineView,
     PackComplete,
@@ -216,7 +215,7 @@ def complete_pack(
         raise ERR.WEIGHT_OUT_OF_RANGE(
             {"weight_g": req.weight_g, "max": settings.outbound.max_parcel_weight_g}
         )
-    expected: ExpectedWeight = expected_weight(conn, settings.outbound, order_id)
+    expected = expected_weight(conn, settings.outbound, order_id)
     confirmed = check_parcel_weight(expected, req.weight_g, confirmed=req.weight_confirmed)
     lane_code = settings.outbound.courier_lanes.get(order["courier"], settings.outbound.parcel_lane)
     lane = conn.execute(
