@@ -11,6 +11,9 @@ printers hang on, and links them to the server.
   sent again and the server applies it once.
 - Each of its printers asks the server for its next job (long poll), prints it and says
   how it went: printed, unavailable (the server retries with backoff) or failed.
+- Each of its scales is read on its own thread; the weight goes to the server on every
+  change (at most `WEIGHT_POSTS_PER_SECOND`), and about once a second while it holds still
+  so the pack page knows it is live; a scale unplugged or silent is said so.
 - A heartbeat tells the server the agent is alive and how its devices are.
 
 Every link or device that goes away is logged once when lost and once when back.
@@ -27,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from devices.printers import Printer, PrinterError, PrinterUnavailable, open_configured
+from devices.scales import ScaleReader
 from devices.scanners import HidScanner, ScannedCode, SerialScanner
 from devices.server_link import Answer, LinkDown, ServerLink
 from devices.spool import Spool
@@ -36,6 +40,10 @@ log = logging.getLogger("bondfloor.station")
 JOB_WAIT_SECONDS = 2.0
 """A printer asks for its next job this long at a time: a job queued meanwhile comes at once,
 and a server stopping waits no longer than this for the question to end."""
+WEIGHT_POSTS_PER_SECOND = 5
+"""A scale's weight goes to the server on each change, but no more often than this."""
+WEIGHT_KEEPALIVE_SECONDS = 1.0
+"""An unchanged weight is sent again this often: the server shows a silent one as stale."""
 REJECTED = (400, 409, 413, 422)
 """Answers that say the scan itself cannot be taken: kept in the spool as rejected."""
 
@@ -72,6 +80,9 @@ class StationAgent:
         self.config: dict[str, Any] | None = None
         self.link: ServerLink | None = None
         self.scanners: list[SerialScanner | HidScanner] = []
+        self.scales: list[ScaleReader] = []
+        self.weights_sent = 0
+        """Weights the server has taken: a test waits on it instead of sleeping."""
         self.printer_states: dict[str, tuple[str, str]] = {}
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -101,6 +112,8 @@ class StationAgent:
         self._wake.set()
         for scanner in self.scanners:
             scanner.stop()
+        for scale in self.scales:
+            scale.stop()
         for thread in self._threads:
             thread.join(timeout=JOB_WAIT_SECONDS + 2)
         self.spool.close()
@@ -126,14 +139,19 @@ class StationAgent:
             return  # stopped before the server or a kept configuration was found
         station = self.config["station"]
         log.info(
-            "station %s (%s): %d scanner(s), %d printer(s)",
+            "station %s (%s): %d scanner(s), %d printer(s), %d scale(s)",
             station,
             self.config["kind"],
             len(self.config["scanners"]),
             len(self.config["printers"]),
+            len(self.config.get("scales", [])),
         )
         for scanner in self.config["scanners"]:
             self._open_scanner(scanner)
+        for scale in self.config.get(
+            "scales", []
+        ):  # a configuration kept by an older agent has none
+            self._open_scale(scale)
         self._spawn(self._forward_scans, "forwarder")
         self._spawn(self._beat, "heartbeat")
         for printer in self.config["printers"]:
@@ -249,6 +267,56 @@ class StationAgent:
             self._stop.wait(delay)
             delay = min(delay * 2, 5.0)
 
+    # -- scales ------------------------------------------------------------------------
+
+    def _open_scale(self, config: dict[str, Any]) -> None:
+        changed = threading.Event()
+        scale = ScaleReader(
+            config["name"],
+            config["device"],
+            kind=config.get("kind", "continuous"),
+            baud=config.get("baud", 9600),
+            parity=config.get("parity", "N"),
+            bytesize=config.get("bytesize", 8),
+            unit=config.get("unit", "kg"),
+            poll_seconds=config.get("poll_seconds", 0.2),
+            on_change=changed.set,
+        )
+        scale.start()
+        self.scales.append(scale)
+        self._spawn(self._post_weights, f"scale-{scale.name}", scale, changed)
+
+    def _post_weights(self, scale: ScaleReader, changed: threading.Event) -> None:
+        """The scale's weight to the server: each change (changes closer together than
+        1/WEIGHT_POSTS_PER_SECOND go as one, the last), and a keep-alive while it is still."""
+        assert self.config is not None
+        path = f"/api/v1/stations/{self.config['station']}/agent/weight"
+        least_gap = 1.0 / WEIGHT_POSTS_PER_SECOND
+        sent_at = -least_gap
+        refused = ""
+        while not self._stop.is_set():
+            changed.wait(WEIGHT_KEEPALIVE_SECONDS)
+            wait = least_gap - (time.monotonic() - sent_at)
+            if wait > 0 and self._stop.wait(wait):
+                return
+            changed.clear()
+            body = scale.report()
+            link = self._connect()
+            if not body or link is None:
+                continue
+            sent_at = time.monotonic()
+            try:
+                answer = link.request("POST", path, body, timeout=5.0)
+            except LinkDown as err:
+                self._link("down", str(err))
+                continue
+            if answer.status == 200:
+                self.weights_sent += 1
+                refused = ""
+            elif answer.error_code != refused:
+                refused = answer.error_code
+                log.warning("scale %s: the server refused its weight: %s", scale.name, refused)
+
     # -- printers ----------------------------------------------------------------------
 
     def _print_jobs(self, config: dict[str, Any]) -> None:
@@ -323,6 +391,7 @@ class StationAgent:
             beat = {
                 "version": self.version,
                 "scanners": {s.name: {"state": s.state, "detail": s.detail} for s in self.scanners},
+                "scales": {s.name: {"state": s.state, "detail": s.detail} for s in self.scales},
                 "printers": {
                     n: {"state": state, "detail": detail}
                     for n, (state, detail) in dict(self.printer_states).items()

@@ -417,20 +417,22 @@ class ScannerSettings(Section):
 class ScaleSettings(Section):
     name: Annotated[str, _help("Scale name, unique on the site", min_length=1)]
     kind: Annotated[
-        Literal["toledo8217", "continuous"],
+        Literal["toledo8217", "continuous", "xk3190"],
         _help(
-            "Protocol: toledo8217 (asked with W, Mettler Toledo 8217) or continuous "
-            "(the scale sends ST,GS,+  1.234kg lines or XK3190 = frames by itself)"
+            "Protocol: toledo8217 (asked with W), continuous (sends ST,GS,+  1.234kg lines) "
+            "or xk3190 (sends = frames with the digits reversed)"
         ),
     ] = "continuous"
-    device: Annotated[str, _help("Serial device path, e.g. /dev/ttyUSB0")] = ""
+    device: Annotated[str, _help("Serial device path, e.g. /dev/ttyUSB1")] = ""
     baud: Annotated[int, _help("Serial baud rate", gt=0)] = 9600
     parity: Annotated[Literal["N", "E", "O"], _help("Serial parity: none, even or odd")] = "N"
-    bytesize: Annotated[
-        Literal[7, 8], _help("Serial data bits (8217 scales often use 7, even)")
-    ] = 8
+    bytesize: Annotated[Literal[7, 8], _help("Serial data bits (a toledo8217 is often 7, E)")] = 8
+    unit: Annotated[
+        Literal["kg", "g", "lb"],
+        _help("Unit of a scale whose frames do not name it (toledo8217, xk3190)"),
+    ] = "kg"
     poll_seconds: Annotated[
-        float, _help("How often a request-response scale is asked for its weight", gt=0, le=10)
+        float, _help("How often a toledo8217 scale is asked for its weight", gt=0, le=10)
     ] = 0.2
     stale_seconds: Annotated[
         float,

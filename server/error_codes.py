@@ -411,6 +411,7 @@ class ErrorCodes:
     ROLE_NOT_ALLOWED = ErrorCode(Forbidden, "your role may not do this")
     ROLE_UNKNOWN = ErrorCode(InvalidInput, "roles must be some of {roles}")
     ROUTE_NOT_CLASSIFIED = ErrorCode(Forbidden, "this route declares no roles")
+    SCALE_NOT_AT_STATION = ErrorCode(Forbidden, "scale {scale} is not at station {station}")
     SEAL_MISMATCH = ErrorCode(Unprocessable, "seal {scanned} is not the seal on list {list_no}")
     SEQ_BEYOND_JOURNAL = ErrorCode(
         Unprocessable,
@@ -452,7 +453,6 @@ class ErrorCodes:
         Unprocessable, "{sku} is not on this plan; confirm to record it as over"
     )
     SKU_OTHER_CUSTOMER = ErrorCode(Unprocessable, "this SKU belongs to another customer")
-    SCALE_NOT_AT_STATION = ErrorCode(Forbidden, "scale {scale} is not at station {station}")
     SSCC_ALREADY_PUT_AWAY = ErrorCode(Conflict, "carton {sscc} is put away already")
     SSCC_ALREADY_RECEIVED = ErrorCode(Conflict, "carton {sscc} is received already")
     SSCC_NOT_FOUND = ErrorCode(NotFound, "carton {sscc} was not received here")

@@ -38,6 +38,7 @@ class Heartbeat(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     scanners: dict[str, DeviceReport] = msgspec.field(default_factory=dict)
     printers: dict[str, DeviceReport] = msgspec.field(default_factory=dict)
     buffered_scans: int = 0
+    scales: dict[str, DeviceReport] = msgspec.field(default_factory=dict)
 
 
 class JobResult(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -122,6 +123,7 @@ def record_heartbeat(
         "scanners": {n: msgspec.to_builtins(r) for n, r in beat.scanners.items()},
         "printers": {n: msgspec.to_builtins(r) for n, r in beat.printers.items()},
         "buffered_scans": beat.buffered_scans,
+        "scales": {n: msgspec.to_builtins(r) for n, r in beat.scales.items()},
     }
     conn.execute(
         "INSERT INTO station_state (station, agent_seen_at, agent_version, devices, updated_at) "

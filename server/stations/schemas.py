@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from msgspec import Struct
+from msgspec import Struct, field
 
 from server.outbound.schemas import OrderView
 
@@ -71,3 +71,4 @@ class StationView(Struct, kw_only=True):
     last_parcel: LastParcel | None
     last_scan_id: int
     agent: AgentState
+    scales: list[str] = field(default_factory=list)

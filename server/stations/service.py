@@ -460,6 +460,7 @@ def station_view(conn: sqlite3.Connection, settings: Settings, name: str) -> Sta
         kind=station.kind,
         printers=station.printers,
         scanners=station.scanners,
+        scales=station.scales,
         user=user,
         order=order,
         last_parcel=LastParcel(**dict(last_parcel)) if last_parcel else None,

@@ -44,6 +44,7 @@ class LiveSite:
     folder: Path
     printer: FakePrinter
     scanner: Pty
+    scale: Pty | None = None  # a continuous scale at the bench, when given
     site: str = field(default_factory=lambda: f"T{uuid.uuid4().hex[:6].upper()}")
     port: int = field(default_factory=free_port)
     advertise: bool = True
@@ -90,8 +91,15 @@ class LiveSite:
             f'host = "127.0.0.1"\nport = {self.printer.port}\nvia_station = "{BENCH}"\n'
             f'[[scanners]]\nname = "bench-scanner"\nkind = "serial"\n'
             f'device = "{self.scanner.link}"\nbaud = 9600\nsuffix = "CR"\n'
-            f'[[stations]]\nname = "{BENCH}"\nkind = "pack_bench"\n'
+            + (
+                f'[[scales]]\nname = "bench-scale"\nkind = "continuous"\n'
+                f'device = "{self.scale.link}"\n'
+                if self.scale
+                else ""
+            )
+            + f'[[stations]]\nname = "{BENCH}"\nkind = "pack_bench"\n'
             f'printers = ["{PRINTER}"]\nscanners = ["bench-scanner"]\n'
+            + ('scales = ["bench-scale"]\n' if self.scale else "")
             + (
                 '[tls]\nnames = ["localhost"]\naddresses = ["127.0.0.1"]\nredirect_port = 0\n'
                 if self.https

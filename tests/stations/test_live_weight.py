@@ -192,3 +192,21 @@ def test_check_config_refuses_a_station_scale_not_configured(tmp_path: Path) -> 
     with pytest.raises(ConfigError) as refused:
         load_settings(path)
     assert "no scale named 's9'" in str(refused.value)
+
+
+def test_the_agent_gets_its_stations_scales_and_reports_their_state(api: Api) -> None:
+    agent = agent_headers(api, "pack-01")
+    config = api.client.get("/api/v1/station/config", headers=agent).json()
+    assert [(s["name"], s["kind"], s["device"]) for s in config["scales"]] == [
+        ("bench-scale", "continuous", "/dev/ttyUSB9")
+    ]
+    beat = api.client.post(
+        "/api/v1/station/heartbeat",
+        headers=agent,
+        json={"scales": {"bench-scale": {"state": "unplugged", "detail": "gone"}}},
+    )
+    assert beat.status_code == 200, beat.text
+    view = api.get("/api/v1/stations/pack-01", role="packer").json()
+    assert view["scales"] == ["bench-scale"]
+    assert view["agent"]["devices"]["scales"]["bench-scale"]["state"] == "unplugged"
+    assert "pack-01" in api.client.get("/health").json()["stations"]  # a scale needs an agent
