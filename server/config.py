@@ -233,6 +233,29 @@ class OutboundSettings(Section):
             "(scan), or scan or choose it from the reserved lots on the handheld (choose)"
         ),
     ] = "scan"
+    weight_check: Annotated[
+        bool,
+        _help(
+            "Warn at packing when the weight is outside the order's expected weight (its SKUs' "
+            "weights plus the packaging allowance) ± the tolerance; the packer confirms to pack"
+        ),
+    ] = False
+    weight_tolerance_percent: Annotated[
+        float, _help("Tolerance around the expected parcel weight, in %", ge=0, le=100)
+    ] = 10.0
+    weight_tolerance_min_g: Annotated[
+        int, _help("Least tolerance around the expected parcel weight, in grams", ge=0, le=100_000)
+    ] = 50
+    packaging_allowance_g: Annotated[
+        int, _help("Grams of box and filling added to the SKUs' weights", ge=0, le=100_000)
+    ] = 0
+    scale_take: Annotated[
+        Literal["tap", "auto"],
+        _help(
+            "At a bench with a scale: the packer taps to take the stable weight (tap), or the "
+            "parcel is packed by itself once every item is scanned and the weight is stable (auto)"
+        ),
+    ] = "tap"
 
 
 class AlertSettings(Section):

@@ -518,6 +518,10 @@ class ErrorCodes:
     WAYBILL_TOO_LONG = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     WAYBILL_UNKNOWN = ErrorCode(NotFound, "no parcel with waybill {scanned}")
     WEIGHT_OUT_OF_RANGE = ErrorCode(Unprocessable, "{weight_g} g is more than the {max} g allowed")
+    WEIGHT_OUTSIDE_EXPECTED = ErrorCode(
+        Unprocessable,
+        "{weight_g} g is outside the expected {min_g}–{max_g} g: weigh again, or confirm to pack",
+    )
     WEIGHT_READING_INCOMPLETE = ErrorCode(
         InvalidInput, "a scale reading gives its grams; a scale that is gone gives its state"
     )

@@ -351,6 +351,11 @@ export function getStation(name) {
   return call("GET", `/api/v1/stations/${encodeURIComponent(name)}`);
 }
 
+/** The live weight on the station's scale: `{state, grams, stable, net, tare_g, unit, age_ms}`. */
+export function stationWeight(name) {
+  return call("GET", `/api/v1/stations/${encodeURIComponent(name)}/weight`);
+}
+
 /** The station's scans after `after` (oldest first); with 0, the newest `limit`. */
 export function stationScans(name, after = 0, limit = 50) {
   return call("GET", `/api/v1/stations/${encodeURIComponent(name)}/scans`, {

@@ -167,6 +167,10 @@ export const ERRORS = {
   PACK_INCOMPLETE: { zh: "还有商品没扫描，不能封箱", en: "Scan every item before weighing" },
   PACK_NOT_RELEASED: { zh: "订单 {order_no} 海关未放行（800），不能封箱", en: "Customs has not released order {order_no} (800); do not close it" },
   WEIGHT_OUT_OF_RANGE: { zh: "{weight_g} 克超过上限 {max} 克", en: "{weight_g} g is over the {max} g allowed" },
+  WEIGHT_OUTSIDE_EXPECTED: {
+    zh: "{weight_g} 克不在预计的 {min_g}–{max_g} 克之内：请重新称重，或确认后打包",
+    en: "{weight_g} g is outside the expected {min_g}–{max_g} g: weigh again, or confirm to pack",
+  },
   STATION_UNKNOWN: { zh: "没有工作站 {station}", en: "No station {station}" },
   STATION_MISMATCH: { zh: "此令牌属于工作站 {token_station}，不是 {station}", en: "This token belongs to station {token_station}, not {station}" },
   STATION_NO_USER: { zh: "无人签到：请先扫工牌", en: "Nobody is signed in: scan your badge first" },

@@ -10,6 +10,12 @@
 //                      a button per lot in the tote chooses it instead
 // A wrong item or one too many is refused with the bad sound; a cancelled order, or
 // one customs holds or inspects, gets the intercept alarm and says where its tote goes.
+//
+// At a bench with a scale the live weight shows while the order is open: one tap takes
+// the stable weight into the weight field, or, where the site packs by itself
+// (`scale_take = "auto"`), the parcel is packed once every item is in and the weight has
+// stayed stable a moment. A weight outside the order's expected range is refused once
+// with the range; the packer weighs again or confirms.
 
 import "./strings/packing.js"; // first: its strings before any use
 import * as api from "./api.js";
@@ -20,6 +26,7 @@ import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, number, param, setParams } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
 import { openWork } from "./open-work.js";
+import { BenchScale, kilograms } from "./bench-scale.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -28,6 +35,8 @@ const { note, tell } = said;
 const scanField = $("scan");
 const weightField = $("weight");
 const stationField = $("station");
+// Auto-take: the same stable weight this long before the parcel packs by itself.
+const AUTO_STABLE_MS = 1000;
 
 const STATION_KEY = "bondfloor.station";
 const DEFAULT_STATION = "pack-01";
@@ -46,6 +55,13 @@ let done = null; // the parcel just made: {waybill_no, lane, print_job} or {wayb
 let stop = null; // {code, details, task}: why an order must not be packed
 let uploadPending = false; // a scan was saved on the device: once it is up, recount
 let latest = 0;
+let scale = null; // the bench's scale (bench-scale.js)
+let shownStep = ""; // the step the page showed last
+let scaledFor = ""; // the order whose weighing step has shown the scale
+let scaleTake = "tap"; // the site's choice: "tap" or "auto" (client config)
+let packInFlight = false; // a pack is on its way: no second one, no auto-take
+let autoTried = null; // {order_no, grams}: auto-take packs one stable weight once
+let weightWarn = null; // {weight, details}: outside the expected range, waits for a confirm
 const orderKept = openWork("packing"); // the order open at the bench, back after a reload
 const keptAtLoad = orderKept.load(); // read before the first render keeps the page's state
 let waiting = null; // orders picked and not packed yet (null: not asked yet)
@@ -128,6 +144,12 @@ function render() {
     $("lines-body").replaceChildren(...itemsOf(order).map(lineElement));
   }
   $("weigh").hidden = step !== "weigh";
+  // All items in: bring the scale, the weight and the pack button on screen.
+  if (step === "weigh" && shownStep !== "weigh") $("pack-submit").scrollIntoView({ block: "nearest" });
+  shownStep = step;
+  if (packing) renderWeight();
+  scale?.setStation(station);
+  scale?.setActive(packing, step === "weigh" && !packInFlight);
   renderLotPrompt();
   renderWaiting();
 
@@ -155,6 +177,34 @@ function render() {
       const where = t("pack.stop.task", { kind, source: task.source || "—" });
       $("stop-task").textContent = task.target ? `${where} → ${task.target}` : where;
     }
+  }
+}
+
+/** The weight the parcel should have, and the warning of a weight outside it. */
+function renderWeight() {
+  const expected = order.weight;
+  const line = $("expected");
+  line.hidden = !expected;
+  if (expected && expected.expected_weight_g !== null) {
+    line.dataset.expected = String(expected.expected_weight_g);
+    line.textContent = t("pack.expected", {
+      expected: kilograms(expected.expected_weight_g),
+      min: kilograms(expected.min_g),
+      max: kilograms(expected.max_g),
+    });
+  } else if (expected) {
+    line.dataset.expected = "";
+    line.textContent = t("pack.expected.unknown", { skus: expected.unknown_skus.join(", ") });
+  }
+  $("weight-warn").hidden = !weightWarn;
+  if (weightWarn) {
+    const d = weightWarn.details;
+    $("weight-warn-text").textContent = t("pack.weight.outside", {
+      weight: kilograms(d.weight_g),
+      min: kilograms(d.min_g),
+      max: kilograms(d.max_g),
+    });
+    $("weight-confirm").textContent = t("pack.weight.confirm", { weight: kilograms(d.weight_g) });
   }
 }
 
@@ -283,6 +333,8 @@ function showOrder(found) {
   lotWanted = null;
   done = null;
   stop = null;
+  weightWarn = null;
+  autoTried = null;
   step = isComplete(found) ? "weigh" : "items";
   weightField.value = "";
   setParams({ order: found.order_no });
@@ -343,7 +395,7 @@ async function packScan(code, lot = {}) {
     }
     const result = answer.result;
     lotWanted = null;
-    order = result.order;
+    order = { ...result.order, weight: order.weight }; // the expected weight came at opening
     lastSku = result.sku;
     step = result.complete ? "weigh" : "items";
     render();
@@ -374,7 +426,8 @@ function refusePack(err, what) {
   refusal(err, () => what);
 }
 
-async function pack() {
+async function pack({ confirmed = false } = {}) {
+  if (packInFlight) return;
   const weight = Number(weightField.value.trim());
   if (!Number.isInteger(weight) || weight < 1) {
     tell("bad", () => t("pack.weight.bad"), () => weightField.value);
@@ -383,12 +436,15 @@ async function pack() {
   }
   const packing = order;
   const body = { weight_g: weight, station };
+  if (confirmed) body.weight_confirmed = true;
   const mine = ++latest;
   note("pending", () => t("common.sending"), () => `${packing.order_no} · ${number(weight)} g`);
+  packInFlight = true;
   try {
     const answer = await outbox.submit(`/api/v1/orders/${packing.id}/pack`, body);
     if (mine !== latest) return;
     order = null;
+    weightWarn = null;
     step = "done";
     setParams({ order: null });
     scanInput.focus(); // the weight field is gone: the next tote is a scan
@@ -410,8 +466,41 @@ async function pack() {
     if (mine !== latest) return;
     if (err.code === "PACK_INCOMPLETE") await openOrder(packing.order_no, { quiet: true });
     if (err.code === "WEIGHT_OUT_OF_RANGE") weightField.focus();
+    if (err.code === "WEIGHT_OUTSIDE_EXPECTED") {
+      weightWarn = { weight, details: err.details };
+      render();
+      $("weight-confirm").focus();
+    }
     refusePack(err, `${number(weight)} g`);
+  } finally {
+    packInFlight = false;
+    if (order) render();
   }
+}
+
+/** The stable weight into the weight field (the packer's tap, or auto-take). */
+function takeWeight() {
+  const grams = scale.stableGrams();
+  if (grams === null || step !== "weigh") return false;
+  weightField.value = String(grams);
+  weightWarn = null;
+  render();
+  return true;
+}
+
+/** Auto-take: every item is in and the same weight has stayed stable a moment. */
+function onScaleReading() {
+  if (step === "weigh" && order && scaledFor !== order.order_no && !$("scale").hidden) {
+    scaledFor = order.order_no; // the panel came in above the button: keep the button on screen
+    $("pack-submit").scrollIntoView({ block: "nearest" });
+  }
+  if (scaleTake !== "auto" || step !== "weigh" || !order || packInFlight) return;
+  const grams = scale.stableGrams();
+  if (grams === null || scale.stableFor() < AUTO_STABLE_MS) return;
+  if (weightWarn?.weight === grams) return; // refused as it is: the packer confirms or changes it
+  if (autoTried?.order_no === order.order_no && autoTried.grams === grams) return;
+  autoTried = { order_no: order.order_no, grams };
+  if (takeWeight()) pack();
 }
 
 // -- wiring -------------------------------------------------------------------------------
@@ -449,6 +538,16 @@ function relabel() {
 
 async function main() {
   startPage({ onLanguage: relabel });
+  scale = new BenchScale($("scale"), onScaleReading);
+  $("scale-take").addEventListener("click", () => {
+    if (takeWeight()) $("pack-submit").focus();
+  });
+  $("weight-confirm").addEventListener("click", () => pack({ confirmed: true }));
+  weightField.addEventListener("input", () => {
+    if (!weightWarn) return;
+    weightWarn = null; // a new weight is checked afresh
+    render();
+  });
   scanInput = new ScanInput($("scan-form"), { onScan });
   outbox.onUploaded(() => {
     if (done?.queued) {
@@ -483,6 +582,7 @@ async function main() {
   try {
     const [, config] = await Promise.all([api.me(), api.clientConfig().catch(() => null)]);
     scanInput.configure(config?.scan);
+    scaleTake = config?.packing?.scale_take === "auto" ? "auto" : "tap";
   } catch (err) {
     refusal(err);
   }

@@ -18,9 +18,9 @@ from server.outbound import packing, picking, tasks
 from server.outbound.schemas import (
     NextTask,
     OrderTask,
-    OrderView,
     PackComplete,
     PackedParcel,
+    PackingOrder,
     PackScan,
     PackScanned,
     PickCheck,
@@ -171,15 +171,16 @@ def short_pick(
     "/api/v1/packing/open",
     roles=PACKERS,
     opt={"errors": {409}},
-    answer=OrderView,
+    answer=PackingOrder,
     tags=PACKING,
 )
 def open_for_packing(
     conn: sqlite3.Connection,
     settings: NamedDependency[Settings],
     scan: Annotated[str, QueryParameter(min_length=1, max_length=200)],
-) -> OrderView:
-    """The order behind a scanned tote, order or waybill number, if it may be packed."""
+) -> PackingOrder:
+    """The order behind a scanned tote, order or waybill number, if it may be packed, with
+    the weight its parcel should have and the range the site allows."""
     return packing.open_for_packing(conn, settings, scan)
 
 

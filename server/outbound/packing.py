@@ -32,23 +32,28 @@ from server.outbound.orders import (
 from server.outbound.schemas import (
     FaceSheet,
     OrderLineView,
-    OrderView,
     PackComplete,
     PackedParcel,
+    PackingOrder,
     PackScan,
     PackScanned,
     PrintJobQueued,
 )
+from server.outbound.weighing import check_parcel_weight, expected_weight
 from server.printing.jobs import queue_label
 from server.printing.layouts import face_sheet_layout
 from server.sync.contract import OrderPacked, PackedItem
 
 
-def open_for_packing(conn: sqlite3.Connection, settings: Settings, scanned: str) -> OrderView:
-    """The order behind a scanned tote, order or waybill number, if it may be packed."""
+def open_for_packing(conn: sqlite3.Connection, settings: Settings, scanned: str) -> PackingOrder:
+    """The order behind a scanned tote, order or waybill number, if it may be packed, with
+    the weight its parcel should have."""
     order = find_order_by_scan(conn, scanned, settings.scan.gs_placeholder)
     _check_packable(order)
-    return order_view(conn, order["id"])
+    view = order_view(conn, order["id"])
+    return PackingOrder(
+        **msgspec.structs.asdict(view), weight=expected_weight(conn, settings.outbound, view.id)
+    )
 
 
 def _check_packable(order: sqlite3.Row) -> None:
@@ -211,6 +216,8 @@ def complete_pack(
         raise ERR.WEIGHT_OUT_OF_RANGE(
             {"weight_g": req.weight_g, "max": settings.outbound.max_parcel_weight_g}
         )
+    expected = expected_weight(conn, settings.outbound, order_id)
+    confirmed = check_parcel_weight(expected, req.weight_g, confirmed=req.weight_confirmed)
     lane_code = settings.outbound.courier_lanes.get(order["courier"], settings.outbound.parcel_lane)
     lane = conn.execute(
         "SELECT id FROM locations WHERE code = ? AND type = 'outbound_lane' AND active = 1",
@@ -269,6 +276,8 @@ def complete_pack(
             weight_g=req.weight_g,
             parcel_count=req.parcel_count,
             station=station.name,
+            expected_weight_g=expected.expected_weight_g,
+            weight_confirmed=confirmed,
             items=[
                 PackedItem(
                     sku_id=r["sku_id"],
@@ -288,6 +297,7 @@ def complete_pack(
         lane=lane_code,
         print_job=PrintJobQueued(id=job_id, printer=printer, status="queued"),
         label=msgspec.convert(label, FaceSheet),
+        weight_confirmed=confirmed,
     )
 
 

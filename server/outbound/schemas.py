@@ -163,6 +163,13 @@ class PackComplete(Struct, forbid_unknown_fields=True, kw_only=True):
     weight_g: Annotated[int, Meta(gt=0, le=1_000_000, description="Parcel weight in grams")]
     station: Code
     parcel_count: Annotated[int, Meta(ge=1, le=99)] = 1
+    weight_confirmed: Annotated[
+        bool,
+        Meta(
+            description="The packer confirmed a weight outside the expected range "
+            "(WEIGHT_OUTSIDE_EXPECTED): pack it anyway, recorded with the parcel's event"
+        ),
+    ] = False
 
 
 class TaskDone(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -252,6 +259,23 @@ class OrderView(Struct, kw_only=True):
     parcel: ParcelView | None
     tasks: list[OrderTaskBrief]
     cancelled_at: str | None
+
+
+class ExpectedWeight(Struct, kw_only=True):
+    """What the parcel should weigh: its SKUs' weights plus the packaging allowance, and the
+    range the tolerance allows. Unknown (None) while any SKU on the order has no weight."""
+
+    expected_weight_g: int | None
+    min_g: int | None
+    max_g: int | None
+    unknown_skus: list[str]
+    checked: bool  # the site warns at packing outside the range ([outbound] weight_check)
+
+
+class PackingOrder(OrderView, kw_only=True):
+    """An order opened at the bench, with the weight its parcel should have."""
+
+    weight: ExpectedWeight
 
 
 class CustomsApplied(OrderView, kw_only=True):
@@ -442,6 +466,7 @@ class PackedParcel(Struct, kw_only=True):
     lane: str
     print_job: PrintJobQueued
     label: FaceSheet
+    weight_confirmed: bool = False  # packed outside the expected range, as the packer confirmed
 
 
 class OrderTask(Struct, kw_only=True):

@@ -59,6 +59,10 @@ class PackIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         ]
         | None
     ) = None
+    weight_confirmed: Annotated[
+        bool,
+        msgspec.Meta(description="Pack a weight outside the expected range: the packer confirmed"),
+    ] = False
 
 
 def station_of(
@@ -186,6 +190,7 @@ def pack(
         parcel_count=data.parcel_count,
         day=site_today(settings).isoformat(),
         order_no=data.order_no,
+        weight_confirmed=data.weight_confirmed,
     )
 
 

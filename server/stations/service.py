@@ -396,6 +396,7 @@ def complete_at_bench(
     parcel_count: int,
     day: str,
     order_no: str | None = None,
+    weight_confirmed: bool = False,
 ) -> PackedParcel:
     """Weigh and make the parcel of the order open at the bench (the one named, when the
     caller names it: a late retry never packs whatever happens to be open by then)."""
@@ -419,7 +420,12 @@ def complete_at_bench(
         work,
         settings,
         state["order_id"],
-        PackComplete(weight_g=weight_g, station=station.name, parcel_count=parcel_count),
+        PackComplete(
+            weight_g=weight_g,
+            station=station.name,
+            parcel_count=parcel_count,
+            weight_confirmed=weight_confirmed,
+        ),
         day=day,
     )
     ctx.audit_target = work.audit_target

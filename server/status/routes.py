@@ -82,6 +82,8 @@ def client_config(settings: NamedDependency[Settings]) -> dict[str, Any]:
         "stations": [
             {"name": st.name, "kind": st.kind, "printers": st.printers} for st in settings.stations
         ],
+        # A bench with a scale: take the stable weight by tap, or pack by itself once stable.
+        "packing": {"scale_take": settings.outbound.scale_take},
         "version": __version__,
     }
 

@@ -313,6 +313,20 @@ class OrderPacked(Struct, kw_only=True):
         list[PackedItem],
         Meta(description="What is in the parcel (codes: the `stock.pack` events before it)"),
     ]
+    expected_weight_g: Annotated[
+        int | None,
+        Meta(
+            description="What the parcel should weigh (its SKUs' weights and the packaging "
+            "allowance); null when a SKU has no weight"
+        ),
+    ] = None
+    weight_confirmed: Annotated[
+        bool,
+        Meta(
+            description="The weight was outside the expected range and the packer confirmed "
+            "it at the bench"
+        ),
+    ] = False
 
 
 class OrderTaskDone(Struct, kw_only=True):
@@ -646,6 +660,8 @@ CONTRACT: dict[str, EventType] = {
                     "quantity": 1,
                 }
             ],
+            "expected_weight_g": 820,
+            "weight_confirmed": False,
         },
     ),
     "order.return_to_stock": EventType(

@@ -437,7 +437,10 @@ def _event_note(type_: str, p: dict[str, Any]) -> str:
     if type_ == "order.customs_status":
         return f"customs {p.get('code')} → {p.get('state')}"
     if type_ == "order.packed":
-        return f"{p.get('weight_g')} g at {p.get('station')}"
+        note = f"{p.get('weight_g')} g at {p.get('station')}"
+        if p.get("weight_confirmed"):
+            note += f", confirmed against {p.get('expected_weight_g')} g expected"
+        return note
     if type_ in ("order.loaded", "loading_list.departed"):
         return f"list {p.get('list_no')}, truck {p.get('plate')}"
     scalars = [

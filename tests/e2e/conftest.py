@@ -15,6 +15,7 @@ import subprocess
 import sys
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +67,22 @@ def server(
     tmp_path_factory: pytest.TempPathFactory, label_printer: FakePrinter
 ) -> Iterator[Server]:
     """A real `bondfloor serve` on 127.0.0.1 with the demo warehouse in a temp database."""
-    folder = tmp_path_factory.mktemp("bondfloor")
+    with running_server(tmp_path_factory.mktemp("bondfloor"), label_printer) as started:
+        yield started
+
+
+@contextmanager
+def running_server(
+    folder: Path,
+    label_printer: FakePrinter,
+    *,
+    extra_config: str = "",
+    bench_config: dict[str, str] | None = None,
+) -> Iterator[Server]:
+    """`bondfloor serve` with the demo warehouse in `folder`; `extra_config` is TOML added
+    at the end, `bench_config` lines added to a pack bench's own table (a module whose
+    pages need other settings starts its own with these)."""
+    benches = bench_config or {}
     port = free_port()
     db_path = folder / "demo.db"
     config = folder / "bondfloor.toml"
@@ -89,11 +105,12 @@ def server(
         f'host = "{label_printer.host}"\nport = {label_printer.port}\n'
         + "".join(
             f'[[stations]]\nname = "{name}"\nkind = "pack_bench"\nprinters = ["{LABEL_PRINTER}"]\n'
+            + benches.get(name, "")
             for name in PACK_BENCHES
         )
         + f'[[stations]]\nname = "{PRINT_DESK}"\nkind = "printer_station"\n'
         f'printers = ["{LABEL_PRINTER}"]\n'
-        f'[[stations]]\nname = "{DOCK_DOOR}"\nkind = "dock_door"\n',
+        f'[[stations]]\nname = "{DOCK_DOOR}"\nkind = "dock_door"\n' + extra_config,
         encoding="utf-8",
     )
     subprocess.run(

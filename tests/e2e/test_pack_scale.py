@@ -1,0 +1,285 @@
+"""The pack page with a bench scale, in a real Chromium at 360x640 against a real server.
+
+This module starts its own server (the demo warehouse again, ~2 s): its site checks the
+parcel weight (`weight_check`) and its bench pack-01 has a scale, which the shared
+server's other pages must not meet. Readings come as the station agent sends them: posted
+to `/api/v1/stations/pack-01/agent/weight` with the station's token.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+from tests.e2e import test_dock as dock
+from tests.e2e import test_inbound as inbound
+from tests.e2e import test_outbound as outbound
+from tests.e2e import test_printing as printing
+from tests.e2e.conftest import BONDFLOOR, DEMO_PIN, Server, running_server
+from tests.e2e.test_accessibility import run_axe
+from tests.e2e.test_dock import oms  # noqa: F401 (the OMS's token, a fixture)
+from tests.printing.fake_printer import FakePrinter
+
+pytestmark = pytest.mark.e2e
+
+BENCH = "pack-01"
+SCALE = "bench-scale"
+ALLOWANCE_G = 60
+SHOTS = Path("/tmp/bondfloor-pack-scale")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """This module's own site: weight checked at packing, a scale on pack-01."""
+    printer = FakePrinter().start()
+    extra = (
+        "[outbound]\nweight_check = true\nweight_tolerance_percent = 10.0\n"
+        f"weight_tolerance_min_g = 50\npackaging_allowance_g = {ALLOWANCE_G}\n"
+        # Readings are posted by the test, not every second by an agent: never stale here.
+        f'[[scales]]\nname = "{SCALE}"\nkind = "continuous"\ndevice = "/dev/ttyUSB9"\n'
+        "stale_seconds = 60.0\n"
+    )
+    try:
+        with running_server(
+            tmp_path_factory.mktemp("weighing"),
+            printer,
+            extra_config=extra,
+            bench_config={BENCH: f'scales = ["{SCALE}"]\n'},
+        ) as started:
+            yield started
+    finally:
+        printer.stop()
+
+
+@pytest.fixture(scope="module")
+def tokens(server: Server) -> Callable[[str], str]:
+    """Session tokens of demo users on this module's server (cached per user)."""
+    kept: dict[str, str] = {}
+
+    def token(user_code: str) -> str:
+        if user_code not in kept:
+            request = urllib.request.Request(
+                f"{server.base_url}/api/v1/auth/login",
+                data=json.dumps({"user_code": user_code, "pin": DEMO_PIN}).encode(),
+                headers={"Content-Type": "application/json", "X-Device": "e2e-tests"},
+                method="POST",
+            )
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                kept[user_code] = str(json.load(answer)["token"])
+        return kept[user_code]
+
+    return token
+
+
+@pytest.fixture(scope="module")
+def agent(server: Server) -> inbound.Api:
+    """The bench's station agent: its token made with `bondfloor token add --kind station`."""
+    command = [str(BONDFLOOR), "--config", str(server.config_path), "token", "add", BENCH]
+    made = subprocess.run(
+        [*command, "--kind", "station"],
+        cwd=server.config_path.parent,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    token = made.stdout.strip().splitlines()[-1]
+    return inbound.Api(server, lambda _user: token)
+
+
+@pytest.fixture
+def db(server: Server) -> Iterator[sqlite3.Connection]:
+    conn = sqlite3.connect(f"file:{server.db_path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    yield conn
+    conn.close()
+
+
+def reading(agent: inbound.Api, grams: int, *, stable: bool, tare_g: int = 0) -> None:
+    agent.call(
+        BENCH,
+        "POST",
+        f"/api/v1/stations/{BENCH}/agent/weight",
+        {
+            "grams": grams,
+            "stable": stable,
+            "net": tare_g > 0,
+            "tare_g": tare_g,
+            "unit": "kg",
+            "raw": f"{'ST' if stable else 'US'},NT,+{grams / 1000:8.3f}kg",
+            "scale": SCALE,
+            "read_at": "2026-12-07T06:00:00+00:00",
+        },
+    )
+
+
+def kg(grams: int) -> str:
+    return f"{grams / 1000:.3f}"
+
+
+def packed_event(db: sqlite3.Connection, order_no: str) -> dict[str, Any] | None:
+    for (payload,) in db.execute("SELECT payload FROM events WHERE type = 'order.packed'"):
+        event = json.loads(payload)
+        if event["order_no"] == order_no:
+            return dict(event)
+    return None
+
+
+def test_the_pack_page_takes_the_scales_stable_weight_warns_out_of_range_and_auto_packs(
+    page: Page,
+    server: Server,
+    tokens: Callable[[str], str],
+    agent: inbound.Api,
+    oms: inbound.Api,  # noqa: F811
+    db: sqlite3.Connection,
+) -> None:
+    api = inbound.Api(server, tokens)
+    orders = dock.released_orders(api, oms, db, "SF", 3)
+    wave = api.call(
+        "sup01", "POST", "/api/v1/waves", {"order_nos": [o["order_no"] for o in orders]}
+    )
+    totes = outbound.free_totes(db, 3)
+    printing.pick_wave(
+        api, db, wave["id"], {o["order_no"]: t for o, t in zip(orders, totes, strict=True)}
+    )
+    # Every item in by the API: the page opens each order at its weight.
+    expected = {o["order_no"]: scan_everything(api, db, o) for o in orders}
+    tapped, warned, auto = (o["order_no"] for o in orders)
+    SHOTS.mkdir(exist_ok=True)
+    page.add_init_script(f"sessionStorage.setItem('bondfloor.token', {tokens('pack01')!r})")
+
+    # 1. A moving reading shows big, marked "moving" in words, and cannot be taken.
+    grams = expected[tapped]
+    reading(agent, grams, stable=False, tare_g=120)
+    page.goto(f"/packing.html?order={tapped}")
+    expect(page.locator("#order-no")).to_have_text(tapped)
+    expect(page.locator("#weigh")).to_be_visible()
+    expect(page.locator("#scale-weight")).to_have_text(kg(grams))
+    expect(page.locator("#scale-mark")).to_have_attribute("data-stable", "no")
+    expect(page.locator("#scale-mark")).to_contain_text("不稳定")
+    expect(page.locator("#scale-tare")).to_contain_text("皮重 0.120 kg")
+    expect(page.locator("#scale-take")).to_be_disabled()
+    low, high = grams - max(-(-grams // 10), 50), grams + max(-(-grams // 10), 50)
+    expect(page.locator("#expected")).to_contain_text(f"{kg(low)}–{kg(high)}")
+    assert page.locator("#scale-take").bounding_box()["height"] >= 48  # type: ignore[index]
+
+    # 2. Stable: one tap takes it into the weight field, and the pack goes with it.
+    reading(agent, grams, stable=True, tare_g=120)
+    expect(page.locator("#scale-mark")).to_have_attribute("data-stable", "yes")
+    expect(page.locator("#scale-mark")).to_contain_text("稳定")
+    expect(page.locator("#scale-take")).to_be_enabled()
+    page.screenshot(path=str(SHOTS / "zh-stable.png"))
+    page.locator("#scale-take").click()
+    expect(page.locator("#weight")).to_have_value(str(grams))
+    before = inbound.feedback_count(page)
+    page.locator("#pack-submit").click()
+    inbound.expect_feedback(page, "good", before, "已打包")
+    event = packed_event(db, tapped)
+    assert event is not None
+    assert (event["weight_g"], event["expected_weight_g"], event["weight_confirmed"]) == (
+        grams,
+        grams,
+        False,
+    )
+
+    # 3. Out of range: refused once with the range in words, then the confirm packs.
+    heavy = expected[warned] * 2 + 500
+    reading(agent, heavy, stable=True)
+    page.goto(f"/packing.html?order={warned}")
+    expect(page.locator("#scale-weight")).to_have_text(kg(heavy))
+    page.locator("#scale-take").click()
+    before = inbound.feedback_count(page)
+    page.locator("#pack-submit").click()
+    inbound.expect_feedback(page, "bad", before)
+    warn = page.locator("#weight-warn")
+    expect(warn).to_be_visible()
+    expect(warn).to_contain_text(f"{kg(heavy)} kg 不在预计的")
+    expect(page.locator("#weight-confirm")).to_contain_text(kg(heavy))
+    assert packed_event(db, warned) is None
+    page.screenshot(path=str(SHOTS / "zh-warning.png"))
+    assert run_axe(page) == []
+    page.locator("#lang").click()
+    expect(warn).to_contain_text(f"{kg(heavy)} kg is outside the expected")
+    expect(page.locator("#scale-mark")).to_have_text("✓ Stable")
+    page.screenshot(path=str(SHOTS / "en-warning.png"))
+    assert run_axe(page) == []
+    before = inbound.feedback_count(page)
+    page.locator("#weight-confirm").click()
+    inbound.expect_feedback(page, "good", before)
+    event = packed_event(db, warned)
+    assert event is not None and (event["weight_g"], event["weight_confirmed"]) == (heavy, True)
+
+    # 4. Where the site packs by itself: stable a moment, every item in, and it is packed.
+    def auto_take(route: Route) -> None:
+        answer = route.fetch()
+        config = answer.json()
+        config["packing"]["scale_take"] = "auto"
+        route.fulfill(response=answer, json=config)
+
+    page.route("**/api/v1/client-config", auto_take)
+    reading(agent, expected[auto], stable=True)
+    page.goto(f"/packing.html?order={auto}")
+    expect(page.locator("#done")).to_be_visible(timeout=15_000)
+    expect(page.locator("#done-waybill")).to_have_text(orders[2]["waybill_no"])
+    event = packed_event(db, auto)
+    assert event is not None and event["weight_g"] == expected[auto]
+    page.screenshot(path=str(SHOTS / "en-auto-packed.png"))
+
+
+def test_a_bench_without_a_scale_says_so_and_the_weight_is_typed(
+    page: Page,
+    server: Server,
+    tokens: Callable[[str], str],
+    oms: inbound.Api,  # noqa: F811
+    db: sqlite3.Connection,
+) -> None:
+    api = inbound.Api(server, tokens)
+    (order,) = dock.released_orders(api, oms, db, "SF", 1)
+    wave = api.call("sup01", "POST", "/api/v1/waves", {"order_nos": [order["order_no"]]})
+    (tote,) = outbound.free_totes(db, 1)
+    printing.pick_wave(api, db, wave["id"], {order["order_no"]: tote})
+    grams = scan_everything(api, db, order, station="pack-02")
+    page.add_init_script(f"sessionStorage.setItem('bondfloor.token', {tokens('pack01')!r})")
+    page.add_init_script("localStorage.setItem('bondfloor.station', 'pack-02')")
+    page.goto(f"/packing.html?order={order['order_no']}")
+    expect(page.locator("#weigh")).to_be_visible()
+    expect(page.locator("#scale")).to_have_attribute("data-state", "no_scale")
+    expect(page.locator("#scale-state")).to_contain_text("没有电子秤")
+    expect(page.locator("#scale-weight")).to_be_hidden()
+    expect(page.locator("#scale-take")).to_be_hidden()
+    page.screenshot(path=str(SHOTS / "zh-no-scale.png"))
+    assert run_axe(page) == []
+    page.locator("#weight").fill(str(grams))
+    before = inbound.feedback_count(page)
+    page.locator("#pack-submit").click()
+    inbound.expect_feedback(page, "good", before, "已打包")
+    event = packed_event(db, order["order_no"])
+    assert event is not None and (event["weight_g"], event["weight_confirmed"]) == (grams, False)
+
+
+def scan_everything(
+    api: inbound.Api, db: sqlite3.Connection, order: sqlite3.Row, *, station: str = BENCH
+) -> int:
+    """Every item of the order into its parcel through the API; its expected weight."""
+    for sku, quantity in outbound.order_items(db, order["id"]):
+        for _ in range(quantity):
+            api.call(
+                "pack01",
+                "POST",
+                f"/api/v1/orders/{order['id']}/pack-scans",
+                {"scan": outbound.ean_of(db, sku), "station": station},
+            )
+    weighed = db.execute(
+        "SELECT SUM(l.quantity * s.weight_g) FROM order_lines l "
+        "JOIN skus s ON s.id = l.sku_id WHERE l.order_id = ?",
+        (order["id"],),
+    ).fetchone()[0]
+    return int(weighed) + ALLOWANCE_G
