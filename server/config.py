@@ -52,6 +52,14 @@ class SiteSettings(Section):
     bonded: Annotated[
         bool, _help("Bonded site: receiving and shipping wait for customs release")
     ] = True
+    gs1_company_prefix: Annotated[
+        str,
+        _help(
+            "The site's GS1 company prefix (6-12 digits) for the SSCCs of carton and pallet "
+            "labels; empty: no carton labels",
+            pattern=r"^([0-9]{6,12})?$",
+        ),
+    ] = ""
 
 
 class DatabaseSettings(Section):
@@ -304,6 +312,15 @@ class PrintingSettings(Section):
     poll_seconds: Annotated[
         float, _help("How often an idle printer looks for jobs it was not told about", gt=0)
     ] = 2.0
+
+
+class LabelSettings(Section):
+    batch_max: Annotated[
+        int, _help("Most location or carton labels one request may print", ge=1, le=5000)
+    ] = 200
+    sscc_extension_digit: Annotated[
+        int, _help("Extension digit in front of every SSCC the site allocates", ge=0, le=9)
+    ] = 0
 
 
 class CountSettings(Section):
@@ -604,6 +621,9 @@ class Settings(Section):
     )
     printing: Annotated[PrintingSettings, _help("The label print queue")] = field(
         default_factory=PrintingSettings
+    )
+    labels: Annotated[LabelSettings, _help("Location and carton labels from the handheld")] = (
+        field(default_factory=LabelSettings)
     )
     counts: Annotated[CountSettings, _help("Cycle counts, recounts and their schedule")] = field(
         default_factory=CountSettings
