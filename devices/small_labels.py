@@ -154,7 +154,7 @@ def _text(
     box = draw.textbbox((0, 0), text, font=font, stroke_width=stroke)
     left = (width - (box[2] - box[0])) // 2 - box[0]
     draw.text((left, top - box[1]), text, font=font, fill=0, stroke_width=stroke, stroke_fill=0)
-    return top + (box[3] - box[1])
+    return top + int(box[3] - box[1])
 
 
 def _canvas(width_mm: float, height_mm: float, dpi: int) -> tuple[Image.Image, int, int]:
@@ -178,7 +178,9 @@ def render_location_label(
     small = f"{payload.get('zone', '')} · {payload.get('type', '')}".strip(" ·")
     with FONT_LOCK:
         draw = ImageDraw.Draw(image)
-        y = _text(draw, code, top=margin, width=width, configured=font, largest=height // 4, bold=True)
+        y = _text(
+            draw, code, top=margin, width=width, configured=font, largest=height // 4, bold=True
+        )
         y += margin
         bars = max(dpi // 4, height - y - margin * 3 - dpi // 6)
         _draw_bars(draw, modules, top=y, height=bars, width=inner + 2 * margin, most=dpi // 50)

@@ -622,8 +622,8 @@ class Settings(Section):
     printing: Annotated[PrintingSettings, _help("The label print queue")] = field(
         default_factory=PrintingSettings
     )
-    labels: Annotated[LabelSettings, _help("Location and carton labels from the handheld")] = (
-        field(default_factory=LabelSettings)
+    labels: Annotated[LabelSettings, _help("Location and carton labels from the handheld")] = field(
+        default_factory=LabelSettings
     )
     counts: Annotated[CountSettings, _help("Cycle counts, recounts and their schedule")] = field(
         default_factory=CountSettings

@@ -215,6 +215,9 @@ class ErrorCodes:
     LABEL_BATCH_TOO_LARGE = ErrorCode(
         Unprocessable, "{count} labels asked for: one request prints at most {most}"
     )
+    LABEL_LOCATIONS_UNCHOSEN = ErrorCode(
+        InvalidInput, "choose the locations: a zone, a first and last code, or a list of codes"
+    )
     LABEL_ZONE_EMPTY = ErrorCode(NotFound, "zone {zone} has no location in use")
     LIST_AT_OTHER_DOOR = ErrorCode(Conflict, "list {list_no} is being loaded at {door}")
     LIST_DEPARTED = ErrorCode(
