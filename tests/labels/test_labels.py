@@ -10,14 +10,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import biip
 import pytest
 import zxingcpp
 from biip import parse
 from biip.sscc import Sscc
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from server.config import LabelSettings, Settings, SiteSettings, check_config_file
 from tests.api.test_inbound import new_plan, receive
-from tests.api.test_inbound import site as site  # noqa: F401  (the inbound site fixture)
+from tests.api.test_inbound import site as site
 from tests.conftest import Api, new_key
 from tests.conftest import table_counts as ledger_counts
 from tests.devices.escpos_raster import raster_images
@@ -92,6 +96,53 @@ def test_sscc_check_digit_is_the_gs1_mod10() -> None:
     for first17 in ("00690123456789000", "36901234000000001", "10614141123456789"):
         sscc = first17 + sscc_check_digit(first17)
         assert Sscc.parse(sscc).value == sscc  # biip refuses a wrong check digit
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_the_check_digit_is_what_biip_checks(first17: str) -> None:
+    from devices.small_labels import sscc_check_digit
+
+    sscc = first17 + sscc_check_digit(first17)
+    assert Sscc.parse(sscc).value == sscc
+    wrong = first17 + str((int(sscc[-1]) + 1) % 10)
+    with pytest.raises(biip.ParseError):
+        Sscc.parse(wrong)
+
+
+@hypothesis_settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.tuples(st.integers(1, 5), st.booleans()), min_size=1, max_size=6),
+)
+def test_no_sscc_is_given_twice_whatever_the_requests_and_retries(
+    site: Api, requests: list[tuple[int, bool]]
+) -> None:
+    plan_id = site.db.read(
+        lambda conn: conn.execute("SELECT MAX(id) FROM delivery_plans").fetchone()[0]
+    )
+    if plan_id is None:
+        plan_id = new_plan(site)
+    answers: dict[str, list[str]] = {}
+    keys: list[str] = []
+    for labels, retry in requests:
+        key = keys[-1] if retry and keys else new_key("h")
+        answer = cartons(site, plan_id, key=key, labels=labels)
+        if key in answers:  # a retry answers what the first call did (or is refused as
+            # another request under the same key when the size differs)
+            again = [label["sscc"] for label in answer.json().get("labels", [])]
+            assert answer.status_code != 200 or again == answers[key]
+            continue
+        assert answer.status_code == 200, answer.text
+        answers[key] = [label["sscc"] for label in answer.json()["labels"]]
+        keys.append(key)
+    stored = site.db.read(
+        lambda conn: [r[0] for r in conn.execute("SELECT sscc FROM carton_labels")]
+    )
+    answered = [s for batch in answers.values() for s in batch]
+    assert len(stored) == len(set(stored))
+    assert len(answered) == len(set(answered))
+    assert set(answered) <= set(stored)
 
 
 def test_allocated_ssccs_carry_prefix_extension_and_a_valid_check_digit(site: Api) -> None:
@@ -270,9 +321,7 @@ def test_location_labels_by_range_and_by_list(site: Api, printer: FakePrinter) -
         ({"zone": "A", "printer": "no-such"}, "PRINTER_UNKNOWN"),
     ],
 )
-def test_location_label_refusals_change_nothing(
-    site: Api, body: dict[str, Any], code: str
-) -> None:
+def test_location_label_refusals_change_nothing(site: Api, body: dict[str, Any], code: str) -> None:
     site.token("supervisor")  # logging in is not the refusal's doing
     before = table_counts(site.db)
     answer = site.post("/api/v1/labels/locations", json={"printer": "label-1", **body})
@@ -314,9 +363,7 @@ def test_only_the_roles_that_set_up_the_floor_print_location_labels(site: Api) -
         ({"printer": "no-such"}, "PRINTER_UNKNOWN"),
     ],
 )
-def test_carton_label_refusals_change_nothing(
-    site: Api, body: dict[str, Any], code: str
-) -> None:
+def test_carton_label_refusals_change_nothing(site: Api, body: dict[str, Any], code: str) -> None:
     plan_id = new_plan(site)
     before = table_counts(site.db)
     answer = cartons(site, plan_id, **body)
