@@ -6,17 +6,19 @@ from __future__ import annotations
 import sqlite3
 from typing import Annotated
 
-from litestar import post
+from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter
 
 from server.commands import CommandContext
 from server.config import Settings
-from server.declare import command
+from server.declare import command, query
 from server.labels import service
 from server.labels.schemas import (
     CartonLabelsIn,
     CartonLabelsQueued,
+    LabelLine,
+    LabelPrinter,
     LocationLabelsIn,
     LocationLabelsQueued,
 )
@@ -80,4 +82,24 @@ def carton_labels(
     return service.print_carton_labels(conn, ctx, settings, plan_id, data)
 
 
-route_handlers = [location_labels, carton_labels]
+@query(get, "/api/v1/labels/printers", roles=RECEIVERS, answer=list[LabelPrinter], tags=TAGS)
+def label_printers(
+    conn: sqlite3.Connection, settings: NamedDependency[Settings]
+) -> list[LabelPrinter]:
+    """The printers labels may be sent to, with their label size and state."""
+    return service.label_printers(conn, settings)
+
+
+@query(
+    get,
+    "/api/v1/plans/{plan_id:int}/label-lines",
+    roles=RECEIVERS,
+    answer=list[LabelLine],
+    tags=TAGS,
+)
+def label_lines(conn: sqlite3.Connection, plan_id: PlanId) -> list[LabelLine]:
+    """A plan's lines as the carton label form offers them, with labels printed so far."""
+    return service.label_lines(conn, plan_id)
+
+
+route_handlers = [location_labels, carton_labels, label_printers, label_lines]

@@ -62,6 +62,28 @@ class CartonLabelsQueued(Struct, kw_only=True):
     labels: list[CartonLabel]
 
 
+class LabelLine(Struct, kw_only=True):
+    """A plan line as the carton label form offers it."""
+
+    line_no: int
+    sku: str
+    sku_name: str
+    expected_qty: int
+    lot: str
+    expiry: str
+    gtin: str
+    labelled: int  # carton or pallet labels printed for it so far
+
+
+class LabelPrinter(Struct, kw_only=True):
+    """A printer labels may go to, with its label size and state."""
+
+    name: str
+    via_station: str
+    label_mm: list[int]
+    state: str
+
+
 class PrintedCarton(Struct, kw_only=True):
     """What a carton label we printed stands for, found by its SSCC."""
 
@@ -78,6 +100,8 @@ __all__ = [
     "CartonLabel",
     "CartonLabelsIn",
     "CartonLabelsQueued",
+    "LabelLine",
+    "LabelPrinter",
     "LocationLabelsIn",
     "LocationLabelsQueued",
     "PrintedCarton",

@@ -22,6 +22,8 @@ from server.labels.schemas import (
     CartonLabel,
     CartonLabelsIn,
     CartonLabelsQueued,
+    LabelLine,
+    LabelPrinter,
     LocationLabelsIn,
     LocationLabelsQueued,
     PrintedCarton,
@@ -34,7 +36,7 @@ from server.masterdata.lookups import (
     sku_by_id,
 )
 from server.printing.jobs import queue_label
-from server.printing.service import printer_settings
+from server.printing.service import list_printers, printer_settings
 
 UNIT_LABELS = {"carton": "箱 CARTON", "pallet": "托 PALLET"}
 
@@ -254,3 +256,40 @@ def printed_carton(conn: sqlite3.Connection, plan_id: int, sscc: str) -> Printed
         lot=row[5],
         expiry=row[6],
     )
+
+
+def label_printers(conn: sqlite3.Connection, settings: Settings) -> list[LabelPrinter]:
+    """The enabled printers, for the label pages' choice."""
+    return [
+        LabelPrinter(name=p.name, via_station=p.via_station, label_mm=p.label_mm, state=p.state)
+        for p in list_printers(conn, settings)
+        if p.enabled
+    ]
+
+
+def label_lines(conn: sqlite3.Connection, plan_id: int) -> list[LabelLine]:
+    """The plan's lines with what a carton label of each would carry by default."""
+    if conn.execute("SELECT 1 FROM delivery_plans WHERE id = ?", (plan_id,)).fetchone() is None:
+        raise ERR.PLAN_NOT_FOUND({"plan": plan_id})
+    rows = conn.execute(
+        "SELECT l.id, l.line_no, l.sku_id, l.expected_qty, l.lot, l.expiry, "
+        "(SELECT COUNT(*) FROM carton_labels c WHERE c.line_id = l.id) AS labelled "
+        "FROM plan_lines l WHERE l.plan_id = ? ORDER BY l.line_no",
+        (plan_id,),
+    ).fetchall()
+    out = []
+    for row in rows:
+        sku = sku_by_id(conn, row["sku_id"])
+        out.append(
+            LabelLine(
+                line_no=row["line_no"],
+                sku=sku.code,
+                sku_name=sku.name,
+                expected_qty=row["expected_qty"],
+                lot=row["lot"],
+                expiry=row["expiry"],
+                gtin=_gtin_of_sku(conn, sku.id),
+                labelled=row["labelled"],
+            )
+        )
+    return out
