@@ -218,6 +218,7 @@ class ErrorCodes:
     LABEL_LOCATIONS_UNCHOSEN = ErrorCode(
         InvalidInput, "choose the locations: a zone, a first and last code, or a list of codes"
     )
+    LABEL_RANGE_EMPTY = ErrorCode(NotFound, "no location in use from {first} to {last}")
     LABEL_ZONE_EMPTY = ErrorCode(NotFound, "zone {zone} has no location in use")
     LIST_AT_OTHER_DOOR = ErrorCode(Conflict, "list {list_no} is being loaded at {door}")
     LIST_DEPARTED = ErrorCode(

@@ -232,6 +232,7 @@ export const ERRORS = {
   PRINTER_UNKNOWN: { zh: "配置里没有这台打印机", en: "No such printer in the configuration" },
   LABEL_BATCH_TOO_LARGE: { zh: "一次最多打印 {most} 张标签，本次 {count} 张", en: "{count} labels asked for: one request prints at most {most}" },
   LABEL_LOCATIONS_UNCHOSEN: { zh: "请选择库位：一个库区、起止库位或库位清单", en: "Choose the locations: a zone, a first and last code, or a list of codes" },
+  LABEL_RANGE_EMPTY: { zh: "{first} 到 {last} 之间没有在用库位", en: "No location in use from {first} to {last}" },
   LABEL_ZONE_EMPTY: { zh: "库区 {zone} 没有在用库位", en: "Zone {zone} has no location in use" },
   LOCATION_INACTIVE: { zh: "库位 {location} 已停用", en: "Location {location} is not in use" },
   PLAN_LINE_NOT_FOUND: { zh: "计划 {plan_no} 没有第 {line_no} 行", en: "Plan {plan_no} has no line {line_no}" },

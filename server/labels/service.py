@@ -72,9 +72,9 @@ def _chosen_locations(conn: sqlite3.Connection, req: LocationLabelsIn) -> list[L
     else:
         if req.first is None or req.last is None:
             raise ERR.LABEL_LOCATIONS_UNCHOSEN()
-        chosen = locations_between(conn, req.first, req.last)
+        chosen = [loc for loc in locations_between(conn, req.first, req.last) if loc.active]
         if not chosen:
-            raise ERR.LOCATION_NOT_FOUND({"location": f"{req.first}…{req.last}"})
+            raise ERR.LABEL_RANGE_EMPTY({"first": req.first, "last": req.last})
     for loc in chosen:
         if not loc.active:
             raise ERR.LOCATION_INACTIVE({"location": loc.code})

@@ -329,6 +329,13 @@ def test_location_label_refusals_change_nothing(site: Api, body: dict[str, Any],
     assert table_counts(site.db) == before
 
 
+def test_an_empty_range_is_refused(site: Api) -> None:
+    answer = site.post(
+        "/api/v1/labels/locations", json={"printer": "label-1", "first": "X-01", "last": "X-99"}
+    )
+    assert code_of(answer) == "LABEL_RANGE_EMPTY"
+
+
 def test_an_inactive_location_gets_no_label(site: Api) -> None:
     site.db._write(lambda conn: conn.execute("UPDATE locations SET active = 0 WHERE code = 'A-02'"))
     answer = site.post(
@@ -338,6 +345,10 @@ def test_an_inactive_location_gets_no_label(site: Api) -> None:
     assert answer.json()["error"]["details"] == {"location": "A-02"}
     zone = site.post("/api/v1/labels/locations", json={"printer": "label-1", "zone": "A"})
     assert zone.json()["codes"] == ["A-01", "A-03"]
+    ranged = site.post(
+        "/api/v1/labels/locations", json={"printer": "label-1", "first": "A-01", "last": "A-03"}
+    )
+    assert ranged.json()["codes"] == ["A-01", "A-03"]
 
 
 def test_only_the_roles_that_set_up_the_floor_print_location_labels(site: Api) -> None:

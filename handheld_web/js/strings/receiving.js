@@ -98,7 +98,7 @@ addTexts({
   "cartons.unit.carton": { zh: "箱", en: "Carton" },
   "cartons.unit.pallet": { zh: "托盘", en: "Pallet" },
   "cartons.labels": { zh: "张数", en: "Labels" },
-  "cartons.count": { zh: "每箱件数", en: "Units in each" },
+  "cartons.count": { zh: "每箱（托）件数", en: "Units in each" },
   "cartons.lot": { zh: "批次", en: "Lot" },
   "cartons.expiry": { zh: "有效期", en: "Expiry" },
   "cartons.printer": { zh: "打印机", en: "Printer" },

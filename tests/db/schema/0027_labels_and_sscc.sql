@@ -8,7 +8,7 @@ CREATE TABLE carton_labels (
     plan_id INTEGER NOT NULL REFERENCES delivery_plans(id),
     line_id INTEGER NOT NULL REFERENCES plan_lines(id),
     unit TEXT NOT NULL CHECK (unit IN ('carton', 'pallet')),
-    count INTEGER NOT NULL CHECK (count > 0),
+    count INTEGER NOT NULL CHECK (count >= 0),  -- 0: the label states no count
     gtin TEXT NOT NULL DEFAULT '',
     lot TEXT NOT NULL DEFAULT '',
     expiry TEXT NOT NULL DEFAULT '',
