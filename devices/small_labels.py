@@ -148,9 +148,11 @@ def _text(
     configured: str,
     largest: int,
     bold: bool = False,
+    room: int | None = None,
 ) -> int:
-    """One centred line of text as large as fits; returns the y under it."""
-    font, stroke = _fitting_font(text, configured, width, largest, bold)
+    """One line of text centred across `width`, as large as fits in `room` (all of the
+    width when not given); returns the y under it."""
+    font, stroke = _fitting_font(text, configured, room or width, largest, bold)
     box = draw.textbbox((0, 0), text, font=font, stroke_width=stroke)
     left = (width - (box[2] - box[0])) // 2 - box[0]
     draw.text((left, top - box[1]), text, font=font, fill=0, stroke_width=stroke, stroke_fill=0)
@@ -179,14 +181,22 @@ def render_location_label(
     with FONT_LOCK:
         draw = ImageDraw.Draw(image)
         y = _text(
-            draw, code, top=margin, width=width, configured=font, largest=height // 4, bold=True
+            draw,
+            code,
+            top=margin,
+            width=width,
+            room=inner,
+            configured=font,
+            largest=height // 4,
+            bold=True,
         )
         y += margin
-        bars = max(dpi // 4, height - y - margin * 3 - dpi // 6)
-        _draw_bars(draw, modules, top=y, height=bars, width=inner + 2 * margin, most=dpi // 50)
+        # Bars an inch tall at most: a tall label gets the same symbol, not a taller one.
+        bars = max(dpi // 4, min(dpi, height - y - margin * 3 - dpi // 6))
+        _draw_bars(draw, modules, top=y, height=bars, width=width, most=dpi // 50)
         y += bars + margin
         if small:
-            _text(draw, small, top=y, width=width, configured=font, largest=dpi // 7)
+            _text(draw, small, top=y, width=width, room=inner, configured=font, largest=dpi // 7)
     return image
 
 
