@@ -274,6 +274,12 @@ def test_a_carton_label_we_printed_is_received_as_its_plan_line(site: Api) -> No
     assert code_of(receive(site, plan_id, scan="]C100" + sscc)) == "SSCC_ALREADY_RECEIVED"
     other = new_plan(site, plan_no="ASN-2")
     assert code_of(receive(site, other, scan="]C100" + sscc)) == "SSCC_NOT_ON_PLAN"
+    put_away = site.post(
+        "/api/v1/putaway",
+        role="putaway",
+        json={"from_location": "DOCK-01", "sscc": sscc, "to_location": "A-03"},
+    )
+    assert put_away.status_code == 200, put_away.text  # the carton goes away in one scan
 
 
 def test_location_labels_of_a_zone_print_as_one_batch_and_decode_to_their_codes(
