@@ -5,6 +5,7 @@ nothing."""
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,14 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from server.config import LabelSettings, Settings, SiteSettings, check_config_file
+from server.config import (
+    LabelSettings,
+    PrinterSettings,
+    Settings,
+    SiteSettings,
+    StationSettings,
+    check_config_file,
+)
 from tests.api.test_inbound import new_plan, receive
 from tests.api.test_inbound import site as site
 from tests.conftest import Api, new_key
@@ -40,12 +48,18 @@ def printer() -> Iterator[FakePrinter]:
 
 @pytest.fixture
 def settings(tmp_path: Path, printer: FakePrinter) -> Settings:
-    return site_settings(
+    agent_printer = PrinterSettings(
+        name="bench-2", kind="file", via_station="pack-02", folder=str(tmp_path / "out-2")
+    )
+    made = site_settings(
         tmp_path,
         printer,
+        printers=[agent_printer],
         site=SiteSettings(gs1_company_prefix=PREFIX),
         labels=LabelSettings(batch_max=20),
     )
+    made.stations.append(StationSettings(name="pack-02", kind="pack_bench", printers=["bench-2"]))
+    return made
 
 
 def table_counts(db: Any) -> dict[str, int]:
@@ -298,6 +312,18 @@ def test_location_labels_of_a_zone_print_as_one_batch_and_decode_to_their_codes(
         ]
     )
     assert len(done) == 3
+
+
+def test_labels_for_a_printer_an_agent_drives_reach_that_agent(site: Api) -> None:
+    from tests.stations.test_station_scans import Station
+
+    answer = site.post("/api/v1/labels/locations", json={"printer": "bench-2", "codes": ["A-02"]})
+    assert answer.status_code == 200, answer.text
+    agent = Station(site, "pack-02")
+    claim = site.client.post("/api/v1/station/printers/bench-2/next-job", headers=agent.headers)
+    assert claim.status_code == 200, claim.text
+    data = base64.b64decode(claim.json()["escpos"])
+    assert [r.text for r in barcodes(data)] == ["A-02"]
 
 
 def test_location_labels_by_range_and_by_list(site: Api, printer: FakePrinter) -> None:
