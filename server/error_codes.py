@@ -124,6 +124,9 @@ class ErrorCodes:
         InvalidInput, "{problem_count} problem(s) in the batch of {count}; nothing was applied"
     )
     CANCEL_TOO_LATE = ErrorCode(Conflict, "order {order_no} has left the warehouse")
+    CARTON_LABEL_INVALID = ErrorCode(
+        Unprocessable, "a carton label cannot carry this {field}: {problem}"
+    )
     CODE_NOT_FOUND = ErrorCode(NotFound, "{scanned} is no location, barcode or SKU code here")
     CORRECTION_LOCATION_TYPE = ErrorCode(
         Unprocessable,

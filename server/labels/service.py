@@ -17,7 +17,7 @@ from devices.small_labels import gs1_element_string, sscc_check_digit
 from server.barcodes import check_gtin
 from server.commands import CommandContext
 from server.config import PrinterSettings, Settings
-from server.error_codes import ERR, by_code
+from server.error_codes import ERR
 from server.labels.schemas import (
     CartonLabel,
     CartonLabelsIn,
@@ -39,6 +39,7 @@ from server.printing.jobs import queue_label
 from server.printing.service import list_printers, printer_settings
 
 UNIT_LABELS = {"carton": "箱 CARTON", "pallet": "托 PALLET"}
+_FIELD_OF_AI = {"02": "gtin", "17": "expiry", "37": "count", "10": "lot"}  # request fields
 
 
 def _enabled_printer(settings: Settings, name: str) -> PrinterSettings:
@@ -188,7 +189,8 @@ def print_carton_labels(
     try:
         gs1_element_string({"00": "0" * 18, **elements})  # refused here, not at the printer
     except LabelError as err:
-        raise by_code(err.code)({"field": err.field}, problem=err.message) from err
+        field = _FIELD_OF_AI.get(err.field or "", err.field or "")
+        raise ERR.CARTON_LABEL_INVALID({"field": field}, problem=err.message) from err
     ssccs = allocate_ssccs(conn, settings, req.labels)
     labels = []
     for sscc in ssccs:

@@ -402,7 +402,7 @@ def test_only_the_roles_that_set_up_the_floor_print_location_labels(site: Api) -
     [
         ({"labels": 21}, "LABEL_BATCH_TOO_LARGE"),
         ({"line_no": 9}, "PLAN_LINE_NOT_FOUND"),
-        ({"lot": "批次"}, "LABEL_FIELD_INVALID"),
+        ({"lot": "批次"}, "CARTON_LABEL_INVALID"),
         ({"printer": "no-such"}, "PRINTER_UNKNOWN"),
     ],
 )
@@ -420,3 +420,11 @@ def test_carton_labels_for_a_packer_or_an_unknown_plan_are_refused(site: Api) ->
     packer = site.post(f"/api/v1/plans/{plan_id}/carton-labels", role="packer", json=body)
     assert packer.status_code == 403
     assert code_of(cartons(site, plan_id + 100)) == "PLAN_NOT_FOUND"
+
+
+def test_a_lot_gs1_cannot_carry_is_refused_naming_the_field(site: Api) -> None:
+    plan_id = new_plan(site)
+    answer = cartons(site, plan_id, lot="L" * 21)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "CARTON_LABEL_INVALID"
+    assert answer.json()["error"]["details"] == {"field": "lot"}
