@@ -125,6 +125,16 @@ BODY_EXAMPLES: dict[str, Any] = {
     "TaskDone": {"location": "A-01-02-03"},
     "Resolution": {"resolution": "counted: 4 found on A-01-02-04"},
     "ReprintIn": {"scan": "SF1234567890", "reason": "label torn", "printer": "label-1"},
+    "LocationLabelsIn": {"printer": "label-1", "zone": "A"},
+    "CartonLabelsIn": {
+        "printer": "label-1",
+        "line_no": 1,
+        "labels": 4,
+        "unit": "carton",
+        "count": 24,
+        "lot": "L2027A",
+        "expiry": "2027-05-31",
+    },
     "LoadingListIn": {
         "plate": "粤B12345",
         "driver_name": "王强",

@@ -37,6 +37,7 @@ from server.dock import routes as dock_routes
 from server.errors import DomainError
 from server.handheld_files import HandheldFiles
 from server.inbound import routes as inbound_routes
+from server.labels import routes as label_routes
 from server.ledger import routes as ledger_routes
 from server.masterdata import routes as masterdata_routes
 from server.moves import routes as move_routes
@@ -93,6 +94,7 @@ SLICES = [
     outbound_routes,
     outbound_floor_routes,
     printing_routes,
+    label_routes,
     dock_routes,
     station_routes,
     sync_routes,

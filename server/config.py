@@ -52,6 +52,14 @@ class SiteSettings(Section):
     bonded: Annotated[
         bool, _help("Bonded site: receiving and shipping wait for customs release")
     ] = True
+    gs1_company_prefix: Annotated[
+        str,
+        _help(
+            "The site's GS1 company prefix (6-12 digits) for the SSCCs of carton and pallet "
+            "labels; empty: no carton labels",
+            pattern=r"^([0-9]{6,12})?$",
+        ),
+    ] = ""
 
 
 class DatabaseSettings(Section):
@@ -346,6 +354,15 @@ class PrintingSettings(Section):
         dict[str, str],
         _help("Face-sheet layout family per courier code; any other courier: standard"),
     ] = field(default_factory=lambda: dict(DEFAULT_COURIER_LAYOUTS))
+
+
+class LabelSettings(Section):
+    batch_max: Annotated[
+        int, _help("Most location or carton labels one request may print", ge=1, le=5000)
+    ] = 200
+    sscc_extension_digit: Annotated[
+        int, _help("Extension digit in front of every SSCC the site allocates", ge=0, le=9)
+    ] = 0
 
 
 class CountSettings(Section):
@@ -675,6 +692,9 @@ class Settings(Section):
     )
     printing: Annotated[PrintingSettings, _help("The label print queue")] = field(
         default_factory=PrintingSettings
+    )
+    labels: Annotated[LabelSettings, _help("Location and carton labels from the handheld")] = field(
+        default_factory=LabelSettings
     )
     counts: Annotated[CountSettings, _help("Cycle counts, recounts and their schedule")] = field(
         default_factory=CountSettings

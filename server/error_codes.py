@@ -124,6 +124,9 @@ class ErrorCodes:
         InvalidInput, "{problem_count} problem(s) in the batch of {count}; nothing was applied"
     )
     CANCEL_TOO_LATE = ErrorCode(Conflict, "order {order_no} has left the warehouse")
+    CARTON_LABEL_INVALID = ErrorCode(
+        Unprocessable, "a carton label cannot carry this {field}: {problem}"
+    )
     CODE_NOT_FOUND = ErrorCode(NotFound, "{scanned} is no location, barcode or SKU code here")
     CORRECTION_LOCATION_TYPE = ErrorCode(
         Unprocessable,
@@ -212,6 +215,14 @@ class ErrorCodes:
     )
     LAST_ADMIN = ErrorCode(Conflict, "{user} is the last enabled admin; make another admin first")
     LIMIT_OUT_OF_RANGE = ErrorCode(InvalidInput, "limit must be 1 to {max_limit}")
+    LABEL_BATCH_TOO_LARGE = ErrorCode(
+        Unprocessable, "{count} labels asked for: one request prints at most {most}"
+    )
+    LABEL_LOCATIONS_UNCHOSEN = ErrorCode(
+        InvalidInput, "choose the locations: a zone, a first and last code, or a list of codes"
+    )
+    LABEL_RANGE_EMPTY = ErrorCode(NotFound, "no location in use from {first} to {last}")
+    LABEL_ZONE_EMPTY = ErrorCode(NotFound, "zone {zone} has no location in use")
     LIST_AT_OTHER_DOOR = ErrorCode(Conflict, "list {list_no} is being loaded at {door}")
     LIST_DEPARTED = ErrorCode(
         Conflict, "the truck of list {list_no} has departed: the list cannot change"
@@ -233,6 +244,7 @@ class ErrorCodes:
         Conflict, "location {location} is being counted; it is frozen until the count is in"
     )
     LOCATION_FULL = ErrorCode(Unprocessable, "location {location} has room for {room} more")
+    LOCATION_INACTIVE = ErrorCode(Unprocessable, "location {location} is not in use")
     LOCATION_NOT_EMPTY = ErrorCode(
         Conflict, "{location} holds stock: empty it before changing its {what}"
     )
@@ -365,6 +377,7 @@ class ErrorCodes:
     PLAN_NOT_ARRIVED = ErrorCode(
         Unprocessable, "nothing has arrived for this plan: check the arrival in at the dock first"
     )
+    PLAN_LINE_NOT_FOUND = ErrorCode(NotFound, "plan {plan_no} has no line {line_no}")
     PLAN_NOT_FOUND = ErrorCode(NotFound, "no delivery plan {plan}")
     PLAN_NOT_RELEASED = ErrorCode(Unprocessable, "plan {plan_no} is not released by customs yet")
     PLATE_INVALID = ErrorCode(InvalidInput, "not a valid plate: {problem}")
@@ -455,8 +468,14 @@ class ErrorCodes:
     SKU_OTHER_CUSTOMER = ErrorCode(Unprocessable, "this SKU belongs to another customer")
     SSCC_ALREADY_PUT_AWAY = ErrorCode(Conflict, "carton {sscc} is put away already")
     SSCC_ALREADY_RECEIVED = ErrorCode(Conflict, "carton {sscc} is received already")
+    SSCC_COMPANY_PREFIX_MISSING = ErrorCode(
+        Unprocessable, "carton labels are off: the site has no GS1 company prefix in its config"
+    )
     SSCC_NOT_FOUND = ErrorCode(NotFound, "carton {sscc} was not received here")
     SSCC_NOT_ON_PLAN = ErrorCode(Unprocessable, "carton {sscc} is not on plan {plan_no}")
+    SSCC_SERIALS_USED_UP = ErrorCode(
+        Conflict, "every SSCC serial reference under company prefix {prefix} is used"
+    )
     STATION_HAS_NO_PRINTER = ErrorCode(
         Unprocessable, "pack bench {station} has no printer configured"
     )

@@ -52,6 +52,8 @@ OWNER = {
     # printing
     "print_jobs": "printing",
     "printer_status": "printing",
+    "sscc_serials": "labels",
+    "carton_labels": "labels",
     # control
     "count_tasks": "counts",
     "count_lines": "counts",

@@ -320,6 +320,16 @@ export function listPrinters() {
   return call("GET", "/api/v1/printers");
 }
 
+/** The printers labels may go to (location and carton labels), with label size and state. */
+export function labelPrinters() {
+  return call("GET", "/api/v1/labels/printers");
+}
+
+/** A plan's lines as the carton label form offers them. */
+export function labelLines(planId) {
+  return call("GET", `/api/v1/plans/${encodeURIComponent(planId)}/label-lines`);
+}
+
 /** Print jobs, newest first: `{printer, status, limit}`, each optional. */
 export function listPrintJobs(filters = {}) {
   const query = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== "" && v != null));

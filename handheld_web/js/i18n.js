@@ -50,6 +50,7 @@ const TEXTS = {
   "menu.supervisor": { zh: "主管", en: "Supervisor" },
   "menu.stock": { zh: "库存查询", en: "Stock lookup" },
   "menu.count": { zh: "盘点", en: "Cycle count" },
+  "menu.labels": { zh: "库位标签", en: "Location labels" },
   "menu.printers": { zh: "打印站", en: "Printer station" },
   "stock.lot": { zh: "批次", en: "Lot" },
   "stock.expiry": { zh: "效期", en: "Expiry" },

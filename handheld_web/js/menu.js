@@ -50,6 +50,14 @@ export const MENU = [
     href: "printers.html",
     ready: true,
   },
+  // Location labels for a zone, a range or a list: whoever sets up the floor.
+  {
+    id: "labels",
+    label: "menu.labels",
+    roles: ["supervisor", "admin"],
+    href: "labels.html",
+    ready: true,
+  },
   // A station's own screen: the live scans of its fixed scanner, the order open at a
   // bench (weighed and packed here), a parcel's labels at the printer station.
   {

@@ -66,6 +66,14 @@ function hintFor(detail) {
   return found ? t(found[1]) : "";
 }
 
+/** What a job prints, in words: the test label, a location's or carton's label, a waybill. */
+function jobWhat(job) {
+  if (job.kind === "test") return t("printers.job.test");
+  if (job.kind === "location_label") return t("printers.job.location", { code: job.payload?.code });
+  if (job.kind === "carton_label") return t("printers.job.carton", { sscc: job.payload?.sscc });
+  return job.waybill_no;
+}
+
 function chip(kind, text, className = "chip") {
   const node = el("span", className, text);
   node.dataset.kind = kind;
@@ -90,7 +98,7 @@ function jobRow(job, { next = false, retryable = false } = {}) {
   // from speech control and screen readers).
   open.append(el("span", "visually-hidden", `${t("printers.job.open", { id: job.id })}: `));
   const top = el("span", "job-top");
-  const what = job.kind === "test" ? t("printers.job.test") : job.waybill_no || t("printers.job.no", job);
+  const what = jobWhat(job) || t("printers.job.no", job);
   top.append(el("strong", "job-waybill", what));
   if (copy) top.append(chip("copy", t("printers.job.copy", { copy })));
   if (next) top.append(chip("next", t("printers.job.next_in_line")));
@@ -409,7 +417,7 @@ async function openPreview(job) {
   $("preview-title").textContent = t("printers.preview.title", { id: job.id });
   const status = t(`printers.job.status.${job.status}`);
   const copy = job.payload?.copy ? t("printers.job.copy", { copy: job.payload.copy }) : "";
-  const what = job.kind === "test" ? t("printers.job.test") : job.waybill_no;
+  const what = jobWhat(job);
   const order = job.order_no ? t("printers.job.order", job) : "";
   $("preview-meta").textContent = [what, copy, order, job.printer, status].filter(Boolean).join(" · ");
   $("preview-error").hidden = true;

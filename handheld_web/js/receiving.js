@@ -28,6 +28,7 @@ import {
   signed,
   today,
 } from "./ui.js";
+import { cartonLabelsFor, mountCartonLabels } from "./carton-labels.js";
 import { speaker, startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
@@ -293,6 +294,7 @@ function render() {
     $("step-closed").hidden = step !== "closed";
     if (step === "checkin") renderCheckin();
     if (step === "receive") renderTally();
+    if (step === "receive") cartonLabelsFor(plan.id);
     if (step === "close") renderReasons();
     if (step === "closed") renderClosed();
   }
@@ -808,6 +810,7 @@ async function main() {
   outbox.onUploaded(refreshPlan);
   keepScanFocus(scanInput, [countField, $("dock")]);
   wire();
+  mountCartonLabels(said);
   render();
   scanInput.focus();
 

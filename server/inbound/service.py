@@ -38,6 +38,7 @@ from server.inbound.schemas import (
     TallyLine,
     Transport,
 )
+from server.labels.service import printed_carton
 from server.ledger.schemas import MovementIn
 from server.ledger.service import post_movement
 from server.masterdata.lookups import SkuRow, customer_by_code, sku_by_id
@@ -474,6 +475,8 @@ def _what_was_scanned(
             (plan["id"], scan.sscc),
         ).fetchone()
         if line is None:
+            line = _carton_labelled_here(conn, plan["id"], scan.sscc)
+        if line is None:
             raise ERR.SSCC_NOT_ON_PLAN({"sscc": scan.sscc}, plan_no=plan["plan_no"])
         done = conn.execute(
             "SELECT 1 FROM receipt_scans WHERE plan_id = ? AND sscc = ?", (plan["id"], scan.sscc)
@@ -503,6 +506,22 @@ def _what_was_scanned(
         quantity,
         "",
     )
+
+
+def _carton_labelled_here(
+    conn: sqlite3.Connection, plan_id: int, sscc: str
+) -> dict[str, Any] | None:
+    """A carton label printed here for this plan: its line's SKU with the label's lot,
+    expiry and count (a label without a count is one unit until the receiver says more)."""
+    carton = printed_carton(conn, plan_id, sscc)
+    if carton is None:
+        return None
+    return {
+        "sku_id": carton.sku_id,
+        "expected_qty": carton.count or 1,
+        "lot": carton.lot,
+        "expiry": carton.expiry,
+    }
 
 
 def _shelf_life_problem(

@@ -166,3 +166,20 @@ def location_by_id(
     if row is None:
         raise ERR.LOCATION_NOT_FOUND({"location": location_id})
     return _location_row(row)
+
+
+def locations_in_zone(conn: sqlite3.Connection, zone: str) -> list[LocationRow]:
+    """Every location of a zone, in use or not, in pick order then code."""
+    rows = conn.execute(
+        f"{_LOCATION_SELECT} WHERE l.zone = ? ORDER BY l.pick_sequence, l.code", (zone,)
+    ).fetchall()
+    return [_location_row(r) for r in rows]
+
+
+def locations_between(conn: sqlite3.Connection, first: str, last: str) -> list[LocationRow]:
+    """Every location whose code sorts from `first` to `last` (both included), by code."""
+    rows = conn.execute(
+        f"{_LOCATION_SELECT} WHERE l.code BETWEEN ? AND ? ORDER BY l.code",
+        (first.upper(), last.upper()),
+    ).fetchall()
+    return [_location_row(r) for r in rows]

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from devices import facesheet, handover_slip
+from devices import facesheet, handover_slip, small_labels
 from devices.printers import Printer, PrinterError, PrinterUnavailable, open_configured
 from server import system_writes
 from server.commands import utc_now
@@ -33,6 +33,18 @@ def render_job(job: dict[str, Any], printer: PrinterSettings, settings: Settings
     as it needs, anything else a face sheet at the printer's label size, in the layout of
     the label's courier."""
     payload = job["payload"]
+    small = {
+        "location_label": small_labels.render_location_label,
+        "carton_label": small_labels.render_carton_label,
+    }.get(job["kind"])
+    if small is not None:
+        return small(
+            payload,
+            width_mm=printer.label_width_mm,
+            height_mm=printer.label_height_mm,
+            dpi=printer.dpi,
+            font=settings.printing.font,
+        )
     if job["kind"] == "handover":
         return handover_slip.render_handover_slip(
             payload, width_mm=printer.label_width_mm, dpi=printer.dpi, font=settings.printing.font

@@ -13,7 +13,7 @@ import msgspec
 
 from server.commands import CommandContext
 
-JobKind = Literal["face_sheet", "handover", "test"]
+JobKind = Literal["face_sheet", "handover", "test", "location_label", "carton_label"]
 
 
 def queue_label(

@@ -30,7 +30,7 @@ class PrintJob(Struct, kw_only=True):
 
     id: int
     printer: str
-    kind: Literal["face_sheet", "test", "handover"]
+    kind: Literal["face_sheet", "test", "handover", "location_label", "carton_label"]
     status: JobStatus
     attempts: int
     last_error: str

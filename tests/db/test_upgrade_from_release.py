@@ -59,12 +59,19 @@ def test_a_release_database_upgrades_to_the_schema_of_a_new_one_and_keeps_its_da
     # The release applied 0015_counts after 0017_alerts; that record stays as it is.
     assert recorded.index("0015_counts") > recorded.index("0017_alerts")
 
-    assert migrate(path) == ["0025_alert_indexes", "0026_command_jobs"]
+    new = ["0025_alert_indexes", "0026_command_jobs", "0027_labels_and_sscc"]
+    assert migrate(path) == new
 
     with sqlite3.connect(path) as conn:
-        assert applied_migrations(conn) == [*recorded, "0025_alert_indexes", "0026_command_jobs"]
+        assert applied_migrations(conn) == [*recorded, *new]
         assert normalised_schema(conn) == new_database_schema()
-        assert row_counts(conn) == {**counts, "command_jobs": 0}  # a table 0026 adds
+        # the tables 0026 and 0027 add
+        assert row_counts(conn) == {
+            **counts,
+            "command_jobs": 0,
+            "sscc_serials": 0,
+            "carton_labels": 0,
+        }
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     conn.close()

@@ -88,6 +88,7 @@ def running_server(
     config = folder / "bondfloor.toml"
     config.write_text(
         f'[site]\nname = "{SITE_NAME}"\n'
+        'gs1_company_prefix = "6901234"\n'  # carton labels get SSCCs
         f'[database]\npath = "{db_path}"\n'
         f'[server]\nhost = "127.0.0.1"\nport = {port}\n'
         # The page suite logs the same demo users in again and again from one address, and

@@ -33,6 +33,8 @@ addTexts({
   "printers.failed": { zh: "失败的任务", en: "Failed jobs" },
   "printers.done": { zh: "最近打印", en: "Recently printed" },
   "printers.job.test": { zh: "测试页", en: "Test label" },
+  "printers.job.location": { zh: "库位标签 {code}", en: "Location label {code}" },
+  "printers.job.carton": { zh: "箱标签 {sscc}", en: "Carton label {sscc}" },
   "printers.job.next_in_line": { zh: "下一张", en: "Next" },
   "printers.job.order": { zh: "订单 {order_no}", en: "Order {order_no}" },
   "printers.job.attempts": { zh: "已尝试 {attempts} 次", en: "Tries: {attempts}" },
