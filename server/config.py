@@ -300,10 +300,14 @@ class PrintingSettings(Section):
     ] = 1.0
     retry_max_seconds: Annotated[
         float, _help("Longest wait between tries while a printer stays unavailable", gt=0)
-    ] = 60.0
+    ] = 10.0
     poll_seconds: Annotated[
         float, _help("How often an idle printer looks for jobs it was not told about", gt=0)
     ] = 2.0
+    fault_check_seconds: Annotated[
+        float,
+        _help("How often a printer in a fault is checked again; back, its jobs go at once", gt=0),
+    ] = 1.0
 
 
 class CountSettings(Section):
