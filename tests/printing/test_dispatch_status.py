@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from server.config import (
@@ -20,6 +21,9 @@ from server.config import (
     Settings,
     StationSettings,
 )
+from server.db import Database
+from server.printing.dispatch import PrintDispatcher
+from server.printing.service import SAMPLE_LABEL
 from tests.conftest import Api
 from tests.outbound.helpers import put_stock, seed_outbound
 from tests.printing.fake_printer import FakePrinter
@@ -71,21 +75,33 @@ def printer_view(api: Api) -> dict[str, Any]:
     [{"mode": "silent", "answers_status": False, "timeout_seconds": 3.0}],
     indirect=True,
 )
-def test_a_label_packed_while_a_silent_printer_would_be_asked_for_status_arrives_at_once(
-    site: Api, printer: FakePrinter
+def test_a_label_queued_while_a_silent_printer_would_be_asked_for_status_arrives_at_once(
+    db: Database, settings: Settings, printer: FakePrinter
 ) -> None:
-    dispatcher = site.client.app.state.printing
-    # The printer's loop has found its queue empty: where it used to ask for the status
-    # and wait the whole 3 s timeout for an answer this printer never gives.
-    assert dispatcher.wait_for_passes("label-1", 2, timeout=10)
-    started = time.monotonic()
-    packed(site)
-    assert printer.wait_for_jobs(1, timeout=10)
-    took = time.monotonic() - started
-    assert took < 1.5, f"the label took {took:.2f} s"
-    assert dispatcher.wait_for_passes("label-1", 2, timeout=10)
-    assert printer.wait_until_quiet()
-    assert printer.queries == 0
+    dispatcher = PrintDispatcher(db, settings)
+    dispatcher.start()
+    try:
+        # The printer's loop has just found its queue empty: where it used to ask for the
+        # status and wait the whole 3 s timeout for an answer this printer never gives.
+        assert dispatcher.wait_for_passes("label-1", 1, timeout=10)
+        started = time.monotonic()
+        payload = msgspec.json.encode({**SAMPLE_LABEL, "date": "2026-12-07"}).decode()
+        db._write(
+            lambda c: c.execute(
+                "INSERT INTO print_jobs (printer, kind, payload, created_by, created_at) "
+                "VALUES ('label-1', 'test', ?, 'test', '2026-12-07')",
+                (payload,),
+            )
+        )
+        dispatcher.notify("label-1")
+        assert printer.wait_for_jobs(1, timeout=10)
+        took = time.monotonic() - started
+        assert took < 1.5, f"the label took {took:.2f} s"
+        assert dispatcher.wait_for_passes("label-1", 2, timeout=10)
+        assert printer.wait_until_quiet()
+        assert printer.queries == 0
+    finally:
+        dispatcher.stop()
 
 
 @pytest.mark.parametrize("settings", [{"mode": "near_end"}], indirect=True)
