@@ -186,7 +186,11 @@ class PrintDispatcher:
                 continue
             try:
                 now = printer.status()
-                self._record(settings.name, now.state, now.detail)
+                if asks:
+                    self._record(settings.name, now.state, now.detail)
+                # Taking a connection does not prove a printer that never answers status
+                # will print: its job, sent now, says whether it is back (no flapping
+                # "online" between failed tries).
                 if faulted and now.state in READY:
                     system_writes.release_print_retries(self._db, settings.name)
                     self.notify(settings.name)

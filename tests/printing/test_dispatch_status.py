@@ -160,3 +160,32 @@ def test_the_default_backoff_after_a_fault_is_capped_at_ten_seconds() -> None:
     from server.printing.service import backoff_seconds
 
     assert backoff_seconds(50, Settings()) == 10.0
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {
+            "mode": "silent",
+            "answers_status": False,
+            "printing": {
+                "retry_min_seconds": 30,
+                "retry_max_seconds": 30,
+                "fault_check_seconds": 0.1,
+            },
+        }
+    ],
+    indirect=True,
+)
+def test_a_printer_without_status_answers_back_on_the_network_prints_at_once(
+    site: Api, printer: FakePrinter
+) -> None:
+    printer.stop()
+    packed(site)
+    eventually(lambda: printer_view(site)["state"] == "unavailable")
+    assert [j["attempts"] for j in jobs(site)] == [1]  # the next try is 30 s away
+    printer.start()  # switched on again: it takes connections, still answers nothing
+    assert printer.wait_for_jobs(1, timeout=5)
+    eventually(lambda: all(j["status"] == "done" for j in jobs(site)))
+    assert printer_view(site)["state"] == "online"
+    assert printer.queries == 0
