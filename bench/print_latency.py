@@ -749,7 +749,10 @@ def main() -> None:
                 ]
                 floor = Floor(totes[::-1])
                 t_pick = time.perf_counter()
-                asyncio.run(run_level(server, floor, level, tokens, 300.0, level.wave_tasks))
+                # one call more per picker: whoever takes the last task still hears "none left"
+                asyncio.run(
+                    run_level(server, floor, level, tokens, 300.0, level.wave_tasks + PICKERS)
+                )
                 pick_s = time.perf_counter() - t_pick
                 if level.errors or not level.drained:
                     raise RuntimeError(f"picking did not finish: {dict(level.errors)}")
