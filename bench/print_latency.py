@@ -689,7 +689,22 @@ def main() -> None:
         help="the printer never answers DLE EOT and is configured answers_status = false",
     )
     parser.add_argument("--seed", type=int, default=5, help="random seed of the orders")
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="serve (and seed) with an older checkout's code (DIR: its top folder with server/, "
+        "devices/ and handheld_web/, e.g. from `git archive`); the in-process breakdown, which "
+        "would time this checkout's code, is then left out",
+    )
+    parser.add_argument(
+        "--json", metavar="FILE", help="also write t1 - t0 of every parcel (ms) to FILE"
+    )
     args = parser.parse_args()
+    if args.baseline:
+        # the server and the demo seeding are child processes: the older code goes first on
+        # their path, as in scans_wrk.py
+        os.environ["PYTHONPATH"] = str(Path(args.baseline).resolve())
+        args.breakdown = 0
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stops the server
     rng = random.Random(args.seed)
     t_start = time.perf_counter()
@@ -707,6 +722,7 @@ def main() -> None:
             server.printer_answers = not args.no_status
             probe = sorted(fsync_ms(workdir))
             print("bondfloor: last pack scan -> face sheet bytes on a TCP printer's socket")
+            print(f"  server code: {args.baseline or 'this checkout'}")
             print(
                 f"  python {sys.version.split()[0]}, litestar {version('litestar')}, granian "
                 f"{version('granian')}, python-escpos {version('python-escpos')}, sqlite "
@@ -803,6 +819,16 @@ def main() -> None:
                 )
                 print()
                 p95 = report(parcels)
+                if args.json:
+                    Path(args.json).write_text(
+                        json.dumps(
+                            [
+                                (p.job.last_byte_at - p.t0) * 1000
+                                for p in parcels
+                                if p.job is not None
+                            ]
+                        )
+                    )
                 scan_ms = [(p.t_scan - p.t0) * 1000 for p in parcels if p.t_scan]
                 if scan_ms:
                     print_health_ratios(
