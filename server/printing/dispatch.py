@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 
-from devices import facesheet, handover_slip
+from devices import facesheet, handover_slip, print_head
 from devices.printers import (
     Printer,
     PrinterError,
@@ -40,6 +40,19 @@ READY = ("online", "unknown")
 
 
 def render_job(job: dict[str, Any], printer: PrinterSettings, settings: Settings) -> Any:
+    """The raster the printer gets for a job, of any kind: the label drawn, then laid on
+    the head (centred or at its left edge, moved by the printer's offset; refused with
+    LABEL_WIDER_THAN_HEAD / LABEL_OFF_HEAD rather than cut)."""
+    return print_head.place_on_head(
+        draw_job(job, printer, settings),
+        head_width_dots=printer.head_width_dots,
+        dpi=printer.dpi,
+        align=printer.align,
+        offset_mm=printer.offset_mm,
+    )
+
+
+def draw_job(job: dict[str, Any], printer: PrinterSettings, settings: Settings) -> Any:
     """The image of a job, at the printer's width and resolution: a handover slip as long
     as it needs, anything else a face sheet at the printer's label size."""
     payload = job["payload"]
