@@ -889,7 +889,7 @@ def _head_problem(printer: PrinterSettings) -> tuple[str, str] | None:
     )
     if err is None:
         return None
-    return ("offset_mm" if err.code == "LABEL_OFF_HEAD" else "head_width_dots", err.message)
+    return ("offset_mm" if err.field == "offset_mm" else "head_width_dots", err.message)
 
 
 _VALUE_CHECKS: dict[tuple[str, str], Callable[[Any], str | None]] = {
