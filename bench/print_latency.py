@@ -131,7 +131,8 @@ class RecordingPrinter:
     recognised at the end of what has arrived, so the same bytes inside a raster are
     not mistaken for one (unless a chunk happens to end with all nine of them)."""
 
-    def __init__(self) -> None:
+    def __init__(self, answers: bool = True) -> None:
+        self.answers = answers  # False: a printer that never answers DLE EOT, sent jobs bare
         self.jobs: list[Job] = []
         self.status_checks = 0
         self.unexpected: list[str] = []
@@ -185,24 +186,25 @@ class RecordingPrinter:
                 marks.append((len(buf), at))
                 if buf.endswith(STATUS_QUERY) and len(buf) > answered:
                     answered = len(buf)
-                    with contextlib.suppress(OSError):
-                        conn.sendall(ONLINE)
+                    if self.answers:
+                        with contextlib.suppress(OSError):
+                            conn.sendall(ONLINE)
         closed = time.perf_counter()
         data = bytes(buf)
         if not data:
             return
-        q = len(STATUS_QUERY)
+        q = len(STATUS_QUERY) if self.answers else 0
         if data == STATUS_QUERY:
             with self._cond:
                 self.status_checks += 1
             return
-        if not (
+        if self.answers and not (
             data.startswith(STATUS_QUERY) and data.endswith(STATUS_QUERY) and len(data) > 2 * q
         ):
             with self._cond:
                 self.unexpected.append(f"{len(data)} bytes not framed by status queries")
             return
-        job = data[q:-q]
+        job = data[q : len(data) - q]
 
         def arrival(offset: int) -> float:
             return next(t for n, t in marks if n > offset)
@@ -221,6 +223,7 @@ class PrintServer(PickServer):
     """The demo on `bondfloor serve`, its pack bench printing to the recording printer."""
 
     printer_port = 0
+    printer_answers = True
 
     def seed(self) -> None:
         self.port = free_port()
@@ -229,6 +232,7 @@ class PrintServer(PickServer):
             f"[server]\nport = {self.port}\n"
             f'[[printers]]\nname = "{PRINTER}"\nkind = "network"\nhost = "{HOST}"\n'
             f"port = {self.printer_port}\ntimeout_seconds = 5\n"
+            f"answers_status = {'true' if self.printer_answers else 'false'}\n"
             f'[[stations]]\nname = "{STATION}"\nkind = "pack_bench"\nprinters = ["{PRINTER}"]\n'
         )
         subprocess.run(
@@ -397,7 +401,17 @@ def must(status: int, answer: Any, what: str) -> Any:
     return answer
 
 
-def pack_all(packer: Packer, printer: RecordingPrinter, parcels: list[Parcel], gap: float) -> None:
+def pack_all(
+    packer: Packer,
+    printer: RecordingPrinter,
+    parcels: list[Parcel],
+    gap: float,
+    gap_max: float = 0.0,
+    rng: random.Random | None = None,
+) -> None:
+    """`gap_max` > 0: each gap is random between 0 and it (an idle printer's status checks
+    then fall between packs as they do at a real bench)."""
+    rng = rng or random.Random(0)
     for i, p in enumerate(parcels):
         view = must(*packer.call("GET", f"/api/v1/packing/open?scan={p.tote}"), f"open {p.tote}")
         if view["order_no"] != p.order_no:
@@ -427,7 +441,8 @@ def pack_all(packer: Packer, printer: RecordingPrinter, parcels: list[Parcel], g
         if not printer.wait_jobs(i + 1, timeout=30):
             raise RuntimeError(f"no label for {p.order_no} within 30 s")
         p.job = printer.jobs[i]
-        time.sleep(gap)  # the packer puts the parcel away and takes the next tote
+        # the packer puts the parcel away and takes the next tote
+        time.sleep(rng.uniform(0, gap_max) if gap_max > 0 else gap)
 
 
 # --------------------------------------------------------------------------- checks
@@ -662,15 +677,41 @@ def main() -> None:
         default=50,
         help="labels replayed in this process to time the dispatcher's steps (default 50)",
     )
+    parser.add_argument(
+        "--gap-max",
+        type=float,
+        default=0.0,
+        help="gaps random between 0 and this many seconds instead of --gap (e.g. 15)",
+    )
+    parser.add_argument(
+        "--no-status",
+        action="store_true",
+        help="the printer never answers DLE EOT and is configured answers_status = false",
+    )
     parser.add_argument("--seed", type=int, default=5, help="random seed of the orders")
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="serve (and seed) with an older checkout's code (DIR: its top folder with server/, "
+        "devices/ and handheld_web/, e.g. from `git archive`); the in-process breakdown, which "
+        "would time this checkout's code, is then left out",
+    )
+    parser.add_argument(
+        "--json", metavar="FILE", help="also write t1 - t0 of every parcel (ms) to FILE"
+    )
     args = parser.parse_args()
+    if args.baseline:
+        # the server and the demo seeding are child processes: the older code goes first on
+        # their path, as in scans_wrk.py
+        os.environ["PYTHONPATH"] = str(Path(args.baseline).resolve())
+        args.breakdown = 0
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stops the server
     rng = random.Random(args.seed)
     t_start = time.perf_counter()
     failures: list[str] = []
     parcels: list[Parcel] = []
     p95 = float("inf")
-    printer = RecordingPrinter()
+    printer = RecordingPrinter(answers=not args.no_status)
     server: PrintServer | None = None
     try:
         with tempfile.TemporaryDirectory(prefix="bondfloor-print-") as tmp:
@@ -678,8 +719,10 @@ def main() -> None:
             workdir.mkdir()
             server = PrintServer("granian", workdir)
             server.printer_port = printer.port
+            server.printer_answers = not args.no_status
             probe = sorted(fsync_ms(workdir))
             print("bondfloor: last pack scan -> face sheet bytes on a TCP printer's socket")
+            print(f"  server code: {args.baseline or 'this checkout'}")
             print(
                 f"  python {sys.version.split()[0]}, litestar {version('litestar')}, granian "
                 f"{version('granian')}, python-escpos {version('python-escpos')}, sqlite "
@@ -722,7 +765,10 @@ def main() -> None:
                 ]
                 floor = Floor(totes[::-1])
                 t_pick = time.perf_counter()
-                asyncio.run(run_level(server, floor, level, tokens, 300.0, level.wave_tasks))
+                # one call more per picker: whoever takes the last task still hears "none left"
+                asyncio.run(
+                    run_level(server, floor, level, tokens, 300.0, level.wave_tasks + PICKERS)
+                )
                 pick_s = time.perf_counter() - t_pick
                 if level.errors or not level.drained:
                     raise RuntimeError(f"picking did not finish: {dict(level.errors)}")
@@ -743,8 +789,14 @@ def main() -> None:
                 packer = Packer(server.port, token, "PACK-01", run_id)
                 print(
                     f"  packing {len(parcels)} parcels one after the other at {STATION} as "
-                    f"{PACKER} ({sum(len(p.scans) for p in parcels)} item scans; --gap "
-                    f"{args.gap:g} s after each label)"
+                    f"{PACKER} ({sum(len(p.scans) for p in parcels)} item scans; "
+                    + (
+                        f"gaps random 0-{args.gap_max:g} s"
+                        if args.gap_max > 0
+                        else f"--gap {args.gap:g} s"
+                    )
+                    + " after each label; printer "
+                    + ("without status answers)" if args.no_status else "answering status)")
                 )
                 cpu0, me0, all0 = (
                     tree_cpu_seconds(server.pid),
@@ -753,7 +805,7 @@ def main() -> None:
                 )
                 t_pack = time.perf_counter()
                 try:
-                    pack_all(packer, printer, parcels, args.gap)
+                    pack_all(packer, printer, parcels, args.gap, args.gap_max, rng)
                 finally:
                     packer.close()
                 pack_s = time.perf_counter() - t_pack
@@ -767,6 +819,16 @@ def main() -> None:
                 )
                 print()
                 p95 = report(parcels)
+                if args.json:
+                    Path(args.json).write_text(
+                        json.dumps(
+                            [
+                                (p.job.last_byte_at - p.t0) * 1000
+                                for p in parcels
+                                if p.job is not None
+                            ]
+                        )
+                    )
                 scan_ms = [(p.t_scan - p.t0) * 1000 for p in parcels if p.t_scan]
                 if scan_ms:
                     print_health_ratios(

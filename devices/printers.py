@@ -94,13 +94,24 @@ class NetworkPrinter:
         self.port = port
         self.timeout = timeout
         self.answers_status = answers_status
+        self.last_answer: PrinterStatus | None = None
+        """What the printer answered after the last job (e.g. paper near its end)."""
 
     def status(self) -> PrinterStatus:
+        """Asked with DLE EOT if the printer answers it; else only whether it takes a
+        connection, which never waits for an answer that will not come. A printer that
+        cannot be reached, or that should answer and does not, is "unavailable": the
+        state a job sent to it would meet, so one outage is one state."""
         try:
             with self._connect() as sock:
-                return self._query(sock)
+                if not self.answers_status:
+                    return PrinterStatus("online")
+                now = self._query(sock)
         except OSError as err:
-            return PrinterStatus("offline", f"{self.host}:{self.port}: {err}")
+            return PrinterStatus("unavailable", f"{self.host}:{self.port}: {err}")
+        if now.state == "unknown":
+            return PrinterStatus("unavailable", "no answer to the status query")
+        return now
 
     def print_job(self, data: bytes, *, job_id: int, preview_png: bytes | None = None) -> None:
         self._write(data)
@@ -127,6 +138,7 @@ class NetworkPrinter:
                     raise PrinterUnavailable(
                         f"{self.name}: no answer after the job; it may not have printed"
                     )
+                self.last_answer = after
             else:
                 sock.shutdown(socket.SHUT_WR)
         except (PrinterUnavailable, OSError) as err:
@@ -170,7 +182,7 @@ class SerialPrinter:
         return (
             PrinterStatus("online")
             if Path(self.device).exists()
-            else PrinterStatus("offline", f"{self.device} is not there")
+            else PrinterStatus("unavailable", f"{self.device} is not there")  # as a job finds it
         )
 
     def print_job(self, data: bytes, *, job_id: int, preview_png: bytes | None = None) -> None:

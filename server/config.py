@@ -342,7 +342,7 @@ class PrintingSettings(Section):
     ] = 1.0
     retry_max_seconds: Annotated[
         float, _help("Longest wait between tries while a printer stays unavailable", gt=0)
-    ] = 60.0
+    ] = 10.0
     poll_seconds: Annotated[
         float, _help("How often an idle printer looks for jobs it was not told about", gt=0)
     ] = 2.0
@@ -354,6 +354,11 @@ class PrintingSettings(Section):
         dict[str, str],
         _help("Face-sheet layout family per courier code; any other courier: standard"),
     ] = field(default_factory=lambda: dict(DEFAULT_COURIER_LAYOUTS))
+
+    fault_check_seconds: Annotated[
+        float,
+        _help("How often a printer in a fault is checked again; back, its jobs go at once", gt=0),
+    ] = 1.0
 
 
 class LabelSettings(Section):
@@ -415,6 +420,25 @@ class PrinterSettings(Section):
     label_width_mm: Annotated[int, _help("Label width in millimetres", gt=0)] = 76
     label_height_mm: Annotated[int, _help("Label height in millimetres", gt=0)] = 130
     dpi: Annotated[int, _help("Print head resolution in dots per inch", gt=0)] = 203
+    head_width_dots: Annotated[
+        int,
+        _help(
+            "Print head width in dots (the printer's spec sheet); 0: a 4-inch head, 104 mm "
+            "at the dpi (832 dots at 203 dpi, 1248 at 300)",
+            ge=0,
+        ),
+    ] = 0
+    align: Annotated[
+        Literal["center", "left"],
+        _help("Where a label narrower than the head lies on it: centred or at its left edge"),
+    ] = "center"
+    offset_mm: Annotated[
+        float,
+        _help(
+            "Moves the label across the head, in mm (+ right, - left), for a printer "
+            "that prints a little off"
+        ),
+    ] = 0.0
     enabled: Annotated[bool, _help("A disabled printer takes no jobs")] = True
     answers_status: Annotated[
         bool,
@@ -946,6 +970,23 @@ def _ip_addresses_problem(addresses: list[str]) -> str | None:
     return None
 
 
+def _head_problem(printer: PrinterSettings) -> tuple[str, str] | None:
+    """(setting, reason) when the label is wider than the head or moved (partly) off it:
+    it would be cut."""
+    from devices.print_head import placement_problem  # PIL: only when printers are checked
+
+    err = placement_problem(
+        printer.label_width_mm,
+        printer.dpi,
+        printer.head_width_dots,
+        printer.align,
+        printer.offset_mm,
+    )
+    if err is None:
+        return None
+    return ("offset_mm" if err.field == "offset_mm" else "head_width_dots", err.message)
+
+
 _VALUE_CHECKS: dict[tuple[str, str], Callable[[Any], str | None]] = {
     ("SiteSettings", "timezone"): _timezone_problem,
     ("DiscoverySettings", "interfaces"): _interfaces_problem,
@@ -982,6 +1023,8 @@ def _cross_reference_problems(settings: Settings) -> list[tuple[str, str]]:
             problems.append((f"printers[{i}].host", "a network printer needs a host"))
         if printer.kind == "serial" and not printer.device:
             problems.append((f"printers[{i}].device", "a serial printer needs a device"))
+        if off_head := _head_problem(printer):
+            problems.append((f"printers[{i}].{off_head[0]}", off_head[1]))
     printer_names = {p.name for p in settings.printers}
     scanner_names = {s.name for s in settings.scanners}
     station_names = {s.name for s in settings.stations}

@@ -207,8 +207,10 @@ class ErrorCodes:
     ITEM_UNKNOWN = ErrorCode(NotFound, "no item {scanned}")
     LABEL_FIELD_INVALID = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     LABEL_FIELD_MISSING = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
+    LABEL_OFF_HEAD = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     LABEL_SIZE_UNSUPPORTED = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     LABEL_TEXT_TOO_LONG = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
+    LABEL_WIDER_THAN_HEAD = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     LANE_MISSING = ErrorCode(Unprocessable, "the outbound lane {lane_code} does not exist")
     LANGUAGE_UNKNOWN = ErrorCode(
         InvalidInput, "language is one of {languages}, or '' for the handheld's own choice"

@@ -228,6 +228,13 @@ def retry_print_job_later(
     return db._write(lambda conn: printing.mark_retry(conn, job_id, error, attempts, settings))
 
 
+def release_print_retries(db: Database, printer: str) -> int:
+    """A printer that was in a fault answers again: its waiting jobs go at once.
+
+    Not a command: the print queue's retry state."""
+    return db._write(lambda conn: printing.release_retries(conn, printer))
+
+
 def record_printer_state(db: Database, printer: str, state: str, detail: str, at: str) -> bool:
     """What a printer said about itself; True when its state changed (logged once).
 

@@ -32,7 +32,11 @@ OTHER_NAMES = {
     "SHIP_WITHOUT_DEPARTURE": "the database trigger's own word, answered as SHIP_ONLY_AT_DEPARTURE",
 }
 # Codes the device library gives the server to answer as they are (`by_code`).
-DEVICE_SOURCES = (ROOT / "devices" / "facesheet.py", ROOT / "devices" / "printers.py")
+DEVICE_SOURCES = (
+    ROOT / "devices" / "facesheet.py",
+    ROOT / "devices" / "printers.py",
+    ROOT / "devices" / "print_head.py",
+)
 DOMAIN_ERRORS = {
     name
     for name, value in vars(errors).items()

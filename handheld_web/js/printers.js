@@ -33,6 +33,8 @@ const HINTS = [
   [/timed out|timeout/i, "printers.hint.timeout"],
   [/unreachable|no route/i, "printers.hint.unreachable"],
   [/no answer after the job/i, "printers.hint.no_answer"],
+  [/no answer to the status query/i, "printers.hint.no_status"],
+  [/near its end/i, "printers.hint.near_end"],
 ];
 
 let scanInput = null;
@@ -174,7 +176,10 @@ function printerCard(printer, own) {
     card.append(el("p", "printer-detail", t("printers.detail", { state, detail: hint || printer.detail })));
     if (hint) card.append(el("p", "printer-raw", printer.detail));
   } else if (printer.detail) {
-    card.append(el("p", "printer-raw", printer.detail)); // e.g. "paper near its end"
+    // Still printing, but worth a look: "paper near its end" is the one that matters.
+    const hint = hintFor(printer.detail);
+    if (hint) card.append(el("p", "printer-warn", hint));
+    card.append(el("p", "printer-raw", printer.detail));
   }
   const counts = { queued: number(printer.queued), failed: number(printer.failed) };
   const status = el("p", "printer-counts", t("printers.counts", counts));

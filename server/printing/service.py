@@ -129,6 +129,15 @@ def mark_retry(
     return next_at
 
 
+def release_retries(conn: sqlite3.Connection, printer: str) -> int:
+    """The printer is back: its queued jobs go now, not when their backoff ends."""
+    return conn.execute(
+        "UPDATE print_jobs SET next_attempt_at = '' WHERE printer = ? AND status = 'queued' "
+        "AND next_attempt_at != ''",
+        (printer,),
+    ).rowcount
+
+
 def mark_failed(conn: sqlite3.Connection, job_id: int, error: str, at: str) -> None:
     conn.execute(
         "UPDATE print_jobs SET status = 'failed', last_error = ?, done_at = ? WHERE id = ?",

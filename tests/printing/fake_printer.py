@@ -1,6 +1,6 @@
 """A small ESC/POS network printer on loopback for tests: it records every job's bytes,
-answers DLE EOT status queries, and can be switched off, stall, drop connections or run
-out of paper."""
+answers DLE EOT status queries (or, silent, never does), and can be switched off, stall,
+drop connections, run low on paper or out of it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import time
 QUERY = b"\x10\x04\x01\x10\x04\x02\x10\x04\x04"  # what devices.printers asks
 ONLINE = {1: 0x12, 2: 0x12, 4: 0x12}
 PAPER_OUT = {1: 0x12, 2: 0x32, 4: 0x72}
+NEAR_END = {1: 0x12, 2: 0x12, 4: 0x1E}
 
 
 class FakePrinter:
@@ -21,7 +22,8 @@ class FakePrinter:
         self.host = "127.0.0.1"
         self.port = port
         self.jobs: list[bytes] = []
-        self.mode = "ok"  # ok | stall | drop | paper_out
+        self.mode = "ok"  # ok | stall | drop | paper_out | near_end | silent (never answers)
+        self.queries = 0  # status queries it was sent, answered or not
         self._server: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -121,7 +123,10 @@ class FakePrinter:
                 for at in (0, len(data) - len(QUERY)):
                     if at >= 0 and at not in answered and data[at : at + len(QUERY)] == QUERY:
                         answered.add(at)
-                        self._answer_status(conn)
+                        with self._lock:
+                            self.queries += 1
+                        if self.mode != "silent":
+                            self._answer_status(conn)
             job = data
             if job.startswith(QUERY):
                 job = job[len(QUERY) :]
@@ -132,6 +137,6 @@ class FakePrinter:
                     self.jobs.append(job)
 
     def _answer_status(self, conn: socket.socket) -> None:
-        table = PAPER_OUT if self.mode == "paper_out" else ONLINE
+        table = {"paper_out": PAPER_OUT, "near_end": NEAR_END}.get(self.mode, ONLINE)
         with contextlib.suppress(OSError):
             conn.sendall(bytes([table[1], table[2], table[4]]))

@@ -41,7 +41,7 @@ def test_a_network_job_counts_once_the_printer_answers_after_it(fake: FakePrinte
     assert network(fake).status().state == "online"
 
 
-@pytest.mark.parametrize(("mode", "state"), [("paper_out", "paper_out"), ("stall", "unknown")])
+@pytest.mark.parametrize(("mode", "state"), [("paper_out", "paper_out"), ("stall", "unavailable")])
 def test_a_printer_that_cannot_print_keeps_the_job(
     fake: FakePrinter, mode: str, state: str
 ) -> None:
@@ -65,12 +65,31 @@ def test_a_printer_switched_off_is_unavailable(fake: FakePrinter) -> None:
     with pytest.raises(PrinterUnavailable) as caught:
         printer.print_job(JOB, job_id=1)
     assert "refused" in str(caught.value).lower()
-    assert printer.status().state == "offline"
+    # A status check meets the outage the job met: one outage, one state.
+    assert printer.status().state == caught.value.state == "unavailable"
 
 
 def test_a_printer_without_status_gets_the_job_and_a_clean_close(fake: FakePrinter) -> None:
     network(fake, answers_status=False).print_job(JOB, job_id=7)
     assert fake.wait_for_jobs(1) == [JOB]
+
+
+def test_a_printer_without_status_is_never_asked_for_it(fake: FakePrinter) -> None:
+    fake.mode = "silent"  # it would never answer: asking would wait the whole timeout
+    printer = NetworkPrinter("net-1", fake.host, fake.port, timeout=5.0, answers_status=False)
+    assert printer.status().state == "online"  # it takes a connection, that is all we ask
+    printer.print_job(JOB, job_id=7)
+    assert fake.wait_for_jobs(1) == [JOB]
+    assert fake.wait_until_quiet()
+    assert fake.queries == 0
+
+
+def test_a_job_keeps_what_the_printer_answered_after_it(fake: FakePrinter) -> None:
+    fake.mode = "near_end"
+    printer = network(fake)
+    printer.print_job(JOB, job_id=1)
+    assert printer.last_answer == parse_status(bytes([0x12, 0x12, 0x1E]))
+    assert printer.last_answer.detail == "paper near its end"
 
 
 @pytest.mark.parametrize(
@@ -112,9 +131,9 @@ def test_a_serial_printer_writes_through_a_pseudo_terminal() -> None:
 
 def test_an_unplugged_serial_printer_is_unavailable(tmp_path: Path) -> None:
     printer = SerialPrinter("ser-1", str(tmp_path / "ttyUSB9"))
-    assert printer.status().state == "offline"
-    with pytest.raises(PrinterUnavailable):
+    with pytest.raises(PrinterUnavailable) as caught:
         printer.print_job(JOB, job_id=1)
+    assert printer.status().state == caught.value.state == "unavailable"
 
 
 def test_the_file_printer_writes_the_job_and_its_preview(tmp_path: Path) -> None:

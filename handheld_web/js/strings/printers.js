@@ -25,6 +25,8 @@ addTexts({
   "printers.hint.unreachable": { zh: "找不到打印机，请检查网线和地址", en: "not reachable (check the cable and the address)" },
   "printers.hint.paper_out": { zh: "缺纸，请装面单纸", en: "paper out (load labels)" },
   "printers.hint.cover_open": { zh: "机盖打开，请合上", en: "cover open (close it)" },
+  "printers.hint.no_status": { zh: "打印机不回应状态查询", en: "no answer to the status query (the printer does not respond)" },
+  "printers.hint.near_end": { zh: "面单纸快用完了，请备好新卷", en: "Paper low: have a new roll ready" },
   "printers.hint.no_answer": { zh: "打印后没有应答，可能没打出来，会重发", en: "no answer after the job (it may not have printed; it is sent again)" },
   "printers.test": { zh: "测试打印", en: "Test print" },
   "printers.test.queued": { zh: "测试页已排队：{printer}", en: "Test label queued on {printer}" },
