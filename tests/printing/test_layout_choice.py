@@ -49,6 +49,7 @@ def settings(tmp_path: Path, printer: FakePrinter) -> Settings:
                 timeout_seconds=0.5,
                 label_width_mm=100,
                 label_height_mm=180,
+                head_width_dots=800,  # as wide as the label: the raster is the sheet as drawn
             )
         ],
         stations=[StationSettings(name="pack-01", kind="pack_bench", printers=["label-1"])],
