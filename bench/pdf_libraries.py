@@ -324,8 +324,16 @@ def main() -> None:
             for lines in SIZES:
                 out = Path(folder) / f"{library}-{lines}.pdf"
                 child = subprocess.run(
-                    [sys.executable, __file__, "--runs", str(args.runs), "--child", library]
-                    + [str(lines), str(out)],
+                    [
+                        sys.executable,
+                        __file__,
+                        "--runs",
+                        str(args.runs),
+                        "--child",
+                        library,
+                        str(lines),
+                        str(out),
+                    ],
                     capture_output=True,
                     text=True,
                     check=True,

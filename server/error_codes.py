@@ -365,6 +365,7 @@ class ErrorCodes:
     PLAN_NOT_ARRIVED = ErrorCode(
         Unprocessable, "nothing has arrived for this plan: check the arrival in at the dock first"
     )
+    PLAN_NOT_CLOSED = ErrorCode(Conflict, "plan {plan_no} is not closed: no warehouse receipt yet")
     PLAN_NOT_FOUND = ErrorCode(NotFound, "no delivery plan {plan}")
     PLAN_NOT_RELEASED = ErrorCode(Unprocessable, "plan {plan_no} is not released by customs yet")
     PLATE_INVALID = ErrorCode(InvalidInput, "not a valid plate: {problem}")

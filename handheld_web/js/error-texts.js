@@ -59,6 +59,7 @@ export const ERRORS = {
   PLAN_NOT_RELEASED: { zh: "海关尚未放行此计划，不能收货", en: "Customs has not released this plan; do not receive yet" },
   PLAN_NOT_ARRIVED: { zh: "请先登记到达", en: "Check the arrival in first" },
   PLAN_CLOSED: { zh: "此计划的收货已关闭", en: "This receipt is closed" },
+  PLAN_NOT_CLOSED: { zh: "计划 {plan_no} 的收货还没关闭，没有进仓单", en: "Plan {plan_no} is not closed: no warehouse receipt yet" },
   ARRIVAL_MISMATCH: { zh: "{scanned} 与计划不符（应为 {expected}）", en: "{scanned} does not match the plan ({expected})" },
   OVERRIDE_NEEDS_SUPERVISOR: { zh: "只有主管可以强制登记", en: "Only a supervisor may accept a mismatch" },
   DOCK_NOT_FOUND: { zh: "{dock} 不是月台或暂存区", en: "{dock} is not a dock or staging location" },

@@ -12,6 +12,7 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from fpdf import FPDF
 from fpdf.enums import Align, TableBordersLayout, WrapMode, XPos, YPos
@@ -61,10 +62,12 @@ def signed(value: int) -> str:
     return f"+{value:,}" if value > 0 else f"{value:,}"
 
 
-def file_name(prefix: str, number: str) -> str:
-    """`prefix-number.pdf` with only characters every browser and file system keeps."""
+def content_disposition(prefix: str, title: Label, number: str) -> str:
+    """A download named as the clerk says it, `进仓单-ASN-1.pdf` (RFC 6266 `filename*`),
+    and `receipt-ASN-1.pdf` for a client that reads only the plain `filename`."""
     safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in number)
-    return f"{prefix}-{safe or 'document'}.pdf"
+    plain = f"{prefix}-{safe or 'document'}.pdf"
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(f'{title.zh}-{number}.pdf')}"
 
 
 class A4Document(FPDF):

@@ -11,7 +11,15 @@ from typing import Any, Literal
 
 import msgspec
 
-from server.documents.pdf import DASH, A4Document, Column, Label, local_time, signed
+from server.documents.pdf import (
+    DASH,
+    A4Document,
+    Column,
+    Label,
+    content_disposition,
+    local_time,
+    signed,
+)
 from server.inbound.schemas import ReceiptDocument
 
 DocKind = Literal["tally", "receipt"]
@@ -36,7 +44,11 @@ KINDS: dict[DocKind, _Kind] = {
     "receipt": _Kind(
         Label("进仓单", "Warehouse receipt"),
         "receipt",
-        (Label("仓库（签章）", "Warehouse (stamp)"), Label("货主代表", "Customer"), CARRIER_OR_DRIVER),
+        (
+            Label("仓库（签章）", "Warehouse (stamp)"),
+            Label("货主代表", "Customer"),
+            CARRIER_OR_DRIVER,
+        ),
         lots_first=True,
     ),
 }
@@ -68,7 +80,10 @@ def _field(key: str) -> Callable[[dict[str, Any]], str]:
 # Transport facts worth printing, per mode, in the order a clerk reads them (as the page).
 CONTRACT = (Label("合同号", "Contract no"), _field("contract_no"))
 CONTAINER = (Label("集装箱号", "Container no"), _field("container_no"))
-PORTS = (Label("起运港/目的港", "Ports"), _joined("port_of_loading", "port_of_discharge", sep=" → "))
+PORTS = (
+    Label("起运港/目的港", "Ports"),
+    _joined("port_of_loading", "port_of_discharge", sep=" → "),
+)
 CARRIER = (Label("承运人", "Carrier"), _field("carrier"))
 TRANSPORT_FACTS: dict[str, tuple[_Fact, ...]] = {
     "sea": (
@@ -136,7 +151,11 @@ def receipt_pdf(
     spec = KINDS[kind]
     plan = document.plan
     pdf = A4Document(
-        site=site, title=spec.title, reference=plan.plan_no, printed_at=printed_at, timezone=timezone
+        site=site,
+        title=spec.title,
+        reference=plan.plan_no,
+        printed_at=printed_at,
+        timezone=timezone,
     )
     if plan.status != "closed":
         pdf.notice(Label("收货未关闭：本单为草稿", "Receipt not closed: draft"))
@@ -150,11 +169,19 @@ def receipt_pdf(
     return pdf.to_bytes()
 
 
-def file_prefix(kind: DocKind) -> str:
-    return KINDS[kind].file_prefix
+def receipt_pdf_path(plan_id: int, kind: DocKind = "receipt") -> str:
+    """Where the server answers this PDF; the receipt event to the OMS carries it."""
+    return f"/api/v1/plans/{plan_id}/{kind}.pdf"
 
 
-def _facts(document: ReceiptDocument, customs_book_no: str, timezone: str) -> list[tuple[Label, str]]:
+def download_header(kind: DocKind, plan_no: str) -> str:
+    spec = KINDS[kind]
+    return content_disposition(spec.file_prefix, spec.title, plan_no)
+
+
+def _facts(
+    document: ReceiptDocument, customs_book_no: str, timezone: str
+) -> list[tuple[Label, str]]:
     plan = document.plan
     transport = msgspec.to_builtins(plan.transport)
     pairs: list[tuple[Label, str]] = [
