@@ -157,6 +157,7 @@ class ErrorCodes:
     )
     DOCK_NOT_FOUND = ErrorCode(Unprocessable, "{dock} is not a dock or staging location")
     DOCUMENT_RESERVED = ErrorCode(InvalidInput, "{document} is a document the floor gives itself")
+    DOCUMENT_FONT_NOT_FOUND = ErrorCode(Unprocessable, "the PDF cannot be made: {problem}")
     DOOR_BUSY = ErrorCode(Conflict, "list {list_no} is being loaded at {door}")
     DOOR_UNKNOWN = ErrorCode(NotFound, "no dock door {door}")
     DRIVER_ID_INVALID = ErrorCode(InvalidInput, "not a valid ID number: {problem}")

@@ -242,6 +242,7 @@ export const ERRORS = {
   WAYBILL_NOT_CODE128: { zh: "运单号含有条码无法表示的字符，不能打印：请核对运单号", en: "The waybill number has characters a Code128 cannot carry: check it" },
   WAYBILL_TOO_LONG: { zh: "运单号太长，条码印出来扫不出：请核对运单号", en: "The waybill number is too long for a scannable barcode on this label" },
   LABEL_SIZE_UNSUPPORTED: { zh: "打印机的面单尺寸放不下面单：请检查打印机配置", en: "The printer's label size cannot hold a face sheet: check its configuration" },
+  DOCUMENT_FONT_NOT_FOUND: { zh: "服务器上没有中文字体，无法生成 PDF：请安装 fonts-noto-cjk", en: "No Chinese font on the server; the PDF cannot be made: install fonts-noto-cjk" },
   FONT_NOT_FOUND: { zh: "服务器上没有中文字体，面单无法打印：请安装 fonts-noto-cjk", en: "No Chinese font on the server; labels cannot print: install fonts-noto-cjk" },
   SYNC_NOT_STOPPED: { zh: "上传没有停止：不需要重试或跳过", en: "Delivery is not stopped: nothing to retry or skip" },
   SYNC_STOPPED_ELSEWHERE: {

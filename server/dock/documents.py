@@ -14,5 +14,10 @@ def handover_file(conn: sqlite3.Connection, settings: Settings, list_id: int) ->
     """(PDF, Content-Disposition) of a departed list's handover record; LIST_NOT_DEPARTED
     before the truck has left."""
     record = handover(conn, settings, list_id)
-    pdf = handover_pdf(record, printed_at=clock.stamp(), timezone=settings.site.timezone)
+    pdf = handover_pdf(
+        record,
+        printed_at=clock.stamp(),
+        timezone=settings.site.timezone,
+        font=settings.printing.font,
+    )
     return pdf, download_header(record)

@@ -40,7 +40,9 @@ def kg(grams: int) -> str:
     return f"{grams / 1000:.2f}"
 
 
-def handover_pdf(record: HandoverRecord, *, printed_at: str, timezone: str) -> bytes:
+def handover_pdf(
+    record: HandoverRecord, *, printed_at: str, timezone: str, font: str = ""
+) -> bytes:
     """The handover record of one departed loading list, A4."""
     reference = record.handover_no or record.list_no
     pdf = A4Document(
@@ -49,6 +51,7 @@ def handover_pdf(record: HandoverRecord, *, printed_at: str, timezone: str) -> b
         reference=reference,
         printed_at=printed_at,
         timezone=timezone,
+        font=font,
     )
     pdf.facts(
         [

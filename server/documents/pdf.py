@@ -19,6 +19,7 @@ from fpdf.enums import Align, TableBordersLayout, WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from devices import facesheet
+from server.error_codes import ERR
 
 FONT = "cjk"
 MARGIN_MM = 12
@@ -72,10 +73,18 @@ def content_disposition(prefix: str, title: Label, number: str) -> str:
 
 class A4Document(FPDF):
     """One document: `site` and `title` head every page, `reference` (its number) and the
-    print time are in every footer."""
+    print time are in every footer. `font` is the labels' `printing.font` (empty: the
+    system's); a missing one raises facesheet.LabelError FONT_NOT_FOUND."""
 
     def __init__(
-        self, *, site: str, title: Label, reference: str, printed_at: str, timezone: str
+        self,
+        *,
+        site: str,
+        title: Label,
+        reference: str,
+        printed_at: str,
+        timezone: str,
+        font: str = "",
     ) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.site = site
@@ -84,7 +93,10 @@ class A4Document(FPDF):
         self.printed_local = local_time(printed_at, timezone)
         # One face, no bold: each embedded face costs about 0.4 s to parse and as long to
         # subset (bench/README.md); headings stand out by size and shading instead.
-        (regular, index), _bold = facesheet.cjk_font_faces()
+        try:
+            (regular, index), _bold = facesheet.cjk_font_faces(font)
+        except facesheet.LabelError as err:
+            raise ERR.DOCUMENT_FONT_NOT_FOUND(problem=str(err)) from err
         self.add_font(FONT, "", str(regular), collection_font_number=index)
         self.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
         self.set_auto_page_break(True, margin=16)

@@ -145,6 +145,7 @@ def receipt_pdf(
     customs_book_no: str,
     printed_at: str,
     timezone: str,
+    font: str = "",
 ) -> bytes:
     """The tally record or the warehouse receipt of one plan, A4. A plan not closed yet
     prints as a draft (only the tally record is asked for then)."""
@@ -156,6 +157,7 @@ def receipt_pdf(
         reference=plan.plan_no,
         printed_at=printed_at,
         timezone=timezone,
+        font=font,
     )
     if plan.status != "closed":
         pdf.notice(Label("收货未关闭：本单为草稿", "Receipt not closed: draft"))

@@ -29,5 +29,6 @@ def plan_pdf(
         customs_book_no=book,
         printed_at=clock.stamp(),
         timezone=settings.site.timezone,
+        font=settings.printing.font,
     )
     return pdf, download_header(kind, plan.plan_no)
