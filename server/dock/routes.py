@@ -292,6 +292,7 @@ def handover(
     answer=Response[bytes],
     tags=TAGS,
     media_type="application/pdf",
+    opt={"errors": {409}},  # LIST_NOT_DEPARTED
 )
 def handover_pdf(
     conn: sqlite3.Connection, list_id: ListId, settings: NamedDependency[Settings]

@@ -261,6 +261,7 @@ PDF = "application/pdf"
     answer=Response[bytes],
     tags=TAGS,
     media_type=PDF,
+    opt={"errors": {409}},  # PLAN_NOT_CLOSED
 )
 def receipt_pdf(
     conn: sqlite3.Connection, plan_id: PlanId, settings: NamedDependency[Settings]
