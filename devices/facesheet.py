@@ -237,6 +237,14 @@ def _fonts(configured: str) -> _Fonts:
     return _Fonts(regular, bold)
 
 
+def cjk_font_faces(configured: str = "") -> tuple[tuple[Path, int], tuple[Path, int] | None]:
+    """(file, face index) of the label font and of its bold sibling (None without one): the
+    PDF documents embed the same faces, and a collection (.ttc) needs the index."""
+    fonts = _fonts(configured)
+    bold = None if fonts.bold is None else (fonts.bold, _face_index(fonts.bold))
+    return (fonts.regular, _face_index(fonts.regular)), bold
+
+
 # The handover slip draws with the same fonts and Code128 (devices/handover_slip.py).
 FONT_LOCK = _FONT_LOCK
 

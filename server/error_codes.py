@@ -160,6 +160,7 @@ class ErrorCodes:
     )
     DOCK_NOT_FOUND = ErrorCode(Unprocessable, "{dock} is not a dock or staging location")
     DOCUMENT_RESERVED = ErrorCode(InvalidInput, "{document} is a document the floor gives itself")
+    DOCUMENT_FONT_NOT_FOUND = ErrorCode(Unprocessable, "the PDF cannot be made: {problem}")
     DOOR_BUSY = ErrorCode(Conflict, "list {list_no} is being loaded at {door}")
     DOOR_UNKNOWN = ErrorCode(NotFound, "no dock door {door}")
     DRIVER_ID_INVALID = ErrorCode(InvalidInput, "not a valid ID number: {problem}")
@@ -380,6 +381,7 @@ class ErrorCodes:
         Unprocessable, "nothing has arrived for this plan: check the arrival in at the dock first"
     )
     PLAN_LINE_NOT_FOUND = ErrorCode(NotFound, "plan {plan_no} has no line {line_no}")
+    PLAN_NOT_CLOSED = ErrorCode(Conflict, "plan {plan_no} is not closed: no warehouse receipt yet")
     PLAN_NOT_FOUND = ErrorCode(NotFound, "no delivery plan {plan}")
     PLAN_NOT_RELEASED = ErrorCode(Unprocessable, "plan {plan_no} is not released by customs yet")
     PLATE_INVALID = ErrorCode(InvalidInput, "not a valid plate: {problem}")

@@ -390,6 +390,27 @@ export function dockDoor(door) {
   return call("GET", `/api/v1/dock-doors/${encodeURIComponent(door)}`);
 }
 
+/** A plan's tally record (`kind` "tally") or warehouse receipt ("receipt") as a PDF file. */
+export function planPdf(id, kind) {
+  return pdfFile(`/api/v1/plans/${encodeURIComponent(id)}/${kind}.pdf`, `${kind}.pdf`);
+}
+
+/** The handover record of a departed truck as a PDF file. */
+export function handoverPdf(id) {
+  return pdfFile(`/api/v1/loading-lists/${encodeURIComponent(id)}/handover.pdf`, "handover.pdf");
+}
+
+/** A PDF as `{blob, filename}` (a link cannot send the token); the name as the server gives
+ * it, the Chinese one (`filename*`) first. */
+async function pdfFile(path, fallback) {
+  const response = await send("GET", path, { accept: "application/pdf, application/json" });
+  if (!response.ok) return refusal(response);
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const wide = /filename\*=UTF-8''([^;]+)/i.exec(disposition)?.[1];
+  const plain = /filename="([^"]+)"/.exec(disposition)?.[1];
+  return { blob: await response.blob(), filename: wide ? decodeURIComponent(wide) : plain || fallback };
+}
+
 /** The handover record (交接单) of a departed truck. */
 export function getHandover(id) {
   return call("GET", `/api/v1/loading-lists/${encodeURIComponent(id)}/handover`);

@@ -59,6 +59,7 @@ export const ERRORS = {
   PLAN_NOT_RELEASED: { zh: "海关尚未放行此计划，不能收货", en: "Customs has not released this plan; do not receive yet" },
   PLAN_NOT_ARRIVED: { zh: "请先登记到达", en: "Check the arrival in first" },
   PLAN_CLOSED: { zh: "此计划的收货已关闭", en: "This receipt is closed" },
+  PLAN_NOT_CLOSED: { zh: "计划 {plan_no} 的收货还没关闭，没有进仓单", en: "Plan {plan_no} is not closed: no warehouse receipt yet" },
   ARRIVAL_MISMATCH: { zh: "{scanned} 与计划不符（应为 {expected}）", en: "{scanned} does not match the plan ({expected})" },
   OVERRIDE_NEEDS_SUPERVISOR: { zh: "只有主管可以强制登记", en: "Only a supervisor may accept a mismatch" },
   DOCK_NOT_FOUND: { zh: "{dock} 不是月台或暂存区", en: "{dock} is not a dock or staging location" },
@@ -258,6 +259,7 @@ export const ERRORS = {
   LABEL_SIZE_UNSUPPORTED: { zh: "打印机的面单尺寸放不下面单：请检查打印机配置", en: "The printer's label size cannot hold a face sheet: check its configuration" },
   LABEL_WIDER_THAN_HEAD: { zh: "面单比打印头宽，印出来会被截掉：请检查打印机配置的面单宽度和打印头宽度", en: "The label is wider than the print head and would be cut: check the printer's label and head width" },
   LABEL_OFF_HEAD: { zh: "打印机的偏移把面单推出了打印头，印出来会被截掉：请检查打印机配置的偏移", en: "The printer's offset moves the label off the print head, so it would be cut: check its offset" },
+  DOCUMENT_FONT_NOT_FOUND: { zh: "服务器上没有中文字体，无法生成 PDF：请安装 fonts-noto-cjk", en: "No Chinese font on the server; the PDF cannot be made: install fonts-noto-cjk" },
   FONT_NOT_FOUND: { zh: "服务器上没有中文字体，面单无法打印：请安装 fonts-noto-cjk", en: "No Chinese font on the server; labels cannot print: install fonts-noto-cjk" },
   SYNC_NOT_STOPPED: { zh: "上传没有停止：不需要重试或跳过", en: "Delivery is not stopped: nothing to retry or skip" },
   SYNC_STOPPED_ELSEWHERE: {

@@ -7,7 +7,7 @@ import "./strings/handover.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import { errorText, t, translatePage } from "./i18n.js";
-import { dateTime, el, number, param, setSiteTimeZone } from "./ui.js";
+import { dateTime, el, number, param, saveFile, setSiteTimeZone } from "./ui.js";
 import { startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
@@ -43,6 +43,7 @@ function render() {
   const r = record;
   document.title = `${t("doc.handover")} ${r.handover_no}`;
   $("doc").hidden = false;
+  $("download-pdf").hidden = false;
   $("doc").dataset.handoverNo = r.handover_no;
   $("doc-site").textContent = r.site.name;
   $("doc-facts").replaceChildren(
@@ -92,10 +93,25 @@ function render() {
   $("doc-printed").textContent = `${t("doc.printed_at")}: ${dateTime(printedAt)}`;
 }
 
+// The same record as a PDF made by the server, for the carrier's or the customs file.
+async function downloadPdf(banner) {
+  const button = $("download-pdf");
+  button.disabled = true;
+  try {
+    const { blob, filename } = await api.handoverPdf(param("list"));
+    saveFile(blob, filename);
+  } catch (err) {
+    feedback.show("bad", banner, errorText(err));
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function main() {
   startPage({ onLanguage: render, uploads: false, badge: false });
   $("print").addEventListener("click", () => window.print());
   const banner = $("banner");
+  $("download-pdf").addEventListener("click", () => downloadPdf(banner));
   const listId = param("list");
   if (listId) $("back").href = `dock.html?list=${encodeURIComponent(listId)}`;
   if (!listId) {

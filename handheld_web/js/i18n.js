@@ -187,6 +187,7 @@ const TEXTS = {
   "label.field.size": { zh: "面单尺寸", en: "label size" },
   "label.field.font": { zh: "字体", en: "font" },
   "doc.print": { zh: "打印", en: "Print" },
+  "doc.download_pdf": { zh: "下载 PDF", en: "Download PDF" },
   "doc.carrier": { zh: "承运人", en: "Carrier" },
   "doc.truck_plate": { zh: "车牌", en: "Truck plate" },
   "doc.second_plate": { zh: "港澳车牌", en: "HK/Macau plate" },

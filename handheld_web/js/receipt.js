@@ -7,7 +7,7 @@ import "./strings/receipt.js"; // first: its strings before any use
 import * as api from "./api.js";
 import * as feedback from "./feedback.js";
 import { errorText, t, translatePage } from "./i18n.js";
-import { dateTime, el, number, param, setSiteTimeZone, signed } from "./ui.js";
+import { dateTime, el, number, param, saveFile, setSiteTimeZone, signed } from "./ui.js";
 import { startPage } from "./shell.js";
 
 const $ = (id) => document.getElementById(id);
@@ -168,6 +168,8 @@ function render() {
   $("doc-site").textContent = site;
   $("doc-title").textContent = title;
   $("doc-draft").hidden = plan.status === "closed";
+  // The server makes the receipt only for a closed plan; the tally record is a draft before.
+  $("download-pdf").hidden = kind() === "receipt" && plan.status !== "closed";
 
   $("doc-facts").replaceChildren(
     ...facts(loaded).flatMap(([key, label, value]) => {
@@ -200,10 +202,25 @@ function render() {
   $("doc-printed").textContent = `${t("doc.printed_at")}: ${dateTime(printedAt)}`;
 }
 
+// The same document as a PDF made by the server, to mail or file (the A4 page stays).
+async function downloadPdf(banner) {
+  const button = $("download-pdf");
+  button.disabled = true;
+  try {
+    const { blob, filename } = await api.planPdf(param("plan"), kind());
+    saveFile(blob, filename);
+  } catch (err) {
+    feedback.show("bad", banner, errorText(err));
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function main() {
   startPage({ onLanguage: render, uploads: false, badge: false });
   $("print").addEventListener("click", () => window.print());
   const banner = $("banner");
+  $("download-pdf").addEventListener("click", () => downloadPdf(banner));
   const planId = param("plan");
   if (planId) $("back").href = `receiving.html?plan=${encodeURIComponent(planId)}`;
   render();

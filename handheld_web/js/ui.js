@@ -100,6 +100,17 @@ export function normaliseDate(text) {
   return date.toISOString().slice(0, 10);
 }
 
+/** Hands a file made in the page to the browser's downloads under `filename`. */
+export function saveFile(blob, filename) {
+  const link = el("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
 /** The page's query parameter `name`, or "". */
 export function param(name) {
   return new URLSearchParams(location.search).get(name) || "";

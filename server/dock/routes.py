@@ -6,14 +6,14 @@ import sqlite3
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import get, post
+from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
 from server.commands import CommandContext
 from server.config import Settings
 from server.declare import command, query
-from server.dock import service
+from server.dock import documents, service
 from server.dock.schemas import (
     Departed,
     DoorProgress,
@@ -285,6 +285,23 @@ def handover(
     return service.handover(conn, settings, list_id)
 
 
+@query(
+    get,
+    "/api/v1/loading-lists/{list_id:int}/handover.pdf",
+    roles=DOCK,
+    answer=Response[bytes],
+    tags=TAGS,
+    media_type="application/pdf",
+    opt={"errors": {409}},  # LIST_NOT_DEPARTED
+)
+def handover_pdf(
+    conn: sqlite3.Connection, list_id: ListId, settings: NamedDependency[Settings]
+) -> Response[bytes]:
+    """The handover record (交接单) of a departed truck as an A4 PDF."""
+    pdf, disposition = documents.handover_file(conn, settings, list_id)
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
+
+
 route_handlers = [
     create_list,
     lists,
@@ -299,4 +316,5 @@ route_handlers = [
     release_door,
     depart,
     handover,
+    handover_pdf,
 ]

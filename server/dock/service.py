@@ -43,6 +43,7 @@ from server.dock.schemas import (
     RemovedParcel,
     Site,
 )
+from server.documents.handover import handover_pdf_path
 from server.error_codes import ERR, ErrorCode
 from server.errors import InvalidInput, NotFound
 from server.ledger.service import move_contents
@@ -630,8 +631,10 @@ def depart(
     handed_over = handover(conn, settings, list_id)
     record = msgspec.to_builtins(handed_over)
     slip = _queue_handover_slip(conn, ctx, settings, row["door"], record)
-    # The handover record less what only the floor's copy shows (site, door, who departed).
-    append_event(conn, ctx, "loading_list.departed", msgspec.convert(record, LoadingListDeparted))
+    # The handover record less what only the floor's copy shows (site, door, who departed),
+    # and where its PDF is.
+    event = {**record, "pdf_path": handover_pdf_path(list_id)}
+    append_event(conn, ctx, "loading_list.departed", msgspec.convert(event, LoadingListDeparted))
     return Departed(**msgspec.structs.asdict(handed_over), print_job=slip)
 
 

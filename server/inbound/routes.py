@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import get, post
+from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, QueryParameter, RawBody
 
@@ -15,7 +15,7 @@ from server.commands import CommandContext
 from server.config import Settings, site_today
 from server.declare import command, query
 from server.fields import Code
-from server.inbound import plan_import, service
+from server.inbound import documents, plan_import, service
 from server.inbound.schemas import (
     CheckIn,
     CloseReceipt,
@@ -251,6 +251,42 @@ def receipt(conn: sqlite3.Connection, plan_id: PlanId) -> ReceiptDocument:
     return service.receipt_document(conn, plan_id)
 
 
+PDF = "application/pdf"
+
+
+@query(
+    get,
+    "/api/v1/plans/{plan_id:int}/receipt.pdf",
+    roles=PLAN_READERS,
+    answer=Response[bytes],
+    tags=TAGS,
+    media_type=PDF,
+    opt={"errors": {409}},  # PLAN_NOT_CLOSED
+)
+def receipt_pdf(
+    conn: sqlite3.Connection, plan_id: PlanId, settings: NamedDependency[Settings]
+) -> Response[bytes]:
+    """The warehouse receipt (进仓单) of a closed plan as an A4 PDF; PLAN_NOT_CLOSED before."""
+    pdf, disposition = documents.plan_pdf(conn, settings, plan_id, "receipt")
+    return Response(pdf, media_type=PDF, headers={"Content-Disposition": disposition})
+
+
+@query(
+    get,
+    "/api/v1/plans/{plan_id:int}/tally.pdf",
+    roles=PLAN_READERS,
+    answer=Response[bytes],
+    tags=TAGS,
+    media_type=PDF,
+)
+def tally_pdf(
+    conn: sqlite3.Connection, plan_id: PlanId, settings: NamedDependency[Settings]
+) -> Response[bytes]:
+    """The tally record (理货单) of a plan as an A4 PDF; a draft until the plan is closed."""
+    pdf, disposition = documents.plan_pdf(conn, settings, plan_id, "tally")
+    return Response(pdf, media_type=PDF, headers={"Content-Disposition": disposition})
+
+
 route_handlers = [
     put_plan,
     import_plans,
@@ -264,4 +300,6 @@ route_handlers = [
     receive,
     close,
     receipt,
+    receipt_pdf,
+    tally_pdf,
 ]

@@ -21,6 +21,7 @@ from server import clock
 from server.barcodes import Scan, gtin_candidates, read_scan
 from server.commands import CommandContext, append_event
 from server.config import InboundSettings
+from server.documents.receipt import receipt_pdf_path
 from server.error_codes import ERR, ErrorCode
 from server.inbound.schemas import (
     AirTransport,
@@ -738,6 +739,7 @@ def close_receipt(
             # Converted, not copied: a line the contract would not accept fails here.
             lines=msgspec.convert(msgspec.to_builtins(document.tally), list[ReceiptLine]),
             received_lots=document.received_lots,
+            pdf_path=receipt_pdf_path(plan_id),
         ),
     )
     return document

@@ -190,6 +190,14 @@ class ReceiptClosed(Struct, kw_only=True):
     received_lots: Annotated[
         list[ReceivedLot], Meta(description="What was received, per lot, condition, location")
     ]
+    pdf_path: Annotated[
+        str,
+        Meta(
+            description="The warehouse receipt as an A4 PDF: its path on the site's server, "
+            "to GET with the OMS token (see Documents). Empty in events written before "
+            "the server made PDFs"
+        ),
+    ] = ""
 
 
 # -- stock -------------------------------------------------------------------------------
@@ -425,6 +433,14 @@ class LoadingListDeparted(Struct, kw_only=True):
     expected_weight_g: Annotated[
         int, Meta(description="The weight the list expected, grams (given, else planned)")
     ]
+    pdf_path: Annotated[
+        str,
+        Meta(
+            description="The handover record as an A4 PDF: its path on the site's server "
+            "(read by dock users and supervisors; see Documents). Empty in events written "
+            "before the server made PDFs"
+        ),
+    ] = ""
 
 
 # -- the registry ------------------------------------------------------------------------
@@ -541,6 +557,7 @@ RECEIPT_EXAMPLE: dict[str, Any] = {
         }
         for condition, location, quantity in (("good", "DOCK-01", 34), ("damaged", "QUAR-01", 1))
     ],
+    "pdf_path": "/api/v1/plans/12/receipt.pdf",
 }
 
 DEPARTED_EXAMPLE: dict[str, Any] = {
@@ -576,6 +593,7 @@ DEPARTED_EXAMPLE: dict[str, Any] = {
     ],
     "loaded_weight_g": 2090,
     "expected_weight_g": 2090,
+    "pdf_path": "/api/v1/loading-lists/31/handover.pdf",
 }
 
 CONTRACT: dict[str, EventType] = {
@@ -923,6 +941,24 @@ the OMS may already hold. The epoch keeps their keys apart.
   it must read again from that seq: paging by `seq` alone would pass over the new events.
 """
 
+DOCUMENTS = """\
+The paper of a receipt and of a departure is on the site's server as A4 PDF files (Chinese
+with English labels), and the events name them by path (`pdf_path`): prefix it with the
+site server's address, e.g. `https://floor.site1.example:8443/api/v1/plans/12/receipt.pdf`.
+
+- The OMS authenticates as it does for every call to the floor: `Authorization: Bearer
+  <token>` with an OMS API token an admin made on the site (admin page, "tokens", kind
+  `oms`). That token reads `GET /api/v1/plans/{id}/receipt.pdf` (the warehouse receipt,
+  in `receipt.closed`) and `GET /api/v1/plans/{id}/tally.pdf` (the tally record).
+- `GET /api/v1/loading-lists/{id}/handover.pdf` (in `loading_list.departed`) is read by the
+  dock and supervisors, as the handover page; an OMS token is refused it (403): the event
+  itself carries every fact of the handover record.
+- The answer is `application/pdf` with `Content-Disposition: attachment` and a file name
+  such as `receipt-ASN-20261123-01.pdf` (`filename*`: `进仓单-ASN-20261123-01.pdf`). Each GET
+  draws the document from the floor's records at that moment, with the print time in its
+  footer.
+"""
+
 
 def _slug(heading: str) -> str:
     """The anchor GitHub gives a heading."""
@@ -1044,6 +1080,9 @@ def render_markdown() -> str:
         "",
         VERSIONING,
         "",
+        "## Documents",
+        "",
+        DOCUMENTS,
         "## Event types",
         "",
         "| type | version | payload | description |",

@@ -258,7 +258,8 @@ def _check_call(case: Any, site: FuzzSite, role: str) -> None:
     note = (
         f"\n--- {operation} as {role} -> {response.status_code}\n"
         f"{_describe(case, headers)}\n"
-        f"response: {response.text[:1000]}\n"
+        # Lossy: a PDF or PNG answer is bytes, and the note is only read on a failure.
+        f"response: {response.text_lossy()[:1000]}\n"
         f"server log:\n{server_log or '(nothing)'}"
     )
 

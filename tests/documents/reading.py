@@ -1,0 +1,41 @@
+"""Reading the floor's PDFs back as a reader would: pages, size and text (pypdf)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pypdf
+
+A4_POINTS = (595.28, 841.89)
+
+
+@dataclass(frozen=True)
+class ReadPdf:
+    pages: int
+    sizes: list[tuple[float, float]]
+    text: str  # every page's text, whitespace removed
+    title: str
+
+    def has(self, *parts: str) -> bool:
+        return all(_squeezed(part) in self.text for part in parts)
+
+    def order(self, *parts: str) -> list[int]:
+        return [self.text.index(_squeezed(part)) for part in parts]
+
+
+def _squeezed(text: str) -> str:
+    # pypdf reads the CJK font's glyphs with a space after each (and fpdf2 wraps long
+    # cells): the text is compared with all whitespace removed.
+    return "".join(text.replace("\x00", "").split())
+
+
+def read_pdf(data: bytes) -> ReadPdf:
+    assert data.startswith(b"%PDF-"), data[:20]
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return ReadPdf(
+        pages=len(reader.pages),
+        sizes=[(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages],
+        text="".join(_squeezed(page.extract_text()) for page in reader.pages),
+        title=str((reader.metadata or {}).get("/Title", "")),
+    )
