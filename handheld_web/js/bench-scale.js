@@ -1,8 +1,8 @@
-// The live weight of a pack bench's scale on the packing page: asked a few times a second,
-// only while the page is on screen and an order is open, and shown big in kg with a
-// stable/moving mark in words (never by colour alone), net and tare, or the scale's state
-// (no scale at this bench, unplugged, not answering, an old reading).
-// Its strings are in strings/packing.js, which the packing page loads first.
+// The live weight of a pack bench's scale on the packing page and on the station's own
+// page: asked a few times a second, only while the page is on screen and an order is open,
+// and shown big in kg with a stable/moving mark in words (never by colour alone), net and
+// tare, or the scale's state (no scale at this bench, unplugged, not answering, an old
+// reading). Both pages have the same `#scale-*` parts; its strings are the shared ones.
 
 import * as api from "./api.js";
 import { t } from "./i18n.js";
@@ -63,6 +63,11 @@ export class BenchScale {
   /** How long the scale has shown the same stable weight, in ms. */
   stableFor() {
     return this.stableGrams() === null ? 0 : performance.now() - this.stableSince;
+  }
+
+  /** The stable weight settled at or after `since` (a performance.now() time). */
+  settledSince(since) {
+    return this.stableGrams() !== null && this.stableSince >= since;
   }
 
   shouldAsk() {
