@@ -383,13 +383,20 @@ def test_auto_take_weighs_only_after_the_last_item_and_never_packs_a_weight_left
         route.fulfill(response=answer, json=config)
 
     def readings_go_by(count: int = 6) -> None:
-        """`count` more readings asked by the page: well past the moment auto-take waits."""
+        """`count` more readings asked by the page, well past the moment auto-take waits,
+        or until a pack is sent (the page stops asking once it has packed)."""
+        sent = len(packs)
         for _ in range(count):
             with page.expect_request(
-                lambda r: r.method == "GET" and r.url.endswith(f"/stations/{BENCH}/weight"),
+                lambda r: (
+                    (r.method == "GET" and r.url.endswith(f"/stations/{BENCH}/weight"))
+                    or (r.method == "POST" and r.url.endswith("/pack"))
+                ),
                 timeout=15_000,
             ):
                 pass
+            if len(packs) > sent:
+                return
 
     page.route("**/api/v1/client-config", auto_take)
     page.add_init_script(f"sessionStorage.setItem('bondfloor.token', {tokens('pack01')!r})")
