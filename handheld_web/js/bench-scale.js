@@ -17,6 +17,38 @@ export function kilograms(grams) {
   return (grams / 1000).toFixed(3);
 }
 
+/** The weight the open order's parcel should have (`expected`: null when none is known). */
+export function showExpectedWeight(line, expected) {
+  line.hidden = !expected;
+  if (expected && expected.expected_weight_g !== null) {
+    line.dataset.expected = String(expected.expected_weight_g);
+    line.textContent = t("pack.expected", {
+      expected: kilograms(expected.expected_weight_g),
+      min: kilograms(expected.min_g),
+      max: kilograms(expected.max_g),
+    });
+  } else if (expected) {
+    line.dataset.expected = "";
+    line.textContent = t("pack.expected.unknown", { skus: expected.unknown_skus.join(", ") });
+  }
+}
+
+/** A weight refused as outside the expected range (`details` of WEIGHT_OUTSIDE_EXPECTED),
+ *  in words with the range, and the confirm button that packs it anyway; none: hidden. */
+export function showWeightWarning(details) {
+  const box = document.getElementById("weight-warn");
+  box.hidden = !details;
+  if (!details) return;
+  box.querySelector("#weight-warn-text").textContent = t("pack.weight.outside", {
+    weight: kilograms(details.weight_g),
+    min: kilograms(details.min_g),
+    max: kilograms(details.max_g),
+  });
+  box.querySelector("#weight-confirm").textContent = t("pack.weight.confirm", {
+    weight: kilograms(details.weight_g),
+  });
+}
+
 export class BenchScale {
   /** `panel` is the scale section; `onChange(scale)` runs after every reading. */
   constructor(panel, onChange) {

@@ -102,7 +102,7 @@ const TEXTS = {
   "pack.done.title": { zh: "包裹完成", en: "Parcel done" },
   "pack.lot_mismatch": { zh: "{sku} 的批次 {lot} 不是为此订单拣的", en: "Lot {lot} of {sku} was not picked for this order" },
   "pack.incomplete": { zh: "还差：{missing}", en: "Missing: {missing}" },
-  // A bench's scale (bench-scale.js: the packing page and the station's own page)
+  // A bench's scale and the expected weight (the packing page and the station's own page)
   "pack.scale.title": { zh: "电子秤", en: "Scale" },
   "pack.scale.stable": { zh: "✓ 稳定", en: "✓ Stable" },
   "pack.scale.moving": { zh: "～ 不稳定，请稍候", en: "~ Moving, wait" },
@@ -120,6 +120,8 @@ const TEXTS = {
     en: "{weight} kg is outside the expected {min}–{max} kg: check the parcel and weigh again, or confirm",
   },
   "pack.weight.confirm": { zh: "确认按 {weight} kg 打包", en: "Pack at {weight} kg" },
+  "pack.expected": { zh: "预计 {expected} kg（{min}–{max}）", en: "Expected {expected} kg ({min}–{max})" },
+  "pack.expected.unknown": { zh: "预计重量未知：{skus} 没有重量资料", en: "Expected weight unknown: no weight for {skus}" },
   "orders.tote": { zh: "箱 {tote}", en: "Tote {tote}" },
   "printers.state.online": { zh: "在线", en: "Online" },
   "printers.state.unavailable": { zh: "不可用，重试中", en: "Unavailable, retrying" },

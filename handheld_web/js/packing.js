@@ -28,7 +28,7 @@ import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, number, param, setParams } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
 import { openWork } from "./open-work.js";
-import { BenchScale, kilograms } from "./bench-scale.js";
+import { BenchScale, showExpectedWeight, showWeightWarning } from "./bench-scale.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -188,30 +188,8 @@ function render() {
 
 /** The weight the parcel should have, and the warning of a weight outside it. */
 function renderWeight() {
-  const expected = order.weight;
-  const line = $("expected");
-  line.hidden = !expected;
-  if (expected && expected.expected_weight_g !== null) {
-    line.dataset.expected = String(expected.expected_weight_g);
-    line.textContent = t("pack.expected", {
-      expected: kilograms(expected.expected_weight_g),
-      min: kilograms(expected.min_g),
-      max: kilograms(expected.max_g),
-    });
-  } else if (expected) {
-    line.dataset.expected = "";
-    line.textContent = t("pack.expected.unknown", { skus: expected.unknown_skus.join(", ") });
-  }
-  $("weight-warn").hidden = !weightWarn;
-  if (weightWarn) {
-    const d = weightWarn.details;
-    $("weight-warn-text").textContent = t("pack.weight.outside", {
-      weight: kilograms(d.weight_g),
-      min: kilograms(d.min_g),
-      max: kilograms(d.max_g),
-    });
-    $("weight-confirm").textContent = t("pack.weight.confirm", { weight: kilograms(d.weight_g) });
-  }
+  showExpectedWeight($("expected"), order.weight);
+  showWeightWarning(weightWarn?.details);
 }
 
 function waitingElement(row) {

@@ -30,7 +30,7 @@ import { errorText, language, t } from "./i18n.js";
 import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, number, param, setParams } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
-import { BenchScale, kilograms } from "./bench-scale.js";
+import { BenchScale, showExpectedWeight, showWeightWarning } from "./bench-scale.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -368,6 +368,7 @@ function renderOrder() {
   const complete = items.every((item) => item.packed >= item.ordered);
   const weighing = complete && order.state === "picked";
   $("weigh").hidden = !weighing;
+  showExpectedWeight($("expected"), view.expected_weight);
   renderWeightWarning();
   scale.setStation(view.name);
   // Only a station that names a scale asks for its weight: elsewhere the weight is typed.
@@ -376,15 +377,7 @@ function renderOrder() {
 
 /** A weight outside the order's expected range: the range in words and the confirm. */
 function renderWeightWarning() {
-  $("weight-warn").hidden = !weightWarn;
-  if (!weightWarn) return;
-  const d = weightWarn.details;
-  $("weight-warn-text").textContent = t("pack.weight.outside", {
-    weight: kilograms(d.weight_g),
-    min: kilograms(d.min_g),
-    max: kilograms(d.max_g),
-  });
-  $("weight-confirm").textContent = t("pack.weight.confirm", { weight: kilograms(d.weight_g) });
+  showWeightWarning(weightWarn?.details);
 }
 
 /** The scale's stable weight into the weight field (the packer's tap). */

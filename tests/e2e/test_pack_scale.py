@@ -308,7 +308,8 @@ def test_the_station_page_shows_the_scale_takes_its_weight_and_confirms_one_outs
     for sku, quantity in outbound.order_items(db, order["id"]):
         for _ in range(quantity):
             station_scan(agent, outbound.ean_of(db, sku))
-    heavy = expected_weight(db, order) * 2 + 500
+    grams = expected_weight(db, order)
+    heavy = grams * 2 + 500
     reading(agent, heavy, stable=False)
     SHOTS.mkdir(exist_ok=True)
     page.add_init_script(f"sessionStorage.setItem('bondfloor.token', {tokens('pack01')!r})")
@@ -320,6 +321,8 @@ def test_the_station_page_shows_the_scale_takes_its_weight_and_confirms_one_outs
     expect(page.locator("#scale-weight")).to_have_text(kg(heavy))
     expect(page.locator("#scale-mark")).to_contain_text("不稳定")
     expect(page.locator("#scale-take")).to_be_disabled()
+    expect(page.locator("#expected")).to_have_attribute("data-expected", str(grams))
+    expect(page.locator("#expected")).to_contain_text(f"预计 {kg(grams)} kg")
     reading(agent, heavy, stable=True)
     expect(page.locator("#scale-mark")).to_have_attribute("data-stable", "yes")
     page.locator("#scale-take").click()

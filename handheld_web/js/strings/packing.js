@@ -42,8 +42,4 @@ addTexts({
   "pack.waiting.empty": { zh: "暂无待打包的周转箱", en: "No totes waiting to be packed" },
   "pack.waiting.priority": { zh: "加急", en: "Priority" },
   "pack.waiting.cutoff": { zh: "截单 {time}", en: "Cut-off {time}" },
-
-  // The expected weight of the open order (the scale's words are shared: bench-scale.js)
-  "pack.expected": { zh: "预计 {expected} kg（{min}–{max}）", en: "Expected {expected} kg ({min}–{max})" },
-  "pack.expected.unknown": { zh: "预计重量未知：{skus} 没有重量资料", en: "Expected weight unknown: no weight for {skus}" },
 });
