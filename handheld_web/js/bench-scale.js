@@ -60,7 +60,7 @@ export class BenchScale {
     this.takeAllowed = false;
     this.reading = null; // the last answer, or null before the first one
     this.absent = false; // no such route or station: nothing to show
-    this.stableSince = 0; // when the current stable weight first came (ms), or 0
+    this.stableSince = 0; // when the stable weight first came (ms); 0: none; -Infinity: unseen
     this.timer = null;
     this.asking = false;
     document.addEventListener("visibilitychange", () => this.kick());
@@ -137,11 +137,14 @@ export class BenchScale {
   }
 
   take(answer) {
+    const first = this.reading === null;
     const before = this.stableGrams();
     this.reading = { ...answer, state: STATES.has(answer.state) ? answer.state : "stale" };
     const now = this.stableGrams();
     if (now === null) this.stableSince = 0;
-    else if (now !== before) this.stableSince = performance.now();
+    // Stable in the first reading: it settled at a time nobody saw (the last parcel may
+    // still be on the scale), before anything this page did.
+    else if (now !== before) this.stableSince = first ? -Infinity : performance.now();
   }
 
   render() {

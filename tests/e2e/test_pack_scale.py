@@ -218,16 +218,19 @@ def test_the_pack_page_takes_the_scales_stable_weight_warns_out_of_range_and_aut
     event = packed_event(db, warned)
     assert event is not None and (event["weight_g"], event["weight_confirmed"]) == (heavy, True)
 
-    # 4. Where the site packs by itself: stable a moment, every item in, and it is packed.
-    def auto_take(route: Route) -> None:
-        answer = route.fetch()
-        config = answer.json()
-        config["packing"]["scale_take"] = "auto"
-        route.fulfill(response=answer, json=config)
-
+    # 4. Where the site packs by itself: every item in, a weight that settles on the scale
+    # and stays a moment, and it is packed. One already there when the page opened may be
+    # the last parcel, never taken off: it waits for a tap, or for the scale to move.
+    packs = pack_requests(page)
     page.route("**/api/v1/client-config", auto_take)
     reading(agent, expected[auto], stable=True)
     page.goto(f"/packing.html?order={auto}")
+    expect(page.locator("#scale-mark")).to_have_attribute("data-stable", "yes")
+    readings_go_by(page, packs)
+    assert packs == [], "packed a weight that was on the scale before the page opened"
+    reading(agent, expected[auto], stable=False)
+    expect(page.locator("#scale-mark")).to_have_attribute("data-stable", "no")
+    reading(agent, expected[auto], stable=True)
     expect(page.locator("#done")).to_be_visible(timeout=15_000)
     expect(page.locator("#done-waybill")).to_have_text(orders[2]["waybill_no"])
     event = packed_event(db, auto)
@@ -264,6 +267,41 @@ def test_a_bench_without_a_scale_says_so_and_the_weight_is_typed(
     inbound.expect_feedback(page, "good", before, "已打包")
     event = packed_event(db, order["order_no"])
     assert event is not None and (event["weight_g"], event["weight_confirmed"]) == (grams, False)
+
+
+def auto_take(route: Route) -> None:
+    """The client config of a site that packs by itself once the weight is stable."""
+    answer = route.fetch()
+    config = answer.json()
+    config["packing"]["scale_take"] = "auto"
+    route.fulfill(response=answer, json=config)
+
+
+def pack_requests(page: Page) -> list[str]:
+    """The pack calls the page sends from now on, as they go."""
+    packs: list[str] = []
+    page.on(
+        "request",
+        lambda r: packs.append(r.url) if r.method == "POST" and r.url.endswith("/pack") else None,
+    )
+    return packs
+
+
+def readings_go_by(page: Page, packs: list[str], count: int = 6) -> None:
+    """`count` more readings asked by the page, well past the moment auto-take waits, or
+    until a pack is sent (the page stops asking once it has packed)."""
+    sent = len(packs)
+    for _ in range(count):
+        with page.expect_request(
+            lambda r: (
+                (r.method == "GET" and r.url.endswith(f"/stations/{BENCH}/weight"))
+                or (r.method == "POST" and r.url.endswith("/pack"))
+            ),
+            timeout=15_000,
+        ):
+            pass
+        if len(packs) > sent:
+            return
 
 
 def picked_orders(
@@ -373,34 +411,7 @@ def test_auto_take_weighs_only_after_the_last_item_and_never_packs_a_weight_left
     short_g = scan_everything(api, db, short, leave_out=1)
     last_sku = outbound.order_items(db, short["id"])[-1][0]
     full_g = scan_everything(api, db, full)
-    packs: list[str] = []
-    page.on(
-        "request",
-        lambda r: packs.append(r.url) if r.method == "POST" and r.url.endswith("/pack") else None,
-    )
-
-    def auto_take(route: Route) -> None:
-        answer = route.fetch()
-        config = answer.json()
-        config["packing"]["scale_take"] = "auto"
-        route.fulfill(response=answer, json=config)
-
-    def readings_go_by(count: int = 6) -> None:
-        """`count` more readings asked by the page, well past the moment auto-take waits,
-        or until a pack is sent (the page stops asking once it has packed)."""
-        sent = len(packs)
-        for _ in range(count):
-            with page.expect_request(
-                lambda r: (
-                    (r.method == "GET" and r.url.endswith(f"/stations/{BENCH}/weight"))
-                    or (r.method == "POST" and r.url.endswith("/pack"))
-                ),
-                timeout=15_000,
-            ):
-                pass
-            if len(packs) > sent:
-                return
-
+    packs = pack_requests(page)
     page.route("**/api/v1/client-config", auto_take)
     page.add_init_script(f"sessionStorage.setItem('bondfloor.token', {tokens('pack01')!r})")
     page.add_init_script(f"localStorage.setItem('bondfloor.station', {BENCH!r})")
@@ -410,14 +421,14 @@ def test_auto_take_weighs_only_after_the_last_item_and_never_packs_a_weight_left
     page.goto(f"/packing.html?order={short['order_no']}")
     expect(page.locator("#order-no")).to_have_text(short["order_no"])
     expect(page.locator("body")).to_have_attribute("data-step", "items")
-    readings_go_by()
+    readings_go_by(page, packs)
     assert packs == []
 
     # 2. The last item scanned while the scale shows what it showed before: that weight
     # may lack the item, so it waits for a tap, or for a weight that settles afterwards.
     inbound.scan_expecting(page, outbound.ean_of(db, last_sku), "good")
     expect(page.locator("#weigh")).to_be_visible()
-    readings_go_by()
+    readings_go_by(page, packs)
     assert packs == [], "packed a weight read before the last item was scanned"
     expect(page.locator("#scale-take")).to_be_enabled()
     reading(agent, short_g, stable=False)
@@ -433,7 +444,7 @@ def test_auto_take_weighs_only_after_the_last_item_and_never_packs_a_weight_left
     inbound.scan_expecting(page, full_tote, "good")
     expect(page.locator("#order-no")).to_have_text(full["order_no"])
     expect(page.locator("#weigh")).to_be_visible()
-    readings_go_by()
+    readings_go_by(page, packs)
     assert len(packs) == 1, "packed the weight of the parcel before"
     expect(page.locator("#weight-warn")).to_be_hidden()
     reading(agent, 0, stable=False)
