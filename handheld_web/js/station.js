@@ -808,6 +808,7 @@ async function pack({ confirmed = false } = {}) {
   submit.disabled = true;
   $("weight-confirm").disabled = true;
   packing = true;
+  scale.setActive(Boolean(view.scales?.length), false); // no take while the pack is on its way
   note("pending", () => t("common.sending"), () => `${order.order_no} · ${number(weight)} g`);
   try {
     const made = await api.sendCommand(stationPath("pack"), body, packAttempt.key);
