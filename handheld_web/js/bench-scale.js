@@ -1,8 +1,8 @@
-// The live weight of a pack bench's scale on the packing page: asked a few times a second,
-// only while the page is on screen and an order is open, and shown big in kg with a
-// stable/moving mark in words (never by colour alone), net and tare, or the scale's state
-// (no scale at this bench, unplugged, not answering, an old reading).
-// Its strings are in strings/packing.js, which the packing page loads first.
+// The live weight of a pack bench's scale on the packing page and on the station's own
+// page: asked a few times a second, only while the page is on screen and an order is open,
+// and shown big in kg with a stable/moving mark in words (never by colour alone), net and
+// tare, or the scale's state (no scale at this bench, unplugged, not answering, an old
+// reading). Both pages have the same `#scale-*` parts; its strings are the shared ones.
 
 import * as api from "./api.js";
 import { t } from "./i18n.js";
@@ -17,6 +17,38 @@ export function kilograms(grams) {
   return (grams / 1000).toFixed(3);
 }
 
+/** The weight the open order's parcel should have (`expected`: null when none is known). */
+export function showExpectedWeight(line, expected) {
+  line.hidden = !expected;
+  if (expected && expected.expected_weight_g !== null) {
+    line.dataset.expected = String(expected.expected_weight_g);
+    line.textContent = t("pack.expected", {
+      expected: kilograms(expected.expected_weight_g),
+      min: kilograms(expected.min_g),
+      max: kilograms(expected.max_g),
+    });
+  } else if (expected) {
+    line.dataset.expected = "";
+    line.textContent = t("pack.expected.unknown", { skus: expected.unknown_skus.join(", ") });
+  }
+}
+
+/** A weight refused as outside the expected range (`details` of WEIGHT_OUTSIDE_EXPECTED),
+ *  in words with the range, and the confirm button that packs it anyway; none: hidden. */
+export function showWeightWarning(details) {
+  const box = document.getElementById("weight-warn");
+  box.hidden = !details;
+  if (!details) return;
+  box.querySelector("#weight-warn-text").textContent = t("pack.weight.outside", {
+    weight: kilograms(details.weight_g),
+    min: kilograms(details.min_g),
+    max: kilograms(details.max_g),
+  });
+  box.querySelector("#weight-confirm").textContent = t("pack.weight.confirm", {
+    weight: kilograms(details.weight_g),
+  });
+}
+
 export class BenchScale {
   /** `panel` is the scale section; `onChange(scale)` runs after every reading. */
   constructor(panel, onChange) {
@@ -28,7 +60,7 @@ export class BenchScale {
     this.takeAllowed = false;
     this.reading = null; // the last answer, or null before the first one
     this.absent = false; // no such route or station: nothing to show
-    this.stableSince = 0; // when the current stable weight first came (ms), or 0
+    this.stableSince = 0; // when the stable weight first came (ms); 0: none; -Infinity: unseen
     this.timer = null;
     this.asking = false;
     document.addEventListener("visibilitychange", () => this.kick());
@@ -63,6 +95,11 @@ export class BenchScale {
   /** How long the scale has shown the same stable weight, in ms. */
   stableFor() {
     return this.stableGrams() === null ? 0 : performance.now() - this.stableSince;
+  }
+
+  /** The stable weight settled at or after `since` (a performance.now() time). */
+  settledSince(since) {
+    return this.stableGrams() !== null && this.stableSince >= since;
   }
 
   shouldAsk() {
@@ -100,11 +137,14 @@ export class BenchScale {
   }
 
   take(answer) {
+    const first = this.reading === null;
     const before = this.stableGrams();
     this.reading = { ...answer, state: STATES.has(answer.state) ? answer.state : "stale" };
     const now = this.stableGrams();
     if (now === null) this.stableSince = 0;
-    else if (now !== before) this.stableSince = performance.now();
+    // Stable in the first reading: it settled at a time nobody saw (the last parcel may
+    // still be on the scale), before anything this page did.
+    else if (now !== before) this.stableSince = first ? -Infinity : performance.now();
   }
 
   render() {

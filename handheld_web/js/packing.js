@@ -13,8 +13,10 @@
 //
 // At a bench with a scale the live weight shows while the order is open: one tap takes
 // the stable weight into the weight field, or, where the site packs by itself
-// (`scale_take = "auto"`), the parcel is packed once every item is in and the weight has
-// stayed stable a moment. A weight outside the order's expected range is refused once
+// (`scale_take = "auto"`), the parcel is packed once every item is in and a weight that
+// settled after the last item was scanned has stayed stable a moment: a weight already on
+// the scale before then may lack that item, or be the last parcel not yet taken off, so
+// it is taken only with a tap. A weight outside the order's expected range is refused once
 // with the range; the packer weighs again or confirms.
 
 import "./strings/packing.js"; // first: its strings before any use
@@ -26,7 +28,7 @@ import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, number, param, setParams } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
 import { openWork } from "./open-work.js";
-import { BenchScale, kilograms } from "./bench-scale.js";
+import { BenchScale, showExpectedWeight, showWeightWarning } from "./bench-scale.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -61,6 +63,7 @@ let scaledFor = ""; // the order whose weighing step has shown the scale
 let scaleTake = "tap"; // the site's choice: "tap" or "auto" (client config)
 let packInFlight = false; // a pack is on its way: no second one, no auto-take
 let autoTried = null; // {order_no, grams}: auto-take packs one stable weight once
+let weighingSince = 0; // when every item was in (performance.now()): auto-take weighs after it
 let weightWarn = null; // {weight, details}: outside the expected range, waits for a confirm
 const orderKept = openWork("packing"); // the order open at the bench, back after a reload
 const keptAtLoad = orderKept.load(); // read before the first render keeps the page's state
@@ -145,7 +148,10 @@ function render() {
   }
   $("weigh").hidden = step !== "weigh";
   // All items in: bring the scale, the weight and the pack button on screen.
-  if (step === "weigh" && shownStep !== "weigh") $("pack-submit").scrollIntoView({ block: "nearest" });
+  if (step === "weigh" && shownStep !== "weigh") {
+    $("pack-submit").scrollIntoView({ block: "nearest" });
+    weighingSince = performance.now();
+  }
   shownStep = step;
   if (packing) renderWeight();
   scale?.setStation(station);
@@ -182,30 +188,8 @@ function render() {
 
 /** The weight the parcel should have, and the warning of a weight outside it. */
 function renderWeight() {
-  const expected = order.weight;
-  const line = $("expected");
-  line.hidden = !expected;
-  if (expected && expected.expected_weight_g !== null) {
-    line.dataset.expected = String(expected.expected_weight_g);
-    line.textContent = t("pack.expected", {
-      expected: kilograms(expected.expected_weight_g),
-      min: kilograms(expected.min_g),
-      max: kilograms(expected.max_g),
-    });
-  } else if (expected) {
-    line.dataset.expected = "";
-    line.textContent = t("pack.expected.unknown", { skus: expected.unknown_skus.join(", ") });
-  }
-  $("weight-warn").hidden = !weightWarn;
-  if (weightWarn) {
-    const d = weightWarn.details;
-    $("weight-warn-text").textContent = t("pack.weight.outside", {
-      weight: kilograms(d.weight_g),
-      min: kilograms(d.min_g),
-      max: kilograms(d.max_g),
-    });
-    $("weight-confirm").textContent = t("pack.weight.confirm", { weight: kilograms(d.weight_g) });
-  }
+  showExpectedWeight($("expected"), order.weight);
+  showWeightWarning(weightWarn?.details);
 }
 
 function waitingElement(row) {
@@ -335,6 +319,7 @@ function showOrder(found) {
   stop = null;
   weightWarn = null;
   autoTried = null;
+  shownStep = ""; // another order: its weighing starts when its items are in
   step = isComplete(found) ? "weigh" : "items";
   weightField.value = "";
   setParams({ order: found.order_no });
@@ -497,6 +482,7 @@ function onScaleReading() {
   if (scaleTake !== "auto" || step !== "weigh" || !order || packInFlight) return;
   const grams = scale.stableGrams();
   if (grams === null || scale.stableFor() < AUTO_STABLE_MS) return;
+  if (!scale.settledSince(weighingSince)) return; // on the scale before the last item: tap it
   if (weightWarn?.weight === grams) return; // refused as it is: the packer confirms or changes it
   if (autoTried?.order_no === order.order_no && autoTried.grams === grams) return;
   autoTried = { order_no: order.order_no, grams };

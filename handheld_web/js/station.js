@@ -7,7 +7,11 @@
 // for each scan made after the page opened; the station itself (who is signed in, the
 // open order, its agent) is read again after every new scan and every few seconds.
 //
-//   pack bench       the open order with packed/ordered per item; all in: weigh and pack
+//   pack bench       the open order with packed/ordered per item; all in: weigh and pack.
+//                    Where the station names a scale, its live weight shows and one tap
+//                    takes the stable weight (bench-scale.js, as on the packing page); a
+//                    weight outside the order's expected range is refused once with the
+//                    range, and the packer weighs again or confirms it
 //   printer station  the last parcel scanned with its labels, and a reprint with a reason
 //   dock door        the truck loading there (plate, loaded/planned), links to the dock
 //                    check-out and the door's screen; the fixed scanner checks out: the
@@ -26,6 +30,7 @@ import { errorText, language, t } from "./i18n.js";
 import { ScanInput, showScanPrompt } from "./scan-input.js";
 import { dateTime, el, keepScanFocus, number, param, setParams } from "./ui.js";
 import { speaker, startPage } from "./shell.js";
+import { BenchScale, showExpectedWeight, showWeightWarning } from "./bench-scale.js";
 
 const $ = (id) => document.getElementById(id);
 const banner = $("banner");
@@ -72,7 +77,10 @@ let polls = 0;
 let timer = null;
 let live = { ok: false, at: null, error: "" };
 let done = null; // the parcel packed on this page: {waybill_no, lane, print_job}
-let packAttempt = null; // {orderNo, weight, key}: a retry of the same pack replays its answer
+let packAttempt = null; // {orderNo, weight, confirmed, key}: a retry of the same pack replays its answer
+let packing = false; // a pack is on its way: the take button waits
+let weightWarn = null; // {orderNo, weight, details}: outside the expected range, waits for a confirm
+let scale = null; // the bench's scale, where the station names one (bench-scale.js)
 let reprints = []; // copies queued from this page: [{waybill_no, job}]
 let jobUpdates = new Map(); // job id -> the job as last read
 let reprintOpen = false;
@@ -341,9 +349,12 @@ function renderOrder() {
   if (!order) {
     delete panel.dataset.orderNo;
     $("weigh").hidden = true;
+    weightWarn = null;
+    scale.setActive(false, false);
     return;
   }
   if (panel.dataset.orderNo !== order.order_no) weightField.value = "";
+  if (weightWarn && weightWarn.orderNo !== order.order_no) weightWarn = null;
   panel.dataset.orderNo = order.order_no;
   panel.dataset.state = order.state;
   $("order-no").textContent = order.order_no;
@@ -355,7 +366,28 @@ function renderOrder() {
   const items = itemsOf(order);
   $("lines-body").replaceChildren(...items.map((item) => lineElement(item, lastPackedSku(order))));
   const complete = items.every((item) => item.packed >= item.ordered);
-  $("weigh").hidden = !(complete && order.state === "picked");
+  const weighing = complete && order.state === "picked";
+  $("weigh").hidden = !weighing;
+  showExpectedWeight($("expected"), view.expected_weight);
+  renderWeightWarning();
+  scale.setStation(view.name);
+  // Only a station that names a scale asks for its weight: elsewhere the weight is typed.
+  scale.setActive(Boolean(view.scales?.length), weighing && !packing);
+}
+
+/** A weight outside the order's expected range: the range in words and the confirm. */
+function renderWeightWarning() {
+  showWeightWarning(weightWarn?.details);
+}
+
+/** The scale's stable weight into the weight field (the packer's tap). */
+function takeWeight() {
+  const grams = scale.stableGrams();
+  if (grams === null || $("weigh").hidden) return;
+  weightField.value = String(grams);
+  weightWarn = null;
+  renderWeightWarning();
+  $("pack-submit").focus();
 }
 
 function renderDone() {
@@ -619,6 +651,7 @@ async function poll() {
 
 function stopPolling() {
   generation += 1;
+  scale?.setActive(false, false);
   clearTimeout(timer);
   timer = null;
 }
@@ -635,6 +668,7 @@ async function openStation(target) {
   polls = 0;
   done = null;
   packAttempt = null;
+  weightWarn = null;
   reprints = [];
   jobUpdates = new Map();
   atDoor = null;
@@ -753,9 +787,9 @@ async function signInOrOut(action) {
   }
 }
 
-async function pack() {
+async function pack({ confirmed = false } = {}) {
   const order = view?.order;
-  if (!order) return;
+  if (!order || packing) return;
   const text = weightField.value.trim();
   const weight = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isInteger(weight) || weight < 1 || weight > MAX_WEIGHT_G) {
@@ -764,15 +798,22 @@ async function pack() {
     return;
   }
   // The same order and weight again (the answer was lost): the same key, the first answer.
-  if (!packAttempt || packAttempt.orderNo !== order.order_no || packAttempt.weight !== weight) {
-    packAttempt = { orderNo: order.order_no, weight, key: newKey() };
+  const same = packAttempt?.orderNo === order.order_no && packAttempt.weight === weight;
+  if (!same || packAttempt.confirmed !== confirmed) {
+    packAttempt = { orderNo: order.order_no, weight, confirmed, key: newKey() };
   }
+  const body = { weight_g: weight, order_no: order.order_no };
+  if (confirmed) body.weight_confirmed = true;
   const submit = $("pack-submit");
   submit.disabled = true;
+  $("weight-confirm").disabled = true;
+  packing = true;
+  scale.setActive(Boolean(view.scales?.length), false); // no take while the pack is on its way
   note("pending", () => t("common.sending"), () => `${order.order_no} · ${number(weight)} g`);
   try {
-    const made = await api.sendCommand(stationPath("pack"), { weight_g: weight, order_no: order.order_no }, packAttempt.key);
+    const made = await api.sendCommand(stationPath("pack"), body, packAttempt.key);
     packAttempt = null;
+    weightWarn = null;
     done = made;
     weightField.value = "";
     const detail = () => {
@@ -784,10 +825,18 @@ async function pack() {
     refreshSoon();
   } catch (err) {
     if (err.code === "WEIGHT_OUT_OF_RANGE") weightField.focus();
+    if (err.code === "WEIGHT_OUTSIDE_EXPECTED") {
+      weightWarn = { orderNo: order.order_no, weight, details: err.details };
+      renderWeightWarning();
+      $("weight-confirm").focus();
+    }
     tell("bad", () => refusalText(err), () => `${order.order_no} · ${number(weight)} g`);
     if (err.status !== 0) refreshSoon();
   } finally {
     submit.disabled = false;
+    $("weight-confirm").disabled = false;
+    packing = false;
+    if (view) renderOrder();
   }
 }
 
@@ -804,6 +853,7 @@ function relabel() {
 
 async function main() {
   startPage({ onLanguage: relabel });
+  scale = new BenchScale($("scale"), () => {});
   scanInput = new ScanInput($("scan-form"), { onScan });
   keepScanFocus(scanInput, []); // Enter in the weight or the note field submits its form
   $("station-list").addEventListener("click", (e) => {
@@ -820,6 +870,13 @@ async function main() {
   $("weigh").addEventListener("submit", (e) => {
     e.preventDefault();
     pack();
+  });
+  $("scale-take").addEventListener("click", takeWeight);
+  $("weight-confirm").addEventListener("click", () => pack({ confirmed: true }));
+  weightField.addEventListener("input", () => {
+    if (!weightWarn) return;
+    weightWarn = null; // a new weight is checked afresh
+    renderWeightWarning();
   });
   $("reprint-open").addEventListener("click", openReprint);
   $("reprint-cancel").addEventListener("click", () => {

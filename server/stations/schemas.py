@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from msgspec import Struct, field
 
-from server.outbound.schemas import OrderView
+from server.outbound.schemas import ExpectedWeight, OrderView
 
 
 class StationScanRecord(Struct, kw_only=True):
@@ -72,3 +72,5 @@ class StationView(Struct, kw_only=True):
     last_scan_id: int
     agent: AgentState
     scales: list[str] = field(default_factory=list)
+    # What the open order's parcel should weigh, as the packing page shows it (null: none open)
+    expected_weight: ExpectedWeight | None = None

@@ -31,6 +31,7 @@ from server.errors import DomainError, Forbidden, NotFound
 from server.outbound import packing
 from server.outbound.orders import find_order_by_scan, order_view
 from server.outbound.schemas import PackComplete, PackedParcel, PackScan
+from server.outbound.weighing import expected_weight
 from server.stations.agent_link import agent_state
 from server.stations.schemas import (
     AgentState,
@@ -463,6 +464,7 @@ def station_view(conn: sqlite3.Connection, settings: Settings, name: str) -> Sta
         scales=station.scales,
         user=user,
         order=order,
+        expected_weight=expected_weight(conn, settings.outbound, order.id) if order else None,
         last_parcel=LastParcel(**dict(last_parcel)) if last_parcel else None,
         last_scan_id=last or 0,
         agent=AgentState(

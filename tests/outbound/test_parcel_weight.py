@@ -189,7 +189,7 @@ def test_a_weight_in_range_packs_at_once_and_is_not_marked_confirmed(site: Api) 
     assert _packed_event(site, order["order_no"])["weight_confirmed"] is False
 
 
-def test_the_benchs_own_pack_route_refuses_the_same_way_and_takes_the_confirm(
+def test_the_benchs_own_view_shows_the_expected_weight_and_its_pack_refuses_then_confirms(
     site: Api,
 ) -> None:
     add_user(site.db, site.settings, "pk7", ["packer"], badge=BADGE)
@@ -199,6 +199,15 @@ def test_the_benchs_own_pack_route_refuses_the_same_way_and_takes_the_confirm(
     bench.scan("T-1")
     assert bench.scan(SOAP)["outcome"] == "ok"
     assert bench.scan(SOAP)["effect"]["complete"] is True
+    # The station's own page shows what the parcel should weigh, as the pack page does.
+    view = site.get("/api/v1/stations/pack-01", role="packer").json()
+    assert view["expected_weight"] == {
+        "expected_weight_g": 440,
+        "min_g": 390,
+        "max_g": 490,
+        "unknown_skus": [],
+        "checked": True,
+    }
     refused = site.post(
         "/api/v1/stations/pack-01/pack",
         role="packer",
@@ -215,6 +224,7 @@ def test_the_benchs_own_pack_route_refuses_the_same_way_and_takes_the_confirm(
     assert made.status_code == 200, made.text
     assert made.json()["weight_confirmed"] is True
     assert _packed_event(site, order["order_no"])["weight_confirmed"] is True
+    assert site.get("/api/v1/stations/pack-01", role="packer").json()["expected_weight"] is None
 
 
 def _packed_event(site: Api, order_no: str) -> dict[str, Any]:

@@ -42,25 +42,4 @@ addTexts({
   "pack.waiting.empty": { zh: "暂无待打包的周转箱", en: "No totes waiting to be packed" },
   "pack.waiting.priority": { zh: "加急", en: "Priority" },
   "pack.waiting.cutoff": { zh: "截单 {time}", en: "Cut-off {time}" },
-
-  // The bench's scale and the expected weight
-  "pack.scale.title": { zh: "电子秤", en: "Scale" },
-  "pack.scale.stable": { zh: "✓ 稳定", en: "✓ Stable" },
-  "pack.scale.moving": { zh: "～ 不稳定，请稍候", en: "~ Moving, wait" },
-  "pack.scale.net": { zh: "净重 · 皮重 {tare} kg", en: "Net · tare {tare} kg" },
-  "pack.scale.gross": { zh: "毛重", en: "Gross" },
-  "pack.scale.take": { zh: "取稳定重量", en: "Take weight" },
-  "pack.scale.no_scale": { zh: "此打包台没有电子秤：请输入重量", en: "No scale at this bench: type the weight" },
-  "pack.scale.unplugged": { zh: "电子秤已断开：请检查连线，或输入重量", en: "Scale unplugged: check its cable, or type the weight" },
-  "pack.scale.no_answer": { zh: "电子秤无应答：请检查电源，或输入重量", en: "Scale not answering: check its power, or type the weight" },
-  "pack.scale.stale": { zh: "读数已过时（{age} 秒前）：请检查电子秤", en: "Old reading ({age} s ago): check the scale" },
-  "pack.scale.silent": { zh: "电子秤还没有读数：请检查工作站程序", en: "No reading from the scale yet: check the station's agent" },
-  "pack.scale.offline": { zh: "连不上服务器：读不到电子秤", en: "Server not reachable: no scale reading" },
-  "pack.expected": { zh: "预计 {expected} kg（{min}–{max}）", en: "Expected {expected} kg ({min}–{max})" },
-  "pack.expected.unknown": { zh: "预计重量未知：{skus} 没有重量资料", en: "Expected weight unknown: no weight for {skus}" },
-  "pack.weight.outside": {
-    zh: "{weight} kg 不在预计的 {min}–{max} kg 之内：请检查包裹后重新称重，或确认打包",
-    en: "{weight} kg is outside the expected {min}–{max} kg: check the parcel and weigh again, or confirm",
-  },
-  "pack.weight.confirm": { zh: "确认按 {weight} kg 打包", en: "Pack at {weight} kg" },
 });
