@@ -321,6 +321,14 @@ class LabelSettings(Section):
     sscc_extension_digit: Annotated[
         int, _help("Extension digit in front of every SSCC the site allocates", ge=0, le=9)
     ] = 0
+    sscc_restore_gap: Annotated[
+        int,
+        _help(
+            "`bondfloor restore` moves the SSCC counter forward by at least this many serials "
+            "(more when the backup's own rate of labels says so)",
+            ge=0,
+        ),
+    ] = 10000
 
 
 class CountSettings(Section):

@@ -583,6 +583,14 @@ class ErrorCodes:
     NOT_A_BONDFLOOR_DATABASE = ErrorCode(
         None, "{backup} has no bondfloor migrations", command_line=True
     )
+    RESTORE_SSCC_SERIALS_SHORT = ErrorCode(
+        None,
+        "the SSCC counter under company prefix {prefix} cannot move past the {needed} serials "
+        "the time since the backup could have used ({left} left): restored, it would give "
+        "SSCCs already on cartons again; set another company prefix from GS1 as "
+        "site.gs1_company_prefix, then restore",
+        command_line=True,
+    )
 
 
 ERR = ErrorCodes
