@@ -381,6 +381,15 @@ class PrinterSettings(Section):
     label_width_mm: Annotated[int, _help("Label width in millimetres", gt=0)] = 76
     label_height_mm: Annotated[int, _help("Label height in millimetres", gt=0)] = 130
     dpi: Annotated[int, _help("Print head resolution in dots per inch", gt=0)] = 203
+    small_label_mm: Annotated[
+        list[Annotated[int, Meta(gt=0, le=300)]],
+        _help(
+            "[width, height] of the stock location labels print on, e.g. [100, 50] or "
+            "[60, 40]; leave out for the label size",
+            min_length=2,
+            max_length=2,
+        ),
+    ] = field(default_factory=list)
     enabled: Annotated[bool, _help("A disabled printer takes no jobs")] = True
     answers_status: Annotated[
         bool,

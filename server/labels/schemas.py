@@ -81,6 +81,7 @@ class LabelPrinter(Struct, kw_only=True):
     name: str
     via_station: str
     label_mm: list[int]
+    location_label_mm: list[int]  # its small stock, where location labels go; else label_mm
     state: str
 
 

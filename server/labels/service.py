@@ -263,7 +263,13 @@ def printed_carton(conn: sqlite3.Connection, plan_id: int, sscc: str) -> Printed
 def label_printers(conn: sqlite3.Connection, settings: Settings) -> list[LabelPrinter]:
     """The enabled printers, for the label pages' choice."""
     return [
-        LabelPrinter(name=p.name, via_station=p.via_station, label_mm=p.label_mm, state=p.state)
+        LabelPrinter(
+            name=p.name,
+            via_station=p.via_station,
+            label_mm=p.label_mm,
+            location_label_mm=printer_settings(settings, p.name).small_label_mm or p.label_mm,
+            state=p.state,
+        )
         for p in list_printers(conn, settings)
         if p.enabled
     ]
