@@ -127,6 +127,9 @@ class ErrorCodes:
     CARTON_LABEL_INVALID = ErrorCode(
         Unprocessable, "a carton label cannot carry this {field}: {problem}"
     )
+    CARTON_LABEL_NOT_FOUND = ErrorCode(
+        NotFound, "no carton label with SSCC {sscc} was printed here"
+    )
     CODE_NOT_FOUND = ErrorCode(NotFound, "{scanned} is no location, barcode or SKU code here")
     CORRECTION_LOCATION_TYPE = ErrorCode(
         Unprocessable,

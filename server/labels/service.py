@@ -12,6 +12,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 
+import msgspec
+
 from devices.facesheet import LabelError
 from devices.small_labels import gs1_element_string, sscc_check_digit
 from server.barcodes import check_gtin
@@ -20,6 +22,8 @@ from server.config import PrinterSettings, Settings
 from server.error_codes import ERR
 from server.labels.schemas import (
     CartonLabel,
+    CartonLabelReprinted,
+    CartonLabelReprintIn,
     CartonLabelsIn,
     CartonLabelsQueued,
     LabelLine,
@@ -236,6 +240,42 @@ def print_carton_labels(
         lot=lot,
         expiry=expiry,
         labels=labels,
+    )
+
+
+def reprint_carton_label(
+    conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, req: CartonLabelReprintIn
+) -> CartonLabelReprinted:
+    """The same label again, same SSCC (a new SSCC would be a second carton), marked as a
+    copy of the first print job, with its reason."""
+    row = conn.execute(
+        "SELECT c.print_job_id, j.printer, j.payload FROM carton_labels c "
+        "JOIN print_jobs j ON j.id = c.print_job_id WHERE c.sscc = ?",
+        (req.sscc,),
+    ).fetchone()
+    if row is None:
+        raise ERR.CARTON_LABEL_NOT_FOUND({"sscc": req.sscc})
+    printer = _enabled_printer(settings, req.printer or row["printer"])
+    copies = conn.execute(
+        "SELECT COUNT(*) FROM print_jobs WHERE copy_of = ?", (row["print_job_id"],)
+    ).fetchone()[0]
+    payload = {**msgspec.json.decode(row["payload"]), "copy": copies + 1}
+    job_id = queue_label(
+        conn,
+        ctx,
+        printer=printer.name,
+        kind="carton_label",
+        payload=payload,
+        copy_of=row["print_job_id"],
+        reason=req.reason,
+    )
+    ctx.audit_target = f"sscc:{req.sscc}"
+    return CartonLabelReprinted(
+        sscc=req.sscc,
+        printer=printer.name,
+        print_job_id=job_id,
+        copy_of=row["print_job_id"],
+        copy=copies + 1,
     )
 
 
