@@ -135,6 +135,7 @@ BODY_EXAMPLES: dict[str, Any] = {
         "lot": "L2027A",
         "expiry": "2027-05-31",
     },
+    "CartonLabelReprintIn": {"sscc": "069012340000000122", "reason": "label torn"},
     "LoadingListIn": {
         "plate": "粤B12345",
         "driver_name": "王强",

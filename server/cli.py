@@ -403,12 +403,20 @@ def restore(obj: Context, backup_path: str) -> None:
     """Put BACKUP in place of the site database (the server must be stopped).
 
     Checks the backup, keeps the replaced file beside it, and begins a new journal epoch:
-    events written from now on never reuse a key the OMS has already seen."""
+    events written from now on never reuse a key the OMS has already seen. Moves the SSCC
+    counter past what the time since the backup could have used (docs/backups.md)."""
     from server.db.restore import RestoreRefused, restore_database
 
-    target = Path(obj.settings.database.path)
+    settings = obj.settings
+    target = Path(settings.database.path)
     try:
-        done = restore_database(Path(backup_path), target, CLI_ACTOR.code)
+        done = restore_database(
+            Path(backup_path),
+            target,
+            CLI_ACTOR.code,
+            sscc_prefixes=(settings.site.gs1_company_prefix,),
+            sscc_gap=settings.labels.sscc_restore_gap,
+        )
     except RestoreRefused as err:
         raise click.ClickException(str(err)) from err
     click.echo(f"restored {backup_path} to {done.target}")
@@ -424,6 +432,12 @@ def restore(obj: Context, backup_path: str) -> None:
         "  events the OMS took after this backup stay there (their keys are never reused); "
         "reconcile what they changed"
     )
+    for jump in done.sscc_jumps:
+        click.echo(
+            f"  SSCC serials under {jump.prefix}: the counter moved from {jump.before} to "
+            f"{jump.after} (the time since the backup could have used {jump.needed}), so "
+            f"labels printed after the backup are never given again; {jump.left} left"
+        )
 
 
 @main.command("check-ledger")

@@ -368,6 +368,14 @@ class LabelSettings(Section):
     sscc_extension_digit: Annotated[
         int, _help("Extension digit in front of every SSCC the site allocates", ge=0, le=9)
     ] = 0
+    sscc_restore_gap: Annotated[
+        int,
+        _help(
+            "`bondfloor restore` moves the SSCC counter forward by at least this many serials "
+            "(more when the backup's own rate of labels says so)",
+            ge=0,
+        ),
+    ] = 10000
 
 
 class CountSettings(Section):
@@ -439,6 +447,15 @@ class PrinterSettings(Section):
             "that prints a little off"
         ),
     ] = 0.0
+    small_label_mm: Annotated[
+        list[Annotated[int, Meta(gt=0, le=300)]],
+        _help(
+            "[width, height] of the stock location labels print on, e.g. [100, 50] or "
+            "[60, 40]; leave out for the label size",
+            min_length=2,
+            max_length=2,
+        ),
+    ] = field(default_factory=list)
     enabled: Annotated[bool, _help("A disabled printer takes no jobs")] = True
     answers_status: Annotated[
         bool,

@@ -127,6 +127,9 @@ class ErrorCodes:
     CARTON_LABEL_INVALID = ErrorCode(
         Unprocessable, "a carton label cannot carry this {field}: {problem}"
     )
+    CARTON_LABEL_NOT_FOUND = ErrorCode(
+        NotFound, "no carton label with SSCC {sscc} was printed here"
+    )
     CODE_NOT_FOUND = ErrorCode(NotFound, "{scanned} is no location, barcode or SKU code here")
     CORRECTION_LOCATION_TYPE = ErrorCode(
         Unprocessable,
@@ -594,6 +597,14 @@ class ErrorCodes:
     )
     NOT_A_BONDFLOOR_DATABASE = ErrorCode(
         None, "{backup} has no bondfloor migrations", command_line=True
+    )
+    RESTORE_SSCC_SERIALS_SHORT = ErrorCode(
+        None,
+        "the SSCC counter under company prefix {prefix} cannot move past the {needed} serials "
+        "the time since the backup could have used ({left} left): restored, it would give "
+        "SSCCs already on cartons again; set another company prefix from GS1 as "
+        "site.gs1_company_prefix, then restore",
+        command_line=True,
     )
 
 

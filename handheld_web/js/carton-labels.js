@@ -10,6 +10,7 @@ import { el, normaliseDate } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
 const send = printRequests();
+const sendReprint = printRequests();
 let planId = null;
 let lines = [];
 let printed = null;
@@ -56,7 +57,53 @@ function renderPrinted() {
     count: printed.labels.length,
     printer: printed.printer,
   });
-  $("carton-ssccs").replaceChildren(...printed.labels.map((label) => el("li", "code", label.sscc)));
+  $("carton-ssccs").replaceChildren(
+    ...printed.labels.map((label) => {
+      const item = el("li", "code");
+      const pick = el("button", "secondary carton-sscc", label.sscc);
+      pick.type = "button";
+      pick.addEventListener("click", () => {
+        $("carton-reprint-sscc").value = label.sscc;
+        $("carton-reprint-reason").focus();
+      });
+      item.append(pick);
+      return item;
+    }),
+  );
+}
+
+/** The SSCC in what was typed or scanned: 18 digits, or the label's GS1-128 (AI 00 first). */
+function ssccOf(text) {
+  const digits = text.replace(/^\]C1/, "").replace(/\D/g, "");
+  if (digits.length === 18) return digits;
+  if (digits.length >= 20 && digits.startsWith("00")) return digits.slice(2, 20);
+  return null;
+}
+
+async function reprint(event) {
+  event.preventDefault();
+  const sscc = ssccOf($("carton-reprint-sscc").value.trim());
+  const reason = $("carton-reprint-reason").value.trim();
+  if (sscc === null) {
+    said.tell("bad", () => t("cartons.reprint.bad_sscc"));
+    return;
+  }
+  if (!reason) {
+    said.tell("bad", () => t("cartons.reprint.no_reason"));
+    return;
+  }
+  const body = { sscc, reason };
+  if ($("carton-printer").value) body.printer = $("carton-printer").value;
+  $("carton-reprint-send").disabled = true;
+  try {
+    const done = await sendReprint("/api/v1/labels/cartons/reprint", body);
+    $("carton-reprint-reason").value = "";
+    said.tell("good", () => t("cartons.reprinted", done));
+  } catch (err) {
+    said.tell("bad", () => errorText(err));
+  } finally {
+    $("carton-reprint-send").disabled = false;
+  }
 }
 
 function whole(id) {
@@ -103,6 +150,7 @@ export function mountCartonLabels(speaker) {
   });
   $("carton-line").addEventListener("change", fillLine);
   $("carton-form").addEventListener("submit", print);
+  $("carton-reprint").addEventListener("submit", reprint);
 }
 
 /** The plan now open (or none): its lines load when the section is opened. */

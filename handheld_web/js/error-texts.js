@@ -238,6 +238,7 @@ export const ERRORS = {
   PARCEL_NOT_FOUND: { zh: "没有 {scanned} 的面单：请扫运单号或订单号", en: "No face sheet for {scanned}: scan the waybill or order number" },
   PRINTER_UNKNOWN: { zh: "配置里没有这台打印机", en: "No such printer in the configuration" },
   CARTON_LABEL_INVALID: { zh: "箱标签不能打印此{field}：批次最多 20 位字母、数字或 GS1 允许的符号", en: "A carton label cannot carry this {field}: a lot is at most 20 letters, digits or GS1 symbols" },
+  CARTON_LABEL_NOT_FOUND: { zh: "本仓没有打印过 SSCC 为 {sscc} 的箱标签", en: "No carton label with SSCC {sscc} was printed here" },
   LABEL_BATCH_TOO_LARGE: { zh: "一次最多打印 {most} 张标签，本次 {count} 张", en: "{count} labels asked for: one request prints at most {most}" },
   LABEL_LOCATIONS_UNCHOSEN: { zh: "请选择库位：一个库区、起止库位或库位清单", en: "Choose the locations: a zone, a first and last code, or a list of codes" },
   LABEL_RANGE_EMPTY: { zh: "{first} 到 {last} 之间没有在用库位", en: "No location in use from {first} to {last}" },

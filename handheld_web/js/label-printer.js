@@ -6,20 +6,30 @@ import * as api from "./api.js";
 
 const KEPT_PRINTER = "bondfloor.labelPrinter";
 
-/** Fill `select` with the printers; the one chosen last on this device is chosen again. */
-export async function fillPrinterChoice(select) {
+/** Fill `select` with the printers and the size each prints `use` ("location" or "carton")
+ * labels at. The one chosen last on this device for that use is chosen again; for location
+ * labels, else the printer with the smallest stock (a site keeps a small-label printer for
+ * them, and a face sheet is wasted on a location label). */
+export async function fillPrinterChoice(select, use = "carton") {
   const printers = await api.labelPrinters();
+  const size = (printer) => (use === "location" ? printer.location_label_mm : printer.label_mm);
   select.replaceChildren(
     ...printers.map((printer) => {
       const option = document.createElement("option");
       option.value = printer.name;
-      option.textContent = `${printer.name} · ${printer.label_mm[0]}×${printer.label_mm[1]} mm`;
+      option.textContent = `${printer.name} · ${size(printer)[0]}×${size(printer)[1]} mm`;
       return option;
     }),
   );
-  const kept = localStorage.getItem(KEPT_PRINTER);
-  if (printers.some((p) => p.name === kept)) select.value = kept;
-  select.addEventListener("change", () => localStorage.setItem(KEPT_PRINTER, select.value));
+  const keptKey = `${KEPT_PRINTER}.${use}`;
+  const kept = localStorage.getItem(keptKey);
+  if (printers.some((p) => p.name === kept)) {
+    select.value = kept;
+  } else if (use === "location" && printers.length) {
+    const area = (p) => size(p)[0] * size(p)[1];
+    select.value = printers.reduce((best, p) => (area(p) < area(best) ? p : best)).name;
+  }
+  select.addEventListener("change", () => localStorage.setItem(keptKey, select.value));
   return printers;
 }
 

@@ -72,4 +72,4 @@ startPage({
 by.addEventListener("change", showChoice);
 form.addEventListener("submit", print);
 showChoice();
-fillPrinterChoice(printer).catch((err) => feedback.bad(banner, errorText(err)));
+fillPrinterChoice(printer, "location").catch((err) => feedback.bad(banner, errorText(err)));

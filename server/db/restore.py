@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -25,6 +26,9 @@ from server.db.database import connect, in_use_lock_path
 from server.db.journal_epoch import begin_epoch, last_event_seq
 from server.db.migrations import applied_migrations, apply_migrations, unknown_migrations
 from server.error_codes import ERR, ErrorCode
+from server.labels.sscc_restore import SsccJump, SsccJumpShort, jump_sscc_counters
+
+log = logging.getLogger("bondfloor.restore")
 
 SIDECARS = ("-wal", "-shm")
 
@@ -46,6 +50,7 @@ class Restored:
     last_seq: int  # the last event in the backup; new events follow it, in `epoch`
     undelivered: int  # events of the backup its delivery cursor had not passed
     applied: list[str]  # migrations the backup lacked
+    sscc_jumps: list[SsccJump] = field(default_factory=list)  # counters moved past the gap
 
 
 @contextlib.contextmanager
@@ -90,8 +95,16 @@ def check_backup(backup: Path) -> None:
         )
 
 
-def restore_database(backup: Path, target: Path, restored_by: str) -> Restored:
-    """Replace `target` by a checked, migrated copy of `backup` in a new journal epoch."""
+def restore_database(
+    backup: Path,
+    target: Path,
+    restored_by: str,
+    sscc_prefixes: tuple[str, ...] = (),
+    sscc_gap: int = 0,
+) -> Restored:
+    """Replace `target` by a checked, migrated copy of `backup` in a new journal epoch, its
+    SSCC counters moved past what was allocated after the backup (labels/sscc_restore.py):
+    those under `sscc_prefixes` too, which the backup may not know yet."""
     backup, target = backup.resolve(), target.resolve()
     if backup == target:
         raise RestoreRefused(ERR.BACKUP_IS_THE_DATABASE, backup=backup)
@@ -101,13 +114,25 @@ def restore_database(backup: Path, target: Path, restored_by: str) -> Restored:
         _remove_with_sidecars(staged)
         try:
             _copy(backup, staged)
-            epoch, last_seq, undelivered, applied = _prepare(staged, backup, restored_by)
+            epoch, last_seq, undelivered, applied, jumps = _prepare(
+                staged, backup, restored_by, list(sscc_prefixes), sscc_gap
+            )
             replaced = _put_aside(target)
             os.replace(staged, target)
             _sync_folder(target.parent)
         finally:
             _remove_with_sidecars(staged)
-    return Restored(target, replaced, epoch, last_seq, undelivered, applied)
+    for jump in jumps:
+        log.info(
+            "restore: SSCC serials under %s moved from %d to %d (the time since the backup "
+            "could have used %d); %d left",
+            jump.prefix,
+            jump.before,
+            jump.after,
+            jump.needed,
+            jump.left,
+        )
+    return Restored(target, replaced, epoch, last_seq, undelivered, applied, jumps)
 
 
 def _copy(backup: Path, staged: Path) -> None:
@@ -121,8 +146,11 @@ def _copy(backup: Path, staged: Path) -> None:
         source.close()
 
 
-def _prepare(staged: Path, backup: Path, restored_by: str) -> tuple[str, int, int, list[str]]:
-    """Migrate the copy and begin its `restore` epoch, audited, before it is put in place."""
+def _prepare(
+    staged: Path, backup: Path, restored_by: str, sscc_prefixes: list[str], sscc_gap: int
+) -> tuple[str, int, int, list[str], list[SsccJump]]:
+    """Migrate the copy, begin its `restore` epoch and move its SSCC counters, audited,
+    before it is put in place."""
     from server.commands import Actor, write_audit
 
     conn = connect(staged)
@@ -130,6 +158,16 @@ def _prepare(staged: Path, backup: Path, restored_by: str) -> tuple[str, int, in
         applied = apply_migrations(conn)
         conn.execute("BEGIN IMMEDIATE")
         last_seq = last_event_seq(conn)
+        try:
+            jumps = jump_sscc_counters(conn, sscc_prefixes, sscc_gap)
+        except SsccJumpShort as short:
+            conn.execute("ROLLBACK")
+            raise RestoreRefused(
+                ERR.RESTORE_SSCC_SERIALS_SHORT,
+                prefix=short.prefix,
+                needed=short.needed,
+                left=short.left,
+            ) from short
         epoch = begin_epoch(conn, "restore", str(backup))
         cursor = conn.execute("SELECT MAX(delivered_seq) FROM sync_cursor").fetchone()[0] or 0
         actor = Actor(kind="system", code=restored_by, roles=frozenset({"admin"}))
@@ -138,14 +176,19 @@ def _prepare(staged: Path, backup: Path, restored_by: str) -> tuple[str, int, in
             actor,
             "db.restore",
             target=f"epoch:{epoch}",
-            details={"backup": str(backup), "last_seq": last_seq, "migrations": applied},
+            details={
+                "backup": str(backup),
+                "last_seq": last_seq,
+                "migrations": applied,
+                "sscc_serials": {j.prefix: [j.before, j.after] for j in jumps},
+            },
         )
         conn.execute("COMMIT")
         # One file, no WAL left to carry: what is put in place is complete on its own.
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
-    return epoch, last_seq, max(0, last_seq - cursor), applied
+    return epoch, last_seq, max(0, last_seq - cursor), applied, jumps
 
 
 def _put_aside(target: Path) -> Path | None:

@@ -15,6 +15,8 @@ from server.config import Settings
 from server.declare import command, query
 from server.labels import service
 from server.labels.schemas import (
+    CartonLabelReprinted,
+    CartonLabelReprintIn,
     CartonLabelsIn,
     CartonLabelsQueued,
     LabelLine,
@@ -82,6 +84,26 @@ def carton_labels(
     return service.print_carton_labels(conn, ctx, settings, plan_id, data)
 
 
+@command(
+    post,
+    "/api/v1/labels/cartons/reprint",
+    name="labels.carton_reprint",
+    roles=RECEIVERS,
+    payload=CartonLabelReprintIn,
+    answer=CartonLabelReprinted,
+    tags=TAGS,
+    then=wake_label_printer,
+)
+def carton_label_reprint(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    data: CartonLabelReprintIn,
+    settings: NamedDependency[Settings],
+) -> CartonLabelReprinted:
+    """Print a carton or pallet label again with its own SSCC, with a reason; audited."""
+    return service.reprint_carton_label(conn, ctx, settings, data)
+
+
 @query(get, "/api/v1/labels/printers", roles=RECEIVERS, answer=list[LabelPrinter], tags=TAGS)
 def label_printers(
     conn: sqlite3.Connection, settings: NamedDependency[Settings]
@@ -102,4 +124,10 @@ def label_lines(conn: sqlite3.Connection, plan_id: PlanId) -> list[LabelLine]:
     return service.label_lines(conn, plan_id)
 
 
-route_handlers = [location_labels, carton_labels, label_printers, label_lines]
+route_handlers = [
+    location_labels,
+    carton_labels,
+    carton_label_reprint,
+    label_printers,
+    label_lines,
+]

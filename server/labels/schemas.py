@@ -62,6 +62,23 @@ class CartonLabelsQueued(Struct, kw_only=True):
     labels: list[CartonLabel]
 
 
+class CartonLabelReprintIn(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A carton or pallet label printed here, again with its own SSCC (torn, wet, lost),
+    with a reason; on its first printer unless another is named."""
+
+    sscc: Annotated[str, Meta(pattern=r"^[0-9]{18}\Z")]
+    reason: Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+\Z")]
+    printer: PrinterName | None = None
+
+
+class CartonLabelReprinted(Struct, kw_only=True):
+    sscc: str
+    printer: str
+    print_job_id: int
+    copy_of: int
+    copy: int
+
+
 class LabelLine(Struct, kw_only=True):
     """A plan line as the carton label form offers it."""
 
@@ -81,6 +98,7 @@ class LabelPrinter(Struct, kw_only=True):
     name: str
     via_station: str
     label_mm: list[int]
+    location_label_mm: list[int]  # its small stock, where location labels go; else label_mm
     state: str
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 
+import msgspec
+
 from devices.facesheet import LabelError
 from devices.small_labels import gs1_element_string, sscc_check_digit
 from server.barcodes import check_gtin
@@ -20,6 +22,8 @@ from server.config import PrinterSettings, Settings
 from server.error_codes import ERR
 from server.labels.schemas import (
     CartonLabel,
+    CartonLabelReprinted,
+    CartonLabelReprintIn,
     CartonLabelsIn,
     CartonLabelsQueued,
     LabelLine,
@@ -239,6 +243,42 @@ def print_carton_labels(
     )
 
 
+def reprint_carton_label(
+    conn: sqlite3.Connection, ctx: CommandContext, settings: Settings, req: CartonLabelReprintIn
+) -> CartonLabelReprinted:
+    """The same label again, same SSCC (a new SSCC would be a second carton), marked as a
+    copy of the first print job, with its reason."""
+    row = conn.execute(
+        "SELECT c.print_job_id, j.printer, j.payload FROM carton_labels c "
+        "JOIN print_jobs j ON j.id = c.print_job_id WHERE c.sscc = ?",
+        (req.sscc,),
+    ).fetchone()
+    if row is None:
+        raise ERR.CARTON_LABEL_NOT_FOUND({"sscc": req.sscc})
+    printer = _enabled_printer(settings, req.printer or row["printer"])
+    copies = conn.execute(
+        "SELECT COUNT(*) FROM print_jobs WHERE copy_of = ?", (row["print_job_id"],)
+    ).fetchone()[0]
+    payload = {**msgspec.json.decode(row["payload"]), "copy": copies + 1}
+    job_id = queue_label(
+        conn,
+        ctx,
+        printer=printer.name,
+        kind="carton_label",
+        payload=payload,
+        copy_of=row["print_job_id"],
+        reason=req.reason,
+    )
+    ctx.audit_target = f"sscc:{req.sscc}"
+    return CartonLabelReprinted(
+        sscc=req.sscc,
+        printer=printer.name,
+        print_job_id=job_id,
+        copy_of=row["print_job_id"],
+        copy=copies + 1,
+    )
+
+
 def printed_carton(conn: sqlite3.Connection, plan_id: int, sscc: str) -> PrintedCarton | None:
     """The plan line a carton label printed here stands for, if it was printed for this plan."""
     row = conn.execute(
@@ -263,7 +303,13 @@ def printed_carton(conn: sqlite3.Connection, plan_id: int, sscc: str) -> Printed
 def label_printers(conn: sqlite3.Connection, settings: Settings) -> list[LabelPrinter]:
     """The enabled printers, for the label pages' choice."""
     return [
-        LabelPrinter(name=p.name, via_station=p.via_station, label_mm=p.label_mm, state=p.state)
+        LabelPrinter(
+            name=p.name,
+            via_station=p.via_station,
+            label_mm=p.label_mm,
+            location_label_mm=printer_settings(settings, p.name).small_label_mm or p.label_mm,
+            state=p.state,
+        )
         for p in list_printers(conn, settings)
         if p.enabled
     ]

@@ -63,10 +63,16 @@ def draw_job(job: dict[str, Any], printer: PrinterSettings, settings: Settings) 
         "carton_label": small_labels.render_carton_label,
     }.get(job["kind"])
     if small is not None:
+        # A location label goes on the printer's small stock when it has one declared.
+        width_mm, height_mm = (
+            printer.small_label_mm
+            if job["kind"] == "location_label" and printer.small_label_mm
+            else (printer.label_width_mm, printer.label_height_mm)
+        )
         return small(
             payload,
-            width_mm=printer.label_width_mm,
-            height_mm=printer.label_height_mm,
+            width_mm=width_mm,
+            height_mm=height_mm,
             dpi=printer.dpi,
             font=settings.printing.font,
         )

@@ -126,3 +126,21 @@ def test_a_zone_and_a_plan_lines_cartons_are_printed_from_the_handheld(
             "37": "6",
             "10": lot,
         }
+
+    # A torn label: tap its SSCC, give a reason, and the same SSCC prints again.
+    before = len(label_printer.received())
+    page.locator("#carton-ssccs button").nth(1).click()
+    expect(page.locator("#carton-reprint-sscc")).to_have_value(ssccs[1])
+    page.locator("#carton-reprint-reason").fill("标签破损")
+    page.locator("#carton-reprint").scroll_into_view_if_needed()
+    assert_fits_phone(page, shots, "receiving-reprint-zh")
+    page.locator("#carton-reprint-send").click()
+    expect(page.locator("#banner .banner-text")).to_contain_text(
+        f"{ssccs[1]} 已补打（副本 1）", timeout=15_000
+    )
+    switch_language(page)
+    expect(page.locator("#banner .banner-text")).to_contain_text(f"{ssccs[1]} reprinted (copy 1)")
+    assert_fits_phone(page, shots, "receiving-reprint-en")
+    (data,) = label_printer.wait_for_jobs(before + 1, timeout=20)[before:]
+    sscc_again = [r.text for r in barcodes_of(data) if r.text.startswith("00")]
+    assert sscc_again and sscc_again[0][2:20] == ssccs[1]

@@ -428,3 +428,43 @@ def test_a_lot_gs1_cannot_carry_is_refused_naming_the_field(site: Api) -> None:
     assert answer.status_code == 422
     assert answer.json()["error"]["code"] == "CARTON_LABEL_INVALID"
     assert answer.json()["error"]["details"] == {"field": "lot"}
+
+
+def test_a_carton_label_is_reprinted_with_its_own_sscc_as_a_copy_with_its_reason(
+    site: Api, printer: FakePrinter
+) -> None:
+    plan_id = new_plan(site)
+    body = cartons(site, plan_id, labels=2, count=6).json()
+    sscc = body["labels"][1]["sscc"]
+    printer.wait_for_jobs(2)
+    before = site.db.read(
+        lambda conn: conn.execute("SELECT COUNT(*) FROM carton_labels").fetchone()
+    )
+
+    again = site.post(
+        "/api/v1/labels/cartons/reprint",
+        role="receiver",
+        json={"sscc": sscc, "reason": "label got wet"},
+    )
+    assert again.status_code == 200, again.text
+    answer = again.json()
+    assert (answer["sscc"], answer["copy"], answer["copy_of"]) == (
+        sscc,
+        1,
+        body["labels"][1]["print_job_id"],
+    )
+    data = printer.wait_for_jobs(3)[-1]
+    assert element_strings(barcodes(data))["00"] == sscc  # the same carton, not a new one
+    after = site.db.read(lambda conn: conn.execute("SELECT COUNT(*) FROM carton_labels").fetchone())
+    assert tuple(after) == tuple(before)  # no SSCC allocated
+    job = site.get(f"/api/v1/print-jobs/{answer['print_job_id']}", role="supervisor").json()
+    assert (job["reason"], job["copy_of"]) == ("label got wet", answer["copy_of"])
+
+
+def test_reprinting_an_sscc_never_printed_here_is_refused(site: Api) -> None:
+    unknown = site.post(
+        "/api/v1/labels/cartons/reprint",
+        role="receiver",
+        json={"sscc": "069012340000000122", "reason": "label torn"},
+    )
+    assert code_of(unknown) == "CARTON_LABEL_NOT_FOUND"

@@ -108,4 +108,14 @@ addTexts({
     zh: "已排队 {count} 张标签，打印机 {printer}",
     en: { one: "1 label queued on {printer}", other: "{count} labels queued on {printer}" },
   },
+  "cartons.reprint.title": { zh: "补打标签（同一 SSCC）", en: "Reprint a label (same SSCC)" },
+  "cartons.reprint.sscc": { zh: "SSCC（扫描或输入，或点上面的 SSCC）", en: "SSCC (scan, type, or tap one above)" },
+  "cartons.reprint.reason": { zh: "补打原因", en: "Reason" },
+  "cartons.reprint.send": { zh: "补打", en: "Reprint" },
+  "cartons.reprint.bad_sscc": { zh: "SSCC 是 18 位数字", en: "An SSCC is 18 digits" },
+  "cartons.reprint.no_reason": { zh: "请填写补打原因", en: "Give a reason for the reprint" },
+  "cartons.reprinted": {
+    zh: "{sscc} 已补打（副本 {copy}），打印机 {printer}",
+    en: "{sscc} reprinted (copy {copy}) on {printer}",
+  },
 });
