@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import zxingcpp
-from PIL import Image
+from PIL import Image, ImageOps
 
 from server.config import (
     LabelSettings,
@@ -56,6 +56,20 @@ def settings(tmp_path: Path, printer: FakePrinter) -> Settings:
     return made
 
 
+HEAD_DOTS = 832  # the printers' default 4-inch head at 203 dpi: labels arrive centred on it
+
+
+def lies_centred(image: Image.Image, label_dots: int) -> bool:
+    """The raster is the head's width and all its ink lies on the label, centred on it."""
+    left = (HEAD_DOTS - label_dots) // 2
+    ink = ImageOps.invert(image.convert("L")).getbbox()
+    return (
+        image.size[0] == HEAD_DOTS
+        and ink is not None
+        and left <= ink[0] < ink[2] <= left + label_dots
+    )
+
+
 def decoded(image: Image.Image) -> list[str]:
     return [r.text for r in zxingcpp.read_barcodes(image, text_mode=zxingcpp.TextMode.Plain)]
 
@@ -67,7 +81,7 @@ def test_a_location_label_prints_on_the_printers_small_stock_and_decodes(
     assert answer.status_code == 200, answer.text
     (data,) = printer.wait_for_jobs(1)
     (image,) = raster_images(data)
-    assert image.size == (480, 320)  # 60×40 mm at 203 dpi
+    assert image.size[1] == 320 and lies_centred(image, 480)  # 60×40 mm at 203 dpi
     assert decoded(image) == ["A-02"]
 
 
@@ -80,7 +94,8 @@ def test_a_carton_label_stays_on_the_printers_label_size(site: Api, printer: Fak
     )
     assert answer.status_code == 200, answer.text
     (data,) = printer.wait_for_jobs(1)
-    assert raster_images(data)[0].size[0] == 608  # 76 mm: the carton label is not shrunk
+    image = raster_images(data)[0]
+    assert image.size[1] == 1039 and lies_centred(image, 608)  # 76×130 mm: not shrunk
 
 
 def test_a_printer_kept_for_small_labels_prints_them_at_its_size_and_they_decode(
@@ -92,7 +107,7 @@ def test_a_printer_kept_for_small_labels_prints_them_at_its_size_and_they_decode
     png = site.get(f"/api/v1/print-jobs/{job_id}/preview.png", role="supervisor")
     assert png.status_code == 200, png.text
     image = Image.open(io.BytesIO(png.content))
-    assert image.size == (800, 400)  # 100×50 mm at 203 dpi
+    assert image.size[1] == 400 and lies_centred(image, 800)  # 100×50 mm at 203 dpi
     assert decoded(image) == ["A-03"]
 
 
