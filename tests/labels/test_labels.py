@@ -59,6 +59,15 @@ def settings(tmp_path: Path, printer: FakePrinter) -> Settings:
         labels=LabelSettings(batch_max=20),
     )
     made.stations.append(StationSettings(name="pack-02", kind="pack_bench", printers=["bench-2"]))
+    made.printers.append(  # a jewellery-tag printer: too narrow for any of these barcodes
+        PrinterSettings(
+            name="tiny",
+            kind="file",
+            folder=str(tmp_path / "tiny"),
+            label_width_mm=8,
+            label_height_mm=40,
+        )
+    )
     return made
 
 
@@ -428,3 +437,16 @@ def test_a_lot_gs1_cannot_carry_is_refused_naming_the_field(site: Api) -> None:
     assert answer.status_code == 422
     assert answer.json()["error"]["code"] == "CARTON_LABEL_INVALID"
     assert answer.json()["error"]["details"] == {"field": "lot"}
+
+
+def test_labels_a_printers_label_cannot_carry_are_refused_before_any_sscc_is_given(
+    site: Api,
+) -> None:
+    plan_id = new_plan(site)
+    before = table_counts(site.db)
+    carton = cartons(site, plan_id, printer="tiny")
+    assert (carton.status_code, code_of(carton)) == (422, "LABEL_TOO_SMALL"), carton.text
+    assert carton.json()["error"]["details"]["printer"] == "tiny"
+    location = site.post("/api/v1/labels/locations", json={"printer": "tiny", "zone": "A"})
+    assert (location.status_code, code_of(location)) == (422, "LABEL_TOO_SMALL"), location.text
+    assert table_counts(site.db) == before
