@@ -208,6 +208,7 @@ class ErrorCodes:
     LABEL_FIELD_INVALID = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     LABEL_FIELD_MISSING = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     LABEL_OFF_HEAD = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
+    LABEL_LAYOUT_INVALID = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     LABEL_SIZE_UNSUPPORTED = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     LABEL_TEXT_TOO_LONG = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     LABEL_TOO_SMALL = ErrorCode(
