@@ -156,19 +156,25 @@ def allocate_ssccs(conn: sqlite3.Connection, settings: Settings, count: int) -> 
     row = conn.execute(
         "SELECT last_serial FROM sscc_serials WHERE company_prefix = ?", (prefix,)
     ).fetchone()
-    last = row[0] if row else 0
-    if last + count > 10**serial_digits - 1:
-        raise ERR.SSCC_SERIALS_USED_UP({"prefix": prefix})
+    serial = row[0] if row else 0
+    most = 10**serial_digits - 1
+    extension = str(settings.labels.sscc_extension_digit)
+    out: list[str] = []
+    while len(out) < count:
+        serial += 1
+        if serial > most:
+            raise ERR.SSCC_SERIALS_USED_UP({"prefix": prefix})
+        first17 = f"{extension}{prefix}{serial:0{serial_digits}d}"
+        sscc = first17 + sscc_check_digit(first17)
+        # A prefix that was corrected (6901234 to 69012340) has its own counter but makes
+        # numbers the old prefix gave: step past those.
+        if conn.execute("SELECT 1 FROM carton_labels WHERE sscc = ?", (sscc,)).fetchone() is None:
+            out.append(sscc)
     conn.execute(
         "INSERT INTO sscc_serials (company_prefix, last_serial) VALUES (?, ?) "
         "ON CONFLICT (company_prefix) DO UPDATE SET last_serial = excluded.last_serial",
-        (prefix, last + count),
+        (prefix, serial),
     )
-    extension = str(settings.labels.sscc_extension_digit)
-    out = []
-    for serial in range(last + 1, last + count + 1):
-        first17 = f"{extension}{prefix}{serial:0{serial_digits}d}"
-        out.append(first17 + sscc_check_digit(first17))
     return out
 
 

@@ -450,3 +450,19 @@ def test_labels_a_printers_label_cannot_carry_are_refused_before_any_sscc_is_giv
     location = site.post("/api/v1/labels/locations", json={"printer": "tiny", "zone": "A"})
     assert (location.status_code, code_of(location)) == (422, "LABEL_TOO_SMALL"), location.text
     assert table_counts(site.db) == before
+
+
+def test_a_longer_company_prefix_never_gives_an_sscc_the_shorter_one_gave(site: Api) -> None:
+    """A prefix corrected from 7 to 8 digits ("6901234" to "69012340") makes SSCCs the old
+    one made too: its serial 1 is the old serial 1. The site gives each SSCC once whatever
+    its prefix was, so it steps past those, never answering with a 500 or a duplicate."""
+    plan_id = new_plan(site)
+    first = cartons(site, plan_id, labels=2)
+    assert first.status_code == 200, first.text
+    old = [label["sscc"] for label in first.json()["labels"]]
+    site.settings.site.gs1_company_prefix = PREFIX + "0"
+    second = cartons(site, plan_id, labels=3)
+    assert second.status_code == 200, second.text
+    new = [label["sscc"] for label in second.json()["labels"]]
+    assert not set(new) & set(old)
+    assert all(s[1:9] == PREFIX + "0" and Sscc.parse(s) for s in new)
