@@ -466,3 +466,11 @@ def test_a_longer_company_prefix_never_gives_an_sscc_the_shorter_one_gave(site: 
     new = [label["sscc"] for label in second.json()["labels"]]
     assert not set(new) & set(old)
     assert all(s[1:9] == PREFIX + "0" and Sscc.parse(s) for s in new)
+
+
+def test_an_expiry_that_is_no_date_is_refused_and_changes_nothing(site: Api) -> None:
+    plan_id = new_plan(site)
+    before = table_counts(site.db)
+    answer = cartons(site, plan_id, expiry="2026-02-30")
+    assert answer.status_code in (400, 422), answer.text
+    assert table_counts(site.db) == before
