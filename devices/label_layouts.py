@@ -72,6 +72,11 @@ FIELDS = frozenset(
 CHECK_WAYBILL = "JT5012345678901234567"
 #: Below this a Code128 module is too thin for a thermal head to print scannably.
 MIN_MODULE_DOTS = 2
+#: The fields a Code128 may carry: printable ASCII, never empty on a packed order.
+CODE128_FIELDS = frozenset({"waybill_no", "order_no"})
+#: The smallest QR code (21 modules and 4 of quiet zone each side) at the renderer's
+#: least module of 0.33 mm: a smaller square refuses every label at the bench.
+MIN_QR_MM = (21 + 8) * 0.33
 
 Mm = Annotated[float, Meta(ge=0, le=1000)]
 FontMm = Annotated[float, Meta(gt=0, le=100)]
@@ -279,6 +284,7 @@ def _check_static(layout: Layout) -> None:
                         f"unknown field {field!r}; the fields are {', '.join(sorted(FIELDS))}",
                         name,
                     )
+        _check_room(layout, name, el)
         right = el.x + (el.size if isinstance(el, QrElement) else el.w)
         if right > layout.width_mm + 1e-6 or el.bottom() > layout.height_mm + 1e-6:
             raise LayoutError(
@@ -297,6 +303,37 @@ def _check_static(layout: Layout) -> None:
                 layout.source,
                 "a two-part layout has a waybill Code128 in the main part and in the stub",
             )
+
+
+def _check_room(layout: Layout, name: str, el: Element) -> None:
+    """What would refuse every label at the bench, not only a long one: a Code128 of a
+    field that is not ASCII, a text box without room for one line at its smallest size,
+    a QR square smaller than the smallest QR code."""
+    if isinstance(el, Code128Element):
+        fields = template_fields(el.text)
+        if not fields or not set(fields) <= CODE128_FIELDS:
+            raise LayoutError(
+                layout.source,
+                f"a Code128 carries {{waybill_no}} or {{order_no}}, not {el.text!r}",
+                name,
+            )
+    if isinstance(el, TextElement):
+        if not el.w or not el.h:
+            raise LayoutError(layout.source, "a text box needs a width and a height", name)
+        least = el.min_size or el.size * 0.7
+        if least > el.h:
+            raise LayoutError(
+                layout.source,
+                f"a line of min_size {least:g} mm does not fit its {el.h:g} mm height",
+                name,
+            )
+    if isinstance(el, QrElement) and el.size < MIN_QR_MM:
+        raise LayoutError(
+            layout.source,
+            f"a {el.size:g} mm QR square is too small: the smallest QR code with its quiet "
+            f"zone needs {MIN_QR_MM:.1f} mm",
+            name,
+        )
 
 
 def code128_module_dots(el: Code128Element, waybill_modules: int, dpi: int) -> int:

@@ -212,8 +212,14 @@ class ErrorCodes:
     LABEL_FIELD_INVALID = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     LABEL_FIELD_MISSING = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     LABEL_OFF_HEAD = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
+    LABEL_LAYOUT_INVALID = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     LABEL_SIZE_UNSUPPORTED = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     LABEL_TEXT_TOO_LONG = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
+    LABEL_TOO_SMALL = ErrorCode(
+        Unprocessable,
+        "the label on printer {printer} cannot carry this label: {problem}; choose a printer "
+        "with a wider label",
+    )
     LABEL_WIDER_THAN_HEAD = ErrorCode(Unprocessable, FACE_SHEET, also=(InvalidInput,))
     LANE_MISSING = ErrorCode(Unprocessable, "the outbound lane {lane_code} does not exist")
     LANGUAGE_UNKNOWN = ErrorCode(

@@ -84,8 +84,53 @@ def test_good_site_layouts_pass_and_the_shipped_ones_pass_at_every_resolution(
         (GOOD_ELEMENTS + '{ kind = "logo", x = 0, y = 0 },', "", "element 4 (logo)"),
         # A two-part layout without the stub's own barcode.
         (GOOD_ELEMENTS, "stub_at_mm = 100\n", "a waybill Code128 in the main part and in the stub"),
+        # A Code128 of a field that is not ASCII (every pack would be refused at the bench).
+        (
+            GOOD_ELEMENTS + '{ kind = "code128", id = "name", x = 2, y = 70, w = 72, h = 14, '
+            'text = "{recipient.name}" },',
+            "",
+            "element 4 (code128 name): a Code128 carries {waybill_no} or {order_no}",
+        ),
+        # A Code128 of nothing.
+        (
+            GOOD_ELEMENTS + '{ kind = "code128", id = "none", x = 2, y = 70, w = 72, h = 14, '
+            'text = "" },',
+            "",
+            "element 4 (code128 none): a Code128 carries {waybill_no} or {order_no}",
+        ),
+        # A text box no line fits in, at its smallest size.
+        (
+            GOOD_ELEMENTS + '{ kind = "text", id = "big", text = "{order_no}", x = 2, y = 70, '
+            "w = 60, h = 5, size = 100, min_size = 90 },",
+            "",
+            "element 4 (text big): a line of min_size 90 mm does not fit its 5 mm height",
+        ),
+        (
+            GOOD_ELEMENTS + '{ kind = "text", id = "flat", text = "{order_no}", x = 2, y = 70, '
+            "w = 0, h = 5, size = 3 },",
+            "",
+            "element 4 (text flat): a text box needs a width and a height",
+        ),
+        # A QR square too small for the smallest QR code at a scannable module.
+        (
+            GOOD_ELEMENTS + '{ kind = "qr", id = "dot", x = 2, y = 70, size = 1 },',
+            "",
+            "element 4 (qr dot): a 1 mm QR square is too small",
+        ),
     ],
-    ids=["toml", "field", "key", "outside", "kind", "stub"],
+    ids=[
+        "toml",
+        "field",
+        "key",
+        "outside",
+        "kind",
+        "stub",
+        "c128-name",
+        "c128-empty",
+        "text-tall",
+        "text-flat",
+        "qr-tiny",
+    ],
 )
 def test_a_bad_layout_is_refused_naming_file_and_element(
     tmp_path: Path, elements: str, head: str, expected: str

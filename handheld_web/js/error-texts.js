@@ -257,6 +257,8 @@ export const ERRORS = {
   LABEL_FIELD_INVALID: { zh: "面单内容格式错误，不能打印", en: "The face sheet data is malformed; it cannot print" },
   WAYBILL_NOT_CODE128: { zh: "运单号含有条码无法表示的字符，不能打印：请核对运单号", en: "The waybill number has characters a Code128 cannot carry: check it" },
   WAYBILL_TOO_LONG: { zh: "运单号太长，条码印出来扫不出：请核对运单号", en: "The waybill number is too long for a scannable barcode on this label" },
+  LABEL_TOO_SMALL: { zh: "打印机 {printer} 的标签太小，放不下这张标签：请选择标签更宽的打印机", en: "The label on printer {printer} is too small for this label: choose a printer with a wider label" },
+  LABEL_LAYOUT_INVALID: { zh: "面单版式文件有误，面单无法打印：请主管运行 bondfloor check-config 修正后重启服务器", en: "The face sheet's layout file is broken; labels cannot print: a supervisor runs bondfloor check-config, fixes it and restarts the server" },
   LABEL_SIZE_UNSUPPORTED: { zh: "打印机的面单尺寸放不下面单：请检查打印机配置", en: "The printer's label size cannot hold a face sheet: check its configuration" },
   LABEL_WIDER_THAN_HEAD: { zh: "面单比打印头宽，印出来会被截掉：请检查打印机配置的面单宽度和打印头宽度", en: "The label is wider than the print head and would be cut: check the printer's label and head width" },
   LABEL_OFF_HEAD: { zh: "打印机的偏移把面单推出了打印头，印出来会被截掉：请检查打印机配置的偏移", en: "The printer's offset moves the label off the print head, so it would be cut: check its offset" },

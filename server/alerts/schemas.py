@@ -39,6 +39,11 @@ ALERT_KINDS: dict[str, tuple[Severity, str]] = {
     "SCANNER_UNAVAILABLE": ("warning", "a fixed scanner is unavailable"),
     "UNUSUAL_REFUSALS": ("warning", "many refused or denied attempts by one user"),
     "UNUSUAL_ADJUSTMENTS": ("warning", "many stock adjustments by one user"),
+    "PARCEL_WEIGHT_UNWARNED": (
+        "warning",
+        "parcels packed outside their expected weight, confirmed without the packer being "
+        "warned first (a client that always confirms)",
+    ),
     "CERTIFICATE_EXPIRING": (
         "critical",
         "the server's HTTPS certificate expires soon: handhelds will refuse the site",
@@ -70,6 +75,8 @@ ALERT_MESSAGES: dict[str, str] = {
     "UNUSUAL_REFUSALS": "refused or denied in {window_minutes} min: {count} (last: {action} "
     "{error_code})",
     "UNUSUAL_ADJUSTMENTS": "adjustments in {window_minutes} min: {count} ({units} units)",
+    "PARCEL_WEIGHT_UNWARNED": "packed outside the expected weight without a warning in "
+    "{window_minutes} min: {count} (last: {last_order})",
     "CERTIFICATE_EXPIRING": "expires {expires_at}, in {days_left} days: renew with "
     "`bondfloor tls init`",
     "CERTIFICATE_EXPIRED": "expired {expires_at}: renew with `bondfloor tls init`",

@@ -472,6 +472,21 @@ def unusual_activity(conn: sqlite3.Connection, settings: Settings, now: datetime
             (since, iso(now), settings.alerts.adjustments_threshold),
         )
     ]
+    found += [
+        Finding(
+            "PARCEL_WEIGHT_UNWARNED",
+            r["actor"],
+            "PARCEL_WEIGHT_UNWARNED",
+            {"count": r["n"], "window_minutes": window, "last_order": r["target"][6:]},
+            {"count": r["n"], "window_minutes": window, "last_order": r["target"][6:]},
+        )
+        for r in conn.execute(
+            "SELECT actor, COUNT(*) AS n, MAX(target) AS target FROM audit "
+            "WHERE at >= ? AND at <= ? AND action = 'pack.weight_confirmed' "
+            "AND json_extract(details, '$.warned') = 0 GROUP BY actor",
+            (since, iso(now)),
+        )
+    ]
     return found
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from server.fields import Expiry, Lot, Quantity
+from server.fields import Expiry, Lot, Quantity, check_expiry
 
 PrinterName = Annotated[str, Meta(min_length=1, max_length=64, description="A configured printer")]
 LocationCode = Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-/]+\Z")]
@@ -42,6 +42,9 @@ class CartonLabelsIn(Struct, forbid_unknown_fields=True, kw_only=True):
     lot: Lot = ""
     expiry: Expiry = ""
     with_gtin: bool = True
+
+    def __post_init__(self) -> None:
+        check_expiry(self.expiry)
 
 
 class CartonLabel(Struct, kw_only=True):

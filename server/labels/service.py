@@ -15,7 +15,12 @@ from datetime import date
 import msgspec
 
 from devices.facesheet import LabelError
-from devices.small_labels import gs1_element_string, sscc_check_digit
+from devices.small_labels import (
+    gs1_element_string,
+    render_carton_label,
+    render_location_label,
+    sscc_check_digit,
+)
 from server.barcodes import check_gtin
 from server.commands import CommandContext
 from server.config import PrinterSettings, Settings
@@ -59,6 +64,29 @@ def _within_batch(count: int, settings: Settings) -> None:
         raise ERR.LABEL_BATCH_TOO_LARGE({"count": count, "most": most})
 
 
+def _check_label_fits(
+    settings: Settings, printer: PrinterSettings, kind: str, payload: dict[str, object]
+) -> None:
+    """Draw one label of the batch (the widest) before anything is queued or an SSCC is
+    given: a label the printer's label cannot carry is refused here, not failed at the
+    printer after the SSCCs are spent."""
+    draw = render_carton_label if kind == "carton_label" else render_location_label
+    try:
+        draw(
+            payload,
+            width_mm=printer.label_width_mm,
+            height_mm=printer.label_height_mm,
+            dpi=printer.dpi,
+            font=settings.printing.font,
+        )
+    except LabelError as err:
+        if err.code == ERR.FONT_NOT_FOUND.code:
+            return  # the site's setup, not this request: the job fails visibly at the printer
+        raise ERR.LABEL_TOO_SMALL(
+            {"printer": printer.name, "field": err.field or ""}, problem=err.message
+        ) from err
+
+
 # -- location labels ---------------------------------------------------------------------
 
 
@@ -94,6 +122,13 @@ def print_location_labels(
     _within_batch(len(req.codes), settings)  # refused before looking them all up
     locations = _chosen_locations(conn, req)
     _within_batch(len(locations), settings)
+    widest = max(locations, key=lambda loc: len(loc.code))
+    _check_label_fits(
+        settings,
+        printer,
+        "location_label",
+        {"code": widest.code, "zone": widest.zone, "type": widest.type},
+    )
     job_ids = [
         queue_label(
             conn,
@@ -125,19 +160,25 @@ def allocate_ssccs(conn: sqlite3.Connection, settings: Settings, count: int) -> 
     row = conn.execute(
         "SELECT last_serial FROM sscc_serials WHERE company_prefix = ?", (prefix,)
     ).fetchone()
-    last = row[0] if row else 0
-    if last + count > 10**serial_digits - 1:
-        raise ERR.SSCC_SERIALS_USED_UP({"prefix": prefix})
+    serial = row[0] if row else 0
+    most = 10**serial_digits - 1
+    extension = str(settings.labels.sscc_extension_digit)
+    out: list[str] = []
+    while len(out) < count:
+        serial += 1
+        if serial > most:
+            raise ERR.SSCC_SERIALS_USED_UP({"prefix": prefix})
+        first17 = f"{extension}{prefix}{serial:0{serial_digits}d}"
+        sscc = first17 + sscc_check_digit(first17)
+        # A prefix that was corrected (6901234 to 69012340) has its own counter but makes
+        # numbers the old prefix gave: step past those.
+        if conn.execute("SELECT 1 FROM carton_labels WHERE sscc = ?", (sscc,)).fetchone() is None:
+            out.append(sscc)
     conn.execute(
         "INSERT INTO sscc_serials (company_prefix, last_serial) VALUES (?, ?) "
         "ON CONFLICT (company_prefix) DO UPDATE SET last_serial = excluded.last_serial",
-        (prefix, last + count),
+        (prefix, serial),
     )
-    extension = str(settings.labels.sscc_extension_digit)
-    out = []
-    for serial in range(last + 1, last + count + 1):
-        first17 = f"{extension}{prefix}{serial:0{serial_digits}d}"
-        out.append(first17 + sscc_check_digit(first17))
     return out
 
 
@@ -195,10 +236,9 @@ def print_carton_labels(
     except LabelError as err:
         field = _FIELD_OF_AI.get(err.field or "", err.field or "")
         raise ERR.CARTON_LABEL_INVALID({"field": field}, problem=err.message) from err
-    ssccs = allocate_ssccs(conn, settings, req.labels)
-    labels = []
-    for sscc in ssccs:
-        payload = {
+
+    def payload_of(sscc: str) -> dict[str, object]:
+        return {
             "sscc": sscc,
             "gtin": gtin,
             "count": count,
@@ -209,6 +249,12 @@ def print_carton_labels(
             "sku": sku.code,
             "name": sku.name,
         }
+
+    _check_label_fits(settings, printer, "carton_label", payload_of("0" * 18))
+    ssccs = allocate_ssccs(conn, settings, req.labels)
+    labels = []
+    for sscc in ssccs:
+        payload = payload_of(sscc)
         job_id = queue_label(conn, ctx, printer=printer.name, kind="carton_label", payload=payload)
         conn.execute(
             "INSERT INTO carton_labels (sscc, plan_id, line_id, unit, count, gtin, lot, expiry, "

@@ -39,7 +39,11 @@ from server.outbound.schemas import (
     PackScanned,
     PrintJobQueued,
 )
-from server.outbound.weighing import check_parcel_weight, expected_weight
+from server.outbound.weighing import (
+    check_parcel_weight,
+    expected_weight,
+    record_confirmed_weight,
+)
 from server.printing.jobs import queue_label
 from server.printing.layouts import face_sheet_layout
 from server.sync.contract import OrderPacked, PackedItem
@@ -266,6 +270,15 @@ def complete_pack(
     # The tote is empty now: it is free for the next order.
     conn.execute("UPDATE orders SET tote_location_id = NULL WHERE id = ?", (order_id,))
     set_state(conn, ctx, order, "packed")
+    if confirmed:
+        record_confirmed_weight(
+            conn,
+            ctx,
+            order_no=order["order_no"],
+            station=station.name,
+            weight_g=req.weight_g,
+            expected=expected,
+        )
     append_event(
         conn,
         ctx,

@@ -1,14 +1,19 @@
 """The weight a parcel should have, and the check at packing: the order's units times each
 SKU's weight plus the packaging allowance, ± the site's tolerance. A weight outside the
 range is refused once (WEIGHT_OUTSIDE_EXPECTED, with the range); the packer weighs again or
-confirms, and the confirmation goes with the parcel's event.
+confirms, and the confirmation goes with the parcel's event. A confirmed parcel also gets
+its own audit line, saying whether the packer had been warned first: a client that sends
+the confirmation on the first try skips the warning, and the supervisor's alerts say so.
 """
 
 from __future__ import annotations
 
 import math
 import sqlite3
+from datetime import datetime, timedelta
 
+from server import clock
+from server.commands import CommandContext, write_audit
 from server.config import OutboundSettings
 from server.error_codes import ERR
 from server.outbound.schemas import ExpectedWeight
@@ -69,4 +74,47 @@ def check_parcel_weight(expected: ExpectedWeight, weight_g: int, *, confirmed: b
             "min_g": expected.min_g,
             "max_g": expected.max_g,
         }
+    )
+
+
+#: How far back a refusal counts as the warning before a confirmed pack.
+WARNING_LOOKBACK = timedelta(days=1)
+
+
+def record_confirmed_weight(
+    conn: sqlite3.Connection,
+    ctx: CommandContext,
+    *,
+    order_no: str,
+    station: str,
+    weight_g: int,
+    expected: ExpectedWeight,
+) -> None:
+    """Audit a parcel packed outside its range: with `warned` false when no refusal with
+    the range came before it (the client confirmed without showing the warning)."""
+    target = f"order:{order_no}"
+    since = clock.stamp(datetime.fromisoformat(ctx.at) - WARNING_LOOKBACK)
+    warned = (
+        conn.execute(
+            "SELECT 1 FROM audit WHERE at >= ? AND target = ? AND outcome = 'refused' "
+            "AND code = ? LIMIT 1",
+            (since, target, ERR.WEIGHT_OUTSIDE_EXPECTED.code),
+        ).fetchone()
+        is not None
+    )
+    write_audit(
+        conn,
+        ctx.actor,
+        "pack.weight_confirmed",
+        target=target,
+        code=ERR.WEIGHT_OUTSIDE_EXPECTED.code,
+        details={
+            "key": ctx.key,
+            "station": station,
+            "weight_g": weight_g,
+            "expected_g": expected.expected_weight_g,
+            "min_g": expected.min_g,
+            "max_g": expected.max_g,
+            "warned": warned,
+        },
     )

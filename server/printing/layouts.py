@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from devices import label_layouts
-from devices.label_layouts import Layout
+from devices.facesheet import LabelError
+from devices.label_layouts import Layout, LayoutError
 from server.config import PrinterSettings, Settings
+from server.error_codes import ERR
 
 
 def layout_family(settings: Settings, courier: Any) -> str:
@@ -17,10 +19,19 @@ def layout_family(settings: Settings, courier: Any) -> str:
 
 
 def face_sheet_layout(settings: Settings, printer: PrinterSettings, courier: Any) -> Layout:
-    """The layout for a courier's face sheet on this printer."""
-    return label_layouts.pick_layout(
-        layout_family(settings, courier),
-        printer.label_width_mm,
-        printer.label_height_mm,
-        settings.printing.layouts_dir,
-    )
+    """The layout for a courier's face sheet on this printer. A layout file made bad after
+    check-config passed (the files are read at the first label) refuses the label like any
+    other label problem: a refusal at the bench, a failed job at the printer."""
+    try:
+        return label_layouts.pick_layout(
+            layout_family(settings, courier),
+            printer.label_width_mm,
+            printer.label_height_mm,
+            settings.printing.layouts_dir,
+        )
+    except LayoutError as err:
+        raise LabelError(
+            ERR.LABEL_LAYOUT_INVALID.code,
+            f"{err}: fix it (bondfloor check-config) and restart the server",
+            field="layout",
+        ) from err

@@ -309,7 +309,10 @@ def job_result(
     tags=TAGS,
 )
 def weight(
-    conn: sqlite3.Connection, name: StationName, settings: NamedDependency[Settings]
+    conn: sqlite3.Connection,
+    name: StationName,
+    settings: NamedDependency[Settings],
+    actor: NamedDependency[Actor],
 ) -> live_weight.WeightView:
     """The live weight on the station's scale, as its agent last reported it.
 
@@ -318,6 +321,7 @@ def weight(
     `stale_seconds`); `grams` is null unless it is `reading`.
     """
     where = service.station_settings(settings, name)
+    service.check_caller(actor, where)  # a station's token reads its own scale only
     return live_weight.view(
         where.name, bool(where.scales), agent_link.stale_seconds(settings, where)
     )

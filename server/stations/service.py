@@ -407,15 +407,17 @@ def complete_at_bench(
     worker = _worker(conn, ctx, station, state)
     if state["order_id"] is None or worker is None:
         raise ERR.NO_ORDER_OPEN({"station": station.name})
-    if order_no is not None:
-        open_no = conn.execute(
-            "SELECT order_no FROM orders WHERE id = ?", (state["order_id"],)
-        ).fetchone()[0]
-        if open_no != order_no:
-            raise ERR.ORDER_NOT_OPEN_HERE(
-                {"order_no": order_no, "open": open_no, "station": station.name}
-            )
+    open_no = conn.execute(
+        "SELECT order_no FROM orders WHERE id = ?", (state["order_id"],)
+    ).fetchone()[0]
+    if order_no is not None and open_no != order_no:
+        raise ERR.ORDER_NOT_OPEN_HERE(
+            {"order_no": order_no, "open": open_no, "station": station.name}
+        )
     work = CommandContext(actor=worker, key=ctx.key, at=ctx.at)
+    # A refusal is audited against the order too: a weight warning here counts as given
+    # when the packer confirms next.
+    ctx.audit_target = f"order:{open_no}"
     parcel = packing.complete_pack(
         conn,
         work,

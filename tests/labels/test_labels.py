@@ -59,6 +59,15 @@ def settings(tmp_path: Path, printer: FakePrinter) -> Settings:
         labels=LabelSettings(batch_max=20),
     )
     made.stations.append(StationSettings(name="pack-02", kind="pack_bench", printers=["bench-2"]))
+    made.printers.append(  # a jewellery-tag printer: too narrow for any of these barcodes
+        PrinterSettings(
+            name="tiny",
+            kind="file",
+            folder=str(tmp_path / "tiny"),
+            label_width_mm=8,
+            label_height_mm=40,
+        )
+    )
     return made
 
 
@@ -468,3 +477,38 @@ def test_reprinting_an_sscc_never_printed_here_is_refused(site: Api) -> None:
         json={"sscc": "069012340000000122", "reason": "label torn"},
     )
     assert code_of(unknown) == "CARTON_LABEL_NOT_FOUND"
+def test_labels_a_printers_label_cannot_carry_are_refused_before_any_sscc_is_given(
+    site: Api,
+) -> None:
+    plan_id = new_plan(site)
+    before = table_counts(site.db)
+    carton = cartons(site, plan_id, printer="tiny")
+    assert (carton.status_code, code_of(carton)) == (422, "LABEL_TOO_SMALL"), carton.text
+    assert carton.json()["error"]["details"]["printer"] == "tiny"
+    location = site.post("/api/v1/labels/locations", json={"printer": "tiny", "zone": "A"})
+    assert (location.status_code, code_of(location)) == (422, "LABEL_TOO_SMALL"), location.text
+    assert table_counts(site.db) == before
+
+
+def test_a_longer_company_prefix_never_gives_an_sscc_the_shorter_one_gave(site: Api) -> None:
+    """A prefix corrected from 7 to 8 digits ("6901234" to "69012340") makes SSCCs the old
+    one made too: its serial 1 is the old serial 1. The site gives each SSCC once whatever
+    its prefix was, so it steps past those, never answering with a 500 or a duplicate."""
+    plan_id = new_plan(site)
+    first = cartons(site, plan_id, labels=2)
+    assert first.status_code == 200, first.text
+    old = [label["sscc"] for label in first.json()["labels"]]
+    site.settings.site.gs1_company_prefix = PREFIX + "0"
+    second = cartons(site, plan_id, labels=3)
+    assert second.status_code == 200, second.text
+    new = [label["sscc"] for label in second.json()["labels"]]
+    assert not set(new) & set(old)
+    assert all(s[1:9] == PREFIX + "0" and Sscc.parse(s) for s in new)
+
+
+def test_an_expiry_that_is_no_date_is_refused_and_changes_nothing(site: Api) -> None:
+    plan_id = new_plan(site)
+    before = table_counts(site.db)
+    answer = cartons(site, plan_id, expiry="2026-02-30")
+    assert answer.status_code in (400, 422), answer.text
+    assert table_counts(site.db) == before

@@ -248,3 +248,88 @@ def test_the_client_config_tells_the_pack_page_how_the_scales_weight_is_taken(
         with TestClient(app) as client:
             config = client.get("/api/v1/client-config").json()
         assert config["packing"] == {"scale_take": take}
+
+
+def test_a_confirm_sent_without_a_warning_packs_but_raises_an_alert_for_the_supervisor(
+    site: Api,
+) -> None:
+    """A client that always sends `weight_confirmed` skips the warning; the parcel still
+    goes out (the packer may know better), but the supervisor is told."""
+    from datetime import UTC, datetime
+
+    from server.alerts.service import check_alerts
+
+    order = picked_order(site, [{"sku": "S1", "quantity": 2}])  # 440 g, 390–490
+    for _ in range(2):
+        scanned = site.post(
+            f"/api/v1/orders/{order['id']}/pack-scans",
+            role="packer",
+            json={"scan": SOAP, "station": "pack-01"},
+        )
+        assert scanned.status_code == 200, scanned.text
+    packed = site.post(
+        f"/api/v1/orders/{order['id']}/pack",
+        role="packer",
+        json={"weight_g": 900, "station": "pack-01", "weight_confirmed": True},
+    )
+    assert packed.status_code == 200, packed.text
+    assert packed.json()["weight_confirmed"] is True
+    check_alerts(site.db, site.settings, datetime.now(UTC))
+    alerts = site.get("/api/v1/alerts", role="supervisor").json()
+    found = [a for a in alerts if a["kind"] == "PARCEL_WEIGHT_UNWARNED"]
+    assert len(found) == 1, alerts
+    assert found[0]["subject"] == "user:packer01"
+    assert found[0]["details"]["last_order"] == order["order_no"]
+    audit = site.get("/api/v1/audit", role="supervisor").json()
+    confirms = [a for a in audit if a["action"] == "pack.weight_confirmed"]
+    assert [(a["target"], a["code"]) for a in confirms] == [
+        (f"order:{order['order_no']}", "WEIGHT_OUTSIDE_EXPECTED")
+    ]
+
+
+def test_a_confirm_after_the_warning_is_audited_without_an_alert(site: Api) -> None:
+    from datetime import UTC, datetime
+
+    from server.alerts.service import check_alerts
+
+    order = picked_order(site, [{"sku": "S1", "quantity": 2}])  # 440 g, 390–490
+    first = pack(site, order["id"], [SOAP, SOAP], weight_g=900)
+    assert first.json()["error"]["code"] == "WEIGHT_OUTSIDE_EXPECTED"
+    packed = site.post(
+        f"/api/v1/orders/{order['id']}/pack",
+        role="packer",
+        json={"weight_g": 900, "station": "pack-01", "weight_confirmed": True},
+    )
+    assert packed.status_code == 200, packed.text
+    check_alerts(site.db, site.settings, datetime.now(UTC))
+    alerts = site.get("/api/v1/alerts", role="supervisor").json()
+    assert [a for a in alerts if a["kind"] == "PARCEL_WEIGHT_UNWARNED"] == []
+    audit = site.get("/api/v1/audit", role="supervisor").json()
+    assert [a["action"] for a in audit].count("pack.weight_confirmed") == 1
+
+
+def test_a_confirm_at_the_bench_after_its_warning_raises_no_alert(site: Api) -> None:
+    from datetime import UTC, datetime
+
+    from server.alerts.service import check_alerts
+
+    add_user(site.db, site.settings, "pk7", ["packer"], badge=BADGE)
+    order = picked_order(site, [{"sku": "S1", "quantity": 2}])  # 440 g, 390–490
+    bench = Station(site, "pack-01")
+    bench.scan(BADGE)
+    bench.scan("T-1")
+    bench.scan(SOAP)
+    bench.scan(SOAP)
+    body = {"weight_g": 300, "order_no": order["order_no"]}
+    refused = site.post("/api/v1/stations/pack-01/pack", role="packer", json=body)
+    assert refused.json()["error"]["code"] == "WEIGHT_OUTSIDE_EXPECTED"
+    made = site.post(
+        "/api/v1/stations/pack-01/pack", role="packer", json={**body, "weight_confirmed": True}
+    )
+    assert made.status_code == 200, made.text
+    check_alerts(site.db, site.settings, datetime.now(UTC))
+    alerts = site.get("/api/v1/alerts", role="supervisor").json()
+    assert [a for a in alerts if a["kind"] == "PARCEL_WEIGHT_UNWARNED"] == []
+    audit = site.get("/api/v1/audit", role="supervisor").json()
+    confirms = [a for a in audit if a["action"] == "pack.weight_confirmed"]
+    assert [c["details"]["warned"] for c in confirms] == [True]

@@ -109,3 +109,31 @@ def test_the_config_map_moves_a_courier_to_another_layout() -> None:
     job: dict[str, Any] = {"kind": "label", "payload": {"courier": "SF"}}
     with pytest.raises(facesheet.LabelError):  # the payload is checked whatever the layout
         render_job(job, printer, settings)
+
+
+def test_a_layout_file_broken_after_start_fails_the_label_not_the_printer_loop(
+    tmp_path: Path,
+) -> None:
+    """Layouts are read at the first label, not when check-config passed: a file edited in
+    between is a refused label (at the bench) or a failed job (at the printer), never an
+    exception the bench answers with a 500 or the printer's loop leaves its job claimed."""
+    from server.errors import DomainError
+    from server.outbound.packing import check_label_prints
+    from tests.devices.test_facesheet import make_label
+
+    folder = tmp_path / "broken-layouts"
+    folder.mkdir()
+    (folder / "kerry_76x130.toml").write_text("width_mm = 76\nelements = [", encoding="utf-8")
+    site = Settings(
+        database=DatabaseSettings(path=str(tmp_path / "site.db")),
+        printers=[PrinterSettings(name="file-1", kind="file", folder=str(tmp_path / "out"))],
+        printing=PrintingSettings(layouts_dir=str(folder)),
+    )
+    printer = site.printers[0]
+    with pytest.raises(facesheet.LabelError) as drawn:
+        render_job({"kind": "face_sheet", "payload": make_label()}, printer, site)
+    assert drawn.value.code == "LABEL_LAYOUT_INVALID"
+    assert "kerry_76x130.toml" in drawn.value.message
+    with pytest.raises(DomainError) as refused:
+        check_label_prints(make_label(), site, "file-1")
+    assert refused.value.code == "LABEL_LAYOUT_INVALID"

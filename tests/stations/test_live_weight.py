@@ -99,6 +99,13 @@ def test_the_agent_of_the_station_reads_its_weight_too(api: Api) -> None:
     assert (seen["grams"], seen["stable"]) == (5, False)
 
 
+def test_an_agent_reads_no_other_stations_weight(api: Api) -> None:
+    report(api, "pack-02", {**READING, "scale": "other-scale"}, agent_headers(api, "pack-02"))
+    other = api.client.get("/api/v1/stations/pack-02/weight", headers=agent_headers(api, "pack-01"))
+    assert (other.status_code, other.json()["error"]["code"]) == (403, "STATION_MISMATCH")
+    assert api.get("/api/v1/stations/pack-02/weight", role="packer").json()["grams"] == 1234
+
+
 def test_a_net_reading_keeps_its_tare(api: Api) -> None:
     agent = agent_headers(api, "pack-01")
     report(api, "pack-01", {**READING, "grams": 800, "net": True, "tare_g": 150}, agent)

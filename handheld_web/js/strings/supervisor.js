@@ -121,6 +121,10 @@ addTexts({
   "alert.SCANNER_UNAVAILABLE": { zh: "扫描枪不可用", en: "Scanner unavailable" },
   "alert.UNUSUAL_REFUSALS": { zh: "同一用户多次被拒", en: "Many refusals by one user" },
   "alert.UNUSUAL_ADJUSTMENTS": { zh: "同一用户频繁调整库存", en: "Many adjustments by one user" },
+  "alert.PARCEL_WEIGHT_UNWARNED": {
+    zh: "包裹重量超出预期且未经提醒即确认",
+    en: "Off-weight parcels confirmed without a warning",
+  },
   "alert.CERTIFICATE_EXPIRING": { zh: "HTTPS 证书即将过期", en: "HTTPS certificate expiring" },
 
   // Alert messages by code (server/alerts/schemas.py ALERT_MESSAGES, tests/test_alert_translations.py).
@@ -189,6 +193,10 @@ addTexts({
   "alert.msg.UNUSUAL_ADJUSTMENTS": {
     zh: "{window_minutes} 分钟内调整 {count} 次，共 {units} 件",
     en: "Adjustments in {window_minutes} min: {count}, units: {units}",
+  },
+  "alert.msg.PARCEL_WEIGHT_UNWARNED": {
+    zh: "{window_minutes} 分钟内 {count} 个包裹重量超出预期、未经提醒即打包；最近：{last_order}",
+    en: "Packed outside the expected weight without a warning in {window_minutes} min: {count}; the last: {last_order}",
   },
   "alert.device_says": { zh: "设备/系统原文：{text}", en: "Device or system says: {text}" },
   "board.device.since": { zh: "自 {time}", en: "since {time}" },
