@@ -477,6 +477,8 @@ def test_reprinting_an_sscc_never_printed_here_is_refused(site: Api) -> None:
         json={"sscc": "069012340000000122", "reason": "label torn"},
     )
     assert code_of(unknown) == "CARTON_LABEL_NOT_FOUND"
+
+
 def test_labels_a_printers_label_cannot_carry_are_refused_before_any_sscc_is_given(
     site: Api,
 ) -> None:
