@@ -3,7 +3,9 @@ cells wrapped at a space or between Chinese characters, everything read back."""
 
 from __future__ import annotations
 
-from server.documents.pdf import A4Document, Column, Label
+from server.documents.handover import PARCEL_COLUMNS
+from server.documents.pdf import CELL_PAD_X, A4Document, Column, Label
+from server.documents.receipt import LOT_COLUMNS, TALLY_COLUMNS
 from tests.documents.reading import read_pdf
 
 COLUMNS = (
@@ -49,3 +51,14 @@ def test_a_cell_wraps_at_a_space_else_between_chinese_characters_within_its_widt
     assert " ".join(pdf._wrap(spaced, width)) == spaced
     assert "".join(pdf._wrap(unspaced, width)) == unspaced
     assert pdf._wrap("第一行\nsecond", width) == ["第一行", "second"]
+
+
+def test_no_heading_of_the_receipts_and_the_handover_breaks_inside_a_word() -> None:
+    pdf = document()
+    pdf.set_font("cjk", "", 8)
+    for columns in (TALLY_COLUMNS, LOT_COLUMNS, PARCEL_COLUMNS):
+        scale = pdf.epw / sum(c.width for c in columns)
+        for column in columns:
+            room = column.width * scale - 2 * CELL_PAD_X
+            for word in column.label.stacked().split():
+                assert pdf.get_string_width(word) <= room, (column.label, word)
