@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from fpdf import FPDF
 from fpdf.enums import Align, WrapMode, XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
 
 from devices import facesheet
 from server.error_codes import ERR
@@ -123,7 +123,9 @@ class A4Document(FPDF):
         self.add_font(FONT, "", str(regular), collection_font_number=index)
         # The subset keeps the collection's bounding boxes instead of measuring every glyph
         # it keeps again (a quarter of the subsetting time); a PDF reader needs no tighter.
-        self.fonts[FONT].ttfont.recalcBBoxes = False
+        embedded = self.fonts[FONT]
+        assert isinstance(embedded, TTFFont)
+        embedded.ttfont.recalcBBoxes = False
         self.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
         self.set_auto_page_break(True, margin=16)
         self.set_title(f"{title.zh} {title.en} {reference}")
@@ -264,7 +266,9 @@ class A4Document(FPDF):
 
     def _wrap(self, text: str, width: float) -> list[str]:
         """`text` in lines no wider than `width` (mm) in the current font and size."""
-        widths = self.current_font.cw
+        font = self.current_font
+        assert isinstance(font, TTFFont)  # the document's one font, set before any table
+        widths = font.cw
         per_unit = self.font_size / 1000
         lines: list[str] = []
         for paragraph in text.split("\n"):
