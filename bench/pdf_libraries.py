@@ -309,6 +309,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--child", nargs=3, metavar=("LIBRARY", "LINES", "OUT"))
+    parser.add_argument(
+        "--only", choices=LIBRARIES, help="measure this library only (e.g. fpdf2 after a change)"
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="also make the fpdf2 documents with an older checkout's server/ and devices/ "
+        "(PYTHONPATH=DIR), in the same run, before this checkout's",
+    )
     args = parser.parse_args()
     if args.child:
         library, lines, out = args.child
@@ -322,13 +331,21 @@ def main() -> None:
     print(f"font: {font} (face {index}); median of {args.runs} documents after a first")
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as folder:
-        for library in LIBRARIES:
+        runs: list[tuple[str, str, str | None]] = []
+        for library in LIBRARIES if args.only is None else (args.only,):
+            if library == "fpdf2" and args.baseline:
+                runs.append((library, "before: " + args.baseline, args.baseline))
+            runs.append((library, "", None))
+        for library, note, pythonpath in runs:
             if not installed(library):
                 print(f"\n{library}: not installed, skipped (`.venv/bin/pip install {library}`)")
                 continue
-            print(f"\n{library} {metadata.version(library)}")
+            print(f"\n{library} {metadata.version(library)}" + (f" ({note})" if note else ""))
             print(f"  install: {install_footprint(library)}")
             print(f"  Debian packages besides Python: {debian_footprint(library)}")
+            env = dict(os.environ)
+            if pythonpath:
+                env["PYTHONPATH"] = str(Path(pythonpath).resolve())
             for lines in SIZES:
                 out = Path(folder) / f"{library}-{lines}.pdf"
                 child = subprocess.run(
@@ -345,6 +362,7 @@ def main() -> None:
                     capture_output=True,
                     text=True,
                     check=True,
+                    env=env,
                 )
                 figures = json.loads(child.stdout.strip().splitlines()[-1])
                 back = readback(out, sample_receipt(lines))

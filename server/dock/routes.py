@@ -10,7 +10,7 @@ from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
-from server.commands import CommandContext
+from server.commands import Actor, CommandContext
 from server.config import Settings
 from server.declare import command, query
 from server.dock import documents, service
@@ -32,6 +32,8 @@ from server.fields import Name
 from server.web import MANAGERS, MAX_SQLITE_INT, allow
 
 DOCK = allow(MANAGERS, "dock")
+# The OMS fetches the handover PDF its departure event names, with the driver's ID masked.
+HANDOVER_PDF_READERS = allow(MANAGERS, "dock", "oms")
 TAGS = ["dock"]
 ListId = Annotated[int, PathParameter(ge=1, le=MAX_SQLITE_INT)]
 
@@ -288,17 +290,22 @@ def handover(
 @query(
     get,
     "/api/v1/loading-lists/{list_id:int}/handover.pdf",
-    roles=DOCK,
+    roles=HANDOVER_PDF_READERS,
     answer=Response[bytes],
     tags=TAGS,
     media_type="application/pdf",
     opt={"errors": {409}},  # LIST_NOT_DEPARTED
 )
 def handover_pdf(
-    conn: sqlite3.Connection, list_id: ListId, settings: NamedDependency[Settings]
+    conn: sqlite3.Connection,
+    list_id: ListId,
+    settings: NamedDependency[Settings],
+    actor: NamedDependency[Actor],
 ) -> Response[bytes]:
-    """The handover record (交接单) of a departed truck as an A4 PDF."""
-    pdf, disposition = documents.handover_file(conn, settings, list_id)
+    """The handover record (交接单) of a departed truck as an A4 PDF. The dock and
+    supervisors get it whole; the OMS with the driver's ID number masked."""
+    full = bool(actor.roles & DOCK["roles"])
+    pdf, disposition = documents.handover_file(conn, settings, list_id, mask_driver_id=not full)
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 

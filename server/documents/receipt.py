@@ -111,17 +111,19 @@ TRANSPORT_FACTS: dict[str, tuple[_Fact, ...]] = {
     ),
 }
 
+# The count columns are as wide as their longest heading word ("Difference", 13.5 mm at
+# 8 pt, plus padding), so no heading breaks inside a word.
 TALLY_COLUMNS = (
     Column(Label("序号", "No"), 7, "RIGHT"),
-    Column(Label("商品编码", "SKU"), 18),
+    Column(Label("商品编码", "SKU"), 16),
     Column(Label("品名", "Description"), 30),
-    Column(Label("批次", "Lot"), 14),
-    Column(Label("应收", "Expected"), 11, "RIGHT"),
-    Column(Label("实收", "Counted"), 11, "RIGHT"),
-    Column(Label("残损", "Damaged"), 11, "RIGHT"),
-    Column(Label("差异", "Difference"), 11, "RIGHT"),
+    Column(Label("批次", "Lot"), 13),
+    Column(Label("应收", "Expected"), 12.5, "RIGHT"),
+    Column(Label("实收", "Counted"), 12.5, "RIGHT"),
+    Column(Label("残损", "Damaged"), 12.5, "RIGHT"),
+    Column(Label("差异", "Difference"), 12.5, "RIGHT"),
     Column(Label("原因", "Reason"), 13),
-    Column(Label("备注", "Note"), 20),
+    Column(Label("备注", "Note"), 17),
 )
 LOT_COLUMNS = (
     Column(Label("序号", "No"), 7, "RIGHT"),

@@ -950,9 +950,10 @@ site server's address, e.g. `https://floor.site1.example:8443/api/v1/plans/12/re
   <token>` with an OMS API token an admin made on the site (admin page, "tokens", kind
   `oms`). That token reads `GET /api/v1/plans/{id}/receipt.pdf` (the warehouse receipt,
   in `receipt.closed`) and `GET /api/v1/plans/{id}/tally.pdf` (the tally record).
-- `GET /api/v1/loading-lists/{id}/handover.pdf` (in `loading_list.departed`) is read by the
-  dock and supervisors, as the handover page; an OMS token is refused it (403): the event
-  itself carries every fact of the handover record.
+- `GET /api/v1/loading-lists/{id}/handover.pdf` (in `loading_list.departed`, the handover
+  record) is read by the same OMS token, with the driver's ID number masked as the
+  handover slip prints it (`440305********1234`): the full number does not leave the site.
+  The dock and supervisors get the record whole, as on the handover page.
 - The answer is `application/pdf` with `Content-Disposition: attachment` and a file name
   such as `receipt-ASN-20261123-01.pdf` (`filename*`: `进仓单-ASN-20261123-01.pdf`). Each GET
   draws the document from the floor's records at that moment, with the print time in its

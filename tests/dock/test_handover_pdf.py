@@ -76,6 +76,27 @@ def test_the_handover_pdf_has_the_truck_the_driver_every_parcel_the_totals_and_s
     assert doc.text.count("签字Signature") == 3 and doc.text.count("日期Date") == 3
 
 
+def test_the_oms_gets_the_handover_pdf_at_the_events_path_with_the_driver_id_masked(
+    site: Api,
+) -> None:
+    list_id, _ = loading(site)
+    record = ok(site.post(f"/api/v1/loading-lists/{list_id}/depart", role="dock", json={}))
+    payload = site.db.read(
+        lambda conn: conn.execute(
+            "SELECT payload FROM events WHERE type = 'loading_list.departed'"
+        ).fetchone()[0]
+    )
+    path = msgspec.json.decode(payload)["pdf_path"]
+    masked = f"{DRIVER_ID[:6]}********{DRIVER_ID[-4:]}"
+    oms_copy = read_pdf(pdf_of(site.get(path, role="oms")))
+    assert oms_copy.has(f"司机身份证号 Driver's ID number {masked}")
+    assert DRIVER_ID not in oms_copy.text.replace(" ", "")
+    assert oms_copy.has(f"交接单号 Handover no {record['handover_no']}", "司机 Driver 李师傅")
+    for role in ("dock", "supervisor"):
+        full_copy = read_pdf(pdf_of(site.get(path, role=role)))
+        assert full_copy.has(f"司机身份证号 Driver's ID number {DRIVER_ID}"), role
+
+
 def test_the_handover_pdf_refuses_an_unknown_list_and_roles_that_do_not_work_the_dock(
     site: Api,
 ) -> None:
@@ -83,7 +104,7 @@ def test_the_handover_pdf_refuses_an_unknown_list_and_roles_that_do_not_work_the
     ok(site.post(f"/api/v1/loading-lists/{list_id}/depart", role="dock", json={}))
     unknown = site.get(f"/api/v1/loading-lists/{list_id + 100}/handover.pdf", role="dock")
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "LIST_NOT_FOUND"
-    for role in ("picker", "receiver", "oms"):
+    for role in ("picker", "receiver"):
         refused = site.get(f"/api/v1/loading-lists/{list_id}/handover.pdf", role=role)
         assert refused.status_code == 403, (role, refused.text)
 
