@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,16 +33,10 @@ from tests.conftest import Api, new_key
 from tests.conftest import table_counts as ledger_counts
 from tests.devices.escpos_raster import raster_images
 from tests.printing.fake_printer import FakePrinter
+from tests.printing.printer_site import printer as printer
 from tests.printing.test_print_queue import eventually, site_settings
 
 PREFIX = "6901234"  # a 7-digit GS1 company prefix: 9-digit serial references
-
-
-@pytest.fixture
-def printer() -> Iterator[FakePrinter]:
-    fake = FakePrinter().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ that as its label size."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,14 +24,8 @@ from tests.api.test_inbound import site as site
 from tests.conftest import Api
 from tests.devices.escpos_raster import raster_images
 from tests.printing.fake_printer import FakePrinter
+from tests.printing.printer_site import printer as printer
 from tests.printing.test_print_queue import site_settings
-
-
-@pytest.fixture
-def printer() -> Iterator[FakePrinter]:
-    fake = FakePrinter().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -7,56 +7,30 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import msgspec
 import pytest
 
-from server.config import (
-    DatabaseSettings,
-    PrinterSettings,
-    PrintingSettings,
-    Settings,
-    StationSettings,
-)
+from server.config import Settings
 from server.db import Database
 from server.printing.dispatch import PrintDispatcher
 from server.printing.service import SAMPLE_LABEL
 from tests.conftest import Api
 from tests.outbound.helpers import put_stock, seed_outbound
 from tests.printing.fake_printer import FakePrinter
+from tests.printing.printer_site import printer as printer
+from tests.printing.printer_site import printer_site_settings
 from tests.printing.test_print_queue import eventually, jobs, packed
-
-
-@pytest.fixture
-def printer() -> Iterator[FakePrinter]:
-    fake = FakePrinter().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
 def settings(request: pytest.FixtureRequest, tmp_path: Path, printer: FakePrinter) -> Settings:
     options: dict[str, Any] = getattr(request, "param", {})
     printer.mode = options.pop("mode", "ok")  # before the dispatcher first looks at it
-    printing = {"poll_seconds": 0.1, "retry_min_seconds": 0.1, "retry_max_seconds": 0.3}
-    printing.update(options.pop("printing", {}))
-    return Settings(
-        database=DatabaseSettings(path=str(tmp_path / "site.db")),
-        printers=[
-            PrinterSettings(
-                name="label-1",
-                kind="network",
-                host=printer.host,
-                port=printer.port,
-                **{"timeout_seconds": 0.5, **options},
-            )
-        ],
-        stations=[StationSettings(name="pack-01", kind="pack_bench", printers=["label-1"])],
-        printing=PrintingSettings(**printing),
-    )
+    printing = options.pop("printing", {})
+    return printer_site_settings(tmp_path, printer, label_options=options, printing=printing)
 
 
 @pytest.fixture

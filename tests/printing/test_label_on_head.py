@@ -5,7 +5,6 @@ label that would not lie wholly on the head refused, never cut."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,31 +13,19 @@ import zxingcpp
 from PIL import Image, ImageChops
 
 from devices import facesheet
-from server.config import (
-    DatabaseSettings,
-    PrinterSettings,
-    PrintingSettings,
-    Settings,
-    StationSettings,
-    check_config_file,
-)
+from server.config import Settings, check_config_file
 from server.printing.dispatch import draw_job, render_job
 from tests.conftest import Api
 from tests.devices.escpos_raster import raster_images
 from tests.devices.test_handover_slip import record as handover_record
 from tests.outbound.helpers import SOAP, pack, picked_order, put_stock, seed_outbound
 from tests.printing.fake_printer import FakePrinter
+from tests.printing.printer_site import printer as printer
+from tests.printing.printer_site import printer_site_settings
 from tests.printing.test_print_queue import eventually, jobs
 
 HEAD = 832  # a 4-inch head at 203 dpi
 LABEL = 608  # 76 mm at 203 dpi
-
-
-@pytest.fixture
-def printer() -> Iterator[FakePrinter]:
-    fake = FakePrinter().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
@@ -49,21 +36,7 @@ def head_settings() -> dict[str, Any]:
 
 @pytest.fixture
 def settings(tmp_path: Path, printer: FakePrinter, head_settings: dict[str, Any]) -> Settings:
-    return Settings(
-        database=DatabaseSettings(path=str(tmp_path / "site.db")),
-        printers=[
-            PrinterSettings(
-                name="label-1",
-                kind="network",
-                host=printer.host,
-                port=printer.port,
-                timeout_seconds=0.5,
-                **head_settings,
-            )
-        ],
-        stations=[StationSettings(name="pack-01", kind="pack_bench", printers=["label-1"])],
-        printing=PrintingSettings(poll_seconds=0.1, retry_min_seconds=0.1, retry_max_seconds=0.3),
-    )
+    return printer_site_settings(tmp_path, printer, label_options=head_settings)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ loopback) arrives as the two-part SF sheet, both barcodes reading as the waybill
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,48 +12,26 @@ import pytest
 
 from devices import facesheet
 from devices.label_layouts import pick_layout
-from server.config import (
-    DatabaseSettings,
-    PrinterSettings,
-    PrintingSettings,
-    Settings,
-    StationSettings,
-)
+from server.config import DatabaseSettings, PrinterSettings, PrintingSettings, Settings
 from server.printing.dispatch import render_job
 from server.printing.layouts import face_sheet_layout
 from tests.conftest import Api
 from tests.devices.escpos_raster import raster_images
 from tests.outbound.helpers import put_stock, seed_outbound
 from tests.printing.fake_printer import FakePrinter
+from tests.printing.printer_site import printer as printer
+from tests.printing.printer_site import printer_site_settings
 from tests.printing.test_print_queue import decoded_all, packed
 
 
 @pytest.fixture
-def printer() -> Iterator[FakePrinter]:
-    fake = FakePrinter().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def settings(tmp_path: Path, printer: FakePrinter) -> Settings:
-    return Settings(
-        database=DatabaseSettings(path=str(tmp_path / "site.db")),
-        printers=[
-            PrinterSettings(
-                name="label-1",
-                kind="network",
-                host=printer.host,
-                port=printer.port,
-                timeout_seconds=0.5,
-                label_width_mm=100,
-                label_height_mm=180,
-                head_width_dots=800,  # as wide as the label: the raster is the sheet as drawn
-            )
-        ],
-        stations=[StationSettings(name="pack-01", kind="pack_bench", printers=["label-1"])],
-        printing=PrintingSettings(poll_seconds=0.1, retry_min_seconds=0.1, retry_max_seconds=0.3),
-    )
+    label = {
+        "label_width_mm": 100,
+        "label_height_mm": 180,
+        "head_width_dots": 800,  # as wide as the label: the raster is the sheet as drawn
+    }
+    return printer_site_settings(tmp_path, printer, label_options=label)
 
 
 def test_the_printer_gets_the_couriers_two_part_sheet_at_its_size(

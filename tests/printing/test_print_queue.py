@@ -5,7 +5,7 @@ and prints nothing twice."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,44 +14,20 @@ import zxingcpp
 from litestar.testing import TestClient
 
 from server.app import create_app
-from server.config import (
-    DatabaseSettings,
-    PrinterSettings,
-    PrintingSettings,
-    Settings,
-    StationSettings,
-)
+from server.config import PrinterSettings, Settings
 from tests.conftest import Api
 from tests.devices.escpos_raster import raster_images
 from tests.outbound.helpers import SOAP, pack, picked_order, put_stock, seed_outbound
 from tests.printing.fake_printer import FakePrinter
-
-
-@pytest.fixture
-def printer() -> Iterator[FakePrinter]:
-    fake = FakePrinter().start()
-    yield fake
-    fake.stop()
+from tests.printing.printer_site import printer as printer
+from tests.printing.printer_site import printer_site_settings
 
 
 def site_settings(tmp_path: Path, printer: FakePrinter, **extra: Any) -> Settings:
-    return Settings(
-        database=DatabaseSettings(path=str(tmp_path / "site.db")),
-        printers=[
-            PrinterSettings(
-                name="label-1",
-                kind="network",
-                host=printer.host,
-                port=printer.port,
-                timeout_seconds=0.5,
-            ),
-            PrinterSettings(name="file-1", kind="file", folder=str(tmp_path / "out")),
-            *extra.pop("printers", []),
-        ],
-        stations=[StationSettings(name="pack-01", kind="pack_bench", printers=["label-1"])],
-        printing=PrintingSettings(poll_seconds=0.1, retry_min_seconds=0.1, retry_max_seconds=0.3),
-        **extra,
-    )
+    """The shared printer site with a file printer, `file-1`, after `label-1`."""
+    file_printer = PrinterSettings(name="file-1", kind="file", folder=str(tmp_path / "out"))
+    more = extra.pop("printers", [])
+    return printer_site_settings(tmp_path, printer, file_printer, *more, **extra)
 
 
 @pytest.fixture
