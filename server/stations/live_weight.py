@@ -119,31 +119,27 @@ def forget_all() -> None:
         _latest.clear()
 
 
+def _no_weight(station: str, state: WeightState) -> WeightView:
+    """No reading to show: nothing weighed, nothing stable, no unit."""
+    return WeightView(
+        station=station,
+        state=state,
+        grams=None,
+        stable=False,
+        net=False,
+        tare_g=0,
+        unit="",
+        age_ms=None,
+    )
+
+
 def view(station: str, has_scale: bool, stale_seconds: float) -> WeightView:
     """The weight as shown: a fresh reading, or why there is none."""
     if not has_scale:
-        return WeightView(
-            station=station,
-            state="no_scale",
-            grams=None,
-            stable=False,
-            net=False,
-            tare_g=0,
-            unit="",
-            age_ms=None,
-        )
+        return _no_weight(station, "no_scale")
     last = latest(station)
     if last is None:
-        return WeightView(
-            station=station,
-            state="stale",
-            grams=None,
-            stable=False,
-            net=False,
-            tare_g=0,
-            unit="",
-            age_ms=None,
-        )
+        return _no_weight(station, "stale")
     age_ms = max(0, int((_monotonic() - last.received) * 1000))
     state: WeightState = last.state
     if age_ms > stale_seconds * 1000:
