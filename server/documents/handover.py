@@ -6,7 +6,17 @@ warehouse, the driver and the carrier."""
 from __future__ import annotations
 
 from server.dock.schemas import HandoverRecord
-from server.documents.pdf import DASH, A4Document, Column, Label, content_disposition, local_time
+from server.documents.pdf import (
+    DASH,
+    NUMBER_COLUMN,
+    TOTAL,
+    A4Document,
+    Column,
+    Label,
+    content_disposition,
+    local_time,
+    numbered,
+)
 
 TITLE = Label("交接单", "Handover record")
 FILE_PREFIX = "handover"
@@ -16,7 +26,7 @@ SIGNATURES = (
     Label("承运商", "Carrier"),
 )
 PARCEL_COLUMNS = (
-    Column(Label("序号", "No"), 7, "RIGHT"),
+    NUMBER_COLUMN,
     Column(Label("运单号", "Waybill"), 24),
     Column(Label("订单号", "Order"), 24),
     Column(Label("快递", "Courier"), 11),
@@ -70,9 +80,8 @@ def handover_pdf(
         ]
     )
     pdf.section(Label("包裹明细", "Parcels"))
-    rows = [
+    rows = numbered(
         [
-            str(index),
             p.waybill_no,
             p.order_no,
             p.courier,
@@ -81,11 +90,11 @@ def handover_pdf(
             local_time(p.loaded_at, timezone),
             p.loaded_by or DASH,
         ]
-        for index, p in enumerate(record.parcels, start=1)
-    ]
+        for p in record.parcels
+    )
     expected = f"{Label('预计重量', 'Expected weight').inline()} {kg(record.expected_weight_g)} kg"
     totals = [
-        (Label("合计", "Total").inline(), 4),
+        (TOTAL, 4),
         (kg(record.loaded_weight_g), 1),
         (f"{record.parcel_count:,}", 1),
         (expected, 2),

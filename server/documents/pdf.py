@@ -9,7 +9,7 @@ read the same copy; values are printed as the floor recorded them.
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote
@@ -72,6 +72,16 @@ class _Row:
     @property
     def line_height(self) -> float:
         return self.size_pt * LINE_HEIGHT_PER_PT
+
+
+# A lines table's first column numbers its rows (`numbered`); its totals row says so.
+NUMBER_COLUMN = Column(Label("序号", "No"), 7, "RIGHT")
+TOTAL = Label("合计", "Total").inline()
+
+
+def numbered(rows: Iterable[list[str]]) -> list[list[str]]:
+    """The rows under NUMBER_COLUMN: each one's number, from 1, before its cells."""
+    return [[str(index), *row] for index, row in enumerate(rows, start=1)]
 
 
 def local_time(at: str | None, timezone: str) -> str:

@@ -13,11 +13,14 @@ import msgspec
 
 from server.documents.pdf import (
     DASH,
+    NUMBER_COLUMN,
+    TOTAL,
     A4Document,
     Column,
     Label,
     content_disposition,
     local_time,
+    numbered,
     signed,
 )
 from server.inbound.schemas import ReceiptDocument
@@ -114,7 +117,7 @@ TRANSPORT_FACTS: dict[str, tuple[_Fact, ...]] = {
 # The count columns are as wide as their longest heading word ("Difference", 13.5 mm at
 # 8 pt, plus padding), so no heading breaks inside a word.
 TALLY_COLUMNS = (
-    Column(Label("序号", "No"), 7, "RIGHT"),
+    NUMBER_COLUMN,
     Column(Label("商品编码", "SKU"), 16),
     Column(Label("品名", "Description"), 30),
     Column(Label("批次", "Lot"), 13),
@@ -126,7 +129,7 @@ TALLY_COLUMNS = (
     Column(Label("备注", "Note"), 17),
 )
 LOT_COLUMNS = (
-    Column(Label("序号", "No"), 7, "RIGHT"),
+    NUMBER_COLUMN,
     Column(Label("商品编码", "SKU"), 18),
     Column(Label("品名", "Description"), 30),
     Column(Label("海关备案号", "Customs record no"), 20),
@@ -136,7 +139,6 @@ LOT_COLUMNS = (
     Column(Label("库位", "Location"), 14),
     Column(Label("数量", "Quantity"), 11, "RIGHT"),
 )
-TOTAL = Label("合计", "Total").inline()
 
 
 def receipt_pdf(
@@ -218,9 +220,8 @@ def _facts(
 def _tally_lines(pdf: A4Document, document: ReceiptDocument) -> None:
     lines = document.tally
     pdf.section(Label("理货明细", "Tally lines"))
-    rows = [
+    rows = numbered(
         [
-            str(index),
             line.sku,
             line.sku_name,
             line.lot or DASH,
@@ -231,8 +232,8 @@ def _tally_lines(pdf: A4Document, document: ReceiptDocument) -> None:
             REASONS[line.reason].inline() if line.reason in REASONS else "",
             line.note,
         ]
-        for index, line in enumerate(lines, start=1)
-    ]
+        for line in lines
+    )
     totals = [
         (TOTAL, 4),
         (f"{sum(line.expected for line in lines):,}", 1),
@@ -247,9 +248,8 @@ def _tally_lines(pdf: A4Document, document: ReceiptDocument) -> None:
 def _received_lots(pdf: A4Document, document: ReceiptDocument) -> None:
     lots = document.received_lots
     pdf.section(Label("入库批次", "Received lots"))
-    rows = [
+    rows = numbered(
         [
-            str(index),
             lot.sku,
             lot.sku_name,
             lot.customs_record_no or DASH,
@@ -259,6 +259,6 @@ def _received_lots(pdf: A4Document, document: ReceiptDocument) -> None:
             lot.location,
             f"{lot.quantity:,}",
         ]
-        for index, lot in enumerate(lots, start=1)
-    ]
+        for lot in lots
+    )
     pdf.lines_table(LOT_COLUMNS, rows, [(TOTAL, 8), (f"{sum(lot.quantity for lot in lots):,}", 1)])
