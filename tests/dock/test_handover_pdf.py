@@ -8,14 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-import msgspec
 import pytest
 
 from server import clock
 from server.clock import ManualClock
 from tests.conftest import Api
 from tests.dock.test_checkout import DRIVER_ID, ok, packed_parcel, ready, scan, truck
-from tests.documents.reading import A4_POINTS, read_pdf
+from tests.documents.reading import A4_POINTS, event_pdf_path, pdf_of, read_pdf
 from tests.outbound.helpers import put_stock, seed_outbound
 
 
@@ -38,12 +37,6 @@ def loading(api: Api) -> tuple[int, list[dict[str, Any]]]:
     for parcel in parcels:
         ok(scan(api, made["id"], parcel["waybill_no"]))
     return made["id"], parcels
-
-
-def pdf_of(answer: Any) -> bytes:
-    assert answer.status_code == 200, answer.text
-    assert answer.headers["content-type"] == "application/pdf"
-    return bytes(answer.content)
 
 
 def test_the_handover_pdf_has_the_truck_the_driver_every_parcel_the_totals_and_signatures(
@@ -81,12 +74,7 @@ def test_the_oms_gets_the_handover_pdf_at_the_events_path_with_the_driver_id_mas
 ) -> None:
     list_id, _ = loading(site)
     record = ok(site.post(f"/api/v1/loading-lists/{list_id}/depart", role="dock", json={}))
-    payload = site.db.read(
-        lambda conn: conn.execute(
-            "SELECT payload FROM events WHERE type = 'loading_list.departed'"
-        ).fetchone()[0]
-    )
-    path = msgspec.json.decode(payload)["pdf_path"]
+    path = event_pdf_path(site, "loading_list.departed")
     masked = f"{DRIVER_ID[:6]}********{DRIVER_ID[-4:]}"
     oms_copy = read_pdf(pdf_of(site.get(path, role="oms")))
     assert oms_copy.has(f"司机身份证号 Driver's ID number {masked}")
@@ -112,12 +100,7 @@ def test_the_handover_pdf_refuses_an_unknown_list_and_roles_that_do_not_work_the
 def test_the_departure_event_names_the_handover_pdf_and_that_path_answers_it(site: Api) -> None:
     list_id, _ = loading(site)
     ok(site.post(f"/api/v1/loading-lists/{list_id}/depart", role="dock", json={}))
-    payload = site.db.read(
-        lambda conn: conn.execute(
-            "SELECT payload FROM events WHERE type = 'loading_list.departed'"
-        ).fetchone()[0]
-    )
-    path = msgspec.json.decode(payload)["pdf_path"]
+    path = event_pdf_path(site, "loading_list.departed")
     assert path == f"/api/v1/loading-lists/{list_id}/handover.pdf"
     with clock.use(ManualClock(datetime(2026, 11, 23, 9, 45, tzinfo=UTC))):
         by_path = pdf_of(site.get(path, role="supervisor"))

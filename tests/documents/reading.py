@@ -1,11 +1,16 @@
-"""Reading the floor's PDFs back as a reader would: pages, size and text (pypdf)."""
+"""Reading the floor's PDFs back as a reader would: pages, size and text (pypdf); and
+where they come from (an answer, an event's `pdf_path`)."""
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
+import msgspec
 import pypdf
+
+from tests.conftest import Api
 
 A4_POINTS = (595.28, 841.89)
 
@@ -39,3 +44,20 @@ def read_pdf(data: bytes) -> ReadPdf:
         text="".join(_squeezed(page.extract_text()) for page in reader.pages),
         title=str((reader.metadata or {}).get("/Title", "")),
     )
+
+
+def pdf_of(answer: Any) -> bytes:
+    """The PDF an answer carries, after checking it is one."""
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/pdf"
+    return bytes(answer.content)
+
+
+def event_pdf_path(api: Api, event_type: str) -> str:
+    """The `pdf_path` the (only) event of this type hands the OMS."""
+    payload = api.db.read(
+        lambda conn: conn.execute(
+            "SELECT payload FROM events WHERE type = ?", (event_type,)
+        ).fetchone()[0]
+    )
+    return str(msgspec.json.decode(payload)["pdf_path"])

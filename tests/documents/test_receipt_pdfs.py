@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import unquote
 
-import msgspec
 import pytest
 
 from server import clock
@@ -17,7 +16,7 @@ from server.commands import SYSTEM, run_command
 from server.masterdata import service as masterdata
 from server.masterdata.schemas import CustomerIn, LocationIn, SkuIn
 from tests.conftest import Api, new_key
-from tests.documents.reading import A4_POINTS, read_pdf
+from tests.documents.reading import A4_POINTS, event_pdf_path, pdf_of, read_pdf
 
 CREAM = "4710000000301"
 SERUM = "4710000000318"
@@ -84,12 +83,6 @@ def closed_plan(api: Api) -> int:
     )
     assert closed.status_code == 200, closed.text
     return plan_id
-
-
-def pdf_of(answer: Any) -> bytes:
-    assert answer.status_code == 200, answer.text
-    assert answer.headers["content-type"] == "application/pdf"
-    return bytes(answer.content)
 
 
 def test_the_warehouse_receipt_pdf_has_the_plan_every_line_the_totals_and_the_signatures(
@@ -167,12 +160,7 @@ def test_the_receipt_event_names_the_pdf_and_the_oms_token_gets_the_same_pdf_the
     site: Api,
 ) -> None:
     plan_id = closed_plan(site)
-    payload = site.db.read(
-        lambda conn: conn.execute(
-            "SELECT payload FROM events WHERE type = 'receipt.closed'"
-        ).fetchone()[0]
-    )
-    path = msgspec.json.decode(payload)["pdf_path"]
+    path = event_pdf_path(site, "receipt.closed")
     assert path == f"/api/v1/plans/{plan_id}/receipt.pdf"
     # The print time is in the document: the same moment prints the same file.
     with clock.use(ManualClock(datetime(2026, 11, 23, 9, 45, tzinfo=UTC))):
