@@ -234,9 +234,9 @@ def log_in(page: Page) -> Callable[[str], None]:
     return log_in
 
 
-@pytest.fixture(scope="session")
-def session_token(server: Server) -> Callable[[str], str]:
-    """A session token of a demo user, logged in through the API (cached per user)."""
+def session_tokens(server: Server) -> Callable[[str], str]:
+    """Session tokens of demo users on `server`, logged in through the API (cached per
+    user)."""
     tokens: dict[str, str] = {}
 
     def session_token(user_code: str) -> str:
@@ -255,9 +255,14 @@ def session_token(server: Server) -> Callable[[str], str]:
 
 
 @pytest.fixture(scope="session")
-def station_token(server: Server) -> Callable[[str], str]:
-    """A station agent's token, made as an installer makes it: `bondfloor token add NAME
-    --kind station` against the running server's configuration (cached per station)."""
+def session_token(server: Server) -> Callable[[str], str]:
+    """A session token of a demo user, logged in through the API (cached per user)."""
+    return session_tokens(server)
+
+
+def station_tokens(server: Server) -> Callable[[str], str]:
+    """Station agents' tokens on `server`, made as an installer makes them: `bondfloor
+    token add NAME --kind station` against its configuration (cached per station)."""
     tokens: dict[str, str] = {}
 
     def station_token(station: str) -> str:
@@ -283,6 +288,12 @@ def station_token(server: Server) -> Callable[[str], str]:
         return tokens[station]
 
     return station_token
+
+
+@pytest.fixture(scope="session")
+def station_token(server: Server) -> Callable[[str], str]:
+    """A station agent's token, made as an installer makes it (cached per station)."""
+    return station_tokens(server)
 
 
 @pytest.fixture

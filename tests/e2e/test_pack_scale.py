@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from tests.e2e import test_dock as dock
 from tests.e2e import test_inbound as inbound
 from tests.e2e import test_outbound as outbound
 from tests.e2e import test_printing as printing
-from tests.e2e.conftest import BONDFLOOR, DEMO_PIN, Server, running_server
+from tests.e2e.conftest import Server, running_server, session_tokens, station_tokens
 from tests.e2e.test_accessibility import run_axe
 from tests.e2e.test_dock import oms  # noqa: F401 (the OMS's token, a fixture)
 from tests.live_server import DEMO_BADGES
@@ -63,36 +61,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def tokens(server: Server) -> Callable[[str], str]:
     """Session tokens of demo users on this module's server (cached per user)."""
-    kept: dict[str, str] = {}
-
-    def token(user_code: str) -> str:
-        if user_code not in kept:
-            request = urllib.request.Request(
-                f"{server.base_url}/api/v1/auth/login",
-                data=json.dumps({"user_code": user_code, "pin": DEMO_PIN}).encode(),
-                headers={"Content-Type": "application/json", "X-Device": "e2e-tests"},
-                method="POST",
-            )
-            with urllib.request.urlopen(request, timeout=10) as answer:
-                kept[user_code] = str(json.load(answer)["token"])
-        return kept[user_code]
-
-    return token
+    return session_tokens(server)
 
 
 @pytest.fixture(scope="module")
 def agent(server: Server) -> inbound.Api:
     """The bench's station agent: its token made with `bondfloor token add --kind station`."""
-    command = [str(BONDFLOOR), "--config", str(server.config_path), "token", "add", BENCH]
-    made = subprocess.run(
-        [*command, "--kind", "station"],
-        cwd=server.config_path.parent,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    token = made.stdout.strip().splitlines()[-1]
+    token = station_tokens(server)(BENCH)
     return inbound.Api(server, lambda _user: token)
 
 
