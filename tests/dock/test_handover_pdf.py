@@ -4,17 +4,20 @@ the departure event that names it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
 
-from server import clock
-from server.clock import ManualClock
 from tests.conftest import Api
 from tests.dock.test_checkout import DRIVER_ID, ok, packed_parcel, ready, scan, truck
-from tests.documents.reading import A4_POINTS, event_pdf_path, pdf_of, read_pdf
+from tests.documents.reading import (
+    A4_POINTS,
+    event_pdf_path,
+    pdf_of,
+    printed_at_one_moment,
+    read_pdf,
+)
 from tests.outbound.helpers import put_stock, seed_outbound
 
 
@@ -102,7 +105,7 @@ def test_the_departure_event_names_the_handover_pdf_and_that_path_answers_it(sit
     ok(site.post(f"/api/v1/loading-lists/{list_id}/depart", role="dock", json={}))
     path = event_pdf_path(site, "loading_list.departed")
     assert path == f"/api/v1/loading-lists/{list_id}/handover.pdf"
-    with clock.use(ManualClock(datetime(2026, 11, 23, 9, 45, tzinfo=UTC))):
-        by_path = pdf_of(site.get(path, role="supervisor"))
-        by_route = pdf_of(site.get(f"/api/v1/loading-lists/{list_id}/handover.pdf", role="dock"))
+    by_path, by_route = printed_at_one_moment(
+        site, (path, "supervisor"), (f"/api/v1/loading-lists/{list_id}/handover.pdf", "dock")
+    )
     assert by_path == by_route

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 import pypdf
 
+from server import clock
+from server.clock import ManualClock
 from tests.conftest import Api
 
 A4_POINTS = (595.28, 841.89)
+PRINT_MOMENT = datetime(2026, 11, 23, 9, 45, tzinfo=UTC)  # 17:45 on the demo site's clock
 
 
 @dataclass(frozen=True)
@@ -61,3 +65,10 @@ def event_pdf_path(api: Api, event_type: str) -> str:
         ).fetchone()[0]
     )
     return str(msgspec.json.decode(payload)["pdf_path"])
+
+
+def printed_at_one_moment(api: Api, *fetches: tuple[str, str]) -> list[bytes]:
+    """The PDFs at these (path, role)s, all printed at PRINT_MOMENT: the print time is in
+    the document, so only copies printed at one moment can be the same file."""
+    with clock.use(ManualClock(PRINT_MOMENT)):
+        return [pdf_of(api.get(path, role=role)) for path, role in fetches]

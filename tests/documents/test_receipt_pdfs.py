@@ -4,19 +4,23 @@ that does not exist or is not closed gets."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
 
-from server import clock
-from server.clock import ManualClock
 from server.commands import SYSTEM, run_command
 from server.masterdata import service as masterdata
 from server.masterdata.schemas import CustomerIn, LocationIn, SkuIn
 from tests.conftest import Api, new_key
-from tests.documents.reading import A4_POINTS, event_pdf_path, pdf_of, read_pdf
+from tests.documents.reading import (
+    A4_POINTS,
+    event_pdf_path,
+    pdf_of,
+    printed_at_one_moment,
+    read_pdf,
+)
 
 CREAM = "4710000000301"
 SERUM = "4710000000318"
@@ -163,8 +167,8 @@ def test_the_receipt_event_names_the_pdf_and_the_oms_token_gets_the_same_pdf_the
     path = event_pdf_path(site, "receipt.closed")
     assert path == f"/api/v1/plans/{plan_id}/receipt.pdf"
     # The print time is in the document: the same moment prints the same file.
-    with clock.use(ManualClock(datetime(2026, 11, 23, 9, 45, tzinfo=UTC))):
-        by_oms = pdf_of(site.get(path, role="oms"))
-        by_receiver = pdf_of(site.get(f"/api/v1/plans/{plan_id}/receipt.pdf", role="receiver"))
+    by_oms, by_receiver = printed_at_one_moment(
+        site, (path, "oms"), (f"/api/v1/plans/{plan_id}/receipt.pdf", "receiver")
+    )
     assert by_oms == by_receiver
     assert read_pdf(by_oms).has("打印时间 Printed: 2026-11-23 17:45")
