@@ -72,11 +72,9 @@ def agent(server: Server) -> inbound.Api:
 
 
 @pytest.fixture
-def db(server: Server) -> Iterator[sqlite3.Connection]:
-    conn = sqlite3.connect(f"file:{server.db_path}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    yield conn
-    conn.close()
+def db(demo_db: sqlite3.Connection) -> sqlite3.Connection:
+    """The conftest's read-only view of the database, here of this module's `server`."""
+    return demo_db
 
 
 def reading(agent: inbound.Api, grams: int, *, stable: bool, tare_g: int = 0) -> None:
