@@ -116,14 +116,7 @@ def test_the_pack_page_takes_the_scales_stable_weight_warns_out_of_range_and_aut
     db: sqlite3.Connection,
 ) -> None:
     api = inbound.Api(server, tokens)
-    orders = dock.released_orders(api, oms, db, "SF", 3)
-    wave = api.call(
-        "sup01", "POST", "/api/v1/waves", {"order_nos": [o["order_no"] for o in orders]}
-    )
-    totes = outbound.free_totes(db, 3)
-    printing.pick_wave(
-        api, db, wave["id"], {o["order_no"]: t for o, t in zip(orders, totes, strict=True)}
-    )
+    orders, _ = picked_orders(api, oms, db, 3)
     # Every item in by the API: the page opens each order at its weight.
     expected = {o["order_no"]: scan_everything(api, db, o) for o in orders}
     tapped, warned, auto = (o["order_no"] for o in orders)
@@ -219,10 +212,7 @@ def test_a_bench_without_a_scale_says_so_and_the_weight_is_typed(
     db: sqlite3.Connection,
 ) -> None:
     api = inbound.Api(server, tokens)
-    (order,) = dock.released_orders(api, oms, db, "SF", 1)
-    wave = api.call("sup01", "POST", "/api/v1/waves", {"order_nos": [order["order_no"]]})
-    (tote,) = outbound.free_totes(db, 1)
-    printing.pick_wave(api, db, wave["id"], {order["order_no"]: tote})
+    (order,), _ = picked_orders(api, oms, db, 1)
     grams = scan_everything(api, db, order, station="pack-02")
     page.add_init_script(f"sessionStorage.setItem('bondfloor.token', {tokens('pack01')!r})")
     page.add_init_script("localStorage.setItem('bondfloor.station', 'pack-02')")
