@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from tests.e2e import test_dock as dock
 from tests.e2e import test_inbound as inbound
@@ -163,13 +163,7 @@ def test_the_pack_page_takes_the_scales_stable_weight_warns_out_of_range_and_aut
     page.goto(f"/packing.html?order={warned}")
     expect(page.locator("#scale-weight")).to_have_text(kg(heavy))
     page.locator("#scale-take").click()
-    before = inbound.feedback_count(page)
-    page.locator("#pack-submit").click()
-    inbound.expect_feedback(page, "bad", before)
-    warn = page.locator("#weight-warn")
-    expect(warn).to_be_visible()
-    expect(warn).to_contain_text(f"{kg(heavy)} kg 不在预计的")
-    expect(page.locator("#weight-confirm")).to_contain_text(kg(heavy))
+    warn = refused_out_of_range(page, heavy)
     assert packed_event(db, warned) is None
     page.screenshot(path=str(SHOTS / "zh-warning.png"))
     assert run_axe(page) == []
@@ -288,6 +282,19 @@ def station_scan(agent: inbound.Api, code: str) -> None:
     assert scan["outcome"] == "ok", scan
 
 
+def refused_out_of_range(page: Page, grams: int) -> Locator:
+    """Pack at a weight outside the range (zh page): refused once with the weight in
+    words, and a confirm offered at that weight. Returns the warning."""
+    before = inbound.feedback_count(page)
+    page.locator("#pack-submit").click()
+    inbound.expect_feedback(page, "bad", before)
+    warn = page.locator("#weight-warn")
+    expect(warn).to_be_visible()
+    expect(warn).to_contain_text(f"{kg(grams)} kg 不在预计的")
+    expect(page.locator("#weight-confirm")).to_contain_text(kg(grams))
+    return warn
+
+
 def tall_enough(page: Page, selector: str) -> bool:
     box = page.locator(selector).bounding_box()
     return box is not None and box["height"] >= 48
@@ -330,12 +337,7 @@ def test_the_station_page_shows_the_scale_takes_its_weight_and_confirms_one_outs
     expect(page.locator("#weight")).to_have_value(str(heavy))
 
     # Outside the expected range: refused once, the range in words, and a confirm.
-    before = inbound.feedback_count(page)
-    page.locator("#pack-submit").click()
-    inbound.expect_feedback(page, "bad", before)
-    warn = page.locator("#weight-warn")
-    expect(warn).to_be_visible()
-    expect(warn).to_contain_text(f"{kg(heavy)} kg 不在预计的")
+    warn = refused_out_of_range(page, heavy)
     expect(page.locator("#weight-confirm")).to_contain_text(f"确认按 {kg(heavy)} kg 打包")
     assert packed_event(db, order["order_no"]) is None
     for target in ("#scale-take", "#weight-confirm", "#pack-submit"):
