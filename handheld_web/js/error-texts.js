@@ -322,4 +322,17 @@ export const ERRORS = {
   LANGUAGE_UNKNOWN: { zh: "语言须为中文或英文", en: "The language is Chinese or English" },
   TOKEN_NOT_FOUND: { zh: "没有这个令牌", en: "No token of this name" },
   WAYBILL_TAKEN: { zh: "运单号已在另一订单上", en: "This waybill number is on another order" },
+  // Billing the cargo owners
+  BILLING_CHARGE_UNKNOWN: { zh: "{charge_code} 不是本仓的计费项目", en: "{charge_code} is not a charge code here" },
+  BILLING_CREDIT_TOO_LARGE: { zh: "第 {line_id} 行最多还可冲减 {left_fen} 分", en: "Line {line_id} has {left_fen} fen left to credit" },
+  BILLING_DAY_INVALID: { zh: "{day} 不是有效日期（年-月-日）", en: "{day} is not a day (YYYY-MM-DD)" },
+  BILLING_LATER_PERIOD_CLOSED: { zh: "请先重新打开账期 {later}", en: "Re-open period {later} first" },
+  BILLING_LINE_NOT_CREDITABLE: { zh: "第 {line_id} 行不是已关账账单的费用行，不能冲减", en: "Line {line_id} is not a charge of a closed statement" },
+  BILLING_LINE_NOT_FOUND: { zh: "没有账单行 {line_id}", en: "No statement line {line_id}" },
+  BILLING_PERIOD_CLOSED: { zh: "账期 {period} 已关账", en: "Billing period {period} is closed" },
+  BILLING_PERIOD_NOT_CLOSED: { zh: "账期 {period} 未关账", en: "Billing period {period} is not closed" },
+  BILLING_PERIOD_NOT_OVER: { zh: "账期 {period} 尚未结束", en: "Billing period {period} has not ended yet" },
+  BILLING_RATE_TWICE: { zh: "{charge_code} 在同一版本中有两个费率", en: "{charge_code} has two rates in one version" },
+  BILLING_STATEMENT_NOT_FOUND: { zh: "没有账单 {statement_id}", en: "No statement {statement_id}" },
+  BILLING_TARIFF_EXISTS: { zh: "{customer} 已有从 {effective_from} 起的费率版本", en: "A tariff version of {customer} already starts on {effective_from}" },
 };
