@@ -36,6 +36,7 @@ PERIOD_PATTERN = r"^20\d\d-(0[1-9]|1[0-2])$"
 Period = Annotated[str, PathParameter(pattern=PERIOD_PATTERN, description="YYYY-MM")]
 PeriodQuery = Annotated[str, QueryParameter(pattern=PERIOD_PATTERN, description="YYYY-MM")]
 StatementId = Annotated[int, PathParameter(ge=1, le=MAX_SQLITE_INT)]
+WithSources = Annotated[bool, QueryParameter(description="Add each line's sources")]
 CustomerQuery = Annotated[str, QueryParameter(max_length=40, description="A customer's code")]
 
 
@@ -167,7 +168,7 @@ def statements(
     tags=TAGS,
 )
 def statement(
-    conn: sqlite3.Connection, statement_id: StatementId, sources: bool = False
+    conn: sqlite3.Connection, statement_id: StatementId, sources: WithSources = False
 ) -> Statement:
     """A stored statement; `sources=true` adds each line's movements, tasks or documents."""
     return service.stored_statement(conn, statement_id, with_sources=sources)

@@ -62,7 +62,7 @@ class CreditLine(Struct, forbid_unknown_fields=True, kw_only=True):
     """Credit a disputed line of a closed statement on the customer's next statement."""
 
     line_id: Annotated[int, Meta(ge=1, le=2**63 - 1)]
-    amount_fen: Annotated[int | None, Meta(ge=1, le=10**12)] = None
+    amount_fen: Annotated[int, Meta(ge=1, le=10**12)] | None = None
     """Omitted: the whole line (less what was credited on it already)."""
     reason: Reason
 

@@ -1,0 +1,103 @@
+"""The billing routes over HTTP: a tariff set, a period closed, the statement read with
+its sources and downloaded as CSV; bad input refused with a code, other roles kept out."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+from server import clock
+from tests.conftest import Api, movement_by_service, seed_basics
+
+RATES = [
+    {"charge_code": "storage.location_day.storage", "rate_fen": 50},
+    {"charge_code": "inbound.unit", "rate_fen": 12},
+    {"charge_code": "putaway.unit", "rate_fen": 5},
+]
+
+
+def test_a_supervisor_closes_a_month_and_downloads_the_statement(api: Api) -> None:
+    seed_basics(api)
+    tariff = api.post(
+        "/api/v1/billing/tariffs",
+        json={
+            "effective_from": "2025-01-01",
+            "rates": RATES,
+            "minimum_fen": 0,
+            "reason": "2025 contract",
+        },
+    )
+    assert tariff.status_code == 200, tariff.text
+    with clock.use(clock.ManualClock(datetime(2025, 3, 10, 2, tzinfo=UTC))):
+        movement_by_service(
+            api,
+            kind="receive",
+            customer="C1",
+            sku="S1",
+            quantity=7,
+            to_location="DOCK-1",
+            document="ASN-1",
+        )
+        movement_by_service(
+            api,
+            kind="putaway",
+            customer="C1",
+            sku="S1",
+            quantity=7,
+            from_location="DOCK-1",
+            to_location="A-1",
+        )
+
+    closed = api.post("/api/v1/billing/periods/2025-03/close")
+    assert closed.status_code == 200, closed.text
+    [summary] = closed.json()["statements"]
+    assert summary["total_fen"] == 7 * 12 + 7 * 5 + 22 * 50
+
+    listed = api.get("/api/v1/billing/statements", params={"period": "2025-03"}).json()
+    assert [s["id"] for s in listed] == [summary["id"]]
+    statement = api.get(
+        f"/api/v1/billing/statements/{summary['id']}", params={"sources": "true"}
+    ).json()
+    inbound = next(x for x in statement["lines"] if x["charge_code"] == "inbound.unit")
+    assert [s["kind"] for s in inbound["sources"]] == ["movement"]
+
+    download = api.get(f"/api/v1/billing/statements/{summary['id']}/csv")
+    assert download.status_code == 200
+    assert download.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(download.text)))
+    assert rows[0][:3] == ["line", "day", "category"]
+    assert len([r for r in rows if r[0].isdigit()]) == len(statement["lines"])
+    assert rows[-1][0] == "total" and int(rows[-1][8]) == summary["total_fen"]
+
+    reopened = api.post("/api/v1/billing/periods/2025-03/reopen", json={"reason": "recheck"})
+    assert reopened.json()["state"] == "open"
+    periods = api.get("/api/v1/billing/periods").json()
+    assert periods[0]["reason"] == "recheck"
+
+
+def test_bad_billing_input_is_refused_with_a_code(api: Api) -> None:
+    seed_basics(api)
+    unknown = api.post(
+        "/api/v1/billing/tariffs",
+        json={
+            "effective_from": "2025-01-01",
+            "reason": "x",
+            "rates": [{"charge_code": "storage.parking", "rate_fen": 1}],
+        },
+    )
+    assert unknown.json()["error"]["code"] == "BILLING_CHARGE_UNKNOWN"
+    not_a_day = api.post(
+        "/api/v1/billing/tariffs",
+        json={"effective_from": "2025-02-30", "reason": "x", "rates": []},
+    )
+    assert not_a_day.json()["error"]["code"] == "BILLING_DAY_INVALID"
+    assert api.post("/api/v1/billing/periods/2025-13/close").status_code == 400
+    not_over = api.post("/api/v1/billing/periods/2099-01/close")
+    assert not_over.json()["error"]["code"] == "BILLING_PERIOD_NOT_OVER"
+    assert api.get("/api/v1/billing/statements/99").json()["error"]["code"] == (
+        "BILLING_STATEMENT_NOT_FOUND"
+    )
+    no_line = api.post("/api/v1/billing/credits", json={"line_id": 5, "reason": "x"})
+    assert no_line.json()["error"]["code"] == "BILLING_LINE_NOT_FOUND"
+    assert api.get("/api/v1/billing/tariffs", role="picker").status_code == 403
