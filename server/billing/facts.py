@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from server import clock
 from server.billing.charges import BILLED_LOCATION_TYPES
@@ -76,12 +77,11 @@ def month_period(name: str, timezone: str) -> Period:
 
 def derive_facts(conn: sqlite3.Connection, period: Period, customers: Iterable[int]) -> Facts:
     """Every charge fact of the period for the given customers."""
-    wanted = set(customers)
+    wanted = sorted(set(customers))
     facts: Facts = {c: defaultdict(Fact) for c in wanted}
-    _movement_facts(conn, period, facts)
-    _pack_facts(conn, period, facts)
-    _document_facts(conn, period, facts)
-    _storage_facts(conn, period, facts)
+    if wanted:
+        _ledger_facts(conn, period, facts)
+        _document_facts(conn, period, facts)
     return {c: dict(f) for c, f in facts.items()}
 
 
@@ -92,53 +92,6 @@ def _add(facts: Facts, customer: int, day: str, code: str, qty: int, src: Source
     fact = per_customer[(day, code)]
     fact.quantity += qty
     fact.sources.add(src)
-
-
-def _movement_facts(conn: sqlite3.Connection, period: Period, facts: Facts) -> None:
-    """Units received and put away, from the ledger."""
-    rows = conn.execute(
-        "SELECT id, at, kind, customer_id, quantity FROM movements "
-        "WHERE kind IN ('receive', 'putaway') AND at >= ? AND at < ?",
-        (period.start, period.end),
-    )
-    code = {"receive": "inbound.unit", "putaway": "putaway.unit"}
-    for mid, at, kind, customer, qty in rows:
-        _add(facts, customer, period.day_of(at), code[kind], qty, ("movement", str(mid)))
-
-
-def _pack_facts(conn: sqlite3.Connection, period: Period, facts: Facts) -> None:
-    """Orders, lines and units packed, from the ledger's pack movements (document = the
-    order). An order or a line packed over two days is charged on its first."""
-    bounds = (period.start, period.end)
-    earlier = {
-        (customer, document, sku)
-        for customer, document, sku in conn.execute(
-            "SELECT DISTINCT customer_id, document, sku_id FROM movements "
-            "WHERE kind = 'pack' AND at < ? AND document IN ("
-            "  SELECT document FROM movements WHERE kind = 'pack' AND at >= ? AND at < ?)",
-            (period.start, *bounds),
-        )
-    }
-    earlier_orders = {(c, d) for c, d, _ in earlier}
-    seen_orders: set[tuple[int, str]] = set()
-    seen_lines: set[tuple[int, str, int]] = set()
-    rows = conn.execute(
-        "SELECT id, at, customer_id, document, sku_id, quantity FROM movements "
-        "WHERE kind = 'pack' AND at >= ? AND at < ? ORDER BY at, id",
-        bounds,
-    )
-    for mid, at, customer, document, sku, qty in rows:
-        day = period.day_of(at)
-        src = ("movement", str(mid))
-        _add(facts, customer, day, "outbound.unit", qty, src)
-        line = (customer, document, sku)
-        if line not in earlier and line not in seen_lines:
-            seen_lines.add(line)
-            _add(facts, customer, day, "outbound.line", 1, src)
-        order = (customer, document)
-        if order not in earlier_orders and order not in seen_orders:
-            seen_orders.add(order)
-            _add(facts, customer, day, "outbound.order", 1, ("order", document))
 
 
 DOCUMENT_FACTS = (
@@ -216,10 +169,14 @@ class _Sku:
     units_per_pallet: int
 
 
-def _storage_facts(conn: sqlite3.Connection, period: Period, facts: Facts) -> None:
+ACTIVITY_CODES = {"receive": "inbound.unit", "putaway": "putaway.unit", "pack": "outbound.unit"}
+
+
+def _ledger_facts(conn: sqlite3.Connection, period: Period, facts: Facts) -> None:
+    """One walk over the customers' movements since the period's start: the activity
+    charges by movement kind, and the storage snapshot of each day."""
     customers = list(facts)
-    if not customers:
-        return
+    marks = ",".join("?" * len(customers))
     types = ",".join(f"'{t}'" for t in BILLED_LOCATION_TYPES)
     locations = {
         r[0]: (r[1], r[2])
@@ -231,7 +188,6 @@ def _storage_facts(conn: sqlite3.Connection, period: Period, facts: Facts) -> No
             "SELECT id, length_mm * width_mm * height_mm, units_per_pallet FROM skus"
         )
     }
-    marks = ",".join("?" * len(customers))
     held: dict[tuple[int, int, int], int] = defaultdict(int)  # (customer, location, sku)
     for loc, customer, sku, qty in conn.execute(
         f"SELECT location_id, customer_id, sku_id, SUM(quantity) FROM balances "
@@ -241,23 +197,31 @@ def _storage_facts(conn: sqlite3.Connection, period: Period, facts: Facts) -> No
         if loc in locations:
             held[(customer, loc, sku)] += qty
     moves = conn.execute(
-        f"SELECT at, customer_id, sku_id, quantity, from_location_id, to_location_id "
-        f"FROM movements WHERE customer_id IN ({marks}) AND at >= ? ORDER BY at, id",
+        f"SELECT id, at, kind, customer_id, sku_id, quantity, from_location_id, "
+        f"to_location_id, document FROM movements "
+        f"WHERE customer_id IN ({marks}) AND at >= ? ORDER BY at, id",
         (*customers, period.start),
     ).fetchall()
     # Back from now to the period's start: undo every movement since.
-    for _at, customer, sku, qty, src, dst in moves:
+    for _id, _at, _kind, customer, sku, qty, src, dst, _doc in moves:
         if src in locations:
             held[(customer, src, sku)] += qty
         if dst in locations:
             held[(customer, dst, sku)] -= qty
-    moves = [m for m in moves if m[0] < period.end]
+    moves = [m for m in moves if m[1] < period.end]
+    packed_before = _packed_before(conn, period, marks, customers)
     cursor = 0
     for day, day_end in zip(period.days, period.starts[1:], strict=True):
+        today = day.isoformat()
         peak = {k: q for k, q in held.items() if q > 0}
-        while cursor < len(moves) and moves[cursor][0] < day_end:
-            _at, customer, sku, qty, src, dst = moves[cursor]
+        while cursor < len(moves) and moves[cursor][1] < day_end:
+            mid, _at, kind, customer, sku, qty, src, dst, document = moves[cursor]
             cursor += 1
+            code = ACTIVITY_CODES.get(kind)
+            if code is not None:
+                _add(facts, customer, today, code, qty, ("movement", str(mid)))
+                if kind == "pack":
+                    _packed(facts, packed_before, today, mid, customer, document, sku)
             if src in locations:
                 held[(customer, src, sku)] -= qty
             if dst in locations:
@@ -265,7 +229,44 @@ def _storage_facts(conn: sqlite3.Connection, period: Period, facts: Facts) -> No
                 held[key] += qty
                 if held[key] > peak.get(key, 0):
                     peak[key] = held[key]
-        _storage_day(facts, day.isoformat(), peak, locations, skus)
+        _storage_day(facts, today, peak, locations, skus)
+
+
+def _packed_before(
+    conn: sqlite3.Connection, period: Period, marks: str, customers: list[int]
+) -> set[Any]:
+    """(customer, order, SKU) packed before the period of the orders packed in it."""
+    lines = set(
+        (customer, document, sku)
+        for customer, document, sku in conn.execute(
+            f"SELECT DISTINCT customer_id, document, sku_id FROM movements "
+            f"WHERE kind = 'pack' AND at < ? AND customer_id IN ({marks}) AND document IN ("
+            f"  SELECT document FROM movements WHERE kind = 'pack' AND at >= ? AND at < ?)",
+            (period.start, *customers, period.start, period.end),
+        )
+    )
+    return lines | {(customer, document) for customer, document, _sku in lines}
+
+
+def _packed(
+    facts: Facts,
+    seen: set[Any],
+    day: str,
+    movement_id: int,
+    customer: int,
+    document: str,
+    sku: int,
+) -> None:
+    """Orders and lines on the day of their first pack movement (an order packed over two
+    days or two periods is one order). `seen` holds what was packed before."""
+    line = (customer, document, sku)
+    if line not in seen:
+        seen.add(line)
+        _add(facts, customer, day, "outbound.line", 1, ("movement", str(movement_id)))
+        order = (customer, document)
+        if order not in seen:
+            seen.add(order)
+            _add(facts, customer, day, "outbound.order", 1, ("order", document))
 
 
 def _storage_day(
