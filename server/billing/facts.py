@@ -239,10 +239,15 @@ def _packed_before(
     lines = set(
         (customer, document, sku)
         for customer, document, sku in conn.execute(
-            f"SELECT DISTINCT customer_id, document, sku_id FROM movements "
-            f"WHERE kind = 'pack' AND at < ? AND customer_id IN ({marks}) AND document IN ("
-            f"  SELECT document FROM movements WHERE kind = 'pack' AND at >= ? AND at < ?)",
-            (period.start, *customers, period.start, period.end),
+            # The period's orders first, then each one's earlier pack movements by the
+            # document index: not a walk over every pack movement before the period.
+            f"SELECT DISTINCT e.customer_id, e.document, e.sku_id FROM ("
+            f"  SELECT DISTINCT document FROM movements "
+            f"  WHERE kind = 'pack' AND at >= ? AND at < ? AND document != '') AS p "
+            f"CROSS JOIN movements e ON e.document = p.document "
+            f"WHERE e.document != '' AND e.kind = 'pack' AND e.at < ? "
+            f"AND e.customer_id IN ({marks})",
+            (period.start, period.end, period.start, *customers),
         )
     )
     return lines | {(customer, document) for customer, document, _sku in lines}
