@@ -101,3 +101,20 @@ def test_bad_billing_input_is_refused_with_a_code(api: Api) -> None:
     no_line = api.post("/api/v1/billing/credits", json={"line_id": 5, "reason": "x"})
     assert no_line.json()["error"]["code"] == "BILLING_LINE_NOT_FOUND"
     assert api.get("/api/v1/billing/tariffs", role="picker").status_code == 403
+
+
+def test_the_demo_prices_its_three_customers(api: Api) -> None:
+    from server.config import site_today
+    from server.demo import CUSTOMERS, seed_demo
+
+    seed_demo(api.db, api.settings, log=lambda _: None)
+    for code, *_ in CUSTOMERS:
+        [version] = api.get("/api/v1/billing/tariffs", params={"customer": code}).json()
+        assert version["minimum_fen"] > 0 and version["rates"]
+    month = site_today(api.settings).strftime("%Y-%m")
+    preview = api.get(
+        "/api/v1/billing/preview", params={"period": month, "customer": "HKBEAUTY"}
+    ).json()
+    codes = {x["charge_code"] for x in preview["lines"]}
+    assert {"storage.location_day.storage", "storage.m3_day", "inbound.unit"} <= codes
+    assert preview["total_fen"] >= 300_000  # HKBEAUTY's monthly minimum
