@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import Response, get, post
 from litestar.di import NamedDependency
@@ -12,6 +12,7 @@ from litestar.params import PathParameter, QueryParameter
 from server.billing import service
 from server.billing.schemas import (
     ChargeTypeOut,
+    CitingLine,
     CreditLine,
     CreditOut,
     PeriodClosed,
@@ -193,7 +194,34 @@ def statement_csv(conn: sqlite3.Connection, statement_id: StatementId) -> Respon
     )
 
 
+SourceKind = Annotated[
+    Literal[
+        "movement",
+        "order",
+        "plan",
+        "sscc",
+        "print_job",
+        "order_task",
+        "count_task",
+        "service",
+        "location",
+        "statement_line",
+    ],
+    QueryParameter(description="What kind of fact"),
+]
+SourceRef = Annotated[
+    str, QueryParameter(min_length=1, max_length=80, description="Its id, number or code")
+]
+
+
+@query(get, "/api/v1/billing/lines", roles=BILLING, answer=list[CitingLine], tags=TAGS)
+def lines_citing(conn: sqlite3.Connection, kind: SourceKind, ref: SourceRef) -> list[CitingLine]:
+    """The stored statement lines a movement, task or document is a source of."""
+    return service.lines_citing(conn, kind, ref)
+
+
 route_handlers = [
+    lines_citing,
     charge_codes,
     tariffs,
     set_tariff,

@@ -171,6 +171,21 @@ class PeriodClosed(Struct, kw_only=True):
     statements: list[StatementSummary]
 
 
+class CitingLine(Struct, kw_only=True):
+    """A stored statement line that a fact (a movement, a task, a document) is a source of."""
+
+    statement: int
+    period: str
+    customer: str
+    version: int
+    state: Literal["closed", "superseded"]
+    line_id: int
+    line_no: int
+    day: str
+    charge_code: str
+    amount_fen: int
+
+
 class CreditOut(Struct, kw_only=True):
     id: int
     line_id: int

@@ -34,6 +34,7 @@ from server.billing.charges import (
 from server.billing.facts import Period, derive_facts, month_period
 from server.billing.schemas import (
     ChargeTypeOut,
+    CitingLine,
     CreditLine,
     CreditOut,
     PeriodClosed,
@@ -621,6 +622,34 @@ def stored_statement(
         credits_fen=head["credits_fen"],
         total_fen=head["total_fen"],
     )
+
+
+def lines_citing(conn: sqlite3.Connection, kind: str, ref: str) -> list[CitingLine]:
+    """The stored lines a fact is a source of: the way back from the trace to the bill."""
+    rows = conn.execute(
+        "SELECT s.id, s.period, c.code, s.version, s.state, l.id, l.line_no, l.day, "
+        "l.charge_code, l.amount_fen FROM billing_line_sources x "
+        "JOIN billing_statement_lines l ON l.id = x.line_id "
+        "JOIN billing_statements s ON s.id = l.statement_id "
+        "JOIN customers c ON c.id = s.customer_id WHERE x.kind = ? AND x.ref = ? "
+        "ORDER BY s.period, s.version, l.line_no",
+        (kind, ref),
+    )
+    return [
+        CitingLine(
+            statement=r[0],
+            period=r[1],
+            customer=r[2],
+            version=r[3],
+            state=r[4],
+            line_id=r[5],
+            line_no=r[6],
+            day=r[7],
+            charge_code=r[8],
+            amount_fen=r[9],
+        )
+        for r in rows
+    ]
 
 
 CSV_HEADER = (

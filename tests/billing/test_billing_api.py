@@ -62,6 +62,12 @@ def test_a_supervisor_closes_a_month_and_downloads_the_statement(api: Api) -> No
     inbound = next(x for x in statement["lines"] if x["charge_code"] == "inbound.unit")
     assert [s["kind"] for s in inbound["sources"]] == ["movement"]
 
+    movement = inbound["sources"][0]["ref"]
+    citing = api.get("/api/v1/billing/lines", params={"kind": "movement", "ref": movement})
+    assert [(x["statement"], x["charge_code"]) for x in citing.json()] == [
+        (summary["id"], "inbound.unit")
+    ]
+
     download = api.get(f"/api/v1/billing/statements/{summary['id']}/csv")
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("text/csv")
