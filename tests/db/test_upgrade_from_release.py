@@ -59,16 +59,34 @@ def test_a_release_database_upgrades_to_the_schema_of_a_new_one_and_keeps_its_da
     # The release applied 0015_counts after 0017_alerts; that record stays as it is.
     assert recorded.index("0015_counts") > recorded.index("0017_alerts")
 
-    assert migrate(path) == ["0025_alert_indexes", "0026_command_jobs"]
+    assert migrate(path) == ["0025_alert_indexes", "0026_command_jobs", "0031_billing"]
 
     with sqlite3.connect(path) as conn:
-        assert applied_migrations(conn) == [*recorded, "0025_alert_indexes", "0026_command_jobs"]
+        assert applied_migrations(conn) == [
+            *recorded,
+            "0025_alert_indexes",
+            "0026_command_jobs",
+            "0031_billing",
+        ]
         assert normalised_schema(conn) == new_database_schema()
-        assert row_counts(conn) == {**counts, "command_jobs": 0}  # a table 0026 adds
+        billing = {t: 0 for t in BILLING_TABLES}  # the tables 0031 adds
+        assert row_counts(conn) == {**counts, "command_jobs": 0, **billing}  # 0026 adds one
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     conn.close()
     assert migrate(path) == []
+
+
+BILLING_TABLES = (
+    "billing_tariffs",
+    "billing_tariff_rates",
+    "billing_services",
+    "billing_periods",
+    "billing_statements",
+    "billing_statement_lines",
+    "billing_line_sources",
+    "billing_credits",
+)
 
 
 def test_a_site_that_applied_0017_before_its_two_indexes_gets_them(tmp_path: Path) -> None:
