@@ -42,8 +42,8 @@ CustomerQuery = Annotated[str, QueryParameter(max_length=40, description="A cust
 
 
 @query(get, "/api/v1/billing/charge-codes", roles=BILLING, answer=list[ChargeTypeOut], tags=TAGS)
-def charge_codes() -> list[ChargeTypeOut]:
-    """The charges a tariff can price, with their unit and scale."""
+def charge_codes(conn: sqlite3.Connection) -> list[ChargeTypeOut]:
+    """The charges a tariff can price, with their unit and scale (a table of the code)."""
     return service.charge_types()
 
 

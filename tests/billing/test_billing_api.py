@@ -82,6 +82,14 @@ def test_a_supervisor_closes_a_month_and_downloads_the_statement(api: Api) -> No
     assert periods[0]["reason"] == "recheck"
 
 
+def test_the_charge_codes_are_listed_with_unit_and_scale(api: Api) -> None:
+    answer = api.get("/api/v1/billing/charge-codes")
+    assert answer.status_code == 200, answer.text
+    codes = {c["code"]: c for c in answer.json()}
+    assert codes["storage.m3_day"]["scale"] == 10**9
+    assert codes["outbound.face_sheet"]["category"] == "outbound"
+
+
 def test_bad_billing_input_is_refused_with_a_code(api: Api) -> None:
     seed_basics(api)
     unknown = api.post(
