@@ -28,7 +28,7 @@ from typing import Any
 from server import clock
 from server.billing.charges import BILLED_LOCATION_TYPES
 
-Source = tuple[str, str]  # (kind, ref): ("movement", "123"), ("task", "order_task:7"), ...
+Source = tuple[str, str]  # (kind, ref): ("movement", "123"), ("order_task", "7"), ("plan", ...)
 
 
 @dataclass
