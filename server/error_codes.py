@@ -124,10 +124,16 @@ class ErrorCodes:
         InvalidInput, "{problem_count} problem(s) in the batch of {count}; nothing was applied"
     )
     BILLING_CHARGE_UNKNOWN = ErrorCode(InvalidInput, "{charge_code} is not a charge code here")
+    BILLING_CLOSE_INTERRUPTED = ErrorCode(
+        Conflict, "a newer close of billing period {period} took it over"
+    )
     BILLING_CREDIT_TOO_LARGE = ErrorCode(
         Unprocessable, "line {line_id} has {left_fen} fen left to credit"
     )
     BILLING_DAY_INVALID = ErrorCode(InvalidInput, "{day} is not a day (YYYY-MM-DD)")
+    BILLING_FACTS_CHANGED = ErrorCode(
+        Conflict, "facts of billing period {period} changed while it closed: close it again"
+    )
     BILLING_LATER_PERIOD_CLOSED = ErrorCode(
         Conflict, "re-open {later} first: it was closed after {period}"
     )

@@ -324,8 +324,10 @@ export const ERRORS = {
   WAYBILL_TAKEN: { zh: "运单号已在另一订单上", en: "This waybill number is on another order" },
   // Billing the cargo owners
   BILLING_CHARGE_UNKNOWN: { zh: "{charge_code} 不是本仓的计费项目", en: "{charge_code} is not a charge code here" },
+  BILLING_CLOSE_INTERRUPTED: { zh: "账期 {period} 的另一次结账已接手", en: "A newer close of billing period {period} took it over" },
   BILLING_CREDIT_TOO_LARGE: { zh: "第 {line_id} 行最多还可冲减 {left_fen} 分", en: "Line {line_id} has {left_fen} fen left to credit" },
   BILLING_DAY_INVALID: { zh: "{day} 不是有效日期（年-月-日）", en: "{day} is not a day (YYYY-MM-DD)" },
+  BILLING_FACTS_CHANGED: { zh: "结账期间账期 {period} 的数据有变动，请重新结账", en: "Facts of billing period {period} changed while it closed: close it again" },
   BILLING_LATER_PERIOD_CLOSED: { zh: "请先重新打开账期 {later}", en: "Re-open period {later} first" },
   BILLING_LINE_NOT_CREDITABLE: { zh: "第 {line_id} 行不是已关账账单的费用行，不能冲减", en: "Line {line_id} is not a charge of a closed statement" },
   BILLING_LINE_NOT_FOUND: { zh: "没有账单行 {line_id}", en: "No statement line {line_id}" },

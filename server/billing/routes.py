@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
 from server.billing import service
+from server.billing.closing import ClosePeriodJob, PreparedClose, prepare_close
 from server.billing.schemas import (
     ChargeTypeOut,
     CitingLine,
@@ -94,6 +95,13 @@ def periods(conn: sqlite3.Connection) -> list[PeriodState]:
     return service.list_periods(conn)
 
 
+def compute_close(
+    conn: sqlite3.Connection, period: Period, settings: NamedDependency[Settings]
+) -> PreparedClose:
+    """The statements and their facts' watermark, read before the writer is asked for."""
+    return prepare_close(conn, settings.site.timezone, period)
+
+
 @command(
     post,
     "/api/v1/billing/periods/{period:str}/close",
@@ -101,15 +109,13 @@ def periods(conn: sqlite3.Connection) -> list[PeriodState]:
     roles=BILLING,
     answer=PeriodClosed,
     tags=TAGS,
+    prepare=compute_close,
+    chunked=True,
 )
-def close_period(
-    conn: sqlite3.Connection,
-    ctx: CommandContext,
-    period: Period,
-    settings: NamedDependency[Settings],
-) -> PeriodClosed:
-    """Freeze every customer's statement of a month that has ended."""
-    return service.close_period(conn, ctx, settings.site.timezone, period)
+def close_period(prepared: PreparedClose, settings: NamedDependency[Settings]) -> ClosePeriodJob:
+    """Freeze every customer's statement of a month that has ended. Computed first on a
+    read-only connection, then stored in short chunks, so the floor's scans go on."""
+    return ClosePeriodJob(prepared, settings.site.timezone)
 
 
 @command(

@@ -109,6 +109,7 @@ class PeriodState(Struct, kw_only=True):
     changed_by: str
     changed_at: str
     reason: str
+    closing: Annotated[bool, _d("A close of the period is under way")] = False
 
 
 class SourceOut(Struct, kw_only=True):

@@ -21,7 +21,6 @@ import sqlite3
 from collections import defaultdict
 from datetime import date
 
-from server import clock
 from server.billing.charges import (
     CATEGORIES,
     CHARGE_TYPES,
@@ -298,7 +297,7 @@ def last_closed_period(conn: sqlite3.Connection) -> str | None:
     return row[0] if row else None
 
 
-def _period_state(conn: sqlite3.Connection, period: str) -> str:
+def period_state(conn: sqlite3.Connection, period: str) -> str:
     row = conn.execute("SELECT state FROM billing_periods WHERE period = ?", (period,)).fetchone()
     return row[0] if row else "open"
 
@@ -306,75 +305,20 @@ def _period_state(conn: sqlite3.Connection, period: str) -> str:
 def close_period(
     conn: sqlite3.Connection, ctx: CommandContext, timezone: str, period_name: str
 ) -> PeriodClosed:
-    """Freeze every customer's statement of a finished month and tell the OMS."""
-    period = month_period(period_name, timezone)
-    if _period_state(conn, period_name) == "closed":
-        raise ERR.BILLING_PERIOD_CLOSED({"period": period_name})
-    if clock.today(timezone) <= period.days[-1]:
-        raise ERR.BILLING_PERIOD_NOT_OVER({"period": period_name})
-    customers = [r[0] for r in conn.execute("SELECT id FROM customers ORDER BY id")]
-    stored = []
-    for customer_id, statement in compute_statements(conn, period, customers).items():
-        if not statement.lines:
-            continue
-        stored.append(_store_statement(conn, ctx, customer_id, statement))
-    _set_period(conn, ctx, period_name, "closed", "")
-    ctx.audit_target = f"billing_period:{period_name}"
-    return PeriodClosed(period=period_name, statements=stored)
+    """Freeze every customer's statement of a finished month and tell the OMS, in the
+    caller's one transaction (the route closes in chunks: server/billing/closing.py)."""
+    from server.billing.closing import close_in_one_transaction
+
+    return close_in_one_transaction(conn, ctx, timezone, period_name)
 
 
-def _store_statement(
-    conn: sqlite3.Connection, ctx: CommandContext, customer_id: int, st: Statement
+def send_statement_closed(
+    conn: sqlite3.Connection, ctx: CommandContext, statement_id: int, st: Statement
 ) -> StatementSummary:
-    version = (
-        1
-        + conn.execute(
-            "SELECT COALESCE(MAX(version), 0) FROM billing_statements "
-            "WHERE period = ? AND customer_id = ?",
-            (st.period, customer_id),
-        ).fetchone()[0]
-    )
-    cur = conn.execute(
-        "INSERT INTO billing_statements (period, customer_id, version, state, charges_fen, "
-        "minimum_fen, credits_fen, total_fen, closed_by, closed_at) "
-        "VALUES (?, ?, ?, 'closed', ?, ?, ?, ?, ?, ?)",
-        (
-            st.period,
-            customer_id,
-            version,
-            st.charges_fen,
-            st.minimum_fen,
-            st.credits_fen,
-            st.total_fen,
-            ctx.actor.label,
-            ctx.at,
-        ),
-    )
-    statement_id = int(cur.lastrowid or 0)
-    sources = []
-    for line in st.lines:
-        cur = conn.execute(
-            "INSERT INTO billing_statement_lines (statement_id, line_no, day, category, "
-            "charge_code, unit, quantity, rate_fen, amount_fen, note) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                statement_id,
-                line.line_no,
-                line.day,
-                line.category,
-                line.charge_code,
-                line.unit,
-                line.quantity,
-                line.rate_fen,
-                line.amount_fen,
-                line.note,
-            ),
-        )
-        line_id = int(cur.lastrowid or 0)
-        sources += [(line_id, s.kind, s.ref) for s in line.sources or []]
-    conn.executemany(
-        "INSERT INTO billing_line_sources (line_id, kind, ref) VALUES (?, ?, ?)", sources
-    )
+    """The `billing.statement_closed` event of a statement just closed, and its summary."""
+    version = conn.execute(
+        "SELECT version FROM billing_statements WHERE id = ?", (statement_id,)
+    ).fetchone()[0]
     append_event(
         conn,
         ctx,
@@ -408,7 +352,7 @@ def reopen_period(
     conn: sqlite3.Connection, ctx: CommandContext, period_name: str, reason: str
 ) -> PeriodState:
     """Open a closed period again: its statements are superseded, not edited."""
-    if _period_state(conn, period_name) != "closed":
+    if period_state(conn, period_name) != "closed":
         raise ERR.BILLING_PERIOD_NOT_CLOSED({"period": period_name})
     later = conn.execute(
         "SELECT MIN(period) FROM billing_periods WHERE state = 'closed' AND period > ?",
@@ -422,17 +366,17 @@ def reopen_period(
         (period_name,),
     )
     ctx.audit_target = f"billing_period:{period_name}"
-    return _set_period(conn, ctx, period_name, "open", reason)
+    return set_period(conn, ctx, period_name, "open", reason)
 
 
-def _set_period(
+def set_period(
     conn: sqlite3.Connection, ctx: CommandContext, period: str, state: str, reason: str
 ) -> PeriodState:
     conn.execute(
         "INSERT INTO billing_periods (period, state, changed_by, changed_at, reason) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (period) DO UPDATE SET state = excluded.state, "
         "changed_by = excluded.changed_by, changed_at = excluded.changed_at, "
-        "reason = excluded.reason",
+        "reason = excluded.reason, closing_key = NULL",
         (period, state, ctx.actor.label, ctx.at, reason),
     )
     return PeriodState(
@@ -446,9 +390,17 @@ def _set_period(
 
 def list_periods(conn: sqlite3.Connection) -> list[PeriodState]:
     return [
-        PeriodState(period=r[0], state=r[1], changed_by=r[2], changed_at=r[3], reason=r[4])
+        PeriodState(
+            period=r[0],
+            state=r[1],
+            changed_by=r[2],
+            changed_at=r[3],
+            reason=r[4],
+            closing=r[5] is not None,
+        )
         for r in conn.execute(
-            "SELECT period, state, changed_by, changed_at, reason FROM billing_periods "
+            "SELECT period, state, changed_by, changed_at, reason, closing_key "
+            "FROM billing_periods "
             "ORDER BY period DESC"
         )
     ]
@@ -552,7 +504,7 @@ def list_statements(
     rows = conn.execute(
         "SELECT s.id, s.period, c.code, s.version, s.state, s.total_fen, s.closed_by, "
         "s.closed_at FROM billing_statements s JOIN customers c ON c.id = s.customer_id "
-        "WHERE (? = '' OR s.period = ?) AND (? = '' OR c.code = ?) "
+        "WHERE s.state != 'closing' AND (? = '' OR s.period = ?) AND (? = '' OR c.code = ?) "
         "ORDER BY s.period DESC, c.code, s.version DESC",
         (period, period, customer, customer),
     )
@@ -576,7 +528,7 @@ def stored_statement(
 ) -> Statement:
     head = conn.execute(
         "SELECT s.*, c.code FROM billing_statements s JOIN customers c ON c.id = s.customer_id "
-        "WHERE s.id = ?",
+        "WHERE s.id = ? AND s.state != 'closing'",
         (statement_id,),
     ).fetchone()
     if head is None:
@@ -631,7 +583,8 @@ def lines_citing(conn: sqlite3.Connection, kind: str, ref: str) -> list[CitingLi
         "l.charge_code, l.amount_fen FROM billing_line_sources x "
         "JOIN billing_statement_lines l ON l.id = x.line_id "
         "JOIN billing_statements s ON s.id = l.statement_id "
-        "JOIN customers c ON c.id = s.customer_id WHERE x.kind = ? AND x.ref = ? "
+        "JOIN customers c ON c.id = s.customer_id "
+        "WHERE x.kind = ? AND x.ref = ? AND s.state != 'closing' "
         "ORDER BY s.period, s.version, l.line_no",
         (kind, ref),
     )

@@ -64,16 +64,20 @@ def migrate(db: sqlite_utils.Database) -> None:
             state TEXT NOT NULL CHECK (state IN ('open', 'closed')),
             changed_by TEXT NOT NULL,
             changed_at TEXT NOT NULL,
-            reason TEXT NOT NULL DEFAULT ''
+            reason TEXT NOT NULL DEFAULT '',
+            -- The Idempotency-Key of the close under way (it stores the statements in
+            -- chunks); NULL when none is. A newer close takes the period over.
+            closing_key TEXT
         );
 
         -- What a close froze. A re-open supersedes a period's statements; they stay.
+        -- 'closing': being stored by a close under way, seen by no read until it ends.
         CREATE TABLE billing_statements (
             id INTEGER PRIMARY KEY,
             period TEXT NOT NULL,
             customer_id INTEGER NOT NULL REFERENCES customers(id),
             version INTEGER NOT NULL CHECK (version > 0),
-            state TEXT NOT NULL CHECK (state IN ('closed', 'superseded')),
+            state TEXT NOT NULL CHECK (state IN ('closing', 'closed', 'superseded')),
             charges_fen INTEGER NOT NULL,
             minimum_fen INTEGER NOT NULL,
             credits_fen INTEGER NOT NULL,
@@ -105,7 +109,10 @@ def migrate(db: sqlite_utils.Database) -> None:
         CREATE INDEX billing_line_sources_ref ON billing_line_sources (kind, ref);
         CREATE TRIGGER billing_statement_lines_no_update BEFORE UPDATE ON billing_statement_lines
             BEGIN SELECT RAISE(ABORT, 'a closed statement is never edited'); END;
+        -- Only the lines of a close given up (taken over by a newer one) are ever deleted.
         CREATE TRIGGER billing_statement_lines_no_delete BEFORE DELETE ON billing_statement_lines
+            WHEN (SELECT state FROM billing_statements WHERE id = OLD.statement_id)
+                IS NOT 'closing'
             BEGIN SELECT RAISE(ABORT, 'a closed statement is never edited'); END;
 
         -- A disputed line credited on the customer's statement of apply_period.

@@ -40,7 +40,10 @@ CREATE TABLE billing_periods (
     state TEXT NOT NULL CHECK (state IN ('open', 'closed')),
     changed_by TEXT NOT NULL,
     changed_at TEXT NOT NULL,
-    reason TEXT NOT NULL DEFAULT ''
+    reason TEXT NOT NULL DEFAULT '',
+    -- The Idempotency-Key of the close under way (it stores the statements in
+    -- chunks); NULL when none is. A newer close takes the period over.
+    closing_key TEXT
     );
 
 -- table billing_services
@@ -78,7 +81,7 @@ CREATE TABLE billing_statements (
     period TEXT NOT NULL,
     customer_id INTEGER NOT NULL REFERENCES customers(id),
     version INTEGER NOT NULL CHECK (version > 0),
-    state TEXT NOT NULL CHECK (state IN ('closed', 'superseded')),
+    state TEXT NOT NULL CHECK (state IN ('closing', 'closed', 'superseded')),
     charges_fen INTEGER NOT NULL,
     minimum_fen INTEGER NOT NULL,
     credits_fen INTEGER NOT NULL,
@@ -129,6 +132,8 @@ CREATE TABLE skus (
 
 -- trigger billing_statement_lines_no_delete
 CREATE TRIGGER billing_statement_lines_no_delete BEFORE DELETE ON billing_statement_lines
+    WHEN (SELECT state FROM billing_statements WHERE id = OLD.statement_id)
+    IS NOT 'closing'
     BEGIN SELECT RAISE(ABORT, 'a closed statement is never edited'); END;
 
 -- trigger billing_statement_lines_no_update
