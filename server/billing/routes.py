@@ -37,6 +37,9 @@ CSV = "text/csv; charset=utf-8"
 PERIOD_PATTERN = r"^20\d\d-(0[1-9]|1[0-2])$"
 Period = Annotated[str, PathParameter(pattern=PERIOD_PATTERN, description="YYYY-MM")]
 PeriodQuery = Annotated[str, QueryParameter(pattern=PERIOD_PATTERN, description="YYYY-MM")]
+AnyPeriod = Annotated[
+    str | None, QueryParameter(pattern=PERIOD_PATTERN, description="YYYY-MM; none: every period")
+]
 StatementId = Annotated[int, PathParameter(ge=1, le=MAX_SQLITE_INT)]
 WithSources = Annotated[bool, QueryParameter(description="Add each line's sources")]
 CustomerQuery = Annotated[str, QueryParameter(max_length=40, description="A customer's code")]
@@ -161,10 +164,10 @@ def preview(
 
 @query(get, "/api/v1/billing/statements", roles=BILLING, answer=list[StatementSummary], tags=TAGS)
 def statements(
-    conn: sqlite3.Connection, period: PeriodQuery = "", customer: CustomerQuery = ""
+    conn: sqlite3.Connection, period: AnyPeriod = None, customer: CustomerQuery = ""
 ) -> list[StatementSummary]:
-    """Closed and superseded statements, newest period first."""
-    return service.list_statements(conn, period, customer)
+    """Closed and superseded statements, newest period first (no period: every one)."""
+    return service.list_statements(conn, period or "", customer)
 
 
 @query(

@@ -55,6 +55,8 @@ def test_a_supervisor_closes_a_month_and_downloads_the_statement(api: Api) -> No
     assert summary["total_fen"] == 7 * 12 + 7 * 5 + 22 * 50
 
     listed = api.get("/api/v1/billing/statements", params={"period": "2025-03"}).json()
+    # Without a period or a customer: every stored statement (the billing page asks so).
+    assert api.get("/api/v1/billing/statements").json() == listed
     assert [s["id"] for s in listed] == [summary["id"]]
     statement = api.get(
         f"/api/v1/billing/statements/{summary['id']}", params={"sources": "true"}
