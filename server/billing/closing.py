@@ -43,7 +43,7 @@ from server.billing.service import (
 from server.commands import CommandContext
 from server.error_codes import ERR
 
-SOURCES_PER_INSERT = 2_000
+SOURCES_PER_INSERT = 500
 """Sources inserted per executemany between looks at the chunk's deadline."""
 
 _IN_PERIOD = [
