@@ -88,6 +88,7 @@ function periodCard(name) {
   } else if (state === "closed") {
     const form = el("form", "billing-reopen");
     form.noValidate = true;
+    form.method = "dialog"; // the script sends it, never the browser
     const label = el("label", "field");
     const input = el("input");
     input.name = "reason";
