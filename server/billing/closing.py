@@ -5,10 +5,10 @@ storing them means hundreds of thousands of source rows: done in one write trans
 that stopped the floor's scans for 4-6 s. So a close is split (see server/chunked.py):
 
 1. `prepare_close`, on a read-only connection: every customer's statement, and the
-   period's *watermark*: a fingerprint of the facts the statements were computed from
-   (per source table, how many rows of the period and the highest id; the tariffs, the
-   credits due and the SKUs' dimensions). Facts of an ended month are rarely written,
-   but a late correction or an import may be.
+   period's *watermark*: what the statements were computed from (each source table's
+   highest rowid; the tariffs, the credits due and the SKUs' dimensions). Facts of an
+   ended month are rarely written, but a late correction or an import may be: a row
+   added since with a time in the period is one (`facts_changed`, a rowid range read).
 2. `ClosePeriodJob`, in chunks of about `[database] bulk_chunk_ms` in the writer: the first
    claims the period (`billing_periods.closing_key`, the job's key) and checks the
    watermark; each chunk then stores a statement's head and lines or a batch of sources,
@@ -46,7 +46,8 @@ from server.error_codes import ERR
 SOURCES_PER_INSERT = 500
 """Sources inserted per executemany between looks at the chunk's deadline."""
 
-_IN_PERIOD = [
+_SOURCE_TABLES = [
+    ("movements", "at"),
     ("receipt_scans", "at"),
     ("delivery_plans", "closed_at"),
     ("print_jobs", "created_at"),
@@ -54,7 +55,60 @@ _IN_PERIOD = [
     ("count_tasks", "submitted_at"),
     ("billing_services", "done_at"),
 ]
-"""The source tables besides the ledger, with the time that puts a row in a period."""
+"""The tables facts come from, with the time that puts a row in a period. Their times are
+the site clock's when the row is written or finished, so once a month has ended only a
+row added since (a late import, a correction) can fall in it."""
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """What a period's statements were computed from: each source table's highest rowid,
+    and the few small things that price facts (tariffs, credits due, SKU sizes)."""
+
+    highest: dict[str, int]
+    pricing: list[Any]
+
+
+def _pricing(conn: sqlite3.Connection, period: Period) -> list[Any]:
+    return [
+        list(conn.execute("SELECT COUNT(*), MAX(id) FROM billing_tariffs").fetchone()),
+        list(
+            conn.execute(
+                "SELECT COUNT(*), MAX(id), TOTAL(amount_fen) FROM billing_credits "
+                "WHERE apply_period = ?",
+                (period.name,),
+            ).fetchone()
+        ),
+        list(
+            conn.execute(
+                "SELECT COUNT(*), TOTAL(length_mm * width_mm * height_mm), "
+                "TOTAL(units_per_pallet) FROM skus"
+            ).fetchone()
+        ),
+    ]
+
+
+def period_watermark(conn: sqlite3.Connection, period: Period) -> Watermark:
+    """Taken in the snapshot the statements are computed in. Cheap: a table's highest
+    rowid is one step down its b-tree."""
+    highest = {
+        table: conn.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {table}").fetchone()[0]
+        for table, _at in _SOURCE_TABLES
+    }
+    return Watermark(highest, _pricing(conn, period))
+
+
+def facts_changed(conn: sqlite3.Connection, period: Period, mark: Watermark) -> bool:
+    """Whether a fact of the period was added or a price changed since `mark`: only the
+    rows written since are read (a rowid range), so this is quick in the writer."""
+    for table, at in _SOURCE_TABLES:
+        added = conn.execute(
+            f"SELECT 1 FROM {table} WHERE rowid > ? AND {at} >= ? AND {at} < ? LIMIT 1",
+            (mark.highest[table], period.start, period.end),
+        ).fetchone()
+        if added is not None:
+            return True
+    return _pricing(conn, period) != mark.pricing
 
 
 @dataclass
@@ -62,47 +116,7 @@ class PreparedClose:
     period: Period
     customer_ids: list[int]
     statements: dict[int, Statement]
-    watermark: list[Any]
-
-
-def period_watermark(conn: sqlite3.Connection, period: Period) -> list[Any]:
-    """A fingerprint of every fact a period's statements are computed from: any row added
-    to the period, a changed tariff, credit or SKU size changes it. Cheap: index ranges."""
-    marks: list[Any] = []
-    for (customer_id,) in conn.execute("SELECT id FROM customers ORDER BY id").fetchall():
-        marks.append(
-            list(
-                conn.execute(
-                    "SELECT COUNT(*), MAX(id) FROM movements "
-                    "WHERE customer_id = ? AND at >= ? AND at < ?",
-                    (customer_id, period.start, period.end),
-                ).fetchone()
-            )
-        )
-    for table, at in _IN_PERIOD:
-        marks.append(
-            list(
-                conn.execute(
-                    f"SELECT COUNT(*), MAX(rowid) FROM {table} WHERE {at} >= ? AND {at} < ?",
-                    (period.start, period.end),
-                ).fetchone()
-            )
-        )
-    for sql, params in (
-        ("SELECT COUNT(*), MAX(id) FROM billing_tariffs", ()),
-        (
-            "SELECT COUNT(*), MAX(id), TOTAL(amount_fen) FROM billing_credits "
-            "WHERE apply_period = ?",
-            (period.name,),
-        ),
-        (
-            "SELECT COUNT(*), TOTAL(length_mm * width_mm * height_mm), TOTAL(units_per_pallet) "
-            "FROM skus",
-            (),
-        ),
-    ):
-        marks.append(list(conn.execute(sql, params).fetchone()))
-    return marks
+    watermark: Watermark
 
 
 def prepare_close(conn: sqlite3.Connection, timezone: str, period_name: str) -> PreparedClose:
@@ -196,7 +210,7 @@ class ClosePeriodJob:
             raise ERR.BILLING_CLOSE_INTERRUPTED({"period": self.name})
 
     def _check_facts(self, conn: sqlite3.Connection) -> None:
-        if period_watermark(conn, self.prepared.period) != self.prepared.watermark:
+        if facts_changed(conn, self.prepared.period, self.prepared.watermark):
             raise ERR.BILLING_FACTS_CHANGED({"period": self.name})
 
     def _sources(self, index: int) -> list[tuple[int, str, str]]:

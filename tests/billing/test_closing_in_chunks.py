@@ -179,3 +179,29 @@ def test_a_replayed_close_key_answers_the_first_result(db: Database) -> None:
     first = _close_in_chunks(db, "close-nov")
     assert _close_in_chunks(db, "close-nov") == first
     assert len(_statement_rows(db)) == 2
+
+
+def test_the_floors_work_after_the_month_goes_on_during_a_close_without_refusing_it(
+    db: Database,
+) -> None:
+    _site(db)
+    job = ClosePeriodJob(_prepared(db), TZ)
+    move(db, at("2026-12-01", "07:00"), "receive", 1, 5, None, DOCK)  # today's work
+
+    with clock.use(clock.ManualClock(AFTER)):
+        run_chunked_command(db, SYSTEM, "billing.close_period", "close-1", ["2026-11"], job)
+
+    assert _statement_rows(db) == [("C1", 1, "closed"), ("C2", 1, "closed")]
+
+
+def test_a_price_changed_after_the_statements_were_computed_refuses_the_close(
+    db: Database,
+) -> None:
+    _site(db)
+    job = ClosePeriodJob(_prepared(db), TZ)
+    set_tariff(db, at("2026-11-30"), effective_from="2026-11-10", rates=RATES[:1])
+
+    with clock.use(clock.ManualClock(AFTER)), pytest.raises(DomainError) as refused:
+        run_chunked_command(db, SYSTEM, "billing.close_period", "close-1", ["2026-11"], job)
+
+    assert refused.value.code == "BILLING_FACTS_CHANGED"
