@@ -16,6 +16,7 @@ from server.billing.schemas import (
     CitingLine,
     CreditLine,
     CreditOut,
+    LineSources,
     PeriodClosed,
     PeriodReopen,
     PeriodState,
@@ -219,18 +220,45 @@ SourceKind = Annotated[
     QueryParameter(description="What kind of fact"),
 ]
 SourceRef = Annotated[
-    str, QueryParameter(min_length=1, max_length=80, description="Its id, number or code")
+    str,
+    QueryParameter(
+        min_length=1,
+        max_length=2000,
+        description="Its id, number or code; ids (movements, tasks, print jobs, services, "
+        "lines) may be several separated by commas, up to 100 (a page of the trace)",
+    ),
 ]
+NUMBERED_KINDS = {"movement", "print_job", "order_task", "count_task", "service", "statement_line"}
+"""Kinds whose refs are row ids: a comma never belongs to one, so it may separate them."""
 
 
 @query(get, "/api/v1/billing/lines", roles=BILLING, answer=list[CitingLine], tags=TAGS)
 def lines_citing(conn: sqlite3.Connection, kind: SourceKind, ref: SourceRef) -> list[CitingLine]:
-    """The stored statement lines a movement, task or document is a source of."""
-    return service.lines_citing(conn, kind, ref)
+    """The stored statement lines movements, tasks or documents are a source of."""
+    refs = [r.strip() for r in ref.split(",")][:100] if kind in NUMBERED_KINDS else [ref]
+    return service.lines_citing(conn, kind, [r[:80] for r in refs if r])
+
+
+LineNo = Annotated[int, PathParameter(ge=1, le=MAX_SQLITE_INT)]
+
+
+@query(
+    get,
+    "/api/v1/billing/statements/{statement_id:int}/lines/{line_no:int}/sources",
+    roles=BILLING,
+    answer=LineSources,
+    tags=TAGS,
+)
+def line_sources(
+    conn: sqlite3.Connection, statement_id: StatementId, line_no: LineNo
+) -> LineSources:
+    """A stored line's facts (the first 200), each with where the trace page shows it."""
+    return service.line_sources(conn, statement_id, line_no)
 
 
 route_handlers = [
     lines_citing,
+    line_sources,
     charge_codes,
     tariffs,
     set_tariff,

@@ -185,6 +185,31 @@ class CitingLine(Struct, kw_only=True):
     day: str
     charge_code: str
     amount_fen: int
+    ref: Annotated[str, _d("The fact's ref asked for that this line cites")] = ""
+
+
+class TraceTarget(Struct, kw_only=True):
+    """Where the trace page shows a fact: `trace.html?kind=&value=&customer=`."""
+
+    kind: Literal["sku", "lot", "location", "order"]
+    value: str
+    customer: str = ""
+
+
+class LineSource(Struct, kw_only=True):
+    kind: str
+    ref: str
+    trace: Annotated[TraceTarget | None, _d("Null: the trace page has no view of it")] = None
+
+
+class LineSources(Struct, kw_only=True):
+    """A stored line and the facts it was computed from (the first `limit`, by kind and
+    ref), each with where the trace page shows it."""
+
+    statement: int
+    line: StatementLine
+    total: Annotated[int, _d("How many sources the line has")]
+    sources: list[LineSource]
 
 
 class CreditOut(Struct, kw_only=True):

@@ -36,6 +36,8 @@ from server.billing.schemas import (
     CitingLine,
     CreditLine,
     CreditOut,
+    LineSource,
+    LineSources,
     PeriodClosed,
     PeriodState,
     Rate,
@@ -49,6 +51,7 @@ from server.billing.schemas import (
     Subtotal,
     TariffSet,
     TariffVersion,
+    TraceTarget,
 )
 from server.commands import CommandContext, append_event
 from server.error_codes import ERR
@@ -576,17 +579,18 @@ def stored_statement(
     )
 
 
-def lines_citing(conn: sqlite3.Connection, kind: str, ref: str) -> list[CitingLine]:
-    """The stored lines a fact is a source of: the way back from the trace to the bill."""
+def lines_citing(conn: sqlite3.Connection, kind: str, refs: list[str]) -> list[CitingLine]:
+    """The stored lines the facts are a source of: the way back from the trace to the bill."""
+    marks = ",".join("?" * len(refs))
     rows = conn.execute(
         "SELECT s.id, s.period, c.code, s.version, s.state, l.id, l.line_no, l.day, "
-        "l.charge_code, l.amount_fen FROM billing_line_sources x "
+        "l.charge_code, l.amount_fen, x.ref FROM billing_line_sources x "
         "JOIN billing_statement_lines l ON l.id = x.line_id "
         "JOIN billing_statements s ON s.id = l.statement_id "
         "JOIN customers c ON c.id = s.customer_id "
-        "WHERE x.kind = ? AND x.ref = ? AND s.state != 'closing' "
-        "ORDER BY s.period, s.version, l.line_no",
-        (kind, ref),
+        f"WHERE x.kind = ? AND x.ref IN ({marks}) AND s.state != 'closing' "
+        "ORDER BY x.ref, s.period, s.version, l.line_no",
+        (kind, *refs),
     )
     return [
         CitingLine(
@@ -600,9 +604,52 @@ def lines_citing(conn: sqlite3.Connection, kind: str, ref: str) -> list[CitingLi
             day=r[7],
             charge_code=r[8],
             amount_fen=r[9],
+            ref=r[10],
         )
         for r in rows
     ]
+
+
+def line_sources(
+    conn: sqlite3.Connection, statement_id: int, line_no: int, limit: int = 200
+) -> LineSources:
+    """A stored line's facts, the first `limit` of them, each with its trace page."""
+    statement = stored_statement(conn, statement_id)
+    line = next((x for x in statement.lines if x.line_no == line_no), None)
+    if line is None or line.id is None:
+        raise ERR.BILLING_LINE_NOT_FOUND({"line_id": f"{statement_id}/{line_no}"})
+    total = conn.execute(
+        "SELECT COUNT(*) FROM billing_line_sources WHERE line_id = ?", (line.id,)
+    ).fetchone()[0]
+    rows = conn.execute(
+        "SELECT kind, ref FROM billing_line_sources WHERE line_id = ? ORDER BY kind, ref LIMIT ?",
+        (line.id, limit),
+    ).fetchall()
+    movements = _movement_traces([int(r[1]) for r in rows if r[0] == "movement"], conn)
+    sources = []
+    for kind, ref in rows:
+        trace: TraceTarget | None = None
+        if kind in ("location", "order"):
+            trace = TraceTarget(kind=kind, value=ref, customer=statement.customer)
+        elif kind == "movement":
+            trace = movements.get(int(ref))
+        sources.append(LineSource(kind=kind, ref=ref, trace=trace))
+    return LineSources(statement=statement_id, line=line, total=total, sources=sources)
+
+
+def _movement_traces(ids: list[int], conn: sqlite3.Connection) -> dict[int, TraceTarget]:
+    """A movement is shown in its lot's history (its SKU's, without a lot)."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    return {
+        r[0]: TraceTarget(kind="lot" if r[3] else "sku", value=r[3] or r[1], customer=r[2])
+        for r in conn.execute(
+            "SELECT m.id, s.code, c.code, m.lot FROM movements m JOIN skus s ON s.id = m.sku_id "
+            f"JOIN customers c ON c.id = m.customer_id WHERE m.id IN ({marks})",
+            ids,
+        )
+    }
 
 
 CSV_HEADER = (

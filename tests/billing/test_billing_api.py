@@ -70,6 +70,36 @@ def test_a_supervisor_closes_a_month_and_downloads_the_statement(api: Api) -> No
         (summary["id"], "inbound.unit")
     ]
 
+    # The trace asks for a page of movements at once: each line names the one it cites.
+    putaway = next(x for x in statement["lines"] if x["charge_code"] == "putaway.unit")
+    both = [movement, putaway["sources"][0]["ref"]]
+    citing_both = api.get(
+        "/api/v1/billing/lines", params={"kind": "movement", "ref": ",".join(both)}
+    )
+    assert citing_both.status_code == 200, citing_both.text
+    assert sorted((x["ref"], x["charge_code"]) for x in citing_both.json()) == sorted(
+        [(movement, "inbound.unit"), (both[1], "putaway.unit")]
+    )
+    # A line's facts, each with the trace page that shows it.
+    sources = api.get(
+        f"/api/v1/billing/statements/{summary['id']}/lines/{inbound['line_no']}/sources"
+    ).json()
+    assert sources["total"] == 1
+    assert sources["sources"] == [
+        {
+            "kind": "movement",
+            "ref": movement,
+            "trace": {"kind": "sku", "value": "S1", "customer": "C1"},
+        }
+    ]
+    storage = next(x for x in statement["lines"] if x["charge_code"].startswith("storage."))
+    located = api.get(
+        f"/api/v1/billing/statements/{summary['id']}/lines/{storage['line_no']}/sources"
+    ).json()
+    assert located["sources"][0]["trace"] == {"kind": "location", "value": "A-1", "customer": "C1"}
+    missing = api.get(f"/api/v1/billing/statements/{summary['id']}/lines/999/sources")
+    assert missing.json()["error"]["code"] == "BILLING_LINE_NOT_FOUND"
+
     download = api.get(f"/api/v1/billing/statements/{summary['id']}/csv")
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("text/csv")
