@@ -516,3 +516,14 @@ export function setTariff(tariff, key) {
 export function listCustomers() {
   return call("GET", "/api/v1/customers");
 }
+
+/** The stored lines facts fed: `kind` movement and up to 100 ids, or one code. */
+export function billingLinesCiting(kind, refs) {
+  return call("GET", "/api/v1/billing/lines", { query: { kind, ref: refs.join(",") } });
+}
+
+/** A stored line's facts (the first 200), each with the trace page that shows it. */
+export function billingLineSources(statementId, lineNo) {
+  const path = `/api/v1/billing/statements/${encodeURIComponent(statementId)}/lines/${encodeURIComponent(lineNo)}/sources`;
+  return call("GET", path);
+}

@@ -15,6 +15,7 @@ const banner = $("banner");
 const printedAt = new Date().toISOString();
 
 let loaded = null; // {statement, scales: {charge_code: scale}, site}
+let sources = null; // the facts of the line chosen with ?line=N
 
 /** A line's quantity in its charge's unit: m³-days are stored in mm³-days (scale 10⁹). */
 function quantity(line, scale) {
@@ -57,7 +58,7 @@ function render() {
     .replaceChildren(
       ...st.lines.map((line) => {
         const tr = row([
-          [String(line.line_no)],
+          [""],
           [line.day, "code"],
           [line.note ? `${t(`bill.charge.${line.charge_code}`)}: ${line.note}` : t(`bill.charge.${line.charge_code}`)],
           [quantity(line, scales[line.charge_code] || 1), "num"],
@@ -65,7 +66,13 @@ function render() {
           [yuan(line.rate_fen), "num"],
           [yuan(line.amount_fen), "num"],
         ]);
+        // The line's number opens its facts below the table (and each one's trace).
+        const link = el("a", "stmt-line-link", String(line.line_no));
+        link.href = `statement.html?id=${st.id}&line=${line.line_no}`;
+        link.setAttribute("aria-label", t("stmt.line.facts", { n: line.line_no }));
+        tr.firstElementChild.append(link);
         tr.dataset.line = String(line.line_no);
+        tr.classList.toggle("stmt-line-chosen", String(line.line_no) === param("line"));
         tr.dataset.amount = String(line.amount_fen);
         return tr;
       }),
@@ -85,6 +92,41 @@ function render() {
   foot.querySelector('[data-total="credits"]').textContent = yuan(-st.credits_fen);
   foot.querySelector('[data-total="total"]').textContent = yuan(st.total_fen);
   $("doc-printed").textContent = `${t("stmt.printed_at")}: ${dateTime(printedAt)}`;
+  renderSources();
+}
+
+/** Where the trace page shows a fact. */
+function traceHref(trace) {
+  const query = new URLSearchParams({ kind: trace.kind, value: trace.value });
+  if (trace.customer) query.set("customer", trace.customer);
+  return `trace.html?${query}`;
+}
+
+function renderSources() {
+  const section = $("sources");
+  section.hidden = !sources;
+  if (!sources) return;
+  $("sources-title").textContent = t("stmt.sources.title", { n: sources.line.line_no });
+  $("sources-count").textContent = t("stmt.sources.count", {
+    shown: number(sources.sources.length),
+    total: number(sources.total),
+  });
+  $("sources-list").replaceChildren(
+    ...sources.sources.map((source) => {
+      const item = el("li");
+      item.dataset.kind = source.kind;
+      item.dataset.ref = source.ref;
+      const label = `${t(`stmt.source.${source.kind}`)} ${source.ref}`;
+      if (source.trace) {
+        const link = el("a", "stmt-source-link", label);
+        link.href = traceHref(source.trace);
+        item.append(link);
+      } else {
+        item.append(el("span", null, label));
+      }
+      return item;
+    }),
+  );
 }
 
 async function downloadCsv(id) {
@@ -122,6 +164,7 @@ async function main() {
     if (config?.site?.timezone) setSiteTimeZone(config.site.timezone);
     const scales = Object.fromEntries(codes.map((c) => [c.code, c.scale]));
     loaded = { statement, scales, site: config?.site?.name || "" };
+    if (param("line")) sources = await api.billingLineSources(id, param("line"));
     render();
     document.body.dataset.ready = "true";
   } catch (err) {

@@ -95,6 +95,11 @@ def test_a_supervisor_closes_last_month_opens_and_downloads_each_statement_and_r
         expect(page.locator("[data-total='credits']")).to_have_text(yuan(-credits))
         if statement_id == stored[0][0]:
             in_both_languages(page, "statement")
+            # A line's number opens the facts it was computed from (a top-up has none).
+            page.locator("#doc-lines tbody tr").first.locator("a.stmt-line-link").click()
+            expect(page.locator("#sources")).to_be_visible()
+            expect(page.locator("#doc-lines tbody tr.stmt-line-chosen")).to_have_count(1)
+            expect(page.locator("#sources-list li")).to_have_count(0)
         with page.expect_download() as download:
             page.locator("#csv").click()
         saved = tmp_path / download.value.suggested_filename
