@@ -166,6 +166,8 @@ async function main() {
     loaded = { statement, scales, site: config?.site?.name || "" };
     if (param("line")) sources = await api.billingLineSources(id, param("line"));
     render();
+    // Opened for one line (from the trace): show that line, its facts just below.
+    document.querySelector("tr.stmt-line-chosen")?.scrollIntoView({ block: "center" });
     document.body.dataset.ready = "true";
   } catch (err) {
     feedback.show("bad", banner, errorText(err));
