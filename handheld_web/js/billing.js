@@ -77,7 +77,9 @@ function periodCard(name) {
   } else if (state === "closed") {
     card.append(el("p", "billing-hint", t("billing.no_statements")));
   }
-  if (state === "open" && ended) {
+  // A close that never ended (refused when the month's facts changed) is taken over by
+  // closing again.
+  if ((state === "open" || state === "closing") && ended) {
     const close = el("button", "primary billing-close", t("billing.close"));
     close.type = "button";
     close.disabled = busy;
