@@ -27,6 +27,7 @@ from server.auth import routes as auth_routes
 from server.auth.throttle import LoginGate
 from server.backups import CHECK_SECONDS as BACKUP_CHECK_SECONDS
 from server.backups import run_scheduled_backup
+from server.billing import routes as billing_routes
 from server.config import Secrets, Settings, load_settings
 from server.counts import routes as count_routes
 from server.counts.service import run_scheduled_counts
@@ -103,6 +104,7 @@ SLICES = [
     status_routes,
     observe_routes,
     count_routes,
+    billing_routes,
     tls_routes,
 ]
 

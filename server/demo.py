@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from server import clock
 from server.auth import service as auth
+from server.billing import service as billing
+from server.billing.demo_tariffs import demo_tariffs
 from server.commands import SYSTEM, run_command
 from server.config import ROLES, Settings, site_today
 from server.db import Database
@@ -155,6 +157,11 @@ def demo_skus() -> list[SkuIn]:
                     lot_tracked=tracked,
                     expiry_tracked=tracked,
                     shelf_life_days=1095 if tracked else None,
+                    # Not from rng: the demo's other values stay what they were.
+                    length_mm=60 + i % 5 * 20,
+                    width_mm=40 + i % 4 * 15,
+                    height_mm=30 + i % 3 * 40,
+                    units_per_pallet=48 * (1 + i % 3),
                 )
             )
     return skus
@@ -202,6 +209,13 @@ def seed_demo(db: Database, settings: Settings, log: Callable[[str], None] = pri
                 pin=DEMO_PIN,
                 badge=u.badge,
             ),
+        )
+    for tariff in demo_tariffs():
+        run(
+            "billing.set_tariff",
+            f"tariff:{tariff.customer or 'default'}",
+            tariff.customer,
+            lambda conn, ctx, t=tariff: billing.set_tariff(conn, ctx, settings.site.timezone, t),
         )
     _seed_stock(db, run)
     _seed_plans(run, settings)

@@ -123,6 +123,34 @@ class ErrorCodes:
     BATCH_REJECTED = ErrorCode(
         InvalidInput, "{problem_count} problem(s) in the batch of {count}; nothing was applied"
     )
+    BILLING_CHARGE_UNKNOWN = ErrorCode(InvalidInput, "{charge_code} is not a charge code here")
+    BILLING_CLOSE_INTERRUPTED = ErrorCode(
+        Conflict, "a newer close of billing period {period} took it over"
+    )
+    BILLING_CREDIT_TOO_LARGE = ErrorCode(
+        Unprocessable, "line {line_id} has {left_fen} fen left to credit"
+    )
+    BILLING_DAY_INVALID = ErrorCode(InvalidInput, "{day} is not a day (YYYY-MM-DD)")
+    BILLING_FACTS_CHANGED = ErrorCode(
+        Conflict, "facts of billing period {period} changed while it closed: close it again"
+    )
+    BILLING_LATER_PERIOD_CLOSED = ErrorCode(
+        Conflict, "re-open {later} first: it was closed after {period}"
+    )
+    BILLING_LINE_NOT_CREDITABLE = ErrorCode(
+        Conflict, "line {line_id} is not on a closed statement's charges"
+    )
+    BILLING_LINE_NOT_FOUND = ErrorCode(NotFound, "no statement line {line_id}")
+    BILLING_PERIOD_CLOSED = ErrorCode(Conflict, "billing period {period} is closed")
+    BILLING_PERIOD_NOT_CLOSED = ErrorCode(Conflict, "billing period {period} is not closed")
+    BILLING_PERIOD_NOT_OVER = ErrorCode(
+        Conflict, "billing period {period} has not ended yet on the site's calendar"
+    )
+    BILLING_RATE_TWICE = ErrorCode(InvalidInput, "{charge_code} has two rates in one version")
+    BILLING_STATEMENT_NOT_FOUND = ErrorCode(NotFound, "no statement {statement_id}")
+    BILLING_TARIFF_EXISTS = ErrorCode(
+        Conflict, "a tariff version of {customer} already starts on {effective_from}"
+    )
     CANCEL_TOO_LATE = ErrorCode(Conflict, "order {order_no} has left the warehouse")
     CARTON_LABEL_INVALID = ErrorCode(
         Unprocessable, "a carton label cannot carry this {field}: {problem}"

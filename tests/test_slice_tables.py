@@ -65,6 +65,15 @@ OWNER = {
     # the link to the OMS
     "sync_cursor": "sync",
     "sync_skips": "sync",
+    # billing the cargo owners
+    "billing_tariffs": "billing",
+    "billing_tariff_rates": "billing",
+    "billing_services": "billing",
+    "billing_periods": "billing",
+    "billing_statements": "billing",
+    "billing_statement_lines": "billing",
+    "billing_line_sources": "billing",
+    "billing_credits": "billing",
 }
 # Folders of server/ that are not slices of the floor's database, and why.
 NOT_SLICES = {

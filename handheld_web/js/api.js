@@ -499,3 +499,67 @@ export function listUsers() {
 export function listTokens() {
   return call("GET", "/api/v1/tokens");
 }
+
+// Billing (managers): periods, statements and tariffs. Changes are sent at once with a key.
+
+/** Periods closed or re-opened, newest first (a month never closed is open). */
+export function billingPeriods() {
+  return call("GET", "/api/v1/billing/periods");
+}
+
+/** Stored statements (closed and superseded), of a period when one is named. */
+export function billingStatements(period = "") {
+  return call("GET", "/api/v1/billing/statements", { query: period ? { period } : {} });
+}
+
+export function billingStatement(id) {
+  return call("GET", `/api/v1/billing/statements/${encodeURIComponent(id)}`);
+}
+
+/** A stored statement as CSV, `{blob, filename}` (a link cannot send the token). */
+export async function billingStatementCsv(id) {
+  const path = `/api/v1/billing/statements/${encodeURIComponent(id)}/csv`;
+  const response = await send("GET", path, { accept: "text/csv, application/json" });
+  if (!response.ok) return refusal(response);
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] || `statement-${id}.csv`;
+  return { blob: await response.blob(), filename };
+}
+
+export function closeBillingPeriod(period, key) {
+  return sendCommand(`/api/v1/billing/periods/${encodeURIComponent(period)}/close`, undefined, key);
+}
+
+export function reopenBillingPeriod(period, reason, key) {
+  return sendCommand(`/api/v1/billing/periods/${encodeURIComponent(period)}/reopen`, { reason }, key);
+}
+
+/** The charges a tariff can price: code, category, unit, scale. */
+export function chargeCodes() {
+  return call("GET", "/api/v1/billing/charge-codes");
+}
+
+/** A customer's tariff versions ("" : the site default's), newest first. */
+export function tariffVersions(customer = "") {
+  return call("GET", "/api/v1/billing/tariffs", { query: customer ? { customer } : {} });
+}
+
+/** `{customer, effective_from, minimum_fen, rates: [{charge_code, rate_fen}], reason}`. */
+export function setTariff(tariff, key) {
+  return sendCommand("/api/v1/billing/tariffs", tariff, key);
+}
+
+export function listCustomers() {
+  return call("GET", "/api/v1/customers");
+}
+
+/** The stored lines facts fed: `kind` movement and up to 100 ids, or one code. */
+export function billingLinesCiting(kind, refs) {
+  return call("GET", "/api/v1/billing/lines", { query: { kind, ref: refs.join(",") } });
+}
+
+/** A stored line's facts (the first 200), each with the trace page that shows it. */
+export function billingLineSources(statementId, lineNo) {
+  const path = `/api/v1/billing/statements/${encodeURIComponent(statementId)}/lines/${encodeURIComponent(lineNo)}/sources`;
+  return call("GET", path);
+}

@@ -115,6 +115,14 @@ export const MENU = [
     href: "trace.html",
     ready: true,
   },
+  // Billing the cargo owners: periods, statements (A4 and CSV) and tariffs; managers only.
+  {
+    id: "billing",
+    label: "menu.billing",
+    roles: ["supervisor", "admin"],
+    href: "billing.html",
+    ready: true,
+  },
   {
     id: "supervisor",
     label: "menu.supervisor",

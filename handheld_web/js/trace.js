@@ -28,6 +28,7 @@ const PAGE = 50;
 let query = null; // {kind, value, customer} of the history on screen
 let page = null; // the last page's answer (subject, next_cursor)
 let entries = [];
+const billed = new Map(); // movement id -> the closed statement lines it fed
 let explanation = null;
 let latest = 0;
 
@@ -61,7 +62,39 @@ function rowElement(entry) {
     [[entry.reason, entry.note].filter(Boolean).join(" · "), "trace-note"],
   ];
   for (const [text, className] of cells) row.append(el("td", className, text));
+  row.append(billedCell(entry));
   return row;
+}
+
+/** The closed statement lines a movement fed, each a link to its line on the statement. */
+function billedCell(entry) {
+  const cell = el("td", "trace-billed");
+  const lines = entry.source === "movement" ? billed.get(String(entry.id)) || [] : [];
+  for (const line of lines) {
+    const link = el("a", "trace-billed-line", `${line.period} ${line.customer} #${line.line_no}`);
+    link.href = `statement.html?id=${line.statement}&line=${line.line_no}`;
+    cell.append(link);
+  }
+  return cell;
+}
+
+/** Ask which statement lines the movements shown fed (a page at a time); a user who may
+ * not see billing simply sees none. */
+async function fetchBilled(shown) {
+  const ids = shown
+    .filter((e) => e.source === "movement" && !billed.has(String(e.id)))
+    .map((e) => String(e.id));
+  for (let at = 0; at < ids.length; at += 100) {
+    const chunk = ids.slice(at, at + 100);
+    try {
+      const lines = await api.billingLinesCiting("movement", chunk);
+      for (const id of chunk) billed.set(id, []);
+      for (const line of lines) if (line.state === "closed") billed.get(line.ref)?.push(line);
+    } catch {
+      return;
+    }
+  }
+  if (ids.length) renderHistory();
 }
 
 function renderHistory() {
@@ -96,6 +129,7 @@ async function trace(kind, value, customer) {
   }
   renderHistory();
   prefillExplain();
+  fetchBilled(entries);
 }
 
 async function loadMore() {
@@ -107,6 +141,7 @@ async function loadMore() {
     if (mine !== latest) return;
     page = answer;
     entries = entries.concat(answer.entries);
+    fetchBilled(answer.entries);
   } catch (err) {
     tell("bad", () => errorText(err));
   } finally {

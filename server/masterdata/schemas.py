@@ -63,6 +63,11 @@ class SkuIn(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
     barcodes: list[Annotated[str, Meta(min_length=1, max_length=48)]] = field(default_factory=list)
     unit: Annotated[str, Meta(min_length=1, max_length=8, pattern=r"^[^\x00-\x1f\x7f]+\Z")] = "EA"
     weight_g: Annotated[int, Meta(ge=0, le=1_000_000)] | None = None
+    # Dimensions (mm) and units a pallet: storage billed by volume or by pallet uses them.
+    length_mm: Annotated[int, Meta(gt=0, le=100_000)] | None = None
+    width_mm: Annotated[int, Meta(gt=0, le=100_000)] | None = None
+    height_mm: Annotated[int, Meta(gt=0, le=100_000)] | None = None
+    units_per_pallet: Annotated[int, Meta(gt=0, le=10_000_000)] | None = None
     customs_record_no: Annotated[str, text(40, "Customs record (备案) no")] = ""
     hs_code: Annotated[
         str, Meta(pattern=r"^([0-9]{6,10})?\Z", description="HS code, 6-10 digits")

@@ -491,9 +491,13 @@ def _write_skus(
         customer_id = _customer_id(customers, s.customer)
         sku_id = conn.execute(
             "INSERT INTO skus (customer_id, code, name, unit, weight_g, customs_record_no, hs_code, "
-            "lot_tracked, expiry_tracked, shelf_life_days, active) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (customer_id, code) DO UPDATE SET "
+            "lot_tracked, expiry_tracked, shelf_life_days, active, length_mm, width_mm, "
+            "height_mm, units_per_pallet) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (customer_id, code) DO UPDATE SET "
             "name = excluded.name, unit = excluded.unit, weight_g = excluded.weight_g, "
+            "length_mm = excluded.length_mm, width_mm = excluded.width_mm, "
+            "height_mm = excluded.height_mm, units_per_pallet = excluded.units_per_pallet, "
             "customs_record_no = excluded.customs_record_no, hs_code = excluded.hs_code, "
             "lot_tracked = excluded.lot_tracked, expiry_tracked = excluded.expiry_tracked, "
             "shelf_life_days = excluded.shelf_life_days, active = excluded.active RETURNING id",
@@ -509,6 +513,10 @@ def _write_skus(
                 int(s.expiry_tracked),
                 s.shelf_life_days,
                 int(s.active),
+                s.length_mm,
+                s.width_mm,
+                s.height_mm,
+                s.units_per_pallet,
             ),
         ).fetchone()[0]
         placed.append((s, customer_id, sku_id))

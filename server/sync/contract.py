@@ -24,6 +24,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from server.alerts.schemas import AlertCleared, AlertRaised
+from server.billing.schemas import StatementClosed
 from server.counts.schemas import CountFinished
 from server.ledger.schemas import MovementKind
 from server.reconcile.schemas import ReconciliationFinished
@@ -817,6 +818,29 @@ CONTRACT: dict[str, EventType] = {
             "subject": "HKBEAUTY/HK0006/L2611006/2026-12-20",
             "first_seen_at": "2026-11-23T09:30:00.000+00:00",
             "cleared_at": "2026-11-23T10:05:30.000+00:00",
+        },
+    ),
+    "billing.statement_closed": EventType(
+        1,
+        StatementClosed,
+        "A billing period was closed and a customer's statement frozen: money in integer fen, "
+        "subtotals by category. A re-opened period closed again sends the next `version`; "
+        "the lines are at GET /api/v1/billing/statements/{statement} (CSV: .../csv).",
+        {
+            "statement": 7,
+            "period": "2026-11",
+            "customer": "HKBEAUTY",
+            "version": 1,
+            "subtotals": [
+                {"category": "storage", "amount_fen": 126000},
+                {"category": "inbound", "amount_fen": 24350},
+                {"category": "outbound", "amount_fen": 88720},
+            ],
+            "charges_fen": 239070,
+            "minimum_fen": 0,
+            "credits_fen": 0,
+            "total_fen": 239070,
+            "line_count": 94,
         },
     ),
 }

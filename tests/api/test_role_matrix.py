@@ -31,6 +31,8 @@ SAMPLE_PATH_VALUES = {
     "alert_id": "999",
     "proposal_id": "999",
     "session_id": "NOPE",
+    "period": "2099-01",
+    "statement_id": "999",
 }
 
 

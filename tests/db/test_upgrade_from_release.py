@@ -59,23 +59,37 @@ def test_a_release_database_upgrades_to_the_schema_of_a_new_one_and_keeps_its_da
     # The release applied 0015_counts after 0017_alerts; that record stays as it is.
     assert recorded.index("0015_counts") > recorded.index("0017_alerts")
 
-    new = ["0025_alert_indexes", "0026_command_jobs", "0027_labels_and_sscc"]
+    new = ["0025_alert_indexes", "0026_command_jobs", "0027_labels_and_sscc", "0031_billing"]
     assert migrate(path) == new
 
     with sqlite3.connect(path) as conn:
         assert applied_migrations(conn) == [*recorded, *new]
         assert normalised_schema(conn) == new_database_schema()
-        # the tables 0026 and 0027 add
+        billing = {t: 0 for t in BILLING_TABLES}  # the tables 0031 adds
+        # the tables 0026 and 0027 add, then 0031's
         assert row_counts(conn) == {
             **counts,
             "command_jobs": 0,
             "sscc_serials": 0,
             "carton_labels": 0,
+            **billing,
         }
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     conn.close()
     assert migrate(path) == []
+
+
+BILLING_TABLES = (
+    "billing_tariffs",
+    "billing_tariff_rates",
+    "billing_services",
+    "billing_periods",
+    "billing_statements",
+    "billing_statement_lines",
+    "billing_line_sources",
+    "billing_credits",
+)
 
 
 def test_a_site_that_applied_0017_before_its_two_indexes_gets_them(tmp_path: Path) -> None:

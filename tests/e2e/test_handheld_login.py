@@ -31,6 +31,7 @@ READY = {
     "count",
     "sync",
     "trace",
+    "billing",
     "supervisor",
     "admin",
     "stock",
@@ -50,6 +51,7 @@ MANAGER_TILES = [
     "count",
     "sync",
     "trace",
+    "billing",
     "supervisor",
     "stock",
 ]

@@ -12,15 +12,19 @@ to the type's struct and back unchanged (no field missing, none undocumented).
 from __future__ import annotations
 
 import typing
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 import pytest
 
+from server import clock
 from server.alerts.service import check_alerts
-from server.config import Settings, StationSettings
+from server.billing import service as billing
+from server.commands import SYSTEM, run_command
+from server.config import Settings, StationSettings, site_today
 from server.demo import DEMO_PIN, DEMO_USERS, ean13, seed_demo
 from server.outbound.states import ORDER_STATES
 from server.sync.contract import CONTRACT, EventBatch, OrderState, render_markdown
@@ -199,6 +203,32 @@ def raise_and_clear_an_alert(api: Api) -> None:
         check_alerts(api.db, api.settings)
 
 
+def bill_the_month(api: Api) -> None:
+    """The month's activity priced by a site default tariff; the month closed on the first
+    day of the next (the clock moved there), which freezes each customer's statement."""
+    today = site_today(api.settings)
+    month = today.strftime("%Y-%m")
+    rates = [{"charge_code": "inbound.unit", "rate_fen": 10}]
+    tariff = {"effective_from": f"{month}-01", "rates": rates, "reason": "contract"}
+    ok(
+        api.client.post(
+            "/api/v1/billing/tariffs", headers=api.headers("supervisor", "tariff"), json=tariff
+        )
+    )
+    next_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
+    noon = datetime.combine(next_month, time(12), tzinfo=ZoneInfo(api.settings.site.timezone))
+    # As the close route runs it, but by the system: a session would expire at that hour.
+    with clock.use(clock.ManualClock(noon)):
+        run_command(
+            api.db,
+            SYSTEM,
+            "billing.close_period",
+            "close-month",
+            [month],
+            lambda conn, ctx: billing.close_period(conn, ctx, api.settings.site.timezone, month),
+        )
+
+
 @pytest.fixture
 def journal(api: Api) -> list[dict[str, Any]]:
     seed_demo(api.db, api.settings, log=lambda _: None)
@@ -209,6 +239,7 @@ def journal(api: Api) -> list[dict[str, Any]]:
     count_and_correct(api)
     reconcile_with_the_oms(api)
     raise_and_clear_an_alert(api)
+    bill_the_month(api)
     rows = api.db.read(
         lambda conn: conn.execute(
             "SELECT seq, type, version, payload FROM events ORDER BY seq"

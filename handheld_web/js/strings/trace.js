@@ -27,6 +27,7 @@ addTexts({
   "trace.col.device": { zh: "设备", en: "Device" },
   "trace.col.document": { zh: "单据", en: "Document" },
   "trace.col.reason": { zh: "原因 / 说明", en: "Reason / note" },
+  "trace.col.billed": { zh: "计费行", en: "Billed on" },
   "trace.kind.receive": { zh: "收货", en: "Received" },
   "trace.kind.putaway": { zh: "上架", en: "Put away" },
   "trace.kind.move": { zh: "移库", en: "Moved" },

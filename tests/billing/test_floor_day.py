@@ -1,0 +1,75 @@
+"""A day on the demo floor, driven through its real flows (the event contract's day:
+receiving and closing a plan, picking, packing and shipping, an intercepted order returned
+to stock, one sent to inspection, a cycle count), billed: every document and task charge
+comes from those facts, once each, pointing at them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from server.config import site_today
+from server.demo import seed_demo
+from tests.conftest import Api
+from tests.sync.test_contract import (  # noqa: F401  (settings: the floor day's stations)
+    count_and_correct,
+    log_in_demo_users,
+    pick_pack_and_ship,
+    receive_and_put_away,
+    settings,
+)
+
+
+def _charges(api: Api, customer: str) -> dict[str, Any]:
+    month = site_today(api.settings).strftime("%Y-%m")
+    answer = api.get("/api/v1/billing/preview", params={"period": month, "customer": customer})
+    assert answer.status_code == 200, answer.text
+    found: dict[str, Any] = defaultdict(lambda: {"quantity": 0, "sources": set()})
+    for line in answer.json()["lines"]:
+        found[line["charge_code"]]["quantity"] += line["quantity"]
+        found[line["charge_code"]]["sources"] |= {(s["kind"], s["ref"]) for s in line["sources"]}
+    return found
+
+
+def _refs(api: Api, sql: str) -> set[str]:
+    return {str(r[0]) for r in api.db.read(lambda c: c.execute(sql).fetchall())}
+
+
+def test_a_floor_day_is_billed_from_its_documents_and_tasks(api: Api) -> None:
+    seed_demo(api.db, api.settings, log=lambda _: None)
+    log_in_demo_users(api)
+    receive_and_put_away(api)
+    pick_pack_and_ship(api)
+    count_and_correct(api)
+
+    hk, jp = _charges(api, "HKBEAUTY"), _charges(api, "JPHOME")
+
+    closed_plans = _refs(
+        api,
+        "SELECT plan_no FROM delivery_plans p JOIN customers c ON c.id = p.customer_id "
+        "WHERE c.code = 'HKBEAUTY' AND p.status = 'closed'",
+    )
+    assert closed_plans and {r for _, r in hk["inbound.plan"]["sources"]} == closed_plans
+    counts = _refs(api, "SELECT id FROM count_tasks WHERE status = 'submitted'")
+    assert counts and {r for _, r in hk["exception.cycle_count"]["sources"]} == counts
+    receipts = _refs(
+        api,
+        "SELECT id FROM movements WHERE kind = 'receive' AND customer_id = "
+        "(SELECT id FROM customers WHERE code = 'HKBEAUTY')",
+    )
+    assert {r for _, r in hk["inbound.unit"]["sources"]} >= receipts
+
+    orders = _refs(
+        api,
+        "SELECT DISTINCT document FROM movements m JOIN customers c "
+        "ON c.id = m.customer_id WHERE m.kind = 'pack' AND c.code = 'JPHOME'",
+    )
+    assert orders and {r for _, r in jp["outbound.order"]["sources"]} == orders
+    labels = _refs(api, "SELECT id FROM print_jobs WHERE kind = 'face_sheet' AND copy_of IS NULL")
+    assert labels and {r for _, r in jp["outbound.face_sheet"]["sources"]} == labels
+    for kind, code in (
+        ("return_to_stock", "exception.return_to_stock"),
+        ("to_inspection", "exception.inspection"),
+    ):
+        tasks = _refs(api, f"SELECT id FROM order_tasks WHERE status = 'done' AND kind = '{kind}'")
+        assert tasks and {r for _, r in jp[code]["sources"]} == tasks

@@ -1,0 +1,165 @@
+"""The billing pages in a real Chromium at phone size, on the demo warehouse: a supervisor
+closes last month on the billing page, opens each customer's statement (the A4 page: its
+lines, subtotals, minimum, credits and total in yuan from the stored fen) and downloads
+its CSV, re-opens the month with a reason; then adds a tariff version on the tariff page.
+One test, one page: the pages are cheap to reach once the month is closed.
+
+BONDFLOOR_SCREENSHOTS=DIR keeps each page's screenshot in both languages for a look.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+SITE_ZONE = ZoneInfo("Asia/Shanghai")  # the demo site's zone
+SHOTS = (
+    Path(os.environ["BONDFLOOR_SCREENSHOTS"]) if os.environ.get("BONDFLOOR_SCREENSHOTS") else None
+)
+
+
+def yuan(fen: int) -> str:
+    sign = "−" if fen < 0 else ""
+    return f"{sign}¥{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
+
+
+def last_month() -> str:
+    first = datetime.now(SITE_ZONE).date().replace(day=1)
+    return (first - timedelta(days=1)).strftime("%Y-%m")
+
+
+def shoot(page: Page, name: str) -> None:
+    if SHOTS is not None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def in_both_languages(page: Page, name: str) -> None:
+    """A screenshot in Chinese, then in English, back to Chinese."""
+    shoot(page, f"{name}-zh")
+    page.locator("#lang").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    shoot(page, f"{name}-en")
+    page.locator("#lang").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+
+
+def test_a_supervisor_closes_last_month_opens_and_downloads_each_statement_and_reopens_it(
+    page: Page,
+    logged_in_as: Callable[[str], None],
+    demo_db: sqlite3.Connection,
+    tmp_path: Path,
+) -> None:
+    expect.set_options(timeout=30_000)  # closing computes a month: generous on a busy machine
+    month = last_month()
+    logged_in_as("sup01")
+    page.goto("/billing.html")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    card = page.locator(f".billing-period[data-period='{month}']")
+    expect(card).to_have_attribute("data-state", "open")
+    in_both_languages(page, "billing-open")
+
+    card.locator(".billing-close").click()
+
+    expect(card).to_have_attribute("data-state", "closed")
+    stored = demo_db.execute(
+        "SELECT s.id, c.code, s.total_fen, s.minimum_fen, s.credits_fen, "
+        "(SELECT COUNT(*) FROM billing_statement_lines l WHERE l.statement_id = s.id) "
+        "FROM billing_statements s JOIN customers c ON c.id = s.customer_id "
+        "WHERE s.period = ? AND s.state = 'closed' ORDER BY s.id",
+        (month,),
+    ).fetchall()
+    customers = demo_db.execute("SELECT COUNT(*) FROM customers").fetchone()[0]
+    assert len(stored) == customers  # each demo customer has a monthly minimum: a statement
+    expect(card.locator(".billing-statement")).to_have_count(len(stored))
+    in_both_languages(page, "billing-closed")
+
+    for statement_id, customer, total, minimum, credits, lines in stored:
+        page.goto(f"/statement.html?id={statement_id}")
+        expect(page.locator("body")).to_have_attribute("data-ready", "true")
+        expect(page.locator("[data-fact='customer']")).to_have_text(customer)
+        expect(page.locator("#doc-lines tbody tr")).to_have_count(lines)
+        expect(page.locator("[data-total='total']")).to_have_text(yuan(total))
+        expect(page.locator("[data-total='minimum']")).to_have_text(yuan(minimum))
+        expect(page.locator("[data-total='credits']")).to_have_text(yuan(-credits))
+        if statement_id == stored[0][0]:
+            in_both_languages(page, "statement")
+            # A line's number opens the facts it was computed from (a top-up has none).
+            page.locator("#doc-lines tbody tr").first.locator("a.stmt-line-link").click()
+            expect(page.locator("#sources")).to_be_visible()
+            expect(page.locator("#doc-lines tbody tr.stmt-line-chosen")).to_have_count(1)
+            expect(page.locator("#sources-list li")).to_have_count(0)
+        with page.expect_download() as download:
+            page.locator("#csv").click()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+        assert saved.name == f"statement-{customer}-{month}-v1.csv"
+        rows = list(csv.reader(io.StringIO(saved.read_text(encoding="utf-8"))))
+        assert len([r for r in rows[1:] if r[0].isdigit()]) == lines
+        assert rows[-1][0] == "total" and int(rows[-1][8]) == total
+
+    page.goto("/billing.html")
+    expect(card).to_have_attribute("data-state", "closed")
+    card.locator(".billing-reopen input").fill("customer asked for a recount")
+    card.locator(".billing-reopen button").click()
+
+    expect(card).to_have_attribute("data-state", "open")
+    expect(card.locator(".billing-statement")).to_have_count(len(stored))  # superseded, kept
+    states = {
+        r[0]
+        for r in demo_db.execute(
+            "SELECT state FROM billing_statements WHERE period = ?", (month,)
+        ).fetchall()
+    }
+    assert states == {"superseded"}
+
+
+def test_a_manager_sees_a_customers_tariff_versions_and_adds_one(
+    page: Page, logged_in_as: Callable[[str], None], demo_db: sqlite3.Connection
+) -> None:
+    customer = demo_db.execute("SELECT code FROM customers ORDER BY id LIMIT 1").fetchone()[0]
+    versions = demo_db.execute(
+        "SELECT COUNT(*) FROM billing_tariffs t JOIN customers c ON c.id = t.customer_id "
+        "WHERE c.code = ?",
+        (customer,),
+    ).fetchone()[0]
+    starts = (datetime.now(SITE_ZONE).date() + timedelta(days=400)).isoformat()
+    logged_in_as("sup01")
+    page.goto(f"/tariffs.html?customer={customer}")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator(".billing-version")).to_have_count(versions)
+    in_both_languages(page, "tariffs")
+
+    page.locator("#effective-from").fill(starts)
+    page.locator("#rates input[data-charge='inbound.unit']").fill("0.35")
+    page.locator("#minimum").fill("1200")
+    page.locator("#reason").fill("contract 2027")
+    page.locator("#add-submit").click()
+
+    expect(page.locator(".billing-version")).to_have_count(versions + 1)
+    newest = page.locator(".billing-version").first
+    expect(newest).to_have_attribute("data-effective-from", starts)
+    expect(newest.locator("dd[data-charge='inbound.unit']")).to_have_text("¥0.35")
+    row = demo_db.execute(
+        "SELECT t.minimum_fen, r.rate_fen, t.reason FROM billing_tariffs t "
+        "JOIN billing_tariff_rates r ON r.tariff_id = t.id AND r.charge_code = 'inbound.unit' "
+        "WHERE t.effective_from = ?",
+        (starts,),
+    ).fetchone()
+    assert tuple(row) == (120_000, 35, "contract 2027")
+    audited = demo_db.execute(
+        "SELECT COUNT(*) FROM audit WHERE action = 'billing.set_tariff' AND target = ?",
+        (f"tariff:{customer}:{starts}",),
+    ).fetchone()[0]
+    assert audited == 1
