@@ -33,6 +33,7 @@ SAMPLE_PATH_VALUES = {
     "session_id": "NOPE",
     "period": "2099-01",
     "statement_id": "999",
+    "line_no": "1",
 }
 
 
