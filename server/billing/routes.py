@@ -9,6 +9,7 @@ from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
+from server import clock
 from server.billing import service
 from server.billing.closing import ClosePeriodJob, PreparedClose, prepare_close
 from server.billing.schemas import (
@@ -30,11 +31,13 @@ from server.billing.schemas import (
 from server.commands import CommandContext
 from server.config import Settings
 from server.declare import command, query
+from server.documents import statement as statement_document
 from server.web import MANAGERS, MAX_SQLITE_INT, allow
 
 BILLING = allow(MANAGERS)
 TAGS = ["billing"]
 CSV = "text/csv; charset=utf-8"
+PDF = "application/pdf"
 PERIOD_PATTERN = r"^20\d\d-(0[1-9]|1[0-2])$"
 Period = Annotated[str, PathParameter(pattern=PERIOD_PATTERN, description="YYYY-MM")]
 PeriodQuery = Annotated[str, QueryParameter(pattern=PERIOD_PATTERN, description="YYYY-MM")]
@@ -204,6 +207,30 @@ def statement_csv(conn: sqlite3.Connection, statement_id: StatementId) -> Respon
     )
 
 
+@query(
+    get,
+    "/api/v1/billing/statements/{statement_id:int}/pdf",
+    roles=BILLING,
+    answer=Response[bytes],
+    media_type=PDF,
+    tags=TAGS,
+)
+def statement_pdf(
+    conn: sqlite3.Connection, statement_id: StatementId, settings: NamedDependency[Settings]
+) -> Response[bytes]:
+    """A stored statement as an A4 PDF: the statement page's lines, subtotals and totals."""
+    st = service.stored_statement(conn, statement_id)
+    pdf = statement_document.statement_pdf(
+        st,
+        site=settings.site.name,
+        printed_at=clock.stamp(),
+        timezone=settings.site.timezone,
+        font=settings.printing.font,
+    )
+    disposition = statement_document.download_header(st)
+    return Response(pdf, media_type=PDF, headers={"Content-Disposition": disposition})
+
+
 SourceKind = Annotated[
     Literal[
         "movement",
@@ -271,4 +298,5 @@ route_handlers = [
     statements,
     statement,
     statement_csv,
+    statement_pdf,
 ]
