@@ -526,6 +526,11 @@ export async function billingStatementCsv(id) {
   return { blob: await response.blob(), filename };
 }
 
+/** A stored statement as an A4 PDF file, `{blob, filename}`. */
+export function billingStatementPdf(id) {
+  return pdfFile(`/api/v1/billing/statements/${encodeURIComponent(id)}/pdf`, `statement-${id}.pdf`);
+}
+
 export function closeBillingPeriod(period, key) {
   return sendCommand(`/api/v1/billing/periods/${encodeURIComponent(period)}/close`, undefined, key);
 }

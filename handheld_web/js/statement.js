@@ -1,6 +1,6 @@
 // A customer's stored statement of a month as an A4 page (printed like the receipt
 // documents): its lines, subtotals by category, the minimum top-up, credits and the total,
-// in yuan with two decimals from the server's integer fen; and its CSV.
+// in yuan with two decimals from the server's integer fen; and its CSV and PDF.
 
 import "./strings/statement.js"; // first: its strings before any use
 import * as api from "./api.js";
@@ -129,9 +129,10 @@ function renderSources() {
   );
 }
 
-async function downloadCsv(id) {
+/** The statement's CSV or its A4 PDF (`fetch`: one of api.js's downloads), saved by a link. */
+async function download(fetch, id) {
   try {
-    const { blob, filename } = await api.billingStatementCsv(id);
+    const { blob, filename } = await fetch(id);
     const link = el("a");
     link.href = URL.createObjectURL(blob);
     link.download = filename;
@@ -148,7 +149,8 @@ async function main() {
   startPage({ onLanguage: render, uploads: false, badge: false });
   const id = param("id");
   $("print").addEventListener("click", () => window.print());
-  $("csv").addEventListener("click", () => downloadCsv(id));
+  $("pdf").addEventListener("click", () => download(api.billingStatementPdf, id));
+  $("csv").addEventListener("click", () => download(api.billingStatementCsv, id));
   render();
   if (!id) {
     feedback.show("bad", banner, t("stmt.none"));

@@ -1,7 +1,7 @@
 """The billing pages in a real Chromium at phone size, on the demo warehouse: a supervisor
 closes last month on the billing page, opens each customer's statement (the A4 page: its
 lines, subtotals, minimum, credits and total in yuan from the stored fen) and downloads
-its CSV, re-opens the month with a reason; then adds a tariff version on the tariff page.
+its CSV (and the first one's PDF), re-opens the month with a reason; then adds a tariff version on the tariff page.
 One test, one page: the pages are cheap to reach once the month is closed.
 
 BONDFLOOR_SCREENSHOTS=DIR keeps each page's screenshot in both languages for a look.
@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.documents.reading import read_pdf
 
 pytestmark = pytest.mark.e2e
 
@@ -108,6 +110,16 @@ def test_a_supervisor_closes_last_month_opens_and_downloads_each_statement_and_r
         rows = list(csv.reader(io.StringIO(saved.read_text(encoding="utf-8"))))
         assert len([r for r in rows[1:] if r[0].isdigit()]) == lines
         assert rows[-1][0] == "total" and int(rows[-1][8]) == total
+        if statement_id == stored[0][0]:
+            # The A4 PDF of the same statement, from its button (one is enough here:
+            # tests/documents/test_statement_pdf.py reads its content line by line).
+            with page.expect_download() as download:
+                page.locator("#pdf").click()
+            saved = tmp_path / download.value.suggested_filename
+            download.value.save_as(saved)
+            assert saved.name == f"仓储费用对账单-{customer}-{month}-v1.pdf"
+            read = read_pdf(saved.read_bytes())
+            assert read.has("仓储费用对账单", customer, f"Total due {yuan(total)}")
 
     page.goto("/billing.html")
     expect(card).to_have_attribute("data-state", "closed")

@@ -7,6 +7,7 @@ addTexts({
   "stmt.doc_title": { zh: "仓储费用对账单", en: "Statement of charges" },
   "stmt.print": { zh: "打印", en: "Print" },
   "stmt.csv": { zh: "下载 CSV", en: "Download CSV" },
+  "stmt.pdf": { zh: "下载 PDF", en: "Download PDF" },
   "stmt.none": { zh: "没有指定账单", en: "No statement was named" },
   "stmt.superseded": { zh: "已作废：本月已重新开账", en: "Superseded: the month was re-opened" },
   "stmt.customer": { zh: "货主", en: "Customer" },
