@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 
 from server import clock
-from server.billing import service
+from server.billing import service, statement_cache
 from server.billing.closing import ClosePeriodJob, PreparedClose, prepare_close
 from server.billing.schemas import (
     ChargeTypeOut,
@@ -37,6 +37,7 @@ from server.web import MANAGERS, MAX_SQLITE_INT, allow
 BILLING = allow(MANAGERS)
 TAGS = ["billing"]
 CSV = "text/csv; charset=utf-8"
+JSON = "application/json"
 PDF = "application/pdf"
 PERIOD_PATTERN = r"^20\d\d-(0[1-9]|1[0-2])$"
 Period = Annotated[str, PathParameter(pattern=PERIOD_PATTERN, description="YYYY-MM")]
@@ -183,9 +184,12 @@ def statements(
 )
 def statement(
     conn: sqlite3.Connection, statement_id: StatementId, sources: WithSources = False
-) -> Statement:
+) -> Statement | Response[bytes]:
     """A stored statement; `sources=true` adds each line's movements, tasks or documents."""
-    return service.stored_statement(conn, statement_id, with_sources=sources)
+    if sources:
+        return service.stored_statement(conn, statement_id, with_sources=True)
+    # a closed statement never changes: its JSON is rendered once (statement_cache.py)
+    return Response(statement_cache.statement_json(conn, statement_id), media_type=JSON)
 
 
 @query(
@@ -198,10 +202,9 @@ def statement(
 )
 def statement_csv(conn: sqlite3.Connection, statement_id: StatementId) -> Response[bytes]:
     """A stored statement as CSV: its lines, the subtotals by category and the total (fen)."""
-    st = service.stored_statement(conn, statement_id)
-    name = f"statement-{st.customer}-{st.period}-v{st.version}.csv"
+    name, body = statement_cache.statement_csv(conn, statement_id)
     return Response(
-        service.statement_csv(st).encode(),
+        body,
         media_type=CSV,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
