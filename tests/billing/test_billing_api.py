@@ -107,6 +107,13 @@ def test_a_supervisor_closes_a_month_and_downloads_the_statement(api: Api) -> No
     assert rows[0][:3] == ["line", "day", "category"]
     assert len([r for r in rows if r[0].isdigit()]) == len(statement["lines"])
     assert rows[-1][0] == "total" and int(rows[-1][8]) == summary["total_fen"]
+    assert api.get(f"/api/v1/billing/statements/{summary['id']}/csv").content == download.content
+    plain = api.get(f"/api/v1/billing/statements/{summary['id']}")  # rendered once, then kept
+    assert plain.headers["content-type"].startswith("application/json")
+    assert plain.json() == {
+        **statement,
+        "lines": [{**x, "sources": None} for x in statement["lines"]],
+    }
 
     reopened = api.post("/api/v1/billing/periods/2025-03/reopen", json={"reason": "recheck"})
     assert reopened.json()["state"] == "open"
