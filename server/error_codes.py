@@ -123,6 +123,10 @@ class ErrorCodes:
     BATCH_REJECTED = ErrorCode(
         InvalidInput, "{problem_count} problem(s) in the batch of {count}; nothing was applied"
     )
+    BILLING_AMOUNT_TOO_LARGE = ErrorCode(
+        Unprocessable,
+        "{customer}'s {charge_code} of {day} comes to more than a bill can hold: check its rate",
+    )
     BILLING_CHARGE_UNKNOWN = ErrorCode(InvalidInput, "{charge_code} is not a charge code here")
     BILLING_CLOSE_INTERRUPTED = ErrorCode(
         Conflict, "a newer close of billing period {period} took it over"

@@ -345,6 +345,7 @@ export const ERRORS = {
   TOKEN_NOT_FOUND: { zh: "没有这个令牌", en: "No token of this name" },
   WAYBILL_TAKEN: { zh: "运单号已在另一订单上", en: "This waybill number is on another order" },
   // Billing the cargo owners
+  BILLING_AMOUNT_TOO_LARGE: { zh: "{customer} 在 {day} 的 {charge_code} 金额超出账单可记的范围，请检查费率", en: "{customer}'s {charge_code} of {day} comes to more than a bill can hold: check its rate" },
   BILLING_CHARGE_UNKNOWN: { zh: "{charge_code} 不是本仓的计费项目", en: "{charge_code} is not a charge code here" },
   BILLING_CLOSE_INTERRUPTED: { zh: "账期 {period} 的另一次结账已接手", en: "A newer close of billing period {period} took it over" },
   BILLING_CREDIT_TOO_LARGE: { zh: "第 {line_id} 行最多还可冲减 {left_fen} 分", en: "Line {line_id} has {left_fen} fen left to credit" },

@@ -76,7 +76,7 @@ def set_tariff(
     try:
         starts = date.fromisoformat(req.effective_from)
     except ValueError:
-        raise ERR.BILLING_DAY_INVALID(day=req.effective_from) from None
+        raise ERR.BILLING_DAY_INVALID({"day": req.effective_from}) from None
     closed = last_closed_period(conn)
     if closed is not None and req.effective_from[:7] <= closed:
         raise ERR.BILLING_PERIOD_CLOSED({"period": closed, "effective_from": str(starts)})
@@ -227,7 +227,7 @@ def compute_statements(
                 )
             )
         lines.sort(key=lambda x: (CATEGORIES.index(x.category), x.charge_code, x.day))
-        charges = sum(x.amount_fen for x in lines)
+        charges = _checked_sum(lines, codes[customer_id])
         last_day = period.days[-1].isoformat()
         topup = max(0, book.minimum(last_day) - charges)
         if topup:
@@ -257,6 +257,25 @@ def compute_statements(
             total_fen=charges + topup - credits,
         )
     return statements
+
+
+MAX_FEN = 2**53 - 1
+"""The most a line, or a statement's charges, may come to: the largest integer a browser's
+JSON number holds exactly (the pages show the stored fen), well inside SQLite's 64 bits.
+Only an absurd rate (10^12 fen a unit) or quantity goes past it."""
+
+
+def _checked_sum(lines: list[StatementLine], customer: str) -> int:
+    """The lines' sum, refused with the line that takes it (or itself) past MAX_FEN: a
+    statement the database cannot store or a page cannot show exactly is a tariff's error."""
+    total = 0
+    for line in lines:
+        total += line.amount_fen
+        if line.quantity > MAX_FEN or line.amount_fen > MAX_FEN or total > MAX_FEN:
+            raise ERR.BILLING_AMOUNT_TOO_LARGE(
+                {"customer": customer, "charge_code": line.charge_code, "day": line.day}
+            )
+    return total
 
 
 def _extra_line(
