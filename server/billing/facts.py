@@ -95,7 +95,10 @@ def _add(facts: Facts, customer: int, day: str, code: str, qty: int, src: Source
 
 
 DOCUMENT_FACTS = (
-    # (charge code, source kind, SQL giving customer, at, ref over the period's bounds)
+    # (charge code, source kind, SQL giving customer, at, ref over the period's bounds).
+    # An order task is work done only when its goods were moved ('moved'): one closed as no
+    # longer needed (customs released the order first, it was cancelled) is not. A recount
+    # is the floor's second look at a count beyond its threshold: the owner pays one count.
     (
         "inbound.plan",
         "plan",
@@ -130,21 +133,21 @@ DOCUMENT_FACTS = (
         "order_task",
         "SELECT o.customer_id, t.done_at, t.id FROM order_tasks t "
         "JOIN orders o ON o.id = t.order_id WHERE t.kind = 'return_to_stock' "
-        "AND t.status = 'done' AND t.done_at >= ? AND t.done_at < ?",
+        "AND t.status = 'done' AND t.outcome = 'moved' AND t.done_at >= ? AND t.done_at < ?",
     ),
     (
         "exception.inspection",
         "order_task",
         "SELECT o.customer_id, t.done_at, t.id FROM order_tasks t "
         "JOIN orders o ON o.id = t.order_id WHERE t.kind = 'to_inspection' "
-        "AND t.status = 'done' AND t.done_at >= ? AND t.done_at < ?",
+        "AND t.status = 'done' AND t.outcome = 'moved' AND t.done_at >= ? AND t.done_at < ?",
     ),
     (
         "exception.cycle_count",
         "count_task",
         "SELECT DISTINCT l.customer_id, t.submitted_at, t.id FROM count_tasks t "
         "JOIN count_lines l ON l.task_id = t.id WHERE t.status = 'submitted' "
-        "AND t.submitted_at >= ? AND t.submitted_at < ?",
+        "AND t.origin != 'recount' AND t.submitted_at >= ? AND t.submitted_at < ?",
     ),
 )
 

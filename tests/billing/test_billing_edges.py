@@ -4,8 +4,13 @@ meet it: absurd rates, bad days, work that was never done, a line credited twice
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from server import clock
+from server.billing.schemas import SourceOut
+from server.db import Database
+from tests.billing import site
+from tests.billing.site import at
 from tests.conftest import Api, seed_basics
 
 IN_MARCH = datetime(2025, 3, 10, 2, tzinfo=UTC)
@@ -74,4 +79,62 @@ def test_a_tariff_day_that_is_no_day_is_named_in_the_refusal(api: Api) -> None:
         "code": "BILLING_DAY_INVALID",
         "message": "2025-02-30 is not a day (YYYY-MM-DD)",
         "details": {"day": "2025-02-30"},
+    }
+
+
+def _floor_tasks(db: Database) -> None:
+    """An order of C1 with four tasks done in March: a return to stock and a move to the
+    inspection lane really done ('moved'), and an inspection task closed because customs
+    released the order first; a location counted, beyond the threshold, and recounted."""
+    stamp = clock.stamp(at("2025-03-12"))
+
+    def write(conn: Any) -> None:
+        conn.execute(
+            "INSERT INTO orders (id, customer_id, order_no, courier, waybill_no, label, "
+            "content_hash, created_at, updated_at) VALUES (1, 1, 'O-1', 'SF', 'W-1', '', '', ?, ?)",
+            (stamp, stamp),
+        )
+        conn.executemany(
+            "INSERT INTO order_tasks (id, order_id, kind, status, outcome, created_at, done_at) "
+            "VALUES (?, 1, ?, 'done', ?, ?, ?)",
+            [
+                (1, "return_to_stock", "moved", stamp, stamp),
+                (2, "to_inspection", "moved", stamp, stamp),
+                (3, "to_inspection", "released by customs", stamp, stamp),
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO count_tasks (id, location_id, status, origin, recount_of, outcome, "
+            "created_by, created_at, submitted_at) VALUES (?, 2, 'submitted', ?, ?, ?, 's', ?, ?)",
+            [
+                (1, "location", None, "recount", stamp, stamp),
+                (2, "recount", 1, "proposals", stamp, stamp),
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO count_lines (task_id, customer_id, sku_id, expected, counted) "
+            "VALUES (?, 1, 1, 10, 9)",
+            [(1,), (2,)],
+        )
+
+    db._write(write)
+
+
+def test_only_order_tasks_whose_goods_were_moved_and_one_count_per_recount_are_charged(
+    db: Database,
+) -> None:
+    site.seed(db)
+    _floor_tasks(db)
+    codes = ("exception.return_to_stock", "exception.inspection", "exception.cycle_count")
+    site.set_tariff(
+        db,
+        at("2025-01-01"),
+        effective_from="2025-01-01",
+        rates=[{"charge_code": c, "rate_fen": 100} for c in codes],
+    )
+    lines = {x.charge_code: x for x in site.preview(db, "2025-03").lines}
+    assert {c: (lines[c].quantity, lines[c].sources) for c in codes} == {
+        "exception.return_to_stock": (1, [SourceOut(kind="order_task", ref="1")]),
+        "exception.inspection": (1, [SourceOut(kind="order_task", ref="2")]),
+        "exception.cycle_count": (1, [SourceOut(kind="count_task", ref="1")]),
     }
