@@ -433,7 +433,8 @@ def list_periods(conn: sqlite3.Connection) -> list[PeriodState]:
 
 def credit_line(conn: sqlite3.Connection, ctx: CommandContext, req: CreditLine) -> CreditOut:
     line = conn.execute(
-        "SELECT l.amount_fen, l.category, s.period, s.customer_id, s.state, c.code "
+        "SELECT l.amount_fen, l.category, l.charge_code, l.day, s.period, s.customer_id, "
+        "s.state, c.code "
         "FROM billing_statement_lines l JOIN billing_statements s ON s.id = l.statement_id "
         "JOIN customers c ON c.id = s.customer_id WHERE l.id = ?",
         (req.line_id,),
@@ -442,9 +443,15 @@ def credit_line(conn: sqlite3.Connection, ctx: CommandContext, req: CreditLine) 
         raise ERR.BILLING_LINE_NOT_FOUND({"line_id": req.line_id})
     if line["state"] != "closed" or line["category"] == "credit":
         raise ERR.BILLING_LINE_NOT_CREDITABLE({"line_id": req.line_id})
+    # What was credited on this charge of this day, on this line or on the same line of a
+    # version the period's re-opening superseded (that credit still stands): else a line
+    # credited, its period re-opened and closed again, could be credited once more.
     credited = conn.execute(
-        "SELECT COALESCE(SUM(amount_fen), 0) FROM billing_credits WHERE line_id = ?",
-        (req.line_id,),
+        "SELECT COALESCE(SUM(x.amount_fen), 0) FROM billing_credits x "
+        "JOIN billing_statement_lines l ON l.id = x.line_id "
+        "JOIN billing_statements s ON s.id = l.statement_id "
+        "WHERE s.period = ? AND s.customer_id = ? AND l.charge_code = ? AND l.day = ?",
+        (line["period"], line["customer_id"], line["charge_code"], line["day"]),
     ).fetchone()[0]
     left = line["amount_fen"] - credited
     amount = left if req.amount_fen is None else req.amount_fen

@@ -6,9 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from server import clock
-from server.billing.schemas import SourceOut
+from server.billing import service
+from server.billing.schemas import CreditLine, SourceOut
 from server.db import Database
+from server.errors import DomainError
 from tests.billing import site
 from tests.billing.site import at
 from tests.conftest import Api, seed_basics
@@ -138,3 +142,42 @@ def test_only_order_tasks_whose_goods_were_moved_and_one_count_per_recount_are_c
         "exception.inspection": (1, [SourceOut(kind="order_task", ref="2")]),
         "exception.cycle_count": (1, [SourceOut(kind="count_task", ref="1")]),
     }
+
+
+def test_a_line_credited_before_its_period_was_reopened_is_not_credited_again(
+    db: Database,
+) -> None:
+    site.seed(db)
+    site.set_tariff(
+        db,
+        at("2026-01-01"),
+        effective_from="2026-01-01",
+        rates=[{"charge_code": "inbound.unit", "rate_fen": 10}],
+    )
+    site.move(db, at("2026-11-03"), "receive", 1, 10, None, 1)
+    first = site.close(db, at("2026-12-01"), "2026-11")["statements"][0]["id"]
+    [line] = db.read(lambda c: service.stored_statement(c, first)).lines
+    _credit(db, line.id, None)  # the whole 100 fen, on December's statement
+
+    site.command(
+        db,
+        at("2026-12-06"),
+        "billing.reopen_period",
+        lambda conn, ctx: service.reopen_period(conn, ctx, "2026-11", "a receipt re-dated"),
+    )
+    second = site.close(db, at("2026-12-07"), "2026-11")["statements"][0]["id"]
+    [again] = db.read(lambda c: service.stored_statement(c, second)).lines
+    with pytest.raises(DomainError) as refused:
+        _credit(db, again.id, None)
+    assert (refused.value.code, refused.value.details["left_fen"]) == (
+        "BILLING_CREDIT_TOO_LARGE",
+        0,
+    )
+    assert site.preview(db, "2026-12").credits_fen == 100
+
+
+def _credit(db: Database, line_id: int, amount: int | None) -> Any:
+    req = CreditLine(line_id=line_id, amount_fen=amount, reason="disputed")
+    return site.command(
+        db, at("2026-12-05"), "billing.credit_line", lambda c, ctx: service.credit_line(c, ctx, req)
+    )
