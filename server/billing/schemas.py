@@ -17,7 +17,16 @@ Day = Annotated[
 PeriodName = Annotated[
     str, Meta(pattern=r"^20\d\d-(0[1-9]|1[0-2])\Z", description="A site month, YYYY-MM")
 ]
-Reason = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+\Z")]
+Reason = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=200,
+        # one visible character at least: a blank reason is no reason for the audit
+        pattern=r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*\Z",
+        description="Why, in words (audited)",
+    ),
+]
 
 
 def _d(words: str) -> Meta:

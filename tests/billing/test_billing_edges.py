@@ -181,3 +181,17 @@ def _credit(db: Database, line_id: int, amount: int | None) -> Any:
     return site.command(
         db, at("2026-12-05"), "billing.credit_line", lambda c, ctx: service.credit_line(c, ctx, req)
     )
+
+
+def test_a_blank_reason_reopens_credits_or_prices_nothing(api: Api) -> None:
+    seed_basics(api)
+    for path, body in (
+        ("/api/v1/billing/periods/2025-03/reopen", {}),
+        ("/api/v1/billing/credits", {"line_id": 1}),
+        ("/api/v1/billing/tariffs", {"effective_from": "2025-01-01", "rates": []}),
+    ):
+        for blank in (" ", "\u3000\u3000", " \u00a0 "):
+            answer = api.post(path, json={**body, "reason": blank})
+            assert answer.status_code == 400, (path, blank, answer.text)
+            assert answer.json()["error"]["code"] == "VALIDATION_FAILED"
+    assert api.get("/api/v1/billing/tariffs").json() == []
