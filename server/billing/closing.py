@@ -140,6 +140,7 @@ class ClosePeriodJob:
             (customer_id, st) for customer_id, st in prepared.statements.items() if st.lines
         ]
         self._sources_of: dict[int, list[tuple[int, str, str]]] = {}
+        self._began = False  # False: a replay resumes a job an earlier process began
 
     @property
     def name(self) -> str:
@@ -159,8 +160,12 @@ class ClosePeriodJob:
             "ON CONFLICT (period) DO UPDATE SET closing_key = excluded.closing_key",
             (self.name, ctx.actor.label, ctx.at, ctx.key),
         )
+        self._began = True
+        mark = self.prepared.watermark
         return {
             "audit_target": f"billing_period:{self.name}",
+            # what the chunks stored so far were computed from, for a resume (see `step`)
+            "watermark": {"highest": mark.highest, "pricing": mark.pricing},
             "stored": [],  # statement ids stored so far, in `to_store` order
             "sources_done": 0,  # of the statement being stored (the last in `stored`)
         }
@@ -169,6 +174,15 @@ class ClosePeriodJob:
         self, conn: sqlite3.Connection, ctx: CommandContext, state: dict[str, Any], deadline: float
     ) -> bool:
         self._check_claim(conn, ctx)
+        if not self._began:
+            # A replay after a crash computed the statements again: the chunks stored before
+            # it came from the first computation, so a fact of the month added since then
+            # would mix two computations in one close (and their lines' sources).
+            first = state.get("watermark")
+            mark = first and Watermark(first["highest"], first["pricing"])
+            if mark and facts_changed(conn, self.prepared.period, mark):
+                raise ERR.BILLING_FACTS_CHANGED({"period": self.name})
+            self._began = True
         while True:
             stored: list[int] = state["stored"]
             if stored and state["sources_done"] < len(self._sources(len(stored) - 1)):

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from server import clock
-from server.billing import service
+from server.billing import closing, service
 from server.billing.schemas import CreditLine, SourceOut
+from server.chunked import run_chunked_command
+from server.commands import SYSTEM
 from server.db import Database
 from server.errors import DomainError
 from tests.billing import site
@@ -195,3 +197,63 @@ def test_a_blank_reason_reopens_credits_or_prices_nothing(api: Api) -> None:
             assert answer.status_code == 400, (path, blank, answer.text)
             assert answer.json()["error"]["code"] == "VALIDATION_FAILED"
     assert api.get("/api/v1/billing/tariffs").json() == []
+
+
+def _crash_after_the_first_statement(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A November with C1 and C2 received, closed until C1's statement is stored, then the
+    server stops."""
+    site.seed(db)
+    site.set_tariff(
+        db,
+        at("2026-01-01"),
+        effective_from="2026-01-01",
+        rates=[{"charge_code": "inbound.unit", "rate_fen": 10}],
+    )
+    site.move(db, at("2026-11-03"), "receive", 1, 10, None, 1)
+    site.move(db, at("2026-11-04"), "receive", 2, 10, None, 1)
+    store = closing._store_head_and_lines
+    stored: list[int] = []
+
+    def crash_on_the_second(*args: Any) -> int:
+        if stored:
+            raise RuntimeError("the server stopped")
+        stored.append(store(*args))
+        return stored[-1]
+
+    monkeypatch.setattr(closing, "_store_head_and_lines", crash_on_the_second)
+    with pytest.raises(RuntimeError):
+        _close_in_chunks(db, "close-nov")
+    monkeypatch.setattr(closing, "_store_head_and_lines", store)
+
+
+def test_a_close_resumed_after_a_crash_is_refused_when_facts_of_the_month_came_meanwhile(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _crash_after_the_first_statement(db, monkeypatch)
+    site.move(db, at("2026-11-20"), "receive", 1, 5, None, 1)  # a late fact of November
+    with pytest.raises(DomainError) as refused:
+        _close_in_chunks(db, "close-nov")  # the client's retry of the same key
+    assert refused.value.code == "BILLING_FACTS_CHANGED"
+
+    closed = _close_in_chunks(db, "close-nov-again")
+    totals = {s["customer"]: s["total_fen"] for s in closed["statements"]}
+    assert totals == {"C1": 15 * 10, "C2": 10 * 10}
+
+
+def test_a_close_resumed_after_a_crash_without_new_facts_finishes_as_computed(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _crash_after_the_first_statement(db, monkeypatch)
+    site.move(db, at("2026-12-01", "09:00"), "receive", 1, 5, None, 1)  # December's work
+    closed = _close_in_chunks(db, "close-nov")
+    totals = {s["customer"]: s["total_fen"] for s in closed["statements"]}
+    assert totals == {"C1": 10 * 10, "C2": 10 * 10}
+
+
+def _close_in_chunks(db: Database, key: str) -> Any:
+    with clock.use(clock.ManualClock(at("2026-12-01", "08:00"))):
+        prepared = db.read(lambda c: closing.prepare_close(c, site.TZ, "2026-11"))
+        job = closing.ClosePeriodJob(prepared, site.TZ)
+        return run_chunked_command(
+            db, SYSTEM, "billing.close_period", key, {"period": "2026-11"}, job, chunk_ms=0
+        ).value
