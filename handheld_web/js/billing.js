@@ -15,7 +15,9 @@ const MONTHS_SHOWN = 6;
 
 let periods = []; // [{period, state, closing, changed_by, changed_at, reason}]
 let statements = []; // stored statements of every period
-const keys = new Map(); // period -> the key of its close or re-open still unanswered
+// "close 2026-11" / "reopen 2026-11" -> the key of that change still unanswered: a close
+// and a re-open of one month never share a key (the server refuses a key reused).
+const keys = new Map();
 let busy = false;
 
 /** The last MONTHS_SHOWN months of the site's calendar, this one first, and any older
@@ -118,6 +120,7 @@ function render() {
 async function refresh() {
   try {
     [periods, statements] = await Promise.all([api.billingPeriods(), api.billingStatements()]);
+    forgetKeysOfChangesMade();
     render();
     document.body.dataset.ready = "true";
   } catch (err) {
@@ -125,17 +128,29 @@ async function refresh() {
   }
 }
 
-async function change(name, send, done) {
+/** A change whose answer was lost but that the server made (the month shows it) is done:
+ * its key must not answer the next change of that month with the old result. */
+function forgetKeysOfChangesMade() {
+  for (const what of [...keys.keys()]) {
+    const [action, name] = what.split(" ");
+    const { state } = stateOf(name);
+    if ((action === "close" && state === "closed") || (action === "reopen" && state === "open")) {
+      keys.delete(what);
+    }
+  }
+}
+
+async function change(what, send, done) {
   busy = true;
   render();
   // One key per change until it is answered: a tap again after a lost answer is a replay.
-  if (!keys.has(name)) keys.set(name, api.newKey());
+  if (!keys.has(what)) keys.set(what, api.newKey());
   try {
-    const answer = await send(keys.get(name));
-    keys.delete(name);
+    const answer = await send(keys.get(what));
+    keys.delete(what);
     said.tell("good", () => done(answer));
   } catch (err) {
-    if (err.status !== 0 && err.status < 500) keys.delete(name);
+    if (err.status !== 0 && err.status < 500) keys.delete(what);
     said.tell("bad", () => errorText(err));
   } finally {
     busy = false;
@@ -145,7 +160,7 @@ async function change(name, send, done) {
 
 function closePeriod(name) {
   return change(
-    name,
+    `close ${name}`,
     (key) => api.closeBillingPeriod(name, key),
     (answer) => t("billing.closed", { period: name, count: answer.statements.length }),
   );
@@ -157,7 +172,7 @@ function reopenPeriod(name, reason) {
     return;
   }
   return change(
-    name,
+    `reopen ${name}`,
     (key) => api.reopenBillingPeriod(name, reason, key),
     () => t("billing.reopened", { period: name }),
   );
