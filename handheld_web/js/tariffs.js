@@ -123,12 +123,19 @@ function readForm() {
   };
 }
 
+// The version `key` was made for: a lost answer's key is sent again only for the same
+// version (a replay), never for the next one the form holds (refused as a key reused).
+let keyFor = "";
+
 async function addVersion(event) {
   event.preventDefault();
   const { tariff, bad, missing } = readForm();
   if (missing) return said.tell("bad", () => t("tariffs.add.missing"));
   if (bad) return said.tell("bad", () => t("tariffs.add.bad_amount", { field: bad }));
-  key ??= api.newKey();
+  if (key === null || keyFor !== JSON.stringify(tariff)) {
+    key = api.newKey();
+    keyFor = JSON.stringify(tariff);
+  }
   $("add-submit").disabled = true;
   try {
     const version = await api.setTariff(tariff, key);

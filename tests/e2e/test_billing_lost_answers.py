@@ -1,14 +1,14 @@
-"""The billing page on a weak Wi-Fi: the answer to a close or a re-open is lost after the
-server made the change. The page sees the month's new state and goes on with a new key for
-the next change, never the lost one's (a close and a re-open of one month sharing a key
-was refused as a key reused; an old close key would answer a later close with its first
-result and close nothing)."""
+"""The billing pages on a weak Wi-Fi: the answer to a close, a re-open or a new tariff
+version is lost after the server made the change. The page sees the change made and goes
+on with a new key for the next one, never the lost one's (a close and a re-open of one
+month shared a key and the re-open was refused as a key reused; the next tariff version
+was sent with the lost one's key and refused alike)."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -67,3 +67,35 @@ def test_a_lost_answer_to_a_close_or_a_reopen_does_not_block_the_months_next_cha
     card.locator(".billing-reopen input").fill("put back as it was")
     card.locator(".billing-reopen button").click()
     expect(card).to_have_attribute("data-state", "open")
+
+
+def test_a_lost_answer_to_a_new_tariff_version_does_not_refuse_the_next_version(
+    page: Page, logged_in_as: Callable[[str], None], demo_db: sqlite3.Connection
+) -> None:
+    customer = demo_db.execute(
+        "SELECT code FROM customers ORDER BY id LIMIT 1 OFFSET 1"
+    ).fetchone()[0]
+    today = datetime.now(SITE_ZONE).date()
+    first, second = ((today + timedelta(days=n)).isoformat() for n in (500, 501))
+    logged_in_as("sup01")
+    page.goto(f"/tariffs.html?customer={customer}")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+
+    tariffs = "**/api/v1/billing/tariffs"
+    page.route(
+        tariffs, lambda r: lose_the_answer(r) if r.request.method == "POST" else r.continue_()
+    )
+    add_version(page, first, "2.00")
+    expect(page.locator(f".billing-version[data-effective-from='{first}']")).to_have_count(1)
+    page.unroute(tariffs)
+
+    add_version(page, second, "2.10")
+    expect(page.locator(f".billing-version[data-effective-from='{second}']")).to_have_count(1)
+
+
+def add_version(page: Page, starts: str, unit_rate: str) -> None:
+    page.locator("#effective-from").fill(starts)
+    page.locator("#rates input[data-charge='inbound.unit']").fill(unit_rate)
+    page.locator("#minimum").fill("0")
+    page.locator("#reason").fill("contract renewed")
+    page.locator("#add-submit").click()
