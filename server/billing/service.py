@@ -692,6 +692,13 @@ CSV_HEADER = (
 )
 
 
+def _spreadsheet_text(text: str) -> str:
+    """A note (a credit's reason, typed by a person) that a spreadsheet would run as a
+    formula is quoted with a leading apostrophe, as the other CSVs here do: the owner's
+    accountant opens the statement in one."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def statement_csv(statement: Statement) -> str:
     """The statement's lines, then a subtotal row per category and the total (fen)."""
     out = io.StringIO()
@@ -710,7 +717,7 @@ def statement_csv(statement: Statement) -> str:
                 scale,
                 x.rate_fen,
                 x.amount_fen,
-                x.note,
+                _spreadsheet_text(x.note),
             )
         )
     for sub in statement.subtotals:

