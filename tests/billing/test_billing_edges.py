@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -285,3 +286,38 @@ def test_a_credit_reason_a_spreadsheet_would_run_is_quoted_in_the_statement_csv(
     rows = list(csv.reader(io.StringIO(text)))
     credit = next(r for r in rows if r[3] == "credit.disputed")
     assert (credit[8], credit[9]) == ("-30", "'" + formula)  # the amount stays a number
+
+
+def test_a_site_with_summer_time_bills_every_day_of_its_months_and_the_edges_to_their_day(
+    db: Database,
+) -> None:
+    berlin = ZoneInfo("Europe/Berlin")  # the time zone is a setting: one with DST changes
+
+    def local(moment: str) -> datetime:
+        return datetime.fromisoformat(moment).replace(tzinfo=berlin)
+
+    site.seed(db)
+    rates = ["storage.location_day.storage", "inbound.unit"]
+    site.set_tariff(
+        db,
+        local("2026-01-01T09:00"),
+        effective_from="2026-01-01",
+        rates=[{"charge_code": c, "rate_fen": 1} for c in rates],
+    )
+    site.move(db, local("2026-02-20T10:00"), "receive", 1, 10, None, 1)
+    site.move(db, local("2026-02-20T11:00"), "putaway", 1, 10, 1, 2)  # held all spring
+    site.move(db, local("2026-03-31T23:59:59.999"), "receive", 1, 3, None, 1)
+    site.move(db, local("2026-04-01T00:00:00"), "receive", 1, 4, None, 1)
+    site.move(db, local("2026-10-31T23:59:59"), "receive", 1, 5, None, 1)
+
+    def lines(period: str, code: str) -> dict[str, int]:
+        st = db.read(lambda c: service.preview_statement(c, "Europe/Berlin", period, "C1"))
+        return {x.day: x.quantity for x in st.lines if x.charge_code == code}
+
+    march = lines("2026-03", "storage.location_day.storage")  # 23 hours on the 29th
+    assert len(march) == 31 and set(march.values()) == {1}
+    october = lines("2026-10", "storage.location_day.storage")  # 25 hours on the 25th
+    assert len(october) == 31 and set(october.values()) == {1}
+    assert lines("2026-03", "inbound.unit") == {"2026-03-31": 3}
+    assert lines("2026-04", "inbound.unit") == {"2026-04-01": 4}
+    assert lines("2026-10", "inbound.unit") == {"2026-10-31": 5}
