@@ -1,0 +1,152 @@
+"""The independent recount (bench/statement_recount.py) agrees with a closed statement line by
+line, and catches a stored line that no longer matches the movements that made it."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from server.billing import service
+from server.billing.schemas import ServiceRecord
+from server.db import Database
+from tests.billing.site import at, close, command, move, seed, set_tariff
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCK, A1, A2, P1, TOTE, PARCEL = 1, 2, 3, 5, 6, 7
+RATES = [
+    {"charge_code": "storage.location_day.storage", "rate_fen": 50},
+    {"charge_code": "storage.location_day.pick_face", "rate_fen": 70},
+    {"charge_code": "storage.pallet_day", "rate_fen": 300},
+    {"charge_code": "storage.m3_day", "rate_fen": 12345},
+    {"charge_code": "inbound.unit", "rate_fen": 10},
+    {"charge_code": "putaway.unit", "rate_fen": 5},
+    {"charge_code": "outbound.order", "rate_fen": 150},
+    {"charge_code": "outbound.line", "rate_fen": 30},
+    {"charge_code": "outbound.unit", "rate_fen": 7},
+    {"charge_code": "service.photo", "rate_fen": 200},
+]
+
+
+def _recount(path: str | Path, statement_id: int, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "bench/statement_recount.py", str(path), str(statement_id), *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _row(output: str, code: str, day: str) -> list[str]:
+    """The recount's row of one charge and day, split into its columns."""
+    return next(x.split() for x in output.splitlines() if f" {code} " in x and f" {day} " in x)
+
+
+def _busy_november(db: Database, close_october: bool = False) -> dict[str, Any]:
+    """Stock held over the midnight of November 1st, then a month of floor work; November
+    closed (and October before it, when asked: its statement is the second)."""
+    seed(db)
+    set_tariff(db, at("2026-01-01"), effective_from="2026-01-01", rates=RATES, minimum_fen=0)
+    set_tariff(
+        db,
+        at("2026-01-01"),
+        customer="C2",
+        effective_from="2026-01-01",
+        rates=RATES,
+        minimum_fen=100_000,
+    )
+    move(db, at("2026-10-31", "21:00"), "receive", 1, 45, None, DOCK, document="ASN1")
+    move(db, at("2026-10-31", "22:00"), "putaway", 1, 45, DOCK, A1)
+    october = close(db, at("2026-11-01", "00:10"), "2026-10") if close_october else {}
+    move(db, at("2026-11-01", "01:00"), "move", 1, 30, A1, A2)  # both used on the 1st
+    move(db, at("2026-11-03", "09:00"), "move", 1, 10, A2, P1)
+    move(db, at("2026-11-03", "10:00"), "pick", 1, 6, P1, TOTE, document="SO1", flow="pick")
+    move(db, at("2026-11-03", "23:30"), "pack", 1, 4, TOTE, PARCEL, document="SO1", flow="pack")
+    move(db, at("2026-11-04", "00:30"), "pack", 1, 2, TOTE, PARCEL, document="SO1", flow="pack")
+    move(db, at("2026-11-10"), "receive", 2, 8, None, DOCK, document="ASN2")
+    move(db, at("2026-11-10", "11:00"), "putaway", 2, 8, DOCK, A1 + 2)  # A-3
+    req = ServiceRecord(customer="C1", charge_code="service.photo", quantity=3, document="SO1")
+    command(
+        db,
+        at("2026-11-04"),
+        "billing.record_service",
+        lambda conn, ctx: service.record_service(conn, ctx, req),
+    )
+    november = close(db, at("2026-12-01", "08:00"), "2026-11")
+    return {"statements": november["statements"], "october": october}
+
+
+def _statement(closed: dict[str, Any], customer: str) -> int:
+    return next(s["id"] for s in closed["statements"] if s["customer"] == customer)
+
+
+def test_a_closed_statement_recounts_line_by_line_from_the_ledger(db: Database) -> None:
+    closed = _busy_november(db)
+
+    for customer in ("C1", "C2"):
+        run = _recount(db.path, _statement(closed, customer), "--sources", "40")
+
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "✗" not in run.stdout and "all lines agree" in run.stdout
+        assert "stored sources differ" not in run.stdout
+    c1 = _recount(db.path, _statement(closed, "C1"), "--sources", "200").stdout
+    ids = db.read(
+        lambda c: [
+            r[0] for r in c.execute("SELECT id FROM movements WHERE kind = 'pack' ORDER BY id")
+        ]
+    )
+    assert _row(c1, "outbound.unit", "2026-11-03")[3:5] == ["4", "4"]
+    assert _row(c1, "outbound.unit", "2026-11-04")[3:5] == ["2", "2"]
+    assert f"movements {ids[0]} [stored sources agree]" in c1  # outbound.line: the first pack
+    # Nov 1: A-1's peak 45 (at midnight), A-2's 30, x 100,000 mm³ = 7,500,000 mm³-days;
+    # x 123.45 yuan per m³-day = 92.5875 fen, rounded once for the line: 93.
+    assert _row(c1, "storage.m3_day", "2026-11-01")[3:8] == [
+        "7500000",
+        "7500000",
+        "12345",
+        "93",
+        "93",
+    ]
+    c2 = _recount(db.path, _statement(closed, "C2")).stdout
+    assert _row(c2, "minimum.topup", "2026-11-30")[-1] == "✓"  # C2's minimum tops it up
+
+
+def test_stock_held_over_the_first_midnight_counts_on_both_months(db: Database) -> None:
+    closed = _busy_november(db, close_october=True)
+
+    oct_ = _recount(db.path, _statement(closed["october"], "C1"))
+    assert oct_.returncode == 0, oct_.stdout
+    assert _row(oct_.stdout, "storage.location_day.storage", "2026-10-31")[3:5] == ["1", "1"]
+    assert _row(oct_.stdout, "inbound.unit", "2026-10-31")[3:5] == ["45", "45"]
+    nov = _recount(db.path, _statement(closed, "C1"))
+    assert nov.returncode == 0, nov.stdout
+    # A-1 held the goods at midnight and A-2 from 01:00: two location-days on the 1st.
+    assert _row(nov.stdout, "storage.location_day.storage", "2026-11-01")[3:5] == ["2", "2"]
+    assert _row(nov.stdout, "storage.pallet_day", "2026-11-01")[3:5] == ["3", "3"]
+
+
+def test_a_tampered_line_is_found_and_fails_the_recount(db: Database, tmp_path: Path) -> None:
+    closed = _busy_november(db)
+    statement_id = _statement(closed, "C1")
+    copy = tmp_path / "tampered.db"
+    with sqlite3.connect(copy) as target:
+        source = sqlite3.connect(db.path)
+        source.backup(target)
+        source.close()
+        target.execute("DROP TRIGGER billing_statement_lines_no_update")
+        target.execute(
+            "UPDATE billing_statement_lines SET quantity = quantity + 1, "
+            "amount_fen = amount_fen + rate_fen WHERE statement_id = ? "
+            "AND charge_code = 'outbound.unit' AND day = '2026-11-03'",
+            (statement_id,),
+        )
+    target.close()
+
+    run = _recount(copy, statement_id)
+
+    assert run.returncode == 1, run.stdout
+    assert _row(run.stdout, "outbound.unit", "2026-11-03")[3:] == ["5", "4", "7", "35", "28", "✗"]
+    assert "DIFFERENCES FOUND" in run.stdout
