@@ -434,27 +434,7 @@ def check_statement(
         )
     ]
     expected_extra = ([(TOPUP, topup)] if topup else []) + [(CREDIT, -x) for x in due]
-    for n in range(max(len(extra), len(expected_extra))):
-        got = extra[n] if n < len(extra) else None
-        want = expected_extra[n] if n < len(expected_extra) else None
-        line_no, day, code, qty, rate, amt = got or ("-", last_day, want[0], "-", "-", "-")
-        recomputed = want[1] if want and want[0] == code else 0
-        ok = got is not None and want is not None and want[0] == code and amt == recomputed
-        ok = ok and day == last_day and qty == 1 and rate == amt
-        rows.append(
-            Row(
-                str(line_no),
-                code,
-                day,
-                str(qty),
-                "1" if want else "0",
-                str(rate),
-                str(amt),
-                str(recomputed),
-                ok,
-                "" if ok else "not on the statement" if got is None else "not due",
-            )
-        )
+    rows.extend(extra_rows(extra, expected_extra, last_day))
     credit_sum = sum(due)
     recount_total = sum_charges + topup - credit_sum
     stored_line_sum = sum(r[6] for r in stored)
@@ -494,6 +474,55 @@ def check_statement(
         f"{sum(r.ok for r in rows)} of {len(rows)} lines ✓"
     )
     return all_ok, out
+
+
+def extra_rows(
+    stored: list[tuple[int, str, str, int, int, int]],
+    due: list[tuple[str, int]],
+    last_day: str,
+) -> list[Row]:
+    """The stored top-up and credit lines, in order, against those due: each a line of
+    quantity 1 on the period's last day whose rate is its amount."""
+    rows = []
+    for n in range(max(len(stored), len(due))):
+        want = due[n] if n < len(due) else None
+        if n >= len(stored):
+            assert want is not None
+            code, fen = want
+            rows.append(
+                Row(
+                    "-",
+                    code,
+                    last_day,
+                    "-",
+                    "1",
+                    str(fen),
+                    "-",
+                    str(fen),
+                    False,
+                    "not on the statement",
+                )
+            )
+            continue
+        line_no, day, code, qty, rate, amt = stored[n]
+        recomputed = want[1] if want and want[0] == code else 0
+        ok = want is not None and want[0] == code and amt == recomputed
+        ok = ok and day == last_day and qty == 1 and rate == amt
+        rows.append(
+            Row(
+                str(line_no),
+                code,
+                day,
+                str(qty),
+                "1" if want else "0",
+                str(rate),
+                str(amt),
+                str(recomputed),
+                ok,
+                "" if ok else "not due as stored",
+            )
+        )
+    return rows
 
 
 def source_listing(

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from server.billing import service
-from server.billing.schemas import ServiceRecord
+from server.billing.schemas import CreditLine, ServiceRecord
 from server.db import Database
 from tests.billing.site import at, close, command, move, seed, set_tariff
 
@@ -137,6 +137,12 @@ def test_a_tampered_line_is_found_and_fails_the_recount(db: Database, tmp_path: 
         source.backup(target)
         source.close()
         target.execute("DROP TRIGGER billing_statement_lines_no_update")
+        target.execute("DROP TRIGGER billing_statement_lines_no_delete")
+        target.execute(
+            "DELETE FROM billing_statement_lines WHERE statement_id = ? "
+            "AND charge_code = 'service.photo'",
+            (statement_id,),
+        )
         target.execute(
             "UPDATE billing_statement_lines SET quantity = quantity + 1, "
             "amount_fen = amount_fen + rate_fen WHERE statement_id = ? "
@@ -149,4 +155,40 @@ def test_a_tampered_line_is_found_and_fails_the_recount(db: Database, tmp_path: 
 
     assert run.returncode == 1, run.stdout
     assert _row(run.stdout, "outbound.unit", "2026-11-03")[3:] == ["5", "4", "7", "35", "28", "✗"]
+    assert _row(run.stdout, "service.photo", "2026-11-04")[:5] == [
+        "-",
+        "service.photo",
+        "2026-11-04",
+        "-",
+        "3",
+    ]
+    assert "not on the statement" in run.stdout
     assert "DIFFERENCES FOUND" in run.stdout
+
+
+def test_a_credit_and_the_minimum_are_recounted_on_the_next_statement(db: Database) -> None:
+    closed = _busy_november(db)
+    november = db.read(
+        lambda c: service.stored_statement(c, _statement(closed, "C1"), with_sources=False)
+    )
+    order = next(x for x in november.lines if x.charge_code == "outbound.order")
+    req = CreditLine(line_id=order.id or 0, amount_fen=100, reason="disputed")
+    command(
+        db,
+        at("2026-12-05"),
+        "billing.credit_line",
+        lambda conn, ctx: service.credit_line(conn, ctx, req),
+    )
+    december = close(db, at("2027-01-01", "08:00"), "2026-12")
+
+    run = _recount(db.path, _statement(december, "C1"))
+
+    assert run.returncode == 0, run.stdout
+    assert _row(run.stdout, "credit.disputed", "2026-12-31")[3:] == [
+        "1",
+        "1",
+        "-100",
+        "-100",
+        "-100",
+        "✓",
+    ]
