@@ -6,13 +6,28 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from server import clock
 from server.billing import service
+from server.billing.charges import CHARGE_TYPES
 from server.billing.schemas import CreditLine, ServiceRecord
+from server.config import Settings
 from server.db import Database
-from tests.billing.site import at, close, command, move, seed, set_tariff
+from tests.billing.site import TZ, ZONE, at, close, command, move, seed, set_tariff
+from tests.conftest import Api
+from tests.outbound.helpers import (
+    SOAP,
+    outbound_settings,
+    pack,
+    picked_order,
+    put_stock,
+    seed_outbound,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCK, A1, A2, P1, TOTE, PARCEL = 1, 2, 3, 5, 6, 7
@@ -28,6 +43,13 @@ RATES = [
     {"charge_code": "outbound.unit", "rate_fen": 7},
     {"charge_code": "service.photo", "rate_fen": 200},
 ]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """The outbound test site's settings (a pack bench and its printer that is never
+    there): the floor's own face sheets and reprints are facts to recount."""
+    return outbound_settings(tmp_path)
 
 
 def _recount(path: str | Path, statement_id: int, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -192,3 +214,28 @@ def test_a_credit_and_the_minimum_are_recounted_on_the_next_statement(db: Databa
         "-100",
         "✓",
     ]
+
+
+def test_the_floors_packs_face_sheets_and_reprints_recount_as_billed(api: Api) -> None:
+    seed_outbound(api)
+    put_stock(api, "A-1", "S1", 20)
+    first = picked_order(api, [{"sku": "S1", "quantity": 2}], "T-1")
+    second = picked_order(api, [{"sku": "S1", "quantity": 1}], "T-2")
+    for order, scans in ((first, [SOAP, SOAP]), (second, [SOAP])):
+        assert pack(api, order["id"], scans).status_code == 200
+    reprint = {"scan": first["waybill_no"], "reason": "label torn"}
+    assert api.post("/api/v1/print-jobs/reprint", role="packer", json=reprint).status_code == 200
+    rates = [{"charge_code": code, "rate_fen": 11 + n} for n, code in enumerate(CHARGE_TYPES)]
+    set_tariff(api.db, clock.now(), effective_from="2020-01-01", rates=rates)
+    today = clock.today(TZ)
+    after = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    closed = close(api.db, datetime.combine(after, time(8), ZONE), today.strftime("%Y-%m"))
+
+    run = _recount(api.db.path, _statement(closed, "C1"), "--sources", "100")
+
+    assert run.returncode == 0, run.stdout
+    day = today.isoformat()
+    assert _row(run.stdout, "outbound.order", day)[3:5] == ["2", "2"]
+    assert _row(run.stdout, "outbound.face_sheet", day)[3:5] == ["2", "2"]
+    assert _row(run.stdout, "exception.reprint", day)[3:5] == ["1", "1"]
+    assert "stored sources differ" not in run.stdout
