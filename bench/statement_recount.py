@@ -378,14 +378,17 @@ def check_statement(
             extra.append((line_no, day, code, qty, rate, amt))
             continue
         key = (day, code)
+        twice = key in seen
         seen.add(key)
-        found = expected.get(key)
+        found = None if twice else expected.get(key)
         recounted = found.quantity if found else 0
         tariff_rate = tariffs.rate(day, code)
         recomputed = amount(recounted, tariff_rate or 0, code)
         sum_charges += recomputed
         notes = []
-        if found is None:
+        if twice:
+            notes.append("twice on the statement")
+        elif found is None:
             notes.append("no such fact" if key not in counts else "no rate in force")
         if tariff_rate != rate:
             notes.append(f"tariff rate {tariff_rate}")
