@@ -196,9 +196,9 @@ def count_documents(conn: sqlite3.Connection, month: Month, customer: int, count
 
 
 def count_storage(conn: sqlite3.Connection, month: Month, customer: int, counts: Counts) -> None:
-    """Walk every movement of the customer from the first one: the stock at a day's start is
-    the sum of all movements before it; a day's peak per (location, SKU) is its highest level
-    at any moment of the day."""
+    """The stock at a day's start is the sum of all the customer's movements before it (not
+    the balances); then the day's movements in time order: a day's peak per (location, SKU)
+    is its highest level at any moment of the day."""
     billed = {
         lid: (code, type_)
         for lid, code, type_ in conn.execute("SELECT id, code, type FROM locations")
@@ -211,11 +211,22 @@ def count_storage(conn: sqlite3.Connection, month: Month, customer: int, counts:
         )
     }
     held: dict[tuple[int, int], int] = defaultdict(int)  # (location, sku) -> units
-    _lo, hi = month.window()
+    lo, hi = month.window()
+    # Well before the month (a day before its first day in UTC): summed in SQL, in and out.
+    for loc, sku, units in conn.execute(
+        "SELECT loc, sku_id, SUM(q) FROM ("
+        "  SELECT to_location_id AS loc, sku_id, quantity AS q FROM movements"
+        "  WHERE customer_id = :c AND at < :lo AND to_location_id IS NOT NULL"
+        "  UNION ALL SELECT from_location_id, sku_id, -quantity FROM movements"
+        "  WHERE customer_id = :c AND at < :lo AND from_location_id IS NOT NULL"
+        ") GROUP BY loc, sku_id",
+        {"c": customer, "lo": lo},
+    ):
+        held[(loc, sku)] = units
     rows = conn.execute(
         "SELECT at, sku_id, quantity, from_location_id, to_location_id FROM movements "
-        "WHERE customer_id = ? AND at < ? ORDER BY at, id",
-        (customer, hi),
+        "WHERE customer_id = ? AND at >= ? AND at < ? ORDER BY at, id",
+        (customer, lo, hi),
     )
 
     def next_row() -> tuple[date, int, int, int | None, int | None] | None:
