@@ -18,8 +18,11 @@ from server.billing.charges import CHARGE_TYPES
 from server.billing.schemas import CreditLine, ServiceRecord
 from server.config import Settings
 from server.db import Database
+from tests.api.test_inbound import PLAIN, SSCC, new_plan, receive
+from tests.api.test_inbound import site as site
 from tests.billing.site import TZ, ZONE, at, close, command, move, seed, set_tariff
 from tests.conftest import Api
+from tests.counts.helpers import count_location
 from tests.outbound.helpers import (
     SOAP,
     outbound_settings,
@@ -225,6 +228,15 @@ def test_the_floors_packs_face_sheets_and_reprints_recount_as_billed(api: Api) -
         assert pack(api, order["id"], scans).status_code == 200
     reprint = {"scan": first["waybill_no"], "reason": "label torn"}
     assert api.post("/api/v1/print-jobs/reprint", role="packer", json=reprint).status_code == 200
+    third = picked_order(api, [{"sku": "S1", "quantity": 1}], "T-3")
+    assert pack(api, third["id"], [SOAP]).status_code == 200
+    cancel = {"order_no": third["order_no"]}  # after packing: its label is cancelled
+    assert api.post("/api/v1/order-cancellations", role="oms", json=cancel).status_code == 200
+    (task,) = api.get("/api/v1/order-tasks", role="packer").json()
+    back = api.post(
+        f"/api/v1/order-tasks/{task['id']}/complete", role="packer", json={"location": "A-1"}
+    )
+    assert back.status_code == 200, back.text
     rates = [{"charge_code": code, "rate_fen": 11 + n} for n, code in enumerate(CHARGE_TYPES)]
     set_tariff(api.db, clock.now(), effective_from="2020-01-01", rates=rates)
     today = clock.today(TZ)
@@ -235,7 +247,34 @@ def test_the_floors_packs_face_sheets_and_reprints_recount_as_billed(api: Api) -
 
     assert run.returncode == 0, run.stdout
     day = today.isoformat()
-    assert _row(run.stdout, "outbound.order", day)[3:5] == ["2", "2"]
-    assert _row(run.stdout, "outbound.face_sheet", day)[3:5] == ["2", "2"]
+    assert _row(run.stdout, "outbound.order", day)[3:5] == ["3", "3"]
+    # The cancelled parcel's face sheet too: a print job, as docs/billing.md counts them.
+    assert _row(run.stdout, "outbound.face_sheet", day)[3:5] == ["3", "3"]
+    assert _row(run.stdout, "exception.return_to_stock", day)[3:5] == ["1", "1"]
     assert _row(run.stdout, "exception.reprint", day)[3:5] == ["1", "1"]
     assert "stored sources differ" not in run.stdout
+
+
+def test_a_closed_receipt_its_cartons_and_a_count_recount_as_billed(site: Api) -> None:
+    plan_id = new_plan(site)
+    assert receive(site, plan_id, scan="]C100" + SSCC).status_code == 200  # a carton of 6
+    assert receive(site, plan_id, scan=PLAIN, quantity=5).status_code == 200
+    short = {"differences": [{"sku": "T1", "reason": "short"}]}  # none of T1 came
+    closed_plan = site.post(f"/api/v1/plans/{plan_id}/close", role="receiver", json=short)
+    assert closed_plan.status_code == 200, closed_plan.text
+    count_location(site, "DOCK-01", [{"item": PLAIN, "quantity": 11}])
+    rates = [{"charge_code": code, "rate_fen": 11 + n} for n, code in enumerate(CHARGE_TYPES)]
+    set_tariff(site.db, clock.now(), effective_from="2020-01-01", rates=rates)
+    today = clock.today(TZ)
+    after = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    closed = close(site.db, datetime.combine(after, time(8), ZONE), today.strftime("%Y-%m"))
+
+    run = _recount(site.db.path, _statement(closed, "C1"), "--sources", "100")
+
+    assert run.returncode == 0, run.stdout
+    day = today.isoformat()
+    assert _row(run.stdout, "inbound.plan", day)[3:5] == ["1", "1"]
+    assert _row(run.stdout, "inbound.carton", day)[3:5] == ["1", "1"]
+    assert _row(run.stdout, "inbound.unit", day)[3:5] == ["11", "11"]
+    assert _row(run.stdout, "exception.cycle_count", day)[3:5] == ["1", "1"]
+    assert f"ssccs {SSCC} [stored sources agree]" in run.stdout
