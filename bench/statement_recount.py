@@ -481,11 +481,16 @@ def check_statement(
             "note: the balances differ from the sum of the movements (docs/billing.md "
             "takes them equal); this recount sums the movements"
         )
+    sources_ok = True
     if show_sources:
-        out.extend(source_listing(conn, stored, counts, show_sources))
+        listing = source_listing(conn, stored, counts, show_sources)
+        out.extend(listing)
+        sources_ok = not any("stored sources differ" in x for x in listing)
+    all_ok = all_ok and sources_ok
     out.append(
         f"{'all lines agree' if all_ok else 'DIFFERENCES FOUND'}: "
         f"{sum(r.ok for r in rows)} of {len(rows)} lines ✓"
+        + ("" if sources_ok else "; the stored sources of some lines differ")
     )
     return all_ok, out
 
@@ -554,20 +559,21 @@ def source_listing(
             found, key=lambda s: (s[0], int(s[1]) if s[1].isdigit() else 0, s[1])
         ):
             by_kind[kind].append(ref)
-        listed = "; ".join(
-            f"{kind}s {', '.join(refs[:20])}"
-            + (f" and {len(refs) - 20} more" if len(refs) > 20 else "")
-            for kind, refs in by_kind.items()
-        )
-        same = (
-            "stored sources agree"
-            if kept == found
-            else (
-                f"stored sources differ: {len(kept - found)} only stored, {len(found - kept)} only recounted"
+        listed = "; ".join(f"{kind}s {', '.join(refs)}" for kind, refs in by_kind.items())
+        same = "stored sources agree"
+        if kept != found:
+            same = (
+                f"stored sources differ: only stored {_some(kept - found)}; "
+                f"only recounted {_some(found - kept)}"
             )
-        )
         out.append(f"line {line_no} ({code} {day}) = {listed or 'nothing'} [{same}]")
     return out
+
+
+def _some(sources: set[tuple[str, str]], shown: int = 10) -> str:
+    listed = ", ".join(f"{kind} {ref}" for kind, ref in sorted(sources)[:shown])
+    more = len(sources) - shown
+    return (listed or "none") + (f" and {more} more" if more > 0 else "")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -174,9 +174,14 @@ def test_a_tampered_line_is_found_and_fails_the_recount(db: Database, tmp_path: 
             "AND charge_code = 'outbound.unit' AND day = '2026-11-03'",
             (statement_id,),
         )
+        target.execute(
+            "DELETE FROM billing_line_sources WHERE kind = 'order' AND ref = 'SO1' AND line_id IN "
+            "(SELECT id FROM billing_statement_lines WHERE statement_id = ?)",
+            (statement_id,),
+        )
     target.close()
 
-    run = _recount(copy, statement_id)
+    run = _recount(copy, statement_id, "--sources", "200")
 
     assert run.returncode == 1, run.stdout
     assert _row(run.stdout, "outbound.unit", "2026-11-03")[3:] == ["5", "4", "7", "35", "28", "✗"]
@@ -188,6 +193,7 @@ def test_a_tampered_line_is_found_and_fails_the_recount(db: Database, tmp_path: 
         "3",
     ]
     assert "not on the statement" in run.stdout
+    assert "only stored none; only recounted order SO1" in run.stdout
     assert "DIFFERENCES FOUND" in run.stdout
 
 
