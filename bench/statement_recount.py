@@ -22,7 +22,9 @@ server/: a check that reused server/billing would prove nothing.
                                              through the day: a location-day per billed
                                              location holding goods at any moment;
                                              ceil(peak / units per pallet) and
-                                             peak × l×w×h mm³ per location and SKU
+                                             peak × l×w×h mm³ per location and SKU, in
+                                             those same four location types (the doc
+                                             names them for location-days only)
 
 A day is the site's calendar day (--tz; the database keeps no time zone, so the default is
 the demo site's). Each amount is recomputed as quantity × rate ÷ scale, rounded half up
@@ -31,8 +33,9 @@ else the site default's); then the charges, the minimum top-up (the version in f
 the period's last day), the credits applied to the period and the total.
 
 Prints one row per line (stored and recounted quantity, rate, stored and recomputed
-amount, ✓ or ✗), a row per fact the statement misses, the totals; exits 1 on any ✗.
-The database is opened read-only.
+amount, ✓ or ✗), a row per charge and day the statement misses, the totals; with
+--sources N, the facts each of the first N lines was recounted from, against the line's
+stored sources. Exits 1 on any ✗ or source difference. The database is opened read-only.
 """
 
 from __future__ import annotations
