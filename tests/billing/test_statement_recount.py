@@ -24,6 +24,7 @@ from tests.billing.site import TZ, ZONE, at, close, command, move, seed, set_tar
 from tests.conftest import Api
 from tests.counts.helpers import count_location
 from tests.outbound.helpers import (
+    GEL,
     SOAP,
     outbound_settings,
     pack,
@@ -284,3 +285,27 @@ def test_a_closed_receipt_its_cartons_and_a_count_recount_as_billed(site: Api) -
     assert _row(run.stdout, "inbound.unit", day)[3:5] == ["11", "11"]
     assert _row(run.stdout, "exception.cycle_count", day)[3:5] == ["1", "1"]
     assert f"ssccs {SSCC} [stored sources agree]" in run.stdout
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="facts.py bills a cycle count to every customer with a count line, even a line "
+    "of nothing (expected 0, counted 0); docs/billing.md bills the counts that held the "
+    "customer's goods",
+)
+def test_a_count_that_found_none_of_a_customers_goods_bills_it_no_count(api: Api) -> None:
+    seed_outbound(api)
+    put_stock(api, "A-1", "S1", 20)
+    put_stock(api, "A-3", "S2", 5, customer="C2")
+    # C2's gel scanned at C1's location and entered as 0: not there.
+    count_location(api, "A-1", [{"item": SOAP, "quantity": 20}, {"item": GEL, "quantity": 0}])
+    rates = [{"charge_code": code, "rate_fen": 11 + n} for n, code in enumerate(CHARGE_TYPES)]
+    set_tariff(api.db, clock.now(), effective_from="2020-01-01", rates=rates)
+    today = clock.today(TZ)
+    after = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    closed = close(api.db, datetime.combine(after, time(8), ZONE), today.strftime("%Y-%m"))
+
+    run = _recount(api.db.path, _statement(closed, "C2"))
+
+    assert run.returncode == 0, run.stdout
