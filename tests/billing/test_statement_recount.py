@@ -309,3 +309,13 @@ def test_a_count_that_found_none_of_a_customers_goods_bills_it_no_count(api: Api
     run = _recount(api.db.path, _statement(closed, "C2"))
 
     assert run.returncode == 0, run.stdout
+
+
+def test_the_recount_shares_no_code_with_the_billing_it_checks() -> None:
+    source = (ROOT / "bench" / "statement_recount.py").read_text(encoding="utf-8")
+    imported = [
+        line.split()[1]
+        for line in source.splitlines()
+        if line.startswith(("import ", "from ")) and not line.startswith("from __future__")
+    ]
+    assert imported and not [m for m in imported if m.split(".")[0] in ("server", "devices")]
