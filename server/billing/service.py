@@ -39,6 +39,7 @@ from server.billing.schemas import (
     LineSource,
     LineSources,
     PeriodClosed,
+    PeriodReopened,
     PeriodState,
     Rate,
     ServiceRecord,
@@ -49,6 +50,7 @@ from server.billing.schemas import (
     StatementLine,
     StatementSummary,
     Subtotal,
+    SupersededStatement,
     TariffSet,
     TariffVersion,
     TraceTarget,
@@ -319,9 +321,15 @@ def send_statement_closed(
     conn: sqlite3.Connection, ctx: CommandContext, statement_id: int, st: Statement
 ) -> StatementSummary:
     """The `billing.statement_closed` event of a statement just closed, and its summary."""
-    version = conn.execute(
-        "SELECT version FROM billing_statements WHERE id = ?", (statement_id,)
-    ).fetchone()[0]
+    period, customer_id, version = conn.execute(
+        "SELECT period, customer_id, version FROM billing_statements WHERE id = ?",
+        (statement_id,),
+    ).fetchone()
+    previous = conn.execute(
+        "SELECT id FROM billing_statements WHERE period = ? AND customer_id = ? AND version < ? "
+        "ORDER BY version DESC LIMIT 1",
+        (period, customer_id, version),
+    ).fetchone()
     append_event(
         conn,
         ctx,
@@ -337,6 +345,7 @@ def send_statement_closed(
             credits_fen=st.credits_fen,
             total_fen=st.total_fen,
             line_count=len(st.lines),
+            supersedes=previous[0] if previous else None,
         ),
     )
     return StatementSummary(
@@ -364,9 +373,27 @@ def reopen_period(
     if later:
         # Its credits and prices may depend on this one: re-open from the latest back.
         raise ERR.BILLING_LATER_PERIOD_CLOSED({"period": period_name, "later": later})
-    conn.execute(
-        "UPDATE billing_statements SET state = 'superseded' WHERE period = ? AND state = 'closed'",
-        (period_name,),
+    superseded = [
+        SupersededStatement(customer=r[0], statement=r[1], version=r[2])
+        for r in conn.execute(
+            "UPDATE billing_statements SET state = 'superseded' "
+            "WHERE period = ? AND state = 'closed' RETURNING "
+            "(SELECT code FROM customers WHERE id = customer_id), id, version",
+            (period_name,),
+        ).fetchall()
+    ]
+    superseded.sort(key=lambda s: s.customer)
+    # The OMS holds the statements the close sent: they no longer stand.
+    append_event(
+        conn,
+        ctx,
+        "billing.period_reopened",
+        PeriodReopened(
+            period=period_name,
+            reason=reason,
+            reopened_by=ctx.actor.label,
+            superseded=superseded,
+        ),
     )
     ctx.audit_target = f"billing_period:{period_name}"
     return set_period(conn, ctx, period_name, "open", reason)
