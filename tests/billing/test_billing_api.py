@@ -207,3 +207,23 @@ def test_a_replayed_close_answers_what_it_stored_without_computing_again(
     # The same key on another period is still refused, still without computing.
     other = api.post("/api/v1/billing/periods/2025-02/close", key="close-march")
     assert other.json()["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_a_second_tariff_version_on_the_same_day_is_refused_and_the_first_stands(
+    api: Api,
+) -> None:
+    seed_basics(api)
+    first = {"customer": "C1", "effective_from": "2025-01-01", "rates": RATES, "reason": "a"}
+    assert api.post("/api/v1/billing/tariffs", json=first).status_code == 200
+    again = {**first, "rates": RATES[:1], "minimum_fen": 9, "reason": "b"}
+
+    answer = api.post("/api/v1/billing/tariffs", json=again)
+
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "BILLING_TARIFF_EXISTS"
+    assert answer.json()["error"]["details"] == {"customer": "C1", "effective_from": "2025-01-01"}
+    [kept] = api.get("/api/v1/billing/tariffs", params={"customer": "C1"}).json()
+    assert (kept["reason"], len(kept["rates"])) == ("a", len(RATES))
+    # The site default is another tariff: it may start on the same day.
+    default = {k: v for k, v in first.items() if k != "customer"}
+    assert api.post("/api/v1/billing/tariffs", json=default).status_code == 200
