@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import msgspec
+import pytest
 
 from server.commands import request_fingerprint
 from server.imports import body_digest
+from server.masterdata import service as masterdata_service
 from tests.conftest import Api, seed_basics, table_counts
 
 SKU_CSV = (
@@ -342,3 +344,18 @@ def test_a_sku_stored_with_a_size_from_before_the_range_still_reads(api: Api) ->
     answer = api.get("/api/v1/skus/C1/S1")
     assert answer.status_code == 200, answer.text
     assert answer.json()["length_mm"] == 50_000
+
+
+def test_a_replayed_import_answers_its_stored_summary_without_parsing_the_file_again(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_basics(api)
+    first = post_import(api, "skus", SKU_CSV.encode(), "csv", key="import-once")
+    assert first.status_code == 200, first.text  # type: ignore[attr-defined]
+
+    def parsed_again(*_args: object, **_kw: object) -> object:
+        raise AssertionError("a replay of a finished import parsed its file again")
+
+    monkeypatch.setattr(masterdata_service, "parse_import", parsed_again)
+    again = post_import(api, "skus", SKU_CSV.encode(), "csv", key="import-once")
+    assert again.json() == first.json()  # type: ignore[attr-defined]
