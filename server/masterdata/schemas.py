@@ -126,10 +126,11 @@ class Customer(CustomerIn, kw_only=True):
 
 class Sku(SkuIn, kw_only=True):
     id: int
-    length_mm: StoredCount = None  # type: ignore[assignment]
-    width_mm: StoredCount = None  # type: ignore[assignment]
-    height_mm: StoredCount = None  # type: ignore[assignment]
-    units_per_pallet: StoredCount = None  # type: ignore[assignment]
+    # read back without the input range: a SKU stored before it must still read
+    length_mm: StoredCount = None
+    width_mm: StoredCount = None
+    height_mm: StoredCount = None
+    units_per_pallet: StoredCount = None
 
 
 class Location(LocationIn, kw_only=True):
