@@ -70,12 +70,26 @@ class CreditLine(Struct, forbid_unknown_fields=True, kw_only=True):
 # -- answers -----------------------------------------------------------------------------
 
 
+class NamesOut(Struct, kw_only=True):
+    """What people call it, in Chinese and English."""
+
+    zh: str
+    en: str
+
+
 class ChargeTypeOut(Struct, kw_only=True):
     code: str
     category: str
     unit: str
     description: str
     scale: Annotated[int, _d("Quantities are in units of 1/scale (m³-days: mm³-days)")]
+    priced: Annotated[
+        bool,
+        _d("False: a line a statement adds itself (minimum top-up, credit); no tariff prices it"),
+    ]
+    name: Annotated[NamesOut, _d("The charge's name, as the statement page and its PDF say it")]
+    category_name: NamesOut
+    unit_name: NamesOut
 
 
 class Rate(Struct, kw_only=True):

@@ -23,10 +23,14 @@ from datetime import date
 
 from server.billing.charges import (
     CATEGORIES,
+    CATEGORY_NAMES,
     CHARGE_TYPES,
     CREDIT_CODE,
     MINIMUM_CODE,
+    NO_RATE_CODES,
     SERVICE_CODES,
+    UNIT_NAMES,
+    Names,
     amount_fen,
     charge_type,
 )
@@ -38,6 +42,7 @@ from server.billing.schemas import (
     CreditOut,
     LineSource,
     LineSources,
+    NamesOut,
     PeriodClosed,
     PeriodReopened,
     PeriodState,
@@ -62,12 +67,27 @@ from server.masterdata.lookups import customer_by_code
 # -- tariffs -----------------------------------------------------------------------------
 
 
+def _names(names: Names) -> NamesOut:
+    return NamesOut(zh=names.zh, en=names.en)
+
+
 def charge_types() -> list[ChargeTypeOut]:
+    """Every charge a statement line can be, those a tariff prices first, with the names the
+    pages show (they keep none of their own)."""
     return [
         ChargeTypeOut(
-            code=t.code, category=t.category, unit=t.unit, description=t.description, scale=t.scale
+            code=t.code,
+            category=t.category,
+            unit=t.unit,
+            description=t.description,
+            scale=t.scale,
+            priced=priced,
+            name=_names(t.names),
+            category_name=_names(CATEGORY_NAMES[t.category]),
+            unit_name=_names(UNIT_NAMES[t.unit]),
         )
-        for t in CHARGE_TYPES.values()
+        for types, priced in ((CHARGE_TYPES, True), (NO_RATE_CODES, False))
+        for t in types.values()
     ]
 
 
