@@ -112,6 +112,8 @@ def set_tariff(
         "SELECT 1 FROM billing_tariffs WHERE COALESCE(customer_id, 0) = ? AND effective_from = ?",
         (customer_id or 0, req.effective_from),
     ).fetchone()
+    if exists and not req.customer:
+        raise ERR.BILLING_DEFAULT_TARIFF_EXISTS({"effective_from": req.effective_from})
     if exists:
         raise ERR.BILLING_TARIFF_EXISTS(
             {"customer": req.customer, "effective_from": req.effective_from}

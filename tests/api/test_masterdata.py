@@ -60,6 +60,21 @@ def test_sku_barcode_with_bad_check_digit_is_refused(api: Api) -> None:
     assert answer.json()["error"]["code"] == "BARCODE_INVALID"
 
 
+def test_an_expiry_tracked_sku_without_its_shelf_life_is_refused_by_its_own_code(
+    api: Api,
+) -> None:
+    seed_basics(api)
+    before = table_counts(api.db)
+    answer = api.post(
+        "/api/v1/skus",
+        json={"customer": "C1", "code": "S9", "name": "x", "expiry_tracked": True},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "SHELF_LIFE_REQUIRED"
+    assert answer.json()["error"]["details"] == {"field": "shelf_life_days"}
+    assert table_counts(api.db) == before
+
+
 def test_a_barcode_belongs_to_one_sku_per_customer(api: Api) -> None:
     seed_basics(api)
     answer = api.post(

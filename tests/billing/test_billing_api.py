@@ -227,3 +227,8 @@ def test_a_second_tariff_version_on_the_same_day_is_refused_and_the_first_stands
     # The site default is another tariff: it may start on the same day.
     default = {k: v for k, v in first.items() if k != "customer"}
     assert api.post("/api/v1/billing/tariffs", json=default).status_code == 200
+    # A second version of the default on that day is refused naming the default, not "".
+    twice = api.post("/api/v1/billing/tariffs", json={**default, "reason": "c"})
+    assert twice.status_code == 409
+    assert twice.json()["error"]["code"] == "BILLING_DEFAULT_TARIFF_EXISTS"
+    assert twice.json()["error"]["details"] == {"effective_from": "2025-01-01"}
