@@ -26,11 +26,11 @@ from pathlib import Path
 from billing_month import (
     TZ,
     close_as_the_route_does,
-    fill_ledger_past_the_departure_check,
     give_skus_dimensions,
     last_full_month,
     set_bench_tariffs,
 )
+from dashboard import fill_ledger
 from processes import free_port, seed_demo_site
 from statement_recount import check_statement, open_read_only
 
@@ -96,7 +96,7 @@ def demo_month(workdir: Path) -> bool:
 def busy_month(workdir: Path, movements: int) -> bool:
     db_path, _config = seed_demo_site(workdir, free_port())
     print(f"\nfilling the ledger: {movements:,} movements over a year ...", flush=True)
-    fill_ledger_past_the_departure_check(db_path, movements)
+    fill_ledger(db_path, movements)
     give_skus_dimensions(db_path)
     db = Database(str(db_path))
     db.migrate()
