@@ -114,6 +114,7 @@ bench: $(INSTALLED)
 	$(BIN)/python bench/trace.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/billing_month.py
+	$(BIN)/python bench/statement_recount_month.py
 	$(BIN)/python bench/handheld_bytes.py
 	$(BIN)/python bench/https_cost.py
 	$(BIN)/python bench/scans_wrk.py

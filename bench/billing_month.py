@@ -62,23 +62,6 @@ def last_full_month() -> str:
     return (first_of_this - timedelta(days=1)).strftime("%Y-%m")
 
 
-def fill_ledger_past_the_departure_check(db_path: Path, movements: int) -> dict[str, Any]:
-    """The dashboard bench's fill, with the ledger's ship-at-departure trigger (migration
-    0018) lifted while it runs: its ship rows name loading lists that never departed, so
-    the trigger refuses them. Put back as it was afterwards."""
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    name, sql = conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-        "AND name = 'movements_ship_only_at_departure'"
-    ).fetchone()
-    conn.execute(f"DROP TRIGGER {name}")
-    try:
-        return fill_ledger(db_path, movements)
-    finally:
-        conn.execute(sql)
-        conn.close()
-
-
 def give_skus_dimensions(db_path: Path) -> None:
     conn = sqlite3.connect(db_path, isolation_level=None)
     conn.execute(
@@ -237,7 +220,7 @@ def main() -> None:
         workdir = Path(tmp)
         db_path, _config = seed_demo_site(workdir, free_port())
         print(f"filling the ledger: {args.movements:,} movements over a year ...", flush=True)
-        site = fill_ledger_past_the_departure_check(db_path, args.movements)
+        site = fill_ledger(db_path, args.movements)
         give_skus_dimensions(db_path)
         print(
             f"  wrote {site['written']:,} movements in {site['seconds']:.1f} s; "

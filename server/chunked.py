@@ -44,6 +44,7 @@ from server.commands import (
     check_idempotency_key,
     record_refusal,
     request_fingerprint,
+    stored_result,
     write_audit,
 )
 from server.db import Database
@@ -102,12 +103,9 @@ def run_chunked_command(
     def chunk(conn: sqlite3.Connection) -> CommandResult | None:
         nonlocal target
         started = time.perf_counter()
-        done = conn.execute(
-            "SELECT name, request_hash, result FROM commands WHERE key = ?", (key,)
-        ).fetchone()
+        done = stored_result(conn, key, name, fingerprint)
         if done is not None:
-            _check_same_request(key, name, fingerprint, done)
-            return CommandResult(msgspec.json.decode(done["result"]), replayed=True)
+            return done
         ctx = CommandContext(actor=actor, key=key)
         row = conn.execute(
             "SELECT name, request_hash, state FROM command_jobs WHERE key = ?", (key,)

@@ -78,6 +78,35 @@ def check_idempotency_key(key: str | None) -> str:
     return key
 
 
+def stored_result(
+    conn: sqlite3.Connection, key: str, name: str, fingerprint: str
+) -> CommandResult | None:
+    """The result a finished command stored under `key` (a replay), or None when none has;
+    the key under another command or request is refused."""
+    row = conn.execute(
+        "SELECT name, request_hash, result FROM commands WHERE key = ?", (key,)
+    ).fetchone()
+    if row is None:
+        return None
+    if row["name"] != name or row["request_hash"] != fingerprint:
+        raise ERR.IDEMPOTENCY_KEY_REUSED({"key": key, "first_command": row["name"]})
+    return CommandResult(msgspec.json.decode(row["result"]), replayed=True)
+
+
+def finished_command(
+    db: Database, actor: Actor, name: str, key: str | None, payload: Any
+) -> CommandResult | None:
+    """A replay's stored result read on a read-only connection, before a command's costly
+    preparation (a close's statements, an import file parsed): None for a key no finished
+    command holds, or one that is missing or malformed (the command itself says why)."""
+    try:
+        key = check_idempotency_key(key)
+    except DomainError:
+        return None
+    fingerprint = request_fingerprint(name, [actor.label, payload])
+    return db.read(lambda conn: stored_result(conn, key, name, fingerprint))
+
+
 def run_command(
     db: Database,
     actor: Actor,
@@ -93,13 +122,9 @@ def run_command(
     tried: list[CommandContext] = []  # what a refused attempt was about, for its audit line
 
     def transaction(conn: sqlite3.Connection) -> CommandResult:
-        row = conn.execute(
-            "SELECT name, request_hash, result FROM commands WHERE key = ?", (key,)
-        ).fetchone()
-        if row is not None:
-            if row["name"] != name or row["request_hash"] != fingerprint:
-                raise ERR.IDEMPOTENCY_KEY_REUSED({"key": key, "first_command": row["name"]})
-            return CommandResult(msgspec.json.decode(row["result"]), replayed=True)
+        done = stored_result(conn, key, name, fingerprint)
+        if done is not None:
+            return done
         ctx = CommandContext(actor=actor, key=key)
         tried.append(ctx)
         encoded = msgspec.json.encode(rules(conn, ctx))

@@ -152,6 +152,9 @@ class ErrorCodes:
     )
     BILLING_RATE_TWICE = ErrorCode(InvalidInput, "{charge_code} has two rates in one version")
     BILLING_STATEMENT_NOT_FOUND = ErrorCode(NotFound, "no statement {statement_id}")
+    BILLING_DEFAULT_TARIFF_EXISTS = ErrorCode(
+        Conflict, "a version of the site's default tariff already starts on {effective_from}"
+    )
     BILLING_TARIFF_EXISTS = ErrorCode(
         Conflict, "a tariff version of {customer} already starts on {effective_from}"
     )
@@ -477,6 +480,9 @@ class ErrorCodes:
     )
     SESSION_EXPIRED = ErrorCode(Unauthenticated, "the session has expired; log in again")
     SESSION_NOT_FOUND = ErrorCode(NotFound, "you have no open session {session}")
+    SHELF_LIFE_REQUIRED = ErrorCode(
+        InvalidInput, "an expiry-tracked SKU needs its shelf life (shelf_life_days)"
+    )
     SHELF_LIFE_TOO_SHORT = ErrorCode(
         Unprocessable, "{days_left} days of shelf life left; the customer requires {minimum}"
     )

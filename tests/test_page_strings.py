@@ -161,6 +161,17 @@ def test_a_page_strings_file_belongs_to_a_page_that_loads_it_and_uses_its_keys()
     assert problems == []
 
 
+def test_the_pages_keep_no_names_of_charges_their_categories_or_units() -> None:
+    """Those come from the server (GET /api/v1/billing/charge-codes, js/charge-names.js),
+    which keeps them once beside the charge types for the pages and the statement PDF alike
+    (tests/billing/test_charge_names.py checks both languages there): a copy here would
+    drift from the PDF."""
+    moved = ("bill.charge.", "bill.category.", "bill.unit.")
+    files = [SHARED_TEXTS, *sorted((JS / "strings").glob("*.js"))]
+    copies = [f"{f.name}: {key}" for f in files for key in texts_in(f) if key.startswith(moved)]
+    assert copies == []
+
+
 def test_no_form_of_the_handheld_submits_natively() -> None:
     """An Enter before a page's script has started must not send the form as a page load:
     it would lose the scan, and a login form would put the PIN in the address. A form

@@ -539,7 +539,8 @@ export function reopenBillingPeriod(period, reason, key) {
   return sendCommand(`/api/v1/billing/periods/${encodeURIComponent(period)}/reopen`, { reason }, key);
 }
 
-/** The charges a tariff can price: code, category, unit, scale. */
+/** Every charge a statement line can be (`priced`: a tariff's): code, category, unit,
+ * scale, and the names of each in Chinese and English (js/charge-names.js). */
 export function chargeCodes() {
   return call("GET", "/api/v1/billing/charge-codes");
 }

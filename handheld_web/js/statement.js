@@ -4,6 +4,7 @@
 
 import "./strings/statement.js"; // first: its strings before any use
 import * as api from "./api.js";
+import { chargeNames } from "./charge-names.js";
 import * as feedback from "./feedback.js";
 import { errorText, t, translatePage } from "./i18n.js";
 import { yuan } from "./money.js";
@@ -14,7 +15,7 @@ const $ = (id) => document.getElementById(id);
 const banner = $("banner");
 const printedAt = new Date().toISOString();
 
-let loaded = null; // {statement, scales: {charge_code: scale}, site}
+let loaded = null; // {statement, scales: {charge_code: scale}, names: chargeNames(…), site}
 let sources = null; // the facts of the line chosen with ?line=N
 
 /** A line's quantity in its charge's unit: m³-days are stored in mm³-days (scale 10⁹). */
@@ -34,7 +35,7 @@ function row(values) {
 function render() {
   translatePage();
   if (!loaded) return;
-  const { statement: st, scales, site } = loaded;
+  const { statement: st, scales, names, site } = loaded;
   document.title = `${t("stmt.doc_title")} ${st.customer} ${st.period}`;
   $("doc").hidden = false;
   $("doc").dataset.statement = String(st.id);
@@ -60,9 +61,9 @@ function render() {
         const tr = row([
           [""],
           [line.day, "code"],
-          [line.note ? `${t(`bill.charge.${line.charge_code}`)}: ${line.note}` : t(`bill.charge.${line.charge_code}`)],
+          [line.note ? `${names.charge(line.charge_code)}: ${line.note}` : names.charge(line.charge_code)],
           [quantity(line, scales[line.charge_code] || 1), "num"],
-          [t(`bill.unit.${line.unit}`)],
+          [names.unit(line.unit)],
           [yuan(line.rate_fen), "num"],
           [yuan(line.amount_fen), "num"],
         ]);
@@ -81,7 +82,7 @@ function render() {
     .querySelector("tbody")
     .replaceChildren(
       ...st.subtotals.map((sub) => {
-        const tr = row([[t(`bill.category.${sub.category}`)], [yuan(sub.amount_fen), "num"]]);
+        const tr = row([[names.category(sub.category)], [yuan(sub.amount_fen), "num"]]);
         tr.dataset.category = sub.category;
         return tr;
       }),
@@ -158,6 +159,7 @@ async function main() {
   }
   try {
     await api.me();
+    // The names come with the statement, so its lines never show as bare codes first.
     const [statement, codes, config] = await Promise.all([
       api.billingStatement(id),
       api.chargeCodes(),
@@ -165,7 +167,7 @@ async function main() {
     ]);
     if (config?.site?.timezone) setSiteTimeZone(config.site.timezone);
     const scales = Object.fromEntries(codes.map((c) => [c.code, c.scale]));
-    loaded = { statement, scales, site: config?.site?.name || "" };
+    loaded = { statement, scales, names: chargeNames(codes), site: config?.site?.name || "" };
     if (param("line")) sources = await api.billingLineSources(id, param("line"));
     render();
     // Opened for one line (from the trace): show that line, its facts just below.

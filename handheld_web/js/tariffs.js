@@ -5,6 +5,7 @@
 
 import "./strings/tariffs.js"; // first: its strings before any use
 import * as api from "./api.js";
+import { chargeNames } from "./charge-names.js";
 import { errorText, t } from "./i18n.js";
 import { fenFrom, yuan, yuanInput } from "./money.js";
 import { speaker, startPage } from "./shell.js";
@@ -13,7 +14,8 @@ import { el, param, setParams, setSiteTimeZone, today, wallClock } from "./ui.js
 const $ = (id) => document.getElementById(id);
 const said = speaker($("banner"));
 
-let codes = []; // [{code, category, unit, scale}]
+let codes = []; // the charges a tariff prices: [{code, category, unit, scale, name, …}]
+let names = chargeNames([]);
 let customers = []; // [{code, name}]
 let versions = [];
 let key = null; // the key of the version being added, until it is answered
@@ -37,7 +39,7 @@ function renderCustomers() {
 
 function rateLabel(code) {
   const unit = codes.find((c) => c.code === code)?.unit || "";
-  return `${t(`bill.charge.${code}`)} (${t("tariffs.per", { unit: t(`bill.unit.${unit}`) })})`;
+  return `${names.charge(code)} (${t("tariffs.per", { unit: names.unit(unit) })})`;
 }
 
 function versionCard(version) {
@@ -160,7 +162,10 @@ async function main() {
   try {
     const config = await api.clientConfig().catch(() => null);
     if (config?.site?.timezone) setSiteTimeZone(config.site.timezone);
-    [codes, customers] = await Promise.all([api.chargeCodes(), api.listCustomers()]);
+    const [everyCode, known] = await Promise.all([api.chargeCodes(), api.listCustomers()]);
+    names = chargeNames(everyCode);
+    codes = everyCode.filter((c) => c.priced); // the top-up and credits are no tariff's
+    customers = known;
   } catch (err) {
     said.note("bad", () => errorText(err));
     return;

@@ -19,8 +19,10 @@ that stopped the floor's scans for 4-6 s. So a close is split (see server/chunke
    (its first chunk deletes the 'closing' statements left behind) and the older one is
    refused (BILLING_CLOSE_INTERRUPTED).
 
-A replay of the key after a crash computes the statements again (the same facts give the
-same statements) and resumes after the last committed chunk.
+A replay of the key of a finished close answers the stored result without computing
+(server/declare.py looks the key up before `prepare`). A replay of an unfinished one
+(after a crash) computes the statements again (the same facts give the same statements)
+and resumes after the last committed chunk.
 """
 
 from __future__ import annotations

@@ -52,7 +52,9 @@ CustomerQuery = Annotated[str, QueryParameter(max_length=40, description="A cust
 
 @query(get, "/api/v1/billing/charge-codes", roles=BILLING, answer=list[ChargeTypeOut], tags=TAGS)
 def charge_codes(conn: sqlite3.Connection) -> list[ChargeTypeOut]:
-    """The charges a tariff can price, with their unit and scale (a table of the code)."""
+    """Every charge a statement line can be (`priced`: those a tariff can price), with its
+    unit, scale and names in Chinese and English: the pages keep none of their own (a table
+    of the code, so it never changes while the server runs)."""
     return service.charge_types()
 
 

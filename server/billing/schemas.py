@@ -1,5 +1,5 @@
 """Billing structs: tariff versions, recorded services, period decisions, statements and
-the `billing.statement_closed` event."""
+the `billing.statement_closed` and `billing.period_reopened` events."""
 
 from __future__ import annotations
 
@@ -79,12 +79,26 @@ class CreditLine(Struct, forbid_unknown_fields=True, kw_only=True):
 # -- answers -----------------------------------------------------------------------------
 
 
+class NamesOut(Struct, kw_only=True):
+    """What people call it, in Chinese and English."""
+
+    zh: str
+    en: str
+
+
 class ChargeTypeOut(Struct, kw_only=True):
     code: str
     category: str
     unit: str
     description: str
     scale: Annotated[int, _d("Quantities are in units of 1/scale (m³-days: mm³-days)")]
+    priced: Annotated[
+        bool,
+        _d("False: a line a statement adds itself (minimum top-up, credit); no tariff prices it"),
+    ]
+    name: Annotated[NamesOut, _d("The charge's name, as the statement page and its PDF say it")]
+    category_name: NamesOut
+    unit_name: NamesOut
 
 
 class Rate(Struct, kw_only=True):
@@ -246,3 +260,28 @@ class StatementClosed(Struct, kw_only=True):
     credits_fen: Annotated[int, _d("Credited for disputed lines of earlier statements")]
     total_fen: Annotated[int, _d("What the customer owes for the period, in fen")]
     line_count: Annotated[int, _d("How many lines the statement has")]
+    supersedes: Annotated[
+        int | None,
+        _d(
+            "The statement (id) this version replaces, sent in the period's "
+            "billing.period_reopened; null for version 1"
+        ),
+    ] = None
+
+
+class SupersededStatement(Struct, kw_only=True):
+    customer: Annotated[str, _d("The cargo owner's code")]
+    statement: Annotated[int, _d("The superseded statement's id")]
+    version: Annotated[int, _d("Its version: a close of the period sends the next one")]
+
+
+class PeriodReopened(Struct, kw_only=True):
+    """A closed billing period was re-opened: its statements are superseded."""
+
+    period: Annotated[str, _d("The site month, YYYY-MM")]
+    reason: Annotated[str, _d("Why it was re-opened, as the supervisor wrote it")]
+    reopened_by: Annotated[str, _d("Who re-opened it (kind:code, e.g. user:sup01)")]
+    superseded: Annotated[
+        list[SupersededStatement],
+        _d("Every statement of the period it held closed, by customer; they stay readable"),
+    ]

@@ -23,10 +23,14 @@ from datetime import date
 
 from server.billing.charges import (
     CATEGORIES,
+    CATEGORY_NAMES,
     CHARGE_TYPES,
     CREDIT_CODE,
     MINIMUM_CODE,
+    NO_RATE_CODES,
     SERVICE_CODES,
+    UNIT_NAMES,
+    Names,
     amount_fen,
     charge_type,
 )
@@ -38,7 +42,9 @@ from server.billing.schemas import (
     CreditOut,
     LineSource,
     LineSources,
+    NamesOut,
     PeriodClosed,
+    PeriodReopened,
     PeriodState,
     Rate,
     ServiceRecord,
@@ -49,6 +55,7 @@ from server.billing.schemas import (
     StatementLine,
     StatementSummary,
     Subtotal,
+    SupersededStatement,
     TariffSet,
     TariffVersion,
     TraceTarget,
@@ -60,12 +67,27 @@ from server.masterdata.lookups import customer_by_code
 # -- tariffs -----------------------------------------------------------------------------
 
 
+def _names(names: Names) -> NamesOut:
+    return NamesOut(zh=names.zh, en=names.en)
+
+
 def charge_types() -> list[ChargeTypeOut]:
+    """Every charge a statement line can be, those a tariff prices first, with the names the
+    pages show (they keep none of their own)."""
     return [
         ChargeTypeOut(
-            code=t.code, category=t.category, unit=t.unit, description=t.description, scale=t.scale
+            code=t.code,
+            category=t.category,
+            unit=t.unit,
+            description=t.description,
+            scale=t.scale,
+            priced=priced,
+            name=_names(t.names),
+            category_name=_names(CATEGORY_NAMES[t.category]),
+            unit_name=_names(UNIT_NAMES[t.unit]),
         )
-        for t in CHARGE_TYPES.values()
+        for types, priced in ((CHARGE_TYPES, True), (NO_RATE_CODES, False))
+        for t in types.values()
     ]
 
 
@@ -90,6 +112,8 @@ def set_tariff(
         "SELECT 1 FROM billing_tariffs WHERE COALESCE(customer_id, 0) = ? AND effective_from = ?",
         (customer_id or 0, req.effective_from),
     ).fetchone()
+    if exists and not req.customer:
+        raise ERR.BILLING_DEFAULT_TARIFF_EXISTS({"effective_from": req.effective_from})
     if exists:
         raise ERR.BILLING_TARIFF_EXISTS(
             {"customer": req.customer, "effective_from": req.effective_from}
@@ -338,9 +362,15 @@ def send_statement_closed(
     conn: sqlite3.Connection, ctx: CommandContext, statement_id: int, st: Statement
 ) -> StatementSummary:
     """The `billing.statement_closed` event of a statement just closed, and its summary."""
-    version = conn.execute(
-        "SELECT version FROM billing_statements WHERE id = ?", (statement_id,)
-    ).fetchone()[0]
+    period, customer_id, version = conn.execute(
+        "SELECT period, customer_id, version FROM billing_statements WHERE id = ?",
+        (statement_id,),
+    ).fetchone()
+    previous = conn.execute(
+        "SELECT id FROM billing_statements WHERE period = ? AND customer_id = ? AND version < ? "
+        "ORDER BY version DESC LIMIT 1",
+        (period, customer_id, version),
+    ).fetchone()
     append_event(
         conn,
         ctx,
@@ -356,6 +386,7 @@ def send_statement_closed(
             credits_fen=st.credits_fen,
             total_fen=st.total_fen,
             line_count=len(st.lines),
+            supersedes=previous[0] if previous else None,
         ),
     )
     return StatementSummary(
@@ -383,9 +414,27 @@ def reopen_period(
     if later:
         # Its credits and prices may depend on this one: re-open from the latest back.
         raise ERR.BILLING_LATER_PERIOD_CLOSED({"period": period_name, "later": later})
-    conn.execute(
-        "UPDATE billing_statements SET state = 'superseded' WHERE period = ? AND state = 'closed'",
-        (period_name,),
+    superseded = [
+        SupersededStatement(customer=r[0], statement=r[1], version=r[2])
+        for r in conn.execute(
+            "UPDATE billing_statements SET state = 'superseded' "
+            "WHERE period = ? AND state = 'closed' RETURNING "
+            "(SELECT code FROM customers WHERE id = customer_id), id, version",
+            (period_name,),
+        ).fetchall()
+    ]
+    superseded.sort(key=lambda s: s.customer)
+    # The OMS holds the statements the close sent: they no longer stand.
+    append_event(
+        conn,
+        ctx,
+        "billing.period_reopened",
+        PeriodReopened(
+            period=period_name,
+            reason=reason,
+            reopened_by=ctx.actor.label,
+            superseded=superseded,
+        ),
     )
     ctx.audit_target = f"billing_period:{period_name}"
     return set_period(conn, ctx, period_name, "open", reason)

@@ -5,7 +5,7 @@ top-up, the credits and the total, in yuan with two decimals from the stored int
 
 from __future__ import annotations
 
-from server.billing.charges import charge_type
+from server.billing.charges import CATEGORY_NAMES, UNIT_NAMES, Names, charge_type
 from server.billing.schemas import Statement
 from server.documents.pdf import A4Document, Column, Label, content_disposition
 
@@ -16,57 +16,6 @@ STATES = {
     "preview": Label("预览", "Preview"),
     "closed": Label("已结账", "Closed"),
     "superseded": Label("已作废（重新开账）", "Superseded (re-opened)"),
-}
-# The names the pages give (handheld_web/js/i18n.js `bill.*`), in both languages.
-CATEGORIES = {
-    "storage": Label("仓储", "Storage"),
-    "inbound": Label("入库", "Inbound"),
-    "putaway": Label("上架", "Put-away"),
-    "outbound": Label("出库", "Outbound"),
-    "exceptions": Label("异常处理", "Exceptions"),
-    "services": Label("增值服务", "Value-added services"),
-    "minimum": Label("月最低消费", "Monthly minimum"),
-    "credit": Label("争议退款", "Credits"),
-}
-CHARGES = {
-    "storage.location_day.storage": Label("库位日（存储位）", "Location-days, storage"),
-    "storage.location_day.pick_face": Label("库位日（拣货位）", "Location-days, pick face"),
-    "storage.location_day.quarantine": Label("库位日（隔离区）", "Location-days, quarantine"),
-    "storage.location_day.inspection": Label("库位日（查验区）", "Location-days, inspection"),
-    "storage.pallet_day": Label("托盘日", "Pallet-days"),
-    "storage.m3_day": Label("立方米日", "Cubic-metre-days"),
-    "inbound.unit": Label("入库件数", "Units received"),
-    "inbound.carton": Label("入库箱/托（SSCC）", "Cartons received (SSCC)"),
-    "inbound.plan": Label("入库单", "Delivery plans"),
-    "putaway.unit": Label("上架件数", "Units put away"),
-    "outbound.order": Label("出库订单", "Orders packed"),
-    "outbound.line": Label("出库订单行", "Order lines packed"),
-    "outbound.unit": Label("出库件数", "Units packed"),
-    "outbound.face_sheet": Label("面单", "Face sheets"),
-    "exception.reprint": Label("面单重打", "Face sheet reprints"),
-    "exception.return_to_stock": Label("退回库存", "Returns to stock"),
-    "exception.inspection": Label("送查验", "Orders to inspection"),
-    "exception.cycle_count": Label("盘点", "Cycle counts"),
-    "service.labelling": Label("贴标", "Labelling"),
-    "service.kitting": Label("组套", "Kitting"),
-    "service.photo": Label("拍照", "Photos"),
-    "minimum.topup": Label("补足月最低消费", "Top-up to the monthly minimum"),
-    "credit.disputed": Label("争议行退款", "Disputed line credited"),
-}
-UNITS = {
-    "location-day": Label("库位·日", "location-day"),
-    "pallet-day": Label("托·日", "pallet-day"),
-    "m³-day": Label("立方米·日", "m³-day"),
-    "unit": Label("件", "unit"),
-    "carton": Label("箱", "carton"),
-    "plan": Label("单", "plan"),
-    "order": Label("单", "order"),
-    "line": Label("行", "line"),
-    "label": Label("张", "label"),
-    "count": Label("次", "count"),
-    "kit": Label("套", "kit"),
-    "photo": Label("张", "photo"),
-    "month": Label("月", "month"),
 }
 LINE_COLUMNS = (
     Column(Label("序号", "No"), 6, "RIGHT"),
@@ -95,9 +44,10 @@ def quantity(value: int, scale: int) -> str:
     return f"{value:,}" if scale == 1 else f"{value / scale:.3f}"
 
 
-def _named(names: dict[str, Label], code: str) -> str:
-    label = names.get(code)
-    return label.stacked() if label else code
+def _named(names: Names | None, code: str) -> str:
+    """Both names, Chinese above English (server/billing/charges.py keeps them); an unknown
+    code as itself."""
+    return Label(*names).stacked() if names else code
 
 
 def download_header(statement: Statement) -> str:
@@ -131,13 +81,14 @@ def statement_pdf(
     pdf.section(Label("费用明细", "Charges"))
     rows = []
     for line in st.lines:
-        charge = _named(CHARGES, line.charge_code)
+        kind = charge_type(line.charge_code)
+        charge = _named(kind.names, line.charge_code)
         rows.append(
             [
                 line.day,
                 f"{charge}: {line.note}" if line.note else charge,
-                quantity(line.quantity, charge_type(line.charge_code).scale),
-                _named(UNITS, line.unit),
+                quantity(line.quantity, kind.scale),
+                _named(UNIT_NAMES.get(line.unit), line.unit),
                 yuan(line.rate_fen),
                 yuan(line.amount_fen),
             ]
@@ -146,7 +97,10 @@ def statement_pdf(
         LINE_COLUMNS, [[str(line.line_no), *row] for line, row in zip(st.lines, rows, strict=True)]
     )
     pdf.section(Label("分类小计", "Subtotals by category"))
-    subtotals = [[_named(CATEGORIES, sub.category), yuan(sub.amount_fen)] for sub in st.subtotals]
+    subtotals = [
+        [_named(CATEGORY_NAMES.get(sub.category), sub.category), yuan(sub.amount_fen)]
+        for sub in st.subtotals
+    ]
     summary = [
         [Label("费用合计", "Charges").inline(), yuan(st.charges_fen)],
         [Label("补足月最低消费", "Minimum top-up").inline(), yuan(st.minimum_fen)],

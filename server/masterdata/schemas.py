@@ -43,6 +43,31 @@ assert set(LocationType.__args__) | {"parcel"} == set(  # type: ignore[attr-defi
 )
 
 
+MAX_SIDE_MM = 10_000
+MAX_UNITS_PER_PALLET = 100_000
+SideMm = Annotated[
+    int,
+    Meta(
+        ge=1,
+        le=MAX_SIDE_MM,
+        description="Millimetres; empty or absent: not known (no m³ storage billed)",
+    ),
+]
+"""A SKU's side as billing prices volume by it: a 0, a negative or a 100 m side is a typo
+that would bill a customer for a warehouse of air, so it is refused where it comes in."""
+UnitsPerPallet = Annotated[
+    int,
+    Meta(
+        ge=1,
+        le=MAX_UNITS_PER_PALLET,
+        description="Units on one pallet; empty or absent: not known (no pallet storage billed)",
+    ),
+]
+StoredCount = Annotated[int, Meta(ge=1)] | None
+"""A dimension read back: written before the sane range was enforced it may lie outside
+it, and reading a SKU must never fail on that."""
+
+
 # gc=False: an import holds a million of these; untracked by the cycle collector, they
 # do not make its full collections (which stop every thread) longer. They hold only text,
 # numbers and lists of text, so they can never be part of a reference cycle.
@@ -64,10 +89,10 @@ class SkuIn(Struct, forbid_unknown_fields=True, kw_only=True, gc=False):
     unit: Annotated[str, Meta(min_length=1, max_length=8, pattern=r"^[^\x00-\x1f\x7f]+\Z")] = "EA"
     weight_g: Annotated[int, Meta(ge=0, le=1_000_000)] | None = None
     # Dimensions (mm) and units a pallet: storage billed by volume or by pallet uses them.
-    length_mm: Annotated[int, Meta(gt=0, le=100_000)] | None = None
-    width_mm: Annotated[int, Meta(gt=0, le=100_000)] | None = None
-    height_mm: Annotated[int, Meta(gt=0, le=100_000)] | None = None
-    units_per_pallet: Annotated[int, Meta(gt=0, le=10_000_000)] | None = None
+    length_mm: SideMm | None = None
+    width_mm: SideMm | None = None
+    height_mm: SideMm | None = None
+    units_per_pallet: UnitsPerPallet | None = None
     customs_record_no: Annotated[str, text(40, "Customs record (备案) no")] = ""
     hs_code: Annotated[
         str, Meta(pattern=r"^([0-9]{6,10})?\Z", description="HS code, 6-10 digits")
@@ -101,6 +126,11 @@ class Customer(CustomerIn, kw_only=True):
 
 class Sku(SkuIn, kw_only=True):
     id: int
+    # read back without the input range: a SKU stored before it must still read
+    length_mm: StoredCount = None
+    width_mm: StoredCount = None
+    height_mm: StoredCount = None
+    units_per_pallet: StoredCount = None
 
 
 class Location(LocationIn, kw_only=True):

@@ -59,6 +59,8 @@ def upsert_sku(conn: sqlite3.Connection, ctx: CommandContext, s: SkuIn) -> Sku:
     problems = _sku_problems(s)
     if problems:
         field_name, message, reason = problems[0]
+        if field_name == "shelf_life_days":
+            raise ERR.SHELF_LIFE_REQUIRED({"field": field_name})
         raise ERR.BARCODE_INVALID({"field": field_name, "reason": reason}, problem=message)
     _write_skus(conn, [s], _customer_ids(conn))
     ctx.audit_target = f"sku:{s.customer}/{s.code}"

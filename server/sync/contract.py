@@ -24,7 +24,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from server.alerts.schemas import AlertCleared, AlertRaised
-from server.billing.schemas import StatementClosed
+from server.billing.schemas import PeriodReopened, StatementClosed
 from server.counts.schemas import CountFinished
 from server.ledger.schemas import MovementKind
 from server.reconcile.schemas import ReconciliationFinished
@@ -824,8 +824,9 @@ CONTRACT: dict[str, EventType] = {
         1,
         StatementClosed,
         "A billing period was closed and a customer's statement frozen: money in integer fen, "
-        "subtotals by category. A re-opened period closed again sends the next `version`; "
-        "the lines are at GET /api/v1/billing/statements/{statement} (CSV: .../csv).",
+        "subtotals by category. A re-opened period closed again sends the next `version`, "
+        "naming the statement it `supersedes`: keep the highest version of a (period, "
+        "customer); the lines are at GET /api/v1/billing/statements/{statement} (CSV: .../csv).",
         {
             "statement": 7,
             "period": "2026-11",
@@ -841,6 +842,24 @@ CONTRACT: dict[str, EventType] = {
             "credits_fen": 0,
             "total_fen": 239070,
             "line_count": 94,
+            "supersedes": None,
+        },
+    ),
+    "billing.period_reopened": EventType(
+        1,
+        PeriodReopened,
+        "A supervisor re-opened a closed billing period, with the reason: every statement of "
+        "it the OMS received in `billing.statement_closed` is superseded (no longer owed as "
+        "sent). Closing the period again sends each customer's next `version`; a customer "
+        "with nothing to bill then gets none.",
+        {
+            "period": "2026-11",
+            "reason": "late receipt of ASN-20261128-03 found",
+            "reopened_by": "user:sup01",
+            "superseded": [
+                {"customer": "HKBEAUTY", "statement": 7, "version": 1},
+                {"customer": "JPHOME", "statement": 8, "version": 1},
+            ],
         },
     ),
 }

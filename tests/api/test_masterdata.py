@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import msgspec
+import pytest
 
 from server.commands import request_fingerprint
 from server.imports import body_digest
+from server.masterdata import service as masterdata_service
 from tests.conftest import Api, seed_basics, table_counts
 
 SKU_CSV = (
@@ -56,6 +58,21 @@ def test_sku_barcode_with_bad_check_digit_is_refused(api: Api) -> None:
     )
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "BARCODE_INVALID"
+
+
+def test_an_expiry_tracked_sku_without_its_shelf_life_is_refused_by_its_own_code(
+    api: Api,
+) -> None:
+    seed_basics(api)
+    before = table_counts(api.db)
+    answer = api.post(
+        "/api/v1/skus",
+        json={"customer": "C1", "code": "S9", "name": "x", "expiry_tracked": True},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "SHELF_LIFE_REQUIRED"
+    assert answer.json()["error"]["details"] == {"field": "shelf_life_days"}
+    assert table_counts(api.db) == before
 
 
 def test_a_barcode_belongs_to_one_sku_per_customer(api: Api) -> None:
@@ -271,3 +288,89 @@ def test_an_import_key_stored_before_the_upgrade_replays_when_the_file_is_sent_a
     assert again.json() == first
     with_query = api.client.post("/api/v1/import/skus?format=csv", content=SKU_CSV, headers=oms)
     assert with_query.json() == first  # the same file in the same format: the same request
+
+
+BAD_DIMENSIONS = [
+    ("length_mm", -1, "Expected `int` >= 1"),
+    ("width_mm", 0, "Expected `int` >= 1"),
+    ("height_mm", 100_000, "Expected `int` <= 10000"),  # a 100 m SKU
+    ("units_per_pallet", 100_001, "Expected `int` <= 100000"),
+    ("length_mm", 1.5, "Expected `int | null`, got `float`"),
+    ("width_mm", "120", "Expected `int | null`, got `str`"),
+]
+
+
+def test_sku_dimensions_outside_the_sane_range_are_refused_by_the_api_naming_the_field(
+    api: Api,
+) -> None:
+    seed_basics(api)
+    before = api.get("/api/v1/skus/C1/S1").json()
+    for column, value, message in BAD_DIMENSIONS:
+        sku = {"customer": "C1", "code": "S1", "name": "Soap", column: value}
+        answer = api.post("/api/v1/skus", json=sku)
+        assert answer.status_code == 400, (column, value)
+        error = answer.json()["error"]
+        assert error["code"] == "VALIDATION_FAILED"
+        assert error["details"]["problems"] == [{"field": column, "message": message}]
+    assert api.get("/api/v1/skus/C1/S1").json() == before  # nothing changed
+    sane = {"length_mm": 10_000, "width_mm": 1, "height_mm": 250, "units_per_pallet": 100_000}
+    answer = api.post("/api/v1/skus", json={"customer": "C1", "code": "S1", "name": "Soap", **sane})
+    assert answer.status_code == 200, answer.text
+    assert {k: answer.json()[k] for k in sane} == sane
+
+
+def test_an_import_with_bad_sku_dimensions_names_each_row_and_column_and_writes_nothing(
+    api: Api,
+) -> None:
+    seed_basics(api)
+    columns = "customer,code,name,length_mm,width_mm,height_mm,units_per_pallet\n"
+    body = (
+        columns
+        + "C1,S40,Fine,300,200,100,48\n"
+        + "C1,S41,Long,100000,200,100,48\n"  # 100 m
+        + "C1,S42,Flat,300,0,100,48\n"
+        + "C1,S43,Negative,300,200,-5,48\n"
+        + "C1,S44,Half,300,200,100,2.5\n"
+        + "C1,S45,Words,300,two hundred,100,\n"
+        + "C1,S46,Crowded,300,200,100,1000000\n"
+    ).encode()
+    answer = post_import(api, "skus", body, "csv")
+    error = answer.json()["error"]  # type: ignore[attr-defined]
+    assert error["code"] == "IMPORT_REJECTED"
+    assert [(p["line"], p["field"]) for p in error["details"]["problems"]] == [
+        (3, "length_mm"),
+        (4, "width_mm"),
+        (5, "height_mm"),
+        (6, "units_per_pallet"),
+        (7, "width_mm"),
+        (8, "units_per_pallet"),
+    ]
+    assert api.get("/api/v1/skus/C1/S40").status_code == 404
+    json_rows = [{"customer": "C1", "code": "S47", "name": "Tall", "height_mm": 20_000}]
+    refused = post_import(api, "skus", msgspec.json.encode(json_rows), "json")
+    assert refused.json()["error"]["details"]["problems"] == [  # type: ignore[attr-defined]
+        {"line": 1, "field": "height_mm", "message": "Expected `int` <= 10000"}
+    ]
+
+
+def test_a_sku_stored_with_a_size_from_before_the_range_still_reads(api: Api) -> None:
+    seed_basics(api)
+    api.db._write(lambda conn: conn.execute("UPDATE skus SET length_mm = 50000 WHERE code = 'S1'"))
+    answer = api.get("/api/v1/skus/C1/S1")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["length_mm"] == 50_000
+
+
+def test_a_replayed_import_answers_its_stored_summary_without_parsing_the_file_again(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_basics(api)
+    first = post_import(api, "skus", SKU_CSV.encode(), "csv", key="import-once")
+    assert first.status_code == 200, first.text  # type: ignore[attr-defined]
+
+    def parsed_again(*_args: object, **_kw: object) -> object:
+        raise AssertionError("a replay of a finished import parsed its file again")
+
+    monkeypatch.setattr(masterdata_service, "parse_import", parsed_again)
+    again = post_import(api, "skus", SKU_CSV.encode(), "csv", key="import-once")
+    assert again.json() == first.json()  # type: ignore[attr-defined]

@@ -6,8 +6,12 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from typing import Any
+
+import pytest
 
 from server import clock
+from server.billing import closing
 from tests.conftest import Api, movement_by_service, seed_basics
 
 RATES = [
@@ -171,3 +175,60 @@ def test_the_demo_prices_its_three_customers(api: Api) -> None:
     codes = {x["charge_code"] for x in preview["lines"]}
     assert {"storage.location_day.storage", "storage.m3_day", "inbound.unit"} <= codes
     assert preview["total_fen"] >= 300_000  # HKBEAUTY's monthly minimum
+
+
+def test_a_replayed_close_answers_what_it_stored_without_computing_again(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A handheld retrying on weak Wi-Fi gets the stored answer at once: the statements
+    are not computed again (seconds on a busy month) and nothing changes."""
+    seed_basics(api)
+    tariff = {"effective_from": "2025-01-01", "rates": RATES, "reason": "2025 contract"}
+    assert api.post("/api/v1/billing/tariffs", json=tariff).status_code == 200
+    with clock.use(clock.ManualClock(datetime(2025, 3, 10, 2, tzinfo=UTC))):
+        movement_by_service(
+            api, kind="receive", customer="C1", sku="S1", quantity=7, to_location="DOCK-1"
+        )
+    first = api.post("/api/v1/billing/periods/2025-03/close", key="close-march")
+    assert first.status_code == 200, first.text
+
+    def computed_again(*_args: Any, **_kw: Any) -> Any:
+        raise AssertionError("a replay of a finished close computed the statements again")
+
+    monkeypatch.setattr(closing, "compute_statements", computed_again)
+    rows = "SELECT (SELECT COUNT(*) FROM billing_statements), (SELECT COUNT(*) FROM events)"
+    before = api.db.read(lambda conn: tuple(conn.execute(rows).fetchone()))
+
+    replayed = api.post("/api/v1/billing/periods/2025-03/close", key="close-march")
+
+    assert replayed.status_code == 200, replayed.text
+    assert replayed.json() == first.json()
+    assert api.db.read(lambda conn: tuple(conn.execute(rows).fetchone())) == before
+    # The same key on another period is still refused, still without computing.
+    other = api.post("/api/v1/billing/periods/2025-02/close", key="close-march")
+    assert other.json()["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_a_second_tariff_version_on_the_same_day_is_refused_and_the_first_stands(
+    api: Api,
+) -> None:
+    seed_basics(api)
+    first = {"customer": "C1", "effective_from": "2025-01-01", "rates": RATES, "reason": "a"}
+    assert api.post("/api/v1/billing/tariffs", json=first).status_code == 200
+    again = {**first, "rates": RATES[:1], "minimum_fen": 9, "reason": "b"}
+
+    answer = api.post("/api/v1/billing/tariffs", json=again)
+
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "BILLING_TARIFF_EXISTS"
+    assert answer.json()["error"]["details"] == {"customer": "C1", "effective_from": "2025-01-01"}
+    [kept] = api.get("/api/v1/billing/tariffs", params={"customer": "C1"}).json()
+    assert (kept["reason"], len(kept["rates"])) == ("a", len(RATES))
+    # The site default is another tariff: it may start on the same day.
+    default = {k: v for k, v in first.items() if k != "customer"}
+    assert api.post("/api/v1/billing/tariffs", json=default).status_code == 200
+    # A second version of the default on that day is refused naming the default, not "".
+    twice = api.post("/api/v1/billing/tariffs", json={**default, "reason": "c"})
+    assert twice.status_code == 409
+    assert twice.json()["error"]["code"] == "BILLING_DEFAULT_TARIFF_EXISTS"
+    assert twice.json()["error"]["details"] == {"effective_from": "2025-01-01"}

@@ -12,7 +12,7 @@ import msgspec
 import pytest
 
 from server.billing import service
-from server.billing.schemas import CreditLine, StatementClosed
+from server.billing.schemas import CreditLine, PeriodReopened, StatementClosed
 from server.db import Database
 from server.errors import DomainError
 from tests.billing.site import at, close, command, move, preview, seed, set_tariff
@@ -125,6 +125,48 @@ def test_reopening_supersedes_and_closing_again_stores_the_next_version(db: Data
     assert _stored(db, first["id"]).total_fen == first["total_fen"]  # kept as it was
     assert second["version"] == 2
     assert second["total_fen"] == first["total_fen"] + 5 * 10
+
+
+def _events(db: Database, type_: str, struct: Any) -> list[Any]:
+    rows = db.read(
+        lambda c: c.execute(
+            "SELECT payload FROM events WHERE type = ? ORDER BY seq", (type_,)
+        ).fetchall()
+    )
+    return [msgspec.json.decode(r[0], type=struct, strict=True) for r in rows]
+
+
+def test_reopening_tells_the_oms_which_statements_are_superseded_and_the_next_close_versions(
+    db: Database,
+) -> None:
+    _site(db)
+    move(db, at("2026-11-04"), "receive", 2, 3, None, DOCK)  # C2 has a statement too
+    first = close(db, at("2026-12-01"), "2026-11")["statements"]
+    command(
+        db,
+        at("2026-12-02"),
+        "billing.reopen_period",
+        lambda conn, ctx: service.reopen_period(conn, ctx, "2026-11", "late receipt found"),
+    )
+
+    [reopened] = _events(db, "billing.period_reopened", PeriodReopened)
+    assert (reopened.period, reopened.reason, reopened.reopened_by) == (
+        "2026-11",
+        "late receipt found",
+        "system:bondfloor",
+    )
+    assert [(s.customer, s.statement, s.version) for s in reopened.superseded] == [
+        (s["customer"], s["id"], 1) for s in first
+    ]
+
+    close(db, at("2026-12-03"), "2026-11")
+    sent = _events(db, "billing.statement_closed", StatementClosed)
+    assert [(e.customer, e.version, e.supersedes) for e in sent] == [
+        ("C1", 1, None),
+        ("C2", 1, None),
+        ("C1", 2, first[0]["id"]),
+        ("C2", 2, first[1]["id"]),
+    ]
 
 
 def test_reopening_an_older_period_waits_for_the_later_one(db: Database) -> None:

@@ -18,9 +18,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import msgspec
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
+from server.billing.charges import (
+    CATEGORIES,
+    CATEGORY_NAMES,
+    CHARGE_TYPES,
+    NO_RATE_CODES,
+    charge_type,
+)
+from server.billing.schemas import Statement, StatementLine, Subtotal
+from server.documents.statement import statement_pdf
 from tests.documents.reading import read_pdf
 
 pytestmark = pytest.mark.e2e
@@ -45,6 +55,24 @@ def shoot(page: Page, name: str) -> None:
     if SHOTS is not None:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def language(page: Page, lang: str) -> None:
+    """Switch the page to `lang` ("zh" or "en") with its own button."""
+    page.locator("#lang").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en" if lang == "en" else "zh-CN")
+
+
+def names_shown(page: Page) -> dict[str, dict[str, list[str]]]:
+    """The statement page's charge of each line (without its note) and category of each
+    subtotal, in Chinese and in English."""
+    shown: dict[str, dict[str, list[str]]] = {}
+    for lang in ("en", "zh"):
+        language(page, lang)
+        charges = page.locator("#doc-lines tbody tr td:nth-child(3)").all_inner_texts()
+        categories = page.locator("#doc-subtotals tbody tr td:first-child").all_inner_texts()
+        shown[lang] = {"charges": [c.split(": ")[0] for c in charges], "categories": categories}
+    return shown
 
 
 def in_both_languages(page: Page, name: str) -> None:
@@ -86,6 +114,7 @@ def test_a_supervisor_closes_last_month_opens_and_downloads_each_statement_and_r
     assert len(stored) == customers  # each demo customer has a monthly minimum: a statement
     expect(card.locator(".billing-statement")).to_have_count(len(stored))
     in_both_languages(page, "billing-closed")
+    richest = max(stored, key=lambda s: s[5])[0]  # the most lines: the most names to compare
 
     for statement_id, customer, total, minimum, credits, lines in stored:
         page.goto(f"/statement.html?id={statement_id}")
@@ -95,6 +124,23 @@ def test_a_supervisor_closes_last_month_opens_and_downloads_each_statement_and_r
         expect(page.locator("[data-total='total']")).to_have_text(yuan(total))
         expect(page.locator("[data-total='minimum']")).to_have_text(yuan(minimum))
         expect(page.locator("[data-total='credits']")).to_have_text(yuan(-credits))
+        # The page names each line's charge and each category as the server keeps them
+        # (server/billing/charges.py); the PDF below must say the same.
+        shown = names_shown(page)
+        codes = [
+            r[0]
+            for r in demo_db.execute(
+                "SELECT charge_code FROM billing_statement_lines WHERE statement_id = ? "
+                "ORDER BY line_no",
+                (statement_id,),
+            )
+        ]
+        assert shown["zh"]["charges"] == [charge_type(c).name_zh for c in codes]
+        assert shown["en"]["charges"] == [charge_type(c).name_en for c in codes]
+        assert shown["en"]["categories"] and all(
+            (zh, en) in CATEGORY_NAMES.values()
+            for zh, en in zip(shown["zh"]["categories"], shown["en"]["categories"], strict=True)
+        )
         if statement_id == stored[0][0]:
             in_both_languages(page, "statement")
             # A line's number opens the facts it was computed from (a top-up has none).
@@ -110,7 +156,10 @@ def test_a_supervisor_closes_last_month_opens_and_downloads_each_statement_and_r
         rows = list(csv.reader(io.StringIO(saved.read_text(encoding="utf-8"))))
         assert len([r for r in rows[1:] if r[0].isdigit()]) == lines
         assert rows[-1][0] == "total" and int(rows[-1][8]) == total
-        if statement_id == stored[0][0]:
+        # The CSV carries codes, in no language: names are the page's and the PDF's.
+        assert rows[0][2:5] == ["category", "charge_code", "unit"]
+        assert {r[3] for r in rows[1:] if r[0].isdigit()} <= {*CHARGE_TYPES, *NO_RATE_CODES}
+        if statement_id == richest:
             # The A4 PDF of the same statement, from its button (one is enough here:
             # tests/documents/test_statement_pdf.py reads its content line by line).
             with page.expect_download() as download:
@@ -120,6 +169,11 @@ def test_a_supervisor_closes_last_month_opens_and_downloads_each_statement_and_r
             assert saved.name == f"仓储费用对账单-{customer}-{month}-v1.pdf"
             read = read_pdf(saved.read_bytes())
             assert read.has("仓储费用对账单", customer, f"Total due {yuan(total)}")
+            # Each line's charge and each category as the page said them: Chinese above
+            # English in one cell.
+            for kind in ("charges", "categories"):
+                pairs = zip(shown["zh"][kind], shown["en"][kind], strict=True)
+                assert all(read.has(zh + en) for zh, en in pairs), kind
 
     page.goto("/billing.html")
     expect(card).to_have_attribute("data-state", "closed")
@@ -150,6 +204,11 @@ def test_a_manager_sees_a_customers_tariff_versions_and_adds_one(
     logged_in_as("sup01")
     page.goto(f"/tariffs.html?customer={customer}")
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    # A rate for every charge a tariff prices (not the top-up nor a credit), named as the
+    # server names it.
+    expect(page.locator("#rates input")).to_have_count(len(CHARGE_TYPES))
+    inbound = page.locator("#rates label", has=page.locator("input[data-charge='inbound.unit']"))
+    expect(inbound.locator("span")).to_have_text(f"{CHARGE_TYPES['inbound.unit'].name_zh} (元/件)")
     expect(page.locator(".billing-version")).to_have_count(versions)
     in_both_languages(page, "tariffs")
 
@@ -175,3 +234,73 @@ def test_a_manager_sees_a_customers_tariff_versions_and_adds_one(
         (f"tariff:{customer}:{starts}",),
     ).fetchone()[0]
     assert audited == 1
+
+
+def every_charge_statement(statement_id: int) -> Statement:
+    """A statement with a line of every charge a line can be and every category: no demo
+    month holds them all."""
+    kinds = [*CHARGE_TYPES.values(), *NO_RATE_CODES.values()]
+    lines = [
+        StatementLine(
+            line_no=n,
+            id=n,
+            day="2026-01-31",
+            category=kind.category,
+            charge_code=kind.code,
+            unit=kind.unit,
+            quantity=kind.scale,
+            rate_fen=100,
+            amount_fen=100,
+        )
+        for n, kind in enumerate(kinds, 1)
+    ]
+    subtotals = [
+        Subtotal(category=c, amount_fen=100 * sum(k.category == c for k in kinds))
+        for c in CATEGORIES
+    ]
+    return Statement(
+        id=statement_id,
+        period="2026-01",
+        customer="HKBEAUTY",
+        version=1,
+        state="closed",
+        lines=lines,
+        subtotals=subtotals,
+        charges_fen=100 * len(lines),
+        minimum_fen=0,
+        credits_fen=0,
+        total_fen=100 * len(lines),
+    )
+
+
+def test_the_statement_page_and_its_pdf_name_every_charge_and_category_alike(
+    page: Page, logged_in_as: Callable[[str], None]
+) -> None:
+    """The page (given the statement's answer here) and the PDF the server draws of the
+    same statement, read back, name each line's charge and each category the same, in
+    both languages: the names are kept once, in server/billing/charges.py."""
+    statement = every_charge_statement(900_001)
+    answer = msgspec.json.encode(statement)
+
+    def answer_the_statement(route: Route) -> None:
+        route.fulfill(body=answer, content_type="application/json")
+
+    page.route(f"**/api/v1/billing/statements/{statement.id}", answer_the_statement)
+    logged_in_as("sup01")
+    page.goto(f"/statement.html?id={statement.id}")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    shown = names_shown(page)
+    kinds = [charge_type(line.charge_code) for line in statement.lines]
+    assert shown["zh"]["charges"] == [k.name_zh for k in kinds]
+    assert shown["en"]["charges"] == [k.name_en for k in kinds]
+    assert shown["zh"]["categories"] == [CATEGORY_NAMES[c].zh for c in CATEGORIES]
+    assert shown["en"]["categories"] == [CATEGORY_NAMES[c].en for c in CATEGORIES]
+
+    read = read_pdf(
+        statement_pdf(
+            statement, site="HK", printed_at="2026-02-01T02:00:00+00:00", timezone="Asia/Shanghai"
+        )
+    )
+    for kind in ("charges", "categories"):
+        pairs = zip(shown["zh"][kind], shown["en"][kind], strict=True)
+        assert all(read.has(zh + en) for zh, en in pairs), kind

@@ -205,7 +205,8 @@ def raise_and_clear_an_alert(api: Api) -> None:
 
 def bill_the_month(api: Api) -> None:
     """The month's activity priced by a site default tariff; the month closed on the first
-    day of the next (the clock moved there), which freezes each customer's statement."""
+    day of the next (the clock moved there), which freezes each customer's statement, then
+    re-opened and closed again (each statement's version 2)."""
     today = site_today(api.settings)
     month = today.strftime("%Y-%m")
     rates = [{"charge_code": "inbound.unit", "rate_fen": 10}]
@@ -218,15 +219,28 @@ def bill_the_month(api: Api) -> None:
     next_month = (today.replace(day=28) + timedelta(days=4)).replace(day=1)
     noon = datetime.combine(next_month, time(12), tzinfo=ZoneInfo(api.settings.site.timezone))
     # As the close route runs it, but by the system: a session would expire at that hour.
+    # Closed, re-opened and closed again: the OMS hears of the superseded statements.
     with clock.use(clock.ManualClock(noon)):
-        run_command(
-            api.db,
-            SYSTEM,
-            "billing.close_period",
-            "close-month",
-            [month],
-            lambda conn, ctx: billing.close_period(conn, ctx, api.settings.site.timezone, month),
-        )
+        for again in ("", "-again"):
+            run_command(
+                api.db,
+                SYSTEM,
+                "billing.close_period",
+                f"close-month{again}",
+                [month],
+                lambda conn, ctx: billing.close_period(
+                    conn, ctx, api.settings.site.timezone, month
+                ),
+            )
+            if not again:
+                run_command(
+                    api.db,
+                    SYSTEM,
+                    "billing.reopen_period",
+                    "reopen-month",
+                    [month],
+                    lambda conn, ctx: billing.reopen_period(conn, ctx, month, "recheck"),
+                )
 
 
 @pytest.fixture

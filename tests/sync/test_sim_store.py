@@ -14,6 +14,7 @@ import pytest
 
 from server.omssim.receiver import Receiver, parse_key
 from server.omssim.store import Incoming, SimStore
+from server.sync.contract import CONTRACT, example_batch
 
 
 def event(seq: int, epoch: str = "aaaaaaaaaaaa", payload: str = "{}") -> Incoming:
@@ -108,3 +109,21 @@ def test_a_store_from_before_epochs_keeps_what_it_took(tmp_path: Path) -> None:
         assert store.stats()["breaches"] == []
     finally:
         store.close()
+
+
+def test_the_simulator_takes_every_event_type_of_the_contract(store: SimStore) -> None:
+    receiver = Receiver(store, "127.0.0.1", 0)
+    receiver.start()
+    try:
+        batch = msgspec.json.encode(example_batch("S1"))
+        conn = http.client.HTTPConnection("127.0.0.1", receiver.port, timeout=5)
+        conn.request("POST", "/events", body=batch)
+        status = conn.getresponse().status
+        conn.close()
+    finally:
+        receiver.stop()
+    assert status == 200
+    stats = store.stats()
+    assert stats["breaches"] == []
+    assert [e["type"] for e in store.events("S1")] == list(CONTRACT)
+    assert "billing.period_reopened" in CONTRACT
