@@ -99,6 +99,8 @@ DOCUMENT_FACTS = (
     # An order task is work done only when its goods were moved ('moved'): one closed as no
     # longer needed (customs released the order first, it was cancelled) is not. A recount
     # is the floor's second look at a count beyond its threshold: the owner pays one count.
+    # A count line of nothing (expected 0, counted 0: goods scanned at the wrong place and
+    # not there) held none of that customer's goods.
     (
         "inbound.plan",
         "plan",
@@ -146,8 +148,9 @@ DOCUMENT_FACTS = (
         "exception.cycle_count",
         "count_task",
         "SELECT DISTINCT l.customer_id, t.submitted_at, t.id FROM count_tasks t "
-        "JOIN count_lines l ON l.task_id = t.id WHERE t.status = 'submitted' "
-        "AND t.origin != 'recount' AND t.submitted_at >= ? AND t.submitted_at < ?",
+        "JOIN count_lines l ON l.task_id = t.id AND (l.expected > 0 OR l.counted > 0) "
+        "WHERE t.status = 'submitted' AND t.origin != 'recount' "
+        "AND t.submitted_at >= ? AND t.submitted_at < ?",
     ),
 )
 

@@ -287,13 +287,6 @@ def test_a_closed_receipt_its_cartons_and_a_count_recount_as_billed(site: Api) -
     assert f"ssccs {SSCC} [stored sources agree]" in run.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="facts.py bills a cycle count to every customer with a count line, even a line "
-    "of nothing (expected 0, counted 0); docs/billing.md bills the counts that held the "
-    "customer's goods",
-)
 def test_a_count_that_found_none_of_a_customers_goods_bills_it_no_count(api: Api) -> None:
     seed_outbound(api)
     put_stock(api, "A-1", "S1", 20)
