@@ -13,9 +13,10 @@ server/: a check that reused server/billing would prove nothing.
   outbound.face_sheet, exception.reprint     face sheet print jobs, originals / copies
   inbound.plan                               delivery plans whose receipt closed
   inbound.carton                             each SSCC's first receiving scan of a plan
-  exception.return_to_stock, .inspection     order tasks done
+  exception.return_to_stock, .inspection     order tasks done by moving the goods
   exception.cycle_count                      count tasks submitted with a line of the
-                                             customer's goods (expected or counted)
+                                             customer's goods (expected or counted),
+                                             not a recount
   service.*                                  recorded services, by quantity
   storage.*                                  every movement of the customer summed up to
                                              each day's start (not the balances), walked
@@ -177,11 +178,11 @@ def count_documents(conn: sqlite3.Connection, month: Month, customer: int, count
         (
             "SELECT t.id, t.done_at, t.kind, 'order_task' FROM order_tasks t "
             "JOIN orders o ON o.id = t.order_id WHERE o.customer_id = :c AND t.status = 'done' "
-            "AND t.done_at >= :lo AND t.done_at < :hi"
+            "AND t.outcome = 'moved' AND t.done_at >= :lo AND t.done_at < :hi"
         ),
         (
             "SELECT t.id, t.submitted_at, 'exception.cycle_count', 'count_task' "
-            "FROM count_tasks t WHERE t.status = 'submitted' "
+            "FROM count_tasks t WHERE t.status = 'submitted' AND t.origin != 'recount' "
             "AND t.submitted_at >= :lo AND t.submitted_at < :hi AND EXISTS ("
             "  SELECT 1 FROM count_lines l WHERE l.task_id = t.id AND l.customer_id = :c"
             "  AND (l.expected > 0 OR l.counted > 0))"

@@ -321,3 +321,21 @@ def test_a_site_with_summer_time_bills_every_day_of_its_months_and_the_edges_to_
     assert lines("2026-03", "inbound.unit") == {"2026-03-31": 3}
     assert lines("2026-04", "inbound.unit") == {"2026-04-01": 4}
     assert lines("2026-10", "inbound.unit") == {"2026-10-31": 5}
+
+
+def test_the_statement_recount_agrees_on_tasks_not_done_and_recounts(db: Database) -> None:
+    from tests.billing.test_statement_recount import _recount
+
+    site.seed(db)
+    _floor_tasks(db)
+    codes = ("exception.return_to_stock", "exception.inspection", "exception.cycle_count")
+    site.set_tariff(
+        db,
+        at("2025-01-01"),
+        effective_from="2025-01-01",
+        rates=[{"charge_code": c, "rate_fen": 100} for c in codes],
+    )
+    [closed] = site.close(db, at("2025-04-01"), "2025-03")["statements"]
+
+    run = _recount(db.path, closed["id"], "--tz", site.TZ, "--sources", "10")
+    assert run.returncode == 0, run.stdout + run.stderr
