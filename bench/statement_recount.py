@@ -123,7 +123,7 @@ def count_movements(conn: sqlite3.Connection, month: Month, customer: int, count
     lo, hi = month.window()
     for mid, at, kind, qty in conn.execute(
         "SELECT id, at, kind, quantity FROM movements WHERE customer_id = ? "
-        "AND kind IN ('receive', 'putaway', 'pack') AND at >= ? AND at < ?",
+        "AND kind IN ('receive', 'putaway', 'pack') AND reason = '' AND at >= ? AND at < ?",
         (customer, lo, hi),
     ):
         day = month.day_of(at)

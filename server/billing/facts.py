@@ -204,12 +204,12 @@ def _ledger_facts(conn: sqlite3.Connection, period: Period, facts: Facts) -> Non
             held[(customer, loc, sku)] += qty
     moves = conn.execute(
         f"SELECT id, at, kind, customer_id, sku_id, quantity, from_location_id, "
-        f"to_location_id, document FROM movements "
+        f"to_location_id, document, reason FROM movements "
         f"WHERE customer_id IN ({marks}) AND at >= ? ORDER BY at, id",
         (*customers, period.start),
     ).fetchall()
     # Back from now to the period's start: undo every movement since.
-    for _id, _at, _kind, customer, sku, qty, src, dst, _doc in moves:
+    for _id, _at, _kind, customer, sku, qty, src, dst, _doc, _reason in moves:
         if src in locations:
             held[(customer, src, sku)] += qty
         if dst in locations:
@@ -221,10 +221,12 @@ def _ledger_facts(conn: sqlite3.Connection, period: Period, facts: Facts) -> Non
         today = day.isoformat()
         peak = {k: q for k, q in held.items() if q > 0}
         while cursor < len(moves) and moves[cursor][1] < day_end:
-            mid, _at, kind, customer, sku, qty, src, dst, document = moves[cursor]
+            mid, _at, kind, customer, sku, qty, src, dst, document, reason = moves[cursor]
             cursor += 1
             code = ACTIVITY_CODES.get(kind)
-            if code is not None:
+            # A supervisor's correction (a receive with a reason: the site's opening
+            # balance, stock found) is no work the owner pays for; its stock is stored.
+            if code is not None and not reason:
                 _add(facts, customer, today, code, qty, ("movement", str(mid)))
                 if kind == "pack":
                     _packed(facts, packed_before, today, mid, customer, document, sku)

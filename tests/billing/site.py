@@ -67,6 +67,7 @@ def move(
     dst: int | None,
     *,
     document: str = "",
+    reason: str = "",
     flow: Flow | None = None,
     key: str | None = None,
 ) -> None:
@@ -80,6 +81,7 @@ def move(
         from_location_id=src,
         to_location_id=dst,
         document=document,
+        reason=reason,
     )
     with clock.use(clock.ManualClock(when)):
         run_command(

@@ -76,6 +76,22 @@ def test_stock_from_before_the_period_counts_and_later_moves_do_not(db: Database
     assert "inbound.unit" not in november and "putaway.unit" not in november
 
 
+def test_a_supervisors_correction_bills_no_receiving_but_its_stock_is_stored(
+    db: Database,
+) -> None:
+    _site(db)
+    # The site's go-live: its existing stock entered by hand, and a carton found later.
+    move(db, at("2026-11-02"), "receive", 1, 500, None, A1, reason="opening_balance")
+    move(db, at("2026-11-09"), "receive", 1, 3, None, A2, reason="found")
+    move(db, at("2026-11-10"), "receive", 1, 7, None, DOCK, document="ASN1")
+
+    november = _by_code(preview(db, "2026-11"))
+
+    assert november["inbound.unit"] == {"2026-11-10": 7}
+    assert november["storage.location_day.storage"]["2026-11-02"] == 1
+    assert november["storage.location_day.storage"]["2026-11-09"] == 2
+
+
 def test_volume_is_rounded_half_up_once_per_line_and_pallets_rounded_up(db: Database) -> None:
     rates = [
         {"charge_code": "storage.m3_day", "rate_fen": 12345},
