@@ -226,6 +226,7 @@ def compute_statements(
 ) -> dict[int, Statement]:
     """Each customer's statement of the period, priced, as closing would store it."""
     codes = dict(conn.execute("SELECT id, code FROM customers"))
+    active = {r[0] for r in conn.execute("SELECT id FROM customers WHERE active")}
     facts = derive_facts(conn, period, customer_ids)
     statements = {}
     for customer_id in customer_ids:
@@ -253,7 +254,10 @@ def compute_statements(
         lines.sort(key=lambda x: (CATEGORIES.index(x.category), x.charge_code, x.day))
         charges = _checked_sum(lines, codes[customer_id])
         last_day = period.days[-1].isoformat()
-        topup = max(0, book.minimum(last_day) - charges)
+        # A customer no longer served (deactivated) owes no minimum for a month it used
+        # nothing in; one that still had charges in it pays up to the month's minimum.
+        owes_minimum = customer_id in active or charges > 0
+        topup = max(0, book.minimum(last_day) - charges) if owes_minimum else 0
         if topup:
             lines.append(_extra_line(MINIMUM_CODE, last_day, topup, "", []))
         credits = 0

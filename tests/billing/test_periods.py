@@ -227,3 +227,18 @@ def test_the_monthly_minimum_tops_the_charges_up(db: Database) -> None:
         "minimum",
         5000 - november.charges_fen,
     )
+
+
+def test_a_customer_no_longer_served_owes_no_minimum_for_a_month_it_used_nothing_in(
+    db: Database,
+) -> None:
+    _site(db, minimum_fen=5000)  # C1 received and stored goods in November; C2 did nothing
+    db._write(lambda conn: conn.execute("UPDATE customers SET active = 0"))  # as an upsert would
+
+    left_mid_month = preview(db, "2026-11", "C1")
+    gone = preview(db, "2026-11", "C2")
+
+    assert left_mid_month.total_fen == 5000  # charges that month: the minimum still holds
+    assert (gone.lines, gone.total_fen) == ([], 0)
+    db._write(lambda conn: conn.execute("UPDATE customers SET active = 1 WHERE id = 2"))
+    assert preview(db, "2026-11", "C2").total_fen == 5000  # still served: the minimum
