@@ -50,6 +50,7 @@ def _user(code: str, role: str) -> Actor:
 
 PICKER, PACKER, DOCK = _user("pick01", "picker"), _user("pack01", "packer"), _user("dock01", "dock")
 COUNTER, SUPERVISOR = _user("count01", "counter"), _user("sup01", "supervisor")
+OMS_ACTOR = Actor(kind="oms", code="oms", roles=frozenset({"oms"}))  # sends the orders
 
 # Days of last month (day of month, hour) the floor worked for the demo's customers.
 STOCK_ARRIVES = (3, 10)
@@ -237,9 +238,6 @@ def _ship_a_day(
         )
     _depart(run, settings, door, day, [o.waybill_no for o in made])
     return len(made)
-
-
-OMS_ACTOR = Actor(kind="oms", code="oms", roles=frozenset({"oms"}))
 
 
 def _wave(
