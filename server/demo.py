@@ -19,6 +19,7 @@ from server.billing.demo_tariffs import demo_tariffs
 from server.commands import SYSTEM, run_command
 from server.config import ROLES, Settings, site_today
 from server.db import Database
+from server.demo_history import LastMonth, seed_last_month
 from server.inbound import service as inbound
 from server.inbound.schemas import LandTransport, PlanIn, PlanLineIn, SeaTransport
 from server.ledger.schemas import MovementIn
@@ -217,8 +218,6 @@ def seed_demo(db: Database, settings: Settings, log: Callable[[str], None] = pri
             tariff.customer,
             lambda conn, ctx, t=tariff: billing.set_tariff(conn, ctx, settings.site.timezone, t),
         )
-    _seed_stock(db, run)
-    _seed_plans(run, settings)
     totes = demo_totes()
     run(
         "import.locations",
@@ -228,16 +227,32 @@ def seed_demo(db: Database, settings: Settings, log: Callable[[str], None] = pri
             conn, ctx, masterdata.ParsedImport("locations", totes, list(range(1, len(totes) + 1)))
         ),
     )
+    # Last month first (the demo's stock arrives then), so the ledger's rowids follow time.
+    today = site_today(settings)
+    lot_day = clock.now().date()  # the lots and expiries are named from the seeding day
+    month = LastMonth(today, settings.site.timezone)
+    history = seed_last_month(
+        db,
+        settings,
+        month,
+        lambda run_then: _seed_stock(db, run_then, lot_day),
+        lambda customer, day, n: demo_order(settings, customer, day, n, random.Random(n)),
+        [c[0] for c in CUSTOMERS],
+    )
+    _seed_plans(run, settings)
     placed = _seed_orders(run, settings)
     log(
         f"demo warehouse ready: {len(CUSTOMERS)} customers, {len(skus)} SKUs, "
         f"{len(locations) + len(totes)} locations, 2 delivery plans arriving today, "
-        f"{placed} orders to ship today"
+        f"{placed} orders to ship today; last month ({month.name}): the stock received, "
+        f"{history['orders_shipped']} orders shipped, {history['services']} services, "
+        f"{history['counts']} cycle count"
     )
 
 
-def _seed_stock(db: Database, run: Callable[..., None]) -> None:
-    """Receive about half the SKUs at the dock and put them away in their owner's zone."""
+def _seed_stock(db: Database, run: Callable[..., None], today: date) -> None:
+    """Receive about half the SKUs at the dock and put them away in their owner's zone
+    (lots and expiries named from `today`)."""
     rng = random.Random(800)
     ids = db.read(
         lambda conn: {
@@ -250,7 +265,6 @@ def _seed_stock(db: Database, run: Callable[..., None]) -> None:
             "loc": {r[0]: r[1] for r in conn.execute("SELECT code, id FROM locations")},
         }
     )
-    today = clock.now().date()
     for code, _, _, _, zone, _ in CUSTOMERS:
         for i in range(1, SKUS_PER_CUSTOMER + 1, 2):
             sku_code = f"{code[:2]}{i:04d}"
@@ -352,47 +366,52 @@ def demo_order_no(day: date, n: int) -> str:
     return f"SO{day:%Y%m%d}{n:04d}"
 
 
+def demo_order(settings: Settings, code: str, day: date, n: int, rng: random.Random) -> OrderIn:
+    """The demo's order `n` of `day` for customer `code` (its SKUs and phone from `rng`)."""
+    tz = ZoneInfo(settings.site.timezone)
+    customer_name = next(c[1] for c in CUSTOMERS if c[0] == code)
+    courier, prefix, product = COURIERS[(n // 3) % 3]
+    name, province, city, district, address = RECIPIENTS[n % len(RECIPIENTS)]
+    skus = rng.sample(range(1, SKUS_PER_CUSTOMER + 1, 2), k=1 + n % 2)  # odd SKUs have stock
+    cutoff_hour = 18 if courier != "ZTO" else 20
+    return OrderIn(
+        customer=code,
+        order_no=demo_order_no(day, n),
+        courier=courier,
+        waybill_no=f"{prefix}{day:%y%m%d}{n:06d}",
+        routing=Routing(
+            sort_code=f"{300 + n % 90}-{n % 100:03d}-00 {n:03d}",
+            consolidation_point=f"{city}集包中心",
+            product_type=product,
+        ),
+        recipient=Party(
+            name=name,
+            phone=f"13{rng.randint(100000000, 999999999)}",
+            province=province,
+            city=city,
+            district=district,
+            address=address,
+        ),
+        sender=Party(
+            name=customer_name,
+            phone="0755-86001210",
+            province="广东省",
+            city="深圳市",
+            district="前海",
+            address="前海保税港区一号仓",
+        ),
+        lines=[OrderLineIn(sku=f"{code[:2]}{i:04d}", quantity=1 + (n + i) % 2) for i in skus],
+        cutoff_at=datetime.combine(day, datetime.min.time(), tz).replace(hour=cutoff_hour),
+        priority=1 if n % 10 == 0 else 0,
+    )
+
+
 def _seed_orders(run: Callable[..., None], settings: Settings) -> int:
     """Today's parcels: most released by customs, a few accepted only, held or inspected."""
-    tz = ZoneInfo(settings.site.timezone)
     day = clock.today(settings.site.timezone)
     rng = random.Random(day.toordinal())
     for n in range(1, DEMO_ORDERS + 1):
-        code, customer_name, *_ = CUSTOMERS[n % 3]
-        courier, prefix, product = COURIERS[(n // 3) % 3]
-        name, province, city, district, address = RECIPIENTS[n % len(RECIPIENTS)]
-        skus = rng.sample(range(1, SKUS_PER_CUSTOMER + 1, 2), k=1 + n % 2)  # odd SKUs have stock
-        cutoff_hour = 18 if courier != "ZTO" else 20
-        order = OrderIn(
-            customer=code,
-            order_no=demo_order_no(day, n),
-            courier=courier,
-            waybill_no=f"{prefix}{day:%y%m%d}{n:06d}",
-            routing=Routing(
-                sort_code=f"{300 + n % 90}-{n % 100:03d}-00 {n:03d}",
-                consolidation_point=f"{city}集包中心",
-                product_type=product,
-            ),
-            recipient=Party(
-                name=name,
-                phone=f"13{rng.randint(100000000, 999999999)}",
-                province=province,
-                city=city,
-                district=district,
-                address=address,
-            ),
-            sender=Party(
-                name=customer_name,
-                phone="0755-86001210",
-                province="广东省",
-                city="深圳市",
-                district="前海",
-                address="前海保税港区一号仓",
-            ),
-            lines=[OrderLineIn(sku=f"{code[:2]}{i:04d}", quantity=1 + (n + i) % 2) for i in skus],
-            cutoff_at=datetime.combine(day, datetime.min.time(), tz).replace(hour=cutoff_hour),
-            priority=1 if n % 10 == 0 else 0,
-        )
+        order = demo_order(settings, CUSTOMERS[n % 3][0], day, n, rng)
         run(
             "order.upsert",
             f"order:{order.order_no}",

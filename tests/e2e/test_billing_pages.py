@@ -13,11 +13,13 @@ import csv
 import io
 import os
 import sqlite3
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import msgspec
 import pytest
 from playwright.sync_api import Page, Route, expect
@@ -32,6 +34,7 @@ from server.billing.charges import (
 from server.billing.schemas import Statement, StatementLine, Subtotal
 from server.documents.statement import statement_pdf
 from tests.documents.reading import read_pdf
+from tests.e2e.conftest import Server
 
 pytestmark = pytest.mark.e2e
 
@@ -143,11 +146,17 @@ def test_a_supervisor_closes_last_month_opens_and_downloads_each_statement_and_r
         )
         if statement_id == stored[0][0]:
             in_both_languages(page, "statement")
-            # A line's number opens the facts it was computed from (a top-up has none).
+            # A line's number opens the facts it was computed from (the demo's first line:
+            # last month's first day of storage, the locations its stock was on).
+            sources = demo_db.execute(
+                "SELECT COUNT(*) FROM billing_line_sources s JOIN billing_statement_lines l "
+                "ON l.id = s.line_id WHERE l.statement_id = ? AND l.line_no = 1",
+                (statement_id,),
+            ).fetchone()[0]
             page.locator("#doc-lines tbody tr").first.locator("a.stmt-line-link").click()
             expect(page.locator("#sources")).to_be_visible()
             expect(page.locator("#doc-lines tbody tr.stmt-line-chosen")).to_have_count(1)
-            expect(page.locator("#sources-list li")).to_have_count(0)
+            expect(page.locator("#sources-list li")).to_have_count(sources)
         with page.expect_download() as download:
             page.locator("#csv").click()
         saved = tmp_path / download.value.suggested_filename
@@ -304,3 +313,78 @@ def test_the_statement_page_and_its_pdf_name_every_charge_and_category_alike(
     for kind in ("charges", "categories"):
         pairs = zip(shown["zh"][kind], shown["en"][kind], strict=True)
         assert all(read.has(zh + en) for zh, en in pairs), kind
+
+
+def test_the_demo_s_last_month_closes_into_statements_of_a_real_month_in_json_csv_and_pdf(
+    page: Page,
+    logged_in_as: Callable[[str], None],
+    session_token: Callable[[str], str],
+    server: Server,
+    tmp_path: Path,
+) -> None:
+    """The demo's history: last month's stock, put-away, parcels and services are billed;
+    the supervisor closes the month on the billing page and downloads each statement."""
+    expect.set_options(timeout=30_000)
+    month = last_month()
+    logged_in_as("sup01")
+    page.goto("/billing.html")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    card = page.locator(f".billing-period[data-period='{month}']")
+    expect(card).to_have_attribute("data-state", "open")
+    expect(card.locator(".billing-close")).to_be_enabled()  # the month has ended: closable
+    card.locator(".billing-close").click()
+    expect(card).to_have_attribute("data-state", "closed")
+    in_both_languages(page, "demo-billing-closed")
+
+    api = httpx.Client(
+        base_url=server.base_url,
+        headers={"Authorization": f"Bearer {session_token('sup01')}", "X-Device": "e2e-tests"},
+        timeout=60,
+    )
+    listed = api.get("/api/v1/billing/statements", params={"period": month})
+    assert listed.status_code == 200, listed.text
+    closed = {s["customer"]: s for s in listed.json() if s["state"] == "closed"}
+    assert sorted(closed) == ["AUNUTRI", "HKBEAUTY", "JPHOME"]
+    for customer, summary in sorted(closed.items()):
+        base = f"/api/v1/billing/statements/{summary['id']}"
+        statement = api.get(base).json()
+        quantities: dict[str, int] = {}
+        for line in statement["lines"]:
+            quantities[line["charge_code"]] = (
+                quantities.get(line["charge_code"], 0) + line["quantity"]
+            )
+        for code in ("storage.location_day.storage", "inbound.unit", "putaway.unit"):
+            assert quantities.get(code, 0) > 0, (customer, code, quantities)
+        # Parcels packed and shipped last month, and a value-added service.
+        assert quantities.get("outbound.order", 0) > 0 and quantities.get("outbound.unit", 0) > 0
+        assert any(code.startswith("service.") for code in quantities), quantities
+        assert set(quantities) != {"minimum.topup"}
+        assert statement["total_fen"] == sum(x["amount_fen"] for x in statement["lines"])
+        assert statement["total_fen"] == summary["total_fen"] > 0
+
+        rows = list(csv.reader(io.StringIO(api.get(f"{base}/csv").text)))
+        lines = [r for r in rows[1:] if r[0].isdigit()]
+        assert len(lines) == len(statement["lines"])
+        assert sum(int(r[8]) for r in lines) == statement["total_fen"]
+        assert rows[-1][0] == "total" and int(rows[-1][8]) == statement["total_fen"]
+
+        pdf = api.get(f"{base}/pdf")
+        assert pdf.status_code == 200, pdf.text
+        read = read_pdf(pdf.content)
+        assert read.has(customer, month, f"Total due {yuan(statement['total_fen'])}")
+        for code in ("storage.location_day.storage", "inbound.unit", "putaway.unit"):
+            assert read.has(charge_type(code).name_zh, charge_type(code).name_en), code
+
+    # The statement page of one customer, as the supervisor sees it after the close.
+    page.goto(f"/statement.html?id={closed['HKBEAUTY']['id']}")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("[data-total='total']")).to_have_text(yuan(closed["HKBEAUTY"]["total_fen"]))
+    in_both_languages(page, "demo-statement")
+
+    # Leave the month as the session found it: open (its statements kept, superseded).
+    reopened = api.post(
+        f"/api/v1/billing/periods/{month}/reopen",
+        headers={"Idempotency-Key": f"demo-reopen-{uuid.uuid4().hex}"},
+        json={"reason": "demo closed by a test"},
+    )
+    assert reopened.status_code == 200, reopened.text
