@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from server import clock
+from server import clock, system_writes
 from server.billing import service as billing
 from server.billing.schemas import ServiceRecord
 from server.clock import ManualClock
@@ -139,6 +139,7 @@ def seed_last_month(
                     )
                 ]
                 shipped += _ship_a_day(run, settings, outbound, month.day(day), orders_of_day)
+                _printed_that_day(db)
     for day, customer, code, qty, document, note in SERVICES:
         with month.at(day, 11) as moved:
             record = ServiceRecord(
@@ -154,6 +155,33 @@ def seed_last_month(
     with month.at(*COUNT_DAY) as moved:
         _count(db, ticking(db, moved, month.name), settings)
     return {"orders_shipped": shipped, "services": len(SERVICES), "counts": 1}
+
+
+def _printed_that_day(db: Database) -> None:
+    """The day's face sheets and handover slips came out of their printers that day, as
+    the dispatcher records it: a server started on the demo prints none of last month's
+    labels again. Only jobs made up to the moved clock's now: on a second seeding (all
+    replays) the queue holds only today's jobs, which are left for the printers."""
+    now = clock.stamp()
+
+    def head_of(printer: str) -> Any:
+        return db.read(
+            lambda c: c.execute(
+                "SELECT created_at FROM print_jobs WHERE printer = ? "
+                "AND status IN ('queued', 'sending') ORDER BY id LIMIT 1",
+                (printer,),
+            ).fetchone()
+        )
+
+    printers = db.read(
+        lambda c: [r[0] for r in c.execute("SELECT DISTINCT printer FROM print_jobs")]
+    )
+    for printer in printers:
+        while (head := head_of(printer)) is not None and head[0] <= now:
+            job = system_writes.claim_print_job(db, printer, now)
+            if job is None:
+                break
+            system_writes.mark_print_job_done(db, job["id"], now)
 
 
 def _outbound_stations(settings: Settings) -> tuple[str, str] | None:

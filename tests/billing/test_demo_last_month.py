@@ -47,6 +47,16 @@ def test_the_demo_seeds_last_month_before_today_once_and_bills_it_like_a_month(a
         api, "SELECT COUNT(*) FROM orders WHERE state = 'shipped' AND order_no LIKE ?", "SO%"
     )
     assert shipped == [(18,)]
+    # Last month's labels and slips were printed last month: a server started on the demo
+    # prints none of them again; today's demo queues none either.
+    first_of_month = f"{today.replace(day=1):%Y-%m-%d}"
+    old_jobs = _read(
+        api,
+        "SELECT kind, status, COUNT(*) FROM print_jobs WHERE created_at < ? GROUP BY 1, 2",
+        first_of_month,
+    )
+    assert ("face_sheet", "done", 18) in old_jobs
+    assert {status for _kind, status, _n in old_jobs} == {"done"}
     # Today's demo as before: its 36 orders to ship and the stock they need.
     assert _read(api, "SELECT COUNT(*) FROM orders WHERE state = 'new'") == [(36,)]
 
