@@ -19,7 +19,11 @@ import csv
 import io
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any, TypeVar
+
+import msgspec
 
 from server.billing.charges import (
     CATEGORIES,
@@ -63,6 +67,8 @@ from server.billing.schemas import (
 from server.commands import CommandContext, append_event
 from server.error_codes import ERR
 from server.masterdata.lookups import customer_by_code
+
+S = TypeVar("S", bound=msgspec.Struct)
 
 # -- tariffs -----------------------------------------------------------------------------
 
@@ -580,6 +586,12 @@ def record_service(
 # -- stored statements -------------------------------------------------------------------
 
 
+def _structs(kind: type[S], rows: Iterable[Sequence[Any]]) -> list[S]:
+    """Rows whose columns are `kind`'s fields, in its order, as `kind`s."""
+    names = kind.__struct_fields__
+    return [kind(**dict(zip(names, row, strict=True))) for row in rows]
+
+
 def list_statements(
     conn: sqlite3.Connection, period: str = "", customer: str = ""
 ) -> list[StatementSummary]:
@@ -590,19 +602,7 @@ def list_statements(
         "ORDER BY s.period DESC, c.code, s.version DESC",
         (period, period, customer, customer),
     )
-    return [
-        StatementSummary(
-            id=r[0],
-            period=r[1],
-            customer=r[2],
-            version=r[3],
-            state=r[4],
-            total_fen=r[5],
-            closed_by=r[6],
-            closed_at=r[7],
-        )
-        for r in rows
-    ]
+    return _structs(StatementSummary, rows)
 
 
 def stored_statement(
@@ -671,22 +671,7 @@ def lines_citing(conn: sqlite3.Connection, kind: str, refs: list[str]) -> list[C
         "ORDER BY x.ref, s.period, s.version, l.line_no",
         (kind, *refs),
     )
-    return [
-        CitingLine(
-            statement=r[0],
-            period=r[1],
-            customer=r[2],
-            version=r[3],
-            state=r[4],
-            line_id=r[5],
-            line_no=r[6],
-            day=r[7],
-            charge_code=r[8],
-            amount_fen=r[9],
-            ref=r[10],
-        )
-        for r in rows
-    ]
+    return _structs(CitingLine, rows)
 
 
 def line_sources(
