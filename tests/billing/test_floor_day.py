@@ -6,11 +6,14 @@ comes from those facts, once each, pointing at them."""
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
+
+import msgspec
 
 from server.billing.facts import month_period
 from server.config import site_today
-from server.demo import seed_demo
+from server.demo import demo_locations, demo_skus, seed_demo
 from tests.conftest import Api
 from tests.sync.test_contract import (  # noqa: F401  (settings: the floor day's stations)
     count_and_correct,
@@ -85,3 +88,33 @@ def test_a_floor_day_is_billed_from_its_documents_and_tasks(api: Api) -> None:
     ):
         tasks = _refs(api, f"SELECT id FROM order_tasks WHERE status = 'done' AND kind = '{kind}'")
         assert tasks and {r for _, r in jp[code]["sources"]} == tasks
+
+
+def test_replays_and_re_imports_after_a_floor_day_bill_nothing_more(api: Api) -> None:
+    """The demo's master data imported again under new keys, and the whole demo seeded
+    again (every command a replay), after a day on the floor: no charge of last month or
+    this month changes."""
+    seed_demo(api.db, api.settings, log=lambda _: None)
+    log_in_demo_users(api)
+    receive_and_put_away(api)
+    pick_pack_and_ship(api)
+    today = site_today(api.settings)
+    months = (today.strftime("%Y-%m"), (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"))
+
+    def bills() -> dict[tuple[str, str], Any]:
+        return {
+            (month, customer): api.get(
+                "/api/v1/billing/preview", params={"period": month, "customer": customer}
+            ).json()
+            for month in months
+            for customer in ("HKBEAUTY", "AUNUTRI", "JPHOME")
+        }
+
+    before = bills()
+    assert all(b["lines"] for b in before.values())
+    for kind, rows in (("skus", demo_skus()), ("locations", demo_locations())):
+        answer = api.post(f"/api/v1/import/{kind}?format=json", json=msgspec.to_builtins(rows))
+        assert answer.status_code == 200, answer.text
+    seed_demo(api.db, api.settings, log=lambda _: None)
+
+    assert bills() == before
