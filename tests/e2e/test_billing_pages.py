@@ -95,7 +95,8 @@ MEASURE_STATEMENT = """() => {
   const shown = (el) => el.checkVisibility() && el.getClientRects().length > 0;
   const sections = ['doc-lines-section', 'doc-subtotals-section'].map((id) => {
     const section = document.getElementById(id);
-    return { id, scrollWidth: section.scrollWidth, clientWidth: section.clientWidth };
+    const { left, right } = section.getBoundingClientRect();
+    return { id, scrollWidth: section.scrollWidth, clientWidth: section.clientWidth, left, right };
   });
   const rows = [...document.querySelectorAll('#doc-lines tbody tr')];
   const amounts = rows.map((tr) => tr.children[6]);
@@ -106,6 +107,7 @@ MEASURE_STATEMENT = """() => {
     sections,
     lines: rows.length,
     amountsHidden: amounts.filter((td) => !shown(td)).length,
+    amountsLeft: Math.min(...amounts.map((td) => td.getBoundingClientRect().left)),
     amountsRight: Math.max(...amounts.map((td) => td.getBoundingClientRect().right)),
     totalsHidden: totals.filter((td) => !shown(td)).length,
     totalsRight: Math.max(...totals.map((td) => td.getBoundingClientRect().right)),
@@ -148,11 +150,16 @@ def the_statement_lines_fit_the_phone(page: Page, name: str) -> None:
         for section in measured["sections"]:
             assert section["scrollWidth"] <= section["clientWidth"], (lang, measured)
         assert measured["amountsHidden"] == 0 and measured["totalsHidden"] == 0, measured
-        assert measured["amountsRight"] <= PHONE["width"], (lang, measured)
-        assert measured["totalsRight"] <= PHONE["width"], (lang, measured)
+        # On screen, and not clipped by its section either.
+        lines, subtotals = measured["sections"]
+        assert 0 <= lines["left"] <= measured["amountsLeft"], (lang, measured)
+        assert measured["amountsRight"] <= min(lines["right"], PHONE["width"]), (lang, measured)
+        assert measured["totalsRight"] <= min(subtotals["right"], PHONE["width"]), (lang, measured)
         assert measured["linkHeight"] >= 48 and measured["linkWidth"] >= 48, measured
         # What a screen reader gets: the lines are a table, its headers columns' names.
-        tree = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")
+        devtools = page.context.new_cdp_session(page)
+        tree = devtools.send("Accessibility.getFullAXTree")
+        devtools.detach()
         roles = [n.get("role", {}).get("value") for n in tree["nodes"] if not n.get("ignored")]
         headers = page.locator("#doc-lines thead th").all_text_contents()
         names = {
