@@ -250,6 +250,7 @@ def test_a_supervisor_closes_last_month_opens_and_downloads_each_statement_and_r
             expect(page.locator("#sources")).to_be_visible()
             expect(page.locator("#doc-lines tbody tr.stmt-line-chosen")).to_have_count(1)
             expect(page.locator("#sources-list li")).to_have_count(sources)
+            shoot(page, "statement-line-chosen")
         with page.expect_download() as download:
             page.locator("#csv").click()
         saved = tmp_path / download.value.suggested_filename
