@@ -58,15 +58,22 @@ function render() {
     .querySelector("tbody")
     .replaceChildren(
       ...st.lines.map((line) => {
+        // The classes place each cell in a line's block on a phone (billing.css).
         const tr = row([
-          [""],
-          [line.day, "code"],
-          [line.note ? `${names.charge(line.charge_code)}: ${line.note}` : names.charge(line.charge_code)],
-          [quantity(line, scales[line.charge_code] || 1), "num"],
-          [names.unit(line.unit)],
-          [yuan(line.rate_fen), "num"],
-          [yuan(line.amount_fen), "num"],
+          ["", "stmt-no"],
+          [line.day, "code stmt-day"],
+          [
+            line.note ? `${names.charge(line.charge_code)}: ${line.note}` : names.charge(line.charge_code),
+            "stmt-charge",
+          ],
+          [quantity(line, scales[line.charge_code] || 1), "num stmt-quantity"],
+          [names.unit(line.unit), "stmt-unit"],
+          [yuan(line.rate_fen), "num stmt-rate"],
+          [yuan(line.amount_fen), "num stmt-amount"],
         ]);
+        // Explicit roles, as on the header row: a block-laid row is still a table's row.
+        tr.setAttribute("role", "row");
+        for (const cell of tr.children) cell.setAttribute("role", "cell");
         // The line's number opens its facts below the table (and each one's trace).
         const link = el("a", "stmt-line-link", String(line.line_no));
         link.href = `statement.html?id=${st.id}&line=${line.line_no}`;

@@ -34,7 +34,8 @@ from server.billing.charges import (
 from server.billing.schemas import Statement, StatementLine, Subtotal
 from server.documents.statement import statement_pdf
 from tests.documents.reading import read_pdf
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import PHONE, Server
+from tests.e2e.test_accessibility import run_axe
 
 pytestmark = pytest.mark.e2e
 
@@ -86,6 +87,98 @@ def in_both_languages(page: Page, name: str) -> None:
     shoot(page, f"{name}-en")
     page.locator("#lang").click()
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+
+
+# How the statement's lines fit the screen: column 7 is the amount, column 1 the line's
+# link; the sections are the lines' and the subtotals' (with the totals).
+MEASURE_STATEMENT = """() => {
+  const shown = (el) => el.checkVisibility() && el.getClientRects().length > 0;
+  const sections = ['doc-lines-section', 'doc-subtotals-section'].map((id) => {
+    const section = document.getElementById(id);
+    const { left, right } = section.getBoundingClientRect();
+    return { id, scrollWidth: section.scrollWidth, clientWidth: section.clientWidth, left, right };
+  });
+  const rows = [...document.querySelectorAll('#doc-lines tbody tr')];
+  const amounts = rows.map((tr) => tr.children[6]);
+  const links = rows.map((tr) => tr.querySelector('a.stmt-line-link'));
+  const totals = [...document.querySelectorAll('#doc-subtotals td')];
+  return {
+    documentWidth: document.documentElement.scrollWidth,
+    sections,
+    lines: rows.length,
+    amountsHidden: amounts.filter((td) => !shown(td)).length,
+    amountsLeft: Math.min(...amounts.map((td) => td.getBoundingClientRect().left)),
+    amountsRight: Math.max(...amounts.map((td) => td.getBoundingClientRect().right)),
+    totalsHidden: totals.filter((td) => !shown(td)).length,
+    totalsRight: Math.max(...totals.map((td) => td.getBoundingClientRect().right)),
+    linkHeight: Math.min(...links.map((a) => a.getBoundingClientRect().height)),
+    linkWidth: Math.min(...links.map((a) => a.getBoundingClientRect().width)),
+  };
+}"""
+
+# In print the lines are the A4 table: its header shown, each row's 7 cells side by side.
+MEASURE_PRINTED_LINES = """() => {
+  const table = document.getElementById('doc-lines');
+  const head = [...table.querySelectorAll('thead th')];
+  const rows = [...table.querySelectorAll('tbody tr')];
+  const tops = (tr) => new Set([...tr.children].map((td) => Math.round(td.getBoundingClientRect().top)));
+  return {
+    display: getComputedStyle(table).display,
+    headShown: head.filter((th) => th.checkVisibility() && th.getBoundingClientRect().height > 1).length,
+    rowsOnOneLine: rows.filter((tr) => tr.children.length === 7 && tops(tr).size === 1).length,
+    rows: rows.length,
+  };
+}"""
+
+
+def the_statement_lines_fit_the_phone(page: Page, name: str) -> None:
+    """At 360 px, in both languages, every line's amount and every total is on screen with
+    no sideways scrolling, each line's link is a gloved thumb's target, the accessibility
+    tree still has the lines as a table with its column headers, and axe finds nothing; in
+    print the lines are still the 7-column A4 table."""
+    assert page.viewport_size == PHONE
+    header_count = page.locator("#doc-lines thead th").count()
+    lang = ""
+    for turn in range(2):  # the page's language, then the other by its own switch
+        if turn:
+            page.locator("#lang").click()
+            page.wait_for_function(f"() => document.documentElement.lang !== {lang!r}")
+        lang = page.evaluate("document.documentElement.lang")
+        measured = page.evaluate(MEASURE_STATEMENT)
+        assert measured["lines"] > 0
+        assert measured["documentWidth"] <= PHONE["width"], measured
+        for section in measured["sections"]:
+            assert section["scrollWidth"] <= section["clientWidth"], (lang, measured)
+        assert measured["amountsHidden"] == 0 and measured["totalsHidden"] == 0, measured
+        # On screen, and not clipped by its section either.
+        lines, subtotals = measured["sections"]
+        assert 0 <= lines["left"] <= measured["amountsLeft"], (lang, measured)
+        assert measured["amountsRight"] <= min(lines["right"], PHONE["width"]), (lang, measured)
+        assert measured["totalsRight"] <= min(subtotals["right"], PHONE["width"]), (lang, measured)
+        assert measured["linkHeight"] >= 48 and measured["linkWidth"] >= 48, measured
+        # What a screen reader gets: the lines are a table, its headers columns' names.
+        devtools = page.context.new_cdp_session(page)
+        tree = devtools.send("Accessibility.getFullAXTree")
+        devtools.detach()
+        roles = [n.get("role", {}).get("value") for n in tree["nodes"] if not n.get("ignored")]
+        headers = page.locator("#doc-lines thead th").all_text_contents()
+        names = {
+            n.get("name", {}).get("value")
+            for n in tree["nodes"]
+            if n.get("role", {}).get("value") == "columnheader"
+        }
+        assert set(headers) <= names, (headers, names)
+        assert roles.count("cell") >= header_count * measured["lines"], lang
+        assert run_axe(page) == [], lang
+        shoot(page, f"{name}-phone-{lang}")
+    page.emulate_media(media="print")
+    try:
+        printed = page.evaluate(MEASURE_PRINTED_LINES)
+        shoot(page, f"{name}-print")
+    finally:
+        page.emulate_media(media="screen")
+    assert printed["display"] == "table" and printed["headShown"] == header_count == 7, printed
+    assert printed["rowsOnOneLine"] == printed["rows"], printed
 
 
 def test_a_supervisor_closes_last_month_opens_and_downloads_each_statement_and_reopens_it(
@@ -157,6 +250,7 @@ def test_a_supervisor_closes_last_month_opens_and_downloads_each_statement_and_r
             expect(page.locator("#sources")).to_be_visible()
             expect(page.locator("#doc-lines tbody tr.stmt-line-chosen")).to_have_count(1)
             expect(page.locator("#sources-list li")).to_have_count(sources)
+            shoot(page, "statement-line-chosen")
         with page.expect_download() as download:
             page.locator("#csv").click()
         saved = tmp_path / download.value.suggested_filename
@@ -304,6 +398,7 @@ def test_the_statement_page_and_its_pdf_name_every_charge_and_category_alike(
     assert shown["en"]["charges"] == [k.name_en for k in kinds]
     assert shown["zh"]["categories"] == [CATEGORY_NAMES[c].zh for c in CATEGORIES]
     assert shown["en"]["categories"] == [CATEGORY_NAMES[c].en for c in CATEGORIES]
+    the_statement_lines_fit_the_phone(page, "every-charge-statement")
 
     read = read_pdf(
         statement_pdf(
@@ -380,6 +475,7 @@ def test_the_demo_s_last_month_closes_into_statements_of_a_real_month_in_json_cs
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
     expect(page.locator("[data-total='total']")).to_have_text(yuan(closed["HKBEAUTY"]["total_fen"]))
     in_both_languages(page, "demo-statement")
+    the_statement_lines_fit_the_phone(page, "demo-statement")
 
     # Leave the month as the session found it: open (its statements kept, superseded).
     reopened = api.post(
