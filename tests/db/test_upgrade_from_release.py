@@ -59,14 +59,14 @@ def test_a_release_database_upgrades_to_the_schema_of_a_new_one_and_keeps_its_da
     # The release applied 0015_counts after 0017_alerts; that record stays as it is.
     assert recorded.index("0015_counts") > recorded.index("0017_alerts")
 
-    new = ["0025_alert_indexes", "0026_command_jobs", "0027_labels_and_sscc", "0031_billing"]
+    new = ["0025_alert_indexes", "0026_command_jobs", "0027_labels_and_sscc", "0028_billing"]
     assert migrate(path) == new
 
     with sqlite3.connect(path) as conn:
         assert applied_migrations(conn) == [*recorded, *new]
         assert normalised_schema(conn) == new_database_schema()
-        billing = {t: 0 for t in BILLING_TABLES}  # the tables 0031 adds
-        # the tables 0026 and 0027 add, then 0031's
+        billing = {t: 0 for t in BILLING_TABLES}  # the tables 0028 adds
+        # the tables 0026 and 0027 add, then 0028's
         assert row_counts(conn) == {
             **counts,
             "command_jobs": 0,
