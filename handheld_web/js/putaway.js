@@ -34,6 +34,7 @@ let task = null; // {row, item} for an item, {sscc} for a carton
 let choices = null; // {item, rows}: the scanned item lies here in several lots
 let trail = []; // the last moves, newest first
 let latest = 0;
+let confirmFor = null; // a location entered by hand, until a load of it answers
 
 /** The SSCC (AI 00) of a carton label scan, or "". */
 function ssccOf(text) {
@@ -142,7 +143,7 @@ function render() {
 
 // -- what waits, and what was scanned -----------------------------------------------------
 
-async function loadPending({ announce = false } = {}) {
+async function loadPending() {
   const mine = ++latest;
   try {
     const rows = await api.putawayPending(source);
@@ -150,12 +151,16 @@ async function loadPending({ announce = false } = {}) {
     pending = rows;
     pendingKept.save({ location: source, rows });
     render();
-    if (announce) {
+    // A location just entered is confirmed by whichever load answers last for it: the
+    // page's own first load (or an upload's) may start after it and win.
+    if (confirmFor === source) {
+      confirmFor = null;
       const text = () => t("put.pending.loaded", { location: source, count: number(pending.length) });
       tell("good", text);
     }
   } catch (err) {
     if (mine !== latest) return;
+    confirmFor = null;
     const kept = pendingKept.load();
     if (err.code === "NETWORK_ERROR" && kept?.location === source) {
       pending = kept.rows; // offline: as last seen; what is put away waits in the outbox
@@ -288,7 +293,8 @@ function setSource(code) {
   choices = null;
   setParams({ location: source });
   render();
-  loadPending({ announce: true });
+  confirmFor = source;
+  loadPending();
 }
 
 function relabel() {

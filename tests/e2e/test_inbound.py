@@ -534,6 +534,48 @@ def other_customers_locations(api: Api, demo_db: sqlite3.Connection) -> tuple[st
     return assigned, holding
 
 
+def test_a_location_entered_while_the_putaway_page_loads_is_confirmed(
+    page: Page, logged_in_as: Callable[[str], None], api: Api, items: Callable[[int], list[Item]]
+) -> None:
+    """On a slow Wi-Fi the page's own first load of the waiting goods may start after the
+    putter has entered the dock and before the dock's goods answer; the dock is still
+    confirmed, with what waits there."""
+    (item,) = items(1)
+    plan = api.plan(
+        [{"sku": item.sku, "expected_qty": 4}], {"type": "sea", "container_no": "TGHU8765432"}
+    )
+    api.check_in(plan, "DOCK-02")
+    api.receive(plan, gs1(item, unique_lot(), 4))
+    logged_in_as("put01")
+    session: list[Route] = []
+    pending: list[Route] = []
+    page.route("**/api/v1/auth/me", lambda route: session.append(route))  # answers late
+    page.route("**/api/v1/putaway/pending*", lambda route: pending.append(route))
+
+    def until(held: list[Route], n: int) -> None:
+        for _ in range(300):
+            if len(held) >= n:
+                return
+            page.wait_for_timeout(50)
+        raise AssertionError(f"{n} requests never came")
+
+    page.goto("/putaway.html")
+    page.locator("#source").fill("dock-02")
+    before = feedback_count(page)
+    page.locator("#source").press("Enter")
+    until(pending, 1)  # the dock's goods asked for
+    for route in session:
+        route.continue_()  # the page's start goes on: its own load of the goods
+    until(pending, 2)
+    for route in pending:  # the dock's goods answer first, then the page's own load
+        route.continue_()
+
+    expect_feedback(page, "good", before, "DOCK-02")
+    expect(page.locator(f'.pending-row[data-sku="{item.sku}"]')).to_have_attribute(
+        "data-quantity", "4"
+    )
+
+
 def test_putaway_refuses_other_customer_location_with_its_own_alarm(
     page: Page,
     logged_in_as: Callable[[str], None],
