@@ -96,9 +96,11 @@ def test_ready_is_503_while_sync_is_stopped_and_200_after_a_retry(site: Site) ->
     # `oms_down_seconds`, so the link may show as down before the worker has met the
     # refusal; wait for the stopped sync itself.
     stopped = wait_for(
-        lambda: (answer := site.get("/health/ready")).status_code == 503
-        and "sync_stopped" in answer.text
-        and answer,
+        lambda: (
+            (answer := site.get("/health/ready")).status_code == 503
+            and "sync_stopped" in answer.text
+            and answer
+        ),
         "not ready on the stopped sync",
     )
     assert [p["check"] for p in stopped.json()["problems"]] in (
