@@ -19,7 +19,7 @@ from server.billing.demo_tariffs import demo_tariffs
 from server.commands import SYSTEM, run_command
 from server.config import ROLES, Settings, site_today
 from server.db import Database
-from server.demo_history import LastMonth, seed_last_month
+from server.demo_history import LastMonth, history_month_of, seed_last_month
 from server.inbound import service as inbound
 from server.inbound.schemas import LandTransport, PlanIn, PlanLineIn, SeaTransport
 from server.ledger.schemas import MovementIn
@@ -231,22 +231,29 @@ def seed_demo(db: Database, settings: Settings, log: Callable[[str], None] = pri
     today = site_today(settings)
     lot_day = clock.now().date()  # the lots and expiries are named from the seeding day
     month = LastMonth(today, settings.site.timezone)
-    history = seed_last_month(
-        db,
-        settings,
-        month,
-        lambda run_then: _seed_stock(db, run_then, lot_day),
-        lambda customer, day, n: demo_order(settings, customer, day, n, random.Random(n)),
-        [c[0] for c in CUSTOMERS],
-    )
+    seeded_for = history_month_of(db, settings.site.timezone)
+    if seeded_for in (None, month.name):
+        history = seed_last_month(
+            db,
+            settings,
+            month,
+            lambda run_then: _seed_stock(db, run_then, lot_day),
+            lambda customer, day, n: demo_order(settings, customer, day, n, random.Random(n)),
+            [c[0] for c in CUSTOMERS],
+        )
+        past = (
+            f"last month ({month.name}): the stock received, "
+            f"{history['orders_shipped']} orders shipped, {history['services']} services, "
+            f"{history['counts']} cycle count"
+        )
+    else:
+        past = f"its stock and history arrived in {seeded_for}, when this file was first seeded"
     _seed_plans(run, settings)
     placed = _seed_orders(run, settings)
     log(
         f"demo warehouse ready: {len(CUSTOMERS)} customers, {len(skus)} SKUs, "
         f"{len(locations) + len(totes)} locations, 2 delivery plans arriving today, "
-        f"{placed} orders to ship today; last month ({month.name}): the stock received, "
-        f"{history['orders_shipped']} orders shipped, {history['services']} services, "
-        f"{history['counts']} cycle count"
+        f"{placed} orders to ship today; {past}"
     )
 
 

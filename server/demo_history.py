@@ -97,6 +97,25 @@ class LastMonth:
             yield moved
 
 
+FIRST_STOCK_KEY = "demo:receive:HK0001"
+"""The command that receives the demo's first stock line, on any demo's first seeding."""
+
+
+def history_month_of(db: Database, timezone: str) -> str | None:
+    """The month (YYYY-MM, site calendar) the demo's stock arrived in on this file's first
+    seeding, or None on a fresh file. Seeding again in a later month must not write last
+    month's floor into a month that has happened (it may be billed and closed): only the
+    month of the file's first seeding holds the demo's history."""
+    row = db.read(
+        lambda conn: conn.execute(
+            "SELECT at FROM commands WHERE key = ?", (FIRST_STOCK_KEY,)
+        ).fetchone()
+    )
+    if row is None:
+        return None
+    return f"{datetime.fromisoformat(row[0]).astimezone(ZoneInfo(timezone)):%Y-%m}"
+
+
 def ticking(db: Database, moved: ManualClock, prefix: str) -> Callable[..., Any]:
     """Run commands one second apart on the moved clock, under `demo:<prefix>:<key>`."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from server import clock
 from server.config import site_today
 from server.demo import seed_demo
 from tests.conftest import Api
@@ -77,3 +78,26 @@ def test_the_demo_seeds_last_month_before_today_once_and_bills_it_like_a_month(a
         assert any(c.startswith("service.") for c in codes)
         assert "minimum.topup" not in codes  # a real month's bill is above the minimum
         assert statement["total_fen"] == sum(x["amount_fen"] for x in statement["lines"])
+
+
+def test_seeding_the_demo_again_a_month_later_writes_nothing_into_the_month_that_has_passed(
+    api: Api,
+) -> None:
+    """`make run` on the same file next month: the month now called "last month" is this
+    one, which has happened (and may be billed and closed): no history is written into it,
+    only the new day's plans and orders."""
+    seed_demo(api.db, api.settings, log=lambda _: None)
+    today = site_today(api.settings)
+    this_month = f"{today:%Y-%m}"
+    in_this_month = (
+        "SELECT COUNT(*) FROM movements WHERE substr(at, 1, 7) >= ? "
+        "UNION ALL SELECT COUNT(*) FROM billing_services WHERE substr(done_at, 1, 7) >= ?"
+    )
+    before = _read(api, in_this_month, this_month, this_month)
+    said: list[str] = []
+
+    with clock.use(clock.ManualClock(clock.now() + timedelta(days=35))):
+        seed_demo(api.db, api.settings, log=said.append)
+
+    assert _read(api, in_this_month, this_month, this_month) == before
+    assert "when this file was first seeded" in said[-1]
