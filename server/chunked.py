@@ -42,8 +42,8 @@ from server.commands import (
     CommandContext,
     CommandResult,
     check_idempotency_key,
+    command_fingerprint,
     record_refusal,
-    request_fingerprint,
     stored_result,
     write_audit,
 )
@@ -95,7 +95,7 @@ def run_chunked_command(
     """Run `job` for `key` in chunks of about `chunk_ms` each; replays answer the first
     result, or resume the job where its last committed chunk left it."""
     key = check_idempotency_key(key)
-    fingerprint = request_fingerprint(name, [actor.label, payload])
+    fingerprint = command_fingerprint(actor, name, payload)
     budget_s = (chunk_ms if chunk_ms is not None else db.bulk_chunk_ms) / 1000
     target = ""  # what the job is about, for a refusal's audit line
     worked = [0.0]  # seconds the last chunk ran in the writer

@@ -70,6 +70,12 @@ def request_fingerprint(name: str, payload: Any) -> str:
     return hashlib.sha256(msgspec.json.encode([name, payload], order="sorted")).hexdigest()
 
 
+def command_fingerprint(actor: Actor, name: str, payload: Any) -> str:
+    """What a key's command is bound to. The caller is part of it: one device's key never
+    returns another's result."""
+    return request_fingerprint(name, [actor.label, payload])
+
+
 def check_idempotency_key(key: str | None) -> str:
     if not key:
         raise ERR.IDEMPOTENCY_KEY_REQUIRED()
@@ -103,7 +109,7 @@ def finished_command(
         key = check_idempotency_key(key)
     except DomainError:
         return None
-    fingerprint = request_fingerprint(name, [actor.label, payload])
+    fingerprint = command_fingerprint(actor, name, payload)
     return db.read(lambda conn: stored_result(conn, key, name, fingerprint))
 
 
@@ -117,8 +123,7 @@ def run_command(
 ) -> CommandResult:
     """Run `rules(conn, ctx)` once for `key`; replays return the first result."""
     key = check_idempotency_key(key)
-    # The caller is part of the fingerprint: one device's key never returns another's result.
-    fingerprint = request_fingerprint(name, [actor.label, payload])
+    fingerprint = command_fingerprint(actor, name, payload)
     tried: list[CommandContext] = []  # what a refused attempt was about, for its audit line
 
     def transaction(conn: sqlite3.Connection) -> CommandResult:
