@@ -46,7 +46,11 @@ sys.path.insert(0, str(ROOT))
 from server import clock  # noqa: E402
 from server.billing import service  # noqa: E402
 from server.billing.charges import CHARGE_TYPES  # noqa: E402
-from server.billing.closing import ClosePeriodJob, prepare_close  # noqa: E402
+from server.billing.closing import (  # noqa: E402
+    ClosePeriodJob,
+    close_in_one_transaction,
+    prepare_close,
+)
 from server.billing.facts import month_period  # noqa: E402
 from server.billing.schemas import RateIn, ServiceRecord, TariffSet  # noqa: E402
 from server.chunked import floor_first, run_chunked_command  # noqa: E402
@@ -265,7 +269,7 @@ def main() -> None:
                         "billing.close_period",
                         "bench-close-one-transaction",
                         [month],
-                        lambda conn, ctx: service.close_period(conn, ctx, TZ, month),
+                        lambda conn, ctx: close_in_one_transaction(conn, ctx, TZ, month),
                     ).value
                 ),
             )

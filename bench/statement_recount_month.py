@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from server import clock  # noqa: E402
-from server.billing import service  # noqa: E402
+from server.billing.closing import close_in_one_transaction  # noqa: E402
 from server.commands import SYSTEM, run_command  # noqa: E402
 from server.db import Database  # noqa: E402
 
@@ -85,7 +85,7 @@ def demo_month(workdir: Path) -> bool:
                 "billing.close_period",
                 "recount-demo-close",
                 [month],
-                lambda conn, ctx: service.close_period(conn, ctx, TZ, month),
+                lambda conn, ctx: close_in_one_transaction(conn, ctx, TZ, month),
             ).value
     finally:
         db.close()

@@ -47,7 +47,6 @@ from server.billing.schemas import (
     LineSource,
     LineSources,
     NamesOut,
-    PeriodClosed,
     PeriodReopened,
     PeriodState,
     Rate,
@@ -356,16 +355,6 @@ def last_closed_period(conn: sqlite3.Connection) -> str | None:
 def period_state(conn: sqlite3.Connection, period: str) -> str:
     row = conn.execute("SELECT state FROM billing_periods WHERE period = ?", (period,)).fetchone()
     return row[0] if row else "open"
-
-
-def close_period(
-    conn: sqlite3.Connection, ctx: CommandContext, timezone: str, period_name: str
-) -> PeriodClosed:
-    """Freeze every customer's statement of a finished month and tell the OMS, in the
-    caller's one transaction (the route closes in chunks: server/billing/closing.py)."""
-    from server.billing.closing import close_in_one_transaction
-
-    return close_in_one_transaction(conn, ctx, timezone, period_name)
 
 
 def send_statement_closed(

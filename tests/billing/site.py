@@ -11,6 +11,7 @@ from typing import Any
 
 from server import clock
 from server.billing import service
+from server.billing.closing import close_in_one_transaction
 from server.billing.schemas import TariffSet
 from server.commands import SYSTEM, run_command
 from server.db import Database
@@ -114,7 +115,7 @@ def close(db: Database, when: datetime, period: str, key: str | None = None) -> 
         db,
         when,
         "billing.close_period",
-        lambda conn, ctx: service.close_period(conn, ctx, TZ, period),
+        lambda conn, ctx: close_in_one_transaction(conn, ctx, TZ, period),
         key=key,
     )
 

@@ -23,6 +23,7 @@ import pytest
 from server import clock
 from server.alerts.service import check_alerts
 from server.billing import service as billing
+from server.billing.closing import close_in_one_transaction
 from server.commands import SYSTEM, run_command
 from server.config import Settings, StationSettings, site_today
 from server.demo import DEMO_PIN, DEMO_USERS, ean13, seed_demo
@@ -228,7 +229,7 @@ def bill_the_month(api: Api) -> None:
                 "billing.close_period",
                 f"close-month{again}",
                 [month],
-                lambda conn, ctx: billing.close_period(
+                lambda conn, ctx: close_in_one_transaction(
                     conn, ctx, api.settings.site.timezone, month
                 ),
             )
