@@ -6,7 +6,7 @@ that stopped the floor's scans for 4-6 s. So a close is split (see server/chunke
 
 1. `prepare_close`, on a read-only connection: every customer's statement, and the
    period's *watermark*: what the statements were computed from (each source table's
-   highest rowid; the tariffs, the credits due and the SKUs' dimensions). Facts of an
+   highest rowid; the tariffs, the credits due, the SKUs' dimensions and the customers). Facts of an
    ended month are rarely written, but a late correction or an import may be: a row
    added since with a time in the period is one (`facts_changed`, a rowid range read).
 2. `ClosePeriodJob`, in chunks of about `[database] bulk_chunk_ms` in the writer: the first
@@ -65,7 +65,7 @@ row added since (a late import, a correction) can fall in it."""
 @dataclass(frozen=True)
 class Watermark:
     """What a period's statements were computed from: each source table's highest rowid,
-    and the few small things that price facts (tariffs, credits due, SKU sizes)."""
+    and the few small things that price facts (tariffs, credits due, SKU sizes, customers)."""
 
     highest: dict[str, int]
     pricing: list[Any]
@@ -87,6 +87,8 @@ def _pricing(conn: sqlite3.Connection, period: Period) -> list[Any]:
                 "TOTAL(units_per_pallet) FROM skus"
             ).fetchone()
         ),
+        # who is billed, and who owes the monthly minimum (a customer no longer served)
+        list(conn.execute("SELECT COUNT(*), MAX(id), TOTAL(active) FROM customers").fetchone()),
     ]
 
 

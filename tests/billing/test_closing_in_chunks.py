@@ -205,3 +205,24 @@ def test_a_price_changed_after_the_statements_were_computed_refuses_the_close(
         run_chunked_command(db, SYSTEM, "billing.close_period", "close-1", ["2026-11"], job)
 
     assert refused.value.code == "BILLING_FACTS_CHANGED"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE customers SET active = 0 WHERE id = 2",  # owes no minimum now
+        "INSERT INTO customers (id, code, name) VALUES (3, 'C3', 'Customer three')",
+    ],
+)
+def test_customers_changed_after_the_statements_were_computed_refuse_the_close(
+    db: Database, change: str
+) -> None:
+    """Who is billed, and who owes the monthly minimum, are facts of the close too."""
+    _site(db)
+    job = ClosePeriodJob(_prepared(db), TZ)
+    db._write(lambda c: c.execute(change))
+
+    with clock.use(clock.ManualClock(AFTER)), pytest.raises(DomainError) as refused:
+        run_chunked_command(db, SYSTEM, "billing.close_period", "close-1", ["2026-11"], job)
+
+    assert refused.value.code == "BILLING_FACTS_CHANGED"
